@@ -1,0 +1,172 @@
+"""Every error pachca-runner raises on purpose.
+
+The tree::
+
+    RunnerError                      base; ``str(err)`` is one line a user can read
+    ├── InputError                   bad input from the operator -> exit code 2
+    │   ├── SettingsError            environment / settings are wrong
+    │   └── CatalogueError           jobs.yaml or a template is wrong (carries .problems)
+    ├── StateError                   the state store cannot be used as configured
+    ├── JobError                     a job ran and failed -> exit code 1
+    │   └── SourceError              a digest data source failed
+    └── PachcaError                  anything that went wrong talking to Pachca
+        ├── TransportError           no usable HTTP answer (connect, timeout, dropped)
+        └── ApiError                 Pachca answered with an error status (.status, .method, .path)
+            ├── TokenRejected        401: the token is wrong or revoked
+            ├── PermissionDenied     403: the token lacks a scope or permission
+            ├── NotFound             404
+            ├── ValidationFailed     400/422: the API's error items in .items
+            ├── RateLimited          429 with a Retry-After too long to wait (.retry_after)
+            └── ServerError          5xx after the retries allowed for the call
+
+Errors from the libraries below (httpx, PyYAML, pydantic, SQLAlchemy) are translated
+once, at the boundary that calls them, with ``raise ... from exc``. No secret is ever
+put into an error's text: the client never includes headers, and bodies are cut short.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class RunnerError(Exception):
+    """Base of every error raised by pachca-runner on purpose."""
+
+    exit_code = 1
+
+
+class InputError(RunnerError):
+    """The operator's input (arguments, settings, catalogue) is wrong."""
+
+    exit_code = 2
+
+
+class SettingsError(InputError):
+    """Settings from the environment are missing or invalid."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the catalogue, located for the operator."""
+
+    file: str
+    line: int | None
+    column: int | None
+    path: str  # dotted field path, e.g. "jobs.morning.schedule"
+    message: str  # what is wrong and how to fix it
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message}"
+
+
+class CatalogueError(InputError):
+    """The job catalogue or one of its templates is invalid; ``problems`` lists all."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        first = str(self.problems[0]) if self.problems else "invalid catalogue"
+        more = len(self.problems) - 1
+        super().__init__(first + (f" (and {more} more)" if more > 0 else ""))
+
+
+class StateError(RunnerError):
+    """The state store is unusable as configured (bad URL, SQLite with replicas, ...)."""
+
+    exit_code = 2
+
+
+class JobError(RunnerError):
+    """A job ran and could not do its work."""
+
+
+class SourceError(JobError):
+    """A digest data source could not be read."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"source '{source}' failed: {reason}")
+
+
+class PachcaError(RunnerError):
+    """Talking to the Pachca API failed."""
+
+
+class TransportError(PachcaError):
+    """No usable HTTP answer: connection refused, timeout, connection dropped."""
+
+    def __init__(self, method: str, path: str, reason: str, *, reached_server: bool) -> None:
+        self.method = method
+        self.path = path
+        self.reason = reason
+        # False only when the request provably never left (connect error, pool timeout).
+        self.reached_server = reached_server
+        super().__init__(f"{method} {path}: {reason}")
+
+
+@dataclass(frozen=True)
+class ApiErrorItem:
+    """One item of Pachca's ``{"errors": [...]}`` body."""
+
+    key: str
+    message: str
+    code: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.message}" if self.key else self.message
+
+
+class ApiError(PachcaError):
+    """Pachca answered with an error status."""
+
+    def __init__(
+        self,
+        status: int,
+        method: str,
+        path: str,
+        detail: str,
+        items: tuple[ApiErrorItem, ...] = (),
+    ) -> None:
+        self.status = status
+        self.method = method
+        self.path = path
+        self.detail = detail
+        self.items = items
+        super().__init__(f"{method} {path} -> {status}: {detail}")
+
+
+class TokenRejected(ApiError):
+    """401: the token is unknown, expired or revoked."""
+
+
+class PermissionDenied(ApiError):
+    """403: the token lacks the scope or the role needed for the call."""
+
+
+class NotFound(ApiError):
+    """404: the object does not exist or is not visible to this token."""
+
+
+class ValidationFailed(ApiError):
+    """400/422: Pachca rejected the request's content."""
+
+
+class ServerError(ApiError):
+    """5xx: Pachca failed, and retrying (where allowed) did not help."""
+
+
+class RateLimited(ApiError):
+    """429 whose Retry-After is too long to sleep through: give the run back."""
+
+    def __init__(self, method: str, path: str, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            429, method, path, f"rate limited; Pachca asks to wait {retry_after:.0f} s"
+        )

@@ -1,0 +1,122 @@
+"""The contract of a job kind, and what a run hands to it.
+
+A kind is one module in ``runner/jobs/`` that defines a module-level ``KIND``: an
+instance of a ``JobKind`` subclass. The registry finds kinds by module name, so adding
+a kind needs no edit anywhere else. A kind never builds HTTP requests itself; it calls
+the Pachca client, renders messages with the renderer and records what it did in the
+state store, all taken from the ``JobContext``.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from runner.catalogue import JobSpec
+    from runner.pachca.client import PachcaClient
+    from runner.render import Renderer
+    from runner.state import RunHandle, StateStore
+
+
+class KindParams(BaseModel):
+    """Base of every kind's parameter model: unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass
+class RunReport:
+    """What a run did, for the CLI, the history and alerts.
+
+    ``counts`` are named totals (``posted``, ``archived``, ``skipped:excluded``...);
+    ``lines`` are short sentences a non-developer can read ("posted to «Отдел продаж»").
+    ``messages`` keeps the rendered texts (for ``preview`` and ``demo``).
+    ``undone`` says what was left undone when the run failed midway.
+    """
+
+    counts: Counter[str] = field(default_factory=Counter)
+    lines: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    undone: list[str] = field(default_factory=list)
+
+    def count(self, name: str, n: int = 1) -> None:
+        """Add ``n`` to the count called ``name``."""
+        self.counts[name] += n
+
+    def say(self, line: str) -> None:
+        """Record a sentence for the operator."""
+        self.lines.append(line)
+
+
+Progress = Callable[[str, int, int | None], None]
+"""``progress(what, done, total)``: called as long work advances (total may be unknown)."""
+
+
+def no_progress(what: str, done: int, total: int | None) -> None:
+    """A progress callback that shows nothing (daemon, tests)."""
+
+
+@dataclass
+class JobContext:
+    """Everything one run of one job may use. Built by ``runner.execute``."""
+
+    job: JobSpec
+    client: PachcaClient
+    renderer: Renderer
+    state: StateStore
+    run: RunHandle
+    now: Callable[[], datetime]  # aware datetime; a fake clock in tests
+    scheduled_for: datetime  # the fire time this run stands for (aware, job's zone)
+    dry_run: bool
+    log: logging.Logger
+    report: RunReport = field(default_factory=RunReport)
+    progress: Progress = no_progress
+    bot_user_id: int | None = None  # the token's own user: its messages are not activity
+    services: dict[str, Any] = field(default_factory=dict)  # e.g. the webhook receiver
+
+
+class JobKind(ABC):
+    """One kind of scheduled work (digest, sweep, ...)."""
+
+    name: ClassVar[str]
+    """The ``kind:`` value in jobs.yaml; equal to the module name."""
+
+    Params: ClassVar[type[KindParams]]
+    """The kind's own fields in a job entry, validated with ``extra="forbid"``."""
+
+    summary: ClassVar[str] = ""
+    """One line for ``jobs`` and the docs."""
+
+    needs_server: ClassVar[bool] = False
+    """True if a run needs the runner's HTTP server (e.g. to receive an export webhook)."""
+
+    def templates(self, params: KindParams) -> list[str]:
+        """Template names (relative to the templates folder) this job renders."""
+        return []
+
+    def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
+        """Plausible data for ``template``, rendered at validation to catch typos early."""
+        return {}
+
+    @abstractmethod
+    async def run(self, ctx: JobContext, params: KindParams) -> None:
+        """Do the work once. Record effects in ``ctx.report``; raise RunnerError on failure.
+
+        Must be safe to call again for the same ``ctx.run.key`` after a crash: every
+        effect is checked against the state store before it is made.
+        """
+
+    async def preview(self, ctx: JobContext, params: KindParams) -> None:
+        """Render what ``run`` would post, from live data, without any write call.
+
+        The default runs the kind with ``ctx.dry_run`` set, which every kind honours.
+        """
+        await self.run(ctx, params)

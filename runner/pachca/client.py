@@ -1,0 +1,293 @@
+"""The Pachca API calls the runner makes, typed.
+
+Every call goes through ``ApiSession.request`` (limits, retries, errors). List calls
+are async iterators that fetch one page at a time, so a sweep over 100,000 chats holds
+one page in memory, not the workspace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from runner import errors
+from runner.pachca.http import ApiSession
+from runner.pachca.models import (
+    Bot,
+    Button,
+    Chat,
+    Message,
+    User,
+    WebhookEvent,
+)
+
+Order = Literal["asc", "desc"]
+EntityType = Literal["discussion", "thread", "user"]
+
+
+def api_time(value: datetime) -> str:
+    """A datetime as Pachca's filters want it: UTC, ``YYYY-MM-DDThh:mm:ss.sssZ``."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: give a time zone")
+    utc = value.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def _buttons(rows: Sequence[Sequence[Button]] | None) -> list[list[dict[str, str]]] | None:
+    if rows is None:
+        return None
+    return [[b.model_dump(exclude_none=True) for b in row] for row in rows]
+
+
+class PachcaClient(ApiSession):
+    """A Pachca API client for one token (see ``ApiSession`` for the request path)."""
+
+    # -- chats -------------------------------------------------------------------------
+
+    def list_chats(
+        self,
+        *,
+        sort: Literal["id", "last_message_at"] | None = None,
+        order: Order | None = None,
+        availability: Literal["is_member", "public"] | None = None,
+        archived: bool | None = None,
+        personal: bool | None = None,
+        last_message_after: datetime | None = None,
+        last_message_before: datetime | None = None,
+        on_page: Callable[[int], None] | None = None,
+    ) -> AsyncIterator[Chat]:
+        """Chats matching the server-side filters, page by page."""
+        params: dict[str, Any] = {
+            "sort": sort,
+            "order": order,
+            "availability": availability,
+            "archived": archived,
+            "personal": personal,
+            "last_message_at_after": last_message_after and api_time(last_message_after),
+            "last_message_at_before": last_message_before and api_time(last_message_before),
+        }
+        return self.paginate("/chats", Chat, params, on_page=on_page)
+
+    async def get_chat(self, chat_id: int) -> Chat:
+        """One chat by id."""
+        return await self.get_data(f"/chats/{chat_id}", Chat)
+
+    async def create_chat(
+        self,
+        name: str,
+        *,
+        channel: bool = False,
+        public: bool = False,
+        member_ids: Iterable[int] = (),
+        group_tag_ids: Iterable[int] = (),
+    ) -> Chat:
+        """Create a conversation (or a channel); the token's user becomes its owner."""
+        body = {
+            "chat": {
+                "name": name,
+                "channel": channel,
+                "public": public,
+                "member_ids": list(member_ids),
+                "group_tag_ids": list(group_tag_ids),
+            }
+        }
+        response = await self.request("POST", "/chats", json=body)
+        return self.parse(response, Chat, "POST", "/chats")
+
+    async def update_chat(
+        self, chat_id: int, *, name: str | None = None, public: bool | None = None
+    ) -> Chat:
+        """Rename a chat or change whether it is public."""
+        fields = {k: v for k, v in {"name": name, "public": public}.items() if v is not None}
+        path = f"/chats/{chat_id}"
+        response = await self.request("PUT", path, json={"chat": fields})
+        return self.parse(response, Chat, "PUT", path)
+
+    async def archive_chat(self, chat_id: int) -> None:
+        """Archive a chat (204)."""
+        await self.request("PUT", f"/chats/{chat_id}/archive")
+
+    async def unarchive_chat(self, chat_id: int) -> None:
+        """Bring a chat back from the archive (204)."""
+        await self.request("PUT", f"/chats/{chat_id}/unarchive")
+
+    def list_members(self, chat_id: int) -> AsyncIterator[User]:
+        """Members of a chat, page by page."""
+        return self.paginate(f"/chats/{chat_id}/members", User)
+
+    async def add_members(
+        self, chat_id: int, member_ids: Iterable[int], *, silent: bool | None = None
+    ) -> None:
+        """Add users to a chat (204)."""
+        body: dict[str, Any] = {"member_ids": list(member_ids)}
+        if silent is not None:
+            body["silent"] = silent
+        await self.request("POST", f"/chats/{chat_id}/members", json=body)
+
+    # -- users -------------------------------------------------------------------------
+
+    def list_users(self) -> AsyncIterator[User]:
+        """Every user of the workspace, page by page."""
+        return self.paginate("/users", User)
+
+    async def get_user(self, user_id: int) -> User:
+        """One user by id."""
+        return await self.get_data(f"/users/{user_id}", User)
+
+    async def get_profile(self) -> User:
+        """The user the token belongs to (a bot token: the bot)."""
+        return await self.get_data("/profile", User)
+
+    def list_tag_users(self, tag_id: int) -> AsyncIterator[User]:
+        """Members of a group tag, page by page."""
+        return self.paginate(f"/group_tags/{tag_id}/users", User)
+
+    # -- messages ----------------------------------------------------------------------
+
+    def list_messages(
+        self, chat_id: int, *, order: Order = "desc", on_page: Callable[[int], None] | None = None
+    ) -> AsyncIterator[Message]:
+        """Messages of a chat, newest first by default, page by page.
+
+        Stop iterating as soon as you have gone far enough back: pages are only
+        fetched as they are consumed.
+        """
+        params = {"chat_id": chat_id, "sort": "id", "order": order}
+        return self.paginate("/messages", Message, params, on_page=on_page)
+
+    async def get_message(self, message_id: int) -> Message:
+        """One message by id."""
+        return await self.get_data(f"/messages/{message_id}", Message)
+
+    async def send_message(
+        self,
+        entity_id: int,
+        content: str,
+        *,
+        entity_type: EntityType = "discussion",
+        buttons: Sequence[Sequence[Button]] | None = None,
+        parent_message_id: int | None = None,
+    ) -> Message:
+        """Post a message to a chat, a thread, or a user (direct message).
+
+        Not retried once it may have reached Pachca: a timeout here can mean the
+        message exists, and callers check before posting again.
+        """
+        message: dict[str, Any] = {
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "content": content,
+        }
+        if buttons:
+            message["buttons"] = _buttons(buttons)
+        if parent_message_id is not None:
+            message["parent_message_id"] = parent_message_id
+        response = await self.request(
+            "POST", "/messages", json={"message": message}, chat_key=(entity_type, entity_id)
+        )
+        return self.parse(response, Message, "POST", "/messages")
+
+    async def update_message(
+        self,
+        message_id: int,
+        *,
+        content: str | None = None,
+        buttons: Sequence[Sequence[Button]] | None = None,
+        chat_id: int | None = None,
+    ) -> Message:
+        """Edit a message's text or buttons (``buttons=[]`` removes them).
+
+        ``chat_id``, when known, puts the edit under that chat's write limit.
+        """
+        message: dict[str, Any] = {}
+        if content is not None:
+            message["content"] = content
+        if buttons is not None:
+            message["buttons"] = _buttons(buttons)
+        path = f"/messages/{message_id}"
+        key = ("discussion", chat_id) if chat_id is not None else ("message", message_id)
+        response = await self.request("PUT", path, json={"message": message}, chat_key=key)
+        return self.parse(response, Message, "PUT", path)
+
+    async def add_link_previews(
+        self, message_id: int, previews: dict[str, dict[str, str]]
+    ) -> None:
+        """Attach previews (url -> {title, description, image_url}) to a message (unfurl)."""
+        await self.request(
+            "POST",
+            f"/messages/{message_id}/link_previews",
+            json={"link_previews": previews},
+            chat_key=("message", message_id),
+        )
+
+    # -- exports -----------------------------------------------------------------------
+
+    async def request_export(
+        self,
+        start: date,
+        end: date,
+        webhook_url: str,
+        *,
+        chat_ids: Sequence[int] | None = None,
+        skip_chats_file: bool = False,
+    ) -> None:
+        """Ask Pachca to prepare a message export; it answers 204 and no export id.
+
+        The id arrives later in the webhook posted to ``webhook_url``.
+        """
+        body: dict[str, Any] = {
+            "start_at": start.isoformat(),
+            "end_at": end.isoformat(),
+            "webhook_url": webhook_url,
+        }
+        if chat_ids:
+            body["chat_ids"] = list(chat_ids)
+        if skip_chats_file:
+            body["skip_chats_file"] = True
+        await self.request("POST", "/chats/exports", json=body)
+
+    async def download_export(self, export_id: int, dest: Path) -> tuple[int, str]:
+        """Follow the export's 302 and stream the archive into ``dest``.
+
+        Returns (size in bytes, SHA-256 hex). ``dest`` is written as given: callers
+        pass a temporary path and rename it when the download is complete.
+        """
+        path = f"/chats/exports/{export_id}"
+        response = await self.request("GET", path, expect=(302,))
+        location = response.headers.get("Location")
+        if not location:
+            raise errors.ApiError(302, "GET", path, "export redirect without a Location")
+        digest = hashlib.sha256()
+        with dest.open("wb") as out:
+
+            def sink(chunk: bytes) -> None:
+                digest.update(chunk)
+                out.write(chunk)
+
+            size = await self.stream_to(str(response.url.join(location)), sink)
+        return size, digest.hexdigest()
+
+    # -- bots and events ---------------------------------------------------------------
+
+    async def get_bot(self, bot_id: int) -> Bot:
+        """A bot's settings (its id is its user id)."""
+        return await self.get_data(f"/bots/{bot_id}", Bot)
+
+    async def update_bot_webhook(self, bot_id: int, outgoing_url: str) -> Bot:
+        """Point a bot's outgoing webhook at ``outgoing_url``."""
+        path = f"/bots/{bot_id}"
+        response = await self.request(
+            "PUT", path, json={"webhook": {"outgoing_url": outgoing_url}}
+        )
+        return self.parse(response, Bot, "PUT", path)
+
+    def list_events(self) -> AsyncIterator[WebhookEvent]:
+        """The bot's event history (oldest first), page by page."""
+        return self.paginate("/webhooks/events", WebhookEvent)
+
+    async def delete_event(self, event_id: str) -> None:
+        """Remove a handled event from the history, so it is not handled twice."""
+        await self.request("DELETE", f"/webhooks/events/{event_id}")

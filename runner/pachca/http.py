@@ -1,0 +1,307 @@
+"""The one path every Pachca request takes: limit -> send -> map errors -> retry.
+
+``ApiSession`` owns the ``httpx.AsyncClient`` of one token. It turns httpx's errors and
+Pachca's error statuses into the ``runner.errors`` tree exactly once, here, and it is
+the only place that sees the token (in the default headers of the httpx client, which
+are never logged or put into an error).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import email.utils
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Self, TypeVar
+
+import httpx
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from runner import errors
+from runner.errors import ApiErrorItem
+from runner.pachca.limits import (
+    IDEMPOTENT_METHODS,
+    CallClass,
+    RateLimiter,
+    RateLimits,
+    RetryPolicy,
+    classify,
+)
+from runner.pachca.models import PaginationMeta
+
+log = logging.getLogger("runner.pachca")
+
+T = TypeVar("T", bound=BaseModel)
+
+# Errors after which the request provably never reached the server.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_STATUS_ERRORS: dict[int, type[errors.ApiError]] = {
+    400: errors.ValidationFailed,
+    401: errors.TokenRejected,
+    403: errors.PermissionDenied,
+    404: errors.NotFound,
+    422: errors.ValidationFailed,
+}
+
+
+class ReadOnlyViolation(errors.RunnerError):
+    """A write call was attempted through a read-only (dry-run) client."""
+
+
+def parse_retry_after(value: str | None, default: float = 1.0) -> float:
+    """Seconds from a Retry-After header: delta-seconds (fractions allowed) or an HTTP date."""
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, when.timestamp() - time.time())
+
+
+def error_from_response(method: str, path: str, response: httpx.Response) -> errors.ApiError:
+    """The ApiError subclass for an error answer, with the server's own explanation."""
+    status = response.status_code
+    items: tuple[ApiErrorItem, ...] = ()
+    detail = response.reason_phrase or "error"
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("errors"), list):
+        items = tuple(
+            ApiErrorItem(
+                key=str(e.get("key") or ""),
+                message=str(e.get("message") or ""),
+                code=e.get("code"),
+                value=None if e.get("value") is None else str(e.get("value"))[:200],
+            )
+            for e in body["errors"]
+            if isinstance(e, dict)
+        )
+        detail = "; ".join(str(i) for i in items) or detail
+    elif isinstance(body, dict) and "error" in body:
+        detail = str(body.get("error_description") or body.get("error"))[:300]
+    if status == 401:
+        detail = f"token rejected ({detail}): check PACHCA_TOKEN"
+    elif status == 403:
+        detail = f"token lacks the scope or permission for this call ({detail})"
+    cls = _STATUS_ERRORS.get(status, errors.ServerError if status >= 500 else errors.ApiError)
+    return cls(status, method, path, detail, items)
+
+
+class ApiSession:
+    """One token's HTTP session: rate limits, retries, error mapping, pagination."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: SecretStr,
+        *,
+        timeout: float = 30.0,
+        limits: RateLimits | None = None,
+        retry: RetryPolicy | None = None,
+        read_only: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_connections: int = 64,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.read_only = read_only
+        self.retry = retry or RetryPolicy()
+        self.limiter = RateLimiter(limits or RateLimits())
+        self.stats: Counter[str] = Counter()
+        self._rng = random.Random()
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers={
+                "Authorization": f"Bearer {token.get_secret_value()}",
+                "User-Agent": "pachca-runner",
+            },
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            limits=httpx.Limits(max_connections=max_connections),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.base_url}>"
+
+    def read_only_view(self) -> Self:
+        """The same session (connections, limiter, stats) refusing every write call.
+
+        Dry runs use it, so "touches nothing" holds even if a job kind forgets a check.
+        """
+        view = copy.copy(self)
+        view.read_only = True
+        return view
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> ApiSession:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        chat_key: object = None,
+        expect: tuple[int, ...] = (200, 201, 204),
+    ) -> httpx.Response:
+        """Send one API call through the limiter and the retry policy.
+
+        ``chat_key`` names the chat a message write goes to (its per-chat limit).
+        Returns the response whose status is in ``expect``; raises an ApiError or
+        TransportError otherwise.
+        """
+        if self.read_only and method not in ("GET", "HEAD"):
+            raise ReadOnlyViolation(f"dry run: refusing to send {method} {path}")
+        call_class = classify(method, path)
+        idempotent = method in IDEMPOTENT_METHODS
+        failures = throttled = 0
+        clean = {k: _param(v) for k, v in (params or {}).items() if v is not None}
+        while True:
+            await self.limiter.acquire(call_class, chat_key)
+            self.stats[call_class.value] += 1
+            try:
+                response = await self._http.request(method, path, params=clean, json=json)
+            except httpx.TransportError as exc:
+                reached = not isinstance(exc, _NOT_SENT)
+                error = errors.TransportError(
+                    method, path, _describe(exc), reached_server=reached
+                )
+                if (idempotent or not reached) and failures < self.retry.max_retries:
+                    failures += 1
+                    await self._backoff(failures, method, path, error.reason)
+                    continue
+                raise error from None
+            if response.status_code in expect:
+                return response
+            if response.status_code == 429:
+                throttled += 1
+                self.stats["429"] += 1
+                wait = parse_retry_after(response.headers.get("Retry-After"))
+                if wait > self.retry.max_retry_after or throttled > self.retry.max_429:
+                    raise errors.RateLimited(method, path, wait)
+                # Everyone in this class waits, not just this call: slow down, not faster.
+                self.limiter.pause(call_class, chat_key, wait)
+                log.warning("%s %s: rate limited, waiting %.1f s", method, path, wait)
+                continue
+            error = error_from_response(method, path, response)
+            if response.status_code >= 500 and idempotent and failures < self.retry.max_retries:
+                failures += 1
+                await self._backoff(failures, method, path, f"HTTP {response.status_code}")
+                continue
+            raise error
+
+    async def _backoff(self, attempt: int, method: str, path: str, reason: str) -> None:
+        delay = self.retry.backoff(attempt, self._rng)
+        self.stats["retries"] += 1
+        log.info("%s %s failed (%s); retry %d in %.2f s", method, path, reason, attempt, delay)
+        await asyncio.sleep(delay)
+
+    async def get_data(self, path: str, model: type[T], params: dict[str, Any] | None = None) -> T:
+        """GET an object from its ``{"data": ...}`` envelope."""
+        response = await self.request("GET", path, params=params)
+        return self.parse(response, model, "GET", path)
+
+    def parse(self, response: httpx.Response, model: type[T], method: str, path: str) -> T:
+        """The ``data`` of an answer as ``model``; a malformed answer is an ApiError."""
+        try:
+            return model.model_validate(response.json()["data"])
+        except (ValueError, KeyError, TypeError, ValidationError) as exc:
+            raise errors.ApiError(
+                response.status_code, method, path, f"unexpected answer from Pachca: {exc}"[:300]
+            ) from None
+
+    async def paginate(
+        self,
+        path: str,
+        model: type[T],
+        params: dict[str, Any] | None = None,
+        *,
+        page_size: int = 50,
+        on_page: Callable[[int], None] | None = None,
+    ) -> AsyncIterator[T]:
+        """Yield every record of a cursor-paginated list, one page in memory at a time.
+
+        ``limit`` is always sent; the end is ``has_next: false``, never a short page.
+        """
+        query = dict(params or {}, limit=page_size)
+        seen_cursors: set[str] = set()
+        while True:
+            response = await self.request("GET", path, params=query)
+            try:
+                body = response.json()
+                records = [model.model_validate(r) for r in body["data"]]
+                meta = PaginationMeta.model_validate(body.get("meta") or {})
+            except (ValueError, KeyError, TypeError, ValidationError) as exc:
+                raise errors.ApiError(
+                    200, "GET", path, f"unexpected list answer from Pachca: {exc}"[:300]
+                ) from None
+            if on_page:
+                on_page(len(records))
+            for record in records:
+                yield record
+            cursor = meta.paginate.next_page
+            if not meta.paginate.has_next or not cursor:
+                return
+            if cursor in seen_cursors:  # a server bug must not become an endless loop
+                raise errors.ApiError(200, "GET", path, "Pachca repeated a page cursor")
+            seen_cursors.add(cursor)
+            query["cursor"] = cursor
+
+    async def stream_to(self, url: str, sink: Callable[[bytes], None]) -> int:
+        """GET an absolute, pre-signed URL (no token sent) and feed its body to ``sink``."""
+        async with httpx.AsyncClient(timeout=self._http.timeout) as plain:
+            try:
+                async with plain.stream("GET", url) as response:
+                    if response.status_code != 200:
+                        raise errors.ApiError(
+                            response.status_code, "GET", "(export download)", "download failed"
+                        )
+                    size = 0
+                    async for chunk in response.aiter_bytes(1 << 16):
+                        sink(chunk)
+                        size += len(chunk)
+                    return size
+            except httpx.TransportError as exc:
+                raise errors.TransportError(
+                    "GET", "(export download)", _describe(exc), reached_server=True
+                ) from None
+
+
+def _param(value: Any) -> Any:
+    """Query values as Pachca expects them: booleans lower-case."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _describe(exc: httpx.TransportError) -> str:
+    """A short reason for a transport error, without the URL (it may carry secrets)."""
+    name = {
+        httpx.ConnectError: "cannot connect",
+        httpx.ConnectTimeout: "connect timed out",
+        httpx.ReadTimeout: "no answer in time",
+        httpx.WriteTimeout: "sending timed out",
+        httpx.PoolTimeout: "no free connection in time",
+        httpx.RemoteProtocolError: "connection dropped",
+        httpx.ReadError: "connection broken while reading",
+    }.get(type(exc), type(exc).__name__)
+    return name

@@ -1,0 +1,161 @@
+"""Typed views of what the runner reads from Pachca.
+
+Only the fields the runner uses are declared; unknown fields are tolerated
+(``extra="ignore"``) so a Pachca release that adds fields breaks nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PachcaModel(BaseModel):
+    """Base of every API model: tolerant of new fields, immutable once read."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Chat(PachcaModel):
+    """A chat: a channel or a conversation, group or direct (``personal``)."""
+
+    id: int
+    name: str
+    created_at: datetime
+    owner_id: int
+    member_ids: list[int] = Field(default_factory=list)
+    group_tag_ids: list[int] = Field(default_factory=list)
+    channel: bool
+    archived: bool = False
+    personal: bool = False
+    public: bool = False
+    last_message_at: datetime
+    meet_room_url: str | None = None
+
+
+class User(PachcaModel):
+    """A workspace member or bot."""
+
+    id: int
+    first_name: str | None = None
+    last_name: str | None = None
+    nickname: str = ""
+    email: str | None = None
+    role: str | None = None
+    suspended: bool = False
+    bot: bool = False
+    created_at: datetime | None = None
+
+    @property
+    def display_name(self) -> str:
+        """First and last name, or the nickname when both are empty."""
+        name = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return name or self.nickname or f"#{self.id}"
+
+
+class Button(PachcaModel):
+    """A message button: a link (``url``) or a callback (``data``)."""
+
+    text: str
+    url: str | None = None
+    data: str | None = None
+
+
+class Message(PachcaModel):
+    """A message in a chat or thread."""
+
+    id: int
+    entity_type: str = "discussion"
+    entity_id: int
+    chat_id: int
+    content: str = ""
+    user_id: int
+    created_at: datetime
+    buttons: list[list[Button]] | None = None
+    parent_message_id: int | None = None
+
+
+class Paginate(PachcaModel):
+    """Cursor state of a list answer; ``has_next`` is the only end-of-data signal."""
+
+    next_page: str | None = None
+    prev_page: str | None = None
+    has_next: bool = False
+    has_prev: bool = False
+
+
+class PaginationMeta(PachcaModel):
+    """The ``meta`` of a list answer."""
+
+    paginate: Paginate = Field(default_factory=Paginate)
+
+
+class BotWebhook(PachcaModel):
+    """The webhook settings of a bot (only what ``bot status`` shows)."""
+
+    name: str | None = None
+    nickname: str | None = None
+    outgoing_url: str | None = None
+    events: list[str] = Field(default_factory=list)
+    events_history_enabled: bool = False
+    link_preview_enabled: bool = False
+
+
+class Bot(PachcaModel):
+    """A bot as returned by ``PUT /bots/{id}``."""
+
+    id: int
+    webhook: BotWebhook
+
+
+class WebhookEvent(PachcaModel):
+    """One event of a bot's event history (``GET /webhooks/events``)."""
+
+    id: str
+    event_type: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+class ButtonClick(PachcaModel):
+    """Payload of a button click (``type: button, event: click``)."""
+
+    type: Literal["button"]
+    event: Literal["click"]
+    message_id: int
+    trigger_id: str
+    data: str
+    user_id: int
+    chat_id: int
+    webhook_timestamp: int
+
+
+class SharedLink(PachcaModel):
+    """One link of a ``link_shared`` event."""
+
+    url: str
+    domain: str
+
+
+class LinkShared(PachcaModel):
+    """Payload of a ``link_shared`` event (a message with links of an unfurl bot)."""
+
+    type: Literal["message"]
+    event: Literal["link_shared"]
+    chat_id: int
+    message_id: int
+    links: list[SharedLink]
+    user_id: int
+    created_at: datetime
+    webhook_timestamp: int
+
+
+class ExportReady(PachcaModel):
+    """The webhook Pachca posts when a requested export is ready."""
+
+    type: Literal["export"]
+    event: Literal["ready"]
+    export_id: int
+    created_at: datetime | None = None

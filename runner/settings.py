@@ -1,0 +1,106 @@
+"""Runner settings from the environment (and an optional ``.env`` file).
+
+Precedence, highest first: keyword arguments given in code (the CLI's options),
+environment variables ``PACHCA_*`` / ``PACHCA_RUNNER_*``, the ``.env`` file, defaults.
+Secrets are ``SecretStr``: their repr and str are masked, and only the client
+unwraps the token, at the moment it builds the Authorization header.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from runner.errors import SettingsError
+
+OFFICIAL_BASE_URL = "https://api.pachca.com/api/shared/v1"
+
+
+class Settings(BaseSettings):
+    """Everything the runner reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PACHCA_RUNNER_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PACHCA_TOKEN", "PACHCA_RUNNER_TOKEN"),
+        description="Pachca API token (bot or user).",
+    )
+    export_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PACHCA_EXPORT_TOKEN", "PACHCA_RUNNER_EXPORT_TOKEN"),
+        description="Token of the workspace owner for exports (default: PACHCA_TOKEN).",
+    )
+    base_url: str = Field(
+        default=OFFICIAL_BASE_URL,
+        validation_alias=AliasChoices("PACHCA_BASE_URL", "PACHCA_RUNNER_BASE_URL"),
+        description="Pachca API base URL.",
+    )
+    bot_user_id: int | None = Field(
+        default=None,
+        description="User id of the bot whose token is used: its own messages are not activity.",
+    )
+    catalogue: Path = Field(default=Path("jobs.yaml"), description="The job catalogue.")
+    templates_dir: Path | None = Field(
+        default=None, description="Template folder; default: 'templates' beside the catalogue."
+    )
+    timezone: str | None = Field(
+        default=None, description="Default time zone when the catalogue names none."
+    )
+    state_url: str = Field(
+        default="sqlite:///pachca-runner.db",
+        description="SQLAlchemy URL of the state store (SQLite file or PostgreSQL).",
+    )
+    replica_id: str | None = Field(
+        default=None, description="Name of this replica in history; default host:pid."
+    )
+    server_host: str = Field(default="127.0.0.1", description="Host the runner's server binds.")
+    server_port: int = Field(default=8765, description="Port of the runner's server.")
+    public_url: str | None = Field(
+        default=None, description="Public base URL of the runner's server (for webhooks)."
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PACHCA_WEBHOOK_SECRET", "PACHCA_RUNNER_WEBHOOK_SECRET"),
+        description="Signing secret of the bot's outgoing webhook.",
+    )
+    request_timeout: float = Field(default=30.0, gt=0, description="Per-request timeout, s.")
+    max_retry_after: float = Field(
+        default=60.0,
+        ge=0,
+        description="Longest Retry-After slept through; longer ones fail the run as RateLimited.",
+    )
+    rate_limit_scale: float = Field(
+        default=1.0, gt=0, description="Multiply the documented rate limits (testing only)."
+    )
+    lease: float = Field(
+        default=30.0, gt=0, description="Seconds a run's claim lasts unless renewed (replicas)."
+    )
+    history_retention_days: int = Field(default=90, ge=1, description="Run history kept, days.")
+    lang: str | None = Field(default=None, description="Language of messages: 'en' or 'ru'.")
+
+    def require_token(self) -> SecretStr:
+        """The token, or a SettingsError saying how to provide one."""
+        if self.token is None or not self.token.get_secret_value():
+            raise SettingsError(
+                "no Pachca token: set PACHCA_TOKEN (Automations -> Integrations -> API)"
+            )
+        return self.token
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's error into one readable SettingsError."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "settings"
+        raise SettingsError(f"setting '{field}': {err['msg']}") from None
