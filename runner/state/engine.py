@@ -1,0 +1,155 @@
+"""The database behind the state store: URL handling, engine setup, transactions.
+
+SQLite gets WAL (readers never block the writer), a busy timeout and foreign keys,
+and every write transaction starts with ``BEGIN IMMEDIATE``: a deferred transaction
+that reads and then writes can fail at once with SQLITE_BUSY instead of waiting.
+PostgreSQL always goes through the psycopg 3 driver.
+
+SQLAlchemy errors are translated here, once, into ``StateError``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event, exc
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import StaticPool
+
+from runner.errors import StateError
+
+Clock = Callable[[], float]
+"""Wall time in seconds since the epoch, like ``time.time``."""
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+PG_CONNECT_TIMEOUT_S = 10
+_READ_ONLY = "pachca_runner_read_only"
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ``***`` (works on unparsable URLs too)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return _PASSWORD_IN_URL.sub(r"\1***@", url)
+
+
+def _one_line(error: BaseException, secret: str | None) -> str:
+    orig = getattr(error, "orig", None) or error
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    text = lines[0] if lines else type(orig).__name__
+    if secret:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _parse(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError as error:
+        raise StateError(f"invalid state URL '{mask_url(url)}'") from error
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+pysqlite")
+    raise StateError(
+        f"unsupported state URL '{mask_url(url)}': use sqlite:///FILE or postgresql://..."
+    )
+
+
+class Database:
+    """One Engine plus short transactions; safe to share between threads."""
+
+    def __init__(self, url: str, clock: Clock | None = None) -> None:
+        self._url = _parse(url)
+        self._shown = mask_url(url)
+        self._secret = self._url.password if isinstance(self._url.password, str) else None
+        self._clock = clock or time.time
+        self.dialect = self._url.get_backend_name()
+        try:
+            self.engine = self._create_engine()
+        except (exc.ArgumentError, ImportError, TypeError, ValueError) as error:
+            raise StateError(f"cannot use state URL '{self._shown}': {error}") from error
+
+    def _create_engine(self) -> Engine:
+        if self.dialect == "postgresql":
+            connect_args: dict[str, Any] = {}
+            if "connect_timeout" not in self._url.query:
+                connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+            return create_engine(self._url, connect_args=connect_args, pool_pre_ping=True)
+        in_memory = self._url.database in (None, "", ":memory:")
+        engine = create_engine(
+            self._url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            # An in-memory database lives in one connection: share it (one thread only).
+            **({"poolclass": StaticPool} if in_memory else {}),
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+
+    def now(self) -> datetime:
+        """The store's clock as an aware UTC datetime."""
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    def insert(self, table: Table) -> Any:
+        """A dialect-specific INSERT supporting ``on_conflict_do_*``."""
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection inside one transaction, committed on success."""
+        with self._translated(), self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads only (a deferred transaction on SQLite)."""
+        with self._translated(), self.engine.connect() as conn:
+            conn.execution_options(**{_READ_ONLY: True})
+            yield conn
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except exc.DBAPIError as error:
+            if error.connection_invalidated or isinstance(error, exc.OperationalError):
+                raise StateError(
+                    f"cannot use state store '{self._shown}': {_one_line(error, self._secret)}"
+                ) from error
+            raise StateError(f"state store error: {_one_line(error, self._secret)}") from error
+        except exc.SQLAlchemyError as error:
+            raise StateError(f"state store error: {_one_line(error, self._secret)}") from error
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transactions out of pysqlite's hands so that _sqlite_on_begin decides.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    read_only = conn.get_execution_options().get(_READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -1,0 +1,142 @@
+"""What the state store hands back: plain frozen dataclasses, datetimes aware UTC."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any, Self
+
+
+class _FromRow:
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Self:
+        """Build from a result row's mapping; columns not in the dataclass are ignored."""
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in row.items() if k in names})
+
+
+@dataclass(frozen=True)
+class RunHandle:
+    """Proof that this replica holds the claim on one run (one key)."""
+
+    run_id: int
+    key: str
+    job: str
+    attempt: int
+    resumed: bool  # True when taken over from a replica whose lease expired
+    scheduled_for: datetime | None
+
+
+@dataclass(frozen=True)
+class RunRecord(_FromRow):
+    """One row of run history."""
+
+    id: int
+    key: str
+    job: str
+    kind: str
+    scheduled_for: datetime | None
+    replica: str
+    attempt: int
+    status: str  # running | succeeded | failed | skipped | abandoned
+    started_at: datetime
+    finished_at: datetime | None
+    lease_until: datetime
+    dry_run: bool
+    counts: dict[str, int]
+    error: str | None
+    lines: list[str]
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to finish; None while running."""
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Self:
+        """Build from a ``runs`` row; missing JSON becomes empty."""
+        values = dict(row)
+        values["counts"] = values.get("counts") or {}
+        values["lines"] = values.get("lines") or []
+        values["dry_run"] = bool(values["dry_run"])
+        return super().from_row(values)
+
+
+@dataclass(frozen=True)
+class TargetRecord(_FromRow):
+    """Progress of one effect (e.g. a post to one chat) within one run key."""
+
+    run_key: str
+    target: str
+    status: str  # started | done
+    detail: dict[str, Any]
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ChatState(_FromRow):
+    """What the inactive-chat sweep and the bot buttons know about one chat."""
+
+    chat_id: int
+    warned_at: datetime | None = None
+    warning_message_id: int | None = None
+    warned_by_run: int | None = None
+    kept_until: datetime | None = None
+    keep_by_user: int | None = None
+    archive_requested_at: datetime | None = None
+    archive_requested_by: int | None = None
+    archived_at: datetime | None = None
+    archived_by_run: int | None = None
+    unarchived_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+CHAT_FIELDS = frozenset(f.name for f in fields(ChatState)) - {"chat_id", "updated_at"}
+
+
+@dataclass(frozen=True)
+class ActionRecord(_FromRow):
+    """One thing a sweep did to a chat, for history and undo."""
+
+    id: int
+    run_id: int
+    chat_id: int
+    action: str  # warned | archived | unarchived | closing_message
+    at: datetime
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ExportChunk(_FromRow):
+    """One date range of a chat export job and how far it got."""
+
+    job: str
+    start: date
+    end: date
+    status: str  # pending | requested | ready | downloaded
+    export_id: int | None = None
+    requested_at: datetime | None = None
+    ready_at: datetime | None = None
+    file: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+
+
+EXPORT_FIELDS = frozenset(f.name for f in fields(ExportChunk)) - {"job", "start", "end"}
+
+
+@dataclass(frozen=True)
+class AlertState(_FromRow):
+    """Failure streak of one job, so alerts are sent once per streak, not per run."""
+
+    job: str
+    failing_since: datetime | None = None
+    failures: int = 0
+    last_alert_at: datetime | None = None
+    last_error: str | None = None
+
+
+ALERT_FIELDS = frozenset(f.name for f in fields(AlertState)) - {"job"}

@@ -1,0 +1,280 @@
+"""Everything a job remembers besides its runs: per-target progress, chats, sweep
+actions, export chunks, handled bot events, alert streaks and small per-job values.
+
+Each write is one statement or one transaction; upserts go through
+``INSERT ... ON CONFLICT`` so two replicas writing the same key cannot both insert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, select
+
+from runner.state.engine import Database
+from runner.state.models import (
+    ALERT_FIELDS,
+    CHAT_FIELDS,
+    EXPORT_FIELDS,
+    ActionRecord,
+    AlertState,
+    ChatState,
+    ExportChunk,
+    TargetRecord,
+)
+from runner.state.schema import (
+    ACTIONS,
+    EXPORT_STATUSES,
+    actions,
+    alerts,
+    aware_utc,
+    chats,
+    events,
+    exports,
+    job_values,
+    targets,
+)
+
+IN_CHUNK = 500
+"""Ids per ``IN (...)`` query: stays far below every backend's parameter limit."""
+
+
+def _checked(fields: Mapping[str, Any], known: frozenset[str], what: str) -> dict[str, Any]:
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise ValueError(f"unknown {what} field(s): {', '.join(unknown)}")
+    return {k: aware_utc(v) if isinstance(v, datetime) else v for k, v in fields.items()}
+
+
+class RecordsMixin:
+    """Targets, chats, actions, exports, events, alerts and values; mixed into StateStore."""
+
+    _db: Database
+
+    # -- per-target progress ------------------------------------------------------------
+
+    def target(self, run_key: str, target: str) -> TargetRecord | None:
+        """Progress of one effect of run ``run_key``, or None if never started."""
+        query = select(targets).where(targets.c.run_key == run_key, targets.c.target == target)
+        with self._db.read() as conn:
+            row = conn.execute(query).mappings().first()
+        return TargetRecord.from_row(row) if row else None
+
+    def targets(self, run_key: str) -> list[TargetRecord]:
+        """Every target of run ``run_key``, by name."""
+        query = select(targets).where(targets.c.run_key == run_key).order_by(targets.c.target)
+        with self._db.read() as conn:
+            return [TargetRecord.from_row(r) for r in conn.execute(query).mappings()]
+
+    def start_target(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
+        """Mark an effect as about to happen; a target already done stays done."""
+        db = self._db
+        values = {"status": "started", "detail": dict(detail), "updated_at": db.now()}
+        statement = (
+            db.insert(targets)
+            .values(run_key=run_key, target=target, **values)
+            .on_conflict_do_update(
+                index_elements=["run_key", "target"],
+                set_=values,
+                where=targets.c.status != "done",
+            )
+        )
+        with db.write() as conn:
+            conn.execute(statement)
+
+    def finish_target(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
+        """Mark an effect as done (it must never be made again for this run key)."""
+        db = self._db
+        values = {"status": "done", "detail": dict(detail), "updated_at": db.now()}
+        statement = (
+            db.insert(targets)
+            .values(run_key=run_key, target=target, **values)
+            .on_conflict_do_update(index_elements=["run_key", "target"], set_=values)
+        )
+        with db.write() as conn:
+            conn.execute(statement)
+
+    # -- chats ----------------------------------------------------------------------------
+
+    def chat_state(self, chat_id: int) -> ChatState | None:
+        """What is known about one chat, or None."""
+        with self._db.read() as conn:
+            return self._chat(conn, chat_id)
+
+    @staticmethod
+    def _chat(conn: Connection, chat_id: int) -> ChatState | None:
+        row = conn.execute(select(chats).where(chats.c.chat_id == chat_id)).mappings().first()
+        return ChatState.from_row(row) if row else None
+
+    def update_chat(self, chat_id: int, **fields: Any) -> ChatState:
+        """Set some fields of a chat's state (creating it), and return the new state.
+
+        Only ``ChatState`` field names are accepted (ValueError otherwise); None clears.
+        """
+        values = _checked(fields, CHAT_FIELDS, "chat")
+        db = self._db
+        values["updated_at"] = db.now()
+        statement = (
+            db.insert(chats)
+            .values(chat_id=chat_id, **values)
+            .on_conflict_do_update(index_elements=["chat_id"], set_=values)
+        )
+        with db.write() as conn:
+            conn.execute(statement)
+            state = self._chat(conn, chat_id)
+        assert state is not None  # just upserted in this transaction
+        return state
+
+    def chat_states(self, chat_ids: Iterable[int]) -> dict[int, ChatState]:
+        """States of many chats at once; chats never seen are absent from the result."""
+        wanted = sorted(set(chat_ids))
+        found: dict[int, ChatState] = {}
+        with self._db.read() as conn:
+            for i in range(0, len(wanted), IN_CHUNK):
+                chunk = wanted[i : i + IN_CHUNK]
+                query = select(chats).where(chats.c.chat_id.in_(chunk))
+                for row in conn.execute(query).mappings():
+                    found[row["chat_id"]] = ChatState.from_row(row)
+        return found
+
+    # -- sweep actions --------------------------------------------------------------------
+
+    def record_action(
+        self, run_id: int, chat_id: int, action: str, detail: Mapping[str, Any] | None = None
+    ) -> int:
+        """Record what a run did to a chat; returns the action's id."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
+        db = self._db
+        statement = (
+            actions.insert()
+            .values(
+                run_id=run_id,
+                chat_id=chat_id,
+                action=action,
+                at=db.now(),
+                detail=dict(detail or {}),
+            )
+            .returning(actions.c.id)
+        )
+        with db.write() as conn:
+            return int(conn.execute(statement).scalar_one())
+
+    def actions(self, run_id: int, action: str | None = None) -> list[ActionRecord]:
+        """Actions of one run in the order they were made, optionally of one kind."""
+        query = select(actions).where(actions.c.run_id == run_id).order_by(actions.c.id)
+        if action is not None:
+            query = query.where(actions.c.action == action)
+        with self._db.read() as conn:
+            return [ActionRecord.from_row(r) for r in conn.execute(query).mappings()]
+
+    # -- export chunks --------------------------------------------------------------------
+
+    def export_chunks(self, job: str | None = None, *, status: str | None = None
+                      ) -> list[ExportChunk]:
+        """Every chunk of an export job (of every job if None), by start date.
+
+        ``status`` keeps only chunks in that state: the export webhook looks for the
+        ``requested`` ones of whichever job asked.
+        """
+        query = select(exports).order_by(exports.c.start)
+        if job is not None:
+            query = query.where(exports.c.job == job)
+        if status is not None:
+            query = query.where(exports.c.status == status)
+        with self._db.read() as conn:
+            return [ExportChunk.from_row(r) for r in conn.execute(query).mappings()]
+
+    def upsert_export_chunk(self, job: str, start: date, end: date, **fields: Any) -> ExportChunk:
+        """Create or update the chunk (``job``, ``start``); a new chunk starts 'pending'."""
+        values = _checked(fields, EXPORT_FIELDS, "export chunk")
+        if values.get("status", "pending") not in EXPORT_STATUSES:
+            raise ValueError(f"unknown export status {values['status']!r}")
+        db = self._db
+        statement = (
+            db.insert(exports)
+            .values(job=job, start=start, end=end, **{"status": "pending", **values})
+            .on_conflict_do_update(index_elements=["job", "start"], set_={"end": end, **values})
+        )
+        key = (exports.c.job == job, exports.c.start == start)
+        with db.write() as conn:
+            conn.execute(statement)
+            row = conn.execute(select(exports).where(*key)).mappings().one()
+        return ExportChunk.from_row(row)
+
+    def find_chunk_by_export_id(self, export_id: int) -> ExportChunk | None:
+        """The chunk that requested export ``export_id`` (from Pachca's webhook), or None."""
+        query = select(exports).where(exports.c.export_id == export_id).limit(1)
+        with self._db.read() as conn:
+            row = conn.execute(query).mappings().first()
+        return ExportChunk.from_row(row) if row else None
+
+    # -- bot events -----------------------------------------------------------------------
+
+    def event_handled(self, event_id: str) -> bool:
+        """Whether bot event ``event_id`` was already handled."""
+        query = select(events.c.event_id).where(events.c.event_id == event_id)
+        with self._db.read() as conn:
+            return conn.execute(query).first() is not None
+
+    def mark_event_handled(self, event_id: str) -> bool:
+        """Mark an event handled; False if it already was (so exactly one caller wins)."""
+        db = self._db
+        statement = (
+            db.insert(events)
+            .values(event_id=event_id, handled_at=db.now())
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            # RETURNING, not rowcount: rowcount of an INSERT is not reliable on every driver.
+            .returning(events.c.event_id)
+        )
+        with db.write() as conn:
+            return conn.execute(statement).first() is not None
+
+    # -- alert streaks --------------------------------------------------------------------
+
+    def alert_state(self, job: str) -> AlertState | None:
+        """The failure streak of ``job``, or None when it is healthy."""
+        with self._db.read() as conn:
+            row = conn.execute(select(alerts).where(alerts.c.job == job)).mappings().first()
+        return AlertState.from_row(row) if row else None
+
+    def set_alert_state(self, job: str, **fields: Any) -> AlertState:
+        """Set some fields of ``job``'s failure streak (creating it); returns the new state."""
+        values = _checked(fields, ALERT_FIELDS, "alert")
+        db = self._db
+        statement = db.insert(alerts).values(job=job, **{"failures": 0, **values})
+        if values:
+            statement = statement.on_conflict_do_update(index_elements=["job"], set_=values)
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=["job"])
+        with db.write() as conn:
+            conn.execute(statement)
+            row = conn.execute(select(alerts).where(alerts.c.job == job)).mappings().one()
+        return AlertState.from_row(row)
+
+    def clear_alert_state(self, job: str) -> None:
+        """Forget ``job``'s failure streak (it succeeded again)."""
+        with self._db.write() as conn:
+            conn.execute(delete(alerts).where(alerts.c.job == job))
+
+    # -- small per-job values -------------------------------------------------------------
+
+    def get_value(self, job: str, name: str, default: Any = None) -> Any:
+        """A JSON value a job kept between runs, or ``default``."""
+        query = select(job_values.c.value).where(job_values.c.job == job, job_values.c.name == name)
+        with self._db.read() as conn:
+            row = conn.execute(query).first()
+        return default if row is None else row[0]
+
+    def set_value(self, job: str, name: str, value: Any) -> None:
+        """Keep a JSON-serialisable value for ``job`` under ``name``."""
+        db = self._db
+        statement = (
+            db.insert(job_values)
+            .values(job=job, name=name, value=value)
+            .on_conflict_do_update(index_elements=["job", "name"], set_={"value": value})
+        )
+        with db.write() as conn:
+            conn.execute(statement)

@@ -1,0 +1,239 @@
+"""Runs: exactly-once claims with leases, and the run history.
+
+A claim is one row per run key. Whoever inserts the row owns the run; a row whose
+owner stopped renewing its lease is taken over by a conditional UPDATE that names
+the lease value it read, so of several replicas racing for it only one matches.
+Neither step reads-then-writes without a guard, which is what keeps this race-free
+on PostgreSQL under READ COMMITTED as well as on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, desc, func, select, update
+
+from runner.errors import StateError
+from runner.state.engine import Database
+from runner.state.models import RunHandle, RunRecord
+from runner.state.schema import actions, aware_utc, events, runs, targets
+
+FINISHED = ("succeeded", "failed", "skipped")
+"""A run key in one of these states is never run again."""
+FINAL = (*FINISHED, "abandoned")
+"""Statuses ``finish`` accepts; an abandoned run may be claimed again."""
+
+
+class RunsMixin:
+    """Claims and history; mixed into ``StateStore``."""
+
+    _db: Database
+    replica: str
+
+    def claim(
+        self,
+        job: str,
+        key: str,
+        *,
+        kind: str,
+        scheduled_for: datetime | None,
+        lease: float,
+        dry_run: bool = False,
+    ) -> RunHandle | None:
+        """Claim run ``key`` for this replica, or return None if it is not ours to run.
+
+        None when the key already finished, or another replica holds a live lease.
+        A running row with an expired lease (its owner died), or an abandoned one, is
+        taken over: ``attempt`` goes up and the handle says ``resumed=True``.
+        """
+        if lease <= 0:
+            raise ValueError("lease must be positive seconds")
+        scheduled = aware_utc(scheduled_for) if scheduled_for is not None else None
+        db = self._db
+        with db.write() as conn:
+            now = db.now()
+            lease_until = now + timedelta(seconds=lease)
+            inserted = conn.execute(
+                db.insert(runs)
+                .values(
+                    key=key,
+                    job=job,
+                    kind=kind,
+                    scheduled_for=scheduled,
+                    replica=self.replica,
+                    attempt=1,
+                    status="running",
+                    started_at=now,
+                    lease_until=lease_until,
+                    dry_run=dry_run,
+                    counts={},
+                    lines=[],
+                )
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(runs.c.id)
+            ).scalar_one_or_none()
+            if inserted is not None:
+                return RunHandle(inserted, key, job, 1, False, scheduled)
+            row = conn.execute(select(runs).where(runs.c.key == key)).mappings().one()
+            if row["status"] in FINISHED:
+                return None
+            if row["status"] == "running" and row["lease_until"] > now:
+                return None
+            taken = conn.execute(
+                update(runs)
+                .where(
+                    runs.c.id == row["id"],
+                    runs.c.status == row["status"],
+                    runs.c.lease_until == row["lease_until"],
+                )
+                .values(
+                    replica=self.replica,
+                    attempt=runs.c.attempt + 1,
+                    status="running",
+                    started_at=now,
+                    finished_at=None,
+                    lease_until=lease_until,
+                )
+            ).rowcount
+            if taken != 1:
+                return None
+            return RunHandle(
+                row["id"], key, row["job"], row["attempt"] + 1, True, row["scheduled_for"]
+            )
+
+    def _mine(self, handle: RunHandle) -> Any:
+        return and_(
+            runs.c.id == handle.run_id,
+            runs.c.replica == self.replica,
+            runs.c.attempt == handle.attempt,
+            runs.c.status == "running",
+        )
+
+    def renew(self, handle: RunHandle, lease: float) -> bool:
+        """Extend the lease to now + ``lease`` s; False if the claim was lost."""
+        db = self._db
+        with db.write() as conn:
+            until = db.now() + timedelta(seconds=lease)
+            changed = conn.execute(
+                update(runs).where(self._mine(handle)).values(lease_until=until)
+            ).rowcount
+        return changed == 1
+
+    def finish(
+        self,
+        handle: RunHandle,
+        status: str,
+        *,
+        counts: Mapping[str, int],
+        lines: list[str],
+        error: str | None,
+    ) -> None:
+        """Record the outcome of a claimed run; StateError if the claim was lost."""
+        if status not in FINAL:
+            raise ValueError(f"unknown final status {status!r}: use one of {', '.join(FINAL)}")
+        db = self._db
+        with db.write() as conn:
+            now = db.now()
+            changed = conn.execute(
+                update(runs)
+                .where(self._mine(handle))
+                .values(
+                    status=status,
+                    finished_at=now,
+                    counts=dict(counts),
+                    lines=list(lines),
+                    error=error,
+                )
+            ).rowcount
+            if changed != 1:
+                raise StateError(
+                    f"claim lost: run '{handle.key}' (attempt {handle.attempt}) is no longer "
+                    f"held by replica '{self.replica}'"
+                )
+
+    def runs(self, job: str | None = None, limit: int = 20) -> list[RunRecord]:
+        """Run history, newest first, optionally of one job."""
+        query = select(runs).order_by(desc(runs.c.started_at), desc(runs.c.id)).limit(limit)
+        if job is not None:
+            query = query.where(runs.c.job == job)
+        with self._db.read() as conn:
+            return [RunRecord.from_row(r) for r in conn.execute(query).mappings()]
+
+    def run_counts(self) -> dict[tuple[str, str], int]:
+        """How many runs each (job, status) has in the history; dry runs left out."""
+        query = (
+            select(runs.c.job, runs.c.status, func.count())
+            .where(runs.c.dry_run.is_(False))
+            .group_by(runs.c.job, runs.c.status)
+        )
+        with self._db.read() as conn:
+            return {(job, status): int(n) for job, status, n in conn.execute(query)}
+
+    def get_run(self, run_id: int) -> RunRecord | None:
+        """One run by id."""
+        with self._db.read() as conn:
+            row = conn.execute(select(runs).where(runs.c.id == run_id)).mappings().first()
+        return RunRecord.from_row(row) if row else None
+
+    def last_run(
+        self, job: str, status: str | None = "succeeded", *, include_dry_run: bool = False
+    ) -> RunRecord | None:
+        """The newest run of ``job`` with ``status`` (any status if None); dry runs skipped."""
+        query = (
+            select(runs)
+            .where(runs.c.job == job)
+            .order_by(desc(runs.c.started_at), desc(runs.c.id))
+            .limit(1)
+        )
+        if status is not None:
+            query = query.where(runs.c.status == status)
+        if not include_dry_run:
+            query = query.where(runs.c.dry_run.is_(False))
+        with self._db.read() as conn:
+            row = conn.execute(query).mappings().first()
+        return RunRecord.from_row(row) if row else None
+
+    def last_scheduled_fire(self, job: str) -> datetime | None:
+        """The latest ``scheduled_for`` of any claimed (non-dry) run of ``job``."""
+        query = select(func.max(runs.c.scheduled_for)).where(
+            runs.c.job == job, runs.c.dry_run.is_(False)
+        )
+        with self._db.read() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
+    def stale_runs(self) -> list[RunRecord]:
+        """Runs still marked running whose lease expired: their replica stopped.
+
+        The daemon's maintenance takes them over (``claim`` resumes them), so a run
+        interrupted by a crash is finished by another replica, not lost.
+        """
+        query = (
+            select(runs)
+            .where(runs.c.status == "running", runs.c.lease_until < self._db.now())
+            .order_by(runs.c.id)
+        )
+        with self._db.read() as conn:
+            return [RunRecord.from_row(r) for r in conn.execute(query).mappings()]
+
+    def release(self, handle: RunHandle) -> None:
+        """Give a claim up without finishing it (shutdown): another replica may resume it."""
+        with self._db.write() as conn:
+            conn.execute(
+                update(runs).where(self._mine(handle)).values(lease_until=self._db.now())
+            )
+
+    def prune(self, older_than: datetime) -> int:
+        """Delete finished runs started before ``older_than`` with their actions and
+        targets, and bot events handled before it. Returns the number of runs deleted."""
+        cutoff = aware_utc(older_than)
+        old = and_(runs.c.started_at < cutoff, runs.c.status != "running")
+        with self._db.write() as conn:
+            ids = select(runs.c.id).where(old).scalar_subquery()
+            keys = select(runs.c.key).where(old).scalar_subquery()
+            conn.execute(delete(actions).where(actions.c.run_id.in_(ids)))
+            conn.execute(delete(targets).where(targets.c.run_key.in_(keys)))
+            deleted = conn.execute(delete(runs).where(old)).rowcount
+            conn.execute(delete(events).where(events.c.handled_at < cutoff))
+        return deleted

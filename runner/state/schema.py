@@ -1,0 +1,251 @@
+"""Tables of the state store and the migrations that build them.
+
+``MIGRATIONS[n - 1]`` turns schema version ``n - 1`` into ``n``; version 1 creates
+everything. A later change adds a step with explicit DDL (never edits step 1), so a
+database at any older version can be brought forward. A database whose version is
+newer than ``SCHEMA_VERSION`` belongs to a newer runner and is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    select,
+    text,
+)
+
+from runner.errors import StateError
+
+
+def aware_utc(value: datetime) -> datetime:
+    """``value`` in UTC; a naive datetime is refused, since its zone is a guess."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value.isoformat()}: pass an aware datetime")
+    return value.astimezone(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out; naive values are taken as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        # SQLite keeps text without an offset: store UTC wall time so text order is time order.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class JsonText(TypeDecorator[Any]):
+    """A JSON value kept as text, the same on every backend."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(value)
+
+
+# Autoincrement ids: BIGINT on PostgreSQL, the rowid alias (INTEGER) on SQLite.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+RUN_STATUSES = ("running", "succeeded", "failed", "skipped", "abandoned")
+TARGET_STATUSES = ("started", "done")
+ACTIONS = ("warned", "archived", "unarchived", "closing_message")
+EXPORT_STATUSES = ("pending", "requested", "ready", "downloaded")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=f"ck_%(table_name)s_{column}")
+
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+replicas = Table(
+    "replicas",
+    metadata,
+    Column("replica", String, primary_key=True),
+    Column("last_seen", UtcDateTime, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", String, nullable=False, unique=True),
+    Column("job", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("scheduled_for", UtcDateTime),
+    Column("replica", String, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("lease_until", UtcDateTime, nullable=False),
+    Column("dry_run", Boolean, nullable=False, default=False),
+    Column("counts", JsonText),
+    Column("error", Text),
+    Column("lines", JsonText),
+    _one_of("status", RUN_STATUSES),
+    Index("ix_runs_job_started", "job", "started_at"),
+    Index("ix_runs_job_scheduled", "job", "scheduled_for"),
+)
+
+targets = Table(
+    "targets",
+    metadata,
+    Column("run_key", String, primary_key=True),
+    Column("target", String, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("detail", JsonText),
+    Column("updated_at", UtcDateTime, nullable=False),
+    _one_of("status", TARGET_STATUSES),
+)
+
+chats = Table(
+    "chats",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("warned_at", UtcDateTime),
+    Column("warning_message_id", BigInteger),
+    Column("warned_by_run", BigInteger),
+    Column("kept_until", UtcDateTime),
+    Column("keep_by_user", BigInteger),
+    Column("archive_requested_at", UtcDateTime),
+    Column("archive_requested_by", BigInteger),
+    Column("archived_at", UtcDateTime),
+    Column("archived_by_run", BigInteger),
+    Column("unarchived_at", UtcDateTime),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", Id, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("detail", JsonText),
+    _one_of("action", ACTIONS),
+    Index("ix_actions_run", "run_id"),
+    Index("ix_actions_chat", "chat_id"),
+)
+
+exports = Table(
+    "exports",
+    metadata,
+    Column("job", String, primary_key=True),
+    Column("start", Date, primary_key=True),
+    Column("end", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("export_id", BigInteger),
+    Column("requested_at", UtcDateTime),
+    Column("ready_at", UtcDateTime),
+    Column("file", Text),
+    Column("sha256", String(64)),
+    Column("size", BigInteger),
+    _one_of("status", EXPORT_STATUSES),
+    Index("ix_exports_export_id", "export_id"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("event_id", String, primary_key=True),
+    Column("handled_at", UtcDateTime, nullable=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("job", String, primary_key=True),
+    Column("failing_since", UtcDateTime),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_alert_at", UtcDateTime),
+    Column("last_error", Text),
+)
+
+job_values = Table(
+    "job_values",
+    metadata,
+    Column("job", String, primary_key=True),
+    Column("name", String, primary_key=True),
+    Column("value", JsonText),
+)
+
+
+def _v1(conn: Connection) -> None:
+    tables = [replicas, runs, targets, chats, actions, exports, events, alerts, job_values]
+    metadata.create_all(conn, tables=tables)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+_MIGRATION_LOCK = 0x70616368  # "pach": one runner migrates at a time on PostgreSQL
+
+
+def migrate(conn: Connection, now: datetime) -> int:
+    """Bring the schema to ``SCHEMA_VERSION`` inside the caller's transaction.
+
+    Returns the version found before migrating (0 for a new database).
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+    schema_version.create(conn, checkfirst=True)
+    found = conn.execute(select(schema_version.c.version)).scalar_one_or_none()
+    current = found or 0
+    if current > SCHEMA_VERSION:
+        raise StateError(
+            f"the state store has schema version {current}, newer than this runner "
+            f"understands ({SCHEMA_VERSION}): upgrade pachca-runner"
+        )
+    for step in MIGRATIONS[current:]:
+        step(conn)
+    if found is None:
+        conn.execute(schema_version.insert().values(id=1, version=SCHEMA_VERSION, updated_at=now))
+    elif current < SCHEMA_VERSION:
+        conn.execute(schema_version.update().values(version=SCHEMA_VERSION, updated_at=now))
+    return current
