@@ -1,0 +1,54 @@
+"""Durations as operators write them: ``30s``, ``15m``, ``2h``, ``1d``, ``1h30m`` or seconds."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([dhms])")
+_WHOLE = re.compile(r"(?:\d+(?:\.\d+)?\s*[dhms]\s*)+")
+_EXAMPLE = "must be a duration like 30s, 15m, 2h, 1d or 1h30m"
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds in ``value``; ValueError with a message an operator can act on.
+
+    ValueError even for a wrong type: pydantic turns only ValueError into a field error.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{_EXAMPLE}, got {str(value).lower()}")  # noqa: TRY004
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError("must not be negative")
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{_EXAMPLE}, got a {type(value).__name__}")  # noqa: TRY004
+    text = value.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    if not text or not _WHOLE.fullmatch(text):
+        raise ValueError(f"{_EXAMPLE}, got '{value}'")
+    units = [unit for _, unit in _PART.findall(text)]
+    if len(set(units)) != len(units):
+        raise ValueError(f"{_EXAMPLE} (each unit once), got '{value}'")
+    return sum(float(n) * _UNITS[unit] for n, unit in _PART.findall(text))
+
+
+def format_duration(seconds: float) -> str:
+    """The short form of ``seconds``: 5400 -> ``1h30m``."""
+    rest = round(seconds)
+    if rest == 0:
+        return "0s"
+    parts = []
+    for unit, size in _UNITS.items():
+        n, rest = divmod(rest, int(size))
+        if n:
+            parts.append(f"{n}{unit}")
+    return "".join(parts)
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+"""A pydantic field type: a duration in seconds, parsed from the operator's notation."""

@@ -1,0 +1,376 @@
+"""The sandboxed Jinja environment that renders messages, its filters, and message splitting.
+
+Templates are written by operators, so they run in Jinja's immutable sandbox with
+``StrictUndefined``: a typo is an error with the template's file and line, never an
+empty string in a posted message. Output is Pachca markdown, so nothing is escaped.
+Every Jinja error is turned into ``TemplateProblem``; no traceback reaches the operator.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from traceback import walk_tb
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound, Undefined
+from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import missing as _MISSING
+
+from runner.errors import InputError
+
+
+class TemplateProblem(InputError):
+    """A template cannot be rendered: ``file``, ``line`` (or None) and a plain ``message``."""
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        self.file = file
+        self.line = line
+        self.message = message
+        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
+
+
+class _Undefined(StrictUndefined):
+    """StrictUndefined that leaves on its error what was missing from what."""
+
+    __slots__ = ()
+
+    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super()._fail_with_undefined_error(*args, **kwargs)
+        except UndefinedError as exc:
+            exc.missing = (self._undefined_obj, self._undefined_name)  # type: ignore[attr-defined]
+            raise
+
+
+# StrictUndefined aliases its dunders to the base method itself: point them at ours.
+for _name, _value in {**vars(Undefined), **vars(StrictUndefined)}.items():
+    if _value is Undefined._fail_with_undefined_error and _name != "_fail_with_undefined_error":
+        setattr(_Undefined, _name, _Undefined._fail_with_undefined_error)
+
+
+# ---- filters ------------------------------------------------------------------------------
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime | date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date, got {type(value).__name__} {str(value)[:40]!r}")
+
+
+def ru_date(value: Any, format: str = "d MMMM y") -> str:
+    """«21 ноября 2026»; ``format`` is a CLDR pattern such as "d MMMM"."""
+    from babel.dates import format_date
+
+    return format_date(_as_date(value), format, locale="ru")
+
+
+def ru_datetime(value: Any, format: str = "d MMMM y, HH:mm") -> str:
+    """«21 ноября 2026, 09:00», in the datetime's own zone."""
+    from babel.dates import format_datetime
+
+    moment = _as_date(value)
+    if not isinstance(moment, datetime):
+        moment = datetime(moment.year, moment.month, moment.day)
+    return format_datetime(moment, format, tzinfo=moment.tzinfo, locale="ru")
+
+
+def ru_weekday(value: Any) -> str:
+    """«суббота»."""
+    return ru_date(value, "EEEE")
+
+
+def ru_period(start: Any, end: Any) -> str:
+    """«с 14 по 20 ноября 2026»; months and years are written only where they differ."""
+    a, b = _as_date(start), _as_date(end)
+    if (a.year, a.month, a.day) == (b.year, b.month, b.day):
+        return ru_date(a)
+    if a.year != b.year:
+        return f"с {ru_date(a)} по {ru_date(b)}"
+    if a.month != b.month:
+        return f"с {ru_date(a, 'd MMMM')} по {ru_date(b)}"
+    return f"с {a.day} по {ru_date(b)}"
+
+
+def number(value: Any, lang: str = "ru") -> str:
+    """«1 234 567» (the group separator is babel's: a no-break space for Russian)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=lang)
+
+
+def plural(
+    n: Any,
+    one: str,
+    few: str,
+    many: str | None = None,
+    *,
+    with_number: bool = True,
+    lang: str = "ru",
+) -> str:
+    """The word for ``n`` by the language's plural rules: «1 чат», «3 чата», «5 чатов»."""
+    from babel import Locale
+
+    many = few if many is None else many
+    form = Locale.parse(lang).plural_form(abs(n))
+    word = {"one": one, "few": few, "many": many}.get(form, few if lang == "ru" else many)
+    return f"{number(n, lang)} {word}" if with_number else word
+
+
+def percent(value: Any, digits: int = 0, lang: str = "ru") -> str:
+    """A fraction as a percentage: 0.25 -> «25 %»."""
+    from babel import Locale
+    from babel.numbers import format_percent
+
+    pattern = Locale.parse(lang).percent_formats[None].pattern
+    if digits:
+        pattern = re.sub(r"0(?=[^0#]*%)", "0." + "0" * digits, pattern, count=1)
+    return format_percent(value, format=pattern, locale=lang)
+
+
+def mention(value: Any) -> str:
+    """``<@123>`` for a user id, or for a mapping with an ``id``."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    if isinstance(value, bool) or not str(value).isdigit():
+        raise ValueError(f"mention needs a user id, got {str(value)[:40]!r}")
+    return f"<@{int(value)}>"
+
+
+def _filters(lang: str) -> dict[str, Callable[..., str]]:
+    return {
+        "ru_date": ru_date,
+        "ru_datetime": ru_datetime,
+        "ru_weekday": ru_weekday,
+        "ru_period": ru_period,
+        "plural": lambda n, *forms, with_number=True: plural(
+            n, *forms, with_number=with_number, lang=lang
+        ),
+        "number": lambda v: number(v, lang),
+        "percent": lambda v, digits=0: percent(v, digits, lang),
+        "mention": mention,
+    }
+
+
+# ---- the renderer -------------------------------------------------------------------------
+
+
+class Renderer:
+    """Renders templates from ``templates_dir`` and inline strings, sandboxed and strict."""
+
+    def __init__(self, templates_dir: Path, *, lang: str = "ru") -> None:
+        self.templates_dir = Path(templates_dir)
+        self.lang = lang
+        self.env = ImmutableSandboxedEnvironment(
+            loader=FileSystemLoader(str(self.templates_dir)),
+            undefined=_Undefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals.pop("lipsum", None)
+        self.env.filters.update(_filters(lang))
+        self._inline: dict[tuple[str, str], Template] = {}
+
+    def exists(self, name: str) -> bool:
+        """Whether the template ``name`` is in the templates folder."""
+        try:
+            self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        except TemplateNotFound:
+            return False
+        return True
+
+    def render(self, name: str, context: Mapping[str, Any]) -> str:
+        """Render the template file ``name``; TemplateProblem says what is wrong and where."""
+        try:
+            template = self.env.get_template(name)
+        except TemplateNotFound as exc:
+            missing = exc.name if exc.name != name else name
+            raise TemplateProblem(
+                name, None, f"template '{missing}' does not exist in {self.templates_dir}"
+            ) from exc
+        except TemplateSyntaxError as exc:
+            raise _syntax_problem(exc, name) from exc
+        return self._run(template, context, name)
+
+    def compile_string(self, source: str, *, origin: str) -> Template:
+        """Compile an inline template once; ``origin`` names it in errors."""
+        key = (origin, source)
+        if key not in self._inline:
+            try:
+                code = self.env.compile(source, name=origin, filename=origin)
+            except TemplateSyntaxError as exc:
+                raise _syntax_problem(exc, origin) from exc
+            self._inline[key] = self.env.template_class.from_code(
+                self.env, code, self.env.make_globals(None)
+            )
+        return self._inline[key]
+
+    def render_string(self, source: str, context: Mapping[str, Any], *, origin: str) -> str:
+        """Render an inline template such as a chat name; ``origin`` names it in errors."""
+        return self._run(self.compile_string(source, origin=origin), context, origin)
+
+    def _run(self, template: Template, context: Mapping[str, Any], origin: str) -> str:
+        try:
+            return template.render(context)
+        except TemplateProblem:
+            raise
+        except UndefinedError as exc:
+            raise TemplateProblem(
+                origin, _line(exc, origin), _undefined(exc, template, context, origin)
+            ) from exc
+        except SecurityError as exc:
+            raise TemplateProblem(
+                origin, _line(exc, origin), f"template tried to access an unsafe attribute ({exc})"
+            ) from exc
+        except TemplateNotFound as exc:
+            raise TemplateProblem(
+                origin, _line(exc, origin), f"included template '{exc.name}' does not exist"
+            ) from exc
+        except TemplateSyntaxError as exc:
+            raise _syntax_problem(exc, origin) from exc
+        except Exception as exc:  # a filter or an operation failed on the data it was given
+            raise TemplateProblem(origin, _line(exc, origin), f"rendering failed: {exc}") from exc
+
+
+def _syntax_problem(exc: TemplateSyntaxError, origin: str) -> TemplateProblem:
+    return TemplateProblem(exc.name or origin, exc.lineno, f"syntax error: {exc.message}")
+
+
+def _line(exc: BaseException, origin: str) -> int | None:
+    """The template line where ``exc`` was raised (Jinja rewrites its traceback so)."""
+    line = None
+    for frame, lineno in walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename.endswith(origin):
+            line = lineno
+    return line
+
+
+def _undefined(
+    exc: UndefinedError, template: Template, context: Mapping[str, Any], origin: str
+) -> str:
+    obj, name = getattr(exc, "missing", (None, None))
+    available = ", ".join(sorted(map(str, context))) or "nothing"
+    if name is None or obj is _MISSING:
+        return f"{exc.message} — the template can use: {available}"
+    what = name
+    line = _line(exc, origin)
+    source = _source(template, origin)
+    if line and source:
+        text = source.splitlines()[line - 1] if line <= len(source.splitlines()) else ""
+        found = re.search(rf"([A-Za-z_][\w.]*)\.{re.escape(str(name))}\b", text)
+        if found:
+            what = f"{found.group(1)}.{name}"
+    if isinstance(obj, Mapping):
+        keys = ", ".join(sorted(map(str, obj))) or "nothing"
+        owner = what.rsplit(".", 1)[0] if "." in what else "it"
+        return f"'{what}' is undefined — {owner} has: {keys}"
+    return f"'{what}' is undefined — the template can use: {available}"
+
+
+def _source(template: Template, origin: str) -> str | None:
+    env = template.environment
+    try:
+        return env.loader.get_source(env, origin)[0]  # type: ignore[union-attr]
+    except TemplateNotFound:
+        return None
+
+
+# ---- splitting long messages --------------------------------------------------------------
+
+_ATOMS = re.compile(
+    r"```.*?(?:```|\Z)"  # code fence (an unclosed one runs to the end)
+    r"|`[^`\n]+`"  # code span
+    r"|\[[^\]\n]*\]\([^)\s]*\)"  # markdown link
+    r"|<@[^>\s]+>"  # mention by id
+    r"|https?://[^\s<>]+"  # bare URL
+    r"|(?<![\w@])@[\w.\-]+",  # @nickname
+    re.DOTALL,
+)
+_LEVELS = (
+    re.compile(r"\n[ \t]*\n\s*"),  # paragraph
+    re.compile(r"\n\s*"),  # line
+    re.compile(r"(?<=[.!?…])[\"»)]?\s+"),  # sentence
+    re.compile(r"\s+"),  # word
+)
+
+
+def _cuts(text: str, limit: int) -> list[list[tuple[int, int]]]:
+    """Per level, the (end of part, start of rest) pairs allowed within ``limit``."""
+    spans = []
+    for m in _ATOMS.finditer(text):
+        if m.start() > limit:
+            break
+        if m.end() - m.start() <= limit:
+            spans.append(m.span())
+    out = []
+    for level in _LEVELS:
+        found = []
+        for m in level.finditer(text, 0, limit + 1):
+            start, end = m.span()
+            if 0 < start <= limit and not any(a < start < b for a, b in spans):
+                found.append((start, end))
+        out.append(found)
+    return out
+
+
+def _hard_cut(text: str, limit: int) -> int:
+    """Where to cut a text with no allowed boundary: before an atom that would be split."""
+    for m in _ATOMS.finditer(text, 0, limit + 1):
+        if m.start() < limit < m.end() and m.end() - m.start() <= limit and m.start() > 0:
+            return m.start()
+    return limit
+
+
+def _split_once(text: str, limit: int) -> tuple[str, str]:
+    levels = _cuts(text, limit)
+    for found in levels:
+        if found and found[-1][0] >= limit // 2:
+            cut, rest = found[-1]
+            return text[:cut], text[rest:]
+    best = max((f[-1] for f in levels if f), default=None)
+    if best is not None:
+        return text[: best[0]], text[best[1] :]
+    cut = _hard_cut(text, limit)
+    return text[:cut], text[cut:]
+
+
+def split_message(text: str, limit: int = 4000) -> list[str]:
+    """Parts of ``text`` no longer than ``limit``, cut at the gentlest boundary available.
+
+    Paragraphs before lines before sentences before spaces; never inside a mention, a
+    link, a URL or code, unless that one piece is itself longer than ``limit``.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    parts: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        part, rest = _split_once(rest, limit)
+        part, rest = part.rstrip(), rest.lstrip()
+        if part:
+            parts.append(part)
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def truncate_message(text: str, limit: int, suffix: str = "…") -> str:
+    """``text`` cut to at most ``limit`` characters at a gentle boundary, ending in ``suffix``."""
+    if len(text) <= limit:
+        return text
+    room = limit - len(suffix)
+    if room <= 0:
+        return suffix[:limit]
+    best = max((f[-1] for f in _cuts(text, room) if f), default=None)
+    cut = best[0] if best is not None else _hard_cut(text, room)
+    return text[:cut].rstrip() + suffix

@@ -1,0 +1,370 @@
+"""Job schedules -> APScheduler triggers, their next fire times and a description in words.
+
+Cron expressions are standard five-field crontab lines. Two differences from APScheduler's
+``CronTrigger.from_crontab`` are handled here, so ``jobs.yaml`` means what crontab means:
+
+* weekday numbers count from Sunday (0 or 7 = Sunday, 1 = Monday); APScheduler counts
+  from Monday, so weekdays are handed over as names (``mon,tue``);
+* when both day-of-month and weekday are restricted, crontab fires when *either* matches;
+  APScheduler's single trigger would need both, so that case becomes two OR-ed triggers.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import holidays
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+if TYPE_CHECKING:
+    from runner.catalogue import JobSpec
+
+MONTHS = {
+    name: i
+    for i, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+WEEKDAYS = {name: i for i, name in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
+_DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+# (name in messages, low, high, names allowed)
+_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day", 1, 31, {}),
+    ("month", 1, 12, MONTHS),
+    ("weekday", 0, 7, WEEKDAYS),
+)
+_ITEM = re.compile(r"(?P<first>\*|[0-9a-z]+)(?:-(?P<last>[0-9a-z]+))?(?:/(?P<step>[0-9a-z]+))?")
+_SKIP_LIMIT = 800  # non-working days skipped in a row before a schedule counts as never firing
+
+
+class CronProblem(ValueError):
+    """A cron expression is malformed; the text says which field and why."""
+
+
+@dataclass(frozen=True)
+class Cron:
+    """A checked crontab line: the values each field selects, and APScheduler's spelling."""
+
+    text: str
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    days: frozenset[int]
+    months: frozenset[int]
+    weekdays: frozenset[int]  # 0 = Sunday ... 6 = Saturday
+    day_restricted: bool
+    weekday_restricted: bool
+    fields: tuple[str, str, str, str, str]  # as written, lower-cased
+
+    def trigger_kwargs(self) -> list[dict[str, str]]:
+        """CronTrigger keyword sets whose union is this line (one, or two for day OR weekday)."""
+        minute, hour, day, month, _ = self.fields
+        dow = ",".join(_DOW_NAMES[d] for d in sorted(self.weekdays))
+        common = {"minute": minute, "hour": hour, "month": month}
+        if self.day_restricted and self.weekday_restricted:
+            return [{**common, "day": day}, {**common, "day_of_week": dow}]
+        kwargs = {**common, "day": day}
+        if self.weekday_restricted or len(self.weekdays) < 7:
+            kwargs["day_of_week"] = dow
+        return [kwargs]
+
+
+def _number(field: str, token: str, low: int, high: int, names: dict[str, int]) -> int:
+    if token.isdigit():
+        value = int(token)
+    elif token in names:
+        value = names[token]
+    else:
+        hint = {"month": " or jan–dec", "weekday": " or mon–sun"}.get(field, "")
+        raise CronProblem(f"cron field '{field}' has '{token}' — use {low}–{high}{hint}")
+    if not low <= value <= high:
+        raise CronProblem(f"cron field '{field}' must be {low}–{high}, got {value}")
+    return value
+
+
+def _expand(field: str, text: str, low: int, high: int, names: dict[str, int]) -> set[int]:
+    values: set[int] = set()
+    for item in text.split(","):
+        m = _ITEM.fullmatch(item)
+        if not item:
+            raise CronProblem(f"cron field '{field}' has an empty item in '{text}'")
+        if m is None:
+            raise CronProblem(f"cron field '{field}' cannot read '{item}'")
+        step = 1
+        if m["step"] is not None:
+            if not m["step"].isdigit() or int(m["step"]) < 1:
+                raise CronProblem(f"cron field '{field}': the step after '/' must be 1 or more")
+            step = int(m["step"])
+        if m["first"] == "*":
+            if m["last"] is not None:
+                raise CronProblem(f"cron field '{field}' cannot read '{item}'")
+            first, last = low, high
+        else:
+            first = _number(field, m["first"], low, high, names)
+            if m["last"] is not None:
+                last_token = "7" if field == "weekday" and m["last"] == "sun" else m["last"]
+                last = _number(field, last_token, low, high, names)
+            else:
+                last = high if m["step"] is not None else first
+            if first > last:
+                raise CronProblem(
+                    f"cron field '{field}': range {m['first']}-{m['last']} goes backwards"
+                )
+        values.update(range(first, last + 1, step))
+    return values
+
+
+def parse_cron(expr: str) -> Cron:
+    """Check a standard five-field crontab line; CronProblem names the bad field."""
+    if not isinstance(expr, str):
+        raise CronProblem('a cron expression must be text, e.g. "0 9 * * 1-5"')
+    parts = expr.lower().split()
+    if len(parts) != 5:
+        raise CronProblem(f"cron needs 5 fields (minute hour day month weekday), got {len(parts)}")
+    sets = [_expand(name, part, lo, hi, nm) for part, (name, lo, hi, nm) in zip(parts, _FIELDS)]
+    weekdays = frozenset(d % 7 for d in sets[4])
+    day_restricted = not parts[2].startswith("*")
+    weekday_restricted = not parts[4].startswith("*")
+    if not (day_restricted and weekday_restricted):
+        longest = max(calendar.monthrange(2024, m)[1] for m in sets[3])
+        if min(sets[2]) > longest:
+            raise CronProblem(f"cron '{expr}' never fires: no selected month has that day")
+    return Cron(
+        text=expr,
+        minutes=frozenset(sets[0]),
+        hours=frozenset(sets[1]),
+        days=frozenset(sets[2]),
+        months=frozenset(sets[3]),
+        weekdays=weekdays,
+        day_restricted=day_restricted,
+        weekday_restricted=weekday_restricted,
+        fields=tuple(parts),  # type: ignore[arg-type]
+    )
+
+
+class WorkdayTrigger(BaseTrigger):
+    """Fires when ``base`` does, except on days that are not working days in ``country``.
+
+    Working days come from the ``holidays`` library: weekends, public holidays and, where
+    the library models them (Russia does), weekend days moved to be working days.
+    """
+
+    __slots__ = ("base", "calendar", "country", "jitter", "zone")
+
+    def __init__(
+        self, base: BaseTrigger, country: str, zone: ZoneInfo, jitter: float | None = None
+    ) -> None:
+        self.base = base
+        self.country = country
+        self.zone = zone
+        self.jitter = jitter
+        self.calendar = holidays.country_holidays(country)
+
+    def is_working_day(self, day: date) -> bool:
+        """Whether ``day`` is a working day in this trigger's country."""
+        return bool(self.calendar.is_working_day(day))
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        """The base trigger's next fire time that falls on a working day."""
+        fire = self.base.get_next_fire_time(previous_fire_time, now)
+        for _ in range(_SKIP_LIMIT):
+            if fire is None:
+                return None
+            day = fire.astimezone(self.zone).date()
+            if self.is_working_day(day):
+                return self._apply_jitter(fire, self.jitter, now)
+            # Jump to the next midnight rather than stepping fire by fire: a minutely
+            # schedule over the New Year holidays would otherwise take ten thousand steps.
+            fire = self.base.get_next_fire_time(None, _next_midnight(day, self.zone))
+        return None
+
+    def __str__(self) -> str:
+        return f"{self.base} on working days ({self.country})"
+
+    def __repr__(self) -> str:
+        return f"<WorkdayTrigger ({self.base!r}, country={self.country!r})>"
+
+
+class _WallClockCron(CronTrigger):
+    """A CronTrigger that fires once at a wall-clock time repeated by the autumn DST change.
+
+    APScheduler fires at both 02:30s of that night; crontab fires once, and a digest
+    posted twice is a visible bug. Only lines with fixed hours are affected, as in cron.
+    """
+
+    def __init__(self, *, once: bool, delay: float | None, **kwargs: str | ZoneInfo) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.once = once
+        self.delay = delay
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        """CronTrigger's next fire time, skipping the repeat of an ambiguous local time."""
+        fire = super().get_next_fire_time(previous_fire_time, now)
+        while fire is not None and self.once and _repeated(fire):
+            fire = super().get_next_fire_time(fire, fire)
+        return self._apply_jitter(fire, self.delay, now)
+
+
+def _repeated(moment: datetime) -> bool:
+    """Whether ``moment`` is the second occurrence of its wall-clock time."""
+    return moment.astimezone(UTC).astimezone(moment.tzinfo).fold == 1
+
+
+def _next_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+
+
+def _base_trigger(
+    job: JobSpec, zone: ZoneInfo, jitter: float | None, start: datetime | None
+) -> BaseTrigger:
+    if job.schedule.every is not None:
+        start_date = start + timedelta(seconds=job.schedule.every) if start else None
+        return IntervalTrigger(
+            seconds=job.schedule.every, start_date=start_date, timezone=zone, jitter=jitter
+        )
+    kwargs = [kw for expr in job.schedule.crons or () for kw in parse_cron(expr).trigger_kwargs()]
+    triggers = [
+        _WallClockCron(once=not kw["hour"].startswith("*"), delay=None, timezone=zone, **kw)
+        for kw in kwargs
+    ]
+    if len(triggers) == 1:
+        triggers[0].delay = jitter
+        return triggers[0]
+    return OrTrigger(triggers, jitter=jitter)
+
+
+def build_trigger(
+    job: JobSpec, *, jitter: bool = True, start: datetime | None = None
+) -> BaseTrigger:
+    """The APScheduler trigger for ``job``, in the job's time zone.
+
+    ``jitter=False`` leaves out the random delay (for previews). ``start`` anchors an
+    interval schedule (first fire = start + interval); by default APScheduler uses "now".
+    """
+    zone = ZoneInfo(job.timezone)
+    delay = job.jitter if jitter and job.jitter else None
+    if job.workdays:
+        return WorkdayTrigger(_base_trigger(job, zone, None, start), job.workdays, zone, delay)
+    return _base_trigger(job, zone, delay, start)
+
+
+def next_fire_times(job: JobSpec, count: int = 3, now: datetime | None = None) -> list[datetime]:
+    """The next ``count`` fire times of ``job`` (aware, in the job's zone), without jitter."""
+    zone = ZoneInfo(job.timezone)
+    now = (now or datetime.now(zone)).astimezone(zone)
+    trigger = build_trigger(job, jitter=False, start=now)
+    out: list[datetime] = []
+    previous: datetime | None = None
+    cursor = now
+    while len(out) < count:
+        fire = trigger.get_next_fire_time(previous, cursor)
+        if fire is None:
+            break
+        out.append(fire.astimezone(UTC).astimezone(zone))  # normalise DST gaps
+        previous = cursor = fire
+    return out
+
+
+def skipped_dates(job: JobSpec, days: int = 30, now: datetime | None = None) -> list[date]:
+    """Dates within ``days`` on which the schedule would fire but the working-day rule skips."""
+    if not job.workdays:
+        return []
+    zone = ZoneInfo(job.timezone)
+    now = (now or datetime.now(zone)).astimezone(zone)
+    end = now + timedelta(days=days)
+    base = _base_trigger(job, zone, None, now)
+    calendar_ = holidays.country_holidays(job.workdays)
+    out: list[date] = []
+    fire = base.get_next_fire_time(None, now)
+    while fire is not None and fire < end:
+        day = fire.astimezone(zone).date()
+        if not calendar_.is_working_day(day):
+            out.append(day)
+        fire = base.get_next_fire_time(None, _next_midnight(day, zone))
+    return out
+
+
+_UNIT_NAMES = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+_EVERY_ONE = {
+    "en": {
+        "day": "every day",
+        "hour": "every hour",
+        "minute": "every minute",
+        "second": "every second",
+    },
+    "ru": {
+        "day": "каждый день",
+        "hour": "каждый час",
+        "minute": "каждую минуту",
+        "second": "каждую секунду",
+    },
+}
+_WORDS = {
+    "en": {"every": "every", "workdays": "on working days", "or": "; or "},
+    "ru": {"every": "каждые", "workdays": "только в рабочие дни", "or": "; или "},
+}
+
+
+def _describe_every(seconds: float, lang: str) -> str:
+    from babel.units import format_unit
+
+    rest = round(seconds)
+    parts = []
+    for unit, size in _UNIT_NAMES:
+        n, rest = divmod(rest, size)
+        if n:
+            parts.append((unit, n))
+    if len(parts) == 1 and parts[0][1] == 1:
+        return _EVERY_ONE[lang][parts[0][0]]
+    locale = "ru" if lang == "ru" else "en"
+    text = " ".join(
+        format_unit(n, f"duration-{unit}", locale=locale, length="long") for unit, n in parts
+    )
+    return f"{_WORDS[lang]['every']} {text}"
+
+
+def _describe_cron(expr: str, lang: str) -> str:
+    from babel.dates import get_day_names, get_month_names
+    from cron_descriptor import Options, get_description
+
+    options = Options()
+    options.use_24hour_time_format = True
+    options.locale_code = "ru_RU" if lang == "ru" else "en_US"
+    text = get_description(expr, options)
+    if lang == "ru":
+        # cron-descriptor takes day and month names from the process locale: replace them.
+        days = get_day_names("wide", context="format", locale="ru")
+        months = get_month_names("wide", context="stand-alone", locale="ru")
+        for i in range(7):
+            text = re.sub(rf"\b{calendar.day_name[i]}\b", days[i], text)
+        for i in range(1, 13):
+            text = re.sub(rf"\b{calendar.month_name[i]}\b", months[i], text)
+    return text
+
+
+def describe(job: JobSpec, lang: str = "en") -> str:
+    """The job's schedule in words, e.g. "At 09:00, Monday through Friday, on working days (RU)"."""
+    lang = "ru" if lang == "ru" else "en"
+    if job.schedule.every is not None:
+        text = _describe_every(job.schedule.every, lang)
+        text = text[0].upper() + text[1:]
+    else:
+        parts = [_describe_cron(c, lang) for c in job.schedule.crons or ()]
+        text = _WORDS[lang]["or"].join([parts[0]] + [p[0].lower() + p[1:] for p in parts[1:]])
+    if job.workdays:
+        text += f", {_WORDS[lang]['workdays']} ({job.workdays})"
+    return f"{text} ({job.timezone})"
