@@ -1,0 +1,121 @@
+"""jobs.yaml -> validated models; every problem is located at file:line:column.
+
+The file is composed with PyYAML (so each node keeps its position), turned into plain data
+with ``${VAR}`` / ``${VAR:-default}`` filled in from the environment, then validated by
+pydantic models with ``extra="forbid"``. Pydantic's errors are rewritten into plain
+sentences at the position of the field they concern. All problems of a file are raised
+together as one ``CatalogueError``; no YAML or pydantic exception leaves this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from runner.errors import CatalogueError, Problem
+from runner.jobs.base import JobKind
+
+if TYPE_CHECKING:
+    from runner.render import Renderer
+
+from runner.catalogue.loader import _load, load_catalogue
+from runner.catalogue.models import (
+    COMMON_FIELDS,
+    TOP_FIELDS,
+    Alerts,
+    Bot,
+    Catalogue,
+    Defaults,
+    JobSpec,
+    Schedule,
+    UnfurlRule,
+    check_country,
+    check_zone,
+    suggest,
+)
+from runner.catalogue.source import FieldPath, dotted
+
+__all__ = [
+    "COMMON_FIELDS", "TOP_FIELDS", "Alerts", "Bot", "Catalogue", "Defaults", "FieldPath", "JobSpec",
+    "Schedule", "UnfurlRule", "check_country", "check_templates", "check_zone", "dotted",
+    "load_catalogue", "suggest", "validate",
+]
+
+
+def check_templates(
+    catalogue: Catalogue, renderer: Renderer, kinds: Callable[[str], JobKind] | None = None
+) -> list[Problem]:
+    """Render every job's templates with its kind's sample data; one Problem per failure."""
+    from runner.jobs import registry
+    from runner.render import TemplateProblem
+
+    kinds = kinds or registry.get_kind
+    file, problems = str(catalogue.path), []
+    for job in catalogue.jobs.values():
+        kind = kinds(job.kind)
+        for name in kind.templates(job.params):
+            where = f"jobs.{job.name}"
+            if not renderer.exists(name):
+                problems.append(
+                    Problem(
+                        file,
+                        job.line,
+                        None,
+                        where,
+                        f"template '{name}' does not exist in {catalogue.templates_dir}",
+                    )
+                )
+                continue
+            try:
+                renderer.render(name, kind.sample_context(job.params, name))
+            except TemplateProblem as exc:
+                problems.append(
+                    Problem(exc.file, exc.line, None, where, f"{exc.message} (job '{job.name}')")
+                )
+    if catalogue.alerts and not renderer.exists(catalogue.alerts.template):
+        problems.append(
+            Problem(
+                file,
+                None,
+                None,
+                "alerts.template",
+                f"template"
+                f" '{catalogue.alerts.template}' does not exist in"
+                f" {catalogue.templates_dir}",
+            )
+        )
+    for i, rule in enumerate(catalogue.unfurl):
+        for key in ("source", "title", "description", "image_url"):
+            source = getattr(rule, key)
+            if source is not None:
+                try:
+                    renderer.compile_string(source, origin=f"unfurl[{i}].{key}")
+                except TemplateProblem as exc:
+                    problems.append(
+                        Problem(file, rule._line, None, f"unfurl[{i}].{key}", exc.message)
+                    )
+    return problems
+
+
+def validate(
+    path: Path,
+    env: Mapping[str, str] | None = None,
+    renderer_factory: Callable[[Path], Renderer] | None = None,
+    *,
+    kinds: Callable[[str], JobKind] | None = None,
+    kind_names: Callable[[], Sequence[str]] | None = None,
+) -> Catalogue:
+    """Load ``path`` and check its templates; CatalogueError lists every problem of both."""
+    catalogue, problems = _load(path, env, kinds, kind_names, None, None)
+    if catalogue.jobs or catalogue.unfurl:
+        if renderer_factory is None:
+            from runner.render import Renderer
+
+            renderer_factory = Renderer
+        problems = problems + check_templates(
+            catalogue, renderer_factory(catalogue.templates_dir), kinds
+        )
+    if problems:
+        raise CatalogueError(problems)
+    return catalogue
