@@ -247,14 +247,21 @@ def _base_trigger(
     return OrTrigger(triggers, jitter=jitter)
 
 
+# Interval schedules count from a fixed anchor, not from each process's start, so every
+# replica (and ``jobs``) computes the same fire times, and so the same claim keys.
+INTERVAL_ANCHOR = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def build_trigger(
     job: JobSpec, *, jitter: bool = True, start: datetime | None = None
 ) -> BaseTrigger:
     """The APScheduler trigger for ``job``, in the job's time zone.
 
-    ``jitter=False`` leaves out the random delay (for previews). ``start`` anchors an
-    interval schedule (first fire = start + interval); by default APScheduler uses "now".
+    ``jitter=False`` leaves out the random delay (the daemon applies jitter itself, after
+    the fire time is fixed). ``start`` anchors an interval schedule; default
+    ``INTERVAL_ANCHOR``, so ``every: 15m`` fires at :00, :15, :30 and :45.
     """
+    start = start or INTERVAL_ANCHOR
     zone = ZoneInfo(job.timezone)
     delay = job.jitter if jitter and job.jitter else None
     if job.workdays:
@@ -266,7 +273,7 @@ def next_fire_times(job: JobSpec, count: int = 3, now: datetime | None = None) -
     """The next ``count`` fire times of ``job`` (aware, in the job's zone), without jitter."""
     zone = ZoneInfo(job.timezone)
     now = (now or datetime.now(zone)).astimezone(zone)
-    trigger = build_trigger(job, jitter=False, start=now)
+    trigger = build_trigger(job, jitter=False)
     out: list[datetime] = []
     previous: datetime | None = None
     cursor = now
@@ -286,7 +293,7 @@ def skipped_dates(job: JobSpec, days: int = 30, now: datetime | None = None) -> 
     zone = ZoneInfo(job.timezone)
     now = (now or datetime.now(zone)).astimezone(zone)
     end = now + timedelta(days=days)
-    base = _base_trigger(job, zone, None, now)
+    base = _base_trigger(job, zone, None, INTERVAL_ANCHOR)
     calendar_ = holidays.country_holidays(job.workdays)
     out: list[date] = []
     fire = base.get_next_fire_time(None, now)

@@ -1,0 +1,157 @@
+"""Wiring: build settings-driven objects once and hand them to execute / the daemon.
+
+The CLI calls these functions; tests call them too. Nothing here decides what a job
+does; it only assembles the client, state store, renderer and services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import difflib
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from runner.catalogue import Catalogue, JobSpec
+from runner.errors import InputError
+from runner.execute import Outcome, Runtime, execute, shifted_clock, system_clock
+from runner.jobs.base import Progress, no_progress
+from runner.jobs.registry import get_kind
+from runner.pachca.client import PachcaClient
+from runner.pachca.limits import RateLimits, RetryPolicy
+from runner.render import Renderer
+from runner.settings import Settings
+from runner.state import RunRecord, StateStore
+
+log = logging.getLogger("runner.app")
+
+
+def find_job(catalogue: Catalogue, name: str) -> JobSpec:
+    """The job called ``name``, or an InputError suggesting the closest name."""
+    job = catalogue.jobs.get(name)
+    if job is None:
+        close = difflib.get_close_matches(name, list(catalogue.jobs), n=1)
+        hint = f" — did you mean '{close[0]}'?" if close else ""
+        known = ", ".join(catalogue.jobs) or "none"
+        raise InputError(f"{catalogue.path}: no job named '{name}'{hint} (jobs: {known})")
+    return job
+
+
+def replica_name(settings: Settings) -> str:
+    """This process's name in the history: the setting, or host:pid."""
+    return settings.replica_id or f"{socket.gethostname()}:{os.getpid()}"
+
+
+def make_client(settings: Settings) -> PachcaClient:
+    """The one client of the configured token (its limiter is shared by every job)."""
+    return PachcaClient(
+        settings.base_url,
+        settings.require_token(),
+        timeout=settings.request_timeout,
+        limits=RateLimits().scaled(settings.rate_limit_scale),
+        retry=RetryPolicy(max_retry_after=settings.max_retry_after),
+    )
+
+
+def open_state(settings: Settings) -> StateStore:
+    """The state store named by the settings."""
+    return StateStore(settings.state_url, replica=replica_name(settings))
+
+
+@contextlib.asynccontextmanager
+async def runtime(
+    settings: Settings,
+    catalogue: Catalogue,
+    *,
+    clock: Callable[[], datetime] = system_clock,
+    server: bool = False,
+) -> AsyncIterator[Runtime]:
+    """A Runtime with its client, state store and renderer; closes them afterwards.
+
+    ``server``: also run the runner's own HTTP server (webhooks) meanwhile.
+    """
+    state = await asyncio.to_thread(open_state, settings)
+    client = make_client(settings)
+    try:
+        bot_user_id = settings.bot_user_id
+        if bot_user_id is None:
+            bot_user_id = (await client.get_profile()).id
+        rt = Runtime(
+            catalogue=catalogue,
+            client=client,
+            renderer=Renderer(catalogue.templates_dir, lang=settings.lang or "ru"),
+            state=state,
+            clock=clock,
+            lease=settings.lease,
+            bot_user_id=bot_user_id,
+        )
+        from runner import services
+
+        async with services.started(settings, rt, server=server):
+            yield rt
+    finally:
+        await client.aclose()
+        await asyncio.to_thread(state.close)
+
+
+async def run_once(
+    settings: Settings,
+    catalogue: Catalogue,
+    job: JobSpec,
+    *,
+    dry_run: bool,
+    at: datetime | None,
+    progress: Progress = no_progress,
+) -> Outcome:
+    """``run-job``: one run now (or as if at ``at``, naive = the job's zone)."""
+    clock = system_clock
+    scheduled_for = None
+    if at is not None:
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=ZoneInfo(job.timezone))
+        clock = shifted_clock(at)
+        scheduled_for = at
+    dry_run = dry_run or bool(getattr(job.params, "dry_run", False))
+    needs_server = get_kind(job.kind).needs_server
+    async with runtime(settings, catalogue, clock=clock, server=needs_server) as rt:
+        return await execute(rt, job, scheduled_for=scheduled_for, dry_run=dry_run,
+                             progress=progress)
+
+
+async def run_daemon(
+    settings: Settings, catalogue: Catalogue, *, reload: Callable[[], Catalogue]
+) -> None:
+    """``run``: the scheduler until a stop signal."""
+    from runner.scheduler import Daemon
+
+    async with runtime(settings, catalogue, server=True) as rt:
+        await asyncio.to_thread(rt.state.heartbeat)
+        await asyncio.to_thread(rt.state.ensure_single_replica_allowed)
+        daemon = Daemon(rt, reload=reload)
+
+        async def maintenance() -> None:
+            await asyncio.to_thread(rt.state.heartbeat)
+            for record in await asyncio.to_thread(rt.state.stale_runs):
+                job = rt.catalogue.jobs.get(record.job)
+                if job is not None and record.scheduled_for is not None:
+                    log.warning("%s: taking over %s from a stopped replica", job.name, record.key)
+                    asyncio.create_task(
+                        execute(rt, job, scheduled_for=record.scheduled_for, key=record.key)
+                    )
+            cutoff = datetime.now(timezone.utc) - timedelta(days=settings.history_retention_days)
+            await asyncio.to_thread(rt.state.prune, cutoff)
+
+        await daemon.run(maintenance)
+
+
+def history(settings: Settings, job: str | None, limit: int) -> list[RunRecord]:
+    """The latest runs, newest first."""
+    state = open_state(settings)
+    try:
+        return state.runs(job, limit=limit)
+    finally:
+        state.close()

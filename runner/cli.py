@@ -1,0 +1,190 @@
+"""The ``pachca-runner`` command: parse, build objects, call the library, map errors.
+
+No logic lives here (rule: cli only parses and wires). Heavy imports happen inside
+the commands, so ``pachca-runner --help`` starts fast. Exit codes: 0 success, 1 a job
+failed, 2 bad input (usage, catalogue, settings).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from runner.errors import InputError, RunnerError
+
+if TYPE_CHECKING:
+    from runner.catalogue import Catalogue
+    from runner.settings import Settings
+
+
+class RunnerGroup(click.Group):
+    """Turns RunnerError into one readable line and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RunnerError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            _fail(exc)
+
+
+def _fail(exc: RunnerError) -> NoReturn:
+    from runner.errors import CatalogueError
+
+    if isinstance(exc, CatalogueError) and len(exc.problems) > 1:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"{len(exc.problems)} problems found; nothing was run.", err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+@click.group(cls=RunnerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--catalogue", "-c", type=click.Path(path_type=Path), default=None,
+              help="The job catalogue (default: $PACHCA_RUNNER_CATALOGUE or ./jobs.yaml).")
+@click.option("--debug", is_flag=True, help="Show full tracebacks and debug logs.")
+@click.option("--verbose", "-v", is_flag=True, help="Show what happens, step by step.")
+@click.pass_context
+def main(ctx: click.Context, catalogue: Path | None, debug: bool, verbose: bool) -> None:
+    """Scheduled automation for Pachca: digests, reports, sweeps, exports."""
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not debug:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    ctx.obj = {"debug": debug, "catalogue": catalogue}
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    """Settings from the environment, with the command line's overrides."""
+    from runner.settings import load_settings
+
+    return load_settings(catalogue=ctx.obj.get("catalogue"))
+
+
+def load(settings: Settings, path: Path | None = None) -> Catalogue:
+    """The validated catalogue, templates included."""
+    from runner.catalogue import validate
+
+    return validate(path or settings.catalogue)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.pass_context
+def validate(ctx: click.Context, file: Path | None) -> None:
+    """Check the catalogue and its templates; list every problem."""
+    settings = settings_of(ctx)
+    catalogue = load(settings, file)
+    click.echo(f"{catalogue.path}: OK, {len(catalogue.jobs)} jobs")
+
+
+@main.command()
+@click.pass_context
+def jobs(ctx: click.Context) -> None:
+    """List jobs: kind, schedule in words, next three fire times."""
+    from runner import console
+
+    settings = settings_of(ctx)
+    console.print_jobs(load(settings), lang=settings.lang or "en")
+
+
+@main.command("run-job")
+@click.argument("name")
+@click.option("--dry-run", is_flag=True, help="Touch nothing; print what would be done.")
+@click.option("--at", "at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M",
+                                                 "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
+              default=None, help="Run as if at this time (in the job's time zone).")
+@click.pass_context
+def run_job(ctx: click.Context, name: str, dry_run: bool, at: datetime | None) -> None:
+    """Run one job once, now, and print what it did."""
+    from runner import app, console
+
+    settings = settings_of(ctx)
+    catalogue = load(settings)
+    job = app.find_job(catalogue, name)
+    outcome = asyncio.run(app.run_once(settings, catalogue, job, dry_run=dry_run, at=at))
+    console.print_outcome(outcome, dry_run=dry_run)
+    sys.exit(0 if outcome.status != "failed" else 1)
+
+
+@main.command()
+@click.argument("name")
+@click.pass_context
+def preview(ctx: click.Context, name: str) -> None:
+    """Render the job's messages from live data; post nothing."""
+    from runner import app, console
+
+    settings = settings_of(ctx)
+    catalogue = load(settings)
+    job = app.find_job(catalogue, name)
+    outcome = asyncio.run(app.run_once(settings, catalogue, job, dry_run=True, at=None))
+    console.print_preview(outcome)
+    sys.exit(0 if outcome.status != "failed" else 1)
+
+
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run the scheduler until stopped (SIGTERM/Ctrl+C); SIGHUP reloads the catalogue."""
+    from runner import app
+
+    settings = settings_of(ctx)
+    catalogue = load(settings)
+    asyncio.run(app.run_daemon(settings, catalogue, reload=lambda: load(settings)))
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--limit", "-n", default=20, show_default=True, help="How many runs to show.")
+@click.pass_context
+def history(ctx: click.Context, name: str | None, limit: int) -> None:
+    """The latest runs with outcome, duration and counts."""
+    from runner import app, console
+
+    settings = settings_of(ctx)
+    console.print_history(app.history(settings, name, limit))
+
+
+@main.command()
+@click.option("--keep", is_flag=True, help="Keep the workspace running afterwards.")
+@click.pass_context
+def demo(ctx: click.Context, keep: bool) -> None:
+    """Start the embedded workspace and run every sample job once against it."""
+    from runner import demo as demo_mod
+
+    settings = settings_of(ctx)
+    code = demo_mod.run_demo(settings, keep=keep)
+    sys.exit(code)
+
+
+@main.group()
+def workspace() -> None:
+    """The embedded Pachca workspace (for trying things without an account)."""
+
+
+@workspace.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8081, show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--chats", default=60, show_default=True, type=int, help="Group chats to seed.")
+def workspace_serve(host: str, port: int, seed: int, chats: int) -> None:
+    """Serve the embedded workspace until Ctrl+C; prints its base URL and a token."""
+    from runner.workspace import cli as ws_cli
+
+    ws_cli.serve(host=host, port=port, seed=seed, chats=chats)
+
+
+def _usage(message: str) -> NoReturn:
+    raise InputError(message)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

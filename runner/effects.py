@@ -1,0 +1,119 @@
+"""Effects made at most once per run key, even across crashes and retries.
+
+Pachca has no idempotency key for ``POST /messages``, and a POST that timed out may
+or may not have created the message. So every post is bracketed in the state store:
+``start_target`` before the request, ``finish_target`` after. A target found
+``started`` on a rerun (the process died in between, or the answer was lost) is
+settled by looking at Pachca itself: if the bot's message with the same text is in
+the chat since the attempt began, it counts as posted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from runner.errors import TransportError
+from runner.pachca.models import Button, Message
+
+if TYPE_CHECKING:
+    from runner.jobs.base import JobContext
+
+# How far back to look for a post whose answer was lost (pages of 50, newest first).
+_LOOKBACK_PAGES = 2
+
+
+def content_hash(content: str) -> str:
+    """A short, stable fingerprint of a message text."""
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:16]
+
+
+async def post_once(
+    ctx: JobContext,
+    target: str,
+    *,
+    entity_id: int,
+    content: str,
+    entity_type: str = "discussion",
+    buttons: Sequence[Sequence[Button]] | None = None,
+    label: str | None = None,
+) -> int | None:
+    """Post ``content`` to the entity unless this run already did; return the message id.
+
+    ``target`` names the effect within the run (e.g. ``"chat:101"``). In a dry run,
+    nothing is posted: the text is recorded in the report and None returned.
+    """
+    what = label or f"{entity_type} {entity_id}"
+    state = ctx.state
+    key = ctx.run.key
+    if ctx.dry_run:
+        ctx.report.messages.append(content)
+        ctx.report.say(f"would post to {what}")
+        ctx.report.count("would_post")
+        return None
+    record = await asyncio.to_thread(state.target, key, target)
+    if record is not None and record.status == "done":
+        ctx.report.count("already_posted")
+        return int(record.detail.get("message_id", 0)) or None
+    digest = content_hash(content)
+    if record is not None and record.status == "started":
+        found = await _find_lost_post(ctx, record.detail, digest)
+        if found is not None:
+            await asyncio.to_thread(
+                state.finish_target, key, target, {"message_id": found.id, "chat_id": found.chat_id,
+                                                   "created_at": found.created_at.isoformat()}
+            )
+            ctx.report.count("already_posted")
+            ctx.log.info("%s: post to %s had gone through before the crash", key, what)
+            return found.id
+    detail = {"hash": digest, "entity_type": entity_type, "entity_id": entity_id}
+    if entity_type == "discussion":
+        detail["chat_id"] = entity_id
+    await asyncio.to_thread(state.start_target, key, target, detail)
+    try:
+        message = await ctx.client.send_message(
+            entity_id, content, entity_type=entity_type, buttons=buttons  # type: ignore[arg-type]
+        )
+    except TransportError as exc:
+        if exc.reached_server:
+            # Left "started": the next attempt checks Pachca before posting again.
+            ctx.report.undone.append(f"post to {what} (may have gone through; checked on retry)")
+        raise
+    await asyncio.to_thread(
+        state.finish_target, key, target, {"message_id": message.id, "chat_id": message.chat_id,
+                                           "hash": digest,
+                                           "created_at": message.created_at.isoformat()}
+    )
+    ctx.report.messages.append(content)
+    ctx.report.count("posted")
+    ctx.report.say(f"posted to {what}")
+    return message.id
+
+
+async def _find_lost_post(ctx: JobContext, detail: dict, digest: str) -> Message | None:
+    """The bot's message with this text posted since the attempt, if it exists."""
+    chat_id = detail.get("chat_id")
+    if chat_id is None and detail.get("entity_type") == "user":
+        chat_id = await _direct_chat_id(ctx, int(detail["entity_id"]))
+    if chat_id is None:
+        return None
+    since = ctx.now() - timedelta(days=2)
+    seen = 0
+    async for message in ctx.client.list_messages(int(chat_id)):
+        if message.created_at < since or seen >= 50 * _LOOKBACK_PAGES:
+            break
+        seen += 1
+        if message.user_id == ctx.bot_user_id and content_hash(message.content) == digest:
+            return message
+    return None
+
+
+async def _direct_chat_id(ctx: JobContext, user_id: int) -> int | None:
+    """The direct chat between the bot and ``user_id``, if one exists."""
+    async for chat in ctx.client.list_chats(personal=True):
+        if set(chat.member_ids) == {user_id, ctx.bot_user_id}:
+            return chat.id
+    return None

@@ -1,0 +1,210 @@
+"""Run one job once: the single path shared by ``run-job``, ``preview`` and the daemon.
+
+A run first claims its key in the state store (job name + the fire time it stands
+for), so the same fire never runs twice, whichever replica or command starts it.
+While it runs, the claim's lease is renewed; if the lease is lost (this process was
+frozen and another replica took over), the run is stopped rather than doubled.
+The outcome, counts and error are recorded in the run history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from runner.errors import RunnerError
+from runner.jobs.base import JobContext, Progress, RunReport, no_progress
+from runner.jobs.registry import get_kind
+
+if TYPE_CHECKING:
+    from runner.catalogue import Catalogue, JobSpec
+    from runner.pachca.client import PachcaClient
+    from runner.render import Renderer
+    from runner.state import RunHandle, StateStore
+
+log = logging.getLogger("runner.execute")
+
+Clock = Callable[[], datetime]
+
+
+class ClaimLost(RunnerError):
+    """Another replica took this run over (our lease expired): stop, do not double it."""
+
+
+def system_clock() -> datetime:
+    """Now, as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+def shifted_clock(at: datetime) -> Clock:
+    """A clock that starts at ``at`` and runs at real speed (``run-job --at``)."""
+    offset = at - system_clock()
+    return lambda: system_clock() + offset
+
+
+@dataclass
+class Outcome:
+    """How one run ended, for the CLI, the daemon's log and the alerts."""
+
+    job: str
+    key: str
+    status: str  # succeeded | failed | skipped (claimed elsewhere or already done)
+    report: RunReport = field(default_factory=RunReport)
+    error: str | None = None
+    run_id: int | None = None
+    duration: float = 0.0
+    scheduled_for: datetime | None = None
+
+
+Observer = Callable[[Outcome], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    """What every run shares; built once by the CLI and passed down."""
+
+    catalogue: Catalogue
+    client: PachcaClient
+    renderer: Renderer
+    state: StateStore
+    clock: Clock = system_clock
+    lease: float = 30.0
+    bot_user_id: int | None = None
+    services: dict[str, Any] = field(default_factory=dict)
+    observers: list[Observer] = field(default_factory=list)
+
+
+def run_key(job: JobSpec, scheduled_for: datetime | None, *, dry_run: bool) -> str:
+    """The claim key: one per job and fire time; manual and dry runs get their own."""
+    if dry_run:
+        return f"{job.name}@dry-run:{uuid.uuid4().hex[:12]}"
+    if scheduled_for is None:
+        return f"{job.name}@manual:{uuid.uuid4().hex[:12]}"
+    return f"{job.name}@{scheduled_for.astimezone(timezone.utc).isoformat()}"
+
+
+async def execute(
+    rt: Runtime,
+    job: JobSpec,
+    *,
+    scheduled_for: datetime | None = None,
+    key: str | None = None,
+    dry_run: bool = False,
+    progress: Progress = no_progress,
+) -> Outcome:
+    """Claim, run and record one run of ``job``.
+
+    ``scheduled_for`` is the fire time the run stands for (None: a manual run, which
+    gets a key of its own). Never raises for a failing job: the failure is the
+    Outcome's ``error`` (and the history's); it raises only if the state store fails.
+    """
+    zone = ZoneInfo(job.timezone)
+    key = key or run_key(job, scheduled_for, dry_run=dry_run)
+    handle = await asyncio.to_thread(
+        rt.state.claim,
+        job.name,
+        key,
+        kind=job.kind,
+        scheduled_for=scheduled_for,
+        lease=rt.lease,
+        dry_run=dry_run,
+    )
+    if handle is None:
+        log.info("%s: %s is already done or running elsewhere; not run again", job.name, key)
+        return Outcome(job.name, key, "skipped", error="already claimed", scheduled_for=scheduled_for)
+    if handle.resumed:
+        log.warning("%s: resuming %s (attempt %d) after its runner stopped", job.name, key,
+                    handle.attempt)
+    kind = get_kind(job.kind)
+    client = rt.client.read_only_view() if dry_run else rt.client
+    ctx = JobContext(
+        job=job,
+        client=client,
+        renderer=rt.renderer,
+        state=rt.state,
+        run=handle,
+        now=rt.clock,
+        scheduled_for=(scheduled_for or rt.clock()).astimezone(zone),
+        dry_run=dry_run,
+        log=logging.getLogger(f"runner.job.{job.name}"),
+        progress=progress,
+        bot_user_id=rt.bot_user_id,
+        services=rt.services,
+    )
+    started = time.monotonic()
+    outcome = Outcome(job.name, key, "succeeded", ctx.report, run_id=handle.run_id,
+                      scheduled_for=scheduled_for)
+    try:
+        await _run_with_lease(rt, handle, job, kind.run(ctx, job.params))
+    except ClaimLost as exc:
+        outcome.status = "abandoned"
+        outcome.error = str(exc)
+        return outcome
+    except asyncio.CancelledError:
+        # Shutdown or a lost lease: leave the claim to expire so another replica (or the
+        # next start) resumes it from the recorded progress.
+        await asyncio.to_thread(rt.state.release, handle)
+        raise
+    except TimeoutError:
+        outcome.status = "failed"
+        outcome.error = f"did not finish within its timeout of {job.timeout:.0f} s"
+    except RunnerError as exc:
+        outcome.status = "failed"
+        outcome.error = str(exc)
+    except Exception as exc:  # a bug in a kind: record it, keep the daemon alive
+        log.exception("%s: unexpected error", job.name)
+        outcome.status = "failed"
+        outcome.error = f"internal error: {type(exc).__name__}: {exc}"
+    outcome.duration = time.monotonic() - started
+    await asyncio.to_thread(
+        rt.state.finish,
+        handle,
+        outcome.status,
+        counts=dict(ctx.report.counts),
+        lines=ctx.report.lines,
+        error=outcome.error,
+    )
+    for observer in rt.observers:
+        try:
+            await observer(outcome)
+        except RunnerError as exc:
+            log.error("%s: could not report the outcome: %s", job.name, exc)
+    return outcome
+
+
+async def _run_with_lease(
+    rt: Runtime, handle: RunHandle, job: JobSpec, work: Awaitable[None]
+) -> None:
+    """Await ``work`` within the job's timeout, renewing the claim's lease meanwhile."""
+    task = asyncio.ensure_future(work)
+    lost = False
+
+    async def keep_lease() -> None:
+        nonlocal lost
+        while True:
+            await asyncio.sleep(rt.lease / 3)
+            if not await asyncio.to_thread(rt.state.renew, handle, rt.lease):
+                log.error("%s: lost the claim on %s; stopping this run", job.name, handle.key)
+                lost = True
+                task.cancel()
+                return
+
+    keeper = asyncio.create_task(keep_lease())
+    try:
+        async with asyncio.timeout(job.timeout):
+            await task
+    except asyncio.CancelledError:
+        if lost:
+            raise ClaimLost(f"lost the claim on {handle.key} to another replica") from None
+        raise
+    finally:
+        keeper.cancel()
+        if not task.done():
+            task.cancel()

@@ -1,0 +1,80 @@
+"""Kind ``message``: post a message from a template on schedule (a reminder, a notice)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from runner.jobs.base import JobContext, JobKind, KindParams
+from runner.pachca.models import Button
+from runner.recipients import Recipients, post_everywhere
+
+
+class LinkButton(KindParams):
+    """A button under the message that opens a link."""
+
+    text: str = Field(description="Button text.", max_length=255)
+    url: str = Field(description="The link it opens.")
+
+
+class MessageParams(KindParams):
+    """Parameters of a ``message`` job."""
+
+    to: Recipients = Field(description="Where to post: `chats` and/or `users` (ids).")
+    text: str | None = Field(
+        default=None, description="The message as an inline Jinja template (or use `template`)."
+    )
+    template: str | None = Field(
+        default=None, description="A template file in templates/ (or use `text`)."
+    )
+    vars: dict[str, Any] = Field(
+        default_factory=dict, description="Values handed to the template."
+    )
+    buttons: list[LinkButton] = Field(
+        default_factory=list, description="Link buttons under the message."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> MessageParams:
+        if (self.text is None) == (self.template is None):
+            raise ValueError("give exactly one of `text` or `template`")
+        return self
+
+
+class MessageKind(JobKind):
+    """Posts one message to chats and people."""
+
+    name = "message"
+    Params = MessageParams
+    summary = "Post a message from a template (reminders, notices)."
+
+    def templates(self, params: KindParams) -> list[str]:
+        assert isinstance(params, MessageParams)
+        return [params.template] if params.template else []
+
+    def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
+        assert isinstance(params, MessageParams)
+        return self._context_for(params, None)
+
+    @staticmethod
+    def _context_for(params: MessageParams, ctx: JobContext | None) -> dict[str, Any]:
+        from datetime import datetime, timezone
+
+        when = ctx.scheduled_for if ctx else datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+        return {"vars": params.vars, "now": when, "job": ctx.job.name if ctx else "sample"}
+
+    async def run(self, ctx: JobContext, params: KindParams) -> None:
+        assert isinstance(params, MessageParams)
+        context = self._context_for(params, ctx)
+        if params.template:
+            text = ctx.renderer.render(params.template, context)
+        else:
+            text = ctx.renderer.render_string(
+                params.text or "", context, origin=f"{ctx.job.name}.text"
+            )
+        buttons = [[Button(text=b.text, url=b.url)] for b in params.buttons] or None
+        await post_everywhere(ctx, params.to, text, buttons=buttons)
+
+
+KIND = MessageKind()

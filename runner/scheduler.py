@@ -1,0 +1,240 @@
+"""The daemon: the catalogue loaded into APScheduler 3 (asyncio), with listeners.
+
+APScheduler's options are set explicitly (rule 6): coalesce, one instance per job,
+the job's own misfire grace (APScheduler's default of 1 s silently drops runs).
+APScheduler does not tell a job function which fire time it stands for, and the run
+key needs it, so a small executor passes the scheduled time along. Every replica
+loads every job; the claim in the state store decides which one runs each fire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.events import (
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    JobExecutionEvent,
+    JobSubmissionEvent,
+)
+from apscheduler.executors.base import BaseExecutor
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from runner.execute import Outcome, Runtime, execute
+from runner.schedule import build_trigger
+
+if TYPE_CHECKING:
+    from apscheduler.job import Job
+    from apscheduler.triggers.base import BaseTrigger
+
+    from runner.catalogue import Catalogue, JobSpec
+
+log = logging.getLogger("runner.scheduler")
+
+Fire = Callable[[str, datetime], Awaitable[None]]
+
+
+class FireExecutor(BaseExecutor):
+    """Runs ``fire(job_id, scheduled_time)`` as a task on the scheduler's loop."""
+
+    def __init__(self, fire: Fire) -> None:
+        super().__init__()
+        self._fire = fire
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, scheduler: Any, alias: str) -> None:
+        super().start(scheduler, alias)
+        self._loop = scheduler._eventloop
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Nothing to do: the daemon waits for running tasks itself (see ``Daemon.stop``)."""
+
+    def _do_submit_job(self, job: Job, run_times: list[datetime]) -> None:
+        # Coalescing already reduced run_times to the latest missed time.
+        scheduled = run_times[-1]
+        late = (datetime.now(timezone.utc) - scheduled).total_seconds()
+        grace = job.misfire_grace_time
+        if grace is not None and late > grace:
+            self._run_job_success(
+                job.id, [JobExecutionEvent(EVENT_JOB_MISSED, job.id, "default", scheduled)]
+            )
+            return
+
+        async def run() -> None:
+            try:
+                await self._fire(job.id, scheduled)
+            finally:
+                self._run_job_success(job.id, [])
+
+        task = self._loop.create_task(run())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+
+class Daemon:
+    """``pachca-runner run``: schedules the catalogue until stopped."""
+
+    def __init__(
+        self,
+        rt: Runtime,
+        *,
+        reload: Callable[[], Catalogue] | None = None,
+        on_missed: Callable[[JobSpec, datetime], Awaitable[None]] | None = None,
+    ) -> None:
+        self.rt = rt
+        self._reload = reload
+        self._on_missed = on_missed
+        self._stopping = asyncio.Event()
+        self._executor = FireExecutor(self._fire)
+        self.scheduler = AsyncIOScheduler(
+            timezone=rt.catalogue.timezone,
+            executors={"default": self._executor},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
+        )
+        self.scheduler.add_listener(self._on_event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+        self.outcomes: list[Outcome] = []
+
+    def load(self, catalogue: Catalogue) -> None:
+        """(Re)place every scheduled job by the catalogue's enabled jobs."""
+        self.rt.catalogue = catalogue
+        self.scheduler.remove_all_jobs()
+        for job in catalogue.jobs.values():
+            if not job.enabled:
+                log.info("%s: disabled, not scheduled", job.name)
+                continue
+            self.scheduler.add_job(
+                _noop,
+                trigger=job_trigger(job),
+                id=job.name,
+                name=job.name,
+                misfire_grace_time=int(max(job.misfire_grace, 1)),
+                coalesce=True,
+                max_instances=1,
+                replace_existing=True,
+            )
+        for job in self.scheduler.get_jobs():
+            log.info("%s: next run %s", job.id, _fmt(job.next_run_time))
+
+    async def _fire(self, job_id: str, scheduled: datetime) -> None:
+        job = self.rt.catalogue.jobs.get(job_id)
+        if job is None or self._stopping.is_set():
+            return
+        if job.jitter:
+            # Jitter is applied here, not in the trigger, so every replica computes the
+            # same fire time and therefore the same claim key.
+            await asyncio.sleep(random.uniform(0, job.jitter))
+        log.info("%s: firing (scheduled %s)", job.name, _fmt(scheduled))
+        outcome = await execute(self.rt, job, scheduled_for=scheduled)
+        self.outcomes.append(outcome)
+        if outcome.status == "failed":
+            log.error("%s: failed: %s", job.name, outcome.error)
+        else:
+            counts = ", ".join(f"{k}={v}" for k, v in sorted(outcome.report.counts.items()))
+            log.info("%s: %s in %.1f s %s", job.name, outcome.status, outcome.duration, counts)
+        aps_job = self.scheduler.get_job(job.name)
+        if aps_job is not None:
+            log.info("%s: next run %s", job.name, _fmt(aps_job.next_run_time))
+
+    def _on_event(self, event: JobExecutionEvent | JobSubmissionEvent) -> None:
+        job = self.rt.catalogue.jobs.get(event.job_id)
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            log.warning("%s: previous run still going; this fire is skipped", event.job_id)
+            return
+        when = getattr(event, "scheduled_run_time", None)
+        log.error("%s: run due at %s was missed beyond its grace time", event.job_id, _fmt(when))
+        if job is not None and self._on_missed is not None and when is not None:
+            asyncio.get_running_loop().create_task(self._on_missed(job, when))
+
+    async def catch_up(self) -> None:
+        """Run once each job whose latest fire within its catch-up window never ran."""
+        now = self.rt.clock()
+        for job in list(self.rt.catalogue.jobs.values()):
+            if not job.enabled or job.catchup <= 0:
+                continue
+            due = latest_fire(job, now, job.catchup)
+            if due is None:
+                continue
+            last = await asyncio.to_thread(self.rt.state.last_scheduled_fire, job.name)
+            if last is not None and last >= due:
+                continue
+            log.info("%s: catching up the missed run of %s", job.name, _fmt(due))
+            self._executor.tasks.add(asyncio.create_task(self._fire(job.name, due)))
+
+    def reload(self) -> None:
+        """SIGHUP: load the catalogue again; a broken one is reported and ignored."""
+        if self._reload is None:
+            return
+        from runner.errors import RunnerError
+
+        try:
+            catalogue = self._reload()
+        except RunnerError as exc:
+            log.error("reload refused, the running catalogue stays: %s", exc)
+            return
+        self.load(catalogue)
+        log.info("catalogue reloaded: %d jobs", len(catalogue.jobs))
+
+    async def run(self, maintenance: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Schedule until SIGTERM/SIGINT, then let running jobs finish (up to their timeout)."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop)
+        if sys.platform != "win32":
+            loop.add_signal_handler(signal.SIGHUP, self.reload)
+        self.load(self.rt.catalogue)
+        self.scheduler.start()
+        await self.catch_up()
+        log.info("running %d jobs; stop with Ctrl+C or SIGTERM", len(self.scheduler.get_jobs()))
+        while not self._stopping.is_set():
+            if maintenance is not None:
+                await maintenance()
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=max(self.rt.lease / 3, 1))
+            except TimeoutError:
+                pass
+        self.scheduler.shutdown(wait=False)
+        running = list(self._executor.tasks)
+        if running:
+            log.info("waiting for %d running job(s) to finish", len(running))
+            await asyncio.gather(*running, return_exceptions=True)
+        log.info("stopped")
+
+    def stop(self) -> None:
+        """Stop taking new runs; the running ones finish."""
+        if not self._stopping.is_set():
+            log.info("stopping: no new runs will start")
+            self._stopping.set()
+
+
+def job_trigger(job: JobSpec) -> BaseTrigger:
+    """The trigger the daemon schedules ``job`` with: no jitter, intervals anchored."""
+    return build_trigger(job, jitter=False)
+
+
+def latest_fire(job: JobSpec, now: datetime, window: float) -> datetime | None:
+    """The job's latest fire time in ``(now - window, now]``, or None."""
+    trigger = job_trigger(job)
+    cursor = now - timedelta(seconds=window)
+    previous = latest = None
+    for _ in range(100_000):  # a 1 s interval over a day's window stays well inside
+        fire = trigger.get_next_fire_time(previous, cursor)
+        if fire is None or fire > now:
+            break
+        latest = previous = fire
+        cursor = fire + timedelta(microseconds=1)
+    return latest
+
+
+def _noop() -> None:  # pragma: no cover - the executor never calls the job function
+    """Placeholder callable: FireExecutor runs ``Daemon._fire`` instead."""
+
+
+def _fmt(when: datetime | None) -> str:
+    return when.isoformat(timespec="seconds") if when else "never"
