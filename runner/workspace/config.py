@@ -1,0 +1,123 @@
+"""Settings of the embedded Pachca workspace: size, pace, strictness and faults.
+
+Every random choice the workspace makes (the seeded data, the tokens, short pages,
+injected faults) comes from ``random.Random`` instances derived from ``seed``, so the
+same config gives the same workspace and, for the same request sequence, the same faults.
+
+Time scaling, in one place:
+- ``speed`` multiplies every rate-limit refill rate and divides every server-side delay
+  the API itself causes (``Retry-After``, ``export_delay``, the extra webhook delay,
+  download-link lifetime), so benchmarks run fast without changing the shape of limits.
+- ``latency`` and ``spike_latency`` emulate the network and are taken as given.
+- ``throttle`` < 1 shrinks both rates and bucket capacities: a stricter server than
+  documented, to exercise client recovery.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+#: Fault settings that ``POST /_workspace/faults`` may change at run time.
+RUNTIME_FIELDS: tuple[str, ...] = (
+    "speed",
+    "rate_limits",
+    "throttle",
+    "latency",
+    "error_rate",
+    "drop_rate",
+    "spike_rate",
+    "spike_latency",
+    "burst_429_rate",
+    "short_page_rate",
+    "export_delay",
+    "export_webhook_duplicates",
+    "export_webhook_delay_extra",
+)
+
+
+@dataclass
+class WorkspaceConfig:
+    """Everything that shapes one embedded workspace."""
+
+    seed: int = 1
+    # --- size of the seeded workspace
+    users: int = 60
+    group_tags: int = 8
+    conversations: int = 40
+    channels: int = 12
+    direct_chats: int = 80
+    archived_share: float = 0.1
+    public_share: float = 0.4
+    messages: int = 3000
+    history_days: int = 120
+    #: Pin the clock at start (ISO-8601); ``None``: real time.
+    start_time: str | None = None
+    # --- pace and strictness
+    speed: float = 1.0
+    rate_limits: bool = True
+    throttle: float = 1.0
+    latency: float = 0.0
+    # --- fault injection (shares of API requests)
+    error_rate: float = 0.0
+    drop_rate: float = 0.0
+    spike_rate: float = 0.0
+    spike_latency: float = 2.0
+    burst_429_rate: float = 0.0
+    #: Share of full, non-final list pages cut short (clients must follow has_next).
+    short_page_rate: float = 0.15
+    # --- exports
+    export_delay: float = 0.5
+    export_webhook_duplicates: bool = False
+    export_webhook_delay_extra: float = 0.0
+    download_ttl: float = 600.0
+    # --- contract checking: path of the OpenAPI spec, or None
+    validate_openapi: str | None = None
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Raise ``ValueError`` for settings that cannot work."""
+        if self.speed <= 0:
+            raise ValueError("speed must be > 0")
+        if not 0 < self.throttle <= 100:
+            raise ValueError("throttle must be in (0, 100]")
+        for name in (
+            "error_rate",
+            "drop_rate",
+            "spike_rate",
+            "burst_429_rate",
+            "short_page_rate",
+            "archived_share",
+            "public_share",
+        ):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be within [0, 1], got {value}")
+        for name in ("latency", "spike_latency", "export_delay", "export_webhook_delay_extra"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0")
+        if self.users < 4:
+            raise ValueError("users must be >= 4 (owner, bot, limited user, someone else)")
+
+    def update(self, changes: dict[str, Any]) -> None:
+        """Apply run-time changes (only ``RUNTIME_FIELDS``); raise ``ValueError`` on others."""
+        unknown = set(changes) - set(RUNTIME_FIELDS)
+        if unknown:
+            raise ValueError(f"not changeable at run time: {sorted(unknown)}")
+        backup = dataclasses.asdict(self)
+        for name, value in changes.items():
+            current = getattr(self, name)
+            setattr(self, name, type(current)(value))
+        try:
+            self.check()
+        except ValueError:
+            for name in changes:
+                setattr(self, name, backup[name])
+            raise
+
+    def runtime(self) -> dict[str, Any]:
+        """The current values of the run-time settings."""
+        return {name: getattr(self, name) for name in RUNTIME_FIELDS}

@@ -1,0 +1,224 @@
+"""The control API under ``/_workspace/`` (not Pachca; no auth; for tests and the demo).
+
+==========================  ==================================================================
+``GET  /info``              ``{"root_url", "base_url", "tokens": {"owner", "bot", "limited"},
+                            "owner_user_id", "bot_user_id", "limited_user_id", "seed",
+                            "counts": {...}}``
+``GET  /requests?since=N``  ``{"total": int, "next": int, "requests": [{"index", "ts",
+                            "method", "path", "query", "status", "token_kind",
+                            "call_class", "chat_id", "fault", "duration_ms"}]}``
+``POST /reset_log``         forget the request log and counters -> ``{"ok": true}``
+``GET  /stats``             ``{"requests", "by_class", "by_status", "rate_limited",
+                            "faults", "openapi_checked", "openapi_violations": [{"kind",
+                            "method", "path", "status", "message"}],
+                            "openapi_violation_count": {"request", "response"}}``
+``POST /events``            ``{"payload": {...}, "event_type"?: str}`` (or the bare payload)
+                            -> 201 ``{"id": str, "event": WebhookEvent}``; a ``button``
+                            payload gets ``trigger_id`` / ``webhook_timestamp`` if missing
+``POST /messages``          ``{"user_id", "content", "chat_id" | "to_user_id",
+                            "buttons"?}`` -> 201 ``{"data": Message}``; no rate limits;
+                            the author joins the chat first if needed
+``GET|POST /clock``         ``{"advance": seconds}`` or ``{"now": iso}`` ->
+                            ``{"now": iso, "offset_seconds": float}``
+``GET|POST /faults``        any of ``config.RUNTIME_FIELDS`` -> ``{"settings": {...}}``
+``GET  /exports``           ``{"exports": [export with status and webhook deliveries]}``
+``GET  /link_previews``     ``{"link_previews": [{"message_id", "link_previews", ...}]}``
+``GET  /downloads/<n>.zip`` the export archive behind a 302 (403 once expired)
+==========================  ==================================================================
+
+Errors are ``{"error": "..."}`` with 400 or 404.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from runner.workspace.clock import format_ms, parse_datetime
+from runner.workspace.responses import ApiProblem
+from runner.workspace.routes_messages import validate_buttons
+from runner.workspace.runtime import Workspace
+
+_EVENT_TYPES = {
+    ("button", "click"): "button_click",
+    ("message", "link_shared"): "message_link_shared",
+}
+
+
+def _ws(request: Request) -> Workspace:
+    ws: Workspace = request.app.state.ws
+    return ws
+
+
+def _fail(status: int, text: str) -> JSONResponse:
+    return JSONResponse({"error": text}, status_code=status)
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    data = json.loads(raw) if raw else {}
+    if not isinstance(data, dict):
+        raise TypeError("body must be a JSON object")
+    return data
+
+
+def _origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def info(request: Request) -> Response:
+    """Where the workspace is, its tokens and user ids."""
+    return JSONResponse(_ws(request).info(_origin(request)))
+
+
+async def requests_log(request: Request) -> Response:
+    """The request log from index ``since``."""
+    ws = _ws(request)
+    since = int(request.query_params.get("since", "0"))
+    entries = ws.log[since:]
+    return JSONResponse({"total": len(ws.log), "next": since + len(entries), "requests": entries})
+
+
+async def reset_log(request: Request) -> Response:
+    """Forget the request log and counters."""
+    _ws(request).reset_log()
+    return JSONResponse({"ok": True})
+
+
+async def stats(request: Request) -> Response:
+    """Counters and OpenAPI violations."""
+    return JSONResponse(_ws(request).stats())
+
+
+async def inject_event(request: Request) -> Response:
+    """Put a webhook event into the bot's history."""
+    ws = _ws(request)
+    try:
+        body = await _body(request)
+    except (ValueError, TypeError) as exc:
+        return _fail(400, str(exc))
+    payload = body.get("payload", body)
+    if not isinstance(payload, dict) or "type" not in payload or "event" not in payload:
+        return _fail(400, "payload needs at least 'type' and 'event'")
+    payload = dict(payload)
+    if payload["type"] == "button":
+        payload.setdefault("trigger_id", f"{ws.misc_rng.getrandbits(64):016x}")
+    payload.setdefault("webhook_timestamp", ws.store.now_ms() // 1000)
+    key = (payload["type"], payload["event"])
+    event_type = body.get("event_type") or _EVENT_TYPES.get(key, f"{key[0]}_{key[1]}")
+    event = ws.store.add_event(event_type, payload)
+    return JSONResponse({"id": event.id, "event": event.to_json()}, status_code=201)
+
+
+async def post_message(request: Request) -> Response:
+    """Post as any user, without rate limits (people talking in the workspace)."""
+    ws = _ws(request)
+    store = ws.store
+    try:
+        body = await _body(request)
+        author = int(body["user_id"])
+        content = str(body["content"])
+    except (ValueError, KeyError, TypeError) as exc:
+        return _fail(400, f"need user_id and content: {exc}")
+    if author not in store.users:
+        return _fail(404, f"user {author} not found")
+    try:
+        peer = int(body["to_user_id"]) if "to_user_id" in body else None
+        chat_id = int(body.get("chat_id", 0))
+    except (ValueError, TypeError) as exc:
+        return _fail(400, f"bad chat_id / to_user_id: {exc}")
+    if peer is not None:
+        if peer not in store.users or peer == author:
+            return _fail(400, f"bad to_user_id {peer}")
+        chat = store.direct_chat(author, peer)
+    else:
+        found = store.chats.get(chat_id)
+        if found is None:
+            return _fail(404, f"chat {body.get('chat_id')} not found")
+        chat = found
+        store.add_member(chat, author)
+    try:
+        buttons = validate_buttons(body.get("buttons"))
+    except ApiProblem as problem:
+        return _fail(400, bytes(problem.response.body).decode())
+    message = store.post_message(chat, author, content, buttons=buttons)
+    return JSONResponse({"data": message.to_json()}, status_code=201)
+
+
+async def clock(request: Request) -> Response:
+    """Read or move the workspace clock."""
+    ws = _ws(request)
+    if request.method == "POST":
+        try:
+            body = await _body(request)
+            if "advance" in body:
+                ws.clock.advance(float(body["advance"]))
+            elif "now" in body:
+                ws.clock.set_now(parse_datetime(str(body["now"])))
+            else:
+                return _fail(400, "give 'advance' (seconds) or 'now' (ISO-8601)")
+        except (ValueError, TypeError) as exc:
+            return _fail(400, str(exc))
+    return JSONResponse(
+        {"now": format_ms(ws.clock.now_ms()), "offset_seconds": ws.clock.offset_seconds}
+    )
+
+
+async def faults(request: Request) -> Response:
+    """Read or change the run-time settings (faults, pace, strictness)."""
+    ws = _ws(request)
+    if request.method == "POST":
+        try:
+            ws.config.update(await _body(request))
+        except (ValueError, TypeError) as exc:
+            return _fail(400, str(exc))
+    return JSONResponse({"settings": ws.config.runtime()})
+
+
+async def exports(request: Request) -> Response:
+    """Every export and its webhook deliveries."""
+    store = _ws(request).store
+    return JSONResponse({"exports": [e.to_json() for e in store.exports.values()]})
+
+
+async def link_previews(request: Request) -> Response:
+    """Link previews posted so far."""
+    return JSONResponse({"link_previews": _ws(request).store.link_previews})
+
+
+async def download(request: Request) -> Response:
+    """The archive behind a temporary link."""
+    ws = _ws(request)
+    name = request.path_params["name"].removesuffix(".zip")
+    found = ws.exports.downloads.get(name)
+    if found is None:
+        return Response("Not Found", status_code=404, media_type="text/plain")
+    export_id, expires = found
+    if time.monotonic() > expires:
+        return Response("Request has expired", status_code=403, media_type="text/plain")
+    archive = ws.store.exports[export_id].archive or b""
+    return Response(
+        archive,
+        media_type="application/zip",
+        headers={"content-disposition": f'attachment; filename="export_{export_id}.zip"'},
+    )
+
+
+ROUTES = [
+    Route("/info", info, methods=["GET"]),
+    Route("/requests", requests_log, methods=["GET"]),
+    Route("/reset_log", reset_log, methods=["POST"]),
+    Route("/stats", stats, methods=["GET"]),
+    Route("/events", inject_event, methods=["POST"]),
+    Route("/messages", post_message, methods=["POST"]),
+    Route("/clock", clock, methods=["GET", "POST"]),
+    Route("/faults", faults, methods=["GET", "POST"]),
+    Route("/exports", exports, methods=["GET"]),
+    Route("/link_previews", link_previews, methods=["GET"]),
+    Route("/downloads/{name}", download, methods=["GET"]),
+]

@@ -1,0 +1,252 @@
+"""Messages: list, read, create, edit, delete, and link previews.
+
+Reading needs membership, a public chat, or the owner token (group chats only: the
+owner does not read other people's direct chats). Writing needs membership; editing
+needs authorship; deleting needs authorship or the owner token. ``POST /messages`` has
+no 404 in the spec, so an unknown chat or user is a 422 ``not_found``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from runner.workspace.clock import format_ms
+from runner.workspace.models import Chat, Message
+from runner.workspace.paging import CursorError
+from runner.workspace.queries import list_messages
+from runner.workspace.responses import (
+    auth,
+    forbidden,
+    invalid,
+    json_body,
+    json_response,
+    no_content,
+    not_found,
+    q_choice,
+    q_int,
+    q_limit,
+)
+from runner.workspace.runtime import Workspace
+from runner.workspace.store import TokenInfo
+
+ENTITY_TYPES = ("discussion", "thread", "user")
+
+
+def _ws(request: Request) -> Workspace:
+    ws: Workspace = request.app.state.ws
+    return ws
+
+
+def can_read(ws: Workspace, info: TokenInfo, chat: Chat) -> bool:
+    """Whether the caller may read the chat's messages."""
+    if ws.store.is_member(chat, info.user_id) or chat.public:
+        return True
+    return info.kind == "owner" and not chat.personal
+
+
+def _message(ws: Workspace, message_id: int) -> Message:
+    message = ws.store.messages.get(message_id)
+    if message is None:
+        raise not_found("message", message_id)
+    return message
+
+
+def validate_buttons(value: Any) -> list[list[dict[str, str]]] | None:
+    """Rows of buttons, each ``{text, url}`` or ``{text, data}`` (data at most 255 chars)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
+        raise invalid("buttons", "buttons must be a list of rows (lists)", value)
+    rows: list[list[dict[str, str]]] = []
+    for row in value:
+        out: list[dict[str, str]] = []
+        for button in row:
+            if not isinstance(button, dict):
+                raise invalid("buttons", "A button must be an object", button)
+            text, url, data = button.get("text"), button.get("url"), button.get("data")
+            if not isinstance(text, str) or not text.strip():
+                raise invalid("buttons.text", "Button text can't be blank", text, "blank")
+            if len(text) > 255:
+                raise invalid("buttons.text", "Button text is too long (max 255)", text, "too_long")
+            if (url is None) == (data is None):
+                raise invalid("buttons", "A button needs either url or data", button)
+            if url is not None and (
+                not isinstance(url, str) or not url.startswith(("http://", "https://"))
+            ):
+                raise invalid("buttons.url", "Button url must be an http(s) URL", url)
+            if data is not None:
+                if not isinstance(data, str) or not data:
+                    raise invalid("buttons.data", "Button data must be a string", data)
+                if len(data) > 255:
+                    raise invalid(
+                        "buttons.data", "Button data is too long (max 255)", data, "too_long"
+                    )
+            out.append(
+                {"text": text, "url": url}
+                if isinstance(url, str)
+                else {"text": text, "data": str(data)}
+            )
+        rows.append(out)
+    return rows
+
+
+def _content(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise invalid("content", "Content can't be blank", value, "blank")
+    return value
+
+
+async def messages_list(request: Request) -> Response:
+    """``GET /messages?chat_id=``: newest first by default."""
+    ws, info = _ws(request), auth(request)
+    chat_id = q_int(request, "chat_id")
+    assert chat_id is not None
+    q_choice(request, "sort", ("id",), "id")
+    order = q_choice(request, "order", ("asc", "desc"), "desc")
+    limit = q_limit(request)
+    chat = ws.store.chats.get(chat_id)
+    if chat is None:
+        raise not_found("chat", chat_id)
+    if not can_read(ws, info, chat):
+        raise forbidden("The chat's messages are not available to this token")
+    try:
+        messages, meta = list_messages(
+            ws.store,
+            chat_id,
+            order=order,
+            limit=limit,
+            cursor=request.query_params.get("cursor"),
+            short_cut=ws.short_cut,
+        )
+    except CursorError as exc:
+        raise invalid("cursor", "The cursor is not valid") from exc
+    return json_response({"data": [m.to_json() for m in messages], "meta": meta})
+
+
+async def message_get(request: Request) -> Response:
+    """``GET /messages/{id}``."""
+    ws, info = _ws(request), auth(request)
+    message = _message(ws, request.path_params["id"])
+    if not can_read(ws, info, ws.store.chats[message.chat_id]):
+        raise forbidden("The message is not available to this token")
+    return json_response({"data": message.to_json()})
+
+
+def _target_chat(ws: Workspace, info: TokenInfo, entity_type: str, entity_id: int) -> Chat:
+    store = ws.store
+    if entity_type == "user":
+        if entity_id not in store.users:
+            raise invalid("entity_id", f"User {entity_id} not found", entity_id, "not_found")
+        if entity_id == info.user_id:
+            raise invalid("entity_id", "Cannot send a direct message to yourself", entity_id)
+        return store.direct_chat(info.user_id, entity_id)
+    if entity_type == "thread":
+        # Threads are not modelled: no thread exists in this workspace.
+        raise invalid("entity_id", f"Thread {entity_id} not found", entity_id, "not_found")
+    chat = store.chats.get(entity_id)
+    if chat is None:
+        raise invalid("entity_id", f"Chat {entity_id} not found", entity_id, "not_found")
+    if not store.is_member(chat, info.user_id):
+        raise forbidden("Only members may post to this chat")
+    return chat
+
+
+async def message_create(request: Request) -> Response:
+    """``POST /messages`` (201): into a chat, or a direct message by user id."""
+    ws, info = _ws(request), auth(request)
+    body = (await json_body(request)).get("message")
+    if not isinstance(body, dict):
+        raise invalid("message", "message is required", None, "required", status=400)
+    entity_type = body.get("entity_type", "discussion")
+    if entity_type not in ENTITY_TYPES:
+        raise invalid(
+            "entity_type",
+            "entity_type must be discussion, thread or user",
+            entity_type,
+            "inclusion",
+        )
+    entity_id = body.get("entity_id")
+    if not isinstance(entity_id, int) or isinstance(entity_id, bool):
+        raise invalid("entity_id", "entity_id is required (an integer)", entity_id, "required")
+    content = _content(body.get("content"))
+    buttons = validate_buttons(body.get("buttons"))
+    chat = _target_chat(ws, info, entity_type, entity_id)
+    if chat.archived:
+        raise invalid("entity_id", "The chat is archived", entity_id)
+    message = ws.store.post_message(
+        chat,
+        info.user_id,
+        content,
+        entity_type=entity_type,
+        entity_id=entity_id if entity_type == "user" else chat.id,
+        buttons=buttons,
+        display_name=body.get("display_name"),
+        display_avatar_url=body.get("display_avatar_url"),
+    )
+    return json_response({"data": message.to_json()}, 201)
+
+
+async def message_update(request: Request) -> Response:
+    """``PUT /messages/{id}``: content and buttons, by the author."""
+    ws, info = _ws(request), auth(request)
+    message = _message(ws, request.path_params["id"])
+    body = (await json_body(request)).get("message")
+    if not isinstance(body, dict):
+        raise invalid("message", "message is required", None, "required", status=400)
+    if message.user_id != info.user_id:
+        raise forbidden("Only the author may edit a message")
+    if "content" in body:
+        message.content = _content(body["content"])
+    if "buttons" in body:
+        message.buttons = validate_buttons(body["buttons"]) or None
+    message.changed_ms = ws.store.now_ms()
+    return json_response({"data": message.to_json()})
+
+
+async def message_delete(request: Request) -> Response:
+    """``DELETE /messages/{id}`` (204)."""
+    ws, info = _ws(request), auth(request)
+    message = _message(ws, request.path_params["id"])
+    if message.user_id != info.user_id and info.kind != "owner":
+        raise forbidden("Only the author or the owner may delete a message")
+    ws.store.delete_message(message)
+    return no_content()
+
+
+async def link_previews(request: Request) -> Response:
+    """``POST /messages/{id}/link_previews`` (204): recorded for tests to inspect."""
+    ws, info = _ws(request), auth(request)
+    message = _message(ws, request.path_params["id"])
+    previews = (await json_body(request)).get("link_previews")
+    if not isinstance(previews, dict) or not previews:
+        raise invalid("link_previews", "link_previews is required", None, "required", status=400)
+    for url, preview in previews.items():
+        if (
+            not isinstance(preview, dict)
+            or not preview.get("title")
+            or "description" not in preview
+        ):
+            raise invalid("link_previews", f"Preview of {url} needs title and description", url)
+    ws.store.link_previews.append(
+        {
+            "message_id": message.id,
+            "link_previews": previews,
+            "token_kind": info.kind,
+            "created_at": format_ms(ws.store.now_ms()),
+        }
+    )
+    return no_content()
+
+
+ROUTES = [
+    Route("/messages", messages_list, methods=["GET"]),
+    Route("/messages", message_create, methods=["POST"]),
+    Route("/messages/{id:int}", message_get, methods=["GET"]),
+    Route("/messages/{id:int}", message_update, methods=["PUT"]),
+    Route("/messages/{id:int}", message_delete, methods=["DELETE"]),
+    Route("/messages/{id:int}/link_previews", link_previews, methods=["POST"]),
+]

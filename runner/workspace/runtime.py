@@ -1,0 +1,100 @@
+"""One running workspace: its data, limits, faults, request log and contract checker."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from typing import Any
+
+from runner.workspace.clock import Clock
+from runner.workspace.config import WorkspaceConfig
+from runner.workspace.paging import short_cutter
+from runner.workspace.ratelimit import RateLimiter
+from runner.workspace.seed import seed_store
+from runner.workspace.store import Store
+from runner.workspace.validation import ContractChecker
+
+API_PREFIX = "/api/shared/v1"
+
+
+class Workspace:
+    """Everything the HTTP layer needs, built (and seeded) from a config."""
+
+    def __init__(self, config: WorkspaceConfig) -> None:
+        from runner.workspace.exports import ExportManager  # exports imports runtime types
+
+        self.config = config
+        self.clock = Clock(config.start_time)
+        self.store = Store(self.clock, random.Random(f"{config.seed}:ids"))
+        seed_store(self.store, config)
+        self.limiter = RateLimiter(lambda: config.speed, lambda: config.throttle)
+        self.fault_rng = random.Random(f"{config.seed}:faults")
+        self.misc_rng = random.Random(f"{config.seed}:misc")
+        self.short_cut = short_cutter(config.seed, lambda: config.short_page_rate)
+        self.checker = ContractChecker(config.validate_openapi) if config.validate_openapi else None
+        self.exports = ExportManager(self)
+        self._lock = threading.Lock()
+        self.log: list[dict[str, Any]] = []
+        self.counters: Counter[str] = Counter()
+
+    @property
+    def violations(self) -> list[dict[str, Any]]:
+        """OpenAPI violations found so far (empty when checking is off)."""
+        return self.checker.violations if self.checker else []
+
+    def record(self, entry: dict[str, Any]) -> None:
+        """Append one API request to the log and count it."""
+        with self._lock:
+            entry["index"] = len(self.log)
+            self.log.append(entry)
+            self.counters["requests"] += 1
+            self.counters[f"class:{entry['call_class']}"] += 1
+            self.counters[f"status:{entry['status']}"] += 1
+            if entry.get("fault"):
+                self.counters[f"fault:{entry['fault']}"] += 1
+            elif entry["status"] == 429:
+                self.counters["rate_limited"] += 1
+
+    def reset_log(self) -> None:
+        """Forget the request log and counters (violations are kept)."""
+        with self._lock:
+            self.log.clear()
+            self.counters.clear()
+
+    def stats(self) -> dict[str, Any]:
+        """Counts per class and status, 429s, faults, and the contract violations."""
+        with self._lock:
+            counters = dict(self.counters)
+
+        def group(prefix: str) -> dict[str, int]:
+            return {k[len(prefix) :]: v for k, v in counters.items() if k.startswith(prefix)}
+
+        violations = list(self.violations)
+        return {
+            "requests": counters.get("requests", 0),
+            "by_class": group("class:"),
+            "by_status": group("status:"),
+            "rate_limited": counters.get("rate_limited", 0),
+            "faults": group("fault:"),
+            "openapi_checked": self.checker is not None,
+            "openapi_violations": violations,
+            "openapi_violation_count": {
+                "request": sum(1 for v in violations if v["kind"] == "request"),
+                "response": sum(1 for v in violations if v["kind"] == "response"),
+            },
+        }
+
+    def info(self, root_url: str) -> dict[str, Any]:
+        """Where the workspace is and how to talk to it."""
+        store = self.store
+        return {
+            "root_url": root_url,
+            "base_url": root_url + API_PREFIX,
+            "tokens": {kind: store.token_of(kind) for kind in ("owner", "bot", "limited")},
+            "owner_user_id": store.owner_id,
+            "bot_user_id": store.bot_id,
+            "limited_user_id": store.limited_id,
+            "seed": self.config.seed,
+            "counts": store.counts(),
+        }

@@ -1,0 +1,298 @@
+"""Deterministic seeding of a workspace from a ``WorkspaceConfig``.
+
+Who is who: the first user is the workspace owner (role ``admin``, an ``owner`` token);
+then the bot «Раннер» (``bot`` token); then a regular user who gets the ``limited`` token
+(read scopes only). The owner belongs to every group chat except a few private ones
+(about 4%), so ``GET /chats`` with the owner token covers nearly everything, and
+``availability=public`` still differs. The bot belongs to about 12% of group chats.
+
+Activity: chats are active (10%), normal (35%), quiet (30%: silent for a month or
+more) or silent (25%: no messages). Messages are spread over ``history_days`` with
+those weights; every chat is created before its first message, and ``last_message_at``
+is the newest message's time, or ``created_at`` when the chat has no messages (the
+spec makes the field non-null).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+from typing import TypeVar
+
+from runner.workspace import names
+from runner.workspace.clock import MS_PER_DAY
+from runner.workspace.config import WorkspaceConfig
+from runner.workspace.models import Chat, GroupTag, Message, User
+from runner.workspace.store import Store
+
+T = TypeVar("T")
+
+_HOUR = 3_600_000
+_CATEGORIES = (
+    ("active", 0.10, 40.0),
+    ("normal", 0.35, 6.0),
+    ("quiet", 0.30, 1.5),
+    ("silent", 0.25, 0.0),
+)
+
+
+class _Draw:
+    """Fast draws from one seeded ``Random``: ``random()`` is C, ``randint`` / ``sample``
+    are pure Python and dominate seeding time for 100,000 chats."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.random = rng.random
+
+    def between(self, lo: int, hi: int) -> int:
+        """An integer in ``[lo, hi]``."""
+        return lo + int(self.random() * (hi - lo + 1))
+
+    def pick(self, seq: Sequence[T]) -> T:
+        """One element of ``seq``."""
+        return seq[int(self.random() * len(seq))]
+
+    def some(self, seq: Sequence[T], k: int) -> set[T]:
+        """Up to ``k`` distinct elements of ``seq`` (fewer when draws repeat)."""
+        n, rnd = len(seq), self.random
+        return {seq[int(rnd() * n)] for _ in range(k)}
+
+
+def seed_store(store: Store, config: WorkspaceConfig) -> None:
+    """Fill an empty ``store`` from ``config``; same seed, same workspace."""
+    rng = random.Random(config.seed)
+    now = store.now_ms()
+    _seed_users(store, config, rng, now)
+    _seed_tags(store, config, rng)
+    chats = _seed_chats(store, config, rng, now)
+    _seed_messages(store, config, rng, now, chats)
+    store.bulk_load_chats(chats)
+    for message in sorted(store.messages.values(), key=lambda m: m.id):
+        store.chat_messages[message.chat_id].append((message.id,))
+    for kind, user_id in (
+        ("owner", store.owner_id),
+        ("bot", store.bot_id),
+        ("limited", store.limited_id),
+    ):
+        store.issue_token(f"{kind}-{rng.getrandbits(128):032x}", kind, user_id)
+
+
+def _seed_users(store: Store, config: WorkspaceConfig, rng: random.Random, now: int) -> None:
+    used: set[str] = set()
+    for i in range(config.users):
+        uid = store.next_id("user")
+        created = now - rng.randint(200, 1200) * MS_PER_DAY
+        if i == 1:
+            store.bot_id = uid
+            store.add_user(
+                User(
+                    uid,
+                    "Раннер",
+                    "",
+                    "runner_bot",
+                    None,
+                    None,
+                    None,
+                    "user",
+                    created,
+                    None,
+                    bot=True,
+                )
+            )
+            continue
+        female = rng.random() < 0.5
+        first = rng.choice(names.FEMALE_FIRST if female else names.MALE_FIRST)
+        last = rng.choice(names.SURNAMES)
+        if female:
+            last = names.female_surname(last)
+        base = f"{names.translit(first)}.{names.translit(last)}"
+        nickname = base if base not in used else f"{base}{uid % 1000}"
+        used.add(nickname)
+        department, titles = names.DEPARTMENTS[
+            0 if i == 0 else rng.randrange(len(names.DEPARTMENTS))
+        ]
+        title = "Генеральный директор" if i == 0 else rng.choice(titles)
+        role = (
+            "admin"
+            if i == 0 or rng.random() < 0.03
+            else ("guest" if rng.random() < 0.02 else "user")
+        )
+        activity = now - int(rng.expovariate(1 / (3 * MS_PER_DAY)))
+        store.add_user(
+            User(
+                uid,
+                first,
+                last,
+                nickname,
+                f"{nickname}@example.ru",
+                department if i else "Руководство",
+                title,
+                role,
+                created,
+                activity,
+                suspended=rng.random() < 0.01 and i > 2,
+            )
+        )
+        if i == 0:
+            store.owner_id = uid
+        elif i == 2:
+            store.limited_id = uid
+
+
+def _seed_tags(store: Store, config: WorkspaceConfig, rng: random.Random) -> None:
+    humans = [u for u in store.users.values() if not u.bot]
+    count = min(config.group_tags, len(names.DEPARTMENTS))
+    members: dict[str, list[int]] = {dept: [] for dept, _ in names.DEPARTMENTS[:count]}
+    for user in humans:
+        if user.department in members:
+            members[user.department].append(user.id)
+    for dept, ids in members.items():
+        store.add_tag(GroupTag(store.next_id("tag"), dept, ids))
+    for extra in range(config.group_tags - count):
+        ids = rng.sample([u.id for u in humans], k=max(1, len(humans) // 10))
+        store.add_tag(GroupTag(store.next_id("tag"), f"Рабочая группа {extra + 1}", ids))
+
+
+def _group_name(rng: random.Random, i: int, channel: bool) -> str:
+    pool = names.CHANNEL_NAMES if channel else names.CONVERSATION_NAMES
+    if i < len(pool):
+        return pool[i]
+    prefix = rng.choice(names.PROJECT_PREFIXES)
+    return f"{prefix} {rng.choice(names.PROJECT_SUFFIXES)}-{i}"
+
+
+def _seed_chats(store: Store, config: WorkspaceConfig, rng: random.Random, now: int) -> list[Chat]:
+    humans = [u.id for u in store.users.values() if not u.bot]
+    others = [uid for uid in humans if uid != store.owner_id]
+    tags = list(store.tags.values())
+    draw = _Draw(rng)
+    chats: list[Chat] = []
+    span_days = max(config.history_days + 30, 400)
+
+    def created_at() -> int:
+        # Most chats predate the history window; some are recent.
+        if rng.random() < 0.15:
+            return now - draw.between(2 * _HOUR, config.history_days * MS_PER_DAY)
+        return now - draw.between(config.history_days * MS_PER_DAY, span_days * MS_PER_DAY)
+
+    groups = [(False, i) for i in range(config.conversations)]
+    groups += [(True, i) for i in range(config.channels)]
+    for channel, i in groups:
+        public = rng.random() < config.public_share
+        owner_in = rng.random() >= 0.04
+        owner = store.owner_id if owner_in and rng.random() < 0.5 else draw.pick(others)
+        if channel:
+            size = draw.between(10, 80)
+        else:
+            size = min(40, int(rng.paretovariate(1.5) * 4) + 2)
+        members = draw.some(others, min(size, len(others)))
+        tag_ids: list[int] = []
+        if tags and not channel and rng.random() < 0.15:
+            tag = draw.pick(tags)
+            tag_ids.append(tag.id)
+            members.update(tag.user_ids)
+        members.add(owner)
+        if owner_in:
+            members.add(store.owner_id)
+        else:
+            members.discard(store.owner_id)
+        if rng.random() < 0.12:
+            members.add(store.bot_id)
+        chat = Chat(
+            store.next_id("chat"),
+            _group_name(rng, i, channel),
+            created_at(),
+            owner,
+            sorted(members),
+            channel=channel,
+            public=public,
+            archived=rng.random() < config.archived_share,
+            group_tag_ids=tag_ids,
+            admin_ids={owner},
+        )
+        chats.append(chat)
+    _leave_some(store, chats)
+    pairs: set[tuple[int, int]] = set()
+    limit = len(humans) * (len(humans) - 1) // 2
+    bot_pairs = 0
+    while len(pairs) < min(config.direct_chats, limit):
+        if bot_pairs < 3 and rng.random() < 0.02:
+            a, b = store.bot_id, draw.pick(humans)
+            bot_pairs += 1
+        elif rng.random() < 0.1:
+            a, b = store.owner_id, draw.pick(others)
+        else:
+            a, b = draw.pick(humans), draw.pick(humans)
+            if a == b:
+                continue
+        key = (min(a, b), max(a, b))
+        if key in pairs:
+            continue
+        pairs.add(key)
+        name = f"{store.users[key[0]].full_name}, {store.users[key[1]].full_name}"
+        chats.append(
+            Chat(store.next_id("chat"), name, created_at(), key[0], list(key), personal=True)
+        )
+    return chats
+
+
+def _leave_some(store: Store, chats: list[Chat]) -> None:
+    """Make sure the owner is outside at least one public and one private group chat.
+
+    Small workspaces might otherwise draw none, and then ``availability=public`` and
+    ``is_member`` could not be told apart.
+    """
+    owner = store.owner_id
+    for public in (True, False):
+        kind = [c for c in chats if c.public == public and not c.channel]
+        if not kind or any(owner not in c.member_ids for c in kind):
+            continue
+        chat = kind[-1]
+        chat.member_ids.remove(owner)
+        if not chat.member_ids:
+            continue
+        if chat.owner_id == owner:
+            chat.owner_id = chat.member_ids[0]
+        chat.admin_ids = {chat.owner_id}
+
+
+def _seed_messages(
+    store: Store, config: WorkspaceConfig, rng: random.Random, now: int, chats: list[Chat]
+) -> None:
+    if not chats or config.messages <= 0:
+        return
+    kinds = rng.choices(
+        [c[0] for c in _CATEGORIES], weights=[c[1] for c in _CATEGORIES], k=len(chats)
+    )
+    weight = {name: w for name, _, w in _CATEGORIES}
+    weights = [weight[k] for k in kinds]
+    if not any(weights):
+        weights = [1.0] * len(chats)
+    counts = Counter(rng.choices(range(len(chats)), weights=weights, k=config.messages))
+    history = config.history_days * MS_PER_DAY
+    draw = _Draw(rng)
+    phrases = names.PHRASES
+    pending: list[tuple[int, int, int, str]] = []
+    for idx, n in counts.items():
+        chat, kind = chats[idx], kinds[idx]
+        earliest = chat.created_ms + 60_000
+        if kind == "active":
+            last = now - int(rng.expovariate(1 / (6 * _HOUR)))
+            span = draw.between(20 * MS_PER_DAY, max(history, 20 * MS_PER_DAY))
+        elif kind == "quiet":
+            last = now - draw.between(min(30 * MS_PER_DAY, history), history)
+            span = draw.between(MS_PER_DAY, 30 * MS_PER_DAY)
+        else:
+            last = now - draw.between(0, 14 * MS_PER_DAY)
+            span = draw.between(5 * MS_PER_DAY, 60 * MS_PER_DAY)
+        last = min(now - 1000, max(last, earliest + 1000))
+        start = max(earliest, last - span)
+        authors = [uid for uid in chat.member_ids if uid != store.bot_id] or chat.member_ids
+        times = [last] + [draw.between(start, last) for _ in range(n - 1)]
+        for ms in times:
+            pending.append((ms, chat.id, draw.pick(authors), draw.pick(phrases)))
+        chat.last_message_ms = last
+    pending.sort()
+    for ms, chat_id, author, text in pending:
+        mid = store.next_id("message")
+        store.messages[mid] = Message(mid, chat_id, author, text, ms, entity_id=chat_id)

@@ -1,0 +1,158 @@
+"""Exports end to end: 204, the ready webhook, the 302, the archive; and the 422s."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+import zipfile
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from .helpers import Factory, client, control, wait_for
+
+
+class Receiver:
+    """A tiny webhook receiver on loopback that keeps every JSON body POSTed to it."""
+
+    def __init__(self) -> None:
+        bodies: list[dict[str, Any]] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                bodies.append(json.loads(self.rfile.read(length)))
+                self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.bodies = bodies
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hooks/export"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    hook = Receiver()
+    yield hook
+    hook.close()
+
+
+def test_export_end_to_end(fresh_workspace: Factory, receiver: Receiver) -> None:
+    server = fresh_workspace(export_delay=0.05, export_webhook_duplicates=True)
+    store = server.store
+    today = store.clock.now().date()
+    start = today - timedelta(days=10)
+    with client(server) as api:
+        response = api.post(
+            "/chats/exports",
+            json={
+                "start_at": start.isoformat(),
+                "end_at": today.isoformat(),
+                "webhook_url": receiver.url,
+            },
+        )
+        assert response.status_code == 204 and response.content == b""
+        wait_for(lambda: len(receiver.bodies) >= 2)
+        first, duplicate = receiver.bodies[:2]
+        assert first == duplicate, "the same webhook may arrive twice"
+        assert first["type"] == "export" and first["event"] == "ready"
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", first["created_at"])
+        redirect = api.get(f"/chats/exports/{first['export_id']}")
+        assert redirect.status_code == 302
+        location = redirect.headers["location"]
+        assert location.startswith(server.root_url + "/_workspace/downloads/")
+        archive = httpx.get(location, trust_env=False)
+        assert archive.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
+    files = zipfile.ZipFile(io.BytesIO(archive.content))
+    chats = json.loads(files.read("chats.json"))
+    by_id = {c["id"]: c for c in chats}
+    day_files = [n for n in names if n != "chats.json"]
+    assert day_files
+    for name in day_files:
+        folder, day_json = name.split("/")
+        chat_id = int(folder.rsplit("_", 1)[1])
+        assert folder == f"{by_id[chat_id]['name']}_{chat_id}".replace("/", "_")
+        day = day_json.removesuffix(".json")
+        assert start.isoformat() <= day <= today.isoformat()
+        messages = json.loads(files.read(name))
+        assert messages and all(m["created_at"].startswith(day) for m in messages)
+        assert all(m["chat_id"] == chat_id for m in messages)
+        if by_id[chat_id]["personal"]:
+            assert all(m["content"] == "" for m in messages), "direct chats: no content"
+    expected = {
+        m.id
+        for m in store.messages.values()
+        if start.isoformat() <= m.to_json()["created_at"][:10] <= today.isoformat()
+    }
+    exported = {m["id"] for n in day_files for m in json.loads(files.read(n))}
+    assert exported == expected
+
+
+def test_export_only_by_owner_and_unknown_id(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()
+    body = {"start_at": "2025-01-01", "end_at": "2025-01-02", "webhook_url": "http://127.0.0.1:9/x"}
+    with client(server, "bot") as api:
+        assert api.post("/chats/exports", json=body).status_code == 403
+        assert api.get("/chats/exports/1").status_code == 403
+    with client(server, "limited") as api:
+        assert api.post("/chats/exports", json=body).status_code == 403
+    with client(server) as api:
+        missing = api.get("/chats/exports/424242")
+        assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "not_found"
+
+
+def test_export_validation(fresh_workspace: Factory, receiver: Receiver) -> None:
+    server = fresh_workspace(export_delay=60)
+    chat_ids = sorted(server.store.chats)
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"start_at": "2025-02-10", "end_at": "2025-02-01"}, "invalid_date_range"),
+        ({"start_at": "2025-01-01", "end_at": "2025-02-15"}, "invalid_date_range"),
+        (
+            {"start_at": "2025-01-01", "end_at": "2026-01-02", "chat_ids": chat_ids[:3]},
+            "invalid_date_range",
+        ),
+        ({"start_at": "2025-01-01", "end_at": "2025-01-02", "chat_ids": chat_ids[:51]}, "too_long"),
+        ({"start_at": "2025-01-01", "end_at": "2025-01-02", "webhook_url": ""}, "required"),
+        (
+            {"start_at": "2025-01-01", "end_at": "2025-01-02", "webhook_url": "ftp://x"},
+            "invalid_webhook_url",
+        ),
+    ]
+    with client(server) as api:
+        for extra, code in cases:
+            body = {"webhook_url": receiver.url, **extra}
+            response = api.post("/chats/exports", json=body)
+            assert response.status_code == 422, (extra, response.text)
+            assert response.json()["errors"][0]["code"] == code, extra
+        missing_url = api.post(
+            "/chats/exports", json={"start_at": "2025-01-01", "end_at": "2025-01-02"}
+        )
+        assert missing_url.status_code == 422
+        ok = {"start_at": "2025-01-01", "end_at": "2025-02-14", "webhook_url": receiver.url}
+        assert api.post("/chats/exports", json=ok).status_code == 204, "45 days is allowed"
+        busy = api.post("/chats/exports", json=ok)
+        assert busy.status_code == 422 and busy.json()["errors"][0]["code"] == "already_exists"
+        long_ok = {**ok, "end_at": "2026-01-01", "chat_ids": chat_ids[:50]}
+        assert api.post("/chats/exports", json=long_ok).status_code == 422, "still busy"
+        not_ready = api.get(f"/chats/exports/{max(server.store.exports)}")
+        assert not_ready.status_code == 404
+    with control(server) as ctl:
+        exports = ctl.get("/exports").json()["exports"]
+        assert [e["status"] for e in exports] == ["pending"]

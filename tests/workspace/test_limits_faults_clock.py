@@ -1,0 +1,183 @@
+"""Rate limits (429 + Retry-After), injected faults, the clock, and seeding speed."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+
+import httpx
+
+from runner.workspace import WorkspaceConfig
+from runner.workspace.clock import Clock
+from runner.workspace.ratelimit import RateLimiter
+from runner.workspace.seed import seed_store
+from runner.workspace.store import Store
+
+from .helpers import Factory, client, control
+
+
+class FakeTime:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_message_write_buckets_per_chat() -> None:
+    fake = FakeTime()
+    limiter = RateLimiter(lambda: 1.0, lambda: 1.0, clock=fake)
+    # Peak bucket: 30 at once, then refused with an integer Retry-After of at least 1 s.
+    assert all(limiter.check("t", "message_write", 1) == 0 for _ in range(30))
+    assert limiter.check("t", "message_write", 1) == 1.0
+    assert limiter.check("t", "message_write", 2) == 0, "another chat has its own buckets"
+    # 30/s for about five seconds drains the sustained bucket (4/s, capacity 130).
+    sent = 30
+    for _ in range(50):
+        fake.now += 0.1
+        while limiter.check("t", "message_write", 1) == 0:
+            sent += 1
+    assert 140 <= sent <= 160
+    fake.now += 1.0
+    allowed = sum(limiter.check("t", "message_write", 1) == 0 for _ in range(10))
+    assert allowed == 4, "then about 4 per second"
+
+
+def test_events_bucket_and_speed_scaling() -> None:
+    fake = FakeTime()
+    limiter = RateLimiter(lambda: 1.0, lambda: 1.0, clock=fake)
+    assert [limiter.check("t", "events") == 0 for _ in range(6)] == [True] * 5 + [False]
+    fast = RateLimiter(lambda: 10.0, lambda: 1.0, clock=fake)
+    for _ in range(10):
+        fast.check("t", "message_read")
+    assert fast.check("t", "message_read") == 0.1, "Retry-After is divided by speed"
+    strict = RateLimiter(lambda: 1.0, lambda: 0.5, clock=fake)
+    assert sum(strict.check("t", "other") == 0 for _ in range(60)) == 25
+
+
+def test_hammering_message_reads_gets_429(fresh_workspace: Factory) -> None:
+    server = fresh_workspace(speed=2, throttle=0.5)  # reads: 10/s, bursts of 5
+    chat = next(
+        c
+        for c in server.store.chats.values()
+        if server.store.is_member(c, server.store.owner_id) and not c.personal
+    )
+    with client(server) as api:
+        statuses = []
+        for _ in range(40):
+            response = api.get("/messages", params={"chat_id": chat.id, "limit": 1})
+            statuses.append(response.status_code)
+            if response.status_code == 429:
+                limited = response
+        assert 200 in statuses and 429 in statuses
+        retry_after = float(limited.headers["retry-after"])
+        assert 0 < retry_after <= 1.0
+        assert limited.json()["errors"][0]["code"] == "rate_limit"
+        time.sleep(retry_after)  # honouring Retry-After is the behaviour under test
+        assert api.get("/messages", params={"chat_id": chat.id, "limit": 1}).status_code == 200
+        assert api.get("/users", params={"limit": 1}).status_code == 200, "other class unaffected"
+    with control(server) as ctl:
+        stats = ctl.get("/stats").json()
+        assert stats["rate_limited"] == statuses.count(429)
+        assert stats["by_class"]["message_read"] >= 40
+
+
+def test_retry_after_is_whole_seconds_at_speed_1(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()
+    with client(server, "bot") as api:
+        codes = [api.get("/webhooks/events").status_code for _ in range(6)]
+        assert codes[:5] == [200] * 5 and codes[5] == 429
+        response = api.get("/webhooks/events")
+        assert response.headers["retry-after"].isdigit()
+        assert int(response.headers["retry-after"]) >= 1
+
+
+def _outcomes(server_factory: Factory, n: int, **faults: float) -> list[str]:
+    server = server_factory(rate_limits=False, seed=99, validate_openapi=None, **faults)
+    outcomes = []
+    with client(server) as api:
+        for _ in range(n):
+            try:
+                response = api.get("/users", params={"limit": 1})
+                outcomes.append(str(response.status_code))
+            except (httpx.RemoteProtocolError, httpx.ReadError):
+                outcomes.append("dropped")
+    return outcomes
+
+
+def test_faults_at_the_configured_rate_and_reproducible(fresh_workspace: Factory) -> None:
+    outcomes = _outcomes(fresh_workspace, 300, error_rate=0.2, drop_rate=0.1)
+    counts = Counter(outcomes)
+    errors = counts["500"] + counts["502"] + counts["503"]
+    assert 40 <= errors <= 80, counts
+    assert 12 <= counts["dropped"] <= 45, counts
+    assert counts["500"] and counts["502"] and counts["503"]
+    assert outcomes == _outcomes(fresh_workspace, 300, error_rate=0.2, drop_rate=0.1), (
+        "same seed, same faults"
+    )
+
+
+def test_forced_429_and_runtime_fault_changes(fresh_workspace: Factory) -> None:
+    server = fresh_workspace(rate_limits=False, speed=10)
+    with control(server) as ctl, client(server) as api:
+        assert ctl.post("/faults", json={"burst_429_rate": 1.0}).status_code == 200
+        response = api.get("/profile")
+        assert response.status_code == 429
+        assert 0.1 <= float(response.headers["retry-after"]) <= 0.5
+        ctl.post("/faults", json={"burst_429_rate": 0.0})
+        assert api.get("/profile").status_code == 200
+        assert ctl.post("/faults", json={"seed": 3}).status_code == 400
+        log = ctl.get("/requests", params={"since": 0}).json()
+        assert [r["fault"] for r in log["requests"]] == ["burst_429", None]
+        assert log["next"] == 2
+
+
+def test_clock_advance_moves_created_at(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()
+    chat = next(
+        c
+        for c in server.store.chats.values()
+        if server.store.is_member(c, server.store.owner_id) and not c.archived
+    )
+    with control(server) as ctl, client(server) as api:
+        before = datetime.fromisoformat(ctl.get("/clock").json()["now"])
+        moved = ctl.post("/clock", json={"advance": 3 * 86400}).json()
+        assert moved["offset_seconds"] >= 3 * 86400 - 1
+        message = api.post(
+            "/messages", json={"message": {"entity_id": chat.id, "content": "Через три дня"}}
+        )
+        created = datetime.fromisoformat(message.json()["data"]["created_at"])
+        assert timedelta(days=3) <= created - before < timedelta(days=3, minutes=1)
+        recent = api.get(
+            "/chats",
+            params={
+                "last_message_at_after": (before + timedelta(days=2)).strftime(
+                    "%Y-%m-%dT%H:%M:%S.000Z"
+                )
+            },
+        ).json()["data"]
+        assert [c["id"] for c in recent] == [chat.id]
+        ctl.post("/clock", json={"now": "2030-01-01T00:00:00.000Z"})
+        assert ctl.get("/clock").json()["now"].startswith("2030-01-01T00:00:0")
+
+
+def test_seeding_ten_thousand_chats_is_fast() -> None:
+    config = WorkspaceConfig(
+        users=1000, conversations=6000, channels=500, direct_chats=3500, messages=20_000
+    )
+    started = time.process_time()  # CPU time: other processes on the box do not count
+    store = Store(Clock(), random.Random(1))
+    seed_store(store, config)
+    assert time.process_time() - started < 2.0
+    assert len(store.chats) == 10_000 and len(store.messages) == 20_000
+    for chat in store.chats.values():
+        keys = store.chat_messages[chat.id]
+        if keys:
+            newest = store.messages[keys[-1][0]]
+            assert newest.created_ms == chat.last_message_ms > chat.created_ms
+        else:
+            assert chat.last_message_ms == chat.created_ms

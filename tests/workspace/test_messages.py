@@ -1,0 +1,161 @@
+"""Messages: creation and last_message_at, direct messages, edits, deletes, validation."""
+
+from __future__ import annotations
+
+import httpx
+
+from runner.workspace import WorkspaceServer
+
+from .helpers import Factory, client
+
+
+def test_new_message_moves_chat_to_the_top(workspace: WorkspaceServer, owner: httpx.Client) -> None:
+    store = workspace.store
+    quiet = min(
+        (
+            c
+            for c in store.chats.values()
+            if not c.personal and not c.archived and store.is_member(c, store.owner_id)
+        ),
+        key=lambda c: c.last_message_ms,
+    )
+    response = owner.post(
+        "/messages", json={"message": {"entity_id": quiet.id, "content": "Есть кто живой?"}}
+    )
+    assert response.status_code == 201
+    message = response.json()["data"]
+    assert message["chat_id"] == quiet.id and message["entity_type"] == "discussion"
+    chat = owner.get(f"/chats/{quiet.id}").json()["data"]
+    assert chat["last_message_at"] == message["created_at"]
+    top = owner.get("/chats", params={"sort": "last_message_at", "limit": 1}).json()["data"]
+    assert top[0]["id"] == quiet.id
+    fetched = owner.get(f"/messages/{message['id']}").json()["data"]
+    assert fetched["content"] == "Есть кто живой?"
+
+
+def test_direct_message_by_user_id_reuses_the_chat(
+    workspace: WorkspaceServer, bot: httpx.Client
+) -> None:
+    store = workspace.store
+    peer = next(
+        uid
+        for uid, user in store.users.items()
+        if not user.bot
+        and uid != store.owner_id
+        and (min(uid, store.bot_id), max(uid, store.bot_id)) not in store.direct_pairs
+    )
+    first = bot.post(
+        "/messages",
+        json={"message": {"entity_type": "user", "entity_id": peer, "content": "Привет! Я бот."}},
+    )
+    assert first.status_code == 201, first.text
+    data = first.json()["data"]
+    assert data["entity_type"] == "user" and data["entity_id"] == peer
+    chat = bot.get(f"/chats/{data['chat_id']}").json()["data"]
+    assert chat["personal"] is True and set(chat["member_ids"]) == {peer, store.bot_id}
+    second = bot.post(
+        "/messages",
+        json={"message": {"entity_type": "user", "entity_id": peer, "content": "Ещё раз"}},
+    ).json()["data"]
+    assert second["chat_id"] == data["chat_id"]
+    assert data["chat_id"] in [
+        c["id"] for c in bot.get("/chats", params={"personal": "true"}).json()["data"]
+    ]
+
+
+def test_edit_delete_and_buttons(owner: httpx.Client) -> None:
+    chat_id = owner.post("/chats", json={"chat": {"name": "Кнопки"}}).json()["data"]["id"]
+    buttons = [
+        [{"text": "Открыть", "url": "https://example.ru/report"}],
+        [{"text": "Готово", "data": "done:42"}, {"text": "Позже", "data": "later:42"}],
+    ]
+    created = owner.post(
+        "/messages",
+        json={"message": {"entity_id": chat_id, "content": "Отчёт", "buttons": buttons}},
+    )
+    assert created.status_code == 201 and created.json()["data"]["buttons"] == buttons
+    mid = created.json()["data"]["id"]
+    edited = owner.put(f"/messages/{mid}", json={"message": {"content": "Отчёт (испр.)"}})
+    assert edited.status_code == 200
+    assert edited.json()["data"]["content"] == "Отчёт (испр.)"
+    assert edited.json()["data"]["changed_at"] is not None
+    assert owner.delete(f"/messages/{mid}").status_code == 204
+    assert owner.get(f"/messages/{mid}").status_code == 404
+    assert owner.delete(f"/messages/{mid}").status_code == 404
+    assert (
+        owner.post(
+            f"/messages/{mid}/link_previews",
+            json={"link_previews": {"https://example.ru": {"title": "t", "description": "d"}}},
+        ).status_code
+        == 404
+    )
+
+
+def test_invalid_messages_are_422(workspace: WorkspaceServer, owner: httpx.Client) -> None:
+    store = workspace.store
+    chat_id = owner.post("/chats", json={"chat": {"name": "Проверки"}}).json()["data"]["id"]
+    blank = owner.post("/messages", json={"message": {"entity_id": chat_id, "content": "  "}})
+    assert blank.status_code == 422 and blank.json()["errors"][0]["code"] == "blank"
+    both = owner.post(
+        "/messages",
+        json={
+            "message": {
+                "entity_id": chat_id,
+                "content": "x",
+                "buttons": [[{"text": "a", "url": "https://a.ru", "data": "a"}]],
+            }
+        },
+    )
+    assert both.status_code == 422
+    assert owner.put(f"/chats/{chat_id}/archive").status_code == 204
+    archived = owner.post("/messages", json={"message": {"entity_id": chat_id, "content": "x"}})
+    assert archived.status_code == 422
+    unknown = owner.post("/messages", json={"message": {"entity_id": 1, "content": "x"}})
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["code"] == "not_found"
+    outsider = next(
+        c for c in store.chats.values() if not store.is_member(c, store.owner_id) and not c.personal
+    )
+    assert (
+        owner.post(
+            "/messages", json={"message": {"entity_id": outsider.id, "content": "x"}}
+        ).status_code
+        == 403
+    )
+
+
+def test_button_data_longer_than_255_is_422(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()
+    chat = next(
+        c
+        for c in server.store.chats.values()
+        if server.store.is_member(c, server.store.owner_id) and not c.archived
+    )
+    with client(server) as api:
+        response = api.post(
+            "/messages",
+            json={
+                "message": {
+                    "entity_id": chat.id,
+                    "content": "x",
+                    "buttons": [[{"text": "a", "data": "d" * 256}]],
+                }
+            },
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["code"] == "too_long"
+
+
+def test_link_previews_are_recorded(
+    workspace: WorkspaceServer, owner: httpx.Client, ctl: httpx.Client
+) -> None:
+    chat_id = owner.post("/chats", json={"chat": {"name": "Ссылки"}}).json()["data"]["id"]
+    mid = owner.post(
+        "/messages", json={"message": {"entity_id": chat_id, "content": "https://example.ru/a"}}
+    ).json()["data"]["id"]
+    previews = {"https://example.ru/a": {"title": "Статья", "description": "Описание"}}
+    assert (
+        owner.post(f"/messages/{mid}/link_previews", json={"link_previews": previews}).status_code
+        == 204
+    )
+    recorded = ctl.get("/link_previews").json()["link_previews"]
+    assert {"message_id": mid, "link_previews": previews}.items() <= recorded[-1].items()
