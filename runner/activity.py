@@ -1,0 +1,194 @@
+"""Who wrote how much, and where, during a window: shared by the digest and the report.
+
+Pachca has no "activity" call, so activity is read the way a person would: list the
+group chats whose last message falls after the window's start (Pachca filters those
+server-side), then read each chat's messages newest first and stop at the first page
+that reaches back past the window's start. A chat with years of history costs one or
+two pages, not its whole history. Chats are yielded one at a time as they are done, so
+a caller that keeps only a top-N heap and totals holds constant memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, cast
+
+from runner.concurrency import for_each
+from runner.jobs.base import Progress, no_progress
+from runner.pachca.models import Chat, Message
+from runner.periods import Window
+
+if TYPE_CHECKING:
+    from runner.pachca.client import PachcaClient
+
+
+@dataclass(frozen=True)
+class ChatActivity:
+    """Activity of one group chat within a window (messages by people, not the bot)."""
+
+    chat_id: int
+    name: str
+    channel: bool
+    messages: int
+    authors: frozenset[int]
+    last_message_at: datetime | None  # the newest counted message; None when none counted
+    created_at: datetime
+
+    @property
+    def kind_ru(self) -> str:
+        """«канал» or «беседа», for templates."""
+        return "канал" if self.channel else "беседа"
+
+    def as_context(self, zone: tzinfo | None = None) -> dict[str, object]:
+        """Plain data for a template, times shown in ``zone`` (the job's) when given."""
+
+        def shown(moment: datetime | None) -> datetime | None:
+            return moment.astimezone(zone) if moment is not None and zone is not None else moment
+
+        return {
+            "id": self.chat_id,
+            "name": self.name,
+            "channel": self.channel,
+            "kind": self.kind_ru,
+            "messages": self.messages,
+            "authors": len(self.authors),
+            "last_message_at": shown(self.last_message_at),
+            "created_at": shown(self.created_at),
+        }
+
+
+_DONE = object()
+
+
+def _compile(patterns: Iterable[str]) -> list[re.Pattern[str]]:
+    return [re.compile(p, re.IGNORECASE) for p in patterns]
+
+
+def chat_selected(
+    chat: Chat,
+    *,
+    include_channels: bool,
+    include_conversations: bool,
+    exclude_ids: Collection[int],
+    exclude_names: list[re.Pattern[str]],
+) -> bool:
+    """Whether a listed chat passes the include/exclude filters."""
+    if chat.personal:
+        return False
+    if chat.channel and not include_channels or not chat.channel and not include_conversations:
+        return False
+    if chat.id in exclude_ids:
+        return False
+    return not any(p.search(chat.name) for p in exclude_names)
+
+
+async def count_messages(
+    client: PachcaClient,
+    chat: Chat,
+    window: Window,
+    *,
+    bot_user_id: int | None = None,
+) -> ChatActivity:
+    """Count the messages of ``chat`` created in ``window``, reading only the pages needed.
+
+    Messages come newest first; those newer than the window are skipped and the reading
+    stops at the first message older than its start, so no further page is requested.
+    """
+    messages = 0
+    authors: set[int] = set()
+    newest: datetime | None = None
+    pages = cast(AsyncGenerator[Message, None], client.list_messages(chat.id))
+    async with contextlib.aclosing(pages):
+        async for message in pages:
+            if message.created_at >= window.end:
+                continue
+            if message.created_at < window.start:
+                break
+            if bot_user_id is not None and message.user_id == bot_user_id:
+                continue
+            messages += 1
+            authors.add(message.user_id)
+            if newest is None:
+                newest = message.created_at
+    return ChatActivity(chat.id, chat.name, chat.channel, messages, frozenset(authors), newest,
+                        chat.created_at)
+
+
+async def chat_activity(
+    client: PachcaClient,
+    window: Window,
+    *,
+    include_channels: bool = True,
+    include_conversations: bool = True,
+    exclude_ids: Collection[int] = (),
+    exclude_names: Iterable[str] = (),
+    bot_user_id: int | None = None,
+    last_message_in_window: bool = True,
+    include_idle: bool = False,
+    concurrency: int = 8,
+    progress: Progress | None = None,
+) -> AsyncIterator[ChatActivity]:
+    """Yield the activity of every group chat the token sees that was active in ``window``.
+
+    ``last_message_in_window`` (the default) asks Pachca only for chats whose last
+    message falls inside the window; False also takes chats written to since the window
+    ended (their newer messages are read and skipped), so a report run after the period
+    still counts a chat that was active both then and since. ``bot_user_id``'s messages
+    are not counted. Chats with nothing counted are skipped unless ``include_idle``
+    (the digest wants new, still silent chats). Order of results follows completion.
+    """
+    progress = progress or no_progress
+    names = _compile(exclude_names)
+    excluded = set(exclude_ids)
+    chats = cast(AsyncGenerator[Chat, None], client.list_chats(
+        personal=False,
+        last_message_after=window.start,
+        last_message_before=window.end if last_message_in_window else None,
+    ))
+    results: asyncio.Queue[object] = asyncio.Queue(maxsize=max(1, concurrency))
+    seen = 0
+
+    async def selected() -> AsyncIterator[Chat]:
+        async with contextlib.aclosing(chats):
+            async for chat in chats:
+                if chat_selected(chat, include_channels=include_channels,
+                                 include_conversations=include_conversations,
+                                 exclude_ids=excluded, exclude_names=names):
+                    yield chat
+
+    async def work(chat: Chat) -> None:
+        nonlocal seen
+        activity = await count_messages(client, chat, window, bot_user_id=bot_user_id)
+        seen += 1
+        progress("chats read", seen, None)
+        if activity.messages or include_idle:
+            await results.put(activity)
+
+    async def produce() -> None:
+        try:
+            await for_each(selected(), work, limit=max(1, concurrency))
+        except Exception as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            await results.put(exc)
+            return
+        await results.put(_DONE)
+
+    producer = asyncio.create_task(produce())
+    try:
+        while True:
+            item = await results.get()
+            if item is _DONE:
+                break
+            if isinstance(item, Exception):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        # The consumer stopped early (or failed): stop reading Pachca for it.
+        if not producer.done():
+            producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await producer

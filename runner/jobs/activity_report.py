@@ -1,0 +1,212 @@
+"""Kind ``activity_report``: find the chats that were active in a period and post the top.
+
+"Active" follows Pachca's own filter: a group chat whose last message falls in the
+period (``match: any_message`` widens it to chats written to since). For each, the
+messages and distinct authors within the period are counted; only the top-N heap and
+the totals are kept in memory, whatever the size of the workspace.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+
+from runner.activity import ChatActivity, chat_activity
+from runner.jobs._frozen import render_once
+from runner.jobs.base import JobContext, JobKind, KindParams
+from runner.periods import Period, Window, resolve_period
+from runner.recipients import Recipients, post_everywhere
+
+SortBy = Literal["messages", "authors", "last_message_at"]
+SORT_LABELS: dict[str, str] = {
+    "messages": "по числу сообщений",
+    "authors": "по числу авторов",
+    "last_message_at": "по времени последнего сообщения",
+}
+
+
+class Include(KindParams):
+    """Which kinds of group chat count."""
+
+    channels: bool = Field(default=True, description="Count channels.")
+    conversations: bool = Field(default=True, description="Count conversations.")
+
+
+class Exclude(KindParams):
+    """Chats left out of the report."""
+
+    ids: list[int] = Field(default_factory=list, description="Chat ids to leave out.")
+    names: list[str] = Field(
+        default_factory=list,
+        description="Regular expressions (case-insensitive); a chat whose name matches "
+        "any of them is left out.",
+    )
+
+    @field_validator("names")
+    @classmethod
+    def _regexes(cls, v: list[str]) -> list[str]:
+        for pattern in v:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"'{pattern}' is not a valid regular expression: {exc}") from None
+        return v
+
+
+class ActivityReportParams(KindParams):
+    """Parameters of an ``activity_report`` job."""
+
+    to: Recipients = Field(description="Where to post: `chats` and/or `users` (ids).")
+    period: Period = "previous_week"
+    template: str = Field(
+        default="activity_report.md.j2", description="Template file in templates/."
+    )
+    sort_by: SortBy = Field(
+        default="messages",
+        description="Order of the chats: messages, authors (distinct) or last_message_at.",
+    )
+    top: int = Field(default=10, ge=1, le=200, description="How many chats the report lists.")
+    include: Include = Field(default_factory=Include, description="Channels and/or conversations.")
+    exclude: Exclude = Field(default_factory=Exclude, description="Chats left out, by id or name.")
+    match: Literal["last_message", "any_message"] = Field(
+        default="last_message",
+        description="`last_message`: chats whose last message falls in the period (Pachca "
+        "filters them; cheapest). `any_message`: also chats written to since the period "
+        "ended (their newer messages are read and skipped).",
+    )
+    count_bot: bool = Field(
+        default=False, description="Count the bot's own messages as activity."
+    )
+    skip_if_empty: bool = Field(
+        default=False, description="Post nothing when no chat was active in the period."
+    )
+    concurrency: int = Field(
+        default=8, ge=1, le=64, description="Chats read at once (the rate limiter sets the pace)."
+    )
+
+
+def sort_key(sort_by: str, item: ChatActivity) -> tuple[Any, ...]:
+    """Larger is better; ties go to more messages, then to the older chat (smaller id)."""
+    primary: Any = {
+        "messages": item.messages,
+        "authors": len(item.authors),
+        "last_message_at": item.last_message_at,
+    }[sort_by]
+    return (primary, item.messages, -item.chat_id)
+
+
+class TopChats:
+    """The N best chats by a sort key, and totals over every chat seen."""
+
+    def __init__(self, n: int, sort_by: str) -> None:
+        self.n = n
+        self.sort_by = sort_by
+        self._heap: list[tuple[tuple[Any, ...], ChatActivity]] = []
+        self.chats = 0
+        self.messages = 0
+        self._authors: set[int] = set()
+
+    def add(self, item: ChatActivity) -> None:
+        """Count ``item`` in the totals and keep it if it is among the best N."""
+        self.chats += 1
+        self.messages += item.messages
+        self._authors.update(item.authors)
+        entry = (sort_key(self.sort_by, item), item)
+        if len(self._heap) < self.n:
+            heapq.heappush(self._heap, entry)
+        elif entry[0] > self._heap[0][0]:
+            heapq.heapreplace(self._heap, entry)
+
+    @property
+    def authors(self) -> int:
+        """Distinct authors over every chat."""
+        return len(self._authors)
+
+    def ranked(self) -> list[ChatActivity]:
+        """The kept chats, best first."""
+        return [item for _, item in sorted(self._heap, key=lambda e: e[0], reverse=True)]
+
+
+def context(
+    window: Window, top: TopChats, params: ActivityReportParams, zone: ZoneInfo
+) -> dict[str, Any]:
+    """What the report template gets; times are shown in the job's zone."""
+    return {
+        "period": window.in_zone(zone).as_context(),
+        "chats": [c.as_context(zone) for c in top.ranked()],
+        "totals": {"chats": top.chats, "messages": top.messages, "authors": top.authors},
+        "top": params.top,
+        "sort_by": params.sort_by,
+        "sort_label": SORT_LABELS[params.sort_by],
+    }
+
+
+class ActivityReportKind(JobKind):
+    """Posts the most active chats of a period."""
+
+    name = "activity_report"
+    Params = ActivityReportParams
+    summary = "Find the chats active in a period and post the top N with totals."
+
+    def templates(self, params: KindParams) -> list[str]:
+        assert isinstance(params, ActivityReportParams)
+        return [params.template]
+
+    def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
+        assert isinstance(params, ActivityReportParams)
+        zone = ZoneInfo("Europe/Moscow")
+        now = datetime(2026, 11, 23, 9, 0, tzinfo=zone)
+        window = resolve_period(params.period, now, zone)
+        top = TopChats(params.top, params.sort_by)
+        for i, (name, channel, n, authors) in enumerate(
+            [("Отдел продаж", False, 128, 9), ("Новости компании", True, 41, 3),
+             ("Проект «Север»", False, 17, 5)]
+        ):
+            top.add(ChatActivity(101 + i, name, channel, n, frozenset(range(authors)),
+                                 window.end - timedelta(hours=3 * i + 1), window.start))
+        return context(window, top, params, zone)
+
+    async def run(self, ctx: JobContext, params: KindParams) -> None:
+        assert isinstance(params, ActivityReportParams)
+        zone = ZoneInfo(ctx.job.timezone)
+        window = resolve_period(params.period, ctx.scheduled_for, zone)  # type: ignore[arg-type]
+
+        async def render() -> str | None:
+            top = TopChats(params.top, params.sort_by)
+            stream = chat_activity(
+                ctx.client, window,
+                include_channels=params.include.channels,
+                include_conversations=params.include.conversations,
+                exclude_ids=params.exclude.ids,
+                exclude_names=params.exclude.names,
+                bot_user_id=None if params.count_bot else ctx.bot_user_id,
+                last_message_in_window=params.match == "last_message",
+                concurrency=params.concurrency,
+                progress=ctx.progress,
+            )
+            async for item in stream:
+                top.add(item)
+            ctx.report.count("active_chats", top.chats)
+            ctx.report.say(
+                f"{top.chats} active chats, {top.messages} messages, {top.authors} authors"
+                f" from {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M}"
+                f" ({ctx.job.timezone})"
+            )
+            if not top.chats and params.skip_if_empty:
+                return None
+            return ctx.renderer.render(params.template, context(window, top, params, zone))
+
+        text = await render_once(ctx, render)
+        if text is None:
+            ctx.report.say("nothing to post: no chat was active in the period")
+            ctx.report.count("skipped:empty")
+            return
+        await post_everywhere(ctx, params.to, text)
+
+
+KIND = ActivityReportKind()

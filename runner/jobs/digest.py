@@ -1,0 +1,200 @@
+"""Kind ``digest``: a periodic summary (Pachca activity, figures from an API) posted to chats
+and people.
+
+The window runs from the previous successful run's fire time (``since_last_run``) or
+over a named period, up to this run's fire time. Each named source is read (Pachca
+activity, a JSON endpoint, static values) and handed to the template under its name.
+The message is posted once per run key to each recipient, split into parts when long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import keyword
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator, model_validator
+
+from runner.errors import SourceError
+from runner.jobs._frozen import render_once
+from runner.jobs.base import JobContext, JobKind, KindParams
+from runner.pachca.models import Button
+from runner.periods import SinceLastRunOrPeriod, Window, resolve_period
+from runner.recipients import Recipients, post_everywhere
+from runner.sources import Source, has_data, read_source, sample
+
+FIRST_WINDOW = timedelta(hours=24)
+"""What ``since_last_run`` covers when the job has never succeeded before."""
+_RESERVED = {"title", "job", "period", "scheduled_for", "sources", "source_errors", "sections"}
+
+
+class DigestButton(KindParams):
+    """A button under the digest: a link (``url``) or a bot callback (``data``)."""
+
+    text: str = Field(description="Button text.", max_length=255)
+    url: str | None = Field(default=None, description="The link it opens.")
+    data: str | None = Field(
+        default=None, max_length=255, description="Sent back to the bot when clicked."
+    )
+
+    @model_validator(mode="after")
+    def _one_action(self) -> DigestButton:
+        if (self.url is None) == (self.data is None):
+            raise ValueError("a button needs exactly one of `url` or `data`")
+        return self
+
+
+def _default_sources() -> dict[str, Any]:
+    return {"activity": {"type": "pachca_activity"}}
+
+
+class DigestParams(KindParams):
+    """Parameters of a ``digest`` job."""
+
+    to: Recipients = Field(description="Where to post: `chats` and/or `users` (ids).")
+    window: SinceLastRunOrPeriod = "since_last_run"
+    template: str = Field(default="digest.md.j2", description="Template file in templates/.")
+    sources: dict[str, Source] = Field(
+        default_factory=_default_sources,  # type: ignore[arg-type]
+        description="Named data sources, each handed to the template under its name: "
+        "`pachca_activity`, `http` (a JSON endpoint) or `vars` (static values).",
+    )
+    on_source_error: Literal["fail", "mention"] = Field(
+        default="fail",
+        description="`fail`: a source that cannot be read fails the run; `mention`: post "
+        "anyway, the source is None and `source_errors` tells the template.",
+    )
+    skip_if_empty: bool = Field(
+        default=True, description="Post nothing when there was no activity and no data."
+    )
+    buttons: list[DigestButton] = Field(
+        default_factory=list, description="Buttons under the digest, one per row."
+    )
+
+    @field_validator("sources")
+    @classmethod
+    def _names(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for name in v:
+            if not re.fullmatch(r"[A-Za-z_]\w*", name) or keyword.iskeyword(name):
+                raise ValueError(f"source name '{name}' must be a plain identifier like `sales`")
+            if name in _RESERVED:
+                raise ValueError(f"source name '{name}' is taken by the template context;"
+                                 f" pick another")
+        return v
+
+
+async def digest_window(ctx: JobContext, params: DigestParams) -> Window:
+    """The window this run covers, in the job's zone, ending at the run's fire time."""
+    zone = ZoneInfo(ctx.job.timezone)
+    end = ctx.scheduled_for.astimezone(zone)
+    if params.window != "since_last_run":
+        return resolve_period(params.window, end, zone)  # type: ignore[arg-type]
+    last = await asyncio.to_thread(ctx.state.last_run, ctx.job.name, "succeeded")
+    start = None
+    if last is not None:
+        start = last.scheduled_for or last.started_at
+    if start is None or start >= end:
+        start = end - FIRST_WINDOW
+    return Window(start.astimezone(zone), end)
+
+
+class DigestKind(JobKind):
+    """Posts a summary of a window's activity and data."""
+
+    name = "digest"
+    Params = DigestParams
+    summary = "Post a periodic summary: Pachca activity and figures from other systems."
+
+    def templates(self, params: KindParams) -> list[str]:
+        assert isinstance(params, DigestParams)
+        return [params.template]
+
+    def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
+        assert isinstance(params, DigestParams)
+        end = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+        window = Window(end - FIRST_WINDOW, end)
+        data = {name: sample(source, window.start, window.end)
+                for name, source in params.sources.items()}
+        errors = [{"name": name, "reason": "the endpoint answered HTTP 503"}
+                  for name, source in params.sources.items() if source.type == "http"]
+        return self._context("Утренняя сводка", "sample", window, end, params, data, errors)
+
+    @staticmethod
+    def _context(
+        title: str,
+        job: str,
+        window: Window,
+        scheduled_for: datetime,
+        params: DigestParams,
+        data: dict[str, Any],
+        errors: list[dict[str, str]],
+    ) -> dict[str, Any]:
+        sections = [{"name": name, "type": source.type, "data": data.get(name)}
+                    for name, source in params.sources.items()]
+        return {
+            **data,
+            "title": title,
+            "job": job,
+            "period": window.as_context(),
+            "scheduled_for": scheduled_for,
+            "sources": data,
+            "sections": sections,
+            "source_errors": errors,
+        }
+
+    async def _read(
+        self, ctx: JobContext, params: DigestParams, window: Window
+    ) -> tuple[dict[str, Any], list[dict[str, str]]]:
+        """Every source's data (None for a failed one) and the failures."""
+        names = list(params.sources)
+        results = await asyncio.gather(
+            *(read_source(ctx, n, params.sources[n], window) for n in names),
+            return_exceptions=True,
+        )
+        data: dict[str, Any] = {}
+        errors: list[dict[str, str]] = []
+        for name, result in zip(names, results, strict=True):
+            if isinstance(result, SourceError):
+                if params.on_source_error == "fail":
+                    raise result
+                ctx.log.warning("%s", result)
+                ctx.report.say(f"source '{name}' failed ({result.reason}); mentioned in the digest")
+                ctx.report.count("source_errors")
+                errors.append({"name": name, "reason": result.reason})
+                data[name] = None
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                data[name] = result
+        return data, errors
+
+    async def run(self, ctx: JobContext, params: KindParams) -> None:
+        assert isinstance(params, DigestParams)
+        window = await digest_window(ctx, params)
+        ctx.report.say(f"window: {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M}"
+                       f" ({ctx.job.timezone})")
+
+        async def render() -> str | None:
+            data, errors = await self._read(ctx, params, window)
+            if params.skip_if_empty and not any(
+                has_data(params.sources[n], v) for n, v in data.items()
+            ):
+                return None
+            title = ctx.job.description or ctx.job.name
+            context = self._context(title, ctx.job.name, window, ctx.scheduled_for, params,
+                                    data, errors)
+            return ctx.renderer.render(params.template, context)
+
+        text = await render_once(ctx, render)
+        if text is None:
+            ctx.report.say("nothing to post: no activity and no data in the window")
+            ctx.report.count("skipped:empty")
+            return
+        buttons = [[Button(text=b.text, url=b.url, data=b.data)] for b in params.buttons]
+        await post_everywhere(ctx, params.to, text, buttons=buttons or None)
+
+
+KIND = DigestKind()

@@ -1,0 +1,208 @@
+"""Data sources of a digest: Pachca activity, a JSON endpoint, static values.
+
+Each source is named in the job entry and handed to the template under that name. A
+source that cannot be read raises ``SourceError(name, reason)``: the reason is short
+and never carries the URL or a header value, since both may hold secrets filled in
+from the environment.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from runner.activity import ChatActivity, chat_activity
+from runner.durations import Duration, format_duration
+from runner.errors import SourceError
+from runner.periods import Window
+
+if TYPE_CHECKING:
+    from runner.jobs.base import JobContext
+
+MAX_LISTED = 50
+"""New chats (and new members) a digest lists at most: it is a message, not an inventory."""
+MAX_BODY = 5 * 1024 * 1024
+"""Largest JSON answer an http source reads: a digest needs figures, not a data dump."""
+
+
+class _Source(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ActivitySource(_Source):
+    """``{type: pachca_activity, top: 5}``: messages per chat in the digest's window."""
+
+    type: Literal["pachca_activity"] = Field(description="Activity in Pachca over the window.")
+    top: int = Field(default=5, ge=1, le=50, description="How many of the most active chats.")
+    include_channels: bool = Field(default=True, description="Count channels.")
+    include_conversations: bool = Field(default=True, description="Count conversations.")
+    exclude_ids: list[int] = Field(default_factory=list, description="Chat ids not counted.")
+    new_members: bool = Field(
+        default=True, description="List users who joined the workspace within the window."
+    )
+    concurrency: int = Field(
+        default=8, ge=1, le=64, description="Chats read at once (the rate limiter sets the pace)."
+    )
+
+
+class HttpSource(_Source):
+    """``{type: http, url: ..., headers: {...}, timeout: 10s}``: GET a JSON document."""
+
+    type: Literal["http"] = Field(description="A JSON endpoint read with GET.")
+    url: str = Field(description="The endpoint (http or https); ${VAR} is filled from the env.")
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="Request headers, e.g. an API key from ${VAR}."
+    )
+    timeout: Duration = Field(default=10.0, gt=0, description="Give up after this long.")
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return v
+
+
+class VarsSource(_Source):
+    """``{type: vars, values: {...}}``: fixed values for the template."""
+
+    type: Literal["vars"] = Field(description="Static values written in the catalogue.")
+    values: dict[str, Any] = Field(default_factory=dict, description="The values.")
+
+
+Source = Annotated[
+    ActivitySource | HttpSource | VarsSource,
+    Field(discriminator="type", description="A named data source of the digest."),
+]
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+async def read_activity(ctx: JobContext, source: ActivitySource, window: Window) -> dict[str, Any]:
+    """Totals, the top chats, new chats and new members of ``window``.
+
+    Only the top-N heap, the totals and the new chats are kept, whatever the number of chats.
+    """
+    top: list[tuple[int, int, ChatActivity]] = []
+    new_chats: list[dict[str, Any]] = []
+    authors: set[int] = set()
+    chats = messages = 0
+    stream = chat_activity(
+        ctx.client, window,
+        include_channels=source.include_channels,
+        include_conversations=source.include_conversations,
+        exclude_ids=source.exclude_ids,
+        bot_user_id=ctx.bot_user_id,
+        include_idle=True,
+        concurrency=source.concurrency,
+        progress=ctx.progress,
+    )
+    zone = ZoneInfo(ctx.job.timezone)
+    async for item in stream:
+        if item.created_at in window and len(new_chats) < MAX_LISTED:
+            new_chats.append(item.as_context(zone))
+        if not item.messages:
+            continue
+        chats += 1
+        messages += item.messages
+        authors.update(item.authors)
+        entry = (item.messages, -item.chat_id, item)
+        if len(top) < source.top:
+            heapq.heappush(top, entry)
+        else:
+            heapq.heappushpop(top, entry)
+    ranked = [a.as_context(zone) for _, _, a in sorted(top, key=lambda e: e[:2], reverse=True)]
+    new_chats.sort(key=lambda c: c["created_at"])
+    return {
+        "totals": {"chats": chats, "messages": messages, "authors": len(authors)},
+        "top": ranked,
+        "new_chats": new_chats,
+        "new_members": await _new_members(ctx, window, zone) if source.new_members else [],
+    }
+
+
+async def _new_members(
+    ctx: JobContext, window: Window, zone: ZoneInfo, limit: int = MAX_LISTED
+) -> list[dict[str, Any]]:
+    """People (not bots) whose account was created within ``window``, oldest first."""
+    found: list[dict[str, Any]] = []
+    async for user in ctx.client.list_users():
+        if user.bot or user.created_at is None or user.created_at not in window:
+            continue
+        found.append({"id": user.id, "name": user.display_name, "nickname": user.nickname,
+                      "created_at": user.created_at.astimezone(zone)})
+    found.sort(key=lambda u: u["created_at"])
+    return found[:limit]
+
+
+async def read_http(name: str, source: HttpSource) -> Any:
+    """The JSON document at ``source.url``; SourceError (without URL or headers) otherwise."""
+    took = format_duration(source.timeout)
+    try:
+        async with (
+            httpx.AsyncClient(timeout=source.timeout, follow_redirects=True) as http,
+            http.stream("GET", source.url, headers=source.headers) as response,
+        ):
+            if not 200 <= response.status_code < 300:
+                raise SourceError(name, f"the endpoint answered HTTP {response.status_code}")
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body.extend(chunk)
+                if len(body) > MAX_BODY:
+                    raise SourceError(name, f"the answer is larger than {MAX_BODY >> 20} MB")
+    except httpx.TimeoutException:
+        raise SourceError(name, f"no answer within {took}") from None
+    except httpx.InvalidURL:
+        raise SourceError(name, "the URL is not valid") from None
+    except httpx.TransportError as exc:
+        raise SourceError(name, f"cannot reach the endpoint ({type(exc).__name__})") from None
+    try:
+        return json.loads(bytes(body))  # detects UTF-8/16/32 itself
+    except (ValueError, UnicodeDecodeError):
+        raise SourceError(name, "the answer is not valid JSON") from None
+
+
+async def read_source(ctx: JobContext, name: str, source: _Source, window: Window) -> Any:
+    """The data of one source, for the template."""
+    if isinstance(source, ActivitySource):
+        return await read_activity(ctx, source, window)
+    if isinstance(source, HttpSource):
+        return await read_http(name, source)
+    if isinstance(source, VarsSource):
+        return dict(source.values)
+    raise TypeError(f"unknown source type {type(source).__name__}")
+
+
+def has_data(source: _Source, value: Any) -> bool:
+    """Whether a source's value is worth a message (static ``vars`` never are on their own)."""
+    if value is None or isinstance(source, VarsSource):
+        return False
+    if isinstance(source, ActivitySource):
+        return bool(value["totals"]["messages"] or value["new_chats"] or value["new_members"])
+    return value not in ({}, [], "", 0)
+
+
+def sample(source: _Source, window_start: datetime, window_end: datetime) -> Any:
+    """Plausible data of a source, to render the template when the catalogue is validated."""
+    if isinstance(source, VarsSource):
+        return dict(source.values)
+    if isinstance(source, HttpSource):
+        return {"total": 1250000, "deals": 14, "items": [{"name": "Пример", "value": 1}]}
+    chat = {"id": 101, "name": "Отдел продаж", "channel": False, "kind": "беседа",
+            "messages": 42, "authors": 7, "last_message_at": window_end,
+            "created_at": window_start}
+    return {
+        "totals": {"chats": 12, "messages": 348, "authors": 31},
+        "top": [chat, {**chat, "id": 102, "name": "Новости", "channel": True, "kind": "канал",
+                       "messages": 17, "authors": 3}],
+        "new_chats": [{**chat, "id": 103, "name": "Проект «Север»", "messages": 0}],
+        "new_members": [{"id": 5, "name": "Анна Петрова", "nickname": "anna.petrova",
+                         "created_at": window_start}],
+    }
