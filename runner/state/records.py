@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, or_, select
 
 from runner.state.engine import Database
 from runner.state.models import (
@@ -138,6 +138,23 @@ class RecordsMixin:
                 for row in conn.execute(query).mappings():
                     found[row["chat_id"]] = ChatState.from_row(row)
         return found
+
+    def open_sweep_chats(self) -> list[ChatState]:
+        """Chats a sweep warned (or began to archive) and has not archived, by id.
+
+        The sweep fetches these by id: its warning moved their last message, so the
+        inactive-chat date filter no longer finds them.
+        """
+        query = (
+            select(chats)
+            .where(
+                chats.c.archived_at.is_(None),
+                or_(chats.c.warned_by_run.is_not(None), chats.c.archived_by_run.is_not(None)),
+            )
+            .order_by(chats.c.chat_id)
+        )
+        with self._db.read() as conn:
+            return [ChatState.from_row(r) for r in conn.execute(query).mappings()]
 
     # -- sweep actions --------------------------------------------------------------------
 

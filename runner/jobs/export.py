@@ -1,0 +1,226 @@
+"""Kind ``export``: export chat history for a period, end to end, resumably.
+
+Pachca's export is asynchronous and one at a time: ``POST /chats/exports`` answers 204
+with no id, the id arrives in a webhook to the runner's server, and the archive is
+fetched through a 302. A period longer than Pachca allows (45 days; 366 with
+``chat_ids``) is split into chunks done strictly one after another: request, wait for
+the webhook, download, next. Every step is recorded per job and chunk start in the
+state store, so a rerun (crash, restart, a later fire) picks up where the last stopped:
+downloaded chunks are checked and skipped, a ready chunk's id is reused, a requested
+chunk's webhook is waited for again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import Field, field_validator
+
+from runner.durations import Duration
+from runner.effects import post_once
+from runner.errors import JobError
+from runner.jobs._export_chunks import Chunk, ChunkExporter, size_text, span_text
+from runner.jobs._export_period import (
+    MAX_DAYS,
+    MAX_DAYS_WITH_CHATS,
+    Period,
+    chunks,
+    resolve,
+)
+from runner.jobs.base import JobContext, JobKind, KindParams
+
+if TYPE_CHECKING:
+    from runner.state import ExportChunk
+
+TEMPLATE = "export_ready.md.j2"
+
+
+class ExportParams(KindParams):
+    """Fields of an ``export`` job."""
+
+    period: Period = "previous_month"
+    chat_ids: list[int] = Field(default_factory=list, max_length=50)
+    skip_chats_file: bool = False
+    output_dir: Path = Path("exports")
+    filename: str = "pachca-{{ start }}_{{ end }}.zip"
+    notify_chat_id: int | None = None
+    webhook_timeout: Duration = 1800.0
+    rerequest_after: Duration = 86400.0
+
+    @field_validator("chat_ids")
+    @classmethod
+    def _ids(cls, value: list[int]) -> list[int]:
+        if any(v <= 0 for v in value):
+            raise ValueError("chat ids are positive numbers")
+        if len(set(value)) != len(value):
+            raise ValueError("a chat is listed twice")
+        return value
+
+    @field_validator("filename")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        from jinja2 import TemplateSyntaxError
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+        try:
+            ImmutableSandboxedEnvironment().parse(value)
+        except TemplateSyntaxError as exc:
+            raise ValueError(f"is not a valid template: {exc.message}") from None
+        return value
+
+    @field_validator("webhook_timeout")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be longer than 0s")
+        return value
+
+
+class ExportKind(JobKind):
+    """Export the workspace's (or some chats') messages for a period into zip files."""
+
+    name: ClassVar[str] = "export"
+    Params = ExportParams
+    summary: ClassVar[str] = "export chat history for a period into zip files"
+    needs_server: ClassVar[bool] = True
+
+    def templates(self, params: KindParams) -> list[str]:
+        """The notice template, when a notice is asked for."""
+        assert isinstance(params, ExportParams)
+        return [TEMPLATE] if params.notify_chat_id is not None else []
+
+    def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
+        """A two-file export, as the notice would show it."""
+        start, end = date(2026, 1, 1), date(2026, 3, 31)
+        files = [
+            {"name": "pachca-2026-01-01_2026-02-14.zip", "size": size_text(1_288_490),
+             "bytes": 1_288_490, "start": start, "end": date(2026, 2, 14)},
+            {"name": "pachca-2026-02-15_2026-03-31.zip", "size": size_text(930_000),
+             "bytes": 930_000, "start": date(2026, 2, 15), "end": end},
+        ]
+        return {"job": "monthly-export", "description": "Ежемесячная выгрузка", "start": start,
+                "end": end, "files": files, "count": 2, "total_size": size_text(2_218_490),
+                "output_dir": "exports", "dry_run": False}
+
+    async def run(self, ctx: JobContext, params: KindParams) -> None:
+        """Export every chunk of the period in turn, then post the notice if asked."""
+        assert isinstance(params, ExportParams)
+        start, end = resolve(params.period, ctx.scheduled_for.date())
+        limit = MAX_DAYS_WITH_CHATS if params.chat_ids else MAX_DAYS
+        plan = self._plan(ctx, params, start, end, limit)
+        where = f"{len(params.chat_ids)} chat(s)" if params.chat_ids else "all chats"
+        ctx.report.say(f"export of {span_text(start, end)} ({where}) in {len(plan)} chunk(s)")
+        ctx.report.count("chunks", len(plan))
+        await self._mention_unfinished(ctx, plan)
+        if ctx.dry_run:
+            await self._dry_run(ctx, params, plan, start, end)
+            return
+        server = ctx.services.get("server")
+        if server is None:
+            raise JobError("an export needs the runner's HTTP server to receive Pachca's"
+                           " webhook; run it with run-job or the daemon")
+        client = ctx.services.get("export_client") or ctx.client
+        try:
+            params.output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise JobError(f"cannot create {params.output_dir}: {exc.strerror}") from None
+        exporter = ChunkExporter(ctx, params, client, server)
+        done: list[ExportChunk] = []
+        for i, chunk in enumerate(plan):
+            ctx.progress("export chunks", i, len(plan))
+            done.append(await exporter.chunk(chunk))
+        ctx.progress("export chunks", len(plan), len(plan))
+        if params.notify_chat_id is not None:
+            await self._notify(ctx, params, plan, done, start, end)
+
+    def _plan(
+        self, ctx: JobContext, params: ExportParams, start: date, end: date, limit: int
+    ) -> list[Chunk]:
+        """The chunks of the period with their target files, names checked."""
+        spans = chunks(start, end, limit)
+        plan: list[Chunk] = []
+        for i, (a, b) in enumerate(spans, 1):
+            name = ctx.renderer.render_string(
+                params.filename,
+                {"start": a.isoformat(), "end": b.isoformat(), "job": ctx.job.name,
+                 "index": i, "count": len(spans)},
+                origin=f"jobs.{ctx.job.name}.filename",
+            ).strip()
+            if not name or name in (".", "..") or name.startswith(".") or any(
+                sep in name for sep in ("/", "\\", "\0")
+            ):
+                raise JobError(f"filename renders to '{name}', which is not a plain file name")
+            plan.append(Chunk(a, b, params.output_dir / name))
+        if len({c.path for c in plan}) < len(plan):
+            raise JobError(f"filename '{params.filename}' gives several chunks the same name;"
+                           " put {{ start }} in it")
+        return plan
+
+    async def _mention_unfinished(self, ctx: JobContext, plan: list[Chunk]) -> None:
+        """Tell the operator about chunks of other periods an earlier fire left unfinished.
+
+        Each period resumes only its own chunks (a fire exports the period it stands
+        for), so an unfinished one is finished by rerunning that fire with ``--at``.
+        """
+        ours = {(c.start, c.end) for c in plan}
+        for rec in await asyncio.to_thread(ctx.state.export_chunks, ctx.job.name):
+            if rec.status != "downloaded" and (rec.start, rec.end) not in ours:
+                ctx.report.say(f"note: {span_text(rec.start, rec.end)} from an earlier run is"
+                               f" unfinished ({rec.status}); rerun that fire with --at to"
+                               " finish it")
+
+    async def _dry_run(
+        self, ctx: JobContext, params: ExportParams, plan: list[Chunk], start: date, end: date
+    ) -> None:
+        """Say what a real run would do with each chunk; read the state store only."""
+        known = {c.start: c for c in await asyncio.to_thread(ctx.state.export_chunks,
+                                                             ctx.job.name)}
+        for i, chunk in enumerate(plan, 1):
+            rec = known.get(chunk.start)
+            what = f"chunk {i} of {len(plan)}, {chunk.span}"
+            if rec is None or rec.end != chunk.end or rec.status == "pending":
+                ctx.report.say(f"would request the export of {what} into {chunk.path.name}")
+                ctx.report.count("would_request")
+            elif rec.status == "requested":
+                ctx.report.say(f"would wait for Pachca's webhook for {what} (already requested)")
+            elif rec.status == "ready":
+                ctx.report.say(f"would download export {rec.export_id} ({what})")
+            else:
+                ctx.report.say(f"{what} already downloaded to {chunk.path.name}; would check it")
+        if params.notify_chat_id is not None:
+            await self._notify(ctx, params, plan, [known.get(c.start) for c in plan], start, end)
+
+    async def _notify(
+        self, ctx: JobContext, params: ExportParams, plan: list[Chunk],
+        records: Sequence[ExportChunk | None], start: date, end: date,
+    ) -> None:
+        """Post the notice listing the files, once per period (across reruns too)."""
+        assert params.notify_chat_id is not None
+        lang = ctx.renderer.lang
+        files, total = [], 0
+        for chunk, rec in zip(plan, records, strict=True):
+            size = rec.size if rec is not None and rec.status == "downloaded" else None
+            total += size or 0
+            files.append({"name": chunk.path.name, "bytes": size, "start": chunk.start,
+                          "end": chunk.end, "size": size_text(size, lang) if size else None})
+        text = ctx.renderer.render(TEMPLATE, {
+            "job": ctx.job.name, "description": ctx.job.description, "start": start, "end": end,
+            "files": files, "count": len(files), "total_size": size_text(total, lang),
+            "output_dir": str(params.output_dir), "dry_run": ctx.dry_run,
+        })
+        marker = f"notified:{start.isoformat()}:{end.isoformat()}"
+        if not ctx.dry_run and await asyncio.to_thread(ctx.state.get_value, ctx.job.name, marker):
+            ctx.report.say(f"the notice for {span_text(start, end)} was already posted")
+            ctx.report.count("already_posted")
+            return
+        message_id = await post_once(ctx, f"notice:{marker}", entity_id=params.notify_chat_id,
+                                     content=text, label=f"chat {params.notify_chat_id}")
+        if not ctx.dry_run:
+            await asyncio.to_thread(ctx.state.set_value, ctx.job.name, marker, message_id or True)
+
+
+KIND = ExportKind()

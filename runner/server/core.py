@@ -1,0 +1,216 @@
+"""``RunnerServer``: the runner's own HTTP endpoints, served inside the runner's loop.
+
+Endpoints: ``GET /healthz``, ``GET /metrics``, ``POST /hooks/export/<secret>`` (Pachca's
+export-ready webhook), plus whatever other parts add with ``add_route`` before
+``start()`` (the bot's signed event webhook). uvicorn serves the Starlette app as a
+task of the running loop; the runner, not uvicorn, owns the process's signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+from collections.abc import Awaitable, Callable, Generator, Sequence
+from typing import TYPE_CHECKING, Self
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from runner.errors import RunnerError, SettingsError
+from runner.server.exports import ExportHub, secret_path
+from runner.server.metrics import CONTENT_TYPE, runner_metrics
+
+if TYPE_CHECKING:
+    from runner.execute import Runtime
+    from runner.settings import Settings
+
+log = logging.getLogger("runner.server")
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+EXPORT_HOOK_PREFIX = "/hooks/export/"
+_START_TIMEOUT = 10.0
+_STOP_TIMEOUT = 5
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handlers: the daemon handles SIGTERM/SIGHUP itself."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class RunnerServer:
+    """The runner's HTTP server; ``start()`` returns once it accepts connections.
+
+    Another part adds an endpoint (before or after ``start()``)::
+
+        server.add_route("/hooks/bot/" + await server.secret_path("bot_path"), handler)
+
+    where ``handler(request) -> Response`` is a Starlette endpoint; ``read_body`` in
+    ``runner.server.exports`` reads a body with a size cap.
+    """
+
+    def __init__(
+        self, settings: Settings, rt: Runtime, *, routes: Sequence[BaseRoute] = ()
+    ) -> None:
+        self.settings = settings
+        self.rt = rt
+        self.exports = ExportHub(rt.state, rt.clock)
+        self._extra: list[BaseRoute] = list(routes)
+        self._server: _Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._sock: socket.socket | None = None
+        self._app: Starlette | None = None
+        self._started_at = time.monotonic()
+        self.url = ""
+        """Local base URL (``http://host:port``), set by ``start()``."""
+
+    # -- configuration ------------------------------------------------------------------
+
+    def add_route(
+        self, path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("POST",)
+    ) -> None:
+        """Serve ``endpoint`` at ``path`` (before or after ``start()``)."""
+        route = Route(path, endpoint, methods=list(methods))
+        self._extra.append(route)
+        if self._app is not None:
+            # Starlette matches against this list on every request, so this takes effect now.
+            self._app.router.routes.append(route)
+
+    @property
+    def public_url(self) -> str:
+        """Base URL Pachca reaches this server at: the setting, or the local URL."""
+        return (self.settings.public_url or self.url).rstrip("/")
+
+    async def secret_path(self, name: str) -> str:
+        """An unguessable path segment shared by every replica (kept in the state store)."""
+        return await secret_path(self.rt.state, name)
+
+    async def export_webhook_url(self) -> str:
+        """The URL to give Pachca as ``webhook_url`` when requesting an export."""
+        return self.public_url + EXPORT_HOOK_PREFIX + await self.exports.path.value()
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind, serve in the background, and return once connections are accepted."""
+        if self._server is not None:
+            raise RuntimeError("the server is already started")
+        await self.exports.path.value()  # create the secret before Pachca can call
+        host, port = self.settings.server_host, self.settings.server_port
+        sock = _bind(host, port)
+        bound_host, bound_port = sock.getsockname()[:2]
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        self.url = f"http://{shown}:{bound_port}"
+        self._app = self._build_app()
+        config = uvicorn.Config(
+            self._app, log_config=None, log_level="warning", access_log=False,
+            lifespan="off", timeout_graceful_shutdown=_STOP_TIMEOUT,
+        )
+        self._sock = sock
+        self._server = _Server(config)
+        self._started_at = time.monotonic()
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not self._server.started:
+            if self._task.done() or time.monotonic() > deadline:
+                await self.stop()
+                raise RunnerError(f"the runner's HTTP server did not start on {self.url}")
+            await asyncio.sleep(0.01)
+        log.info("runner server listening on %s (public %s)", self.url, self.public_url)
+
+    async def stop(self) -> None:
+        """Stop accepting, let requests in progress finish, release the port."""
+        server, task = self._server, self._task
+        if server is not None and task is not None:
+            server.should_exit = True
+            try:
+                async with asyncio.timeout(_STOP_TIMEOUT + 1):
+                    await task
+            except TimeoutError:
+                task.cancel()
+            except Exception:
+                log.exception("the runner's HTTP server failed while stopping")
+        if self._sock is not None:
+            self._sock.close()
+        self._server = self._task = self._sock = self._app = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- endpoints ----------------------------------------------------------------------
+
+    def _build_app(self) -> Starlette:
+        routes: list[BaseRoute] = [
+            Route("/healthz", self._healthz, methods=["GET"]),
+            Route("/metrics", self._metrics, methods=["GET"]),
+            Route(EXPORT_HOOK_PREFIX + "{secret}", self.exports.handle, methods=["POST"]),
+            *self._extra,
+        ]
+        return Starlette(routes=routes)
+
+    def _uptime(self) -> float:
+        return time.monotonic() - self._started_at
+
+    async def _healthz(self, request: Request) -> Response:
+        body = {
+            "status": "ok",
+            "replica": self.rt.state.replica,
+            "jobs": len(self.rt.catalogue.jobs),
+            "uptime": round(self._uptime(), 3),
+        }
+        try:
+            await asyncio.to_thread(self.rt.state.get_value, "_server", "export_path")
+        except RunnerError as exc:
+            body.update(status="state store unavailable", error=str(exc))
+            return JSONResponse(body, status_code=503)
+        return JSONResponse(body)
+
+    async def _metrics(self, request: Request) -> Response:
+        state = self.rt.state
+        counts = await asyncio.to_thread(state.run_counts)
+        last_success: dict[str, float] = {}
+        for name in self.rt.catalogue.jobs:
+            record = await asyncio.to_thread(state.last_run, name)
+            if record is not None and record.finished_at is not None:
+                last_success[name] = record.finished_at.timestamp()
+        text = runner_metrics(
+            uptime=self._uptime(),
+            jobs=len(self.rt.catalogue.jobs),
+            run_counts=counts,
+            last_success=last_success,
+            webhooks=dict(self.exports.counts),
+        )
+        return PlainTextResponse(text, media_type=CONTENT_TYPE)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port (0: a free port), or a SettingsError saying why not."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise SettingsError(f"server_host '{host}': {exc.strerror or exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise SettingsError(
+            f"the runner's server cannot listen on {host}:{port} ({exc.strerror or exc});"
+            " set PACHCA_RUNNER_SERVER_PORT to a free port"
+        ) from None
+    return sock
