@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from runner.settings import Settings
 
 
+TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
+
+
 class RunnerGroup(click.Group):
     """Turns RunnerError into one readable line and its exit code."""
 
@@ -87,21 +90,22 @@ def validate(ctx: click.Context, file: Path | None) -> None:
 
 
 @main.command()
+@click.option("--from", "start", type=click.DateTime(TIME_FORMATS), default=None,
+              help="Show fire times from this moment instead of now (job's time zone).")
 @click.pass_context
-def jobs(ctx: click.Context) -> None:
+def jobs(ctx: click.Context, start: datetime | None) -> None:
     """List jobs: kind, schedule in words, next three fire times."""
     from runner import console
 
     settings = settings_of(ctx)
-    console.print_jobs(load(settings), lang=settings.lang or "en")
+    console.print_jobs(load(settings), lang=settings.lang or "en", start=start)
 
 
 @main.command("run-job")
 @click.argument("name")
 @click.option("--dry-run", is_flag=True, help="Touch nothing; print what would be done.")
-@click.option("--at", "at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M",
-                                                 "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
-              default=None, help="Run as if at this time (in the job's time zone).")
+@click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None,
+              help="Run as if at this time (in the job's time zone).")
 @click.pass_context
 def run_job(ctx: click.Context, name: str, dry_run: bool, at: datetime | None) -> None:
     """Run one job once, now, and print what it did."""
@@ -110,7 +114,10 @@ def run_job(ctx: click.Context, name: str, dry_run: bool, at: datetime | None) -
     settings = settings_of(ctx)
     catalogue = load(settings)
     job = app.find_job(catalogue, name)
-    outcome = asyncio.run(app.run_once(settings, catalogue, job, dry_run=dry_run, at=at))
+    with console.progress_bar(True) as progress:
+        outcome = asyncio.run(
+            app.run_once(settings, catalogue, job, dry_run=dry_run, at=at, progress=progress)
+        )
     console.print_outcome(outcome, dry_run=dry_run)
     sys.exit(0 if outcome.status != "failed" else 1)
 
@@ -173,13 +180,68 @@ def workspace() -> None:
 @workspace.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8081, show_default=True, type=int)
-@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data.")
 @click.option("--chats", default=60, show_default=True, type=int, help="Group chats to seed.")
-def workspace_serve(host: str, port: int, seed: int, chats: int) -> None:
-    """Serve the embedded workspace until Ctrl+C; prints its base URL and a token."""
-    from runner.workspace import cli as ws_cli
+@click.option("--speed", default=1.0, show_default=True, type=float,
+              help="Multiply the rate limits (and divide delays) by this.")
+def workspace_serve(host: str, port: int, seed: int, chats: int, speed: float) -> None:
+    """Serve the embedded workspace until Ctrl+C; prints its base URL and tokens."""
+    from runner.workspace.config import WorkspaceConfig
+    from runner.workspace.server import serve_forever
 
-    ws_cli.serve(host=host, port=port, seed=seed, chats=chats)
+    config = WorkspaceConfig(seed=seed, conversations=max(chats - chats // 5, 1),
+                             channels=chats // 5, speed=speed)
+
+    def ready(info: dict[str, Any]) -> None:
+        click.echo(f"Embedded Pachca workspace at {info['base_url']}")
+        click.echo(f"  export PACHCA_BASE_URL={info['base_url']}")
+        click.echo(f"  export PACHCA_TOKEN={info['tokens']['bot']}          # the bot")
+        click.echo(f"  export PACHCA_EXPORT_TOKEN={info['tokens']['owner']}  # the owner")
+        click.echo("Stop with Ctrl+C.")
+
+    serve_forever(config, host, port, on_ready=ready)
+
+
+@main.group()
+def bot() -> None:
+    """The bot: poll its events, point its webhook at this runner, check its settings."""
+
+
+@bot.command("poll")
+@click.option("--once", is_flag=True, help="One pass over the event history, then exit.")
+@click.pass_context
+def bot_poll(ctx: click.Context, once: bool) -> None:
+    """Handle the bot's pending events (clicks, links), deleting each once handled."""
+    from runner.bot import service
+
+    settings = settings_of(ctx)
+    result = asyncio.run(service.poll_command(settings, load(settings), once=once))
+    click.echo(result.summary())
+
+
+@bot.command("set-webhook")
+@click.option("--bot-id", type=int, required=True, help="The bot's id (its user id).")
+@click.option("--url", default=None, help="Webhook URL (default: public URL + bot.webhook_path).")
+@click.pass_context
+def bot_set_webhook(ctx: click.Context, bot_id: int, url: str | None) -> None:
+    """Point the bot's outgoing webhook at this runner; prints what is now configured."""
+    from runner.bot import admin
+
+    settings = settings_of(ctx)
+    status = asyncio.run(admin.set_webhook(settings, load(settings).bot, bot_id, url))
+    click.echo("\n".join(status.lines()))
+
+
+@bot.command("status")
+@click.option("--bot-id", type=int, required=True, help="The bot's id (its user id).")
+@click.pass_context
+def bot_status(ctx: click.Context, bot_id: int) -> None:
+    """Show the bot's webhook URL, events and history, and whether they match this runner."""
+    from runner.bot import admin
+
+    settings = settings_of(ctx)
+    status = asyncio.run(admin.status(settings, load(settings).bot, bot_id))
+    click.echo("\n".join(status.lines()))
 
 
 def _usage(message: str) -> NoReturn:

@@ -39,21 +39,30 @@ def _when(value: datetime | None, zone: str | None = None) -> str:
     return value.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
-def print_jobs(catalogue: Catalogue, *, lang: str = "en") -> None:
-    """The ``jobs`` table: name, kind, schedule in words, next three fire times."""
+def print_jobs(catalogue: Catalogue, *, lang: str = "en", start: datetime | None = None) -> None:
+    """The ``jobs`` table: name, kind, schedule in words, next three fire times.
+
+    ``start`` (naive = the job's zone) shows fire times from then instead of now.
+    """
     from runner.schedule import describe, next_fire_times, skipped_dates
 
     table = Table(title=f"Jobs in {catalogue.path}", show_lines=False)
     for column in ("job", "kind", "schedule", "next runs", "skipped (holidays)"):
         table.add_column(column)
     for job in catalogue.jobs.values():
+        zone = ZoneInfo(job.timezone)
+        since = None if start is None else (
+            start.replace(tzinfo=zone) if start.tzinfo is None else start
+        )
         if job.enabled:
-            runs = "\n".join(_when(t) for t in next_fire_times(job, count=3))
+            runs = "\n".join(_when(t) for t in next_fire_times(job, count=3, now=since))
         else:
             runs = "disabled"
         skipped = ""
         if job.workdays and job.enabled:
-            skipped = ", ".join(d.isoformat() for d in skipped_dates(job, days=30)[:5])
+            skipped = ", ".join(
+                d.isoformat() for d in skipped_dates(job, days=30, now=since)[:5]
+            )
         table.add_row(job.name, job.kind, describe(job, lang=lang), runs, skipped or "—")
     _console().print(table)
 

@@ -119,8 +119,12 @@ class Daemon:
                 max_instances=1,
                 replace_existing=True,
             )
+        if self.scheduler.running:
+            self._log_next_runs()
+
+    def _log_next_runs(self) -> None:
         for job in self.scheduler.get_jobs():
-            log.info("%s: next run %s", job.id, _fmt(job.next_run_time))
+            log.info("%s: next run %s", job.id, _fmt(getattr(job, "next_run_time", None)))
 
     async def _fire(self, job_id: str, scheduled: datetime) -> None:
         job = self.rt.catalogue.jobs.get(job_id)
@@ -140,7 +144,7 @@ class Daemon:
             log.info("%s: %s in %.1f s %s", job.name, outcome.status, outcome.duration, counts)
         aps_job = self.scheduler.get_job(job.name)
         if aps_job is not None:
-            log.info("%s: next run %s", job.name, _fmt(aps_job.next_run_time))
+            log.info("%s: next run %s", job.name, _fmt(getattr(aps_job, "next_run_time", None)))
 
     def _on_event(self, event: JobExecutionEvent | JobSubmissionEvent) -> None:
         job = self.rt.catalogue.jobs.get(event.job_id)
@@ -190,6 +194,7 @@ class Daemon:
             loop.add_signal_handler(signal.SIGHUP, self.reload)
         self.load(self.rt.catalogue)
         self.scheduler.start()
+        self._log_next_runs()
         await self.catch_up()
         log.info("running %d jobs; stop with Ctrl+C or SIGTERM", len(self.scheduler.get_jobs()))
         while not self._stopping.is_set():

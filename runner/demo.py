@@ -1,0 +1,164 @@
+"""``pachca-runner demo``: the sample catalogue against the embedded workspace.
+
+No token and no network: it starts a seeded workspace on loopback, points the
+runner at it, runs every job of the sample ``jobs.yaml`` once, and shows what was
+posted, archived and exported. Then it tells the sweep's story across simulated
+days: a warning with buttons, a click on «Оставить чат», and the archive a week on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.panel import Panel
+
+import runner
+from runner import app
+from runner.catalogue import Catalogue, validate
+from runner.execute import Outcome
+from runner.settings import Settings
+from runner.workspace.config import WorkspaceConfig
+from runner.workspace.server import WorkspaceServer
+
+DEMO_SEED = 1
+
+
+def sample_catalogue(settings: Settings) -> Path:
+    """The catalogue to demo: ./jobs.yaml if present, else the project's sample."""
+    if settings.catalogue.is_file():
+        return settings.catalogue
+    return Path(runner.__file__).resolve().parents[1] / "jobs.yaml"
+
+
+class Demo:
+    """One demo session: a workspace, a temp state DB, and a console."""
+
+    def __init__(self, settings: Settings, ws: WorkspaceServer, tmp: Path) -> None:
+        self.ws = ws
+        self.console = Console(highlight=False)
+        info = httpx.get(f"{ws.root_url}/_workspace/info").json()
+        self.info = info
+        self.settings = settings.model_copy(
+            update={
+                "token": SecretStr(ws.bot_token),
+                "export_token": SecretStr(ws.owner_token),
+                "base_url": ws.base_url,
+                "state_url": f"sqlite:///{tmp / 'state.db'}",
+                "server_port": 0,
+                "public_url": None,
+                "bot_user_id": None,
+                "replica_id": "demo",
+            }
+        )
+        self.catalogue: Catalogue = validate(sample_catalogue(settings))
+
+    def control(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The workspace's control API."""
+        response = httpx.request(method, f"{self.ws.root_url}/_workspace/{path}", **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def now(self) -> datetime:
+        """The workspace's clock (the demo moves it to simulate days)."""
+        return datetime.fromisoformat(self.control("GET", "clock")["now"].replace("Z", "+00:00"))
+
+    async def run(self, name: str, *, at: datetime | None = None) -> Outcome:
+        """Run one job like ``run-job`` and show the result."""
+        job = self.catalogue.jobs[name]
+        outcome = await app.run_once(self.settings, self.catalogue, job, dry_run=False,
+                                     at=at or self.now())
+        self.show(outcome)
+        return outcome
+
+    def show(self, outcome: Outcome) -> None:
+        """A job's result: its messages as they look in Pachca, then what it did."""
+        job = self.catalogue.jobs[outcome.job]
+        title = f"[bold]{job.name}[/bold] ({job.kind}) — {job.description or ''}"
+        self.console.rule(title)
+        for text in outcome.report.messages[:3]:
+            self.console.print(Panel(Markdown(text), border_style="cyan"))
+        if len(outcome.report.messages) > 3:
+            self.console.print(f"  … and {len(outcome.report.messages) - 3} more messages")
+        for line in outcome.report.lines[:12]:
+            self.console.print(f"  • {line}", markup=False)
+        if len(outcome.report.lines) > 12:
+            self.console.print(f"  … and {len(outcome.report.lines) - 12} more")
+        if outcome.status == "failed":
+            self.console.print(f"  [red]✗ failed:[/red] {outcome.error}")
+        else:
+            counts = ", ".join(f"{k}: {v}" for k, v in sorted(outcome.report.counts.items()))
+            self.console.print(f"  [green]✓ {outcome.status}[/green] ({counts})")
+
+    def effects(self, since: int) -> Counter[str]:
+        """What reached the workspace since request ``since``, by kind of effect."""
+        log = self.control("GET", "requests", params={"since": since})["requests"]
+        seen: Counter[str] = Counter()
+        for r in log:
+            if r["status"] >= 400:
+                continue
+            if r["method"] == "POST" and r["path"].endswith("/messages"):
+                seen["messages posted"] += 1
+            elif r["method"] == "PUT" and r["path"].endswith("/archive"):
+                seen["chats archived"] += 1
+            elif r["method"] == "POST" and r["path"].endswith("/chats/exports"):
+                seen["exports requested"] += 1
+            elif r["method"] == "POST" and r["path"].endswith("/chats"):
+                seen["chats created"] += 1
+            elif r["method"] == "PUT" and "/messages/" in r["path"]:
+                seen["messages updated"] += 1
+        return seen
+
+
+async def _demo(demo: Demo, story: Callable[[Demo], Any] | None) -> int:
+    c = demo.console
+    counts = demo.info["counts"]
+    c.print(Panel.fit(
+        f"Embedded Pachca workspace at {demo.ws.base_url}\n"
+        f"{counts['users']} people, {counts['group_chats']} group chats, "
+        f"{counts['direct_chats']} direct chats, {counts['messages']} messages "
+        "(seeded; no token, no network)\n"
+        f"Catalogue: {demo.catalogue.path} — {len(demo.catalogue.jobs)} jobs",
+        title="pachca-runner demo",
+    ))
+    start = int(demo.control("GET", "requests", params={"since": 1 << 30})["total"])
+    failed = 0
+    for name, job in demo.catalogue.jobs.items():
+        if not job.enabled:
+            continue
+        outcome = await demo.run(name)
+        failed += outcome.status == "failed"
+    if story is not None:
+        failed += await story(demo)
+    c.rule("[bold]What reached Pachca[/bold]")
+    for what, n in sorted(demo.effects(start).items()):
+        c.print(f"  {what}: {n}")
+    c.print("\nEverything above ran against the embedded workspace. To run against your "
+            "workspace: set PACHCA_TOKEN and use `pachca-runner run-job NAME` or `run`.")
+    return 1 if failed else 0
+
+
+def run_demo(settings: Settings, *, keep: bool = False) -> int:
+    """Run the demo; 0 if every job succeeded. ``keep`` leaves the workspace up."""
+    config = WorkspaceConfig(seed=DEMO_SEED, export_delay=0.3)
+    with WorkspaceServer(config) as ws, tempfile.TemporaryDirectory() as tmp:
+        demo = Demo(settings, ws, Path(tmp))
+        from runner.demo_story import sweep_story
+
+        code = asyncio.run(_demo(demo, sweep_story))
+        if keep:
+            demo.console.print(f"\nThe workspace stays up at {ws.base_url} (Ctrl+C to stop).")
+            try:
+                asyncio.run(asyncio.Event().wait())
+            except KeyboardInterrupt:
+                pass
+        return code
