@@ -31,6 +31,12 @@ def _console() -> Console:
     return Console(no_color=not tty, width=None if tty else 120, soft_wrap=not tty)
 
 
+def as_markdown(text: str) -> Markdown:
+    """A Pachca message for the terminal: Pachca keeps single line breaks, CommonMark
+    would join them, so each one becomes a hard break."""
+    return Markdown(text.replace("\n", "  \n"))
+
+
 def _when(value: datetime | None, zone: str | None = None) -> str:
     if value is None:
         return "—"
@@ -96,7 +102,7 @@ def print_preview(outcome: Outcome) -> None:
         console.print("(this run would post no message)")
     for number, text in enumerate(outcome.report.messages, 1):
         console.rule(f"message {number}")
-        console.print(Markdown(text))
+        console.print(as_markdown(text))
     print_outcome(outcome, dry_run=True)
 
 

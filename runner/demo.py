@@ -19,12 +19,12 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.panel import Panel
 
 import runner
 from runner import app
 from runner.catalogue import Catalogue, validate
+from runner.console import as_markdown
 from runner.execute import Outcome
 from runner.settings import Settings
 from runner.workspace.config import WorkspaceConfig
@@ -86,7 +86,7 @@ class Demo:
         title = f"[bold]{job.name}[/bold] ({job.kind}) — {job.description or ''}"
         self.console.rule(title)
         for text in outcome.report.messages[:3]:
-            self.console.print(Panel(Markdown(text), border_style="cyan"))
+            self.console.print(Panel(as_markdown(text), border_style="cyan"))
         if len(outcome.report.messages) > 3:
             self.console.print(f"  … and {len(outcome.report.messages) - 3} more messages")
         for line in outcome.report.lines[:12]:
@@ -149,7 +149,7 @@ async def _demo(demo: Demo, story: Callable[[Demo], Any] | None) -> int:
 
 def run_demo(settings: Settings, *, keep: bool = False) -> int:
     """Run the demo; 0 if every job succeeded. ``keep`` leaves the workspace up."""
-    config = WorkspaceConfig(seed=DEMO_SEED, export_delay=0.3)
+    config = WorkspaceConfig(seed=DEMO_SEED, bot_share=0.85, export_delay=0.3)
     with WorkspaceServer(config) as ws, tempfile.TemporaryDirectory() as tmp:
         demo = Demo(settings, ws, Path(tmp))
         from runner.demo_story import sweep_story

@@ -49,6 +49,7 @@ class WorkspaceConfig:
     channels: int = 12
     direct_chats: int = 80
     archived_share: float = 0.1
+    bot_share: float = 0.12  # share of group chats the bot is a member of
     public_share: float = 0.4
     messages: int = 3000
     history_days: int = 120
