@@ -1,0 +1,148 @@
+"""Signed, versioned ``data`` for the buttons on the runner's own messages.
+
+A button's ``data`` (at most 255 characters) comes back verbatim in a ``button`` /
+``click`` webhook event, from whoever clicked. Anyone who can post a message with
+buttons can also make up ``data``, so the runner signs what it puts there and
+refuses anything it did not sign itself. The format::
+
+    pr1.<action>.<subject>.<scope>.<signature>
+
+- ``pr1``: the format's version; a later format gets a new prefix, old ones stay parseable
+  only as long as their parser is kept.
+- ``action``: ``keep`` / ``archive_now`` (sweep warnings) or ``retry`` (failure alerts).
+- ``subject``: a chat id (digits) for the sweep actions; a job name for ``retry``.
+  Job names are ``[\\w-]+``, chat ids digits: neither contains a dot, the separator.
+- ``scope``: a small non-negative number in base 36 that ties the button to one message
+  (the sweep uses the id of the run that posted the warning), so a button copied from an
+  old warning does not act on a new one.
+- ``signature``: HMAC-SHA256 over everything before it, truncated to 128 bits,
+  base64url without padding (22 characters).
+
+The key is never the token itself: it is derived with HMAC from the bot's webhook
+signing secret when one is set, else from the token, under a fixed label.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from runner.errors import RunnerError
+
+if TYPE_CHECKING:
+    from runner.settings import Settings
+
+VERSION = "pr1"
+MAX_DATA = 255
+"""Pachca's limit on a button's ``data``."""
+
+Action = Literal["keep", "archive_now", "retry"]
+CHAT_ACTIONS: frozenset[str] = frozenset({"keep", "archive_now"})
+JOB_ACTIONS: frozenset[str] = frozenset({"retry"})
+
+_LABEL = b"pachca-runner/button-data/v1"
+_SIG_BYTES = 16  # 128 bits: forging needs 2**128 guesses; keeps data short
+_SIG_CHARS = 22  # len(base64url(16 bytes)) without padding
+_CHAT_ID = re.compile(r"[1-9][0-9]{0,18}")
+_JOB_NAME = re.compile(r"[\w-]+")
+_SCOPE = re.compile(r"0|[1-9a-z][0-9a-z]{0,12}")
+_SIG = re.compile(rf"[A-Za-z0-9_-]{{{_SIG_CHARS}}}")
+
+
+class ForgedButton(RunnerError):
+    """Button data the runner did not sign (or cannot read): never act on it."""
+
+
+@dataclass(frozen=True)
+class ButtonAction:
+    """What a verified button asks for."""
+
+    action: Action
+    chat_id: int | None  # for keep / archive_now
+    job: str | None  # for retry
+    scope: int
+    version: str = VERSION
+
+
+def derive_secret(base: str | bytes) -> bytes:
+    """The signing key derived from ``base`` (a webhook secret or the token)."""
+    raw = base.encode("utf-8") if isinstance(base, str) else base
+    if not raw:
+        raise ValueError("an empty secret cannot sign buttons")
+    return hmac.new(raw, _LABEL, hashlib.sha256).digest()
+
+
+def button_secret(settings: Settings) -> bytes:
+    """The key for button data: from ``webhook_secret`` if set, else from the token."""
+    if settings.webhook_secret is not None and settings.webhook_secret.get_secret_value():
+        return derive_secret(settings.webhook_secret.get_secret_value())
+    return derive_secret(settings.require_token().get_secret_value())
+
+
+def _to_base36(n: int) -> str:
+    if n < 0:
+        raise ValueError("scope must not be negative")
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if n == 0:
+            return out
+
+
+def _sign(body: str, secret: bytes) -> str:
+    mac = hmac.new(secret, body.encode("utf-8"), hashlib.sha256).digest()[:_SIG_BYTES]
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
+
+
+def make_button_data(action: Action, subject: int | str, secret: bytes, *, scope: int = 0) -> str:
+    """Signed ``data`` for a button: ``subject`` is a chat id, or a job name for ``retry``.
+
+    ValueError if the action is unknown, the subject does not fit the action, or the
+    result would exceed Pachca's 255 characters (a very long job name).
+    """
+    if action in CHAT_ACTIONS:
+        if isinstance(subject, bool) or not isinstance(subject, int) or subject <= 0:
+            raise ValueError(f"{action} needs a chat id, got {subject!r}")
+        text = str(subject)
+    elif action in JOB_ACTIONS:
+        if not isinstance(subject, str) or not _JOB_NAME.fullmatch(subject):
+            raise ValueError(f"{action} needs a job name, got {subject!r}")
+        text = subject
+    else:
+        raise ValueError(f"unknown button action {action!r}")
+    body = f"{VERSION}.{action}.{text}.{_to_base36(scope)}"
+    data = f"{body}.{_sign(body, secret)}"
+    if len(data) > MAX_DATA:
+        raise ValueError(f"button data would be {len(data)} characters (max {MAX_DATA})")
+    return data
+
+
+def parse_button_data(data: str, secret: bytes) -> ButtonAction:
+    """Verify and read button ``data``; ForgedButton if it is not the runner's own."""
+    if not isinstance(data, str) or not data or len(data) > MAX_DATA:
+        raise ForgedButton("button data is empty or too long")
+    parts = data.split(".")
+    if parts[0] != VERSION:
+        raise ForgedButton(f"button data of an unknown version ({parts[0][:8]!r})")
+    if len(parts) != 5:
+        raise ForgedButton("button data is malformed")
+    _, action, subject, scope, sig = parts
+    if not _SIG.fullmatch(sig):
+        raise ForgedButton("button data has a malformed signature")
+    body = data[: -len(sig) - 1]
+    # Check the signature before trusting any field; compare in constant time.
+    if not hmac.compare_digest(_sign(body, secret).encode("ascii"), sig.encode("ascii")):
+        raise ForgedButton("button data has a wrong signature")
+    if not _SCOPE.fullmatch(scope):
+        raise ForgedButton("button data has a malformed scope")
+    if action in CHAT_ACTIONS and _CHAT_ID.fullmatch(subject):
+        return ButtonAction(action, int(subject), None, int(scope, 36))  # type: ignore[arg-type]
+    if action in JOB_ACTIONS and _JOB_NAME.fullmatch(subject):
+        return ButtonAction(action, None, subject, int(scope, 36))  # type: ignore[arg-type]
+    raise ForgedButton(f"button data names an unknown action or a bad subject ({action[:16]!r})")

@@ -1,0 +1,112 @@
+"""The fields of a ``sweep`` job in jobs.yaml, validated; defaults lean to the safe side."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, PrivateAttr, field_validator, model_validator
+
+from runner.jobs.base import KindParams
+
+
+class Exclude(KindParams):
+    """``exclude:``: chats the sweep never touches, whatever their activity."""
+
+    ids: list[int] = Field(default_factory=list, description="Chat ids never touched.")
+    names: list[str] = Field(
+        default_factory=list,
+        description="Regular expressions searched in chat names, e.g. '^Общий', '(?i)важн'.",
+    )
+    group_tags: list[int] = Field(
+        default_factory=list, description="Group tag ids: chats linked to these tags."
+    )
+    _patterns: list[re.Pattern[str]] = PrivateAttr(default_factory=list)
+
+    @field_validator("names")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"'{pattern}' is not a valid regular expression: {exc}") from None
+        return value
+
+    def model_post_init(self, context: object) -> None:
+        """Compile the name patterns once."""
+        self._patterns = [re.compile(p) for p in self.names]
+
+    def reason(self, chat_id: int, name: str, tag_ids: list[int]) -> str | None:
+        """Why the chat is excluded ("by id", "by name", "by group tag"), or None."""
+        if chat_id in self.ids:
+            return "by id"
+        if any(p.search(name) for p in self._patterns):
+            return "by name"
+        if set(tag_ids) & set(self.group_tags):
+            return "by group tag"
+        return None
+
+
+class SweepParams(KindParams):
+    """Parameters of a ``sweep`` job (find and archive inactive group chats)."""
+
+    inactive_days: int = Field(
+        default=90, ge=1,
+        description="A chat is inactive when its last message (and its creation) is older.",
+    )
+    warn_days: int = Field(
+        default=7, ge=0,
+        description="Days of quiet after the warning before archiving; 0 archives unwarned.",
+    )
+    snooze_days: int = Field(
+        default=30, ge=1, description="How long «Оставить чат» keeps a chat from the sweep."
+    )
+    include_channels: bool = Field(default=False, description="Also sweep channels.")
+    exclude: Exclude = Field(default_factory=Exclude, description="Chats never touched.")
+    min_members: int | None = Field(
+        default=None, ge=0, description="Only chats with at least this many members."
+    )
+    max_members: int | None = Field(
+        default=None, ge=0, description="Only chats with at most this many members."
+    )
+    max_archive_per_run: int = Field(
+        default=50, ge=1, description="Archive at most this many chats per run; the rest wait."
+    )
+    max_fraction: float | None = Field(
+        default=0.25, gt=0, le=1,
+        description="Abort (touch nothing, fail the run) if more than this share of the"
+        " scanned chats would be warned or archived; null disables the check.",
+    )
+    closing_message: bool = Field(
+        default=True, description="Post templates/sweep_closing.md.j2 before archiving."
+    )
+    allow_archive_now: bool = Field(
+        default=False, description="Also show «Архивировать сейчас» on warnings."
+    )
+    keep_button: str = Field(
+        default="Оставить чат", min_length=1, max_length=255, description="Keep button text."
+    )
+    archive_now_button: str = Field(
+        default="Архивировать сейчас", min_length=1, max_length=255,
+        description="Archive-now button text.",
+    )
+    report_chat_id: int | None = Field(
+        default=None, description="Post a summary of each run to this chat."
+    )
+    dry_run: bool = Field(
+        default=False, description="Decide and report only, touch nothing (as --dry-run)."
+    )
+    concurrency: int = Field(
+        default=32, ge=1, le=256,
+        description="Requests in flight while warning and archiving (the limiter sets the pace).",
+    )
+
+    @model_validator(mode="after")
+    def _bounds(self) -> SweepParams:
+        if (
+            self.min_members is not None
+            and self.max_members is not None
+            and self.min_members > self.max_members
+        ):
+            raise ValueError("min_members must not exceed max_members")
+        return self

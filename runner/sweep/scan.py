@@ -1,0 +1,240 @@
+"""Read Pachca and the state store and decide about every chat, touching nothing.
+
+Three sources, read concurrently:
+- group chats whose last message is older than the cutoff (``last_message_at_before``):
+  the candidates, decided page by page and kept only when something is to be done;
+- group chats active since the cutoff (``last_message_at_after``): only counted, for
+  the ``max_fraction`` denominator (the two listings are disjoint);
+- chats the state store says are warned or half-archived, fetched one by one: the
+  warning itself moved their last message, so the date filter no longer finds them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from runner.buttons import CHAT_ACTIONS, ForgedButton, parse_button_data
+from runner.concurrency import for_each
+from runner.effects import content_hash
+from runner.errors import NotFound, PermissionDenied
+from runner.pachca.models import Chat, Message
+from runner.state import ChatState
+from runner.sweep.decide import (
+    Anchor,
+    Decision,
+    counts_as_scanned,
+    decide_fresh,
+    decide_warned,
+    skip,
+)
+from runner.sweep.params import SweepParams
+
+if TYPE_CHECKING:
+    from runner.jobs.base import JobContext
+
+# A pending warning is looked for this far before its intent (clocks of runner and Pachca).
+_CLOCK_SLACK = timedelta(hours=1)
+
+
+def closing_key(chat_id: int, cycle: int) -> str:
+    """The idempotency key of a chat's closing message: one per warning cycle, not per run."""
+    return f"sweep-close:{chat_id}:{cycle}"
+
+
+@dataclass
+class Plan:
+    """Everything decided in one scan; plain skips are only counted and described."""
+
+    scanned: int = 0
+    listed: int = 0
+    actions: list[Decision] = field(default_factory=list)  # warn and archive
+    waiting: list[Decision] = field(default_factory=list)
+    chores: list[Decision] = field(default_factory=list)  # skips that change state only
+    skips: Counter[str] = field(default_factory=Counter)
+    skip_lines: list[str] = field(default_factory=list)
+
+    def add(self, decision: Decision) -> None:
+        """File a decision where the run will look for it."""
+        if decision.verb in ("warn", "archive"):
+            self.actions.append(decision)
+            return
+        if decision.verb == "wait":
+            self.waiting.append(decision)
+            return
+        self.skips[decision.reason] += 1
+        self.skip_lines.append(f"skipped «{decision.name}»: {decision.note}")
+        if decision.clear or decision.finish or decision.mark_unarchived or decision.adopt:
+            self.chores.append(decision)
+
+    @property
+    def warn(self) -> list[Decision]:
+        """Chats to warn."""
+        return [d for d in self.actions if d.verb == "warn"]
+
+    @property
+    def archive(self) -> list[Decision]:
+        """Chats to archive."""
+        return [d for d in self.actions if d.verb == "archive"]
+
+
+class Scanner:
+    """Decides about every chat of one run (read-only: it makes no write call)."""
+
+    def __init__(self, ctx: JobContext, params: SweepParams, secret: bytes) -> None:
+        self.ctx = ctx
+        self.params = params
+        self.secret = secret
+        self.now = ctx.now()
+        self.cutoff = self.now - timedelta(days=params.inactive_days)
+        self.plan = Plan()
+
+    async def run(self) -> Plan:
+        """Scan the three sources and return the plan."""
+        opened = await asyncio.to_thread(self.ctx.state.open_sweep_chats)
+        open_ids = {s.chat_id for s in opened}
+        await asyncio.gather(
+            self._inactive(open_ids),
+            self._count(last_message_after=self.cutoff),
+            for_each(opened, self._open, limit=self.params.concurrency),
+        )
+        return self.plan
+
+    def _page(self, n: int) -> None:
+        self.plan.listed += n
+        self.ctx.progress("scanning chats", self.plan.listed, None)
+
+    async def _count(self, **filters: datetime) -> None:
+        async for chat in self.ctx.client.list_chats(personal=False, on_page=self._page,
+                                                     **filters):  # type: ignore[arg-type]
+            if counts_as_scanned(chat, self.params):
+                self.plan.scanned += 1
+
+    async def _inactive(self, open_ids: set[int]) -> None:
+        batch: list[Chat] = []
+        async for chat in self.ctx.client.list_chats(
+            personal=False, last_message_before=self.cutoff, on_page=self._page
+        ):
+            if counts_as_scanned(chat, self.params):
+                self.plan.scanned += 1
+            if chat.id in open_ids:
+                continue  # decided from its state by _open
+            batch.append(chat)
+            if len(batch) >= 50:
+                await self._decide_batch(batch)
+                batch = []
+        await self._decide_batch(batch)
+
+    async def _decide_batch(self, chats: list[Chat]) -> None:
+        if not chats:
+            return
+        states = await asyncio.to_thread(self.ctx.state.chat_states, [c.id for c in chats])
+        for chat in chats:
+            self.plan.add(decide_fresh(chat, states.get(chat.id), self.now, self.params,
+                                       cycle=None))
+
+    # -- chats under a warning or an unfinished archive --------------------------------
+
+    async def _open(self, state: ChatState) -> None:
+        try:
+            decision = await self._decide_open(state)
+        except (NotFound, PermissionDenied):
+            # Deleted, or the bot was removed: nothing to warn or archive any more.
+            decision = Decision(state.chat_id, f"#{state.chat_id}", "skip", "gone",
+                                "no longer visible to the token", clear=True)
+        self.plan.add(decision)
+
+    async def _decide_open(self, state: ChatState) -> Decision:
+        chat = await self.ctx.client.get_chat(state.chat_id)
+        if chat.archived:
+            if state.archived_by_run is not None:
+                return skip(chat, "archived", "archived by an interrupted run", finish=True)
+            return skip(chat, "archived", "archived by someone after the warning", clear=True)
+        anchor, adopt = None, None
+        if state.warning_message_id is not None and state.warned_at is not None:
+            anchor = Anchor(state.warning_message_id, state.warned_at)
+        elif state.warned_by_run is not None and state.warned_at is not None:
+            found = await self._find_warning(chat, state.warned_by_run,
+                                             state.warned_at - _CLOCK_SLACK)
+            if found is not None:
+                anchor = adopt = Anchor(found.id, found.created_at)
+        if anchor is not None:
+            human_at = None
+            if chat.last_message_at > anchor.at:
+                human_at = await self._human_after(chat.id, anchor.message_id)
+            decision = decide_warned(chat, state, anchor, human_at, self.now, self.params)
+            return replace(decision, adopt=adopt)
+        # No warning stands: a warning that never got posted, or an unwarned archive
+        # (warn_days 0) cut short, perhaps after its closing message.
+        cycle = state.archived_by_run
+        if cycle is not None and self.params.closing_message:
+            posted = await self._closing_posted(chat, cycle)
+            if posted is not None:
+                human_at = await self._human_after(chat.id, posted.message_id)
+                if human_at is None:
+                    return Decision(chat.id, chat.name, "archive", "inactive",
+                                    "archive interrupted after its closing message",
+                                    last_message_at=chat.last_message_at, cycle=cycle)
+                return skip(chat, "active", f"someone wrote on {human_at:%Y-%m-%d}", clear=True)
+        decision = decide_fresh(chat, state, self.now, self.params, cycle=cycle)
+        return replace(decision, clear=True) if decision.verb == "skip" else decision
+
+    async def _closing_posted(self, chat: Chat, cycle: int) -> Anchor | None:
+        """The closing message of an interrupted archive, if it reached the chat."""
+        target = await asyncio.to_thread(self.ctx.state.target, closing_key(chat.id, cycle),
+                                         "close")
+        if target is None:
+            return None
+        detail = target.detail
+        if target.status == "done" and detail.get("message_id"):
+            at = detail.get("created_at")
+            when = datetime.fromisoformat(at) if at else chat.last_message_at
+            return Anchor(int(detail["message_id"]), when)
+        digest = detail.get("hash")
+        found = await self._find_bot_message(
+            chat.id, self.cutoff,
+            lambda m: digest is not None and content_hash(m.content) == digest,
+        )
+        return Anchor(found.id, found.created_at) if found else None
+
+    async def _find_warning(self, chat: Chat, run_id: int, since: datetime) -> Message | None:
+        """The warning an interrupted run posted (recognised by its signed buttons)."""
+
+        def ours(message: Message) -> bool:
+            for row in message.buttons or []:
+                for button in row:
+                    if not button.data:
+                        continue
+                    try:
+                        action = parse_button_data(button.data, self.secret)
+                    except ForgedButton:
+                        continue
+                    if (action.action in CHAT_ACTIONS and action.chat_id == chat.id
+                            and action.scope == run_id):
+                        return True
+            return False
+
+        return await self._find_bot_message(chat.id, since, ours)
+
+    async def _find_bot_message(
+        self, chat_id: int, since: datetime, match: Callable[[Message], bool]
+    ) -> Message | None:
+        async for message in self.ctx.client.list_messages(chat_id):
+            if message.created_at < since:
+                return None
+            if message.user_id == self.ctx.bot_user_id and match(message):
+                return message
+        return None
+
+    async def _human_after(self, chat_id: int, anchor_id: int) -> datetime | None:
+        """When someone other than the bot last wrote after message ``anchor_id``, or None."""
+        async for message in self.ctx.client.list_messages(chat_id):
+            if message.id <= anchor_id:
+                return None
+            if message.user_id != self.ctx.bot_user_id:
+                return message.created_at
+        return None
