@@ -90,6 +90,9 @@ async def runtime(
             bot_user_id=bot_user_id,
         )
         from runner import services
+        from runner.bot import alerts
+
+        alerts.install(rt)  # failure alerts and recovery notes (reads catalogue.alerts)
 
         async with services.started(settings, rt, server=server):
             yield rt
@@ -131,7 +134,9 @@ async def run_daemon(
     async with runtime(settings, catalogue, server=True) as rt:
         await asyncio.to_thread(rt.state.heartbeat)
         await asyncio.to_thread(rt.state.ensure_single_replica_allowed)
-        daemon = Daemon(rt, reload=reload)
+        from runner.bot import alerts, service
+
+        daemon = Daemon(rt, reload=reload, on_missed=alerts.notifier_of(rt).on_missed)
 
         async def maintenance() -> None:
             await asyncio.to_thread(rt.state.heartbeat)
@@ -145,7 +150,8 @@ async def run_daemon(
             cutoff = datetime.now(timezone.utc) - timedelta(days=settings.history_retention_days)
             await asyncio.to_thread(rt.state.prune, cutoff)
 
-        await daemon.run(maintenance)
+        async with service.started(settings, rt):  # bot events: polling loop / push route
+            await daemon.run(maintenance)
 
 
 def history(settings: Settings, job: str | None, limit: int) -> list[RunRecord]:

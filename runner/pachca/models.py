@@ -137,6 +137,7 @@ class SharedLink(PachcaModel):
 
     url: str
     domain: str
+    skip: bool = False  # the author hid the preview: the bot must not make one
 
 
 class LinkShared(PachcaModel):

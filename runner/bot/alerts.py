@@ -1,0 +1,164 @@
+"""Failure alerts: a run that failed (or was missed) is told to the alerts chat, once.
+
+Failures of one job are grouped into a streak kept in the state store
+(``alert_state(job)``): the first failure posts an alert with a «Повторить» button;
+later failures only update the streak, and the alert is repeated at most every
+``alerts.repeat_every`` ("N failures since ..."). The first success after a streak that
+was announced posts a recovery note and ends the streak. Alerting never breaks the
+daemon: a failure to post is logged at error level and the streak is kept, so the next
+failure tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from runner.bot.context import BotContext, one_line
+from runner.buttons import make_button_data
+from runner.pachca.models import Button
+
+if TYPE_CHECKING:
+    from runner.catalogue import Alerts, JobSpec
+    from runner.execute import Outcome, Runtime
+    from runner.state import AlertState
+
+log = logging.getLogger("runner.bot.alerts")
+
+RECOVERY_TEMPLATE = "recovery.md.j2"
+RETRY_TEXT = "Повторить"
+
+
+class AlertNotifier:
+    """An execute ``Observer`` plus the daemon's ``on_missed`` hook."""
+
+    def __init__(self, bot: BotContext) -> None:
+        self.bot = bot
+
+    async def observe(self, outcome: Outcome) -> None:
+        """Called by ``execute`` after every run; never raises."""
+        if "@dry-run:" in outcome.key or outcome.status not in ("failed", "succeeded"):
+            return
+        job = self.bot.rt.catalogue.jobs.get(outcome.job)
+        if job is None:
+            return
+        try:
+            if outcome.status == "failed":
+                await self.failed(job, outcome.error, outcome.scheduled_for,
+                                  undone=list(outcome.report.undone), run_id=outcome.run_id)
+            else:
+                await self.succeeded(job, outcome.scheduled_for)
+        except Exception:  # alerting must never take the daemon down
+            log.exception("%s: could not process the alert for run %s", job.name, outcome.key)
+
+    async def on_missed(self, job: JobSpec, when: datetime) -> None:
+        """The daemon missed a fire beyond its grace time: a failure of its own kind."""
+        try:
+            await self.failed(job, f"the run due at {when.isoformat(timespec='seconds')} was"
+                              f" missed beyond its grace time of {job.misfire_grace:.0f} s",
+                              when, undone=["the whole run"], missed=True)
+        except Exception:
+            log.exception("%s: could not process the missed-run alert", job.name)
+
+    # -- the streak -------------------------------------------------------------------------
+
+    async def failed(
+        self,
+        job: JobSpec,
+        error: str | None,
+        when: datetime | None,
+        *,
+        undone: list[str],
+        run_id: int | None = None,
+        missed: bool = False,
+    ) -> bool:
+        """Count a failure; post an alert when the streak is new or the repeat is due.
+
+        Returns whether an alert was posted.
+        """
+        alerts = self.bot.rt.catalogue.alerts
+        if alerts is None:
+            return False
+        now = self.bot.now()
+        previous: AlertState | None = await self.bot.state("alert_state", job.name)
+        streak: AlertState = await self.bot.state(
+            "set_alert_state", job.name,
+            failing_since=previous.failing_since if previous and previous.failing_since else now,
+            failures=(previous.failures if previous else 0) + 1,
+            last_error=one_line(error, 500),
+        )
+        last = streak.last_alert_at
+        if last is not None and now - last < timedelta(seconds=alerts.repeat_every):
+            log.info("%s: failure %d of a streak already announced; no new alert",
+                     job.name, streak.failures)
+            return False
+        zone = ZoneInfo(job.timezone)
+        context: dict[str, Any] = {
+            "job": {"name": job.name, "description": job.description, "kind": job.kind},
+            "when": (when or now).astimezone(zone),
+            "missed": missed,
+            "error": one_line(error),
+            "undone": undone,
+            "failures": streak.failures,
+            "failing_since": (streak.failing_since or now).astimezone(zone),
+            "repeated": last is not None,
+        }
+        data = make_button_data("retry", job.name, self.bot.secret, scope=run_id or 0)
+        posted = await self._post(alerts, alerts.template, context,
+                                  [[Button(text=RETRY_TEXT, data=data)]])
+        if posted:
+            await self.bot.state("set_alert_state", job.name, last_alert_at=now)
+        return posted
+
+    async def succeeded(self, job: JobSpec, when: datetime | None) -> bool:
+        """End the job's failure streak; post a recovery note if the streak was announced."""
+        streak: AlertState | None = await self.bot.state("alert_state", job.name)
+        if streak is None:
+            return False
+        alerts = self.bot.rt.catalogue.alerts
+        posted = False
+        if alerts is not None and streak.last_alert_at is not None:
+            zone = ZoneInfo(job.timezone)
+            now = self.bot.now()
+            context = {
+                "job": {"name": job.name, "description": job.description, "kind": job.kind},
+                "when": (when or now).astimezone(zone),
+                "failures": streak.failures,
+                "failing_since": (streak.failing_since or now).astimezone(zone),
+            }
+            posted = await self._post(alerts, RECOVERY_TEMPLATE, context, None)
+        await self.bot.state("clear_alert_state", job.name)
+        log.info("%s: recovered after %d failure(s)", job.name, streak.failures)
+        return posted
+
+    async def _post(
+        self, alerts: Alerts, template: str, context: dict[str, Any],
+        buttons: list[list[Button]] | None,
+    ) -> bool:
+        from runner.errors import RunnerError
+
+        try:
+            text = self.bot.render(template, **context)
+            await self.bot.rt.client.send_message(alerts.chat_id, text, buttons=buttons)
+        except RunnerError as exc:
+            log.error("could not post %s to the alerts chat %d: %s", template, alerts.chat_id,
+                      exc)
+            return False
+        return True
+
+
+def install(rt: Runtime, bot: BotContext | None = None) -> AlertNotifier:
+    """Register the alert observer on ``rt`` (it reads ``rt.catalogue.alerts`` on each run,
+    so a reloaded catalogue takes effect) and return it for the daemon's ``on_missed``."""
+    notifier = AlertNotifier(bot or BotContext(rt))
+    rt.observers.append(notifier.observe)
+    rt.services["alerts"] = notifier
+    return notifier
+
+
+def notifier_of(rt: Runtime) -> AlertNotifier:
+    """The notifier ``install`` registered on ``rt`` (installed now if missing)."""
+    found = rt.services.get("alerts")
+    return found if isinstance(found, AlertNotifier) else install(rt)

@@ -1,0 +1,85 @@
+"""What every bot handler shares: the runtime, the button key, and how to answer people.
+
+Handlers never raise for a person's mistake (a forged button, a click from outside the
+chat): they answer politely and log a line. Answers are direct messages rendered from
+templates, so a refusal is seen only by the person who clicked, not by the whole chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from runner.errors import PachcaError, RunnerError
+from runner.render import truncate_message
+
+if TYPE_CHECKING:
+    from runner.execute import Runtime
+
+log = logging.getLogger("runner.bot")
+
+MESSAGE_LIMIT = 4000
+"""Pachca's practical message length; longer answers are cut, never split."""
+
+
+@dataclass
+class BotContext:
+    """The bot's view of a ``Runtime``; one per process, shared by every handler."""
+
+    rt: Runtime
+    locks: dict[int, asyncio.Lock] = field(default_factory=dict)
+
+    @property
+    def secret(self) -> bytes:
+        """The key that signs and checks button data (set up by ``runner.services``)."""
+        secret = self.rt.services.get("button_secret")
+        if not isinstance(secret, bytes):
+            raise RunnerError("no key to check button data (runner.services sets one up)")
+        return secret
+
+    def now(self) -> datetime:
+        """The runtime's clock (aware)."""
+        return self.rt.clock()
+
+    def lock(self, key: int) -> asyncio.Lock:
+        """A lock per chat: two clicks on one warning are decided one after the other."""
+        return self.locks.setdefault(key, asyncio.Lock())
+
+    def render(self, template: str, **context: Any) -> str:
+        """A template rendered for a person, cut to one message."""
+        text = self.rt.renderer.render(template, context).strip()
+        return truncate_message(text, MESSAGE_LIMIT)
+
+    async def state(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call a (synchronous) state store method off the event loop."""
+        return await asyncio.to_thread(getattr(self.rt.state, method), *args, **kwargs)
+
+    async def tell(self, user_id: int, template: str, **context: Any) -> None:
+        """Send ``user_id`` a direct message from ``template``; failures are only logged.
+
+        An answer that cannot be delivered must not undo a decision already recorded.
+        """
+        try:
+            text = self.render(template, **context)
+            await self.rt.client.send_message(user_id, text, entity_type="user")
+        except (PachcaError, RunnerError) as exc:
+            log.error("could not answer user %d (%s): %s", user_id, template, exc)
+
+
+def event_time(timestamp: object, fallback: datetime) -> datetime:
+    """The moment an event happened (``webhook_timestamp``, Unix seconds), or ``fallback``."""
+    if isinstance(timestamp, int) and not isinstance(timestamp, bool) and timestamp > 0:
+        try:
+            return datetime.fromtimestamp(timestamp, UTC)
+        except (OverflowError, OSError, ValueError):
+            return fallback
+    return fallback
+
+
+def one_line(text: str | None, limit: int = 300) -> str:
+    """An error as one short line for a chat message (backticks would break the markup)."""
+    flat = " ".join((text or "unknown error").split()).replace("`", "'")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

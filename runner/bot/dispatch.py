@@ -1,0 +1,64 @@
+"""One dispatcher for every bot event, whether it was polled or pushed.
+
+``handle_once(key, payload)`` is the single entry: it claims the event in the state
+store (``mark_event_handled``: exactly one caller wins, across replicas and restarts),
+then routes it by ``type`` / ``event``. The claim comes first on purpose: a crash in
+the middle of handling then loses that one click, which stays visible (the buttons are
+still there, the person can press again), whereas handling it twice could rerun a job
+twice. Handlers never raise: a failure is logged and the event counts as handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+
+from runner.bot.clicks import ClickHandler
+from runner.bot.context import BotContext
+from runner.bot.unfurl import Unfurler
+from runner.errors import RunnerError
+from runner.pachca.models import ButtonClick, LinkShared
+
+log = logging.getLogger("runner.bot.dispatch")
+
+ALREADY = "already_handled"
+
+
+class Dispatcher:
+    """Routes an event payload to its handler by type."""
+
+    def __init__(self, bot: BotContext, clicks: ClickHandler, unfurl: Unfurler) -> None:
+        self.bot = bot
+        self.clicks = clicks
+        self.unfurl = unfurl
+
+    async def handle_once(self, key: str, payload: dict[str, Any]) -> str:
+        """Handle the event called ``key`` unless it was handled already; a label back."""
+        if not await asyncio.to_thread(self.bot.rt.state.mark_event_handled, key):
+            log.info("event %s was handled already; not again", key)
+            return ALREADY
+        return await self.dispatch(payload)
+
+    async def dispatch(self, payload: dict[str, Any]) -> str:
+        """Handle one payload (no de-duplication): 'click', 'unfurl:...', 'ignored'..."""
+        kind = (payload.get("type"), payload.get("event"))
+        try:
+            if kind == ("button", "click"):
+                return await self.clicks.handle(ButtonClick.model_validate(payload))
+            if kind == ("message", "link_shared"):
+                return await self.unfurl.handle(LinkShared.model_validate(payload))
+        except ValidationError as exc:
+            log.warning("malformed %s/%s event ignored: %d problem(s), first: %s", *kind,
+                        exc.error_count(), exc.errors()[0].get("msg"))
+            return "malformed"
+        except RunnerError as exc:
+            log.error("handling a %s/%s event failed: %s", *kind, exc)
+            return "failed"
+        except Exception:  # a bug in a handler must not stop the other events
+            log.exception("handling a %s/%s event failed unexpectedly", *kind)
+            return "failed"
+        log.debug("event %s/%s ignored: the runner does not handle it", *kind)
+        return "ignored"

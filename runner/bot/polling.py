@@ -1,0 +1,100 @@
+"""Event intake by polling, for bots without a public URL (``bot: {events: poll}``).
+
+One pass reads the bot's event history (``GET /webhooks/events``, oldest first, page
+by page; the client's limiter keeps within ~5 calls per 2 s), handles each event once
+and only then deletes it (``DELETE /webhooks/events/{id}``). An event whose id is
+already recorded as handled (a crash between handling and deleting) is only deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from runner.bot.dispatch import Dispatcher
+from runner.errors import NotFound, RunnerError
+from runner.pachca.models import WebhookEvent
+
+log = logging.getLogger("runner.bot.polling")
+
+MAX_EVENTS_PER_PASS = 500
+"""A pass stops after this many events, so a flood cannot starve the rest of the loop."""
+
+
+@dataclass
+class PollResult:
+    """What one pass did: labels of handled events (``decided:keep``...), deletions."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def seen(self) -> int:
+        """Events read from the history."""
+        return self.counts["seen"]
+
+    def summary(self) -> str:
+        """One plain-English line for the operator."""
+        handled = {k: v for k, v in sorted(self.counts.items())
+                   if k not in ("seen", "deleted")}
+        detail = ", ".join(f"{k} {v}" for k, v in handled.items()) or "nothing to do"
+        return (f"{self.counts['seen']} event(s) read, {self.counts['deleted']} deleted;"
+                f" {detail}")
+
+
+class Poller:
+    """Reads, handles and deletes the bot's events."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self.client = dispatcher.bot.rt.client
+
+    async def handle(self, event: WebhookEvent) -> str:
+        """Handle one event unless its id was handled before (no deletion here)."""
+        return await self.dispatcher.handle_once(f"event:{event.id}", event.payload)
+
+    async def delete(self, event: WebhookEvent) -> bool:
+        """Remove a handled event from the history (False if someone already did)."""
+        try:
+            await self.client.delete_event(event.id)
+        except NotFound:
+            return False  # another replica deleted it first
+        return True
+
+    async def poll_once(self, limit: int = MAX_EVENTS_PER_PASS) -> PollResult:
+        """One pass over the history. Errors reading or deleting stop the pass (raised);
+        what was handled stays recorded, so the next pass only deletes it."""
+        result = PollResult()
+        async for event in self.client.list_events():
+            result.counts["seen"] += 1
+            result.counts[await self.handle(event)] += 1
+            if await self.delete(event):
+                result.counts["deleted"] += 1
+            if result.seen >= limit:
+                break
+        if result.seen:
+            log.info("bot events: %s", result.summary())
+        return result
+
+    async def run(self, stop: asyncio.Event, every: Callable[[], float | None]) -> None:
+        """Poll until ``stop`` is set, waiting ``every()`` seconds between passes.
+
+        ``every()`` is read before each pass (a reloaded catalogue takes effect); None
+        means polling is off for now, and the loop looks again a minute later.
+        """
+        while not stop.is_set():
+            interval = every()
+            if interval is not None:
+                try:
+                    await self.poll_once()
+                except RunnerError as exc:
+                    log.error("polling the bot's events failed (next try in %.0f s): %s",
+                              interval, exc)
+                except Exception:
+                    log.exception("polling the bot's events failed unexpectedly")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval or 60.0)
+            except TimeoutError:
+                pass

@@ -1,0 +1,97 @@
+"""Event intake by push: Pachca's signed outgoing webhook at ``bot.webhook_path``.
+
+A request is processed only if all of these hold, checked in this order (cheapest and
+least trusting first); anything else is answered and dropped:
+
+=======================================================  ======
+the content type is ``application/json``                 400
+the body is at most 256 KiB                              413
+``Pachca-Signature`` is the hex HMAC-SHA256 of the raw
+body under the webhook secret (constant-time compare)    401
+the body is a JSON object with an integer
+``webhook_timestamp`` within one minute of now           400
+=======================================================  ======
+
+A replay of a body already processed (Pachca retries, or someone replaying a captured
+request within the minute) is acknowledged with 200 but not processed again: the
+body's SHA-256 is claimed in the state store like a polled event's id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from runner.bot.dispatch import ALREADY, Dispatcher
+from runner.server import BodyTooLarge, read_body
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+log = logging.getLogger("runner.bot.push")
+
+MAX_PUSH_BODY = 256 * 1024
+MAX_SKEW = 60.0
+"""Seconds a ``webhook_timestamp`` may differ from now (Pachca's rule: one minute)."""
+SIGNATURE_HEADER = "Pachca-Signature"
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The ``Pachca-Signature`` of ``body``: hex HMAC-SHA256 under ``secret``."""
+    return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+class PushEndpoint:
+    """The Starlette endpoint for Pachca's outgoing webhook."""
+
+    def __init__(self, dispatcher: Dispatcher, secret: SecretStr) -> None:
+        self.dispatcher = dispatcher
+        self._secret = secret
+        self.counts: Counter[str] = Counter()
+
+    def _refuse(self, status: int, reason: str, text: str) -> Response:
+        self.counts[f"rejected:{reason}"] += 1
+        log.warning("bot webhook rejected (%d): %s", status, text)
+        return JSONResponse({"error": text}, status_code=status)
+
+    async def handle(self, request: Request) -> Response:
+        """Verify, de-duplicate and dispatch one pushed event."""
+        rt = self.dispatcher.bot.rt
+        if rt.catalogue.bot.events != "push":
+            return JSONResponse({"error": "not found"}, status_code=404)
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json":
+            return self._refuse(400, "content_type", "expected Content-Type application/json")
+        try:
+            body = await read_body(request, MAX_PUSH_BODY)
+        except BodyTooLarge:
+            return self._refuse(413, "too_large", f"body larger than {MAX_PUSH_BODY} bytes")
+        given = request.headers.get(SIGNATURE_HEADER, "").strip().lower()
+        expected = sign(body, self._secret.get_secret_value())
+        if not given:
+            return self._refuse(401, "unsigned", f"missing {SIGNATURE_HEADER} header")
+        if not hmac.compare_digest(given.encode("ascii", "replace"), expected.encode("ascii")):
+            return self._refuse(401, "bad_signature", f"wrong {SIGNATURE_HEADER}")
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return self._refuse(400, "malformed", "the body is not JSON")
+        if not isinstance(payload, dict):
+            return self._refuse(400, "malformed", "the body is not a JSON object")
+        stamp = payload.get("webhook_timestamp")
+        if not isinstance(stamp, int | float) or isinstance(stamp, bool):
+            return self._refuse(400, "malformed", "webhook_timestamp is missing")
+        skew = rt.clock().timestamp() - float(stamp)
+        if abs(skew) > MAX_SKEW:
+            return self._refuse(400, "stale", f"webhook_timestamp is {skew:+.0f} s from now")
+        key = "push:" + hashlib.sha256(body).hexdigest()
+        label = await self.dispatcher.handle_once(key, payload)
+        self.counts["duplicate" if label == ALREADY else "accepted"] += 1
+        return JSONResponse({"status": "duplicate" if label == ALREADY else "ok"})

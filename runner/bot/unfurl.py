@@ -1,0 +1,152 @@
+"""Link previews: a ``link_shared`` event -> data fetched per ``unfurl:`` rule -> previews.
+
+For each link of a configured domain (the domain itself or a subdomain) that the author
+did not hide (``skip``), the rule's ``source`` URL template is rendered from the link,
+the JSON there is fetched with a separate httpx client (its own timeout and headers,
+never the Pachca token), and ``title`` / ``description`` / ``image_url`` are rendered
+with that ``data``. One failing link is logged and skipped; the others still get their
+preview. Logs never carry header values or the source URL (either may hold a key).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from runner.errors import PachcaError, RunnerError
+from runner.pachca.models import LinkShared
+from runner.render import TemplateProblem
+
+if TYPE_CHECKING:
+    from runner.catalogue import UnfurlRule
+    from runner.execute import Runtime
+
+log = logging.getLogger("runner.bot.unfurl")
+
+FETCH_TIMEOUT = 10.0
+MAX_SOURCE_BYTES = 1 << 20
+"""Largest source answer read: a preview needs a title, not a database dump."""
+TITLE_LIMIT, DESCRIPTION_LIMIT = 255, 1000
+
+
+class SourceFailed(Exception):
+    """The preview data could not be fetched or read (the reason is safe to log)."""
+
+
+class Unfurler:
+    """Builds and posts the previews of one ``link_shared`` event."""
+
+    def __init__(self, rt: Runtime, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.rt = rt
+        self._http = httpx.AsyncClient(timeout=FETCH_TIMEOUT, follow_redirects=True,
+                                       max_redirects=3, transport=transport,
+                                       headers={"User-Agent": "pachca-runner (link previews)"})
+
+    async def aclose(self) -> None:
+        """Close the fetching client."""
+        await self._http.aclose()
+
+    def rule_for(self, url: str, domain: str) -> UnfurlRule | None:
+        """The rule for the link's host (exact domain first, then the nearest parent)."""
+        host = (urlsplit(url).hostname or domain or "").lower()
+        best: UnfurlRule | None = None
+        for rule in self.rt.catalogue.unfurl:
+            ours = host == rule.domain or host.endswith("." + rule.domain)
+            if ours and (best is None or len(rule.domain) > len(best.domain)):
+                best = rule
+        return best
+
+    async def handle(self, event: LinkShared) -> str:
+        """Post previews for the event's links; returns a label for the counts."""
+        previews: dict[str, dict[str, str]] = {}
+        for link in event.links:
+            if link.skip or link.url in previews:
+                continue
+            rule = self.rule_for(link.url, link.domain)
+            if rule is None:
+                log.debug("no unfurl rule for %s; ignored", link.domain)
+                continue
+            preview = await self.preview(rule, link.url)
+            if preview is not None:
+                previews[link.url] = preview
+        if not previews:
+            return "unfurl:nothing"
+        try:
+            await self.rt.client.add_link_previews(event.message_id, previews)
+        except PachcaError as exc:
+            log.error("could not add link previews to message %d: %s", event.message_id, exc)
+            return "unfurl:failed"
+        log.info("added %d link preview(s) to message %d", len(previews), event.message_id)
+        return "unfurl:posted"
+
+    async def preview(self, rule: UnfurlRule, url: str) -> dict[str, str] | None:
+        """The preview of ``url`` by ``rule``, or None (logged) when it cannot be made."""
+        parts = urlsplit(url)
+        link = {
+            "url": url,
+            "domain": (parts.hostname or "").lower(),
+            "path": parts.path,
+            "segments": [s for s in parts.path.split("/") if s],
+            "query": {k: v[0] for k, v in parse_qs(parts.query).items()},
+        }
+        render = self.rt.renderer.render_string
+        try:
+            source = render(rule.source, link, origin=f"unfurl {rule.domain} source").strip()
+            data = await self._fetch(source, rule.headers)
+            context = {**link, "data": data}
+            fields: dict[str, str] = {}
+            for key in ("title", "description", "image_url"):
+                template = getattr(rule, key)
+                if template is not None:
+                    fields[key] = render(template, context,
+                                         origin=f"unfurl {rule.domain} {key}").strip()
+        except SourceFailed as exc:
+            log.warning("link preview for %s skipped: source of rule %s: %s", url, rule.domain,
+                        exc)
+            return None
+        except (TemplateProblem, RunnerError) as exc:
+            log.warning("link preview for %s skipped: %s", url, exc)
+            return None
+        title = fields.get("title") or (_default_title(data) if rule.title is None else "")
+        if not title:
+            log.warning("link preview for %s skipped: its title came out empty", url)
+            return None
+        preview = {"title": title[:TITLE_LIMIT],
+                   "description": fields.get("description", "")[:DESCRIPTION_LIMIT]}
+        if fields.get("image_url"):
+            preview["image_url"] = fields["image_url"]
+        return preview
+
+    async def _fetch(self, source: str, headers: dict[str, str]) -> Any:
+        if not source.startswith(("http://", "https://")):
+            raise SourceFailed("the source is not an http(s) URL")
+        try:
+            async with self._http.stream("GET", source, headers=headers) as response:
+                if response.status_code != 200:
+                    raise SourceFailed(f"HTTP {response.status_code}")
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_SOURCE_BYTES:
+                        raise SourceFailed(f"answer larger than {MAX_SOURCE_BYTES} bytes")
+        except httpx.HTTPError as exc:
+            # The exception's text may hold the URL (and so a key in it): only its kind.
+            raise SourceFailed(f"request failed ({type(exc).__name__})") from None
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise SourceFailed("the answer is not JSON") from None
+
+
+def _default_title(data: Any) -> str:
+    """A title when the rule gives none: the source's own ``title`` or ``name``."""
+    if isinstance(data, dict):
+        for key in ("title", "name", "summary"):
+            value = data.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return ""

@@ -1,0 +1,50 @@
+"""What the bot tests share: clicks injected into the workspace's event history, the
+bot's direct messages as people see them, and one ``bot poll --once`` pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from runner.bot import service
+from runner.bot.polling import PollResult
+from tests.jobs.sweep_support import Sweep
+
+
+@dataclass
+class Bot:
+    """A sweep world (``tests.jobs.sweep_support.Sweep``) seen from the bot's side."""
+
+    sw: Sweep
+
+    def click(self, data: str, *, message_id: int, chat_id: int, user_id: int) -> str:
+        """Someone presses a button: a ``button``/``click`` event lands in the history."""
+        payload = {"type": "button", "event": "click", "data": data, "message_id": message_id,
+                   "chat_id": chat_id, "user_id": user_id}
+        return str(self.sw.control("POST", "events", json={"payload": payload})["id"])
+
+    def pending(self) -> list[str]:
+        """Ids of the events still in the bot's history."""
+        store = self.sw.ws.store
+        return self.sw.ws.call(lambda: list(store.event_ids))
+
+    def dms(self, user_id: int) -> list[str]:
+        """Texts of the bot's direct messages to ``user_id``, oldest first."""
+        store, bot = self.sw.ws.store, self.sw.bot
+        return self.sw.ws.call(lambda: [
+            m.content for m in sorted(store.messages.values(), key=lambda m: m.id)
+            if m.user_id == bot and m.entity_type == "user" and m.entity_id == user_id])
+
+    def message(self, message_id: int) -> Any:
+        """A message as the workspace holds it."""
+        return self.sw.ws.call(lambda: self.sw.ws.store.messages[message_id])
+
+    async def poll(self, **settings: Any) -> PollResult:
+        """``pachca-runner bot poll --once``."""
+        h = self.sw.h
+        return await service.poll_command(h.settings(**settings), h.catalogue(), once=True)
+
+    def outsider(self, chat_id: int) -> int:
+        """A person who is not a member of the chat."""
+        members = self.sw.ws.call(lambda: set(self.sw.ws.store.chats[chat_id].member_ids))
+        return next(p for p in self.sw.people(20) if p not in members)

@@ -1,0 +1,96 @@
+"""``pachca-runner bot set-webhook`` / ``bot status`` driven through the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from runner.cli import main
+from runner.workspace import WorkspaceServer
+from tests.harness import Harness
+from tests.jobs.sweep_support import EMPTY
+
+PUBLIC = "https://runner.example.com"
+
+
+@pytest.fixture
+def ws(fresh_workspace: Callable[..., WorkspaceServer]) -> WorkspaceServer:
+    return fresh_workspace(**EMPTY)
+
+
+def cli(ws: WorkspaceServer, tmp: Path, *args: str, token: str, public: bool = True
+        ) -> tuple[int, str]:
+    """Run the CLI as an operator would, against the workspace; (exit code, output)."""
+    h = Harness(ws, tmp)
+    path = h.write_catalogue("""
+        timezone: Europe/Moscow
+        bot: {events: push, webhook_path: /pachca/events}
+        jobs:
+          hello:
+            kind: message
+            schedule: "0 10 * * 1"
+            to: {chats: [1]}
+            text: Привет
+    """)
+    env = {"PACHCA_TOKEN": token, "PACHCA_BASE_URL": ws.base_url,
+           "PACHCA_RUNNER_PUBLIC_URL": PUBLIC if public else ""}
+    result = CliRunner().invoke(main, ["--catalogue", str(path), *args], env=env)
+    return result.exit_code, result.output
+
+
+def requests(ws: WorkspaceServer) -> list[tuple[str, str, str]]:
+    h = Harness(ws, Path("."))
+    return [(r["method"], r["path"].split("/api/shared/v1", 1)[-1], r["token_kind"])
+            for r in h.requests()]
+
+
+def test_set_webhook_points_the_bot_at_this_runner(ws: WorkspaceServer, tmp_path: Path) -> None:
+    bot_id = ws.store.bot_id
+
+    code, out = cli(ws, tmp_path, "bot", "set-webhook", "--bot-id", str(bot_id),
+                    token=ws.owner_token)
+
+    assert code == 0, out
+    assert f"outgoing webhook URL: {PUBLIC}/pachca/events" in out
+    assert "matches this runner" in out and "yes" in out
+    assert ("PUT", f"/bots/{bot_id}", "owner") in requests(ws)
+    assert ws.call(lambda: ws.store.bots[bot_id]["outgoing_url"]) == f"{PUBLIC}/pachca/events"
+
+    code, out = cli(ws, tmp_path, "bot", "status", "--bot-id", str(bot_id), token=ws.owner_token)
+    assert code == 0, out
+    assert "event history (for polling): on" in out
+    assert f"matches this runner ({PUBLIC}/pachca/events): yes" in out
+
+
+def test_set_webhook_takes_an_explicit_url(ws: WorkspaceServer, tmp_path: Path) -> None:
+    bot_id = ws.store.bot_id
+    code, out = cli(ws, tmp_path, "bot", "set-webhook", "--bot-id", str(bot_id),
+                    "--url", "https://hooks.example.com/in", token=ws.owner_token, public=False)
+
+    assert code == 0, out
+    assert ws.call(lambda: ws.store.bots[bot_id]["outgoing_url"]) == "https://hooks.example.com/in"
+
+
+def test_set_webhook_without_any_url_says_what_to_set(ws: WorkspaceServer, tmp_path: Path
+                                                      ) -> None:
+    code, out = cli(ws, tmp_path, "bot", "set-webhook", "--bot-id", str(ws.store.bot_id),
+                    token=ws.owner_token, public=False)
+
+    assert code == 2
+    assert "PACHCA_RUNNER_PUBLIC_URL" in out and "--url" in out
+
+
+def test_a_token_that_may_not_edit_the_bot_is_explained(ws: WorkspaceServer, tmp_path: Path
+                                                        ) -> None:
+    bot_id = ws.store.bot_id
+    code, out = cli(ws, tmp_path, "bot", "set-webhook", "--bot-id", str(bot_id),
+                    token=ws.bot_token)
+
+    assert code == 2
+    [line] = out.strip().splitlines()
+    assert line.startswith(f"error: this token may not edit bot {bot_id}")
+    assert "its creator or an admin" in line
+    assert ws.call(lambda: ws.store.bots[bot_id]["outgoing_url"]) is None

@@ -1,0 +1,147 @@
+"""Link previews: a ``link_shared`` event -> the source JSON (a tiny local server) ->
+``POST /messages/{id}/link_previews`` with the rendered title and description."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from runner.workspace import WorkspaceServer
+from tests.bot.support import Bot
+from tests.jobs.sweep_support import EMPTY, Sweep
+
+TRACKER_KEY = "tracker-secret-42"
+ISSUES = {"42": {"title": "Починить выгрузку", "status": "в работе",
+                 "assignee": {"name": "Анна"}}}
+
+
+class Tracker(BaseHTTPRequestHandler):
+    """``GET /issues/<n>``: the issue as JSON (401 without the key, 500 for issue 500)."""
+
+    seen: ClassVar[list[dict[str, Any]]] = []
+
+    def do_GET(self) -> None:
+        Tracker.seen.append({"path": self.path, "auth": self.headers.get("Authorization")})
+        number = self.path.rsplit("/", 1)[-1]
+        if self.headers.get("Authorization") != f"Bearer {TRACKER_KEY}":
+            self.send_response(401)
+            self.end_headers()
+            return
+        if number not in ISSUES:
+            self.send_response(500)
+            self.end_headers()
+            return
+        body = json.dumps(ISSUES[number], ensure_ascii=False).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def tracker() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tracker)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Tracker.seen = []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def bot(fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path) -> Iterator[Bot]:
+    sweep = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    yield Bot(sweep)
+    sweep.close()
+
+
+def catalogue(bot: Bot, tracker: str) -> None:
+    bot.sw.h.write_catalogue(f"""
+        timezone: Europe/Moscow
+        unfurl:
+          - domain: tracker.example.com
+            source: "{tracker}/issues/{{{{ segments[-1] }}}}"
+            headers: {{Authorization: "Bearer {TRACKER_KEY}"}}
+            title: "Задача {{{{ segments[-1] }}}}: {{{{ data.title }}}}"
+            description: "{{{{ data.status }}}}, исполнитель — {{{{ data.assignee.name }}}}"
+            image_url: "https://tracker.example.com/logo.png"
+        jobs:
+          hello:
+            kind: message
+            schedule: "0 10 * * 1"
+            to: {{chats: [1]}}
+            text: Привет
+    """)
+
+
+def shared(bot: Bot, links: list[dict[str, Any]]) -> int:
+    """A person posts a message with links; Pachca tells the bot (link_shared)."""
+    sw = bot.sw
+    chat = sw.chat("Разработка")
+    person = sw.people(1)[0]
+    text = " ".join(link["url"] for link in links)
+    message = sw.control("POST", "messages", json={"user_id": person, "chat_id": chat,
+                                                   "content": text})["data"]
+    sw.control("POST", "events", json={"payload": {
+        "type": "message", "event": "link_shared", "chat_id": chat, "message_id": message["id"],
+        "links": links, "user_id": person, "created_at": message["created_at"]}})
+    return int(message["id"])
+
+
+async def test_links_of_configured_domains_get_previews(
+    bot: Bot, tracker: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    catalogue(bot, tracker)
+    message_id = shared(bot, [
+        {"url": "https://tracker.example.com/issues/42", "domain": "tracker.example.com",
+         "skip": False},
+        {"url": "https://tracker.example.com/issues/7", "domain": "tracker.example.com",
+         "skip": True},  # the author hid its preview
+        {"url": "https://tracker.example.com/issues/500", "domain": "tracker.example.com",
+         "skip": False},  # the tracker fails for this one
+        {"url": "https://docs.other.org/page", "domain": "docs.other.org", "skip": False},
+    ])
+
+    with caplog.at_level(logging.DEBUG, logger="runner"):
+        result = await bot.poll()
+
+    assert result.counts["unfurl:posted"] == 1
+    [posted] = bot.sw.control("GET", "link_previews")["link_previews"]
+    assert posted["message_id"] == message_id
+    assert posted["link_previews"] == {"https://tracker.example.com/issues/42": {
+        "title": "Задача 42: Починить выгрузку",
+        "description": "в работе, исполнитель — Анна",
+        "image_url": "https://tracker.example.com/logo.png",
+    }}
+    # Fetched with the rule's headers; the hidden and the unknown links were not fetched.
+    assert sorted(s["path"] for s in Tracker.seen) == ["/issues/42", "/issues/500"]
+    assert {s["auth"] for s in Tracker.seen} == {f"Bearer {TRACKER_KEY}"}
+    # The failure is logged, the tracker's key is not.
+    logs = "\n".join(r.getMessage() for r in caplog.records)
+    assert "issues/500 skipped" in logs and "HTTP 500" in logs
+    assert TRACKER_KEY not in logs
+
+
+async def test_nothing_is_posted_when_no_link_can_be_previewed(bot: Bot, tracker: str) -> None:
+    catalogue(bot, tracker)
+    shared(bot, [{"url": "https://tracker.example.com/issues/500",
+                  "domain": "tracker.example.com", "skip": False}])
+    mark = bot.sw.mark()
+
+    result = await bot.poll()
+
+    assert result.counts["unfurl:nothing"] == 1
+    assert bot.sw.control("GET", "link_previews")["link_previews"] == []
+    assert not [w for w in bot.sw.writes(mark) if "link_previews" in w[1]]
