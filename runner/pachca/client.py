@@ -114,9 +114,14 @@ class PachcaClient(ApiSession):
         """Bring a chat back from the archive (204)."""
         await self.request("PUT", f"/chats/{chat_id}/unarchive")
 
-    def list_members(self, chat_id: int) -> AsyncIterator[User]:
-        """Members of a chat, page by page."""
-        return self.paginate(f"/chats/{chat_id}/members", User)
+    def list_members(
+        self,
+        chat_id: int,
+        *,
+        role: Literal["all", "owner", "admin", "editor", "member"] | None = None,
+    ) -> AsyncIterator[User]:
+        """Members of a chat (optionally only those with ``role``), page by page."""
+        return self.paginate(f"/chats/{chat_id}/members", User, {"role": role})
 
     async def add_members(
         self, chat_id: int, member_ids: Iterable[int], *, silent: bool | None = None

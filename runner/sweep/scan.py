@@ -25,6 +25,7 @@ from runner.errors import NotFound, PermissionDenied
 from runner.pachca.models import Chat, Message
 from runner.state import ChatState
 from runner.sweep.decide import (
+    SKIP_REASONS,
     Anchor,
     Decision,
     counts_as_scanned,
@@ -57,6 +58,7 @@ class Plan:
     chores: list[Decision] = field(default_factory=list)  # skips that change state only
     skips: Counter[str] = field(default_factory=Counter)
     skip_lines: list[str] = field(default_factory=list)
+    skipped: list[Decision] = field(default_factory=list)  # as skip_lines, for sweep plans
 
     def add(self, decision: Decision) -> None:
         """File a decision where the run will look for it."""
@@ -68,6 +70,7 @@ class Plan:
             return
         self.skips[decision.reason] += 1
         self.skip_lines.append(f"skipped «{decision.name}»: {decision.note}")
+        self.skipped.append(decision)
         if decision.clear or decision.finish or decision.mark_unarchived or decision.adopt:
             self.chores.append(decision)
 
@@ -102,7 +105,35 @@ class Scanner:
             self._count(last_message_after=self.cutoff),
             for_each(opened, self._open, limit=self.params.concurrency),
         )
+        await self._keep_only_what_we_may_archive()
         return self.plan
+
+    async def _keep_only_what_we_may_archive(self) -> None:
+        """Turn warn/archive decisions on chats the token cannot archive into skips.
+
+        Only chat admins (and workspace admins) may archive. Checking first means a chat
+        is never warned, nor sent a closing message, by a bot that then cannot archive it.
+        """
+        if not self.plan.actions:
+            return
+        profile = await self.ctx.client.get_profile()
+        if profile.role == "admin":  # a workspace admin may archive any chat
+            return
+        allowed: set[int] = set()
+
+        async def check(decision: Decision) -> None:
+            for role in ("admin", "owner"):  # the owner's role is "owner", not "admin"
+                async for member in self.ctx.client.list_members(decision.chat_id, role=role):
+                    if member.id == profile.id:
+                        allowed.add(decision.chat_id)
+                        return
+
+        await for_each(list(self.plan.actions), check, limit=self.params.concurrency)
+        refused = [d for d in self.plan.actions if d.chat_id not in allowed]
+        self.plan.actions = [d for d in self.plan.actions if d.chat_id in allowed]
+        for decision in refused:
+            self.plan.add(replace(decision, verb="skip", reason="no_rights",
+                                  note=SKIP_REASONS["no_rights"]))
 
     def _page(self, n: int) -> None:
         self.plan.listed += n

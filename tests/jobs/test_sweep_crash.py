@@ -81,10 +81,10 @@ async def test_server_errors_after_the_post_then_rerun_never_doubles_a_warning(
     # duplicate trap): the warning exists, the runner only saw a 5xx.
     sw = Sweep.make(fresh_workspace(**EMPTY, seed=7), tmp_path)
     try:
-        chats = [sw.chat(f"Сбойный чат {i}") for i in range(8)]
+        chats = [sw.chat(f"Сбойный чат {i}") for i in range(16)]
         sw.advance(100)
         sw.job(concurrency=1)
-        sw.control("POST", "faults", json={"error_rate": 0.3})
+        sw.control("POST", "faults", json={"error_rate": 0.4})
 
         def trapped() -> list[int]:
             """Chats holding a warning the runner has not recorded."""
@@ -95,7 +95,7 @@ async def test_server_errors_after_the_post_then_rerun_never_doubles_a_warning(
                     out.append(chat)
             return out
 
-        for _ in range(10):
+        for _ in range(15):  # the trap is usually hit within a few runs
             await sw.run()
             if trapped():
                 break

@@ -99,9 +99,10 @@ def test_protected_or_recent_chats_are_never_acted_on(
     c = chat(personal=personal, channel=channel, archived=archived,
              member_ids=list(range(1, members + 1)), created_at=days_ago(age),
              last_message_at=days_ago(min(age, quiet)))
-    state = ChatState(7, kept_until=NOW + timedelta(days=kept))
+    until = NOW + timedelta(days=kept)  # timedelta keeps microseconds: compare what it kept
+    state = ChatState(7, kept_until=until)
     d = decide_fresh(c, state, NOW, params, cycle=None)
-    protected = (personal or channel or archived or members < 2 or excluded or kept > 0
+    protected = (personal or channel or archived or members < 2 or excluded or until > NOW
                  or age <= params.inactive_days or min(age, quiet) <= params.inactive_days)
     if protected:
         assert d.verb == "skip"
