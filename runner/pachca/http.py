@@ -25,7 +25,6 @@ from runner import errors
 from runner.errors import ApiErrorItem
 from runner.pachca.limits import (
     IDEMPOTENT_METHODS,
-    CallClass,
     RateLimiter,
     RateLimits,
     RetryPolicy,
