@@ -1,0 +1,390 @@
+"""What pachca-runner tells an operator about bad input, in English and in Russian.
+
+Every message has an id and both texts (``str.format`` templates with the same
+placeholders). The language is Russian when ``PACHCA_RUNNER_LANG`` says so, or, when
+it is unset, when the locale does (``LC_ALL``, ``LC_MESSAGES``, ``LANG``, first one set
+wins, as POSIX reads them); English otherwise. ``use("ru")`` overrides both, e.g.
+for a language set in ``.env``. Texts are chosen when a message is made, so a
+message made under ``PACHCA_RUNNER_LANG=ru`` stays Russian.
+
+A plain table rather than gettext catalogues: two languages, a few dozen messages,
+and a test that checks every id has both texts with the same placeholders.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from typing import Any
+
+LANGS = ("en", "ru")
+_chosen: ContextVar[str | None] = ContextVar("runner_words_lang", default=None)
+
+# id -> (English, Russian). Placeholders are filled by ``text``; literal braces are doubled.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # -- reading the file ------------------------------------------------------------------
+    "file.not_utf8": ("the file is not UTF-8 text", "файл не в кодировке UTF-8"),
+    "file.unreadable": ("cannot read the file: {reason}", "не удаётся прочитать файл: {reason}"),
+    "yaml.empty": (
+        "the file is empty — it needs at least a 'jobs:' section",
+        "файл пуст — в нём нужен хотя бы раздел 'jobs:'",
+    ),
+    "yaml.syntax": ("YAML syntax error: {detail}", "ошибка синтаксиса YAML: {detail}"),
+    "yaml.alias_hint": (
+        " (a value starting with * or & must be in quotes)",
+        " (значение, которое начинается с * или &, возьмите в кавычки)",
+    ),
+    "yaml.tab_hint": (
+        " (a tab: indent with spaces)", " (это табуляция: отступы делайте пробелами)"
+    ),
+    "yaml.unreadable": (
+        "the file cannot be read as YAML: {detail}", "файл не читается как YAML: {detail}"
+    ),
+    "yaml.too_deep": ("the file is nested too deeply", "в файле слишком глубокая вложенность"),
+    "yaml.too_many": (
+        "the file expands to too many values (check its aliases)",
+        "файл разворачивается в слишком много значений (проверьте алиасы * и &)",
+    ),
+    "yaml.alias_self": ("an alias refers to itself", "алиас ссылается сам на себя"),
+    "yaml.key_plain": (
+        "a key must be a plain name, not a list or mapping",
+        "ключ должен быть простым именем, а не списком или словарём",
+    ),
+    "yaml.duplicate": (
+        "duplicate key '{key}' (already set on line {line}) — keep only one",
+        "ключ '{key}' повторяется (он уже есть в строке {line}) — оставьте один",
+    ),
+    "yaml.merge": ("'<<' must refer to a mapping", "'<<' должен ссылаться на словарь"),
+    "yaml.tag": ("YAML tag '{tag}' is not supported", "тег YAML '{tag}' не поддерживается"),
+    "yaml.scalar": ("'{value}' cannot be read as {type}", "'{value}' не читается как {type}"),
+    # -- ${VAR} ----------------------------------------------------------------------------
+    "env.unclosed": (
+        "'${{' is not closed with '}}' — write $${{ for a literal ${{",
+        "'${{' не закрыт знаком '}}' — чтобы написать сами символы ${{, пишите $${{",
+    ),
+    "env.bad_ref": (
+        "'${{{ref}}}' is not a variable reference — use ${{NAME}} or ${{NAME:-default}}",
+        "'${{{ref}}}' — не ссылка на переменную: пишите ${{ИМЯ}} или ${{ИМЯ:-значение}}",
+    ),
+    "env.missing": (
+        "environment variable {name} is not set — set it, or give a default: ${{{name}:-...}}",
+        ("переменная окружения {name} не задана — задайте её или укажите значение"
+         " по умолчанию: ${{{name}:-...}}"),
+    ),
+    # -- what was written, inside other messages ----------------------------------------------
+    "got.env": ("the value of {names}", "значение {names}"),
+    "got.empty": ("an empty value", "пустое значение"),
+    "got.list": ("a list", "список"),
+    "got.mapping": ("a mapping", "словарь"),
+    "got.type": ("a {type}", "значение типа {type}"),
+    "hint.did_you_mean": (" — did you mean '{word}'?", " — может быть, '{word}'?"),
+    "hint.quote_it": (" — put it in quotes", " — возьмите значение в кавычки"),
+    "word.none": ("none", "нет"),
+    "word.nothing": ("nothing", "ничего"),
+    # -- fields ----------------------------------------------------------------------------
+    "field.missing": (
+        "required field '{name}' is missing — add it, e.g. `{name}: {example}`",
+        "нет обязательного поля '{name}' — добавьте его, например `{name}: {example}`",
+    ),
+    "field.unknown": ("unknown field '{name}'{hint}", "неизвестное поле '{name}'{hint}"),
+    "field.int": ("must be a whole number, got {got}", "нужно целое число, а указано {got}"),
+    "field.number": ("must be a number, got {got}", "нужно число, а указано {got}"),
+    "field.bool": ("must be true or false, got {got}", "нужно true или false, а указано {got}"),
+    "field.text": ("must be text, got {got}{quote}", "нужен текст, а указано {got}{quote}"),
+    "field.list": (
+        "must be a list, e.g. [a, b], got {got}", "нужен список, например [a, b], а указано {got}"
+    ),
+    "field.mapping": (
+        "must be a mapping (lines of `key: value`), got {got}",
+        "нужен словарь (строки вида `ключ: значение`), а указано {got}",
+    ),
+    "field.choice": (
+        "must be one of {options}; got {got}{hint}",
+        "допустимые значения: {options}; указано {got}{hint}",
+    ),
+    "field.gt": ("must be more than {limit}, got {got}", "нужно больше {limit}, а указано {got}"),
+    "field.ge": ("must be at least {limit}, got {got}", "нужно не меньше {limit}, а указано {got}"),
+    "field.lt": ("must be less than {limit}, got {got}", "нужно меньше {limit}, а указано {got}"),
+    "field.le": ("must be at most {limit}, got {got}", "нужно не больше {limit}, а указано {got}"),
+    "field.not_empty": ("must not be empty", "не может быть пустым"),
+    "field.min_items": (
+        "must have at least {n} items/characters", "нужно хотя бы {n} элементов/символов"
+    ),
+    "field.max_items": (
+        "must have at most {n} items/characters", "допустимо не больше {n} элементов/символов"
+    ),
+    "field.date": (
+        "must be a date like 2026-01-31, got {got}", "нужна дата вида 2026-01-31, а указано {got}"
+    ),
+    "field.tag": (
+        "'{key}' must be one of {options}; got {got}",
+        "'{key}' может быть только одним из: {options}; указано {got}",
+    ),
+    "field.tag_missing": (
+        "needs '{key}', which says what it is (see docs/kinds.md)",
+        "нужно поле '{key}' — оно говорит, что это такое (см. docs/kinds.ru.md)",
+    ),
+    "field.invalid": ("{detail}", "недопустимое значение: {detail}"),
+    # -- the file's layout -----------------------------------------------------------------
+    "top.not_mapping": (
+        "the file must be a mapping with a 'jobs:' section at the top level",
+        "файл должен быть словарём с разделом 'jobs:' на верхнем уровне",
+    ),
+    "top.unknown": ("unknown section '{key}'{hint}", "неизвестный раздел '{key}'{hint}"),
+    "unfurl.not_list": (
+        "must be a list of rules, each starting with '- domain: ...'",
+        "нужен список правил, каждое начинается с '- domain: ...'",
+    ),
+    "jobs.missing": (
+        "required section 'jobs' is missing — add `jobs:` with at least one job",
+        "нет обязательного раздела 'jobs' — добавьте `jobs:` хотя бы с одним заданием",
+    ),
+    "jobs.empty": (
+        "must be a mapping of job names to jobs, with at least one job",
+        "нужен словарь «имя задания: задание», хотя бы с одним заданием",
+    ),
+    "job.name": (
+        "job name '{name}' may use only letters, digits, '-' and '_'",
+        "в имени задания '{name}' допустимы только буквы, цифры, '-' и '_'",
+    ),
+    "job.not_mapping": (
+        "a job must be a mapping of fields (kind, schedule, ...)",
+        "задание должно быть словарём полей (kind, schedule, ...)",
+    ),
+    "job.kind_unknown": (
+        "unknown kind '{kind}'{hint} Known kinds: {known}",
+        "неизвестный вид задания '{kind}'{hint} Известные виды: {known}",
+    ),
+    "job.not_found": (
+        "{file}: no job named '{name}'{hint} (jobs: {known})",
+        "{file}: нет задания '{name}'{hint} (задания: {known})",
+    ),
+    # -- schedules -------------------------------------------------------------------------
+    "schedule.type": (
+        'must be a cron expression like "0 9 * * 1-5", a list of them, or {{every: 15m}}',
+        'нужно выражение cron вида "0 9 * * 1-5", список таких выражений или {{every: 15m}}',
+    ),
+    "schedule.every_only": (
+        "unknown field '{key}' — a schedule mapping takes only 'every', e.g. {{every: 15m}}",
+        ("неизвестное поле '{key}' — в расписании-словаре бывает только 'every',"
+         " например {{every: 15m}}"),
+    ),
+    "schedule.every_missing": (
+        "an interval needs 'every', e.g. {{every: 15m}}",
+        "для интервала нужно поле 'every', например {{every: 15m}}",
+    ),
+    "schedule.every_small": ("must be at least 1s", "нужно не меньше 1s"),
+    "cron.text": (
+        'a cron expression must be text, e.g. "0 9 * * 1-5"',
+        'выражение cron должно быть текстом, например "0 9 * * 1-5"',
+    ),
+    "cron.fields": (
+        "cron needs 5 fields (minute hour day month weekday), got {n}",
+        "в cron нужно 5 полей (минута час день месяц день-недели), а указано {n}",
+    ),
+    "cron.token": (
+        "cron field '{field}' has '{token}' — use {low}–{high}{hint}",
+        "в поле cron '{field}' стоит '{token}' — используйте {low}–{high}{hint}",
+    ),
+    "cron.range": (
+        "cron field '{field}' must be {low}–{high}, got {value}",
+        "в поле cron '{field}' допустимо {low}–{high}, а указано {value}",
+    ),
+    "cron.empty_item": (
+        "cron field '{field}' has an empty item in '{text}'",
+        "в поле cron '{field}' пустой элемент в '{text}'",
+    ),
+    "cron.unreadable": (
+        "cron field '{field}' cannot read '{item}'",
+        "в поле cron '{field}' не удаётся прочитать '{item}'",
+    ),
+    "cron.step": (
+        "cron field '{field}': the step after '/' must be 1 or more",
+        "поле cron '{field}': шаг после '/' должен быть 1 или больше",
+    ),
+    "cron.backwards": (
+        "cron field '{field}': range {first}-{last} goes backwards",
+        "поле cron '{field}': диапазон {first}-{last} идёт в обратную сторону",
+    ),
+    "cron.never": (
+        "cron '{expr}' never fires: no selected month has that day",
+        "cron '{expr}' не сработает никогда: ни в одном из выбранных месяцев нет такого дня",
+    ),
+    "cron.minute": ("minute", "минута"),
+    "cron.hour": ("hour", "час"),
+    "cron.day": ("day", "день"),
+    "cron.month": ("month", "месяц"),
+    "cron.weekday": ("weekday", "день недели"),
+    "cron.hint_month": (" or jan–dec", " или jan–dec"),
+    "cron.hint_weekday": (" or mon–sun", " или mon–sun"),
+    # -- durations, zones, countries, periods ------------------------------------------------
+    "duration.bad": (
+        "must be a duration like 30s, 15m, 2h, 1d or 1h30m, got {got}",
+        "нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m, а указано {got}",
+    ),
+    "duration.repeat": (
+        "must be a duration like 30s, 15m, 2h, 1d or 1h30m (each unit once), got {got}",
+        ("нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m (каждая единица один раз),"
+         " а указано {got}"),
+    ),
+    "duration.negative": ("must not be negative", "не может быть отрицательным"),
+    "zone.unknown": (
+        "unknown time zone '{value}'{hint}", "неизвестный часовой пояс '{value}'{hint}"
+    ),
+    "country.bool": (
+        "must be a country code like RU; write 'NO' in quotes (YAML reads NO as false)",
+        "нужен код страны, например RU; 'NO' пишите в кавычках (YAML читает NO как false)",
+    ),
+    "country.unknown": (
+        "'{value}' is not a country with a holiday calendar{hint} (use a code like RU, KZ, BY)",
+        "'{value}' — не страна с календарём праздников{hint} (укажите код вроде RU, KZ, BY)",
+    ),
+    "period.unknown": (
+        ("unknown period '{value}'{hint} Use one of {names},"
+         " or fixed dates {{start: 2026-01-01, end: 2026-01-31}}"),
+        ("неизвестный период '{value}'{hint} Допустимы: {names}"
+         " или даты {{start: 2026-01-01, end: 2026-01-31}}"),
+    ),
+    "period.fixed": (
+        "fixed period {where}{detail} (write {{start: 2026-01-01, end: 2026-01-31}})",
+        "период с датами: {where}{detail} (пишите {{start: 2026-01-01, end: 2026-01-31}})",
+    ),
+    "period.type": (
+        "must be a period name such as previous_week, or {{start: ..., end: ...}}",
+        "нужно название периода, например previous_week, или {{start: ..., end: ...}}",
+    ),
+    "period.order": (
+        "end ({end}) is before start ({start})", "конец ({end}) раньше начала ({start})"
+    ),
+    "period.date": ("must be a date like 2026-01-31", "нужна дата вида 2026-01-31"),
+    "period.required": ("is required", "обязательно"),
+    # -- sections other than jobs ----------------------------------------------------------
+    "bot.path": (
+        "must start with '/', e.g. /pachca/events",
+        "должно начинаться с '/', например /pachca/events",
+    ),
+    "unfurl.domain": (
+        "must be a bare domain like tracker.example.com (no https://, no path)",
+        "нужен только домен, например tracker.example.com (без https:// и пути)",
+    ),
+    # -- fields of job kinds ---------------------------------------------------------------
+    "recipients.empty": (
+        "name at least one chat or user, e.g. `to: {{chats: [101]}}`",
+        "укажите хотя бы один чат или пользователя, например `to: {{chats: [101]}}`",
+    ),
+    "message.one_source": (
+        "give exactly one of `text` or `template`",
+        "укажите ровно одно из двух: `text` или `template`",
+    ),
+    "button.one_action": (
+        "a button needs exactly one of `url` or `data`",
+        "у кнопки должно быть ровно одно из двух: `url` или `data`",
+    ),
+    "source.name": (
+        "source name '{name}' must be a plain identifier like `sales`",
+        "имя источника '{name}' должно быть простым идентификатором вроде `sales`",
+    ),
+    "source.reserved": (
+        "source name '{name}' is taken by the template context; pick another",
+        "имя источника '{name}' уже занято в шаблоне; выберите другое",
+    ),
+    "source.url": ("must be an http:// or https:// URL", "нужен адрес http:// или https://"),
+    "regex.invalid": (
+        "'{pattern}' is not a valid regular expression: {detail}",
+        "'{pattern}' — неправильное регулярное выражение: {detail}",
+    ),
+    "chat.name_syntax": (
+        "the name template has a syntax error: {detail}",
+        "в шаблоне названия синтаксическая ошибка: {detail}",
+    ),
+    "export.ids_positive": ("chat ids are positive numbers", "id чатов — положительные числа"),
+    "export.ids_twice": ("a chat is listed twice", "чат указан дважды"),
+    "export.filename": ("is not a valid template: {detail}", "ошибка в шаблоне: {detail}"),
+    "export.positive": ("must be longer than 0s", "нужно больше 0s"),
+    "sweep.members": (
+        "min_members must not exceed max_members", "min_members не может быть больше max_members"
+    ),
+    # -- templates -------------------------------------------------------------------------
+    "tpl.missing": (
+        "template '{name}' does not exist in {folder}", "шаблона '{name}' нет в папке {folder}"
+    ),
+    "tpl.in_job": ("{detail} (job '{job}')", "{detail} (задание '{job}')"),
+    "tpl.syntax": ("syntax error: {detail}", "синтаксическая ошибка: {detail}"),
+    "tpl.too_deep": ("the template is nested too deeply", "шаблон вложен слишком глубоко"),
+    "tpl.unsafe": (
+        "template tried to access an unsafe attribute ({detail})",
+        "шаблон обратился к небезопасному атрибуту ({detail})",
+    ),
+    "tpl.include_missing": (
+        "included template '{name}' does not exist", "подключаемого шаблона '{name}' нет"
+    ),
+    "tpl.failed": ("rendering failed: {detail}", "шаблон не отрисовался: {detail}"),
+    "tpl.undefined_detail": (
+        "{detail} — the template can use: {available}", "{detail} — в шаблоне доступны: {available}"
+    ),
+    "tpl.undefined": (
+        "'{what}' is undefined — the template can use: {available}",
+        "'{what}' не определено — в шаблоне доступны: {available}",
+    ),
+    "tpl.undefined_in": (
+        "'{what}' is undefined — {owner} has: {keys}",
+        "'{what}' не определено — в {owner} есть: {keys}",
+    ),
+    "tpl.it": ("it", "нём"),
+    "filter.date": (
+        "expected a date, got {type} {value}", "ожидалась дата, а получено {type} {value}"
+    ),
+    "filter.mention": (
+        "mention needs a user id, got {value}",
+        "для mention нужен id пользователя, а получено {value}",
+    ),
+    "filter.number": (
+        "{name} needs a number, got {value}", "для {name} нужно число, а получено {value}"
+    ),
+    "filter.digits": (
+        "percent: digits must be a whole number from 0 to 10, got {value}",
+        "percent: число знаков должно быть целым от 0 до 10, а получено {value}",
+    ),
+    "filter.format": (
+        "{name}: the format {format} does not fit {value} ({detail})",
+        "{name}: формат {format} не подходит к {value} ({detail})",
+    ),
+    # -- settings and the command line -------------------------------------------------------
+    "settings.invalid": ("setting '{field}': {detail}", "настройка '{field}': {detail}"),
+    "settings.no_token": (
+        "no Pachca token: set PACHCA_TOKEN (Automations -> Integrations -> API)",
+        "нет токена Pachca: задайте PACHCA_TOKEN (Автоматизации → Интеграции → API)",
+    ),
+    "cli.error": ("error: {detail}", "ошибка: {detail}"),
+    "cli.problems": (
+        "{n} problems found; nothing was run.", "найдено проблем: {n}; ничего не запущено."
+    ),
+    "cli.more": (" (and {n} more)", " (и ещё {n})"),
+}
+
+
+def _from_env() -> str:
+    for name in ("PACHCA_RUNNER_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return "ru" if value.lower().startswith("ru") else "en"
+    return "en"
+
+
+def lang() -> str:
+    """The language of messages now: ``"ru"`` or ``"en"``."""
+    return _chosen.get() or _from_env()
+
+
+def use(language: str | None) -> None:
+    """Choose the language of messages for this context (None: back to the environment)."""
+    if language is None:
+        _chosen.set(None)
+        return
+    _chosen.set("ru" if language.lower().startswith("ru") else "en")
+
+
+def text(message_id: str, /, **values: Any) -> str:
+    """The message ``message_id`` in the current language, with ``values`` filled in."""
+    en, ru = MESSAGES[message_id]
+    return (ru if lang() == "ru" else en).format(**values)
