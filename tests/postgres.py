@@ -1,7 +1,8 @@
 """Pytest fixtures for a throwaway PostgreSQL cluster, started once per test session.
 
-Use ``from tests.postgres import *  # noqa`` in a conftest. ``postgres_url`` is the
-session's database; ``pg_store_url`` gives each test a fresh database of its own.
+Registered for the whole suite by ``tests/conftest.py`` (``pytest_plugins``).
+``postgres_url`` is the session's database; ``pg_store_url`` gives each test a fresh
+database of its own.
 Without PostgreSQL binaries the tests that need them are skipped, except under
 ``CI=true``, where that is a failure: CI installs PostgreSQL before the tests.
 PostgreSQL refuses to run as root, so as root the cluster runs as user ``postgres``.

@@ -96,6 +96,13 @@ class Database:
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
 
+    @property
+    def sqlite_file(self) -> str | None:
+        """The SQLite database file, or None (PostgreSQL, or SQLite in memory)."""
+        if self.dialect != "sqlite" or self._url.database in (None, "", ":memory:"):
+            return None
+        return str(self._url.database)
+
     def now(self) -> datetime:
         """The store's clock as an aware UTC datetime."""
         return datetime.fromtimestamp(self._clock(), UTC)

@@ -41,12 +41,15 @@ class RunsMixin:
         scheduled_for: datetime | None,
         lease: float,
         dry_run: bool = False,
+        retry_failed: bool = False,
     ) -> RunHandle | None:
         """Claim run ``key`` for this replica, or return None if it is not ours to run.
 
         None when the key already finished, or another replica holds a live lease.
         A running row with an expired lease (its owner died), or an abandoned one, is
         taken over: ``attempt`` goes up and the handle says ``resumed=True``.
+        ``retry_failed``: a failed run is taken over too (an operator reruns that fire:
+        it resumes from the run's recorded progress, so nothing done is done twice).
         """
         if lease <= 0:
             raise ValueError("lease must be positive seconds")
@@ -77,7 +80,7 @@ class RunsMixin:
             if inserted is not None:
                 return RunHandle(inserted, key, job, 1, False, scheduled)
             row = conn.execute(select(runs).where(runs.c.key == key)).mappings().one()
-            if row["status"] in FINISHED:
+            if row["status"] in FINISHED and not (retry_failed and row["status"] == "failed"):
                 return None
             if row["status"] == "running" and row["lease_until"] > now:
                 return None
@@ -171,6 +174,12 @@ class RunsMixin:
         with self._db.read() as conn:
             return {(job, status): int(n) for job, status, n in conn.execute(query)}
 
+    def run_by_key(self, key: str) -> RunRecord | None:
+        """The run claimed under ``key``, or None (to say why a claim was refused)."""
+        with self._db.read() as conn:
+            row = conn.execute(select(runs).where(runs.c.key == key)).mappings().first()
+        return RunRecord.from_row(row) if row else None
+
     def get_run(self, run_id: int) -> RunRecord | None:
         """One run by id."""
         with self._db.read() as conn:
@@ -216,6 +225,24 @@ class RunsMixin:
         )
         with self._db.read() as conn:
             return [RunRecord.from_row(r) for r in conn.execute(query).mappings()]
+
+    def abandon(self, record: RunRecord, reason: str) -> bool:
+        """Mark a stale run abandoned instead of resuming it; False if someone else acted.
+
+        Guarded like a takeover (status and the lease value read), so a replica that
+        took the run over, or an owner that renewed its lease meanwhile, keeps it.
+        """
+        with self._db.write() as conn:
+            changed = conn.execute(
+                update(runs)
+                .where(
+                    runs.c.id == record.id,
+                    runs.c.status == "running",
+                    runs.c.lease_until == aware_utc(record.lease_until),
+                )
+                .values(status="abandoned", finished_at=self._db.now(), error=reason)
+            ).rowcount
+        return changed == 1
 
     def release(self, handle: RunHandle) -> None:
         """Give a claim up without finishing it (shutdown): another replica may resume it."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
+from typing import IO
 
 from sqlalchemy import select
 
@@ -31,6 +33,7 @@ class StateStore(RunsMixin, RecordsMixin):
         if not replica:
             raise ValueError("replica must be a non-empty name")
         self.replica = replica
+        self._replica_lock: IO[bytes] | None = None
         self._db = Database(url, clock)
         try:
             with self._db.write() as conn:
@@ -45,7 +48,10 @@ class StateStore(RunsMixin, RecordsMixin):
         return self._db.dialect
 
     def close(self) -> None:
-        """Release every connection; the store must not be used afterwards."""
+        """Release every connection (and the SQLite replica lock); do not use it afterwards."""
+        if self._replica_lock is not None:
+            self._replica_lock.close()  # closing the file releases the lock
+            self._replica_lock = None
         self._db.dispose()
 
     def __enter__(self) -> StateStore:
@@ -78,8 +84,38 @@ class StateStore(RunsMixin, RecordsMixin):
             return list(conn.execute(query).scalars())
 
     def ensure_single_replica_allowed(self, within: float = 120.0) -> None:
-        """Refuse to share a SQLite store: StateError if another replica is alive."""
-        if self.dialect != "sqlite":
+        """Refuse to share a SQLite store with another running replica (StateError).
+
+        An OS lock on ``<file>.lock``, held while this store is open, decides: the OS
+        drops it the moment its process ends, so a replica restarted right after a
+        crash is not refused, as it would be by a heartbeat that has not aged yet.
+        (SQLite's WAL needs every process on one host, so a local lock sees them all.)
+        Without ``fcntl`` (Windows) or for an in-memory database, heartbeats within
+        ``within`` seconds decide instead. PostgreSQL: always allowed.
+        """
+        if self.dialect != "sqlite" or self._replica_lock is not None:
+            return
+        path = self._db.sqlite_file
+        if path is not None and sys.platform != "win32":
+            self._replica_lock = _exclusive_lock(f"{path}.lock")
             return
         if any(name != self.replica for name in self.live_replicas(within)):
             raise StateError(SQLITE_SHARED)
+
+
+def _exclusive_lock(path: str) -> IO[bytes]:
+    """The open lock file, locked by this process; StateError if another holds it."""
+    import fcntl
+
+    try:
+        handle = open(path, "ab")  # noqa: SIM115 - held open for the store's lifetime
+    except OSError as error:
+        raise StateError(f"cannot create the replica lock {path}: {error.strerror}") from error
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        handle.close()
+        raise StateError(
+            f"{SQLITE_SHARED} (another `pachca-runner run` holds {path})"
+        ) from error
+    return handle

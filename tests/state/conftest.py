@@ -10,7 +10,6 @@ from typing import TypeVar
 import pytest
 
 from runner.state import StateStore
-from tests.postgres import *  # noqa: F403  (registers postgres_url, pg_store_url)
 
 T = TypeVar("T")
 START = 1_700_000_000.0  # 2023-11-14T22:13:20Z

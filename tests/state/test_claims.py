@@ -167,3 +167,25 @@ def test_four_processes_claim_each_key_once(pg_store_url: str) -> None:
     assert len(history) == 50
     assert {r.attempt for r in history} == {1}
     assert {r.replica for r in history} <= {"p0", "p1", "p2", "p3"}
+
+
+def test_a_stale_run_is_abandoned_once_and_never_under_its_new_owner(
+    open_store: StoreFactory, clock: FakeClock
+) -> None:
+    a, b, c = open_store("a"), open_store("b"), open_store("c")
+    first, second = _claim(a, "digest:1", lease=30), _claim(a, "digest:2", lease=30)
+    assert first is not None and second is not None
+    clock.advance(31)  # a died: both leases expired
+    stale = {r.key: r for r in c.stale_runs()}
+    assert set(stale) == {"digest:1", "digest:2"}
+    # digest:1 is taken over by b before c acts on what it read: c must not abandon it.
+    assert _claim(b, "digest:1") is not None
+    assert c.abandon(stale["digest:1"], "a manual run whose replica stopped") is False
+    assert c.abandon(stale["digest:2"], "a manual run whose replica stopped") is True
+    assert b.abandon(stale["digest:2"], "a manual run whose replica stopped") is False
+    one, two = c.get_run(first.run_id), c.get_run(second.run_id)
+    assert one is not None and two is not None
+    assert (one.status, one.replica) == ("running", "b")
+    assert (two.status, two.error) == ("abandoned", "a manual run whose replica stopped")
+    assert two.finished_at is not None
+    assert not a.renew(second, 30)  # its owner, were it only frozen, learns it lost the run

@@ -1,0 +1,111 @@
+"""Several daemons on one state store: the SQLite one-replica rule and the maintenance
+every replica runs between fires.
+
+Every replica schedules every job; the claim in the state store decides which one runs
+each fire (``runner.execute``). What a claim alone cannot do is done here, on a beat
+of a third of the lease (see ``Daemon.run``):
+
+- heartbeat, so ``history`` and the SQLite rule know who is alive;
+- runs whose replica died (lease expired, still ``running``): a scheduled run is taken
+  over, resuming from its recorded per-target progress, so an interrupted fire is
+  finished rather than lost. Several replicas may try at once; ``claim`` lets one win.
+  A dry run or a manual ``run-job`` is marked ``abandoned`` instead: nobody scheduled
+  it, the operator who started it saw it die and decides whether to run it again;
+- run history older than ``history_retention_days`` is pruned (hourly, not every beat).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from runner.catalogue import JobSpec
+    from runner.execute import Runtime
+    from runner.settings import Settings
+    from runner.state import RunRecord, StateStore
+
+log = logging.getLogger("runner.replicas")
+
+PRUNE_EVERY = 3600.0
+"""Seconds between two prunings of the run history by one replica."""
+
+TakeOver = Callable[["JobSpec", "RunRecord"], None]
+"""Starts resuming a stale run in the background (``Daemon.take_over``)."""
+
+
+@contextlib.contextmanager
+def single_replica(settings: Settings, open_state: Callable[[], StateStore]) -> Iterator[None]:
+    """Hold the SQLite one-replica rule for the daemon's lifetime (no-op on PostgreSQL).
+
+    Checked before anything starts (the runner's HTTP server included), so a second
+    ``run`` on the same SQLite file stops with the one line that explains why.
+    """
+    if not settings.state_url.lower().startswith("sqlite"):
+        yield
+        return
+    guard = open_state()
+    try:
+        guard.heartbeat()  # for the heartbeat fallback where no file lock exists
+        guard.ensure_single_replica_allowed()
+        yield
+    finally:
+        guard.close()
+
+
+class Maintenance:
+    """One beat of a replica's housekeeping; ``await maintenance()`` runs it."""
+
+    def __init__(self, rt: Runtime, *, retention_days: int, take_over: TakeOver) -> None:
+        self.rt = rt
+        self.retention = timedelta(days=retention_days)
+        self.take_over = take_over
+        self._pruned_at: float | None = None
+
+    async def __call__(self) -> None:
+        """Heartbeat, deal with stale runs, prune when due."""
+        state = self.rt.state
+        await asyncio.to_thread(state.heartbeat)
+        await self.stale_runs()
+        now = time.monotonic()
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+            self._pruned_at = now
+            cutoff = self.rt.clock() - self.retention
+            deleted = await asyncio.to_thread(state.prune, cutoff)
+            if deleted:
+                log.info("pruned %d run(s) older than %d days from the history",
+                         deleted, self.retention.days)
+
+    async def stale_runs(self) -> None:
+        """Take over each stale scheduled run; mark the others abandoned."""
+        for record in await asyncio.to_thread(self.rt.state.stale_runs):
+            job = self.rt.catalogue.jobs.get(record.job)
+            reason = _not_resumable(record, job)
+            if reason is None:
+                assert job is not None  # _not_resumable says why when it is gone
+                log.warning("%s: taking over %s (attempt %d on replica %s stopped)",
+                            job.name, record.key, record.attempt, record.replica)
+                self.take_over(job, record)
+                continue
+            if await asyncio.to_thread(self.rt.state.abandon, record, reason):
+                log.warning("%s: run %d (%s) of stopped replica %s marked abandoned: %s",
+                            record.job, record.id, record.key, record.replica, reason)
+
+
+def _not_resumable(record: RunRecord, job: JobSpec | None) -> str | None:
+    """Why a stale run is abandoned rather than resumed, or None to resume it."""
+    if record.dry_run:
+        return "a dry run whose replica stopped (dry runs are not resumed)"
+    if record.scheduled_for is None:
+        return ("a manual run whose replica stopped (manual runs are not resumed:"
+                " run it again with run-job if still needed)")
+    if job is None:
+        return "its job is no longer in the catalogue"
+    if not job.enabled:
+        return "its job is disabled"
+    return None
