@@ -12,10 +12,12 @@ import difflib
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta, timezone
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from runner import words
 from runner.catalogue import Catalogue, JobSpec
 from runner.errors import InputError
 from runner.execute import Outcome, Runtime, execute, shifted_clock, system_clock
@@ -35,9 +37,10 @@ def find_job(catalogue: Catalogue, name: str) -> JobSpec:
     job = catalogue.jobs.get(name)
     if job is None:
         close = difflib.get_close_matches(name, list(catalogue.jobs), n=1)
-        hint = f" — did you mean '{close[0]}'?" if close else ""
-        known = ", ".join(catalogue.jobs) or "none"
-        raise InputError(f"{catalogue.path}: no job named '{name}'{hint} (jobs: {known})")
+        hint = words.text("hint.did_you_mean", word=close[0]) if close else ""
+        known = ", ".join(catalogue.jobs) or words.text("word.none")
+        raise InputError(words.text("job.not_found", file=catalogue.path, name=name, hint=hint,
+                                    known=known))
     return job
 
 
@@ -53,7 +56,9 @@ def make_client(settings: Settings) -> PachcaClient:
         settings.require_token(),
         timeout=settings.request_timeout,
         limits=RateLimits().scaled(settings.rate_limit_scale),
-        retry=RetryPolicy(max_retry_after=settings.max_retry_after),
+        retry=RetryPolicy(
+            max_retry_after=settings.max_retry_after, backoff_base=settings.retry_backoff
+        ),
     )
 
 
@@ -109,8 +114,16 @@ async def run_once(
     dry_run: bool,
     at: datetime | None,
     progress: Progress = no_progress,
+    services: Mapping[str, Any] | None = None,
 ) -> Outcome:
-    """``run-job``: one run now (or as if at ``at``, naive = the job's zone)."""
+    """``run-job``: one run now (or as if at ``at``, naive = the job's zone).
+
+    ``services`` are added to the run's ``ctx.services`` (``--plan``: the sweep plan).
+
+    With ``at``, the run stands for that fire: it runs once, and if it failed, running it
+    again resumes it where it stopped (its effects are keyed by the fire, so a message
+    already posted is not posted again).
+    """
     clock = system_clock
     scheduled_for = None
     if at is not None:
@@ -121,37 +134,29 @@ async def run_once(
     dry_run = dry_run or bool(getattr(job.params, "dry_run", False))
     needs_server = get_kind(job.kind).needs_server
     async with runtime(settings, catalogue, clock=clock, server=needs_server) as rt:
+        rt.services.update(services or {})
         return await execute(rt, job, scheduled_for=scheduled_for, dry_run=dry_run,
-                             progress=progress)
+                             progress=progress, retry_failed=scheduled_for is not None)
 
 
 async def run_daemon(
     settings: Settings, catalogue: Catalogue, *, reload: Callable[[], Catalogue]
 ) -> None:
     """``run``: the scheduler until a stop signal."""
+    from runner.replicas import Maintenance, single_replica
     from runner.scheduler import Daemon
 
-    async with runtime(settings, catalogue, server=True) as rt:
-        await asyncio.to_thread(rt.state.heartbeat)
-        await asyncio.to_thread(rt.state.ensure_single_replica_allowed)
-        from runner.bot import alerts, service
+    # SQLite: refused before anything starts if another `run` uses the same file.
+    with single_replica(settings, lambda: open_state(settings)):
+        async with runtime(settings, catalogue, server=True) as rt:
+            from runner.bot import alerts, service
 
-        daemon = Daemon(rt, reload=reload, on_missed=alerts.notifier_of(rt).on_missed)
-
-        async def maintenance() -> None:
-            await asyncio.to_thread(rt.state.heartbeat)
-            for record in await asyncio.to_thread(rt.state.stale_runs):
-                job = rt.catalogue.jobs.get(record.job)
-                if job is not None and record.scheduled_for is not None:
-                    log.warning("%s: taking over %s from a stopped replica", job.name, record.key)
-                    asyncio.create_task(
-                        execute(rt, job, scheduled_for=record.scheduled_for, key=record.key)
-                    )
-            cutoff = datetime.now(timezone.utc) - timedelta(days=settings.history_retention_days)
-            await asyncio.to_thread(rt.state.prune, cutoff)
-
-        async with service.started(settings, rt):  # bot events: polling loop / push route
-            await daemon.run(maintenance)
+            daemon = Daemon(rt, reload=reload, on_missed=alerts.notifier_of(rt).on_missed)
+            # Heartbeat, stale runs (taken over or abandoned), history pruning.
+            maintenance = Maintenance(rt, retention_days=settings.history_retention_days,
+                                      take_over=daemon.take_over)
+            async with service.started(settings, rt):  # bot events: polling loop / push route
+                await daemon.run(maintenance)
 
 
 def history(settings: Settings, job: str | None, limit: int) -> list[RunRecord]:

@@ -30,23 +30,28 @@ class RunnerGroup(click.Group):
     """Turns RunnerError into one readable line and its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from runner import words
+
         try:
             return super().invoke(ctx)
         except RunnerError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             _fail(exc)
+        finally:
+            words.use(None)  # the language chosen from settings ends with the command
 
 
 def _fail(exc: RunnerError) -> NoReturn:
+    from runner import words
     from runner.errors import CatalogueError
 
     if isinstance(exc, CatalogueError) and len(exc.problems) > 1:
         for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        click.echo(f"{len(exc.problems)} problems found; nothing was run.", err=True)
+            click.echo(words.text("cli.error", detail=problem), err=True)
+        click.echo(words.text("cli.problems", n=len(exc.problems)), err=True)
     else:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(words.text("cli.error", detail=exc), err=True)
     sys.exit(exc.exit_code)
 
 
@@ -67,9 +72,12 @@ def main(ctx: click.Context, catalogue: Path | None, debug: bool, verbose: bool)
 
 def settings_of(ctx: click.Context) -> Settings:
     """Settings from the environment, with the command line's overrides."""
+    from runner import words
     from runner.settings import load_settings
 
-    return load_settings(catalogue=ctx.obj.get("catalogue"))
+    settings = load_settings(catalogue=ctx.obj.get("catalogue"))
+    words.use(settings.lang)  # PACHCA_RUNNER_LANG may come from .env, not the environment
+    return settings
 
 
 def load(settings: Settings, path: Path | None = None) -> Catalogue:
@@ -106,17 +114,28 @@ def jobs(ctx: click.Context, start: datetime | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Touch nothing; print what would be done.")
 @click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None,
               help="Run as if at this time (in the job's time zone).")
+@click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Sweeps: apply exactly this saved plan (from `plan NAME --out"
+              " FILE`); chats that changed since are skipped.")
 @click.pass_context
-def run_job(ctx: click.Context, name: str, dry_run: bool, at: datetime | None) -> None:
+def run_job(
+    ctx: click.Context, name: str, dry_run: bool, at: datetime | None, plan_file: Path | None
+) -> None:
     """Run one job once, now, and print what it did."""
     from runner import app, console
 
     settings = settings_of(ctx)
     catalogue = load(settings)
     job = app.find_job(catalogue, name)
+    services: dict[str, object] = {}
+    if plan_file is not None:
+        from runner.sweep import plans
+
+        services[plans.SERVICE] = plans.load_for(plan_file, job.name, job.kind)
     with console.progress_bar(True) as progress:
         outcome = asyncio.run(
-            app.run_once(settings, catalogue, job, dry_run=dry_run, at=at, progress=progress)
+            app.run_once(settings, catalogue, job, dry_run=dry_run, at=at, progress=progress,
+                         services=services)
         )
     console.print_outcome(outcome, dry_run=dry_run)
     sys.exit(0 if outcome.status != "failed" else 1)
@@ -138,6 +157,96 @@ def preview(ctx: click.Context, name: str) -> None:
 
 
 @main.command()
+@click.argument("name")
+@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also save the plan (JSON) for `run-job NAME --plan FILE`.")
+@click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None,
+              help="Plan as if at this time (in the job's time zone).")
+@click.pass_context
+def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -> None:
+    """Sweeps: what the next run would do to which chat, and why; touches nothing."""
+    from runner import app, console, planning
+
+    settings = settings_of(ctx)
+    catalogue = load(settings)
+    job = app.find_job(catalogue, name)
+    with console.progress_bar(True) as progress:
+        made = asyncio.run(planning.plan_sweep(settings, catalogue, job, at=at,
+                                               progress=progress))
+    click.echo("\n".join(made.lines()))
+    if out is not None:
+        made.save(out)
+        click.echo(f"Saved to {out}. Apply exactly this plan with:"
+                   f" pachca-runner run-job {job.name} --plan {out}")
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("new", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--from", "start", type=click.DateTime(TIME_FORMATS), default=None,
+              help="Count fire times and chats as of this moment (job's time zone), not now.")
+@click.pass_context
+def diff(ctx: click.Context, old: Path, new: Path, start: datetime | None) -> None:
+    """What changing the catalogue from OLD to NEW does: jobs added and removed,
+    schedules moved, and the chats a changed sweep would affect now (needs the token)."""
+    from runner import planning
+    from runner.catalogue import load_catalogue
+    from runner.catalogue.diff import lines
+
+    settings = settings_of(ctx)
+    before, after = load_catalogue(old), load_catalogue(new)
+    result = asyncio.run(planning.diff_catalogues(settings, before, after, now=start))
+    click.echo("\n".join(lines(result)))
+
+
+@main.command()
+@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the schema to this file (e.g. jobs.schema.json) instead of printing.")
+def schema(out: Path | None) -> None:
+    """The JSON Schema of jobs.yaml: editors then complete fields and flag mistakes."""
+    from runner.catalogue.schema import catalogue_schema, dumps
+
+    _write(dumps(catalogue_schema()), out)
+
+
+@main.group()
+def docs() -> None:
+    """Reference pages made from the code (job kinds, settings)."""
+
+
+@docs.command("kinds")
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
+@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to this file (docs/kinds.md, docs/kinds.ru.md) instead of printing.")
+def docs_kinds(lang: str, out: Path | None) -> None:
+    """The job-kind reference: every field, its type, default, meaning and an example."""
+    from runner.catalogue.schema import catalogue_schema
+    from runner.reference import kinds_markdown
+
+    _write(kinds_markdown(catalogue_schema(), lang), out)
+
+
+@docs.command("settings")
+def docs_settings() -> None:
+    """The settings table (environment variables) of the README."""
+    from runner.reference import settings_markdown
+
+    click.echo(settings_markdown(), nl=False)
+
+
+def _write(text: str, out: Path | None) -> None:
+    """Print ``text``, or write it to ``out`` and say so."""
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write: {exc.strerror}") from None
+    click.echo(f"wrote {out}")
+
+
+@main.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the scheduler until stopped (SIGTERM/Ctrl+C); SIGHUP reloads the catalogue."""
@@ -151,13 +260,40 @@ def run(ctx: click.Context) -> None:
 @main.command()
 @click.argument("name", required=False)
 @click.option("--limit", "-n", default=20, show_default=True, help="How many runs to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print every field as JSON.")
 @click.pass_context
-def history(ctx: click.Context, name: str | None, limit: int) -> None:
-    """The latest runs with outcome, duration and counts."""
+def history(ctx: click.Context, name: str | None, limit: int, as_json: bool) -> None:
+    """The latest runs: key, replica, outcome, duration, counts, error."""
     from runner import app, console
 
     settings = settings_of(ctx)
-    console.print_history(app.history(settings, name, limit))
+    records = app.history(settings, name, limit)
+    if as_json:
+        console.print_history_json(records)
+    else:
+        console.print_history(records)
+
+
+@main.command()
+@click.argument("run_id", type=int)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask; unarchive at once.")
+@click.pass_context
+def undo(ctx: click.Context, run_id: int, yes: bool) -> None:
+    """Unarchive every chat a sweep run archived (shows them and asks first)."""
+    from runner import undo as undo_mod
+
+    settings = settings_of(ctx)
+
+    def confirm(plan: undo_mod.UndoPlan) -> bool:
+        click.echo("\n".join(plan.lines()))
+        return yes or click.confirm(f"Unarchive these {len(plan.chats)} chat(s)?", default=False)
+
+    result = asyncio.run(undo_mod.undo_run(settings, run_id, confirm=confirm))
+    if result is None:
+        click.echo("Nothing was changed.")
+        sys.exit(1)
+    click.echo("\n".join(result.lines()))
+    sys.exit(1 if result.failed else 0)
 
 
 @main.command()

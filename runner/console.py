@@ -6,6 +6,8 @@ is plain text without colours or boxes that break in logs.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sys
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -13,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from rich import box
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
@@ -26,15 +29,16 @@ if TYPE_CHECKING:
     from runner.state import RunRecord
 
 
-def _console() -> Console:
+def _console(pipe_width: int = 120) -> Console:
     tty = sys.stdout.isatty()
-    return Console(no_color=not tty, width=None if tty else 120, soft_wrap=not tty)
+    return Console(no_color=not tty, width=None if tty else pipe_width, soft_wrap=not tty)
 
 
 def as_markdown(text: str) -> Markdown:
     """A Pachca message for the terminal: Pachca keeps single line breaks, CommonMark
-    would join them, so each one becomes a hard break."""
-    return Markdown(text.replace("\n", "  \n"))
+    would join them, so each one becomes a hard break. Links show their address: the
+    operator checks where a message points, and not every terminal can click."""
+    return Markdown(text.replace("\n", "  \n"), hyperlinks=False)
 
 
 def _when(value: datetime | None, zone: str | None = None) -> str:
@@ -106,20 +110,49 @@ def print_preview(outcome: Outcome) -> None:
     print_outcome(outcome, dry_run=True)
 
 
+def run_key_label(record: RunRecord) -> str:
+    """A run's claim key without the job name: the fire time it stands for (UTC), or
+    ``manual <id>`` / ``dry run <id>`` for the runs that stand for no fire."""
+    _, _, tail = record.key.partition("@")
+    for prefix, label in (("dry-run:", "dry run"), ("manual:", "manual")):
+        if tail.startswith(prefix):
+            return f"{label} {tail.removeprefix(prefix)}"
+    if record.scheduled_for is not None:
+        return record.scheduled_for.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return record.key
+
+
 def print_history(records: Iterable[RunRecord]) -> None:
-    """The ``history`` table."""
-    table = Table(title="Latest runs")
-    for column in ("run", "job", "for", "replica", "outcome", "took", "counts", "error"):
-        table.add_column(column)
+    """The ``history`` table: one run a row; a run taken over shows its attempt."""
+    table = Table(title="Latest runs", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for column in ("run", "job", "key", "started (UTC)", "replica", "outcome", "took"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("counts", overflow="fold")
+    table.add_column("error", overflow="fold")
     for r in records:
         took = f"{r.duration:.1f} s" if r.duration is not None else "—"
         counts = ", ".join(f"{k}={v}" for k, v in sorted((r.counts or {}).items()))
+        replica = (r.replica or "—") + (f" (attempt {r.attempt})" if r.attempt > 1 else "")
         table.add_row(
-            str(r.id), r.job, _when(r.scheduled_for or r.started_at), r.replica or "—",
-            r.status + (" (dry run)" if r.dry_run else ""), took, counts or "—",
-            (r.error or "")[:80],
+            str(r.id), r.job, run_key_label(r), r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            replica, r.status + (" (dry run)" if r.dry_run else ""), took, counts or "—",
+            (r.error or "")[:120],
         )
-    _console().print(table)
+    # Piped or logged: wide enough that a run stays on one line for grep.
+    _console(pipe_width=240).print(table)
+
+
+def print_history_json(records: Iterable[RunRecord]) -> None:
+    """``history --json``: every field of every run, times in ISO-8601 UTC."""
+    rows = []
+    for r in records:
+        row = dataclasses.asdict(r)
+        for name, value in row.items():
+            if isinstance(value, datetime):
+                row[name] = value.isoformat()
+        row["duration"] = r.duration
+        rows.append(row)
+    sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
 
 
 @contextmanager

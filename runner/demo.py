@@ -149,7 +149,9 @@ async def _demo(demo: Demo, story: Callable[[Demo], Any] | None) -> int:
 
 def run_demo(settings: Settings, *, keep: bool = False) -> int:
     """Run the demo; 0 if every job succeeded. ``keep`` leaves the workspace up."""
-    config = WorkspaceConfig(seed=DEMO_SEED, bot_share=0.85, export_delay=0.3)
+    config = WorkspaceConfig(
+        seed=DEMO_SEED, bot_share=0.85, bot_admin=True, export_delay=0.3
+    )
     with WorkspaceServer(config) as ws, tempfile.TemporaryDirectory() as tmp:
         demo = Demo(settings, ws, Path(tmp))
         from runner.demo_story import sweep_story

@@ -5,12 +5,19 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, WithJsonSchema
+
+from runner import words
 
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([dhms])")
 _WHOLE = re.compile(r"(?:\d+(?:\.\d+)?\s*[dhms]\s*)+")
-_EXAMPLE = "must be a duration like 30s, 15m, 2h, 1d or 1h30m"
+PATTERN = r"^\s*(\d+(\.\d+)?\s*[dhmsDHMS]\s*)+$|^\s*\d+(\.\d+)?\s*$"
+"""What a duration looks like as text, for the JSON Schema of jobs.yaml."""
+JSON_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "string", "pattern": PATTERN}, {"type": "number", "minimum": 0}]
+}
+"""A duration in the JSON Schema: text (15m) or seconds, not only pydantic's "number"."""
 
 
 def parse_duration(value: Any) -> float:
@@ -19,21 +26,22 @@ def parse_duration(value: Any) -> float:
     ValueError even for a wrong type: pydantic turns only ValueError into a field error.
     """
     if isinstance(value, bool):
-        raise ValueError(f"{_EXAMPLE}, got {str(value).lower()}")  # noqa: TRY004
+        raise ValueError(words.text("duration.bad", got=str(value).lower()))  # noqa: TRY004
     if isinstance(value, int | float):
         if value < 0:
-            raise ValueError("must not be negative")
+            raise ValueError(words.text("duration.negative"))
         return float(value)
     if not isinstance(value, str):
-        raise ValueError(f"{_EXAMPLE}, got a {type(value).__name__}")  # noqa: TRY004
+        got = words.text("got.type", type=type(value).__name__)
+        raise ValueError(words.text("duration.bad", got=got))  # noqa: TRY004
     text = value.strip().lower()
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return float(text)
     if not text or not _WHOLE.fullmatch(text):
-        raise ValueError(f"{_EXAMPLE}, got '{value}'")
+        raise ValueError(words.text("duration.bad", got=f"'{value}'"))
     units = [unit for _, unit in _PART.findall(text)]
     if len(set(units)) != len(units):
-        raise ValueError(f"{_EXAMPLE} (each unit once), got '{value}'")
+        raise ValueError(words.text("duration.repeat", got=f"'{value}'"))
     return sum(float(n) * _UNITS[unit] for n, unit in _PART.findall(text))
 
 
@@ -50,5 +58,9 @@ def format_duration(seconds: float) -> str:
     return "".join(parts)
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration)]
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    WithJsonSchema(JSON_SCHEMA),
+]
 """A pydantic field type: a duration in seconds, parsed from the operator's notation."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from runner.errors import TransportError
@@ -24,6 +24,14 @@ if TYPE_CHECKING:
 
 # How far back to look for a post whose answer was lost (pages of 50, newest first).
 _LOOKBACK_PAGES = 2
+CLOCK_SLACK = timedelta(minutes=10)
+"""How far Pachca's clock may be behind ours when a lost effect is looked for."""
+
+
+def attempt_time(ctx: JobContext) -> datetime:
+    """When an effect is attempted, as a lower bound of Pachca's time for it: the earlier of
+    the run's clock and the wall clock (``run-job --at`` a future time runs ahead of both)."""
+    return min(ctx.now(), datetime.now(UTC))
 
 
 def content_hash(content: str) -> str:
@@ -69,7 +77,8 @@ async def post_once(
             ctx.report.count("already_posted")
             ctx.log.info("%s: post to %s had gone through before the crash", key, what)
             return found.id
-    detail = {"hash": digest, "entity_type": entity_type, "entity_id": entity_id}
+    detail = {"hash": digest, "entity_type": entity_type, "entity_id": entity_id,
+              "attempt_at": attempt_time(ctx).isoformat()}
     if entity_type == "discussion":
         detail["chat_id"] = entity_id
     await asyncio.to_thread(state.start_target, key, target, detail)
@@ -100,7 +109,11 @@ async def _find_lost_post(ctx: JobContext, detail: dict, digest: str) -> Message
         chat_id = await _direct_chat_id(ctx, int(detail["entity_id"]))
     if chat_id is None:
         return None
-    since = ctx.now() - timedelta(days=2)
+    # Only a post made since this attempt began counts: the same text posted by an
+    # earlier fire (a daily reminder) must not pass for this one.
+    attempt = detail.get("attempt_at")
+    since = (datetime.fromisoformat(attempt) - CLOCK_SLACK if attempt
+             else ctx.now() - timedelta(days=2))
     seen = 0
     async for message in ctx.client.list_messages(int(chat_id)):
         if message.created_at < since or seen >= 50 * _LOOKBACK_PAGES:

@@ -62,7 +62,8 @@ class Problem:
             if self.column is not None:
                 where += f":{self.column}"
         field = f" {self.path}:" if self.path else ""
-        return f"{where}:{field} {self.message}"
+        # One line whatever the file holds: a key or value may contain a line break.
+        return f"{where}:{field} {self.message}".replace("\r", "\\r").replace("\n", "\\n")
 
 
 class CatalogueError(InputError):
@@ -70,9 +71,11 @@ class CatalogueError(InputError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = list(problems)
+        from runner import words
+
         first = str(self.problems[0]) if self.problems else "invalid catalogue"
         more = len(self.problems) - 1
-        super().__init__(first + (f" (and {more} more)" if more > 0 else ""))
+        super().__init__(first + (words.text("cli.more", n=more) if more > 0 else ""))
 
 
 class StateError(RunnerError):

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from runner.catalogue import Catalogue, JobSpec
     from runner.pachca.client import PachcaClient
     from runner.render import Renderer
-    from runner.state import RunHandle, StateStore
+    from runner.state import RunHandle, RunRecord, StateStore
 
 log = logging.getLogger("runner.execute")
 
@@ -98,11 +98,12 @@ async def execute(
     key: str | None = None,
     dry_run: bool = False,
     progress: Progress = no_progress,
+    retry_failed: bool = False,
 ) -> Outcome:
     """Claim, run and record one run of ``job``.
 
     ``scheduled_for`` is the fire time the run stands for (None: a manual run, which
-    gets a key of its own). Never raises for a failing job: the failure is the
+    gets a key of its own). ``retry_failed``: if that fire's run failed, resume it. Never raises for a failing job: the failure is the
     Outcome's ``error`` (and the history's); it raises only if the state store fails.
     """
     zone = ZoneInfo(job.timezone)
@@ -115,10 +116,13 @@ async def execute(
         scheduled_for=scheduled_for,
         lease=rt.lease,
         dry_run=dry_run,
+        retry_failed=retry_failed,
     )
     if handle is None:
         log.info("%s: %s is already done or running elsewhere; not run again", job.name, key)
-        return Outcome(job.name, key, "skipped", error="already claimed", scheduled_for=scheduled_for)
+        existing = await asyncio.to_thread(rt.state.run_by_key, key)
+        return Outcome(job.name, key, "skipped", error=_claimed_elsewhere(existing),
+                       scheduled_for=scheduled_for)
     if handle.resumed:
         log.warning("%s: resuming %s (attempt %d) after its runner stopped", job.name, key,
                     handle.attempt)
@@ -179,30 +183,59 @@ async def execute(
     return outcome
 
 
+def _claimed_elsewhere(record: RunRecord | None) -> str:
+    """Why a claim was refused, for the operator: who has the key and in what state."""
+    if record is None:
+        return "already claimed"
+    if record.status == "running":
+        left = max((record.lease_until - system_clock()).total_seconds(), 0.0)
+        return (f"already claimed: running on replica {record.replica} (run {record.id});"
+                f" if that replica is gone, its claim expires in {left:.0f} s")
+    return f"already claimed: {record.status} on replica {record.replica} (run {record.id})"
+
+
 async def _run_with_lease(
     rt: Runtime, handle: RunHandle, job: JobSpec, work: Awaitable[None]
 ) -> None:
-    """Await ``work`` within the job's timeout, renewing the claim's lease meanwhile."""
+    """Await ``work`` within the job's timeout, renewing the claim's lease meanwhile.
+
+    The run stops (ClaimLost) when the claim is lost, and also when no renewal got
+    through before the lease would run out (state store unreachable): from then on
+    another replica may take the run over, and two must never run it at once.
+    """
     task = asyncio.ensure_future(work)
-    lost = False
+    lost: str | None = None
 
     async def keep_lease() -> None:
         nonlocal lost
+        held_until = time.monotonic() + rt.lease
         while True:
             await asyncio.sleep(rt.lease / 3)
-            if not await asyncio.to_thread(rt.state.renew, handle, rt.lease):
-                log.error("%s: lost the claim on %s; stopping this run", job.name, handle.key)
-                lost = True
-                task.cancel()
-                return
+            sent = time.monotonic()
+            try:
+                renewed = await asyncio.to_thread(rt.state.renew, handle, rt.lease)
+            except RunnerError as exc:
+                if time.monotonic() + rt.lease / 3 < held_until:
+                    log.warning("%s: could not renew the claim on %s (retrying): %s",
+                                job.name, handle.key, exc)
+                    continue
+                lost = f"could not renew the claim on {handle.key} in time: {exc}"
+            else:
+                if renewed:
+                    held_until = sent + rt.lease
+                    continue
+                lost = f"lost the claim on {handle.key}: another replica took it over"
+            log.error("%s: %s; stopping this run", job.name, lost)
+            task.cancel()
+            return
 
     keeper = asyncio.create_task(keep_lease())
     try:
         async with asyncio.timeout(job.timeout):
             await task
     except asyncio.CancelledError:
-        if lost:
-            raise ClaimLost(f"lost the claim on {handle.key} to another replica") from None
+        if lost is not None:
+            raise ClaimLost(lost) from None
         raise
     finally:
         keeper.cancel()

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from runner import words
+
 PeriodName = Literal[
     "yesterday",
     "today",
@@ -35,13 +37,21 @@ class FixedPeriod(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start: date = Field(description="First day of the period (inclusive).")
-    end: date = Field(description="Last day of the period (inclusive).")
+    start: date = Field(
+        description="First day of the period (inclusive).",
+        examples=["2026-01-01"],
+        json_schema_extra={"description_ru": "Первый день периода (включительно)."},
+    )
+    end: date = Field(
+        description="Last day of the period (inclusive).",
+        examples=["2026-01-31"],
+        json_schema_extra={"description_ru": "Последний день периода (включительно)."},
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> FixedPeriod:
         if self.end < self.start:
-            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+            raise ValueError(words.text("period.order", end=self.end, start=self.start))
         return self
 
 
@@ -55,9 +65,9 @@ def check_period(value: Any, extra: tuple[str, ...] = ()) -> Any:
         if value in names or _LAST_DAYS.fullmatch(value):
             return value
         close = difflib.get_close_matches(value, names, n=1)
-        hint = f" — did you mean '{close[0]}'?" if close else ""
-        raise ValueError(f"unknown period '{value}'{hint or '.'} Use one of {', '.join(names)},"
-                         " or fixed dates {start: 2026-01-01, end: 2026-01-31}")
+        hint = words.text("hint.did_you_mean", word=close[0]) if close else "."
+        raise ValueError(words.text("period.unknown", value=value, hint=hint,
+                                    names=", ".join(names)))
     if isinstance(value, dict):
         try:
             return FixedPeriod.model_validate(value)
@@ -65,15 +75,22 @@ def check_period(value: Any, extra: tuple[str, ...] = ()) -> Any:
             err = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in err["loc"])
             message = str(err.get("ctx", {}).get("error", err["msg"]))
-            raise ValueError("fixed period " + (f"'{where}': " if where else "") + message
-                             + " (write {start: 2026-01-01, end: 2026-01-31})") from None
+            if err["type"] == "missing":
+                message = words.text("period.required")
+            elif err["type"].startswith("date"):
+                message = words.text("period.date")
+            raise ValueError(words.text("period.fixed", where=f"'{where}': " if where else "",
+                                        detail=message)) from None
     if isinstance(value, FixedPeriod):
         return value
-    raise ValueError("must be a period name such as previous_week, or {start: ..., end: ...}")
+    raise ValueError(words.text("period.type"))
 
 
 _DESCRIPTION = ("A named period (" + ", ".join(PERIOD_NAMES) + ", any last_N_days) or fixed "
                 "dates {start: YYYY-MM-DD, end: YYYY-MM-DD} (inclusive, in the job's time zone).")
+_DESCRIPTION_RU = ("Период по названию (" + ", ".join(PERIOD_NAMES) + ", любой last_N_days)"
+                   " или даты {start: ГГГГ-ММ-ДД, end: ГГГГ-ММ-ДД} (включительно, в часовом"
+                   " поясе задания).")
 
 Period = Annotated[
     str | FixedPeriod,
@@ -81,6 +98,7 @@ Period = Annotated[
     Field(
         description=_DESCRIPTION,
         examples=["previous_week", {"start": "2026-01-01", "end": "2026-01-31"}],
+        json_schema_extra={"description_ru": _DESCRIPTION_RU},
     ),
 ]
 """A pydantic field type for ``period:`` in a job entry."""
@@ -92,6 +110,8 @@ SinceLastRunOrPeriod = Annotated[
         description="`since_last_run` (since the last successful run's fire time) or "
         + _DESCRIPTION[0].lower() + _DESCRIPTION[1:],
         examples=["since_last_run", "yesterday"],
+        json_schema_extra={"description_ru": "`since_last_run` (с момента прошлого успешного"
+                           " запуска) или " + _DESCRIPTION_RU[0].lower() + _DESCRIPTION_RU[1:]},
     ),
 ]
 """A pydantic field type for a digest's ``window:``."""

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from pydantic import Field, model_validator
 
+from runner import words
+from runner.concurrency import for_each
 from runner.effects import post_once
-from runner.jobs.base import JobContext, KindParams
+from runner.jobs.base import JobContext, KindParams, ru
 from runner.pachca.models import Button
 from runner.render import split_message
 
@@ -16,16 +18,24 @@ from runner.render import split_message
 class Recipients(KindParams):
     """``to: {chats: [...], users: [...]}``; at least one of them."""
 
-    chats: list[int] = Field(default_factory=list, description="Chat ids to post to.")
+    chats: list[int] = Field(
+        default_factory=list, description="Chat ids to post to.", examples=[[101, 102]],
+        json_schema_extra=ru("id чатов, куда писать."),
+    )
     users: list[int] = Field(
-        default_factory=list, description="User ids to send a direct message to."
+        default_factory=list, description="User ids to send a direct message to.",
+        examples=[[5]], json_schema_extra=ru("id пользователей, которым писать в личку."),
     )
 
     @model_validator(mode="after")
     def _not_empty(self) -> Recipients:
         if not self.chats and not self.users:
-            raise ValueError("name at least one chat or user, e.g. `to: {chats: [101]}`")
+            raise ValueError(words.text("recipients.empty"))
         return self
+
+
+FAN_OUT = 16
+"""Recipients posted to at once: enough to hide round trips, far below the connection pool."""
 
 
 @dataclass(frozen=True)
@@ -56,10 +66,13 @@ async def post_everywhere(
 ) -> None:
     """Post ``text`` to every recipient once per run, split into parts if too long.
 
-    Buttons go under the last part, where a reader ends up.
+    Buttons go under the last part, where a reader ends up. Up to ``FAN_OUT`` recipients
+    are served at once; the parts of one message go out in order.
     """
     parts = split_message(text, limit)
-    for target in targets(to):
+    unique = {target.key: target for target in targets(to)}  # one chat named twice: one post
+
+    async def deliver(target: Target) -> None:
         for number, part in enumerate(parts, 1):
             last = number == len(parts)
             await post_once(
@@ -71,3 +84,7 @@ async def post_everywhere(
                 buttons=buttons if last else None,
                 label=target.label,
             )
+
+    # Message writes are limited per chat, so a fan-out to many chats waits on round
+    # trips, not on limits: overlap them. A dry run waits on nothing and keeps the order.
+    await for_each(unique.values(), deliver, limit=1 if ctx.dry_run else FAN_OUT)

@@ -8,9 +8,11 @@ Every Jinja error is turned into ``TemplateProblem``; no traceback reaches the o
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from traceback import walk_tb
 from typing import Any
@@ -20,6 +22,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing as _MISSING
 
+from runner import words
 from runner.errors import InputError
 
 
@@ -63,14 +66,38 @@ def _as_date(value: Any) -> date:
             return datetime.fromisoformat(value)
         except ValueError:
             pass
-    raise ValueError(f"expected a date, got {type(value).__name__} {str(value)[:40]!r}")
+    raise ValueError(words.text("filter.date", type=type(value).__name__,
+                                value=repr(str(value)[:40])))
+
+
+def _as_number(value: Any, name: str) -> Any:
+    """``value`` as a number for the filter ``name`` (digits written as text count too)."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return value
+    try:
+        return Decimal(str(value).strip())
+    except ArithmeticError:
+        raise ValueError(words.text("filter.number", name=name,
+                                    value=repr(str(value)[:40]))) from None
+
+
+def _formatted(name: str, format: Any, value: Any, make: Callable[[], str]) -> str:
+    """``make()``, with babel's complaint about a CLDR pattern said in words."""
+    try:
+        return make()
+    except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        # "HH:mm" on a date has no hour to show; a stray quote ends the pattern early.
+        raise ValueError(words.text("filter.format", name=name, format=repr(format),
+                                    value=repr(str(value)[:40]), detail=exc)) from None
 
 
 def ru_date(value: Any, format: str = "d MMMM y") -> str:
     """«21 ноября 2026»; ``format`` is a CLDR pattern such as "d MMMM"."""
     from babel.dates import format_date
 
-    return format_date(_as_date(value), format, locale="ru")
+    day = _as_date(value)
+    return _formatted("ru_date", format, value,
+                      lambda: format_date(day, format, locale="ru"))
 
 
 def ru_datetime(value: Any, format: str = "d MMMM y, HH:mm") -> str:
@@ -80,7 +107,8 @@ def ru_datetime(value: Any, format: str = "d MMMM y, HH:mm") -> str:
     moment = _as_date(value)
     if not isinstance(moment, datetime):
         moment = datetime(moment.year, moment.month, moment.day)
-    return format_datetime(moment, format, tzinfo=moment.tzinfo, locale="ru")
+    return _formatted("ru_datetime", format, value, lambda: format_datetime(
+        moment, format, tzinfo=moment.tzinfo, locale="ru"))
 
 
 def ru_weekday(value: Any) -> str:
@@ -104,7 +132,12 @@ def number(value: Any, lang: str = "ru") -> str:
     """«1 234 567» (the group separator is babel's: a no-break space for Russian)."""
     from babel.numbers import format_decimal
 
-    return format_decimal(value, locale=lang)
+    amount = _as_number(value, "number")
+    try:
+        return format_decimal(amount, locale=lang)
+    except ArithmeticError:  # a signalling NaN, say
+        raise ValueError(words.text("filter.number", name="number",
+                                    value=repr(str(value)[:40]))) from None
 
 
 def plural(
@@ -120,7 +153,10 @@ def plural(
     from babel import Locale
 
     many = few if many is None else many
-    form = Locale.parse(lang).plural_form(abs(n))
+    amount = _as_number(n, "plural")
+    if not math.isfinite(amount):  # no plural form for NaN or infinity
+        raise ValueError(words.text("filter.number", name="plural", value=repr(str(n)[:40])))
+    form = Locale.parse(lang).plural_form(abs(amount))
     word = {"one": one, "few": few, "many": many}.get(form, few if lang == "ru" else many)
     return f"{number(n, lang)} {word}" if with_number else word
 
@@ -130,18 +166,26 @@ def percent(value: Any, digits: int = 0, lang: str = "ru") -> str:
     from babel import Locale
     from babel.numbers import format_percent
 
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 10:
+        raise ValueError(words.text("filter.digits", value=repr(str(digits)[:40])))
+    amount = _as_number(value, "percent")
     pattern = Locale.parse(lang).percent_formats[None].pattern
     if digits:
         pattern = re.sub(r"0(?=[^0#]*%)", "0." + "0" * digits, pattern, count=1)
-    return format_percent(value, format=pattern, locale=lang)
+    try:
+        return format_percent(amount, format=pattern, locale=lang)
+    except ArithmeticError:
+        raise ValueError(words.text("filter.number", name="percent",
+                                    value=repr(str(value)[:40]))) from None
 
 
 def mention(value: Any) -> str:
     """``<@123>`` for a user id, or for a mapping with an ``id``."""
     if isinstance(value, Mapping):
         value = value.get("id")
-    if isinstance(value, bool) or not str(value).isdigit():
-        raise ValueError(f"mention needs a user id, got {str(value)[:40]!r}")
+    # ASCII digits only: "٣".isdigit() is true, and would mention user 3.
+    if isinstance(value, bool) or not (str(value).isascii() and str(value).isdigit()):
+        raise ValueError(words.text("filter.mention", value=repr(str(value)[:40])))
     return f"<@{int(value)}>"
 
 
@@ -196,10 +240,12 @@ class Renderer:
         except TemplateNotFound as exc:
             missing = exc.name if exc.name != name else name
             raise TemplateProblem(
-                name, None, f"template '{missing}' does not exist in {self.templates_dir}"
+                name, None, words.text("tpl.missing", name=missing, folder=self.templates_dir)
             ) from exc
         except TemplateSyntaxError as exc:
             raise _syntax_problem(exc, name) from exc
+        except RecursionError:  # Jinja's parser recurses once per level of nesting
+            raise TemplateProblem(name, None, words.text("tpl.too_deep")) from None
         return self._run(template, context, name)
 
     def compile_string(self, source: str, *, origin: str) -> Template:
@@ -210,6 +256,8 @@ class Renderer:
                 code = self.env.compile(source, name=origin, filename=origin)
             except TemplateSyntaxError as exc:
                 raise _syntax_problem(exc, origin) from exc
+            except RecursionError:
+                raise TemplateProblem(origin, None, words.text("tpl.too_deep")) from None
             self._inline[key] = self.env.template_class.from_code(
                 self.env, code, self.env.make_globals(None)
             )
@@ -230,20 +278,26 @@ class Renderer:
             ) from exc
         except SecurityError as exc:
             raise TemplateProblem(
-                origin, _line(exc, origin), f"template tried to access an unsafe attribute ({exc})"
+                origin, _line(exc, origin), words.text("tpl.unsafe", detail=exc)
             ) from exc
         except TemplateNotFound as exc:
             raise TemplateProblem(
-                origin, _line(exc, origin), f"included template '{exc.name}' does not exist"
+                origin, _line(exc, origin), words.text("tpl.include_missing", name=exc.name)
             ) from exc
         except TemplateSyntaxError as exc:
             raise _syntax_problem(exc, origin) from exc
+        except RecursionError:
+            raise TemplateProblem(origin, None, words.text("tpl.too_deep")) from None
         except Exception as exc:  # a filter or an operation failed on the data it was given
-            raise TemplateProblem(origin, _line(exc, origin), f"rendering failed: {exc}") from exc
+            raise TemplateProblem(
+                origin, _line(exc, origin), words.text("tpl.failed", detail=exc)
+            ) from exc
 
 
 def _syntax_problem(exc: TemplateSyntaxError, origin: str) -> TemplateProblem:
-    return TemplateProblem(exc.name or origin, exc.lineno, f"syntax error: {exc.message}")
+    return TemplateProblem(
+        exc.name or origin, exc.lineno, words.text("tpl.syntax", detail=exc.message)
+    )
 
 
 def _line(exc: BaseException, origin: str) -> int | None:
@@ -259,9 +313,9 @@ def _undefined(
     exc: UndefinedError, template: Template, context: Mapping[str, Any], origin: str
 ) -> str:
     obj, name = getattr(exc, "missing", (None, None))
-    available = ", ".join(sorted(map(str, context))) or "nothing"
+    available = ", ".join(sorted(map(str, context))) or words.text("word.nothing")
     if name is None or obj is _MISSING:
-        return f"{exc.message} — the template can use: {available}"
+        return words.text("tpl.undefined_detail", detail=exc.message, available=available)
     what = name
     line = _line(exc, origin)
     source = _source(template, origin)
@@ -271,10 +325,10 @@ def _undefined(
         if found:
             what = f"{found.group(1)}.{name}"
     if isinstance(obj, Mapping):
-        keys = ", ".join(sorted(map(str, obj))) or "nothing"
-        owner = what.rsplit(".", 1)[0] if "." in what else "it"
-        return f"'{what}' is undefined — {owner} has: {keys}"
-    return f"'{what}' is undefined — the template can use: {available}"
+        keys = ", ".join(sorted(map(str, obj))) or words.text("word.nothing")
+        owner = what.rsplit(".", 1)[0] if "." in what else words.text("tpl.it")
+        return words.text("tpl.undefined_in", what=what, owner=owner, keys=keys)
+    return words.text("tpl.undefined", what=what, available=available)
 
 
 def _source(template: Template, origin: str) -> str | None:

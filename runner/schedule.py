@@ -24,6 +24,8 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from runner import words
+
 if TYPE_CHECKING:
     from runner.catalogue import JobSpec
 
@@ -50,6 +52,13 @@ _SKIP_LIMIT = 800  # non-working days skipped in a row before a schedule counts 
 
 class CronProblem(ValueError):
     """A cron expression is malformed; the text says which field and why."""
+
+
+def _problem(message_id: str, field: str | None = None, **values: object) -> CronProblem:
+    """A CronProblem in the operator's language; ``field`` is one of _FIELDS' names."""
+    if field is not None:
+        values["field"] = words.text(f"cron.{field}")
+    return CronProblem(words.text(message_id, **values))
 
 
 @dataclass(frozen=True)
@@ -85,10 +94,10 @@ def _number(field: str, token: str, low: int, high: int, names: dict[str, int]) 
     elif token in names:
         value = names[token]
     else:
-        hint = {"month": " or jan–dec", "weekday": " or mon–sun"}.get(field, "")
-        raise CronProblem(f"cron field '{field}' has '{token}' — use {low}–{high}{hint}")
+        hint = words.text(f"cron.hint_{field}") if field in ("month", "weekday") else ""
+        raise _problem("cron.token", field, token=token, low=low, high=high, hint=hint)
     if not low <= value <= high:
-        raise CronProblem(f"cron field '{field}' must be {low}–{high}, got {value}")
+        raise _problem("cron.range", field, low=low, high=high, value=value)
     return value
 
 
@@ -97,17 +106,17 @@ def _expand(field: str, text: str, low: int, high: int, names: dict[str, int]) -
     for item in text.split(","):
         m = _ITEM.fullmatch(item)
         if not item:
-            raise CronProblem(f"cron field '{field}' has an empty item in '{text}'")
+            raise _problem("cron.empty_item", field, text=text)
         if m is None:
-            raise CronProblem(f"cron field '{field}' cannot read '{item}'")
+            raise _problem("cron.unreadable", field, item=item)
         step = 1
         if m["step"] is not None:
             if not m["step"].isdigit() or int(m["step"]) < 1:
-                raise CronProblem(f"cron field '{field}': the step after '/' must be 1 or more")
+                raise _problem("cron.step", field)
             step = int(m["step"])
         if m["first"] == "*":
             if m["last"] is not None:
-                raise CronProblem(f"cron field '{field}' cannot read '{item}'")
+                raise _problem("cron.unreadable", field, item=item)
             first, last = low, high
         else:
             first = _number(field, m["first"], low, high, names)
@@ -117,9 +126,7 @@ def _expand(field: str, text: str, low: int, high: int, names: dict[str, int]) -
             else:
                 last = high if m["step"] is not None else first
             if first > last:
-                raise CronProblem(
-                    f"cron field '{field}': range {m['first']}-{m['last']} goes backwards"
-                )
+                raise _problem("cron.backwards", field, first=m["first"], last=m["last"])
         values.update(range(first, last + 1, step))
     return values
 
@@ -127,10 +134,10 @@ def _expand(field: str, text: str, low: int, high: int, names: dict[str, int]) -
 def parse_cron(expr: str) -> Cron:
     """Check a standard five-field crontab line; CronProblem names the bad field."""
     if not isinstance(expr, str):
-        raise CronProblem('a cron expression must be text, e.g. "0 9 * * 1-5"')
+        raise _problem("cron.text")
     parts = expr.lower().split()
     if len(parts) != 5:
-        raise CronProblem(f"cron needs 5 fields (minute hour day month weekday), got {len(parts)}")
+        raise _problem("cron.fields", n=len(parts))
     sets = [_expand(name, part, lo, hi, nm) for part, (name, lo, hi, nm) in zip(parts, _FIELDS)]
     weekdays = frozenset(d % 7 for d in sets[4])
     day_restricted = not parts[2].startswith("*")
@@ -138,7 +145,7 @@ def parse_cron(expr: str) -> Cron:
     if not (day_restricted and weekday_restricted):
         longest = max(calendar.monthrange(2024, m)[1] for m in sets[3])
         if min(sets[2]) > longest:
-            raise CronProblem(f"cron '{expr}' never fires: no selected month has that day")
+            raise _problem("cron.never", expr=expr)
     return Cron(
         text=expr,
         minutes=frozenset(sets[0]),

@@ -14,7 +14,8 @@ import logging
 import random
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from apscheduler.events import (
 from apscheduler.executors.base import BaseExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from runner.errors import RunnerError
 from runner.execute import Outcome, Runtime, execute
 from runner.schedule import build_trigger
 
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
 
     from runner.catalogue import Catalogue, JobSpec
+    from runner.state import RunRecord
 
 log = logging.getLogger("runner.scheduler")
 
@@ -99,7 +102,8 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
         )
         self.scheduler.add_listener(self._on_event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
-        self.outcomes: list[Outcome] = []
+        self.outcomes: deque[Outcome] = deque(maxlen=1000)  # the latest, for tests and demo
+        self._taking_over: set[str] = set()
 
     def load(self, catalogue: Catalogue) -> None:
         """(Re)place every scheduled job by the catalogue's enabled jobs."""
@@ -135,16 +139,50 @@ class Daemon:
             # same fire time and therefore the same claim key.
             await asyncio.sleep(random.uniform(0, job.jitter))
         log.info("%s: firing (scheduled %s)", job.name, _fmt(scheduled))
-        outcome = await execute(self.rt, job, scheduled_for=scheduled)
+        await self._execute(job, scheduled)
+        aps_job = self.scheduler.get_job(job.name)
+        if aps_job is not None:
+            log.info("%s: next run %s", job.name, _fmt(getattr(aps_job, "next_run_time", None)))
+
+    async def _execute(self, job: JobSpec, scheduled: datetime, key: str | None = None) -> None:
+        try:
+            outcome = await execute(self.rt, job, scheduled_for=scheduled, key=key)
+        except RunnerError as exc:  # the state store failed: say so, keep the daemon going
+            log.error("%s: the run for %s could not be recorded: %s", job.name,
+                      _fmt(scheduled), exc)
+            return
         self.outcomes.append(outcome)
         if outcome.status == "failed":
             log.error("%s: failed: %s", job.name, outcome.error)
         else:
             counts = ", ".join(f"{k}={v}" for k, v in sorted(outcome.report.counts.items()))
             log.info("%s: %s in %.1f s %s", job.name, outcome.status, outcome.duration, counts)
-        aps_job = self.scheduler.get_job(job.name)
-        if aps_job is not None:
-            log.info("%s: next run %s", job.name, _fmt(getattr(aps_job, "next_run_time", None)))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` as a task the shutdown waits for (kept referenced meanwhile)."""
+        task = asyncio.create_task(work)
+        self._executor.tasks.add(task)
+        task.add_done_callback(self._executor.tasks.discard)
+
+    def take_over(self, job: JobSpec, record: RunRecord) -> None:
+        """Resume a stale scheduled run of a stopped replica, in the background.
+
+        Its key is claimed again (``attempt`` + 1): if several replicas try, one wins and
+        the others' attempts end as ``skipped``. Not started once stopping.
+        """
+        if self._stopping.is_set() or record.key in self._taking_over:
+            return
+        scheduled = record.scheduled_for
+        assert scheduled is not None  # only scheduled runs are resumed
+        self._taking_over.add(record.key)
+
+        async def resume() -> None:
+            try:
+                await self._execute(job, scheduled, key=record.key)
+            finally:
+                self._taking_over.discard(record.key)
+
+        self._spawn(resume())
 
     def _on_event(self, event: JobExecutionEvent | JobSubmissionEvent) -> None:
         job = self.rt.catalogue.jobs.get(event.job_id)
@@ -169,7 +207,7 @@ class Daemon:
             if last is not None and last >= due:
                 continue
             log.info("%s: catching up the missed run of %s", job.name, _fmt(due))
-            self._executor.tasks.add(asyncio.create_task(self._fire(job.name, due)))
+            self._spawn(self._fire(job.name, due))
 
     def reload(self) -> None:
         """SIGHUP: load the catalogue again; a broken one is reported and ignored."""
@@ -199,17 +237,24 @@ class Daemon:
         log.info("running %d jobs; stop with Ctrl+C or SIGTERM", len(self.scheduler.get_jobs()))
         while not self._stopping.is_set():
             if maintenance is not None:
-                await maintenance()
+                try:
+                    await maintenance()
+                except RunnerError as exc:  # e.g. the database away for a moment
+                    log.error("maintenance failed, retried on the next beat: %s", exc)
             try:
                 await asyncio.wait_for(self._stopping.wait(), timeout=max(self.rt.lease / 3, 1))
             except TimeoutError:
                 pass
         self.scheduler.shutdown(wait=False)
+        await self.finish_running()
+        log.info("stopped")
+
+    async def finish_running(self) -> None:
+        """Wait for every run this daemon started (fires, catch-ups, takeovers) to end."""
         running = list(self._executor.tasks)
         if running:
             log.info("waiting for %d running job(s) to finish", len(running))
             await asyncio.gather(*running, return_exceptions=True)
-        log.info("stopped")
 
     def stop(self) -> None:
         """Stop taking new runs; the running ones finish."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from runner import words
 from runner.errors import SettingsError
 
 OFFICIAL_BASE_URL = "https://api.pachca.com/api/shared/v1"
@@ -78,6 +79,9 @@ class Settings(BaseSettings):
         ge=0,
         description="Longest Retry-After slept through; longer ones fail the run as RateLimited.",
     )
+    retry_backoff: float = Field(
+        default=0.5, gt=0, description="First wait before retrying a failed call, s (doubles)."
+    )
     rate_limit_scale: float = Field(
         default=1.0, gt=0, description="Multiply the documented rate limits (testing only)."
     )
@@ -85,14 +89,16 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="Seconds a run's claim lasts unless renewed (replicas)."
     )
     history_retention_days: int = Field(default=90, ge=1, description="Run history kept, days.")
-    lang: str | None = Field(default=None, description="Language of messages: 'en' or 'ru'.")
+    lang: str | None = Field(
+        default=None,
+        description="'ru' or 'en': language of error messages (default: the locale's) and of"
+        " the templates' number and date words (default: ru).",
+    )
 
     def require_token(self) -> SecretStr:
         """The token, or a SettingsError saying how to provide one."""
         if self.token is None or not self.token.get_secret_value():
-            raise SettingsError(
-                "no Pachca token: set PACHCA_TOKEN (Automations -> Integrations -> API)"
-            )
+            raise SettingsError(words.text("settings.no_token"))
         return self.token
 
 
@@ -103,4 +109,5 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"]) or "settings"
-        raise SettingsError(f"setting '{field}': {err['msg']}") from None
+        message = words.text("settings.invalid", field=field, detail=err["msg"])
+        raise SettingsError(message) from None

@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from runner import words
 from runner.activity import ChatActivity, chat_activity
 from runner.durations import Duration, format_duration
 from runner.errors import SourceError
+from runner.jobs.base import ru
 from runner.periods import Window
 
 if TYPE_CHECKING:
@@ -38,42 +40,80 @@ class _Source(BaseModel):
 class ActivitySource(_Source):
     """``{type: pachca_activity, top: 5}``: messages per chat in the digest's window."""
 
-    type: Literal["pachca_activity"] = Field(description="Activity in Pachca over the window.")
-    top: int = Field(default=5, ge=1, le=50, description="How many of the most active chats.")
-    include_channels: bool = Field(default=True, description="Count channels.")
-    include_conversations: bool = Field(default=True, description="Count conversations.")
-    exclude_ids: list[int] = Field(default_factory=list, description="Chat ids not counted.")
+    type: Literal["pachca_activity"] = Field(
+        description="Activity in Pachca over the window.", examples=["pachca_activity"],
+        json_schema_extra=ru("Активность в Пачке за окно сводки."),
+    )
+    top: int = Field(
+        default=5, ge=1, le=50, description="How many of the most active chats.", examples=[5],
+        json_schema_extra=ru("Сколько самых активных чатов показать."),
+    )
+    include_channels: bool = Field(
+        default=True, description="Count channels.", examples=[False],
+        json_schema_extra=ru("Учитывать каналы."),
+    )
+    include_conversations: bool = Field(
+        default=True, description="Count conversations.", examples=[True],
+        json_schema_extra=ru("Учитывать беседы."),
+    )
+    exclude_ids: list[int] = Field(
+        default_factory=list, description="Chat ids not counted.", examples=[[100048]],
+        json_schema_extra=ru("id чатов, которые не учитывать."),
+    )
     new_members: bool = Field(
-        default=True, description="List users who joined the workspace within the window."
+        default=True, description="List users who joined the workspace within the window.",
+        examples=[False],
+        json_schema_extra=ru("Перечислить новых сотрудников, пришедших в пространство за окно."),
     )
     concurrency: int = Field(
-        default=8, ge=1, le=64, description="Chats read at once (the rate limiter sets the pace)."
+        default=8, ge=1, le=64, description="Chats read at once (the rate limiter sets the pace).",
+        examples=[8],
+        json_schema_extra=ru("Сколько чатов читать одновременно (темп задаёт ограничитель"
+                             " запросов)."),
     )
 
 
 class HttpSource(_Source):
     """``{type: http, url: ..., headers: {...}, timeout: 10s}``: GET a JSON document."""
 
-    type: Literal["http"] = Field(description="A JSON endpoint read with GET.")
-    url: str = Field(description="The endpoint (http or https); ${VAR} is filled from the env.")
-    headers: dict[str, str] = Field(
-        default_factory=dict, description="Request headers, e.g. an API key from ${VAR}."
+    type: Literal["http"] = Field(
+        description="A JSON endpoint read with GET.", examples=["http"],
+        json_schema_extra=ru("JSON по адресу, читается запросом GET."),
     )
-    timeout: Duration = Field(default=10.0, gt=0, description="Give up after this long.")
+    url: str = Field(
+        description="The endpoint (http or https); ${VAR} is filled from the env.",
+        examples=["https://crm.example.com/api/sales/today"],
+        json_schema_extra=ru("Адрес (http или https); ${VAR} подставляется из окружения."),
+    )
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="Request headers, e.g. an API key from ${VAR}.",
+        examples=[{"X-Api-Key": "${CRM_KEY}"}],
+        json_schema_extra=ru("Заголовки запроса, например ключ API из ${VAR}."),
+    )
+    timeout: Duration = Field(
+        default=10.0, gt=0, description="Give up after this long.", examples=["10s"],
+        json_schema_extra=ru("Сколько ждать ответа, прежде чем сдаться."),
+    )
 
     @field_validator("url")
     @classmethod
     def _http(cls, v: str) -> str:
         if not v.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
+            raise ValueError(words.text("source.url"))
         return v
 
 
 class VarsSource(_Source):
     """``{type: vars, values: {...}}``: fixed values for the template."""
 
-    type: Literal["vars"] = Field(description="Static values written in the catalogue.")
-    values: dict[str, Any] = Field(default_factory=dict, description="The values.")
+    type: Literal["vars"] = Field(
+        description="Static values written in the catalogue.", examples=["vars"],
+        json_schema_extra=ru("Постоянные значения, записанные прямо в каталоге."),
+    )
+    values: dict[str, Any] = Field(
+        default_factory=dict, description="The values.", examples=[{"team": "Продажи"}],
+        json_schema_extra=ru("Сами значения."),
+    )
 
 
 Source = Annotated[

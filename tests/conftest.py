@@ -10,8 +10,11 @@
 - ``fresh_workspace`` (function): a factory ``fresh_workspace(**config_overrides)`` for a
   server of one's own (limits, faults, clock); each is stopped afterwards, and any
   OpenAPI violation in its *responses* fails the test.
+- ``postgres_url`` (session) / ``pg_store_url`` (function): a throwaway PostgreSQL
+  cluster on loopback (``tests/postgres.py``), started on first use.
 - A guard (autouse) makes any socket connection to a non-loopback address fail: no
   test touches the internet.
+- Operator messages are English in every test (autouse), whatever the locale.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from typing import Any
 import pytest
 
 from runner.workspace import WorkspaceConfig, WorkspaceServer
+
+# The throwaway PostgreSQL cluster (``postgres_url``, ``pg_store_url``), for every test.
+pytest_plugins = ["tests.postgres"]
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SPEC = REPO.parent / "shared" / "pachca" / "openapi.en.yaml"
@@ -54,6 +60,16 @@ def _loopback(address: Any) -> bool:
         return ipaddress.ip_address(host.split("%")[0]).is_loopback
     except ValueError:
         return False
+
+
+@pytest.fixture(autouse=True)
+def _english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Operator messages in English whatever the developer's locale (runner.words reads
+    PACHCA_RUNNER_LANG and the locale); a test that wants Russian sets them itself."""
+    monkeypatch.delenv("PACHCA_RUNNER_LANG", raising=False)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if os.environ.get(name, "").lower().startswith("ru"):
+            monkeypatch.setenv(name, "C.UTF-8")
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,7 @@ class Harness:
             "state_url": f"sqlite:///{self.tmp / 'state.db'}",
             "server_port": 0,
             "lease": 5.0,
+            "retry_backoff": 0.02,  # keep fault tests quick; the policy is the same
             "replica_id": "test",
         }
         values.update(self.overrides)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from runner import words
 from runner.errors import CatalogueError, Problem
 from runner.jobs.base import JobKind
 
@@ -57,34 +58,25 @@ def check_templates(
         for name in kind.templates(job.params):
             where = f"jobs.{job.name}"
             if not renderer.exists(name):
-                problems.append(
-                    Problem(
-                        file,
-                        job.line,
-                        None,
-                        where,
-                        f"template '{name}' does not exist in {catalogue.templates_dir}",
-                    )
-                )
+                missing = words.text("tpl.missing", name=name, folder=catalogue.templates_dir)
+                problems.append(Problem(file, job.line, None, where, missing))
                 continue
             try:
                 renderer.render(name, kind.sample_context(job.params, name))
             except TemplateProblem as exc:
-                problems.append(
-                    Problem(exc.file, exc.line, None, where, f"{exc.message} (job '{job.name}')")
-                )
+                message = words.text("tpl.in_job", detail=exc.message, job=job.name)
+                problems.append(Problem(exc.file, exc.line, None, where, message))
+        for field, source in kind.inline_templates(job.params).items():
+            try:
+                renderer.render_string(source, kind.sample_context(job.params, field),
+                                       origin=f"{job.name}.{field}")
+            except TemplateProblem as exc:
+                problems.append(Problem(file, job.line, None, f"jobs.{job.name}.{field}",
+                                        exc.message))
     if catalogue.alerts and not renderer.exists(catalogue.alerts.template):
-        problems.append(
-            Problem(
-                file,
-                None,
-                None,
-                "alerts.template",
-                f"template"
-                f" '{catalogue.alerts.template}' does not exist in"
-                f" {catalogue.templates_dir}",
-            )
-        )
+        missing = words.text("tpl.missing", name=catalogue.alerts.template,
+                             folder=catalogue.templates_dir)
+        problems.append(Problem(file, None, None, "alerts.template", missing))
     for i, rule in enumerate(catalogue.unfurl):
         for key in ("source", "title", "description", "image_url"):
             source = getattr(rule, key)

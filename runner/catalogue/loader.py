@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from runner import words
 from runner.catalogue.models import (
     _JOB_NAME,
     COMMON_FIELDS,
@@ -27,6 +28,7 @@ from runner.catalogue.models import (
     UnfurlRule,
     _JobFields,
     check_zone,
+    closest,
     suggest,
 )
 from runner.catalogue.source import (
@@ -42,7 +44,10 @@ from runner.schedule import CronProblem, parse_cron
 def _example(model: type[BaseModel], name: str) -> str:
     info = model.model_fields.get(name)
     if info is not None and info.examples:
-        return yaml.safe_dump(info.examples[0], default_flow_style=True).split("\n...")[0].strip()
+        # One line, Cyrillic as written: PyYAML would escape it and fold long values.
+        dumped = yaml.safe_dump(info.examples[0], default_flow_style=True, allow_unicode=True,
+                                width=1_000_000)
+        return dumped.split("\n...")[0].strip()
     annotation = info.annotation if info else None
     args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
     base = args[0]
@@ -52,6 +57,67 @@ def _example(model: type[BaseModel], name: str) -> str:
     if typing.get_origin(base) is dict:
         return "{key: value}"
     return _example_of(base)
+
+
+_SIMPLE = {
+    "int_parsing": "field.int", "int_type": "field.int", "int_from_float": "field.int",
+    "float_parsing": "field.number", "float_type": "field.number",
+    "bool_parsing": "field.bool", "bool_type": "field.bool",
+    "string_type": "field.text",
+    "list_type": "field.list", "tuple_type": "field.list", "set_type": "field.list",
+    "dict_type": "field.mapping", "model_type": "field.mapping",
+    "model_attributes_type": "field.mapping", "dataclass_type": "field.mapping",
+    "date_type": "field.date", "date_parsing": "field.date",
+    "date_from_datetime_parsing": "field.date",
+    "date_from_datetime_inexact": "field.date",
+}
+"""Pydantic error types whose message needs only what was written (``got``)."""
+_BOUNDS = {
+    "greater_than": ("field.gt", "gt"),
+    "greater_than_equal": ("field.ge", "ge"),
+    "less_than": ("field.lt", "lt"),
+    "less_than_equal": ("field.le", "le"),
+}
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model holding the last item of pydantic's ``loc`` (for "did you
+    mean" inside nested mappings such as ``to:`` or ``include:``); [] when unknown."""
+    tp: Any = model
+    for item in loc[:-1]:
+        tp = _member(tp, item)
+        if tp is None:
+            return []
+    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
+
+
+def _member(tp: Any, item: Any) -> Any:
+    """The type found at ``item`` (a field, an index, a key or a union tag) inside ``tp``."""
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        field = tp.model_fields.get(item) if isinstance(item, str) else None
+        return field.annotation if field is not None else None
+    if typing.get_origin(tp) in (list, tuple, set) and isinstance(item, int) and args:
+        return args[0]
+    if typing.get_origin(tp) is dict and len(args) == 2:
+        return args[1]
+    for arg in args:  # a union: the member the tag names, or the one holding the field
+        if getattr(arg, "__name__", None) == item or _tagged(arg, item):
+            return arg
+        if _member(arg, item) is not None:
+            return _member(arg, item)
+    return None
+
+
+def _tagged(tp: Any, tag: Any) -> bool:
+    """Whether model ``tp`` is the member of a tagged union that ``tag`` names
+    (``{type: vars, ...}``: a field typed ``Literal["vars"]``)."""
+    if not (isinstance(tp, type) and issubclass(tp, BaseModel)):
+        return False
+    return any(typing.get_origin(f.annotation) is typing.Literal
+               and tag in typing.get_args(f.annotation) for f in tp.model_fields.values())
 
 
 def _example_of(tp: Any) -> str:
@@ -68,18 +134,21 @@ class _Loader:
         self.doc = doc
         self.kinds = kinds
         self.kind_names = kind_names
+        # Fields an unknown field was taken for ("did you mean 'to'?"): one problem per mistake.
+        self.suggested: set[FieldPath] = set()
 
     def got(self, path: FieldPath, value: Any) -> str:
         if path in self.doc.secrets:
-            return "the value of " + ", ".join(f"${{{v}}}" for v in self.doc.secrets[path])
+            names = ", ".join(f"${{{v}}}" for v in self.doc.secrets[path])
+            return words.text("got.env", names=names)
         if isinstance(value, bool):
             return str(value).lower()
         if value is None:
-            return "an empty value"
+            return words.text("got.empty")
         if isinstance(value, list):
-            return "a list"
+            return words.text("got.list")
         if isinstance(value, dict):
-            return "a mapping"
+            return words.text("got.mapping")
         text = str(value)
         return (
             f"'{text[:60]}…'" if len(text) > 60 else f"'{text}'" if isinstance(value, str) else text
@@ -97,43 +166,39 @@ class _Loader:
         kind, name, ctx = err["type"], str(path[-1]) if path else "", err.get("ctx") or {}
         got = self.got(path, err.get("input"))
         if kind == "missing":
-            return f"required field '{name}' is missing — add it, e.g. `{name}: {_example(model, name)}`"
+            return words.text("field.missing", name=name, example=_example(model, name))
         if kind == "extra_forbidden":
-            return f"unknown field '{name}'{suggest(name, allowed)}"
-        if kind in ("int_parsing", "int_type", "int_from_float"):
-            return f"must be a whole number, got {got}"
-        if kind in ("float_parsing", "float_type"):
-            return f"must be a number, got {got}"
-        if kind in ("bool_parsing", "bool_type"):
-            return f"must be true or false, got {got}"
-        if kind == "string_type":
-            quote = " — put it in quotes" if isinstance(err.get("input"), int | float) else ""
-            return f"must be text, got {got}{quote}"
-        if kind in ("list_type", "tuple_type", "set_type"):
-            return f"must be a list, e.g. [a, b], got {got}"
-        if kind in ("dict_type", "model_type", "model_attributes_type", "dataclass_type"):
-            return f"must be a mapping (lines of `key: value`), got {got}"
+            found = closest(name, allowed)
+            if found is not None:
+                self.suggested.add(path[:-1] + (found,))
+            return words.text("field.unknown", name=name, hint=suggest(name, allowed))
+        simple = _SIMPLE.get(kind)
+        if simple == "field.text" and isinstance(err.get("input"), int | float):
+            return words.text(simple, got=got, quote=words.text("hint.quote_it"))
+        if simple is not None:
+            return words.text(simple, got=got, quote="")
         if kind in ("literal_error", "enum"):
             options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
             hint = suggest(str(err.get("input")), options) if path not in self.doc.secrets else ""
-            return f"must be one of {', '.join(options)}; got {got}{hint}"
-        bounds = {
-            "greater_than": ("more than", "gt"),
-            "greater_than_equal": ("at least", "ge"),
-            "less_than": ("less than", "lt"),
-            "less_than_equal": ("at most", "le"),
-        }
-        if kind in bounds:
-            words, key = bounds[kind]
-            return f"must be {words} {ctx.get(key)}, got {got}"
+            return words.text("field.choice", options=", ".join(options), got=got, hint=hint)
+        if kind in _BOUNDS:
+            message_id, key = _BOUNDS[kind]
+            return words.text(message_id, limit=ctx.get(key), got=got)
         if kind in ("too_short", "string_too_short"):
             n = ctx.get("min_length", 1)
-            return "must not be empty" if n == 1 else f"must have at least {n} items/characters"
+            return words.text("field.not_empty") if n == 1 else words.text("field.min_items", n=n)
         if kind in ("too_long", "string_too_long"):
-            return f"must have at most {ctx.get('max_length')} items/characters"
+            return words.text("field.max_items", n=ctx.get("max_length"))
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            key = str(ctx.get("discriminator", "")).strip("'")
+            tags = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected_tags", ""))))
+            if kind == "union_tag_not_found":
+                return words.text("field.tag_missing", key=key)
+            return words.text("field.tag", key=key, options=tags, got=f"'{ctx.get('tag')}'")
         if kind in ("value_error", "assertion_error"):
             return self.hide(path, str(ctx.get("error", err["msg"])), err.get("input"))
-        return str(err["msg"]).replace("Input should be", "must be")
+        return words.text("field.invalid",
+                          detail=str(err["msg"]).replace("Input should be", "must be"))
 
     def validate(
         self, model: type[BaseModel], data: Any, path: FieldPath, allowed: Sequence[str] = ()
@@ -142,19 +207,24 @@ class _Loader:
         try:
             return model.model_validate(data if data is not None else {}), []
         except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            located = [(self._real_loc(data, e["loc"], e["type"]), e) for e in errors]
             issues, seen = [], set()
-            for err in exc.errors(include_url=False):
-                loc = self._real_loc(data, err["loc"])
+            for loc, err in located:
                 full = path + loc
-                if full in seen:
+                if full in seen or any(len(other) > len(loc) and other[:len(loc)] == loc
+                                       for other, _ in located):
+                    # Seen, or the complaint of a union member that wanted a plain value
+                    # where a mapping was written: the errors inside that mapping say more.
                     continue
                 seen.add(full)
-                names = allowed or list(model.model_fields)
+                names = (_fields_at(model, err["loc"]) if len(loc) > 1 else []) or (
+                    allowed or list(model.model_fields))
                 issues.append((full, err["type"], self.plain(err, full, model, names)))
             return None, issues
 
     @staticmethod
-    def _real_loc(data: Any, loc: tuple[Any, ...]) -> FieldPath:
+    def _real_loc(data: Any, loc: tuple[Any, ...], kind: str = "missing") -> FieldPath:
         """Pydantic's loc without union-member tags, so it matches the YAML path."""
         out: list[str | int] = []
         for i, item in enumerate(loc):
@@ -165,16 +235,18 @@ class _Loader:
             if inside:
                 out.append(item)
                 data = data[item]
-            elif i == len(loc) - 1 and isinstance(data, dict | None) and isinstance(item, str):
+            elif (i == len(loc) - 1 and isinstance(data, dict | None) and isinstance(item, str)
+                  and kind in ("missing", "extra_forbidden")):
                 out.append(item)  # a missing or unknown field of this mapping
         return tuple(out)
 
     def report(self, issues: list[tuple[FieldPath, str, str]]) -> None:
         """Add issues to the problems, each at the best position for its kind."""
-        unknown_hints = {m.rsplit("'", 2)[-2] for _, t, m in issues if "did you mean" in m}
         for path, kind, message in issues:
+            if self.doc.has_problem(path):
+                continue  # reading it already failed (a ${VAR} not set, a bad date): said
             if kind == "missing":
-                if path[-1] in unknown_hints:
+                if path in self.suggested:
                     continue  # the misspelt field is reported: one problem per mistake
                 self.doc.add(path, message, self.doc.where(path[:-1], key=True))
             elif kind == "extra_forbidden":
@@ -192,17 +264,17 @@ class _Loader:
     ) -> Catalogue:
         doc = self.doc
         if not isinstance(root, dict):
-            doc.add((), "the file must be a mapping with a 'jobs:' section at the top level")
+            doc.add((), words.text("top.not_mapping"))
             return Catalogue(path=path, timezone="UTC", templates_dir=path.parent / "templates")
         for key in root:
             if key not in TOP_FIELDS and not key.startswith("x-"):
                 doc.add(
                     (key,),
-                    f"unknown section '{key}'{suggest(key, TOP_FIELDS)}",
+                    words.text("top.unknown", key=key, hint=suggest(key, TOP_FIELDS)),
                     doc.where((key,), key=True),
                 )
         timezone = zone or "UTC"
-        if root.get("timezone") is not None:
+        if root.get("timezone") is not None and not doc.has_problem(("timezone",)):
             try:
                 timezone = check_zone(str(root["timezone"]))
             except ValueError as exc:
@@ -220,7 +292,7 @@ class _Loader:
         )
         unfurl = root.get("unfurl") or []
         if not isinstance(unfurl, list):
-            doc.add(("unfurl",), "must be a list of rules, each starting with '- domain: ...'")
+            doc.add(("unfurl",), words.text("unfurl.not_list"))
             unfurl = []
         for i, item in enumerate(unfurl):
             rule = self.section(UnfurlRule, item, ("unfurl", i))
@@ -229,9 +301,9 @@ class _Loader:
                 catalogue.unfurl.append(rule)
         jobs = root.get("jobs")
         if "jobs" not in root:
-            doc.add((), "required section 'jobs' is missing — add `jobs:` with at least one job")
+            doc.add((), words.text("jobs.missing"))
         elif not isinstance(jobs, dict) or not jobs:
-            doc.add(("jobs",), "must be a mapping of job names to jobs, with at least one job")
+            doc.add(("jobs",), words.text("jobs.empty"))
         else:
             for name, body in jobs.items():
                 job = self.job(str(name), body, catalogue)
@@ -243,25 +315,22 @@ class _Loader:
         doc, path = self.doc, ("jobs", name)
         bad = len(doc.problems)
         if not _JOB_NAME.fullmatch(name):
-            doc.add(
-                path,
-                f"job name '{name}' may use only letters, digits, '-' and '_'",
-                doc.where(path, key=True),
-            )
+            doc.add(path, words.text("job.name", name=name), doc.where(path, key=True))
         if not isinstance(body, dict):
-            doc.add(path, "a job must be a mapping of fields (kind, schedule, ...)")
+            doc.add(path, words.text("job.not_mapping"))
             return None
         kind: JobKind | None = None
-        if isinstance(body.get("kind"), str):
+        # A number is taken as text (as _JobFields does), so `kind: 1` is an unknown kind,
+        # not a job that vanishes without a word.
+        raw_kind = body.get("kind")
+        if isinstance(raw_kind, str | int | float) and not isinstance(raw_kind, bool):
             try:
-                kind = self.kinds(body["kind"])
+                kind = self.kinds(str(raw_kind))
             except KeyError:
                 known = list(self.kind_names())
-                doc.add(
-                    path + ("kind",),
-                    f"unknown kind '{body['kind']}'"
-                    f"{suggest(body['kind'], known)} Known kinds: {', '.join(known)}",
-                )
+                hint = suggest(str(raw_kind), known)
+                doc.add(path + ("kind",), words.text("job.kind_unknown", kind=raw_kind,
+                                                      hint=hint, known=", ".join(known)))
         allowed = list(COMMON_FIELDS) + (list(kind.Params.model_fields) if kind else [])
         common = {k: v for k, v in body.items() if k in COMMON_FIELDS}
         head, issues = self.validate(_JobFields, common, path, allowed)
@@ -280,7 +349,8 @@ class _Loader:
         d = catalogue.defaults
 
         def pick(name: str, fallback: Any) -> Any:
-            if name in head.model_fields_set:
+            # An empty value (`catchup:`) means "the default", as it does in `defaults:`.
+            if name in head.model_fields_set and getattr(head, name) is not None:
                 return getattr(head, name)
             value = getattr(d, name)
             return fallback if value is None else value
@@ -307,14 +377,10 @@ class _Loader:
         if isinstance(value, dict):
             for key in value:
                 if key != "every":
-                    doc.add(
-                        path + (key,),
-                        f"unknown field '{key}' — a schedule mapping takes only"
-                        " 'every', e.g. {every: 15m}",
-                        doc.where(path + (key,), key=True),
-                    )
+                    doc.add(path + (key,), words.text("schedule.every_only", key=key),
+                            doc.where(path + (key,), key=True))
             if "every" not in value:
-                doc.add(path, "an interval needs 'every', e.g. {every: 15m}")
+                doc.add(path, words.text("schedule.every_missing"))
                 return None
             try:
                 every = parse_duration(value["every"])
@@ -322,7 +388,7 @@ class _Loader:
                 doc.add(path + ("every",), self.hide(path + ("every",), str(exc), value["every"]))
                 return None
             if every < 1:
-                doc.add(path + ("every",), "must be at least 1s")
+                doc.add(path + ("every",), words.text("schedule.every_small"))
             return None if len(doc.problems) > bad else Schedule(every=every)
         items = (
             [(path, value)]
@@ -332,10 +398,7 @@ class _Loader:
             else []
         )
         if not items:
-            doc.add(
-                path,
-                'must be a cron expression like "0 9 * * 1-5", a list of them, or {every: 15m}',
-            )
+            doc.add(path, words.text("schedule.type"))
             return None
         for where, expr in items:
             try:
@@ -359,10 +422,10 @@ def _load(
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        doc.add((), "the file is not UTF-8 text", (None, None))
+        doc.add((), words.text("file.not_utf8"), (None, None))
         text = None
     except OSError as exc:
-        doc.add((), f"cannot read the file: {exc.strerror}", (None, None))
+        doc.add((), words.text("file.unreadable", reason=exc.strerror), (None, None))
         text = None
     root = doc.read(text) if text is not None else None
     loader = _Loader(doc, kinds or registry.get_kind, kind_names or registry.kind_names)

@@ -7,13 +7,14 @@ import re
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, available_timezones
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, field_validator
 
+from runner import durations, words
 from runner.durations import Duration
-from runner.jobs.base import KindParams
+from runner.jobs.base import KindParams, ru
 
 COMMON_FIELDS = (
     "kind",
@@ -34,11 +35,17 @@ _JOB_NAME = re.compile(r"[\w-]+")
 
 
 
-def suggest(word: str, choices: Sequence[str]) -> str:
-    """ " — did you mean 'x'?" for the closest choice, or ""."""
+def closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice closest to ``word`` (ignoring case), or None if none is close."""
     lowered = {c.lower(): c for c in choices}
     close = difflib.get_close_matches(str(word).lower(), list(lowered), n=1, cutoff=0.6)
-    return f" — did you mean '{lowered[close[0]]}'?" if close else ""
+    return lowered[close[0]] if close else None
+
+
+def suggest(word: str, choices: Sequence[str]) -> str:
+    """ " — did you mean 'x'?" for the closest choice, or ""."""
+    found = closest(word, choices)
+    return words.text("hint.did_you_mean", word=found) if found else ""
 
 
 @cache
@@ -51,7 +58,9 @@ def check_zone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ValueError, KeyError, OSError):
-        raise ValueError(f"unknown time zone '{value}'{suggest(value, _zones())}") from None
+        raise ValueError(
+            words.text("zone.unknown", value=value, hint=suggest(value, _zones()))
+        ) from None
     return value
 
 
@@ -60,15 +69,12 @@ def check_country(value: Any) -> str:
     import holidays
 
     if isinstance(value, bool):
-        raise ValueError(
-            "must be a country code like RU; write 'NO' in quotes (YAML reads NO as false)"
-        )
+        raise ValueError(words.text("country.bool"))  # noqa: TRY004
     code = str(value).upper()
     known = holidays.list_supported_countries()
     if code not in known:
         raise ValueError(
-            f"'{value}' is not a country with a holiday calendar{suggest(code, list(known))}"
-            " (use a code like RU, KZ, BY)"
+            words.text("country.unknown", value=value, hint=suggest(code, list(known)))
         )
     return code
 
@@ -87,65 +93,206 @@ class _Fields(BaseModel):
         return None if v is None else check_country(v)
 
 
+CRON_PATTERN = r"^\s*\S+(\s+\S+){4}\s*$"
+_CRON = {"type": "string", "pattern": CRON_PATTERN}
+SCHEDULE_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        _CRON,
+        {"type": "array", "items": _CRON, "minItems": 1},
+        {"type": "object", "additionalProperties": False, "required": ["every"],
+         "properties": {"every": {
+             **durations.JSON_SCHEMA,
+             "description": "The interval between runs.", "examples": ["15m"],
+             "description_ru": "Промежуток между запусками."}}},
+    ]
+}
+"""What ``schedule:`` may be: the loader checks it by hand (``_Loader.schedule``)."""
+
+
 class Defaults(_Fields):
     """``defaults:``: common job fields applied to every job that does not set them."""
 
-    timezone: str | None = None
-    workdays: str | None = None
-    enabled: bool | None = None
-    jitter: Duration | None = None
-    misfire_grace: Duration | None = None
-    catchup: Duration | None = None
-    timeout: Duration | None = None
+    timezone: str | None = Field(
+        default=None,
+        description="IANA time zone of the job's schedule and periods; default: the"
+        " catalogue's `timezone`.",
+        examples=["Europe/Moscow"],
+        json_schema_extra=ru("Часовой пояс расписания и периодов задания (название IANA);"
+                             " по умолчанию — `timezone` каталога."),
+    )
+    workdays: str | None = Field(
+        default=None,
+        description="Run only on working days of this country's calendar (public holidays"
+        " and official weekend swaps included), e.g. RU.",
+        examples=["RU"],
+        json_schema_extra=ru("Запускать только в рабочие дни по производственному календарю"
+                             " этой страны (с праздниками и переносами), например RU.",
+                             pattern="^[A-Za-z]{2,3}$"),
+    )
+    enabled: bool | None = Field(
+        default=None,
+        description="false: the job is kept in the catalogue but never scheduled.",
+        examples=[False],
+        json_schema_extra=ru("false — задание остаётся в каталоге, но не запускается.",
+                             default=True),
+    )
+    jitter: Duration | None = Field(
+        default=None,
+        description="A random delay up to this long before each run (spreads the load).",
+        examples=["30s"],
+        json_schema_extra=ru("Случайная задержка перед каждым запуском, не больше этой"
+                             " (чтобы задания не стартовали разом)."),
+    )
+    misfire_grace: Duration | None = Field(
+        default=None,
+        description="How late a run may still start (the runner was busy or down); later"
+        " ones are skipped and reported.",
+        examples=["10m"],
+        json_schema_extra=ru("Насколько запуск может опоздать и всё же состояться (если"
+                             " раннер был занят или выключен); более поздние пропускаются"
+                             " с сообщением.", default="10m"),
+    )
+    catchup: Duration | None = Field(
+        default=None,
+        description="After downtime, run a missed fire once if it was within this window;"
+        " default: misfire_grace.",
+        examples=["1h"],
+        json_schema_extra=ru("После простоя выполнить пропущенный запуск один раз, если он"
+                             " был не раньше этого срока; по умолчанию — misfire_grace."),
+    )
+    timeout: Duration | None = Field(
+        default=None,
+        description="Stop a run that takes longer than this; it is recorded as failed.",
+        examples=["30m"],
+        json_schema_extra=ru("Остановить запуск, который идёт дольше; он записывается как"
+                             " неудачный.", default="30m"),
+    )
 
 
 class _JobFields(Defaults):
-    kind: str
-    description: str = ""
-    schedule: Any
+    kind: str = Field(
+        description="What the job does: one of the job kinds (digest, sweep, ...).",
+        examples=["digest"],
+        json_schema_extra=ru("Что делает задание: один из видов заданий (digest, sweep, ...)."),
+    )
+    description: str = Field(
+        default="",
+        description="A few words for people: shown in `jobs`, history and alerts.",
+        examples=["Утренняя сводка"],
+        json_schema_extra=ru("Пара слов для людей: видна в `jobs`, истории и оповещениях."),
+    )
+    schedule: Annotated[Any, WithJsonSchema(SCHEDULE_SCHEMA)] = Field(
+        description="When it runs: a cron line (standard meaning: 1-5 is Monday–Friday), a"
+        " list of them, or an interval {every: 15m}.",
+        examples=["0 9 * * 1-5", ["0 9 * * 1-5", "0 14 * * 5"], {"every": "15m"}],
+        json_schema_extra=ru("Когда запускать: строка cron (в обычном смысле: 1-5 — с"
+                             " понедельника по пятницу), список таких строк или интервал"
+                             " {every: 15m}."),
+    )
 
 
 class Alerts(_Fields):
     """``alerts:``: where failure alerts go and how often an ongoing failure is repeated."""
 
-    chat_id: int
-    template: str = "alert.md.j2"
-    repeat_every: Duration = 6 * 3600.0
+    chat_id: int = Field(
+        description="The chat that gets alerts about failed and missed runs.",
+        examples=[100050],
+        json_schema_extra=ru("Чат, куда приходят оповещения о неудачных и пропущенных"
+                             " запусках."),
+    )
+    template: str = Field(
+        default="alert.md.j2",
+        description="Template of an alert, in templates/.",
+        examples=["alert.md.j2"],
+        json_schema_extra=ru("Шаблон оповещения в папке templates/."),
+    )
+    repeat_every: Duration = Field(
+        default=6 * 3600.0,
+        description="An ongoing failure is recalled at most this often.",
+        examples=["6h"],
+        json_schema_extra=ru("О продолжающемся сбое напоминать не чаще, чем раз в этот срок."),
+    )
 
 
 class Bot(_Fields):
     """``bot:``: how the bot receives events."""
 
-    events: Literal["poll", "push", "off"] = "off"
-    poll_every: Duration = 10.0
-    webhook_path: str = "/pachca/events"
+    events: Literal["poll", "push", "off"] = Field(
+        default="off",
+        description="How clicks on the runner's buttons arrive: `poll` the bot's event"
+        " history (no public URL needed), `push` to the runner's webhook, or `off`.",
+        examples=["poll"],
+        json_schema_extra=ru("Как доходят нажатия на кнопки раннера: `poll` — опрашивать"
+                             " историю событий бота (публичный адрес не нужен), `push` —"
+                             " вебхук на раннер, `off` — никак."),
+    )
+    poll_every: Duration = Field(
+        default=10.0,
+        description="With `poll`: how often the event history is read.",
+        examples=["10s"],
+        json_schema_extra=ru("При `poll`: как часто читать историю событий."),
+    )
+    webhook_path: str = Field(
+        default="/pachca/events",
+        description="With `push`: the path of the webhook on the runner's server.",
+        examples=["/pachca/events"],
+        json_schema_extra=ru("При `push`: путь вебхука на сервере раннера."),
+    )
 
     @field_validator("webhook_path")
     @classmethod
     def _slash(cls, v: str) -> str:
         if not v.startswith("/"):
-            raise ValueError("must start with '/', e.g. /pachca/events")
+            raise ValueError(words.text("bot.path"))
         return v
 
 
 class UnfurlRule(_Fields):
     """One ``unfurl:`` item: how to preview links to ``domain``; strings are Jinja."""
 
-    domain: str
-    source: str
-    headers: dict[str, str] = {}
-    title: str | None = None
-    description: str | None = None
-    image_url: str | None = None
+    domain: str = Field(
+        description="The links' domain, bare (no https://, no path).",
+        examples=["tracker.example.com"],
+        json_schema_extra=ru("Домен ссылок, просто имя (без https:// и пути)."),
+    )
+    source: str = Field(
+        description="URL (a Jinja template) of the JSON that describes the link; it can use"
+        " url, host, path and segments.",
+        examples=["https://tracker.example.com/api/issues/{{ segments[-1] }}"],
+        json_schema_extra=ru("Адрес JSON с описанием ссылки (шаблон Jinja); доступны url,"
+                             " host, path и segments."),
+    )
+    headers: dict[str, str] = Field(
+        default={},
+        description="Request headers, e.g. a token from ${VAR}.",
+        examples=[{"Authorization": "Bearer ${TRACKER_TOKEN}"}],
+        json_schema_extra=ru("Заголовки запроса, например токен из ${VAR}."),
+    )
+    title: str | None = Field(
+        default=None,
+        description="Preview title (a Jinja template over `data`, the JSON read).",
+        examples=["{{ data.key }}: {{ data.summary }}"],
+        json_schema_extra=ru("Заголовок превью (шаблон Jinja; `data` — прочитанный JSON)."),
+    )
+    description: str | None = Field(
+        default=None,
+        description="Preview text (a Jinja template over `data`).",
+        examples=["{{ data.status }}"],
+        json_schema_extra=ru("Текст превью (шаблон Jinja по `data`)."),
+    )
+    image_url: str | None = Field(
+        default=None,
+        description="Preview image URL (a Jinja template over `data`).",
+        examples=["{{ data.avatar }}"],
+        json_schema_extra=ru("Адрес картинки превью (шаблон Jinja по `data`)."),
+    )
     _line: int | None = PrivateAttr(default=None)
 
     @field_validator("domain")
     @classmethod
     def _bare(cls, v: str) -> str:
         if not v or "/" in v or ":" in v or " " in v:
-            raise ValueError(
-                "must be a bare domain like tracker.example.com (no https://, no path)"
-            )
+            raise ValueError(words.text("unfurl.domain"))
         return v.lower()
 
 
@@ -192,3 +339,55 @@ class Catalogue(BaseModel):
     bot: Bot = Bot()
     unfurl: list[UnfurlRule] = []
 
+
+
+class CatalogueFile(BaseModel):
+    """The top level of jobs.yaml as written, for the JSON Schema and the docs.
+
+    The loader reads each section with its own model (above); the job entries are the
+    common fields plus one kind's ``Params``, put together by ``runner.catalogue.schema``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = Field(
+        default="UTC",
+        description="Default IANA time zone of every job (PACHCA_RUNNER_TIMEZONE when not set,"
+        " else UTC).",
+        examples=["Europe/Moscow"],
+        json_schema_extra=ru("Часовой пояс всех заданий по умолчанию (название IANA); если не"
+                             " указан — PACHCA_RUNNER_TIMEZONE, иначе UTC."),
+    )
+    defaults: Defaults = Field(
+        default_factory=Defaults,
+        description="Common job fields applied to every job that does not set them.",
+        examples=[{"misfire_grace": "10m", "workdays": "RU"}],
+        json_schema_extra=ru("Общие поля заданий: действуют для всех заданий, где они не"
+                             " указаны."),
+    )
+    alerts: Alerts | None = Field(
+        default=None,
+        description="Where alerts about failed and missed runs go; none: no alerts.",
+        examples=[{"chat_id": 100050, "repeat_every": "6h"}],
+        json_schema_extra=ru("Куда слать оповещения о неудачных и пропущенных запусках; без"
+                             " этого раздела оповещений нет."),
+    )
+    bot: Bot = Field(
+        default_factory=Bot,
+        description="How the bot receives events (clicks on the runner's buttons).",
+        examples=[{"events": "poll", "poll_every": "10s"}],
+        json_schema_extra=ru("Как бот получает события (нажатия на кнопки раннера)."),
+    )
+    unfurl: list[UnfurlRule] = Field(
+        default_factory=list,
+        description="Link previews: one rule per domain.",
+        examples=[[{"domain": "tracker.example.com",
+                    "source": "https://tracker.example.com/api/issues/{{ segments[-1] }}"}]],
+        json_schema_extra=ru("Превью ссылок: по правилу на домен."),
+    )
+    jobs: dict[str, Any] = Field(
+        description="The jobs: a name (letters, digits, - and _) and its fields.",
+        examples=[{"morning-digest": {"kind": "digest", "schedule": "0 9 * * 1-5",
+                                      "to": {"chats": [101]}}}],
+        json_schema_extra=ru("Задания: имя (буквы, цифры, - и _) и поля задания."),
+    )

@@ -9,12 +9,14 @@ from typing import Any
 
 import yaml
 
+from runner import words
 from runner.errors import Problem
 
 FieldPath = tuple[str | int, ...]
 Pos = tuple[int | None, int | None]  # 1-based line and column
 _VAR = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _VAR_BODY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*))?", re.DOTALL)
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 _MAX_NODES = 50_000  # guards against alias bombs
 
 
@@ -46,6 +48,11 @@ class _Doc:
         line, col = pos if pos else self.where(path)
         self.problems.append(Problem(self.file, line, col, dotted(path), message))
 
+    def has_problem(self, path: FieldPath) -> bool:
+        """Whether a problem was already reported at ``path`` (one problem per mistake)."""
+        where = dotted(path)
+        return any(p.path == where for p in self.problems)
+
     def where(self, path: FieldPath, *, key: bool = False) -> Pos:
         """The position of ``path`` (its key if ``key``), else of its nearest ancestor."""
         if key and path in self.keys:
@@ -60,32 +67,39 @@ class _Doc:
         try:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
             if node is None:
-                self.add((), "the file is empty — it needs at least a 'jobs:' section", (1, 1))
+                self.add((), words.text("yaml.empty"), (1, 1))
                 return None
             return self._build(node, ())
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             pos = (mark.line + 1, mark.column + 1) if mark else (None, None)
-            message = f"YAML syntax error: {exc.problem or exc.context}"
+            message = words.text("yaml.syntax", detail=exc.problem or exc.context)
             if any("alias" in str(t) or "anchor" in str(t) for t in (exc.context, exc.problem)):
-                message += " (a value starting with * or & must be in quotes)"
+                message += words.text("yaml.alias_hint")
+            if "'\\t'" in str(exc.problem):
+                message += words.text("yaml.tab_hint")
             self.add((), message, pos)
         except yaml.YAMLError as exc:
-            self.add((), f"the file cannot be read as YAML: {exc}", (None, None))
+            self.add((), words.text("yaml.unreadable", detail=exc), (None, None))
         except RecursionError:
-            self.add((), "the file is nested too deeply", (None, None))
+            self.add((), words.text("yaml.too_deep"), (None, None))
         return None
 
     def _build(self, node: yaml.Node, path: FieldPath) -> Any:
         self._nodes += 1
         if self._nodes > _MAX_NODES:
-            raise yaml.YAMLError("the file expands to too many values (check its aliases)")
+            raise yaml.YAMLError(words.text("yaml.too_many"))
         self.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if id(node) in self._active:
-            self.add(path, "an alias refers to itself")
+            self.add(path, words.text("yaml.alias_self"))
             return None
         self._active.add(id(node))
         try:
+            if node.tag not in _PLAIN_TAGS and not isinstance(node, yaml.ScalarNode):
+                # A tag on a list or mapping (!!python/object/apply:..., !!set) would be
+                # dropped silently; say it is not supported (the value is read untagged, so
+                # what else is said about this field is about the same mistake, and left out).
+                self.add(path, words.text("yaml.tag", tag=node.tag))
             if isinstance(node, yaml.MappingNode):
                 return self._mapping(node, path)
             if isinstance(node, yaml.SequenceNode):
@@ -103,14 +117,14 @@ class _Doc:
                 continue
             pos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if not isinstance(key_node, yaml.ScalarNode):
-                self.add(path, "a key must be a plain name, not a list or mapping", pos)
+                self.add(path, words.text("yaml.key_plain"), pos)
                 continue
             key = key_node.value
             if key in out:
                 first = self.keys[path + (key,)][0]
                 self.add(
                     path + (key,),
-                    f"duplicate key '{key}' (already set on line {first}) — keep only one",
+                    words.text("yaml.duplicate", key=key, line=first),
                     pos,
                 )
                 continue
@@ -120,7 +134,7 @@ class _Doc:
             for part in merge.value if isinstance(merge, yaml.SequenceNode) else [merge]:
                 merged = self._build(part, path)
                 if not isinstance(merged, dict):
-                    self.add(path, "'<<' must refer to a mapping")
+                    self.add(path, words.text("yaml.merge"))
                     continue
                 for key, value in merged.items():
                     out.setdefault(key, value)
@@ -132,9 +146,13 @@ class _Doc:
         try:
             return self._constructor.construct_object(node)
         except yaml.constructor.ConstructorError:
-            self.add(path, f"YAML tag '{node.tag}' is not supported")
+            self.add(path, words.text("yaml.tag", tag=node.tag))
         except (ValueError, TypeError, OverflowError):
-            self.add(path, f"'{node.value}' cannot be read as {node.tag.rsplit(':', 1)[-1]}")
+            if node.tag.endswith(":timestamp"):  # 2026-13-01: YAML's word would be "timestamp"
+                self.add(path, words.text("field.date", got=f"'{node.value}'"))
+            else:
+                self.add(path, words.text("yaml.scalar", value=node.value,
+                                          type=node.tag.rsplit(":", 1)[-1]))
         return None
 
     def _interpolate(self, text: str, path: FieldPath) -> str:
@@ -146,15 +164,11 @@ class _Doc:
             if m.group(0) == "$${":
                 return "${"
             if m.group(1) is None:
-                self.add(path, "'${' is not closed with '}' — write $${ for a literal ${")
+                self.add(path, words.text("env.unclosed"))
                 return ""
             body = _VAR_BODY.fullmatch(m.group(1))
             if body is None:
-                self.add(
-                    path,
-                    f"'${{{m.group(1)}}}' is not a variable reference — use ${{NAME}}"
-                    " or ${NAME:-default}",
-                )
+                self.add(path, words.text("env.bad_ref", ref=m.group(1)))
                 return ""
             name, op, default = body.groups()
             used.append(name)
@@ -162,11 +176,7 @@ class _Doc:
             if op == ":-" and not value or op == "-" and value is None:
                 value = default
             if value is None:
-                self.add(
-                    path,
-                    f"environment variable {name} is not set — set it, or give a"
-                    f" default: ${{{name}:-...}}",
-                )
+                self.add(path, words.text("env.missing", name=name))
                 return ""
             return value
 

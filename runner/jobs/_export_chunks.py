@@ -8,11 +8,14 @@ The leading underscore keeps the registry from taking this module for a kind.
 from __future__ import annotations
 
 import asyncio
+import glob
 import hashlib
 import os
 import uuid
+import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,6 +142,15 @@ class ChunkExporter:
                         " requesting it again")
                     rec = await self._reset(chunk)
                     continue
+                except ForeignExport as exc:
+                    # A late webhook of a request given up on (stale, or refused with a 5xx
+                    # it had in fact taken) was matched to this chunk's request.
+                    say(f"export {rec.export_id} holds {exc}, not {chunk.span}: it answered an"
+                        " earlier request; waiting for this chunk's own")
+                    await self.server.exports.disown(rec.export_id)
+                    rec = await self._set(chunk, status="requested", export_id=None,
+                                          ready_at=None)
+                    continue
             rec = await self._request_and_wait(chunk)
         raise JobError(f"could not export {chunk.span}: Pachca kept losing the export")
 
@@ -160,7 +172,7 @@ class ChunkExporter:
         """A request never confirmed (crash while sending) or too old to be answered."""
         if rec.requested_at is None:
             return True
-        return self.ctx.now() - rec.requested_at > timedelta(seconds=self.params.rerequest_after)
+        return _wall_clock() - rec.requested_at > timedelta(seconds=self.params.rerequest_after)
 
     async def _request(self, chunk: Chunk, before: ExportChunk | None) -> None:
         """Ask Pachca for the chunk, recording 'requested' first so a quick webhook finds it."""
@@ -187,7 +199,7 @@ class ChunkExporter:
                                f" ({detail})") from None
             raise
         # Set alone: the webhook may already have marked the chunk ready meanwhile.
-        await self._set(chunk, requested_at=self.ctx.now())
+        await self._set(chunk, requested_at=_wall_clock())
         self.ctx.report.count("requested")
         self.ctx.report.say(f"requested the export of {chunk.span}")
 
@@ -222,9 +234,16 @@ class ChunkExporter:
     async def _download(self, chunk: Chunk, export_id: int) -> ExportChunk:
         """Stream the archive to a temporary file beside the target, then rename it over."""
         path = chunk.path
+        # A runner killed mid-download (SIGKILL, power loss) never reached its cleanup:
+        # its partial file would stay beside the archive for good.
+        for stale in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+            stale.unlink(missing_ok=True)
         part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
         try:
             size, sha256 = await self.client.download_export(export_id, part)
+            outside = await asyncio.to_thread(_outside, part, chunk, self.params.chat_ids)
+            if outside is not None:
+                raise ForeignExport(outside)
             await asyncio.to_thread(_fsync, part)
             os.replace(part, path)
         except OSError as exc:
@@ -242,6 +261,40 @@ class ChunkExporter:
         self.ctx.report.count("bytes", size)
         self.ctx.report.say(f"downloaded {chunk.span} to {path.name} ({size_text(size, 'en')})")
         return rec
+
+
+class ForeignExport(Exception):
+    """The archive behind a ready webhook is of another period (or other chats)."""
+
+
+def _outside(path: Path, chunk: Chunk, chat_ids: Sequence[int]) -> str | None:
+    """What in the archive at ``path`` lies outside ``chunk`` (a day, a chat), or None.
+
+    Pachca's webhook says only which export is ready, not what it holds; the archive's
+    ``<chat>_<id>/<day>.json`` names do.
+    """
+    first, last = chunk.start.isoformat(), chunk.end.isoformat()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile:
+        return None  # not for this check to judge: the file is kept as Pachca sent it
+    for name in names:
+        folder, _, file = name.rpartition("/")
+        day = file.removesuffix(".json")
+        if folder and len(day) == 10 and not first <= day <= last:
+            return f"messages of {day}"
+        chat = folder.rsplit("_", 1)[-1]
+        if folder and chat_ids and chat.isdigit() and int(chat) not in chat_ids:
+            return f"chat {chat}"
+    return None
+
+
+def _wall_clock() -> datetime:
+    """Now, for when Pachca was asked. Not ``ctx.now()``: a ``run-job --at`` rerun starts
+    its clock at the fire time again, so a lost webhook's request would never look stale
+    and the chunk would wait for it on every rerun, forever."""
+    return datetime.now(UTC)
 
 
 def _minutes(seconds: float) -> str:

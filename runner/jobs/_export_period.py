@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from runner import words
 
 RelativePeriod = Literal["previous_month", "last_30_days", "previous_week", "yesterday"]
 
@@ -24,13 +26,19 @@ class FixedPeriod(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start: date
-    end: date
+    start: date = Field(
+        description="First day (inclusive).", examples=["2026-01-01"],
+        json_schema_extra={"description_ru": "Первый день (включительно)."},
+    )
+    end: date = Field(
+        description="Last day (inclusive).", examples=["2026-03-31"],
+        json_schema_extra={"description_ru": "Последний день (включительно)."},
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> FixedPeriod:
         if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
+            raise ValueError(words.text("period.order", end=self.end, start=self.start))
         return self
 
 

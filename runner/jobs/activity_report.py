@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
+from runner import words
 from runner.activity import ChatActivity, chat_activity
 from runner.jobs._frozen import render_once
-from runner.jobs.base import JobContext, JobKind, KindParams
+from runner.jobs.base import JobContext, JobKind, KindParams, ru
 from runner.periods import Period, Window, resolve_period
 from runner.recipients import Recipients, post_everywhere
 
@@ -33,18 +34,30 @@ SORT_LABELS: dict[str, str] = {
 class Include(KindParams):
     """Which kinds of group chat count."""
 
-    channels: bool = Field(default=True, description="Count channels.")
-    conversations: bool = Field(default=True, description="Count conversations.")
+    channels: bool = Field(
+        default=True, description="Count channels.", examples=[False],
+        json_schema_extra=ru("Учитывать каналы."),
+    )
+    conversations: bool = Field(
+        default=True, description="Count conversations.", examples=[True],
+        json_schema_extra=ru("Учитывать беседы."),
+    )
 
 
 class Exclude(KindParams):
     """Chats left out of the report."""
 
-    ids: list[int] = Field(default_factory=list, description="Chat ids to leave out.")
+    ids: list[int] = Field(
+        default_factory=list, description="Chat ids to leave out.", examples=[[100048]],
+        json_schema_extra=ru("id чатов, которые не включать."),
+    )
     names: list[str] = Field(
         default_factory=list,
         description="Regular expressions (case-insensitive); a chat whose name matches "
         "any of them is left out.",
+        examples=[["флуд|оффтоп"]],
+        json_schema_extra=ru("Регулярные выражения (регистр не важен); чат, название которого"
+                             " подходит под любое из них, не включается."),
     )
 
     @field_validator("names")
@@ -54,39 +67,72 @@ class Exclude(KindParams):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ValueError(f"'{pattern}' is not a valid regular expression: {exc}") from None
+                raise ValueError(
+                    words.text("regex.invalid", pattern=pattern, detail=exc)
+                ) from None
         return v
 
 
 class ActivityReportParams(KindParams):
     """Parameters of an ``activity_report`` job."""
 
-    to: Recipients = Field(description="Where to post: `chats` and/or `users` (ids).")
+    to: Recipients = Field(
+        description="Where to post: `chats` and/or `users` (ids).",
+        examples=[{"chats": [101]}],
+        json_schema_extra=ru("Куда отправить: `chats` и/или `users` (id)."),
+    )
     period: Period = "previous_week"
     template: str = Field(
-        default="activity_report.md.j2", description="Template file in templates/."
+        default="activity_report.md.j2", description="Template file in templates/.",
+        examples=["activity_report.md.j2"],
+        json_schema_extra=ru("Файл шаблона в папке templates/."),
     )
     sort_by: SortBy = Field(
         default="messages",
         description="Order of the chats: messages, authors (distinct) or last_message_at.",
+        examples=["authors"],
+        json_schema_extra=ru("Порядок чатов: messages (по сообщениям), authors (по числу"
+                             " авторов) или last_message_at (по последнему сообщению)."),
     )
-    top: int = Field(default=10, ge=1, le=200, description="How many chats the report lists.")
-    include: Include = Field(default_factory=Include, description="Channels and/or conversations.")
-    exclude: Exclude = Field(default_factory=Exclude, description="Chats left out, by id or name.")
+    top: int = Field(
+        default=10, ge=1, le=200, description="How many chats the report lists.", examples=[10],
+        json_schema_extra=ru("Сколько чатов показать в отчёте."),
+    )
+    include: Include = Field(
+        default_factory=Include, description="Channels and/or conversations.",
+        examples=[{"channels": False, "conversations": True}],
+        json_schema_extra=ru("Каналы и/или беседы."),
+    )
+    exclude: Exclude = Field(
+        default_factory=Exclude, description="Chats left out, by id or name.",
+        examples=[{"ids": [100048], "names": ["флуд|оффтоп"]}],
+        json_schema_extra=ru("Чаты, которые не включать, по id или названию."),
+    )
     match: Literal["last_message", "any_message"] = Field(
         default="last_message",
         description="`last_message`: chats whose last message falls in the period (Pachca "
         "filters them; cheapest). `any_message`: also chats written to since the period "
         "ended (their newer messages are read and skipped).",
+        examples=["any_message"],
+        json_schema_extra=ru("`last_message` — чаты, чьё последнее сообщение попало в период"
+                             " (их отбирает сама Пачка; быстрее всего). `any_message` — ещё и"
+                             " чаты, куда писали уже после периода (их новые сообщения"
+                             " читаются и пропускаются)."),
     )
     count_bot: bool = Field(
-        default=False, description="Count the bot's own messages as activity."
+        default=False, description="Count the bot's own messages as activity.", examples=[True],
+        json_schema_extra=ru("Считать сообщения самого бота активностью."),
     )
     skip_if_empty: bool = Field(
-        default=False, description="Post nothing when no chat was active in the period."
+        default=False, description="Post nothing when no chat was active in the period.",
+        examples=[True],
+        json_schema_extra=ru("Ничего не отправлять, если за период не было активных чатов."),
     )
     concurrency: int = Field(
-        default=8, ge=1, le=64, description="Chats read at once (the rate limiter sets the pace)."
+        default=8, ge=1, le=64, description="Chats read at once (the rate limiter sets the pace).",
+        examples=[8],
+        json_schema_extra=ru("Сколько чатов читать одновременно (темп задаёт ограничитель"
+                             " запросов)."),
     )
 
 

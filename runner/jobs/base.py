@@ -27,9 +27,19 @@ if TYPE_CHECKING:
 
 
 class KindParams(BaseModel):
-    """Base of every kind's parameter model: unknown fields are errors."""
+    """Base of every kind's parameter model: unknown fields are errors.
+
+    Every field has an English ``description``, ``examples`` and a Russian description
+    (``json_schema_extra=ru(...)``): the JSON Schema, the kind reference and the
+    "required field is missing" messages are made from them (a test checks).
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+
+def ru(description: str, **schema: Any) -> dict[str, Any]:
+    """A field's ``json_schema_extra``: its Russian description, and any extra schema keys."""
+    return {"description_ru": description, **schema}
 
 
 @dataclass
@@ -104,6 +114,11 @@ class JobKind(ABC):
 
     def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
         """Plausible data for ``template``, rendered at validation to catch typos early."""
+        return {}
+
+    def inline_templates(self, params: KindParams) -> dict[str, str]:
+        """Jinja strings written in the job itself (field name -> source), such as a
+        message ``text``: rendered at validation with ``sample_context(params, field)``."""
         return {}
 
     @abstractmethod

@@ -20,9 +20,10 @@ from babel.dates import format_date
 from jinja2 import Environment, TemplateSyntaxError
 from pydantic import Field, field_validator
 
-from runner.effects import post_once
+from runner import words
+from runner.effects import attempt_time, post_once
 from runner.errors import JobError
-from runner.jobs.base import JobContext, JobKind, KindParams
+from runner.jobs.base import JobContext, JobKind, KindParams, ru
 from runner.pachca.models import Chat
 
 TARGET = "chat"
@@ -38,19 +39,36 @@ class ChatFromTemplateParams(KindParams):
         "week number), month (Russian name), year, scheduled_for and vars.",
         examples=["Планёрка, неделя {{ week }}"],
         min_length=1,
+        json_schema_extra=ru("Название чата, шаблон Jinja; доступны date, week (номер недели"
+                             " ISO), month (название месяца по-русски), year, scheduled_for и"
+                             " vars."),
     )
-    channel: bool = Field(default=False, description="Create a channel instead of a conversation.")
-    public: bool = Field(default=False, description="Open to everyone in the workspace.")
-    member_ids: list[int] = Field(default_factory=list, description="User ids to add.")
+    channel: bool = Field(
+        default=False, description="Create a channel instead of a conversation.",
+        examples=[True], json_schema_extra=ru("Создать канал, а не беседу."),
+    )
+    public: bool = Field(
+        default=False, description="Open to everyone in the workspace.", examples=[True],
+        json_schema_extra=ru("Открытый для всех в пространстве."),
+    )
+    member_ids: list[int] = Field(
+        default_factory=list, description="User ids to add.", examples=[[10004, 10005]],
+        json_schema_extra=ru("id пользователей, которых добавить."),
+    )
     group_tag_ids: list[int] = Field(
-        default_factory=list, description="Group tags whose members are all added."
+        default_factory=list, description="Group tags whose members are all added.",
+        examples=[[502]], json_schema_extra=ru("Теги групп: добавляются все их участники."),
     )
     welcome_template: str | None = Field(
         default="chat_welcome.md.j2",
         description="Template of the first message in the new chat; null: no message.",
+        examples=["chat_welcome.md.j2"],
+        json_schema_extra=ru("Шаблон первого сообщения в новом чате; null — без сообщения."),
     )
     vars: dict[str, Any] = Field(
-        default_factory=dict, description="Extra values for the name and welcome templates."
+        default_factory=dict, description="Extra values for the name and welcome templates.",
+        examples=[{"project": "Север"}],
+        json_schema_extra=ru("Дополнительные значения для шаблонов названия и приветствия."),
     )
 
     @field_validator("name")
@@ -59,7 +77,7 @@ class ChatFromTemplateParams(KindParams):
         try:
             Environment().parse(v)
         except TemplateSyntaxError as exc:
-            raise ValueError(f"the name template has a syntax error: {exc.message}") from None
+            raise ValueError(words.text("chat.name_syntax", detail=exc.message)) from None
         return v
 
 
@@ -86,6 +104,10 @@ class ChatFromTemplateKind(JobKind):
     def templates(self, params: KindParams) -> list[str]:
         assert isinstance(params, ChatFromTemplateParams)
         return [params.welcome_template] if params.welcome_template else []
+
+    def inline_templates(self, params: KindParams) -> dict[str, str]:
+        assert isinstance(params, ChatFromTemplateParams)
+        return {"name": params.name}
 
     def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
         assert isinstance(params, ChatFromTemplateParams)
@@ -135,7 +157,7 @@ class ChatFromTemplateKind(JobKind):
                 ctx.report.count("already_created")
                 ctx.report.say(f"{what} «{found.name}» had been created before the interruption")
                 return found
-        attempt_at = ctx.now().astimezone(UTC).isoformat()
+        attempt_at = attempt_time(ctx).astimezone(UTC).isoformat()
         detail = {"name": name, "attempt_at": attempt_at}
         await asyncio.to_thread(state.start_target, key, TARGET, detail)
         chat = await ctx.client.create_chat(

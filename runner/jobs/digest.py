@@ -18,13 +18,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
 
+from runner import words
 from runner.errors import SourceError
 from runner.jobs._frozen import render_once
-from runner.jobs.base import JobContext, JobKind, KindParams
+from runner.jobs.base import JobContext, JobKind, KindParams, ru
 from runner.pachca.models import Button
 from runner.periods import SinceLastRunOrPeriod, Window, resolve_period
 from runner.recipients import Recipients, post_everywhere
-from runner.sources import Source, has_data, read_source, sample
+from runner.sources import ActivitySource, Source, has_data, read_source, sample
 
 FIRST_WINDOW = timedelta(hours=24)
 """What ``since_last_run`` covers when the job has never succeeded before."""
@@ -34,44 +35,72 @@ _RESERVED = {"title", "job", "period", "scheduled_for", "sources", "source_error
 class DigestButton(KindParams):
     """A button under the digest: a link (``url``) or a bot callback (``data``)."""
 
-    text: str = Field(description="Button text.", max_length=255)
-    url: str | None = Field(default=None, description="The link it opens.")
+    text: str = Field(
+        description="Button text.", max_length=255, examples=["Открыть дашборд"],
+        json_schema_extra=ru("Текст кнопки."),
+    )
+    url: str | None = Field(
+        default=None, description="The link it opens.", examples=["https://example.com/dashboard"],
+        json_schema_extra=ru("Ссылка, которую открывает кнопка."),
+    )
     data: str | None = Field(
-        default=None, max_length=255, description="Sent back to the bot when clicked."
+        default=None, max_length=255, description="Sent back to the bot when clicked.",
+        examples=["digest:details"], json_schema_extra=ru("Что получит бот при нажатии."),
     )
 
     @model_validator(mode="after")
     def _one_action(self) -> DigestButton:
         if (self.url is None) == (self.data is None):
-            raise ValueError("a button needs exactly one of `url` or `data`")
+            raise ValueError(words.text("button.one_action"))
         return self
 
 
 def _default_sources() -> dict[str, Any]:
-    return {"activity": {"type": "pachca_activity"}}
+    # A model, not a plain dict: pydantic does not validate what a default factory makes.
+    return {"activity": ActivitySource(type="pachca_activity")}
 
 
 class DigestParams(KindParams):
     """Parameters of a ``digest`` job."""
 
-    to: Recipients = Field(description="Where to post: `chats` and/or `users` (ids).")
+    to: Recipients = Field(
+        description="Where to post: `chats` and/or `users` (ids).",
+        examples=[{"chats": [101], "users": [5]}],
+        json_schema_extra=ru("Куда отправить: `chats` и/или `users` (id)."),
+    )
     window: SinceLastRunOrPeriod = "since_last_run"
-    template: str = Field(default="digest.md.j2", description="Template file in templates/.")
+    template: str = Field(
+        default="digest.md.j2", description="Template file in templates/.",
+        examples=["digest.md.j2"], json_schema_extra=ru("Файл шаблона в папке templates/."),
+    )
     sources: dict[str, Source] = Field(
         default_factory=_default_sources,  # type: ignore[arg-type]
         description="Named data sources, each handed to the template under its name: "
         "`pachca_activity`, `http` (a JSON endpoint) or `vars` (static values).",
+        examples=[{"activity": {"type": "pachca_activity", "top": 5},
+                   "info": {"type": "vars", "values": {"team": "Продажи"}}}],
+        json_schema_extra=ru("Именованные источники данных; шаблон получает каждый под его"
+                             " именем: `pachca_activity`, `http` (JSON по адресу) или `vars`"
+                             " (постоянные значения)."),
     )
     on_source_error: Literal["fail", "mention"] = Field(
         default="fail",
         description="`fail`: a source that cannot be read fails the run; `mention`: post "
         "anyway, the source is None and `source_errors` tells the template.",
+        examples=["mention"],
+        json_schema_extra=ru("`fail` — если источник не прочитался, запуск неудачен;"
+                             " `mention` — всё равно отправить, источник будет None, а"
+                             " шаблон узнает о сбое из `source_errors`."),
     )
     skip_if_empty: bool = Field(
-        default=True, description="Post nothing when there was no activity and no data."
+        default=True, description="Post nothing when there was no activity and no data.",
+        examples=[False],
+        json_schema_extra=ru("Ничего не отправлять, если не было ни активности, ни данных."),
     )
     buttons: list[DigestButton] = Field(
-        default_factory=list, description="Buttons under the digest, one per row."
+        default_factory=list, description="Buttons under the digest, one per row.",
+        examples=[[{"text": "Открыть дашборд", "url": "https://example.com/dashboard"}]],
+        json_schema_extra=ru("Кнопки под сводкой, по одной в строке."),
     )
 
     @field_validator("sources")
@@ -79,10 +108,9 @@ class DigestParams(KindParams):
     def _names(cls, v: dict[str, Any]) -> dict[str, Any]:
         for name in v:
             if not re.fullmatch(r"[A-Za-z_]\w*", name) or keyword.iskeyword(name):
-                raise ValueError(f"source name '{name}' must be a plain identifier like `sales`")
+                raise ValueError(words.text("source.name", name=name))
             if name in _RESERVED:
-                raise ValueError(f"source name '{name}' is taken by the template context;"
-                                 f" pick another")
+                raise ValueError(words.text("source.reserved", name=name))
         return v
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, field_validator
 
+from runner import words
 from runner.durations import Duration
 from runner.effects import post_once
 from runner.errors import JobError
@@ -31,7 +32,7 @@ from runner.jobs._export_period import (
     chunks,
     resolve,
 )
-from runner.jobs.base import JobContext, JobKind, KindParams
+from runner.jobs.base import JobContext, JobKind, KindParams, ru
 
 if TYPE_CHECKING:
     from runner.state import ExportChunk
@@ -42,22 +43,59 @@ TEMPLATE = "export_ready.md.j2"
 class ExportParams(KindParams):
     """Fields of an ``export`` job."""
 
-    period: Period = "previous_month"
-    chat_ids: list[int] = Field(default_factory=list, max_length=50)
-    skip_chats_file: bool = False
-    output_dir: Path = Path("exports")
-    filename: str = "pachca-{{ start }}_{{ end }}.zip"
-    notify_chat_id: int | None = None
-    webhook_timeout: Duration = 1800.0
-    rerequest_after: Duration = 86400.0
+    period: Period = Field(
+        default="previous_month",
+        description="The days exported: previous_month, last_30_days, previous_week,"
+        " yesterday, or fixed dates {start, end}; split into requests Pachca accepts.",
+        examples=["previous_month", {"start": "2026-01-01", "end": "2026-03-31"}],
+        json_schema_extra=ru("Какие дни выгрузить: previous_month, last_30_days, previous_week,"
+                             " yesterday или даты {start, end}; длинный период делится на"
+                             " части, которые принимает Пачка."),
+    )
+    chat_ids: list[int] = Field(
+        default_factory=list, max_length=50,
+        description="Only these chats (at most 50); empty: the whole workspace.",
+        examples=[[100009, 100016]],
+        json_schema_extra=ru("Только эти чаты (не больше 50); пусто — всё пространство."),
+    )
+    skip_chats_file: bool = Field(
+        default=False, description="Leave the list of chats out of the archive.",
+        examples=[True], json_schema_extra=ru("Не класть в архив список чатов."),
+    )
+    output_dir: Path = Field(
+        default=Path("exports"), description="Folder the archives are saved to.",
+        examples=["exports"], json_schema_extra=ru("Папка, куда сохраняются архивы."),
+    )
+    filename: str = Field(
+        default="pachca-{{ start }}_{{ end }}.zip",
+        description="Archive file name, a Jinja template over start and end (dates).",
+        examples=["pachca-{{ start }}_{{ end }}.zip"],
+        json_schema_extra=ru("Имя файла архива, шаблон Jinja; доступны start и end (даты)."),
+    )
+    notify_chat_id: int | None = Field(
+        default=None, description="Post a notice to this chat when the export is saved.",
+        examples=[100050],
+        json_schema_extra=ru("Сообщить в этот чат, когда выгрузка сохранена."),
+    )
+    webhook_timeout: Duration = Field(
+        default=1800.0, description="How long to wait for Pachca's webhook for one request.",
+        examples=["30m"],
+        json_schema_extra=ru("Сколько ждать вебхука Пачки на один запрос выгрузки."),
+    )
+    rerequest_after: Duration = Field(
+        default=86400.0,
+        description="Request a chunk again if its webhook has not come after this long.",
+        examples=["1d"],
+        json_schema_extra=ru("Запросить часть заново, если её вебхук не пришёл за это время."),
+    )
 
     @field_validator("chat_ids")
     @classmethod
     def _ids(cls, value: list[int]) -> list[int]:
         if any(v <= 0 for v in value):
-            raise ValueError("chat ids are positive numbers")
+            raise ValueError(words.text("export.ids_positive"))
         if len(set(value)) != len(value):
-            raise ValueError("a chat is listed twice")
+            raise ValueError(words.text("export.ids_twice"))
         return value
 
     @field_validator("filename")
@@ -69,14 +107,14 @@ class ExportParams(KindParams):
         try:
             ImmutableSandboxedEnvironment().parse(value)
         except TemplateSyntaxError as exc:
-            raise ValueError(f"is not a valid template: {exc.message}") from None
+            raise ValueError(words.text("export.filename", detail=exc.message)) from None
         return value
 
     @field_validator("webhook_timeout")
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:
-            raise ValueError("must be longer than 0s")
+            raise ValueError(words.text("export.positive"))
         return value
 
 
@@ -85,7 +123,7 @@ class ExportKind(JobKind):
 
     name: ClassVar[str] = "export"
     Params = ExportParams
-    summary: ClassVar[str] = "export chat history for a period into zip files"
+    summary: ClassVar[str] = "Export chat history for a period into zip files."
     needs_server: ClassVar[bool] = True
 
     def templates(self, params: KindParams) -> list[str]:
@@ -93,8 +131,16 @@ class ExportKind(JobKind):
         assert isinstance(params, ExportParams)
         return [TEMPLATE] if params.notify_chat_id is not None else []
 
+    def inline_templates(self, params: KindParams) -> dict[str, str]:
+        """The file name, a template rendered for every chunk."""
+        assert isinstance(params, ExportParams)
+        return {"filename": params.filename}
+
     def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
-        """A two-file export, as the notice would show it."""
+        """A two-file export, as the notice would show it (or a chunk, for the file name)."""
+        if template == "filename":
+            return {"start": "2026-01-01", "end": "2026-02-14", "job": "monthly-export",
+                    "index": 1, "count": 2}
         start, end = date(2026, 1, 1), date(2026, 3, 31)
         files = [
             {"name": "pachca-2026-01-01_2026-02-14.zip", "size": size_text(1_288_490),

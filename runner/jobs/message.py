@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from runner.jobs.base import JobContext, JobKind, KindParams
+from runner import words
+from runner.jobs.base import JobContext, JobKind, KindParams, ru
 from runner.pachca.models import Button
 from runner.recipients import Recipients, post_everywhere
 
@@ -14,31 +15,49 @@ from runner.recipients import Recipients, post_everywhere
 class LinkButton(KindParams):
     """A button under the message that opens a link."""
 
-    text: str = Field(description="Button text.", max_length=255)
-    url: str = Field(description="The link it opens.")
+    text: str = Field(
+        description="Button text.", max_length=255, examples=["Открыть таймшиты"],
+        json_schema_extra=ru("Текст кнопки."),
+    )
+    url: str = Field(
+        description="The link it opens.", examples=["https://example.com/timesheets"],
+        json_schema_extra=ru("Ссылка, которую открывает кнопка."),
+    )
 
 
 class MessageParams(KindParams):
     """Parameters of a ``message`` job."""
 
-    to: Recipients = Field(description="Where to post: `chats` and/or `users` (ids).")
+    to: Recipients = Field(
+        description="Where to post: `chats` and/or `users` (ids).",
+        examples=[{"chats": [101]}],
+        json_schema_extra=ru("Куда отправить: `chats` и/или `users` (id)."),
+    )
     text: str | None = Field(
-        default=None, description="The message as an inline Jinja template (or use `template`)."
+        default=None, description="The message as an inline Jinja template (or use `template`).",
+        examples=["Коллеги, заполните таймшиты до {{ now|ru_date }}."],
+        json_schema_extra=ru("Текст сообщения, шаблон Jinja прямо в каталоге (или `template`)."),
     )
     template: str | None = Field(
-        default=None, description="A template file in templates/ (or use `text`)."
+        default=None, description="A template file in templates/ (or use `text`).",
+        examples=["reminder.md.j2"],
+        json_schema_extra=ru("Файл шаблона в папке templates/ (или `text`)."),
     )
     vars: dict[str, Any] = Field(
-        default_factory=dict, description="Values handed to the template."
+        default_factory=dict, description="Values handed to the template.",
+        examples=[{"deadline": "пятница"}],
+        json_schema_extra=ru("Значения, которые получает шаблон."),
     )
     buttons: list[LinkButton] = Field(
-        default_factory=list, description="Link buttons under the message."
+        default_factory=list, description="Link buttons under the message.",
+        examples=[[{"text": "Открыть таймшиты", "url": "https://example.com/timesheets"}]],
+        json_schema_extra=ru("Кнопки-ссылки под сообщением."),
     )
 
     @model_validator(mode="after")
     def _one_source(self) -> MessageParams:
         if (self.text is None) == (self.template is None):
-            raise ValueError("give exactly one of `text` or `template`")
+            raise ValueError(words.text("message.one_source"))
         return self
 
 
@@ -56,6 +75,10 @@ class MessageKind(JobKind):
     def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
         assert isinstance(params, MessageParams)
         return self._context_for(params, None)
+
+    def inline_templates(self, params: KindParams) -> dict[str, str]:
+        assert isinstance(params, MessageParams)
+        return {"text": params.text} if params.text is not None else {}
 
     @staticmethod
     def _context_for(params: MessageParams, ctx: JobContext | None) -> dict[str, Any]:

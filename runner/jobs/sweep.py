@@ -10,14 +10,19 @@ decisions are made first; if too large a share of the chats would be acted on
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from runner.concurrency import for_each
 from runner.effects import post_once
 from runner.errors import JobError, NotFound, PermissionDenied, ValidationFailed
+from runner.jobs._frozen import render_once
 from runner.jobs.base import JobContext, JobKind, KindParams
 from runner.render import split_message
+from runner.sweep import plans
 from runner.sweep.act import CLOSING_TEMPLATE, REPORT_TEMPLATE, WARNING_TEMPLATE, Actor
 from runner.sweep.decide import Decision, archive_order
 from runner.sweep.params import SweepParams
@@ -71,6 +76,9 @@ class SweepKind(JobKind):
             raise JobError("sweep: no key to sign buttons (runner.services sets one up)")
         dry = ctx.dry_run or params.dry_run
         plan = await Scanner(ctx, params, secret).run()
+        saved = ctx.services.get(plans.SERVICE)
+        if saved is not None:  # run-job --plan: only the plan's chats, and only unchanged ones
+            plan = await plans.restrict(ctx, plan, saved)
         ctx.report.count("scanned", plan.scanned)
         warn = plan.warn
         archive = sorted(plan.archive, key=archive_order)
@@ -128,14 +136,17 @@ class SweepKind(JobKind):
         await for_each(todo, act, limit=params.concurrency)
         if params.report_chat_id is not None:
             bad = {d.chat_id for d in failed}
-            warned = [d.name for d in warn if d.chat_id not in bad]
-            archived = [d.name for d in archive if d.chat_id not in bad]
-            text = ctx.renderer.render(
-                REPORT_TEMPLATE,
-                report_context(ctx.job.name, params, ctx.now(), plan, warned, archived,
-                               [d.name for d in failed],
-                               len(later), dry=False),
-            )
+
+            async def render() -> str:
+                whole, warned, archived = await _whole_run(
+                    ctx, plan, {d.chat_id for d in archive if d.chat_id not in bad})
+                return ctx.renderer.render(REPORT_TEMPLATE, report_context(
+                    ctx.job.name, params, ctx.now(), whole, warned, archived,
+                    [d.name for d in failed], len(later), dry=False))
+
+            # A resumed attempt posts the report its interrupted predecessor rendered, if
+            # any: post_once recognises a report that went out by its very text.
+            text = await render_once(ctx, render) or ""
             for i, part in enumerate(split_message(text), 1):
                 await post_once(ctx, f"report:{params.report_chat_id}:{i}",
                                 entity_id=params.report_chat_id, content=part,
@@ -145,6 +156,38 @@ class SweepKind(JobKind):
                 f"sweep: {len(failed)} chat(s) could not be warned or archived (first:"
                 f" «{failed[0].name}»); is the bot an admin of those chats?"
             )
+
+
+async def _whole_run(
+    ctx: JobContext, plan: Plan, archived_now: set[int]
+) -> tuple[Plan, list[str], list[str]]:
+    """The report's view of the whole run, attempts cut short by a crash included.
+
+    A resumed attempt scans a changed workspace: chats its predecessor archived are gone
+    from the listing, chats it warned now wait. What the run did is in its recorded
+    actions, so the report says what the run did, not what this attempt happened to see.
+    """
+    names = {d.chat_id: d.name for d in plan.actions + plan.waiting + plan.chores}
+    found = {a: await asyncio.to_thread(ctx.state.actions, ctx.run.run_id, a)
+             for a in ("warned", "archived")}
+
+    def named(action: str) -> list[str]:
+        return sorted({str(r.detail.get("name") or names.get(r.chat_id, f"#{r.chat_id}"))
+                       for r in found[action]}, key=str.casefold)
+
+    warned_ids = {r.chat_id for r in found["warned"]}
+    archived_ids = {r.chat_id for r in found["archived"]}
+    skips = Counter(plan.skips)
+    for d in plan.chores:  # archived by an earlier attempt, recorded by this one
+        if d.finish and d.chat_id in archived_ids:
+            skips[d.reason] -= 1
+    whole = replace(
+        plan,
+        scanned=plan.scanned + len(archived_ids - archived_now),
+        waiting=[d for d in plan.waiting if d.chat_id not in warned_ids],
+        skips=+skips,
+    )
+    return whole, named("warned"), named("archived")
 
 
 def _describe(

@@ -89,6 +89,10 @@ class SecretPath:
         return hmac.compare_digest(candidate, await self.value())
 
 
+def _foreign(export_id: int) -> str:
+    return f"foreign_export:{export_id}"
+
+
 def pick_request(chunks: list[ExportChunk]) -> ExportChunk | None:
     """The requested chunk a ready webhook belongs to.
 
@@ -132,7 +136,8 @@ class ExportHub:
             pass
 
     async def handle(self, request: Request) -> Response:
-        """``POST /hooks/export/{secret}``: 404 wrong path, 413 too big, 400 malformed."""
+        """``POST /hooks/export/{secret}``: 404 wrong path, 413 too big, 400 not JSON or
+        malformed."""
         if not await self.path.matches(request.path_params.get("secret", "")):
             self.counts["not_found"] += 1
             return JSONResponse({"error": "not found"}, status_code=404)
@@ -141,6 +146,11 @@ class ExportHub:
         except BodyTooLarge:
             self.counts["rejected"] += 1
             return JSONResponse({"error": "body too large"}, status_code=413)
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json":  # Pachca sends JSON; a form post is someone else
+            self.counts["rejected"] += 1
+            return JSONResponse({"error": "expected Content-Type application/json"},
+                                status_code=400)
         try:
             ready = ExportReady.model_validate_json(body, strict=True)
         except ValidationError:
@@ -154,11 +164,19 @@ class ExportHub:
         self.counts[result] += 1
         return JSONResponse({"status": result})
 
+    async def disown(self, export_id: int) -> None:
+        """Ignore ``export_id`` from now on: its archive proved to answer another request."""
+        await asyncio.to_thread(self._state.set_value, SERVER_JOB, _foreign(export_id), True)
+
     async def accept(self, export_id: int) -> str:
-        """Record ``export_id`` as ready on the pending chunk; 'accepted', 'duplicate' or
-        'unmatched' (no request is pending: acknowledged, nothing changes)."""
+        """Record ``export_id`` as ready on the pending chunk; 'accepted', 'duplicate',
+        'foreign' (disowned) or 'unmatched' (no request is pending): nothing changes
+        but for 'accepted'."""
         state = self._state
         async with self._match:  # duplicates arriving together must not race each other
+            if await asyncio.to_thread(state.get_value, SERVER_JOB, _foreign(export_id)):
+                log.info("export %d: ready webhook of a disowned export ignored", export_id)
+                return "foreign"
             if await asyncio.to_thread(state.find_chunk_by_export_id, export_id) is not None:
                 log.info("export %d: duplicate ready webhook ignored", export_id)
                 return "duplicate"

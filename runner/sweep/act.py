@@ -71,10 +71,13 @@ class Actor:
         if d.adopt is not None:
             state: ChatState | None = await self._state("chat_state", d.chat_id)
             run = state.warned_by_run if state and state.warned_by_run else self.run_id
+            done = await self._state("actions", run, "warned")
+            if not any(a.chat_id == d.chat_id for a in done):
+                await self._state("record_action", run, d.chat_id, "warned",
+                                  {"message_id": d.adopt.message_id, "recovered": True,
+                                   "name": d.name})
             await self._state("update_chat", d.chat_id, warning_message_id=d.adopt.message_id,
                               warned_at=d.adopt.at)
-            await self._state("record_action", run, d.chat_id, "warned",
-                              {"message_id": d.adopt.message_id, "recovered": True})
             self.ctx.report.say(f"recorded the warning in «{d.name}» posted by an interrupted run")
         if d.finish:
             state = await self._state("chat_state", d.chat_id)
@@ -82,7 +85,7 @@ class Actor:
             done = await self._state("actions", run, "archived")
             if not any(a.chat_id == d.chat_id for a in done):
                 await self._state("record_action", run, d.chat_id, "archived",
-                                  {"recovered": True})
+                                  {"recovered": True, "name": d.name})
             await self._state("update_chat", d.chat_id, archived_at=self.ctx.now(),
                               archived_by_run=run)
             self.ctx.report.count("recovered")
@@ -134,10 +137,13 @@ class Actor:
                                      label=f"«{d.name}»")
         target = await self._state("target", key, "warn")
         created = target.detail.get("created_at") if target else None
+        # The action first: a crash before the message id is recorded leaves the warning
+        # to be found again (``settle`` then records no second action); the other order
+        # would leave a recorded warning without its action for good.
+        await self._state("record_action", self.run_id, d.chat_id, "warned",
+                          {"message_id": message_id, "reason": d.note, "name": d.name})
         await self._state("update_chat", d.chat_id, warning_message_id=message_id,
                           warned_at=datetime.fromisoformat(created) if created else at)
-        await self._state("record_action", self.run_id, d.chat_id, "warned",
-                          {"message_id": message_id, "reason": d.note})
         ctx.report.count("warned")
         ctx.report.say(f"warned «{d.name}»: {d.note}")
 
@@ -177,7 +183,7 @@ class Actor:
                                   {"message_id": message_id})
         await ctx.client.archive_chat(d.chat_id)
         await self._state("record_action", self.run_id, d.chat_id, "archived",
-                          {"reason": d.note})
+                          {"reason": d.note, "name": d.name})
         await self._state("update_chat", d.chat_id, archived_at=ctx.now(),
                           archived_by_run=self.run_id)
         ctx.report.count("archived")

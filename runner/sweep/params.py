@@ -6,19 +6,27 @@ import re
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from runner.jobs.base import KindParams
+from runner import words
+from runner.jobs.base import KindParams, ru
 
 
 class Exclude(KindParams):
     """``exclude:``: chats the sweep never touches, whatever their activity."""
 
-    ids: list[int] = Field(default_factory=list, description="Chat ids never touched.")
+    ids: list[int] = Field(
+        default_factory=list, description="Chat ids never touched.", examples=[[100049]],
+        json_schema_extra=ru("id чатов, которые никогда не трогать."),
+    )
     names: list[str] = Field(
         default_factory=list,
         description="Regular expressions searched in chat names, e.g. '^Общий', '(?i)важн'.",
+        examples=[["^Отдел", "(?i)важн"]],
+        json_schema_extra=ru("Регулярные выражения, которые ищутся в названиях чатов,"
+                             " например '^Общий', '(?i)важн'."),
     )
     group_tags: list[int] = Field(
-        default_factory=list, description="Group tag ids: chats linked to these tags."
+        default_factory=list, description="Group tag ids: chats linked to these tags.",
+        examples=[[502]], json_schema_extra=ru("id тегов групп: чаты, связанные с этими тегами."),
     )
     _patterns: list[re.Pattern[str]] = PrivateAttr(default_factory=list)
 
@@ -29,7 +37,9 @@ class Exclude(KindParams):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ValueError(f"'{pattern}' is not a valid regular expression: {exc}") from None
+                raise ValueError(
+                    words.text("regex.invalid", pattern=pattern, detail=exc)
+                ) from None
         return value
 
     def model_post_init(self, context: object) -> None:
@@ -53,52 +63,88 @@ class SweepParams(KindParams):
     inactive_days: int = Field(
         default=90, ge=1,
         description="A chat is inactive when its last message (and its creation) is older.",
+        examples=[180],
+        json_schema_extra=ru("Чат неактивен, если его последнее сообщение (и создание) старше"
+                             " стольких дней."),
     )
     warn_days: int = Field(
         default=7, ge=0,
         description="Days of quiet after the warning before archiving; 0 archives unwarned.",
+        examples=[7],
+        json_schema_extra=ru("Сколько дней тишины после предупреждения до архивации;"
+                             " 0 — архивировать без предупреждения."),
     )
     snooze_days: int = Field(
-        default=30, ge=1, description="How long «Оставить чат» keeps a chat from the sweep."
+        default=30, ge=1, description="How long «Оставить чат» keeps a chat from the sweep.",
+        examples=[30],
+        json_schema_extra=ru("На сколько дней кнопка «Оставить чат» защищает чат от очистки."),
     )
-    include_channels: bool = Field(default=False, description="Also sweep channels.")
-    exclude: Exclude = Field(default_factory=Exclude, description="Chats never touched.")
+    include_channels: bool = Field(
+        default=False, description="Also sweep channels.", examples=[True],
+        json_schema_extra=ru("Очищать и каналы тоже."),
+    )
+    exclude: Exclude = Field(
+        default_factory=Exclude, description="Chats never touched.",
+        examples=[{"ids": [100049], "names": ["^Отдел"]}],
+        json_schema_extra=ru("Чаты, которые никогда не трогать."),
+    )
     min_members: int | None = Field(
-        default=None, ge=0, description="Only chats with at least this many members."
+        default=None, ge=0, description="Only chats with at least this many members.",
+        examples=[2], json_schema_extra=ru("Только чаты, где участников не меньше."),
     )
     max_members: int | None = Field(
-        default=None, ge=0, description="Only chats with at most this many members."
+        default=None, ge=0, description="Only chats with at most this many members.",
+        examples=[50], json_schema_extra=ru("Только чаты, где участников не больше."),
     )
     max_archive_per_run: int = Field(
-        default=50, ge=1, description="Archive at most this many chats per run; the rest wait."
+        default=50, ge=1, description="Archive at most this many chats per run; the rest wait.",
+        examples=[50],
+        json_schema_extra=ru("Архивировать за запуск не больше стольких чатов; остальные"
+                             " подождут следующего."),
     )
     max_fraction: float | None = Field(
         default=0.25, gt=0, le=1,
         description="Abort (touch nothing, fail the run) if more than this share of the"
         " scanned chats would be warned or archived; null disables the check.",
+        examples=[0.25],
+        json_schema_extra=ru("Остановиться (ничего не трогать, запуск неудачен), если"
+                             " предупредить или архивировать пришлось бы большую долю"
+                             " просмотренных чатов; null отключает проверку."),
     )
     closing_message: bool = Field(
-        default=True, description="Post templates/sweep_closing.md.j2 before archiving."
+        default=True, description="Post templates/sweep_closing.md.j2 before archiving.",
+        examples=[False],
+        json_schema_extra=ru("Перед архивацией отправить в чат templates/sweep_closing.md.j2."),
     )
     allow_archive_now: bool = Field(
-        default=False, description="Also show «Архивировать сейчас» on warnings."
+        default=False, description="Also show «Архивировать сейчас» on warnings.",
+        examples=[True],
+        json_schema_extra=ru("Добавить к предупреждению кнопку «Архивировать сейчас»."),
     )
     keep_button: str = Field(
-        default="Оставить чат", min_length=1, max_length=255, description="Keep button text."
+        default="Оставить чат", min_length=1, max_length=255, description="Keep button text.",
+        examples=["Оставить чат"], json_schema_extra=ru("Текст кнопки «оставить»."),
     )
     archive_now_button: str = Field(
         default="Архивировать сейчас", min_length=1, max_length=255,
-        description="Archive-now button text.",
+        description="Archive-now button text.", examples=["Архивировать сейчас"],
+        json_schema_extra=ru("Текст кнопки «архивировать сейчас»."),
     )
     report_chat_id: int | None = Field(
-        default=None, description="Post a summary of each run to this chat."
+        default=None, description="Post a summary of each run to this chat.",
+        examples=[100050], json_schema_extra=ru("Отправлять итог каждого запуска в этот чат."),
     )
     dry_run: bool = Field(
-        default=False, description="Decide and report only, touch nothing (as --dry-run)."
+        default=False, description="Decide and report only, touch nothing (as --dry-run).",
+        examples=[True],
+        json_schema_extra=ru("Только решить и рассказать, ничего не трогать (как --dry-run)."),
     )
     concurrency: int = Field(
         default=32, ge=1, le=256,
         description="Requests in flight while warning and archiving (the limiter sets the pace).",
+        examples=[32],
+        json_schema_extra=ru("Сколько запросов одновременно при предупреждениях и архивации"
+                             " (темп задаёт ограничитель)."),
     )
 
     @model_validator(mode="after")
@@ -108,5 +154,5 @@ class SweepParams(KindParams):
             and self.max_members is not None
             and self.min_members > self.max_members
         ):
-            raise ValueError("min_members must not exceed max_members")
+            raise ValueError(words.text("sweep.members"))
         return self

@@ -50,9 +50,20 @@ class WorkspaceConfig:
     direct_chats: int = 80
     archived_share: float = 0.1
     bot_share: float = 0.12  # share of group chats the bot is a member of
+    bot_admin: bool = False  # the bot is an admin of the group chats it is in
     public_share: float = 0.4
     messages: int = 3000
     history_days: int = 120
+    # --- exact activity, for benchmarks; setting either replaces ``messages`` (see seed)
+    #: Exactly this many unarchived conversations are inactive: created, and last written
+    #: to, more than ``quiet_days`` ago; every other group chat was written to since.
+    quiet_chats: int | None = None
+    quiet_days: int = 90
+    #: This many unarchived group chats get ``active_messages`` messages each within the
+    #: last ``active_days`` days (and one older message); the others none in that time.
+    active_chats: int | None = None
+    active_messages: int = 200
+    active_days: int = 7
     #: Pin the clock at start (ISO-8601); ``None``: real time.
     start_time: str | None = None
     # --- pace and strictness
@@ -73,6 +84,9 @@ class WorkspaceConfig:
     export_webhook_duplicates: bool = False
     export_webhook_delay_extra: float = 0.0
     download_ttl: float = 600.0
+    #: Tokens to issue instead of the seeded ones, by kind (``owner``, ``bot``, ``limited``):
+    #: lets a test recognise a token wherever it might leak.
+    tokens: dict[str, str] | None = None
     # --- contract checking: path of the OpenAPI spec, or None
     validate_openapi: str | None = None
 
@@ -102,6 +116,18 @@ class WorkspaceConfig:
                 raise ValueError(f"{name} must be >= 0")
         if self.users < 4:
             raise ValueError("users must be >= 4 (owner, bot, limited user, someone else)")
+        if min(self.quiet_chats or 0, self.active_chats or 0) < 0:
+            raise ValueError("quiet_chats and active_chats must be >= 0")
+        if self.quiet_days < 2 or self.active_days < 1 or self.active_messages < 1:
+            raise ValueError("need quiet_days >= 2, active_days >= 1, active_messages >= 1")
+        if (self.quiet_chats is not None and self.active_chats is not None
+                and self.quiet_days <= self.active_days + 2):
+            raise ValueError("quiet_days must exceed active_days + 2 when both are set")
+        for kind, token in (self.tokens or {}).items():
+            if kind not in ("owner", "bot", "limited") or not token:
+                raise ValueError(f"tokens: '{kind}' is not owner, bot or limited, or is empty")
+        if self.tokens and len(set(self.tokens.values())) != len(self.tokens):
+            raise ValueError("tokens: each kind needs a token of its own")
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply run-time changes (only ``RUNTIME_FIELDS``); raise ``ValueError`` on others."""

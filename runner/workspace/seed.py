@@ -10,7 +10,8 @@ Activity: chats are active (10%), normal (35%), quiet (30%: silent for a month o
 more) or silent (25%: no messages). Messages are spread over ``history_days`` with
 those weights; every chat is created before its first message, and ``last_message_at``
 is the newest message's time, or ``created_at`` when the chat has no messages (the
-spec makes the field non-null).
+spec makes the field non-null). Benchmarks need exact numbers instead of that mix:
+``quiet_chats`` / ``active_chats`` (see ``_seed_profile``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from runner.workspace import names
-from runner.workspace.clock import MS_PER_DAY
+from runner.workspace.clock import MS_PER_DAY, parse_datetime
 from runner.workspace.config import WorkspaceConfig
 from runner.workspace.models import Chat, GroupTag, Message, User
 from runner.workspace.store import Store
@@ -61,11 +62,16 @@ class _Draw:
 def seed_store(store: Store, config: WorkspaceConfig) -> None:
     """Fill an empty ``store`` from ``config``; same seed, same workspace."""
     rng = random.Random(config.seed)
-    now = store.now_ms()
+    # A pinned start is the seeding moment itself: the clock has run a few ms since it was
+    # set, and every seeded time would shift with them (same seed, different workspace).
+    now = parse_datetime(config.start_time) if config.start_time else store.now_ms()
     _seed_users(store, config, rng, now)
     _seed_tags(store, config, rng)
     chats = _seed_chats(store, config, rng, now)
-    _seed_messages(store, config, rng, now, chats)
+    if config.quiet_chats is None and config.active_chats is None:
+        _seed_messages(store, config, rng, now, chats)
+    else:
+        _seed_profile(store, config, rng, now, chats)
     store.bulk_load_chats(chats)
     for message in sorted(store.messages.values(), key=lambda m: m.id):
         store.chat_messages[message.chat_id].append((message.id,))
@@ -74,7 +80,8 @@ def seed_store(store: Store, config: WorkspaceConfig) -> None:
         ("bot", store.bot_id),
         ("limited", store.limited_id),
     ):
-        store.issue_token(f"{kind}-{rng.getrandbits(128):032x}", kind, user_id)
+        seeded = f"{kind}-{rng.getrandbits(128):032x}"  # drawn even when replaced: same data
+        store.issue_token((config.tokens or {}).get(kind, seeded), kind, user_id)
 
 
 def _seed_users(store: Store, config: WorkspaceConfig, rng: random.Random, now: int) -> None:
@@ -210,6 +217,8 @@ def _seed_chats(store: Store, config: WorkspaceConfig, rng: random.Random, now: 
             group_tag_ids=tag_ids,
             admin_ids={owner},
         )
+        if config.bot_admin and store.bot_id in members:
+            chat.admin_ids.add(store.bot_id)  # a workspace bot set up to manage its chats
         chats.append(chat)
     _leave_some(store, chats)
     pairs: set[tuple[int, int]] = set()
@@ -292,6 +301,60 @@ def _seed_messages(
         for ms in times:
             pending.append((ms, chat.id, draw.pick(authors), draw.pick(phrases)))
         chat.last_message_ms = last
+    pending.sort()
+    for ms, chat_id, author, text in pending:
+        mid = store.next_id("message")
+        store.messages[mid] = Message(mid, chat_id, author, text, ms, entity_id=chat_id)
+
+
+def _seed_profile(
+    store: Store, config: WorkspaceConfig, rng: random.Random, now: int, chats: list[Chat]
+) -> None:
+    """Exact activity for benchmarks (``quiet_chats`` / ``active_chats``), not the mix.
+
+    Quiet conversations get one message older than ``quiet_days``; active chats get
+    ``active_messages`` within the last ``active_days`` and one older message; every
+    other unarchived group chat gets one message in between. A chat's creation moves
+    back before its first message. Archived and direct chats get none.
+    """
+    draw = _Draw(rng)
+    groups = [c for c in chats if not c.personal and not c.archived]
+    quiet: set[int] = set()
+    if config.quiet_chats is not None:
+        conversations = [c for c in groups if not c.channel]
+        if config.quiet_chats > len(conversations):
+            raise ValueError(f"quiet_chats {config.quiet_chats} exceeds the"
+                             f" {len(conversations)} unarchived conversations")
+        quiet = {c.id for c in rng.sample(conversations, config.quiet_chats)}
+    active: set[int] = set()
+    if config.active_chats is not None:
+        pool = [c for c in groups if c.id not in quiet]
+        if config.active_chats > len(pool):
+            raise ValueError(f"active_chats {config.active_chats} exceeds the"
+                             f" {len(pool)} unarchived group chats")
+        active = {c.id for c in rng.sample(pool, config.active_chats)}
+    minute, day = 60_000, MS_PER_DAY
+    active_ms, quiet_ms = config.active_days * day, config.quiet_days * day
+    # Ages (ms before now) at which the chats that are neither quiet nor active wrote.
+    young = active_ms + day if config.active_chats is not None else minute
+    old = quiet_ms - day if config.quiet_chats is not None else config.history_days * day
+    old = max(old, young + day)
+    pending: list[tuple[int, int, int, str]] = []
+    for chat in groups:
+        if chat.id in quiet:
+            times = [now - draw.between(quiet_ms + day, quiet_ms + max(config.history_days, 30)
+                                        * day)]
+        elif chat.id in active:
+            times = [now - draw.between(minute, active_ms - minute)
+                     for _ in range(config.active_messages)]
+            times.append(now - draw.between(young, old))
+        else:
+            times = [now - draw.between(young, old)]
+        chat.created_ms = min(chat.created_ms, min(times) - draw.between(minute, 30 * day))
+        chat.last_message_ms = max(times)
+        authors = [uid for uid in chat.member_ids if uid != store.bot_id] or chat.member_ids
+        pending.extend((ms, chat.id, draw.pick(authors), draw.pick(names.PHRASES))
+                       for ms in times)
     pending.sort()
     for ms, chat_id, author, text in pending:
         mid = store.next_id("message")

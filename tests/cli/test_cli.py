@@ -130,6 +130,8 @@ BROKEN = [
      "jobs.reminder", "broken"),
     ("unknown-top", HEAD + "    text: hi\nalert:\n  chat_id: 1\n", "8:1", "alert",
      "did you mean 'alerts'"),
+    ("inline-text-undefined", HEAD + '    text: "Привет {{ nwo }}"\n', "3",
+     "jobs.reminder.text", "'nwo' is undefined"),
     ("interval-bad", HEAD.replace('"0 9 * * *"', "{every: soon}") + "    text: hi\n", "5:23",
      "jobs.reminder.schedule.every", "duration"),
 ]
