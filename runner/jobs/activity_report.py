@@ -9,17 +9,15 @@ the totals are kept in memory, whatever the size of the workspace.
 from __future__ import annotations
 
 import heapq
-import re
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from runner import words
 from runner.activity import ChatActivity, chat_activity
 from runner.jobs._frozen import render_once
-from runner.jobs.base import JobContext, JobKind, KindParams, ru
+from runner.jobs.base import JobContext, JobKind, KindParams, Regex, ru
 from runner.periods import Period, Window, resolve_period
 from runner.recipients import Recipients, post_everywhere
 
@@ -51,7 +49,7 @@ class Exclude(KindParams):
         default_factory=list, description="Chat ids to leave out.", examples=[[100048]],
         json_schema_extra=ru("id чатов, которые не включать."),
     )
-    names: list[str] = Field(
+    names: list[Regex] = Field(
         default_factory=list,
         description="Regular expressions (case-insensitive); a chat whose name matches "
         "any of them is left out.",
@@ -59,18 +57,6 @@ class Exclude(KindParams):
         json_schema_extra=ru("Регулярные выражения (регистр не важен); чат, название которого"
                              " подходит под любое из них, не включается."),
     )
-
-    @field_validator("names")
-    @classmethod
-    def _regexes(cls, v: list[str]) -> list[str]:
-        for pattern in v:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(
-                    words.text("regex.invalid", pattern=pattern, detail=exc)
-                ) from None
-        return v
 
 
 class ActivityReportParams(KindParams):

@@ -15,9 +15,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+import re
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 if TYPE_CHECKING:
     from runner.catalogue import JobSpec
@@ -40,6 +41,20 @@ class KindParams(BaseModel):
 def ru(description: str, **schema: Any) -> dict[str, Any]:
     """A field's ``json_schema_extra``: its Russian description, and any extra schema keys."""
     return {"description_ru": description, **schema}
+
+
+def _compiles(pattern: str) -> str:
+    from runner import words
+
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(words.text("regex.invalid", pattern=pattern, detail=exc)) from None
+    return pattern
+
+
+Regex = Annotated[str, AfterValidator(_compiles)]
+"""A regular expression written in jobs.yaml: checked when the catalogue loads."""
 
 
 @dataclass

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from runner import words
-from runner.jobs.base import KindParams, ru
+from runner.jobs.base import KindParams, Regex, ru
 
 
 class Exclude(KindParams):
@@ -17,7 +17,7 @@ class Exclude(KindParams):
         default_factory=list, description="Chat ids never touched.", examples=[[100049]],
         json_schema_extra=ru("id чатов, которые никогда не трогать."),
     )
-    names: list[str] = Field(
+    names: list[Regex] = Field(
         default_factory=list,
         description="Regular expressions searched in chat names, e.g. '^Общий', '(?i)важн'.",
         examples=[["^Отдел", "(?i)важн"]],
@@ -29,18 +29,6 @@ class Exclude(KindParams):
         examples=[[502]], json_schema_extra=ru("id тегов групп: чаты, связанные с этими тегами."),
     )
     _patterns: list[re.Pattern[str]] = PrivateAttr(default_factory=list)
-
-    @field_validator("names")
-    @classmethod
-    def _compiles(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(
-                    words.text("regex.invalid", pattern=pattern, detail=exc)
-                ) from None
-        return value
 
     def model_post_init(self, context: object) -> None:
         """Compile the name patterns once."""

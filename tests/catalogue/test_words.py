@@ -124,7 +124,7 @@ def test_the_job_kinds_explain_their_fields_in_russian(
     assert "неизвестный период 'previos_week' — может быть, 'previous_week'?" in found[
         "jobs.digest.window"]
     assert "имя источника 'title' уже занято" in found["jobs.digest.sources"]
-    assert "неправильное регулярное выражение" in found["jobs.report.exclude.names"]
+    assert "неправильное регулярное выражение" in found["jobs.report.exclude.names[0]"]  # the very pattern
     assert "конец (2026-01-01) раньше начала (2026-02-01)" in found["jobs.report.period"]
     assert "в шаблоне названия синтаксическая ошибка" in found["jobs.meeting.name"]
     assert "чат указан дважды" in found["jobs.export.chat_ids"]
