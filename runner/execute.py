@@ -103,8 +103,9 @@ async def execute(
     """Claim, run and record one run of ``job``.
 
     ``scheduled_for`` is the fire time the run stands for (None: a manual run, which
-    gets a key of its own). ``retry_failed``: if that fire's run failed, resume it. Never raises for a failing job: the failure is the
-    Outcome's ``error`` (and the history's); it raises only if the state store fails.
+    gets a key of its own). ``retry_failed``: if that fire's run failed, resume it.
+    Never raises for a failing job: the failure is the Outcome's ``error`` (and the
+    history's); it raises only if the state store fails.
     """
     zone = ZoneInfo(job.timezone)
     key = key or run_key(job, scheduled_for, dry_run=dry_run)

@@ -121,7 +121,9 @@ class ChatFromTemplateKind(JobKind):
         base = name_context(ctx.scheduled_for, params.vars)
         name = ctx.renderer.render_string(params.name, base, origin=f"{ctx.job.name}.name").strip()
         if not name:
-            raise JobError(f"the name template rendered an empty name for {ctx.scheduled_for:%Y-%m-%d}")
+            raise JobError(
+                f"the name template rendered an empty name for {ctx.scheduled_for:%Y-%m-%d}"
+            )
         what = "channel" if params.channel else "conversation"
         if ctx.dry_run:
             ctx.report.say(f"would create {what} «{name}» with {len(params.member_ids)} members"

@@ -1,4 +1,5 @@
-"""The Starlette application: the Pachca API under ``/api/shared/v1``, control under ``/_workspace``.
+"""The Starlette application: the Pachca API under ``/api/shared/v1``, control under
+``/_workspace``.
 
 The app itself only routes; ``gateway.Gateway`` wraps it for auth, limits, faults,
 logging and contract checks. Errors a route raises as ``ApiProblem`` become their
