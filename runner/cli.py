@@ -36,7 +36,10 @@ class RunnerGroup(click.Group):
             return super().invoke(ctx)
         except RunnerError as exc:
             if ctx.obj and ctx.obj.get("debug"):
-                raise
+                # The traceback, and still the exit code scripts rely on (2: bad input).
+                import traceback
+
+                traceback.print_exc()
             _fail(exc)
         finally:
             words.use(None)  # the language chosen from settings ends with the command
@@ -67,6 +70,10 @@ def main(ctx: click.Context, catalogue: Path | None, debug: bool, verbose: bool)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not debug:
         logging.getLogger("httpx").setLevel(logging.WARNING)
+    else:  # httpx logs every URL; a digest source's query may hold an API key from ${VAR}
+        from runner.pachca.http import hide_url_secrets
+
+        logging.getLogger("httpx").addFilter(hide_url_secrets)
     ctx.obj = {"debug": debug, "catalogue": catalogue}
 
 

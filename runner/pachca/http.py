@@ -56,6 +56,19 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def hide_url_secrets(record: logging.LogRecord) -> bool:
+    """A logging filter for httpx's request lines: URLs without their query string or
+    user:password part, which may carry secrets (an API key from ``${VAR}``)."""
+    if isinstance(record.args, tuple):
+        record.args = tuple(_bare(a) if isinstance(a, httpx.URL) else a for a in record.args)
+    return True
+
+
+def _bare(url: httpx.URL) -> str:
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}{url.path}" + ("?…" if url.query else "")
+
+
 class ReadOnlyViolation(errors.RunnerError):
     """A write call was attempted through a read-only (dry-run) client."""
 
