@@ -35,7 +35,8 @@ RETRY_MARKS = "_bot"
 """Pseudo-job under which ``retry:<message id>`` records who asked for a rerun."""
 DEFAULT_SNOOZE_DAYS = 30
 
-RunJob = Callable[["JobSpec"], Awaitable["Outcome"]]
+RunJob = Callable[["JobSpec", int], Awaitable["Outcome"]]
+"""Reruns a job for «Повторить»: resuming the failed run whose id is given (0: none)."""
 Spawn = Callable[[Awaitable[None]], None]
 
 
@@ -199,15 +200,15 @@ class ClickHandler:
                          message.content.rstrip() + "\n\n" + note)  # type: ignore[union-attr]
         await bot.tell(user, "click_retry.md.j2", stage="started", job=name)
         log.info("job %s: rerun asked by user %d", name, user)
-        work = self._rerun(job, user)
+        work = self._rerun(job, user, action.scope)
         if self.spawn is None:
             await work
         else:
             self.spawn(work)
         return "retry"
 
-    async def _rerun(self, job: JobSpec, user: int) -> None:
-        outcome = await self.run_job(job)
+    async def _rerun(self, job: JobSpec, user: int, failed_run: int) -> None:
+        outcome = await self.run_job(job, failed_run)
         await self.bot.tell(user, "click_retry.md.j2", stage="result", job=job.name,
                             status=outcome.status, error=one_line(outcome.error))
 

@@ -54,9 +54,19 @@ class BotService:
         """The failure-alert observer of this runtime."""
         return notifier_of(self.rt)
 
-    async def run_job(self, job: JobSpec) -> Outcome:
-        """A manual run of ``job`` (the «Повторить» button), through the usual path."""
-        return await execute(self.rt, job, dry_run=bool(getattr(job.params, "dry_run", False)))
+    async def run_job(self, job: JobSpec, failed_run: int = 0) -> Outcome:
+        """«Повторить»: resume the failed run the alert was about, through the usual path.
+
+        Resuming (same run key) keeps what the failed attempt already did: a digest it
+        posted to some chats is not posted there again. A missed fire (no run) or a
+        run that is gone from the history gets a fresh manual run.
+        """
+        dry_run = bool(getattr(job.params, "dry_run", False))
+        record = await asyncio.to_thread(self.rt.state.get_run, failed_run) if failed_run else None
+        if record is None or record.job != job.name or record.dry_run:
+            return await execute(self.rt, job, dry_run=dry_run)
+        return await execute(self.rt, job, scheduled_for=record.scheduled_for, key=record.key,
+                             dry_run=dry_run, retry_failed=True)
 
     def _spawn(self, work: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(work)

@@ -204,3 +204,29 @@ async def test_the_daemon_reruns_a_job_clicked_by_push_in_the_background(bot: Bo
 
     assert [m.content for m in sw.bot_messages(target)] == ["Планёрка через 15 минут"]
     assert "выполнена успешно" in bot.dms(member)[-1]
+
+
+async def test_retry_resumes_the_failed_run_without_posting_twice(bot: Bot) -> None:
+    sw = bot.sw
+    alerts, target = setup(bot)
+    reached = sw.chat("Дошло")
+    # The reminder goes to a chat it can reach, then to one it cannot: the run fails
+    # halfway, after its first post.
+    sw.h.write_catalogue(CATALOGUE.format(alerts=alerts, target=f"{reached}, {target}"))
+    first = await sw.h.run("reminder", at=sw.now())
+    assert first.status == "failed"
+    assert len(sw.bot_messages(reached)) == 1
+    [alert] = sw.bot_messages(alerts)
+    let_bot_in(bot, target)
+
+    bot.click(alert.buttons[0][0]["data"], message_id=alert.id, chat_id=alerts,
+              user_id=sw.people(1)[0])
+    result = await bot.poll()
+
+    assert result.counts["retry"] == 1
+    # The rerun resumed the failed run: the chat it had reached is not posted to again.
+    assert len(sw.bot_messages(reached)) == 1
+    assert [m.content for m in sw.bot_messages(target)] == ["Планёрка через 15 минут"]
+    with sw.store() as store:
+        run = store.get_run(first.run_id)
+    assert run is not None and run.status == "succeeded" and run.attempt == 2
