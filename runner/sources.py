@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from runner import words
@@ -184,6 +183,8 @@ async def _new_members(
 
 async def read_http(name: str, source: HttpSource) -> Any:
     """The JSON document at ``source.url``; SourceError (without URL or headers) otherwise."""
+    import httpx  # here, not at the top: `validate` loads this module and needs no HTTP
+
     took = format_duration(source.timeout)
     try:
         async with (

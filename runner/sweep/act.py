@@ -21,13 +21,13 @@ from zoneinfo import ZoneInfo
 from runner.buttons import make_button_data
 from runner.effects import post_once
 from runner.pachca.models import Button
-from runner.state import ChatState
 from runner.sweep.decide import Decision
 from runner.sweep.params import SweepParams
 from runner.sweep.scan import closing_key
 
 if TYPE_CHECKING:
     from runner.jobs.base import JobContext
+    from runner.state import ChatState
 
 WARNING_TEMPLATE = "sweep_warning.md.j2"
 CLOSING_TEMPLATE = "sweep_closing.md.j2"

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from runner.pachca.models import Chat
-from runner.state import ChatState
 from runner.sweep.params import SweepParams
+
+if TYPE_CHECKING:  # the state store (SQLAlchemy) is not needed to load the kind
+    from runner.state import ChatState
 
 Verb = Literal["warn", "archive", "wait", "skip"]
 

@@ -23,7 +23,6 @@ from runner.concurrency import for_each
 from runner.effects import content_hash
 from runner.errors import NotFound, PermissionDenied
 from runner.pachca.models import Chat, Message
-from runner.state import ChatState
 from runner.sweep.decide import (
     SKIP_REASONS,
     Anchor,
@@ -37,6 +36,7 @@ from runner.sweep.params import SweepParams
 
 if TYPE_CHECKING:
     from runner.jobs.base import JobContext
+    from runner.state import ChatState
 
 # A pending warning is looked for this far before its intent (clocks of runner and Pachca).
 _CLOCK_SLACK = timedelta(hours=1)

@@ -4,7 +4,8 @@ Who is who: the first user is the workspace owner (role ``admin``, an ``owner`` 
 then the bot «Раннер» (``bot`` token); then a regular user who gets the ``limited`` token
 (read scopes only). The owner belongs to every group chat except a few private ones
 (about 4%), so ``GET /chats`` with the owner token covers nearly everything, and
-``availability=public`` still differs. The bot belongs to ``config.bot_share`` of group chats (12% by default).
+``availability=public`` still differs. The bot belongs to ``config.bot_share`` of group
+chats (12% by default).
 
 Activity: chats are active (10%), normal (35%), quiet (30%: silent for a month or
 more) or silent (25%: no messages). Messages are spread over ``history_days`` with

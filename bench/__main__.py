@@ -1,0 +1,109 @@
+"""``python -m bench``: run the benchmarks and write ``bench/results.md`` / ``.json``.
+
+A full run (no ``--only``) takes about ten minutes and rewrites the results in
+``bench/``; a partial run writes its results into the work folder instead, so the
+committed numbers always come from one complete run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import report
+from bench.api import run_api, run_contender
+from bench.local import run_local
+from bench.procs import REPO, BenchError
+from bench.scenarios import (
+    API_SCENARIOS,
+    MEMORY_SIZES,
+    NOMINAL_LATENCY,
+    memory_scenario,
+)
+
+NAMES = [s.name for s in API_SCENARIOS] + ["memory", "catalogue"]
+
+
+def _load() -> float:
+    return os.getloadavg()[0]
+
+
+def run_memory(workdir: Path, latency: float) -> dict[str, Any]:
+    """The same sweep over 1,000 and 100,000 chats: peak RSS of each run."""
+    runs = []
+    for chats in MEMORY_SIZES:
+        s = memory_scenario(chats)
+        run = run_contender(s, "runner", workdir, latency)
+        if not run.ok:
+            raise BenchError(f"{s.name}: {run.summary}")
+        runs.append({"chats": chats, "peak_rss_mb": round(run.peak_rss_mb, 1),
+                     "time_s": round(run.time, 2), "requests": run.traffic.requests,
+                     "summary": run.summary})
+    ratio = runs[-1]["peak_rss_mb"] / runs[0]["peak_rss_mb"]
+    return {"runs": runs, "ratio": round(ratio, 3), "max_ratio": 1.3, "met": ratio <= 1.3}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, run the chosen scenarios, write the results."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", default="", help=f"comma-separated subset of: {', '.join(NAMES)}")
+    parser.add_argument("--profile", action="store_true",
+                        help="run the runner under cProfile; profiles land in the work folder")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the pachca-sdk script")
+    parser.add_argument("--latency", type=float, default=NOMINAL_LATENCY,
+                        help="per-request latency at real pace, seconds (default %(default)s)")
+    parser.add_argument("--window", type=float, default=60.0,
+                        help="seconds the daemon runs for the lateness measurement")
+    parser.add_argument("--workdir", type=Path, default=None, help="where runs keep their files")
+    args = parser.parse_args(argv)
+    only = [n for n in args.only.split(",") if n]
+    unknown = set(only) - set(NAMES)
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    chosen = only or NAMES
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="pachca-bench-"))
+    raw = sys.argv[1:] if argv is None else argv
+    results: dict[str, Any] = {"command": " ".join(["python -m bench", *raw]),
+                               "machine": report.machine(),
+                               "load_before": _load(), "api": []}
+    started = time.monotonic()
+    for s in API_SCENARIOS:
+        if s.name not in chosen:
+            continue
+        print(f"[{time.monotonic() - started:5.0f} s] {s.name} ...", flush=True)
+        load_before = _load()
+        r = run_api(s, workdir, args.latency, profile=args.profile,
+                    baseline=not args.no_baseline)
+        r["load_before"], r["load_after"] = load_before, _load()
+        results["api"].append(r)
+        print(f"        {r['time_over_floor']} × floor, sdk/runner {r['sdk_over_runner']},"
+              f" met: {r['met']}", flush=True)
+    if "memory" in chosen:
+        print(f"[{time.monotonic() - started:5.0f} s] memory ...", flush=True)
+        results["memory"] = run_memory(workdir, args.latency)
+        print(f"        RSS ratio {results['memory']['ratio']}", flush=True)
+    if "catalogue" in chosen:
+        print(f"[{time.monotonic() - started:5.0f} s] catalogue, scheduler, cold start ...",
+              flush=True)
+        results["local"] = run_local(workdir, args.latency, args.window)
+    results["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    results["duration_s"] = round(time.monotonic() - started)
+    out = REPO / "bench" if not only else workdir
+    md, js = report.write(results, out)
+    print(report.summary_table(results))
+    print(f"\nwrote {md} and {js} ({results['duration_s']} s; run files in {workdir})")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        sys.exit(1)

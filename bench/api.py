@@ -1,0 +1,192 @@
+"""Running the API scenarios: each contender against its own, identical, fresh workspace.
+
+The runner and the SDK script each get a newly started workspace with the same seed
+(same chats, same ids, full rate-limit buckets): the sweep archives what it finds, so a
+second contender on the same process would find nothing left to do. The time compared
+is the span of the contender's traffic as the workspace saw it (first request in, last
+answer out): what the rate limits act on, the same measure for both contenders, without
+Python's start-up. Process wall time is recorded too.
+"""
+
+from __future__ import annotations
+
+import json
+import pstats
+import shutil
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.floor import Traffic, floor_seconds, traffic
+from bench.procs import (
+    REPO,
+    Measured,
+    WorkspaceProcess,
+    base_env,
+    run_measured,
+    runner_exe,
+)
+from bench.scenarios import T0, ApiScenario, Prepared
+
+
+@dataclass
+class Run:
+    """One contender's run of one scenario."""
+
+    contender: str
+    ok: bool
+    summary: str
+    wall: float
+    peak_rss_mb: float
+    cpu: float
+    workspace_cpu: float
+    traffic: Traffic
+    floor: float
+    floor_class: str
+    prepared: Prepared = field(repr=False, default_factory=Prepared)
+    profile: str | None = None
+
+    @property
+    def time(self) -> float:
+        """The traffic span, seconds."""
+        return self.traffic.span
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain data for results.json."""
+        return {
+            "contender": self.contender,
+            "ok": self.ok,
+            "summary": self.summary,
+            "time_s": round(self.time, 3),
+            "wall_s": round(self.wall, 3),
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "cpu_s": round(self.cpu, 2),
+            "workspace_cpu_s": round(self.workspace_cpu, 2),
+            "floor_s": round(self.floor, 3),
+            "floor_class": self.floor_class,
+            "time_over_floor": round(self.time / self.floor, 3) if self.floor else None,
+            "traffic": self.traffic.as_json(),
+            "profile": self.profile,
+        }
+
+
+def runner_command(
+    s: ApiScenario, ws: WorkspaceProcess, prep: Prepared, folder: Path, profile: Path | None
+) -> tuple[list[str], dict[str, str]]:
+    """``pachca-runner run-job JOB --at T0`` against ``ws``, state and catalogue in ``folder``."""
+    (folder / "jobs.yaml").write_text(s.catalogue.format(**prep.fill), encoding="utf-8")
+    shutil.copytree(REPO / "templates", folder / "templates", dirs_exist_ok=True)
+    env = base_env() | {
+        "PACHCA_BASE_URL": ws.base_url,
+        "PACHCA_TOKEN": ws.token(s.token),
+        "PACHCA_RUNNER_CATALOGUE": str(folder / "jobs.yaml"),
+        "PACHCA_RUNNER_STATE_URL": f"sqlite:///{folder / 'state.db'}",
+        "PACHCA_RUNNER_RATE_LIMIT_SCALE": str(s.speed),
+        "PACHCA_RUNNER_SERVER_PORT": "0",
+        "PACHCA_RUNNER_REPLICA_ID": "bench",
+    }
+    args = ["run-job", s.job, "--at", T0.strftime("%Y-%m-%dT%H:%M:%S")]
+    if profile is not None:
+        return [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "runner", *args], env
+    return [runner_exe(), *args], env
+
+
+def sdk_command(s: ApiScenario, ws: WorkspaceProcess, prep: Prepared) -> list[str]:
+    """``python -m bench.sdk_baseline SCRIPT ARGS`` against ``ws``."""
+    assert s.sdk_script is not None
+    args = {"base_url": ws.base_url, "token": ws.token(s.token), **prep.sdk}
+    return [sys.executable, "-m", "bench.sdk_baseline", s.sdk_script, json.dumps(args)]
+
+
+def run_contender(
+    s: ApiScenario, contender: str, workdir: Path, latency: float, *, profile: bool = False
+) -> Run:
+    """Start a fresh workspace, run one contender against it, read what it sent."""
+    folder = workdir / s.name.replace(":", "-") / contender
+    folder.mkdir(parents=True, exist_ok=True)
+    prof = folder / "profile.prof" if profile and contender == "runner" else None
+    with WorkspaceProcess(s.config(latency), folder / "workspace.log") as ws:
+        prep = s.prepare(ws)
+        # Set-up took tokens from the same buckets: let them fill up again (< 1 s).
+        time.sleep(2.0 / s.speed + 0.2)
+        ws.control("POST", "reset_log")
+        if contender == "runner":
+            cmd, env = runner_command(s, ws, prep, folder, prof)
+        else:
+            cmd, env = sdk_command(s, ws, prep), base_env()
+        cpu_before = ws.cpu_seconds()
+        measured = run_measured(cmd, env, folder, contender)
+        ws_cpu = ws.cpu_seconds() - cpu_before
+        log = ws.requests()
+        seen = traffic(log)
+    with (folder / "requests.jsonl").open("w") as out:  # for a closer look afterwards
+        out.writelines(json.dumps(entry) + "\n" for entry in log)
+    floor, klass = floor_seconds(prep.need, s.speed, latency / s.speed)
+    run = Run(contender, measured.exit_code == 0, _summary(measured), measured.wall,
+              measured.peak_rss_mb, measured.cpu, ws_cpu, seen, floor, klass, prep)
+    if prof is not None and prof.exists():
+        run.profile = _profile_text(prof)
+    return run
+
+
+def _by_class(need: Counter[tuple[str, Any]]) -> dict[str, int]:
+    totals: Counter[str] = Counter()
+    for (klass, _chat), n in need.items():
+        totals[klass] += n
+    return dict(totals)
+
+
+def _summary(m: Measured) -> str:
+    lines = [ln.strip() for ln in m.stdout.read_text(errors="replace").splitlines() if ln.strip()]
+    if m.exit_code != 0:
+        return f"exit {m.exit_code}: " + m.tail(5).replace("\n", " | ")
+    return lines[-1] if lines else ""
+
+
+def _profile_text(path: Path, top: int = 35) -> str:
+    """The top functions by cumulative time, written beside the .prof file."""
+    out = path.with_suffix(".txt")
+    with out.open("w") as stream:
+        pstats.Stats(str(path), stream=stream).sort_stats("cumulative").print_stats(top)
+    return str(out)
+
+
+def run_api(
+    s: ApiScenario, workdir: Path, latency: float, *, profile: bool = False,
+    baseline: bool = True,
+) -> dict[str, Any]:
+    """One scenario: the runner, then (if it has one) the SDK script; ratios and verdict."""
+    runner = run_contender(s, "runner", workdir, latency, profile=profile)
+    sdk = None
+    if baseline and s.sdk_script is not None:
+        sdk = run_contender(s, "pachca-sdk", workdir, latency)
+    ratio = runner.time / runner.floor if runner.floor else None
+    speedup = sdk.time / runner.time if sdk is not None and runner.time else None
+    met = runner.ok and runner.traffic.rate_limited == 0
+    if s.max_ratio is not None and ratio is not None:
+        met = met and ratio <= s.max_ratio
+    if s.min_speedup is not None and speedup is not None:
+        met = met and speedup >= s.min_speedup
+    return {
+        "name": s.name,
+        "title": s.title,
+        "target": s.target,
+        "speed": s.speed,
+        "latency_nominal_s": latency,
+        "latency_s": round(latency / s.speed, 4),
+        "work": runner.prepared.expect,
+        "need": {f"{k}" + (f"[{c}]" if c is not None else ""): n
+                 for (k, c), n in sorted(runner.prepared.need.items(), key=str)[:8]},
+        "need_total": sum(runner.prepared.need.values()),
+        "need_by_class": _by_class(runner.prepared.need),
+        "floor_s": round(runner.floor, 3),
+        "floor_class": runner.floor_class,
+        "runner": runner.as_json(),
+        "sdk": sdk.as_json() if sdk else None,
+        "time_over_floor": round(ratio, 3) if ratio is not None else None,
+        "sdk_over_runner": round(speedup, 2) if speedup is not None else None,
+        "met": met,
+    }

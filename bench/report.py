@@ -1,0 +1,197 @@
+"""``results.md`` and ``results.json`` from one run's measurements.
+
+The summary table is what the README shows. Below it, per scenario, the numbers behind
+it and the plain facts that explain a miss: requests the work did not need (by
+endpoint), CPU saturation of either process, 429s, and how busy the machine was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+YES, NO = "yes", "**no**"
+
+
+def machine() -> dict[str, Any]:
+    """What the run ran on."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = None
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = round(kb / 1024 / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "memory_gb": memory,
+            "python": platform.python_version(), "system": platform.platform(terse=True)}
+
+
+def machine_line(m: dict[str, Any]) -> str:
+    """One line for the README."""
+    return (f"{m['cores']} × {m['cpu']}, {m['memory_gb']} GB, Python {m['python']},"
+            f" {m['system']}")
+
+
+def _s(x: float | None) -> str:
+    return "–" if x is None else f"{x:.2f} s" if x < 10 else f"{x:.1f} s"
+
+
+def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(scenario, target, result, met) for every scenario that ran."""
+    rows = []
+    for r in results.get("api", []):
+        run = r["runner"]
+        text = (f"{r['time_over_floor']:.2f} × floor ({_s(run['time_s'])} vs"
+                f" {_s(r['floor_s'])}), {run['traffic']['rate_limited']} × 429")
+        if not run["ok"]:
+            text = f"failed: {run['summary']}"
+        elif r["sdk"] is not None:
+            text += f"; SDK script {r['sdk_over_runner']:.1f} × slower ({_s(r['sdk']['time_s'])})"
+        rows.append((r["title"], r["target"], text, YES if r["met"] else NO))
+    mem = results.get("memory")
+    if mem:
+        small, big = mem["runs"]
+        rows.append((
+            f"memory: sweep of {big['chats']:,} chats vs {small['chats']:,}",
+            f"peak RSS ratio ≤ {mem['max_ratio']}",
+            (f"{big['peak_rss_mb']:.0f} MB vs {small['peak_rss_mb']:.0f} MB:"
+            f" {mem['ratio']:.2f}"), YES if mem["met"] else NO))
+    local = results.get("local")
+    if local:
+        v, late = local["validate"], local["lateness"]
+        ok = v["median_s"] <= 1.5 and late["p99_ms"] <= 100
+        rows.append((
+            f"catalogue of {v['jobs']:,} jobs",
+            "`validate` ≤ 1.5 s; fire lateness p99 ≤ 100 ms",
+            (f"`validate` {_s(v['median_s'])}; lateness p99 {late['p99_ms']:.0f} ms"
+            f" (p50 {late['p50_ms']:.0f} ms, {late['fires']:,} fires)"), YES if ok else NO))
+        cold = local["cold_start"]
+        rows.append(("cold start", "`pachca-runner --help` ≤ 0.3 s",
+                     f"{_s(cold['median_s'])} median (Python alone {_s(cold['python_alone_s'])})",
+                     YES if cold["median_s"] <= 0.3 else NO))
+    return rows
+
+
+def summary_table(results: dict[str, Any]) -> str:
+    """The markdown table of the summary."""
+    lines = ["| scenario | target | result | met |", "| --- | --- | --- | --- |"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in summary_rows(results)]
+    return "\n".join(lines)
+
+
+def _why(r: dict[str, Any], cores: int) -> list[str]:
+    facts = []
+    run = r["runner"]
+    sent, need = run["traffic"]["requests"], r["need_total"]
+    if sent > need * 1.01 + 2:  # not the one GET /profile every run starts with
+        top = ", ".join(f"`{k}` {v:,}" for k, v in list(run["traffic"]["by_endpoint"].items())[:4])
+        facts.append(f"the runner sent {sent:,} requests where the work needs {need:,} ({top})")
+    if run["time_s"] and run["cpu_s"] > 0.6 * run["wall_s"]:
+        facts.append(f"the runner was mostly busy computing: {run['cpu_s']:.1f} s of CPU in"
+                     f" {run['wall_s']:.1f} s (CPU does not scale with the speed factor:"
+                     f" at real pace it is {r['speed']:g} × less of the time)")
+    if run["time_s"] and run["workspace_cpu_s"] > 0.8 * run["time_s"]:
+        facts.append(f"the workspace was CPU-bound serving it ({run['workspace_cpu_s']:.1f} s"
+                     " of CPU)")
+    if r["floor_class"] == "latency":
+        facts.append("the limits allow all of this work at once (message writes are limited"
+                     " per chat, one post per chat), so the floor is one round trip: no client"
+                     " with a bounded number of connections gets near it")
+    if run["traffic"]["rate_limited"]:
+        facts.append(f"{run['traffic']['rate_limited']} requests were refused with 429")
+    load = max(r.get("load_before", 0.0), r.get("load_after", 0.0))
+    if load > cores:
+        facts.append(f"the machine was busy: load average {load:.1f} on {cores} cores")
+    return facts
+
+
+def _need_text(r: dict[str, Any]) -> str:
+    """The necessary requests in words: per class, message writes per chat summed up."""
+    by_class = r.get("need_by_class")
+    if by_class is None:  # older results: the first few (class[chat]) entries only
+        by_class, chats = {}, 0
+        for key, n in r["need"].items():
+            klass = key.split("[", 1)[0]
+            chats += key != klass
+            by_class[klass] = by_class.get(klass, 0) + n
+        if chats >= len(r["need"]) >= 8:  # cut off: all of it was one post per chat
+            by_class = {"message_write": r["need_total"]}
+    parts = [f"{k} {v:,}" for k, v in sorted(by_class.items())]
+    return ", ".join(parts) + f" ({r['need_total']:,} in all)"
+
+
+def _contender_table(r: dict[str, Any]) -> list[str]:
+    lines = ["| | time | time / floor | requests | 429 | wall | peak RSS | CPU | workspace CPU |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for run in (r["runner"], r["sdk"]):
+        if run is None:
+            continue
+        t = run["traffic"]
+        classes = ", ".join(f"{k} {v:,}" for k, v in sorted(t["by_class"].items()))
+        lines.append(
+            f"| {run['contender']} | {_s(run['time_s'])} | {run['time_over_floor']:.2f} |"
+            f" {t['requests']:,} ({classes}) | {t['rate_limited']} | {_s(run['wall_s'])} |"
+            f" {run['peak_rss_mb']:.0f} MB | {run['cpu_s']:.1f} s |"
+            f" {run['workspace_cpu_s']:.1f} s |")
+    return lines
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The whole of results.md."""
+    m = results["machine"]
+    out = [
+        "# Benchmark results",
+        "",
+        (f"Run {results['finished']} with `{results['command']}` on {machine_line(m)}."
+        f" Load average before the run: {results['load_before']:.1f}."
+        " How to read this: `bench/README.md`."),
+        "",
+        summary_table(results),
+        "",
+    ]
+    for r in results.get("api", []):
+        out += [f"## {r['title']}", "",
+                (f"Work: {r['work']}. Speed factor {r['speed']:g} (rates × {r['speed']:g});"
+                f" latency {r['latency_nominal_s'] * 1000:.0f} ms at real pace ="
+                f" {r['latency_s'] * 1000:.1f} ms here. Floor {_s(r['floor_s'])}"
+                f" ({r['floor_class']}); necessary requests: {_need_text(r)}."),
+                "", *_contender_table(r), ""]
+        ends = ", ".join(f"`{k}` {v:,}" for k, v in r["runner"]["traffic"]["by_endpoint"].items())
+        out += [f"Runner requests by endpoint: {ends}. Runner: {r['runner']['summary']}", ""]
+        facts = _why(r, m["cores"] or 1)
+        if facts and not r["met"]:
+            out += ["Why the target is missed: " + "; ".join(facts) + ".", ""]
+        elif facts:
+            out += ["Notes: " + "; ".join(facts) + ".", ""]
+    mem = results.get("memory")
+    if mem:
+        out += ["## Memory", "", "| chats | peak RSS | time | requests | runner |",
+                "| --- | --- | --- | --- | --- |"]
+        for run in mem["runs"]:
+            out.append(f"| {run['chats']:,} | {run['peak_rss_mb']:.1f} MB | {_s(run['time_s'])}"
+                       f" | {run['requests']:,} | {run['summary']} |")
+        out.append("")
+    local = results.get("local")
+    if local:
+        out += ["## Catalogue, scheduler, start-up", "", "```json",
+                json.dumps(local, indent=1, ensure_ascii=False), "```", ""]
+    return "\n".join(out)
+
+
+def write(results: dict[str, Any], folder: Path) -> tuple[Path, Path]:
+    """Write results.md and results.json into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    md, js = folder / "results.md", folder / "results.json"
+    md.write_text(markdown(results), encoding="utf-8")
+    js.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return md, js
