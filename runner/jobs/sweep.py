@@ -24,7 +24,7 @@ from runner.jobs.base import JobContext, JobKind, KindParams
 from runner.render import split_message
 from runner.sweep import plans
 from runner.sweep.act import CLOSING_TEMPLATE, REPORT_TEMPLATE, WARNING_TEMPLATE, Actor
-from runner.sweep.decide import Decision, archive_order
+from runner.sweep.decide import SKIP_REASONS, Decision, archive_order
 from runner.sweep.params import SweepParams
 from runner.sweep.scan import Plan, Scanner
 
@@ -127,9 +127,15 @@ class SweepKind(JobKind):
                     await actor.archive(d)
             except _PER_CHAT_ERRORS as exc:
                 await actor.undo_intent(d)
-                failed.append(d)
-                ctx.report.count("skipped:failed")
-                ctx.report.say(f"could not {d.verb} «{d.name}»: {exc}")
+                if (isinstance(exc, PermissionDenied) and d.verb == "archive"
+                        and not params.closing_message):
+                    # Nothing was posted first, so this 403 is the rights check itself.
+                    ctx.report.count("skipped:no_rights")
+                    ctx.report.say(f"skipped «{d.name}»: {SKIP_REASONS['no_rights']}")
+                else:
+                    failed.append(d)
+                    ctx.report.count("skipped:failed")
+                    ctx.report.say(f"could not {d.verb} «{d.name}»: {exc}")
             done += 1
             ctx.progress("archiving", done, len(todo))
 

@@ -113,8 +113,12 @@ class Scanner:
 
         Only chat admins (and workspace admins) may archive. Checking first means a chat
         is never warned, nor sent a closing message, by a bot that then cannot archive it.
+        A plain archive (no closing message) posts nothing first: its own 403 tells the
+        same, so those chats cost no extra request (see ``SweepKind``).
         """
-        if not self.plan.actions:
+        posting = [d for d in self.plan.actions
+                   if d.verb == "warn" or self.params.closing_message]
+        if not posting:
             return
         profile = await self.ctx.client.get_profile()
         if profile.role == "admin":  # a workspace admin may archive any chat
@@ -128,9 +132,9 @@ class Scanner:
                         allowed.add(decision.chat_id)
                         return
 
-        await for_each(list(self.plan.actions), check, limit=self.params.concurrency)
-        refused = [d for d in self.plan.actions if d.chat_id not in allowed]
-        self.plan.actions = [d for d in self.plan.actions if d.chat_id in allowed]
+        await for_each(posting, check, limit=self.params.concurrency)
+        refused = [d for d in posting if d.chat_id not in allowed]
+        self.plan.actions = [d for d in self.plan.actions if d not in refused]
         for decision in refused:
             self.plan.add(replace(decision, verb="skip", reason="no_rights",
                                   note=SKIP_REASONS["no_rights"]))

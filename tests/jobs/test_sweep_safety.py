@@ -127,3 +127,25 @@ async def test_a_chat_the_bot_cannot_archive_is_left_alone_and_reported(sw: Swee
     await sw.run()
     assert sw.bot_messages(theirs) == []  # not warned either
     assert not sw.archived(theirs)
+
+
+async def test_without_a_closing_message_the_archive_itself_checks_the_rights(
+    sw: Sweep,
+) -> None:
+    # Nothing is posted before a plain archive, so no rights query is spent per chat:
+    # the archive's own 403 marks the chat, and the run still succeeds.
+    body = {"chat": {"name": "Чужой чат", "member_ids": [*sw.people(2), sw.bot]}}
+    response = sw.api.post("/chats", json=body,
+                           headers={"Authorization": f"Bearer {sw.ws.owner_token}"})
+    response.raise_for_status()
+    theirs = int(response.json()["data"]["id"])
+    ours = sw.chat("Наш чат")
+    sw.advance(100)
+    sw.job(warn_days=0, closing_message=False)
+    mark = sw.mark()
+    outcome = await sw.run()
+    assert outcome.status == "succeeded", outcome.error
+    assert outcome.report.counts["skipped:no_rights"] == 1
+    assert sw.archived(ours) and not sw.archived(theirs)
+    log = sw.control("GET", "requests", params={"since": mark})["requests"]
+    assert not any(r["path"].endswith("/members") for r in log)
