@@ -26,7 +26,8 @@ from runner.scheduler import Daemon
 from runner.state import RunRecord, StateStore
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
-from tests.replica_support import Process, bot_chats, bot_texts, runner_env, wait_for
+from tests.replica_support import Process, bot_chats, bot_texts, runner_env
+from tests.waiting import wait_for
 
 MSK = ZoneInfo("Europe/Moscow")
 FIRE_TEXT = "Запуск за %Y-%m-%d %H:%M:%S"

@@ -6,11 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+
+from tests.waiting import wait_for
 
 CATALOGUE = """\
 timezone: Europe/Moscow
@@ -22,16 +22,6 @@ jobs:
     to: {chats: [CHAT]}
     text: "Тик {{ now.strftime('%H:%M:%S') }}"
 """
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll ``condition`` until true; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def posts_to(workspace, chat: int, since: int) -> int:

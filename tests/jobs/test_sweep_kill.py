@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from runner.state import RunRecord, StateStore
 from runner.workspace import WorkspaceServer
 from tests.jobs.sweep_support import EMPTY, JOB, Sweep
-from tests.replica_support import Process, runner_env, wait_for
+from tests.replica_support import Process, runner_env
+from tests.waiting import wait_for
 
 
 def _written(sw: Sweep, since: int) -> list[dict]:

@@ -196,11 +196,11 @@ async def test_token_never_appears_in_logs_or_errors(fresh_workspace, caplog):
 
 
 async def test_export_302_download_streams_the_archive(fresh_workspace, tmp_path):
+    import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
-    import uvicorn
 
     ready: asyncio.Queue[int] = asyncio.Queue()
 

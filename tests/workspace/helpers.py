@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -32,18 +31,6 @@ def client(server: WorkspaceServer, kind: str = "owner", **kwargs: Any) -> httpx
 def control(server: WorkspaceServer) -> httpx.Client:
     """A client for the ``/_workspace`` control API."""
     return httpx.Client(base_url=server.root_url + "/_workspace", timeout=10.0, trust_env=False)
-
-
-def wait_for(condition: Callable[[], T | None], timeout: float = 10.0, interval: float = 0.01) -> T:
-    """Poll ``condition`` until it returns something truthy, or fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
 
 
 def collect(

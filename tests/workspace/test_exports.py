@@ -15,7 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from .helpers import Factory, client, control, wait_for
+from tests.waiting import wait_for
+
+from .helpers import Factory, client, control
 
 
 class Receiver:
