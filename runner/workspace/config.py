@@ -34,6 +34,7 @@ RUNTIME_FIELDS: tuple[str, ...] = (
     "export_delay",
     "export_webhook_duplicates",
     "export_webhook_delay_extra",
+    "export_webhooks_held_from",
 )
 
 
@@ -83,6 +84,9 @@ class WorkspaceConfig:
     export_delay: float = 0.5
     export_webhook_duplicates: bool = False
     export_webhook_delay_extra: float = 0.0
+    #: While > 0, the ready webhooks of the N-th export and later wait to be delivered
+    #: until this changes: lets a test stop the runner while an export is in Pachca's hands.
+    export_webhooks_held_from: int = 0
     download_ttl: float = 600.0
     #: Tokens to issue instead of the seeded ones, by kind (``owner``, ``bot``, ``limited``):
     #: lets a test recognise a token wherever it might leak.
@@ -114,6 +118,8 @@ class WorkspaceConfig:
         for name in ("latency", "spike_latency", "export_delay", "export_webhook_delay_extra"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
+        if self.export_webhooks_held_from < 0:
+            raise ValueError("export_webhooks_held_from must be >= 0")
         if self.users < 4:
             raise ValueError("users must be >= 4 (owner, bot, limited user, someone else)")
         if min(self.quiet_chats or 0, self.active_chats or 0) < 0:

@@ -4,7 +4,8 @@ Flow: ``POST /chats/exports`` validates and answers 204 with no id; ``export_del
 seconds later (divided by ``speed``) the archive is built and, after
 ``export_webhook_delay_extra``, Pachca-style ``{"type": "export", "event": "ready",
 "export_id", "created_at"}`` is POSTed to ``webhook_url`` (twice if
-``export_webhook_duplicates``; up to 3 attempts on connection errors or 5xx).
+``export_webhook_duplicates``; up to 3 attempts on connection errors or 5xx). While
+``export_webhooks_held_from`` is N > 0, webhooks of the N-th export and later are held.
 ``GET /chats/exports/{id}`` answers 302 to ``/_workspace/downloads/<random>.zip``, a
 link without auth that expires after ``download_ttl`` seconds (divided by ``speed``);
 before the archive is ready it answers 404 ``export_file_not_found``.
@@ -114,6 +115,9 @@ class ExportManager:
         export.status = "ready"
         export.ready_ms = self._ws.store.now_ms()
         await asyncio.sleep(config.export_webhook_delay_extra / config.speed)
+        ordinal = list(self._ws.store.exports).index(export.id) + 1
+        while 0 < config.export_webhooks_held_from <= ordinal:
+            await asyncio.sleep(0.02)
         body = {
             "type": "export",
             "event": "ready",

@@ -3,14 +3,12 @@ looks into the state store and the workspace's export log."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
@@ -19,7 +17,6 @@ from runner.workspace import WorkspaceServer
 from tests.harness import Harness
 
 NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
-T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -98,16 +95,3 @@ def make_env(fresh_workspace: Callable[..., WorkspaceServer], tmp: Path,
               **overrides}
     ws = fresh_workspace(**config)
     return ExportEnv(ws, Harness(ws, tmp), tmp / "out")
-
-
-async def eventually(check: Callable[[], Awaitable[T | None]], what: str,
-                     timeout: float = 10.0) -> T:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)

@@ -12,11 +12,32 @@ from pathlib import Path
 
 import pytest
 
+from runner.execute import Outcome
 from runner.workspace import WorkspaceServer
-from tests.jobs.export_support import ExportEnv, eventually, free_port, make_env
+from tests.jobs.export_support import ExportEnv, free_port, make_env
+from tests.waiting import eventually
 
 OCTOBER = {"start": "2026-10-01", "end": "2026-10-31"}
 EXPORT = "/api/shared/v1/chats/exports"
+
+
+async def accepts_connections(port: int) -> bool:
+    """Whether something listens on ``port`` of the loopback interface."""
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    writer.close()
+    await writer.wait_closed()
+    return True
+
+
+async def run_then_release_webhooks(env: ExportEnv, port: int) -> Outcome:
+    """Rerun the job; once its webhook server listens, Pachca delivers the held webhooks."""
+    rerun = asyncio.create_task(env.h.run("exp", server_port=port))
+    await eventually(lambda: accepts_connections(port), "the rerun's webhook server")
+    env.h.control("POST", "faults", json={"export_webhooks_held_from": 0})
+    return await rerun
 
 
 @pytest.fixture
@@ -28,25 +49,26 @@ def make(fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
 async def test_rerun_after_a_crash_skips_done_chunks_and_resumes_the_pending_request(
     make: Callable[..., ExportEnv],
 ) -> None:
-    # Webhooks take half a second, so the crash can be timed while chunk 2 is in Pachca's hands.
-    env = make(export_webhook_delay_extra=0.5)
+    # Pachca holds chunk 2's webhook, so the runner can be stopped while it waits for it.
+    env = make(export_webhooks_held_from=2)
     env.job(period={"start": "2026-08-01", "end": "2026-11-08"})  # 3 chunks
     port = free_port()  # both runs serve the same webhook URL, as a restarted runner does
 
     first = asyncio.create_task(env.h.run("exp", server_port=port))
 
-    async def second_requested() -> bool:
+    async def second_in_pachcas_hands() -> bool:
         found = await asyncio.to_thread(env.chunks)
-        return len(found) >= 2 and found[1].status == "requested" and \
-            found[1].requested_at is not None
+        return (len(found) >= 2 and found[1].status == "requested"
+                and found[1].requested_at is not None
+                and len(await asyncio.to_thread(env.exports)) == 2)
 
-    await eventually(second_requested, "chunk 2 to be requested")
+    await eventually(second_in_pachcas_hands, "chunk 2 to be requested")
     first.cancel()  # the runner dies while waiting for chunk 2's webhook
     with pytest.raises(asyncio.CancelledError):
         await first
     assert env.chunks()[0].status == "downloaded"
 
-    outcome = await env.h.run("exp", server_port=port)
+    outcome = await run_then_release_webhooks(env, port)
 
     assert outcome.status == "succeeded", outcome.error
     # Chunk 1 was not requested again, nor chunk 2: its late webhook was waited for.
@@ -61,7 +83,7 @@ async def test_rerun_after_a_crash_skips_done_chunks_and_resumes_the_pending_req
 async def test_missing_webhook_fails_clearly_and_the_next_run_takes_the_late_one(
     make: Callable[..., ExportEnv],
 ) -> None:
-    env = make(export_webhook_delay_extra=1.0)
+    env = make(export_webhooks_held_from=1)  # the webhook comes only after the first run
     env.job(period=OCTOBER, webhook_timeout="0.3s")
     port = free_port()
 
@@ -76,7 +98,7 @@ async def test_missing_webhook_fails_clearly_and_the_next_run_takes_the_late_one
     assert env.files() == []
 
     env.job(period=OCTOBER, webhook_timeout="10s")
-    outcome = await env.h.run("exp", server_port=port)
+    outcome = await run_then_release_webhooks(env, port)
 
     assert outcome.status == "succeeded", outcome.error
     assert len(env.exports()) == 1  # waited for the pending request; did not ask again
