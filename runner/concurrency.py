@@ -1,17 +1,21 @@
-"""Bounded concurrency over a stream: enough requests in flight to reach the rate limit.
+"""Bounded concurrency over a stream, and grouping the blocking calls of concurrent tasks.
 
-The client's limiter decides the pace; concurrency here only hides network latency,
-so ``limit`` can be generous. The source is consumed lazily: at most ``limit`` items
-are held at once, which keeps memory flat over 100,000 chats.
+``for_each``: the client's limiter decides the pace; concurrency only hides network
+latency, so ``limit`` need not be large. The source is consumed lazily: at most ``limit``
+items are held at once, which keeps memory flat over 100,000 chats.
+
+``Grouped``: tasks that each need one small blocking call (a state-store write) share
+calls, so a sweep commits once for several chats instead of once per write.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
-from typing import TypeVar
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 async def for_each(
@@ -63,3 +67,48 @@ async def for_each(
             task.cancel()
     if failure:
         raise failure[0]
+
+
+class Grouped(Generic[T, R]):
+    """Calls ``call(items)`` in a worker thread for the items submitted meanwhile.
+
+    ``submit`` returns once the call that took its item has returned (so a write is
+    committed before its caller goes on) and gives back that item's result; a failed call
+    fails every item it took. While one call runs, new items wait and go together in the
+    next: with n tasks submitting, one call serves about n of them.
+    """
+
+    def __init__(self, call: Callable[[list[T]], Sequence[R]]) -> None:
+        self._call = call
+        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def submit(self, item: T) -> R:
+        """Hand ``item`` to the next call and wait for its result."""
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            # Items whose submitter was cancelled meanwhile are not called for.
+            group = [(item, f) for item, f in self._waiting if not f.done()]
+            self._waiting = []
+            if not group:
+                continue
+            try:
+                results = await asyncio.to_thread(self._call, [item for item, _ in group])
+            except asyncio.CancelledError:
+                for _, future in group:
+                    future.cancel()
+                raise
+            except Exception as exc:  # noqa: BLE001 - handed to every submitter
+                for _, future in group:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(group, results, strict=True):
+                if not future.done():
+                    future.set_result(result)

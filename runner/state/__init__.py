@@ -4,28 +4,49 @@ SQLAlchemy Core over SQLite (one replica) or PostgreSQL (several replicas). Modu
 ``engine`` (URL, connections, error translation), ``schema`` (tables, migrations),
 ``runs`` (claims, history), ``records`` (targets, chats, actions, exports, events,
 alerts, values), ``models`` (the dataclasses returned), ``store`` (``StateStore``).
+
+The dataclasses import without SQLAlchemy; ``StateStore`` and ``SCHEMA_VERSION`` load it
+on first use, so job kinds that name a record type keep ``validate`` and ``--help`` quick.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from runner.state.models import (
     ActionRecord,
     AlertState,
     ChatState,
+    ChatWrite,
     ExportChunk,
     RunHandle,
     RunRecord,
     TargetRecord,
 )
-from runner.state.schema import SCHEMA_VERSION
-from runner.state.store import StateStore
+
+if TYPE_CHECKING:
+    from runner.state.schema import SCHEMA_VERSION
+    from runner.state.store import StateStore
 
 __all__ = [
     "SCHEMA_VERSION",
     "ActionRecord",
     "AlertState",
     "ChatState",
+    "ChatWrite",
     "ExportChunk",
     "RunHandle",
     "RunRecord",
     "StateStore",
     "TargetRecord",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "StateStore":
+        from runner.state.store import StateStore
+
+        return StateStore
+    if name == "SCHEMA_VERSION":
+        from runner.state.schema import SCHEMA_VERSION
+
+        return SCHEMA_VERSION
+    raise AttributeError(f"module 'runner.state' has no attribute {name!r}")

@@ -3,6 +3,7 @@
 SQLite gets WAL (readers never block the writer), a busy timeout and foreign keys,
 and every write transaction starts with ``BEGIN IMMEDIATE``: a deferred transaction
 that reads and then writes can fail at once with SQLITE_BUSY instead of waiting.
+Threads of one process take turns at SQLite writes through a lock (see ``write``).
 PostgreSQL always goes through the psycopg 3 driver.
 
 SQLAlchemy errors are translated here, once, into ``StateError``.
@@ -11,9 +12,10 @@ SQLAlchemy errors are translated here, once, into ``StateError``.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,6 +76,13 @@ class Database:
         self._secret = self._url.password if isinstance(self._url.password, str) else None
         self._clock = clock or time.time
         self.dialect = self._url.get_backend_name()
+        # SQLite admits one writer; a waiting one sleeps in SQLite's busy handler, in
+        # steps of up to 100 ms. Threads of this process queue on this lock instead and
+        # start the moment the previous write commits (a sweep writes from many threads).
+        # Other processes still meet the busy timeout.
+        self._write_turn: AbstractContextManager[Any] = (
+            threading.RLock() if self.dialect == "sqlite" else nullcontext()
+        )
         try:
             self.engine = self._create_engine()
         except (exc.ArgumentError, ImportError, TypeError, ValueError) as error:
@@ -116,7 +125,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A connection inside one transaction, committed on success."""
-        with self._translated(), self.engine.begin() as conn:
+        with self._write_turn, self._translated(), self.engine.begin() as conn:
             yield conn
 
     @contextmanager

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, Self
 
@@ -95,6 +95,16 @@ class ChatState(_FromRow):
 
 
 CHAT_FIELDS = frozenset(f.name for f in fields(ChatState)) - {"chat_id", "updated_at"}
+
+
+@dataclass(frozen=True)
+class ChatWrite:
+    """One chat's part of a grouped write: ``ChatState`` fields to set (None clears), and
+    optionally an action to record as ``(run_id, action, detail)``."""
+
+    chat_id: int
+    changes: Mapping[str, Any] = field(default_factory=dict)
+    action: tuple[int, str, Mapping[str, Any]] | None = None
 
 
 @dataclass(frozen=True)

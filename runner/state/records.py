@@ -7,7 +7,7 @@ Each write is one statement or one transaction; upserts go through
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from runner.state.models import (
     ActionRecord,
     AlertState,
     ChatState,
+    ChatWrite,
     ExportChunk,
     TargetRecord,
 )
@@ -113,19 +114,39 @@ class RecordsMixin:
 
         Only ``ChatState`` field names are accepted (ValueError otherwise); None clears.
         """
-        values = _checked(fields, CHAT_FIELDS, "chat")
-        db = self._db
-        values["updated_at"] = db.now()
-        statement = (
-            db.insert(chats)
-            .values(chat_id=chat_id, **values)
-            .on_conflict_do_update(index_elements=["chat_id"], set_=values)
-        )
-        with db.write() as conn:
+        statement = self._chat_upsert(chat_id, fields)
+        with self._db.write() as conn:
             conn.execute(statement)
             state = self._chat(conn, chat_id)
         assert state is not None  # just upserted in this transaction
         return state
+
+    def write_chats(self, writes: Sequence[ChatWrite]) -> None:
+        """Several chats' changes and actions in one transaction.
+
+        A sweep groups the writes of its concurrent archives this way: one commit for
+        many chats instead of one per write. Each write is validated before any runs.
+        """
+        statements = []
+        for w in writes:
+            if w.action is not None:
+                run_id, action, detail = w.action
+                statements.append(self._action_insert(run_id, w.chat_id, action, detail))
+            if w.changes:
+                statements.append(self._chat_upsert(w.chat_id, w.changes))
+        with self._db.write() as conn:
+            for statement in statements:
+                conn.execute(statement)
+
+    def _chat_upsert(self, chat_id: int, fields: Mapping[str, Any]) -> Any:
+        values = _checked(fields, CHAT_FIELDS, "chat")
+        db = self._db
+        values["updated_at"] = db.now()
+        return (
+            db.insert(chats)
+            .values(chat_id=chat_id, **values)
+            .on_conflict_do_update(index_elements=["chat_id"], set_=values)
+        )
 
     def chat_states(self, chat_ids: Iterable[int]) -> dict[int, ChatState]:
         """States of many chats at once; chats never seen are absent from the result."""
@@ -162,22 +183,19 @@ class RecordsMixin:
         self, run_id: int, chat_id: int, action: str, detail: Mapping[str, Any] | None = None
     ) -> int:
         """Record what a run did to a chat; returns the action's id."""
+        statement = self._action_insert(run_id, chat_id, action, detail)
+        with self._db.write() as conn:
+            return int(conn.execute(statement.returning(actions.c.id)).scalar_one())
+
+    def _action_insert(
+        self, run_id: int, chat_id: int, action: str, detail: Mapping[str, Any] | None
+    ) -> Any:
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
-        db = self._db
-        statement = (
-            actions.insert()
-            .values(
-                run_id=run_id,
-                chat_id=chat_id,
-                action=action,
-                at=db.now(),
-                detail=dict(detail or {}),
-            )
-            .returning(actions.c.id)
+        return actions.insert().values(
+            run_id=run_id, chat_id=chat_id, action=action, at=self._db.now(),
+            detail=dict(detail or {}),
         )
-        with db.write() as conn:
-            return int(conn.execute(statement).scalar_one())
 
     def actions(self, run_id: int, action: str | None = None) -> list[ActionRecord]:
         """Actions of one run in the order they were made, optionally of one kind."""

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from runner.errors import StateError
-from runner.state import ChatState, StateStore
+from runner.state import ChatState, ChatWrite, StateStore
 from tests.state.conftest import START, FakeClock, race
 
 T0 = datetime.fromtimestamp(START, UTC)
@@ -90,6 +90,32 @@ def test_actions_of_a_run(store: StateStore) -> None:
     assert listed[0].at == T0 and listed[1].detail == {}
     assert [a.chat_id for a in store.actions(run.run_id, "archived")] == [11]
     assert store.actions(run.run_id + 1) == []
+
+
+def test_write_chats_commits_changes_and_actions_together(store: StateStore) -> None:
+    run = store.claim("sweep", "sweep:1", kind="sweep", scheduled_for=None, lease=60)
+    assert run is not None
+    store.update_chat(10, warning_message_id=7)
+    store.write_chats([
+        ChatWrite(10, {"archived_by_run": run.run_id}),
+        ChatWrite(11, {"archived_at": T0, "archived_by_run": run.run_id},
+                  action=(run.run_id, "archived", {"name": "Старый чат"})),
+    ])
+    states = store.chat_states([10, 11])
+    assert (states[10].warning_message_id, states[10].archived_by_run) == (7, run.run_id)
+    assert states[11].archived_at == T0
+    [action] = store.actions(run.run_id)
+    assert (action.chat_id, action.action, action.detail) == (11, "archived",
+                                                             {"name": "Старый чат"})
+
+
+def test_write_chats_checks_every_write_before_any(store: StateStore) -> None:
+    with pytest.raises(ValueError, match="unknown chat field"):
+        store.write_chats([ChatWrite(1, {"archived_by_run": 5}), ChatWrite(2, {"gone": 1})])
+    with pytest.raises(StateError):  # no such run: the whole group is rolled back
+        store.write_chats([ChatWrite(3, {"warned_by_run": None}),
+                           ChatWrite(4, action=(999, "archived", {}))])
+    assert store.chat_states([1, 2, 3, 4]) == {}
 
 
 def test_actions_are_checked(store: StateStore) -> None:
