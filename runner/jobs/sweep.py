@@ -75,11 +75,32 @@ class SweepKind(JobKind):
         if not isinstance(secret, bytes):
             raise JobError("sweep: no key to sign buttons (runner.services sets one up)")
         dry = ctx.dry_run or params.dry_run
-        plan = await Scanner(ctx, params, secret).run()
         saved = ctx.services.get(plans.SERVICE)
+        scanner = Scanner(ctx, params, secret)
+        # The count of active chats only feeds max_fraction and the report: without
+        # max_fraction the sweep acts while it runs (a count is one page after another).
+        await scanner.run(count_first=dry or saved is not None
+                          or params.max_fraction is not None)
+        try:
+            await self._decide_and_act(ctx, params, secret, scanner, saved, dry)
+            await scanner.counted()
+        finally:
+            scanner.stop()
+            if scanner.counted_all:
+                ctx.report.count("scanned", scanner.plan.scanned)
+
+    async def _decide_and_act(
+        self,
+        ctx: JobContext,
+        params: SweepParams,
+        secret: bytes,
+        scanner: Scanner,
+        saved: plans.SweepPlan | None,
+        dry: bool,
+    ) -> None:
+        plan = scanner.plan
         if saved is not None:  # run-job --plan: only the plan's chats, and only unchanged ones
             plan = await plans.restrict(ctx, plan, saved)
-        ctx.report.count("scanned", plan.scanned)
         warn = plan.warn
         archive = sorted(plan.archive, key=archive_order)
         acting = len(warn) + len(archive)
@@ -98,13 +119,14 @@ class SweepKind(JobKind):
         if dry:
             _describe(ctx, plan, warn, now_archive, later, would=True)
             return
-        await self._act(ctx, params, secret, plan, warn, now_archive, later)
+        await self._act(ctx, params, secret, scanner, plan, warn, now_archive, later)
 
     async def _act(
         self,
         ctx: JobContext,
         params: SweepParams,
         secret: bytes,
+        scanner: Scanner,
         plan: Plan,
         warn: list[Decision],
         archive: list[Decision],
@@ -140,6 +162,7 @@ class SweepKind(JobKind):
             ctx.progress("archiving", done, len(todo))
 
         await for_each(todo, act, limit=params.concurrency)
+        await scanner.counted()  # the report says how many chats were scanned
         if params.report_chat_id is not None:
             bad = {d.chat_id for d in failed}
 

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from runner.buttons import make_button_data
+from runner.concurrency import Grouped
 from runner.effects import post_once
 from runner.pachca.models import Button
 from runner.sweep.decide import Decision
 from runner.sweep.params import SweepParams
+from runner.state import ChatWrite
 from runner.sweep.scan import closing_key
 
 if TYPE_CHECKING:
@@ -60,6 +62,17 @@ class Actor:
         self.secret = secret
         self.run_id = ctx.run.run_id
         self.zone = ZoneInfo(ctx.job.timezone)
+        # Concurrent archives share reads and commits (see ``Grouped``).
+        self._reads: Grouped[int, ChatState | None] = Grouped(self._chat_states)
+        self._writes: Grouped[ChatWrite, None] = Grouped(self._write_chats)
+
+    def _chat_states(self, chat_ids: list[int]) -> list[ChatState | None]:
+        found = self.ctx.state.chat_states(chat_ids)
+        return [found.get(chat_id) for chat_id in chat_ids]
+
+    def _write_chats(self, writes: list[ChatWrite]) -> list[None]:
+        self.ctx.state.write_chats(writes)
+        return [None] * len(writes)
 
     async def _state(self, method: str, *args: Any, **kwargs: Any) -> Any:
         return await asyncio.to_thread(getattr(self.ctx.state, method), *args, **kwargs)
@@ -165,13 +178,13 @@ class Actor:
     async def archive(self, d: Decision) -> None:
         """Post the closing message (once per warning cycle), archive, record."""
         ctx = self.ctx
-        state: ChatState | None = await self._state("chat_state", d.chat_id)
+        state = await self._reads.submit(d.chat_id)
         warned = state is not None and state.warning_message_id is not None
         cycle = d.cycle if d.cycle is not None else self.run_id
         # An unwarned chat is found again on a rerun only through this intent, and its
         # closing key must not change then: keep the first run's id until it is done.
-        await self._state("update_chat", d.chat_id,
-                          archived_by_run=self.run_id if warned else cycle)
+        await self._writes.submit(
+            ChatWrite(d.chat_id, {"archived_by_run": self.run_id if warned else cycle}))
         if self.params.closing_message:
             key = closing_key(d.chat_id, cycle)
             before = await self._state("target", key, "close")
@@ -182,10 +195,9 @@ class Actor:
                 await self._state("record_action", self.run_id, d.chat_id, "closing_message",
                                   {"message_id": message_id})
         await ctx.client.archive_chat(d.chat_id)
-        await self._state("record_action", self.run_id, d.chat_id, "archived",
-                          {"reason": d.note, "name": d.name})
-        await self._state("update_chat", d.chat_id, archived_at=ctx.now(),
-                          archived_by_run=self.run_id)
+        await self._writes.submit(ChatWrite(
+            d.chat_id, {"archived_at": ctx.now(), "archived_by_run": self.run_id},
+            action=(self.run_id, "archived", {"reason": d.note, "name": d.name})))
         ctx.report.count("archived")
         ctx.report.say(f"archived «{d.name}»: {d.note}")
 

@@ -96,17 +96,42 @@ class Scanner:
         self.cutoff = self.now - timedelta(days=params.inactive_days)
         self.plan = Plan()
 
-    async def run(self) -> Plan:
-        """Scan the three sources and return the plan."""
+    async def run(self, *, count_first: bool = True) -> Plan:
+        """Scan the three sources and return the plan.
+
+        ``count_first=False`` returns once the candidates are decided and leaves the count
+        of active chats running (it only adds to ``plan.scanned``); ``counted`` waits for
+        it, ``stop`` cancels it.
+        """
         opened = await asyncio.to_thread(self.ctx.state.open_sweep_chats)
         open_ids = {s.chat_id for s in opened}
-        await asyncio.gather(
-            self._inactive(open_ids),
-            self._count(last_message_after=self.cutoff),
-            for_each(opened, self._open, limit=self.params.concurrency),
-        )
-        await self._keep_only_what_we_may_archive()
+        self._counting = asyncio.create_task(self._count(last_message_after=self.cutoff))
+        try:
+            await asyncio.gather(
+                self._inactive(open_ids),
+                for_each(opened, self._open, limit=self.params.concurrency),
+            )
+            if count_first:
+                await self._counting
+            await self._keep_only_what_we_may_archive()
+        except BaseException:
+            self.stop()
+            raise
         return self.plan
+
+    async def counted(self) -> None:
+        """Wait until every scanned chat is counted (raises what the count met)."""
+        await self._counting
+
+    def stop(self) -> None:
+        """Cancel a count still running (the run failed or was cancelled)."""
+        self._counting.cancel()
+
+    @property
+    def counted_all(self) -> bool:
+        """Whether the count of active chats ran to its end."""
+        task = self._counting
+        return task.done() and not task.cancelled() and task.exception() is None
 
     async def _keep_only_what_we_may_archive(self) -> None:
         """Turn warn/archive decisions on chats the token cannot archive into skips.

@@ -70,6 +70,25 @@ async def test_warn_wait_then_archive_with_a_closing_message(sw: Sweep) -> None:
     assert state is not None and state.archived_at is not None
 
 
+async def test_without_max_fraction_the_count_runs_beside_the_archiving_and_adds_up(
+    sw: Sweep,
+) -> None:
+    quiet = [sw.chat(f"Тихий чат {i}") for i in range(3)]
+    busy = [sw.chat(f"Живой чат {i}") for i in range(60)]  # two pages of active chats
+    sw.advance(100)
+    for chat in busy:
+        sw.say(chat)
+    sw.job(max_fraction=None, warn_days=0, closing_message=False, report_chat_id=busy[0])
+
+    outcome = await sw.run()
+
+    assert outcome.status == "succeeded", outcome.error
+    assert all(sw.archived(chat) for chat in quiet)
+    assert (outcome.report.counts["scanned"], outcome.report.counts["archived"]) == (63, 3)
+    [report] = sw.bot_messages(busy[0])
+    assert "63 чата" in report.content
+
+
 async def test_a_person_writing_after_the_warning_cancels_it_until_quiet_again(sw: Sweep) -> None:
     chat = sw.chat("Бюджет 2025")
     sw.advance(100)
