@@ -64,6 +64,10 @@ for _name, _value in {**vars(Undefined), **vars(StrictUndefined)}.items():
 
 
 
+_INLINE = "<inline template>"
+"""The file name inline templates are compiled under (errors name their origin)."""
+
+
 class Renderer:
     """Renders templates from ``templates_dir`` and inline strings, sandboxed and strict."""
 
@@ -80,7 +84,7 @@ class Renderer:
         )
         self.env.globals.pop("lipsum", None)
         self.env.filters.update(_filters(lang))
-        self._inline: dict[tuple[str, str], Template] = {}
+        self._inline: dict[str, Template] = {}
 
     def exists(self, name: str) -> bool:
         """Whether the template ``name`` is in the templates folder."""
@@ -106,40 +110,44 @@ class Renderer:
         return self._run(template, context, name)
 
     def compile_string(self, source: str, *, origin: str) -> Template:
-        """Compile an inline template once; ``origin`` names it in errors."""
-        key = (origin, source)
-        if key not in self._inline:
+        """Compile an inline template; ``origin`` names it in errors.
+
+        Compiled once per distinct text, whichever job it came from: a catalogue of many
+        jobs often repeats its inline texts, and compiling is most of what checking costs.
+        """
+        if source not in self._inline:
             try:
-                code = self.env.compile(source, name=origin, filename=origin)
+                code = self.env.compile(source, name=origin, filename=_INLINE)
             except TemplateSyntaxError as exc:
                 raise _syntax_problem(exc, origin) from exc
             except RecursionError:
                 raise TemplateProblem(origin, None, words.text("tpl.too_deep")) from None
-            self._inline[key] = self.env.template_class.from_code(
+            self._inline[source] = self.env.template_class.from_code(
                 self.env, code, self.env.make_globals(None)
             )
-        return self._inline[key]
+        return self._inline[source]
 
     def render_string(self, source: str, context: Mapping[str, Any], *, origin: str) -> str:
         """Render an inline template such as a chat name; ``origin`` names it in errors."""
         return self._run(self.compile_string(source, origin=origin), context, origin)
 
     def _run(self, template: Template, context: Mapping[str, Any], origin: str) -> str:
+        where = template.filename or origin  # the frames' file name: a path, or _INLINE
         try:
             return template.render(context)
         except TemplateProblem:
             raise
         except UndefinedError as exc:
             raise TemplateProblem(
-                origin, _line(exc, origin), _undefined(exc, template, context, origin)
+                origin, _line(exc, where), _undefined(exc, template, context, origin)
             ) from exc
         except SecurityError as exc:
             raise TemplateProblem(
-                origin, _line(exc, origin), words.text("tpl.unsafe", detail=exc)
+                origin, _line(exc, where), words.text("tpl.unsafe", detail=exc)
             ) from exc
         except TemplateNotFound as exc:
             raise TemplateProblem(
-                origin, _line(exc, origin), words.text("tpl.include_missing", name=exc.name)
+                origin, _line(exc, where), words.text("tpl.include_missing", name=exc.name)
             ) from exc
         except TemplateSyntaxError as exc:
             raise _syntax_problem(exc, origin) from exc
@@ -147,7 +155,7 @@ class Renderer:
             raise TemplateProblem(origin, None, words.text("tpl.too_deep")) from None
         except Exception as exc:  # a filter or an operation failed on the data it was given
             raise TemplateProblem(
-                origin, _line(exc, origin), words.text("tpl.failed", detail=exc)
+                origin, _line(exc, where), words.text("tpl.failed", detail=exc)
             ) from exc
 
 
@@ -174,7 +182,7 @@ def _undefined(
     if name is None or obj is _MISSING:
         return words.text("tpl.undefined_detail", detail=exc.message, available=available)
     what = name
-    line = _line(exc, origin)
+    line = _line(exc, template.filename or origin)
     source = _source(template, origin)
     if line and source:
         text = source.splitlines()[line - 1] if line <= len(source.splitlines()) else ""

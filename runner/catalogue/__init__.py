@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from runner import words
 from runner.errors import CatalogueError, Problem
@@ -53,6 +53,21 @@ def check_templates(
 
     kinds = kinds or registry.get_kind
     file, problems = str(catalogue.path), []
+    # Jobs of one kind often render the same template with the same sample data: render
+    # each (template, sample) once and give every job the same outcome.
+    outcomes: dict[tuple[str, str], TemplateProblem | None] = {}
+
+    def check(template: str, context: dict[str, Any], render: Callable[[], str]
+              ) -> TemplateProblem | None:
+        key = (template, repr(context))
+        if key not in outcomes:
+            try:
+                render()
+                outcomes[key] = None
+            except TemplateProblem as exc:
+                outcomes[key] = exc
+        return outcomes[key]
+
     for job in catalogue.jobs.values():
         kind = kinds(job.kind)
         for name in kind.templates(job.params):
@@ -61,18 +76,19 @@ def check_templates(
                 missing = words.text("tpl.missing", name=name, folder=catalogue.templates_dir)
                 problems.append(Problem(file, job.line, None, where, missing))
                 continue
-            try:
-                renderer.render(name, kind.sample_context(job.params, name))
-            except TemplateProblem as exc:
-                message = words.text("tpl.in_job", detail=exc.message, job=job.name)
-                problems.append(Problem(exc.file, exc.line, None, where, message))
+            sample = kind.sample_context(job.params, name)
+            failed = check(name, sample, lambda n=name, c=sample: renderer.render(n, c))
+            if failed is not None:
+                message = words.text("tpl.in_job", detail=failed.message, job=job.name)
+                problems.append(Problem(failed.file, failed.line, None, where, message))
         for field, source in kind.inline_templates(job.params).items():
-            try:
-                renderer.render_string(source, kind.sample_context(job.params, field),
-                                       origin=f"{job.name}.{field}")
-            except TemplateProblem as exc:
+            sample = kind.sample_context(job.params, field)
+            origin = f"{job.name}.{field}"
+            failed = check("inline:" + source, sample, lambda s=source, c=sample, o=origin:
+                           renderer.render_string(s, c, origin=o))
+            if failed is not None:
                 problems.append(Problem(file, job.line, None, f"jobs.{job.name}.{field}",
-                                        exc.message))
+                                        failed.message))
     if catalogue.alerts and not renderer.exists(catalogue.alerts.template):
         missing = words.text("tpl.missing", name=catalogue.alerts.template,
                              folder=catalogue.templates_dir)

@@ -209,6 +209,17 @@ def test_check_templates_names_the_job_and_the_template_line(tmp_path: Path) -> 
     )
 
 
+def test_each_job_sharing_a_broken_template_gets_its_own_problem(tmp_path: Path) -> None:
+    folder = write_templates(tmp_path)
+    second = "  typo2:\n    kind: digest\n    to: [2]\n    schedule: '0 9 * * *'\n" \
+             "    template: typo.md.j2\n"
+    cat = load(tmp_path, TEMPLATE_JOBS + second)
+    found = check_templates(cat, Renderer(folder), kinds=get_kind)
+    typos = [p for p in found if p.file == "typo.md.j2"]
+    assert [(p.path, p.line) for p in typos] == [("jobs.typo", 2), ("jobs.typo2", 2)]
+    assert "job 'typo2'" in typos[1].message
+
+
 def test_validate_reports_catalogue_and_template_problems_together(tmp_path: Path) -> None:
     write_templates(tmp_path)
     path = tmp_path / "jobs.yaml"

@@ -127,10 +127,20 @@ def test_a_failing_filter_is_a_template_problem(renderer: Renderer) -> None:
 def test_render_string_compiles_once(renderer: Renderer) -> None:
     first = renderer.compile_string("{{ name }}", origin="chat_name")
     assert renderer.compile_string("{{ name }}", origin="chat_name") is first
+    assert renderer.compile_string("{{ name }}", origin="other.name") is first  # same text
     assert (
         renderer.render_string("Отдел {{ name }}", {"name": "продаж"}, origin="chat_name")
         == "Отдел продаж"
     )
+
+
+def test_a_shared_inline_text_names_each_origin_and_line(renderer: Renderer) -> None:
+    source = "Отдел\n{{ team.name }}"
+    renderer.render_string(source, {"team": {"name": "продаж"}}, origin="a.name")
+    with pytest.raises(TemplateProblem) as caught:
+        renderer.render_string(source, {"team": {"title": "x"}}, origin="b.name")
+    assert (caught.value.file, caught.value.line) == ("b.name", 2)
+    assert caught.value.message.startswith("'name' is undefined")
 
 
 @pytest.mark.parametrize(
