@@ -70,7 +70,7 @@ class Demo:
 
     def now(self) -> datetime:
         """The workspace's clock (the demo moves it to simulate days)."""
-        return datetime.fromisoformat(self.control("GET", "clock")["now"].replace("Z", "+00:00"))
+        return datetime.fromisoformat(self.control("GET", "clock")["now"])
 
     async def run(self, name: str, *, at: datetime | None = None) -> Outcome:
         """Run one job like ``run-job`` and show the result."""

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,7 @@ class ClaimLost(RunnerError):
 
 def system_clock() -> datetime:
     """Now, as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def shifted_clock(at: datetime) -> Clock:
@@ -87,7 +87,7 @@ def run_key(job: JobSpec, scheduled_for: datetime | None, *, dry_run: bool) -> s
         return f"{job.name}@dry-run:{uuid.uuid4().hex[:12]}"
     if scheduled_for is None:
         return f"{job.name}@manual:{uuid.uuid4().hex[:12]}"
-    return f"{job.name}@{scheduled_for.astimezone(timezone.utc).isoformat()}"
+    return f"{job.name}@{scheduled_for.astimezone(UTC).isoformat()}"
 
 
 async def execute(

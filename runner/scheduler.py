@@ -16,7 +16,7 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import (
@@ -62,7 +62,7 @@ class FireExecutor(BaseExecutor):
     def _do_submit_job(self, job: Job, run_times: list[datetime]) -> None:
         # Coalescing already reduced run_times to the latest missed time.
         scheduled = run_times[-1]
-        late = (datetime.now(timezone.utc) - scheduled).total_seconds()
+        late = (datetime.now(UTC) - scheduled).total_seconds()
         grace = job.misfire_grace_time
         if grace is not None and late > grace:
             self._run_job_success(

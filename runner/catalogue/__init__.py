@@ -10,6 +10,7 @@ together as one ``CatalogueError``; no YAML or pydantic exception leaves this mo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,15 +78,15 @@ def check_templates(
                 problems.append(Problem(file, job.line, None, where, missing))
                 continue
             sample = kind.sample_context(job.params, name)
-            failed = check(name, sample, lambda n=name, c=sample: renderer.render(n, c))
+            failed = check(name, sample, partial(renderer.render, name, sample))
             if failed is not None:
                 message = words.text("tpl.in_job", detail=failed.message, job=job.name)
                 problems.append(Problem(failed.file, failed.line, None, where, message))
         for field, source in kind.inline_templates(job.params).items():
             sample = kind.sample_context(job.params, field)
             origin = f"{job.name}.{field}"
-            failed = check("inline:" + source, sample, lambda s=source, c=sample, o=origin:
-                           renderer.render_string(s, c, origin=o))
+            failed = check("inline:" + source, sample,
+                           partial(renderer.render_string, source, sample, origin=origin))
             if failed is not None:
                 problems.append(Problem(file, job.line, None, f"jobs.{job.name}.{field}",
                                         failed.message))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from pydantic import Field, model_validator
@@ -82,9 +83,9 @@ class MessageKind(JobKind):
 
     @staticmethod
     def _context_for(params: MessageParams, ctx: JobContext | None) -> dict[str, Any]:
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        when = ctx.scheduled_for if ctx else datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+        when = ctx.scheduled_for if ctx else datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
         return {"vars": params.vars, "now": when, "job": ctx.job.name if ctx else "sample"}
 
     async def run(self, ctx: JobContext, params: KindParams) -> None:

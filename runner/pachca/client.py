@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,7 +32,7 @@ def api_time(value: datetime) -> str:
     """A datetime as Pachca's filters want it: UTC, ``YYYY-MM-DDThh:mm:ss.sssZ``."""
     if value.tzinfo is None:
         raise ValueError("naive datetime: give a time zone")
-    utc = value.astimezone(timezone.utc)
+    utc = value.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 

@@ -169,7 +169,7 @@ class ApiSession:
         """Close the connections."""
         await self._http.aclose()
 
-    async def __aenter__(self) -> ApiSession:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

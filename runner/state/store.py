@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import timedelta
-from typing import IO
+from typing import IO, Self
 
 from sqlalchemy import select
 
@@ -54,7 +54,7 @@ class StateStore(RunsMixin, RecordsMixin):
             self._replica_lock = None
         self._db.dispose()
 
-    def __enter__(self) -> StateStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

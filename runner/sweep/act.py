@@ -22,9 +22,9 @@ from runner.buttons import make_button_data
 from runner.concurrency import Grouped
 from runner.effects import post_once
 from runner.pachca.models import Button
+from runner.state import ChatWrite
 from runner.sweep.decide import Decision
 from runner.sweep.params import SweepParams
-from runner.state import ChatWrite
 from runner.sweep.scan import closing_key
 
 if TYPE_CHECKING:

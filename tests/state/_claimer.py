@@ -26,5 +26,5 @@ def claim_all(
         ]
         store.close()
         out.put((replica, won, None))
-    except BaseException as error:  # the parent must hear about any failure
+    except BaseException as error:  # noqa: BLE001 - the parent must hear about any failure
         out.put((replica, [], f"{type(error).__name__}: {error}"))

@@ -76,7 +76,7 @@ def race(workers: int, work: Callable[[int], T]) -> list[T]:
         barrier.wait()
         try:
             results[i] = work(i)
-        except BaseException as error:
+        except BaseException as error:  # noqa: BLE001 - handed back to the caller
             results[i] = error
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
