@@ -4,6 +4,8 @@
 latency, so ``limit`` need not be large. The source is consumed lazily: at most ``limit``
 items are held at once, which keeps memory flat over 100,000 chats.
 
+``merge``: several async streams read at once, their items yielded as they come.
+
 ``Grouped``: tasks that each need one small blocking call (a state-store write) share
 calls, so a sweep commits once for several chats instead of once per write.
 """
@@ -11,7 +13,14 @@ calls, so a sweep commits once for several chats instead of once per write.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sequence,
+)
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -67,6 +76,40 @@ async def for_each(
             task.cancel()
     if failure:
         raise failure[0]
+
+
+async def merge(streams: Sequence[AsyncIterable[T]], *, buffer: int = 100) -> AsyncIterator[T]:
+    """Read every stream at once and yield their items in the order they arrive.
+
+    At most ``buffer`` items wait to be taken, so memory stays flat. The first error of
+    any stream is raised here, after the others are cancelled; so is leaving early.
+    """
+    queue: asyncio.Queue[tuple[bool, T | BaseException | None]] = asyncio.Queue(buffer)
+
+    async def pump(stream: AsyncIterable[T]) -> None:
+        try:
+            async for item in stream:
+                await queue.put((False, item))
+        except Exception as exc:  # noqa: BLE001 - raised by the reader, below
+            await queue.put((True, exc))
+            return
+        await queue.put((True, None))
+
+    tasks = [asyncio.create_task(pump(stream)) for stream in streams]
+    try:
+        running = len(tasks)
+        while running:
+            finished, item = await queue.get()
+            if not finished:
+                yield item  # type: ignore[misc]
+            elif item is None:
+                running -= 1
+            else:
+                raise item  # type: ignore[misc]
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class Grouped(Generic[T, R]):

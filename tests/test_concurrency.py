@@ -1,4 +1,5 @@
-"""``Grouped``: concurrent tasks share blocking calls, and each still gets its own answer."""
+"""``merge`` reads streams at once; ``Grouped``: concurrent tasks share blocking calls, and
+each still gets its own answer."""
 
 from __future__ import annotations
 
@@ -7,7 +8,46 @@ import threading
 
 import pytest
 
-from runner.concurrency import Grouped
+from runner.concurrency import Grouped, merge
+
+
+async def _stream(name: str, n: int, *, fail_at: int | None = None,
+                  finished: list[str] | None = None):
+    try:
+        for i in range(n):
+            await asyncio.sleep(0.001)
+            if i == fail_at:
+                raise RuntimeError(f"{name} broke at {i}")
+            yield f"{name}{i}"
+    finally:
+        if finished is not None:
+            finished.append(name)
+
+
+async def test_merge_yields_every_item_of_every_stream_interleaved() -> None:
+    got = [item async for item in merge([_stream("a", 30), _stream("b", 30), _stream("c", 5)],
+                                        buffer=4)]
+    assert sorted(got) == sorted([f"a{i}" for i in range(30)] + [f"b{i}" for i in range(30)]
+                                 + [f"c{i}" for i in range(5)])
+    assert got != sorted(got, key=lambda item: item[0])  # read at once, not one after another
+
+
+async def test_merge_raises_the_first_error_and_stops_the_other_streams() -> None:
+    finished: list[str] = []
+    with pytest.raises(RuntimeError, match="b broke at 3"):
+        async for _ in merge([_stream("a", 1000, finished=finished),
+                              _stream("b", 10, fail_at=3, finished=finished)]):
+            pass
+    assert sorted(finished) == ["a", "b"]
+
+
+async def test_leaving_a_merge_early_stops_its_streams() -> None:
+    finished: list[str] = []
+    merged = merge([_stream("a", 1000, finished=finished), _stream("b", 1000, finished=finished)])
+    async for _ in merged:
+        break
+    await merged.aclose()  # type: ignore[attr-defined]
+    assert sorted(finished) == ["a", "b"]
 
 
 class Recorder:

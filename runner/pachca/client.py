@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
+from contextlib import aclosing
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from runner import errors
+from runner.concurrency import merge
 from runner.pachca.http import ApiSession
 from runner.pachca.models import (
     Bot,
@@ -34,6 +36,22 @@ def api_time(value: datetime) -> str:
         raise ValueError("naive datetime: give a time zone")
     utc = value.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def _time_windows(
+    start: datetime, end: datetime | None, parts: int
+) -> list[tuple[datetime, datetime | None]]:
+    """[start, end] cut into up to ``parts`` consecutive windows whose inclusive bounds
+    (millisecond precision, as the API filters have) never share an instant; the last
+    one keeps ``end``, which may be None (open)."""
+    tick = timedelta(milliseconds=1)
+    span = (end if end is not None else datetime.now(UTC)) - start
+    parts = max(1, min(parts, int(span / tick)))
+    step = span / parts
+    starts = [start + step * i for i in range(parts)]
+    starts = [s.replace(microsecond=s.microsecond // 1000 * 1000) for s in starts]
+    ends: list[datetime | None] = [s - tick for s in starts[1:]]
+    return list(zip(starts, [*ends, end], strict=True))
 
 
 def _buttons(rows: Sequence[Sequence[Button]] | None) -> list[list[dict[str, str]]] | None:
@@ -58,8 +76,12 @@ class PachcaClient(ApiSession):
         last_message_after: datetime | None = None,
         last_message_before: datetime | None = None,
         on_page: Callable[[int], None] | None = None,
+        page_size: int = 50,
     ) -> AsyncIterator[Chat]:
-        """Chats matching the server-side filters, page by page."""
+        """Chats matching the server-side filters, page by page.
+
+        Both date filters include their bound (Pachca: "no earlier than", "no later than").
+        """
         params: dict[str, Any] = {
             "sort": sort,
             "order": order,
@@ -69,7 +91,38 @@ class PachcaClient(ApiSession):
             "last_message_at_after": last_message_after and api_time(last_message_after),
             "last_message_at_before": last_message_before and api_time(last_message_before),
         }
-        return self.paginate("/chats", Chat, params, on_page=on_page)
+        return self.paginate("/chats", Chat, params, on_page=on_page, page_size=page_size)
+
+    async def list_chats_by_last_message(
+        self,
+        *,
+        after: datetime | None,
+        before: datetime | None,
+        parts: int = 4,
+        personal: bool | None = None,
+        on_page: Callable[[int], None] | None = None,
+    ) -> AsyncIterator[Chat]:
+        """Chats whose last message is within [after, before] (a None bound is open), read
+        as up to ``parts`` listings of consecutive time windows at once, in no set order.
+
+        A listing is a chain of round trips (each page needs the previous one's cursor);
+        several chains reach the rate limit where one would wait on the network. Without
+        ``after``, one single-chat page finds the oldest last message to split from.
+        """
+        if after is None:
+            oldest = self.list_chats(sort="last_message_at", order="asc", personal=personal,
+                                     last_message_before=before, page_size=1)
+            async with aclosing(oldest):  # type: ignore[type-var]
+                first = await anext(oldest, None)
+            if first is None:
+                return
+            after = first.last_message_at
+        windows = _time_windows(after, before, parts)
+        listings = [self.list_chats(personal=personal, last_message_after=start,
+                                    last_message_before=end, on_page=on_page)
+                    for start, end in windows]
+        async for chat in merge(listings):
+            yield chat
 
     async def get_chat(self, chat_id: int) -> Chat:
         """One chat by id."""

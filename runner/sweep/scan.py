@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -92,7 +92,10 @@ class Scanner:
         self.ctx = ctx
         self.params = params
         self.secret = secret
-        self.now = ctx.now()
+        # Whole milliseconds, as Pachca's date filters have them: the two listings split
+        # at the cutoff then neither miss nor share a chat.
+        now = ctx.now()
+        self.now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         self.cutoff = self.now - timedelta(days=params.inactive_days)
         self.plan = Plan()
 
@@ -105,7 +108,7 @@ class Scanner:
         """
         opened = await asyncio.to_thread(self.ctx.state.open_sweep_chats)
         open_ids = {s.chat_id for s in opened}
-        self._counting = asyncio.create_task(self._count(last_message_after=self.cutoff))
+        self._counting = asyncio.create_task(self._count())
         try:
             await asyncio.gather(
                 self._inactive(open_ids),
@@ -168,17 +171,21 @@ class Scanner:
         self.plan.listed += n
         self.ctx.progress("scanning chats", self.plan.listed, None)
 
-    async def _count(self, **filters: datetime) -> None:
-        async for chat in self.ctx.client.list_chats(personal=False, on_page=self._page,
-                                                     **filters):  # type: ignore[arg-type]
+    def _listing(self, after: datetime | None, before: datetime | None) -> AsyncIterator[Chat]:
+        return self.ctx.client.list_chats_by_last_message(
+            after=after, before=before, personal=False, on_page=self._page,
+            parts=max(1, self.params.concurrency // 3))
+
+    async def _count(self) -> None:
+        """Count the group chats active since the cutoff (last message at or after it)."""
+        async for chat in self._listing(self.cutoff, None):
             if counts_as_scanned(chat, self.params):
                 self.plan.scanned += 1
 
     async def _inactive(self, open_ids: set[int]) -> None:
+        """Decide about the group chats quiet since before the cutoff."""
         batch: list[Chat] = []
-        async for chat in self.ctx.client.list_chats(
-            personal=False, last_message_before=self.cutoff, on_page=self._page
-        ):
+        async for chat in self._listing(None, self.cutoff - timedelta(milliseconds=1)):
             if counts_as_scanned(chat, self.params):
                 self.plan.scanned += 1
             if chat.id in open_ids:

@@ -82,6 +82,36 @@ async def test_filters_reach_the_server_and_are_honoured(workspace):
         assert after and all(c.last_message_at >= middle for c in after)
 
 
+async def test_listing_by_last_message_in_windows_gives_each_chat_once(fresh_workspace):
+    ws = fresh_workspace(conversations=400, channels=20, short_page_rate=0.3)
+    async with client_of(ws) as client:
+        groups = {c.id: c async for c in client.list_chats(personal=False)}
+        stamps = sorted(c.last_message_at for c in groups.values())
+        split = stamps[len(stamps) // 3]  # a chat's own instant: the bound must not double it
+        mark = len(log_of(ws))
+        older = [c.id async for c in client.list_chats_by_last_message(
+            after=None, before=split - timedelta(milliseconds=1), personal=False, parts=4)]
+        newer = [c.id async for c in client.list_chats_by_last_message(
+            after=split, before=None, personal=False, parts=4)]
+    assert sorted(older + newer) == sorted(groups)  # every chat, none twice
+    assert all(groups[c].last_message_at < split for c in older)
+    listings = [r for r in log_of(ws, mark) if r["path"].endswith("/chats")]
+    assert sum("limit=1" in r["query"] for r in listings) == 1  # the probe for the oldest
+    windows = {(r["query"].split("last_message_at_after=")[1].split("&")[0])
+               for r in listings if "last_message_at_after=" in r["query"]}
+    assert len(windows) == 8  # four windows on each side, read at the same time
+
+
+async def test_listing_by_last_message_of_nothing_is_one_request(fresh_workspace):
+    ws = fresh_workspace(conversations=10, channels=0)
+    async with client_of(ws) as client:
+        oldest = min([c.last_message_at async for c in client.list_chats(personal=False)])
+        mark = len(log_of(ws))
+        found = [c async for c in client.list_chats_by_last_message(
+            after=None, before=oldest - timedelta(days=1), personal=False)]
+    assert found == [] and len(log_of(ws, mark)) == 1
+
+
 async def test_no_429_when_the_limiter_keeps_the_documented_pace(fresh_workspace):
     ws = fresh_workspace(speed=10, validate_openapi=None)
     limits = RateLimits().scaled(10)
