@@ -187,7 +187,9 @@ class Daemon:
     def _on_event(self, event: JobExecutionEvent | JobSubmissionEvent) -> None:
         job = self.rt.catalogue.jobs.get(event.job_id)
         if event.code == EVENT_JOB_MAX_INSTANCES:
-            log.warning("%s: previous run still going; this fire is skipped", event.job_id)
+            for when in getattr(event, "scheduled_run_times", None) or [None]:
+                log.warning("%s: run due at %s skipped: the previous run is still going",
+                            event.job_id, _fmt(when))
             return
         when = getattr(event, "scheduled_run_time", None)
         log.error("%s: run due at %s was missed beyond its grace time", event.job_id, _fmt(when))

@@ -109,8 +109,18 @@ def test_three_replicas_run_every_fire_once_and_survive_a_kill(
     assert {r.status for r in runs} == {"succeeded"}
     fires = sorted(r.scheduled_for for r in runs if r.scheduled_for is not None)
     assert len(fires) == len(runs) >= 60
-    # None lost: every second from the first fire to the last has its run.
-    assert (fires[-1] - fires[0]).total_seconds() == len(fires) - 1
+    # None lost: every second from the first fire to the last has its run, unless every
+    # replica alive then was still busy with the previous one and said it skipped it (on
+    # a loaded machine a run can outlast its one-second interval).
+    seconds = [fires[0] + timedelta(seconds=i)
+               for i in range(int((fires[-1] - fires[0]).total_seconds()) + 1)]
+    missing = [s for s in seconds if s not in fires]
+    alive = {n: procs[n].text() for n in survivors}
+    for second in missing:
+        said = (f"tick: run due at {second.astimezone(MSK).isoformat(timespec='seconds')}"
+                " skipped: the previous run is still going")
+        assert all(said in text for text in alive.values()), f"the fire of {second} was lost"
+    assert len(missing) <= 3, missing
     # Each fire reached each chat exactly once, whoever ran it and however often it was tried.
     expected = Counter(f.astimezone(MSK).strftime(FIRE_TEXT) for f in fires)
     for chat in chats:
