@@ -189,4 +189,5 @@ def run_api(
         "time_over_floor": round(ratio, 3) if ratio is not None else None,
         "sdk_over_runner": round(speedup, 2) if speedup is not None else None,
         "met": met,
+        "informational": s.informational,
     }

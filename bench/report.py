@@ -8,10 +8,13 @@ endpoint), CPU saturation of either process, 429s, and how busy the machine was.
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 from pathlib import Path
 from typing import Any
+
+from runner.recipients import FAN_OUT
 
 YES, NO = "yes", "**no**"
 
@@ -57,7 +60,8 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             text = f"failed: {run['summary']}"
         elif r["sdk"] is not None:
             text += f"; SDK script {r['sdk_over_runner']:.1f} × slower ({_s(r['sdk']['time_s'])})"
-        rows.append((r["title"], r["target"], text, YES if r["met"] else NO))
+        verdict = "–" if r.get("informational") else YES if r["met"] else NO
+        rows.append((r["title"], r["target"], text, verdict))
     mem = results.get("memory")
     if mem:
         small, big = mem["runs"]
@@ -104,9 +108,12 @@ def _why(r: dict[str, Any], cores: int) -> list[str]:
         facts.append(f"the workspace was CPU-bound serving it ({run['workspace_cpu_s']:.1f} s"
                      " of CPU)")
     if r["floor_class"] == "latency":
+        trips = math.ceil(need / FAN_OUT)
         facts.append("the limits allow all of this work at once (message writes are limited"
                      " per chat, one post per chat), so the floor is one round trip: no client"
-                     " with a bounded number of connections gets near it")
+                     " with a bounded number of connections gets near it (with the runner's"
+                     f" {FAN_OUT} at a time, {trips} round trips of {r['latency_s'] * 1000:.0f}"
+                     f" ms are {_s(trips * r['latency_s'])} before any CPU is spent)")
     if run["traffic"]["rate_limited"]:
         facts.append(f"{run['traffic']['rate_limited']} requests were refused with 429")
     load = max(r.get("load_before", 0.0), r.get("load_after", 0.0))
@@ -169,7 +176,7 @@ def markdown(results: dict[str, Any]) -> str:
         ends = ", ".join(f"`{k}` {v:,}" for k, v in r["runner"]["traffic"]["by_endpoint"].items())
         out += [f"Runner requests by endpoint: {ends}. Runner: {r['runner']['summary']}", ""]
         facts = _why(r, m["cores"] or 1)
-        if facts and not r["met"]:
+        if facts and not r["met"] and not r.get("informational"):
             out += ["Why the target is missed: " + "; ".join(facts) + ".", ""]
         elif facts:
             out += ["Notes: " + "; ".join(facts) + ".", ""]
