@@ -9,13 +9,14 @@ import threading
 import pytest
 
 from runner.concurrency import Grouped, merge
+from tests.waiting import eventually
 
 
 async def _stream(name: str, n: int, *, fail_at: int | None = None,
                   finished: list[str] | None = None):
     try:
         for i in range(n):
-            await asyncio.sleep(0.001)
+            await asyncio.sleep(0)  # let the other streams take a turn
             if i == fail_at:
                 raise RuntimeError(f"{name} broke at {i}")
             yield f"{name}{i}"
@@ -56,33 +57,42 @@ class Recorder:
 
     def __init__(self, fail_on: int | None = None) -> None:
         self.groups: list[list[int]] = []
+        self.started = threading.Event()
         self.release = threading.Event()
         self.fail_on = fail_on
 
     def __call__(self, items: list[int]) -> list[int]:
+        self.started.set()
         if not self.groups:
-            self.release.wait(5)
+            self.release.wait(10)
         self.groups.append(items)
         if self.fail_on in items:
             raise ValueError(f"cannot store {self.fail_on}")
         return [item * 10 for item in items]
 
 
-async def _until(condition: object) -> None:
-    for _ in range(500):
-        if callable(condition) and condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition never held")
+async def _first_call_running(grouped: Grouped[int, int], call: Recorder) -> asyncio.Task[int]:
+    """Submit item 1 and wait until its call is running (and holding the line)."""
+    first = asyncio.create_task(grouped.submit(1))
+
+    async def started() -> bool:
+        return call.started.is_set()
+
+    await eventually(started, "the first call to start")
+    return first
+
+
+async def _submitted(items: list[int], grouped: Grouped[int, int]) -> list[asyncio.Task[int]]:
+    tasks = [asyncio.create_task(grouped.submit(n)) for n in items]
+    await asyncio.sleep(0)  # one turn of the loop: each task has handed its item in
+    return tasks
 
 
 async def test_items_submitted_while_a_call_runs_go_together_in_the_next() -> None:
     call = Recorder()
     grouped: Grouped[int, int] = Grouped(call)
-    first = asyncio.create_task(grouped.submit(1))
-    await asyncio.sleep(0.05)  # the first call is running (waiting for release)
-    rest = [asyncio.create_task(grouped.submit(n)) for n in (2, 3, 4)]
-    await asyncio.sleep(0.05)
+    first = await _first_call_running(grouped, call)
+    rest = await _submitted([2, 3, 4], grouped)
     call.release.set()
 
     assert await first == 10
@@ -93,10 +103,8 @@ async def test_items_submitted_while_a_call_runs_go_together_in_the_next() -> No
 async def test_a_failed_call_fails_each_item_it_took_and_no_other() -> None:
     call = Recorder(fail_on=3)
     grouped: Grouped[int, int] = Grouped(call)
-    first = asyncio.create_task(grouped.submit(1))
-    await asyncio.sleep(0.05)
-    group = [asyncio.create_task(grouped.submit(n)) for n in (2, 3)]
-    await asyncio.sleep(0.05)
+    first = await _first_call_running(grouped, call)
+    group = await _submitted([2, 3], grouped)
     call.release.set()
 
     assert await first == 10
@@ -109,16 +117,12 @@ async def test_a_failed_call_fails_each_item_it_took_and_no_other() -> None:
 async def test_an_item_whose_submitter_was_cancelled_is_not_called_for() -> None:
     call = Recorder()
     grouped: Grouped[int, int] = Grouped(call)
-    first = asyncio.create_task(grouped.submit(1))
-    await asyncio.sleep(0.05)
-    dropped = asyncio.create_task(grouped.submit(2))
-    kept = asyncio.create_task(grouped.submit(3))
-    await asyncio.sleep(0.05)
+    first = await _first_call_running(grouped, call)
+    dropped, kept = await _submitted([2, 3], grouped)
     dropped.cancel()
     call.release.set()
 
     assert (await first, await kept) == (10, 30)
     with pytest.raises(asyncio.CancelledError):
         await dropped
-    await _until(lambda: len(call.groups) == 2)
     assert call.groups == [[1], [3]]
