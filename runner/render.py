@@ -127,6 +127,15 @@ class Renderer:
             )
         return self._inline[source]
 
+    def shape_of(self, source: str) -> tuple[Any, ...] | str:
+        """What decides whether an inline text renders, without its plain text: every
+        tag and expression with its line. Plain text can be neither undefined nor a
+        syntax error, so texts of one shape pass or fail alike on the same data."""
+        try:
+            return tuple(token for token in self.env.lex(source) if token[1] != "data")
+        except TemplateSyntaxError:
+            return source  # checked on its own, for its own error
+
     def render_string(self, source: str, context: Mapping[str, Any], *, origin: str) -> str:
         """Render an inline template such as a chat name; ``origin`` names it in errors."""
         return self._run(self.compile_string(source, origin=origin), context, origin)

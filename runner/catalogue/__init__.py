@@ -54,11 +54,12 @@ def check_templates(
 
     kinds = kinds or registry.get_kind
     file, problems = str(catalogue.path), []
-    # Jobs of one kind often render the same template with the same sample data: render
-    # each (template, sample) once and give every job the same outcome.
-    outcomes: dict[tuple[str, str], TemplateProblem | None] = {}
+    # Jobs of one kind often render the same template with the same sample data, and
+    # inline texts that differ only in plain text behave alike: render each (template or
+    # text shape, sample) once and give every job the same outcome.
+    outcomes: dict[tuple[object, str], TemplateProblem | None] = {}
 
-    def check(template: str, context: dict[str, Any], render: Callable[[], str]
+    def check(template: object, context: dict[str, Any], render: Callable[[], str]
               ) -> TemplateProblem | None:
         key = (template, repr(context))
         if key not in outcomes:
@@ -85,7 +86,7 @@ def check_templates(
         for field, source in kind.inline_templates(job.params).items():
             sample = kind.sample_context(job.params, field)
             origin = f"{job.name}.{field}"
-            failed = check("inline:" + source, sample,
+            failed = check(("inline", renderer.shape_of(source)), sample,
                            partial(renderer.render_string, source, sample, origin=origin))
             if failed is not None:
                 problems.append(Problem(file, job.line, None, f"jobs.{job.name}.{field}",

@@ -220,6 +220,34 @@ def test_each_job_sharing_a_broken_template_gets_its_own_problem(tmp_path: Path)
     assert "job 'typo2'" in typos[1].message
 
 
+def test_inline_texts_alike_but_for_plain_text_each_get_their_problem(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.yaml"
+    job = "  {name}:\n    kind: message\n    schedule: '0 9 * * *'\n    to: {{chats: [1]}}\n" \
+          "    text: '{text}'\n"
+    path.write_text("jobs:\n" + "".join(job.format(name=n, text=t) for n, t in [
+        ("first", "Отчёт №1: {{ vars.total }}"),
+        ("second", "Сводка №2: {{ vars.total }}"),  # same tags, other plain text
+        ("fine", "Сводка: {{ job }}"),
+        ("broken", "Сводка: {{ job "),  # a syntax error
+    ]))
+    with pytest.raises(CatalogueError) as info:
+        validate(path, env={})
+    found = {p.path: p.message for p in info.value.problems}
+    assert sorted(found) == ["jobs.broken.text", "jobs.first.text", "jobs.second.text"]
+    assert "total" in found["jobs.first.text"] and found["jobs.first.text"] == found[
+        "jobs.second.text"]
+    assert "syntax" in found["jobs.broken.text"].lower()
+
+
+def test_shape_of_an_inline_text_leaves_out_plain_text_only(tmp_path: Path) -> None:
+    renderer = Renderer(tmp_path)
+    shape = renderer.shape_of
+    assert shape("Отчёт №1: {{ total }}") == shape("Сводка: {{ total }}")
+    assert shape("Отчёт: {{ total }}") != shape("Отчёт: {{ totals }}")
+    assert shape("Отчёт:\n{{ total }}") != shape("Отчёт: {{ total }}")  # another line
+    assert shape("{{ a $ b }}") == "{{ a $ b }}"  # the lexer refuses it: kept whole
+
+
 def test_validate_reports_catalogue_and_template_problems_together(tmp_path: Path) -> None:
     write_templates(tmp_path)
     path = tmp_path / "jobs.yaml"
