@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", default="", help=f"comma-separated subset of: {', '.join(NAMES)}")
     parser.add_argument("--profile", action="store_true",
-                        help="run the runner under cProfile; profiles land in the work folder")
+                        help="sample the runner with py-spy (CPU, every thread); the top"
+                        " functions land beside each run's files")
     parser.add_argument("--no-baseline", action="store_true", help="skip the pachca-sdk script")
     parser.add_argument("--latency", type=float, default=NOMINAL_LATENCY,
                         help="per-request latency at real pace, seconds (default %(default)s)")

@@ -11,7 +11,6 @@ Python's start-up. Process wall time is recorded too.
 from __future__ import annotations
 
 import json
-import pstats
 import shutil
 import sys
 import time
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import sampling
 from bench.floor import Traffic, floor_seconds, traffic
 from bench.procs import (
     REPO,
@@ -90,7 +90,7 @@ def runner_command(
     }
     args = ["run-job", s.job, "--at", T0.strftime("%Y-%m-%dT%H:%M:%S")]
     if profile is not None:
-        return [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "runner", *args], env
+        return sampling.command(profile, [sys.executable, "-m", "runner", *args]), env
     return [runner_exe(), *args], env
 
 
@@ -107,7 +107,7 @@ def run_contender(
     """Start a fresh workspace, run one contender against it, read what it sent."""
     folder = workdir / s.name.replace(":", "-") / contender
     folder.mkdir(parents=True, exist_ok=True)
-    prof = folder / "profile.prof" if profile and contender == "runner" else None
+    prof = folder / "profile.raw" if profile and contender == "runner" else None
     with WorkspaceProcess(s.config(latency), folder / "workspace.log") as ws:
         prep = s.prepare(ws)
         # Set-up took tokens from the same buckets: let them fill up again (< 1 s).
@@ -128,7 +128,7 @@ def run_contender(
     run = Run(contender, measured.exit_code == 0, _summary(measured), measured.wall,
               measured.peak_rss_mb, measured.cpu, ws_cpu, seen, floor, klass, prep)
     if prof is not None and prof.exists():
-        run.profile = _profile_text(prof)
+        run.profile = str(sampling.summarize(prof))
     return run
 
 
@@ -140,18 +140,11 @@ def _by_class(need: Counter[tuple[str, Any]]) -> dict[str, int]:
 
 
 def _summary(m: Measured) -> str:
-    lines = [ln.strip() for ln in m.stdout.read_text(errors="replace").splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in m.stdout.read_text(errors="replace").splitlines()
+             if ln.strip() and not ln.startswith("py-spy>")]  # the sampler's own lines
     if m.exit_code != 0:
         return f"exit {m.exit_code}: " + m.tail(5).replace("\n", " | ")
     return lines[-1] if lines else ""
-
-
-def _profile_text(path: Path, top: int = 35) -> str:
-    """The top functions by cumulative time, written beside the .prof file."""
-    out = path.with_suffix(".txt")
-    with out.open("w") as stream:
-        pstats.Stats(str(path), stream=stream).sort_stats("cumulative").print_stats(top)
-    return str(out)
 
 
 def run_api(
