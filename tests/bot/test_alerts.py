@@ -3,7 +3,6 @@ a recovery note after the first success, and «Повторить» rerunning th
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -23,6 +22,7 @@ from runner.execute import execute
 from runner.workspace import WorkspaceServer
 from tests.bot.support import Bot
 from tests.jobs.sweep_support import EMPTY, Sweep
+from tests.waiting import eventually
 
 CATALOGUE = """
 timezone: Europe/Moscow
@@ -198,9 +198,10 @@ async def test_the_daemon_reruns_a_job_clicked_by_push_in_the_background(bot: Bo
                 rt.services["server"].url + "/pachca/events", content=body,
                 headers={"Content-Type": "application/json", "Pachca-Signature": signature})
         assert response.status_code == 200
-        deadline = time.monotonic() + 10
-        while len(bot.dms(member)) < 2 and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        async def answered() -> bool:
+            return len(bot.dms(member)) >= 2
+
+        await eventually(answered, "the outcome in a direct message")
 
     assert [m.content for m in sw.bot_messages(target)] == ["Планёрка через 15 минут"]
     assert "выполнена успешно" in bot.dms(member)[-1]

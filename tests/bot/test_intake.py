@@ -4,7 +4,6 @@ effect, a direct message to the clicker, is what a person would notice)."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -23,6 +22,7 @@ from runner.execute import Runtime
 from runner.workspace import WorkspaceServer
 from tests.bot.support import Bot
 from tests.jobs.sweep_support import EMPTY, Sweep
+from tests.waiting import eventually
 
 SECRET = "whsec-test-1234567890"
 PATH = "/pachca/events"
@@ -156,9 +156,10 @@ async def test_the_daemon_polls_handles_and_deletes_events(bot: Bot) -> None:
     event = bot.click("pr1.keep.1.0." + "y" * 22, message_id=1, chat_id=1, user_id=person)
     settings = bot.sw.h.settings()
     async with app.runtime(settings, bot.sw.h.catalogue()) as rt, service.started(settings, rt):
-        deadline = time.monotonic() + 10
-        while event in bot.pending() and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        async def handled() -> bool:
+            return event not in bot.pending()
+
+        await eventually(handled, "the event to be handled and deleted")
     assert event not in bot.pending()
     assert len(bot.dms(person)) == 1
 

@@ -5,22 +5,22 @@ archived) exactly once overall, counting what reached Pachca, not what the runne
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from runner.workspace import WorkspaceServer
 from tests.jobs.sweep_support import EMPTY, Sweep
+from tests.waiting import eventually
 
 
 async def _cancel_after_writes(sw: Sweep, writes: int, deadline: float = 10.0) -> None:
     """Run the sweep and kill it once ``writes`` write calls have reached the workspace."""
     mark = sw.mark()
     task = asyncio.ensure_future(sw.run())
-    stop = time.monotonic() + deadline
-    while len(sw.writes(mark)) < writes and not task.done():
-        assert time.monotonic() < stop, "the sweep made too few writes"
-        await asyncio.sleep(0.005)
+    async def written() -> bool:
+        return len(sw.writes(mark)) >= writes or task.done()
+
+    await eventually(written, f"{writes} write calls", timeout=deadline)
     task.cancel()
     try:
         await task

@@ -17,6 +17,7 @@ from runner import errors
 from runner.pachca.client import PachcaClient
 from runner.pachca.limits import RateLimits, RetryPolicy
 from runner.workspace.server import WorkspaceServer
+from tests.waiting import eventually
 
 
 def client_of(ws: WorkspaceServer, token: str | None = None, **kwargs) -> PachcaClient:
@@ -241,8 +242,10 @@ async def test_export_302_download_streams_the_archive(fresh_workspace, tmp_path
     server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/hook", hook, methods=["POST"])]),
                                            host="127.0.0.1", port=0, log_level="warning"))
     serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
+    async def started() -> bool:
+        return bool(server.started)
+
+    await eventually(started, "the webhook receiver to start")
     port = server.servers[0].sockets[0].getsockname()[1]
     ws = fresh_workspace(export_delay=0.05)
     try:

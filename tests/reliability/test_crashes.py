@@ -42,6 +42,7 @@ from tests.reliability.worlds import (
     snapshot,
     workspace_config,
 )
+from tests.waiting import wait_for
 
 POINTS = int(os.environ.get("RELIABILITY_POINTS", "20"))
 LEASE = 0.3  # seconds a dead run's claim holds the fire; short, so restarts come quickly
@@ -87,10 +88,7 @@ def _claim_free(world: World) -> bool:
 
 
 def _wait_claim_free(world: World, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not _claim_free(world):
-        assert time.monotonic() < deadline, "the killed run's claim never expired"
-        time.sleep(0.02)
+    wait_for(lambda: _claim_free(world), timeout, "the killed run's claim to expire")
 
 
 def _finish(forker: Forker, world: World) -> list[str]:

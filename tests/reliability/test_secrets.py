@@ -14,7 +14,6 @@ runner posted or requested, or in an exception's text.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from tests.harness import Harness
 from tests.reliability.conftest import TALLY
 from tests.reliability.procs import Forker
 from tests.reliability.worlds import BASE, NOW, free_port
+from tests.waiting import wait_for
 
 BOT = "tok-SECRET-bot-7c1e55a0b8d94f3e"
 OWNER = "tok-SECRET-owner-2f9d0c6b41aa7e18"
@@ -126,11 +126,11 @@ class Lane:
         self.outputs.append(log)
         before = _finished_runs(self.tmp / "state.db", "notice")
         run = forker.start([*LEVELS[self.level], "run"], self.env(), self.tmp, log)
-        deadline = time.monotonic() + 30
-        while _finished_runs(self.tmp / "state.db", "notice") == before:
+        def another_run_finished() -> bool:
             assert not run.finished(), log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.05)
+            return _finished_runs(self.tmp / "state.db", "notice") != before
+
+        wait_for(another_run_finished, 30, "a run of the daemon to finish")
         return run.stop()
 
 
