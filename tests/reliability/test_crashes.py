@@ -177,8 +177,11 @@ def test_sigkill_anywhere_then_restart_ends_as_if_never_interrupted(
     problems = [line for _, lines in found for line in lines]
     assert not problems, "\n".join(problems)
     cut_short = sum(1 for was_cut, _ in found if was_cut)
-    # A point may fall after the run recorded its end; most must really interrupt it.
-    assert cut_short >= count // 2, f"only {cut_short} of {count} points cut the run short"
+    # A kill after the last write may land after the run recorded its end (for a kind that
+    # makes two writes, that is half the points); most kills before it must interrupt it.
+    early = [was_cut for (was_cut, _), p in zip(found, points, strict=True) if p.n < total - 1]
+    assert sum(early) >= len(early) // 2, (
+        f"only {sum(early)} of {len(early)} kills before the last write cut the run short")
     TALLY["crash points"] += count
     TALLY["crash points that cut a run short"] += cut_short
 
