@@ -118,6 +118,14 @@ class Sweep:
         response.raise_for_status()
         return int(response.json()["data"]["id"])
 
+    def chat_of_people(self, name: str) -> int:
+        """A group chat two people made with the bot in it: it may post, not archive."""
+        body = {"chat": {"name": name, "member_ids": [*self.people(2), self.bot]}}
+        response = self.api.post("/chats", json=body,
+                                 headers={"Authorization": f"Bearer {self.ws.owner_token}"})
+        response.raise_for_status()
+        return int(response.json()["data"]["id"])
+
     def direct(self, user_id: int | None = None) -> int:
         """A direct chat between a person and the bot (made by the person writing)."""
         person = user_id or self.people(1)[0]

@@ -108,11 +108,7 @@ async def test_max_fraction_abort_touches_nothing_and_fails_the_run(sw: Sweep) -
 async def test_a_chat_the_bot_cannot_archive_is_left_alone_and_reported(sw: Sweep) -> None:
     # A person's chat the bot only belongs to: the bot may post but not archive. Warning
     # it, or sending a closing message, would promise an archive that cannot happen.
-    body = {"chat": {"name": "Чужой чат", "member_ids": [*sw.people(2), sw.bot]}}
-    response = sw.api.post("/chats", json=body,
-                           headers={"Authorization": f"Bearer {sw.ws.owner_token}"})
-    response.raise_for_status()
-    theirs = int(response.json()["data"]["id"])
+    theirs = sw.chat_of_people("Чужой чат")
     ours = sw.chat("Наш чат")
     sw.advance(100)
     sw.job(warn_days=0)
@@ -134,11 +130,7 @@ async def test_without_a_closing_message_the_archive_itself_checks_the_rights(
 ) -> None:
     # Nothing is posted before a plain archive, so no rights query is spent per chat:
     # the archive's own 403 marks the chat, and the run still succeeds.
-    body = {"chat": {"name": "Чужой чат", "member_ids": [*sw.people(2), sw.bot]}}
-    response = sw.api.post("/chats", json=body,
-                           headers={"Authorization": f"Bearer {sw.ws.owner_token}"})
-    response.raise_for_status()
-    theirs = int(response.json()["data"]["id"])
+    theirs = sw.chat_of_people("Чужой чат")
     ours = sw.chat("Наш чат")
     sw.advance(100)
     sw.job(warn_days=0, closing_message=False)
