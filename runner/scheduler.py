@@ -137,12 +137,28 @@ class Daemon:
         if job.jitter:
             # Jitter is applied here, not in the trigger, so every replica computes the
             # same fire time and therefore the same claim key.
-            await asyncio.sleep(random.uniform(0, job.jitter))
+            delay = random.uniform(0, job.jitter)
+            log.info("%s: waiting %.1f s of jitter before the run of %s", job.name, delay,
+                     _fmt(scheduled))
+            if await self._stopped_within(delay):
+                # A stop must not wait for a run that has not started (systemd's stop
+                # timeout), nor start one after "no new runs will start".
+                log.info("%s: the run of %s not started: stopping", job.name, _fmt(scheduled))
+                return
         log.info("%s: firing (scheduled %s)", job.name, _fmt(scheduled))
         await self._execute(job, scheduled)
         aps_job = self.scheduler.get_job(job.name)
         if aps_job is not None:
             log.info("%s: next run %s", job.name, _fmt(getattr(aps_job, "next_run_time", None)))
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        """Wait ``seconds``, cut short by a stop; whether the daemon is stopping."""
+        try:
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
+        except TimeoutError:
+            pass
+        return self._stopping.is_set()
 
     async def _execute(self, job: JobSpec, scheduled: datetime, key: str | None = None) -> None:
         try:

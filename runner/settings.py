@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None, description="Public base URL of the runner's server (for webhooks)."
     )
+    server_body_timeout: float = Field(
+        default=10.0, gt=0, le=3600,
+        description="Seconds a client has to send a request body to the runner's server.",
+    )
     webhook_secret: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("PACHCA_WEBHOOK_SECRET", "PACHCA_RUNNER_WEBHOOK_SECRET"),

@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections import Counter
+from math import isfinite
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from runner.bot.dispatch import ALREADY, Dispatcher
-from runner.server import BodyTooLarge, read_body
+from runner.server import BodyTooLarge, parse_json, read_body
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -80,14 +80,14 @@ class PushEndpoint:
         if not hmac.compare_digest(given.encode("ascii", "replace"), expected.encode("ascii")):
             return self._refuse(401, "bad_signature", f"wrong {SIGNATURE_HEADER}")
         try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return self._refuse(400, "malformed", "the body is not JSON")
+            payload = parse_json(body)
+        except ValueError as exc:
+            return self._refuse(400, "malformed", f"the body is not JSON: {exc}")
         if not isinstance(payload, dict):
             return self._refuse(400, "malformed", "the body is not a JSON object")
         stamp = payload.get("webhook_timestamp")
-        if not isinstance(stamp, int | float) or isinstance(stamp, bool):
-            return self._refuse(400, "malformed", "webhook_timestamp is missing")
+        if not isinstance(stamp, int | float) or isinstance(stamp, bool) or not isfinite(stamp):
+            return self._refuse(400, "malformed", "webhook_timestamp is missing or not a number")
         skew = rt.clock().timestamp() - float(stamp)
         if abs(skew) > MAX_SKEW:
             return self._refuse(400, "stale", f"webhook_timestamp is {skew:+.0f} s from now")

@@ -251,7 +251,7 @@ async def test_export_302_download_streams_the_archive(fresh_workspace, tmp_path
     try:
         async with client_of(ws) as client:
             chat = await anext(c async for c in client.list_chats(personal=False))
-            end = date.today()
+            end = ws.store.clock.now().date() - timedelta(days=1)  # the last ended UTC day
             await client.request_export(end - timedelta(days=30), end,
                                         f"http://127.0.0.1:{port}/hook", chat_ids=[chat.id])
             export_id = await asyncio.wait_for(ready.get(), timeout=10)
