@@ -14,7 +14,11 @@ the body is a JSON object with an integer
 
 A replay of a body already processed (Pachca retries, or someone replaying a captured
 request within the minute) is acknowledged with 200 but not processed again: the
-body's SHA-256 is claimed in the state store like a polled event's id.
+body's SHA-256 is claimed in the state store like a polled event's id; a click is
+claimed by its ``trigger_id``, so a redelivery with a new timestamp (a new body), or
+the same click found later in the event history, acts once too. A signed, timely event
+the runner cannot handle (an unknown type, a click on a message long gone) is logged
+and answered 200 as well: anything else Pachca would deliver again and again.
 """
 
 from __future__ import annotations
