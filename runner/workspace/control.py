@@ -22,11 +22,13 @@
                             "public"?, "group_tag_ids"?}]}`` -> 201 ``{"data": [Chat]}``;
                             group chats made by ``user_id`` (their creator and admin, as
                             ``POST /chats`` makes them), no rate limits: test set-up
-``POST /tokens``             ``{"kind": "owner"|"bot"|"limited", "scopes"?: [...]}`` -> 201
+``POST /tokens``            ``{"kind": "owner"|"bot"|"limited", "scopes"?: [...]}`` -> 201
                             ``{"token"}``: another token of that kind's user holding only
                             ``scopes`` (default: all the kind may hold)
-``GET|POST /clock``         ``{"advance": seconds}`` or ``{"now": iso}`` ->
-                            ``{"now": iso, "offset_seconds": float}``
+``GET|POST /clock``         ``{"advance": seconds}`` or ``{"now": iso}``, and/or
+                            ``{"freeze": bool}`` -> ``{"now": iso, "offset_seconds":
+                            float, "frozen": bool}``; a frozen clock moves only when
+                            told, and rate limits refill on this clock
 ``GET|POST /faults``        any of ``config.RUNTIME_FIELDS`` -> ``{"settings": {...}}``
 ``GET  /exports``           ``{"exports": [export with status and webhook deliveries]}``
 ``GET  /link_previews``     ``{"link_previews": [{"message_id", "link_previews", ...}]}``
@@ -175,9 +177,13 @@ def _chat_spec(store: Store, spec: Any) -> dict[str, Any]:
     for uid in members:
         if uid not in store.users:
             raise LookupError(f"user {uid} not found")
-    return {"name": name.strip(), "member_ids": sorted(members),
-            "channel": bool(spec.get("channel", False)),
-            "public": bool(spec.get("public", False)), "group_tag_ids": tag_ids}
+    return {
+        "name": name.strip(),
+        "member_ids": sorted(members),
+        "channel": bool(spec.get("channel", False)),
+        "public": bool(spec.get("public", False)),
+        "group_tag_ids": tag_ids,
+    }
 
 
 async def create_chats(request: Request) -> Response:
@@ -203,21 +209,29 @@ async def create_chats(request: Request) -> Response:
 
 
 async def clock(request: Request) -> Response:
-    """Read or move the workspace clock."""
+    """Read, move, freeze or release the workspace clock."""
     ws = _ws(request)
     if request.method == "POST":
         try:
             body = await _body(request)
+            if not {"advance", "now", "freeze"} & body.keys():
+                return _fail(400, "give 'advance' (seconds), 'now' (ISO-8601) or 'freeze'")
+            if "freeze" in body:
+                if not isinstance(body["freeze"], bool):
+                    raise TypeError("'freeze' is true or false")
+                ws.clock.freeze(body["freeze"])
             if "advance" in body:
                 ws.clock.advance(float(body["advance"]))
             elif "now" in body:
                 ws.clock.set_now(parse_datetime(str(body["now"])))
-            else:
-                return _fail(400, "give 'advance' (seconds) or 'now' (ISO-8601)")
         except (ValueError, TypeError) as exc:
             return _fail(400, str(exc))
     return JSONResponse(
-        {"now": format_ms(ws.clock.now_ms()), "offset_seconds": ws.clock.offset_seconds}
+        {
+            "now": format_ms(ws.clock.now_ms()),
+            "offset_seconds": ws.clock.offset_seconds,
+            "frozen": ws.clock.frozen,
+        }
     )
 
 
