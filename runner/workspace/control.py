@@ -22,6 +22,9 @@
                             "public"?, "group_tag_ids"?}]}`` -> 201 ``{"data": [Chat]}``;
                             group chats made by ``user_id`` (their creator and admin, as
                             ``POST /chats`` makes them), no rate limits: test set-up
+``POST /tokens``            ``{"kind": "owner"|"bot"|"limited", "scopes"?: [...]}`` -> 201
+                            ``{"token"}``: another token of that kind's user holding only
+                            ``scopes`` (default: all the kind may hold)
 ``GET|POST /clock``         ``{"advance": seconds}`` or ``{"now": iso}``, and/or
                             ``{"freeze": bool}`` -> ``{"now": iso, "offset_seconds":
                             float, "frozen": bool}``; a frozen clock moves only when
@@ -49,6 +52,7 @@ from runner.workspace.clock import format_ms, parse_datetime
 from runner.workspace.responses import ApiProblem
 from runner.workspace.routes_messages import validate_buttons
 from runner.workspace.runtime import Workspace
+from runner.workspace.scopes import scopes_for
 from runner.workspace.store import Store
 
 _EVENT_TYPES = {
@@ -253,6 +257,28 @@ async def link_previews(request: Request) -> Response:
     return JSONResponse({"link_previews": _ws(request).store.link_previews})
 
 
+async def issue_token(request: Request) -> Response:
+    """Issue another token for a seeded kind's user, with chosen scopes."""
+    ws = _ws(request)
+    store = ws.store
+    try:
+        body = await _body(request)
+    except (ValueError, TypeError) as exc:
+        return _fail(400, str(exc))
+    kind = body.get("kind")
+    users = {"owner": store.owner_id, "bot": store.bot_id, "limited": store.limited_id}
+    if kind not in users:
+        return _fail(400, f"kind must be one of {', '.join(users)}")
+    allowed = scopes_for(str(kind))
+    scopes = body.get("scopes")
+    if scopes is not None and (not isinstance(scopes, list) or not set(scopes) <= allowed):
+        return _fail(400, f"scopes must be a list of scopes a {kind} token may hold")
+    token = f"{kind}-{ws.misc_rng.getrandbits(128):032x}"
+    store.issue_token(token, str(kind), users[str(kind)],
+                      None if scopes is None else frozenset(scopes))
+    return JSONResponse({"token": token}, status_code=201)
+
+
 async def download(request: Request) -> Response:
     """The archive behind a temporary link."""
     ws = _ws(request)
@@ -279,6 +305,7 @@ ROUTES = [
     Route("/events", inject_event, methods=["POST"]),
     Route("/messages", post_message, methods=["POST"]),
     Route("/chats", create_chats, methods=["POST"]),
+    Route("/tokens", issue_token, methods=["POST"]),
     Route("/clock", clock, methods=["GET", "POST"]),
     Route("/faults", faults, methods=["GET", "POST"]),
     Route("/exports", exports, methods=["GET"]),
