@@ -7,7 +7,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from runner.scheduler import OVERLAP_REASON, Daemon
 from runner.state import RunRecord
 from runner.workspace import WorkspaceServer
 from tests.jobs.sweep_support import EMPTY, Sweep
+from tests.json_endpoint import JsonHandler
 from tests.waiting import eventually
 
 CATALOGUE = """
@@ -45,19 +46,11 @@ class Held:
         self.release = threading.Event()
         held = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 held.asked.set()
                 held.release.wait(60)  # a safety net: the test releases it
-                body = json.dumps({"deals": 14}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
+                self.send_json(200, json.dumps({"deals": 14}).encode())
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
