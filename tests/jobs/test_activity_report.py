@@ -22,6 +22,7 @@ from runner.periods import Window, resolve_period
 from runner.render import plural
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
+from tests.threads_support import NO_THREADS
 
 T = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday 09:00 in Moscow
 MSK = ZoneInfo("Europe/Moscow")
@@ -32,7 +33,8 @@ SPEED = 4.0
 @pytest.fixture
 def ws(fresh_workspace: Callable[..., WorkspaceServer]) -> WorkspaceServer:
     # Full pages (no random short ones), so the pages a chat needs can be counted exactly.
-    return fresh_workspace(start_time=T.isoformat(), short_page_rate=0.0, speed=SPEED)
+    return fresh_workspace(start_time=T.isoformat(), short_page_rate=0.0, speed=SPEED,
+                           **NO_THREADS)
 
 
 @pytest.fixture
