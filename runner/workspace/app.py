@@ -23,6 +23,7 @@ from runner.workspace import (
     routes_messages,
     routes_misc,
     routes_threads,
+    routes_tokens,
 )
 from runner.workspace.gateway import Gateway
 from runner.workspace.responses import ApiProblem, api_error
@@ -50,6 +51,7 @@ def build_app(ws: Workspace) -> ASGIApp:
         + routes_messages.ROUTES
         + routes_threads.ROUTES
         + routes_misc.ROUTES
+        + routes_tokens.ROUTES
     )
     control_routes = control.ROUTES + control_threads.ROUTES
     app = Starlette(
