@@ -195,7 +195,8 @@ async def test_a_report_run_later_in_the_week_still_counts_every_active_chat(
     # Thursday: most chats active last week were written to again since Monday. The
     # default counts them; `match: last_message` (the cheap narrow reading) leaves them out.
     thursday = T + timedelta(days=3)
-    ws = fresh_workspace(start_time=thursday.isoformat(), short_page_rate=0.0, speed=SPEED)
+    ws = fresh_workspace(start_time=thursday.isoformat(), short_page_rate=0.0, speed=SPEED,
+                         **NO_THREADS)
     h = Harness(ws, tmp_path, overrides={"rate_limit_scale": SPEED, "token": ws.owner_token,
                                          "bot_user_id": ws.store.bot_id})
     chat = report_chat(ws)
