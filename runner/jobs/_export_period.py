@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from runner import words
+from runner.periods import Day
 
 RelativePeriod = Literal["previous_month", "last_30_days", "previous_week", "yesterday"]
 
@@ -26,11 +27,11 @@ class FixedPeriod(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start: date = Field(
+    start: Day = Field(
         description="First day (inclusive).", examples=["2026-01-01"],
         json_schema_extra={"description_ru": "Первый день (включительно)."},
     )
-    end: date = Field(
+    end: Day = Field(
         description="Last day (inclusive).", examples=["2026-03-31"],
         json_schema_extra={"description_ru": "Последний день (включительно)."},
     )
