@@ -16,7 +16,6 @@ from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound, Undefined
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing as _MISSING
 
 from runner import words
@@ -32,6 +31,7 @@ from runner.filters import (  # noqa: F401 - plural & co. re-exported for caller
     ru_period,
     ru_weekday,
 )
+from runner.sandbox import Sandbox, TemplateLimit
 
 
 class TemplateProblem(InputError):
@@ -74,7 +74,7 @@ class Renderer:
     def __init__(self, templates_dir: Path, *, lang: str = "ru") -> None:
         self.templates_dir = Path(templates_dir)
         self.lang = lang
-        self.env = ImmutableSandboxedEnvironment(
+        self.env = Sandbox(
             loader=FileSystemLoader(str(self.templates_dir)),
             undefined=_Undefined,
             autoescape=False,
@@ -84,6 +84,7 @@ class Renderer:
         )
         self.env.globals.pop("lipsum", None)
         self.env.filters.update(_filters(lang))
+        self.env.bound_filters()
         self._inline: dict[str, Template] = {}
 
     def exists(self, name: str) -> bool:
@@ -143,9 +144,11 @@ class Renderer:
     def _run(self, template: Template, context: Mapping[str, Any], origin: str) -> str:
         where = template.filename or origin  # the frames' file name: a path, or _INLINE
         try:
-            return template.render(context)
+            return self.env.rendering(lambda: template.generate(context))
         except TemplateProblem:
             raise
+        except TemplateLimit as exc:
+            raise TemplateProblem(origin, _line(exc, where), str(exc)) from exc
         except UndefinedError as exc:
             raise TemplateProblem(
                 origin, _line(exc, where), _undefined(exc, template, context, origin)
