@@ -368,6 +368,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{what}' не определено — в {owner} есть: {keys}",
     ),
     "tpl.it": ("it", "нём"),
+    "tpl.nul": (
+        "the template holds a NUL character (\\0) — remove it",
+        "в шаблоне символ NUL (\\0) — удалите его",
+    ),
+    "tpl.number_long": (
+        "a number in the template is too long (over 4,300 digits)",
+        "число в шаблоне слишком длинное (больше 4300 цифр)",
+    ),
     "tpl.limit_steps": (
         "the template does too much work (over {n} steps: loops, calls, long texts)",
         "шаблон делает слишком много работы (больше {n} шагов: циклы, вызовы, длинные тексты)",
