@@ -245,10 +245,14 @@ class Sandbox(ImmutableSandboxedEnvironment):
         try:
             out: list[str] = []
             size = 0
-            for chunk in render():
+            chunks = render()
+            for chunk in chunks:
                 size += len(chunk)
                 if size > MAX_OUTPUT:
-                    raise TemplateLimit(words.text("tpl.limit_output", n=f"{MAX_OUTPUT:,}"))
+                    over = TemplateLimit(words.text("tpl.limit_output", n=f"{MAX_OUTPUT:,}"))
+                    # Raised where the template stands, so the error names its line.
+                    chunks.throw(over)
+                    raise over
                 out.append(chunk)
             return "".join(out)
         finally:

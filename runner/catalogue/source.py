@@ -249,8 +249,8 @@ def _closing(text: str, start: int) -> int:
     """The index of the ``}`` that closes a ``${`` opened just before ``start``, or -1."""
     depth, i = 1, start
     while i < len(text):
-        if text.startswith("$${", i):
-            i += 3
+        if text.startswith("$${", i):  # a literal "${...}": its "}" is its own
+            depth, i = depth + 1, i + 3
         elif text.startswith("${", i):
             depth, i = depth + 1, i + 2
         elif text[i] == "}":
