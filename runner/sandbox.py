@@ -6,7 +6,7 @@ the machine: nested ``range`` loops, ``9 ** (9 ** 9)``, ``'x'|center(10**9)`` or
 budget of work, counted deterministically (never by the clock, so the same template
 on the same data passes or fails alike on any machine):
 
-- each loop iteration, function call and macro call costs one step; a filter, method,
+- each loop iteration costs one step, a function or macro call twenty; a filter, method,
   ``+`` or ``*`` over a collection or text costs in proportion to its size;
 - numbers may not grow past ``MAX_INT_BITS`` bits; widths (``center``, ``%09d``,
   ``{:>9}``) past ``MAX_WIDTH``; one text or list past ``MAX_BUILT`` items;
@@ -47,6 +47,7 @@ MAX_INT_BITS = 4_096
 MAX_WIDTH = 10_000
 """Largest width or precision a format or a padding filter may ask for."""
 _TEXT_UNIT = 64  # characters of text that cost one step
+_CALL = 20  # a call (a macro's above all) takes about as long as twenty loop iterations
 
 
 class TemplateLimit(SecurityError):
@@ -306,7 +307,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
     def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         """A call from a template, charged and checked like a filter."""
         state = budget()
-        state.spend(1 + sum(cost(a) for a in args))
+        state.spend(_CALL + sum(cost(a) for a in args))
         name = getattr(obj, "__name__", "")
         target = getattr(obj, "__self__", None)
         if isinstance(target, str | list | tuple | dict):
