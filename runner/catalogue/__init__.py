@@ -107,6 +107,13 @@ def check_templates(
         missing = words.text("tpl.missing", name=catalogue.alerts.template,
                              folder=catalogue.templates_dir)
         problems.append(Problem(file, None, None, "alerts.template", missing))
+    elif catalogue.alerts:
+        from runner.bot.alerts import sample_context
+
+        try:
+            renderer.render(catalogue.alerts.template, sample_context(catalogue.timezone))
+        except TemplateProblem as exc:
+            problems.append(Problem(exc.file, exc.line, None, "alerts.template", exc.message))
     for i, rule in enumerate(catalogue.unfurl):
         for key in ("source", "title", "description", "image_url"):
             source = getattr(rule, key)

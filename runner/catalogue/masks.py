@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 MIN_SECRET = 4
 """Shorter values are not hidden inside other text: "ru" or "42" are no secrets, and
 hiding them would garble line numbers and limits the message states."""
-_RUN = 8
+_RUN = 12
 """A piece of a value this long (or the whole of a shorter value) found in a message is
 taken for a quote of it: a message may cut a long value short or quote part of it."""
 
