@@ -71,6 +71,17 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _not_blank(value: str) -> str:
+    from runner import words
+
+    if not value.strip():
+        raise ValueError(words.text("field.not_empty"))
+    return value
+
+
+Label = Annotated[str, AfterValidator(_not_blank)]
+"""Text people read on a button: Pachca refuses a blank one."""
+
 Link = Annotated[str, AfterValidator(_http_url)]
 """An http(s) URL a person opens from a message (a button's link)."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -27,6 +27,8 @@ from runner.jobs.base import Id, JobContext, JobKind, KindParams, ru
 from runner.pachca.models import Chat
 
 TARGET = "chat"
+MAX_NAME = 255
+"""Longest chat name Pachca accepts (maxLength of ChatCreateRequest.chat.name)."""
 _LOOKBACK_PAGES = 2  # the newest chats, 50 per page: a lost creation is among them
 _CLOCK_SLACK = timedelta(minutes=5)  # our clock and Pachca's may disagree a little
 
@@ -109,6 +111,17 @@ class ChatFromTemplateKind(JobKind):
         assert isinstance(params, ChatFromTemplateParams)
         return {"name": params.name}
 
+    def check_rendered(
+        self, params: KindParams, field: str, render: Callable[[], str]
+    ) -> str | None:
+        """The name, with a sample date, must be one Pachca takes: not empty, not too long."""
+        if field != "name":
+            return None
+        name = render().strip()
+        if not name or len(name) > MAX_NAME:
+            return words.text("chat.name_length", n=MAX_NAME, got=f"'{name[:60]}'")
+        return None
+
     def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
         assert isinstance(params, ChatFromTemplateParams)
         base = name_context(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), params.vars)
@@ -124,6 +137,9 @@ class ChatFromTemplateKind(JobKind):
             raise JobError(
                 f"the name template rendered an empty name for {ctx.scheduled_for:%Y-%m-%d}"
             )
+        if len(name) > MAX_NAME:
+            raise JobError(f"the name template rendered a name of {len(name)} characters for"
+                           f" {ctx.scheduled_for:%Y-%m-%d}; Pachca takes at most {MAX_NAME}")
         what = "channel" if params.channel else "conversation"
         if await self._made_before(ctx, name, what):
             return
