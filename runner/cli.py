@@ -90,8 +90,11 @@ def settings_of(ctx: click.Context) -> Settings:
 def load(settings: Settings, path: Path | None = None) -> Catalogue:
     """The validated catalogue, templates included."""
     from runner.catalogue import load_configured
+    from runner.catalogue.masks import mask_logs
 
-    return load_configured(settings, path)
+    catalogue = load_configured(settings, path)
+    mask_logs(catalogue.mask)  # what is logged from now on hides this catalogue's ${VAR} values
+    return catalogue
 
 
 @main.command()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -23,10 +23,12 @@ from pydantic import Field, field_validator
 from runner import words
 from runner.effects import attempt_time, post_once
 from runner.errors import JobError, NotFound
-from runner.jobs.base import JobContext, JobKind, KindParams, ru
+from runner.jobs.base import Id, JobContext, JobKind, KindParams, ru
 from runner.pachca.models import Chat
 
 TARGET = "chat"
+MAX_NAME = 255
+"""Longest chat name Pachca accepts (maxLength of ChatCreateRequest.chat.name)."""
 _LOOKBACK_PAGES = 2  # the newest chats, 50 per page: a lost creation is among them
 _CLOCK_SLACK = timedelta(minutes=5)  # our clock and Pachca's may disagree a little
 
@@ -51,11 +53,11 @@ class ChatFromTemplateParams(KindParams):
         default=False, description="Open to everyone in the workspace.", examples=[True],
         json_schema_extra=ru("Открытый для всех в пространстве."),
     )
-    member_ids: list[int] = Field(
+    member_ids: list[Id] = Field(
         default_factory=list, description="User ids to add.", examples=[[10004, 10005]],
         json_schema_extra=ru("id пользователей, которых добавить."),
     )
-    group_tag_ids: list[int] = Field(
+    group_tag_ids: list[Id] = Field(
         default_factory=list, description="Group tags whose members are all added.",
         examples=[[502]], json_schema_extra=ru("Теги групп: добавляются все их участники."),
     )
@@ -109,6 +111,17 @@ class ChatFromTemplateKind(JobKind):
         assert isinstance(params, ChatFromTemplateParams)
         return {"name": params.name}
 
+    def check_rendered(
+        self, params: KindParams, field: str, render: Callable[[], str]
+    ) -> str | None:
+        """The name, with a sample date, must be one Pachca takes: not empty, not too long."""
+        if field != "name":
+            return None
+        name = render().strip()
+        if not name or len(name) > MAX_NAME:
+            return words.text("chat.name_length", n=MAX_NAME, got=f"'{name[:60]}'")
+        return None
+
     def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
         assert isinstance(params, ChatFromTemplateParams)
         base = name_context(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), params.vars)
@@ -124,6 +137,9 @@ class ChatFromTemplateKind(JobKind):
             raise JobError(
                 f"the name template rendered an empty name for {ctx.scheduled_for:%Y-%m-%d}"
             )
+        if len(name) > MAX_NAME:
+            raise JobError(f"the name template rendered a name of {len(name)} characters for"
+                           f" {ctx.scheduled_for:%Y-%m-%d}; Pachca takes at most {MAX_NAME}")
         what = "channel" if params.channel else "conversation"
         if await self._made_before(ctx, name, what):
             return

@@ -22,14 +22,22 @@
                             "public"?, "group_tag_ids"?}]}`` -> 201 ``{"data": [Chat]}``;
                             group chats made by ``user_id`` (their creator and admin, as
                             ``POST /chats`` makes them), no rate limits: test set-up
+``POST /chats/<id>/members`` ``{"member_ids": [int]}`` -> ``{"data": Chat}``: people join
+                            a chat (set-up; no rate limits, no rights needed)
+``POST /tokens``            ``{"kind": "owner"|"bot"|"limited", "scopes"?: [...]}`` -> 201
+                            ``{"token"}``: another token of that kind's user holding only
+                            ``scopes`` (default: all the kind may hold)
 ``GET|POST /clock``         ``{"advance": seconds}`` or ``{"now": iso}``, and/or
                             ``{"freeze": bool}`` -> ``{"now": iso, "offset_seconds":
                             float, "frozen": bool}``; a frozen clock moves only when
                             told, and rate limits refill on this clock
+``GET|POST /hold``          ``{"after_writes": n}`` / ``{"release": "drop" | "pass"}``:
+                            hold the write after the next ``n`` at the door (``hold.py``)
 ``GET|POST /faults``        any of ``config.RUNTIME_FIELDS`` -> ``{"settings": {...}}``
 ``GET  /exports``           ``{"exports": [export with status and webhook deliveries]}``
 ``GET  /link_previews``     ``{"link_previews": [{"message_id", "link_previews", ...}]}``
 ``GET  /downloads/<n>.zip`` the export archive behind a 302 (403 once expired)
+``POST /threads`` ...       threads and comments: see ``control_threads``
 ==========================  ==================================================================
 
 Errors are ``{"error": "..."}`` with 400 or 404.
@@ -46,9 +54,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from runner.workspace.clock import format_ms, parse_datetime
+from runner.workspace.hold import hold
 from runner.workspace.responses import ApiProblem
 from runner.workspace.routes_messages import validate_buttons
 from runner.workspace.runtime import Workspace
+from runner.workspace.scopes import scopes_for
 from runner.workspace.store import Store
 
 _EVENT_TYPES = {
@@ -204,6 +214,25 @@ async def create_chats(request: Request) -> Response:
     return JSONResponse({"data": [chat.to_json() for chat in chats]}, status_code=201)
 
 
+async def add_members(request: Request) -> Response:
+    """People join a group chat (a test's set-up: no rights, no rate limits)."""
+    store = _ws(request).store
+    chat = store.chats.get(int(request.path_params["id"]))
+    if chat is None or chat.personal:
+        return _fail(404, f"group chat {request.path_params['id']} not found")
+    try:
+        body = await _body(request)
+        member_ids = [int(uid) for uid in body["member_ids"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        return _fail(400, f"need member_ids, a list of user ids: {exc}")
+    missing = [uid for uid in member_ids if uid not in store.users]
+    if missing:
+        return _fail(404, f"users not found: {missing}")
+    for uid in member_ids:
+        store.add_member(chat, uid)
+    return JSONResponse({"data": chat.to_json()})
+
+
 async def clock(request: Request) -> Response:
     """Read, move, freeze or release the workspace clock."""
     ws = _ws(request)
@@ -253,6 +282,28 @@ async def link_previews(request: Request) -> Response:
     return JSONResponse({"link_previews": _ws(request).store.link_previews})
 
 
+async def issue_token(request: Request) -> Response:
+    """Issue another token for a seeded kind's user, with chosen scopes."""
+    ws = _ws(request)
+    store = ws.store
+    try:
+        body = await _body(request)
+    except (ValueError, TypeError) as exc:
+        return _fail(400, str(exc))
+    kind = body.get("kind")
+    users = {"owner": store.owner_id, "bot": store.bot_id, "limited": store.limited_id}
+    if kind not in users:
+        return _fail(400, f"kind must be one of {', '.join(users)}")
+    allowed = scopes_for(str(kind))
+    scopes = body.get("scopes")
+    if scopes is not None and (not isinstance(scopes, list) or not set(scopes) <= allowed):
+        return _fail(400, f"scopes must be a list of scopes a {kind} token may hold")
+    token = f"{kind}-{ws.misc_rng.getrandbits(128):032x}"
+    store.issue_token(token, str(kind), users[str(kind)],
+                      None if scopes is None else frozenset(scopes))
+    return JSONResponse({"token": token}, status_code=201)
+
+
 async def download(request: Request) -> Response:
     """The archive behind a temporary link."""
     ws = _ws(request)
@@ -279,7 +330,10 @@ ROUTES = [
     Route("/events", inject_event, methods=["POST"]),
     Route("/messages", post_message, methods=["POST"]),
     Route("/chats", create_chats, methods=["POST"]),
+    Route("/chats/{id:int}/members", add_members, methods=["POST"]),
+    Route("/tokens", issue_token, methods=["POST"]),
     Route("/clock", clock, methods=["GET", "POST"]),
+    Route("/hold", hold, methods=["GET", "POST"]),
     Route("/faults", faults, methods=["GET", "POST"]),
     Route("/exports", exports, methods=["GET"]),
     Route("/link_previews", link_previews, methods=["GET"]),
