@@ -18,6 +18,9 @@
 ``POST /messages``          ``{"user_id", "content", "chat_id" | "to_user_id",
                             "buttons"?}`` -> 201 ``{"data": Message}``; no rate limits;
                             the author joins the chat first if needed
+``POST /chat_roles``         ``{"chat_id", "user_id", "role": admin|editor|member}`` -> the
+                            member's roles ``{"chat_id", "user_id", "role"}``; the user
+                            joins first if needed (someone changed it in Pachca's UI)
 ``GET|POST /clock``         ``{"advance": seconds}`` or ``{"now": iso}`` ->
                             ``{"now": iso, "offset_seconds": float}``
 ``GET|POST /faults``        any of ``config.RUNTIME_FIELDS`` -> ``{"settings": {...}}``
@@ -150,6 +153,25 @@ async def post_message(request: Request) -> Response:
     return JSONResponse({"data": message.to_json()}, status_code=201)
 
 
+async def chat_role(request: Request) -> Response:
+    """Give a member a chat role, as a chat admin would in Pachca's UI."""
+    store = _ws(request).store
+    try:
+        body = await _body(request)
+        chat_id, user_id, role = int(body["chat_id"]), int(body["user_id"]), str(body["role"])
+    except (ValueError, KeyError, TypeError) as exc:
+        return _fail(400, f"need chat_id, user_id and role: {exc}")
+    chat = store.chats.get(chat_id)
+    if chat is None or user_id not in store.users:
+        return _fail(404, f"chat {chat_id} or user {user_id} not found")
+    if role not in ("admin", "editor", "member") or chat.personal or user_id == chat.owner_id:
+        return _fail(400, "role is admin, editor or member, in a group chat, not for its"
+                          " creator")
+    store.add_member(chat, user_id)
+    store.set_chat_role(chat, user_id, role)
+    return JSONResponse({"chat_id": chat_id, "user_id": user_id, "role": role})
+
+
 async def clock(request: Request) -> Response:
     """Read or move the workspace clock."""
     ws = _ws(request)
@@ -216,6 +238,7 @@ ROUTES = [
     Route("/stats", stats, methods=["GET"]),
     Route("/events", inject_event, methods=["POST"]),
     Route("/messages", post_message, methods=["POST"]),
+    Route("/chat_roles", chat_role, methods=["POST"]),
     Route("/clock", clock, methods=["GET", "POST"]),
     Route("/faults", faults, methods=["GET", "POST"]),
     Route("/exports", exports, methods=["GET"]),

@@ -1,8 +1,9 @@
 """Users, group tags, profile, bots and the bot's event history.
 
 Event history belongs to the bot: only the bot token may read or delete it (other
-tokens get 403). ``PUT /bots/{id}`` needs the owner token; ``GET /bots/{id}`` the owner
-token or the bot itself.
+tokens get 403). ``GET /bots/{id}`` / ``PUT /bots/{id}`` need ``bots:read`` /
+``bots:write``, scopes no bot token holds: a bot token is refused (the bot itself too);
+``PUT`` needs the owner token.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from runner.workspace import access
 from runner.workspace.paging import CursorError, paginate
 from runner.workspace.queries import (
     list_events,
@@ -22,7 +24,6 @@ from runner.workspace.queries import (
 )
 from runner.workspace.responses import (
     auth,
-    forbidden,
     invalid,
     json_body,
     json_response,
@@ -152,8 +153,7 @@ async def bot_get(request: Request) -> Response:
     """``GET /bots/{id}``."""
     ws, info = _ws(request), auth(request)
     bot_id = request.path_params["id"]
-    if info.kind != "owner" and not (info.kind == "bot" and info.user_id == bot_id):
-        raise forbidden("Only the owner or the bot itself may read bot settings")
+    access.token_kind(info, bot=False, record="Bot", record_id=bot_id, query="show?")
     return json_response({"data": {"id": bot_id, "webhook": dict(_bot(ws, bot_id))}})
 
 
@@ -204,9 +204,10 @@ def _apply_webhook(settings: dict[str, Any], changes: dict[str, Any]) -> None:
 
 async def bot_update(request: Request) -> Response:
     """``PUT /bots/{id}``: change the bot's webhook settings (owner token only)."""
-    ws = _ws(request)
-    require(request, "owner")
+    ws, info = _ws(request), auth(request)
     bot_id = request.path_params["id"]
+    access.token_kind(info, bot=False, record="Bot", record_id=bot_id, query="update?")
+    require(request, "owner")
     settings = _bot(ws, bot_id)
     webhook = (await json_body(request)).get("webhook")
     if not isinstance(webhook, dict):
