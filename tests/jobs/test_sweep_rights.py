@@ -6,16 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from runner.cli import main
 from runner.workspace import WorkspaceServer
+from tests.cli.test_plan import cli
 from tests.jobs.sweep_support import EMPTY, JOB, Sweep
-
-MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 @pytest.fixture
@@ -27,15 +24,7 @@ def sw(fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path) -> Itera
 
 def _cli(sw: Sweep, *args: str) -> Result:
     """The CLI with the Owner's token (a person's token, a workspace admin)."""
-    env = {
-        "PACHCA_TOKEN": sw.ws.owner_token,
-        "PACHCA_BASE_URL": sw.ws.base_url,
-        "PACHCA_RUNNER_STATE_URL": f"sqlite:///{sw.h.tmp / 'state.db'}",
-        "PACHCA_RUNNER_CATALOGUE": str(sw.h.tmp / "jobs.yaml"),
-        "PACHCA_RUNNER_SERVER_PORT": "0",
-    }
-    at = sw.now().astimezone(MOSCOW).strftime("%Y-%m-%dT%H:%M:%S")
-    return CliRunner().invoke(main, [*args, "--at", at], env=env, catch_exceptions=False)
+    return cli(sw, *args, token=sw.ws.owner_token)
 
 
 def _chat_with_the_owner(sw: Sweep, name: str, role: str) -> int:

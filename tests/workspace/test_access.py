@@ -49,6 +49,14 @@ def _people(server: WorkspaceServer, n: int) -> list[int]:
         if u.id not in skip and u.role == "user" and not u.suspended))[:n]
 
 
+def _create(api: httpx.Client, name: str, members: list[int], **fields: Any) -> int:
+    """``POST /chats`` with the token of ``api`` (its creator); the new chat's id."""
+    body = {"chat": {"name": name, "member_ids": members, **fields}}
+    response = api.post("/chats", json=body)
+    assert response.status_code == 201, response.text
+    return int(response.json()["data"]["id"])
+
+
 def _members(api: httpx.Client, chat_id: int, role: str) -> set[int]:
     records, _ = collect(api, f"/chats/{chat_id}/members", {"role": role})
     return {u["id"] for u in records}
@@ -101,16 +109,14 @@ def test_open_chats_are_visible_to_all_closed_and_direct_ones_to_members(
 ) -> None:
     store = workspace.store
     person = _people(workspace, 1)[0]
-    opened = owner.post("/chats", json={"chat": {"name": "Открытый", "public": True,
-                                                  "member_ids": [person]}}).json()["data"]
-    closed = owner.post("/chats", json={"chat": {"name": "Закрытый",
-                                                 "member_ids": [person]}}).json()["data"]
-    assert bot.get(f"/chats/{opened['id']}").status_code == 200
-    assert bot.get("/messages", params={"chat_id": opened["id"]}).status_code == 200
-    _refused(bot.post("/messages", json={"message": {"entity_id": opened["id"],
+    opened = _create(owner, "Открытый", [person], public=True)
+    closed = _create(owner, "Закрытый", [person])
+    assert bot.get(f"/chats/{opened}").status_code == 200
+    assert bot.get("/messages", params={"chat_id": opened}).status_code == 200
+    _refused(bot.post("/messages", json={"message": {"entity_id": opened,
                                                      "content": "Можно?"}}))
-    _refused(bot.get(f"/chats/{closed['id']}"))
-    _refused(bot.get(f"/chats/{closed['id']}/members"))
+    _refused(bot.get(f"/chats/{closed}"))
+    _refused(bot.get(f"/chats/{closed}/members"))
     direct = workspace.call(lambda: next(
         c for c in store.chats.values() if c.personal
         and store.owner_id not in c.member_ids and store.bot_id not in c.member_ids))
@@ -125,9 +131,7 @@ def test_chat_roles_come_from_joining_and_only_admins_change_them(
     store = workspace.store
     person = _people(workspace, 1)[0]
     # The Owner creates: it is the creator; the bot joins a conversation as a plain member.
-    chat = owner.post("/chats", json={"chat": {"name": "Роли", "member_ids": [person,
-                                                                            store.bot_id]}})
-    chat_id = chat.json()["data"]["id"]
+    chat_id = _create(owner, "Роли", [person, store.bot_id])
     assert _members(owner, chat_id, "owner") == {store.owner_id}
     assert _members(owner, chat_id, "member") == {person, store.bot_id}
     assert bot.post("/messages", json={"message": {"entity_id": chat_id,
@@ -142,9 +146,7 @@ def test_chat_roles_come_from_joining_and_only_admins_change_them(
     assert _members(owner, chat_id, "admin") == {store.bot_id}
     assert bot.put(f"/chats/{chat_id}/archive").status_code == 204
     # The bot creates a chat with the Owner in it: a workspace admin joins as chat admin.
-    made = bot.post("/chats", json={"chat": {"name": "Бот создал",
-                                             "member_ids": [store.owner_id, person]}})
-    made_id = made.json()["data"]["id"]
+    made_id = _create(bot, "Бот создал", [store.owner_id, person])
     assert _members(bot, made_id, "owner") == {store.bot_id}
     assert _members(bot, made_id, "admin") == {store.owner_id}
     _refused(owner.put(f"/chats/{made_id}/members/{store.bot_id}", json={"role": "member"}))
@@ -161,15 +163,14 @@ def test_a_channel_subscriber_may_not_post_and_a_bot_joins_channels_as_editor(
 ) -> None:
     store = workspace.store
     person = _people(workspace, 1)[0]
-    channel = owner.post("/chats", json={"chat": {"name": "Новости", "channel": True,
-                                                  "member_ids": [person]}}).json()["data"]
-    assert owner.post(f"/chats/{channel['id']}/members",
+    channel = _create(owner, "Новости", [person], channel=True)
+    assert owner.post(f"/chats/{channel}/members",
                       json={"member_ids": [store.bot_id]}).status_code == 204
-    assert _members(owner, channel["id"], "editor") == {store.bot_id}
-    assert _members(owner, channel["id"], "member") == {person}
-    post = {"message": {"entity_id": channel["id"], "content": "Выпуск №1"}}
+    assert _members(owner, channel, "editor") == {store.bot_id}
+    assert _members(owner, channel, "member") == {person}
+    post = {"message": {"entity_id": channel, "content": "Выпуск №1"}}
     assert bot.post("/messages", json=post).status_code == 201
-    assert owner.put(f"/chats/{channel['id']}/members/{store.bot_id}",
+    assert owner.put(f"/chats/{channel}/members/{store.bot_id}",
                      json={"role": "member"}).status_code == 204
     _refused(bot.post("/messages", json=post))  # a subscriber now
 
@@ -178,8 +179,7 @@ def test_an_archived_chat_is_read_only_for_everyone(
     workspace: WorkspaceServer, owner: httpx.Client
 ) -> None:
     people = _people(workspace, 2)
-    chat_id = owner.post("/chats", json={"chat": {"name": "В архив",
-                                                  "member_ids": people[:1]}}).json()["data"]["id"]
+    chat_id = _create(owner, "В архив", people[:1])
     assert owner.put(f"/chats/{chat_id}/archive").status_code == 204
     _refused(owner.post("/messages", json={"message": {"entity_id": chat_id,
                                                        "content": "Эй"}}))
@@ -196,8 +196,7 @@ def test_bot_only_and_person_only_calls(
     workspace: WorkspaceServer, owner: httpx.Client, bot: httpx.Client
 ) -> None:
     store = workspace.store
-    chat_id = bot.post("/chats", json={"chat": {"name": "Превью",
-                                                "member_ids": [store.owner_id]}}).json()["data"]["id"]
+    chat_id = _create(bot, "Превью", [store.owner_id])
     mid = owner.post("/messages", json={"message": {
         "entity_id": chat_id, "content": "https://example.ru/x"}}).json()["data"]["id"]
     previews = {"link_previews": {"https://example.ru/x": {"title": "X", "description": "d"}}}
@@ -222,7 +221,7 @@ def test_bot_only_and_person_only_calls(
 )
 def test_button_limits(workspace: WorkspaceServer, bot: httpx.Client, rows: Any,
                        why: str) -> None:
-    chat_id = bot.post("/chats", json={"chat": {"name": "Кнопки"}}).json()["data"]["id"]
+    chat_id = _create(bot, "Кнопки", [])
     sizes = [1] * rows if isinstance(rows, int) else rows
     buttons = [[{"text": f"{r}.{i}", "data": f"{r}:{i}"} for i in range(n)]
                for r, n in enumerate(sizes)]
@@ -262,8 +261,7 @@ def test_the_official_sdk_reads_refusals_and_deleted_messages(
     workspace: WorkspaceServer, bot: httpx.Client
 ) -> None:
     closed = _closed_chat_without_owner(workspace)
-    chat_id = bot.post("/chats", json={"chat": {"name": "SDK", "member_ids": [
-        workspace.store.owner_id]}}).json()["data"]["id"]
+    chat_id = _create(bot, "SDK", [workspace.store.owner_id])
     mid = bot.post("/messages", json={"message": {"entity_id": chat_id,
                                                   "content": "Удалю"}}).json()["data"]["id"]
     assert bot.delete(f"/messages/{mid}").status_code == 204
