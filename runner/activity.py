@@ -128,17 +128,17 @@ async def chat_activity(
     exclude_ids: Collection[int] = (),
     exclude_names: Iterable[str] = (),
     bot_user_id: int | None = None,
-    last_message_in_window: bool = True,
+    last_message_in_window: bool = False,
     include_idle: bool = False,
     concurrency: int = 8,
     progress: Progress | None = None,
 ) -> AsyncIterator[ChatActivity]:
     """Yield the activity of every group chat the token sees that was active in ``window``.
 
-    ``last_message_in_window`` (the default) asks Pachca only for chats whose last
-    message falls inside the window; False also takes chats written to since the window
-    ended (their newer messages are read and skipped), so a report run after the period
-    still counts a chat that was active both then and since. ``bot_user_id``'s messages
+    Every chat written to since the window's start is read (newer messages are skipped),
+    so a report run after the period still counts a chat active both then and since.
+    ``last_message_in_window`` asks Pachca only for chats whose last message falls inside
+    the window: fewer reads, but such a chat is left out. ``bot_user_id``'s messages
     are not counted. Chats with nothing counted are skipped unless ``include_idle``
     (the digest wants new, still silent chats). Order of results follows completion.
     """

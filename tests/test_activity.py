@@ -159,8 +159,8 @@ async def test_a_chat_written_to_since_the_window_counts_only_with_any_message(
     ws: WorkspaceServer, owner: PachcaClient
 ) -> None:
     window = Window(NOW - timedelta(days=30), NOW - timedelta(days=1))
-    strict = await collect(chat_activity(owner, window))
-    wide = await collect(chat_activity(owner, window, last_message_in_window=False))
+    strict = await collect(chat_activity(owner, window, last_message_in_window=True))
+    wide = await collect(chat_activity(owner, window))
     want_wide = ws.call(lambda: _active_any(ws, window))
 
     assert set(strict) < set(wide)

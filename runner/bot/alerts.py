@@ -53,12 +53,13 @@ class AlertNotifier:
         except Exception:  # alerting must never take the daemon down
             log.exception("%s: could not process the alert for run %s", job.name, outcome.key)
 
-    async def on_missed(self, job: JobSpec, when: datetime) -> None:
-        """The daemon missed a fire beyond its grace time: a failure of its own kind."""
+    async def on_missed(self, job: JobSpec, when: datetime, reason: str | None = None) -> None:
+        """The daemon missed a fire (beyond its grace time, or for ``reason``, e.g. the
+        previous run was still going): a failure of its own kind."""
+        error = reason or (f"the run due at {when.isoformat(timespec='seconds')} was missed"
+                           f" beyond its grace time of {job.misfire_grace:.0f} s")
         try:
-            await self.failed(job, f"the run due at {when.isoformat(timespec='seconds')} was"
-                              f" missed beyond its grace time of {job.misfire_grace:.0f} s",
-                              when, undone=["the whole run"], missed=True)
+            await self.failed(job, error, when, undone=["the whole run"], missed=True)
         except Exception:
             log.exception("%s: could not process the missed-run alert", job.name)
 

@@ -20,6 +20,7 @@ from runner.jobs.base import JobKind
 
 if TYPE_CHECKING:
     from runner.render import Renderer
+    from runner.settings import Settings
 
 from runner.catalogue.loader import _load, load_catalogue
 from runner.catalogue.models import (
@@ -41,7 +42,7 @@ from runner.catalogue.source import FieldPath, dotted
 __all__ = [
     "COMMON_FIELDS", "TOP_FIELDS", "Alerts", "Bot", "Catalogue", "Defaults", "FieldPath", "JobSpec",
     "Schedule", "UnfurlRule", "check_country", "check_templates", "check_zone", "dotted",
-    "load_catalogue", "suggest", "validate",
+    "load_catalogue", "load_configured", "suggest", "validate",
 ]
 
 
@@ -115,9 +116,15 @@ def validate(
     *,
     kinds: Callable[[str], JobKind] | None = None,
     kind_names: Callable[[], Sequence[str]] | None = None,
+    templates_dir: Path | None = None,
+    default_timezone: str | None = None,
 ) -> Catalogue:
-    """Load ``path`` and check its templates; CatalogueError lists every problem of both."""
-    catalogue, problems = _load(path, env, kinds, kind_names, None, None)
+    """Load ``path`` and check its templates; CatalogueError lists every problem of both.
+
+    ``templates_dir``: where templates live (default: ``templates`` beside the file);
+    ``default_timezone``: the zone of a catalogue that names none (default: UTC).
+    """
+    catalogue, problems = _load(path, env, kinds, kind_names, templates_dir, default_timezone)
     if catalogue.jobs or catalogue.unfurl:
         if renderer_factory is None:
             from runner.render import Renderer
@@ -129,3 +136,17 @@ def validate(
     if problems:
         raise CatalogueError(problems)
     return catalogue
+
+
+def load_configured(settings: Settings, path: Path | None = None, *, templates: bool = True
+                    ) -> Catalogue:
+    """The catalogue as the settings describe it: its file (or ``path``), ``${VAR}`` read
+    from the settings' sources, their templates folder and default time zone.
+
+    ``templates``: also render every template with sample data (``validate``).
+    """
+    options = {"env": settings.environment(), "templates_dir": settings.templates_dir,
+               "default_timezone": settings.timezone}
+    if templates:
+        return validate(path or settings.catalogue, **options)  # type: ignore[arg-type]
+    return load_catalogue(path or settings.catalogue, **options)  # type: ignore[arg-type]

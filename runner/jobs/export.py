@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
@@ -30,7 +31,8 @@ from runner.jobs._export_period import (
     MAX_DAYS_WITH_CHATS,
     Period,
     chunks,
-    resolve,
+    last_ended_day,
+    utc_days,
 )
 from runner.jobs.base import JobContext, JobKind, KindParams, ru
 
@@ -45,12 +47,16 @@ class ExportParams(KindParams):
 
     period: Period = Field(
         default="previous_month",
-        description="The days exported: previous_month, last_30_days, previous_week,"
-        " yesterday, or fixed dates {start, end}; split into requests Pachca accepts.",
+        description="The days exported, as UTC days (Pachca's): previous_month, last_30_days,"
+        " previous_week, yesterday (the UTC days that ended within that period of the job's"
+        " zone, so each is exported once and only when over), or fixed UTC dates"
+        " {start, end}; split into requests Pachca accepts.",
         examples=["previous_month", {"start": "2026-01-01", "end": "2026-03-31"}],
-        json_schema_extra=ru("Какие дни выгрузить: previous_month, last_30_days, previous_week,"
-                             " yesterday или даты {start, end}; длинный период делится на"
-                             " части, которые принимает Пачка."),
+        json_schema_extra=ru("Какие дни выгрузить, дни по UTC (как у Пачки): previous_month,"
+                             " last_30_days, previous_week, yesterday (дни UTC, закончившиеся"
+                             " в этом периоде по часовому поясу задания: каждый выгружается"
+                             " один раз и только целиком) или даты UTC {start, end}; длинный"
+                             " период делится на части, которые принимает Пачка."),
     )
     chat_ids: list[int] = Field(
         default_factory=list, max_length=50,
@@ -155,7 +161,18 @@ class ExportKind(JobKind):
     async def run(self, ctx: JobContext, params: KindParams) -> None:
         """Export every chunk of the period in turn, then post the notice if asked."""
         assert isinstance(params, ExportParams)
-        start, end = resolve(params.period, ctx.scheduled_for.date())
+        days = utc_days(params.period, ctx.scheduled_for, ZoneInfo(ctx.job.timezone))
+        if days is None:
+            ctx.report.say("no UTC day ended within this period; the next run exports it")
+            ctx.report.count("chunks", 0)
+            return
+        start, end = days
+        ended = last_ended_day(ctx.scheduled_for)
+        if end > ended:
+            # Pachca would export what exists so far; the rest of that day would be lost.
+            raise JobError(f"the period ends on {end.isoformat()} (UTC), a day that has not"
+                           f" ended yet at {ctx.scheduled_for.astimezone(UTC):%Y-%m-%d %H:%M}"
+                           f" UTC; the last whole day is {ended.isoformat()}")
         limit = MAX_DAYS_WITH_CHATS if params.chat_ids else MAX_DAYS
         plan = self._plan(ctx, params, start, end, limit)
         where = f"{len(params.chat_ids)} chat(s)" if params.chat_ids else "all chats"

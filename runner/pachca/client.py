@@ -343,7 +343,7 @@ class PachcaClient(ApiSession):
         return self.parse(response, Bot, "PUT", path)
 
     def list_events(self) -> AsyncIterator[WebhookEvent]:
-        """The bot's event history (oldest first), page by page."""
+        """The bot's event history, page by page, in Pachca's order (newest first)."""
         return self.paginate("/webhooks/events", WebhookEvent)
 
     async def delete_event(self, event_id: str) -> None:

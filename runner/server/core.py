@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Self
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from runner.errors import RunnerError, SettingsError
 from runner.server.exports import ExportHub, secret_path
+from runner.server.guard import BodyGuard
 from runner.server.metrics import CONTENT_TYPE, runner_metrics
 
 if TYPE_CHECKING:
@@ -159,7 +161,8 @@ class RunnerServer:
             Route(EXPORT_HOOK_PREFIX + "{secret}", self.exports.handle, methods=["POST"]),
             *self._extra,
         ]
-        return Starlette(routes=routes)
+        guard = Middleware(BodyGuard, timeout=self.settings.server_body_timeout)
+        return Starlette(routes=routes, middleware=[guard])
 
     def _uptime(self) -> float:
         return time.monotonic() - self._started_at

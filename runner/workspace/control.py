@@ -18,11 +18,18 @@
 ``POST /messages``          ``{"user_id", "content", "chat_id" | "to_user_id",
                             "buttons"?}`` -> 201 ``{"data": Message}``; no rate limits;
                             the author joins the chat first if needed
-``POST /chat_roles``         ``{"chat_id", "user_id", "role": admin|editor|member}`` -> the
+``POST /chats``             ``{"user_id", "chats": [{"name", "member_ids"?, "channel"?,
+                            "public"?, "group_tag_ids"?}]}`` -> 201 ``{"data": [Chat]}``;
+                            group chats made by ``user_id`` (their creator; the others
+                            get the roles joining gives, as ``POST /chats``), no rate
+                            limits: test set-up
+``POST /chat_roles``        ``{"chat_id", "user_id", "role": admin|editor|member}`` -> the
                             member's roles ``{"chat_id", "user_id", "role"}``; the user
                             joins first if needed (someone changed it in Pachca's UI)
-``GET|POST /clock``         ``{"advance": seconds}`` or ``{"now": iso}`` ->
-                            ``{"now": iso, "offset_seconds": float}``
+``GET|POST /clock``         ``{"advance": seconds}`` or ``{"now": iso}``, and/or
+                            ``{"freeze": bool}`` -> ``{"now": iso, "offset_seconds":
+                            float, "frozen": bool}``; a frozen clock moves only when
+                            told, and rate limits refill on this clock
 ``GET|POST /faults``        any of ``config.RUNTIME_FIELDS`` -> ``{"settings": {...}}``
 ``GET  /exports``           ``{"exports": [export with status and webhook deliveries]}``
 ``GET  /link_previews``     ``{"link_previews": [{"message_id", "link_previews", ...}]}``
@@ -46,6 +53,7 @@ from runner.workspace.clock import format_ms, parse_datetime
 from runner.workspace.responses import ApiProblem
 from runner.workspace.routes_messages import validate_buttons
 from runner.workspace.runtime import Workspace
+from runner.workspace.store import Store
 
 _EVENT_TYPES = {
     ("button", "click"): "button_click",
@@ -153,6 +161,53 @@ async def post_message(request: Request) -> Response:
     return JSONResponse({"data": message.to_json()}, status_code=201)
 
 
+def _chat_spec(store: Store, spec: Any) -> dict[str, Any]:
+    """One entry of ``POST /chats``, checked: the arguments of ``Store.create_chat``."""
+    if not isinstance(spec, dict):
+        raise TypeError("each chat is an object")
+    name = spec.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("each chat needs a non-blank 'name'")
+    members = {int(uid) for uid in spec.get("member_ids") or []}
+    tag_ids = [int(tid) for tid in spec.get("group_tag_ids") or []]
+    for tid in tag_ids:
+        if tid not in store.tags:
+            raise LookupError(f"group tag {tid} not found")
+        members.update(store.tags[tid].user_ids)
+    for uid in members:
+        if uid not in store.users:
+            raise LookupError(f"user {uid} not found")
+    return {
+        "name": name.strip(),
+        "member_ids": sorted(members),
+        "channel": bool(spec.get("channel", False)),
+        "public": bool(spec.get("public", False)),
+        "group_tag_ids": tag_ids,
+    }
+
+
+async def create_chats(request: Request) -> Response:
+    """Make group chats as any user, without rate limits (a test's set-up)."""
+    store = _ws(request).store
+    try:
+        body = await _body(request)
+        author = int(body["user_id"])
+        specs = body["chats"]
+        if not isinstance(specs, list) or not specs:
+            raise TypeError("'chats' must be a non-empty list")
+        if author not in store.users:
+            return _fail(404, f"user {author} not found")
+        checked = [_chat_spec(store, spec) for spec in specs]
+    except LookupError as exc:
+        if isinstance(exc, KeyError):
+            return _fail(400, f"need user_id and chats: {exc}")
+        return _fail(404, str(exc))
+    except (ValueError, TypeError) as exc:
+        return _fail(400, str(exc))
+    chats = [store.create_chat(owner_id=author, **args) for args in checked]
+    return JSONResponse({"data": [chat.to_json() for chat in chats]}, status_code=201)
+
+
 async def chat_role(request: Request) -> Response:
     """Give a member a chat role, as a chat admin would in Pachca's UI."""
     store = _ws(request).store
@@ -173,21 +228,29 @@ async def chat_role(request: Request) -> Response:
 
 
 async def clock(request: Request) -> Response:
-    """Read or move the workspace clock."""
+    """Read, move, freeze or release the workspace clock."""
     ws = _ws(request)
     if request.method == "POST":
         try:
             body = await _body(request)
+            if not {"advance", "now", "freeze"} & body.keys():
+                return _fail(400, "give 'advance' (seconds), 'now' (ISO-8601) or 'freeze'")
+            if "freeze" in body:
+                if not isinstance(body["freeze"], bool):
+                    raise TypeError("'freeze' is true or false")
+                ws.clock.freeze(body["freeze"])
             if "advance" in body:
                 ws.clock.advance(float(body["advance"]))
             elif "now" in body:
                 ws.clock.set_now(parse_datetime(str(body["now"])))
-            else:
-                return _fail(400, "give 'advance' (seconds) or 'now' (ISO-8601)")
         except (ValueError, TypeError) as exc:
             return _fail(400, str(exc))
     return JSONResponse(
-        {"now": format_ms(ws.clock.now_ms()), "offset_seconds": ws.clock.offset_seconds}
+        {
+            "now": format_ms(ws.clock.now_ms()),
+            "offset_seconds": ws.clock.offset_seconds,
+            "frozen": ws.clock.frozen,
+        }
     )
 
 
@@ -238,6 +301,7 @@ ROUTES = [
     Route("/stats", stats, methods=["GET"]),
     Route("/events", inject_event, methods=["POST"]),
     Route("/messages", post_message, methods=["POST"]),
+    Route("/chats", create_chats, methods=["POST"]),
     Route("/chat_roles", chat_role, methods=["POST"]),
     Route("/clock", clock, methods=["GET", "POST"]),
     Route("/faults", faults, methods=["GET", "POST"]),

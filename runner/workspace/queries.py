@@ -207,8 +207,9 @@ def list_tag_users(
 def list_events(
     store: Store, *, limit: int, cursor: str | None, short_cut: ShortCut | None
 ) -> tuple[list[Event], dict[str, Any]]:
-    """One page of the bot's event history, oldest first."""
+    """One page of the bot's event history, newest first (the official SDKs' pollers
+    reverse each page to handle events in time order)."""
     keys, meta = paginate(
-        store.event_index, limit=limit, cursor=cursor, descending=False, short_cut=short_cut
+        store.event_index, limit=limit, cursor=cursor, descending=True, short_cut=short_cut
     )
     return [store.events[k[0]] for k in keys], meta

@@ -30,7 +30,10 @@ class Workspace:
         self.clock = Clock(config.start_time)
         self.store = Store(self.clock, random.Random(f"{config.seed}:ids"))
         seed_store(self.store, config)
-        self.limiter = RateLimiter(lambda: config.speed, lambda: config.throttle)
+        # Limits refill on the workspace clock: moving it refills them, freezing it holds them.
+        self.limiter = RateLimiter(
+            lambda: config.speed, lambda: config.throttle, clock=self.clock.seconds
+        )
         self.fault_rng = random.Random(f"{config.seed}:faults")
         self.misc_rng = random.Random(f"{config.seed}:misc")
         self.short_cut = short_cutter(config.seed, lambda: config.short_page_rate)

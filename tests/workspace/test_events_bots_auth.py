@@ -50,7 +50,7 @@ def test_people_talking_to_the_bot_fill_its_history(
     )
     assert posted.status_code == 201
     events, _ = collect(bot, "/webhooks/events", {"limit": 50})
-    last = events[-1]
+    last = events[0]  # newest first
     assert last["event_type"] == "message_new"
     assert last["payload"]["id"] == posted.json()["data"]["id"]
     assert bot.delete(f"/webhooks/events/{last['id']}").status_code == 204

@@ -66,21 +66,23 @@ def test_hammering_message_reads_gets_429(fresh_workspace: Factory) -> None:
         for c in server.store.chats.values()
         if server.store.is_member(c, server.store.owner_id) and not c.personal
     )
-    with client(server) as api:
+    with control(server) as ctl, client(server) as api:
+        # A frozen clock: no time passes between the calls, however slow this machine is.
+        assert ctl.post("/clock", json={"freeze": True}).json()["frozen"] is True
         statuses = []
         for _ in range(40):
             response = api.get("/messages", params={"chat_id": chat.id, "limit": 1})
             statuses.append(response.status_code)
             if response.status_code == 429:
                 limited = response
-        assert 200 in statuses and 429 in statuses
+        assert statuses == [200] * 5 + [429] * 35, "a burst of 5, then nothing"
         retry_after = float(limited.headers["retry-after"])
         assert 0 < retry_after <= 1.0
         assert limited.json()["errors"][0]["code"] == "rate_limit"
-        time.sleep(retry_after)  # honouring Retry-After is the behaviour under test
+        # Honouring Retry-After is the behaviour under test: time passes on the clock.
+        ctl.post("/clock", json={"advance": retry_after})
         assert api.get("/messages", params={"chat_id": chat.id, "limit": 1}).status_code == 200
         assert api.get("/users", params={"limit": 1}).status_code == 200, "other class unaffected"
-    with control(server) as ctl:
         stats = ctl.get("/stats").json()
         assert stats["rate_limited"] == statuses.count(429)
         assert stats["by_class"]["message_read"] >= 40
@@ -88,12 +90,17 @@ def test_hammering_message_reads_gets_429(fresh_workspace: Factory) -> None:
 
 def test_retry_after_is_whole_seconds_at_speed_1(fresh_workspace: Factory) -> None:
     server = fresh_workspace()
-    with client(server, "bot") as api:
+    with control(server) as ctl, client(server, "bot") as api:
+        ctl.post("/clock", json={"freeze": True})
         codes = [api.get("/webhooks/events").status_code for _ in range(6)]
-        assert codes[:5] == [200] * 5 and codes[5] == 429
+        assert codes == [200] * 5 + [429]
         response = api.get("/webhooks/events")
         assert response.headers["retry-after"].isdigit()
-        assert int(response.headers["retry-after"]) >= 1
+        wait = int(response.headers["retry-after"])
+        assert wait >= 1
+        assert api.get("/webhooks/events").status_code == 429, "no time has passed"
+        ctl.post("/clock", json={"advance": wait})
+        assert api.get("/webhooks/events").status_code == 200, "waiting Retry-After is enough"
 
 
 def _outcomes(server_factory: Factory, n: int, **faults: float) -> list[str]:
@@ -163,6 +170,22 @@ def test_clock_advance_moves_created_at(fresh_workspace: Factory) -> None:
         assert [c["id"] for c in recent] == [chat.id]
         ctl.post("/clock", json={"now": "2030-01-01T00:00:00.000Z"})
         assert ctl.get("/clock").json()["now"].startswith("2030-01-01T00:00:0")
+
+
+def test_a_frozen_clock_moves_only_when_told(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()
+    with control(server) as ctl:
+        assert ctl.get("/clock").json()["frozen"] is False
+        frozen = ctl.post("/clock", json={"freeze": True}).json()
+        assert frozen["frozen"] is True
+        assert ctl.get("/clock").json()["now"] == frozen["now"]
+        moved = ctl.post("/clock", json={"advance": 1.5}).json()
+        later = datetime.fromisoformat(moved["now"]) - datetime.fromisoformat(frozen["now"])
+        assert later == timedelta(seconds=1.5) and ctl.get("/clock").json()["now"] == moved["now"]
+        released = ctl.post("/clock", json={"freeze": False}).json()
+        assert released["frozen"] is False and released["now"] >= moved["now"]
+        assert ctl.post("/clock", json={"freeze": "yes"}).status_code == 400
+        assert ctl.post("/clock", json={}).status_code == 400
 
 
 def test_seeding_ten_thousand_chats_is_fast() -> None:
