@@ -23,6 +23,12 @@
                             group chats made by ``user_id`` (their creator; the others
                             get the roles joining gives, as ``POST /chats``), no rate
                             limits: test set-up
+``POST /chats/<id>/members`` ``{"member_ids": [int]}`` -> ``{"data": Chat}``: people join
+                            a chat with the roles joining gives (set-up; no rate
+                            limits, no rights needed)
+``POST /tokens``            ``{"kind": "owner"|"bot"|"limited", "scopes"?: [...]}`` -> 201
+                            ``{"token"}``: another token of that kind's user holding only
+                            ``scopes`` (default: all the kind may hold)
 ``POST /chat_roles``        ``{"chat_id", "user_id", "role": admin|editor|member}`` -> the
                             member's roles ``{"chat_id", "user_id", "role"}``; the user
                             joins first if needed (someone changed it in Pachca's UI)
@@ -53,6 +59,7 @@ from runner.workspace.clock import format_ms, parse_datetime
 from runner.workspace.responses import ApiProblem
 from runner.workspace.routes_messages import validate_buttons
 from runner.workspace.runtime import Workspace
+from runner.workspace.scopes import scopes_for
 from runner.workspace.store import Store
 
 _EVENT_TYPES = {
@@ -208,6 +215,25 @@ async def create_chats(request: Request) -> Response:
     return JSONResponse({"data": [chat.to_json() for chat in chats]}, status_code=201)
 
 
+async def add_members(request: Request) -> Response:
+    """People join a group chat (a test's set-up: no rights, no rate limits)."""
+    store = _ws(request).store
+    chat = store.chats.get(int(request.path_params["id"]))
+    if chat is None or chat.personal:
+        return _fail(404, f"group chat {request.path_params['id']} not found")
+    try:
+        body = await _body(request)
+        member_ids = [int(uid) for uid in body["member_ids"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        return _fail(400, f"need member_ids, a list of user ids: {exc}")
+    missing = [uid for uid in member_ids if uid not in store.users]
+    if missing:
+        return _fail(404, f"users not found: {missing}")
+    for uid in member_ids:
+        store.add_member(chat, uid)
+    return JSONResponse({"data": chat.to_json()})
+
+
 async def chat_role(request: Request) -> Response:
     """Give a member a chat role, as a chat admin would in Pachca's UI."""
     store = _ws(request).store
@@ -276,6 +302,28 @@ async def link_previews(request: Request) -> Response:
     return JSONResponse({"link_previews": _ws(request).store.link_previews})
 
 
+async def issue_token(request: Request) -> Response:
+    """Issue another token for a seeded kind's user, with chosen scopes."""
+    ws = _ws(request)
+    store = ws.store
+    try:
+        body = await _body(request)
+    except (ValueError, TypeError) as exc:
+        return _fail(400, str(exc))
+    kind = body.get("kind")
+    users = {"owner": store.owner_id, "bot": store.bot_id, "limited": store.limited_id}
+    if kind not in users:
+        return _fail(400, f"kind must be one of {', '.join(users)}")
+    allowed = scopes_for(str(kind))
+    scopes = body.get("scopes")
+    if scopes is not None and (not isinstance(scopes, list) or not set(scopes) <= allowed):
+        return _fail(400, f"scopes must be a list of scopes a {kind} token may hold")
+    token = f"{kind}-{ws.misc_rng.getrandbits(128):032x}"
+    store.issue_token(token, str(kind), users[str(kind)],
+                      None if scopes is None else frozenset(scopes))
+    return JSONResponse({"token": token}, status_code=201)
+
+
 async def download(request: Request) -> Response:
     """The archive behind a temporary link."""
     ws = _ws(request)
@@ -303,6 +351,8 @@ ROUTES = [
     Route("/messages", post_message, methods=["POST"]),
     Route("/chats", create_chats, methods=["POST"]),
     Route("/chat_roles", chat_role, methods=["POST"]),
+    Route("/chats/{id:int}/members", add_members, methods=["POST"]),
+    Route("/tokens", issue_token, methods=["POST"]),
     Route("/clock", clock, methods=["GET", "POST"]),
     Route("/faults", faults, methods=["GET", "POST"]),
     Route("/exports", exports, methods=["GET"]),

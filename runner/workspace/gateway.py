@@ -3,8 +3,9 @@
 Order for every request under ``/api/shared/v1`` (other paths pass straight through):
 
 1. latency (``latency``, plus ``spike_latency`` for a ``spike_rate`` share);
-2. auth: a missing or unknown bearer token -> 401 ``OAuthError``; the ``limited`` token
-   may only read (any other method -> 403 ``OAuthError``);
+2. auth: a missing or unknown bearer token -> 401 ``OAuthError``; a call needing a
+   scope the token lacks (``scopes``: the spec's ``x-requirements``) -> 403
+   ``OAuthError`` ``insufficient_scope`` (the ``limited`` token holds reading scopes only);
 3. rate limits (``ratelimit``) -> 429 ``ApiError`` ``rate_limit`` with ``Retry-After``;
 4. faults: ``burst_429_rate`` -> a forced 429 (Retry-After 1-5 s / speed);
    ``error_rate`` -> 500/502/503: half of them before the app runs (nothing happened),
@@ -31,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from runner.workspace.clock import format_ms
 from runner.workspace.ratelimit import format_retry_after
 from runner.workspace.runtime import API_PREFIX, Workspace
+from runner.workspace.scopes import required_scope
 
 
 class DroppedConnection(Exception):
@@ -156,12 +158,13 @@ class Gateway:
             )
         else:
             entry["token_kind"] = info.kind
-            if info.kind == "limited" and method != "GET":
+            needed = required_scope(method, rel)
+            if needed is not None and needed not in ws.store.token_scopes.get(token, ()):
                 result = _json_parts(
                     403,
                     {
                         "error": "insufficient_scope",
-                        "error_description": "This token may only read",
+                        "error_description": f"This token lacks the scope {needed}",
                     },
                 )
             elif config.rate_limits:

@@ -29,6 +29,7 @@ from runner.workspace.models import (
     default_bot_webhook,
 )
 from runner.workspace.paging import Key
+from runner.workspace.scopes import scopes_for
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -68,6 +69,8 @@ class Store:
         self.exports: dict[int, Export] = {}
         self.link_previews: list[dict[str, Any]] = []
         self.tokens: dict[str, TokenInfo] = {}
+        self.token_scopes: dict[str, frozenset[str]] = {}
+        self.token_issued_ms: dict[str, int] = {}
         #: Bumped whenever chats, memberships or last_message_at change (query caches).
         self.chat_version = 0
         self.query_cache: dict[tuple[object, ...], list[Key]] = {}
@@ -125,9 +128,14 @@ class Store:
             self.users[uid].list_tags.append(tag.name)
         return tag
 
-    def issue_token(self, token: str, kind: str, user_id: int) -> None:
-        """Make ``token`` authenticate as ``user_id`` with rights of ``kind``."""
+    def issue_token(
+        self, token: str, kind: str, user_id: int, scopes: frozenset[str] | None = None
+    ) -> None:
+        """Make ``token`` authenticate as ``user_id`` with rights of ``kind``, holding
+        ``scopes`` (default: every scope a token of that kind may hold)."""
         self.tokens[token] = TokenInfo(kind, user_id)
+        self.token_scopes[token] = scopes_for(kind) if scopes is None else scopes
+        self.token_issued_ms[token] = self.now_ms()
 
     def token_of(self, kind: str) -> str:
         """The token issued for ``kind``."""

@@ -30,10 +30,9 @@ def _cli(sw: Sweep, *args: str) -> Result:
 def _chat_with_the_owner(sw: Sweep, name: str, role: str) -> int:
     """A chat the bot made with people and the Owner in it, the Owner given ``role``."""
     owner = sw.ws.store.owner_id
-    body = {"chat": {"name": name, "member_ids": [*sw.people(2), owner]}}
-    response = sw.api.post("/chats", json=body)
-    response.raise_for_status()
-    chat_id = int(response.json()["data"]["id"])
+    made = sw.control("POST", "chats", json={"user_id": sw.bot, "chats": [
+        {"name": name, "member_ids": [*sw.people(2), owner]}]})
+    chat_id = int(made["data"][0]["id"])
     sw.control("POST", "chat_roles", json={"chat_id": chat_id, "user_id": owner, "role": role})
     return chat_id
 

@@ -88,6 +88,7 @@ def test_the_owner_may_export_a_closed_chat_it_is_not_in(fresh_workspace: Factor
                                            "content": "Только для своих"})
         assert said.status_code == 201
         day = said.json()["data"]["created_at"][:10]
+        assert ctl.post("/clock", json={"advance": 86_400}).status_code == 200  # a day ended
         with client(server) as owner:
             asked = owner.post("/chats/exports", json={
                 "start_at": day, "end_at": day, "chat_ids": [closed.id],

@@ -78,13 +78,12 @@ def test_bot_settings(workspace: WorkspaceServer, owner: httpx.Client, bot: http
         owner.get(f"/bots/{bot_id}").json()["data"]["webhook"]["outgoing_url"]
         == "https://runner.example.ru/pachca/webhook"
     )
-    # bots:read / bots:write are no bot's scopes: the bot itself is refused, ApiError 403.
+    # bots:read / bots:write are scopes no bot token holds: the bot itself is refused.
     for denied in (
         bot.get(f"/bots/{bot_id}"),
         bot.put(f"/bots/{bot_id}", json={"webhook": {"outgoing_url": "https://evil.ru"}}),
     ):
-        assert denied.status_code == 403
-        assert denied.json()["errors"][0]["code"] == "not_authorized"
+        assert denied.status_code == 403 and denied.json()["error"] == "insufficient_scope"
     bad = owner.put(f"/bots/{bot_id}", json={"webhook": {"outgoing_url": "not a url"}})
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["code"] == "invalid_webhook_url"
