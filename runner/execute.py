@@ -190,6 +190,8 @@ async def execute(
         outcome.status = "failed"
         outcome.error = f"internal error: {type(exc).__name__}: {exc}"
     outcome.duration = time.monotonic() - started
+    if outcome.error:  # a failure may quote a value from ${VAR} (a URL, a name, a text)
+        outcome.error = rt.catalogue.mask(outcome.error)
     await asyncio.to_thread(
         rt.state.finish,
         handle,

@@ -193,6 +193,8 @@ PUSH_CASES = {
     "NaN": push_body("NaN"),
     "Infinity": push_body("Infinity"),
     "-Infinity": push_body("-Infinity"),
+    "1e400": push_body("1e400"),  # valid JSON, read as infinity
+    "400 digits": push_body("9" * 400),  # too large for a float
     "deep": push_body(str(int(time.time())), b', "x": ' + DEEP),
     "deep_top": DEEP,
 }

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from runner.activity import ChatActivity, chat_activity
 from runner.jobs._frozen import render_once
-from runner.jobs.base import JobContext, JobKind, KindParams, Regex, ru
+from runner.jobs.base import Id, JobContext, JobKind, KindParams, Regex, ru
 from runner.periods import Period, Window, resolve_period
 from runner.recipients import Recipients, post_everywhere
 
@@ -47,7 +47,7 @@ class Include(KindParams):
 class Exclude(KindParams):
     """Chats left out of the report."""
 
-    ids: list[int] = Field(
+    ids: list[Id] = Field(
         default_factory=list, description="Chat ids to leave out.", examples=[[100048]],
         json_schema_extra=ru("id чатов, которые не включать."),
     )
@@ -114,6 +114,14 @@ class ActivityReportParams(KindParams):
     count_bot: bool = Field(
         default=False, description="Count the bot's own messages as activity.", examples=[True],
         json_schema_extra=ru("Считать сообщения самого бота активностью."),
+    )
+    include_threads: bool = Field(
+        default=True,
+        description="Count comments in threads toward the chat the thread was started in "
+        "(a chat written to only in its threads counts too).",
+        examples=[False],
+        json_schema_extra=ru("Считать комментарии в тредах активностью чата, где начат тред"
+                             " (чат, где писали только в тредах, тоже попадает в отчёт)."),
     )
     skip_if_empty: bool = Field(
         default=False, description="Post nothing when no chat was active in the period.",
@@ -224,6 +232,7 @@ class ActivityReportKind(JobKind):
                 exclude_names=params.exclude.names,
                 bot_user_id=None if params.count_bot else ctx.bot_user_id,
                 last_message_in_window=params.match == "last_message",
+                include_threads=params.include_threads,
                 concurrency=params.concurrency,
                 progress=ctx.progress,
             )

@@ -23,7 +23,7 @@ from pydantic import Field, field_validator
 from runner import words
 from runner.effects import attempt_time, post_once
 from runner.errors import JobError, NotFound
-from runner.jobs.base import JobContext, JobKind, KindParams, ru
+from runner.jobs.base import Id, JobContext, JobKind, KindParams, ru
 from runner.pachca.models import Chat
 
 TARGET = "chat"
@@ -51,11 +51,11 @@ class ChatFromTemplateParams(KindParams):
         default=False, description="Open to everyone in the workspace.", examples=[True],
         json_schema_extra=ru("Открытый для всех в пространстве."),
     )
-    member_ids: list[int] = Field(
+    member_ids: list[Id] = Field(
         default_factory=list, description="User ids to add.", examples=[[10004, 10005]],
         json_schema_extra=ru("id пользователей, которых добавить."),
     )
-    group_tag_ids: list[int] = Field(
+    group_tag_ids: list[Id] = Field(
         default_factory=list, description="Group tags whose members are all added.",
         examples=[[502]], json_schema_extra=ru("Теги групп: добавляются все их участники."),
     )

@@ -21,7 +21,7 @@ from pydantic import Field, field_validator, model_validator
 from runner import words
 from runner.errors import SourceError
 from runner.jobs._frozen import render_once
-from runner.jobs.base import JobContext, JobKind, KindParams, ru
+from runner.jobs.base import JobContext, JobKind, KindParams, Link, ru
 from runner.pachca.models import Button
 from runner.periods import SinceLastRunOrPeriod, Window, resolve_period
 from runner.recipients import Recipients, post_everywhere
@@ -39,7 +39,7 @@ class DigestButton(KindParams):
         description="Button text.", max_length=255, examples=["Открыть дашборд"],
         json_schema_extra=ru("Текст кнопки."),
     )
-    url: str | None = Field(
+    url: Link | None = Field(
         default=None, description="The link it opens.", examples=["https://example.com/dashboard"],
         json_schema_extra=ru("Ссылка, которую открывает кнопка."),
     )

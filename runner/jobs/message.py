@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from runner import words
-from runner.jobs.base import JobContext, JobKind, KindParams, ru
+from runner.jobs.base import JobContext, JobKind, KindParams, Link, ru
 from runner.pachca.models import Button
 from runner.recipients import Recipients, post_everywhere
 
@@ -20,7 +20,7 @@ class LinkButton(KindParams):
         description="Button text.", max_length=255, examples=["Открыть таймшиты"],
         json_schema_extra=ru("Текст кнопки."),
     )
-    url: str = Field(
+    url: Link = Field(
         description="The link it opens.", examples=["https://example.com/timesheets"],
         json_schema_extra=ru("Ссылка, которую открывает кнопка."),
     )

@@ -11,7 +11,7 @@ chat admin changes it.
 - The Owner's only extras: the member list of any chat, and export (``exports``).
 - Post: creator, admin, editor, member; a channel's plain member (a subscriber) may not.
 - Rename, archive, unarchive, remove members, change roles: creator and admin only.
-- In an archived chat nobody posts or manages members.
+- In an archived chat nobody posts, manages members or starts threads.
 - Bot-only and user-only calls are decided by the token's kind (``token_kind``).
 
 Refusals are ``ApiError`` 403 (``code: not_authorized``, ``payload: {record, query}``,
@@ -29,6 +29,7 @@ from starlette.responses import JSONResponse
 from runner.workspace.models import Chat
 from runner.workspace.responses import ApiProblem
 from runner.workspace.store import Store, TokenInfo
+from runner.workspace.threads import may_see
 
 CREATOR = "owner"  # the role filter of GET /chats/{id}/members calls the creator "owner"
 MANAGERS = (CREATOR, "admin")
@@ -61,9 +62,12 @@ def chat_role(store: Store, chat: Chat, user_id: int) -> str | None:
 
 
 def can_see(store: Store, info: TokenInfo, chat: Chat) -> bool:
-    """Whether the token may see the chat and read its messages."""
+    """Whether the token may see the chat and read its messages (a thread's chat: the
+    members of the thread or of the chat it was started in)."""
     if store.is_member(chat, info.user_id):
         return True
+    if chat.thread_id is not None:
+        return may_see(store, store.threads[chat.thread_id], info.user_id)
     return chat.public and not chat.personal
 
 

@@ -40,6 +40,7 @@
 ``GET  /exports``           ``{"exports": [export with status and webhook deliveries]}``
 ``GET  /link_previews``     ``{"link_previews": [{"message_id", "link_previews", ...}]}``
 ``GET  /downloads/<n>.zip`` the export archive behind a 302 (403 once expired)
+``POST /threads`` ...       threads and comments: see ``control_threads``
 ==========================  ==================================================================
 
 Errors are ``{"error": "..."}`` with 400 or 404.

@@ -6,6 +6,11 @@ an unarchived chat; editing needs authorship; deleting needs authorship or the c
 creator or an admin. A deleted message still answers ``GET /messages/{id}`` (200,
 empty content, ``deleted_at``). Link previews are for bot tokens only. ``POST
 /messages`` has no 404 in the spec, so an unknown chat or user is a 422 ``not_found``.
+
+A thread's chat (``runner.workspace.threads``) is seen by the members of the thread or
+of its parent chat; a comment goes to it by the thread's id (``entity_type: thread``)
+or by its chat id, from a member of either (who joins the thread), never into a thread
+of an archived chat.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from runner.workspace.responses import (
 )
 from runner.workspace.runtime import Workspace
 from runner.workspace.store import TokenInfo
+from runner.workspace.threads import parent_chat
 
 ENTITY_TYPES = ("discussion", "thread", "user")
 #: Pachca's limits on a message's buttons.
@@ -150,11 +156,27 @@ def _target_chat(ws: Workspace, info: TokenInfo, entity_type: str, entity_id: in
             raise invalid("entity_id", "Cannot send a direct message to yourself", entity_id)
         return store.direct_chat(info.user_id, entity_id)
     if entity_type == "thread":
-        # Threads are not modelled: no thread exists in this workspace.
-        raise invalid("entity_id", f"Thread {entity_id} not found", entity_id, "not_found")
+        thread = store.threads.get(entity_id)
+        if thread is None:
+            raise invalid("entity_id", f"Thread {entity_id} not found", entity_id, "not_found")
+        return _thread_chat(ws, info, store.chats[thread.chat_id])
     chat = store.chats.get(entity_id)
     if chat is None:
         raise invalid("entity_id", f"Chat {entity_id} not found", entity_id, "not_found")
+    if chat.thread_id is not None:
+        return _thread_chat(ws, info, chat)
+    return chat
+
+
+def _thread_chat(ws: Workspace, info: TokenInfo, chat: Chat) -> Chat:
+    """A thread's chat the caller may comment in; the caller joins it."""
+    assert chat.thread_id is not None
+    thread = ws.store.threads[chat.thread_id]
+    access.require_visible(ws.store, info, chat, "create_message?")
+    parent = parent_chat(ws.store, thread)
+    if parent is not None:
+        access.require_not_archived(parent, "create_message?")
+    ws.store.add_member(chat, info.user_id)
     return chat
 
 

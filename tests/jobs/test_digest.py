@@ -25,6 +25,7 @@ from runner.state.schema import runs
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
 from tests.json_endpoint import JsonHandler
+from tests.threads_support import NO_THREADS
 
 T = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)  # Friday 09:00 in Moscow
 KEY = f"morning-digest@{T.isoformat()}"
@@ -71,7 +72,8 @@ def endpoint() -> Iterator[str]:
 # ---------------------------------------------------------------------- workspace and jobs
 @pytest.fixture
 def ws(fresh_workspace: Callable[..., WorkspaceServer]) -> WorkspaceServer:
-    return fresh_workspace(start_time=(T - timedelta(hours=1)).isoformat(), speed=4.0)
+    return fresh_workspace(start_time=(T - timedelta(hours=1)).isoformat(), speed=4.0,
+                           **NO_THREADS)
 
 
 def bot_chats(ws: WorkspaceServer) -> list[int]:
