@@ -244,7 +244,7 @@ def sample(source: _Source, window_start: datetime, window_end: datetime) -> Any
     if isinstance(source, HttpSource):
         return {"total": 1250000, "deals": 14, "items": [{"name": "Пример", "value": 1}]}
     chat = {"id": 101, "name": "Отдел продаж", "channel": False, "kind": "беседа",
-            "messages": 42, "authors": 7, "last_message_at": window_end,
+            "messages": 42, "comments": 5, "authors": 7, "last_message_at": window_end,
             "created_at": window_start}
     return {
         "totals": {"chats": 12, "messages": 348, "authors": 31},
