@@ -342,26 +342,23 @@ def workspace() -> None:
 @workspace.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8081, show_default=True, type=int)
-@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data.")
-@click.option("--chats", default=60, show_default=True, type=int, help="Group chats to seed.")
+@click.option("--seed", default=1, show_default=True, type=int,
+              help="Same seed, same data; the sample jobs.yaml's ids are seed 1's.")
 @click.option("--speed", default=1.0, show_default=True, type=float,
               help="Multiply the rate limits (and divide delays) by this.")
-def workspace_serve(host: str, port: int, seed: int, chats: int, speed: float) -> None:
-    """Serve the embedded workspace until Ctrl+C; prints its base URL and tokens."""
-    from runner.workspace.config import WorkspaceConfig
+def workspace_serve(host: str, port: int, seed: int, speed: float) -> None:
+    """Serve the demo's workspace until Ctrl+C; prints the variables for the runner."""
+    from runner.demo import runner_variables, workspace_config
     from runner.workspace.server import serve_forever
-
-    config = WorkspaceConfig(seed=seed, conversations=max(chats - chats // 5, 1),
-                             channels=chats // 5, speed=speed)
 
     def ready(info: dict[str, Any]) -> None:
         click.echo(f"Embedded Pachca workspace at {info['base_url']}")
-        click.echo(f"  export PACHCA_BASE_URL={info['base_url']}")
-        click.echo(f"  export PACHCA_TOKEN={info['tokens']['bot']}          # the bot")
-        click.echo(f"  export PACHCA_EXPORT_TOKEN={info['tokens']['owner']}  # the owner")
-        click.echo("Stop with Ctrl+C.")
+        for line in runner_variables(info):
+            click.echo(f"  {line}")
+        click.echo("Stop with Ctrl+C.", nl=True)
+        sys.stdout.flush()
 
-    serve_forever(config, host, port, on_ready=ready)
+    serve_forever(workspace_config(seed=seed, speed=speed), host, port, on_ready=ready)
 
 
 @main.group()
