@@ -324,6 +324,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{pattern}' is not a valid regular expression: {detail}",
         "'{pattern}' — неправильное регулярное выражение: {detail}",
     ),
+    "chat.name_length": (
+        "renders to {got} with a sample date: a chat name must be 1 to {n} characters",
+        "с примерной датой получается {got}: название чата — от 1 до {n} символов",
+    ),
     "chat.name_syntax": (
         "the name template has a syntax error: {detail}",
         "в шаблоне названия синтаксическая ошибка: {detail}",

@@ -10,6 +10,8 @@ long values, or as a piece of a longer name) is replaced by the reference as wri
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -74,3 +76,33 @@ def _replace_runs(text: str, value: str, reference: str) -> str:
         out += [text[done:i], reference]
         done = i = end
     return "".join(out) + text[done:]
+
+
+class _LogMask(logging.Filter):
+    """Rewrites each record's message (and traceback) through ``hide`` before it is shown."""
+
+    def __init__(self, hide: Callable[[str], str]) -> None:
+        super().__init__()
+        self.hide = hide
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        hidden = self.hide(message)
+        if hidden != message:
+            record.msg, record.args = hidden, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.hide(record.exc_text)
+        return True
+
+
+def mask_logs(hide: Callable[[str], str]) -> None:
+    """Hide values from ``${VAR}`` in everything the root logger's handlers write.
+
+    A later call (a reloaded catalogue) replaces the earlier mask.
+    """
+    for handler in logging.getLogger().handlers:
+        for old in [f for f in handler.filters if isinstance(f, _LogMask)]:
+            handler.removeFilter(old)
+        handler.addFilter(_LogMask(hide))

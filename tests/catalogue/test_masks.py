@@ -131,3 +131,25 @@ def test_a_nested_default_is_expanded(tmp_path: Path) -> None:
     assert found.text == "третье и ${x}"  # type: ignore[attr-defined]
     found = load_catalogue(path, env={"PR_B": "второе", "PR_D": "д"}).jobs["a"].params
     assert found.text == "второе и д"  # type: ignore[attr-defined]
+
+
+def test_logs_written_after_loading_hide_the_values(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from runner.catalogue.masks import mask_logs
+
+    masks = Masks()
+    masks.add(SHORT, "${PR_SECRET}")
+    mask_logs(masks.hide)
+    log = logging.getLogger("runner.job.a")
+    with caplog.at_level(logging.INFO):
+        log.info("posting to %s", f"https://hooks.example.com/{SHORT}")
+        try:
+            raise ValueError(f"bad token {SHORT}")
+        except ValueError:
+            log.exception("a run failed")
+    for handler in logging.getLogger().handlers:  # leave the process's logging as it was
+        handler.filters = [f for f in handler.filters if type(f).__name__ != "_LogMask"]
+    assert SHORT not in caplog.text
+    assert "https://hooks.example.com/${PR_SECRET}" in caplog.text
+    assert "ValueError: bad token ${PR_SECRET}" in caplog.text
