@@ -8,7 +8,6 @@ failed, 2 bad input (usage, catalogue, settings).
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -66,15 +65,10 @@ def _fail(exc: RunnerError) -> NoReturn:
 @click.pass_context
 def main(ctx: click.Context, catalogue: Path | None, debug: bool, verbose: bool) -> None:
     """Scheduled automation for Pachca: digests, reports, sweeps, exports."""
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not debug:
-        logging.getLogger("httpx").setLevel(logging.WARNING)
-    else:  # httpx logs every URL; a digest source's query may hold an API key from ${VAR}
-        from runner.pachca.http import hide_url_secrets
+    from runner import logs
 
-        logging.getLogger("httpx").addFilter(hide_url_secrets)
-    ctx.obj = {"debug": debug, "catalogue": catalogue}
+    logs.configure(verbose=verbose, debug=debug)
+    ctx.obj = {"debug": debug, "verbose": verbose, "catalogue": catalogue}
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -84,7 +78,18 @@ def settings_of(ctx: click.Context) -> Settings:
 
     settings = load_settings(catalogue=ctx.obj.get("catalogue"))
     words.use(settings.lang)  # PACHCA_RUNNER_LANG may come from .env, not the environment
+    _log_to(ctx, settings)
     return settings
+
+
+def _log_to(ctx: click.Context, settings: Settings, zone: str | None = None) -> None:
+    """The log in the settings' format (may come from .env), times in ``zone``."""
+    from zoneinfo import ZoneInfo
+
+    from runner import logs
+
+    logs.configure(verbose=ctx.obj.get("verbose", False), debug=ctx.obj.get("debug", False),
+                   fmt=settings.log_format, zone=ZoneInfo(zone) if zone else None)
 
 
 def load(settings: Settings, path: Path | None = None) -> Catalogue:
@@ -280,6 +285,7 @@ def run(ctx: click.Context) -> None:
 
     settings = settings_of(ctx)
     catalogue = load(settings)
+    _log_to(ctx, settings, catalogue.timezone)  # the daemon's lines tell time as its jobs do
     asyncio.run(app.run_daemon(settings, catalogue, reload=lambda: load(settings)))
 
 
