@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from runner import scopes, words
 from runner.errors import RunnerError
-from runner.jobs.base import JobContext, Progress, RunReport, no_progress
+from runner.jobs.base import JobContext, JobKind, Progress, RunReport, no_progress
 from runner.jobs.registry import get_kind
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ async def execute(
     outcome = Outcome(job.name, key, "succeeded", ctx.report, run_id=handle.run_id,
                       scheduled_for=scheduled_for, dry_run=dry_run)
     try:
-        await _run_with_lease(rt, handle, job, kind.run(ctx, job.params))
+        await _run_with_lease(rt, handle, job, _checked_run(kind, ctx))
     except ClaimLost as exc:
         outcome.status = "abandoned"
         outcome.error = str(exc)
@@ -204,6 +205,13 @@ async def execute(
         except RunnerError as exc:
             log.error("%s: could not report the outcome: %s", job.name, exc)
     return outcome
+
+
+async def _checked_run(kind: JobKind, ctx: JobContext) -> None:
+    """The kind's run, once the token is known to hold the scopes it needs."""
+    await scopes.require(ctx.client, kind.scopes(ctx.job.params),
+                         what=words.text("scope.job", job=ctx.job.name))
+    await kind.run(ctx, ctx.job.params)
 
 
 def _claimed_elsewhere(record: RunRecord | None) -> str:
