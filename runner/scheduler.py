@@ -48,6 +48,8 @@ beyond its grace time (``AlertNotifier.on_missed``)."""
 
 OVERLAP_REASON = "previous run still going"
 """The history's error of a fire skipped because the job's previous run had not ended."""
+MISSED_REASON = "missed beyond its grace time"
+"""The history's error of a fire that came later than its ``misfire_grace``."""
 
 
 class FireExecutor(BaseExecutor):
@@ -212,22 +214,31 @@ class Daemon:
             for when in getattr(event, "scheduled_run_times", None) or [None]:
                 log.warning("%s: run due at %s skipped: the previous run is still going",
                             event.job_id, _fmt(when))
-                if job is not None and when is not None and not self._stopping.is_set():
-                    self._spawn(self._record_overlap(job, when))
+                if job is not None and when is not None:
+                    self._not_run(job, when, OVERLAP_REASON,
+                                  f"the run due at {_fmt(when)} was skipped: {OVERLAP_REASON}")
             return
         when = getattr(event, "scheduled_run_time", None)
         log.error("%s: run due at %s was missed beyond its grace time", event.job_id, _fmt(when))
-        if job is not None and self._on_missed is not None and when is not None:
-            asyncio.get_running_loop().create_task(self._on_missed(job, when, None))
+        if job is not None and when is not None:
+            self._not_run(job, when, MISSED_REASON, None)
 
-    async def _record_overlap(self, job: JobSpec, when: datetime) -> None:
-        """A fire skipped because the job's previous run is still going: unless another
-        replica runs it, record it as ``skipped`` in the history and alert like a missed fire.
+    def _not_run(self, job: JobSpec, when: datetime, reason: str, alert: str | None) -> None:
+        """Record (in the background) a fire this replica did not run; see ``_record``."""
+        if not self._stopping.is_set():
+            self._spawn(self._record(job, when, reason, alert))
+
+    async def _record(self, job: JobSpec, when: datetime, reason: str, alert: str | None
+                      ) -> None:
+        """Unless another replica runs the fire, record it as ``skipped`` with ``reason`` in
+        the history and alert (``alert``: the alert's error; None: missed beyond grace).
 
         An idle replica may still take the fire, so while others are alive the record
         waits until the fire can no longer start anywhere (its grace and jitter passed,
         and a lease more for the claim to land); a stop ends that wait without a record.
-        Claiming the fire's key decides between a run elsewhere and this record, once.
+        Claiming the fire's key decides between a run elsewhere and this record, once,
+        so a fire another replica ran is not alerted. If the store fails, the alert is
+        still sent: a fire nobody may have run must not go unsaid.
         """
         state = self.rt.state
         key = run_key(job, when, dry_run=False)
@@ -242,18 +253,16 @@ class Daemon:
                 state.claim, job.name, key, kind=job.kind, scheduled_for=when, lease=self.rt.lease
             )
             if handle is None:
-                return  # another replica ran the fire, or recorded its skip
+                return  # another replica ran the fire, or recorded it
             await asyncio.to_thread(state.finish, handle, "skipped", counts={}, lines=[],
-                                    error=OVERLAP_REASON)
+                                    error=reason)
+            self.outcomes.append(Outcome(job.name, key, "skipped", error=reason,
+                                         run_id=handle.run_id, scheduled_for=when))
         except RunnerError as exc:
-            log.error("%s: the skipped run of %s could not be recorded: %s", job.name,
-                      _fmt(when), exc)
-            return
-        self.outcomes.append(Outcome(job.name, key, "skipped", error=OVERLAP_REASON,
-                                     run_id=handle.run_id, scheduled_for=when))
+            log.error("%s: the run of %s that did not happen could not be recorded: %s",
+                      job.name, _fmt(when), exc)
         if self._on_missed is not None:
-            await self._on_missed(job, when, f"the run due at {_fmt(when)} was skipped:"
-                                  f" {OVERLAP_REASON}")
+            await self._on_missed(job, when, alert)
 
     async def catch_up(self) -> None:
         """Run once each job whose latest fire within its catch-up window never ran."""

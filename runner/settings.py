@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     )
     server_body_timeout: float = Field(
         default=10.0, gt=0, le=3600,
-        description="Seconds a client has to send a request body to the runner's server.",
+        description="Seconds a client has to send a request's head, then its body, to the"
+        " runner's server.",
     )
     webhook_secret: SecretStr | None = Field(
         default=None,

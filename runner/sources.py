@@ -59,6 +59,12 @@ class ActivitySource(_Source):
         default_factory=list, description="Chat ids not counted.", examples=[[100048]],
         json_schema_extra=ru("id чатов, которые не учитывать."),
     )
+    include_threads: bool = Field(
+        default=True,
+        description="Count comments in threads toward the chat the thread was started in.",
+        examples=[False],
+        json_schema_extra=ru("Считать комментарии в тредах активностью чата, где начат тред."),
+    )
     new_members: bool = Field(
         default=True, description="List users who joined the workspace within the window.",
         examples=[False],
@@ -140,6 +146,7 @@ async def read_activity(ctx: JobContext, source: ActivitySource, window: Window)
         exclude_ids=source.exclude_ids,
         bot_user_id=ctx.bot_user_id,
         include_idle=True,
+        include_threads=source.include_threads,
         concurrency=source.concurrency,
         progress=ctx.progress,
     )

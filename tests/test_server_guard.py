@@ -149,6 +149,31 @@ async def test_a_body_that_never_finishes_is_cut_off_by_the_deadline(
     assert "Traceback" not in caplog.text
 
 
+async def test_a_request_head_that_never_finishes_is_cut_off_too(
+    workspace: WorkspaceServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with served(workspace, tmp_path, server_body_timeout=0.3) as (_, urls):
+        parts = urlsplit(urls["push"])
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        writer.write(f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n".encode())
+        answer = b""
+        async with asyncio.timeout(60):  # a safety net; the server's 0.3 s decides
+            while not reader.at_eof():  # a header line at a time, the head never ended
+                if not writer.is_closing():
+                    writer.write(b"X-Slow: 1\r\n")
+                try:
+                    answer += await asyncio.wait_for(reader.read(4096), 0.02)
+                except TimeoutError:
+                    continue
+                except ConnectionError:
+                    break
+        writer.close()
+
+    assert answer == b""  # closed without a request to answer
+    lines = [r.getMessage() for r in server_records(caplog)]
+    assert len(lines) == 1 and "no whole request head" in lines[0], lines
+
+
 DEEP = b"[" * 100_000 + b"]" * 100_000
 DEEP_SMALL = b"[" * 30_000 + b"]" * 30_000  # inside the export webhook's 64 KiB cap
 
@@ -168,6 +193,8 @@ PUSH_CASES = {
     "NaN": push_body("NaN"),
     "Infinity": push_body("Infinity"),
     "-Infinity": push_body("-Infinity"),
+    "1e400": push_body("1e400"),  # valid JSON, read as infinity
+    "400 digits": push_body("9" * 400),  # too large for a float
     "deep": push_body(str(int(time.time())), b', "x": ' + DEEP),
     "deep_top": DEEP,
 }

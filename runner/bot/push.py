@@ -89,13 +89,25 @@ class PushEndpoint:
             return self._refuse(400, "malformed", f"the body is not JSON: {exc}")
         if not isinstance(payload, dict):
             return self._refuse(400, "malformed", "the body is not a JSON object")
-        stamp = payload.get("webhook_timestamp")
-        if not isinstance(stamp, int | float) or isinstance(stamp, bool) or not isfinite(stamp):
+        stamp = _seconds(payload.get("webhook_timestamp"))
+        if stamp is None:
             return self._refuse(400, "malformed", "webhook_timestamp is missing or not a number")
-        skew = rt.clock().timestamp() - float(stamp)
+        skew = rt.clock().timestamp() - stamp
         if abs(skew) > MAX_SKEW:
             return self._refuse(400, "stale", f"webhook_timestamp is {skew:+.0f} s from now")
         key = "push:" + hashlib.sha256(body).hexdigest()
         label = await self.dispatcher.handle_once(key, payload)
         self.counts["duplicate" if label == ALREADY else "accepted"] += 1
         return JSONResponse({"status": "duplicate" if label == ALREADY else "ok"})
+
+
+def _seconds(value: object) -> float | None:
+    """``value`` as a finite number of seconds, or None (not a number, NaN, infinite, or
+    an integer too large for a float, which would otherwise raise)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:
+        return None
+    return seconds if isfinite(seconds) else None

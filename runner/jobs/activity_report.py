@@ -116,6 +116,14 @@ class ActivityReportParams(KindParams):
         default=False, description="Count the bot's own messages as activity.", examples=[True],
         json_schema_extra=ru("Считать сообщения самого бота активностью."),
     )
+    include_threads: bool = Field(
+        default=True,
+        description="Count comments in threads toward the chat the thread was started in "
+        "(a chat written to only in its threads counts too).",
+        examples=[False],
+        json_schema_extra=ru("Считать комментарии в тредах активностью чата, где начат тред"
+                             " (чат, где писали только в тредах, тоже попадает в отчёт)."),
+    )
     skip_if_empty: bool = Field(
         default=False, description="Post nothing when no chat was active in the period.",
         examples=[True],
@@ -229,6 +237,7 @@ class ActivityReportKind(JobKind):
                 exclude_names=params.exclude.names,
                 bot_user_id=None if params.count_bot else ctx.bot_user_id,
                 last_message_in_window=params.match == "last_message",
+                include_threads=params.include_threads,
                 concurrency=params.concurrency,
                 progress=ctx.progress,
             )

@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from runner.errors import RunnerError, SettingsError
 from runner.server.exports import ExportHub, secret_path
-from runner.server.guard import BodyGuard
+from runner.server.guard import BodyGuard, head_guarded
 from runner.server.metrics import CONTENT_TYPE, runner_metrics
 
 if TYPE_CHECKING:
@@ -116,6 +116,7 @@ class RunnerServer:
         config = uvicorn.Config(
             self._app, log_config=None, log_level="warning", access_log=False,
             lifespan="off", timeout_graceful_shutdown=_STOP_TIMEOUT,
+            http=head_guarded(self.settings.server_body_timeout),
         )
         self._sock = sock
         self._server = _Server(config)

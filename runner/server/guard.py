@@ -5,7 +5,9 @@ size cap, whichever endpoint reads it: a client that sends its body too slowly g
 408 and the connection is closed, one that sends too much gets 413, one that goes
 away mid-body is dropped. Each costs one short log line, never a traceback: these
 endpoints are reachable without authentication (the signature is in the body), so
-whatever a stranger can make the server log must stay small.
+whatever a stranger can make the server log must stay small. ``head_guarded`` does
+the same for the request line and headers, which uvicorn waits for without limit:
+a connection that has not sent a whole head in time is closed.
 
 ``parse_json`` is the strict JSON reading webhooks get: ``NaN`` and ``Infinity`` are
 not JSON (Python's parser accepts them), and nesting deep enough to exhaust the
@@ -21,6 +23,7 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = logging.getLogger("runner.server")
 
@@ -141,3 +144,56 @@ def parse_json(body: bytes) -> Any:
         return json.loads(body, parse_constant=_no_constant)
     except RecursionError:
         raise ValueError("the JSON is nested too deeply") from None
+
+
+class _HeadGuardedH11(H11Protocol):
+    """uvicorn's h11 protocol with a deadline on each request's head (line and headers),
+    counted from the connection's opening or the previous response's end."""
+
+    head_timeout = BODY_TIMEOUT
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_deadline()
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self._request_under_way():  # from here on the body deadline applies
+            self._disarm_head_deadline()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_head_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_deadline()
+        super().connection_lost(exc)
+
+    def _request_under_way(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
+
+    def _arm_head_deadline(self) -> None:
+        self._disarm_head_deadline()
+        self._head_timer = self.loop.call_later(self.head_timeout, self._head_too_slow)
+
+    def _disarm_head_deadline(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        if self._request_under_way() or self.transport.is_closing():
+            return
+        client = self.client[0] if self.client else "?"
+        log.warning("client %s closed: no whole request head within %.0f s", client,
+                    self.head_timeout)
+        self.transport.close()
+
+
+def head_guarded(timeout: float) -> type[H11Protocol]:
+    """The HTTP protocol class for uvicorn's ``Config(http=...)``: h11 with a deadline of
+    ``timeout`` seconds on each request's head."""
+    return type("HeadGuardedH11", (_HeadGuardedH11,), {"head_timeout": timeout})

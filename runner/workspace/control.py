@@ -22,6 +22,8 @@
                             "public"?, "group_tag_ids"?}]}`` -> 201 ``{"data": [Chat]}``;
                             group chats made by ``user_id`` (their creator and admin, as
                             ``POST /chats`` makes them), no rate limits: test set-up
+``POST /chats/<id>/members`` ``{"member_ids": [int]}`` -> ``{"data": Chat}``: people join
+                            a chat (set-up; no rate limits, no rights needed)
 ``POST /tokens``            ``{"kind": "owner"|"bot"|"limited", "scopes"?: [...]}`` -> 201
                             ``{"token"}``: another token of that kind's user holding only
                             ``scopes`` (default: all the kind may hold)
@@ -33,6 +35,7 @@
 ``GET  /exports``           ``{"exports": [export with status and webhook deliveries]}``
 ``GET  /link_previews``     ``{"link_previews": [{"message_id", "link_previews", ...}]}``
 ``GET  /downloads/<n>.zip`` the export archive behind a 302 (403 once expired)
+``POST /threads`` ...       threads and comments: see ``control_threads``
 ==========================  ==================================================================
 
 Errors are ``{"error": "..."}`` with 400 or 404.
@@ -208,6 +211,25 @@ async def create_chats(request: Request) -> Response:
     return JSONResponse({"data": [chat.to_json() for chat in chats]}, status_code=201)
 
 
+async def add_members(request: Request) -> Response:
+    """People join a group chat (a test's set-up: no rights, no rate limits)."""
+    store = _ws(request).store
+    chat = store.chats.get(int(request.path_params["id"]))
+    if chat is None or chat.personal:
+        return _fail(404, f"group chat {request.path_params['id']} not found")
+    try:
+        body = await _body(request)
+        member_ids = [int(uid) for uid in body["member_ids"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        return _fail(400, f"need member_ids, a list of user ids: {exc}")
+    missing = [uid for uid in member_ids if uid not in store.users]
+    if missing:
+        return _fail(404, f"users not found: {missing}")
+    for uid in member_ids:
+        store.add_member(chat, uid)
+    return JSONResponse({"data": chat.to_json()})
+
+
 async def clock(request: Request) -> Response:
     """Read, move, freeze or release the workspace clock."""
     ws = _ws(request)
@@ -305,6 +327,7 @@ ROUTES = [
     Route("/events", inject_event, methods=["POST"]),
     Route("/messages", post_message, methods=["POST"]),
     Route("/chats", create_chats, methods=["POST"]),
+    Route("/chats/{id:int}/members", add_members, methods=["POST"]),
     Route("/tokens", issue_token, methods=["POST"]),
     Route("/clock", clock, methods=["GET", "POST"]),
     Route("/faults", faults, methods=["GET", "POST"]),

@@ -105,8 +105,9 @@ class Gateway:
         if entity_type == "user":
             pair = (min(user_id, entity_id), max(user_id, entity_id))
             return store.direct_pairs.get(pair, f"user:{entity_id}")
-        if entity_type == "thread":
-            return f"thread:{entity_id}"
+        if entity_type == "thread":  # the thread's chat: the same bucket as by chat id
+            thread = store.threads.get(entity_id)
+            return thread.chat_id if thread else f"thread:{entity_id}"
         return entity_id
 
     async def _api(self, scope: Scope, receive: Receive, send: Send) -> None:

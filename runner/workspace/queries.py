@@ -43,6 +43,8 @@ def _chat_predicate(store: Store, f: ChatFilter) -> Callable[[Chat], bool]:
     before = f.before_ms if f.before_ms is not None else 2**62
 
     def ok(chat: Chat) -> bool:
+        if chat.thread_id is not None:  # a thread's chat is listed by GET /threads only
+            return False
         if chat.archived and not f.archived:
             return False
         if f.personal is not None and chat.personal != f.personal:

@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -46,8 +48,10 @@ def request_mark(workspace) -> int:
                          params={"since": 1 << 30}).json()["total"])
 
 
-def start_daemon(workspace, tmp_path: Path, jobs: Path, log: Path) -> subprocess.Popen[bytes]:
-    """``pachca-runner -v run`` on ``jobs`` against the workspace, logging to ``log``."""
+@contextmanager
+def daemon(workspace, tmp_path: Path, jobs: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``pachca-runner -v run`` on ``jobs`` against the workspace, logging to ``log``;
+    killed on the way out if a test left it running."""
     env = dict(
         os.environ,
         PACHCA_TOKEN=workspace.owner_token,
@@ -57,8 +61,19 @@ def start_daemon(workspace, tmp_path: Path, jobs: Path, log: Path) -> subprocess
         PACHCA_RUNNER_SERVER_PORT="0",
     )
     with log.open("w") as out:
-        return subprocess.Popen([sys.executable, "-m", "runner", "-v", "run"], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "runner", "-v", "run"], env=env,
                                 stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 30) -> int:
+    """SIGTERM, and the exit code once it ends (a generous deadline, not a timing)."""
+    proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout=timeout)
 
 
 def test_daemon_fires_reloads_and_stops_cleanly(workspace, tmp_path: Path):
@@ -67,8 +82,7 @@ def test_daemon_fires_reloads_and_stops_cleanly(workspace, tmp_path: Path):
     jobs.write_text(CATALOGUE.replace("CHAT", str(chat)), encoding="utf-8")
     mark = request_mark(workspace)
     log = tmp_path / "daemon.log"
-    proc = start_daemon(workspace, tmp_path, jobs, log)
-    try:
+    with daemon(workspace, tmp_path, jobs, log) as proc:
         wait_for(lambda: posts_to(workspace, chat, mark) >= 2, 30, "two scheduled posts")
 
         # A broken catalogue on SIGHUP is reported and the old one keeps running.
@@ -79,11 +93,7 @@ def test_daemon_fires_reloads_and_stops_cleanly(workspace, tmp_path: Path):
         wait_for(lambda: posts_to(workspace, chat, mark) >= before + 2, 15,
                  "posts after the refused reload")
 
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+        assert stop(proc) == 0
     text = log.read_text()
     assert "tick: firing" in text
     assert "stopped" in text
@@ -115,17 +125,12 @@ def test_sigterm_during_the_jitter_wait_stops_at_once_and_starts_no_run(
         "misfire_grace: 30s", "misfire_grace: 30s\n    jitter: 12h"), encoding="utf-8")
     mark = request_mark(workspace)
     log = tmp_path / "daemon.log"
-    proc = start_daemon(workspace, tmp_path, jobs, log)
-    try:
+    with daemon(workspace, tmp_path, jobs, log) as proc:
         wait_for(lambda: "s of jitter before the run" in log.read_text(), 30,
                  "the first fire waiting out its jitter")
 
-        proc.send_signal(signal.SIGTERM)
         # Far below the jitter: the wait is cut short by the stop, not waited out.
-        assert proc.wait(timeout=60) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+        assert stop(proc, timeout=60) == 0
     text = log.read_text()
     assert "not started: stopping" in text and "stopped" in text
     assert "tick: firing" not in text and "Traceback" not in text

@@ -123,6 +123,16 @@ class Sweep:
         maker, other = self.people(2)
         return self._make_chats(maker, [{"name": name, "member_ids": [other, self.bot]}])[0]
 
+    def join(self, chat_id: int, user_id: int) -> None:
+        """Someone joins the chat now (added by a member, say)."""
+        self.control("POST", f"chats/{chat_id}/members", json={"member_ids": [user_id]})
+
+    def archive_by_hand(self, chat_id: int) -> None:
+        """The chat's admin (the bot's token, outside the runner) archives it now."""
+        response = httpx.put(f"{self.ws.base_url}/chats/{chat_id}/archive", timeout=10,
+                             headers={"Authorization": f"Bearer {self.ws.bot_token}"})
+        response.raise_for_status()
+
     def _make_chats(self, user_id: int, chats: list[dict[str, Any]]) -> list[int]:
         # Set-up goes through the control API: the public one is rate limited, and a
         # test must not depend on how fast this machine sends its set-up requests.

@@ -22,6 +22,7 @@ from runner.periods import Window, resolve_period
 from runner.render import plural
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
+from tests.threads_support import NO_THREADS
 
 T = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday 09:00 in Moscow
 MSK = ZoneInfo("Europe/Moscow")
@@ -32,7 +33,8 @@ SPEED = 4.0
 @pytest.fixture
 def ws(fresh_workspace: Callable[..., WorkspaceServer]) -> WorkspaceServer:
     # Full pages (no random short ones), so the pages a chat needs can be counted exactly.
-    return fresh_workspace(start_time=T.isoformat(), short_page_rate=0.0, speed=SPEED)
+    return fresh_workspace(start_time=T.isoformat(), short_page_rate=0.0, speed=SPEED,
+                           **NO_THREADS)
 
 
 @pytest.fixture
@@ -193,7 +195,8 @@ async def test_a_report_run_later_in_the_week_still_counts_every_active_chat(
     # Thursday: most chats active last week were written to again since Monday. The
     # default counts them; `match: last_message` (the cheap narrow reading) leaves them out.
     thursday = T + timedelta(days=3)
-    ws = fresh_workspace(start_time=thursday.isoformat(), short_page_rate=0.0, speed=SPEED)
+    ws = fresh_workspace(start_time=thursday.isoformat(), short_page_rate=0.0, speed=SPEED,
+                         **NO_THREADS)
     h = Harness(ws, tmp_path, overrides={"rate_limit_scale": SPEED, "token": ws.owner_token,
                                          "bot_user_id": ws.store.bot_id})
     chat = report_chat(ws)

@@ -164,3 +164,8 @@ def test_control_api_makes_chats_as_anyone_beside_the_rate_limits(fresh_workspac
         blank = ctl.post("/chats", json={"user_id": store.bot_id, "chats": [{"name": " "}]})
         assert blank.status_code == 400 and "name" in blank.json()["error"]
         assert ctl.post("/chats", json={"user_id": store.bot_id}).status_code == 400
+        newcomer = sorted(store.users)[9]
+        joined = ctl.post(f"/chats/{chats[1]['id']}/members", json={"member_ids": [newcomer]})
+        assert joined.status_code == 200 and newcomer in joined.json()["data"]["member_ids"]
+        assert ctl.post(f"/chats/{chats[1]['id']}/members", json={}).status_code == 400
+        assert ctl.post("/chats/999999/members", json={"member_ids": [newcomer]}).status_code == 404

@@ -188,15 +188,20 @@ def test_a_frozen_clock_moves_only_when_told(fresh_workspace: Factory) -> None:
         assert ctl.post("/clock", json={}).status_code == 400
 
 
-def test_seeding_ten_thousand_chats_is_fast() -> None:
+def test_seeding_ten_thousand_chats_keeps_last_message_at_and_is_not_pathological() -> None:
     config = WorkspaceConfig(
         users=1000, conversations=6000, channels=500, direct_chats=3500, messages=20_000
     )
     started = time.process_time()  # CPU time: other processes on the box do not count
     store = Store(Clock(), random.Random(1))
     seed_store(store, config)
-    assert time.process_time() - started < 2.0
-    assert len(store.chats) == 10_000 and len(store.messages) == 20_000
+    # Only a guard against a quadratic slip (~0.4 s of CPU today): how fast seeding is
+    # belongs to the benchmarks, not to a test that a slower machine would fail.
+    assert time.process_time() - started < 30.0
+    threads = [c for c in store.chats.values() if c.thread_id is not None]  # and comments:
+    comments = sum(len(store.chat_messages[c.id]) for c in threads)
+    assert len(store.chats) - len(threads) == 10_000
+    assert len(store.messages) - comments == 20_000
     for chat in store.chats.values():
         keys = store.chat_messages[chat.id]
         if keys:
