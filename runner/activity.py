@@ -24,7 +24,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, cast
 
 from runner.concurrency import for_each
-from runner.errors import NotFound, PermissionDenied
+from runner.errors import JobError, NotFound, PermissionDenied
 from runner.jobs.base import Progress, no_progress
 from runner.pachca.models import Chat, Message
 from runner.periods import Window
@@ -159,9 +159,13 @@ async def with_threads(
 async def _threads_by_chat(client: PachcaClient, since: datetime) -> dict[int, list[int]]:
     """Parent chat id -> the chats of its threads with activity since ``since``."""
     found: dict[int, list[int]] = {}
-    async for thread in client.list_threads(last_message_after=since):
-        if thread.message_chat_id is not None:  # a standalone thread belongs to no chat
-            found.setdefault(thread.message_chat_id, []).append(thread.chat_id)
+    try:
+        async for thread in client.list_threads(last_message_after=since):
+            if thread.message_chat_id is not None:  # a standalone thread belongs to no chat
+                found.setdefault(thread.message_chat_id, []).append(thread.chat_id)
+    except PermissionDenied as exc:
+        raise JobError(f"the token may not list threads ({exc}): give it the threads:read"
+                       " scope, or set include_threads: false") from None
     return found
 
 

@@ -90,18 +90,36 @@ def settings_of(ctx: click.Context) -> Settings:
 def load(settings: Settings, path: Path | None = None) -> Catalogue:
     """The validated catalogue, templates included."""
     from runner.catalogue import load_configured
+    from runner.catalogue.masks import mask_logs
 
-    return load_configured(settings, path)
+    catalogue = load_configured(settings, path)
+    mask_logs(catalogue.mask)  # what is logged from now on hides this catalogue's ${VAR} values
+    return catalogue
 
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option("--offline", is_flag=True,
+              help="Do not ask Pachca whether the token may post to each recipient.")
 @click.pass_context
-def validate(ctx: click.Context, file: Path | None) -> None:
-    """Check the catalogue and its templates; list every problem."""
+def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
+    """Check the catalogue and its templates, and (with a token) that the token may post
+    to every recipient; list every problem."""
+    from runner import app
+
     settings = settings_of(ctx)
     catalogue = load(settings, file)
-    click.echo(f"{catalogue.path}: OK, {len(catalogue.jobs)} jobs")
+    if offline or settings.token is None or not settings.token.get_secret_value():
+        click.echo(f"{catalogue.path}: OK, {len(catalogue.jobs)} jobs (recipients not checked:"
+                   f" {'--offline' if offline else 'no PACHCA_TOKEN'})")
+        return
+    problems = asyncio.run(app.check_access(settings, catalogue))
+    for job, check in problems:
+        click.echo(f"✗ {job}: cannot post to {check.label}: {check.problem}", err=True)
+    if problems:
+        click.echo(f"{catalogue.path}: {len(problems)} recipient problem(s)", err=True)
+        sys.exit(1)
+    click.echo(f"{catalogue.path}: OK, {len(catalogue.jobs)} jobs, every recipient reachable")
 
 
 @main.command()

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from runner.errors import TransportError
+from runner.errors import NotFound, PermissionDenied, TransportError
 from runner.pachca.models import Button, Message
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 POSTING_SCOPES = frozenset({"messages:create", "messages:read", "chats:read"})
 """What ``post_once`` needs: to post, and to look for its own post after a crash."""
 _LOOKBACK_PAGES = 2
+_MENTION = re.compile(r"<@(\d+)>")
 CLOCK_SLACK = timedelta(minutes=10)
 """How far Pachca's clock may be behind ours when a lost effect is looked for."""
 
@@ -61,6 +63,8 @@ async def post_once(
     key = ctx.run.key
     if ctx.dry_run:
         ctx.report.messages.append(content)
+        ctx.report.addressed.append(ctx.labels.get((entity_type, entity_id), what))
+        await _name_mentions(ctx, content)
         ctx.report.say(f"would post to {what}")
         ctx.report.count("would_post")
         return None
@@ -99,9 +103,22 @@ async def post_once(
                                            "created_at": message.created_at.isoformat()}
     )
     ctx.report.messages.append(content)
+    ctx.report.addressed.append(ctx.labels.get((entity_type, entity_id), what))
     ctx.report.count("posted")
     ctx.report.say(f"posted to {what}")
     return message.id
+
+
+async def _name_mentions(ctx: JobContext, content: str) -> None:
+    """Look up who each ``<@id>`` of a dry run's text is, so a preview shows names."""
+    for found in _MENTION.finditer(content):
+        user_id = int(found.group(1))
+        if user_id in ctx.report.mentions:
+            continue
+        try:
+            ctx.report.mentions[user_id] = (await ctx.client.get_user(user_id)).display_name
+        except (NotFound, PermissionDenied):
+            ctx.report.mentions[user_id] = f"user {user_id} (not found)"
 
 
 async def _find_lost_post(ctx: JobContext, detail: dict, digest: str) -> Message | None:

@@ -31,6 +31,17 @@ RECOVERY_TEMPLATE = "recovery.md.j2"
 RETRY_TEXT = "Повторить"
 
 
+def sample_context(zone: str) -> dict[str, Any]:
+    """What an alert template is rendered with, made up: ``validate`` renders it so."""
+    when = datetime(2026, 1, 12, 9, 0, tzinfo=ZoneInfo(zone))
+    return {
+        "job": {"name": "morning-digest", "description": "Утренняя сводка", "kind": "digest"},
+        "when": when, "missed": False, "error": "GET /chats -> 503: Service Unavailable",
+        "undone": ["chat 101"], "failures": 2, "failing_since": when - timedelta(hours=1),
+        "repeated": False,
+    }
+
+
 class AlertNotifier:
     """An execute ``Observer`` plus the daemon's ``on_missed`` hook."""
 

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from runner import words
-from runner.periods import midnight
+from runner.periods import Day, midnight
 
 RelativePeriod = Literal["previous_month", "last_30_days", "previous_week", "yesterday"]
 
@@ -39,11 +39,11 @@ class FixedPeriod(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start: date = Field(
+    start: Day = Field(
         description="First UTC day (inclusive).", examples=["2026-01-01"],
         json_schema_extra={"description_ru": "Первый день по UTC (включительно)."},
     )
-    end: date = Field(
+    end: Day = Field(
         description="Last UTC day (inclusive); it must have ended when the job runs.",
         examples=["2026-03-31"],
         json_schema_extra={"description_ru": "Последний день по UTC (включительно); к запуску"

@@ -20,7 +20,7 @@ from pydantic import Field
 from runner.activity import ChatActivity, chat_activity
 from runner.effects import POSTING_SCOPES
 from runner.jobs._frozen import render_once
-from runner.jobs.base import JobContext, JobKind, KindParams, Regex, ru
+from runner.jobs.base import Id, JobContext, JobKind, KindParams, Regex, ru
 from runner.periods import Period, Window, resolve_period
 from runner.recipients import Recipients, post_everywhere
 
@@ -48,7 +48,7 @@ class Include(KindParams):
 class Exclude(KindParams):
     """Chats left out of the report."""
 
-    ids: list[int] = Field(
+    ids: list[Id] = Field(
         default_factory=list, description="Chat ids to leave out.", examples=[[100048]],
         json_schema_extra=ru("id чатов, которые не включать."),
     )

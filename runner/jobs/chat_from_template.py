@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -23,10 +23,12 @@ from pydantic import Field, field_validator
 from runner import words
 from runner.effects import POSTING_SCOPES, attempt_time, post_once
 from runner.errors import JobError, NotFound
-from runner.jobs.base import JobContext, JobKind, KindParams, ru
+from runner.jobs.base import Id, JobContext, JobKind, KindParams, ru
 from runner.pachca.models import Chat
 
 TARGET = "chat"
+MAX_NAME = 255
+"""Longest chat name Pachca accepts (maxLength of ChatCreateRequest.chat.name)."""
 _LOOKBACK_PAGES = 2  # the newest chats, 50 per page: a lost creation is among them
 _CLOCK_SLACK = timedelta(minutes=5)  # our clock and Pachca's may disagree a little
 
@@ -51,11 +53,11 @@ class ChatFromTemplateParams(KindParams):
         default=False, description="Open to everyone in the workspace.", examples=[True],
         json_schema_extra=ru("Открытый для всех в пространстве."),
     )
-    member_ids: list[int] = Field(
+    member_ids: list[Id] = Field(
         default_factory=list, description="User ids to add.", examples=[[10004, 10005]],
         json_schema_extra=ru("id пользователей, которых добавить."),
     )
-    group_tag_ids: list[int] = Field(
+    group_tag_ids: list[Id] = Field(
         default_factory=list, description="Group tags whose members are all added.",
         examples=[[502]], json_schema_extra=ru("Теги групп: добавляются все их участники."),
     )
@@ -113,6 +115,17 @@ class ChatFromTemplateKind(JobKind):
         assert isinstance(params, ChatFromTemplateParams)
         return {"name": params.name}
 
+    def check_rendered(
+        self, params: KindParams, field: str, render: Callable[[], str]
+    ) -> str | None:
+        """The name, with a sample date, must be one Pachca takes: not empty, not too long."""
+        if field != "name":
+            return None
+        name = render().strip()
+        if not name or len(name) > MAX_NAME:
+            return words.text("chat.name_length", n=MAX_NAME, got=f"'{name[:60]}'")
+        return None
+
     def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
         assert isinstance(params, ChatFromTemplateParams)
         base = name_context(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), params.vars)
@@ -128,21 +141,39 @@ class ChatFromTemplateKind(JobKind):
             raise JobError(
                 f"the name template rendered an empty name for {ctx.scheduled_for:%Y-%m-%d}"
             )
+        if len(name) > MAX_NAME:
+            raise JobError(f"the name template rendered a name of {len(name)} characters for"
+                           f" {ctx.scheduled_for:%Y-%m-%d}; Pachca takes at most {MAX_NAME}")
         what = "channel" if params.channel else "conversation"
         if await self._made_before(ctx, name, what):
             return
         if ctx.dry_run:
-            ctx.report.say(f"would create {what} «{name}» with {len(params.member_ids)} members"
-                           f" and {len(params.group_tag_ids)} group tags")
+            members = await self._members(ctx, params)
+            ctx.report.say(f"would create {what} «{name}» with {len(members)} members"
+                           f" ({len(params.member_ids)} by id, the rest from"
+                           f" {len(params.group_tag_ids)} group tags, and the bot)")
             ctx.report.count("would_create")
             chat_context = {"id": 0, "name": name, "channel": params.channel,
-                            "public": params.public, "members": len(params.member_ids) + 1}
+                            "public": params.public, "members": len(members)}
             await self._welcome(ctx, params, base, chat_context, chat_id=0)
             return
         chat = await self._create_once(ctx, params, name, what)
         chat_context = {"id": chat.id, "name": chat.name, "channel": chat.channel,
                         "public": chat.public, "members": len(chat.member_ids)}
         await self._welcome(ctx, params, base, chat_context, chat_id=chat.id)
+
+    async def _members(self, ctx: JobContext, params: ChatFromTemplateParams) -> set[int]:
+        """Who the chat would get, as ``POST /chats`` adds them: the ids, every member
+        of the group tags, and the token's user (its creator)."""
+        members = set(params.member_ids)
+        if ctx.bot_user_id is not None:
+            members.add(ctx.bot_user_id)
+        for tag_id in params.group_tag_ids:
+            users = cast(AsyncGenerator[Any, None], ctx.client.list_tag_users(tag_id))
+            async with contextlib.aclosing(users):
+                async for user in users:
+                    members.add(user.id)
+        return members
 
     async def _made_before(self, ctx: JobContext, name: str, what: str) -> bool:
         """Whether another run of this job already created a chat named ``name`` that

@@ -13,7 +13,7 @@ chunk's webhook is waited for again.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -34,7 +34,7 @@ from runner.jobs._export_period import (
     last_ended_day,
     utc_days,
 )
-from runner.jobs.base import JobContext, JobKind, KindParams, ru
+from runner.jobs.base import Id, JobContext, JobKind, KindParams, ru
 
 if TYPE_CHECKING:
     from runner.pachca.client import PachcaClient
@@ -42,6 +42,12 @@ if TYPE_CHECKING:
 
 TEMPLATE = "export_ready.md.j2"
 EXPORT_SCOPES = frozenset({"chat_exports:write", "chat_exports:read"})
+
+
+def plain_file_name(name: str) -> bool:
+    """Whether ``name`` names a file in the output folder, and nothing else."""
+    return bool(name) and not name.startswith(".") and len(name) <= 255 and not any(
+        sep in name for sep in ("/", "\\", "\0", "\n", "\r"))
 
 
 class ExportParams(KindParams):
@@ -60,7 +66,7 @@ class ExportParams(KindParams):
                              " один раз и только целиком) или даты UTC {start, end}; длинный"
                              " период делится на части, которые принимает Пачка."),
     )
-    chat_ids: list[int] = Field(
+    chat_ids: list[Id] = Field(
         default_factory=list, max_length=50,
         description="Only these chats (at most 50); empty: the whole workspace.",
         examples=[[100009, 100016]],
@@ -80,7 +86,7 @@ class ExportParams(KindParams):
         examples=["pachca-{{ start }}_{{ end }}.zip"],
         json_schema_extra=ru("Имя файла архива, шаблон Jinja; доступны start и end (даты)."),
     )
-    notify_chat_id: int | None = Field(
+    notify_chat_id: Id | None = Field(
         default=None, description="Post a notice to this chat when the export is saved.",
         examples=[100050],
         json_schema_extra=ru("Сообщить в этот чат, когда выгрузка сохранена."),
@@ -148,6 +154,15 @@ class ExportKind(JobKind):
         """The file name, a template rendered for every chunk."""
         assert isinstance(params, ExportParams)
         return {"filename": params.filename}
+
+    def check_rendered(
+        self, params: KindParams, field: str, render: Callable[[], str]
+    ) -> str | None:
+        """The file name must render to a plain name (no folder, not hidden)."""
+        if field != "filename":
+            return None
+        name = render().strip()
+        return None if plain_file_name(name) else words.text("export.filename_path", name=name)
 
     def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
         """A two-file export, as the notice would show it (or a chunk, for the file name)."""
@@ -221,9 +236,7 @@ class ExportKind(JobKind):
                  "index": i, "count": len(spans)},
                 origin=f"jobs.{ctx.job.name}.filename",
             ).strip()
-            if not name or name in (".", "..") or name.startswith(".") or any(
-                sep in name for sep in ("/", "\\", "\0")
-            ):
+            if not plain_file_name(name):
                 raise JobError(f"filename renders to '{name}', which is not a plain file name")
             plan.append(Chunk(a, b, params.output_dir / name))
         if len({c.path for c in plan}) < len(plan):

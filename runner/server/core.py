@@ -37,6 +37,22 @@ log = logging.getLogger("runner.server")
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 EXPORT_HOOK_PREFIX = "/hooks/export/"
+OWN_ROUTES = ("/healthz", "/metrics")
+"""Paths the server itself answers (with EXPORT_HOOK_PREFIX); nothing else may use them."""
+
+
+def route_taken(path: str) -> str | None:
+    """The server's own route that ``path`` would collide with, or None.
+
+    The bot's webhook path is added beside these: one under the export hooks (or equal
+    to another route, a trailing slash aside) would never receive a push.
+    """
+    bare = path.rstrip("/") or "/"
+    if bare in OWN_ROUTES:
+        return bare
+    if (bare + "/").startswith(EXPORT_HOOK_PREFIX):
+        return EXPORT_HOOK_PREFIX + "…"
+    return None
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5
 
@@ -157,8 +173,8 @@ class RunnerServer:
 
     def _build_app(self) -> Starlette:
         routes: list[BaseRoute] = [
-            Route("/healthz", self._healthz, methods=["GET"]),
-            Route("/metrics", self._metrics, methods=["GET"]),
+            Route(OWN_ROUTES[0], self._healthz, methods=["GET"]),
+            Route(OWN_ROUTES[1], self._metrics, methods=["GET"]),
             Route(EXPORT_HOOK_PREFIX + "{secret}", self.exports.handle, methods=["POST"]),
             *self._extra,
         ]

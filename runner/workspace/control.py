@@ -31,6 +31,8 @@
                             ``{"freeze": bool}`` -> ``{"now": iso, "offset_seconds":
                             float, "frozen": bool}``; a frozen clock moves only when
                             told, and rate limits refill on this clock
+``GET|POST /hold``          ``{"after_writes": n}`` / ``{"release": "drop" | "pass"}``:
+                            hold the write after the next ``n`` at the door (``hold.py``)
 ``GET|POST /faults``        any of ``config.RUNTIME_FIELDS`` -> ``{"settings": {...}}``
 ``GET  /exports``           ``{"exports": [export with status and webhook deliveries]}``
 ``GET  /link_previews``     ``{"link_previews": [{"message_id", "link_previews", ...}]}``
@@ -52,6 +54,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from runner.workspace.clock import format_ms, parse_datetime
+from runner.workspace.hold import hold
 from runner.workspace.responses import ApiProblem
 from runner.workspace.routes_messages import validate_buttons
 from runner.workspace.runtime import Workspace
@@ -330,6 +333,7 @@ ROUTES = [
     Route("/chats/{id:int}/members", add_members, methods=["POST"]),
     Route("/tokens", issue_token, methods=["POST"]),
     Route("/clock", clock, methods=["GET", "POST"]),
+    Route("/hold", hold, methods=["GET", "POST"]),
     Route("/faults", faults, methods=["GET", "POST"]),
     Route("/exports", exports, methods=["GET"]),
     Route("/link_previews", link_previews, methods=["GET"]),

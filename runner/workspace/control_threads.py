@@ -15,32 +15,13 @@ Errors are ``{"error": "..."}`` with 400 or 404.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from runner.workspace.runtime import Workspace
+# The control API's own request helpers: one reading of bodies and errors for all of it.
+from runner.workspace.control import _body, _fail, _ws
 from runner.workspace.threads import add_comment, start_thread
-
-
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
-
-
-def _fail(status: int, text: str) -> JSONResponse:
-    return JSONResponse({"error": text}, status_code=status)
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    data = json.loads(raw) if raw else {}
-    if not isinstance(data, dict):
-        raise TypeError("body must be a JSON object")
-    return data
 
 
 async def create_thread(request: Request) -> Response:

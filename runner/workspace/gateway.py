@@ -2,6 +2,7 @@
 
 Order for every request under ``/api/shared/v1`` (other paths pass straight through):
 
+0. a write may be held at the door by the control API's gate (``hold.py``);
 1. latency (``latency``, plus ``spike_latency`` for a ``spike_rate`` share);
 2. auth: a missing or unknown bearer token -> 401 ``OAuthError``; a call needing a
    scope the token lacks (``scopes``: the spec's ``x-requirements``) -> 403
@@ -120,6 +121,11 @@ class Gateway:
             if not message.get("more_body"):
                 break
         method, path = scope["method"], scope["path"]
+        if not await ws.gate.enter(method):
+            # Held and then dropped (hold.py): it never reached "Pachca", so not logged.
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
         rel = path[len(API_PREFIX) :]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         klass = call_class(method, rel)

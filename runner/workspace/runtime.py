@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.workspace.clock import Clock
 from runner.workspace.config import WorkspaceConfig
+from runner.workspace.hold import WriteGate
 from runner.workspace.paging import short_cutter
 from runner.workspace.ratelimit import RateLimiter
 from runner.workspace.seed import seed_store
@@ -44,6 +45,7 @@ class Workspace:
 
             self.checker = ContractChecker(config.validate_openapi)
         self.exports = ExportManager(self)
+        self.gate = WriteGate()
         self._lock = threading.Lock()
         self.log: list[dict[str, Any]] = []
         self.counters: Counter[str] = Counter()

@@ -16,6 +16,7 @@ import pytest
 
 from runner.render import plural
 from runner.workspace import WorkspaceServer
+from runner.workspace.scopes import scopes_for
 from tests.harness import Harness
 from tests.jobs.test_activity_report import MSK, SPEED, WEEK, T, report_chat
 from tests.threads_support import NO_THREADS, comment, post, thread
@@ -150,3 +151,19 @@ async def test_the_digest_counts_comments_too(ws: WorkspaceServer, h: Harness) -
 
     assert f"{quiet}=1;" in await digest("")
     assert f"{quiet}=" not in await digest(", include_threads: false")
+
+
+async def test_a_token_that_may_not_list_threads_is_told_what_to_grant(
+    ws: WorkspaceServer, h: Harness
+) -> None:
+    scopes = sorted(scopes_for("owner") - {"threads:read"})
+    token = h.control("POST", "tokens", json={"kind": "owner", "scopes": scopes})["token"]
+    _write(h, report_chat(ws))
+
+    refused = await h.run("weekly-activity", at=T, dry_run=True, token=token)
+    _write(h, report_chat(ws), extra="include_threads: false")
+    plain = await h.run("weekly-activity", at=T, dry_run=True, token=token)
+
+    assert refused.status == "failed"
+    assert "threads:read" in (refused.error or "") and "include_threads" in (refused.error or "")
+    assert plain.status == "succeeded", plain.error

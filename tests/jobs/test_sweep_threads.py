@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from runner.workspace import WorkspaceServer
+from runner.workspace.scopes import scopes_for
 from tests.cli.test_plan import cli
 from tests.jobs.sweep_support import EMPTY, JOB, Sweep
 from tests.threads_support import comment, post, thread
@@ -107,3 +108,20 @@ def test_the_plan_says_active_in_a_thread(sw: Sweep) -> None:
 
     assert result.exit_code == 0, result.output
     assert f"skip     «Проект «Север»» (#{chat}): active in a thread" in result.output
+
+
+async def test_a_token_that_may_not_list_threads_stops_the_sweep_before_any_write(
+    sw: Sweep,
+) -> None:
+    quiet = sw.chat("Проект «Юг»")
+    sw.advance(100)
+    sw.job()
+    scopes = sorted(scopes_for("bot") - {"threads:read"})
+    token = sw.control("POST", "tokens", json={"kind": "bot", "scopes": scopes})["token"]
+    mark = sw.mark()
+
+    outcome = await sw.run(token=token)
+
+    assert outcome.status == "failed"
+    assert "threads:read" in (outcome.error or "")
+    assert sw.writes(mark) == [] and sw.bot_messages(quiet) == []

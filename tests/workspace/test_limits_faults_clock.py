@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import httpx
@@ -14,6 +15,7 @@ from runner.workspace.clock import Clock
 from runner.workspace.ratelimit import RateLimiter
 from runner.workspace.seed import seed_store
 from runner.workspace.store import Store
+from tests.waiting import wait_for
 
 from .helpers import Factory, client, control
 
@@ -209,3 +211,29 @@ def test_seeding_ten_thousand_chats_keeps_last_message_at_and_is_not_pathologica
             assert newest.created_ms == chat.last_message_ms > chat.created_ms
         else:
             assert chat.last_message_ms == chat.created_ms
+
+
+def test_the_gate_holds_the_write_after_a_count_until_released(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()
+    with control(server) as ctl, client(server) as api, ThreadPoolExecutor(1) as pool:
+        made = ctl.post("/chats", json={"user_id": server.store.owner_id,
+                                        "chats": [{"name": "Шлюз"}]})
+        body = {"message": {"entity_id": made.json()["data"][0]["id"], "content": "Через шлюз"}}
+        assert ctl.post("/hold", json={"after_writes": 1}).json()["armed"] is True
+        assert api.post("/messages", json=body).status_code == 201
+        assert api.get("/profile").status_code == 200, "reads are never held"
+        held = pool.submit(api.post, "/messages", json=body)
+        wait_for(lambda: ctl.get("/hold").json()["held"], what="the second write held")
+        assert not held.done() and ctl.get("/stats").json()["by_class"]["message_write"] == 1
+        ctl.post("/hold", json={"release": "pass"})
+        assert held.result(timeout=10).status_code == 201
+        assert ctl.get("/hold").json() == {"armed": False, "passed": 1, "held": False}
+
+        ctl.post("/hold", json={"after_writes": 0})
+        dropped = pool.submit(api.post, "/messages", json=body)
+        wait_for(lambda: ctl.get("/hold").json()["held"], what="the write held")
+        ctl.post("/hold", json={"release": "drop"})
+        assert dropped.result(timeout=10).status_code == 503
+        assert ctl.get("/stats").json()["by_class"]["message_write"] == 2, "never reached it"
+        assert api.post("/messages", json=body).status_code == 201, "the gate is spent"
+        assert ctl.post("/hold", json={"release": "later"}).status_code == 400
