@@ -351,6 +351,8 @@ def timezone(op: Op) -> None:
     assert "09:00 UTC" in op.cli("jobs", "--from", "2026-12-01T00:00").output
     assert "09:00 MSK" in op.cli("jobs", "--from", "2026-12-01T00:00",
                                  PACHCA_RUNNER_TIMEZONE="Europe/Moscow").output
+    wrong = op.cli("jobs", PACHCA_RUNNER_TIMEZONE="Europe/Moskow")
+    assert wrong.exit_code == 2 and "Europe/Moscow" in wrong.output  # suggests the right one
 
 
 def lang(op: Op) -> None:
