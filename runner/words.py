@@ -320,6 +320,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "имя источника '{name}' уже занято в шаблоне; выберите другое",
     ),
     "source.url": ("must be an http:// or https:// URL", "нужен адрес http:// или https://"),
+    "source.sql_url": (
+        "is not a SQLAlchemy database URL (like postgresql+psycopg://user:pass@host/db)",
+        "это не адрес базы SQLAlchemy (вида postgresql+psycopg://user:pass@host/db)",
+    ),
+    "source.sql_param": (
+        "parameter '{name}' is the window's bound and is set by the runner; rename it",
+        "параметр '{name}' — граница окна, его задаёт сам планировщик; переименуйте",
+    ),
+    "source.sql_file": (
+        "SQLite needs a database file (sqlite:///path/to/file.db), not memory",
+        "для SQLite нужен файл базы (sqlite:///path/to/file.db), а не память",
+    ),
     "regex.invalid": (
         "'{pattern}' is not a valid regular expression: {detail}",
         "'{pattern}' — неправильное регулярное выражение: {detail}",
