@@ -29,8 +29,8 @@ from runner.workspace.clock import MS_PER_DAY, parse_datetime
 from runner.workspace.config import WorkspaceConfig
 from runner.workspace.models import Chat, GroupTag, Message, User
 from runner.workspace.seed_threads import seed_threads
-from runner.workspace.tasks import seed_tasks
 from runner.workspace.store import Store
+from runner.workspace.tasks import seed_tasks
 
 T = TypeVar("T")
 

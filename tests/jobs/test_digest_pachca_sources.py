@@ -21,7 +21,6 @@ from tests.jobs.test_digest import T, bot_chats, catalogue, someone
 from tests.threads_support import NO_THREADS
 
 
-
 @pytest.fixture
 def ws(fresh_workspace: Callable[..., WorkspaceServer]) -> WorkspaceServer:
     # The clock starts 3 days before T: records made now are before the window, then it
