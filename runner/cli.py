@@ -134,10 +134,41 @@ def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
 @click.pass_context
 def jobs(ctx: click.Context, start: datetime | None) -> None:
     """List jobs: kind, schedule in words, next three fire times."""
-    from runner import console
+    from runner import app, console
 
     settings = settings_of(ctx)
-    console.print_jobs(load(settings), lang=settings.lang or "en", start=start)
+    catalogue = load(settings)
+    console.print_jobs(catalogue, lang=settings.lang or "en", start=start,
+                       paused=app.paused_jobs(settings))
+
+
+@main.command()
+@click.argument("name")
+@click.option("--reason", default="", help="Why (shown in `jobs`, the console and the log).")
+@click.pass_context
+def pause(ctx: click.Context, name: str, reason: str) -> None:
+    """Skip NAME's scheduled runs until `resume` (every replica; survives restarts)."""
+    from runner import app, words
+
+    settings = settings_of(ctx)
+    app.find_job(load(settings), name)
+    app.set_paused(settings, name, paused=True, who=app.operator_name(), reason=reason)
+    click.echo(words.text("cli.paused", job=name))
+
+
+@main.command()
+@click.argument("name")
+@click.pass_context
+def resume(ctx: click.Context, name: str) -> None:
+    """Run NAME on schedule again after `pause`."""
+    from runner import app, words
+
+    settings = settings_of(ctx)
+    app.find_job(load(settings), name)
+    if not app.set_paused(settings, name, paused=False, who=app.operator_name()):
+        click.echo(words.text("cli.not_paused", job=name))
+        sys.exit(1)
+    click.echo(words.text("cli.resumed", job=name))
 
 
 @main.command("run-job")

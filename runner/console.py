@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from rich import box
@@ -50,8 +50,12 @@ def _when(value: datetime | None, zone: str | None = None) -> str:
     return value.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
-def print_jobs(catalogue: Catalogue, *, lang: str = "en", start: datetime | None = None) -> None:
+def print_jobs(catalogue: Catalogue, *, lang: str = "en", start: datetime | None = None,
+               paused: Mapping[str, Any] | None = None) -> None:
     """The ``jobs`` table: name, kind, schedule in words, next three fire times.
+
+    ``paused``: the jobs an operator paused (``state.Pause`` by name): their fire times
+    are shown as paused, with who paused them and why.
 
     ``start`` (naive = the job's zone) shows fire times from then instead of now.
     """
@@ -66,10 +70,14 @@ def print_jobs(catalogue: Catalogue, *, lang: str = "en", start: datetime | None
         since = None if start is None else (
             start.replace(tzinfo=zone) if start.tzinfo is None else start
         )
-        if job.enabled:
-            runs = "\n".join(_when(t) for t in next_fire_times(job, count=3, now=since))
-        else:
+        pause = (paused or {}).get(job.name)
+        if not job.enabled:
             runs = "disabled"
+        elif pause is not None:
+            runs = f"paused by {pause.by} {_when(pause.at, job.timezone)}" + (
+                f": {pause.reason}" if pause.reason else "")
+        else:
+            runs = "\n".join(_when(t) for t in next_fire_times(job, count=3, now=since))
         skipped = ""
         if job.workdays and job.enabled:
             skipped = ", ".join(
