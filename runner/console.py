@@ -77,7 +77,8 @@ def print_jobs(catalogue: Catalogue, *, lang: str = "en", start: datetime | None
 
 def job_row(job: JobSpec, *, lang: str, start: datetime | None) -> dict[str, Any]:
     """One job for ``jobs`` and ``jobs --json``: schedule in words, next fires, skipped days."""
-    from runner.schedule import describe, next_fire_times, skipped_dates
+    from runner.schedule import next_fire_times, skipped_dates
+    from runner.schedule_words import describe
 
     zone = ZoneInfo(job.timezone)
     since = None if start is None else (

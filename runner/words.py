@@ -320,6 +320,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "имя источника '{name}' уже занято в шаблоне; выберите другое",
     ),
     "source.url": ("must be an http:// or https:// URL", "нужен адрес http:// или https://"),
+    "source.sql_url": (
+        "is not a SQLAlchemy database URL (like postgresql+psycopg://user:pass@host/db)",
+        "это не адрес базы SQLAlchemy (вида postgresql+psycopg://user:pass@host/db)",
+    ),
+    "source.sql_param": (
+        "parameter '{name}' is the window's bound and is set by the runner; rename it",
+        "параметр '{name}' — граница окна, его задаёт сам планировщик; переименуйте",
+    ),
+    "source.sql_file": (
+        "SQLite needs a database file (sqlite:///path/to/file.db), not memory",
+        "для SQLite нужен файл базы (sqlite:///path/to/file.db), а не память",
+    ),
     "regex.invalid": (
         "'{pattern}' is not a valid regular expression: {detail}",
         "'{pattern}' — неправильное регулярное выражение: {detail}",
@@ -541,6 +553,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{n} problems found; nothing was run.", "найдено проблем: {n}; ничего не запущено."
     ),
     "cli.more": (" (and {n} more)", " (и ещё {n})"),
+    # -- token scopes (GET /oauth/token/info) ----------------------------------------------
+    "scope.missing": (
+        ("{what} needs the scope(s) {scopes}, which {token} ({setting}) lacks; nothing was"
+         " done. Grant them in Pachca: {where}"),
+        ("{what}: нужны права {scopes}, а у {token} ({setting}) их нет; ничего не сделано."
+         " Выдайте их в Пачке: {where}"),
+    ),
+    "scope.token_bot": ("the bot's token", "токена бота"),
+    "scope.token_user": ("this user's token", "токена пользователя"),
+    "scope.where_bot": (
+        "Automations → Integrations → the bot → API tab → scopes",
+        "Автоматизации → Интеграции → бот → вкладка API → права",
+    ),
+    "scope.where_user": (
+        "Automations → API → the token's scopes (or issue a token with them)",
+        "Автоматизации → API → права токена (или выпустите токен с ними)",
+    ),
+    "scope.export": (
+        ("only the workspace owner may export; set PACHCA_EXPORT_TOKEN to the owner's token"
+         " with the scopes {scopes} (Automations → API)"),
+        ("выгружать может только владелец пространства; укажите в PACHCA_EXPORT_TOKEN токен"
+         " владельца с правами {scopes} (Автоматизации → API)"),
+    ),
+    "scope.job": ("job '{job}'", "задание «{job}»"),
 }
 
 
