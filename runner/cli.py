@@ -58,6 +58,7 @@ def _fail(exc: RunnerError) -> NoReturn:
 
 
 @click.group(cls=RunnerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pachca-runner", prog_name="pachca-runner")
 @click.option("--catalogue", "-c", type=click.Path(path_type=Path), default=None,
               help="The job catalogue (default: $PACHCA_RUNNER_CATALOGUE or ./jobs.yaml).")
 @click.option("--debug", is_flag=True, help="Show full tracebacks and debug logs.")
@@ -338,6 +339,44 @@ def demo(ctx: click.Context, keep: bool) -> None:
     settings = settings_of(ctx)
     code = demo_mod.run_demo(settings, keep=keep)
     sys.exit(code)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path), default=".")
+def init(folder: Path) -> None:
+    """Start a catalogue in FOLDER (default: here): jobs.yaml with comments, its schema,
+    templates/ and .env.example; never overwrites a file."""
+    from runner import words
+    from runner.defaults import init_folder
+
+    written = init_folder(folder)
+    for path in written:
+        click.echo(f"  {path}")
+    click.echo(words.text("init.done", n=len(written), folder=folder))
+
+
+@main.command()
+@click.option("--search", "-s", default=None, help="Only chats whose name holds TEXT.")
+@click.pass_context
+def chats(ctx: click.Context, search: str | None) -> None:
+    """Chat ids for jobs.yaml: the token's chats and open ones, its role in each, and
+    whether it may post there and archive them."""
+    from runner import lookup
+
+    found = asyncio.run(lookup.find_chats(settings_of(ctx), search))
+    click.echo("\n".join(lookup.chat_lines(found, search)))
+
+
+@main.command()
+@click.option("--search", "-s", default=None,
+              help="Only users whose name, nickname or email holds TEXT.")
+@click.pass_context
+def users(ctx: click.Context, search: str | None) -> None:
+    """User ids for jobs.yaml: id, name, nickname, workspace role."""
+    from runner import lookup
+
+    found = asyncio.run(lookup.find_users(settings_of(ctx), search))
+    click.echo("\n".join(lookup.user_lines(found, search)))
 
 
 @main.group()

@@ -320,6 +320,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "имя источника '{name}' уже занято в шаблоне; выберите другое",
     ),
     "source.url": ("must be an http:// or https:// URL", "нужен адрес http:// или https://"),
+    "source.sql_url": (
+        "is not a SQLAlchemy database URL (like postgresql+psycopg://user:pass@host/db)",
+        "это не адрес базы SQLAlchemy (вида postgresql+psycopg://user:pass@host/db)",
+    ),
+    "source.sql_param": (
+        "parameter '{name}' is the window's bound and is set by the runner; rename it",
+        "параметр '{name}' — граница окна, его задаёт сам планировщик; переименуйте",
+    ),
+    "source.sql_file": (
+        "SQLite needs a database file (sqlite:///path/to/file.db), not memory",
+        "для SQLite нужен файл базы (sqlite:///path/to/file.db), а не память",
+    ),
     "regex.invalid": (
         "'{pattern}' is not a valid regular expression: {detail}",
         "'{pattern}' — неправильное регулярное выражение: {detail}",
@@ -496,6 +508,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{n} problems found; nothing was run.", "найдено проблем: {n}; ничего не запущено."
     ),
     "cli.more": (" (and {n} more)", " (и ещё {n})"),
+    # -- init, chats, users ------------------------------------------------------------------
+    "init.exists": (
+        ("{folder}: {files} already there — nothing was written; init a new folder"
+         " (pachca-runner init DIR) or move them away"),
+        ("{folder}: {files} уже есть — ничего не записано; выберите новую папку"
+         " (pachca-runner init ПАПКА) или уберите эти файлы"),
+    ),
+    "init.not_folder": (
+        "{folder} is a file, not a folder — name a folder to create",
+        "{folder} — это файл, а не папка; укажите папку",
+    ),
+    "init.cannot_write": (
+        "{folder}: cannot write: {detail}", "{folder}: не удаётся записать: {detail}"
+    ),
+    "init.done": (
+        ("Wrote {n} files to {folder}. Next: copy .env.example to .env and set PACHCA_TOKEN,"
+         " put your chat ids into jobs.yaml (pachca-runner chats --search NAME), then"
+         " `pachca-runner validate` and `pachca-runner run`."),
+        ("Записано файлов: {n}, в {folder}. Дальше: скопируйте .env.example в .env и впишите"
+         " PACHCA_TOKEN, поставьте id своих чатов в jobs.yaml (pachca-runner chats --search"
+         " ИМЯ), затем `pachca-runner validate` и `pachca-runner run`."),
+    ),
+    "ids.chats_head": (
+        "id | name | kind | bot is | may post | may archive",
+        "id | название | вид | бот в нём | может писать | может архивировать",
+    ),
+    "ids.users_head": ("id | name | nickname | role", "id | имя | ник | роль"),
+    "ids.none": ("nothing matches '{search}'", "ничего не нашлось по '{search}'"),
+    "ids.yes": ("yes", "да"),
+    "ids.no": ("no", "нет"),
+    "ids.not_member": ("not a member", "не участник"),
+    "ids.channel": ("channel", "канал"),
+    "ids.group": ("group chat", "беседа"),
+    "ids.archived": (" (archived)", " (в архиве)"),
     # -- token scopes (GET /oauth/token/info) ----------------------------------------------
     "scope.missing": (
         ("{what} needs the scope(s) {scopes}, which {token} ({setting}) lacks; nothing was"
