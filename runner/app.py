@@ -27,7 +27,7 @@ from runner.pachca.client import PachcaClient
 from runner.pachca.limits import RateLimits, RetryPolicy
 from runner.render import Renderer
 from runner.settings import Settings
-from runner.state import RunRecord, StateStore
+from runner.state import StateStore
 
 if TYPE_CHECKING:
     from runner.preflight import TargetCheck
@@ -201,12 +201,3 @@ def job_zones(settings: Settings) -> dict[str, ZoneInfo]:
     except (RunnerError, OSError):
         return {}
     return {job.name: ZoneInfo(job.timezone) for job in catalogue.jobs.values()}
-
-
-def history(settings: Settings, job: str | None, limit: int) -> list[RunRecord]:
-    """The latest runs, newest first."""
-    state = open_state(settings)
-    try:
-        return state.runs(job, limit=limit)
-    finally:
-        state.close()

@@ -124,7 +124,7 @@ class Daemon:
         self.scheduler.remove_all_jobs()
         for job in catalogue.jobs.values():
             if not job.enabled:
-                logs.event("disabled", level=logs.DETAIL, job=job.name)
+                logs.event("disabled", detail=True, job=job.name)
                 continue
             self.scheduler.add_job(
                 _noop,
@@ -162,7 +162,7 @@ class Daemon:
             # Jitter is applied here, not in the trigger, so every replica computes the
             # same fire time and therefore the same claim key.
             delay = random.uniform(0, job.jitter)
-            logs.event("jitter", level=logs.DETAIL, job=job.name, delay=delay,
+            logs.event("jitter", detail=True, job=job.name, delay=delay,
                        fire=_local(job, scheduled))
             if await self._stopped_within(delay):
                 # A stop must not wait for a run that has not started (systemd's stop
@@ -170,10 +170,10 @@ class Daemon:
                 logs.event("skip", job=job.name, fire=_local(job, scheduled),
                            reason=words.text("daemon.reason.stopping"), why="stopping")
                 return
-        logs.event("firing", level=logs.DETAIL, job=job.name, fire=_local(job, scheduled))
+        logs.event("firing", detail=True, job=job.name, fire=_local(job, scheduled))
         await self._execute(job, scheduled)
         if self.scheduler.get_job(job.name) is not None:
-            logs.event("next_fire", level=logs.DETAIL, job=job.name,
+            logs.event("next_fire", detail=True, job=job.name,
                        fire=self._next_fire(job.name))
 
     async def _stopped_within(self, seconds: float) -> bool:
@@ -294,7 +294,7 @@ class Daemon:
             last = await asyncio.to_thread(self.rt.state.last_scheduled_fire, job.name)
             if last is not None and last >= due:
                 continue
-            logs.event("catchup", level=logs.DETAIL, job=job.name, fire=_local(job, due))
+            logs.event("catchup", detail=True, job=job.name, fire=_local(job, due))
             self._spawn(self._fire(job.name, due))
 
     def reload(self) -> None:
