@@ -95,11 +95,14 @@ def _log_to(ctx: click.Context, settings: Settings, zone: str | None = None) -> 
 
 def load(settings: Settings, path: Path | None = None) -> Catalogue:
     """The validated catalogue, templates included."""
+    from runner import words
     from runner.catalogue import load_configured
     from runner.catalogue.masks import mask_logs
 
     catalogue = load_configured(settings, path)
     mask_logs(catalogue.mask)  # what is logged from now on hides this catalogue's ${VAR} values
+    for warning in catalogue.warnings:
+        click.echo(words.text("cli.warning", detail=warning), err=True)
     return catalogue
 
 

@@ -14,6 +14,7 @@ and a test that checks every id has both texts with the same placeholders.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -30,12 +31,70 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "файл пуст — в нём нужен хотя бы раздел 'jobs:'",
     ),
     "yaml.syntax": ("YAML syntax error: {detail}", "ошибка синтаксиса YAML: {detail}"),
-    "yaml.alias_hint": (
-        " (a value starting with * or & must be in quotes)",
-        " (значение, которое начинается с * или &, возьмите в кавычки)",
+    "yaml.quote_open": (
+        ("the quote {quote} opened on line {line} is never closed — add {quote} at the end of"
+        " the value"),
+        ("кавычка {quote}, открытая в строке {line}, нигде не закрыта — поставьте {quote}"
+        " в конце значения"),
     ),
-    "yaml.tab_hint": (
-        " (a tab: indent with spaces)", " (это табуляция: отступы делайте пробелами)"
+    "yaml.colon_in_value": (
+        ("the value of '{key}' holds ': ', which YAML reads as the start of a new field"
+        " — put the value in quotes: {key}: \"{value}\""),
+        ("в значении '{key}' есть ': ', а YAML читает это как начало нового поля"
+        " — возьмите значение в кавычки: {key}: \"{value}\""),
+    ),
+    "yaml.indent": (
+        "'{key}' is indented {how} than {others} — line it up with them ({spaces})",
+        "'{key}' сдвинуто {how}, чем {others}, — выровняйте по ним ({spaces})",
+    ),
+    "yaml.less": ("less", "меньше"),
+    "yaml.more": ("more", "больше"),
+    "yaml.others_of": ("the other fields of '{owner}'", "остальные поля '{owner}'"),
+    "yaml.others_top": ("the other top-level sections", "разделы верхнего уровня"),
+    "yaml.spaces": ("space|spaces|spaces", "пробел|пробела|пробелов"),
+    "yaml.item_indent": (
+        ("this list item is indented {how} than the item above it (line {line}) — line up"
+        " the dashes"),
+        ("этот элемент списка сдвинут {how}, чем элемент над ним (строка {line}), — выровняйте"
+        " дефисы"),
+    ),
+    "yaml.no_colon": (
+        ("'{word}' has no ':' after the field name — write `name: value`, or put a text that"
+        " goes on from the line above in quotes"),
+        ("в '{word}' нет ':' после имени поля — пишите `имя: значение`, а текст, продолжающий"
+        " строку выше, возьмите в кавычки"),
+    ),
+    "yaml.bracket": (
+        "the '{open}' opened on line {line} is not closed with '{close}' (found '{found}')",
+        "'{open}', открытая в строке {line}, не закрыта знаком '{close}' (стоит '{found}')",
+    ),
+    "yaml.bracket_open": (
+        "the '{open}' opened on line {line} is never closed — add '{close}' at the end of it",
+        "'{open}', открытая в строке {line}, нигде не закрыта — добавьте '{close}' в конце",
+    ),
+    "yaml.tab": (
+        "a tab in the indentation: YAML allows only spaces — indent with spaces",
+        "в отступе табуляция, а YAML допускает только пробелы — сделайте отступ пробелами",
+    ),
+    "yaml.alias_undefined": (
+        ("'*{name}' refers to an anchor '&{name}' that is not defined above it — define it,"
+        " or put a value starting with * in quotes"),
+        ("'*{name}' ссылается на якорь '&{name}', которого выше нет, — задайте его"
+        " или возьмите значение, которое начинается с *, в кавычки"),
+    ),
+    "yaml.alias_quote": (
+        "a value starting with * or & is read by YAML as an alias or anchor — put it in quotes",
+        "значение, которое начинается с * или &, YAML читает как ссылку — возьмите его в кавычки",
+    ),
+    "yaml.two_documents": (
+        "a second document starts here ('---'): jobs.yaml holds one — remove the '---' line",
+        "здесь начинается второй документ ('---'), а в jobs.yaml он один — удалите строку '---'",
+    ),
+    "yaml.hash_cut": (
+        ("' #' starts a comment in YAML, so the value ends before '{rest}' — put the whole"
+        " value in quotes if that is part of the text"),
+        ("' #' в YAML начинает комментарий, и значение обрывается перед '{rest}' — если это"
+        " часть текста, возьмите всё значение в кавычки"),
     ),
     "yaml.unreadable": (
         "the file cannot be read as YAML: {detail}", "файл не читается как YAML: {detail}"
@@ -504,6 +563,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "outcome.running": ("running", "идёт"),
     "outcome.abandoned": ("abandoned", "брошено"),
     "cli.error": ("error: {detail}", "ошибка: {detail}"),
+    "cli.warning": ("warning: {detail}", "предупреждение: {detail}"),
     "cli.problems": (
         "{n} problems found; nothing was run.", "найдено проблем: {n}; ничего не запущено."
     ),
@@ -567,6 +627,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "scope.job": ("job '{job}'", "задание «{job}»"),
 }
+
+
+def plural(n: int, forms: Sequence[str], language: str | None = None) -> str:
+    """The form of a noun for ``n`` from three: for 1, for 2-4, for 5 and more.
+
+    Russian picks by the last digits (21 час, 22 часа, 25 часов, 11 часов); English
+    by one or not. ``language`` defaults to the current one.
+    """
+    if (language or lang()) != "ru":
+        return forms[0] if n == 1 else forms[2]
+    if n % 10 == 1 and n % 100 != 11:
+        return forms[0]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return forms[1]
+    return forms[2]
 
 
 def _from_env() -> str:

@@ -349,6 +349,12 @@ class Catalogue(BaseModel):
     bot: Bot = Bot()
     unfurl: list[UnfurlRule] = []
     _masks: Masks = PrivateAttr(default_factory=Masks)
+    _warnings: list[Problem] = PrivateAttr(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """What is valid but probably not meant (a `` #`` cutting a text), secrets hidden."""
+        return [self.hide(w) for w in self._warnings]
 
     def hide(self, problem: Problem) -> Problem:
         """``problem`` with every value that came from ``${VAR}`` replaced by ``${VAR}``."""

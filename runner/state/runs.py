@@ -156,11 +156,30 @@ class RunsMixin:
                     f"held by replica '{self.replica}'"
                 )
 
-    def runs(self, job: str | None = None, limit: int = 20) -> list[RunRecord]:
-        """Run history, newest first, optionally of one job."""
-        query = select(runs).order_by(desc(runs.c.started_at), desc(runs.c.id)).limit(limit)
+    def runs(
+        self,
+        job: str | None = None,
+        limit: int = 20,
+        *,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        offset: int = 0,
+    ) -> list[RunRecord]:
+        """Run history, newest first, optionally of one job, one outcome, and runs started
+        in ``[since, until)``; ``offset`` skips that many (pages of the console)."""
+        query = (
+            select(runs).order_by(desc(runs.c.started_at), desc(runs.c.id))
+            .limit(limit).offset(offset)
+        )
         if job is not None:
             query = query.where(runs.c.job == job)
+        if status is not None:
+            query = query.where(runs.c.status == status)
+        if since is not None:
+            query = query.where(runs.c.started_at >= since)
+        if until is not None:
+            query = query.where(runs.c.started_at < until)
         with self._db.read() as conn:
             return [RunRecord.from_row(r) for r in conn.execute(query).mappings()]
 

@@ -232,6 +232,17 @@ def server_body_timeout(op: Op) -> None:
             assert (b" 408 " in answer) is stalled_answer, (timeout, answer)
 
 
+def console(op: Op) -> None:
+    # The daemon's server answers the console's pages only when it is turned on.
+    op.write(QUIET_JOB)
+    for value, status in ((None, 404), ("true", 200)):
+        port = _free_port()
+        with _daemon(op, port, PACHCA_RUNNER_CONSOLE=value):
+            wait_for(lambda p=port: _answers(f"http://127.0.0.1:{p}/healthz"), 120, "server")
+            answer = httpx.get(f"http://127.0.0.1:{port}/console/jobs", timeout=10)
+            assert answer.status_code == status, (value, answer.status_code)
+
+
 def server_port(op: Op) -> None:
     op.write("jobs:\n  e:\n    kind: export\n    schedule: '0 3 * * *'\n    period: yesterday\n")
     with socket.socket() as taken:
@@ -402,7 +413,7 @@ DRIVERS: dict[str, Callable[[Op], None]] = {
     "PACHCA_TOKEN": token, "PACHCA_EXPORT_TOKEN": export_token, "PACHCA_BASE_URL": base_url,
     "PACHCA_WEBHOOK_SECRET": webhook_secret, "PACHCA_RUNNER_CATALOGUE": catalogue,
     "PACHCA_RUNNER_STATE_URL": state_url, "PACHCA_RUNNER_SERVER_HOST": server_host,
-    "PACHCA_RUNNER_SERVER_PORT": server_port,
+    "PACHCA_RUNNER_SERVER_PORT": server_port, "PACHCA_RUNNER_CONSOLE": console,
     "PACHCA_RUNNER_SERVER_BODY_TIMEOUT": server_body_timeout, "PACHCA_RUNNER_PUBLIC_URL": public_url,
     "PACHCA_RUNNER_BOT_USER_ID": bot_user_id, "PACHCA_RUNNER_MAX_RETRY_AFTER": max_retry_after,
     "PACHCA_RUNNER_REPLICA_ID": replica_id, "PACHCA_RUNNER_LEASE": lease,
