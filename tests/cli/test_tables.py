@@ -4,7 +4,11 @@ one run whole, as JSON, in Russian."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 
@@ -193,3 +197,33 @@ def test_a_run_piped_shows_no_progress(env, tmp_path, chat_id):  # noqa: F811
     assert result.exit_code == 0, result.output
     assert "\r" not in result.output and "━" not in result.output
     assert result.output.splitlines()[-1].startswith("✓ digest succeeded")
+
+
+def test_progress_shows_in_a_terminal_only(tmp_path):
+    """The live bar long runs get (``console.progress_bar``): drawn when stderr is a
+    terminal, nothing at all when it is a pipe."""
+    script = ("from runner.console import progress_bar\n"
+              "with progress_bar(True) as step:\n"
+              "    for n in range(4):\n"
+              "        step('scanning chats', n, 3)\n")
+    environ = dict(os.environ, COLUMNS="80", TERM="xterm")
+    piped = subprocess.run([sys.executable, "-c", script], env=environ, capture_output=True,
+                           text=True, timeout=60, check=True)
+    assert piped.stderr == "" and piped.stdout == ""
+
+    main_end, child_end = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", script], env=environ, stderr=child_end,
+                            stdout=subprocess.DEVNULL)
+    os.close(child_end)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(main_end, 4096)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    assert proc.wait(timeout=60) == 0
+    os.close(main_end)
+    assert b"scanning chats" in drawn
