@@ -201,3 +201,49 @@ def job_zones(settings: Settings) -> dict[str, ZoneInfo]:
     except (RunnerError, OSError):
         return {}
     return {job.name: ZoneInfo(job.timezone) for job in catalogue.jobs.values()}
+
+
+def operator_name() -> str:
+    """Who runs this command, for the record of operators' actions (``user@host``)."""
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "?"
+    return f"{user}@{socket.gethostname()}"
+
+
+def set_paused(settings: Settings, job: str, *, paused: bool, who: str, reason: str = ""
+               ) -> bool:
+    """``pause`` / ``resume``: change ``job``'s pause and record who did it and why.
+
+    Returns whether anything changed (resuming a job that was not paused changes nothing).
+    """
+    state = open_state(settings)
+    try:
+        if paused:
+            state.pause(job, who, reason)
+        elif not state.resume(job):
+            return False
+        state.record_audit(job, who, "pause" if paused else "resume", detail=reason)
+        return True
+    finally:
+        state.close()
+
+
+def paused_jobs(settings: Settings) -> Mapping[str, Any]:
+    """The paused jobs, for ``jobs``; empty when there is no state store yet (listing jobs
+    must not create one)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.state_url)
+    if url.get_backend_name() == "sqlite" and (
+        not url.database or not os.path.exists(url.database)
+    ):
+        return {}
+    state = open_state(settings)
+    try:
+        return state.paused()
+    finally:
+        state.close()

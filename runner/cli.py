@@ -138,13 +138,45 @@ def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
 @click.pass_context
 def jobs(ctx: click.Context, start: datetime | None, as_json: bool) -> None:
     """List jobs: kind, schedule in words, next three fire times."""
-    from runner import console
+    from runner import app, console
 
     settings = settings_of(ctx)
+    catalogue = load(settings)
+    paused = app.paused_jobs(settings)
     if as_json:
-        console.print_jobs_json(load(settings), lang=settings.lang or "en", start=start)
+        console.print_jobs_json(catalogue, lang=settings.lang or "en", start=start,
+                                paused=paused)
     else:
-        console.print_jobs(load(settings), lang=settings.lang or "en", start=start)
+        console.print_jobs(catalogue, lang=settings.lang or "en", start=start, paused=paused)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--reason", default="", help="Why (shown in `jobs`, the console and the log).")
+@click.pass_context
+def pause(ctx: click.Context, name: str, reason: str) -> None:
+    """Skip NAME's scheduled runs until `resume` (every replica; survives restarts)."""
+    from runner import app, words
+
+    settings = settings_of(ctx)
+    app.find_job(load(settings), name)
+    app.set_paused(settings, name, paused=True, who=app.operator_name(), reason=reason)
+    click.echo(words.text("cli.paused", job=name))
+
+
+@main.command()
+@click.argument("name")
+@click.pass_context
+def resume(ctx: click.Context, name: str) -> None:
+    """Run NAME on schedule again after `pause`."""
+    from runner import app, words
+
+    settings = settings_of(ctx)
+    app.find_job(load(settings), name)
+    if not app.set_paused(settings, name, paused=False, who=app.operator_name()):
+        click.echo(words.text("cli.not_paused", job=name))
+        sys.exit(1)
+    click.echo(words.text("cli.resumed", job=name))
 
 
 @main.command("run-job")
@@ -263,6 +295,18 @@ def docs_kinds(lang: str, out: Path | None) -> None:
     from runner.reference import kinds_markdown
 
     _write(kinds_markdown(catalogue_schema(), lang), out)
+
+
+@docs.command("templates")
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
+@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to this file (docs/templates.md, docs/templates.ru.md).")
+def docs_templates(lang: str, out: Path | None) -> None:
+    """The variables each template gets, the filters, and the alerts, bot and unfurl
+    sections of the catalogue."""
+    from runner.template_docs import templates_markdown
+
+    _write(templates_markdown(lang), out)
 
 
 @docs.command("settings")

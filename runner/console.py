@@ -49,9 +49,13 @@ def _when(value: datetime | None, zone: str | None = None) -> str:
     return value.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
-def print_jobs(catalogue: Catalogue, *, lang: str = "en", start: datetime | None = None) -> None:
+def print_jobs(catalogue: Catalogue, *, lang: str = "en", start: datetime | None = None,
+               paused: Mapping[str, Any] | None = None) -> None:
     """The ``jobs`` list: each job's name and kind, then its schedule in words, next three
     fire times and the holidays it skips on lines below (readable at 80 columns).
+
+    ``paused``: the jobs an operator paused (``Pause`` by name), shown with who paused
+    them, when and why.
 
     ``start`` (naive = the job's zone) shows fire times from then instead of now.
     """
@@ -65,6 +69,10 @@ def print_jobs(catalogue: Catalogue, *, lang: str = "en", start: datetime | None
         lines += ["", f"{job.name}  {job.kind}{state}"]
         if job.description:
             lines += layout.wrap(job.description, total)
+        if (pause := (paused or {}).get(job.name)) is not None:
+            lines += layout.wrap(words.text(
+                "jobs.paused", by=pause.by, at=_when(pause.at, job.timezone),
+                reason=f": {pause.reason}" if pause.reason else ""), total)
         lines += layout.wrap(row["schedule"], total)
         if row["next"]:
             lines += layout.fill([_when(t) for t in row["next"]],
@@ -91,11 +99,16 @@ def job_row(job: JobSpec, *, lang: str, start: datetime | None) -> dict[str, Any
             "next": runs, "skipped": skipped}
 
 
-def print_jobs_json(catalogue: Catalogue, *, lang: str, start: datetime | None) -> None:
-    """``jobs --json``: every job's row, times in ISO-8601 with their offset."""
+def print_jobs_json(catalogue: Catalogue, *, lang: str, start: datetime | None,
+                    paused: Mapping[str, Any] | None = None) -> None:
+    """``jobs --json``: every job's row, times in ISO-8601 with their offset; ``paused``
+    is who paused the job, when and why (null when it is not paused)."""
     rows = []
     for job in catalogue.jobs.values():
         row = job_row(job, lang=lang, start=start)
+        pause = (paused or {}).get(job.name)
+        row["paused"] = None if pause is None else {
+            "by": pause.by, "at": pause.at.isoformat(), "reason": pause.reason}
         row["next"] = [t.isoformat() for t in row["next"]]
         row["skipped"] = [d.isoformat() for d in row["skipped"]]
         rows.append(row)

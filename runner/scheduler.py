@@ -158,6 +158,8 @@ class Daemon:
         job = self.rt.catalogue.jobs.get(job_id)
         if job is None or self._stopping.is_set():
             return
+        if await self._paused(job, scheduled):
+            return
         if job.jitter:
             # Jitter is applied here, not in the trigger, so every replica computes the
             # same fire time and therefore the same claim key.
@@ -175,6 +177,26 @@ class Daemon:
         if self.scheduler.get_job(job.name) is not None:
             logs.event("next_fire", detail=True, job=job.name,
                        fire=self._next_fire(job.name))
+
+    async def _paused(self, job: JobSpec, scheduled: datetime) -> bool:
+        """Whether an operator paused ``job`` (then this fire is skipped, and said so).
+
+        Asked at every fire, not at load: a pause made on another replica or by the CLI
+        takes effect without a reload. A store that cannot answer does not stop a fire.
+        """
+        try:
+            pause = (await asyncio.to_thread(self.rt.state.paused, [job.name])).get(job.name)
+        except RunnerError as exc:
+            logs.event("unrecorded", level=logging.ERROR, job=job.name,
+                       fire=_local(job, scheduled), error=str(exc))
+            return False
+        if pause is None:
+            return False
+        reason = words.text("daemon.reason.paused", by=pause.by,
+                            reason=f": {pause.reason}" if pause.reason else "")
+        logs.event("skip", job=job.name, fire=_local(job, scheduled), reason=reason,
+                   why="paused")
+        return True
 
     async def _stopped_within(self, seconds: float) -> bool:
         """Wait ``seconds``, cut short by a stop; whether the daemon is stopping."""

@@ -523,6 +523,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "опоздание больше допустимого ({grace})",
     ),
     "daemon.reason.stopping": ("the runner is stopping", "раннер останавливается"),
+    "daemon.reason.paused": (
+        "the job is paused (by {by}{reason})", "задача приостановлена ({by}{reason})"),
+    "cli.paused": ("{job}: paused; scheduled runs are skipped until `pachca-runner resume {job}`",
+                   ("{job}: приостановлена; запуски по расписанию пропускаются до"
+                    " `pachca-runner resume {job}`")),
+    "cli.resumed": ("{job}: resumed; it runs on schedule again",
+                    "{job}: возобновлена; снова запускается по расписанию"),
+    "cli.not_paused": ("{job} was not paused", "{job} не была приостановлена"),
     "daemon.reload": (
         "catalogue reloaded: {jobs} job(s); {changes}",
         "каталог перечитан: заданий — {jobs}; {changes}",
@@ -565,6 +573,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # -- tables: jobs, history ------------------------------------------------------------
     "jobs.title": ("Jobs in {path}", "Задания в {path}"),
     "jobs.disabled": ("disabled", "выключено"),
+    "jobs.paused": ("paused by {by} at {at}{reason}: scheduled runs are skipped",
+                    "приостановлено ({by}, {at}){reason}: запуски по расписанию пропускаются"),
     "jobs.next": ("next: {times}", "ближайшие: {times}"),
     "jobs.skipped": ("skipped (holidays): {dates}", "пропуски (праздники): {dates}"),
     "history.title": (
