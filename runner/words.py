@@ -540,6 +540,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "опоздание больше допустимого ({grace})",
     ),
     "daemon.reason.stopping": ("the runner is stopping", "раннер останавливается"),
+    "daemon.reason.paused": (
+        "the job is paused (by {by}{reason})", "задача приостановлена ({by}{reason})"),
+    "cli.paused": ("{job}: paused; scheduled runs are skipped until `pachca-runner resume {job}`",
+                   ("{job}: приостановлена; запуски по расписанию пропускаются до"
+                    " `pachca-runner resume {job}`")),
+    "cli.resumed": ("{job}: resumed; it runs on schedule again",
+                    "{job}: возобновлена; снова запускается по расписанию"),
+    "cli.not_paused": ("{job} was not paused", "{job} не была приостановлена"),
     "daemon.reload": (
         "catalogue reloaded: {jobs} job(s); {changes}",
         "каталог перечитан: заданий — {jobs}; {changes}",
@@ -579,6 +587,53 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "outcome.skipped": ("skipped", "пропущено"),
     "outcome.running": ("running", "идёт"),
     "outcome.abandoned": ("abandoned", "брошено"),
+    # -- tables: jobs, history ------------------------------------------------------------
+    "jobs.title": ("Jobs in {path}", "Задания в {path}"),
+    "jobs.disabled": ("disabled", "выключено"),
+    "jobs.paused": ("paused by {by} at {at}{reason}: scheduled runs are skipped",
+                    "приостановлено ({by}, {at}){reason}: запуски по расписанию пропускаются"),
+    "jobs.next": ("next: {times}", "ближайшие: {times}"),
+    "jobs.skipped": ("skipped (holidays): {dates}", "пропуски (праздники): {dates}"),
+    "history.title": (
+        "Latest runs (times in each job's zone)", "Последние запуски (время — в зоне задания)"
+    ),
+    "history.empty": ("No runs recorded yet.", "Запусков в истории пока нет."),
+    "history.columns": ("run|job|fire|outcome|took", "запуск|задание|на время|итог|длился"),
+    "history.dry": (" (dry run)", " (пробный)"),
+    "history.manual": ("manual", "вручную"),
+    "history.dry_key": ("dry run", "пробный"),
+    "history.attempt": ("{replica} (attempt {n})", "{replica} (попытка {n})"),
+    "history.on": ("on {replica}", "на {replica}"),
+    "history.error": ("error: {error}", "ошибка: {error}"),
+    "history.more": (
+        "… (whole: pachca-runner history show {id})", "… (целиком: pachca-runner history show {id})"
+    ),
+    "history.unknown_job": (
+        "no job '{name}' in the catalogue or the history{hint}; known: {known}",
+        "задания '{name}' нет ни в каталоге, ни в истории{hint}; известные: {known}",
+    ),
+    "history.no_run": (
+        "no run {id} in the history — `pachca-runner history` lists the runs and their ids",
+        "запуска {id} нет в истории — `pachca-runner history` покажет запуски и их номера",
+    ),
+    "history.bad_since": (
+        ("--since {value}: give a date (2026-12-01), a date and time (2026-12-01T09:00) or a"
+        " duration back from now (2d, 12h, 30m)"),
+        ("--since {value}: укажите дату (2026-12-01), дату и время (2026-12-01T09:00) или"
+        " сколько назад от текущего момента (2d, 12h, 30m)"),
+    ),
+    "history.usage": (
+        "give a job name, or `show RUN_ID`", "укажите имя задания или `show НОМЕР_ЗАПУСКА`"
+    ),
+    "run.title": ("Run {id} · {job} ({kind})", "Запуск {id} · {job} ({kind})"),
+    "run.fields": (
+        "key|fire|started|finished|took|replica|outcome|counts|error",
+        "ключ|на время|начат|закончен|длился|реплика|итог|счётчики|ошибка",
+    ),
+    "run.lines": ("What it did:", "Что сделано:"),
+    "run.effects": ("Effects (each made once per fire):", "Действия (каждое — один раз на срабатывание):"),
+    "run.actions": ("Chat actions (for undo):", "Действия с чатами (для undo):"),
+    "run.none": ("(nothing)", "(ничего)"),
     "cli.error": ("error: {detail}", "ошибка: {detail}"),
     "cli.warning": ("warning: {detail}", "предупреждение: {detail}"),
     "cli.problems": (

@@ -334,7 +334,7 @@ def history_retention_days(op: Op) -> None:
     def kept_after_start(**env: str) -> int:
         with _daemon(op, _free_port(), **env) as log:
             # Its first beat starts right after this line; a stop lets that beat finish.
-            wait_for(lambda: "jobs; stop with" in log.read_text("utf-8"), 120, "the daemon")
+            wait_for(lambda: "started: " in log.read_text("utf-8"), 120, "the daemon")
         store = StateStore(str(op.env["PACHCA_RUNNER_STATE_URL"]), replica="probe")
         try:
             return len(store.runs("notice", limit=10))
@@ -343,6 +343,21 @@ def history_retention_days(op: Op) -> None:
 
     assert kept_after_start() == 2  # 90 days by default
     assert kept_after_start(PACHCA_RUNNER_HISTORY_RETENTION_DAYS="7") == 1
+
+
+def log_format(op: Op) -> None:
+    op.write(QUIET_JOB)
+    for fmt in ("text", "json"):
+        with _daemon(op, _free_port(), PACHCA_RUNNER_LOG_FORMAT=fmt) as log:
+            wait_for(lambda: "started" in log.read_text("utf-8"), 120, "the daemon")
+        lines = log.read_text("utf-8").splitlines()
+        start = next(line for line in lines if "started" in line)
+        if fmt == "text":
+            stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+  "
+            assert re.match(stamp + r"started: 0 job\(s\) scheduled, 1 disabled", start)
+        else:  # every line an object, the start line's fields among them
+            records = [json.loads(line) for line in lines]
+            assert any(r.get("event") == "start" and r["disabled"] == 1 for r in records)
 
 
 def templates_dir(op: Op) -> None:
@@ -419,7 +434,8 @@ DRIVERS: dict[str, Callable[[Op], None]] = {
     "PACHCA_RUNNER_REPLICA_ID": replica_id, "PACHCA_RUNNER_LEASE": lease,
     "PACHCA_RUNNER_HISTORY_RETENTION_DAYS": history_retention_days,
     "PACHCA_RUNNER_TEMPLATES_DIR": templates_dir, "PACHCA_RUNNER_TIMEZONE": timezone,
-    "PACHCA_RUNNER_LANG": lang, "PACHCA_RUNNER_REQUEST_TIMEOUT": request_timeout,
+    "PACHCA_RUNNER_LANG": lang, "PACHCA_RUNNER_LOG_FORMAT": log_format,
+    "PACHCA_RUNNER_REQUEST_TIMEOUT": request_timeout,
     "PACHCA_RUNNER_RETRY_BACKOFF": retry_backoff,
     "PACHCA_RUNNER_RATE_LIMIT_SCALE": rate_limit_scale,
 }
