@@ -306,6 +306,18 @@ def docs_kinds(lang: str, out: Path | None) -> None:
     _write(kinds_markdown(catalogue_schema(), lang), out)
 
 
+@docs.command("templates")
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
+@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to this file (docs/templates.md, docs/templates.ru.md).")
+def docs_templates(lang: str, out: Path | None) -> None:
+    """The variables each template gets, the filters, and the alerts, bot and unfurl
+    sections of the catalogue."""
+    from runner.template_docs import templates_markdown
+
+    _write(templates_markdown(lang), out)
+
+
 @docs.command("settings")
 def docs_settings() -> None:
     """The settings table (environment variables) of the README."""

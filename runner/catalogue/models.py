@@ -267,10 +267,10 @@ class UnfurlRule(_Fields):
     )
     source: str = Field(
         description="URL (a Jinja template) of the JSON that describes the link; it can use"
-        " url, host, path and segments.",
+        " url, domain, path, segments and query.",
         examples=["https://tracker.example.com/api/issues/{{ segments[-1] }}"],
         json_schema_extra=ru("Адрес JSON с описанием ссылки (шаблон Jinja); доступны url,"
-                             " host, path и segments."),
+                             " domain, path, segments и query."),
     )
     headers: dict[str, str] = Field(
         default={},
