@@ -1,0 +1,156 @@
+"""The posting ledger against an earlier fire's identical message.
+
+A notice with a fixed text fires every five minutes. The fire at ``NOW`` fails on its
+only POST in one of the ways Pachca can answer: a refusal (403, a 429 whose Retry-After
+is too long to wait) or a lost answer (a 5xx, a dropped connection). Meanwhile the chat
+already holds the same text from the fire five minutes earlier. Rerunning the failed
+fire (``run-job --at NOW`` again) must end with exactly one message of each fire: the
+earlier post never passes for this fire's, and a post that did go through is not made
+twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+
+from runner.workspace import WorkspaceServer
+from tests.reliability.worlds import NOW, World, build, snapshot, workspace_config
+
+TEXT = "Напоминание: через пять минут стендап, ссылка в описании чата."
+EARLIER = NOW - timedelta(minutes=5)
+
+
+def _reminder(make: Callable[..., WorkspaceServer], tmp: Path) -> tuple[World, int]:
+    """The message world, its job cut down to one fixed text posted to one chat."""
+    tmp.mkdir(parents=True)
+    world = build("message", make(**{**workspace_config("message"), "seed": 8080,
+                                     "rate_limits": False}), tmp)
+    world.overrides["bot_user_id"] = world.runner_user  # no GET /profile: only the POST fails
+    chat = min(c for c in world.initial_chats
+               if world.ws.call(lambda c=c: _bot_may_post(world, c)))
+    path = world.tmp / "jobs.yaml"
+    catalogue = yaml.safe_load(path.read_text(encoding="utf-8"))
+    catalogue["jobs"][world.job].update(text=TEXT, buttons=[], to={"chats": [chat]})
+    path.write_text(yaml.safe_dump(catalogue, allow_unicode=True), encoding="utf-8")
+    return world, chat
+
+
+def _bot_may_post(world: World, chat_id: int) -> bool:
+    chat = world.ws.store.chats[chat_id]
+    return not chat.personal and not chat.archived and world.ws.store.bot_id in chat.member_ids
+
+
+async def _earlier_fire(world: World, *, state_url: str | None = None) -> None:
+    """The fire five minutes before ``NOW`` posts the same text, recorded as done (in
+    ``state_url`` if given, else in the world's state store)."""
+    world.control("POST", "clock", json={"now": EARLIER.isoformat()})
+    settings = {"state_url": state_url} if state_url else {}
+    earlier = await world.harness().run(world.job, at=EARLIER, **settings)
+    assert earlier.status == "succeeded", earlier.error
+    world.control("POST", "clock", json={"now": NOW.isoformat()})
+
+
+def _posts(world: World, chat: int) -> list[str]:
+    return snapshot(world).posts.get(("chat", chat), [])
+
+
+async def _rerun_posts_this_fire(world: World, chat: int) -> None:
+    """Rerunning the failed fire posts its message: one per fire in the end."""
+    assert _posts(world, chat) == [TEXT]  # the earlier fire's only
+    rerun = await world.harness().run(world.job, at=NOW)
+    assert rerun.status == "succeeded", rerun.error
+    assert rerun.report.counts["posted"] == 1, rerun.report.counts
+    assert "already_posted" not in rerun.report.counts
+    assert _posts(world, chat) == [TEXT, TEXT]
+
+
+async def test_a_403_is_not_taken_for_a_post_and_the_rerun_posts_it(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+) -> None:
+    world, chat = _reminder(fresh_workspace, tmp_path / "w")
+    await _earlier_fire(world)
+    store = world.ws.store
+    world.ws.call(lambda: store.chats[chat].member_ids.remove(store.bot_id))
+    world.ws.call(lambda: store.user_chats[store.bot_id].discard(chat))
+
+    failed = await world.harness().run(world.job, at=NOW)
+
+    assert failed.status == "failed" and "403" in (failed.error or ""), failed
+    world.ws.call(lambda: store.add_member(store.chats[chat], store.bot_id))  # fixed
+    mark = world.harness().mark()
+    await _rerun_posts_this_fire(world, chat)
+    # The refusal was recorded as "not sent": nothing to look for in the chat.
+    reads = [r for r in world.harness().requests(mark)
+             if r["method"] == "GET" and r["path"].endswith("/messages")]
+    assert reads == []
+
+
+async def test_a_429_with_a_long_retry_after_is_not_taken_for_a_post(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+) -> None:
+    world, chat = _reminder(fresh_workspace, tmp_path / "w")
+    await _earlier_fire(world)
+    # Every request is answered 429 with Retry-After 100-500 s: far past the 60 s the
+    # runner waits; it gives the fire back instead.
+    world.control("POST", "faults", json={"burst_429_rate": 1.0, "speed": 0.01})
+
+    failed = await world.harness().run(world.job, at=NOW)
+
+    assert failed.status == "failed" and "429" in (failed.error or ""), failed
+    world.control("POST", "faults", json={"burst_429_rate": 0.0, "speed": 1.0})
+    await _rerun_posts_this_fire(world, chat)
+
+
+async def test_a_lost_answer_is_not_matched_with_the_earlier_fires_post(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+) -> None:
+    world, chat = _reminder(fresh_workspace, tmp_path / "w")
+    await _earlier_fire(world)
+    world.control("POST", "faults", json={"error_rate": 1.0})  # the POST is answered 5xx
+
+    failed = await world.harness().run(world.job, at=NOW)
+
+    assert failed.status == "failed" and "50" in (failed.error or ""), failed
+    world.control("POST", "faults", json={"error_rate": 0.0})
+    # The seeded fault came before Pachca took the POST: the outcome was unknown to the
+    # runner, and in fact nothing was posted.
+    await _rerun_posts_this_fire(world, chat)
+
+
+async def test_a_lost_answer_ignores_the_same_text_the_store_never_recorded(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+) -> None:
+    # The earlier post is not in this state store (another runner posted it, or its
+    # history was pruned): only the attempt's time tells it apart.
+    world, chat = _reminder(fresh_workspace, tmp_path / "w")
+    await _earlier_fire(world, state_url=f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    world.control("POST", "faults", json={"error_rate": 1.0})
+
+    failed = await world.harness().run(world.job, at=NOW)
+
+    assert failed.status == "failed", failed
+    world.control("POST", "faults", json={"error_rate": 0.0})
+    await _rerun_posts_this_fire(world, chat)
+
+
+async def test_a_lost_answer_that_went_through_is_recognised_not_posted_again(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+) -> None:
+    world, chat = _reminder(fresh_workspace, tmp_path / "w")
+    await _earlier_fire(world)
+    # Pachca makes the message, then the connection drops before the answer.
+    world.control("POST", "faults", json={"drop_rate": 1.0})
+
+    failed = await world.harness().run(world.job, at=NOW)
+
+    assert failed.status == "failed", failed
+    world.control("POST", "faults", json={"drop_rate": 0.0})
+    assert _posts(world, chat) == [TEXT, TEXT]
+    rerun = await world.harness().run(world.job, at=NOW)
+    assert rerun.status == "succeeded", rerun.error
+    assert rerun.report.counts == {"already_posted": 1}, rerun.report.counts
+    assert _posts(world, chat) == [TEXT, TEXT]
