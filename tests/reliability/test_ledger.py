@@ -7,6 +7,9 @@ already holds the same text from the fire five minutes earlier. Rerunning the fa
 fire (``run-job --at NOW`` again) must end with exactly one message of each fire: the
 earlier post never passes for this fire's, and a post that did go through is not made
 twice.
+
+And a fan-out where one chat refuses the bot: the others get the message, the run names
+the chat and fails, and the rerun posts only to that chat.
 """
 
 from __future__ import annotations
@@ -154,3 +157,42 @@ async def test_a_lost_answer_that_went_through_is_recognised_not_posted_again(
     assert rerun.status == "succeeded", rerun.error
     assert rerun.report.counts == {"already_posted": 1}, rerun.report.counts
     assert _posts(world, chat) == [TEXT, TEXT]
+
+
+async def test_a_chat_that_refuses_does_not_stop_the_others_and_the_rerun_finishes_it(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+) -> None:
+    (tmp_path / "w").mkdir()
+    world = build("message", fresh_workspace(**{**workspace_config("message"), "seed": 8080,
+                                                "rate_limits": False}), tmp_path / "w")
+    path = world.tmp / "jobs.yaml"
+    catalogue = yaml.safe_load(path.read_text(encoding="utf-8"))
+    job = catalogue["jobs"][world.job]
+    chats, users = job["to"]["chats"], job["to"]["users"]
+    store = world.ws.store
+    refusing = chats[0]  # the first one: every other must still be served
+    name = world.ws.call(lambda: store.chats[refusing].name)
+    world.ws.call(lambda: store.chats[refusing].member_ids.remove(store.bot_id))
+    world.ws.call(lambda: store.user_chats[store.bot_id].discard(refusing))
+    recipients = len(chats) + len(users)
+
+    failed = await world.run()
+
+    assert failed.status == "failed"
+    assert failed.report.counts["posted"] == recipients - 1, failed.report.counts
+    assert failed.report.counts["not_posted"] == 1
+    error = failed.error or ""
+    assert f"chat «{name}» ({refusing})" in error and "403" in error, error
+    assert "\n" not in error
+    assert any(line.startswith(f"could not post to chat «{name}» ({refusing}): ")
+               for line in failed.report.lines), failed.report.lines
+    posts = snapshot(world).posts
+    assert ("chat", refusing) not in posts and len(posts) == recipients - 1
+
+    world.ws.call(lambda: store.add_member(store.chats[refusing], store.bot_id))
+    rerun = await world.run()
+
+    assert rerun.status == "succeeded", rerun.error
+    assert rerun.report.counts == {"posted": 1, "already_posted": recipients - 1}
+    posts = snapshot(world).posts
+    assert len(posts) == recipients and all(len(texts) == 1 for texts in posts.values())
