@@ -136,10 +136,23 @@ def print_history(records: Iterable[RunRecord]) -> None:
         table.add_row(
             str(r.id), r.job, run_key_label(r), r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
             replica, r.status + (" (dry run)" if r.dry_run else ""), took, counts or "—",
-            (r.error or "")[:120],
+            attempt_errors(r)[:240],
         )
     # Piped or logged: wide enough that a run stays on one line for grep.
     _console(pipe_width=240).print(table)
+
+
+def attempt_errors(record: RunRecord) -> str:
+    """The run's error, and how each earlier attempt of a resumed run ended, newest first."""
+    if not record.earlier_attempts:
+        return record.error or ""
+    parts = [f"attempt {record.attempt}: {record.error}"] if record.error else []
+    for earlier in reversed(record.earlier_attempts):
+        status, error = earlier.get("status"), earlier.get("error")
+        ended = {"running": "stopped before it finished", "abandoned": "abandoned"}.get(
+            str(status), str(status))
+        parts.append(f"attempt {earlier.get('attempt')} {ended}" + (f": {error}" if error else ""))
+    return "; ".join(parts)
 
 
 def print_history_json(records: Iterable[RunRecord]) -> None:

@@ -128,6 +128,9 @@ runs = Table(
     Column("counts", JsonText),
     Column("error", Text),
     Column("lines", JsonText),
+    # How each earlier attempt of a resumed run ended: [{attempt, status, error}]
+    # (schema version 2); counts and lines add up over the attempts.
+    Column("earlier_attempts", JsonText),
     _one_of("status", RUN_STATUSES),
     Index("ix_runs_job_started", "job", "started_at"),
     Index("ix_runs_job_scheduled", "job", "scheduled_for"),
@@ -228,13 +231,17 @@ def _v1(conn: Connection) -> None:
 
 
 def _v2(conn: Connection) -> None:
-    """``targets.message_id``, filled from the JSON detail of the posts already done.
+    """``targets.message_id`` (filled from the JSON detail of the posts already done) and
+    ``runs.earlier_attempts``.
 
     Step 1 builds tables from the current definitions, so a database created by it
-    already has the column: this step adds only what is missing.
+    already has the columns: this step adds only what is missing.
     """
-    if "message_id" not in {c["name"] for c in inspect(conn).get_columns("targets")}:
+    found = inspect(conn)
+    if "message_id" not in {c["name"] for c in found.get_columns("targets")}:
         conn.execute(text("ALTER TABLE targets ADD COLUMN message_id BIGINT"))
+    if "earlier_attempts" not in {c["name"] for c in found.get_columns("runs")}:
+        conn.execute(text("ALTER TABLE runs ADD COLUMN earlier_attempts TEXT"))
     for index in targets.indexes:
         index.create(conn, checkfirst=True)
     done = conn.execute(

@@ -14,10 +14,12 @@ the chat and fails, and the rerun posts only to that chat.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 
 from runner.workspace import WorkspaceServer
@@ -72,7 +74,8 @@ async def _rerun_posts_this_fire(world: World, chat: int) -> None:
 
 
 async def test_a_403_is_not_taken_for_a_post_and_the_rerun_posts_it(
-    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     world, chat = _reminder(fresh_workspace, tmp_path / "w")
     await _earlier_fire(world)
@@ -85,7 +88,11 @@ async def test_a_403_is_not_taken_for_a_post_and_the_rerun_posts_it(
     assert failed.status == "failed" and "403" in (failed.error or ""), failed
     world.ws.call(lambda: store.add_member(store.chats[chat], store.bot_id))  # fixed
     mark = world.harness().mark()
-    await _rerun_posts_this_fire(world, chat)
+    with caplog.at_level(logging.WARNING, logger="runner.execute"):
+        await _rerun_posts_this_fire(world, chat)
+    resuming = [r.getMessage() for r in caplog.records if "resuming" in r.getMessage()]
+    assert resuming and all(m.endswith("(attempt 2) after its last attempt failed")
+                            for m in resuming), resuming
     # The refusal was recorded as "not sent": nothing to look for in the chat.
     reads = [r for r in world.harness().requests(mark)
              if r["method"] == "GET" and r["path"].endswith("/messages")]
