@@ -63,6 +63,16 @@ def _posts(world: World, chat: int) -> list[str]:
     return snapshot(world).posts.get(("chat", chat), [])
 
 
+async def _fire_failing(world: World, **faults: float) -> str:
+    """Run the fire at ``NOW`` under ``faults`` (lifted afterwards); it fails: its error."""
+    world.control("POST", "faults", json=faults)
+    failed = await world.harness().run(world.job, at=NOW)
+    world.control("POST", "faults",
+                  json={name: 1.0 if name == "speed" else 0.0 for name in faults})
+    assert failed.status == "failed", failed
+    return failed.error or ""
+
+
 async def _rerun_posts_this_fire(world: World, chat: int) -> None:
     """Rerunning the failed fire posts its message: one per fire in the end."""
     assert _posts(world, chat) == [TEXT]  # the earlier fire's only
@@ -106,12 +116,9 @@ async def test_a_429_with_a_long_retry_after_is_not_taken_for_a_post(
     await _earlier_fire(world)
     # Every request is answered 429 with Retry-After 100-500 s: far past the 60 s the
     # runner waits; it gives the fire back instead.
-    world.control("POST", "faults", json={"burst_429_rate": 1.0, "speed": 0.01})
+    error = await _fire_failing(world, burst_429_rate=1.0, speed=0.01)
 
-    failed = await world.harness().run(world.job, at=NOW)
-
-    assert failed.status == "failed" and "429" in (failed.error or ""), failed
-    world.control("POST", "faults", json={"burst_429_rate": 0.0, "speed": 1.0})
+    assert "429" in error, error
     await _rerun_posts_this_fire(world, chat)
 
 
@@ -120,12 +127,9 @@ async def test_a_lost_answer_is_not_matched_with_the_earlier_fires_post(
 ) -> None:
     world, chat = _reminder(fresh_workspace, tmp_path / "w")
     await _earlier_fire(world)
-    world.control("POST", "faults", json={"error_rate": 1.0})  # the POST is answered 5xx
+    error = await _fire_failing(world, error_rate=1.0)  # the POST is answered 5xx
 
-    failed = await world.harness().run(world.job, at=NOW)
-
-    assert failed.status == "failed" and "50" in (failed.error or ""), failed
-    world.control("POST", "faults", json={"error_rate": 0.0})
+    assert "50" in error, error
     # The seeded fault came before Pachca took the POST: the outcome was unknown to the
     # runner, and in fact nothing was posted.
     await _rerun_posts_this_fire(world, chat)
@@ -138,12 +142,8 @@ async def test_a_lost_answer_ignores_the_same_text_the_store_never_recorded(
     # history was pruned): only the attempt's time tells it apart.
     world, chat = _reminder(fresh_workspace, tmp_path / "w")
     await _earlier_fire(world, state_url=f"sqlite:///{tmp_path / 'elsewhere.db'}")
-    world.control("POST", "faults", json={"error_rate": 1.0})
+    await _fire_failing(world, error_rate=1.0)
 
-    failed = await world.harness().run(world.job, at=NOW)
-
-    assert failed.status == "failed", failed
-    world.control("POST", "faults", json={"error_rate": 0.0})
     await _rerun_posts_this_fire(world, chat)
 
 
@@ -153,12 +153,8 @@ async def test_a_lost_answer_that_went_through_is_recognised_not_posted_again(
     world, chat = _reminder(fresh_workspace, tmp_path / "w")
     await _earlier_fire(world)
     # Pachca makes the message, then the connection drops before the answer.
-    world.control("POST", "faults", json={"drop_rate": 1.0})
+    await _fire_failing(world, drop_rate=1.0)
 
-    failed = await world.harness().run(world.job, at=NOW)
-
-    assert failed.status == "failed", failed
-    world.control("POST", "faults", json={"drop_rate": 0.0})
     assert _posts(world, chat) == [TEXT, TEXT]
     rerun = await world.harness().run(world.job, at=NOW)
     assert rerun.status == "succeeded", rerun.error
