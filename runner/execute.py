@@ -199,7 +199,7 @@ async def execute(
 def _resumed_because(previous: str | None) -> str:
     """Why a run is being resumed, from how its previous attempt ended."""
     if previous == "failed":
-        return "after its last attempt failed"
+        return "after its last attempt ended in failure"
     if previous == "abandoned":
         return "after it was abandoned"
     return "after its runner stopped"

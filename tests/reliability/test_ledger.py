@@ -101,7 +101,7 @@ async def test_a_403_is_not_taken_for_a_post_and_the_rerun_posts_it(
     with caplog.at_level(logging.WARNING, logger="runner.execute"):
         await _rerun_posts_this_fire(world, chat)
     resuming = [r.getMessage() for r in caplog.records if "resuming" in r.getMessage()]
-    assert resuming and all(m.endswith("(attempt 2) after its last attempt failed")
+    assert resuming and all(m.endswith("(attempt 2) after its last attempt ended in failure")
                             for m in resuming), resuming
     # The refusal was recorded as "not sent": nothing to look for in the chat.
     reads = [r for r in world.harness().requests(mark)
