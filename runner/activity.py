@@ -6,6 +6,11 @@ server-side), then read each chat's messages newest first and stop at the first 
 that reaches back past the window's start. A chat with years of history costs one or
 two pages, not its whole history. Chats are yielded one at a time as they are done, so
 a caller that keeps only a top-N heap and totals holds constant memory.
+
+Thread comments count toward the chat the thread was started in (unless turned off):
+one ``GET /threads`` listing finds the threads active since the window's start, and
+each one's comments are read like a chat's messages. A comment does not move its
+chat's last_message_at, so a chat written to only in its threads is fetched by id.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ import asyncio
 import contextlib
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, cast
 
 from runner.concurrency import for_each
+from runner.errors import JobError, NotFound, PermissionDenied
 from runner.jobs.base import Progress, no_progress
 from runner.pachca.models import Chat, Message
 from runner.periods import Window
@@ -38,6 +44,7 @@ class ChatActivity:
     authors: frozenset[int]
     last_message_at: datetime | None  # the newest counted message; None when none counted
     created_at: datetime
+    comments: int = 0  # of ``messages``, those written in the chat's threads
 
     @property
     def kind_ru(self) -> str:
@@ -56,6 +63,7 @@ class ChatActivity:
             "channel": self.channel,
             "kind": self.kind_ru,
             "messages": self.messages,
+            "comments": self.comments,
             "authors": len(self.authors),
             "last_message_at": shown(self.last_message_at),
             "created_at": shown(self.created_at),
@@ -99,10 +107,19 @@ async def count_messages(
     Messages come newest first; those newer than the window are skipped and the reading
     stops at the first message older than its start, so no further page is requested.
     """
+    messages, authors, newest = await _tally(client, chat.id, window, bot_user_id)
+    return ChatActivity(chat.id, chat.name, chat.channel, messages, frozenset(authors), newest,
+                        chat.created_at)
+
+
+async def _tally(
+    client: PachcaClient, chat_id: int, window: Window, bot_user_id: int | None
+) -> tuple[int, set[int], datetime | None]:
+    """Messages, authors and the newest message time of one chat (or thread) in ``window``."""
     messages = 0
     authors: set[int] = set()
     newest: datetime | None = None
-    pages = cast(AsyncGenerator[Message, None], client.list_messages(chat.id))
+    pages = cast(AsyncGenerator[Message, None], client.list_messages(chat_id))
     async with contextlib.aclosing(pages):
         async for message in pages:
             if message.created_at >= window.end:
@@ -115,8 +132,41 @@ async def count_messages(
             authors.add(message.user_id)
             if newest is None:
                 newest = message.created_at
-    return ChatActivity(chat.id, chat.name, chat.channel, messages, frozenset(authors), newest,
-                        chat.created_at)
+    return messages, authors, newest
+
+
+async def with_threads(
+    client: PachcaClient,
+    base: ChatActivity,
+    thread_chat_ids: Iterable[int],
+    window: Window,
+    bot_user_id: int | None,
+) -> ChatActivity:
+    """``base`` plus the comments of the chat's threads written within ``window``."""
+    messages, comments = base.messages, 0
+    authors = set(base.authors)
+    newest = base.last_message_at
+    for thread_chat_id in thread_chat_ids:
+        n, who, last = await _tally(client, thread_chat_id, window, bot_user_id)
+        comments += n
+        authors.update(who)
+        if last is not None and (newest is None or last > newest):
+            newest = last
+    return replace(base, messages=messages + comments, comments=comments,
+                   authors=frozenset(authors), last_message_at=newest)
+
+
+async def _threads_by_chat(client: PachcaClient, since: datetime) -> dict[int, list[int]]:
+    """Parent chat id -> the chats of its threads with activity since ``since``."""
+    found: dict[int, list[int]] = {}
+    try:
+        async for thread in client.list_threads(last_message_after=since):
+            if thread.message_chat_id is not None:  # a standalone thread belongs to no chat
+                found.setdefault(thread.message_chat_id, []).append(thread.chat_id)
+    except PermissionDenied as exc:
+        raise JobError(f"the token may not list threads ({exc}): give it the threads:read"
+                       " scope, or set include_threads: false") from None
+    return found
 
 
 async def chat_activity(
@@ -128,19 +178,22 @@ async def chat_activity(
     exclude_ids: Collection[int] = (),
     exclude_names: Iterable[str] = (),
     bot_user_id: int | None = None,
-    last_message_in_window: bool = True,
+    last_message_in_window: bool = False,
     include_idle: bool = False,
+    include_threads: bool = True,
     concurrency: int = 8,
     progress: Progress | None = None,
 ) -> AsyncIterator[ChatActivity]:
     """Yield the activity of every group chat the token sees that was active in ``window``.
 
-    ``last_message_in_window`` (the default) asks Pachca only for chats whose last
-    message falls inside the window; False also takes chats written to since the window
-    ended (their newer messages are read and skipped), so a report run after the period
-    still counts a chat that was active both then and since. ``bot_user_id``'s messages
+    Every chat written to since the window's start is read (newer messages are skipped),
+    so a report run after the period still counts a chat active both then and since.
+    ``last_message_in_window`` asks Pachca only for chats whose last message falls inside
+    the window: fewer reads, but such a chat is left out. ``bot_user_id``'s messages
     are not counted. Chats with nothing counted are skipped unless ``include_idle``
-    (the digest wants new, still silent chats). Order of results follows completion.
+    (the digest wants new, still silent chats). ``include_threads`` counts comments
+    toward their chat (see the module docstring); a chat written to only in its threads
+    counts its comments alone. Order of results follows completion.
     """
     progress = progress or no_progress
     names = _compile(exclude_names)
@@ -152,18 +205,41 @@ async def chat_activity(
     ))
     results: asyncio.Queue[object] = asyncio.Queue(maxsize=max(1, concurrency))
     seen = 0
+    threads: dict[int, list[int]] = {}
 
-    async def selected() -> AsyncIterator[Chat]:
+    def wanted(chat: Chat) -> bool:
+        return chat_selected(chat, include_channels=include_channels,
+                             include_conversations=include_conversations,
+                             exclude_ids=excluded, exclude_names=names)
+
+    async def selected() -> AsyncIterator[tuple[Chat, bool]]:
+        if include_threads:
+            threads.update(await _threads_by_chat(client, window.start))
+        listed: set[int] = set()
         async with contextlib.aclosing(chats):
             async for chat in chats:
-                if chat_selected(chat, include_channels=include_channels,
-                                 include_conversations=include_conversations,
-                                 exclude_ids=excluded, exclude_names=names):
-                    yield chat
+                listed.add(chat.id)
+                if wanted(chat):
+                    yield chat, True
+        # Chats quiet on top but written to in their threads: only the comments count.
+        for chat_id in sorted(set(threads) - listed):
+            try:
+                chat = await client.get_chat(chat_id)
+            except (NotFound, PermissionDenied):
+                continue  # a thread the token is in, in a chat it may not see
+            if not chat.archived and wanted(chat):
+                yield chat, False
 
-    async def work(chat: Chat) -> None:
+    async def work(item: tuple[Chat, bool]) -> None:
         nonlocal seen
-        activity = await count_messages(client, chat, window, bot_user_id=bot_user_id)
+        chat, on_top = item
+        if on_top:
+            activity = await count_messages(client, chat, window, bot_user_id=bot_user_id)
+        else:
+            activity = ChatActivity(chat.id, chat.name, chat.channel, 0, frozenset(), None,
+                                    chat.created_at)
+        activity = await with_threads(client, activity, threads.pop(chat.id, ()), window,
+                                      bot_user_id)
         seen += 1
         progress("chats read", seen, None)
         if activity.messages or include_idle:

@@ -131,7 +131,6 @@ async def run_once(
             at = at.replace(tzinfo=ZoneInfo(job.timezone))
         clock = shifted_clock(at)
         scheduled_for = at
-    dry_run = dry_run or bool(getattr(job.params, "dry_run", False))
     needs_server = get_kind(job.kind).needs_server
     async with runtime(settings, catalogue, clock=clock, server=needs_server) as rt:
         rt.services.update(services or {})
@@ -157,6 +156,19 @@ async def run_daemon(
                                       take_over=daemon.take_over)
             async with service.started(settings, rt):  # bot events: polling loop / push route
                 await daemon.run(maintenance)
+
+
+def job_zones(settings: Settings) -> dict[str, ZoneInfo]:
+    """Each job's time zone, for commands that print times of past runs; empty when the
+    catalogue cannot be read (those commands do not need it, and then print UTC)."""
+    from runner.catalogue import load_configured
+    from runner.errors import RunnerError
+
+    try:
+        catalogue = load_configured(settings, templates=False)
+    except (RunnerError, OSError):
+        return {}
+    return {job.name: ZoneInfo(job.timezone) for job in catalogue.jobs.values()}
 
 
 def history(settings: Settings, job: str | None, limit: int) -> list[RunRecord]:

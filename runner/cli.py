@@ -89,9 +89,12 @@ def settings_of(ctx: click.Context) -> Settings:
 
 def load(settings: Settings, path: Path | None = None) -> Catalogue:
     """The validated catalogue, templates included."""
-    from runner.catalogue import validate
+    from runner.catalogue import load_configured
+    from runner.catalogue.masks import mask_logs
 
-    return validate(path or settings.catalogue)
+    catalogue = load_configured(settings, path)
+    mask_logs(catalogue.mask)  # what is logged from now on hides this catalogue's ${VAR} values
+    return catalogue
 
 
 @main.command()
@@ -144,7 +147,7 @@ def run_job(
             app.run_once(settings, catalogue, job, dry_run=dry_run, at=at, progress=progress,
                          services=services)
         )
-    console.print_outcome(outcome, dry_run=dry_run)
+    console.print_outcome(outcome, dry_run=outcome.dry_run)
     sys.exit(0 if outcome.status != "failed" else 1)
 
 
@@ -197,11 +200,12 @@ def diff(ctx: click.Context, old: Path, new: Path, start: datetime | None) -> No
     """What changing the catalogue from OLD to NEW does: jobs added and removed,
     schedules moved, and the chats a changed sweep would affect now (needs the token)."""
     from runner import planning
-    from runner.catalogue import load_catalogue
+    from runner.catalogue import load_configured
     from runner.catalogue.diff import lines
 
     settings = settings_of(ctx)
-    before, after = load_catalogue(old), load_catalogue(new)
+    before = load_configured(settings, old, templates=False)
+    after = load_configured(settings, new, templates=False)
     result = asyncio.run(planning.diff_catalogues(settings, before, after, now=start))
     click.echo("\n".join(lines(result)))
 
@@ -278,7 +282,7 @@ def history(ctx: click.Context, name: str | None, limit: int, as_json: bool) -> 
     if as_json:
         console.print_history_json(records)
     else:
-        console.print_history(records)
+        console.print_history(records, app.job_zones(settings))
 
 
 @main.command()

@@ -9,9 +9,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from collections.abc import Iterable
-from contextlib import contextmanager
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -110,22 +110,33 @@ def print_preview(outcome: Outcome) -> None:
     print_outcome(outcome, dry_run=True)
 
 
-def run_key_label(record: RunRecord) -> str:
-    """A run's claim key without the job name: the fire time it stands for (UTC), or
-    ``manual <id>`` / ``dry run <id>`` for the runs that stand for no fire."""
+def local_time(moment: datetime, zone: tzinfo | None) -> str:
+    """``moment`` as an operator reads it: in the job's zone (UTC if unknown), named."""
+    return moment.astimezone(zone or UTC).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def run_key_label(record: RunRecord, zone: tzinfo | None = None) -> str:
+    """A run's claim key without the job name: the fire time it stands for (in the job's
+    ``zone``), or ``manual <id>`` / ``dry run <id>`` for the runs that stand for no fire."""
     _, _, tail = record.key.partition("@")
     for prefix, label in (("dry-run:", "dry run"), ("manual:", "manual")):
         if tail.startswith(prefix):
-            return f"{label} {tail.removeprefix(prefix)}"
+            rest = tail.removeprefix(prefix)
+            with suppress(ValueError):  # a dry run of a fire: its fire time
+                rest = local_time(datetime.fromisoformat(rest), zone)
+            return f"{label} {rest}"
     if record.scheduled_for is not None:
-        return record.scheduled_for.strftime("%Y-%m-%d %H:%M:%S UTC")
+        return local_time(record.scheduled_for, zone)
     return record.key
 
 
-def print_history(records: Iterable[RunRecord]) -> None:
-    """The ``history`` table: one run a row; a run taken over shows its attempt."""
+def print_history(records: Iterable[RunRecord],
+                  zones: Mapping[str, tzinfo] | None = None) -> None:
+    """The ``history`` table: one run a row; a run taken over shows its attempt. Times are
+    in each job's zone (``zones``, from the catalogue; UTC for a job no longer in it)."""
+    zones = zones or {}
     table = Table(title="Latest runs", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column in ("run", "job", "key", "started (UTC)", "replica", "outcome", "took"):
+    for column in ("run", "job", "key", "started", "replica", "outcome", "took"):
         table.add_column(column, no_wrap=True)
     table.add_column("counts", overflow="fold")
     table.add_column("error", overflow="fold")
@@ -134,7 +145,8 @@ def print_history(records: Iterable[RunRecord]) -> None:
         counts = ", ".join(f"{k}={v}" for k, v in sorted((r.counts or {}).items()))
         replica = (r.replica or "—") + (f" (attempt {r.attempt})" if r.attempt > 1 else "")
         table.add_row(
-            str(r.id), r.job, run_key_label(r), r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            str(r.id), r.job, run_key_label(r, zones.get(r.job)),
+            local_time(r.started_at, zones.get(r.job)),
             replica, r.status + (" (dry run)" if r.dry_run else ""), took, counts or "—",
             attempt_errors(r)[:240],
         )

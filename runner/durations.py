@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
@@ -15,7 +16,8 @@ _WHOLE = re.compile(r"(?:\d+(?:\.\d+)?\s*[dhms]\s*)+")
 PATTERN = r"^\s*(\d+(\.\d+)?\s*[dhmsDHMS]\s*)+$|^\s*\d+(\.\d+)?\s*$"
 """What a duration looks like as text, for the JSON Schema of jobs.yaml."""
 JSON_SCHEMA: dict[str, Any] = {
-    "anyOf": [{"type": "string", "pattern": PATTERN}, {"type": "number", "minimum": 0}]
+    "anyOf": [{"type": "string", "pattern": PATTERN},
+              {"type": "number", "minimum": 0, "maximum": 366 * 86400.0}]
 }
 """A duration in the JSON Schema: text (15m) or seconds, not only pydantic's "number"."""
 
@@ -58,9 +60,35 @@ def format_duration(seconds: float) -> str:
     return "".join(parts)
 
 
-Duration = Annotated[
-    float,
-    BeforeValidator(parse_duration),
-    WithJsonSchema(JSON_SCHEMA),
-]
-"""A pydantic field type: a duration in seconds, parsed from the operator's notation."""
+DAY = 86400.0
+LONGEST = 366 * DAY
+"""No duration in jobs.yaml may be longer: a year covers every schedule and wait, and
+longer ones overflow date arithmetic (a `catchup` of 10^12 days stopped the daemon)."""
+
+
+def parse_within(low: float, high: float, value: Any) -> float:
+    """``parse_duration(value)``, refused with the allowed range unless low <= it <= high."""
+    seconds = parse_duration(value)
+    if not low <= seconds <= high:
+        raise ValueError(words.text("duration.range", low=format_duration(low),
+                                    high=format_duration(high), got=f"'{str(value)[:40]}'"))
+    return seconds
+
+
+def _check(low: float, high: float) -> BeforeValidator:
+    return BeforeValidator(partial(parse_within, low, high))
+
+
+def _schema(low: float, high: float) -> WithJsonSchema:
+    text, _ = JSON_SCHEMA["anyOf"]
+    return WithJsonSchema({"anyOf": [text, {"type": "number", "minimum": low, "maximum": high}]})
+
+
+Duration = Annotated[float, _check(0, LONGEST), _schema(0, LONGEST)]
+"""A pydantic field type: a duration in seconds (0 to 366 days), in the operator's notation."""
+UpToDay = Annotated[float, _check(0, DAY), _schema(0, DAY)]
+"""A duration of at most a day (a random delay before a run)."""
+Interval = Annotated[float, _check(1, DAY), _schema(1, DAY)]
+"""How often something is repeated within the process: 1 second to a day."""
+RunTimeout = Annotated[float, _check(1, 7 * DAY), _schema(1, 7 * DAY)]
+"""How long a run may take: 1 second to a week."""

@@ -61,6 +61,7 @@ class Outcome:
     run_id: int | None = None
     duration: float = 0.0
     scheduled_for: datetime | None = None
+    dry_run: bool = False
 
 
 Observer = Callable[[Outcome], Awaitable[None]]
@@ -81,9 +82,23 @@ class Runtime:
     observers: list[Observer] = field(default_factory=list)
 
 
-def run_key(job: JobSpec, scheduled_for: datetime | None, *, dry_run: bool) -> str:
-    """The claim key: one per job and fire time; manual and dry runs get their own."""
+def is_dry_run(job: JobSpec, requested: bool = False) -> bool:
+    """Whether a run of ``job`` only looks: asked for (``--dry-run``, ``preview``), or the
+    job itself says so (``dry_run: true``), whoever starts it."""
+    return requested or bool(getattr(job.params, "dry_run", False))
+
+
+def run_key(job: JobSpec, scheduled_for: datetime | None, *, dry_run: bool,
+            asked: bool = True) -> str:
+    """The claim key: one per job and fire time; manual and dry runs get their own.
+
+    A dry run someone ``asked`` for (``--dry-run``, ``preview``) is a fresh look each
+    time. A fire of a job that is dry by itself is claimed once per fire (two replicas
+    do not both report it), under a key that never collides with a real run's.
+    """
     if dry_run:
+        if scheduled_for is not None and not asked:
+            return f"{job.name}@dry-run:{scheduled_for.astimezone(UTC).isoformat()}"
         return f"{job.name}@dry-run:{uuid.uuid4().hex[:12]}"
     if scheduled_for is None:
         return f"{job.name}@manual:{uuid.uuid4().hex[:12]}"
@@ -104,11 +119,18 @@ async def execute(
 
     ``scheduled_for`` is the fire time the run stands for (None: a manual run, which
     gets a key of its own). ``retry_failed``: if that fire's run failed, resume it.
-    Never raises for a failing job: the failure is the Outcome's ``error`` (and the
-    history's); it raises only if the state store fails.
+    Whether the run is dry is decided here, for every caller (``is_dry_run``): a dry run
+    gets a read-only client and a dry-run key (a real run's ``key`` is not reused), and
+    the history marks it. Never raises for a failing job: the failure is the Outcome's
+    ``error`` (and the history's); it raises only if the state store fails.
     """
     zone = ZoneInfo(job.timezone)
-    key = key or run_key(job, scheduled_for, dry_run=dry_run)
+    asked, dry_run = dry_run, is_dry_run(job, dry_run)
+    if dry_run:
+        retry_failed = False  # a dry run did nothing to resume
+        if key is not None and "@dry-run:" not in key:
+            key = None
+    key = key or run_key(job, scheduled_for, dry_run=dry_run, asked=asked)
     handle = await asyncio.to_thread(
         rt.state.claim,
         job.name,
@@ -123,7 +145,7 @@ async def execute(
         log.info("%s: %s is already done or running elsewhere; not run again", job.name, key)
         existing = await asyncio.to_thread(rt.state.run_by_key, key)
         return Outcome(job.name, key, "skipped", error=_claimed_elsewhere(existing),
-                       scheduled_for=scheduled_for)
+                       scheduled_for=scheduled_for, dry_run=dry_run)
     if handle.resumed:
         log.warning("%s: resuming %s (attempt %d) %s", job.name, key, handle.attempt,
                     _resumed_because(handle.resumed_from))
@@ -145,7 +167,7 @@ async def execute(
     )
     started = time.monotonic()
     outcome = Outcome(job.name, key, "succeeded", ctx.report, run_id=handle.run_id,
-                      scheduled_for=scheduled_for)
+                      scheduled_for=scheduled_for, dry_run=dry_run)
     store_failed = False
     try:
         await _run_with_lease(rt, handle, job, kind.run(ctx, job.params))
@@ -174,6 +196,8 @@ async def execute(
         outcome.status = "failed"
         outcome.error = f"internal error: {type(exc).__name__}: {exc}"
     outcome.duration = time.monotonic() - started
+    if outcome.error:  # a failure may quote a value from ${VAR} (a URL, a name, a text)
+        outcome.error = rt.catalogue.mask(outcome.error)
     try:
         await asyncio.to_thread(
             rt.state.finish,
@@ -221,8 +245,8 @@ async def _record_unrecorded(
     run did, and mark the run failed with the least the store must write, if it can."""
     error = outcome.error or ""
     if outcome.status != "failed" or not error:
-        error = (f"could not record the run's end in the state store: {exc};"
-                 f" {_done(outcome.report)}")
+        error = rt.catalogue.mask(f"could not record the run's end in the state store: {exc};"
+                                  f" {_done(outcome.report)}")
     outcome.status = "failed"
     try:
         await asyncio.to_thread(rt.state.finish, handle, "failed",

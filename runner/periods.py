@@ -15,7 +15,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from runner import words
 
@@ -30,6 +38,20 @@ PeriodName = Literal[
 ]
 PERIOD_NAMES: tuple[str, ...] = PeriodName.__args__  # type: ignore[attr-defined]
 _LAST_DAYS = re.compile(r"last_(\d+)_days")
+MAX_LAST_DAYS = 3650
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+"""The days a fixed period may name: outside them date arithmetic overflows (year 1)
+and no Pachca workspace has data anyway."""
+
+
+def _sensible_day(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(words.text("period.day_range", low=FIRST_DAY, high=LAST_DAY, got=day))
+    return day
+
+
+Day = Annotated[date, AfterValidator(_sensible_day)]
+"""A day of a fixed period: from 2000-01-01 to 2099-12-31."""
 
 
 class FixedPeriod(BaseModel):
@@ -37,12 +59,12 @@ class FixedPeriod(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start: date = Field(
+    start: Day = Field(
         description="First day of the period (inclusive).",
         examples=["2026-01-01"],
         json_schema_extra={"description_ru": "Первый день периода (включительно)."},
     )
-    end: date = Field(
+    end: Day = Field(
         description="Last day of the period (inclusive).",
         examples=["2026-01-31"],
         json_schema_extra={"description_ru": "Последний день периода (включительно)."},
@@ -62,7 +84,10 @@ def check_period(value: Any, extra: tuple[str, ...] = ()) -> Any:
     """
     names = (*extra, *PERIOD_NAMES)
     if isinstance(value, str):
-        if value in names or _LAST_DAYS.fullmatch(value):
+        last = _LAST_DAYS.fullmatch(value)
+        if last and not 1 <= int(last.group(1)) <= MAX_LAST_DAYS:
+            raise ValueError(words.text("period.last_days", high=MAX_LAST_DAYS, got=value))
+        if value in names or last:
             return value
         close = difflib.get_close_matches(value, names, n=1)
         hint = words.text("hint.did_you_mean", word=close[0]) if close else "."

@@ -18,7 +18,7 @@ from runner.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from runner.jobs.base import JobContext, KindParams, ru
+from runner.jobs.base import Id, JobContext, KindParams, ru
 from runner.pachca.models import Button
 from runner.render import split_message
 
@@ -26,11 +26,11 @@ from runner.render import split_message
 class Recipients(KindParams):
     """``to: {chats: [...], users: [...]}``; at least one of them."""
 
-    chats: list[int] = Field(
+    chats: list[Id] = Field(
         default_factory=list, description="Chat ids to post to.", examples=[[101, 102]],
         json_schema_extra=ru("id чатов, куда писать."),
     )
-    users: list[int] = Field(
+    users: list[Id] = Field(
         default_factory=list, description="User ids to send a direct message to.",
         examples=[[5]], json_schema_extra=ru("id пользователей, которым писать в личку."),
     )

@@ -16,7 +16,6 @@ from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound, Undefined
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing as _MISSING
 
 from runner import words
@@ -32,6 +31,7 @@ from runner.filters import (  # noqa: F401 - plural & co. re-exported for caller
     ru_period,
     ru_weekday,
 )
+from runner.sandbox import Sandbox, TemplateLimit
 
 
 class TemplateProblem(InputError):
@@ -64,6 +64,28 @@ for _name, _value in {**vars(Undefined), **vars(StrictUndefined)}.items():
 
 
 
+class _Files(FileSystemLoader):
+    """The templates folder, its files read as the catalogue is: UTF-8 text, no NUL."""
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
+        try:
+            source, path, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            line = exc.object[:exc.start].count(b"\n") + 1
+            raise TemplateProblem(template, line, words.text("file.not_utf8")) from None
+        if "\0" in source:
+            line = source.count("\n", 0, source.index("\0")) + 1
+            raise TemplateProblem(template, line, words.text("tpl.nul"))
+        return source, path, uptodate
+
+
+def _number_problem(source: str, origin: str) -> TemplateProblem:
+    """Jinja reads a number of more than 4,300 digits with int(), which refuses it."""
+    found = re.search(r"\d{1000,}", source)
+    line = source.count("\n", 0, found.start()) + 1 if found else None
+    return TemplateProblem(origin, line, words.text("tpl.number_long"))
+
+
 _INLINE = "<inline template>"
 """The file name inline templates are compiled under (errors name their origin)."""
 
@@ -74,8 +96,8 @@ class Renderer:
     def __init__(self, templates_dir: Path, *, lang: str = "ru") -> None:
         self.templates_dir = Path(templates_dir)
         self.lang = lang
-        self.env = ImmutableSandboxedEnvironment(
-            loader=FileSystemLoader(str(self.templates_dir)),
+        self.env = Sandbox(
+            loader=_Files(str(self.templates_dir)),
             undefined=_Undefined,
             autoescape=False,
             keep_trailing_newline=False,
@@ -84,6 +106,7 @@ class Renderer:
         )
         self.env.globals.pop("lipsum", None)
         self.env.filters.update(_filters(lang))
+        self.env.bound_filters()
         self._inline: dict[str, Template] = {}
 
     def exists(self, name: str) -> bool:
@@ -92,6 +115,8 @@ class Renderer:
             self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
         except TemplateNotFound:
             return False
+        except TemplateProblem:
+            return True  # there, but unreadable: rendering it says why
         return True
 
     def render(self, name: str, context: Mapping[str, Any]) -> str:
@@ -107,6 +132,9 @@ class Renderer:
             raise _syntax_problem(exc, name) from exc
         except RecursionError:  # Jinja's parser recurses once per level of nesting
             raise TemplateProblem(name, None, words.text("tpl.too_deep")) from None
+        except ValueError:
+            raise _number_problem(self.env.loader.get_source(self.env, name)[0],  # type: ignore[union-attr]
+                                  name) from None
         return self._run(template, context, name)
 
     def compile_string(self, source: str, *, origin: str) -> Template:
@@ -122,6 +150,8 @@ class Renderer:
                 raise _syntax_problem(exc, origin) from exc
             except RecursionError:
                 raise TemplateProblem(origin, None, words.text("tpl.too_deep")) from None
+            except ValueError:
+                raise _number_problem(source, origin) from None
             self._inline[source] = self.env.template_class.from_code(
                 self.env, code, self.env.make_globals(None)
             )
@@ -143,9 +173,11 @@ class Renderer:
     def _run(self, template: Template, context: Mapping[str, Any], origin: str) -> str:
         where = template.filename or origin  # the frames' file name: a path, or _INLINE
         try:
-            return template.render(context)
+            return self.env.rendering(lambda: template.generate(context))
         except TemplateProblem:
             raise
+        except TemplateLimit as exc:
+            raise TemplateProblem(origin, _line(exc, where), str(exc)) from exc
         except UndefinedError as exc:
             raise TemplateProblem(
                 origin, _line(exc, where), _undefined(exc, template, context, origin)
@@ -232,6 +264,9 @@ _LEVELS = (
 )
 
 
+_SPACE = re.compile(r"\s*")
+
+
 def _cuts(text: str, limit: int) -> list[list[tuple[int, int]]]:
     """Per level, the (end of part, start of rest) pairs allowed within ``limit``."""
     spans = []
@@ -281,14 +316,22 @@ def split_message(text: str, limit: int = 4000) -> list[str]:
     if limit < 1:
         raise ValueError("limit must be at least 1")
     parts: list[str] = []
-    rest = text.strip()
-    while len(rest) > limit:
-        part, rest = _split_once(rest, limit)
-        part, rest = part.rstrip(), rest.lstrip()
+    text = text.strip()
+    start = 0
+    # Each cut is chosen within a window of the text after the last one, never over the
+    # whole rest: splitting stays linear in the text's length. An atom (link, code)
+    # that starts within the limit and is short enough to keep whole ends within
+    # twice the limit, so the window sees every atom the cut has to respect.
+    while len(text) - start > limit:
+        window = text[start:start + 2 * limit + 2]
+        part, rest = _split_once(window, limit)
+        part = part.rstrip()
         if part:
             parts.append(part)
-    if rest:
-        parts.append(rest)
+        start += len(window) - len(rest)
+        start = _SPACE.match(text, start).end()  # type: ignore[union-attr]
+    if start < len(text):
+        parts.append(text[start:])
     return parts
 
 

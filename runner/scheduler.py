@@ -29,7 +29,7 @@ from apscheduler.executors.base import BaseExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from runner.errors import RunnerError
-from runner.execute import Outcome, Runtime, execute
+from runner.execute import Outcome, Runtime, execute, run_key
 from runner.schedule import build_trigger
 
 if TYPE_CHECKING:
@@ -42,6 +42,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("runner.scheduler")
 
 Fire = Callable[[str, datetime], Awaitable[None]]
+OnMissed = Callable[["JobSpec", datetime, "str | None"], Coroutine[Any, Any, None]]
+"""Told of a fire that never ran: ``(job, fire time, reason)``; reason None: missed
+beyond its grace time (``AlertNotifier.on_missed``)."""
+
+OVERLAP_REASON = "previous run still going"
+"""The history's error of a fire skipped because the job's previous run had not ended."""
+MISSED_REASON = "missed beyond its grace time"
+"""The history's error of a fire that came later than its ``misfire_grace``."""
 
 
 class FireExecutor(BaseExecutor):
@@ -89,7 +97,7 @@ class Daemon:
         rt: Runtime,
         *,
         reload: Callable[[], Catalogue] | None = None,
-        on_missed: Callable[[JobSpec, datetime], Awaitable[None]] | None = None,
+        on_missed: OnMissed | None = None,
     ) -> None:
         self.rt = rt
         self._reload = reload
@@ -137,12 +145,28 @@ class Daemon:
         if job.jitter:
             # Jitter is applied here, not in the trigger, so every replica computes the
             # same fire time and therefore the same claim key.
-            await asyncio.sleep(random.uniform(0, job.jitter))
+            delay = random.uniform(0, job.jitter)
+            log.info("%s: waiting %.1f s of jitter before the run of %s", job.name, delay,
+                     _fmt(scheduled))
+            if await self._stopped_within(delay):
+                # A stop must not wait for a run that has not started (systemd's stop
+                # timeout), nor start one after "no new runs will start".
+                log.info("%s: the run of %s not started: stopping", job.name, _fmt(scheduled))
+                return
         log.info("%s: firing (scheduled %s)", job.name, _fmt(scheduled))
         await self._execute(job, scheduled)
         aps_job = self.scheduler.get_job(job.name)
         if aps_job is not None:
             log.info("%s: next run %s", job.name, _fmt(getattr(aps_job, "next_run_time", None)))
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        """Wait ``seconds``, cut short by a stop; whether the daemon is stopping."""
+        try:
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
+        except TimeoutError:
+            pass
+        return self._stopping.is_set()
 
     async def _execute(self, job: JobSpec, scheduled: datetime, key: str | None = None) -> None:
         try:
@@ -190,11 +214,55 @@ class Daemon:
             for when in getattr(event, "scheduled_run_times", None) or [None]:
                 log.warning("%s: run due at %s skipped: the previous run is still going",
                             event.job_id, _fmt(when))
+                if job is not None and when is not None:
+                    self._not_run(job, when, OVERLAP_REASON,
+                                  f"the run due at {_fmt(when)} was skipped: {OVERLAP_REASON}")
             return
         when = getattr(event, "scheduled_run_time", None)
         log.error("%s: run due at %s was missed beyond its grace time", event.job_id, _fmt(when))
-        if job is not None and self._on_missed is not None and when is not None:
-            asyncio.get_running_loop().create_task(self._on_missed(job, when))
+        if job is not None and when is not None:
+            self._not_run(job, when, MISSED_REASON, None)
+
+    def _not_run(self, job: JobSpec, when: datetime, reason: str, alert: str | None) -> None:
+        """Record (in the background) a fire this replica did not run; see ``_record``."""
+        if not self._stopping.is_set():
+            self._spawn(self._record(job, when, reason, alert))
+
+    async def _record(self, job: JobSpec, when: datetime, reason: str, alert: str | None
+                      ) -> None:
+        """Unless another replica runs the fire, record it as ``skipped`` with ``reason`` in
+        the history and alert (``alert``: the alert's error; None: missed beyond grace).
+
+        An idle replica may still take the fire, so while others are alive the record
+        waits until the fire can no longer start anywhere (its grace and jitter passed,
+        and a lease more for the claim to land); a stop ends that wait without a record.
+        Claiming the fire's key decides between a run elsewhere and this record, once,
+        so a fire another replica ran is not alerted. If the store fails, the alert is
+        still sent: a fire nobody may have run must not go unsaid.
+        """
+        state = self.rt.state
+        key = run_key(job, when, dry_run=False)
+        try:
+            alive = await asyncio.to_thread(state.live_replicas, 2 * self.rt.lease)
+            if any(name != state.replica for name in alive):
+                late = (self.rt.clock() - when).total_seconds()
+                wait = job.misfire_grace + (job.jitter or 0) + self.rt.lease - late
+                if await self._stopped_within(max(wait, 0.0)):
+                    return
+            handle = await asyncio.to_thread(
+                state.claim, job.name, key, kind=job.kind, scheduled_for=when, lease=self.rt.lease
+            )
+            if handle is None:
+                return  # another replica ran the fire, or recorded it
+            await asyncio.to_thread(state.finish, handle, "skipped", counts={}, lines=[],
+                                    error=reason)
+            self.outcomes.append(Outcome(job.name, key, "skipped", error=reason,
+                                         run_id=handle.run_id, scheduled_for=when))
+        except RunnerError as exc:
+            log.error("%s: the run of %s that did not happen could not be recorded: %s",
+                      job.name, _fmt(when), exc)
+        if self._on_missed is not None:
+            await self._on_missed(job, when, alert)
 
     async def catch_up(self) -> None:
         """Run once each job whose latest fire within its catch-up window never ran."""

@@ -8,9 +8,11 @@ unwraps the token, at the moment it builds the Authorization header.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from runner import words
@@ -68,6 +70,11 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None, description="Public base URL of the runner's server (for webhooks)."
     )
+    server_body_timeout: float = Field(
+        default=10.0, gt=0, le=3600,
+        description="Seconds a client has to send a request's head, then its body, to the"
+        " runner's server.",
+    )
     webhook_secret: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("PACHCA_WEBHOOK_SECRET", "PACHCA_RUNNER_WEBHOOK_SECRET"),
@@ -94,6 +101,32 @@ class Settings(BaseSettings):
         description="'ru' or 'en': language of error messages (default: the locale's) and of"
         " the templates' number and date words (default: ru).",
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from runner.catalogue.models import check_zone
+
+        return check_zone(value)
+
+    def environment(self) -> Mapping[str, str]:
+        """What ``${VAR}`` in the catalogue reads: the same sources as these settings.
+
+        The process environment wins over the ``.env`` file, as it does for the settings
+        themselves, so a value the token's ``.env`` sets is seen by the catalogue too.
+        """
+        from dotenv import dotenv_values
+
+        env_file = self.model_config.get("env_file")
+        values: dict[str, str] = {}
+        if isinstance(env_file, str | Path) and Path(env_file).is_file():
+            encoding = self.model_config.get("env_file_encoding")
+            found = dotenv_values(env_file, encoding=encoding)
+            values.update({k: v for k, v in found.items() if v is not None})
+        values.update(os.environ)
+        return values
 
     def require_token(self) -> SecretStr:
         """The token, or a SettingsError saying how to provide one."""

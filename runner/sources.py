@@ -20,7 +20,7 @@ from runner import words
 from runner.activity import ChatActivity, chat_activity
 from runner.durations import Duration, format_duration
 from runner.errors import SourceError
-from runner.jobs.base import ru
+from runner.jobs.base import Id, ru
 from runner.periods import Window
 
 if TYPE_CHECKING:
@@ -55,9 +55,15 @@ class ActivitySource(_Source):
         default=True, description="Count conversations.", examples=[True],
         json_schema_extra=ru("Учитывать беседы."),
     )
-    exclude_ids: list[int] = Field(
+    exclude_ids: list[Id] = Field(
         default_factory=list, description="Chat ids not counted.", examples=[[100048]],
         json_schema_extra=ru("id чатов, которые не учитывать."),
+    )
+    include_threads: bool = Field(
+        default=True,
+        description="Count comments in threads toward the chat the thread was started in.",
+        examples=[False],
+        json_schema_extra=ru("Считать комментарии в тредах активностью чата, где начат тред."),
     )
     new_members: bool = Field(
         default=True, description="List users who joined the workspace within the window.",
@@ -140,6 +146,7 @@ async def read_activity(ctx: JobContext, source: ActivitySource, window: Window)
         exclude_ids=source.exclude_ids,
         bot_user_id=ctx.bot_user_id,
         include_idle=True,
+        include_threads=source.include_threads,
         concurrency=source.concurrency,
         progress=ctx.progress,
     )
@@ -237,7 +244,7 @@ def sample(source: _Source, window_start: datetime, window_end: datetime) -> Any
     if isinstance(source, HttpSource):
         return {"total": 1250000, "deals": 14, "items": [{"name": "Пример", "value": 1}]}
     chat = {"id": 101, "name": "Отдел продаж", "channel": False, "kind": "беседа",
-            "messages": 42, "authors": 7, "last_message_at": window_end,
+            "messages": 42, "comments": 5, "authors": 7, "last_message_at": window_end,
             "created_at": window_start}
     return {
         "totals": {"chats": 12, "messages": 348, "authors": 31},

@@ -15,9 +15,9 @@ next sweep never re-archives an undone chat.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from runner.errors import InputError, NotFound, PachcaError, PermissionDenied
@@ -54,11 +54,12 @@ class UndoPlan:
     undone_before: int = 0  # unarchived by an earlier, interrupted undo
     superseded: dict[int, int] = field(default_factory=dict)  # chat -> later run archiving it
     rules: SweepParams | None = None  # the sweep job's fields, if the catalogue has it
+    zone: tzinfo = UTC  # the job's zone (times are shown in it), UTC if it is gone
 
     def lines(self) -> list[str]:
         """The plan in plain English, for the operator to confirm."""
         run = self.run
-        when = run.started_at.strftime("%Y-%m-%d %H:%M UTC")
+        when = run.started_at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
         head = (f"Run {run.id} of '{run.job}' ({when}) archived {self._total()} chat(s);"
                 f" {len(self.chats)} will be unarchived:")
         out = [head]
@@ -102,11 +103,14 @@ class UndoResult:
         return out
 
 
-async def plan(state: StateStore, client: PachcaClient, run_id: int) -> UndoPlan:
-    """What undoing run ``run_id`` would do; InputError when it cannot be undone."""
+async def plan(state: StateStore, client: PachcaClient, run_id: int,
+               zones: Mapping[str, tzinfo] | None = None) -> UndoPlan:
+    """What undoing run ``run_id`` would do; InputError when it cannot be undone.
+    ``zones``: each job's time zone, in which times are shown (UTC for a job not there)."""
     run = await asyncio.to_thread(state.get_run, run_id)
     if run is None:
         raise InputError(f"no run {run_id} in the history (see `pachca-runner history`)")
+    zone = (zones or {}).get(run.job, UTC)
     if run.kind != "sweep":
         raise InputError(f"run {run_id} is a {run.kind} run of '{run.job}', not a sweep:"
                          " only what a sweep archived can be undone")
@@ -119,7 +123,7 @@ async def plan(state: StateStore, client: PachcaClient, run_id: int) -> UndoPlan
     if not archived:
         raise InputError(f"run {run_id} of '{run.job}' archived no chat: nothing to undo")
     undone = {a.chat_id for a in await asyncio.to_thread(state.actions, run_id, "unarchived")}
-    result = UndoPlan(run)
+    result = UndoPlan(run, zone=zone)
     states = await asyncio.to_thread(state.chat_states, [a.chat_id for a in archived])
     for action in archived:
         chat_id = action.chat_id
@@ -137,7 +141,8 @@ async def plan(state: StateStore, client: PachcaClient, run_id: int) -> UndoPlan
         if result.undone_before:
             last = max(a.at for a in await asyncio.to_thread(state.actions, run_id, "unarchived"))
             raise InputError(f"run {run_id} was already undone: {result.undone_before} chat(s)"
-                             f" unarchived on {last:%Y-%m-%d %H:%M} UTC; nothing to do")
+                             f" unarchived on {last.astimezone(zone):%Y-%m-%d %H:%M %Z};"
+                             " nothing to do")
         raise InputError(f"run {run_id}: every chat it archived was archived again by a later"
                          " run; undo that run instead")
     return result
@@ -172,12 +177,12 @@ async def apply(state: StateStore, client: PachcaClient, undo: UndoPlan) -> Undo
 def sweep_rules(settings: Settings, job: str) -> SweepParams | None:
     """The sweep job's fields from the catalogue, or None if they cannot be read (undo
     does not need the catalogue, so a broken or changed one does not stop it)."""
-    from runner.catalogue import validate
+    from runner.catalogue import load_configured
     from runner.errors import RunnerError
     from runner.sweep.params import SweepParams
 
     try:
-        spec = validate(settings.catalogue).jobs.get(job)
+        spec = load_configured(settings).jobs.get(job)
     except (RunnerError, OSError):
         return None
     params = spec.params if spec is not None else None
@@ -188,12 +193,12 @@ async def undo_run(
     settings: Settings, run_id: int, *, confirm: Callable[[UndoPlan], bool]
 ) -> UndoResult | None:
     """Plan the undo, ask ``confirm(plan)``, then do it; None when not confirmed."""
-    from runner.app import make_client, open_state
+    from runner.app import job_zones, make_client, open_state
 
     state = await asyncio.to_thread(open_state, settings)
     client = make_client(settings)
     try:
-        undo = await plan(state, client, run_id)
+        undo = await plan(state, client, run_id, await asyncio.to_thread(job_zones, settings))
         undo.rules = await asyncio.to_thread(sweep_rules, settings, undo.run.job)
         if not confirm(undo):
             return None

@@ -56,6 +56,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "yaml.merge": ("'<<' must refer to a mapping", "'<<' должен ссылаться на словарь"),
     "yaml.tag": ("YAML tag '{tag}' is not supported", "тег YAML '{tag}' не поддерживается"),
+    "yaml.bad_char": (
+        "the file holds the character {char}, which YAML does not allow — remove it",
+        "в файле символ {char}, недопустимый в YAML, — удалите его",
+    ),
     "yaml.scalar": ("'{value}' cannot be read as {type}", "'{value}' не читается как {type}"),
     # -- ${VAR} ----------------------------------------------------------------------------
     "env.unclosed": (
@@ -107,6 +111,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.lt": ("must be less than {limit}, got {got}", "нужно меньше {limit}, а указано {got}"),
     "field.le": ("must be at most {limit}, got {got}", "нужно не больше {limit}, а указано {got}"),
     "field.not_empty": ("must not be empty", "не может быть пустым"),
+    "field.url": (
+        "must be an http:// or https:// link with a host, got {got}",
+        "нужна ссылка http:// или https:// с адресом сайта, а указано {got}",
+    ),
     "field.min_items": (
         "must have at least {n} items/characters", "нужно хотя бы {n} элементов/символов"
     ),
@@ -228,6 +236,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
          " а указано {got}"),
     ),
     "duration.negative": ("must not be negative", "не может быть отрицательным"),
+    "duration.range": (
+        "must be from {low} to {high}, got {got}", "допустимо от {low} до {high}, а указано {got}"
+    ),
     "zone.unknown": (
         "unknown time zone '{value}'{hint}", "неизвестный часовой пояс '{value}'{hint}"
     ),
@@ -257,11 +268,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "end ({end}) is before start ({start})", "конец ({end}) раньше начала ({start})"
     ),
     "period.date": ("must be a date like 2026-01-31", "нужна дата вида 2026-01-31"),
+    "period.day_range": (
+        "must be a day from {low} to {high}, got {got}",
+        "нужен день с {low} по {high}, а указано {got}",
+    ),
+    "period.last_days": (
+        "last_N_days: N must be from 1 to {high}, got '{got}'",
+        "last_N_days: N должно быть от 1 до {high}, а указано '{got}'",
+    ),
     "period.required": ("is required", "обязательно"),
     # -- sections other than jobs ----------------------------------------------------------
     "bot.path": (
         "must start with '/', e.g. /pachca/events",
         "должно начинаться с '/', например /pachca/events",
+    ),
+    "bot.path_chars": (
+        ("'{got}' is not a plain URL path: use letters, digits and - _ . ~ / only,"
+        " e.g. /pachca/events"),
+        ("'{got}' — не простой путь URL: допустимы буквы, цифры и - _ . ~ /,"
+        " например /pachca/events"),
+    ),
+    "bot.path_taken": (
+        ("'{got}' collides with the runner's own route {route}: pushed events would never"
+        " reach the bot — choose another path, e.g. /pachca/events"),
+        ("'{got}' совпадает со служебным адресом раннера {route}: события до бота не дойдут"
+        " — выберите другой путь, например /pachca/events"),
     ),
     "unfurl.domain": (
         "must be a bare domain like tracker.example.com (no https://, no path)",
@@ -293,6 +324,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{pattern}' is not a valid regular expression: {detail}",
         "'{pattern}' — неправильное регулярное выражение: {detail}",
     ),
+    "chat.name_length": (
+        "renders to {got} with a sample date: a chat name must be 1 to {n} characters",
+        "с примерной датой получается {got}: название чата — от 1 до {n} символов",
+    ),
     "chat.name_syntax": (
         "the name template has a syntax error: {detail}",
         "в шаблоне названия синтаксическая ошибка: {detail}",
@@ -300,6 +335,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.ids_positive": ("chat ids are positive numbers", "id чатов — положительные числа"),
     "export.ids_twice": ("a chat is listed twice", "чат указан дважды"),
     "export.filename": ("is not a valid template: {detail}", "ошибка в шаблоне: {detail}"),
+    "export.filename_path": (
+        ("renders to '{name}' with sample dates, which is not a plain file name"
+        " (no folders, no leading dot, at most 255 characters)"),
+        ("с примерными датами получается '{name}' — это не простое имя файла"
+        " (без папок, без точки в начале, не длиннее 255 символов)"),
+    ),
     "export.positive": ("must be longer than 0s", "нужно больше 0s"),
     "sweep.members": (
         "min_members must not exceed max_members", "min_members не может быть больше max_members"
@@ -331,6 +372,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{what}' не определено — в {owner} есть: {keys}",
     ),
     "tpl.it": ("it", "нём"),
+    "tpl.nul": (
+        "the template holds a NUL character (\\0) — remove it",
+        "в шаблоне символ NUL (\\0) — удалите его",
+    ),
+    "tpl.number_long": (
+        "a number in the template is too long (over 4,300 digits)",
+        "число в шаблоне слишком длинное (больше 4300 цифр)",
+    ),
+    "tpl.limit_steps": (
+        "the template does too much work (over {n} steps: loops, calls, long texts)",
+        "шаблон делает слишком много работы (больше {n} шагов: циклы, вызовы, длинные тексты)",
+    ),
+    "tpl.limit_number": (
+        "a number in the template grows past {n} bits", "число в шаблоне длиннее {n} бит"
+    ),
+    "tpl.limit_size": (
+        "the template builds a text or list of over {n} items",
+        "шаблон строит текст или список длиннее {n} элементов",
+    ),
+    "tpl.limit_width": (
+        "a width or precision of {got} is too large (at most {n})",
+        "ширина или точность {got} слишком велика (не больше {n})",
+    ),
+    "tpl.limit_output": (
+        "the rendered text is longer than {n} characters — shorten the template",
+        "текст шаблона длиннее {n} символов — сократите шаблон",
+    ),
     "filter.date": (
         "expected a date, got {type} {value}", "ожидалась дата, а получено {type} {value}"
     ),

@@ -23,6 +23,7 @@ from runner.pachca.client import PachcaClient
 from runner.pachca.limits import RateLimits
 from runner.periods import Window
 from runner.workspace import WorkspaceServer
+from tests.threads_support import NO_THREADS
 
 NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 SPEED = 4.0  # the workspace's limits and ours, both sped up alike: same shape, less waiting
@@ -31,7 +32,8 @@ SPEED = 4.0  # the workspace's limits and ours, both sped up alike: same shape, 
 @pytest.fixture
 def ws(fresh_workspace: Callable[..., WorkspaceServer]) -> WorkspaceServer:
     """A workspace with its clock pinned, limits on, and full pages (page counts exact)."""
-    return fresh_workspace(start_time=NOW.isoformat(), short_page_rate=0.0, speed=SPEED)
+    return fresh_workspace(start_time=NOW.isoformat(), short_page_rate=0.0, speed=SPEED,
+                           **NO_THREADS)
 
 
 @pytest.fixture
@@ -159,8 +161,8 @@ async def test_a_chat_written_to_since_the_window_counts_only_with_any_message(
     ws: WorkspaceServer, owner: PachcaClient
 ) -> None:
     window = Window(NOW - timedelta(days=30), NOW - timedelta(days=1))
-    strict = await collect(chat_activity(owner, window))
-    wide = await collect(chat_activity(owner, window, last_message_in_window=False))
+    strict = await collect(chat_activity(owner, window, last_message_in_window=True))
+    wide = await collect(chat_activity(owner, window))
     want_wide = ws.call(lambda: _active_any(ws, window))
 
     assert set(strict) < set(wide)

@@ -31,6 +31,17 @@ RECOVERY_TEMPLATE = "recovery.md.j2"
 RETRY_TEXT = "Повторить"
 
 
+def sample_context(zone: str) -> dict[str, Any]:
+    """What an alert template is rendered with, made up: ``validate`` renders it so."""
+    when = datetime(2026, 1, 12, 9, 0, tzinfo=ZoneInfo(zone))
+    return {
+        "job": {"name": "morning-digest", "description": "Утренняя сводка", "kind": "digest"},
+        "when": when, "missed": False, "error": "GET /chats -> 503: Service Unavailable",
+        "undone": ["chat 101"], "failures": 2, "failing_since": when - timedelta(hours=1),
+        "repeated": False,
+    }
+
+
 class AlertNotifier:
     """An execute ``Observer`` plus the daemon's ``on_missed`` hook."""
 
@@ -53,12 +64,13 @@ class AlertNotifier:
         except Exception:  # alerting must never take the daemon down
             log.exception("%s: could not process the alert for run %s", job.name, outcome.key)
 
-    async def on_missed(self, job: JobSpec, when: datetime) -> None:
-        """The daemon missed a fire beyond its grace time: a failure of its own kind."""
+    async def on_missed(self, job: JobSpec, when: datetime, reason: str | None = None) -> None:
+        """The daemon missed a fire (beyond its grace time, or for ``reason``, e.g. the
+        previous run was still going): a failure of its own kind."""
+        error = reason or (f"the run due at {when.isoformat(timespec='seconds')} was missed"
+                           f" beyond its grace time of {job.misfire_grace:.0f} s")
         try:
-            await self.failed(job, f"the run due at {when.isoformat(timespec='seconds')} was"
-                              f" missed beyond its grace time of {job.misfire_grace:.0f} s",
-                              when, undone=["the whole run"], missed=True)
+            await self.failed(job, error, when, undone=["the whole run"], missed=True)
         except Exception:
             log.exception("%s: could not process the missed-run alert", job.name)
 

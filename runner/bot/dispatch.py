@@ -2,7 +2,10 @@
 
 ``handle_once(key, payload)`` is the single entry: it claims the event in the state
 store (``mark_event_handled``: exactly one caller wins, across replicas and restarts),
-then routes it by ``type`` / ``event``. The claim comes first on purpose: a crash in
+then routes it by ``type`` / ``event``. A button click is claimed by its
+``trigger_id`` whatever ``key`` says: Pachca delivers at least once and may deliver
+a click again under a new event id (or push it and keep it in the history), and one
+press must act once. The claim comes first on purpose: a crash in
 the middle of handling then loses that one click, which stays visible (the buttons are
 still there, the person can press again), whereas handling it twice could rerun a job
 twice. Handlers never raise: a failure is logged and the event counts as handled.
@@ -37,6 +40,7 @@ class Dispatcher:
 
     async def handle_once(self, key: str, payload: dict[str, Any]) -> str:
         """Handle the event called ``key`` unless it was handled already; a label back."""
+        key = delivery_key(payload, key)
         if not await asyncio.to_thread(self.bot.rt.state.mark_event_handled, key):
             log.info("event %s was handled already; not again", key)
             return ALREADY
@@ -60,5 +64,17 @@ class Dispatcher:
         except Exception:  # a bug in a handler must not stop the other events
             log.exception("handling a %s/%s event failed unexpectedly", *kind)
             return "failed"
-        log.debug("event %s/%s ignored: the runner does not handle it", *kind)
+        # Acknowledged all the same: anything not answered 2xx Pachca delivers again.
+        log.info("event %s/%s ignored: the runner does not handle it", *kind)
         return "ignored"
+
+
+def delivery_key(payload: dict[str, Any], fallback: str) -> str:
+    """What identifies one event across deliveries: a click's ``trigger_id``, else
+    ``fallback`` (the history id of a polled event, the body's hash of a pushed one)."""
+    trigger = payload.get("trigger_id")
+    if (payload.get("type"), payload.get("event")) == ("button", "click") and (
+        isinstance(trigger, str) and trigger
+    ):
+        return f"click:{trigger}"
+    return fallback

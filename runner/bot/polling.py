@@ -1,9 +1,18 @@
 """Event intake by polling, for bots without a public URL (``bot: {events: poll}``).
 
-One pass reads the bot's event history (``GET /webhooks/events``, oldest first, page
-by page; the client's limiter keeps within ~5 calls per 2 s), handles each event once
-and only then deletes it (``DELETE /webhooks/events/{id}``). An event whose id is
-already recorded as handled (a crash between handling and deleting) is only deleted.
+One pass reads the bot's event history (``GET /webhooks/events``, page by page; the
+client's limiter keeps within ~5 reads per 2 s) to its end, then handles the events in
+the order they happened and deletes each once handled (``DELETE /webhooks/events/{id}``,
+an ordinary call). Pachca serves the history newest first, as the official SDKs'
+pollers assume; sorting by creation time makes the order of the pages irrelevant, so a
+"keep" pressed after "archive now" is handled after it. The whole history is read
+before anything is handled: its oldest events are on its last page.
+
+An event already handled (a crash between handling and deleting, or a click Pachca
+delivered again under a new event id: the dispatcher knows a click by its
+``trigger_id``) is only deleted. So is an event that can never be handled (an unknown
+type, a click on a message long gone): it is logged, and left in the history it would
+come back on every pass.
 """
 
 from __future__ import annotations
@@ -21,7 +30,9 @@ from runner.pachca.models import WebhookEvent
 log = logging.getLogger("runner.bot.polling")
 
 MAX_EVENTS_PER_PASS = 500
-"""A pass stops after this many events, so a flood cannot starve the rest of the loop."""
+"""A pass handles at most this many (the oldest), so a flood cannot starve the loop."""
+MAX_EVENTS_READ = 10_000
+"""A pass reads at most this many; past it the history's order cannot be kept anyway."""
 
 
 @dataclass
@@ -52,8 +63,19 @@ class Poller:
         self.client = dispatcher.bot.rt.client
 
     async def handle(self, event: WebhookEvent) -> str:
-        """Handle one event unless its id was handled before (no deletion here)."""
+        """Handle one event unless it was handled before (no deletion here)."""
         return await self.dispatcher.handle_once(f"event:{event.id}", event.payload)
+
+    async def history(self) -> list[WebhookEvent]:
+        """The events in the history, in the order they happened (oldest first)."""
+        events: dict[str, WebhookEvent] = {}
+        async for event in self.client.list_events():
+            events.setdefault(event.id, event)  # a page may repeat one as the list moves
+            if len(events) >= MAX_EVENTS_READ:
+                log.warning("the bot's event history holds more than %d events; handling the"
+                            " oldest of those read, the rest in later passes", MAX_EVENTS_READ)
+                break
+        return sorted(events.values(), key=lambda e: (e.created_at, e.id))
 
     async def delete(self, event: WebhookEvent) -> bool:
         """Remove a handled event from the history (False if someone already did)."""
@@ -67,13 +89,11 @@ class Poller:
         """One pass over the history. Errors reading or deleting stop the pass (raised);
         what was handled stays recorded, so the next pass only deletes it."""
         result = PollResult()
-        async for event in self.client.list_events():
+        for event in (await self.history())[:limit]:
             result.counts["seen"] += 1
             result.counts[await self.handle(event)] += 1
             if await self.delete(event):
                 result.counts["deleted"] += 1
-            if result.seen >= limit:
-                break
         if result.seen:
             log.info("bot events: %s", result.summary())
         return result

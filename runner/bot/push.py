@@ -14,23 +14,27 @@ the body is a JSON object with an integer
 
 A replay of a body already processed (Pachca retries, or someone replaying a captured
 request within the minute) is acknowledged with 200 but not processed again: the
-body's SHA-256 is claimed in the state store like a polled event's id.
+body's SHA-256 is claimed in the state store like a polled event's id; a click is
+claimed by its ``trigger_id``, so a redelivery with a new timestamp (a new body), or
+the same click found later in the event history, acts once too. A signed, timely event
+the runner cannot handle (an unknown type, a click on a message long gone) is logged
+and answered 200 as well: anything else Pachca would deliver again and again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections import Counter
+from math import isfinite
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from runner.bot.dispatch import ALREADY, Dispatcher
-from runner.server import BodyTooLarge, read_body
+from runner.server import BodyTooLarge, parse_json, read_body
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -80,18 +84,30 @@ class PushEndpoint:
         if not hmac.compare_digest(given.encode("ascii", "replace"), expected.encode("ascii")):
             return self._refuse(401, "bad_signature", f"wrong {SIGNATURE_HEADER}")
         try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return self._refuse(400, "malformed", "the body is not JSON")
+            payload = parse_json(body)
+        except ValueError as exc:
+            return self._refuse(400, "malformed", f"the body is not JSON: {exc}")
         if not isinstance(payload, dict):
             return self._refuse(400, "malformed", "the body is not a JSON object")
-        stamp = payload.get("webhook_timestamp")
-        if not isinstance(stamp, int | float) or isinstance(stamp, bool):
-            return self._refuse(400, "malformed", "webhook_timestamp is missing")
-        skew = rt.clock().timestamp() - float(stamp)
+        stamp = _seconds(payload.get("webhook_timestamp"))
+        if stamp is None:
+            return self._refuse(400, "malformed", "webhook_timestamp is missing or not a number")
+        skew = rt.clock().timestamp() - stamp
         if abs(skew) > MAX_SKEW:
             return self._refuse(400, "stale", f"webhook_timestamp is {skew:+.0f} s from now")
         key = "push:" + hashlib.sha256(body).hexdigest()
         label = await self.dispatcher.handle_once(key, payload)
         self.counts["duplicate" if label == ALREADY else "accepted"] += 1
         return JSONResponse({"status": "duplicate" if label == ALREADY else "ok"})
+
+
+def _seconds(value: object) -> float | None:
+    """``value`` as a finite number of seconds, or None (not a number, NaN, infinite, or
+    an integer too large for a float, which would otherwise raise)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:
+        return None
+    return seconds if isfinite(seconds) else None

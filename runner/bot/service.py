@@ -61,12 +61,11 @@ class BotService:
         posted to some chats is not posted there again. A missed fire (no run) or a
         run that is gone from the history gets a fresh manual run.
         """
-        dry_run = bool(getattr(job.params, "dry_run", False))
         record = await asyncio.to_thread(self.rt.state.get_run, failed_run) if failed_run else None
         if record is None or record.job != job.name or record.dry_run:
-            return await execute(self.rt, job, dry_run=dry_run)
+            return await execute(self.rt, job)
         return await execute(self.rt, job, scheduled_for=record.scheduled_for, key=record.key,
-                             dry_run=dry_run, retry_failed=True)
+                             retry_failed=True)
 
     def _spawn(self, work: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(work)

@@ -20,6 +20,7 @@ from runner.jobs.base import JobKind
 
 if TYPE_CHECKING:
     from runner.render import Renderer
+    from runner.settings import Settings
 
 from runner.catalogue.loader import _load, load_catalogue
 from runner.catalogue.models import (
@@ -41,8 +42,12 @@ from runner.catalogue.source import FieldPath, dotted
 __all__ = [
     "COMMON_FIELDS", "TOP_FIELDS", "Alerts", "Bot", "Catalogue", "Defaults", "FieldPath", "JobSpec",
     "Schedule", "UnfurlRule", "check_country", "check_templates", "check_zone", "dotted",
-    "load_catalogue", "suggest", "validate",
+    "load_catalogue", "load_configured", "suggest", "validate",
 ]
+
+
+_SHAPED = 10_000
+"""Inline texts up to this long are checked once per shape (their plain text aside)."""
 
 
 def check_templates(
@@ -57,18 +62,22 @@ def check_templates(
     # Jobs of one kind often render the same template with the same sample data, and
     # inline texts that differ only in plain text behave alike: render each (template or
     # text shape, sample) once and give every job the same outcome.
-    outcomes: dict[tuple[object, str], TemplateProblem | None] = {}
+    outcomes: dict[tuple[object, str], TemplateProblem | str] = {}
 
-    def check(template: object, context: dict[str, Any], render: Callable[[], str]
-              ) -> TemplateProblem | None:
+    def rendered(template: object, context: dict[str, Any], render: Callable[[], str]
+                 ) -> TemplateProblem | str:
         key = (template, repr(context))
         if key not in outcomes:
             try:
-                render()
-                outcomes[key] = None
+                outcomes[key] = render()
             except TemplateProblem as exc:
                 outcomes[key] = exc
         return outcomes[key]
+
+    def check(template: object, context: dict[str, Any], render: Callable[[], str]
+              ) -> TemplateProblem | None:
+        outcome = rendered(template, context, render)
+        return outcome if isinstance(outcome, TemplateProblem) else None
 
     for job in catalogue.jobs.values():
         kind = kinds(job.kind)
@@ -86,15 +95,25 @@ def check_templates(
         for field, source in kind.inline_templates(job.params).items():
             sample = kind.sample_context(job.params, field)
             origin = f"{job.name}.{field}"
-            failed = check(("inline", renderer.shape_of(source)), sample,
-                           partial(renderer.render_string, source, sample, origin=origin))
-            if failed is not None:
-                problems.append(Problem(file, job.line, None, f"jobs.{job.name}.{field}",
-                                        failed.message))
+            render = partial(renderer.render_string, source, sample, origin=origin)
+            # A long text may be too long to post whatever its shape: checked on its own.
+            shape = renderer.shape_of(source) if len(source) <= _SHAPED else source
+            outcome = rendered(("inline", shape), sample, render)
+            wrong = outcome.message if isinstance(outcome, TemplateProblem) else (
+                kind.check_rendered(job.params, field, render))
+            if wrong is not None:
+                problems.append(Problem(file, job.line, None, f"jobs.{job.name}.{field}", wrong))
     if catalogue.alerts and not renderer.exists(catalogue.alerts.template):
         missing = words.text("tpl.missing", name=catalogue.alerts.template,
                              folder=catalogue.templates_dir)
         problems.append(Problem(file, None, None, "alerts.template", missing))
+    elif catalogue.alerts:
+        from runner.bot.alerts import sample_context
+
+        try:
+            renderer.render(catalogue.alerts.template, sample_context(catalogue.timezone))
+        except TemplateProblem as exc:
+            problems.append(Problem(exc.file, exc.line, None, "alerts.template", exc.message))
     for i, rule in enumerate(catalogue.unfurl):
         for key in ("source", "title", "description", "image_url"):
             source = getattr(rule, key)
@@ -105,7 +124,7 @@ def check_templates(
                     problems.append(
                         Problem(file, rule._line, None, f"unfurl[{i}].{key}", exc.message)
                     )
-    return problems
+    return [catalogue.hide(p) for p in problems]  # a template may quote a value from ${VAR}
 
 
 def validate(
@@ -115,9 +134,15 @@ def validate(
     *,
     kinds: Callable[[str], JobKind] | None = None,
     kind_names: Callable[[], Sequence[str]] | None = None,
+    templates_dir: Path | None = None,
+    default_timezone: str | None = None,
 ) -> Catalogue:
-    """Load ``path`` and check its templates; CatalogueError lists every problem of both."""
-    catalogue, problems = _load(path, env, kinds, kind_names, None, None)
+    """Load ``path`` and check its templates; CatalogueError lists every problem of both.
+
+    ``templates_dir``: where templates live (default: ``templates`` beside the file);
+    ``default_timezone``: the zone of a catalogue that names none (default: UTC).
+    """
+    catalogue, problems = _load(path, env, kinds, kind_names, templates_dir, default_timezone)
     if catalogue.jobs or catalogue.unfurl:
         if renderer_factory is None:
             from runner.render import Renderer
@@ -129,3 +154,17 @@ def validate(
     if problems:
         raise CatalogueError(problems)
     return catalogue
+
+
+def load_configured(settings: Settings, path: Path | None = None, *, templates: bool = True
+                    ) -> Catalogue:
+    """The catalogue as the settings describe it: its file (or ``path``), ``${VAR}`` read
+    from the settings' sources, their templates folder and default time zone.
+
+    ``templates``: also render every template with sample data (``validate``).
+    """
+    options = {"env": settings.environment(), "templates_dir": settings.templates_dir,
+               "default_timezone": settings.timezone}
+    if templates:
+        return validate(path or settings.catalogue, **options)  # type: ignore[arg-type]
+    return load_catalogue(path or settings.catalogue, **options)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ affect needs the API and lives in ``runner.planning``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,8 @@ class CatalogueDiff:
     unchanged: list[str] = field(default_factory=list)
     sections: list[tuple[str, str, str]] = field(default_factory=list)  # alerts, bot, unfurl
     now: datetime | None = None  # fire times are counted from then (None: now; naive: job's zone)
+    # Hides values that came from ${VAR} in either catalogue: a changed value is quoted.
+    hide: Callable[[str], str] = field(default=lambda text: text)
 
     @property
     def empty(self) -> bool:
@@ -121,6 +124,7 @@ def compare(old: Catalogue, new: Catalogue, now: datetime | None = None) -> Cata
         added=[j for n, j in new.jobs.items() if n not in old.jobs],
         removed=[j for n, j in old.jobs.items() if n not in new.jobs],
         now=now,
+        hide=lambda text: new.mask(old.mask(text)),
     )
     for name in (n for n in new.jobs if n in old.jobs):
         before, after = old.jobs[name], new.jobs[name]
@@ -183,4 +187,4 @@ def lines(diff: CatalogueDiff) -> list[str]:
         out.append(f"Section {section} changed: {_short(a)} -> {_short(b)}")
     if diff.unchanged:
         out.append("Unchanged: " + ", ".join(diff.unchanged))
-    return out
+    return [diff.hide(line) for line in out]

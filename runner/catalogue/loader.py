@@ -33,8 +33,9 @@ from runner.catalogue.models import (
 from runner.catalogue.source import (
     FieldPath,
     _Doc,
+    shorten,
 )
-from runner.durations import parse_duration
+from runner.durations import LONGEST, parse_within
 from runner.errors import CatalogueError, Problem
 from runner.jobs.base import JobKind, KindParams
 from runner.schedule import CronProblem, parse_cron
@@ -65,10 +66,8 @@ class _Loader:
             return words.text("got.list")
         if isinstance(value, dict):
             return words.text("got.mapping")
-        text = str(value)
-        return (
-            f"'{text[:60]}…'" if len(text) > 60 else f"'{text}'" if isinstance(value, str) else text
-        )
+        text = shorten(str(value))
+        return f"'{text}'" if isinstance(value, str) else text
 
     def hide(self, path: FieldPath, message: str, value: Any) -> str:
         """``message`` with a quoted ``value`` replaced when it came from the environment."""
@@ -299,7 +298,7 @@ class _Loader:
                 doc.add(path, words.text("schedule.every_missing"))
                 return None
             try:
-                every = parse_duration(value["every"])
+                every = parse_within(0, LONGEST, value["every"])
             except ValueError as exc:
                 doc.add(path + ("every",), self.hide(path + ("every",), str(exc), value["every"]))
                 return None
@@ -346,9 +345,12 @@ def _load(
     root = doc.read(text) if text is not None else None
     loader = _Loader(doc, kinds or registry.get_kind, kind_names or registry.kind_names)
     if doc.problems and root is None:
-        return Catalogue(path=path, timezone="UTC", templates_dir=path.parent), doc.problems
-    catalogue = loader.load(root, Path(path), templates_dir, default_timezone)
-    return catalogue, sorted(doc.problems, key=lambda p: (p.line or 0, p.column or 0))
+        catalogue = Catalogue(path=path, timezone="UTC", templates_dir=path.parent)
+    else:
+        catalogue = loader.load(root, Path(path), templates_dir, default_timezone)
+    catalogue._masks = doc.masks
+    problems = sorted(doc.problems, key=lambda p: (p.line or 0, p.column or 0))
+    return catalogue, [catalogue.hide(p) for p in problems]
 
 
 def load_catalogue(

@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, field_validator
 
 from runner import durations, words
-from runner.durations import Duration
-from runner.jobs.base import KindParams, ru
+from runner.catalogue.masks import Masks
+from runner.durations import Duration, Interval, RunTimeout, UpToDay
+from runner.errors import Problem
+from runner.jobs.base import Id, KindParams, ru
 
 COMMON_FIELDS = (
     "kind",
@@ -32,6 +34,7 @@ TOP_FIELDS = ("timezone", "defaults", "alerts", "bot", "unfurl", "jobs")
 DEFAULT_MISFIRE_GRACE = 600.0
 DEFAULT_TIMEOUT = 1800.0
 _JOB_NAME = re.compile(r"[\w-]+")
+_URL_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
 
 
 
@@ -136,7 +139,7 @@ class Defaults(_Fields):
         json_schema_extra=ru("false — задание остаётся в каталоге, но не запускается.",
                              default=True),
     )
-    jitter: Duration | None = Field(
+    jitter: UpToDay | None = Field(
         default=None,
         description="A random delay up to this long before each run (spreads the load).",
         examples=["30s"],
@@ -160,7 +163,7 @@ class Defaults(_Fields):
         json_schema_extra=ru("После простоя выполнить пропущенный запуск один раз, если он"
                              " был не раньше этого срока; по умолчанию — misfire_grace."),
     )
-    timeout: Duration | None = Field(
+    timeout: RunTimeout | None = Field(
         default=None,
         description="Stop a run that takes longer than this; it is recorded as failed.",
         examples=["30m"],
@@ -194,7 +197,7 @@ class _JobFields(Defaults):
 class Alerts(_Fields):
     """``alerts:``: where failure alerts go and how often an ongoing failure is repeated."""
 
-    chat_id: int = Field(
+    chat_id: Id = Field(
         description="The chat that gets alerts about failed and missed runs.",
         examples=[100050],
         json_schema_extra=ru("Чат, куда приходят оповещения о неудачных и пропущенных"
@@ -226,7 +229,7 @@ class Bot(_Fields):
                              " историю событий бота (публичный адрес не нужен), `push` —"
                              " вебхук на раннер, `off` — никак."),
     )
-    poll_every: Duration = Field(
+    poll_every: Interval = Field(
         default=10.0,
         description="With `poll`: how often the event history is read.",
         examples=["10s"],
@@ -244,6 +247,13 @@ class Bot(_Fields):
     def _slash(cls, v: str) -> str:
         if not v.startswith("/"):
             raise ValueError(words.text("bot.path"))
+        if not _URL_PATH.fullmatch(v) or "//" in v or "/./" in v + "/" or "/../" in v + "/":
+            raise ValueError(words.text("bot.path_chars", got=v[:60]))
+        from runner.server.core import route_taken
+
+        taken = route_taken(v)
+        if taken is not None:
+            raise ValueError(words.text("bot.path_taken", got=v[:60], route=taken))
         return v
 
 
@@ -338,7 +348,15 @@ class Catalogue(BaseModel):
     alerts: Alerts | None = None
     bot: Bot = Bot()
     unfurl: list[UnfurlRule] = []
+    _masks: Masks = PrivateAttr(default_factory=Masks)
 
+    def hide(self, problem: Problem) -> Problem:
+        """``problem`` with every value that came from ``${VAR}`` replaced by ``${VAR}``."""
+        return self._masks.problem(problem, keep_file=str(self.path))
+
+    def mask(self, text: str) -> str:
+        """``text`` (an error, a log line) with every value from ``${VAR}`` hidden."""
+        return self._masks.hide(text)
 
 
 class CatalogueFile(BaseModel):

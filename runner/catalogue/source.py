@@ -10,14 +10,19 @@ from typing import Any
 import yaml
 
 from runner import words
+from runner.catalogue.masks import Masks
 from runner.errors import Problem
 
 FieldPath = tuple[str | int, ...]
 Pos = tuple[int | None, int | None]  # 1-based line and column
-_VAR = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _VAR_BODY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*))?", re.DOTALL)
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 _MAX_NODES = 50_000  # guards against alias bombs
+
+
+def shorten(text: str, size: int = 60) -> str:
+    """``text`` cut to ``size`` characters with "…": a 5,000-digit value stays one line."""
+    return text if len(text) <= size else text[:size] + "…"
 
 
 def dotted(path: FieldPath) -> str:
@@ -67,6 +72,7 @@ class _Doc:
     values: dict[FieldPath, Pos] = field(default_factory=dict)
     keys: dict[FieldPath, Pos] = field(default_factory=dict)
     secrets: dict[FieldPath, list[str]] = field(default_factory=dict)
+    masks: Masks = field(default_factory=Masks)
     _nodes: int = 0
     _active: set[int] = field(default_factory=set)
     _constructor: yaml.constructor.SafeConstructor = field(
@@ -108,6 +114,11 @@ class _Doc:
             if "'\\t'" in str(exc.problem):
                 message += words.text("yaml.tab_hint")
             self.add((), message, pos)
+        except yaml.reader.ReaderError as exc:  # a NUL or another control character
+            line = text.count("\n", 0, exc.position) + 1
+            column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+            self.add((), words.text("yaml.bad_char", char=f"U+{exc.character:04X}"),
+                     (line, column))
         except yaml.YAMLError as exc:
             self.add((), words.text("yaml.unreadable", detail=exc), (None, None))
         except RecursionError:
@@ -180,7 +191,7 @@ class _Doc:
             if node.tag.endswith(":timestamp"):  # 2026-13-01: YAML's word would be "timestamp"
                 self.add(path, words.text("field.date", got=f"'{node.value}'"))
             else:
-                self.add(path, words.text("yaml.scalar", value=node.value,
+                self.add(path, words.text("yaml.scalar", value=shorten(node.value),
                                           type=node.tag.rsplit(":", 1)[-1]))
         return None
 
@@ -188,29 +199,65 @@ class _Doc:
         if "$" not in text:
             return text
         used: list[str] = []
-
-        def fill(m: re.Match[str]) -> str:
-            if m.group(0) == "$${":
-                return "${"
-            if m.group(1) is None:
-                self.add(path, words.text("env.unclosed"))
-                return ""
-            body = _VAR_BODY.fullmatch(m.group(1))
-            if body is None:
-                self.add(path, words.text("env.bad_ref", ref=m.group(1)))
-                return ""
-            name, op, default = body.groups()
-            used.append(name)
-            value = self.env.get(name)
-            if op == ":-" and not value or op == "-" and value is None:
-                value = default
-            if value is None:
-                self.add(path, words.text("env.missing", name=name))
-                return ""
-            return value
-
-        out = _VAR.sub(fill, text)
+        out = self._expand(text, path, used)
         if used:
             self.secrets[path] = used
         return out
 
+    def _expand(self, text: str, path: FieldPath, used: list[str]) -> str:
+        """``text`` with every ``${...}`` filled in; a default may hold references too."""
+        out, i = [], 0
+        while True:
+            j = text.find("$", i)
+            if j < 0:
+                out.append(text[i:])
+                return "".join(out)
+            out.append(text[i:j])
+            if text.startswith("$${", j):
+                out.append("${")
+                i = j + 3
+                continue
+            if not text.startswith("${", j):
+                out.append("$")
+                i = j + 1
+                continue
+            end = _closing(text, j + 2)
+            if end < 0:
+                self.add(path, words.text("env.unclosed"))
+                return "".join(out)
+            out.append(self._reference(text[j + 2:end], path, used))
+            i = end + 1
+
+    def _reference(self, ref: str, path: FieldPath, used: list[str]) -> str:
+        body = _VAR_BODY.fullmatch(ref)
+        if body is None:
+            self.add(path, words.text("env.bad_ref", ref=ref))
+            return ""
+        name, op, default = body.groups()
+        used.append(name)
+        value = self.env.get(name)
+        if op == ":-" and not value or op == "-" and value is None:
+            return self._expand(default, path, used) if default else default or ""
+        if value is None:
+            self.add(path, words.text("env.missing", name=name))
+            return ""
+        self.masks.add(value, f"${{{name}}}")
+        return value
+
+
+def _closing(text: str, start: int) -> int:
+    """The index of the ``}`` that closes a ``${`` opened just before ``start``, or -1."""
+    depth, i = 1, start
+    while i < len(text):
+        if text.startswith("$${", i):  # a literal "${...}": its "}" is its own
+            depth, i = depth + 1, i + 3
+        elif text.startswith("${", i):
+            depth, i = depth + 1, i + 2
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+            i += 1
+        else:
+            i += 1
+    return -1

@@ -1,4 +1,15 @@
-"""Periods of the ``export`` kind: relative names resolved to dates, and API-sized chunks.
+"""Periods of the ``export`` kind: relative names resolved to UTC days, and API-sized chunks.
+
+Pachca reads ``start_at`` / ``end_at`` as UTC days and its archive holds one file per
+UTC day, while a job's named periods ("yesterday", "previous_month") are calendar
+periods of its own zone. ``utc_days`` maps one onto the other by a single rule: a UTC
+day belongs to the local period during which it **ended** (its end instant lies in
+``(start, end]`` of the local period). Periods of consecutive fires tile the timeline,
+so every UTC day ends in exactly one of them: each is exported exactly once, in every
+zone and across DST changes, and a run never asks for a day that is still going on.
+In UTC the two agree; in Europe/Moscow "yesterday" at 01:00 gives the UTC day before
+(the last one that has ended), and a UTC day ending in a 23-hour local day with no UTC
+midnight in it goes to the next period.
 
 Kept apart from the kind so the date arithmetic can be read (and tested) on its own.
 The leading underscore keeps the registry from taking this module for a kind.
@@ -6,12 +17,14 @@ The leading underscore keeps the registry from taking this module for a kind.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from runner import words
+from runner.periods import Day, midnight
 
 RelativePeriod = Literal["previous_month", "last_30_days", "previous_week", "yesterday"]
 
@@ -22,17 +35,19 @@ MAX_DAYS_WITH_CHATS = 366
 
 
 class FixedPeriod(BaseModel):
-    """``{start: 2026-01-01, end: 2026-03-31}``: both days included."""
+    """``{start: 2026-01-01, end: 2026-03-31}``: UTC days (Pachca's), both included."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start: date = Field(
-        description="First day (inclusive).", examples=["2026-01-01"],
-        json_schema_extra={"description_ru": "Первый день (включительно)."},
+    start: Day = Field(
+        description="First UTC day (inclusive).", examples=["2026-01-01"],
+        json_schema_extra={"description_ru": "Первый день по UTC (включительно)."},
     )
-    end: date = Field(
-        description="Last day (inclusive).", examples=["2026-03-31"],
-        json_schema_extra={"description_ru": "Последний день (включительно)."},
+    end: Day = Field(
+        description="Last UTC day (inclusive); it must have ended when the job runs.",
+        examples=["2026-03-31"],
+        json_schema_extra={"description_ru": "Последний день по UTC (включительно); к запуску"
+                           " он должен закончиться."},
     )
 
     @model_validator(mode="after")
@@ -46,7 +61,11 @@ Period = RelativePeriod | FixedPeriod
 
 
 def resolve(period: Period, today: date) -> tuple[date, date]:
-    """First and last day (inclusive) of ``period`` as seen on ``today``."""
+    """First and last calendar day (inclusive) of ``period`` as seen on ``today``.
+
+    Days of whatever calendar ``today`` is in; ``utc_days`` turns a job's local
+    period into the UTC days Pachca exports.
+    """
     if isinstance(period, FixedPeriod):
         return period.start, period.end
     if period == "yesterday":
@@ -60,6 +79,31 @@ def resolve(period: Period, today: date) -> tuple[date, date]:
     # previous_month
     last = today.replace(day=1) - timedelta(days=1)
     return last.replace(day=1), last
+
+
+def last_ended_day(now: datetime) -> date:
+    """The latest UTC day that is over at ``now`` (the latest an export may ask for)."""
+    return now.astimezone(UTC).date() - timedelta(days=1)
+
+
+def utc_days(period: Period, now: datetime, zone: ZoneInfo) -> tuple[date, date] | None:
+    """The UTC days (first, last, inclusive) a run at ``now`` exports; None if no day.
+
+    A fixed period is taken as UTC days as written. A named period is the job's local
+    calendar period (see ``resolve``) turned into the UTC days that ended within it
+    (module docstring); None when none did (a 23-hour local day may hold no UTC
+    midnight: its day is exported by the next period).
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    if isinstance(period, FixedPeriod):
+        return period.start, period.end
+    first, last = resolve(period, now.astimezone(zone).date())
+    begins = midnight(first, zone).astimezone(UTC)
+    ends = midnight(last + timedelta(days=1), zone).astimezone(UTC)
+    # UTC midnights in (begins, ends] close the days begins.date() .. ends.date() - 1.
+    start, end = begins.date(), ends.date() - timedelta(days=1)
+    return (start, end) if start <= end else None
 
 
 def chunks(start: date, end: date, max_days: int) -> list[tuple[date, date]]:

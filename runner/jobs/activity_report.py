@@ -1,7 +1,9 @@
 """Kind ``activity_report``: find the chats that were active in a period and post the top.
 
-"Active" follows Pachca's own filter: a group chat whose last message falls in the
-period (``match: any_message`` widens it to chats written to since). For each, the
+"Active" means a message in the period: Pachca lists the group chats whose last message
+came after the period's start (including those written to since it ended, whose newer
+messages are read and skipped); ``match: last_message`` narrows that to chats whose last
+message falls inside the period, cheaper but short. For each, the
 messages and distinct authors within the period are counted; only the top-N heap and
 the totals are kept in memory, whatever the size of the workspace.
 """
@@ -17,7 +19,7 @@ from pydantic import Field
 
 from runner.activity import ChatActivity, chat_activity
 from runner.jobs._frozen import render_once
-from runner.jobs.base import JobContext, JobKind, KindParams, Regex, ru
+from runner.jobs.base import Id, JobContext, JobKind, KindParams, Regex, ru
 from runner.periods import Period, Window, resolve_period
 from runner.recipients import Recipients, post_everywhere
 
@@ -45,7 +47,7 @@ class Include(KindParams):
 class Exclude(KindParams):
     """Chats left out of the report."""
 
-    ids: list[int] = Field(
+    ids: list[Id] = Field(
         default_factory=list, description="Chat ids to leave out.", examples=[[100048]],
         json_schema_extra=ru("id чатов, которые не включать."),
     )
@@ -94,20 +96,32 @@ class ActivityReportParams(KindParams):
         examples=[{"ids": [100048], "names": ["флуд|оффтоп"]}],
         json_schema_extra=ru("Чаты, которые не включать, по id или названию."),
     )
-    match: Literal["last_message", "any_message"] = Field(
-        default="last_message",
-        description="`last_message`: chats whose last message falls in the period (Pachca "
-        "filters them; cheapest). `any_message`: also chats written to since the period "
-        "ended (their newer messages are read and skipped).",
-        examples=["any_message"],
-        json_schema_extra=ru("`last_message` — чаты, чьё последнее сообщение попало в период"
-                             " (их отбирает сама Пачка; быстрее всего). `any_message` — ещё и"
-                             " чаты, куда писали уже после периода (их новые сообщения"
-                             " читаются и пропускаются)."),
+    match: Literal["any_message", "last_message"] = Field(
+        default="any_message",
+        description="`any_message`: every chat with a message in the period, also those "
+        "written to since it ended (their newer messages are read and skipped). "
+        "`last_message`: only chats whose last message falls in the period (Pachca filters "
+        "them; fewer reads, but a chat written to after the period is left out, so use it "
+        "only for a report that runs right as the period ends).",
+        examples=["last_message"],
+        json_schema_extra=ru("`any_message` — все чаты, где писали в период, и те, куда писали"
+                             " уже после него (их новые сообщения читаются и пропускаются)."
+                             " `last_message` — только чаты, чьё последнее сообщение попало в"
+                             " период (их отбирает сама Пачка; читается меньше, но чат, куда"
+                             " писали после периода, не попадёт в отчёт: подходит, только"
+                             " если отчёт запускается сразу по окончании периода)."),
     )
     count_bot: bool = Field(
         default=False, description="Count the bot's own messages as activity.", examples=[True],
         json_schema_extra=ru("Считать сообщения самого бота активностью."),
+    )
+    include_threads: bool = Field(
+        default=True,
+        description="Count comments in threads toward the chat the thread was started in "
+        "(a chat written to only in its threads counts too).",
+        examples=[False],
+        json_schema_extra=ru("Считать комментарии в тредах активностью чата, где начат тред"
+                             " (чат, где писали только в тредах, тоже попадает в отчёт)."),
     )
     skip_if_empty: bool = Field(
         default=False, description="Post nothing when no chat was active in the period.",
@@ -218,6 +232,7 @@ class ActivityReportKind(JobKind):
                 exclude_names=params.exclude.names,
                 bot_user_id=None if params.count_bot else ctx.bot_user_id,
                 last_message_in_window=params.match == "last_message",
+                include_threads=params.include_threads,
                 concurrency=params.concurrency,
                 progress=ctx.progress,
             )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 if TYPE_CHECKING:
     from runner.catalogue import JobSpec
@@ -55,6 +55,50 @@ def _compiles(pattern: str) -> str:
 
 Regex = Annotated[str, AfterValidator(_compiles)]
 """A regular expression written in jobs.yaml: checked when the catalogue loads."""
+
+def _http_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    from runner import words
+
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a bad port or bracket
+        ok = False
+    if not ok or len(value) > 2048 or any(c.isspace() or ord(c) < 32 for c in value):
+        raise ValueError(words.text("field.url", got=f"'{value[:60]}'"))
+    return value
+
+
+def _not_blank(value: str) -> str:
+    from runner import words
+
+    if not value.strip():
+        raise ValueError(words.text("field.not_empty"))
+    return value
+
+
+Label = Annotated[str, AfterValidator(_not_blank)]
+"""Text people read on a button: Pachca refuses a blank one."""
+
+Link = Annotated[str, AfterValidator(_http_url)]
+"""An http(s) URL a person opens from a message (a button's link)."""
+
+MAX_ID = 2**31 - 1
+"""Pachca's ids (chats, users, tags) are 32-bit integers (format: int32 in its API)."""
+
+
+def _not_bool(value: Any) -> Any:
+    from runner import words
+
+    if isinstance(value, bool):  # pydantic would take `true` for 1
+        raise ValueError(words.text("field.int", got=str(value).lower()))  # noqa: TRY004
+    return value
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_not_bool)]
+"""An id of a chat, a user or a tag in Pachca: a whole number from 1 to 2**31 - 1."""
 
 
 @dataclass
@@ -135,6 +179,13 @@ class JobKind(ABC):
         """Jinja strings written in the job itself (field name -> source), such as a
         message ``text``: rendered at validation with ``sample_context(params, field)``."""
         return {}
+
+    def check_rendered(
+        self, params: KindParams, field: str, render: Callable[[], str]
+    ) -> str | None:
+        """What is wrong with what inline template ``field`` renders to with sample data
+        (``render()`` renders it), for ``validate``; None if nothing is."""
+        return None
 
     @abstractmethod
     async def run(self, ctx: JobContext, params: KindParams) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -22,11 +22,13 @@ from pydantic import Field, field_validator
 
 from runner import words
 from runner.effects import attempt_time, post_once
-from runner.errors import JobError
-from runner.jobs.base import JobContext, JobKind, KindParams, ru
+from runner.errors import JobError, NotFound
+from runner.jobs.base import Id, JobContext, JobKind, KindParams, ru
 from runner.pachca.models import Chat
 
 TARGET = "chat"
+MAX_NAME = 255
+"""Longest chat name Pachca accepts (maxLength of ChatCreateRequest.chat.name)."""
 _LOOKBACK_PAGES = 2  # the newest chats, 50 per page: a lost creation is among them
 _CLOCK_SLACK = timedelta(minutes=5)  # our clock and Pachca's may disagree a little
 
@@ -51,11 +53,11 @@ class ChatFromTemplateParams(KindParams):
         default=False, description="Open to everyone in the workspace.", examples=[True],
         json_schema_extra=ru("Открытый для всех в пространстве."),
     )
-    member_ids: list[int] = Field(
+    member_ids: list[Id] = Field(
         default_factory=list, description="User ids to add.", examples=[[10004, 10005]],
         json_schema_extra=ru("id пользователей, которых добавить."),
     )
-    group_tag_ids: list[int] = Field(
+    group_tag_ids: list[Id] = Field(
         default_factory=list, description="Group tags whose members are all added.",
         examples=[[502]], json_schema_extra=ru("Теги групп: добавляются все их участники."),
     )
@@ -109,6 +111,17 @@ class ChatFromTemplateKind(JobKind):
         assert isinstance(params, ChatFromTemplateParams)
         return {"name": params.name}
 
+    def check_rendered(
+        self, params: KindParams, field: str, render: Callable[[], str]
+    ) -> str | None:
+        """The name, with a sample date, must be one Pachca takes: not empty, not too long."""
+        if field != "name":
+            return None
+        name = render().strip()
+        if not name or len(name) > MAX_NAME:
+            return words.text("chat.name_length", n=MAX_NAME, got=f"'{name[:60]}'")
+        return None
+
     def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
         assert isinstance(params, ChatFromTemplateParams)
         base = name_context(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), params.vars)
@@ -124,7 +137,12 @@ class ChatFromTemplateKind(JobKind):
             raise JobError(
                 f"the name template rendered an empty name for {ctx.scheduled_for:%Y-%m-%d}"
             )
+        if len(name) > MAX_NAME:
+            raise JobError(f"the name template rendered a name of {len(name)} characters for"
+                           f" {ctx.scheduled_for:%Y-%m-%d}; Pachca takes at most {MAX_NAME}")
         what = "channel" if params.channel else "conversation"
+        if await self._made_before(ctx, name, what):
+            return
         if ctx.dry_run:
             ctx.report.say(f"would create {what} «{name}» with {len(params.member_ids)} members"
                            f" and {len(params.group_tag_ids)} group tags")
@@ -137,6 +155,32 @@ class ChatFromTemplateKind(JobKind):
         chat_context = {"id": chat.id, "name": chat.name, "channel": chat.channel,
                         "public": chat.public, "members": len(chat.member_ids)}
         await self._welcome(ctx, params, base, chat_context, chat_id=chat.id)
+
+    async def _made_before(self, ctx: JobContext, name: str, what: str) -> bool:
+        """Whether another run of this job already created a chat named ``name`` that
+        still exists: then nothing is created (a second manual run, a rerun with --at),
+        and the report says why. A run resuming its own creation is not "another"."""
+        own = await asyncio.to_thread(ctx.state.target, ctx.run.key, TARGET)
+        if own is not None:
+            return False
+        made = await asyncio.to_thread(ctx.state.get_value, ctx.job.name, _made_key(name))
+        if not made:
+            return False
+        try:
+            chat = await ctx.client.get_chat(int(made["chat_id"]))
+        except NotFound:
+            return False  # deleted since: the job may make it again
+        when = datetime.fromisoformat(made["at"]).astimezone(ctx.scheduled_for.tzinfo)
+        verb = "would skip" if ctx.dry_run else "skipped"
+        ctx.report.say(f"{verb} {what} «{chat.name}» ({chat.id}): this job already created it"
+                       f" on {when:%Y-%m-%d %H:%M %Z}")
+        ctx.report.count("would_skip" if ctx.dry_run else "skipped:exists")
+        return True
+
+    async def _remember(self, ctx: JobContext, name: str, chat_id: int) -> None:
+        made = {"chat_id": chat_id, "at": ctx.now().astimezone(UTC).isoformat(),
+                "run": ctx.run.key}
+        await asyncio.to_thread(ctx.state.set_value, ctx.job.name, _made_key(name), made)
 
     async def _create_once(
         self, ctx: JobContext, params: ChatFromTemplateParams, name: str, what: str
@@ -156,6 +200,7 @@ class ChatFromTemplateKind(JobKind):
             if found is not None:
                 await asyncio.to_thread(state.finish_target, key, TARGET,
                                         {**record.detail, "chat_id": found.id})
+                await self._remember(ctx, found.name, found.id)
                 ctx.report.count("already_created")
                 ctx.report.say(f"{what} «{found.name}» had been created before the interruption")
                 return found
@@ -167,6 +212,7 @@ class ChatFromTemplateKind(JobKind):
             member_ids=params.member_ids, group_tag_ids=params.group_tag_ids,
         )
         await asyncio.to_thread(state.finish_target, key, TARGET, {**detail, "chat_id": chat.id})
+        await self._remember(ctx, name, chat.id)
         ctx.report.count("created")
         ctx.report.say(f"created {what} «{chat.name}» (chat {chat.id}, "
                        f"{len(chat.member_ids)} members)")
@@ -200,6 +246,11 @@ class ChatFromTemplateKind(JobKind):
         text = ctx.renderer.render(params.welcome_template, {**base, "chat": chat})
         await post_once(ctx, "welcome", entity_id=chat_id, content=text,
                         label=f"«{chat['name']}»")
+
+
+def _made_key(name: str) -> str:
+    """The job value remembering the chat this job created under ``name``."""
+    return f"created:{name}"
 
 
 KIND = ChatFromTemplateKind()

@@ -21,7 +21,7 @@ from pydantic import Field, field_validator, model_validator
 from runner import words
 from runner.errors import SourceError
 from runner.jobs._frozen import render_once
-from runner.jobs.base import JobContext, JobKind, KindParams, ru
+from runner.jobs.base import JobContext, JobKind, KindParams, Label, Link, ru
 from runner.pachca.models import Button
 from runner.periods import SinceLastRunOrPeriod, Window, resolve_period
 from runner.recipients import Recipients, post_everywhere
@@ -35,11 +35,11 @@ _RESERVED = {"title", "job", "period", "scheduled_for", "sources", "source_error
 class DigestButton(KindParams):
     """A button under the digest: a link (``url``) or a bot callback (``data``)."""
 
-    text: str = Field(
+    text: Label = Field(
         description="Button text.", max_length=255, examples=["Открыть дашборд"],
         json_schema_extra=ru("Текст кнопки."),
     )
-    url: str | None = Field(
+    url: Link | None = Field(
         default=None, description="The link it opens.", examples=["https://example.com/dashboard"],
         json_schema_extra=ru("Ссылка, которую открывает кнопка."),
     )
@@ -98,7 +98,8 @@ class DigestParams(KindParams):
         json_schema_extra=ru("Ничего не отправлять, если не было ни активности, ни данных."),
     )
     buttons: list[DigestButton] = Field(
-        default_factory=list, description="Buttons under the digest, one per row.",
+        # One per row, and Pachca takes at most 32 rows.
+        default_factory=list, max_length=32, description="Buttons under the digest, one per row.",
         examples=[[{"text": "Открыть дашборд", "url": "https://example.com/dashboard"}]],
         json_schema_extra=ru("Кнопки под сводкой, по одной в строке."),
     )

@@ -13,10 +13,11 @@ chunk's webhook is waited for again.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import UTC, date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
@@ -30,9 +31,10 @@ from runner.jobs._export_period import (
     MAX_DAYS_WITH_CHATS,
     Period,
     chunks,
-    resolve,
+    last_ended_day,
+    utc_days,
 )
-from runner.jobs.base import JobContext, JobKind, KindParams, ru
+from runner.jobs.base import Id, JobContext, JobKind, KindParams, ru
 
 if TYPE_CHECKING:
     from runner.state import ExportChunk
@@ -40,19 +42,29 @@ if TYPE_CHECKING:
 TEMPLATE = "export_ready.md.j2"
 
 
+def plain_file_name(name: str) -> bool:
+    """Whether ``name`` names a file in the output folder, and nothing else."""
+    return bool(name) and not name.startswith(".") and len(name) <= 255 and not any(
+        sep in name for sep in ("/", "\\", "\0", "\n", "\r"))
+
+
 class ExportParams(KindParams):
     """Fields of an ``export`` job."""
 
     period: Period = Field(
         default="previous_month",
-        description="The days exported: previous_month, last_30_days, previous_week,"
-        " yesterday, or fixed dates {start, end}; split into requests Pachca accepts.",
+        description="The days exported, as UTC days (Pachca's): previous_month, last_30_days,"
+        " previous_week, yesterday (the UTC days that ended within that period of the job's"
+        " zone, so each is exported once and only when over), or fixed UTC dates"
+        " {start, end}; split into requests Pachca accepts.",
         examples=["previous_month", {"start": "2026-01-01", "end": "2026-03-31"}],
-        json_schema_extra=ru("Какие дни выгрузить: previous_month, last_30_days, previous_week,"
-                             " yesterday или даты {start, end}; длинный период делится на"
-                             " части, которые принимает Пачка."),
+        json_schema_extra=ru("Какие дни выгрузить, дни по UTC (как у Пачки): previous_month,"
+                             " last_30_days, previous_week, yesterday (дни UTC, закончившиеся"
+                             " в этом периоде по часовому поясу задания: каждый выгружается"
+                             " один раз и только целиком) или даты UTC {start, end}; длинный"
+                             " период делится на части, которые принимает Пачка."),
     )
-    chat_ids: list[int] = Field(
+    chat_ids: list[Id] = Field(
         default_factory=list, max_length=50,
         description="Only these chats (at most 50); empty: the whole workspace.",
         examples=[[100009, 100016]],
@@ -72,7 +84,7 @@ class ExportParams(KindParams):
         examples=["pachca-{{ start }}_{{ end }}.zip"],
         json_schema_extra=ru("Имя файла архива, шаблон Jinja; доступны start и end (даты)."),
     )
-    notify_chat_id: int | None = Field(
+    notify_chat_id: Id | None = Field(
         default=None, description="Post a notice to this chat when the export is saved.",
         examples=[100050],
         json_schema_extra=ru("Сообщить в этот чат, когда выгрузка сохранена."),
@@ -136,6 +148,15 @@ class ExportKind(JobKind):
         assert isinstance(params, ExportParams)
         return {"filename": params.filename}
 
+    def check_rendered(
+        self, params: KindParams, field: str, render: Callable[[], str]
+    ) -> str | None:
+        """The file name must render to a plain name (no folder, not hidden)."""
+        if field != "filename":
+            return None
+        name = render().strip()
+        return None if plain_file_name(name) else words.text("export.filename_path", name=name)
+
     def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
         """A two-file export, as the notice would show it (or a chunk, for the file name)."""
         if template == "filename":
@@ -155,7 +176,18 @@ class ExportKind(JobKind):
     async def run(self, ctx: JobContext, params: KindParams) -> None:
         """Export every chunk of the period in turn, then post the notice if asked."""
         assert isinstance(params, ExportParams)
-        start, end = resolve(params.period, ctx.scheduled_for.date())
+        days = utc_days(params.period, ctx.scheduled_for, ZoneInfo(ctx.job.timezone))
+        if days is None:
+            ctx.report.say("no UTC day ended within this period; the next run exports it")
+            ctx.report.count("chunks", 0)
+            return
+        start, end = days
+        ended = last_ended_day(ctx.scheduled_for)
+        if end > ended:
+            # Pachca would export what exists so far; the rest of that day would be lost.
+            raise JobError(f"the period ends on {end.isoformat()} (UTC), a day that has not"
+                           f" ended yet at {ctx.scheduled_for.astimezone(UTC):%Y-%m-%d %H:%M}"
+                           f" UTC; the last whole day is {ended.isoformat()}")
         limit = MAX_DAYS_WITH_CHATS if params.chat_ids else MAX_DAYS
         plan = self._plan(ctx, params, start, end, limit)
         where = f"{len(params.chat_ids)} chat(s)" if params.chat_ids else "all chats"
@@ -196,9 +228,7 @@ class ExportKind(JobKind):
                  "index": i, "count": len(spans)},
                 origin=f"jobs.{ctx.job.name}.filename",
             ).strip()
-            if not name or name in (".", "..") or name.startswith(".") or any(
-                sep in name for sep in ("/", "\\", "\0")
-            ):
+            if not plain_file_name(name):
                 raise JobError(f"filename renders to '{name}', which is not a plain file name")
             plan.append(Chunk(a, b, params.output_dir / name))
         if len({c.path for c in plan}) < len(plan):

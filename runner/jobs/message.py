@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from runner import words
-from runner.jobs.base import JobContext, JobKind, KindParams, ru
+from runner.jobs.base import JobContext, JobKind, KindParams, Label, Link, ru
 from runner.pachca.models import Button
 from runner.recipients import Recipients, post_everywhere
 
@@ -16,11 +16,11 @@ from runner.recipients import Recipients, post_everywhere
 class LinkButton(KindParams):
     """A button under the message that opens a link."""
 
-    text: str = Field(
+    text: Label = Field(
         description="Button text.", max_length=255, examples=["Открыть таймшиты"],
         json_schema_extra=ru("Текст кнопки."),
     )
-    url: str = Field(
+    url: Link = Field(
         description="The link it opens.", examples=["https://example.com/timesheets"],
         json_schema_extra=ru("Ссылка, которую открывает кнопка."),
     )
@@ -50,7 +50,8 @@ class MessageParams(KindParams):
         json_schema_extra=ru("Значения, которые получает шаблон."),
     )
     buttons: list[LinkButton] = Field(
-        default_factory=list, description="Link buttons under the message.",
+        # One per row, and Pachca takes at most 32 rows.
+        default_factory=list, max_length=32, description="Link buttons under the message.",
         examples=[[{"text": "Открыть таймшиты", "url": "https://example.com/timesheets"}]],
         json_schema_extra=ru("Кнопки-ссылки под сообщением."),
     )

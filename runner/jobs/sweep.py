@@ -170,7 +170,8 @@ class SweepKind(JobKind):
                 whole, warned, archived = await _whole_run(
                     ctx, plan, {d.chat_id for d in archive if d.chat_id not in bad})
                 return ctx.renderer.render(REPORT_TEMPLATE, report_context(
-                    ctx.job.name, params, ctx.now(), whole, warned, archived,
+                    ctx.job.name, params, ctx.now().astimezone(ctx.scheduled_for.tzinfo),
+                    whole, warned, archived,
                     [d.name for d in failed], len(later), dry=False))
 
             # A resumed attempt posts the report its interrupted predecessor rendered, if

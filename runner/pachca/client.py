@@ -16,7 +16,6 @@ from typing import Any, Literal
 
 from runner import errors
 from runner.concurrency import merge
-from runner.pachca.http import ApiSession
 from runner.pachca.models import (
     Bot,
     Button,
@@ -25,6 +24,7 @@ from runner.pachca.models import (
     User,
     WebhookEvent,
 )
+from runner.pachca.threads import ThreadCalls
 
 Order = Literal["asc", "desc"]
 EntityType = Literal["discussion", "thread", "user"]
@@ -60,8 +60,9 @@ def _buttons(rows: Sequence[Sequence[Button]] | None) -> list[list[dict[str, str
     return [[b.model_dump(exclude_none=True) for b in row] for row in rows]
 
 
-class PachcaClient(ApiSession):
-    """A Pachca API client for one token (see ``ApiSession`` for the request path)."""
+class PachcaClient(ThreadCalls):
+    """A Pachca API client for one token (see ``ApiSession`` for the request path; the
+    thread calls are in ``ThreadCalls``)."""
 
     # -- chats -------------------------------------------------------------------------
 
@@ -343,7 +344,7 @@ class PachcaClient(ApiSession):
         return self.parse(response, Bot, "PUT", path)
 
     def list_events(self) -> AsyncIterator[WebhookEvent]:
-        """The bot's event history (oldest first), page by page."""
+        """The bot's event history, page by page, in Pachca's order (newest first)."""
         return self.paginate("/webhooks/events", WebhookEvent)
 
     async def delete_event(self, event_id: str) -> None:

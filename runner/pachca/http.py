@@ -133,11 +133,13 @@ class ApiSession:
         read_only: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
         max_connections: int = 64,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.read_only = read_only
         self.retry = retry or RetryPolicy()
-        self.limiter = RateLimiter(limits or RateLimits())
+        # ``limiter`` (instead of ``limits``): one built on a clock of the caller's own.
+        self.limiter = limiter or RateLimiter(limits or RateLimits())
         self.stats: Counter[str] = Counter()
         self._rng = random.Random()
         self._http = httpx.AsyncClient(

@@ -63,18 +63,39 @@ class Button(PachcaModel):
     data: str | None = None
 
 
+class ThreadRef(PachcaModel):
+    """The thread started on a message: its id and its own chat."""
+
+    id: int
+    chat_id: int
+
+
 class Message(PachcaModel):
-    """A message in a chat or thread."""
+    """A message in a chat or thread (a comment: ``chat_id`` is the thread's chat,
+    ``root_chat_id`` the chat the thread was started in)."""
 
     id: int
     entity_type: str = "discussion"
     entity_id: int
     chat_id: int
+    root_chat_id: int | None = None
     content: str = ""
     user_id: int
     created_at: datetime
     buttons: list[list[Button]] | None = None
     parent_message_id: int | None = None
+    thread: ThreadRef | None = None
+
+
+class Thread(PachcaModel):
+    """A thread: a chat of its own (``chat_id``), started on a message or standalone
+    (``message_id`` and ``message_chat_id`` null); ``updated_at`` moves with each comment."""
+
+    id: int
+    chat_id: int
+    message_id: int | None = None
+    message_chat_id: int | None = None
+    updated_at: datetime
 
 
 class Paginate(PachcaModel):

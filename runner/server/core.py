@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Self
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from runner.errors import RunnerError, SettingsError
 from runner.server.exports import ExportHub, secret_path
+from runner.server.guard import BodyGuard, head_guarded
 from runner.server.metrics import CONTENT_TYPE, runner_metrics
 
 if TYPE_CHECKING:
@@ -35,6 +37,22 @@ log = logging.getLogger("runner.server")
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 EXPORT_HOOK_PREFIX = "/hooks/export/"
+OWN_ROUTES = ("/healthz", "/metrics")
+"""Paths the server itself answers (with EXPORT_HOOK_PREFIX); nothing else may use them."""
+
+
+def route_taken(path: str) -> str | None:
+    """The server's own route that ``path`` would collide with, or None.
+
+    The bot's webhook path is added beside these: one under the export hooks (or equal
+    to another route, a trailing slash aside) would never receive a push.
+    """
+    bare = path.rstrip("/") or "/"
+    if bare in OWN_ROUTES:
+        return bare
+    if (bare + "/").startswith(EXPORT_HOOK_PREFIX):
+        return EXPORT_HOOK_PREFIX + "…"
+    return None
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5
 
@@ -114,6 +132,7 @@ class RunnerServer:
         config = uvicorn.Config(
             self._app, log_config=None, log_level="warning", access_log=False,
             lifespan="off", timeout_graceful_shutdown=_STOP_TIMEOUT,
+            http=head_guarded(self.settings.server_body_timeout),
         )
         self._sock = sock
         self._server = _Server(config)
@@ -154,12 +173,13 @@ class RunnerServer:
 
     def _build_app(self) -> Starlette:
         routes: list[BaseRoute] = [
-            Route("/healthz", self._healthz, methods=["GET"]),
-            Route("/metrics", self._metrics, methods=["GET"]),
+            Route(OWN_ROUTES[0], self._healthz, methods=["GET"]),
+            Route(OWN_ROUTES[1], self._metrics, methods=["GET"]),
             Route(EXPORT_HOOK_PREFIX + "{secret}", self.exports.handle, methods=["POST"]),
             *self._extra,
         ]
-        return Starlette(routes=routes)
+        guard = Middleware(BodyGuard, timeout=self.settings.server_body_timeout)
+        return Starlette(routes=routes, middleware=[guard])
 
     def _uptime(self) -> float:
         return time.monotonic() - self._started_at

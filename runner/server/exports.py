@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from runner.pachca.models import ExportReady
+from runner.server.guard import parse_json
 
 if TYPE_CHECKING:
     from runner.state import ExportChunk, StateStore
@@ -152,8 +153,9 @@ class ExportHub:
             return JSONResponse({"error": "expected Content-Type application/json"},
                                 status_code=400)
         try:
+            parse_json(body)  # NaN, Infinity: not JSON, though pydantic would take them
             ready = ExportReady.model_validate_json(body, strict=True)
-        except ValidationError:
+        except (ValueError, ValidationError):
             self.counts["rejected"] += 1
             log.warning("export webhook rejected: not a well-formed export-ready event")
             return JSONResponse({"error": "expected an export ready event"}, status_code=400)

@@ -27,6 +27,7 @@ SKIP_REASONS = {
     "members": "member count outside the bounds",
     "new": "created less than inactive_days ago",
     "active": "active",
+    "thread": "active in a thread",
     "kept": "kept by a member",
     "unarchived": "unarchived recently",
     "gone": "no longer visible to the token",
@@ -105,11 +106,19 @@ def _days(delta: timedelta) -> int:
 
 
 def decide_fresh(
-    chat: Chat, state: ChatState | None, now: datetime, params: SweepParams, *, cycle: int | None
+    chat: Chat,
+    state: ChatState | None,
+    now: datetime,
+    params: SweepParams,
+    *,
+    cycle: int | None,
+    thread_at: datetime | None = None,
 ) -> Decision:
     """The verdict on a chat with no warning pending: warn, archive (warn_days 0) or skip.
 
     ``cycle`` is the run id of an unfinished archive intent to reuse (else None).
+    ``thread_at`` is the newest activity in the chat's threads (None: none seen): a
+    comment does not move the chat's own last_message_at.
     """
     screened = screen(chat, params)
     if screened:
@@ -119,6 +128,9 @@ def decide_fresh(
         return skip(chat, "new", f"created {_days(now - chat.created_at)} days ago")
     if chat.last_message_at >= cutoff:
         return skip(chat, "active", f"last message {_days(now - chat.last_message_at)} days ago")
+    if thread_at is not None and thread_at >= cutoff:
+        return skip(chat, "thread", f"active in a thread: last comment {_days(now - thread_at)}"
+                    " days ago")
     if state is not None:
         if state.kept_until is not None and state.kept_until > now:
             return skip(chat, "kept", f"kept until {state.kept_until:%Y-%m-%d}")
@@ -156,12 +168,22 @@ def decide_warned(
     human_at: datetime | None,
     now: datetime,
     params: SweepParams,
+    *,
+    thread_at: datetime | None = None,
 ) -> Decision:
     """The verdict on a warned chat: archive when quiet (or asked), else wait or forget.
 
     ``human_at`` is the newest message after the warning by anyone but the runner's
     bot, or None when there is none (the bot's own messages never count as activity).
+    ``thread_at`` is the newest activity in the chat's threads: after the warning, it
+    answers the warning as a message would.
     """
+    if thread_at is not None and thread_at > anchor.at and (
+        human_at is None or thread_at > human_at
+    ):
+        human_at, where = thread_at, " in a thread"
+    else:
+        where = ""
     screened = screen(chat, params)
     if screened:
         # The operator changed the rules (or someone archived it): the warning no longer
@@ -181,8 +203,8 @@ def decide_warned(
                         last_message_at=chat.last_message_at, requested=True,
                         cycle=state.warned_by_run)
     if human_at is not None:
-        return skip(chat, "active", f"someone wrote on {human_at:%Y-%m-%d} after the warning",
-                    clear=True)
+        return skip(chat, "thread" if where else "active",
+                    f"someone wrote{where} on {human_at:%Y-%m-%d} after the warning", clear=True)
     due = anchor.at + timedelta(days=params.warn_days)
     if now >= due:
         return Decision(chat.id, chat.name, "archive", "quiet",

@@ -7,13 +7,13 @@ import re
 from pydantic import Field, PrivateAttr, model_validator
 
 from runner import words
-from runner.jobs.base import KindParams, Regex, ru
+from runner.jobs.base import Id, KindParams, Regex, ru
 
 
 class Exclude(KindParams):
     """``exclude:``: chats the sweep never touches, whatever their activity."""
 
-    ids: list[int] = Field(
+    ids: list[Id] = Field(
         default_factory=list, description="Chat ids never touched.", examples=[[100049]],
         json_schema_extra=ru("id чатов, которые никогда не трогать."),
     )
@@ -24,7 +24,7 @@ class Exclude(KindParams):
         json_schema_extra=ru("Регулярные выражения, которые ищутся в названиях чатов,"
                              " например '^Общий', '(?i)важн'."),
     )
-    group_tags: list[int] = Field(
+    group_tags: list[Id] = Field(
         default_factory=list, description="Group tag ids: chats linked to these tags.",
         examples=[[502]], json_schema_extra=ru("id тегов групп: чаты, связанные с этими тегами."),
     )
@@ -49,21 +49,21 @@ class SweepParams(KindParams):
     """Parameters of a ``sweep`` job (find and archive inactive group chats)."""
 
     inactive_days: int = Field(
-        default=90, ge=1,
+        default=90, ge=1, le=3650,
         description="A chat is inactive when its last message (and its creation) is older.",
         examples=[180],
         json_schema_extra=ru("Чат неактивен, если его последнее сообщение (и создание) старше"
                              " стольких дней."),
     )
     warn_days: int = Field(
-        default=7, ge=0,
+        default=7, ge=0, le=365,
         description="Days of quiet after the warning before archiving; 0 archives unwarned.",
         examples=[7],
         json_schema_extra=ru("Сколько дней тишины после предупреждения до архивации;"
                              " 0 — архивировать без предупреждения."),
     )
     snooze_days: int = Field(
-        default=30, ge=1, description="How long «Оставить чат» keeps a chat from the sweep.",
+        default=30, ge=1, le=3650, description="How long «Оставить чат» keeps a chat from the sweep.",
         examples=[30],
         json_schema_extra=ru("На сколько дней кнопка «Оставить чат» защищает чат от очистки."),
     )
@@ -118,7 +118,7 @@ class SweepParams(KindParams):
         description="Archive-now button text.", examples=["Архивировать сейчас"],
         json_schema_extra=ru("Текст кнопки «архивировать сейчас»."),
     )
-    report_chat_id: int | None = Field(
+    report_chat_id: Id | None = Field(
         default=None, description="Post a summary of each run to this chat.",
         examples=[100050], json_schema_extra=ru("Отправлять итог каждого запуска в этот чат."),
     )

@@ -7,6 +7,10 @@ Three sources, read concurrently:
   the ``max_fraction`` denominator (the two listings are disjoint);
 - chats the state store says are warned or half-archived, fetched one by one: the
   warning itself moved their last message, so the date filter no longer finds them.
+
+Beside them, once per run, the threads active since the earliest moment any decision
+looks back to (the cutoff, or an older warning): a comment does not move its chat's
+last_message_at, so a chat quiet on top but alive in a thread must be told apart.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import TYPE_CHECKING
 from runner.buttons import CHAT_ACTIONS, ForgedButton, parse_button_data
 from runner.concurrency import for_each
 from runner.effects import content_hash
-from runner.errors import NotFound, PermissionDenied
+from runner.errors import JobError, NotFound, PermissionDenied
 from runner.pachca.models import Chat, Message
 from runner.sweep.decide import (
     SKIP_REASONS,
@@ -98,6 +102,8 @@ class Scanner:
         self.now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         self.cutoff = self.now - timedelta(days=params.inactive_days)
         self.plan = Plan()
+        #: Parent chat id -> newest activity in its threads (since ``_read_threads``' bound).
+        self.thread_activity: dict[int, datetime] = {}
 
     async def run(self, *, count_first: bool = True) -> Plan:
         """Scan the three sources and return the plan.
@@ -108,12 +114,15 @@ class Scanner:
         """
         opened = await asyncio.to_thread(self.ctx.state.open_sweep_chats)
         open_ids = {s.chat_id for s in opened}
+        since = min([self.cutoff, *(s.warned_at for s in opened if s.warned_at is not None)])
+        self._threads = asyncio.create_task(self._read_threads(since))
         self._counting = asyncio.create_task(self._count())
         try:
             await asyncio.gather(
                 self._inactive(open_ids),
                 for_each(opened, self._open, limit=self.params.concurrency),
             )
+            await self._threads  # its failure fails the run even when nothing was decided
             if count_first:
                 await self._counting
             await self._keep_only_what_we_may_archive()
@@ -129,6 +138,7 @@ class Scanner:
     def stop(self) -> None:
         """Cancel a count still running (the run failed or was cancelled)."""
         self._counting.cancel()
+        self._threads.cancel()
 
     @property
     def counted_all(self) -> bool:
@@ -176,6 +186,24 @@ class Scanner:
             after=after, before=before, personal=False, on_page=self._page,
             parts=max(1, self.params.concurrency // 3))
 
+    async def _read_threads(self, since: datetime) -> None:
+        """Note the newest activity in each chat's threads since ``since`` (one listing)."""
+        found = self.thread_activity
+        try:
+            async for thread in self.ctx.client.list_threads(last_message_after=since):
+                parent = thread.message_chat_id
+                if parent is not None and (parent not in found or found[parent] <
+                                           thread.updated_at):
+                    found[parent] = thread.updated_at
+        except PermissionDenied as exc:
+            # Without threads a chat alive only in them looks quiet: stop, archive nothing.
+            raise JobError(f"sweep: the token may not list threads ({exc}); give it the"
+                           " threads:read scope") from None
+
+    async def _thread_at(self, chat_id: int) -> datetime | None:
+        await self._threads
+        return self.thread_activity.get(chat_id)
+
     async def _count(self) -> None:
         """Count the group chats active since the cutoff (last message at or after it)."""
         async for chat in self._listing(self.cutoff, None):
@@ -202,7 +230,7 @@ class Scanner:
         states = await asyncio.to_thread(self.ctx.state.chat_states, [c.id for c in chats])
         for chat in chats:
             self.plan.add(decide_fresh(chat, states.get(chat.id), self.now, self.params,
-                                       cycle=None))
+                                       cycle=None, thread_at=await self._thread_at(chat.id)))
 
     # -- chats under a warning or an unfinished archive --------------------------------
 
@@ -233,7 +261,8 @@ class Scanner:
             human_at = None
             if chat.last_message_at > anchor.at:
                 human_at = await self._human_after(chat.id, anchor.message_id)
-            decision = decide_warned(chat, state, anchor, human_at, self.now, self.params)
+            decision = decide_warned(chat, state, anchor, human_at, self.now, self.params,
+                                     thread_at=await self._thread_at(chat.id))
             return replace(decision, adopt=adopt)
         # No warning stands: a warning that never got posted, or an unwarned archive
         # (warn_days 0) cut short, perhaps after its closing message.
@@ -241,13 +270,18 @@ class Scanner:
         if cycle is not None and self.params.closing_message:
             posted = await self._closing_posted(chat, cycle)
             if posted is not None:
+                thread_at = await self._thread_at(chat.id)
+                if thread_at is not None and thread_at > posted.at:
+                    return skip(chat, "thread",
+                                f"someone wrote in a thread on {thread_at:%Y-%m-%d}", clear=True)
                 human_at = await self._human_after(chat.id, posted.message_id)
                 if human_at is None:
                     return Decision(chat.id, chat.name, "archive", "inactive",
                                     "archive interrupted after its closing message",
                                     last_message_at=chat.last_message_at, cycle=cycle)
                 return skip(chat, "active", f"someone wrote on {human_at:%Y-%m-%d}", clear=True)
-        decision = decide_fresh(chat, state, self.now, self.params, cycle=cycle)
+        decision = decide_fresh(chat, state, self.now, self.params, cycle=cycle,
+                                thread_at=await self._thread_at(chat.id))
         return replace(decision, clear=True) if decision.verb == "skip" else decision
 
     async def _closing_posted(self, chat: Chat, cycle: int) -> Anchor | None:

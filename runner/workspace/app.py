@@ -15,7 +15,16 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.types import ASGIApp
 
-from runner.workspace import control, exports, routes_chats, routes_messages, routes_misc
+from runner.workspace import (
+    control,
+    control_threads,
+    exports,
+    routes_chats,
+    routes_messages,
+    routes_misc,
+    routes_threads,
+    routes_tokens,
+)
 from runner.workspace.gateway import Gateway
 from runner.workspace.responses import ApiProblem, api_error
 from runner.workspace.runtime import API_PREFIX, Workspace
@@ -36,9 +45,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def build_app(ws: Workspace) -> ASGIApp:
     """The whole ASGI application of one workspace."""
     # exports before chats: "/chats/exports" must not be taken for a chat route.
-    api_routes = exports.ROUTES + routes_chats.ROUTES + routes_messages.ROUTES + routes_misc.ROUTES
+    api_routes = (
+        exports.ROUTES
+        + routes_chats.ROUTES
+        + routes_messages.ROUTES
+        + routes_threads.ROUTES
+        + routes_misc.ROUTES
+        + routes_tokens.ROUTES
+    )
+    control_routes = control.ROUTES + control_threads.ROUTES
     app = Starlette(
-        routes=[Mount(API_PREFIX, routes=api_routes), Mount("/_workspace", routes=control.ROUTES)],
+        routes=[Mount(API_PREFIX, routes=api_routes), Mount("/_workspace", routes=control_routes)],
         exception_handlers={ApiProblem: _problem, HTTPException: _http_error},
     )
     app.state.ws = ws

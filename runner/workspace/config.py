@@ -65,6 +65,10 @@ class WorkspaceConfig:
     active_chats: int | None = None
     active_messages: int = 200
     active_days: int = 7
+    # --- threads (see ``seed_threads``; none when exact activity is seeded)
+    thread_share: float = 0.15  # share of group chats with messages that get threads
+    thread_only_chats: int = 3  # quiet conversations alive only in a thread
+    standalone_threads: int = 2
     #: Pin the clock at start (ISO-8601); ``None``: real time.
     start_time: str | None = None
     # --- pace and strictness
@@ -111,6 +115,7 @@ class WorkspaceConfig:
             "short_page_rate",
             "archived_share",
             "public_share",
+            "thread_share",
         ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -124,6 +129,8 @@ class WorkspaceConfig:
             raise ValueError("users must be >= 4 (owner, bot, limited user, someone else)")
         if min(self.quiet_chats or 0, self.active_chats or 0) < 0:
             raise ValueError("quiet_chats and active_chats must be >= 0")
+        if min(self.thread_only_chats, self.standalone_threads) < 0:
+            raise ValueError("thread_only_chats and standalone_threads must be >= 0")
         if self.quiet_days < 2 or self.active_days < 1 or self.active_messages < 1:
             raise ValueError("need quiet_days >= 2, active_days >= 1, active_messages >= 1")
         if (self.quiet_chats is not None and self.active_chats is not None

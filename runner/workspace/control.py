@@ -18,12 +18,26 @@
 ``POST /messages``          ``{"user_id", "content", "chat_id" | "to_user_id",
                             "buttons"?}`` -> 201 ``{"data": Message}``; no rate limits;
                             the author joins the chat first if needed
-``GET|POST /clock``         ``{"advance": seconds}`` or ``{"now": iso}`` ->
-                            ``{"now": iso, "offset_seconds": float}``
+``POST /chats``             ``{"user_id", "chats": [{"name", "member_ids"?, "channel"?,
+                            "public"?, "group_tag_ids"?}]}`` -> 201 ``{"data": [Chat]}``;
+                            group chats made by ``user_id`` (their creator and admin, as
+                            ``POST /chats`` makes them), no rate limits: test set-up
+``POST /chats/<id>/members`` ``{"member_ids": [int]}`` -> ``{"data": Chat}``: people join
+                            a chat (set-up; no rate limits, no rights needed)
+``POST /tokens``            ``{"kind": "owner"|"bot"|"limited", "scopes"?: [...]}`` -> 201
+                            ``{"token"}``: another token of that kind's user holding only
+                            ``scopes`` (default: all the kind may hold)
+``GET|POST /clock``         ``{"advance": seconds}`` or ``{"now": iso}``, and/or
+                            ``{"freeze": bool}`` -> ``{"now": iso, "offset_seconds":
+                            float, "frozen": bool}``; a frozen clock moves only when
+                            told, and rate limits refill on this clock
+``GET|POST /hold``          ``{"after_writes": n}`` / ``{"release": "drop" | "pass"}``:
+                            hold the write after the next ``n`` at the door (``hold.py``)
 ``GET|POST /faults``        any of ``config.RUNTIME_FIELDS`` -> ``{"settings": {...}}``
 ``GET  /exports``           ``{"exports": [export with status and webhook deliveries]}``
 ``GET  /link_previews``     ``{"link_previews": [{"message_id", "link_previews", ...}]}``
 ``GET  /downloads/<n>.zip`` the export archive behind a 302 (403 once expired)
+``POST /threads`` ...       threads and comments: see ``control_threads``
 ==========================  ==================================================================
 
 Errors are ``{"error": "..."}`` with 400 or 404.
@@ -40,9 +54,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from runner.workspace.clock import format_ms, parse_datetime
+from runner.workspace.hold import hold
 from runner.workspace.responses import ApiProblem
 from runner.workspace.routes_messages import validate_buttons
 from runner.workspace.runtime import Workspace
+from runner.workspace.scopes import scopes_for
+from runner.workspace.store import Store
 
 _EVENT_TYPES = {
     ("button", "click"): "button_click",
@@ -150,22 +167,96 @@ async def post_message(request: Request) -> Response:
     return JSONResponse({"data": message.to_json()}, status_code=201)
 
 
+def _chat_spec(store: Store, spec: Any) -> dict[str, Any]:
+    """One entry of ``POST /chats``, checked: the arguments of ``Store.create_chat``."""
+    if not isinstance(spec, dict):
+        raise TypeError("each chat is an object")
+    name = spec.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("each chat needs a non-blank 'name'")
+    members = {int(uid) for uid in spec.get("member_ids") or []}
+    tag_ids = [int(tid) for tid in spec.get("group_tag_ids") or []]
+    for tid in tag_ids:
+        if tid not in store.tags:
+            raise LookupError(f"group tag {tid} not found")
+        members.update(store.tags[tid].user_ids)
+    for uid in members:
+        if uid not in store.users:
+            raise LookupError(f"user {uid} not found")
+    return {
+        "name": name.strip(),
+        "member_ids": sorted(members),
+        "channel": bool(spec.get("channel", False)),
+        "public": bool(spec.get("public", False)),
+        "group_tag_ids": tag_ids,
+    }
+
+
+async def create_chats(request: Request) -> Response:
+    """Make group chats as any user, without rate limits (a test's set-up)."""
+    store = _ws(request).store
+    try:
+        body = await _body(request)
+        author = int(body["user_id"])
+        specs = body["chats"]
+        if not isinstance(specs, list) or not specs:
+            raise TypeError("'chats' must be a non-empty list")
+        if author not in store.users:
+            return _fail(404, f"user {author} not found")
+        checked = [_chat_spec(store, spec) for spec in specs]
+    except LookupError as exc:
+        if isinstance(exc, KeyError):
+            return _fail(400, f"need user_id and chats: {exc}")
+        return _fail(404, str(exc))
+    except (ValueError, TypeError) as exc:
+        return _fail(400, str(exc))
+    chats = [store.create_chat(owner_id=author, **args) for args in checked]
+    return JSONResponse({"data": [chat.to_json() for chat in chats]}, status_code=201)
+
+
+async def add_members(request: Request) -> Response:
+    """People join a group chat (a test's set-up: no rights, no rate limits)."""
+    store = _ws(request).store
+    chat = store.chats.get(int(request.path_params["id"]))
+    if chat is None or chat.personal:
+        return _fail(404, f"group chat {request.path_params['id']} not found")
+    try:
+        body = await _body(request)
+        member_ids = [int(uid) for uid in body["member_ids"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        return _fail(400, f"need member_ids, a list of user ids: {exc}")
+    missing = [uid for uid in member_ids if uid not in store.users]
+    if missing:
+        return _fail(404, f"users not found: {missing}")
+    for uid in member_ids:
+        store.add_member(chat, uid)
+    return JSONResponse({"data": chat.to_json()})
+
+
 async def clock(request: Request) -> Response:
-    """Read or move the workspace clock."""
+    """Read, move, freeze or release the workspace clock."""
     ws = _ws(request)
     if request.method == "POST":
         try:
             body = await _body(request)
+            if not {"advance", "now", "freeze"} & body.keys():
+                return _fail(400, "give 'advance' (seconds), 'now' (ISO-8601) or 'freeze'")
+            if "freeze" in body:
+                if not isinstance(body["freeze"], bool):
+                    raise TypeError("'freeze' is true or false")
+                ws.clock.freeze(body["freeze"])
             if "advance" in body:
                 ws.clock.advance(float(body["advance"]))
             elif "now" in body:
                 ws.clock.set_now(parse_datetime(str(body["now"])))
-            else:
-                return _fail(400, "give 'advance' (seconds) or 'now' (ISO-8601)")
         except (ValueError, TypeError) as exc:
             return _fail(400, str(exc))
     return JSONResponse(
-        {"now": format_ms(ws.clock.now_ms()), "offset_seconds": ws.clock.offset_seconds}
+        {
+            "now": format_ms(ws.clock.now_ms()),
+            "offset_seconds": ws.clock.offset_seconds,
+            "frozen": ws.clock.frozen,
+        }
     )
 
 
@@ -189,6 +280,28 @@ async def exports(request: Request) -> Response:
 async def link_previews(request: Request) -> Response:
     """Link previews posted so far."""
     return JSONResponse({"link_previews": _ws(request).store.link_previews})
+
+
+async def issue_token(request: Request) -> Response:
+    """Issue another token for a seeded kind's user, with chosen scopes."""
+    ws = _ws(request)
+    store = ws.store
+    try:
+        body = await _body(request)
+    except (ValueError, TypeError) as exc:
+        return _fail(400, str(exc))
+    kind = body.get("kind")
+    users = {"owner": store.owner_id, "bot": store.bot_id, "limited": store.limited_id}
+    if kind not in users:
+        return _fail(400, f"kind must be one of {', '.join(users)}")
+    allowed = scopes_for(str(kind))
+    scopes = body.get("scopes")
+    if scopes is not None and (not isinstance(scopes, list) or not set(scopes) <= allowed):
+        return _fail(400, f"scopes must be a list of scopes a {kind} token may hold")
+    token = f"{kind}-{ws.misc_rng.getrandbits(128):032x}"
+    store.issue_token(token, str(kind), users[str(kind)],
+                      None if scopes is None else frozenset(scopes))
+    return JSONResponse({"token": token}, status_code=201)
 
 
 async def download(request: Request) -> Response:
@@ -216,7 +329,11 @@ ROUTES = [
     Route("/stats", stats, methods=["GET"]),
     Route("/events", inject_event, methods=["POST"]),
     Route("/messages", post_message, methods=["POST"]),
+    Route("/chats", create_chats, methods=["POST"]),
+    Route("/chats/{id:int}/members", add_members, methods=["POST"]),
+    Route("/tokens", issue_token, methods=["POST"]),
     Route("/clock", clock, methods=["GET", "POST"]),
+    Route("/hold", hold, methods=["GET", "POST"]),
     Route("/faults", faults, methods=["GET", "POST"]),
     Route("/exports", exports, methods=["GET"]),
     Route("/link_previews", link_previews, methods=["GET"]),

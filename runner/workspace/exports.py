@@ -32,7 +32,7 @@ import random
 import re
 import time
 import zipfile
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -221,6 +221,12 @@ async def export_request(request: Request) -> Response:
         raise invalid(
             "end_at", "end_at is before start_at", body.get("end_at"), "invalid_date_range"
         )
+    today = datetime.fromtimestamp(ws.store.now_ms() / 1000, UTC).date()
+    if end >= today:
+        # Pachca's guides are silent here; an archive of a day still going on would lose
+        # that day's tail for good, so the stricter answer is the one modelled.
+        raise invalid("end_at", "end_at must be a UTC day that has already ended",
+                      body.get("end_at"), "invalid_date_range")
     max_days = 366 if chat_ids else 45
     if (end - start).days + 1 > max_days:
         raise invalid(

@@ -2,9 +2,11 @@
 
 Order for every request under ``/api/shared/v1`` (other paths pass straight through):
 
+0. a write may be held at the door by the control API's gate (``hold.py``);
 1. latency (``latency``, plus ``spike_latency`` for a ``spike_rate`` share);
-2. auth: a missing or unknown bearer token -> 401 ``OAuthError``; the ``limited`` token
-   may only read (any other method -> 403 ``OAuthError``);
+2. auth: a missing or unknown bearer token -> 401 ``OAuthError``; a call needing a
+   scope the token lacks (``scopes``: the spec's ``x-requirements``) -> 403
+   ``OAuthError`` ``insufficient_scope`` (the ``limited`` token holds reading scopes only);
 3. rate limits (``ratelimit``) -> 429 ``ApiError`` ``rate_limit`` with ``Retry-After``;
 4. faults: ``burst_429_rate`` -> a forced 429 (Retry-After 1-5 s / speed);
    ``error_rate`` -> 500/502/503: half of them before the app runs (nothing happened),
@@ -31,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from runner.workspace.clock import format_ms
 from runner.workspace.ratelimit import format_retry_after
 from runner.workspace.runtime import API_PREFIX, Workspace
+from runner.workspace.scopes import required_scope
 
 
 class DroppedConnection(Exception):
@@ -103,8 +106,9 @@ class Gateway:
         if entity_type == "user":
             pair = (min(user_id, entity_id), max(user_id, entity_id))
             return store.direct_pairs.get(pair, f"user:{entity_id}")
-        if entity_type == "thread":
-            return f"thread:{entity_id}"
+        if entity_type == "thread":  # the thread's chat: the same bucket as by chat id
+            thread = store.threads.get(entity_id)
+            return thread.chat_id if thread else f"thread:{entity_id}"
         return entity_id
 
     async def _api(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -117,6 +121,11 @@ class Gateway:
             if not message.get("more_body"):
                 break
         method, path = scope["method"], scope["path"]
+        if not await ws.gate.enter(method):
+            # Held and then dropped (hold.py): it never reached "Pachca", so not logged.
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
         rel = path[len(API_PREFIX) :]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         klass = call_class(method, rel)
@@ -156,12 +165,13 @@ class Gateway:
             )
         else:
             entry["token_kind"] = info.kind
-            if info.kind == "limited" and method != "GET":
+            needed = required_scope(method, rel)
+            if needed is not None and needed not in ws.store.token_scopes.get(token, ()):
                 result = _json_parts(
                     403,
                     {
                         "error": "insufficient_scope",
-                        "error_description": "This token may only read",
+                        "error_description": f"This token lacks the scope {needed}",
                     },
                 )
             elif config.rate_limits:

@@ -118,6 +118,8 @@ class Chat:
     admin_ids: set[int] = field(default_factory=set)
     #: Equal to ``created_ms`` until the first message: the spec makes it non-null.
     last_message_ms: int = 0
+    #: Set on a thread's own chat: such chats are never listed by ``GET /chats``.
+    thread_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``Chat`` schema."""
@@ -152,6 +154,10 @@ class Message:
     changed_ms: int | None = None
     display_name: str | None = None
     display_avatar_url: str | None = None
+    #: (thread id, thread chat id) once a thread is started on this message.
+    thread: tuple[int, int] | None = None
+    #: For a comment: the chat the thread was started in (None: ``chat_id``).
+    root_chat_id: int | None = None
 
     def to_json(self, content: bool = True) -> dict[str, Any]:
         """The ``Message`` schema (``content=False`` blanks the text, as exports of DMs do)."""
@@ -160,7 +166,7 @@ class Message:
             "entity_type": self.entity_type,
             "entity_id": self.entity_id,
             "chat_id": self.chat_id,
-            "root_chat_id": self.chat_id,
+            "root_chat_id": self.chat_id if self.root_chat_id is None else self.root_chat_id,
             "content": self.content if content else "",
             "user_id": self.user_id,
             "created_at": format_ms(self.created_ms),
@@ -168,13 +174,38 @@ class Message:
             "files": [],
             "voice_content": None,
             "buttons": self.buttons,
-            "thread": None,
+            "thread": (
+                {"id": self.thread[0], "chat_id": self.thread[1]} if self.thread else None
+            ),
             "forwarding": None,
             "parent_message_id": None,
             "display_avatar_url": self.display_avatar_url,
             "display_name": self.display_name,
             "changed_at": format_ms(self.changed_ms) if self.changed_ms is not None else None,
             "deleted_at": None,
+        }
+
+
+@dataclass(slots=True)
+class Thread:
+    """A thread: a chat of its own, started on a message or standalone."""
+
+    id: int
+    chat_id: int
+    message_id: int | None
+    message_chat_id: int | None
+    created_ms: int
+    #: The newest comment's time (the creation's until the first): ``updated_at``.
+    updated_ms: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``Thread`` schema."""
+        return {
+            "id": self.id,
+            "chat_id": self.chat_id,
+            "message_id": self.message_id,
+            "message_chat_id": self.message_chat_id,
+            "updated_at": format_ms(self.updated_ms),
         }
 
 

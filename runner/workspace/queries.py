@@ -43,6 +43,8 @@ def _chat_predicate(store: Store, f: ChatFilter) -> Callable[[Chat], bool]:
     before = f.before_ms if f.before_ms is not None else 2**62
 
     def ok(chat: Chat) -> bool:
+        if chat.thread_id is not None:  # a thread's chat is listed by GET /threads only
+            return False
         if chat.archived and not f.archived:
             return False
         if f.personal is not None and chat.personal != f.personal:
@@ -205,8 +207,9 @@ def list_tag_users(
 def list_events(
     store: Store, *, limit: int, cursor: str | None, short_cut: ShortCut | None
 ) -> tuple[list[Event], dict[str, Any]]:
-    """One page of the bot's event history, oldest first."""
+    """One page of the bot's event history, newest first (the official SDKs' pollers
+    reverse each page to handle events in time order)."""
     keys, meta = paginate(
-        store.event_index, limit=limit, cursor=cursor, descending=False, short_cut=short_cut
+        store.event_index, limit=limit, cursor=cursor, descending=True, short_cut=short_cut
     )
     return [store.events[k[0]] for k in keys], meta

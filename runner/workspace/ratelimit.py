@@ -50,7 +50,9 @@ class _Bucket:
     updated: float
 
     def refill(self, now: float) -> None:
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        # A clock set back (the workspace clock may be) refills nothing, and takes nothing.
+        elapsed = max(0.0, now - self.updated)
+        self.tokens = min(self.capacity, self.tokens + elapsed * self.rate)
         self.updated = now
 
     def wait(self) -> float:

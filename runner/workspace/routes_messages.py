@@ -4,6 +4,11 @@ Reading needs membership, a public chat, or the owner token (group chats only: t
 owner does not read other people's direct chats). Writing needs membership; editing
 needs authorship; deleting needs authorship or the owner token. ``POST /messages`` has
 no 404 in the spec, so an unknown chat or user is a 422 ``not_found``.
+
+A thread's chat (``runner.workspace.threads``) is read by the members of the thread or
+of its parent chat; a comment goes to it by the thread's id (``entity_type: thread``)
+or by its chat id, from a member of either (who joins the thread), never into a thread
+of an archived chat.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from runner.workspace.responses import (
 )
 from runner.workspace.runtime import Workspace
 from runner.workspace.store import TokenInfo
+from runner.workspace.threads import may_see, parent_chat
 
 ENTITY_TYPES = ("discussion", "thread", "user")
 
@@ -43,6 +49,8 @@ def _ws(request: Request) -> Workspace:
 
 def can_read(ws: Workspace, info: TokenInfo, chat: Chat) -> bool:
     """Whether the caller may read the chat's messages."""
+    if chat.thread_id is not None:
+        return may_see(ws.store, ws.store.threads[chat.thread_id], info.user_id)
     if ws.store.is_member(chat, info.user_id) or chat.public:
         return True
     return info.kind == "owner" and not chat.personal
@@ -145,13 +153,30 @@ def _target_chat(ws: Workspace, info: TokenInfo, entity_type: str, entity_id: in
             raise invalid("entity_id", "Cannot send a direct message to yourself", entity_id)
         return store.direct_chat(info.user_id, entity_id)
     if entity_type == "thread":
-        # Threads are not modelled: no thread exists in this workspace.
-        raise invalid("entity_id", f"Thread {entity_id} not found", entity_id, "not_found")
+        thread = store.threads.get(entity_id)
+        if thread is None:
+            raise invalid("entity_id", f"Thread {entity_id} not found", entity_id, "not_found")
+        return _thread_chat(ws, info, store.chats[thread.chat_id])
     chat = store.chats.get(entity_id)
     if chat is None:
         raise invalid("entity_id", f"Chat {entity_id} not found", entity_id, "not_found")
+    if chat.thread_id is not None:
+        return _thread_chat(ws, info, chat)
     if not store.is_member(chat, info.user_id):
         raise forbidden("Only members may post to this chat")
+    return chat
+
+
+def _thread_chat(ws: Workspace, info: TokenInfo, chat: Chat) -> Chat:
+    """A thread's chat the caller may comment in; the caller joins it."""
+    assert chat.thread_id is not None
+    thread = ws.store.threads[chat.thread_id]
+    if not may_see(ws.store, thread, info.user_id):
+        raise forbidden("Only members of the thread or of its chat may comment")
+    parent = parent_chat(ws.store, thread)
+    if parent is not None and parent.archived:
+        raise invalid("entity_id", "The thread's chat is archived", thread.id)
+    ws.store.add_member(chat, info.user_id)
     return chat
 
 

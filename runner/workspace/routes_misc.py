@@ -218,7 +218,7 @@ async def bot_update(request: Request) -> Response:
 
 
 async def events_list(request: Request) -> Response:
-    """``GET /webhooks/events``: the bot's event history, oldest first."""
+    """``GET /webhooks/events``: the bot's event history, newest first."""
     ws = _ws(request)
     require(request, "bot")
     limit = q_limit(request)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.workspace.clock import Clock
 from runner.workspace.config import WorkspaceConfig
+from runner.workspace.hold import WriteGate
 from runner.workspace.paging import short_cutter
 from runner.workspace.ratelimit import RateLimiter
 from runner.workspace.seed import seed_store
@@ -30,7 +31,10 @@ class Workspace:
         self.clock = Clock(config.start_time)
         self.store = Store(self.clock, random.Random(f"{config.seed}:ids"))
         seed_store(self.store, config)
-        self.limiter = RateLimiter(lambda: config.speed, lambda: config.throttle)
+        # Limits refill on the workspace clock: moving it refills them, freezing it holds them.
+        self.limiter = RateLimiter(
+            lambda: config.speed, lambda: config.throttle, clock=self.clock.seconds
+        )
         self.fault_rng = random.Random(f"{config.seed}:faults")
         self.misc_rng = random.Random(f"{config.seed}:misc")
         self.short_cut = short_cutter(config.seed, lambda: config.short_page_rate)
@@ -41,6 +45,7 @@ class Workspace:
 
             self.checker = ContractChecker(config.validate_openapi)
         self.exports = ExportManager(self)
+        self.gate = WriteGate()
         self._lock = threading.Lock()
         self.log: list[dict[str, Any]] = []
         self.counters: Counter[str] = Counter()

@@ -26,6 +26,7 @@ from runner.workspace import names
 from runner.workspace.clock import MS_PER_DAY, parse_datetime
 from runner.workspace.config import WorkspaceConfig
 from runner.workspace.models import Chat, GroupTag, Message, User
+from runner.workspace.seed_threads import seed_threads
 from runner.workspace.store import Store
 
 T = TypeVar("T")
@@ -76,6 +77,8 @@ def seed_store(store: Store, config: WorkspaceConfig) -> None:
     store.bulk_load_chats(chats)
     for message in sorted(store.messages.values(), key=lambda m: m.id):
         store.chat_messages[message.chat_id].append((message.id,))
+    if config.quiet_chats is None and config.active_chats is None:
+        seed_threads(store, config, now)
     for kind, user_id in (
         ("owner", store.owner_id),
         ("bot", store.bot_id),

@@ -6,6 +6,8 @@ Indexes (all ascending lists of key tuples, see ``paging``):
 - ``user_chats``: user id -> set of chat ids (membership, used for ``is_member``).
 - ``chat_messages``: chat id -> ``(message_id,)`` list; message ids grow with time.
 - ``event_index``: ``(seq,)`` of the bot's event history, oldest first.
+- ``thread_index``: ``(updated_ms, id)`` of every thread (``runner.workspace.threads``).
+  A thread's chat is in ``chats`` (messages, members) but not in ``chat_ids`` / ``chat_lma``.
 
 The store is touched only from the server's event loop (tests may read it directly).
 """
@@ -25,10 +27,12 @@ from runner.workspace.models import (
     Export,
     GroupTag,
     Message,
+    Thread,
     User,
     default_bot_webhook,
 )
 from runner.workspace.paging import Key
+from runner.workspace.scopes import scopes_for
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -66,7 +70,11 @@ class Store:
         self.event_index: list[Key] = []
         self.exports: dict[int, Export] = {}
         self.link_previews: list[dict[str, Any]] = []
+        self.threads: dict[int, Thread] = {}
+        self.thread_index: list[Key] = []
         self.tokens: dict[str, TokenInfo] = {}
+        self.token_scopes: dict[str, frozenset[str]] = {}
+        self.token_issued_ms: dict[str, int] = {}
         #: Bumped whenever chats, memberships or last_message_at change (query caches).
         self.chat_version = 0
         self.query_cache: dict[tuple[object, ...], list[Key]] = {}
@@ -80,6 +88,7 @@ class Store:
             "message": 1_000_001,
             "event": 1,
             "export": 22_301,
+            "thread": 265_001,
         }
 
     # ------------------------------------------------------------------ ids, time
@@ -124,9 +133,14 @@ class Store:
             self.users[uid].list_tags.append(tag.name)
         return tag
 
-    def issue_token(self, token: str, kind: str, user_id: int) -> None:
-        """Make ``token`` authenticate as ``user_id`` with rights of ``kind``."""
+    def issue_token(
+        self, token: str, kind: str, user_id: int, scopes: frozenset[str] | None = None
+    ) -> None:
+        """Make ``token`` authenticate as ``user_id`` with rights of ``kind``, holding
+        ``scopes`` (default: every scope a token of that kind may hold)."""
         self.tokens[token] = TokenInfo(kind, user_id)
+        self.token_scopes[token] = scopes_for(kind) if scopes is None else scopes
+        self.token_issued_ms[token] = self.now_ms()
 
     def token_of(self, kind: str) -> str:
         """The token issued for ``kind``."""
@@ -227,14 +241,32 @@ class Store:
 
     # ------------------------------------------------------------------ messages
     def add_message(self, message: Message) -> Message:
-        """Store a message and keep the chat's last_message_at consistent."""
+        """Store a message and keep the chat's last_message_at consistent.
+
+        A comment moves its thread's ``updated_at``, never the parent chat's
+        last_message_at (API-NOTES: assume it does not).
+        """
         self.messages[message.id] = message
         keys = self.chat_messages[message.chat_id]
         keys.append((message.id,))
         chat = self.chats[message.chat_id]
-        if message.created_ms > chat.last_message_ms:
+        if chat.thread_id is not None:
+            chat.last_message_ms = max(chat.last_message_ms, message.created_ms)
+            self.touch_thread(self.threads[chat.thread_id], message.created_ms)
+        elif message.created_ms > chat.last_message_ms:
             self.set_last_message(chat, message.created_ms)
         return message
+
+    def touch_thread(self, thread: Thread, ms: int) -> None:
+        """Move ``thread`` in the thread index to its newest activity ``ms``."""
+        if ms <= thread.updated_ms:
+            return
+        old = (thread.updated_ms, thread.id)
+        pos = bisect.bisect_left(self.thread_index, old)
+        if pos < len(self.thread_index) and self.thread_index[pos] == old:
+            del self.thread_index[pos]
+        thread.updated_ms = ms
+        bisect.insort(self.thread_index, (ms, thread.id))
 
     def post_message(
         self,
@@ -247,9 +279,18 @@ class Store:
         buttons: list[list[dict[str, str]]] | None = None,
         display_name: str | None = None,
         display_avatar_url: str | None = None,
+        at_ms: int | None = None,
     ) -> Message:
-        """Create a message now (ids and times grow together) and notify the bot's history."""
-        now = self.now_ms()
+        """Create a message now (ids and times grow together) and notify the bot's history.
+
+        In a thread's chat the message is a comment: ``entity_type`` thread, the thread's
+        id, and ``root_chat_id`` the chat the thread was started in. ``at_ms`` backdates
+        it (seeding only; it must not precede the chat's newest message).
+        """
+        now = self.now_ms() if at_ms is None else at_ms
+        thread = self.threads[chat.thread_id] if chat.thread_id is not None else None
+        if thread is not None:
+            entity_type, entity_id = "thread", thread.id
         message = Message(
             id=self.next_id("message"),
             chat_id=chat.id,
@@ -261,6 +302,7 @@ class Store:
             buttons=buttons,
             display_name=display_name,
             display_avatar_url=display_avatar_url,
+            root_chat_id=thread.message_chat_id if thread is not None else None,
         )
         self.add_message(message)
         self._notify_bot(message, chat)
@@ -297,10 +339,17 @@ class Store:
                 "url": f"https://app.pachca.com/chats/{chat.id}?message={message.id}",
                 "chat_id": chat.id,
                 "parent_message_id": None,
-                "thread": None,
+                "thread": self._webhook_thread(chat),
                 "webhook_timestamp": message.created_ms // 1000,
             },
         )
+
+    def _webhook_thread(self, chat: Chat) -> dict[str, Any] | None:
+        """``WebhookMessageThread`` of a comment (None outside threads)."""
+        thread = self.threads.get(chat.thread_id) if chat.thread_id is not None else None
+        if thread is None or thread.message_id is None or thread.message_chat_id is None:
+            return None
+        return {"message_id": thread.message_id, "message_chat_id": thread.message_chat_id}
 
     # ------------------------------------------------------------------ events
     def _ulid(self, ms: int) -> str:
@@ -332,12 +381,14 @@ class Store:
     def counts(self) -> dict[str, int]:
         """How many records of each kind the workspace holds."""
         personal = sum(1 for c in self.chats.values() if c.personal)
+        chats = len(self.chats) - len(self.threads)  # a thread's chat is not a chat of its own
         return {
             "users": len(self.users),
             "group_tags": len(self.tags),
-            "chats": len(self.chats),
+            "chats": chats,
             "direct_chats": personal,
-            "group_chats": len(self.chats) - personal,
+            "group_chats": chats - personal,
+            "threads": len(self.threads),
             "archived_chats": sum(1 for c in self.chats.values() if c.archived),
             "messages": len(self.messages),
             "events": len(self.events),

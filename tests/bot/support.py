@@ -17,10 +17,16 @@ class Bot:
 
     sw: Sweep
 
-    def click(self, data: str, *, message_id: int, chat_id: int, user_id: int) -> str:
-        """Someone presses a button: a ``button``/``click`` event lands in the history."""
+    def click(self, data: str, *, message_id: int, chat_id: int, user_id: int,
+              trigger_id: str | None = None) -> str:
+        """Someone presses a button: a ``button``/``click`` event lands in the history.
+
+        The same ``trigger_id`` again is Pachca delivering one press a second time.
+        """
         payload = {"type": "button", "event": "click", "data": data, "message_id": message_id,
                    "chat_id": chat_id, "user_id": user_id}
+        if trigger_id is not None:
+            payload["trigger_id"] = trigger_id
         return str(self.sw.control("POST", "events", json={"payload": payload})["id"])
 
     def pending(self) -> list[str]:

@@ -86,7 +86,7 @@ def test_applying_a_plan_skips_the_chats_that_changed_since(sw: Sweep) -> None:
     sw.say(spoken, text="Этот чат ещё нужен")
     sw.set_chat_state(kept, kept_until=sw.now() + timedelta(days=30))
     newcomer = next(u for u in sw.people(6) if u not in sw.people(3))
-    sw.api.post(f"/chats/{joined}/members", json={"member_ids": [newcomer]}).raise_for_status()
+    sw.join(joined, newcomer)
     steady_after = sw.chat("Новый проект")  # inactive later, but not in the plan
     mark = sw.mark()
 
@@ -118,7 +118,7 @@ def test_a_planned_archive_is_refused_once_someone_archived_the_chat(sw: Sweep) 
     assert planned.exit_code == 0, planned.output
     assert "archive  «Старый проект»" in planned.output
     assert "archive  «Старый бюджет»" in planned.output
-    sw.api.put(f"/chats/{second}/archive").raise_for_status()  # someone did it by hand
+    sw.archive_by_hand(second)
     mark = sw.mark()
 
     result = cli(sw, "run-job", JOB, "--plan", str(plan))

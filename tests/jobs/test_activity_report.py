@@ -10,7 +10,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -22,6 +22,7 @@ from runner.periods import Window, resolve_period
 from runner.render import plural
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
+from tests.threads_support import NO_THREADS
 
 T = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday 09:00 in Moscow
 MSK = ZoneInfo("Europe/Moscow")
@@ -32,7 +33,8 @@ SPEED = 4.0
 @pytest.fixture
 def ws(fresh_workspace: Callable[..., WorkspaceServer]) -> WorkspaceServer:
     # Full pages (no random short ones), so the pages a chat needs can be counted exactly.
-    return fresh_workspace(start_time=T.isoformat(), short_page_rate=0.0, speed=SPEED)
+    return fresh_workspace(start_time=T.isoformat(), short_page_rate=0.0, speed=SPEED,
+                           **NO_THREADS)
 
 
 @pytest.fixture
@@ -63,8 +65,10 @@ def write(h: Harness, chat: int, extra: str = "", period: str = "previous_week")
 
 
 def truth(ws: WorkspaceServer, window: Window, *, channels: bool = True,
-          exclude: Callable[[Any], bool] = lambda chat: False) -> dict[int, dict[str, Any]]:
-    """Per active chat: messages, author ids and the newest message, from the store."""
+          exclude: Callable[[Any], bool] = lambda chat: False,
+          last_message_inside: bool = False) -> dict[int, dict[str, Any]]:
+    """Per chat with a message in ``window``: messages, author ids and the newest message,
+    from the store. ``last_message_inside``: only chats not written to since."""
     start = int(window.start.timestamp() * 1000)
     end = int(window.end.timestamp() * 1000)
 
@@ -73,7 +77,8 @@ def truth(ws: WorkspaceServer, window: Window, *, channels: bool = True,
         out = {}
         for chat in store.chats.values():
             if (chat.personal or chat.archived or not store.is_member(chat, store.owner_id)
-                    or not start <= chat.last_message_ms <= end or exclude(chat)
+                    or last_message_inside and not start <= chat.last_message_ms <= end
+                    or exclude(chat)
                     or chat.channel and not channels):
                 continue
             inside = [store.messages[i] for (i,) in store.chat_messages[chat.id]
@@ -182,3 +187,27 @@ async def test_an_empty_period_is_said_plainly_or_skipped(
     assert skipped.status == "succeeded" and skipped.report.counts["skipped:empty"] == 1
     assert h.writes(mark) == []
 
+
+
+async def test_a_report_run_later_in_the_week_still_counts_every_active_chat(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+) -> None:
+    # Thursday: most chats active last week were written to again since Monday. The
+    # default counts them; `match: last_message` (the cheap narrow reading) leaves them out.
+    thursday = T + timedelta(days=3)
+    ws = fresh_workspace(start_time=thursday.isoformat(), short_page_rate=0.0, speed=SPEED,
+                         **NO_THREADS)
+    h = Harness(ws, tmp_path, overrides={"rate_limit_scale": SPEED, "token": ws.owner_token,
+                                         "bot_user_id": ws.store.bot_id})
+    chat = report_chat(ws)
+    every, narrow = truth(ws, WEEK), truth(ws, WEEK, last_message_inside=True)
+    assert len(every) > len(narrow), "the seed should write to some chats after the week"
+
+    for extra, facts in (("", every), ("match: last_message", narrow)):
+        write(h, chat, extra=extra)
+        outcome = await h.run("weekly-activity", at=thursday, dry_run=True)
+        assert outcome.status == "succeeded", outcome.error
+        total = sum(f["messages"] for f in facts.values())
+        assert (f"Всего {plural(len(facts), 'активный чат', 'активных чата', 'активных чатов')}, "
+                f"{plural(total, 'сообщение', 'сообщения', 'сообщений')}") \
+            in outcome.report.messages[0]

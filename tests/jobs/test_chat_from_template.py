@@ -153,3 +153,25 @@ async def test_dry_run_creates_nothing_and_shows_the_welcome(
     assert chats_named(ws, NAME) == []
     assert f"would create conversation «{NAME}»" in " ".join(outcome.report.lines)
     assert f"Добро пожаловать в «{NAME}»" in outcome.report.messages[0]
+
+
+async def test_a_second_manual_run_does_not_make_a_second_chat_of_that_name(
+    ws: WorkspaceServer, h: Harness
+) -> None:
+    first = await h.run("weekly-sync")  # run-job weekly-sync, twice, the same week
+    assert first.status == "succeeded", first.error
+    [name] = [line.split("«")[1].split("»")[0] for line in first.report.lines
+              if line.startswith("created")]
+    [chat] = chats_named(ws, name)
+    mark = h.mark()
+
+    looked = await h.run("weekly-sync", dry_run=True)
+    second = await h.run("weekly-sync")
+
+    assert f"would skip conversation «{name}» ({chat.id}): this job already created it" in \
+        " ".join(looked.report.lines)
+    assert looked.report.messages == []  # no welcome shown for a chat that will not be made
+    assert second.status == "succeeded", second.error
+    assert f"skipped conversation «{name}» ({chat.id})" in " ".join(second.report.lines)
+    assert h.writes(mark) == []
+    assert len(chats_named(ws, name)) == 1

@@ -11,7 +11,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -24,6 +24,8 @@ from runner.state import StateStore
 from runner.state.schema import runs
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
+from tests.json_endpoint import JsonHandler
+from tests.threads_support import NO_THREADS
 
 T = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)  # Friday 09:00 in Moscow
 KEY = f"morning-digest@{T.isoformat()}"
@@ -31,7 +33,7 @@ SECRET = "s3cret-key-do-not-leak"
 
 
 # ---------------------------------------------------------------------- a JSON endpoint
-class _Endpoint(BaseHTTPRequestHandler):
+class _Endpoint(JsonHandler):
     seen_keys: ClassVar[list[str | None]] = []
     release: ClassVar[threading.Event] = threading.Event()
 
@@ -49,14 +51,7 @@ class _Endpoint(BaseHTTPRequestHandler):
             self._send(200, b"{}")
 
     def _send(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.send_json(status, body)
 
 
 @pytest.fixture
@@ -77,7 +72,8 @@ def endpoint() -> Iterator[str]:
 # ---------------------------------------------------------------------- workspace and jobs
 @pytest.fixture
 def ws(fresh_workspace: Callable[..., WorkspaceServer]) -> WorkspaceServer:
-    return fresh_workspace(start_time=(T - timedelta(hours=1)).isoformat(), speed=4.0)
+    return fresh_workspace(start_time=(T - timedelta(hours=1)).isoformat(), speed=4.0,
+                           **NO_THREADS)
 
 
 def bot_chats(ws: WorkspaceServer) -> list[int]:

@@ -73,8 +73,8 @@ async def test_warn_wait_then_archive_with_a_closing_message(sw: Sweep) -> None:
 async def test_without_max_fraction_the_count_runs_beside_the_archiving_and_adds_up(
     sw: Sweep,
 ) -> None:
-    quiet = [sw.chat(f"Тихий чат {i}") for i in range(3)]
-    busy = [sw.chat(f"Живой чат {i}") for i in range(60)]  # two pages of active chats
+    quiet = sw.chats([f"Тихий чат {i}" for i in range(3)])
+    busy = sw.chats([f"Живой чат {i}" for i in range(60)])  # two pages of active chats
     sw.advance(100)
     for chat in busy:
         sw.say(chat)

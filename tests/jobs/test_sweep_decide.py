@@ -51,6 +51,14 @@ def test_warn_days_zero_archives_without_a_warning() -> None:
     assert (d.verb, d.reason) == ("archive", "inactive")
 
 
+def test_a_recent_comment_in_a_thread_keeps_a_chat_quiet_on_top_active() -> None:
+    d = decide_fresh(chat(), None, NOW, P, cycle=None, thread_at=days_ago(3))
+    assert (d.verb, d.reason) == ("skip", "thread")
+    assert d.note == "active in a thread: last comment 3 days ago"
+    stale = decide_fresh(chat(), None, NOW, P, cycle=None, thread_at=days_ago(91))
+    assert stale.verb == "warn"
+
+
 def warned(**fields: object) -> ChatState:
     return ChatState(7, warned_at=days_ago(10), warning_message_id=50, warned_by_run=4,
                      **fields)  # type: ignore[arg-type]
@@ -65,6 +73,15 @@ def test_archive_request_counts_only_if_nobody_wrote_after_it() -> None:
     assert (asked.verb, asked.requested, asked.cycle) == ("archive", True, 4)
     after = decide_warned(chat(), state, ANCHOR, days_ago(4), NOW, P)
     assert (after.verb, after.reason, after.clear) == ("skip", "active", True)
+
+
+def test_a_thread_comment_after_the_warning_answers_it_and_outweighs_a_request() -> None:
+    state = warned(archive_requested_at=days_ago(5), archive_requested_by=9)
+    d = decide_warned(chat(), state, ANCHOR, days_ago(6), NOW, P, thread_at=days_ago(4))
+    assert (d.verb, d.reason, d.clear) == ("skip", "thread", True)
+    assert "in a thread" in d.note
+    before = decide_warned(chat(), state, ANCHOR, None, NOW, P, thread_at=days_ago(11))
+    assert (before.verb, before.requested) == ("archive", True)
 
 
 def test_an_archive_request_from_an_earlier_warning_is_ignored() -> None:

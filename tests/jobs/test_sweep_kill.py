@@ -46,15 +46,19 @@ def _phase(sw: Sweep, env: dict[str, str], kill_points: tuple[int, ...]) -> RunR
     at = sw.now().astimezone(ZoneInfo("Europe/Moscow")).strftime("%Y-%m-%dT%H:%M:%S")
     for attempt, writes in enumerate(kill_points, 1):
         mark = sw.mark()
+        # The write after these waits at the door until the kill: the run cannot finish
+        # in between, however fast this machine is.
+        sw.control("POST", "hold", json={"after_writes": writes})
         proc = Process.start(f"run-{mark}-{attempt}", env, sw.h.tmp, "run-job", JOB, "--at", at)
         try:
-            wait_for(lambda: len(_written(sw, mark)) >= writes  # noqa: B023 - called here
+            wait_for(lambda: sw.control("GET", "hold")["held"]
                      or proc.proc.poll() is not None,  # noqa: B023
                      30, f"{writes} writes", interval=0.005)
             assert proc.proc.poll() is None, f"the run ended before {writes} writes"
             proc.kill()
         finally:
             proc.ensure_gone()
+            sw.control("POST", "hold", json={"release": "drop"})
         # The dead run's claim holds until its lease expires; then the next one resumes it.
         wait_for(lambda: _the_run(sw).lease_until < datetime.now(UTC), 10, "the lease to expire")
     final = Process.start(f"run-{sw.mark()}-final", env, sw.h.tmp, "run-job", JOB, "--at", at)

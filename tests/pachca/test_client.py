@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import zipfile
 from datetime import date, timedelta
 
@@ -17,6 +16,7 @@ from runner import errors
 from runner.pachca.client import PachcaClient
 from runner.pachca.limits import RateLimits, RetryPolicy
 from runner.workspace.server import WorkspaceServer
+from tests.virtual_time import VirtualTime
 from tests.waiting import eventually
 
 
@@ -113,28 +113,35 @@ async def test_listing_by_last_message_of_nothing_is_one_request(fresh_workspace
     assert found == [] and len(log_of(ws, mark)) == 1
 
 
+def paced(ws: WorkspaceServer, time: VirtualTime, limits: RateLimits, **kwargs) -> PachcaClient:
+    """A client whose limiter and requests run on ``time`` (see tests/virtual_time.py)."""
+    return client_of(ws, limiter=time.limiter(limits), transport=time.transport, **kwargs)
+
+
 async def test_no_429_when_the_limiter_keeps_the_documented_pace(fresh_workspace):
-    ws = fresh_workspace(speed=10, validate_openapi=None)
-    limits = RateLimits().scaled(10)
-    async with client_of(ws, limits=limits) as client:
+    # Virtual time on both sides: a request reaches the workspace when its limiter said,
+    # however loaded this machine is (real time bunches requests on the way).
+    ws = fresh_workspace()
+    limits = RateLimits()
+    async with VirtualTime(f"{ws.root_url}/_workspace") as time, paced(ws, time, limits) as client:
         chat = await anext(c async for c in client.list_chats(personal=False))
-        # 60 message reads at once: the server allows ~100/s at speed 10.
-        started = time.monotonic()
+        started = time.now
+        # 60 calls at once at ~50/s, then 40 message reads at once at ~10/s.
         await asyncio.gather(*(client.get_chat(chat.id) for _ in range(60)))
         await asyncio.gather(
             *(anext(client.list_messages(chat.id)) for _ in range(40))
         )
-        elapsed = time.monotonic() - started
-    stats = stats_of(ws)
-    assert stats["rate_limited"] == 0
-    # ...and concurrency was used: 40 reads at ~95/s take about 0.4 s, not 40 round trips.
-    assert elapsed < 5
+        elapsed = time.now - started
+    assert stats_of(ws)["rate_limited"] == 0 and client.stats["429"] == 0
+    # ...and at that pace, not slower: about 60/50 + 40/10 s, within the client's margin.
+    documented = 60 / 50 + 40 / 10
+    assert documented - 1 < elapsed < documented / limits.margin
 
 
 async def test_recovers_when_the_server_throttles_harder_than_documented(fresh_workspace):
-    # Without contract checking: validation slows the server below the limits under test.
-    ws = fresh_workspace(speed=20, throttle=0.3, validate_openapi=None)
-    async with client_of(ws, limits=RateLimits().scaled(20)) as client:
+    ws = fresh_workspace(throttle=0.3)  # reads: 3/s in bursts of 3, against our ~10/s
+    limits = RateLimits()
+    async with VirtualTime(f"{ws.root_url}/_workspace") as time, paced(ws, time, limits) as client:
         chat = await anext(c async for c in client.list_chats(personal=False))
         results = await asyncio.gather(
             *(anext(client.list_messages(chat.id)) for _ in range(40))
@@ -145,13 +152,15 @@ async def test_recovers_when_the_server_throttles_harder_than_documented(fresh_w
 
 
 async def test_long_retry_after_surfaces_as_rate_limited(fresh_workspace):
-    ws = fresh_workspace(speed=1, throttle=0.05)
+    ws = fresh_workspace(speed=1, throttle=0.05)  # reads: one per 2 s
     retry = RetryPolicy(backoff_base=0.01, max_retry_after=0.5)
-    async with client_of(ws, limits=RateLimits(enabled=False), retry=retry) as client:
+    async with VirtualTime(f"{ws.root_url}/_workspace"), client_of(
+        ws, limits=RateLimits(enabled=False), retry=retry
+    ) as client:
         chat = await anext(c async for c in client.list_chats(personal=False))
+        await anext(client.list_messages(chat.id))
         with pytest.raises(errors.RateLimited) as info:
-            for _ in range(30):
-                await anext(client.list_messages(chat.id))
+            await anext(client.list_messages(chat.id))  # no time has passed
     assert info.value.retry_after >= 1
     assert info.value.status == 429
 
@@ -251,7 +260,7 @@ async def test_export_302_download_streams_the_archive(fresh_workspace, tmp_path
     try:
         async with client_of(ws) as client:
             chat = await anext(c async for c in client.list_chats(personal=False))
-            end = date.today()
+            end = ws.store.clock.now().date() - timedelta(days=1)  # the last ended UTC day
             await client.request_export(end - timedelta(days=30), end,
                                         f"http://127.0.0.1:{port}/hook", chat_ids=[chat.id])
             export_id = await asyncio.wait_for(ready.get(), timeout=10)

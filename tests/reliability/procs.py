@@ -3,7 +3,9 @@
 ``Forker`` talks to ``forker.py`` (a fork server that imported the runner once), so a
 process costs milliseconds instead of a Python start. ``Run`` is one such process;
 ``kill_after_writes`` kills it once the workspace has received a number of write
-requests (plus a short, seeded delay, so kills also land between requests).
+requests (plus a short, seeded delay, so kills also land between requests);
+``hold_write`` makes the workspace hold the write after a count at the door, so such a
+kill surely lands before the run could finish, however fast this machine is.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from runner.workspace import WorkspaceServer
 
@@ -111,6 +115,12 @@ class Run:
     def output(self) -> str:
         """What it printed (stdout and stderr)."""
         return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def hold_write(ws: WorkspaceServer, **body: Any) -> None:
+    """Arm the workspace's gate (``after_writes=n``) or release it (``release="drop"``)."""
+    response = httpx.post(f"{ws.root_url}/_workspace/hold", json=body, timeout=10)
+    response.raise_for_status()
 
 
 def writes(ws: WorkspaceServer, since: int = 0) -> int:

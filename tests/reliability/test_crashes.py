@@ -33,7 +33,7 @@ import yaml
 
 from runner.workspace import WorkspaceConfig, WorkspaceServer
 from tests.reliability.conftest import TALLY
-from tests.reliability.procs import Forker, Run, kill_after_writes, writes
+from tests.reliability.procs import Forker, Run, hold_write, kill_after_writes, writes
 from tests.reliability.worlds import (
     Snapshot,
     World,
@@ -134,15 +134,23 @@ def _baseline(forker: Forker, kind: str, variant: str, tmp: Path) -> tuple[Snaps
 
 
 def _try_point(forker: Forker, kind: str, variant: str, base: Path, point: Point,
-               expected: Snapshot) -> tuple[bool, list[str]]:
+               expected: Snapshot, total: int) -> tuple[bool, list[str]]:
     """Kill at ``point``, restart, compare: (whether the kill cut the run short, the
     problems found)."""
     world = _world(kind, variant, base / f"p{point.number}")
     try:
         mark = len(world.ws.workspace.log)
+        # Before the last write, the next write waits at the door until the kill: the run
+        # cannot finish first, however fast this machine is. After it, kills may land
+        # anywhere, before or after the run records its end.
+        held = point.n < total - 1
+        if held:
+            hold_write(world.ws, after_writes=point.n)
         first = _start(forker, world, "killed")
         problems = []
         killed = kill_after_writes(first, world.ws, mark, point.n, point.delay)
+        if held:
+            hold_write(world.ws, release="drop")  # the killed run's write never arrived
         if not killed and first.code != 0:
             problems.append(f"the first run ended with {first.code}:\n{first.output()}")
         with world.store() as state:  # killed before it could record its end?
@@ -173,14 +181,14 @@ def test_sigkill_anywhere_then_restart_ends_as_if_never_interrupted(
     points = [Point(i, rng.randrange(total), rng.uniform(0, delay)) for i in range(count)]
     with ThreadPoolExecutor(PARALLEL) as pool:
         found = list(pool.map(
-            lambda p: _try_point(forker, kind, variant, tmp_path, p, expected), points))
+            lambda p: _try_point(forker, kind, variant, tmp_path, p, expected, total), points))
     problems = [line for _, lines in found for line in lines]
     assert not problems, "\n".join(problems)
     cut_short = sum(1 for was_cut, _ in found if was_cut)
-    # A kill after the last write may land after the run recorded its end (for a kind that
-    # makes two writes, that is half the points); most kills before it must interrupt it.
+    # A kill after the last write may land after the run recorded its end; every kill
+    # before it (the next write held until then) interrupts the run.
     early = [was_cut for (was_cut, _), p in zip(found, points, strict=True) if p.n < total - 1]
-    assert sum(early) >= len(early) // 2, (
+    assert all(early), (
         f"only {sum(early)} of {len(early)} kills before the last write cut the run short")
     TALLY["crash points"] += count
     TALLY["crash points that cut a run short"] += cut_short

@@ -129,3 +129,30 @@ def test_truncate_properties(message: tuple[str, list[str]], limit: int) -> None
             kept = len(out) - 1
             if start != -1 and start < kept < start + len(atom) and len(atom) < limit:
                 assert atom in out
+
+
+def _split_over_the_whole_rest(text: str, limit: int) -> list[str]:
+    """How parts were cut before: each cut chosen over the whole rest of the text (which
+    was copied once per part, so long texts took quadratic time)."""
+    from runner.render import _split_once
+
+    parts, rest = [], text.strip()
+    while len(rest) > limit:
+        part, rest = _split_once(rest, limit)
+        part, rest = part.rstrip(), rest.lstrip()
+        if part:
+            parts.append(part)
+    return parts + ([rest] if rest else [])
+
+
+PIECES = st.sampled_from(["слово", " ", "\n", "\n\n", ". ", "@anna", "<@12>", "`код`",
+                          "https://example.com/a", "[ссылка](https://e.com)", "```", "x" * 30])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(PIECES, max_size=120), st.integers(10, 80))
+def test_cutting_within_a_window_cuts_where_the_whole_rest_did(
+    pieces: list[str], limit: int
+) -> None:
+    text = "".join(pieces)
+    assert split_message(text, limit) == _split_over_the_whole_rest(text, limit)

@@ -8,7 +8,7 @@ import httpx
 
 from runner.workspace import WorkspaceServer
 
-from .helpers import Factory, client, collect
+from .helpers import Factory, client, collect, control
 
 
 def _ids(api: httpx.Client, **params: object) -> list[int]:
@@ -142,3 +142,30 @@ def test_bot_sees_only_its_chats(workspace: WorkspaceServer, bot: httpx.Client) 
         c for c in store.chats.values() if not c.public and not store.is_member(c, store.bot_id)
     )
     assert bot.get(f"/chats/{private.id}").status_code == 403
+
+
+def test_control_api_makes_chats_as_anyone_beside_the_rate_limits(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()  # rate limits on: 50 "other" calls at once, then 50/s
+    store = server.store
+    people = sorted(store.users)[5:7]
+    specs = [{"name": f"Подготовка {i}", "member_ids": people} for i in range(80)]
+    with control(server) as ctl, client(server, "bot") as bot:
+        made = ctl.post("/chats", json={"user_id": store.bot_id, "chats": specs})
+        assert made.status_code == 201, made.text
+        chats = made.json()["data"]
+        assert [c["name"] for c in chats] == [s["name"] for s in specs]
+        assert all(c["owner_id"] == store.bot_id for c in chats)
+        assert set(chats[0]["member_ids"]) == {*people, store.bot_id}
+        assert ctl.get("/stats").json()["requests"] == 0, "set-up is not API traffic"
+        # The maker is the chat's creator, as with POST /chats: the bot may archive it.
+        assert bot.put(f"/chats/{chats[0]['id']}/archive").status_code == 204
+        unknown = ctl.post("/chats", json={"user_id": 10**9, "chats": specs[:1]})
+        assert unknown.status_code == 404 and "user" in unknown.json()["error"]
+        blank = ctl.post("/chats", json={"user_id": store.bot_id, "chats": [{"name": " "}]})
+        assert blank.status_code == 400 and "name" in blank.json()["error"]
+        assert ctl.post("/chats", json={"user_id": store.bot_id}).status_code == 400
+        newcomer = sorted(store.users)[9]
+        joined = ctl.post(f"/chats/{chats[1]['id']}/members", json={"member_ids": [newcomer]})
+        assert joined.status_code == 200 and newcomer in joined.json()["data"]["member_ids"]
+        assert ctl.post(f"/chats/{chats[1]['id']}/members", json={}).status_code == 400
+        assert ctl.post("/chats/999999/members", json={"member_ids": [newcomer]}).status_code == 404

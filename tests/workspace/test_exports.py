@@ -61,6 +61,12 @@ def test_export_end_to_end(fresh_workspace: Factory, receiver: Receiver) -> None
     today = store.clock.now().date()
     start = today - timedelta(days=10)
     with client(server) as api:
+        unfinished = {"start_at": start.isoformat(), "end_at": today.isoformat(),
+                      "webhook_url": receiver.url}
+        refused = api.post("/chats/exports", json=unfinished)
+        assert refused.status_code == 422, "today (UTC) has not ended: its tail would be lost"
+        assert refused.json()["errors"][0]["key"] == "end_at"
+        today -= timedelta(days=1)
         response = api.post(
             "/chats/exports",
             json={

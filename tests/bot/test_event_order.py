@@ -1,0 +1,166 @@
+"""Events in the order they happened, and one press acting once however often Pachca
+delivers it: the history is served newest first, a click may come again under a new
+event id (same ``trigger_id``), by poll or by push."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from runner import app
+from runner.bot import service
+from runner.execute import Runtime
+from runner.pachca.limits import CallClass, classify
+from runner.workspace import WorkspaceServer
+from tests.bot.support import Bot
+from tests.bot.test_clicks import warned
+from tests.jobs.sweep_support import EMPTY, Sweep
+
+SECRET = "whsec-order-1234567890"
+PATH = "/pachca/events"
+
+
+@pytest.fixture
+def bot(fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path) -> Iterator[Bot]:
+    sweep = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    yield Bot(sweep)
+    sweep.close()
+
+
+def seconds(bot: Bot, n: float) -> None:
+    bot.sw.control("POST", "clock", json={"advance": n})
+
+
+async def test_two_clicks_are_handled_in_the_order_they_happened(bot: Bot) -> None:
+    sw = bot.sw
+    chat, warning = await warned(bot, allow_archive_now=True)
+    [[keep], [archive_now]] = warning.buttons
+    first, second = sw.people(2)
+    early = bot.click(archive_now["data"], message_id=warning.id, chat_id=chat, user_id=first)
+    # Events the runner does not handle, enough to put the two clicks on different pages.
+    for _ in range(60):
+        seconds(bot, 1)
+        sw.control("POST", "events", json={"payload": {
+            "type": "reaction", "event": "new", "chat_id": chat, "message_id": warning.id,
+            "code": "👍", "name": "+1", "user_id": first,
+            "created_at": sw.now().isoformat().replace("+00:00", "Z")}})
+    seconds(bot, 1)
+    late = bot.click(keep["data"], message_id=warning.id, chat_id=chat, user_id=second)
+    h = sw.h
+    async with app.runtime(h.settings(), h.catalogue()) as rt:
+        served = [e.id async for e in rt.client.list_events()]
+    assert served[0] == late and served[-1] == early, "Pachca serves the newest first"
+
+    result = await bot.poll()
+
+    assert result.counts["decided:archive_now"] == 1 and result.counts["already_decided"] == 1
+    state = sw.chat_state(chat)
+    assert state is not None
+    assert state.archive_requested_by == first and state.kept_until is None
+    [answer] = bot.dms(second)
+    assert "уже решено" in answer and f"<@{first}>" in answer
+    assert result.counts["ignored"] == 60 and result.counts["deleted"] == 62
+    assert bot.pending() == [], "what can never be handled is acknowledged too"
+
+
+async def test_a_click_delivered_again_under_a_new_event_id_acts_once_by_poll(bot: Bot) -> None:
+    sw = bot.sw
+    chat, warning = await warned(bot)
+    member = sw.people(1)[0]
+    data = str(warning.buttons[0][0]["data"])
+    first = bot.click(data, message_id=warning.id, chat_id=chat, user_id=member,
+                      trigger_id="press-1")
+    seconds(bot, 1)
+    again = bot.click(data, message_id=warning.id, chat_id=chat, user_id=member,
+                      trigger_id="press-1")
+    assert first != again
+
+    result = await bot.poll()
+    seconds(bot, 30)
+    bot.click(data, message_id=warning.id, chat_id=chat, user_id=member, trigger_id="press-1")
+    later = await bot.poll()
+
+    assert result.counts["decided:keep"] == 1 and result.counts["already_handled"] == 1
+    assert later.counts["already_handled"] == 1 and bot.pending() == []
+    assert len(bot.dms(member)) == 1, "answered once"
+
+
+def catalogue(bot: Bot) -> None:
+    bot.sw.h.write_catalogue(f"""
+        timezone: Europe/Moscow
+        bot: {{events: push, webhook_path: {PATH}}}
+        jobs:
+          hello:
+            kind: message
+            schedule: "0 10 * * 1"
+            to: {{chats: [1]}}
+            text: Привет
+    """)
+
+
+@pytest.fixture
+async def pushed(bot: Bot) -> AsyncIterator[tuple[Runtime, str]]:
+    """The runner's server with the push endpoint, as ``run`` has it; (rt, hook URL)."""
+    catalogue(bot)
+    settings = bot.sw.h.settings(webhook_secret=SECRET)
+    async with (app.runtime(settings, bot.sw.h.catalogue(), server=True) as rt,
+                service.started(settings, rt)):
+        yield rt, rt.services["server"].url + PATH
+
+
+def signed(payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(payload).encode()
+    return body, {"Content-Type": "application/json",
+                  "Pachca-Signature": hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()}
+
+
+async def test_a_click_pushed_again_with_a_new_body_acts_once(
+    bot: Bot, pushed: tuple[Runtime, str]
+) -> None:
+    rt, url = pushed
+    person = bot.sw.people(1)[0]
+    now = int(rt.clock().timestamp())
+    click = {"type": "button", "event": "click", "data": "pr1.keep.1.0." + "x" * 22,
+             "message_id": 1, "trigger_id": "press-7", "user_id": person, "chat_id": 1}
+    async with httpx.AsyncClient(timeout=10) as http:
+        answers = []
+        for stamp in (now, now + 1):  # a redelivery: a new timestamp, so a new signed body
+            body, headers = signed({**click, "webhook_timestamp": stamp})
+            answers.append(await http.post(url, content=body, headers=headers))
+
+    assert [a.status_code for a in answers] == [200, 200]
+    assert [a.json()["status"] for a in answers] == ["ok", "duplicate"]
+    [answer] = bot.dms(person)  # the (forged) click was refused once, not twice
+    assert "создал не я" in answer
+
+
+async def test_a_signed_event_that_can_never_be_handled_is_acknowledged(
+    bot: Bot, pushed: tuple[Runtime, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    rt, url = pushed
+    person = bot.sw.people(1)[0]
+    now = int(rt.clock().timestamp())
+    unknown = {"type": "reaction", "event": "new", "webhook_timestamp": now}
+    gone = {"type": "button", "event": "click", "data": "pr1.keep.1.0." + "x" * 22,
+            "message_id": 987654, "trigger_id": "press-8", "user_id": person, "chat_id": 1,
+            "webhook_timestamp": now}
+    with caplog.at_level(logging.INFO, logger="runner.bot"):
+        async with httpx.AsyncClient(timeout=10) as http:
+            answers = [await http.post(url, content=body, headers=headers)
+                       for body, headers in (signed(unknown), signed(gone))]
+
+    assert [a.status_code for a in answers] == [200, 200], "else Pachca delivers them again"
+    assert "event reaction/new ignored" in caplog.text
+
+
+def test_deleting_an_event_is_an_ordinary_call_not_a_history_read() -> None:
+    assert classify("GET", "/webhooks/events") is CallClass.EVENTS
+    assert classify("DELETE", "/webhooks/events/01JX0000000000000000000000") is CallClass.OTHER

@@ -1,0 +1,177 @@
+"""The daemon's scheduler in-process against a private workspace: a fire that comes while
+the job's previous run is still going is not lost silently."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runner import app
+from runner.bot.alerts import notifier_of
+from runner.scheduler import MISSED_REASON, OVERLAP_REASON, Daemon
+from runner.state import RunRecord
+from runner.workspace import WorkspaceServer
+from tests.jobs.sweep_support import EMPTY, Sweep
+from tests.json_endpoint import JsonHandler
+from tests.waiting import eventually
+
+CATALOGUE = """
+timezone: Europe/Moscow
+alerts: {{chat_id: {alerts}, repeat_every: 1h}}
+jobs:
+  figures:
+    kind: digest
+    description: Цифры продаж
+    schedule: {{every: 1s}}
+    to: {{chats: [{target}]}}
+    template: figures.md.j2
+    sources:
+      sales: {{type: http, url: "{url}/sales", timeout: 60s}}
+"""
+TEMPLATE = "Сделок: {{ sales.deals }}"
+
+
+class Held:
+    """A JSON endpoint whose first answer waits for ``release``: holds the first run."""
+
+    def __init__(self) -> None:
+        self.asked = threading.Event()
+        self.release = threading.Event()
+        held = self
+
+        class Handler(JsonHandler):
+            def do_GET(self) -> None:
+                held.asked.set()
+                held.release.wait(60)  # a safety net: the test releases it
+                self.send_json(200, json.dumps({"deals": 14}).encode())
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def sw(fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path) -> Iterator[Sweep]:
+    sweep = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    yield sweep
+    sweep.close()
+
+
+@pytest.fixture
+def held() -> Iterator[Held]:
+    endpoint = Held()
+    yield endpoint
+    endpoint.close()
+
+
+async def test_a_fire_skipped_while_the_previous_run_goes_on_is_in_history_and_alerted(
+    sw: Sweep, held: Held
+) -> None:
+    alerts, target = sw.chats(["Оповещения", "Продажи"])
+    h = sw.h
+    h.write_catalogue(CATALOGUE.format(alerts=alerts, target=target, url=held.url),
+                      templates={"figures.md.j2": TEMPLATE})
+    catalogue = h.catalogue()
+
+    async with app.runtime(h.settings(), catalogue) as rt:
+        daemon = Daemon(rt, on_missed=notifier_of(rt).on_missed)
+
+        def runs(status: str) -> Callable[[], Any]:
+            async def check() -> list[RunRecord]:
+                found = await asyncio.to_thread(rt.state.runs, "figures", 1000)
+                return [r for r in found if r.status == status]
+            return check
+
+        async def alerted() -> list[Any]:
+            return [m for m in await asyncio.to_thread(sw.bot_messages, alerts)
+                    if "не запустилась вовремя" in m.content]
+
+        daemon.load(catalogue)
+        daemon.scheduler.start()
+        try:
+            await eventually(lambda: asyncio.to_thread(held.asked.wait, 0.1),
+                             "the first run to ask its held source", timeout=30)
+            [skipped, *_] = await eventually(runs("skipped"), "a skipped fire in the history",
+                                             timeout=30)
+            [alert] = await eventually(alerted, "the alert about the skipped fire",
+                                       timeout=30)
+            assert await asyncio.to_thread(sw.bot_messages, target) == []  # still held
+
+            held.release.set()
+            await eventually(runs("succeeded"), "the held run to finish", timeout=30)
+        finally:
+            daemon.stop()
+            daemon.scheduler.shutdown(wait=False)
+            await daemon.finish_running()
+        history = await asyncio.to_thread(rt.state.runs, "figures", 1000)
+
+    assert skipped.error == OVERLAP_REASON and skipped.scheduled_for is not None
+    first = min(r.scheduled_for for r in history if r.status == "succeeded")
+    assert skipped.scheduled_for > first  # a later fire, skipped while the first one ran
+    assert "previous run still going" in alert.content
+    assert alert.buttons and alert.buttons[0][0]["text"] == "Повторить"
+    # Only one alert for the streak (repeat_every: 1h), however many fires were skipped.
+    assert len(await alerted()) == 1
+    # Every fire has one row: run or skipped, never both, never twice.
+    keys = [r.key for r in history]
+    assert len(keys) == len(set(keys))
+    succeeded = [r for r in history if r.status == "succeeded"]
+    assert len(sw.bot_messages(target)) == len(succeeded)
+    assert {r.status for r in history} <= {"succeeded", "skipped"}
+
+
+MISSED = """
+timezone: Europe/Moscow
+alerts: {{chat_id: {alerts}, repeat_every: 1h}}
+jobs:
+  note:
+    kind: message
+    schedule: "0 10 * * *"
+    to: {{chats: [{target}]}}
+    text: Заметка
+"""
+
+
+async def test_a_fire_missed_beyond_its_grace_is_in_history_and_alerted_once(sw: Sweep) -> None:
+    alerts, target = sw.chats(["Оповещения", "Заметки"])
+    h = sw.h
+    h.write_catalogue(MISSED.format(alerts=alerts, target=target))
+    catalogue = h.catalogue()
+    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+
+    async with app.runtime(h.settings(), catalogue) as rt:
+        daemon = Daemon(rt, on_missed=notifier_of(rt).on_missed)
+        daemon.load(catalogue)
+        daemon.scheduler.start()
+        try:
+            job = daemon.scheduler.get_job("note")
+            # The fire comes to the executor an hour late, past its 10 min grace; then
+            # the same again, as a second replica that missed it too would see it.
+            for _ in range(2):
+                daemon._executor.submit_job(job, [an_hour_ago])
+                await daemon.finish_running()
+        finally:
+            daemon.stop()
+            daemon.scheduler.shutdown(wait=False)
+        history = await asyncio.to_thread(rt.state.runs, "note", 10)
+
+    [row] = history
+    assert (row.status, row.error) == ("skipped", MISSED_REASON)
+    assert row.scheduled_for == an_hour_ago
+    [alert] = sw.bot_messages(alerts)  # once: the second report found the fire recorded
+    assert "не запустилась вовремя" in alert.content and "grace time of 600 s" in alert.content
+    assert sw.bot_messages(target) == []
