@@ -14,7 +14,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from runner import words
@@ -28,6 +28,9 @@ from runner.pachca.limits import RateLimits, RetryPolicy
 from runner.render import Renderer
 from runner.settings import Settings
 from runner.state import RunRecord, StateStore
+
+if TYPE_CHECKING:
+    from runner.preflight import TargetCheck
 
 log = logging.getLogger("runner.app")
 
@@ -156,6 +159,32 @@ async def run_daemon(
                                       take_over=daemon.take_over)
             async with service.started(settings, rt):  # bot events: polling loop / push route
                 await daemon.run(maintenance)
+
+
+async def check_access(settings: Settings, catalogue: Catalogue
+                       ) -> list[tuple[str, TargetCheck]]:
+    """``validate``: every job's recipients the token may not post to, as (job, check).
+
+    Reads only; each distinct recipient is looked up once for the whole catalogue.
+    """
+    from runner.preflight import check_recipients, configured
+
+    client = make_client(settings)
+    try:
+        me = settings.bot_user_id
+        if me is None:
+            me = (await client.get_profile()).id
+        per_job = {job.name: list(configured(job.params)) for job in catalogue.jobs.values()}
+        checks = await check_recipients(client, [r for rs in per_job.values() for r in rs], me)
+    finally:
+        await client.aclose()
+    found = {(c.entity_type, c.entity_id): c for c in checks if not c.ok}
+    problems = []
+    for name, recipients in per_job.items():
+        for r in recipients:
+            keys = [("discussion", c) for c in r.chats] + [("user", u) for u in r.users]
+            problems += [(name, found[k]) for k in dict.fromkeys(keys) if k in found]
+    return problems
 
 
 def job_zones(settings: Settings) -> dict[str, ZoneInfo]:

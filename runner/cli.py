@@ -8,7 +8,6 @@ failed, 2 bad input (usage, catalogue, settings).
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -66,15 +65,10 @@ def _fail(exc: RunnerError) -> NoReturn:
 @click.pass_context
 def main(ctx: click.Context, catalogue: Path | None, debug: bool, verbose: bool) -> None:
     """Scheduled automation for Pachca: digests, reports, sweeps, exports."""
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not debug:
-        logging.getLogger("httpx").setLevel(logging.WARNING)
-    else:  # httpx logs every URL; a digest source's query may hold an API key from ${VAR}
-        from runner.pachca.http import hide_url_secrets
+    from runner import logs
 
-        logging.getLogger("httpx").addFilter(hide_url_secrets)
-    ctx.obj = {"debug": debug, "catalogue": catalogue}
+    logs.configure(verbose=verbose, debug=debug)
+    ctx.obj = {"debug": debug, "verbose": verbose, "catalogue": catalogue}
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -84,7 +78,18 @@ def settings_of(ctx: click.Context) -> Settings:
 
     settings = load_settings(catalogue=ctx.obj.get("catalogue"))
     words.use(settings.lang)  # PACHCA_RUNNER_LANG may come from .env, not the environment
+    _log_to(ctx, settings)
     return settings
+
+
+def _log_to(ctx: click.Context, settings: Settings, zone: str | None = None) -> None:
+    """The log in the settings' format (may come from .env), times in ``zone``."""
+    from zoneinfo import ZoneInfo
+
+    from runner import logs
+
+    logs.configure(verbose=ctx.obj.get("verbose", False), debug=ctx.obj.get("debug", False),
+                   fmt=settings.log_format, zone=ZoneInfo(zone) if zone else None)
 
 
 def load(settings: Settings, path: Path | None = None) -> Catalogue:
@@ -99,12 +104,27 @@ def load(settings: Settings, path: Path | None = None) -> Catalogue:
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option("--offline", is_flag=True,
+              help="Do not ask Pachca whether the token may post to each recipient.")
 @click.pass_context
-def validate(ctx: click.Context, file: Path | None) -> None:
-    """Check the catalogue and its templates; list every problem."""
+def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
+    """Check the catalogue and its templates, and (with a token) that the token may post
+    to every recipient; list every problem."""
+    from runner import app
+
     settings = settings_of(ctx)
     catalogue = load(settings, file)
-    click.echo(f"{catalogue.path}: OK, {len(catalogue.jobs)} jobs")
+    if offline or settings.token is None or not settings.token.get_secret_value():
+        click.echo(f"{catalogue.path}: OK, {len(catalogue.jobs)} jobs (recipients not checked:"
+                   f" {'--offline' if offline else 'no PACHCA_TOKEN'})")
+        return
+    problems = asyncio.run(app.check_access(settings, catalogue))
+    for job, check in problems:
+        click.echo(f"✗ {job}: cannot post to {check.label}: {check.problem}", err=True)
+    if problems:
+        click.echo(f"{catalogue.path}: {len(problems)} recipient problem(s)", err=True)
+        sys.exit(1)
+    click.echo(f"{catalogue.path}: OK, {len(catalogue.jobs)} jobs, every recipient reachable")
 
 
 @main.command()
@@ -265,6 +285,7 @@ def run(ctx: click.Context) -> None:
 
     settings = settings_of(ctx)
     catalogue = load(settings)
+    _log_to(ctx, settings, catalogue.timezone)  # the daemon's lines tell time as its jobs do
     asyncio.run(app.run_daemon(settings, catalogue, reload=lambda: load(settings)))
 
 
@@ -327,26 +348,23 @@ def workspace() -> None:
 @workspace.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8081, show_default=True, type=int)
-@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data.")
-@click.option("--chats", default=60, show_default=True, type=int, help="Group chats to seed.")
+@click.option("--seed", default=1, show_default=True, type=int,
+              help="Same seed, same data; the sample jobs.yaml's ids are seed 1's.")
 @click.option("--speed", default=1.0, show_default=True, type=float,
               help="Multiply the rate limits (and divide delays) by this.")
-def workspace_serve(host: str, port: int, seed: int, chats: int, speed: float) -> None:
-    """Serve the embedded workspace until Ctrl+C; prints its base URL and tokens."""
-    from runner.workspace.config import WorkspaceConfig
+def workspace_serve(host: str, port: int, seed: int, speed: float) -> None:
+    """Serve the demo's workspace until Ctrl+C; prints the variables for the runner."""
+    from runner.demo import runner_variables, workspace_config
     from runner.workspace.server import serve_forever
-
-    config = WorkspaceConfig(seed=seed, conversations=max(chats - chats // 5, 1),
-                             channels=chats // 5, speed=speed)
 
     def ready(info: dict[str, Any]) -> None:
         click.echo(f"Embedded Pachca workspace at {info['base_url']}")
-        click.echo(f"  export PACHCA_BASE_URL={info['base_url']}")
-        click.echo(f"  export PACHCA_TOKEN={info['tokens']['bot']}          # the bot")
-        click.echo(f"  export PACHCA_EXPORT_TOKEN={info['tokens']['owner']}  # the owner")
-        click.echo("Stop with Ctrl+C.")
+        for line in runner_variables(info):
+            click.echo(f"  {line}")
+        click.echo("Stop with Ctrl+C.", nl=True)
+        sys.stdout.flush()
 
-    serve_forever(config, host, port, on_ready=ready)
+    serve_forever(workspace_config(seed=seed, speed=speed), host, port, on_ready=ready)
 
 
 @main.group()

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from rich import box
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -104,15 +105,25 @@ def print_preview(outcome: Outcome) -> None:
     console = _console()
     if not outcome.report.messages:
         console.print("(this run would post no message)")
-    for number, text in enumerate(outcome.report.messages, 1):
-        console.rule(f"message {number}")
-        console.print(as_markdown(text))
+    report = outcome.report
+    for number, text in enumerate(report.messages, 1):
+        to = report.addressed[number - 1] if number <= len(report.addressed) else ""
+        console.rule(escape(f"message {number}" + (f" → {to}" if to else "")))
+        console.print(as_markdown(_named(text, report.mentions)))
     print_outcome(outcome, dry_run=True)
 
 
 def local_time(moment: datetime, zone: tzinfo | None) -> str:
     """``moment`` as an operator reads it: in the job's zone (UTC if unknown), named."""
     return moment.astimezone(zone or UTC).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _named(text: str, mentions: Mapping[int, str]) -> str:
+    """``<@id>`` shown as ``@Имя Фамилия``, as Pachca shows a mention."""
+    import re
+
+    return re.sub(r"<@(\d+)>", lambda m: "@" + mentions.get(int(m.group(1)), m.group(0)),
+                  text)
 
 
 def run_key_label(record: RunRecord, zone: tzinfo | None = None) -> str:

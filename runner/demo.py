@@ -33,6 +33,23 @@ from runner.workspace.server import WorkspaceServer
 DEMO_SEED = 1
 
 
+def workspace_config(*, seed: int = DEMO_SEED, speed: float = 1.0) -> WorkspaceConfig:
+    """The workspace ``demo`` runs in and ``workspace serve`` serves: the sample
+    ``jobs.yaml``'s ids are its ids. The bot belongs to most group chats, an admin of
+    some, a plain member or a channel's editor of the others (see the seed)."""
+    return WorkspaceConfig(seed=seed, bot_share=0.85, export_delay=0.3, speed=speed)
+
+
+def runner_variables(info: dict[str, Any]) -> list[str]:
+    """The shell lines that point the runner at a served workspace (``info`` is its
+    ``/_workspace/info``): the bot's token for jobs, the Owner's for exports."""
+    return [
+        f"export PACHCA_BASE_URL={info['base_url']}",
+        f"export PACHCA_TOKEN={info['tokens']['bot']}          # the bot",
+        f"export PACHCA_EXPORT_TOKEN={info['tokens']['owner']}  # the Owner (exports)",
+    ]
+
+
 def sample_catalogue(settings: Settings) -> Path:
     """The catalogue to demo: ./jobs.yaml if present, else the project's sample."""
     if settings.catalogue.is_file():
@@ -149,16 +166,16 @@ async def _demo(demo: Demo, story: Callable[[Demo], Any] | None) -> int:
 
 def run_demo(settings: Settings, *, keep: bool = False) -> int:
     """Run the demo; 0 if every job succeeded. ``keep`` leaves the workspace up."""
-    config = WorkspaceConfig(
-        seed=DEMO_SEED, bot_share=0.85, bot_admin=True, export_delay=0.3
-    )
-    with WorkspaceServer(config) as ws, tempfile.TemporaryDirectory() as tmp:
+    with WorkspaceServer(workspace_config()) as ws, tempfile.TemporaryDirectory() as tmp:
         demo = Demo(settings, ws, Path(tmp))
         from runner.demo_story import sweep_story
 
         code = asyncio.run(_demo(demo, sweep_story))
         if keep:
-            demo.console.print(f"\nThe workspace stays up at {ws.base_url} (Ctrl+C to stop).")
+            demo.console.print(f"\nThe workspace stays up at {ws.base_url} (Ctrl+C to stop)."
+                               " Point the runner at it:")
+            for line in runner_variables(demo.info):
+                demo.console.print(f"  {line}", markup=False, highlight=False)
             try:
                 asyncio.run(asyncio.Event().wait())
             except KeyboardInterrupt:

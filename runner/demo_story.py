@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
 
 def _api(demo: Demo, method: str, path: str, **kwargs: Any) -> Any:
-    """A call to the workspace as its owner (to look, as a person would in the app)."""
-    headers = {"Authorization": f"Bearer {demo.ws.owner_token}"}
+    """A call to the workspace as the bot (it is in every chat it warned; the Owner,
+    like anyone, sees only the closed chats it belongs to)."""
+    headers = {"Authorization": f"Bearer {demo.ws.bot_token}"}
     response = httpx.request(method, f"{demo.ws.base_url}{path}", headers=headers, **kwargs)
     response.raise_for_status()
     return response.json() if response.content else None

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from runner.errors import ApiError, PachcaError, TransportError
+from runner.errors import ApiError, NotFound, PachcaError, PermissionDenied, TransportError
 from runner.pachca.models import Button, Message
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 # How far back to look for a post whose answer was lost (pages of 50, newest first).
 _LOOKBACK_PAGES = 2
+_MENTION = re.compile(r"<@(\d+)>")
 CLOCK_SLACK = timedelta(minutes=1)
 """How far Pachca's clock may be behind ours when a lost post is looked for. Kept far
 below the time between two fires, so the window never reaches an earlier fire's post."""
@@ -78,6 +80,8 @@ async def post_once(
     key = ctx.run.key
     if ctx.dry_run:
         ctx.report.messages.append(content)
+        ctx.report.addressed.append(ctx.labels.get((entity_type, entity_id), what))
+        await _name_mentions(ctx, content)
         ctx.report.say(f"would post to {what}")
         ctx.report.count("would_post")
         return None
@@ -116,6 +120,7 @@ async def post_once(
         raise
     # Counted before it is recorded: if the store fails now, the report still says so.
     ctx.report.messages.append(content)
+    ctx.report.addressed.append(ctx.labels.get((entity_type, entity_id), what))
     ctx.report.count("posted")
     ctx.report.say(f"posted to {what}")
     await asyncio.to_thread(
@@ -124,6 +129,18 @@ async def post_once(
                                            "created_at": message.created_at.isoformat()}
     )
     return message.id
+
+
+async def _name_mentions(ctx: JobContext, content: str) -> None:
+    """Look up who each ``<@id>`` of a dry run's text is, so a preview shows names."""
+    for found in _MENTION.finditer(content):
+        user_id = int(found.group(1))
+        if user_id in ctx.report.mentions:
+            continue
+        try:
+            ctx.report.mentions[user_id] = (await ctx.client.get_user(user_id)).display_name
+        except (NotFound, PermissionDenied):
+            ctx.report.mentions[user_id] = f"user {user_id} (not found)"
 
 
 async def _find_lost_post(

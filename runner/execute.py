@@ -19,13 +19,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from runner.errors import RunnerError, StateError
-from runner.jobs.base import JobContext, Progress, RunReport, no_progress
+from runner.errors import JobError, RunnerError, StateError
+from runner.jobs.base import JobContext, JobKind, Progress, RunReport, no_progress
 from runner.jobs.registry import get_kind
 
 if TYPE_CHECKING:
     from runner.catalogue import Catalogue, JobSpec
     from runner.pachca.client import PachcaClient
+    from runner.preflight import TargetCheck
     from runner.render import Renderer
     from runner.state import RunHandle, RunRecord, StateStore
 
@@ -170,7 +171,7 @@ async def execute(
                       scheduled_for=scheduled_for, dry_run=dry_run)
     store_failed = False
     try:
-        await _run_with_lease(rt, handle, job, kind.run(ctx, job.params))
+        await _run_with_lease(rt, handle, job, _checked_run(ctx, kind))
     except ClaimLost as exc:
         outcome.status = "abandoned"
         outcome.error = str(exc)
@@ -257,6 +258,42 @@ async def _record_unrecorded(
     else:
         error += f"; {_MARKED}"
     outcome.error = error
+
+
+async def _checked_run(ctx: JobContext, kind: JobKind) -> None:
+    """Check every configured recipient (reads only), then run the kind.
+
+    A recipient the token may not post to is named with its fix before anything is
+    written. A dry run (and preview) shows everything and then fails on it; a real run
+    fails at once when no recipient is usable, else posts to the others (the post that
+    is refused is reported by the posting) and fails.
+    """
+    from runner import preflight
+
+    recipients = list(preflight.configured(ctx.job.params))
+    if recipients:
+        # The token's own user, not PACHCA_RUNNER_BOT_USER_ID: that one only says whose
+        # messages are not activity, and may name another user.
+        me = (await ctx.client.get_profile()).id
+        checks = await preflight.check_recipients(ctx.client, recipients, me)
+    else:
+        checks = []
+    ctx.labels.update({(c.entity_type, c.entity_id): c.label for c in checks})
+    blocked = [c for c in checks if not c.ok]
+    for check in blocked:
+        ctx.report.say(f"cannot post to {check.label}: {check.problem}")
+        ctx.report.count("cannot_post")
+    if blocked and len(blocked) == len(checks) and not ctx.dry_run:
+        raise JobError(_blocked_error(blocked, len(checks)))
+    await kind.run(ctx, ctx.job.params)
+    if blocked and ctx.dry_run:
+        raise JobError(_blocked_error(blocked, len(checks)))
+
+
+def _blocked_error(blocked: list[TargetCheck], total: int) -> str:
+    first = blocked[0].problem
+    more = f" (and {len(blocked) - 1} more, listed above)" if len(blocked) > 1 else ""
+    return f"may not post to {len(blocked)} of {total} recipient(s): {first}{more}"
 
 
 def _claimed_elsewhere(record: RunRecord | None) -> str:

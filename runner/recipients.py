@@ -131,11 +131,15 @@ async def report_refused(
 
 
 async def describe(ctx: JobContext, target: Target) -> str:
-    """``chat «name» (id)`` or ``user «First Last» (id)``, as far as the bot may see."""
+    """``chat «name» (id)`` or ``«First Last» (id)``, as far as the bot may see (the run's
+    recipient check has usually looked them up already)."""
+    known = ctx.labels.get((target.entity_type, target.entity_id))
+    if known:
+        return known
     try:
         if target.entity_type == "user":
             user = await ctx.client.get_user(target.entity_id)
-            return f"user «{user.display_name}» ({target.entity_id})"
+            return f"«{user.display_name}» ({target.entity_id})"
         chat = await ctx.client.get_chat(target.entity_id)
         return f"chat «{chat.name}» ({target.entity_id})"
     except PachcaError:

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.events import (
     EVENT_JOB_MAX_INSTANCES,
@@ -28,6 +29,9 @@ from apscheduler.events import (
 from apscheduler.executors.base import BaseExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from runner import logs, words
+from runner.daemon_lines import local as _local
+from runner.daemon_lines import log_outcome, one_line, reload_changes
 from runner.errors import RunnerError
 from runner.execute import Outcome, Runtime, execute, run_key
 from runner.schedule import build_trigger
@@ -112,6 +116,7 @@ class Daemon:
         self.scheduler.add_listener(self._on_event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         self.outcomes: deque[Outcome] = deque(maxlen=1000)  # the latest, for tests and demo
         self._taking_over: set[str] = set()
+        self.runs = 0  # runs this daemon ended, for the stop line
 
     def load(self, catalogue: Catalogue) -> None:
         """(Re)place every scheduled job by the catalogue's enabled jobs."""
@@ -119,7 +124,7 @@ class Daemon:
         self.scheduler.remove_all_jobs()
         for job in catalogue.jobs.values():
             if not job.enabled:
-                log.info("%s: disabled, not scheduled", job.name)
+                logs.event("disabled", level=logs.DETAIL, job=job.name)
                 continue
             self.scheduler.add_job(
                 _noop,
@@ -131,12 +136,23 @@ class Daemon:
                 max_instances=1,
                 replace_existing=True,
             )
-        if self.scheduler.running:
-            self._log_next_runs()
 
-    def _log_next_runs(self) -> None:
-        for job in self.scheduler.get_jobs():
-            log.info("%s: next run %s", job.id, _fmt(getattr(job, "next_run_time", None)))
+    def _next_fire(self, name: str) -> datetime | None:
+        """When the scheduled job ``name`` fires next, in its own zone (None: never)."""
+        aps_job = self.scheduler.get_job(name)
+        when = getattr(aps_job, "next_run_time", None)
+        job = self.rt.catalogue.jobs.get(name)
+        return when.astimezone(ZoneInfo(job.timezone)) if when and job else when
+
+    def _log_start(self) -> None:
+        scheduled = [job.id for job in self.scheduler.get_jobs()]
+        fires = [(when, name) for name in scheduled if (when := self._next_fire(name))]
+        when, name = min(fires) if fires else (None, None)
+        upcoming = words.text("word.none") if when is None else words.text(
+            "daemon.next", job=name, fire=logs.moment(when))
+        logs.event("start", jobs=len(scheduled),
+                   disabled=len(self.rt.catalogue.jobs) - len(scheduled),
+                   next_job=name, next_fire=when, words_only={"next": upcoming})
 
     async def _fire(self, job_id: str, scheduled: datetime) -> None:
         job = self.rt.catalogue.jobs.get(job_id)
@@ -146,18 +162,19 @@ class Daemon:
             # Jitter is applied here, not in the trigger, so every replica computes the
             # same fire time and therefore the same claim key.
             delay = random.uniform(0, job.jitter)
-            log.info("%s: waiting %.1f s of jitter before the run of %s", job.name, delay,
-                     _fmt(scheduled))
+            logs.event("jitter", level=logs.DETAIL, job=job.name, delay=delay,
+                       fire=_local(job, scheduled))
             if await self._stopped_within(delay):
                 # A stop must not wait for a run that has not started (systemd's stop
                 # timeout), nor start one after "no new runs will start".
-                log.info("%s: the run of %s not started: stopping", job.name, _fmt(scheduled))
+                logs.event("skip", job=job.name, fire=_local(job, scheduled),
+                           reason=words.text("daemon.reason.stopping"), why="stopping")
                 return
-        log.info("%s: firing (scheduled %s)", job.name, _fmt(scheduled))
+        logs.event("firing", level=logs.DETAIL, job=job.name, fire=_local(job, scheduled))
         await self._execute(job, scheduled)
-        aps_job = self.scheduler.get_job(job.name)
-        if aps_job is not None:
-            log.info("%s: next run %s", job.name, _fmt(getattr(aps_job, "next_run_time", None)))
+        if self.scheduler.get_job(job.name) is not None:
+            logs.event("next_fire", level=logs.DETAIL, job=job.name,
+                       fire=self._next_fire(job.name))
 
     async def _stopped_within(self, seconds: float) -> bool:
         """Wait ``seconds``, cut short by a stop; whether the daemon is stopping."""
@@ -172,15 +189,12 @@ class Daemon:
         try:
             outcome = await execute(self.rt, job, scheduled_for=scheduled, key=key)
         except RunnerError as exc:  # the state store failed: say so, keep the daemon going
-            log.error("%s: the run for %s could not be recorded: %s", job.name,
-                      _fmt(scheduled), exc)
+            logs.event("unrecorded", level=logging.ERROR, job=job.name,
+                       fire=_local(job, scheduled), error=str(exc))
             return
         self.outcomes.append(outcome)
-        if outcome.status == "failed":
-            log.error("%s: failed: %s", job.name, outcome.error)
-        else:
-            counts = ", ".join(f"{k}={v}" for k, v in sorted(outcome.report.counts.items()))
-            log.info("%s: %s in %.1f s %s", job.name, outcome.status, outcome.duration, counts)
+        self.runs += 1
+        log_outcome(job, outcome, scheduled)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run ``work`` as a task the shutdown waits for (kept referenced meanwhile)."""
@@ -212,14 +226,18 @@ class Daemon:
         job = self.rt.catalogue.jobs.get(event.job_id)
         if event.code == EVENT_JOB_MAX_INSTANCES:
             for when in getattr(event, "scheduled_run_times", None) or [None]:
-                log.warning("%s: run due at %s skipped: the previous run is still going",
-                            event.job_id, _fmt(when))
+                logs.event("skip", level=logging.WARNING, job=event.job_id,
+                           fire=_local(job, when), reason=words.text("daemon.reason.overlap"),
+                           why="overlap")
                 if job is not None and when is not None:
                     self._not_run(job, when, OVERLAP_REASON,
-                                  f"the run due at {_fmt(when)} was skipped: {OVERLAP_REASON}")
+                                  f"the run due at {logs.moment(when)} was skipped: {OVERLAP_REASON}")
             return
         when = getattr(event, "scheduled_run_time", None)
-        log.error("%s: run due at %s was missed beyond its grace time", event.job_id, _fmt(when))
+        grace = job.misfire_grace if job is not None else None
+        logs.event("skip", level=logging.ERROR, job=event.job_id, fire=_local(job, when),
+                   reason=words.text("daemon.reason.missed", grace=logs.shown(grace)),
+                   why="missed")
         if job is not None and when is not None:
             self._not_run(job, when, MISSED_REASON, None)
 
@@ -259,8 +277,8 @@ class Daemon:
             self.outcomes.append(Outcome(job.name, key, "skipped", error=reason,
                                          run_id=handle.run_id, scheduled_for=when))
         except RunnerError as exc:
-            log.error("%s: the run of %s that did not happen could not be recorded: %s",
-                      job.name, _fmt(when), exc)
+            logs.event("unrecorded", level=logging.ERROR, job=job.name, fire=_local(job, when),
+                       error=str(exc))
         if self._on_missed is not None:
             await self._on_missed(job, when, alert)
 
@@ -276,7 +294,7 @@ class Daemon:
             last = await asyncio.to_thread(self.rt.state.last_scheduled_fire, job.name)
             if last is not None and last >= due:
                 continue
-            log.info("%s: catching up the missed run of %s", job.name, _fmt(due))
+            logs.event("catchup", level=logs.DETAIL, job=job.name, fire=_local(job, due))
             self._spawn(self._fire(job.name, due))
 
     def reload(self) -> None:
@@ -288,10 +306,11 @@ class Daemon:
         try:
             catalogue = self._reload()
         except RunnerError as exc:
-            log.error("reload refused, the running catalogue stays: %s", exc)
+            logs.event("reload_refused", level=logging.ERROR, error=one_line(exc))
             return
+        before = self.rt.catalogue
         self.load(catalogue)
-        log.info("catalogue reloaded: %d jobs", len(catalogue.jobs))
+        logs.event("reload", jobs=len(catalogue.jobs), **reload_changes(before, catalogue))
 
     async def run(self, maintenance: Callable[[], Awaitable[None]] | None = None) -> None:
         """Schedule until SIGTERM/SIGINT, then let running jobs finish (up to their timeout)."""
@@ -302,34 +321,32 @@ class Daemon:
             loop.add_signal_handler(signal.SIGHUP, self.reload)
         self.load(self.rt.catalogue)
         self.scheduler.start()
-        self._log_next_runs()
         await self.catch_up()
-        log.info("running %d jobs; stop with Ctrl+C or SIGTERM", len(self.scheduler.get_jobs()))
+        self._log_start()  # after the catch-up: the line says the daemon is under way
         while not self._stopping.is_set():
             if maintenance is not None:
                 try:
                     await maintenance()
                 except RunnerError as exc:  # e.g. the database away for a moment
-                    log.error("maintenance failed, retried on the next beat: %s", exc)
+                    logs.event("maintenance_failed", level=logging.ERROR, error=str(exc))
             try:
                 await asyncio.wait_for(self._stopping.wait(), timeout=max(self.rt.lease / 3, 1))
             except TimeoutError:
                 pass
         self.scheduler.shutdown(wait=False)
         await self.finish_running()
-        log.info("stopped")
+        logs.event("stop", runs=self.runs)
 
     async def finish_running(self) -> None:
         """Wait for every run this daemon started (fires, catch-ups, takeovers) to end."""
         running = list(self._executor.tasks)
         if running:
-            log.info("waiting for %d running job(s) to finish", len(running))
             await asyncio.gather(*running, return_exceptions=True)
 
     def stop(self) -> None:
         """Stop taking new runs; the running ones finish."""
         if not self._stopping.is_set():
-            log.info("stopping: no new runs will start")
+            logs.event("stopping", running=len(self._executor.tasks))
             self._stopping.set()
 
 
@@ -354,7 +371,3 @@ def latest_fire(job: JobSpec, now: datetime, window: float) -> datetime | None:
 
 def _noop() -> None:  # pragma: no cover - the executor never calls the job function
     """Placeholder callable: FireExecutor runs ``Daemon._fire`` instead."""
-
-
-def _fmt(when: datetime | None) -> str:
-    return when.isoformat(timespec="seconds") if when else "never"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -100,6 +101,12 @@ class Settings(BaseSettings):
         default=None,
         description="'ru' or 'en': language of error messages (default: the locale's) and of"
         " the templates' number and date words (default: ru).",
+    )
+
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="'text': the daemon's lines in words; 'json': one JSON object a line"
+        " with the same fields (journald, Loki, ELK).",
     )
 
     @field_validator("timezone")

@@ -184,7 +184,7 @@ def test_fires_missed_while_every_replica_was_down_are_caught_up_once(
     procs = [Process.start(name, runner_env(ws, tmp_path, pg_store_url, replica_id=name),
                            tmp_path, "run") for name in ("r1", "r2")]
     try:
-        wait_for(lambda: all("running 2 jobs" in p.text() for p in procs), 30,
+        wait_for(lambda: all("started: 2 job(s) scheduled" in p.text() for p in procs), 30,
                  "both replicas past their catch-up")
         wait_for(lambda: all(r.status != "running" for r in _runs(pg_store_url, "daily")), 30,
                  "the catch-up run to finish")
@@ -223,7 +223,7 @@ def test_sqlite_refuses_a_second_replica_but_not_a_restart_after_a_crash(
 
     try:
         first = start("first")
-        wait_for(lambda: "running 1 jobs" in first.text(), 30, "the first replica to start")
+        wait_for(lambda: "started: 1 job(s) scheduled" in first.text(), 30, "the first replica to start")
         second = start("second")
         assert second.wait() == 2
         assert ("error: SQLite state cannot be shared by several replicas: set"
@@ -234,7 +234,7 @@ def test_sqlite_refuses_a_second_replica_but_not_a_restart_after_a_crash(
         # A crash leaves no lock behind: the replacement starts at once.
         first.kill()
         third = start("third")
-        wait_for(lambda: "running 1 jobs" in third.text(), 30, "the replacement to start")
+        wait_for(lambda: "started: 1 job(s) scheduled" in third.text(), 30, "the replacement to start")
         assert third.stop() == 0
     finally:
         for proc in started:

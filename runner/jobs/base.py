@@ -115,6 +115,10 @@ class RunReport:
     lines: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)
+    # Where each of ``messages`` goes ("chat «Отдел продаж» (100044)"), "" when unknown.
+    addressed: list[str] = field(default_factory=list)
+    # Names of the people the dry run's texts mention (``<@id>``), for the preview.
+    mentions: dict[int, str] = field(default_factory=dict)
 
     def count(self, name: str, n: int = 1) -> None:
         """Add ``n`` to the count called ``name``."""
@@ -150,6 +154,9 @@ class JobContext:
     progress: Progress = no_progress
     bot_user_id: int | None = None  # the token's own user: its messages are not activity
     services: dict[str, Any] = field(default_factory=dict)  # e.g. the webhook receiver
+    # How each configured recipient is named («name» (id)), by (entity_type, entity_id):
+    # filled by the pre-run check, read by preview's labels.
+    labels: dict[tuple[str, int], str] = field(default_factory=dict)
 
 
 class JobKind(ABC):

@@ -144,17 +144,32 @@ class ChatFromTemplateKind(JobKind):
         if await self._made_before(ctx, name, what):
             return
         if ctx.dry_run:
-            ctx.report.say(f"would create {what} «{name}» with {len(params.member_ids)} members"
-                           f" and {len(params.group_tag_ids)} group tags")
+            members = await self._members(ctx, params)
+            ctx.report.say(f"would create {what} «{name}» with {len(members)} members"
+                           f" ({len(params.member_ids)} by id, the rest from"
+                           f" {len(params.group_tag_ids)} group tags, and the bot)")
             ctx.report.count("would_create")
             chat_context = {"id": 0, "name": name, "channel": params.channel,
-                            "public": params.public, "members": len(params.member_ids) + 1}
+                            "public": params.public, "members": len(members)}
             await self._welcome(ctx, params, base, chat_context, chat_id=0)
             return
         chat = await self._create_once(ctx, params, name, what)
         chat_context = {"id": chat.id, "name": chat.name, "channel": chat.channel,
                         "public": chat.public, "members": len(chat.member_ids)}
         await self._welcome(ctx, params, base, chat_context, chat_id=chat.id)
+
+    async def _members(self, ctx: JobContext, params: ChatFromTemplateParams) -> set[int]:
+        """Who the chat would get, as ``POST /chats`` adds them: the ids, every member
+        of the group tags, and the token's user (its creator)."""
+        members = set(params.member_ids)
+        if ctx.bot_user_id is not None:
+            members.add(ctx.bot_user_id)
+        for tag_id in params.group_tag_ids:
+            users = cast(AsyncGenerator[Any, None], ctx.client.list_tag_users(tag_id))
+            async with contextlib.aclosing(users):
+                async for user in users:
+                    members.add(user.id)
+        return members
 
     async def _made_before(self, ctx: JobContext, name: str, what: str) -> bool:
         """Whether another run of this job already created a chat named ``name`` that

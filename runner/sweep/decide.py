@@ -33,7 +33,8 @@ SKIP_REASONS = {
     "gone": "no longer visible to the token",
     "limit": "over max_archive_per_run: left for the next run",
     "failed": "the API refused",
-    "no_rights": "the bot may not archive it: make the bot an admin of the chat, or exclude it",
+    "no_rights": ("the token may not archive it (its user is no admin of the chat, whatever"
+                  " its workspace role): make the bot an admin of the chat, or exclude it"),
 }
 """Skip reasons (``skipped:<reason>`` counts) and how the report words them."""
 

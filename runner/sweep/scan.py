@@ -149,18 +149,18 @@ class Scanner:
     async def _keep_only_what_we_may_archive(self) -> None:
         """Turn warn/archive decisions on chats the token cannot archive into skips.
 
-        Only chat admins (and workspace admins) may archive. Checking first means a chat
-        is never warned, nor sent a closing message, by a bot that then cannot archive it.
-        A plain archive (no closing message) posts nothing first: its own 403 tells the
-        same, so those chats cost no extra request (see ``SweepKind``).
+        Only the chat's creator and admins may archive it. The chat role decides, never
+        the workspace role: a workspace admin (the Owner too) is a plain member, or an
+        outsider, wherever no chat admin made it more. Checking first means a chat is
+        never warned, nor sent a closing message, by a token that then cannot archive
+        it. A plain archive (no closing message) posts nothing first: its own 403 tells
+        the same, so those chats cost no extra request (see ``SweepKind``).
         """
         posting = [d for d in self.plan.actions
                    if d.verb == "warn" or self.params.closing_message]
         if not posting:
             return
         profile = await self.ctx.client.get_profile()
-        if profile.role == "admin":  # a workspace admin may archive any chat
-            return
         allowed: set[int] = set()
 
         async def check(decision: Decision) -> None:

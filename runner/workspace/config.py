@@ -51,7 +51,7 @@ class WorkspaceConfig:
     direct_chats: int = 80
     archived_share: float = 0.1
     bot_share: float = 0.12  # share of group chats the bot is a member of
-    bot_admin: bool = False  # the bot is an admin of the group chats it is in
+    bot_admin: bool = False  # the bot is an admin of all its group chats (else a third)
     public_share: float = 0.4
     messages: int = 3000
     history_days: int = 120

@@ -20,13 +20,18 @@
                             the author joins the chat first if needed
 ``POST /chats``             ``{"user_id", "chats": [{"name", "member_ids"?, "channel"?,
                             "public"?, "group_tag_ids"?}]}`` -> 201 ``{"data": [Chat]}``;
-                            group chats made by ``user_id`` (their creator and admin, as
-                            ``POST /chats`` makes them), no rate limits: test set-up
+                            group chats made by ``user_id`` (their creator; the others
+                            get the roles joining gives, as ``POST /chats``), no rate
+                            limits: test set-up
 ``POST /chats/<id>/members`` ``{"member_ids": [int]}`` -> ``{"data": Chat}``: people join
-                            a chat (set-up; no rate limits, no rights needed)
+                            a chat with the roles joining gives (set-up; no rate
+                            limits, no rights needed)
 ``POST /tokens``            ``{"kind": "owner"|"bot"|"limited", "scopes"?: [...]}`` -> 201
                             ``{"token"}``: another token of that kind's user holding only
                             ``scopes`` (default: all the kind may hold)
+``POST /chat_roles``        ``{"chat_id", "user_id", "role": admin|editor|member}`` -> the
+                            member's roles ``{"chat_id", "user_id", "role"}``; the user
+                            joins first if needed (someone changed it in Pachca's UI)
 ``GET|POST /clock``         ``{"advance": seconds}`` or ``{"now": iso}``, and/or
                             ``{"freeze": bool}`` -> ``{"now": iso, "offset_seconds":
                             float, "frozen": bool}``; a frozen clock moves only when
@@ -233,6 +238,25 @@ async def add_members(request: Request) -> Response:
     return JSONResponse({"data": chat.to_json()})
 
 
+async def chat_role(request: Request) -> Response:
+    """Give a member a chat role, as a chat admin would in Pachca's UI."""
+    store = _ws(request).store
+    try:
+        body = await _body(request)
+        chat_id, user_id, role = int(body["chat_id"]), int(body["user_id"]), str(body["role"])
+    except (ValueError, KeyError, TypeError) as exc:
+        return _fail(400, f"need chat_id, user_id and role: {exc}")
+    chat = store.chats.get(chat_id)
+    if chat is None or user_id not in store.users:
+        return _fail(404, f"chat {chat_id} or user {user_id} not found")
+    if role not in ("admin", "editor", "member") or chat.personal or user_id == chat.owner_id:
+        return _fail(400, "role is admin, editor or member, in a group chat, not for its"
+                          " creator")
+    store.add_member(chat, user_id)
+    store.set_chat_role(chat, user_id, role)
+    return JSONResponse({"chat_id": chat_id, "user_id": user_id, "role": role})
+
+
 async def clock(request: Request) -> Response:
     """Read, move, freeze or release the workspace clock."""
     ws = _ws(request)
@@ -330,6 +354,7 @@ ROUTES = [
     Route("/events", inject_event, methods=["POST"]),
     Route("/messages", post_message, methods=["POST"]),
     Route("/chats", create_chats, methods=["POST"]),
+    Route("/chat_roles", chat_role, methods=["POST"]),
     Route("/chats/{id:int}/members", add_members, methods=["POST"]),
     Route("/tokens", issue_token, methods=["POST"]),
     Route("/clock", clock, methods=["GET", "POST"]),

@@ -115,7 +115,10 @@ class Chat:
     public: bool = False
     archived: bool = False
     group_tag_ids: list[int] = field(default_factory=list)
+    #: Chat roles besides the creator (``owner_id``): set on joining, changed only by
+    #: an admin (see ``access``); every other member is a plain member.
     admin_ids: set[int] = field(default_factory=set)
+    editor_ids: set[int] = field(default_factory=set)
     #: Equal to ``created_ms`` until the first message: the spec makes it non-null.
     last_message_ms: int = 0
     #: Set on a thread's own chat: such chats are never listed by ``GET /chats``.
@@ -158,6 +161,8 @@ class Message:
     thread: tuple[int, int] | None = None
     #: For a comment: the chat the thread was started in (None: ``chat_id``).
     root_chat_id: int | None = None
+    #: Set when deleted: the message still answers ``GET /messages/{id}``, without text.
+    deleted_ms: int | None = None
 
     def to_json(self, content: bool = True) -> dict[str, Any]:
         """The ``Message`` schema (``content=False`` blanks the text, as exports of DMs do)."""
@@ -167,7 +172,7 @@ class Message:
             "entity_id": self.entity_id,
             "chat_id": self.chat_id,
             "root_chat_id": self.chat_id if self.root_chat_id is None else self.root_chat_id,
-            "content": self.content if content else "",
+            "content": self.content if content and self.deleted_ms is None else "",
             "user_id": self.user_id,
             "created_at": format_ms(self.created_ms),
             "url": f"{APP_URL}/chats/{self.chat_id}?message={self.id}",
@@ -182,7 +187,7 @@ class Message:
             "display_avatar_url": self.display_avatar_url,
             "display_name": self.display_name,
             "changed_at": format_ms(self.changed_ms) if self.changed_ms is not None else None,
-            "deleted_at": None,
+            "deleted_at": format_ms(self.deleted_ms) if self.deleted_ms is not None else None,
         }
 
 

@@ -180,6 +180,8 @@ def list_members(
             return "owner"
         if uid in chat.admin_ids:
             return "admin"
+        if uid in chat.editor_ids:
+            return "editor"
         return "member"
 
     match = None if role == "all" else (lambda key: role_of(key[0]) == role)

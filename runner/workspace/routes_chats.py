@@ -1,9 +1,9 @@
 """Chats and members: ``/chats``, ``/chats/{id}``, archive, unarchive, ``/chats/{id}/members``.
 
-Visibility: the owner token sees every chat; other tokens see chats they belong to and
-public ones (else 403). Editing, archiving and adding members need the owner token or
-an admin of the chat. Archiving is idempotent (204 again), as the spec only lists 204,
-401, 403 and 404 for it.
+Who may do what is ``access``'s: members see closed chats, everyone sees open ones, the
+Owner only lists the members of any chat; renaming, archiving, removing members and
+changing roles need the chat's creator or an admin. Archiving is idempotent (204
+again), as the spec only lists 204, 401, 403 and 404 for it.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from runner.workspace import access
 from runner.workspace.models import Chat
 from runner.workspace.paging import CursorError
 from runner.workspace.queries import ChatFilter, list_chats, list_members
 from runner.workspace.responses import (
     auth,
-    forbidden,
     invalid,
     json_body,
     json_response,
@@ -31,7 +31,6 @@ from runner.workspace.responses import (
     q_limit,
 )
 from runner.workspace.runtime import Workspace
-from runner.workspace.store import TokenInfo
 
 
 def _ws(request: Request) -> Workspace:
@@ -45,17 +44,6 @@ def get_chat(ws: Workspace, chat_id: int) -> Chat:
     if chat is None:
         raise not_found("chat", chat_id)
     return chat
-
-
-def can_see(ws: Workspace, info: TokenInfo, chat: Chat) -> bool:
-    """Whether the caller may read the chat's details."""
-    return info.kind == "owner" or chat.public or ws.store.is_member(chat, info.user_id)
-
-
-def _check_admin(ws: Workspace, info: TokenInfo, chat: Chat) -> None:
-    if info.kind == "owner" or info.user_id in chat.admin_ids:
-        return
-    raise forbidden("Only the chat's admins may change it")
 
 
 def _cursor_error(exc: CursorError) -> Exception:
@@ -141,8 +129,7 @@ async def chat_get(request: Request) -> Response:
     """``GET /chats/{id}``."""
     ws, info = _ws(request), auth(request)
     chat = get_chat(ws, request.path_params["id"])
-    if not can_see(ws, info, chat):
-        raise forbidden("The chat is not available to this token")
+    access.require_visible(ws.store, info, chat)
     return json_response({"data": chat.to_json()})
 
 
@@ -153,7 +140,7 @@ async def chat_update(request: Request) -> Response:
     body = (await json_body(request)).get("chat")
     if not isinstance(body, dict):
         raise invalid("chat", "chat is required", None, "required", status=400)
-    _check_admin(ws, info, chat)
+    access.require_manager(ws.store, info, chat, "update?")
     if "name" in body:
         chat.name = _name(body["name"])
     if "public" in body:
@@ -167,7 +154,7 @@ async def chat_archive(request: Request) -> Response:
     """``PUT /chats/{id}/archive`` (204, idempotent)."""
     ws, info = _ws(request), auth(request)
     chat = get_chat(ws, request.path_params["id"])
-    _check_admin(ws, info, chat)
+    access.require_manager(ws.store, info, chat, "archive?")
     chat.archived = True
     return no_content()
 
@@ -176,7 +163,7 @@ async def chat_unarchive(request: Request) -> Response:
     """``PUT /chats/{id}/unarchive`` (204, idempotent)."""
     ws, info = _ws(request), auth(request)
     chat = get_chat(ws, request.path_params["id"])
-    _check_admin(ws, info, chat)
+    access.require_manager(ws.store, info, chat, "unarchive?")
     chat.archived = False
     return no_content()
 
@@ -185,8 +172,7 @@ async def members_list(request: Request) -> Response:
     """``GET /chats/{id}/members``."""
     ws, info = _ws(request), auth(request)
     chat = get_chat(ws, request.path_params["id"])
-    if not can_see(ws, info, chat):
-        raise forbidden("The chat is not available to this token")
+    access.require_member_list(ws.store, info, chat)
     role = q_choice(request, "role", ("all", "owner", "admin", "editor", "member"), "all")
     limit = q_limit(request)
     try:
@@ -215,13 +201,55 @@ async def members_add(request: Request) -> Response:
         raise invalid(
             "member_ids", "Members cannot be added to a direct chat", None, "personal_chat"
         )
-    if info.kind != "owner" and not ws.store.is_member(chat, info.user_id):
-        raise forbidden("Only members may add members")
+    access.require_adder(ws.store, info, chat)
     for uid in member_ids:
         if uid not in ws.store.users:
             raise invalid("member_ids", f"User {uid} not found", uid, "not_found")
     for uid in member_ids:
         ws.store.add_member(chat, uid)
+    return no_content()
+
+
+def _member_of(ws: Workspace, request: Request) -> tuple[Chat, int]:
+    """The chat and the member a ``/chats/{id}/members/{user_id}`` call is about."""
+    chat = get_chat(ws, request.path_params["id"])
+    user_id = request.path_params["user_id"]
+    if user_id not in ws.store.users:
+        raise not_found("user", user_id)
+    return chat, user_id
+
+
+async def member_remove(request: Request) -> Response:
+    """``DELETE /chats/{id}/members/{user_id}`` (204): creator and admins; not the creator."""
+    ws, info = _ws(request), auth(request)
+    chat, user_id = _member_of(ws, request)
+    access.require_manager(ws.store, info, chat, "remove_member?")
+    access.require_not_archived(chat, "remove_member?")
+    if user_id == chat.owner_id:
+        raise access.refuse("The chat's creator cannot be removed (only leave)", "Chat",
+                            chat.id, "remove_member?")
+    if not ws.store.remove_member(chat, user_id):
+        raise not_found("member", user_id)
+    return no_content()
+
+
+async def member_role(request: Request) -> Response:
+    """``PUT /chats/{id}/members/{user_id}`` (204): ``{"role": admin|editor|member}``."""
+    ws, info = _ws(request), auth(request)
+    chat, user_id = _member_of(ws, request)
+    role = (await json_body(request)).get("role")
+    if role not in ("admin", "editor", "member"):
+        raise invalid("role", "role must be one of: admin, editor, member", role, "inclusion")
+    access.require_manager(ws.store, info, chat, "update_member_role?")
+    access.require_not_archived(chat, "update_member_role?")
+    if not ws.store.is_member(chat, user_id):
+        raise not_found("member", user_id)
+    if user_id == chat.owner_id:
+        raise access.refuse("The chat creator's role cannot change", "Chat", chat.id,
+                            "update_member_role?")
+    if role == "editor" and not chat.channel:
+        raise invalid("role", "The editor role exists in channels only", role, "not_applicable")
+    ws.store.set_chat_role(chat, user_id, role)
     return no_content()
 
 
@@ -234,4 +262,6 @@ ROUTES = [
     Route("/chats/{id:int}/unarchive", chat_unarchive, methods=["PUT"]),
     Route("/chats/{id:int}/members", members_list, methods=["GET"]),
     Route("/chats/{id:int}/members", members_add, methods=["POST"]),
+    Route("/chats/{id:int}/members/{user_id:int}", member_remove, methods=["DELETE"]),
+    Route("/chats/{id:int}/members/{user_id:int}", member_role, methods=["PUT"]),
 ]

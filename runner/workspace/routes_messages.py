@@ -1,11 +1,13 @@
 """Messages: list, read, create, edit, delete, and link previews.
 
-Reading needs membership, a public chat, or the owner token (group chats only: the
-owner does not read other people's direct chats). Writing needs membership; editing
-needs authorship; deleting needs authorship or the owner token. ``POST /messages`` has
-no 404 in the spec, so an unknown chat or user is a 422 ``not_found``.
+Reading needs a chat the token may see (``access``: members, or anyone for an open
+chat; the Owner has no extra rights here). Posting needs a chat role that may post in
+an unarchived chat; editing needs authorship; deleting needs authorship or the chat's
+creator or an admin. A deleted message still answers ``GET /messages/{id}`` (200,
+empty content, ``deleted_at``). Link previews are for bot tokens only. ``POST
+/messages`` has no 404 in the spec, so an unknown chat or user is a 422 ``not_found``.
 
-A thread's chat (``runner.workspace.threads``) is read by the members of the thread or
+A thread's chat (``runner.workspace.threads``) is seen by the members of the thread or
 of its parent chat; a comment goes to it by the thread's id (``entity_type: thread``)
 or by its chat id, from a member of either (who joins the thread), never into a thread
 of an archived chat.
@@ -19,13 +21,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from runner.workspace import access
 from runner.workspace.clock import format_ms
 from runner.workspace.models import Chat, Message
 from runner.workspace.paging import CursorError
 from runner.workspace.queries import list_messages
 from runner.workspace.responses import (
     auth,
-    forbidden,
     invalid,
     json_body,
     json_response,
@@ -37,23 +39,16 @@ from runner.workspace.responses import (
 )
 from runner.workspace.runtime import Workspace
 from runner.workspace.store import TokenInfo
-from runner.workspace.threads import may_see, parent_chat
+from runner.workspace.threads import parent_chat
 
 ENTITY_TYPES = ("discussion", "thread", "user")
+#: Pachca's limits on a message's buttons.
+MAX_BUTTONS, MAX_PER_ROW, MAX_ROWS = 100, 8, 32
 
 
 def _ws(request: Request) -> Workspace:
     ws: Workspace = request.app.state.ws
     return ws
-
-
-def can_read(ws: Workspace, info: TokenInfo, chat: Chat) -> bool:
-    """Whether the caller may read the chat's messages."""
-    if chat.thread_id is not None:
-        return may_see(ws.store, ws.store.threads[chat.thread_id], info.user_id)
-    if ws.store.is_member(chat, info.user_id) or chat.public:
-        return True
-    return info.kind == "owner" and not chat.personal
 
 
 def _message(ws: Workspace, message_id: int) -> Message:
@@ -69,6 +64,13 @@ def validate_buttons(value: Any) -> list[list[dict[str, str]]] | None:
         return None
     if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
         raise invalid("buttons", "buttons must be a list of rows (lists)", value)
+    if len(value) > MAX_ROWS:
+        raise invalid("buttons", f"At most {MAX_ROWS} rows of buttons", len(value), "too_long")
+    if any(len(row) > MAX_PER_ROW for row in value):
+        raise invalid("buttons", f"At most {MAX_PER_ROW} buttons in a row", None, "too_long")
+    if sum(len(row) for row in value) > MAX_BUTTONS:
+        raise invalid("buttons", f"At most {MAX_BUTTONS} buttons in a message", None,
+                      "too_long")
     rows: list[list[dict[str, str]]] = []
     for row in value:
         out: list[dict[str, str]] = []
@@ -119,8 +121,7 @@ async def messages_list(request: Request) -> Response:
     chat = ws.store.chats.get(chat_id)
     if chat is None:
         raise not_found("chat", chat_id)
-    if not can_read(ws, info, chat):
-        raise forbidden("The chat's messages are not available to this token")
+    access.require_visible(ws.store, info, chat, "messages?")
     try:
         messages, meta = list_messages(
             ws.store,
@@ -136,11 +137,13 @@ async def messages_list(request: Request) -> Response:
 
 
 async def message_get(request: Request) -> Response:
-    """``GET /messages/{id}``."""
+    """``GET /messages/{id}`` (a deleted one too: empty content, ``deleted_at`` set)."""
     ws, info = _ws(request), auth(request)
-    message = _message(ws, request.path_params["id"])
-    if not can_read(ws, info, ws.store.chats[message.chat_id]):
-        raise forbidden("The message is not available to this token")
+    message_id = request.path_params["id"]
+    message = ws.store.messages.get(message_id) or ws.store.deleted_messages.get(message_id)
+    if message is None:
+        raise not_found("message", message_id)
+    access.require_visible(ws.store, info, ws.store.chats[message.chat_id], "show_message?")
     return json_response({"data": message.to_json()})
 
 
@@ -162,8 +165,6 @@ def _target_chat(ws: Workspace, info: TokenInfo, entity_type: str, entity_id: in
         raise invalid("entity_id", f"Chat {entity_id} not found", entity_id, "not_found")
     if chat.thread_id is not None:
         return _thread_chat(ws, info, chat)
-    if not store.is_member(chat, info.user_id):
-        raise forbidden("Only members may post to this chat")
     return chat
 
 
@@ -171,11 +172,10 @@ def _thread_chat(ws: Workspace, info: TokenInfo, chat: Chat) -> Chat:
     """A thread's chat the caller may comment in; the caller joins it."""
     assert chat.thread_id is not None
     thread = ws.store.threads[chat.thread_id]
-    if not may_see(ws.store, thread, info.user_id):
-        raise forbidden("Only members of the thread or of its chat may comment")
+    access.require_visible(ws.store, info, chat, "create_message?")
     parent = parent_chat(ws.store, thread)
-    if parent is not None and parent.archived:
-        raise invalid("entity_id", "The thread's chat is archived", thread.id)
+    if parent is not None:
+        access.require_not_archived(parent, "create_message?")
     ws.store.add_member(chat, info.user_id)
     return chat
 
@@ -200,8 +200,7 @@ async def message_create(request: Request) -> Response:
     content = _content(body.get("content"))
     buttons = validate_buttons(body.get("buttons"))
     chat = _target_chat(ws, info, entity_type, entity_id)
-    if chat.archived:
-        raise invalid("entity_id", "The chat is archived", entity_id)
+    access.require_poster(ws.store, info, chat)
     message = ws.store.post_message(
         chat,
         info.user_id,
@@ -223,7 +222,8 @@ async def message_update(request: Request) -> Response:
     if not isinstance(body, dict):
         raise invalid("message", "message is required", None, "required", status=400)
     if message.user_id != info.user_id:
-        raise forbidden("Only the author may edit a message")
+        raise access.refuse("Only the author may edit a message", "Message", message.id,
+                            "update?")
     if "content" in body:
         message.content = _content(body["content"])
     if "buttons" in body:
@@ -236,8 +236,12 @@ async def message_delete(request: Request) -> Response:
     """``DELETE /messages/{id}`` (204)."""
     ws, info = _ws(request), auth(request)
     message = _message(ws, request.path_params["id"])
-    if message.user_id != info.user_id and info.kind != "owner":
-        raise forbidden("Only the author or the owner may delete a message")
+    chat = ws.store.chats[message.chat_id]
+    if message.user_id != info.user_id and access.chat_role(
+        ws.store, chat, info.user_id
+    ) not in access.MANAGERS:
+        raise access.refuse("Only the author, the chat's creator or an admin may delete a"
+                            " message", "Message", message.id, "destroy?")
     ws.store.delete_message(message)
     return no_content()
 
@@ -246,6 +250,9 @@ async def link_previews(request: Request) -> Response:
     """``POST /messages/{id}/link_previews`` (204): recorded for tests to inspect."""
     ws, info = _ws(request), auth(request)
     message = _message(ws, request.path_params["id"])
+    access.token_kind(info, bot=True, record="Message", record_id=message.id,
+                      query="link_previews?")
+    access.require_visible(ws.store, info, ws.store.chats[message.chat_id], "link_previews?")
     previews = (await json_body(request)).get("link_previews")
     if not isinstance(previews, dict) or not previews:
         raise invalid("link_previews", "link_previews is required", None, "required", status=400)

@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from runner.workspace import access
 from runner.workspace.paging import CursorError
 from runner.workspace.responses import (
     auth,
-    forbidden,
     invalid,
     json_response,
     not_found,
@@ -41,11 +41,12 @@ async def thread_of_message(request: Request) -> Response:
         raise not_found("message", request.path_params["id"])
     chat = store.chats[message.chat_id]
     if not store.is_member(chat, info.user_id):
-        raise forbidden("Only members of the chat may start a thread in it")
+        raise access.refuse("Only members of the chat may start a thread in it", "Message",
+                            message.id, "create_thread?")
     if chat.thread_id is not None:
-        raise forbidden("Cannot create a thread for a message that is already in a thread")
-    if chat.archived:
-        raise forbidden("The chat is archived: no new threads")
+        raise access.refuse("Cannot create a thread for a message that is already in a"
+                            " thread", "Message", message.id, "create_thread?")
+    access.require_not_archived(chat, "create_thread?")
     thread = start_thread(store, info.user_id, message)
     return json_response({"data": thread.to_json()}, 201)
 
@@ -85,7 +86,8 @@ async def thread_get(request: Request) -> Response:
     if thread is None:
         raise not_found("thread", request.path_params["id"])
     if not may_see(ws.store, thread, info.user_id):
-        raise forbidden("The thread is not available to this token")
+        raise access.refuse("The thread is not available to you", "Thread", thread.id,
+                            "show?")
     return json_response({"data": thread.to_json()})
 
 

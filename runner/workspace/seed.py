@@ -5,7 +5,9 @@ then the bot «Раннер» (``bot`` token); then a regular user who gets the 
 (read scopes only). The owner belongs to every group chat except a few private ones
 (about 4%), so ``GET /chats`` with the owner token covers nearly everything, and
 ``availability=public`` still differs. The bot belongs to ``config.bot_share`` of group
-chats (12% by default).
+chats (12% by default). Chat roles (``_give_roles``) mix what a real workspace holds:
+the bot an admin of some chats, a plain member of others, an editor of channels; the
+Owner a plain member of a few, and outside some closed ones.
 
 Activity: chats are active (10%), normal (35%), quiet (30%: silent for a month or
 more) or silent (25%: no messages). Messages are spread over ``history_days`` with
@@ -219,12 +221,10 @@ def _seed_chats(store: Store, config: WorkspaceConfig, rng: random.Random, now: 
             public=public,
             archived=rng.random() < config.archived_share,
             group_tag_ids=tag_ids,
-            admin_ids={owner},
         )
-        if config.bot_admin and store.bot_id in members:
-            chat.admin_ids.add(store.bot_id)  # a workspace bot set up to manage its chats
         chats.append(chat)
     _leave_some(store, chats)
+    _give_roles(store, config, chats)
     pairs: set[tuple[int, int]] = set()
     limit = len(humans) * (len(humans) - 1) // 2
     bot_pairs = 0
@@ -266,7 +266,24 @@ def _leave_some(store: Store, chats: list[Chat]) -> None:
             continue
         if chat.owner_id == owner:
             chat.owner_id = chat.member_ids[0]
-        chat.admin_ids = {chat.owner_id}
+
+
+def _give_roles(store: Store, config: WorkspaceConfig, chats: list[Chat]) -> None:
+    """Chat roles: the joining ones (``Store.give_joining_role``), then what chat admins
+    changed since, decided by chat id (no draws: the rest of the seed stays the same).
+
+    The bot was made an admin in a third of its group chats (all with ``bot_admin``) and
+    stays a plain member or a channel's editor elsewhere; the Owner was made a plain
+    member in a tenth of the chats it did not create.
+    """
+    bot, owner = store.bot_id, store.owner_id
+    for chat in chats:
+        for uid in chat.member_ids:
+            store.give_joining_role(chat, uid)
+        if bot in chat.member_ids and (config.bot_admin or chat.id % 3 == 0):
+            store.set_chat_role(chat, bot, "admin")
+        if owner in chat.member_ids and chat.owner_id != owner and chat.id % 10 == 7:
+            store.set_chat_role(chat, owner, "member")
 
 
 def _seed_messages(

@@ -64,6 +64,7 @@ class Store:
         self.user_chats: dict[int, set[int]] = {}
         self.direct_pairs: dict[tuple[int, int], int] = {}
         self.messages: dict[int, Message] = {}
+        self.deleted_messages: dict[int, Message] = {}
         self.chat_messages: dict[int, list[Key]] = {}
         self.events: dict[int, Event] = {}
         self.event_ids: dict[str, int] = {}
@@ -191,12 +192,46 @@ class Store:
         self.chat_version += 1
 
     def add_member(self, chat: Chat, user_id: int) -> bool:
-        """Add ``user_id`` to ``chat``; False if already a member."""
+        """Add ``user_id`` to ``chat`` with the role joining gives; False if already in."""
         pos = bisect.bisect_left(chat.member_ids, user_id)
         if pos < len(chat.member_ids) and chat.member_ids[pos] == user_id:
             return False
         chat.member_ids.insert(pos, user_id)
         self.user_chats[user_id].add(chat.id)
+        self.give_joining_role(chat, user_id)
+        self.chat_version += 1
+        return True
+
+    def give_joining_role(self, chat: Chat, user_id: int) -> None:
+        """The chat role Pachca gives on joining, never recomputed afterwards: workspace
+        admins (the Owner too) become chat admins, a bot joining a channel an editor,
+        everyone else a plain member (the creator is ``owner_id``)."""
+        if user_id == chat.owner_id or chat.personal:
+            return
+        user = self.users[user_id]
+        if user.role == "admin":
+            chat.admin_ids.add(user_id)
+        elif user.bot and chat.channel:
+            chat.editor_ids.add(user_id)
+
+    def set_chat_role(self, chat: Chat, user_id: int, role: str) -> None:
+        """Make a member ``admin``, ``editor`` or a plain ``member`` (not the creator)."""
+        chat.admin_ids.discard(user_id)
+        chat.editor_ids.discard(user_id)
+        if role == "admin":
+            chat.admin_ids.add(user_id)
+        elif role == "editor":
+            chat.editor_ids.add(user_id)
+
+    def remove_member(self, chat: Chat, user_id: int) -> bool:
+        """Take ``user_id`` out of ``chat`` (and out of its roles); False if not in it."""
+        pos = bisect.bisect_left(chat.member_ids, user_id)
+        if pos >= len(chat.member_ids) or chat.member_ids[pos] != user_id:
+            return False
+        del chat.member_ids[pos]
+        self.user_chats[user_id].discard(chat.id)
+        chat.admin_ids.discard(user_id)
+        chat.editor_ids.discard(user_id)
         self.chat_version += 1
         return True
 
@@ -215,7 +250,7 @@ class Store:
         personal: bool = False,
         group_tag_ids: list[int] | None = None,
     ) -> Chat:
-        """Create a chat now; the owner is a member and an admin."""
+        """Create a chat now; ``owner_id`` is its creator, the others get joining roles."""
         members = sorted(set(member_ids) | {owner_id})
         chat = Chat(
             id=self.next_id("chat"),
@@ -227,8 +262,9 @@ class Store:
             public=public,
             personal=personal,
             group_tag_ids=sorted(set(group_tag_ids or [])),
-            admin_ids={owner_id},
         )
+        for uid in members:
+            self.give_joining_role(chat, uid)
         return self.add_chat(chat)
 
     def direct_chat(self, a: int, b: int) -> Chat:
@@ -309,8 +345,11 @@ class Store:
         return message
 
     def delete_message(self, message: Message) -> None:
-        """Remove a message; last_message_at is left as it was, as Pachca does."""
+        """Remove a message from its chat; last_message_at is left as it was, as Pachca
+        does, and the message still answers by id (``deleted_messages``)."""
         del self.messages[message.id]
+        message.deleted_ms = self.now_ms()
+        self.deleted_messages[message.id] = message
         keys = self.chat_messages[message.chat_id]
         pos = bisect.bisect_left(keys, (message.id,))
         if pos < len(keys) and keys[pos] == (message.id,):

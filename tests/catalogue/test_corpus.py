@@ -15,8 +15,11 @@ Every variable's value must stay out of the output, in English and in Russian.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -103,3 +106,26 @@ def test_every_case_names_the_file_and_line() -> None:
     for name in CASES:
         expected, _ = read_case(name)
         assert re.match(r"error: [\w.-]+:\d+", expected), name
+
+
+IN_A_PROCESS = ("secret-kind.yaml", "tpl-power-tower.md.j2", "tpl-not-utf8.md.j2",
+                "catchup-huge.yaml")
+
+
+def test_a_real_process_prints_the_same_line(tmp_path: Path) -> None:
+    """``python -m runner``, as an operator runs it: stderr holds the line, nothing else."""
+    runs = {}
+    for name in IN_A_PROCESS:
+        expected, env = read_case(name)
+        folder = tmp_path / name
+        folder.mkdir()
+        lay_out(name, folder)
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("PACHCA")}
+        runs[name] = (expected, env, subprocess.Popen(
+            [sys.executable, "-m", "runner", "validate", "jobs.yaml"],
+            env={**clean, **env, "PACHCA_RUNNER_LANG": "en"}, cwd=folder,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    for name, (expected, env, proc) in runs.items():
+        out, err = proc.communicate(timeout=120)
+        assert (proc.returncode, out, err) == (2, "", expected + "\n"), name
+        assert not any(value in err for value in env.values()), name

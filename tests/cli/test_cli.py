@@ -69,8 +69,8 @@ def log_mark(workspace) -> int:
 # -- validate ------------------------------------------------------------------------------
 
 
-def test_validate_accepts_a_good_catalogue(env, tmp_path):
-    write(tmp_path, GOOD)
+def test_validate_accepts_a_good_catalogue(env, tmp_path, chat_id):
+    write(tmp_path, GOOD, chat_id)  # a chat the token may post to: validate asks Pachca
     result = cli(env, "validate")
     assert result.exit_code == 0, result.output
     assert "OK, 1 jobs" in result.output

@@ -31,10 +31,11 @@ def sw(fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path) -> Itera
     sweep.close()
 
 
-def cli(sw: Sweep, *args: str) -> Result:
-    """The CLI with the sweep's catalogue, state and the bot's token, as of the workspace's now."""
+def cli(sw: Sweep, *args: str, token: str | None = None) -> Result:
+    """The CLI with the sweep's catalogue, state and the bot's token (or ``token``), as of
+    the workspace's now."""
     env = {
-        "PACHCA_TOKEN": sw.ws.bot_token,
+        "PACHCA_TOKEN": token or sw.ws.bot_token,
         "PACHCA_BASE_URL": sw.ws.base_url,
         "PACHCA_RUNNER_STATE_URL": f"sqlite:///{sw.h.tmp / 'state.db'}",
         "PACHCA_RUNNER_CATALOGUE": str(sw.h.tmp / "jobs.yaml"),

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, update
 
+from runner.render import plural
 from runner.state import StateStore
 from runner.state.schema import runs, targets
 from runner.workspace import WorkspaceServer
@@ -175,3 +176,21 @@ async def test_a_second_manual_run_does_not_make_a_second_chat_of_that_name(
     assert f"skipped conversation «{name}» ({chat.id})" in " ".join(second.report.lines)
     assert h.writes(mark) == []
     assert len(chats_named(ws, name)) == 1
+
+
+async def test_dry_run_counts_the_members_the_group_tags_bring(
+    ws: WorkspaceServer, h: Harness
+) -> None:
+    people, _, tag_people = invited(ws)
+    expected = len(set(people) | set(tag_people) | {ws.store.bot_id})
+    assert expected > len(people) + 1  # the tag brings people of its own
+
+    looked = await h.run("weekly-sync", at=T, dry_run=True)
+    made = await h.run("weekly-sync", at=T)
+
+    assert f"would create conversation «{NAME}» with {expected} members" in \
+        " ".join(looked.report.lines)
+    assert f"Участвуют: {plural(expected, 'человек', 'человека', 'человек')}." in \
+        looked.report.messages[0]
+    [chat] = chats_named(ws, NAME)
+    assert made.status == "succeeded" and len(chat.member_ids) == expected

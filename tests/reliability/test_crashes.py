@@ -237,7 +237,7 @@ def _daemon_until_done(forker: Forker, world: World, name: str) -> str:
         with world.store() as state:
             runs = state.runs(world.job, limit=10)
         # Up (its signal handlers set), and the fire done.
-        if "running 1 jobs" in daemon.output() and runs and all(
+        if "started: 1 job(s) scheduled" in daemon.output() and runs and all(
                 r.status == "succeeded" for r in runs):
             break
         assert not daemon.finished(), daemon.output()

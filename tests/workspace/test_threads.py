@@ -129,7 +129,7 @@ def test_no_new_threads_or_comments_in_an_archived_chat(fresh_workspace: Factory
         ws.call(lambda: setattr(store.chats[chat.id], "archived", True))
 
         assert owner.post(f"/messages/{second['id']}/thread").status_code == 403
-        assert _say(owner, thread["id"], "После архивации", "thread").status_code == 422
+        assert _say(owner, thread["id"], "После архивации", "thread").status_code == 403
         assert owner.get(f"/threads/{thread['id']}").status_code == 200, "still readable"
 
 

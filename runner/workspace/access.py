@@ -1,0 +1,126 @@
+"""Who may see and do what: Pachca's permission rules, in one place for every route.
+
+Two independent role systems. The workspace role (``User.role``: ``admin`` for the
+Owner and administrators, ``user``, ``guest``) predicts nothing inside a chat; the chat
+role does: creator (``Chat.owner_id``), ``admin``, ``editor`` (channels), ``member``.
+A chat role is given on joining (``Store.give_joining_role``) and changes only when a
+chat admin changes it.
+
+- See a chat (its details, messages): its members; every employee for an open (public)
+  group chat. Closed and direct chats: members only, whatever the workspace role.
+- The Owner's only extras: the member list of any chat, and export (``exports``).
+- Post: creator, admin, editor, member; a channel's plain member (a subscriber) may not.
+- Rename, archive, unarchive, remove members, change roles: creator and admin only.
+- In an archived chat nobody posts, manages members or starts threads.
+- Bot-only and user-only calls are decided by the token's kind (``token_kind``).
+
+Refusals are ``ApiError`` 403 (``code: not_authorized``, ``payload: {record, query}``,
+as the spec describes authorization errors). The spec draws every 403 body as
+``OAuthError``, so the body carries ``error`` / ``error_description`` as well: a spec
+validator accepts it, and clients (the official SDK among them) read it as the
+``ApiError`` it is, because ``errors`` is present. A missing scope stays a plain
+``OAuthError`` (``insufficient_scope``).
+"""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse
+
+from runner.workspace.models import Chat
+from runner.workspace.responses import ApiProblem
+from runner.workspace.store import Store, TokenInfo
+from runner.workspace.threads import may_see
+
+CREATOR = "owner"  # the role filter of GET /chats/{id}/members calls the creator "owner"
+MANAGERS = (CREATOR, "admin")
+
+
+def refuse(message: str, record: str, record_id: int, query: str) -> ApiProblem:
+    """A 403 permission refusal about ``record`` #``record_id`` (``query``: the action)."""
+    item = {
+        "key": record.lower(),
+        "value": str(record_id),
+        "message": message,
+        "code": "not_authorized",
+        "payload": {"record": {"type": record, "id": record_id}, "query": query},
+    }
+    body = {"errors": [item], "error": "role_forbidden", "error_description": message}
+    return ApiProblem(JSONResponse(body, status_code=403))
+
+
+def chat_role(store: Store, chat: Chat, user_id: int) -> str | None:
+    """``owner`` (creator), ``admin``, ``editor``, ``member``, or None for a non-member."""
+    if not store.is_member(chat, user_id):
+        return None
+    if user_id == chat.owner_id:
+        return CREATOR
+    if user_id in chat.admin_ids:
+        return "admin"
+    if user_id in chat.editor_ids:
+        return "editor"
+    return "member"
+
+
+def can_see(store: Store, info: TokenInfo, chat: Chat) -> bool:
+    """Whether the token may see the chat and read its messages (a thread's chat: the
+    members of the thread or of the chat it was started in)."""
+    if store.is_member(chat, info.user_id):
+        return True
+    if chat.thread_id is not None:
+        return may_see(store, store.threads[chat.thread_id], info.user_id)
+    return chat.public and not chat.personal
+
+
+def require_visible(store: Store, info: TokenInfo, chat: Chat, query: str = "show?") -> None:
+    """403 unless the token may see the chat."""
+    if not can_see(store, info, chat):
+        raise refuse("The chat is not available to you: closed chats are for their"
+                     " members only", "Chat", chat.id, query)
+
+
+def require_member_list(store: Store, info: TokenInfo, chat: Chat) -> None:
+    """403 unless the token may list the chat's members (the Owner: any chat)."""
+    if info.kind != "owner":
+        require_visible(store, info, chat, "members?")
+
+
+def require_manager(store: Store, info: TokenInfo, chat: Chat, query: str) -> None:
+    """403 unless the token's user is the chat's creator or admin."""
+    require_visible(store, info, chat, query)
+    if chat_role(store, chat, info.user_id) not in MANAGERS:
+        raise refuse("Only the chat's creator and admins may do this", "Chat", chat.id, query)
+
+
+def require_not_archived(chat: Chat, query: str) -> None:
+    """403 for changes to an archived chat (posting, members)."""
+    if chat.archived:
+        raise refuse("The chat is archived: nobody may post or manage members there",
+                     "Chat", chat.id, query)
+
+
+def require_poster(store: Store, info: TokenInfo, chat: Chat) -> None:
+    """403 unless the token may post in the chat now."""
+    require_visible(store, info, chat, "create_message?")
+    role = chat_role(store, chat, info.user_id)
+    if role is None:
+        raise refuse("Only the chat's members may post in it", "Chat", chat.id,
+                     "create_message?")
+    if chat.channel and role == "member":
+        raise refuse("A channel's subscribers may not post in it (only its creator, admins"
+                     " and editors)", "Chat", chat.id, "create_message?")
+    require_not_archived(chat, "create_message?")
+
+
+def require_adder(store: Store, info: TokenInfo, chat: Chat) -> None:
+    """403 unless the token may add members (anyone who sees the chat, guests aside)."""
+    require_visible(store, info, chat, "add_members?")
+    if store.users[info.user_id].role == "guest":
+        raise refuse("Guests may not add members", "Chat", chat.id, "add_members?")
+    require_not_archived(chat, "add_members?")
+
+
+def token_kind(info: TokenInfo, *, bot: bool, record: str, record_id: int, query: str) -> None:
+    """403 unless the token is a bot's (``bot=True``) or a person's (``bot=False``)."""
+    if (info.kind == "bot") != bot:
+        who = "a bot's token" if bot else "a person's token (owner, admin or user)"
+        raise refuse(f"Only {who} may make this call", record, record_id, query)

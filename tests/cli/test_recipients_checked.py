@@ -1,0 +1,120 @@
+"""Before anything is written, and in ``preview``, ``--dry-run`` and ``validate``: may the
+bot post to each recipient? Problems name the chat «name» (id) and the fix; the preview
+says where each message goes and shows mentions as names, as Pachca will."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from runner.cli import main
+from runner.workspace import WorkspaceServer
+
+MISSING = 99999999
+
+
+@pytest.fixture
+def ws(fresh_workspace: Callable[..., WorkspaceServer]) -> WorkspaceServer:
+    return fresh_workspace()
+
+
+def setup(ws: WorkspaceServer, tmp_path: Path) -> dict[str, object]:
+    """A chat the bot is in, an open chat it is not in, a person; the catalogue; the env."""
+    store = ws.store
+
+    def pick() -> tuple[int, str, int, str, str]:
+        person = next(u for u in sorted(store.users.values(), key=lambda u: u.id)
+                      if not u.bot and u.id not in (store.owner_id, store.limited_id)
+                      and not u.suspended and u.first_name and u.last_name)
+        return (person.id, f"{person.first_name} {person.last_name}",
+                store.bot_id, person.first_name or "", person.last_name or "")
+
+    person, person_name, bot, _, _ = ws.call(pick)
+    owner = {"Authorization": f"Bearer {ws.owner_token}"}
+    bot_auth = {"Authorization": f"Bearer {ws.bot_token}"}
+    made = httpx.post(f"{ws.base_url}/chats", headers=bot_auth, json={"chat": {
+        "name": "Спринт Юг-7", "channel": False, "public": False, "member_ids": [person]}})
+    made.raise_for_status()
+    joined = made.json()["data"]["id"]
+    made = httpx.post(f"{ws.base_url}/chats", headers=owner, json={"chat": {
+        "name": "Спринт Север-43", "channel": False, "public": True, "member_ids": [person]}})
+    made.raise_for_status()
+    outside = made.json()["data"]["id"]
+    (tmp_path / "jobs.yaml").write_text(textwrap.dedent(f"""\
+        timezone: Europe/Moscow
+        jobs:
+          standup:
+            kind: message
+            schedule: "0 10 * * 1-5"
+            to: {{chats: [{joined}, {outside}, {MISSING}], users: [{person}]}}
+            text: "Стендап через 10 минут, {{{{ {person} | mention }}}} ведёт."
+        """), encoding="utf-8")
+    env = {"PACHCA_TOKEN": ws.bot_token, "PACHCA_BASE_URL": ws.base_url,
+           "PACHCA_RUNNER_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}",
+           "PACHCA_RUNNER_CATALOGUE": str(tmp_path / "jobs.yaml"),
+           "PACHCA_RUNNER_SERVER_PORT": "0"}
+    return {"env": env, "joined": joined, "outside": outside, "person": person,
+            "person_name": person_name, "bot": bot}
+
+
+def cli(env: object, *args: str):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)  # type: ignore
+
+
+def writes(ws: WorkspaceServer, since: int) -> list[dict]:
+    log = httpx.get(f"{ws.root_url}/_workspace/requests", params={"since": since}).json()
+    return [r for r in log["requests"] if r["method"] != "GET"]
+
+
+def mark(ws: WorkspaceServer) -> int:
+    url = f"{ws.root_url}/_workspace/requests"
+    return int(httpx.get(url, params={"since": 1 << 30}).json()["total"])
+
+
+def test_preview_dry_run_and_validate_name_each_chat_the_bot_may_not_post_to(ws, tmp_path):
+    s = setup(ws, tmp_path)
+    env, outside = s["env"], s["outside"]
+    start = mark(ws)
+
+    for args in (["preview", "standup"], ["run-job", "standup", "--dry-run"], ["validate"]):
+        result = cli(env, *args)
+        out = " ".join(result.output.split())  # rich may wrap long lines
+        assert result.exit_code == 1, (args, result.output)
+        assert (f"the bot is not a member of «Спринт Север-43» ({outside}):"
+                f" add the bot to «Спринт Север-43» ({outside})") in out, args
+        assert f"chat {MISSING} does not exist" in out, args
+        assert f"«Спринт Юг-7» ({s['joined']}): " not in out, args  # the good one is fine
+
+    assert writes(ws, start) == []
+
+
+def test_preview_says_where_each_message_goes_and_shows_mentions_as_names(ws, tmp_path):
+    s = setup(ws, tmp_path)
+    result = cli(s["env"], "preview", "standup")
+    out = result.output
+
+    assert f"message 1 → chat «Спринт Юг-7» ({s['joined']})" in out
+    assert f"→ «{s['person_name']}» ({s['person']})" in out
+    assert f"@{s['person_name']} ведёт" in out
+    assert "<@" not in out
+
+
+def test_a_run_whose_every_recipient_is_unusable_writes_nothing(ws, tmp_path):
+    s = setup(ws, tmp_path)
+    path = tmp_path / "jobs.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f"[{s['joined']}, {s['outside']}, {MISSING}]",
+                                 f"[{s['outside']}, {MISSING}]")
+                    .replace(f"users: [{s['person']}]", "users: []"), encoding="utf-8")
+    start = mark(ws)
+
+    result = cli(s["env"], "run-job", "standup")
+
+    assert result.exit_code == 1
+    assert "may not post to 2 of 2 recipient(s)" in " ".join(result.output.split())
+    assert writes(ws, start) == []
