@@ -29,14 +29,16 @@ TEXT = "Напоминание: через пять минут стендап, �
 EARLIER = NOW - timedelta(minutes=5)
 
 
-def _reminder(make: Callable[..., WorkspaceServer], tmp: Path) -> tuple[World, int]:
-    """The message world, its job cut down to one fixed text posted to one chat."""
+def _reminder(make: Callable[..., WorkspaceServer], tmp: Path,
+              *, channel: bool = False) -> tuple[World, int]:
+    """The message world, its job cut down to one fixed text posted to one chat (a
+    channel the bot does not own, if ``channel``)."""
     tmp.mkdir(parents=True)
     world = build("message", make(**{**workspace_config("message"), "seed": 8080,
                                      "rate_limits": False}), tmp)
-    world.overrides["bot_user_id"] = world.runner_user  # no GET /profile: only the POST fails
+    world.overrides["bot_user_id"] = world.runner_user
     chat = min(c for c in world.initial_chats
-               if world.ws.call(lambda c=c: _bot_may_post(world, c)))
+               if world.ws.call(lambda c=c: _bot_may_post(world, c, channel)))
     path = world.tmp / "jobs.yaml"
     catalogue = yaml.safe_load(path.read_text(encoding="utf-8"))
     catalogue["jobs"][world.job].update(text=TEXT, buttons=[], to={"chats": [chat]})
@@ -44,9 +46,10 @@ def _reminder(make: Callable[..., WorkspaceServer], tmp: Path) -> tuple[World, i
     return world, chat
 
 
-def _bot_may_post(world: World, chat_id: int) -> bool:
-    chat = world.ws.store.chats[chat_id]
-    return not chat.personal and not chat.archived and world.ws.store.bot_id in chat.member_ids
+def _bot_may_post(world: World, chat_id: int, channel: bool) -> bool:
+    chat, bot = world.ws.store.chats[chat_id], world.ws.store.bot_id
+    return (not chat.personal and not chat.archived and bot in chat.member_ids
+            and chat.channel == channel and chat.owner_id != bot)
 
 
 async def _earlier_fire(world: World, *, state_url: str | None = None) -> None:
@@ -63,14 +66,26 @@ def _posts(world: World, chat: int) -> list[str]:
     return snapshot(world).posts.get(("chat", chat), [])
 
 
-async def _fire_failing(world: World, **faults: float) -> str:
-    """Run the fire at ``NOW`` under ``faults`` (lifted afterwards); it fails: its error."""
-    world.control("POST", "faults", json=faults)
+_LIFTED = {"speed": 1.0, "fault_calls": "", "error_after_share": 0.5}
+
+
+async def _fire_failing(world: World, **faults: float) -> tuple[str, dict]:
+    """Run the fire at ``NOW`` with ``faults`` on its message writes only (lifted
+    afterwards); it fails: its error, and the POST it sent."""
+    world.control("POST", "faults", json={**faults, "fault_calls": "message_write"})
+    mark = world.harness().mark()
     failed = await world.harness().run(world.job, at=NOW)
     world.control("POST", "faults",
-                  json={name: 1.0 if name == "speed" else 0.0 for name in faults})
+                  json={name: _LIFTED.get(name, 0.0) for name in [*faults, "fault_calls"]})
     assert failed.status == "failed", failed
-    return failed.error or ""
+    return failed.error or "", _the_post(world, mark)
+
+
+def _the_post(world: World, mark: int) -> dict:
+    """The one POST /messages the workspace received since ``mark``."""
+    (post,) = [r for r in world.harness().requests(mark)
+               if r["method"] == "POST" and r["path"].endswith("/messages")]
+    return post
 
 
 async def _rerun_posts_this_fire(world: World, chat: int) -> None:
@@ -87,16 +102,20 @@ async def test_a_403_is_not_taken_for_a_post_and_the_rerun_posts_it(
     fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    world, chat = _reminder(fresh_workspace, tmp_path / "w")
+    # The bot is subscribed to a channel, but no longer one of its editors: it sees the
+    # channel, and Pachca refuses its post.
+    world, chat = _reminder(fresh_workspace, tmp_path / "w", channel=True)
     await _earlier_fire(world)
     store = world.ws.store
-    world.ws.call(lambda: store.chats[chat].member_ids.remove(store.bot_id))
-    world.ws.call(lambda: store.user_chats[store.bot_id].discard(chat))
+    world.ws.call(lambda: store.chats[chat].editor_ids.discard(store.bot_id))
+    world.ws.call(lambda: store.chats[chat].admin_ids.discard(store.bot_id))
+    mark = world.harness().mark()
 
     failed = await world.harness().run(world.job, at=NOW)
 
     assert failed.status == "failed" and "403" in (failed.error or ""), failed
-    world.ws.call(lambda: store.add_member(store.chats[chat], store.bot_id))  # fixed
+    assert _the_post(world, mark)["status"] == 403
+    world.ws.call(lambda: store.chats[chat].editor_ids.add(store.bot_id))  # fixed
     mark = world.harness().mark()
     with caplog.at_level(logging.WARNING, logger="runner.execute"):
         await _rerun_posts_this_fire(world, chat)
@@ -116,9 +135,9 @@ async def test_a_429_with_a_long_retry_after_is_not_taken_for_a_post(
     await _earlier_fire(world)
     # Every request is answered 429 with Retry-After 100-500 s: far past the 60 s the
     # runner waits; it gives the fire back instead.
-    error = await _fire_failing(world, burst_429_rate=1.0, speed=0.01)
+    error, post = await _fire_failing(world, burst_429_rate=1.0, speed=0.01)
 
-    assert "429" in error, error
+    assert "429" in error and post["status"] == 429, error
     await _rerun_posts_this_fire(world, chat)
 
 
@@ -127,11 +146,11 @@ async def test_a_lost_answer_is_not_matched_with_the_earlier_fires_post(
 ) -> None:
     world, chat = _reminder(fresh_workspace, tmp_path / "w")
     await _earlier_fire(world)
-    error = await _fire_failing(world, error_rate=1.0)  # the POST is answered 5xx
-
-    assert "50" in error, error
-    # The seeded fault came before Pachca took the POST: the outcome was unknown to the
+    # The POST is answered 5xx before Pachca took it: the outcome is unknown to the
     # runner, and in fact nothing was posted.
+    error, post = await _fire_failing(world, error_rate=1.0, error_after_share=0.0)
+
+    assert "50" in error and post["fault"] == "error", error
     await _rerun_posts_this_fire(world, chat)
 
 
@@ -142,8 +161,9 @@ async def test_a_lost_answer_ignores_the_same_text_the_store_never_recorded(
     # history was pruned): only the attempt's time tells it apart.
     world, chat = _reminder(fresh_workspace, tmp_path / "w")
     await _earlier_fire(world, state_url=f"sqlite:///{tmp_path / 'elsewhere.db'}")
-    await _fire_failing(world, error_rate=1.0)
+    _, post = await _fire_failing(world, error_rate=1.0, error_after_share=0.0)
 
+    assert post["fault"] == "error"
     await _rerun_posts_this_fire(world, chat)
 
 
@@ -153,7 +173,9 @@ async def test_a_lost_answer_that_went_through_is_recognised_not_posted_again(
     world, chat = _reminder(fresh_workspace, tmp_path / "w")
     await _earlier_fire(world)
     # Pachca makes the message, then the connection drops before the answer.
-    await _fire_failing(world, drop_rate=1.0)
+    _, post = await _fire_failing(world, drop_rate=1.0)
+
+    assert post["fault"] == "drop"
 
     assert _posts(world, chat) == [TEXT, TEXT]
     rerun = await world.harness().run(world.job, at=NOW)
