@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from runner import words
+from runner import scopes, words
 from runner.catalogue import Catalogue, JobSpec
 from runner.errors import InputError
 from runner.execute import Outcome, Runtime, execute, shifted_clock, system_clock
@@ -87,7 +87,10 @@ async def runtime(
     try:
         bot_user_id = settings.bot_user_id
         if bot_user_id is None:
-            bot_user_id = (await client.get_profile()).id
+            # Token info needs no scope (GET /profile needs profile:read) and gives the
+            # token's scopes too, asked once for every job's check.
+            info = await scopes.token_info(client)
+            bot_user_id = info.user_id if info is not None else (await client.get_profile()).id
         rt = Runtime(
             catalogue=catalogue,
             client=client,

@@ -385,10 +385,11 @@ def bot_poll(ctx: click.Context, once: bool) -> None:
 
 
 @bot.command("set-webhook")
-@click.option("--bot-id", type=int, required=True, help="The bot's id (its user id).")
+@click.option("--bot-id", type=int, default=None,
+              help="The bot's id (its user id); only with a user's token, not the bot's own.")
 @click.option("--url", default=None, help="Webhook URL (default: public URL + bot.webhook_path).")
 @click.pass_context
-def bot_set_webhook(ctx: click.Context, bot_id: int, url: str | None) -> None:
+def bot_set_webhook(ctx: click.Context, bot_id: int | None, url: str | None) -> None:
     """Point the bot's outgoing webhook at this runner; prints what is now configured."""
     from runner.bot import admin
 
@@ -398,10 +399,12 @@ def bot_set_webhook(ctx: click.Context, bot_id: int, url: str | None) -> None:
 
 
 @bot.command("status")
-@click.option("--bot-id", type=int, required=True, help="The bot's id (its user id).")
+@click.option("--bot-id", type=int, default=None,
+              help="The bot's id (its user id); only with a user's token, not the bot's own.")
 @click.pass_context
-def bot_status(ctx: click.Context, bot_id: int) -> None:
-    """Show the bot's webhook URL, events and history, and whether they match this runner."""
+def bot_status(ctx: click.Context, bot_id: int | None) -> None:
+    """Show the token's scopes and the bot's webhook URL, events and history, and whether
+    they match this runner."""
     from runner.bot import admin
 
     settings = settings_of(ctx)

@@ -55,7 +55,8 @@ def print_jobs(catalogue: Catalogue, *, lang: str = "en", start: datetime | None
 
     ``start`` (naive = the job's zone) shows fire times from then instead of now.
     """
-    from runner.schedule import describe, next_fire_times, skipped_dates
+    from runner.schedule import next_fire_times, skipped_dates
+    from runner.schedule_words import describe
 
     table = Table(title=f"Jobs in {catalogue.path}", show_lines=False)
     for column in ("job", "kind", "schedule", "next runs", "skipped (holidays)"):

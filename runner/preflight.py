@@ -1,21 +1,24 @@
 """Before a run writes anything: may the token post where the job is set to post?
 
 Each configured recipient (every ``to:`` of the job's fields) is looked up with reads
-only: the chat exists and is visible, is not archived, and the token's user is a
-member; a person exists and is not deactivated. A problem names the chat as «name» (id) and says
+only: the chat exists and is visible, is not archived, the token's user is a member,
+and in a channel holds a role that may post (a channel's plain member only reads); a
+person exists and is not deactivated. A problem names the chat as «name» (id) and says
 the fix. The same look-up gives the names ``preview`` labels each message with.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import contextlib
+from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel
 
 from runner.errors import NotFound, PermissionDenied
+from runner.pachca.models import Chat
 from runner.recipients import Recipients
 
 if TYPE_CHECKING:
@@ -46,15 +49,50 @@ def configured(params: BaseModel) -> Iterator[Recipients]:
             yield from configured(value)
 
 
+POSTING_ROLES = ("owner", "admin", "editor")
+"""Channel roles that may post (Pachca: a channel's plain member, a subscriber, reads)."""
+
+LISTING_FROM = 50
+"""From this many chats on, they are found in the token's chat listing (50 a page)
+rather than asked for one by one: a fan-out to 500 chats costs 10 reads, not 500."""
+
+
 async def check_recipients(
     client: PachcaClient, recipients: list[Recipients], bot_user_id: int | None
 ) -> list[TargetCheck]:
     """Check each distinct recipient once, chats first; reads only."""
     chats = list(dict.fromkeys(c for r in recipients for c in r.chats))
     users = list(dict.fromkeys(u for r in recipients for u in r.users))
-    checks = [_check_chat(client, c, bot_user_id) for c in chats]
+    usable: dict[int, TargetCheck] = {}
+    if len(chats) >= LISTING_FROM:
+        usable = await _listed(client, set(chats), bot_user_id)
+    checks = [_check_chat(client, c, bot_user_id) for c in chats if c not in usable]
     checks += [_check_user(client, u) for u in users]
-    return list(await asyncio.gather(*checks))
+    found = {(c.entity_type, c.entity_id): c for c in await asyncio.gather(*checks)}
+    found.update({("discussion", c): check for c, check in usable.items()})
+    return [found["discussion", c] for c in chats] + [found["user", u] for u in users]
+
+
+async def _listed(client: PachcaClient, wanted: set[int], me: int | None
+                  ) -> dict[int, TargetCheck]:
+    """The wanted chats found among those the token is a member of (not archived: the
+    listing leaves those out); the rest are looked at one by one, to say what is wrong."""
+    found: dict[int, TargetCheck] = {}
+    channels: list[Chat] = []
+    chats = cast(AsyncGenerator[Chat, None], client.list_chats(personal=False))
+    async with contextlib.aclosing(chats):
+        async for chat in chats:
+            if chat.id in wanted:
+                found[chat.id] = TargetCheck("discussion", chat.id,
+                                             f"chat «{chat.name}» ({chat.id})")
+                if chat.channel:
+                    channels.append(chat)
+                if len(found) == len(wanted):
+                    break
+    for chat in channels:
+        if me is not None and not await _may_post_in_channel(client, chat.id, me):
+            found[chat.id] = _reader(chat)
+    return found
 
 
 async def _check_chat(client: PachcaClient, chat_id: int, me: int | None) -> TargetCheck:
@@ -74,7 +112,27 @@ async def _check_chat(client: PachcaClient, chat_id: int, me: int | None) -> Tar
     if me is not None and me not in chat.member_ids:
         return TargetCheck("discussion", chat_id, label,
                            f"the bot is not a member of «{chat.name}» ({chat.id}): {add}")
+    if chat.channel and me is not None and not await _may_post_in_channel(client, chat_id, me):
+        return _reader(chat)
     return TargetCheck("discussion", chat_id, label)
+
+
+def _reader(chat: Chat) -> TargetCheck:
+    return TargetCheck("discussion", chat.id, f"chat «{chat.name}» ({chat.id})",
+                       f"the bot only reads the channel «{chat.name}» ({chat.id}), as a"
+                       " subscriber: make it an editor or admin of the channel")
+
+
+async def _may_post_in_channel(client: PachcaClient, chat_id: int, me: int) -> bool:
+    """Whether ``me`` holds a role that posts in the channel (short listings, by role)."""
+    for role in POSTING_ROLES:
+        members = cast(AsyncGenerator[Any, None],
+                       client.list_members(chat_id, role=role))  # type: ignore[arg-type]
+        async with contextlib.aclosing(members):
+            async for user in members:
+                if user.id == me:
+                    return True
+    return False
 
 
 async def _check_user(client: PachcaClient, user_id: int) -> TargetCheck:

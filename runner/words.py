@@ -496,6 +496,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{n} problems found; nothing was run.", "найдено проблем: {n}; ничего не запущено."
     ),
     "cli.more": (" (and {n} more)", " (и ещё {n})"),
+    # -- token scopes (GET /oauth/token/info) ----------------------------------------------
+    "scope.missing": (
+        ("{what} needs the scope(s) {scopes}, which {token} ({setting}) lacks; nothing was"
+         " done. Grant them in Pachca: {where}"),
+        ("{what}: нужны права {scopes}, а у {token} ({setting}) их нет; ничего не сделано."
+         " Выдайте их в Пачке: {where}"),
+    ),
+    "scope.token_bot": ("the bot's token", "токена бота"),
+    "scope.token_user": ("this user's token", "токена пользователя"),
+    "scope.where_bot": (
+        "Automations → Integrations → the bot → API tab → scopes",
+        "Автоматизации → Интеграции → бот → вкладка API → права",
+    ),
+    "scope.where_user": (
+        "Automations → API → the token's scopes (or issue a token with them)",
+        "Автоматизации → API → права токена (или выпустите токен с ними)",
+    ),
+    "scope.export": (
+        ("only the workspace owner may export; set PACHCA_EXPORT_TOKEN to the owner's token"
+         " with the scopes {scopes} (Automations → API)"),
+        ("выгружать может только владелец пространства; укажите в PACHCA_EXPORT_TOKEN токен"
+         " владельца с правами {scopes} (Автоматизации → API)"),
+    ),
+    "scope.job": ("job '{job}'", "задание «{job}»"),
 }
 
 

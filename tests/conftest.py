@@ -6,7 +6,8 @@
 - ``require_openapi``: skips a contract test when the spec is missing (fails under CI).
 - ``workspace`` (session): one seeded ``WorkspaceServer`` on loopback, contract-checked
   when the spec is present, rate limits **off** and no faults, so tests can page freely.
-  Tests share it: do not advance its clock or change its faults (use ``fresh_workspace``).
+  Tests share it: do not advance or freeze its clock or change its faults (use
+  ``fresh_workspace``).
 - ``fresh_workspace`` (function): a factory ``fresh_workspace(**config_overrides)`` for a
   server of one's own (limits, faults, clock); each is stopped afterwards, and any
   OpenAPI violation in its *responses* fails the test.

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
 
-from runner import app
+from runner import app, logs
 from runner.cli import main
 from runner.replicas import Maintenance
 from runner.scheduler import Daemon
@@ -121,7 +121,7 @@ def test_three_replicas_run_every_fire_once_and_survive_a_kill(
     missing = [s for s in seconds if s not in fires]
     alive = {n: procs[n].text() for n in survivors}
     for second in missing:
-        said = (f"tick: run due at {second.astimezone(MSK).isoformat(timespec='seconds')}"
+        said = (f"tick: the fire of {logs.moment(second.astimezone(MSK))}"
                 " skipped: the previous run is still going")
         assert all(said in text for text in alive.values()), f"the fire of {second} was lost"
     assert len(missing) <= 3, missing

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 
 from runner import words
+from runner.effects import POSTING_SCOPES
 from runner.errors import SourceError
 from runner.jobs._frozen import render_once
 from runner.jobs.base import JobContext, JobKind, KindParams, Label, Link, ru
@@ -136,6 +137,15 @@ class DigestKind(JobKind):
     name = "digest"
     Params = DigestParams
     summary = "Post a periodic summary: Pachca activity and figures from other systems."
+
+    def scopes(self, params: KindParams) -> frozenset[str]:
+        """To post, and what its Pachca sources read (chats, messages, new people)."""
+        assert isinstance(params, DigestParams)
+        needed = set(POSTING_SCOPES)
+        for source in params.sources.values():
+            if isinstance(source, ActivitySource) and source.new_members:
+                needed.add("users:read")
+        return frozenset(needed)
 
     def templates(self, params: KindParams) -> list[str]:
         assert isinstance(params, DigestParams)

@@ -141,6 +141,8 @@ class ApiSession:
         # ``limiter`` (instead of ``limits``): one built on a clock of the caller's own.
         self.limiter = limiter or RateLimiter(limits or RateLimits())
         self.stats: Counter[str] = Counter()
+        # What the token is, asked once per session and shared by its read-only views.
+        self.memo: dict[str, Any] = {}
         self._rng = random.Random()
         self._http = httpx.AsyncClient(
             base_url=self.base_url,

@@ -129,7 +129,14 @@ def export_token(op: Op) -> None:
         return {r["token_kind"] for r in op.requests(mark)
                 if r["method"] == "POST" and r["path"].endswith("/chats/exports")}
 
-    assert who_asked(PACHCA_TOKEN=op.ws.bot_token) == {"bot"}
+    # Without it the bot's token would export: its scopes lack the owner's export
+    # scopes, so the run stops before asking, and says to set this variable.
+    mark = op.mark()
+    alone = op.cli("run-job", "history-export", PACHCA_TOKEN=op.ws.bot_token)
+    assert "set PACHCA_EXPORT_TOKEN" in alone.output
+    assert ("bot", "/oauth/token/info") in {(r["token_kind"], r["path"].rsplit("/v1", 1)[-1])
+                                          for r in op.requests(mark)}
+    assert who_asked(PACHCA_TOKEN=op.ws.bot_token) == set()
     assert who_asked(PACHCA_TOKEN=op.ws.bot_token,
                      PACHCA_EXPORT_TOKEN=op.ws.owner_token) == {"owner"}
 
@@ -344,6 +351,8 @@ def timezone(op: Op) -> None:
     assert "09:00 UTC" in op.cli("jobs", "--from", "2026-12-01T00:00").output
     assert "09:00 MSK" in op.cli("jobs", "--from", "2026-12-01T00:00",
                                  PACHCA_RUNNER_TIMEZONE="Europe/Moscow").output
+    wrong = op.cli("jobs", PACHCA_RUNNER_TIMEZONE="Europe/Moskow")
+    assert wrong.exit_code == 2 and "Europe/Moscow" in wrong.output  # suggests the right one
 
 
 def lang(op: Op) -> None:

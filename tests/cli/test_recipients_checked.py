@@ -118,3 +118,55 @@ def test_a_run_whose_every_recipient_is_unusable_writes_nothing(ws, tmp_path):
     assert result.exit_code == 1
     assert "may not post to 2 of 2 recipient(s)" in " ".join(result.output.split())
     assert writes(ws, start) == []
+
+
+def test_a_fan_out_to_many_chats_is_checked_from_the_listing(ws, tmp_path):
+    s = setup(ws, tmp_path)
+    bot_auth = {"Authorization": f"Bearer {ws.bot_token}"}
+    many = []
+    for i in range(55):
+        made = httpx.post(f"{ws.base_url}/chats", headers=bot_auth, json={"chat": {
+            "name": f"Команда {i}", "channel": False, "public": False, "member_ids": []}})
+        made.raise_for_status()
+        many.append(made.json()["data"]["id"])
+    path = tmp_path / "jobs.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f"[{s['joined']}, {s['outside']}, {MISSING}]",
+                                 str([*many, s["outside"], MISSING])), encoding="utf-8")
+    start = mark(ws)
+
+    result = cli(s["env"], "run-job", "standup", "--dry-run")
+
+    out = " ".join(result.output.split())
+    assert result.exit_code == 1
+    assert f"add the bot to «Спринт Север-43» ({s['outside']})" in out
+    assert f"chat {MISSING} does not exist" in out
+    log = httpx.get(f"{ws.root_url}/_workspace/requests", params={"since": start}).json()
+    one_by_one = {r["path"].rsplit("/", 1)[-1] for r in log["requests"]
+                  if r["method"] == "GET" and "/chats/" in r["path"]}
+    assert one_by_one == {str(s["outside"]), str(MISSING)}  # the rest came from the listing
+
+
+def test_a_channel_the_bot_only_subscribes_to_is_named_with_the_fix(ws, tmp_path):
+    s = setup(ws, tmp_path)
+    owner = {"Authorization": f"Bearer {ws.owner_token}"}
+    made = httpx.post(f"{ws.base_url}/chats", headers=owner, json={"chat": {
+        "name": "Новости отдела", "channel": True, "public": False,
+        "member_ids": [s["bot"]]}})
+    made.raise_for_status()
+    channel = made.json()["data"]["id"]
+    # Someone made the bot a plain subscriber in Pachca's UI: it reads, it may not post.
+    httpx.post(f"{ws.root_url}/_workspace/chat_roles", json={
+        "chat_id": channel, "user_id": s["bot"], "role": "member"}).raise_for_status()
+    path = tmp_path / "jobs.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f"{s['outside']}, {MISSING}", str(channel)), encoding="utf-8")
+
+    looked = cli(s["env"], "preview", "standup")
+    assert looked.exit_code == 1
+    assert (f"the bot only reads the channel «Новости отдела» ({channel}), as a subscriber:"
+            " make it an editor or admin of the channel") in " ".join(looked.output.split())
+
+    httpx.post(f"{ws.root_url}/_workspace/chat_roles", json={
+        "chat_id": channel, "user_id": s["bot"], "role": "editor"}).raise_for_status()
+    assert cli(s["env"], "preview", "standup").exit_code == 0

@@ -1,5 +1,5 @@
-"""Settings as an operator gives them: ``.env`` beside the process, the environment, and
-the documented ``PACHCA_RUNNER_*`` variables that shape how the catalogue is read."""
+"""``${VAR}`` in the catalogue reads what the settings read: the environment, then ``.env``
+beside the process (what each documented variable does: ``test_every_setting.py``)."""
 
 from __future__ import annotations
 
@@ -57,43 +57,3 @@ def test_catalogue_variables_read_dotenv_after_the_environment(workspace, tmp_pa
 
     overridden = cli(dict(env, DIGEST_CHAT_ID=str(from_env)), "run-job", "digest", "--dry-run")
     assert f"would post to chat {from_env}" in overridden.output  # the environment wins
-
-
-def test_templates_dir_setting_is_where_templates_are_read(workspace, tmp_path, env):
-    (tmp_path / "jobs.yaml").write_text(textwrap.dedent("""\
-        jobs:
-          notice:
-            kind: message
-            schedule: "0 9 * * 1"
-            to: {chats: [1]}
-            template: notice.md.j2
-        """), encoding="utf-8")
-    shared = tmp_path / "shared-templates"
-    shared.mkdir()
-    (shared / "notice.md.j2").write_text("Объявление", encoding="utf-8")
-
-    without = cli(env, "validate")
-    assert without.exit_code == 2 and "notice.md.j2" in without.output
-    given = cli(dict(env, PACHCA_RUNNER_TEMPLATES_DIR=str(shared)), "validate")
-    assert given.exit_code == 0, given.output
-
-
-def test_timezone_setting_is_the_zone_of_a_catalogue_that_names_none(tmp_path, env):
-    (tmp_path / "jobs.yaml").write_text(textwrap.dedent("""\
-        jobs:
-          morning:
-            kind: message
-            schedule: "0 9 * * *"
-            to: {chats: [1]}
-            text: "Доброе утро"
-        """), encoding="utf-8")
-
-    in_utc = cli(env, "jobs", "--from", "2026-12-01T00:00")
-    in_msk = cli(dict(env, PACHCA_RUNNER_TIMEZONE="Europe/Moscow"), "jobs", "--from",
-                 "2026-12-01T00:00")
-    assert in_utc.exit_code == 0 and in_msk.exit_code == 0, in_utc.output + in_msk.output
-    assert "09:00 UTC" in in_utc.output
-    assert "09:00 MSK" in in_msk.output
-
-    wrong = cli(dict(env, PACHCA_RUNNER_TIMEZONE="Europe/Moskow"), "jobs")
-    assert wrong.exit_code == 2 and "Europe/Moscow" in wrong.output  # suggests the right one

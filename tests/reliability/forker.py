@@ -87,6 +87,9 @@ def serve() -> None:
         request = json.loads(line)
         if request["op"] == "run":
             sys.stdout.flush()
+            # The log exists before the pid is answered: a caller reading it at once must
+            # not race the child's first steps (the child truncates and writes it).
+            os.close(os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
             pid = os.fork()
             if pid == 0:
                 code = 70

@@ -1,4 +1,4 @@
-"""Schedules -> triggers: crontab meaning, DST, working days, intervals, descriptions."""
+"""Schedules -> triggers: crontab meaning, DST, working days, intervals."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from runner.schedule import (
     CronProblem,
     WorkdayTrigger,
     build_trigger,
-    describe,
     next_fire_times,
     parse_cron,
     skipped_dates,
@@ -238,36 +237,3 @@ def test_jitter_delays_by_at_most_the_jitter(fields: dict[str, object]) -> None:
         fire = trigger.get_next_fire_time(None, now)
         assert fire is not None
         assert timedelta(0) <= fire - exact <= timedelta(seconds=30)
-
-
-# -- descriptions ------------------------------------------------------------------------
-
-
-def test_describe_in_english_and_russian() -> None:
-    job = job_spec(crons=["0 9 * * 1-5"], workdays="RU")
-    assert describe(job) == (
-        "At 09:00, Monday through Friday, on working days (RU) (Europe/Moscow)"
-    )
-    ru = describe(job, lang="ru")
-    assert "09:00" in ru and "понедельник" in ru and "пятница" in ru
-    assert "рабочие дни (RU)" in ru and "Monday" not in ru
-
-
-@pytest.mark.parametrize(
-    ("every", "en", "ru"),
-    [
-        (900, "Every 15 minutes", "Каждые 15 минут"),
-        (60, "Every minute", "Каждую минуту"),
-        (3600, "Every hour", "Каждый час"),
-        (5400, "Every 1 hour 30 minutes", "Каждые 1 час 30 минут"),
-    ],
-)
-def test_describe_interval(every: float, en: str, ru: str) -> None:
-    job = job_spec(every=every)
-    assert describe(job) == f"{en} (Europe/Moscow)"
-    assert describe(job, lang="ru") == f"{ru} (Europe/Moscow)"
-
-
-def test_describe_several_crons() -> None:
-    text = describe(job_spec(crons=["0 9 * * 1", "30 18 * * 5"]))
-    assert text == "At 09:00, only on Monday; or at 18:30, only on Friday (Europe/Moscow)"

@@ -289,3 +289,20 @@ def test_the_official_sdk_reads_refusals_and_deleted_messages(
     refusal, deleted = asyncio.run(probe())
     assert refusal.errors[0].code == ValidationErrorCode.NOT_AUTHORIZED
     assert deleted.content == "" and deleted.deleted_at is not None
+
+
+def test_removing_members_and_deleting_others_messages_need_a_chat_admin(
+    workspace: WorkspaceServer, owner: httpx.Client, bot: httpx.Client
+) -> None:
+    store = workspace.store
+    person = _people(workspace, 1)[0]
+    chat_id = _create(owner, "Уборка", [person, store.bot_id])  # the bot: a plain member
+    by_owner = owner.post("/messages", json={"message": {"entity_id": chat_id,
+                                                         "content": "Моё"}}).json()["data"]
+    by_bot = bot.post("/messages", json={"message": {"entity_id": chat_id,
+                                                     "content": "Бот"}}).json()["data"]
+    _refused(bot.delete(f"/messages/{by_owner['id']}"))
+    assert owner.delete(f"/messages/{by_bot['id']}").status_code == 204  # the creator may
+    _refused(owner.delete(f"/chats/{chat_id}/members/{store.owner_id}"))  # not the creator
+    assert owner.delete(f"/chats/{chat_id}/members/{person}").status_code == 204
+    assert _members(owner, chat_id, "all") == {store.owner_id, store.bot_id}
