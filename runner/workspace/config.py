@@ -31,6 +31,7 @@ RUNTIME_FIELDS: tuple[str, ...] = (
     "spike_latency",
     "burst_429_rate",
     "error_after_share",
+    "refuse_rate",
     "fault_calls",
     "short_page_rate",
     "export_delay",
@@ -86,6 +87,8 @@ class WorkspaceConfig:
     burst_429_rate: float = 0.0
     #: Share of ``error_rate``'s 5xx answered after the change was made (the rest before).
     error_after_share: float = 0.5
+    #: Share of calls refused with 403 (a role taken away since the caller checked it).
+    refuse_rate: float = 0.0
     #: Only these call classes (comma-separated: ``message_write``, ``message_read``,
     #: ``events``, ``other``) get the faults above; empty: every call.
     fault_calls: str = ""
@@ -120,6 +123,7 @@ class WorkspaceConfig:
             "spike_rate",
             "burst_429_rate",
             "error_after_share",
+            "refuse_rate",
             "short_page_rate",
             "archived_share",
             "public_share",
