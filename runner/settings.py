@@ -76,6 +76,11 @@ class Settings(BaseSettings):
         description="Seconds a client has to send a request's head, then its body, to the"
         " runner's server.",
     )
+    console: bool = Field(
+        default=False,
+        description="Serve the operators' console (web pages) at /console/ on the runner's"
+        " server.",
+    )
     webhook_secret: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("PACHCA_WEBHOOK_SECRET", "PACHCA_RUNNER_WEBHOOK_SECRET"),

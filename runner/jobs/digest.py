@@ -77,12 +77,14 @@ class DigestParams(KindParams):
     sources: dict[str, Source] = Field(
         default_factory=_default_sources,  # type: ignore[arg-type]
         description="Named data sources, each handed to the template under its name: "
-        "`pachca_activity`, `http` (a JSON endpoint) or `vars` (static values).",
+        "`pachca_activity`, `http` (a JSON endpoint), `vars` (static values) or `sql` (rows "
+        "of a read-only query).",
         examples=[{"activity": {"type": "pachca_activity", "top": 5},
                    "info": {"type": "vars", "values": {"team": "Продажи"}}}],
         json_schema_extra=ru("Именованные источники данных; шаблон получает каждый под его"
-                             " именем: `pachca_activity`, `http` (JSON по адресу) или `vars`"
-                             " (постоянные значения)."),
+                             " именем: `pachca_activity`, `http` (JSON по адресу), `vars`"
+                             " (постоянные значения) или `sql` (строки запроса только на"
+                             " чтение)."),
     )
     on_source_error: Literal["fail", "mention"] = Field(
         default="fail",
