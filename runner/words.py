@@ -488,8 +488,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name}: the format {format} does not fit {value} ({detail})",
         "{name}: формат {format} не подходит к {value} ({detail})",
     ),
+    # -- the network ---------------------------------------------------------------------------
+    "net.cannot_connect": ("cannot connect", "не удаётся подключиться"),
+    "net.connect_timeout": ("connecting timed out", "подключение не удалось за отведённое время"),
+    "net.read_timeout": ("no answer in time", "ответа нет за отведённое время"),
+    "net.write_timeout": ("sending timed out", "отправка не успела за отведённое время"),
+    "net.pool_timeout": ("no free connection in time", "нет свободного соединения"),
+    "net.dropped": ("connection dropped", "соединение оборвалось"),
+    "net.read_error": ("connection broken while reading", "соединение прервалось при чтении"),
+    "net.other": ("network failure ({name})", "сбой сети ({name})"),
+    "net.where": (
+        " to {url} (set by {setting}) — check the address and that the server is up",
+        " к {url} (адрес задан в {setting}) — проверьте адрес и что сервер работает",
+    ),
     # -- settings and the command line -------------------------------------------------------
-    "settings.invalid": ("setting '{field}': {detail}", "настройка '{field}': {detail}"),
+    "settings.invalid": (
+        "{field}: {detail} — fix it in the environment or in .env",
+        "{field}: {detail} — исправьте в окружении или в .env",
+    ),
+    "settings.lang": ("must be ru or en, got {got}", "нужно ru или en, а указано {got}"),
     "settings.no_token": (
         "no Pachca token: set PACHCA_TOKEN (Automations -> Integrations -> API)",
         "нет токена Pachca: задайте PACHCA_TOKEN (Автоматизации → Интеграции → API)",
