@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from runner import app
+from runner import app, logs
 from runner.bot.alerts import notifier_of
+from runner.logs import EVENTS
 from runner.scheduler import MISSED_REASON, OVERLAP_REASON, Daemon
 from runner.state import RunRecord
 from runner.workspace import WorkspaceServer
@@ -36,6 +39,7 @@ jobs:
     sources:
       sales: {{type: http, url: "{url}/sales", timeout: 60s}}
 """
+MSK = ZoneInfo("Europe/Moscow")
 TEMPLATE = "Сделок: {{ sales.deals }}"
 
 
@@ -175,3 +179,40 @@ async def test_a_fire_missed_beyond_its_grace_is_in_history_and_alerted_once(sw:
     [alert] = sw.bot_messages(alerts)  # once: the second report found the fire recorded
     assert "не запустилась вовремя" in alert.content and "grace time of 600 s" in alert.content
     assert sw.bot_messages(target) == []
+
+
+async def test_fires_coalesced_after_a_late_wake_up_run_once_and_each_merged_one_is_said(
+    sw: Sweep, caplog: pytest.LogCaptureFixture
+) -> None:
+    (target,) = sw.chats(["Заметки"])
+    h = sw.h
+    h.write_catalogue(MISSED.format(alerts=target, target=target))
+    catalogue = h.catalogue()
+    now = datetime.now(UTC).replace(microsecond=0)
+    due = [now - timedelta(minutes=m) for m in (3, 2, 1)]
+    caplog.set_level(logging.INFO, logger=EVENTS)
+
+    async with app.runtime(h.settings(), catalogue) as rt:
+        daemon = Daemon(rt, on_missed=notifier_of(rt).on_missed)
+        daemon.load(catalogue)
+        daemon.scheduler.start()
+        try:
+            job = daemon.scheduler.get_job("note")
+            # APScheduler hands every due time over (it does not drop any itself), as
+            # after a wake-up three fires late.
+            assert job.coalesce is False
+            daemon._executor.submit_job(job, due)
+            await daemon.finish_running()
+        finally:
+            daemon.stop()
+            daemon.scheduler.shutdown(wait=False)
+        history = await asyncio.to_thread(rt.state.runs, "note", 10)
+
+    [row] = history  # one run, for the latest fire
+    assert (row.status, row.scheduled_for) == ("succeeded", due[-1])
+    assert sw.bot_messages(target)[-1].content == "Заметка"
+    last = logs.moment(due[-1].astimezone(MSK))
+    for earlier in due[:-1]:
+        line = (f"note: the fire of {logs.moment(earlier.astimezone(MSK))} skipped: the"
+                f" scheduler woke late and merged it into the fire of {last}")
+        assert line in caplog.text
