@@ -36,8 +36,9 @@
                             ``{"freeze": bool}`` -> ``{"now": iso, "offset_seconds":
                             float, "frozen": bool}``; a frozen clock moves only when
                             told, and rate limits refill on this clock
-``GET|POST /hold``          ``{"after_writes": n}`` / ``{"release": "drop" | "pass"}``:
-                            hold the write after the next ``n`` at the door (``hold.py``)
+``GET|POST /hold``          ``{"after_writes": n, "chat_id"?: c}`` / ``{"release": "drop" |
+                            "pass"}``: hold the write after the next ``n`` (to chat ``c``)
+                            at the door (``hold.py``)
 ``GET|POST /faults``        any of ``config.RUNTIME_FIELDS`` -> ``{"settings": {...}}``
 ``GET  /exports``           ``{"exports": [export with status and webhook deliveries]}``
 ``GET  /link_previews``     ``{"link_previews": [{"message_id", "link_previews", ...}]}``

@@ -25,6 +25,7 @@ import asyncio
 import json
 import re
 import time
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -121,7 +122,9 @@ class Gateway:
             if not message.get("more_body"):
                 break
         method, path = scope["method"], scope["path"]
-        if not await ws.gate.enter(method):
+        # No user yet (auth comes later): a direct message's chat is not told apart there.
+        chat_of = partial(self._chat_key, method, path[len(API_PREFIX) :], bytes(body), 0)
+        if not await ws.gate.enter(method, path, bytes(body), chat_of):
             # Held and then dropped (hold.py): it never reached "Pachca", so not logged.
             await send({"type": "http.response.start", "status": 503, "headers": []})
             await send({"type": "http.response.body", "body": b""})
