@@ -9,7 +9,8 @@
                             "call_class", "chat_id", "fault", "duration_ms"}]}``
 ``POST /reset_log``         forget the request log and counters -> ``{"ok": true}``
 ``GET  /stats``             ``{"requests", "by_class", "by_status", "rate_limited",
-                            "faults", "openapi_checked", "openapi_violations": [{"kind",
+                            "faults", "in_flight" (API requests taken in, not yet
+                            answered: a killed client's may still land), "openapi_checked", "openapi_violations": [{"kind",
                             "method", "path", "status", "message"}],
                             "openapi_violation_count": {"request", "response"}}``
 ``POST /events``            ``{"payload": {...}, "event_type"?: str}`` (or the bare payload)

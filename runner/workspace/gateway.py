@@ -89,7 +89,12 @@ class Gateway:
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX + "/"):
             await self.app(scope, receive, send)
             return
-        await self._api(scope, receive, send)
+        # Counted so a test can wait until a killed client's requests have all landed.
+        self.ws.in_flight += 1
+        try:
+            await self._api(scope, receive, send)
+        finally:
+            self.ws.in_flight -= 1
 
     def _chat_key(self, method: str, path: str, body: bytes, user_id: int) -> int | str | None:
         """The chat a message write targets (its own rate-limit bucket)."""
