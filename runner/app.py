@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from runner import words
+from runner import scopes, words
 from runner.catalogue import Catalogue, JobSpec
 from runner.errors import InputError
 from runner.execute import Outcome, Runtime, execute, shifted_clock, system_clock
@@ -27,7 +27,7 @@ from runner.pachca.client import PachcaClient
 from runner.pachca.limits import RateLimits, RetryPolicy
 from runner.render import Renderer
 from runner.settings import Settings
-from runner.state import RunRecord, StateStore
+from runner.state import StateStore
 
 if TYPE_CHECKING:
     from runner.preflight import TargetCheck
@@ -87,7 +87,10 @@ async def runtime(
     try:
         bot_user_id = settings.bot_user_id
         if bot_user_id is None:
-            bot_user_id = (await client.get_profile()).id
+            # Token info needs no scope (GET /profile needs profile:read) and gives the
+            # token's scopes too, asked once for every job's check.
+            info = await scopes.token_info(client)
+            bot_user_id = info.user_id if info is not None else (await client.get_profile()).id
         rt = Runtime(
             catalogue=catalogue,
             client=client,
@@ -200,10 +203,47 @@ def job_zones(settings: Settings) -> dict[str, ZoneInfo]:
     return {job.name: ZoneInfo(job.timezone) for job in catalogue.jobs.values()}
 
 
-def history(settings: Settings, job: str | None, limit: int) -> list[RunRecord]:
-    """The latest runs, newest first."""
+def operator_name() -> str:
+    """Who runs this command, for the record of operators' actions (``user@host``)."""
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "?"
+    return f"{user}@{socket.gethostname()}"
+
+
+def set_paused(settings: Settings, job: str, *, paused: bool, who: str, reason: str = ""
+               ) -> bool:
+    """``pause`` / ``resume``: change ``job``'s pause and record who did it and why.
+
+    Returns whether anything changed (resuming a job that was not paused changes nothing).
+    """
     state = open_state(settings)
     try:
-        return state.runs(job, limit=limit)
+        if paused:
+            state.pause(job, who, reason)
+        elif not state.resume(job):
+            return False
+        state.record_audit(job, who, "pause" if paused else "resume", detail=reason)
+        return True
+    finally:
+        state.close()
+
+
+def paused_jobs(settings: Settings) -> Mapping[str, Any]:
+    """The paused jobs, for ``jobs``; empty when there is no state store yet (listing jobs
+    must not create one)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.state_url)
+    if url.get_backend_name() == "sqlite" and (
+        not url.database or not os.path.exists(url.database)
+    ):
+        return {}
+    state = open_state(settings)
+    try:
+        return state.paused()
     finally:
         state.close()

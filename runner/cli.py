@@ -58,6 +58,7 @@ def _fail(exc: RunnerError) -> NoReturn:
 
 
 @click.group(cls=RunnerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pachca-runner", prog_name="pachca-runner")
 @click.option("--catalogue", "-c", type=click.Path(path_type=Path), default=None,
               help="The job catalogue (default: $PACHCA_RUNNER_CATALOGUE or ./jobs.yaml).")
 @click.option("--debug", is_flag=True, help="Show full tracebacks and debug logs.")
@@ -94,11 +95,14 @@ def _log_to(ctx: click.Context, settings: Settings, zone: str | None = None) -> 
 
 def load(settings: Settings, path: Path | None = None) -> Catalogue:
     """The validated catalogue, templates included."""
+    from runner import words
     from runner.catalogue import load_configured
     from runner.catalogue.masks import mask_logs
 
     catalogue = load_configured(settings, path)
     mask_logs(catalogue.mask)  # what is logged from now on hides this catalogue's ${VAR} values
+    for warning in catalogue.warnings:
+        click.echo(words.text("cli.warning", detail=warning), err=True)
     return catalogue
 
 
@@ -130,13 +134,49 @@ def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
 @main.command()
 @click.option("--from", "start", type=click.DateTime(TIME_FORMATS), default=None,
               help="Show fire times from this moment instead of now (job's time zone).")
+@click.option("--json", "as_json", is_flag=True, help="Print every job's row as JSON.")
 @click.pass_context
-def jobs(ctx: click.Context, start: datetime | None) -> None:
+def jobs(ctx: click.Context, start: datetime | None, as_json: bool) -> None:
     """List jobs: kind, schedule in words, next three fire times."""
-    from runner import console
+    from runner import app, console
 
     settings = settings_of(ctx)
-    console.print_jobs(load(settings), lang=settings.lang or "en", start=start)
+    catalogue = load(settings)
+    paused = app.paused_jobs(settings)
+    if as_json:
+        console.print_jobs_json(catalogue, lang=settings.lang or "en", start=start,
+                                paused=paused)
+    else:
+        console.print_jobs(catalogue, lang=settings.lang or "en", start=start, paused=paused)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--reason", default="", help="Why (shown in `jobs`, the console and the log).")
+@click.pass_context
+def pause(ctx: click.Context, name: str, reason: str) -> None:
+    """Skip NAME's scheduled runs until `resume` (every replica; survives restarts)."""
+    from runner import app, words
+
+    settings = settings_of(ctx)
+    app.find_job(load(settings), name)
+    app.set_paused(settings, name, paused=True, who=app.operator_name(), reason=reason)
+    click.echo(words.text("cli.paused", job=name))
+
+
+@main.command()
+@click.argument("name")
+@click.pass_context
+def resume(ctx: click.Context, name: str) -> None:
+    """Run NAME on schedule again after `pause`."""
+    from runner import app, words
+
+    settings = settings_of(ctx)
+    app.find_job(load(settings), name)
+    if not app.set_paused(settings, name, paused=False, who=app.operator_name()):
+        click.echo(words.text("cli.not_paused", job=name))
+        sys.exit(1)
+    click.echo(words.text("cli.resumed", job=name))
 
 
 @main.command("run-job")
@@ -257,6 +297,18 @@ def docs_kinds(lang: str, out: Path | None) -> None:
     _write(kinds_markdown(catalogue_schema(), lang), out)
 
 
+@docs.command("templates")
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
+@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to this file (docs/templates.md, docs/templates.ru.md).")
+def docs_templates(lang: str, out: Path | None) -> None:
+    """The variables each template gets, the filters, and the alerts, bot and unfurl
+    sections of the catalogue."""
+    from runner.template_docs import templates_markdown
+
+    _write(templates_markdown(lang), out)
+
+
 @docs.command("settings")
 def docs_settings() -> None:
     """The settings table (environment variables) of the README."""
@@ -289,21 +341,29 @@ def run(ctx: click.Context) -> None:
     asyncio.run(app.run_daemon(settings, catalogue, reload=lambda: load(settings)))
 
 
-@main.command()
-@click.argument("name", required=False)
+@main.command(context_settings={"ignore_unknown_options": False})
+@click.argument("target", nargs=-1, metavar="[NAME | show RUN_ID]")
 @click.option("--limit", "-n", default=20, show_default=True, help="How many runs to show.")
+@click.option("--failed", is_flag=True, help="Only runs that failed or were abandoned.")
+@click.option("--since", default=None, metavar="WHEN",
+              help="Only runs started since a date (2026-12-01), a date and time, or a"
+              " duration back from now (2d, 12h).")
 @click.option("--json", "as_json", is_flag=True, help="Print every field as JSON.")
 @click.pass_context
-def history(ctx: click.Context, name: str | None, limit: int, as_json: bool) -> None:
-    """The latest runs: key, replica, outcome, duration, counts, error."""
-    from runner import app, console
+def history(ctx: click.Context, target: tuple[str, ...], limit: int, failed: bool,
+            since: str | None, as_json: bool) -> None:
+    """The latest runs: id (for `undo`), job, fire, outcome, duration, then replica, counts
+    and error; `history show RUN_ID` prints one run whole (its lines and effects)."""
+    from runner import history_view, words
 
     settings = settings_of(ctx)
-    records = app.history(settings, name, limit)
-    if as_json:
-        console.print_history_json(records)
-    else:
-        console.print_history(records, app.job_zones(settings))
+    if target[:1] == ("show",) and len(target) == 2:
+        history_view.show_run(settings, target[1], as_json=as_json)
+        return
+    if len(target) > 1:
+        raise InputError(words.text("history.usage"))
+    history_view.show_history(settings, target[0] if target else None, limit=limit, failed=failed,
+                     since=since, as_json=as_json)
 
 
 @main.command()
@@ -338,6 +398,44 @@ def demo(ctx: click.Context, keep: bool) -> None:
     settings = settings_of(ctx)
     code = demo_mod.run_demo(settings, keep=keep)
     sys.exit(code)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path), default=".")
+def init(folder: Path) -> None:
+    """Start a catalogue in FOLDER (default: here): jobs.yaml with comments, its schema,
+    templates/ and .env.example; never overwrites a file."""
+    from runner import words
+    from runner.defaults import init_folder
+
+    written = init_folder(folder)
+    for path in written:
+        click.echo(f"  {path}")
+    click.echo(words.text("init.done", n=len(written), folder=folder))
+
+
+@main.command()
+@click.option("--search", "-s", default=None, help="Only chats whose name holds TEXT.")
+@click.pass_context
+def chats(ctx: click.Context, search: str | None) -> None:
+    """Chat ids for jobs.yaml: the token's chats and open ones, its role in each, and
+    whether it may post there and archive them."""
+    from runner import lookup
+
+    found = asyncio.run(lookup.find_chats(settings_of(ctx), search))
+    click.echo("\n".join(lookup.chat_lines(found, search)))
+
+
+@main.command()
+@click.option("--search", "-s", default=None,
+              help="Only users whose name, nickname or email holds TEXT.")
+@click.pass_context
+def users(ctx: click.Context, search: str | None) -> None:
+    """User ids for jobs.yaml: id, name, nickname, workspace role."""
+    from runner import lookup
+
+    found = asyncio.run(lookup.find_users(settings_of(ctx), search))
+    click.echo("\n".join(lookup.user_lines(found, search)))
 
 
 @main.group()
@@ -385,10 +483,11 @@ def bot_poll(ctx: click.Context, once: bool) -> None:
 
 
 @bot.command("set-webhook")
-@click.option("--bot-id", type=int, required=True, help="The bot's id (its user id).")
+@click.option("--bot-id", type=int, default=None,
+              help="The bot's id (its user id); only with a user's token, not the bot's own.")
 @click.option("--url", default=None, help="Webhook URL (default: public URL + bot.webhook_path).")
 @click.pass_context
-def bot_set_webhook(ctx: click.Context, bot_id: int, url: str | None) -> None:
+def bot_set_webhook(ctx: click.Context, bot_id: int | None, url: str | None) -> None:
     """Point the bot's outgoing webhook at this runner; prints what is now configured."""
     from runner.bot import admin
 
@@ -398,10 +497,12 @@ def bot_set_webhook(ctx: click.Context, bot_id: int, url: str | None) -> None:
 
 
 @bot.command("status")
-@click.option("--bot-id", type=int, required=True, help="The bot's id (its user id).")
+@click.option("--bot-id", type=int, default=None,
+              help="The bot's id (its user id); only with a user's token, not the bot's own.")
 @click.pass_context
-def bot_status(ctx: click.Context, bot_id: int) -> None:
-    """Show the bot's webhook URL, events and history, and whether they match this runner."""
+def bot_status(ctx: click.Context, bot_id: int | None) -> None:
+    """Show the token's scopes and the bot's webhook URL, events and history, and whether
+    they match this runner."""
     from runner.bot import admin
 
     settings = settings_of(ctx)

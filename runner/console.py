@@ -10,21 +10,20 @@ import dataclasses
 import json
 import sys
 from collections.abc import Iterable, Mapping
-from contextlib import contextmanager, suppress
-from datetime import UTC, datetime, tzinfo
-from typing import TYPE_CHECKING
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from rich import box
+import click
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.markup import escape
-from rich.table import Table
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from runner.catalogue import Catalogue
+    from runner.catalogue import Catalogue, JobSpec
     from runner.execute import Outcome
     from runner.jobs.base import Progress
     from runner.state import RunRecord
@@ -50,33 +49,70 @@ def _when(value: datetime | None, zone: str | None = None) -> str:
     return value.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
-def print_jobs(catalogue: Catalogue, *, lang: str = "en", start: datetime | None = None) -> None:
-    """The ``jobs`` table: name, kind, schedule in words, next three fire times.
+def print_jobs(catalogue: Catalogue, *, lang: str = "en", start: datetime | None = None,
+               paused: Mapping[str, Any] | None = None) -> None:
+    """The ``jobs`` list: each job's name and kind, then its schedule in words, next three
+    fire times and the holidays it skips on lines below (readable at 80 columns).
+
+    ``paused``: the jobs an operator paused (``Pause`` by name), shown with who paused
+    them, when and why.
 
     ``start`` (naive = the job's zone) shows fire times from then instead of now.
     """
+    from runner import layout, words
+
+    total = layout.width()
+    lines = [words.text("jobs.title", path=catalogue.path)]
+    for job in catalogue.jobs.values():
+        row = job_row(job, lang=lang, start=start)
+        state = "" if job.enabled else "  " + words.text("jobs.disabled")
+        lines += ["", f"{job.name}  {job.kind}{state}"]
+        if job.description:
+            lines += layout.wrap(job.description, total)
+        if (pause := (paused or {}).get(job.name)) is not None:
+            lines += layout.wrap(words.text(
+                "jobs.paused", by=pause.by, at=_when(pause.at, job.timezone),
+                reason=f": {pause.reason}" if pause.reason else ""), total)
+        lines += layout.wrap(row["schedule"], total)
+        if row["next"]:
+            lines += layout.fill([_when(t) for t in row["next"]],
+                                 words.text("jobs.next", times=""), total)
+        if row["skipped"]:
+            lines += layout.fill([d.isoformat() for d in row["skipped"]],
+                                 words.text("jobs.skipped", dates=""), total)
+    click.echo("\n".join(lines))
+
+
+def job_row(job: JobSpec, *, lang: str, start: datetime | None) -> dict[str, Any]:
+    """One job for ``jobs`` and ``jobs --json``: schedule in words, next fires, skipped days."""
     from runner.schedule import next_fire_times, skipped_dates
     from runner.schedule_words import describe
 
-    table = Table(title=f"Jobs in {catalogue.path}", show_lines=False)
-    for column in ("job", "kind", "schedule", "next runs", "skipped (holidays)"):
-        table.add_column(column)
+    zone = ZoneInfo(job.timezone)
+    since = None if start is None else (
+        start.replace(tzinfo=zone) if start.tzinfo is None else start
+    )
+    runs = next_fire_times(job, count=3, now=since) if job.enabled else []
+    skipped = skipped_dates(job, days=30, now=since)[:5] if job.workdays and job.enabled else []
+    return {"name": job.name, "kind": job.kind, "enabled": job.enabled,
+            "schedule": describe(job, lang=lang), "timezone": job.timezone,
+            "next": runs, "skipped": skipped}
+
+
+def print_jobs_json(catalogue: Catalogue, *, lang: str, start: datetime | None,
+                    paused: Mapping[str, Any] | None = None) -> None:
+    """``jobs --json``: every job's row, times in ISO-8601 with their offset; ``paused``
+    is who paused the job, when and why (null when it is not paused)."""
+    rows = []
     for job in catalogue.jobs.values():
-        zone = ZoneInfo(job.timezone)
-        since = None if start is None else (
-            start.replace(tzinfo=zone) if start.tzinfo is None else start
-        )
-        if job.enabled:
-            runs = "\n".join(_when(t) for t in next_fire_times(job, count=3, now=since))
-        else:
-            runs = "disabled"
-        skipped = ""
-        if job.workdays and job.enabled:
-            skipped = ", ".join(
-                d.isoformat() for d in skipped_dates(job, days=30, now=since)[:5]
-            )
-        table.add_row(job.name, job.kind, describe(job, lang=lang), runs, skipped or "—")
-    _console().print(table)
+        row = job_row(job, lang=lang, start=start)
+        pause = (paused or {}).get(job.name)
+        row["paused"] = None if pause is None else {
+            "by": pause.by, "at": pause.at.isoformat(), "reason": pause.reason}
+        row["next"] = [t.isoformat() for t in row["next"]]
+        row["skipped"] = [d.isoformat() for d in row["skipped"]]
+        rows.append(row)
+    sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
 
 
 def print_outcome(outcome: Outcome, *, dry_run: bool) -> None:
@@ -114,56 +150,12 @@ def print_preview(outcome: Outcome) -> None:
     print_outcome(outcome, dry_run=True)
 
 
-def local_time(moment: datetime, zone: tzinfo | None) -> str:
-    """``moment`` as an operator reads it: in the job's zone (UTC if unknown), named."""
-    return moment.astimezone(zone or UTC).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
 def _named(text: str, mentions: Mapping[int, str]) -> str:
     """``<@id>`` shown as ``@Имя Фамилия``, as Pachca shows a mention."""
     import re
 
     return re.sub(r"<@(\d+)>", lambda m: "@" + mentions.get(int(m.group(1)), m.group(0)),
                   text)
-
-
-def run_key_label(record: RunRecord, zone: tzinfo | None = None) -> str:
-    """A run's claim key without the job name: the fire time it stands for (in the job's
-    ``zone``), or ``manual <id>`` / ``dry run <id>`` for the runs that stand for no fire."""
-    _, _, tail = record.key.partition("@")
-    for prefix, label in (("dry-run:", "dry run"), ("manual:", "manual")):
-        if tail.startswith(prefix):
-            rest = tail.removeprefix(prefix)
-            with suppress(ValueError):  # a dry run of a fire: its fire time
-                rest = local_time(datetime.fromisoformat(rest), zone)
-            return f"{label} {rest}"
-    if record.scheduled_for is not None:
-        return local_time(record.scheduled_for, zone)
-    return record.key
-
-
-def print_history(records: Iterable[RunRecord],
-                  zones: Mapping[str, tzinfo] | None = None) -> None:
-    """The ``history`` table: one run a row; a run taken over shows its attempt. Times are
-    in each job's zone (``zones``, from the catalogue; UTC for a job no longer in it)."""
-    zones = zones or {}
-    table = Table(title="Latest runs", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column in ("run", "job", "key", "started", "replica", "outcome", "took"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("counts", overflow="fold")
-    table.add_column("error", overflow="fold")
-    for r in records:
-        took = f"{r.duration:.1f} s" if r.duration is not None else "—"
-        counts = ", ".join(f"{k}={v}" for k, v in sorted((r.counts or {}).items()))
-        replica = (r.replica or "—") + (f" (attempt {r.attempt})" if r.attempt > 1 else "")
-        table.add_row(
-            str(r.id), r.job, run_key_label(r, zones.get(r.job)),
-            local_time(r.started_at, zones.get(r.job)),
-            replica, r.status + (" (dry run)" if r.dry_run else ""), took, counts or "—",
-            (r.error or "")[:120],
-        )
-    # Piped or logged: wide enough that a run stays on one line for grep.
-    _console(pipe_width=240).print(table)
 
 
 def print_history_json(records: Iterable[RunRecord]) -> None:

@@ -9,6 +9,7 @@ days: a warning with buttons, a click on «Оставить чат», and the ar
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -21,8 +22,7 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.panel import Panel
 
-import runner
-from runner import app
+from runner import app, defaults
 from runner.catalogue import Catalogue, validate
 from runner.console import as_markdown
 from runner.execute import Outcome
@@ -51,10 +51,10 @@ def runner_variables(info: dict[str, Any]) -> list[str]:
 
 
 def sample_catalogue(settings: Settings) -> Path:
-    """The catalogue to demo: ./jobs.yaml if present, else the project's sample."""
+    """The catalogue to demo: ./jobs.yaml if present, else the sample in the package."""
     if settings.catalogue.is_file():
         return settings.catalogue
-    return Path(runner.__file__).resolve().parents[1] / "jobs.yaml"
+    return defaults.SAMPLE
 
 
 class Demo:
@@ -77,7 +77,7 @@ class Demo:
                 "replica_id": "demo",
             }
         )
-        self.catalogue: Catalogue = validate(sample_catalogue(settings))
+        self.catalogue: Catalogue = validate(sample_catalogue(settings).resolve())
 
     def control(self, method: str, path: str, **kwargs: Any) -> Any:
         """The workspace's control API."""
@@ -168,16 +168,23 @@ def run_demo(settings: Settings, *, keep: bool = False) -> int:
     """Run the demo; 0 if every job succeeded. ``keep`` leaves the workspace up."""
     with WorkspaceServer(workspace_config()) as ws, tempfile.TemporaryDirectory() as tmp:
         demo = Demo(settings, ws, Path(tmp))
-        from runner.demo_story import sweep_story
+        # whatever a job writes to a relative path (an export's archives) lands in the
+        # temporary folder: the demo leaves nothing behind in the operator's folder
+        with contextlib.chdir(tmp):
+            return _show(demo, ws, keep)
 
-        code = asyncio.run(_demo(demo, sweep_story))
-        if keep:
-            demo.console.print(f"\nThe workspace stays up at {ws.base_url} (Ctrl+C to stop)."
-                               " Point the runner at it:")
-            for line in runner_variables(demo.info):
-                demo.console.print(f"  {line}", markup=False, highlight=False)
-            try:
-                asyncio.run(asyncio.Event().wait())
-            except KeyboardInterrupt:
-                pass
-        return code
+
+def _show(demo: Demo, ws: WorkspaceServer, keep: bool) -> int:
+    from runner.demo_story import sweep_story
+
+    code = asyncio.run(_demo(demo, sweep_story))
+    if keep:
+        demo.console.print(f"\nThe workspace stays up at {ws.base_url} (Ctrl+C to stop)."
+                           " Point the runner at it:")
+        for line in runner_variables(demo.info):
+            demo.console.print(f"  {line}", markup=False, highlight=False)
+        try:
+            asyncio.run(asyncio.Event().wait())
+        except KeyboardInterrupt:
+            pass
+    return code

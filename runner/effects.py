@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from runner.jobs.base import JobContext
 
 # How far back to look for a post whose answer was lost (pages of 50, newest first).
+POSTING_SCOPES = frozenset({"messages:create", "messages:read", "chats:read"})
+"""What ``post_once`` needs: to post, and to look for its own post after a crash."""
 _LOOKBACK_PAGES = 2
 _MENTION = re.compile(r"<@(\d+)>")
 CLOCK_SLACK = timedelta(minutes=10)

@@ -8,7 +8,9 @@ The tree::
     │   └── CatalogueError           jobs.yaml or a template is wrong (carries .problems)
     ├── StateError                   the state store cannot be used as configured
     ├── JobError                     a job ran and failed -> exit code 1
-    │   └── SourceError              a digest data source failed
+    │   ├── SourceError              a digest data source failed
+    │   └── MissingScope             the token lacks a scope the job needs (.scopes), found
+    │                                before the job's first write
     └── PachcaError                  anything that went wrong talking to Pachca
         ├── TransportError           no usable HTTP answer (connect, timeout, dropped)
         └── ApiError                 Pachca answered with an error status (.status, .method, .path)
@@ -95,6 +97,14 @@ class SourceError(JobError):
         self.source = source
         self.reason = reason
         super().__init__(f"source '{source}' failed: {reason}")
+
+
+class MissingScope(JobError):
+    """The token lacks scopes a job needs; raised before the job makes any call."""
+
+    def __init__(self, message: str, scopes: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.scopes = scopes
 
 
 class PachcaError(RunnerError):

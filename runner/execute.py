@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from runner import scopes, words
 from runner.errors import JobError, RunnerError
 from runner.jobs.base import JobContext, JobKind, Progress, RunReport, no_progress
 from runner.jobs.registry import get_kind
@@ -210,7 +211,8 @@ async def execute(
 
 
 async def _checked_run(ctx: JobContext, kind: JobKind) -> None:
-    """Check every configured recipient (reads only), then run the kind.
+    """Check the token's scopes and every configured recipient (reads only), then run
+    the kind.
 
     A recipient the token may not post to is named with its fix before anything is
     written. A dry run (and preview) shows everything and then fails on it; a real run
@@ -220,10 +222,16 @@ async def _checked_run(ctx: JobContext, kind: JobKind) -> None:
     from runner import preflight
 
     recipients = list(preflight.configured(ctx.job.params))
+    needed = set(kind.scopes(ctx.job.params))
+    if any(r.users for r in recipients):
+        needed.add("users:read")  # the check below reads each person named in `to`
+    await scopes.require(ctx.client, needed, what=words.text("scope.job", job=ctx.job.name))
     if recipients:
         # The token's own user, not PACHCA_RUNNER_BOT_USER_ID: that one only says whose
         # messages are not activity, and may name another user.
-        me = (await ctx.client.get_profile()).id
+        # Token info needs no scope, GET /profile needs profile:read.
+        info = await scopes.token_info(ctx.client)
+        me = info.user_id if info is not None else (await ctx.client.get_profile()).id
         checks = await preflight.check_recipients(ctx.client, recipients, me)
     else:
         checks = []

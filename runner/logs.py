@@ -29,26 +29,25 @@ from runner import words
 EVENTS = "runner.events"
 """The logger of the operator's lines (``event``)."""
 FORMATS = ("text", "json")
-DETAIL = logging.DEBUG
-"""The level of an event shown only with ``-v`` (e.g. a jitter wait, the next fire)."""
 
 _HANDLER_MARK = "_pachca_runner_handler"
 
 
-def event(name: str, /, *, level: int = logging.INFO, words_only: Mapping[str, str] | None = None,
-          **fields: Any) -> None:
+def event(name: str, /, *, level: int = logging.INFO, detail: bool = False,
+          words_only: Mapping[str, str] | None = None, **fields: Any) -> None:
     """Log the daemon's event ``name`` with ``fields`` (JSON-able values, datetimes, counts).
 
     The line is made now, in the language of the moment (``runner.words``), from the
     fields as shown (``shown``) and ``words_only``: placeholders in words (a translated
-    outcome, say) that the JSON form carries as plain fields instead.
+    outcome, say) that the JSON form carries as plain fields instead. ``detail``: a
+    step shown only with ``-v`` (a jitter wait, the next fire).
     """
     logger = logging.getLogger(EVENTS)
     if not logger.isEnabledFor(level):
         return
     values = {k: shown(v) for k, v in fields.items()} | dict(words_only or {})
     message = words.text(f"daemon.{name}", **values)
-    logger.log(level, message, extra={"event": name, "fields": fields})
+    logger.log(level, message, extra={"event": name, "fields": fields, "detail": detail})
 
 
 def shown(value: Any) -> str:
@@ -119,29 +118,50 @@ class _Formatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
+class _Shown(logging.Filter):
+    """What reaches the operator: the events; the runner's other lines with ``-v``; the
+    libraries' with ``--debug``; warnings and errors always.
+
+    A filter on the handler rather than levels on loggers: a level set on ``runner``
+    would outlive the command in a process that runs several (tests, an embedding app).
+    """
+
+    def __init__(self, verbose: bool, debug: bool) -> None:
+        super().__init__()
+        self.verbose, self.debug = verbose or debug, debug
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "event", None) is not None:
+            return self.verbose or not getattr(record, "detail", False)
+        if record.levelno >= logging.WARNING or self.debug:
+            return True
+        ours = record.name == "runner" or record.name.startswith("runner.")
+        return ours and self.verbose and record.levelno >= logging.INFO
+
+
 def configure(*, verbose: bool = False, debug: bool = False, fmt: str = "text",
               zone: tzinfo | None = None, stream: IO[str] | None = None) -> None:
-    """Set up the log: one handler, the levels of ``-v`` / ``--debug``, the line format.
+    """Set up the log: one handler, what ``-v`` / ``--debug`` show, the line format.
 
-    Called again (settings read, catalogue loaded) it replaces its own handler.
-    Default: the operator's lines and every warning. ``-v``: the runner's own steps too.
-    ``--debug``: everything, libraries included.
+    Called again (settings read, catalogue loaded) it replaces its own handler and keeps
+    the filters others put on it (the masks of values from ``${VAR}``).
     """
     root = logging.getLogger()
+    kept: list[Any] = []
     for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
+        kept += [f for f in old.filters if not isinstance(f, _Shown)]
         root.removeHandler(old)
     handler = logging.StreamHandler(stream or sys.stderr)
     setattr(handler, _HANDLER_MARK, True)
     handler.setFormatter(_Formatter(fmt, zone))
+    handler.addFilter(_Shown(verbose, debug))
+    for kept_filter in kept:
+        handler.addFilter(kept_filter)
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG if debug else logging.WARNING)
-    logging.getLogger("runner").setLevel(
-        logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    )
-    logging.getLogger(EVENTS).setLevel(DETAIL if debug or verbose else logging.INFO)
-    httpx_log = logging.getLogger("httpx")
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
     if debug:  # httpx logs every URL; a digest source's query may hold an API key from ${VAR}
         from runner.pachca.http import hide_url_secrets
 
+        httpx_log = logging.getLogger("httpx")
         if hide_url_secrets not in httpx_log.filters:
             httpx_log.addFilter(hide_url_secrets)

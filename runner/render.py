@@ -14,11 +14,19 @@ from pathlib import Path
 from traceback import walk_tb
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound, Undefined
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+    Undefined,
+)
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.utils import missing as _MISSING
 
 from runner import words
+from runner.defaults import TEMPLATES
 from runner.errors import InputError
 from runner.filters import (  # noqa: F401 - plural & co. re-exported for callers of render
     _filters,
@@ -91,13 +99,16 @@ _INLINE = "<inline template>"
 
 
 class Renderer:
-    """Renders templates from ``templates_dir`` and inline strings, sandboxed and strict."""
+    """Renders templates from ``templates_dir`` (then the package's defaults) and inline
+    strings, sandboxed and strict."""
 
     def __init__(self, templates_dir: Path, *, lang: str = "ru") -> None:
         self.templates_dir = Path(templates_dir)
         self.lang = lang
         self.env = Sandbox(
-            loader=_Files(str(self.templates_dir)),
+            # the package's templates where the catalogue's folder has no file of that name:
+            # an installed runner validates and runs without a copy of them
+            loader=ChoiceLoader([_Files(str(self.templates_dir)), _Files(str(TEMPLATES))]),
             undefined=_Undefined,
             autoescape=False,
             keep_trailing_newline=False,
@@ -110,7 +121,7 @@ class Renderer:
         self._inline: dict[str, Template] = {}
 
     def exists(self, name: str) -> bool:
-        """Whether the template ``name`` is in the templates folder."""
+        """Whether the template ``name`` is in the templates folder or among the defaults."""
         try:
             self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
         except TemplateNotFound:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from runner import words
 from runner.schedule import Cron, parse_cron
 
 if TYPE_CHECKING:
@@ -49,11 +50,7 @@ _ENUMERATE_TIMES = 6  # at most this many fire times a day are listed one by one
 
 def plural(n: int, forms: tuple[str, str, str]) -> str:
     """The Russian form of a noun for ``n``: forms for 1, for 2-4 and for 5+ (21 час, 22 часа)."""
-    if n % 10 == 1 and n % 100 != 11:
-        return forms[0]
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return forms[1]
-    return forms[2]
+    return words.plural(n, forms, "ru")
 
 
 def _join(items: list[str], conjunction: str = "и") -> str:

@@ -133,7 +133,7 @@ class Daemon:
         self.scheduler.remove_all_jobs()
         for job in catalogue.jobs.values():
             if not job.enabled:
-                logs.event("disabled", level=logs.DETAIL, job=job.name)
+                logs.event("disabled", detail=True, job=job.name)
                 continue
             self.scheduler.add_job(
                 _noop,
@@ -167,11 +167,13 @@ class Daemon:
         job = self.rt.catalogue.jobs.get(job_id)
         if job is None or self._stopping.is_set():
             return
+        if await self._paused(job, scheduled):
+            return
         if job.jitter:
             # Jitter is applied here, not in the trigger, so every replica computes the
             # same fire time and therefore the same claim key.
             delay = random.uniform(0, job.jitter)
-            logs.event("jitter", level=logs.DETAIL, job=job.name, delay=delay,
+            logs.event("jitter", detail=True, job=job.name, delay=delay,
                        fire=_local(job, scheduled))
             if await self._stopped_within(delay):
                 # A stop must not wait for a run that has not started (systemd's stop
@@ -179,11 +181,31 @@ class Daemon:
                 logs.event("skip", job=job.name, fire=_local(job, scheduled),
                            reason=words.text("daemon.reason.stopping"), why="stopping")
                 return
-        logs.event("firing", level=logs.DETAIL, job=job.name, fire=_local(job, scheduled))
+        logs.event("firing", detail=True, job=job.name, fire=_local(job, scheduled))
         await self._execute(job, scheduled)
         if self.scheduler.get_job(job.name) is not None:
-            logs.event("next_fire", level=logs.DETAIL, job=job.name,
+            logs.event("next_fire", detail=True, job=job.name,
                        fire=self._next_fire(job.name))
+
+    async def _paused(self, job: JobSpec, scheduled: datetime) -> bool:
+        """Whether an operator paused ``job`` (then this fire is skipped, and said so).
+
+        Asked at every fire, not at load: a pause made on another replica or by the CLI
+        takes effect without a reload. A store that cannot answer does not stop a fire.
+        """
+        try:
+            pause = (await asyncio.to_thread(self.rt.state.paused, [job.name])).get(job.name)
+        except RunnerError as exc:
+            logs.event("unrecorded", level=logging.ERROR, job=job.name,
+                       fire=_local(job, scheduled), error=str(exc))
+            return False
+        if pause is None:
+            return False
+        reason = words.text("daemon.reason.paused", by=pause.by,
+                            reason=f": {pause.reason}" if pause.reason else "")
+        logs.event("skip", job=job.name, fire=_local(job, scheduled), reason=reason,
+                   why="paused")
+        return True
 
     async def _stopped_within(self, seconds: float) -> bool:
         """Wait ``seconds``, cut short by a stop; whether the daemon is stopping."""
@@ -312,7 +334,7 @@ class Daemon:
             last = await asyncio.to_thread(self.rt.state.last_scheduled_fire, job.name)
             if last is not None and last >= due:
                 continue
-            logs.event("catchup", level=logs.DETAIL, job=job.name, fire=_local(job, due))
+            logs.event("catchup", detail=True, job=job.name, fire=_local(job, due))
             self._spawn(self._fire(job.name, due))
 
     def reload(self) -> None:

@@ -9,11 +9,13 @@ unwraps the token, at the moment it builds the Authorization header.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from runner import words
@@ -76,6 +78,11 @@ class Settings(BaseSettings):
         description="Seconds a client has to send a request's head, then its body, to the"
         " runner's server.",
     )
+    console: bool = Field(
+        default=False,
+        description="Serve the operators' console (web pages) at /console/ on the runner's"
+        " server.",
+    )
     webhook_secret: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("PACHCA_WEBHOOK_SECRET", "PACHCA_RUNNER_WEBHOOK_SECRET"),
@@ -108,6 +115,15 @@ class Settings(BaseSettings):
         description="'text': the daemon's lines in words; 'json': one JSON object a line"
         " with the same fields (journald, Loki, ELK).",
     )
+
+    @field_validator("lang")
+    @classmethod
+    def _known_lang(cls, value: str | None) -> str | None:
+        # An unknown language would silently mean English; say so instead.
+        known = r"(ru|en)([_.-][\w.@-]*)?"  # ru, en, or a locale name such as ru_RU.UTF-8
+        if value is None or re.fullmatch(known, value.strip(), re.IGNORECASE):
+            return value
+        raise ValueError(words.text("settings.lang", got=f"'{value}'"))
 
     @field_validator("timezone")
     @classmethod
@@ -142,12 +158,47 @@ class Settings(BaseSettings):
         return self.token
 
 
+_SECRET = ("token", "export_token", "webhook_secret")
+
+
+def variable(field: str) -> str:
+    """The environment variable an operator sets for settings field ``field``."""
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"PACHCA_RUNNER_{field.upper()}"
+
+
+def _explain(err: ErrorDetails) -> str:
+    """One pydantic error about a setting in the operator's words, naming the variable."""
+    from runner.catalogue.explain import _BOUNDS, _SIMPLE
+
+    field = ".".join(str(p) for p in err["loc"]) or "settings"
+    kind, ctx = err["type"], err.get("ctx") or {}
+    value = err.get("input")
+    got = words.text("got.empty") if value in ("", None) else f"'{value}'"
+    if field in _SECRET or not re.fullmatch(r"[\w.+-]{0,16}", str(value or "")):
+        # A long or URL-like value may be a secret set in the wrong variable: not echoed.
+        got = words.text("got.env", names=variable(field))
+    if kind in _SIMPLE:
+        detail = words.text(_SIMPLE[kind], got=got, quote="")
+    elif kind in _BOUNDS:
+        message_id, key = _BOUNDS[kind]
+        detail = words.text(message_id, limit=ctx.get(key), got=got)
+    elif kind in ("literal_error", "enum"):
+        options = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+        detail = words.text("field.choice", options=options, got=got, hint="")
+    elif kind == "value_error":
+        detail = str(ctx.get("error", err["msg"]))
+    else:
+        detail = words.text("field.invalid", detail=err["msg"])
+    return words.text("settings.invalid", field=variable(field), detail=detail)
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build settings, turning pydantic's error into one readable SettingsError."""
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "settings"
-        message = words.text("settings.invalid", field=field, detail=err["msg"])
-        raise SettingsError(message) from None
+        raise SettingsError(_explain(exc.errors()[0])) from None

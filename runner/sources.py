@@ -1,4 +1,4 @@
-"""Data sources of a digest: Pachca activity, a JSON endpoint, static values.
+"""Data sources of a digest: Pachca activity, a JSON endpoint, static values, SQL rows.
 
 Each source is named in the job entry and handed to the template under that name. A
 source that cannot be read raises ``SourceError(name, reason)``: the reason is short
@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from runner import words
 from runner.activity import ChatActivity, chat_activity
@@ -22,6 +22,8 @@ from runner.durations import Duration, format_duration
 from runner.errors import SourceError
 from runner.jobs.base import Id, ru
 from runner.periods import Window
+from runner.source_base import SourceModel
+from runner.sources_sql import SqlSource, read_sql
 
 if TYPE_CHECKING:
     from runner.jobs.base import JobContext
@@ -32,8 +34,7 @@ MAX_BODY = 5 * 1024 * 1024
 """Largest JSON answer an http source reads: a digest needs figures, not a data dump."""
 
 
-class _Source(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Source = SourceModel
 
 
 class ActivitySource(_Source):
@@ -122,7 +123,7 @@ class VarsSource(_Source):
 
 
 Source = Annotated[
-    ActivitySource | HttpSource | VarsSource,
+    ActivitySource | HttpSource | VarsSource | SqlSource,
     Field(discriminator="type", description="A named data source of the digest."),
 ]
 
@@ -225,6 +226,8 @@ async def read_source(ctx: JobContext, name: str, source: _Source, window: Windo
         return await read_http(name, source)
     if isinstance(source, VarsSource):
         return dict(source.values)
+    if isinstance(source, SqlSource):
+        return await read_sql(name, source, window, ZoneInfo(ctx.job.timezone))
     raise TypeError(f"unknown source type {type(source).__name__}")
 
 
@@ -234,6 +237,8 @@ def has_data(source: _Source, value: Any) -> bool:
         return False
     if isinstance(source, ActivitySource):
         return bool(value["totals"]["messages"] or value["new_chats"] or value["new_members"])
+    if isinstance(source, SqlSource):
+        return bool(value["rows"])
     return value not in ({}, [], "", 0)
 
 
@@ -241,6 +246,11 @@ def sample(source: _Source, window_start: datetime, window_end: datetime) -> Any
     """Plausible data of a source, to render the template when the catalogue is validated."""
     if isinstance(source, VarsSource):
         return dict(source.values)
+    if isinstance(source, SqlSource):
+        rows = [{"day": window_start.date(), "revenue": 1250000, "deals": 14},
+                {"day": window_end.date(), "revenue": 980000, "deals": 11}]
+        return {"columns": ["day", "revenue", "deals"], "rows": rows, "count": 2,
+                "truncated": False}
     if isinstance(source, HttpSource):
         return {"total": 1250000, "deals": 14, "items": [{"name": "Пример", "value": 1}]}
     chat = {"id": 101, "name": "Отдел продаж", "channel": False, "kind": "беседа",

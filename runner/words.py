@@ -14,6 +14,7 @@ and a test that checks every id has both texts with the same placeholders.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -30,12 +31,70 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "файл пуст — в нём нужен хотя бы раздел 'jobs:'",
     ),
     "yaml.syntax": ("YAML syntax error: {detail}", "ошибка синтаксиса YAML: {detail}"),
-    "yaml.alias_hint": (
-        " (a value starting with * or & must be in quotes)",
-        " (значение, которое начинается с * или &, возьмите в кавычки)",
+    "yaml.quote_open": (
+        ("the quote {quote} opened on line {line} is never closed — add {quote} at the end of"
+        " the value"),
+        ("кавычка {quote}, открытая в строке {line}, нигде не закрыта — поставьте {quote}"
+        " в конце значения"),
     ),
-    "yaml.tab_hint": (
-        " (a tab: indent with spaces)", " (это табуляция: отступы делайте пробелами)"
+    "yaml.colon_in_value": (
+        ("the value of '{key}' holds ': ', which YAML reads as the start of a new field"
+        " — put the value in quotes: {key}: \"{value}\""),
+        ("в значении '{key}' есть ': ', а YAML читает это как начало нового поля"
+        " — возьмите значение в кавычки: {key}: \"{value}\""),
+    ),
+    "yaml.indent": (
+        "'{key}' is indented {how} than {others} — line it up with them ({spaces})",
+        "'{key}' сдвинуто {how}, чем {others}, — выровняйте по ним ({spaces})",
+    ),
+    "yaml.less": ("less", "меньше"),
+    "yaml.more": ("more", "больше"),
+    "yaml.others_of": ("the other fields of '{owner}'", "остальные поля '{owner}'"),
+    "yaml.others_top": ("the other top-level sections", "разделы верхнего уровня"),
+    "yaml.spaces": ("space|spaces|spaces", "пробел|пробела|пробелов"),
+    "yaml.item_indent": (
+        ("this list item is indented {how} than the item above it (line {line}) — line up"
+        " the dashes"),
+        ("этот элемент списка сдвинут {how}, чем элемент над ним (строка {line}), — выровняйте"
+        " дефисы"),
+    ),
+    "yaml.no_colon": (
+        ("'{word}' has no ':' after the field name — write `name: value`, or put a text that"
+        " goes on from the line above in quotes"),
+        ("в '{word}' нет ':' после имени поля — пишите `имя: значение`, а текст, продолжающий"
+        " строку выше, возьмите в кавычки"),
+    ),
+    "yaml.bracket": (
+        "the '{open}' opened on line {line} is not closed with '{close}' (found '{found}')",
+        "'{open}', открытая в строке {line}, не закрыта знаком '{close}' (стоит '{found}')",
+    ),
+    "yaml.bracket_open": (
+        "the '{open}' opened on line {line} is never closed — add '{close}' at the end of it",
+        "'{open}', открытая в строке {line}, нигде не закрыта — добавьте '{close}' в конце",
+    ),
+    "yaml.tab": (
+        "a tab in the indentation: YAML allows only spaces — indent with spaces",
+        "в отступе табуляция, а YAML допускает только пробелы — сделайте отступ пробелами",
+    ),
+    "yaml.alias_undefined": (
+        ("'*{name}' refers to an anchor '&{name}' that is not defined above it — define it,"
+        " or put a value starting with * in quotes"),
+        ("'*{name}' ссылается на якорь '&{name}', которого выше нет, — задайте его"
+        " или возьмите значение, которое начинается с *, в кавычки"),
+    ),
+    "yaml.alias_quote": (
+        "a value starting with * or & is read by YAML as an alias or anchor — put it in quotes",
+        "значение, которое начинается с * или &, YAML читает как ссылку — возьмите его в кавычки",
+    ),
+    "yaml.two_documents": (
+        "a second document starts here ('---'): jobs.yaml holds one — remove the '---' line",
+        "здесь начинается второй документ ('---'), а в jobs.yaml он один — удалите строку '---'",
+    ),
+    "yaml.hash_cut": (
+        ("' #' starts a comment in YAML, so the value ends before '{rest}' — put the whole"
+        " value in quotes if that is part of the text"),
+        ("' #' в YAML начинает комментарий, и значение обрывается перед '{rest}' — если это"
+        " часть текста, возьмите всё значение в кавычки"),
     ),
     "yaml.unreadable": (
         "the file cannot be read as YAML: {detail}", "файл не читается как YAML: {detail}"
@@ -320,6 +379,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "имя источника '{name}' уже занято в шаблоне; выберите другое",
     ),
     "source.url": ("must be an http:// or https:// URL", "нужен адрес http:// или https://"),
+    "source.sql_url": (
+        "is not a SQLAlchemy database URL (like postgresql+psycopg://user:pass@host/db)",
+        "это не адрес базы SQLAlchemy (вида postgresql+psycopg://user:pass@host/db)",
+    ),
+    "source.sql_param": (
+        "parameter '{name}' is the window's bound and is set by the runner; rename it",
+        "параметр '{name}' — граница окна, его задаёт сам планировщик; переименуйте",
+    ),
+    "source.sql_file": (
+        "SQLite needs a database file (sqlite:///path/to/file.db), not memory",
+        "для SQLite нужен файл базы (sqlite:///path/to/file.db), а не память",
+    ),
     "regex.invalid": (
         "'{pattern}' is not a valid regular expression: {detail}",
         "'{pattern}' — неправильное регулярное выражение: {detail}",
@@ -417,8 +488,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name}: the format {format} does not fit {value} ({detail})",
         "{name}: формат {format} не подходит к {value} ({detail})",
     ),
+    # -- the network ---------------------------------------------------------------------------
+    "net.cannot_connect": ("cannot connect", "не удаётся подключиться"),
+    "net.connect_timeout": ("connecting timed out", "подключение не удалось за отведённое время"),
+    "net.read_timeout": ("no answer in time", "ответа нет за отведённое время"),
+    "net.write_timeout": ("sending timed out", "отправка не успела за отведённое время"),
+    "net.pool_timeout": ("no free connection in time", "нет свободного соединения"),
+    "net.dropped": ("connection dropped", "соединение оборвалось"),
+    "net.read_error": ("connection broken while reading", "соединение прервалось при чтении"),
+    "net.other": ("network failure ({name})", "сбой сети ({name})"),
+    "net.where": (
+        " to {url} (set by {setting}) — check the address and that the server is up",
+        " к {url} (адрес задан в {setting}) — проверьте адрес и что сервер работает",
+    ),
     # -- settings and the command line -------------------------------------------------------
-    "settings.invalid": ("setting '{field}': {detail}", "настройка '{field}': {detail}"),
+    "settings.invalid": (
+        "{field}: {detail} — fix it in the environment or in .env",
+        "{field}: {detail} — исправьте в окружении или в .env",
+    ),
+    "settings.lang": ("must be ru or en, got {got}", "нужно ru или en, а указано {got}"),
     "settings.no_token": (
         "no Pachca token: set PACHCA_TOKEN (Automations -> Integrations -> API)",
         "нет токена Pachca: задайте PACHCA_TOKEN (Автоматизации → Интеграции → API)",
@@ -456,6 +544,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "планировщик опоздал и объединил его со срабатыванием {fire}",
     ),
     "daemon.reason.stopping": ("the runner is stopping", "раннер останавливается"),
+    "daemon.reason.paused": (
+        "the job is paused (by {by}{reason})", "задача приостановлена ({by}{reason})"),
+    "cli.paused": ("{job}: paused; scheduled runs are skipped until `pachca-runner resume {job}`",
+                   ("{job}: приостановлена; запуски по расписанию пропускаются до"
+                    " `pachca-runner resume {job}`")),
+    "cli.resumed": ("{job}: resumed; it runs on schedule again",
+                    "{job}: возобновлена; снова запускается по расписанию"),
+    "cli.not_paused": ("{job} was not paused", "{job} не была приостановлена"),
     "daemon.reload": (
         "catalogue reloaded: {jobs} job(s); {changes}",
         "каталог перечитан: заданий — {jobs}; {changes}",
@@ -495,12 +591,133 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "outcome.skipped": ("skipped", "пропущено"),
     "outcome.running": ("running", "идёт"),
     "outcome.abandoned": ("abandoned", "брошено"),
+    # -- tables: jobs, history ------------------------------------------------------------
+    "jobs.title": ("Jobs in {path}", "Задания в {path}"),
+    "jobs.disabled": ("disabled", "выключено"),
+    "jobs.paused": ("paused by {by} at {at}{reason}: scheduled runs are skipped",
+                    "приостановлено ({by}, {at}){reason}: запуски по расписанию пропускаются"),
+    "jobs.next": ("next: {times}", "ближайшие: {times}"),
+    "jobs.skipped": ("skipped (holidays): {dates}", "пропуски (праздники): {dates}"),
+    "history.title": (
+        "Latest runs (times in each job's zone)", "Последние запуски (время — в зоне задания)"
+    ),
+    "history.empty": ("No runs recorded yet.", "Запусков в истории пока нет."),
+    "history.columns": ("run|job|fire|outcome|took", "запуск|задание|на время|итог|длился"),
+    "history.dry": (" (dry run)", " (пробный)"),
+    "history.manual": ("manual", "вручную"),
+    "history.dry_key": ("dry run", "пробный"),
+    "history.attempt": ("{replica} (attempt {n})", "{replica} (попытка {n})"),
+    "history.on": ("on {replica}", "на {replica}"),
+    "history.error": ("error: {error}", "ошибка: {error}"),
+    "history.more": (
+        "… (whole: pachca-runner history show {id})", "… (целиком: pachca-runner history show {id})"
+    ),
+    "history.unknown_job": (
+        "no job '{name}' in the catalogue or the history{hint}; known: {known}",
+        "задания '{name}' нет ни в каталоге, ни в истории{hint}; известные: {known}",
+    ),
+    "history.no_run": (
+        "no run {id} in the history — `pachca-runner history` lists the runs and their ids",
+        "запуска {id} нет в истории — `pachca-runner history` покажет запуски и их номера",
+    ),
+    "history.bad_since": (
+        ("--since {value}: give a date (2026-12-01), a date and time (2026-12-01T09:00) or a"
+        " duration back from now (2d, 12h, 30m)"),
+        ("--since {value}: укажите дату (2026-12-01), дату и время (2026-12-01T09:00) или"
+        " сколько назад от текущего момента (2d, 12h, 30m)"),
+    ),
+    "history.usage": (
+        "give a job name, or `show RUN_ID`", "укажите имя задания или `show НОМЕР_ЗАПУСКА`"
+    ),
+    "run.title": ("Run {id} · {job} ({kind})", "Запуск {id} · {job} ({kind})"),
+    "run.fields": (
+        "key|fire|started|finished|took|replica|outcome|counts|error",
+        "ключ|на время|начат|закончен|длился|реплика|итог|счётчики|ошибка",
+    ),
+    "run.lines": ("What it did:", "Что сделано:"),
+    "run.effects": ("Effects (each made once per fire):", "Действия (каждое — один раз на срабатывание):"),
+    "run.actions": ("Chat actions (for undo):", "Действия с чатами (для undo):"),
+    "run.none": ("(nothing)", "(ничего)"),
     "cli.error": ("error: {detail}", "ошибка: {detail}"),
+    "cli.warning": ("warning: {detail}", "предупреждение: {detail}"),
     "cli.problems": (
         "{n} problems found; nothing was run.", "найдено проблем: {n}; ничего не запущено."
     ),
     "cli.more": (" (and {n} more)", " (и ещё {n})"),
+    # -- init, chats, users ------------------------------------------------------------------
+    "init.exists": (
+        ("{folder}: {files} already there — nothing was written; init a new folder"
+         " (pachca-runner init DIR) or move them away"),
+        ("{folder}: {files} уже есть — ничего не записано; выберите новую папку"
+         " (pachca-runner init ПАПКА) или уберите эти файлы"),
+    ),
+    "init.not_folder": (
+        "{folder} is a file, not a folder — name a folder to create",
+        "{folder} — это файл, а не папка; укажите папку",
+    ),
+    "init.cannot_write": (
+        "{folder}: cannot write: {detail}", "{folder}: не удаётся записать: {detail}"
+    ),
+    "init.done": (
+        ("Wrote {n} files to {folder}. Next: copy .env.example to .env and set PACHCA_TOKEN,"
+         " put your chat ids into jobs.yaml (pachca-runner chats --search NAME), then"
+         " `pachca-runner validate` and `pachca-runner run`."),
+        ("Записано файлов: {n}, в {folder}. Дальше: скопируйте .env.example в .env и впишите"
+         " PACHCA_TOKEN, поставьте id своих чатов в jobs.yaml (pachca-runner chats --search"
+         " ИМЯ), затем `pachca-runner validate` и `pachca-runner run`."),
+    ),
+    "ids.chats_head": (
+        "id | name | kind | bot is | may post | may archive",
+        "id | название | вид | бот в нём | может писать | может архивировать",
+    ),
+    "ids.users_head": ("id | name | nickname | role", "id | имя | ник | роль"),
+    "ids.none": ("nothing matches '{search}'", "ничего не нашлось по '{search}'"),
+    "ids.yes": ("yes", "да"),
+    "ids.no": ("no", "нет"),
+    "ids.not_member": ("not a member", "не участник"),
+    "ids.channel": ("channel", "канал"),
+    "ids.group": ("group chat", "беседа"),
+    "ids.archived": (" (archived)", " (в архиве)"),
+    # -- token scopes (GET /oauth/token/info) ----------------------------------------------
+    "scope.missing": (
+        ("{what} needs the scope(s) {scopes}, which {token} ({setting}) lacks; nothing was"
+         " done. Grant them in Pachca: {where}"),
+        ("{what}: нужны права {scopes}, а у {token} ({setting}) их нет; ничего не сделано."
+         " Выдайте их в Пачке: {where}"),
+    ),
+    "scope.token_bot": ("the bot's token", "токена бота"),
+    "scope.token_user": ("this user's token", "токена пользователя"),
+    "scope.where_bot": (
+        "Automations → Integrations → the bot → API tab → scopes",
+        "Автоматизации → Интеграции → бот → вкладка API → права",
+    ),
+    "scope.where_user": (
+        "Automations → API → the token's scopes (or issue a token with them)",
+        "Автоматизации → API → права токена (или выпустите токен с ними)",
+    ),
+    "scope.export": (
+        ("only the workspace owner may export; set PACHCA_EXPORT_TOKEN to the owner's token"
+         " with the scopes {scopes} (Automations → API)"),
+        ("выгружать может только владелец пространства; укажите в PACHCA_EXPORT_TOKEN токен"
+         " владельца с правами {scopes} (Автоматизации → API)"),
+    ),
+    "scope.job": ("job '{job}'", "задание «{job}»"),
 }
+
+
+def plural(n: int, forms: Sequence[str], language: str | None = None) -> str:
+    """The form of a noun for ``n`` from three: for 1, for 2-4, for 5 and more.
+
+    Russian picks by the last digits (21 час, 22 часа, 25 часов, 11 часов); English
+    by one or not. ``language`` defaults to the current one.
+    """
+    if (language or lang()) != "ru":
+        return forms[0] if n == 1 else forms[2]
+    if n % 10 == 1 and n % 100 != 11:
+        return forms[0]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return forms[1]
+    return forms[2]
 
 
 def _from_env() -> str:

@@ -107,3 +107,32 @@ def test_the_kind_reference_is_made_from_the_current_models(page: str, lang: str
     committed = (REPO / page).read_text(encoding="utf-8")
     command = f"pachca-runner docs kinds{' --lang ru' if lang == 'ru' else ''} -o {page}"
     assert committed == kinds_markdown(catalogue_schema(), lang), f"out of date: run `{command}`"
+
+
+@pytest.mark.parametrize("guide", GUIDES)
+def test_the_token_table_lists_every_scope_the_sample_jobs_and_the_bot_need(
+    guide: str, folder: Path
+) -> None:
+    from runner.bot.admin import CLICK_SCOPES, POLL_SCOPES
+    from runner.jobs.export import EXPORT_SCOPES
+    from runner.jobs.registry import get_kind
+
+    text = (REPO / guide).read_text(encoding="utf-8")
+    heading = "### Which token each kind needs" if guide == "README.md" else (
+        "## Какой токен нужен заданию")
+    section = text.split(heading, 1)[1].split("\n#", 1)[0]
+    rows = [line.split("|") for line in section.splitlines() if line.startswith("| ")]
+    shutil.copy(REPO / "jobs.yaml", folder / "jobs.yaml")
+    catalogue = validate(folder / "jobs.yaml")
+
+    def listed(mark: str) -> str:
+        return " ".join(row[3] for row in rows if len(row) > 3 and mark in row[1])
+
+    for job in catalogue.jobs.values():
+        needed = get_kind(job.kind).scopes(job.params)
+        if job.kind == "export":
+            needed |= EXPORT_SCOPES
+        scopes = listed(f"`{job.kind}`")
+        assert [s for s in sorted(needed) if f"`{s}`" not in scopes] == [], (guide, job.kind)
+    bot = listed("`bot:`")
+    assert [s for s in sorted(CLICK_SCOPES | POLL_SCOPES) if f"`{s}`" not in bot] == []

@@ -1,8 +1,13 @@
 """``bot set-webhook`` and ``bot status``: point the bot at this runner, and check it.
 
-Only a user who may edit the bot (its creator or an admin) can change its webhook;
-the bot's own token, the usual ``PACHCA_TOKEN``, gets 403. That 403 is explained in
-one line rather than shown as an API error.
+Both first learn what the token is (``GET /oauth/token/info``: its user and scopes).
+With the bot's own token, the usual ``PACHCA_TOKEN``, the bot sets its own webhook
+(``PUT /bot/webhook``, scope ``bot_self:webhook:write``) and ``status`` shows the
+token's scopes against what the bot side needs; the bot's settings themselves
+(``GET /bots/{id}``) need ``bots:read``, which no bot token holds, so ``status`` says
+which token shows them. With a user's token (the owner's, an admin's, the bot's
+creator's) ``--bot-id`` names the bot, edited through ``PUT /bots/{id}``
+(``bots:write``). A refusal is explained in one line rather than shown as an API error.
 """
 
 from __future__ import annotations
@@ -10,12 +15,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from runner import scopes
 from runner.errors import InputError, PermissionDenied
-from runner.pachca.models import Bot
+from runner.pachca.models import Bot, TokenInfo
 
 if TYPE_CHECKING:
     from runner.catalogue import Bot as BotConfig
+    from runner.pachca.client import PachcaClient
     from runner.settings import Settings
+
+CLICK_SCOPES = frozenset({"chats:read", "chat_members:read", "messages:read", "messages:create",
+                          "messages:update"})
+"""What answering button clicks needs (read the chat and message, answer, edit it)."""
+POLL_SCOPES = frozenset({"webhooks:events:read", "webhooks:events:delete"})
+"""What polling the event history needs."""
 
 
 class BotAccessDenied(InputError):
@@ -31,32 +44,64 @@ def expected_url(settings: Settings, config: BotConfig) -> str | None:
 
 def _denied(bot_id: int, verb: str) -> BotAccessDenied:
     return BotAccessDenied(
-        f"this token may not {verb} bot {bot_id}: use the token of a user who can edit the bot"
-        " (its creator or an admin), e.g. PACHCA_TOKEN=<their token> pachca-runner bot ..."
+        f"this token may not {verb} bot {bot_id}: use the bot's own token, or the token of a"
+        " user who can edit the bot (its creator or an admin),"
+        " e.g. PACHCA_TOKEN=<their token> pachca-runner bot ..."
     )
+
+
+def needed_scopes(config: BotConfig) -> frozenset[str]:
+    """The scopes the bot side needs for the catalogue's ``bot`` section."""
+    return CLICK_SCOPES | (POLL_SCOPES if config.events == "poll" else frozenset())
 
 
 @dataclass(frozen=True)
 class BotStatus:
     """What ``bot status`` shows."""
 
-    bot: Bot
+    bot: Bot | None  # None: the token may not read the bot's settings (a bot's token)
     expected: str | None  # this runner's webhook URL, None without public_url
     mode: str  # the catalogue's bot.events
+    token: TokenInfo | None = None
+    needs: frozenset[str] = frozenset()
 
     @property
     def matches(self) -> bool | None:
         """Whether the bot pushes to this runner (None: cannot tell without public_url)."""
-        if self.expected is None:
+        if self.expected is None or self.bot is None:
             return None
         return (self.bot.webhook.outgoing_url or "").rstrip("/") == self.expected.rstrip("/")
 
     def lines(self) -> list[str]:
         """Plain-English lines for the operator."""
-        hook = self.bot.webhook
+        out = self._token_lines()
+        if self.bot is None:
+            assert self.token is not None
+            hint = ("webhook settings: a bot's token may not read them (GET /bots/{id}"
+                    " needs bots:read, which only user tokens hold); to see them run"
+                    " PACHCA_TOKEN=<the owner's or an admin's token> pachca-runner bot status"
+                    f" --bot-id {self.token.user_id}")
+            return [*out, hint]
+        return out + self._settings_lines(self.bot)
+
+    def _token_lines(self) -> list[str]:
+        if self.token is None:
+            return []
+        who = "the bot's own token" if self.token.is_bot else "a user's token"
+        out = [f"token: {who} (user {self.token.user_id}), {len(self.token.scopes)} scope(s)"]
+        missing = sorted(self.needs - set(self.token.scopes))
+        if missing:
+            where = ("Automations → Integrations → the bot → API tab" if self.token.is_bot
+                     else "Automations → API")
+            out.append(f"warning: the token lacks {', '.join(missing)}, which the bot side"
+                       f" (bot.events: {self.mode}) needs: grant them in Pachca ({where})")
+        return out
+
+    def _settings_lines(self, bot: Bot) -> list[str]:
+        hook = bot.webhook
         events = ", ".join(hook.events) or "none"
         out = [
-            f"bot {self.bot.id}" + (f" ({hook.name})" if hook.name else ""),
+            f"bot {bot.id}" + (f" ({hook.name})" if hook.name else ""),
             f"outgoing webhook URL: {hook.outgoing_url or 'not set'}",
             f"events: {events}",
             f"event history (for polling): {'on' if hook.events_history_enabled else 'off'}",
@@ -77,9 +122,10 @@ class BotStatus:
 
 
 async def set_webhook(
-    settings: Settings, config: BotConfig, bot_id: int, url: str | None
+    settings: Settings, config: BotConfig, bot_id: int | None, url: str | None
 ) -> BotStatus:
-    """Point bot ``bot_id``'s outgoing webhook at ``url`` (default: this runner's)."""
+    """Point the bot's outgoing webhook at ``url`` (default: this runner's): the bot's own
+    token sets its own; a user's token edits bot ``bot_id``."""
     from runner.app import make_client
 
     target = url or expected_url(settings, config)
@@ -92,23 +138,73 @@ async def set_webhook(
         raise InputError(f"the webhook URL must start with https:// (got '{target}')")
     client = make_client(settings)
     try:
-        bot = await client.update_bot_webhook(bot_id, target)
+        info = await scopes.token_info(client)
+        if info is not None and info.is_bot:
+            if bot_id not in (None, info.user_id):
+                raise BotAccessDenied(
+                    f"this is the token of bot {info.user_id}, and a bot sets only its own"
+                    f" webhook: drop --bot-id, or use the token of a user who can edit bot"
+                    f" {bot_id} (its creator or an admin; scope bots:write)")
+            _require(info, "bot_self:webhook:write", info.user_id, "set the webhook of")
+            bot = await client.set_own_webhook(target)
+        else:
+            wanted = _bot_id(bot_id, info)
+            if info is not None:
+                _require(info, "bots:write", wanted, "edit")
+            bot = await client.update_bot_webhook(wanted, target)
     except PermissionDenied:
-        raise _denied(bot_id, "edit") from None
+        raise _denied(bot_id or 0, "edit") from None
     finally:
         await client.aclose()
-    return BotStatus(bot, expected_url(settings, config) or target, config.events)
+    return BotStatus(bot, expected_url(settings, config) or target, config.events, info,
+                     needed_scopes(config))
 
 
-async def status(settings: Settings, config: BotConfig, bot_id: int) -> BotStatus:
-    """The bot's webhook settings, compared with this runner's."""
+async def status(settings: Settings, config: BotConfig, bot_id: int | None) -> BotStatus:
+    """The token's scopes and, where the token may read them, the bot's webhook settings,
+    compared with this runner's."""
     from runner.app import make_client
 
     client = make_client(settings)
     try:
-        bot = await client.get_bot(bot_id)
-    except PermissionDenied:
-        raise _denied(bot_id, "read the settings of") from None
+        info = await scopes.token_info(client)
+        bot = await _read_bot(client, info, bot_id)
     finally:
         await client.aclose()
-    return BotStatus(bot, expected_url(settings, config), config.events)
+    return BotStatus(bot, expected_url(settings, config), config.events, info,
+                     needed_scopes(config))
+
+
+async def _read_bot(client: PachcaClient, info: TokenInfo | None, bot_id: int | None
+                    ) -> Bot | None:
+    """``GET /bots/{id}``, or None for a bot's own token (it may not: no bots:read)."""
+    if info is not None and info.is_bot and bot_id in (None, info.user_id):
+        return None
+    wanted = _bot_id(bot_id, info)
+    if info is not None:
+        _require(info, "bots:read", wanted, "read the settings of")
+    try:
+        return await client.get_bot(wanted)
+    except PermissionDenied:
+        raise _denied(wanted, "read the settings of") from None
+
+
+def _bot_id(bot_id: int | None, info: TokenInfo | None) -> int:
+    if bot_id is None:
+        raise InputError("this is a user's token: pass --bot-id (the bot's id), or run with the"
+                         " bot's own token in PACHCA_TOKEN")
+    return bot_id
+
+
+def _require(info: TokenInfo, scope: str, bot_id: int, verb: str) -> None:
+    """BotAccessDenied naming the scope and who holds it, when the token lacks it."""
+    if scope in info.scopes:
+        return
+    if scope.startswith("bot_self:"):
+        raise BotAccessDenied(f"this token may not {verb} bot {bot_id}: it lacks {scope}; grant"
+                              " it in Pachca (Automations → Integrations → the bot → API tab)")
+    raise BotAccessDenied(
+        f"this token may not {verb} bot {bot_id}: that needs {scope}, which only the owner's,"
+        " an admin's or a user's token holds (Automations → API); use the bot's own token"
+        " for its own webhook, or PACHCA_TOKEN=<such a token> pachca-runner bot ..."
+    )

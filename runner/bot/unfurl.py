@@ -33,6 +33,19 @@ MAX_SOURCE_BYTES = 1 << 20
 TITLE_LIMIT, DESCRIPTION_LIMIT = 255, 1000
 
 
+
+def link_context(url: str) -> dict[str, Any]:
+    """What a rule's ``source`` is rendered with (its ``title``, ``description`` and
+    ``image_url`` get this and ``data``, the JSON the source answered)."""
+    parts = urlsplit(url)
+    return {
+        "url": url,
+        "domain": (parts.hostname or "").lower(),
+        "path": parts.path,
+        "segments": [s for s in parts.path.split("/") if s],
+        "query": {k: v[0] for k, v in parse_qs(parts.query).items()},
+    }
+
 class SourceFailed(Exception):
     """The preview data could not be fetched or read (the reason is safe to log)."""
 
@@ -85,14 +98,7 @@ class Unfurler:
 
     async def preview(self, rule: UnfurlRule, url: str) -> dict[str, str] | None:
         """The preview of ``url`` by ``rule``, or None (logged) when it cannot be made."""
-        parts = urlsplit(url)
-        link = {
-            "url": url,
-            "domain": (parts.hostname or "").lower(),
-            "path": parts.path,
-            "segments": [s for s in parts.path.split("/") if s],
-            "query": {k: v[0] for k, v in parse_qs(parts.query).items()},
-        }
+        link = link_context(url)
         render = self.rt.renderer.render_string
         try:
             source = render(rule.source, link, origin=f"unfurl {rule.domain} source").strip()

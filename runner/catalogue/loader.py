@@ -349,6 +349,7 @@ def _load(
     else:
         catalogue = loader.load(root, Path(path), templates_dir, default_timezone)
     catalogue._masks = doc.masks
+    catalogue._warnings = sorted(doc.warnings, key=lambda p: (p.line or 0, p.column or 0))
     problems = sorted(doc.problems, key=lambda p: (p.line or 0, p.column or 0))
     return catalogue, [catalogue.hide(p) for p in problems]
 

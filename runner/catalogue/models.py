@@ -267,10 +267,10 @@ class UnfurlRule(_Fields):
     )
     source: str = Field(
         description="URL (a Jinja template) of the JSON that describes the link; it can use"
-        " url, host, path and segments.",
+        " url, domain, path, segments and query.",
         examples=["https://tracker.example.com/api/issues/{{ segments[-1] }}"],
         json_schema_extra=ru("Адрес JSON с описанием ссылки (шаблон Jinja); доступны url,"
-                             " host, path и segments."),
+                             " domain, path, segments и query."),
     )
     headers: dict[str, str] = Field(
         default={},
@@ -349,6 +349,12 @@ class Catalogue(BaseModel):
     bot: Bot = Bot()
     unfurl: list[UnfurlRule] = []
     _masks: Masks = PrivateAttr(default_factory=Masks)
+    _warnings: list[Problem] = PrivateAttr(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """What is valid but probably not meant (a `` #`` cutting a text), secrets hidden."""
+        return [self.hide(w) for w in self._warnings]
 
     def hide(self, problem: Problem) -> Problem:
         """``problem`` with every value that came from ``${VAR}`` replaced by ``${VAR}``."""

@@ -11,6 +11,7 @@ import yaml
 
 from runner import words
 from runner.catalogue.masks import Masks
+from runner.catalogue.yaml_errors import cut_by_comment, explain
 from runner.errors import Problem
 
 FieldPath = tuple[str | int, ...]
@@ -73,6 +74,8 @@ class _Doc:
     keys: dict[FieldPath, Pos] = field(default_factory=dict)
     secrets: dict[FieldPath, list[str]] = field(default_factory=dict)
     masks: Masks = field(default_factory=Masks)
+    warnings: list[Problem] = field(default_factory=list)
+    _lines: list[str] = field(default_factory=list)
     _nodes: int = 0
     _active: set[int] = field(default_factory=set)
     _constructor: yaml.constructor.SafeConstructor = field(
@@ -99,6 +102,7 @@ class _Doc:
         return self.values.get((), (None, None))
 
     def read(self, text: str) -> Any:
+        self._lines = text.splitlines()
         try:
             node = _compose(text)
             if node is None:
@@ -106,14 +110,14 @@ class _Doc:
                 return None
             return self._build(node, ())
         except yaml.MarkedYAMLError as exc:
+            explained = explain(text, exc)
+            if explained is not None:
+                line, column, message = explained
+                self.add((), message, (line, column))
+                return None
             mark = exc.problem_mark or exc.context_mark
             pos = (mark.line + 1, mark.column + 1) if mark else (None, None)
-            message = words.text("yaml.syntax", detail=exc.problem or exc.context)
-            if any("alias" in str(t) or "anchor" in str(t) for t in (exc.context, exc.problem)):
-                message += words.text("yaml.alias_hint")
-            if "'\\t'" in str(exc.problem):
-                message += words.text("yaml.tab_hint")
-            self.add((), message, pos)
+            self.add((), words.text("yaml.syntax", detail=exc.problem or exc.context), pos)
         except yaml.reader.ReaderError as exc:  # a NUL or another control character
             line = text.count("\n", 0, exc.position) + 1
             column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -181,6 +185,11 @@ class _Doc:
         return out
 
     def _scalar(self, node: yaml.Node, path: FieldPath) -> Any:
+        cut = cut_by_comment(self._lines, node, path[-1]) if path else None
+        if cut is not None:
+            message = words.text("yaml.hash_cut", rest=shorten(cut[1], 30))
+            line = node.end_mark.line + 1
+            self.warnings.append(Problem(self.file, line, cut[0] + 1, dotted(path), message))
         if node.tag == "tag:yaml.org,2002:str":
             return self._interpolate(node.value, path)
         try:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from runner.activity import ChatActivity, chat_activity
+from runner.effects import POSTING_SCOPES
 from runner.jobs._frozen import render_once
 from runner.jobs.base import Id, JobContext, JobKind, KindParams, Regex, ru
 from runner.periods import Period, Window, resolve_period
@@ -198,6 +199,10 @@ class ActivityReportKind(JobKind):
     name = "activity_report"
     Params = ActivityReportParams
     summary = "Find the chats active in a period and post the top N with totals."
+
+    def scopes(self, params: KindParams) -> frozenset[str]:
+        """To read the chats and their messages, and post the report."""
+        return POSTING_SCOPES
 
     def templates(self, params: KindParams) -> list[str]:
         assert isinstance(params, ActivityReportParams)

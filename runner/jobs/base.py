@@ -174,6 +174,11 @@ class JobKind(ABC):
     needs_server: ClassVar[bool] = False
     """True if a run needs the runner's HTTP server (e.g. to receive an export webhook)."""
 
+    def scopes(self, params: KindParams) -> frozenset[str]:
+        """Token scopes a run needs (``chats:read``...), checked before it starts, so a
+        token without them fails the run before its first call rather than half-way."""
+        return frozenset()
+
     def templates(self, params: KindParams) -> list[str]:
         """Template names (relative to the templates folder) this job renders."""
         return []

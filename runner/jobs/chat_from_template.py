@@ -21,7 +21,7 @@ from jinja2 import Environment, TemplateSyntaxError
 from pydantic import Field, field_validator
 
 from runner import words
-from runner.effects import attempt_time, post_once
+from runner.effects import POSTING_SCOPES, attempt_time, post_once
 from runner.errors import JobError, NotFound
 from runner.jobs.base import Id, JobContext, JobKind, KindParams, ru
 from runner.pachca.models import Chat
@@ -102,6 +102,10 @@ class ChatFromTemplateKind(JobKind):
     name = "chat_from_template"
     Params = ChatFromTemplateParams
     summary = "Create a conversation or channel from a template (weekly meetings, projects)."
+
+    def scopes(self, params: KindParams) -> frozenset[str]:
+        """To create the chat, find it again after a crash, and post the welcome."""
+        return POSTING_SCOPES | {"chats:create"}
 
     def templates(self, params: KindParams) -> list[str]:
         assert isinstance(params, ChatFromTemplateParams)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 
 from runner import words
+from runner.effects import POSTING_SCOPES
 from runner.errors import SourceError
 from runner.jobs._frozen import render_once
 from runner.jobs.base import JobContext, JobKind, KindParams, Label, Link, ru
@@ -76,12 +77,14 @@ class DigestParams(KindParams):
     sources: dict[str, Source] = Field(
         default_factory=_default_sources,  # type: ignore[arg-type]
         description="Named data sources, each handed to the template under its name: "
-        "`pachca_activity`, `http` (a JSON endpoint) or `vars` (static values).",
+        "`pachca_activity`, `http` (a JSON endpoint), `vars` (static values) or `sql` (rows "
+        "of a read-only query).",
         examples=[{"activity": {"type": "pachca_activity", "top": 5},
                    "info": {"type": "vars", "values": {"team": "Продажи"}}}],
         json_schema_extra=ru("Именованные источники данных; шаблон получает каждый под его"
-                             " именем: `pachca_activity`, `http` (JSON по адресу) или `vars`"
-                             " (постоянные значения)."),
+                             " именем: `pachca_activity`, `http` (JSON по адресу), `vars`"
+                             " (постоянные значения) или `sql` (строки запроса только на"
+                             " чтение)."),
     )
     on_source_error: Literal["fail", "mention"] = Field(
         default="fail",
@@ -136,6 +139,15 @@ class DigestKind(JobKind):
     name = "digest"
     Params = DigestParams
     summary = "Post a periodic summary: Pachca activity and figures from other systems."
+
+    def scopes(self, params: KindParams) -> frozenset[str]:
+        """To post, and what its Pachca sources read (chats, messages, new people)."""
+        assert isinstance(params, DigestParams)
+        needed = set(POSTING_SCOPES)
+        for source in params.sources.values():
+            if isinstance(source, ActivitySource) and source.new_members:
+                needed.add("users:read")
+        return frozenset(needed)
 
     def templates(self, params: KindParams) -> list[str]:
         assert isinstance(params, DigestParams)

@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
-from runner import words
+from runner import scopes, words
 from runner.durations import Duration
-from runner.effects import post_once
-from runner.errors import JobError
+from runner.effects import POSTING_SCOPES, post_once
+from runner.errors import JobError, MissingScope
 from runner.jobs._export_chunks import Chunk, ChunkExporter, size_text, span_text
 from runner.jobs._export_period import (
     MAX_DAYS,
@@ -37,9 +37,11 @@ from runner.jobs._export_period import (
 from runner.jobs.base import Id, JobContext, JobKind, KindParams, ru
 
 if TYPE_CHECKING:
+    from runner.pachca.client import PachcaClient
     from runner.state import ExportChunk
 
 TEMPLATE = "export_ready.md.j2"
+EXPORT_SCOPES = frozenset({"chat_exports:write", "chat_exports:read"})
 
 
 def plain_file_name(name: str) -> bool:
@@ -138,6 +140,11 @@ class ExportKind(JobKind):
     summary: ClassVar[str] = "Export chat history for a period into zip files."
     needs_server: ClassVar[bool] = True
 
+    def scopes(self, params: KindParams) -> frozenset[str]:
+        """The notice's (if any); the export token's own are checked in ``run``."""
+        assert isinstance(params, ExportParams)
+        return POSTING_SCOPES if params.notify_chat_id is not None else frozenset()
+
     def templates(self, params: KindParams) -> list[str]:
         """The notice template, when a notice is asked for."""
         assert isinstance(params, ExportParams)
@@ -194,6 +201,8 @@ class ExportKind(JobKind):
         ctx.report.say(f"export of {span_text(start, end)} ({where}) in {len(plan)} chunk(s)")
         ctx.report.count("chunks", len(plan))
         await self._mention_unfinished(ctx, plan)
+        client = ctx.services.get("export_client") or ctx.client
+        await _check_export_token(client)
         if ctx.dry_run:
             await self._dry_run(ctx, params, plan, start, end)
             return
@@ -201,7 +210,6 @@ class ExportKind(JobKind):
         if server is None:
             raise JobError("an export needs the runner's HTTP server to receive Pachca's"
                            " webhook; run it with run-job or the daemon")
-        client = ctx.services.get("export_client") or ctx.client
         try:
             params.output_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -297,6 +305,16 @@ class ExportKind(JobKind):
                                      content=text, label=f"chat {params.notify_chat_id}")
         if not ctx.dry_run:
             await asyncio.to_thread(ctx.state.set_value, ctx.job.name, marker, message_id or True)
+
+
+async def _check_export_token(client: PachcaClient) -> None:
+    """Fail before the first request if the export token may not export (the owner's
+    scopes ``chat_exports:write`` and ``chat_exports:read``, no other role holds them)."""
+    info = await scopes.token_info(client)
+    missing = EXPORT_SCOPES - set(info.scopes) if info is not None else set()
+    if missing:
+        raise MissingScope(words.text("scope.export", scopes=", ".join(sorted(EXPORT_SCOPES))),
+                           tuple(sorted(missing)))
 
 
 KIND = ExportKind()

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from runner import words
+from runner.effects import POSTING_SCOPES
 from runner.jobs.base import JobContext, JobKind, KindParams, Label, Link, ru
 from runner.pachca.models import Button
 from runner.recipients import Recipients, post_everywhere
@@ -69,6 +70,10 @@ class MessageKind(JobKind):
     name = "message"
     Params = MessageParams
     summary = "Post a message from a template (reminders, notices)."
+
+    def scopes(self, params: KindParams) -> frozenset[str]:
+        """To post (and find its own post again after a crash)."""
+        return POSTING_SCOPES
 
     def templates(self, params: KindParams) -> list[str]:
         assert isinstance(params, MessageParams)

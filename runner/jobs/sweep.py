@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from runner.concurrency import for_each
-from runner.effects import post_once
+from runner.effects import POSTING_SCOPES, post_once
 from runner.errors import JobError, NotFound, PermissionDenied, ValidationFailed
 from runner.jobs._frozen import render_once
 from runner.jobs.base import JobContext, JobKind, KindParams
@@ -40,6 +40,10 @@ class SweepKind(JobKind):
     name = "sweep"
     Params = SweepParams
     summary = "Warn inactive group chats, then archive the ones that stay quiet."
+
+    def scopes(self, params: KindParams) -> frozenset[str]:
+        """To read chats, their messages and admins, warn, and archive."""
+        return POSTING_SCOPES | {"chats:archive", "chat_members:read", "profile:read"}
 
     def templates(self, params: KindParams) -> list[str]:
         assert isinstance(params, SweepParams)

@@ -21,6 +21,7 @@ from runner.pachca.models import (
     Button,
     Chat,
     Message,
+    TokenInfo,
     User,
     WebhookEvent,
 )
@@ -330,6 +331,21 @@ class PachcaClient(ThreadCalls):
         return size, digest.hexdigest()
 
     # -- bots and events ---------------------------------------------------------------
+
+    async def token_info(self) -> TokenInfo:
+        """The token's user and scopes (``GET /oauth/token/info``, which needs no scope),
+        asked once per session: scopes do not change while the runner runs."""
+        if "token_info" not in self.memo:
+            self.memo["token_info"] = await self.get_data("/oauth/token/info", TokenInfo)
+        info: TokenInfo = self.memo["token_info"]
+        return info
+
+    async def set_own_webhook(self, outgoing_url: str) -> Bot:
+        """Point the calling bot's own outgoing webhook at ``outgoing_url`` (bot token)."""
+        response = await self.request(
+            "PUT", "/bot/webhook", json={"webhook": {"outgoing_url": outgoing_url}}
+        )
+        return self.parse(response, Bot, "PUT", "/bot/webhook")
 
     async def get_bot(self, bot_id: int) -> Bot:
         """A bot's settings (its id is its user id)."""

@@ -141,6 +141,8 @@ class ApiSession:
         # ``limiter`` (instead of ``limits``): one built on a clock of the caller's own.
         self.limiter = limiter or RateLimiter(limits or RateLimits())
         self.stats: Counter[str] = Counter()
+        # What the token is, asked once per session and shared by its read-only views.
+        self.memo: dict[str, Any] = {}
         self._rng = random.Random()
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -207,7 +209,7 @@ class ApiSession:
             except httpx.TransportError as exc:
                 reached = not isinstance(exc, _NOT_SENT)
                 error = errors.TransportError(
-                    method, path, _describe(exc), reached_server=reached
+                    method, path, _describe(exc, self.base_url), reached_server=reached
                 )
                 if (idempotent or not reached) and failures < self.retry.max_retries:
                     failures += 1
@@ -317,15 +319,30 @@ def _param(value: Any) -> Any:
     return value
 
 
-def _describe(exc: httpx.TransportError) -> str:
-    """A short reason for a transport error, without the URL (it may carry secrets)."""
-    name = {
-        httpx.ConnectError: "cannot connect",
-        httpx.ConnectTimeout: "connect timed out",
-        httpx.ReadTimeout: "no answer in time",
-        httpx.WriteTimeout: "sending timed out",
-        httpx.PoolTimeout: "no free connection in time",
-        httpx.RemoteProtocolError: "connection dropped",
-        httpx.ReadError: "connection broken while reading",
-    }.get(type(exc), type(exc).__name__)
-    return name
+_REASONS = {
+    httpx.ConnectError: "net.cannot_connect",
+    httpx.ConnectTimeout: "net.connect_timeout",
+    httpx.ReadTimeout: "net.read_timeout",
+    httpx.WriteTimeout: "net.write_timeout",
+    httpx.PoolTimeout: "net.pool_timeout",
+    httpx.RemoteProtocolError: "net.dropped",
+    httpx.ReadError: "net.read_error",
+}
+
+
+def _describe(exc: httpx.TransportError, base_url: str | None = None) -> str:
+    """A short reason for a transport error in the operator's language.
+
+    A failure to connect names the API's address (without user, password or query,
+    which may carry secrets) and the setting that chose it; other reasons name no URL.
+    """
+    from runner import words
+
+    message_id = _REASONS.get(type(exc))
+    if message_id is None:
+        return words.text("net.other", name=type(exc).__name__)
+    if base_url is not None and message_id in ("net.cannot_connect", "net.connect_timeout"):
+        url = httpx.URL(base_url).copy_with(username=None, password=None, query=None)
+        where = words.text("net.where", url=str(url), setting="PACHCA_BASE_URL")
+        return words.text(message_id) + where
+    return words.text(message_id)

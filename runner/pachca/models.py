@@ -131,6 +131,20 @@ class Bot(PachcaModel):
     webhook: BotWebhook
 
 
+class TokenInfo(PachcaModel):
+    """What a token is (``GET /oauth/token/info``): its user and its scopes."""
+
+    id: int
+    user_id: int
+    scopes: list[str]
+    name: str | None = None  # Pachca names only tokens made by hand: None for a bot's
+
+    @property
+    def is_bot(self) -> bool:
+        """Whether this is a bot's token (granted on the bot's API tab, not Automations -> API)."""
+        return self.name is None or any(s.startswith("bot_self:") for s in self.scopes)
+
+
 class WebhookEvent(PachcaModel):
     """One event of a bot's event history (``GET /webhooks/events``)."""
 

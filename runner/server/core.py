@@ -1,7 +1,8 @@
 """``RunnerServer``: the runner's own HTTP endpoints, served inside the runner's loop.
 
 Endpoints: ``GET /healthz``, ``GET /metrics``, ``POST /hooks/export/<secret>`` (Pachca's
-export-ready webhook), plus whatever other parts add with ``add_route`` before
+export-ready webhook), the operators' console under ``/console`` when the setting turns it
+on (``runner.web``), plus whatever other parts add with ``add_route`` before
 ``start()`` (the bot's signed event webhook). uvicorn serves the Starlette app as a
 task of the running loop; the runner, not uvicorn, owns the process's signals.
 """
@@ -20,7 +21,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from runner.errors import RunnerError, SettingsError
@@ -37,6 +38,7 @@ log = logging.getLogger("runner.server")
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 EXPORT_HOOK_PREFIX = "/hooks/export/"
+CONSOLE_PREFIX = "/console"
 OWN_ROUTES = ("/healthz", "/metrics")
 """Paths the server itself answers (with EXPORT_HOOK_PREFIX); nothing else may use them."""
 
@@ -52,6 +54,8 @@ def route_taken(path: str) -> str | None:
         return bare
     if (bare + "/").startswith(EXPORT_HOOK_PREFIX):
         return EXPORT_HOOK_PREFIX + "…"
+    if (bare + "/").startswith(CONSOLE_PREFIX + "/"):
+        return CONSOLE_PREFIX + "/…"  # the console's, even while it is off
     return None
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5
@@ -178,6 +182,15 @@ class RunnerServer:
             Route(EXPORT_HOOK_PREFIX + "{secret}", self.exports.handle, methods=["POST"]),
             *self._extra,
         ]
+        if self.settings.console:
+            from starlette.routing import Mount
+
+            from runner.web import PREFIX, console_app
+
+            routes += [
+                Route("/", _to_console, methods=["GET"]),
+                Mount(PREFIX, app=console_app(self.settings, self.rt)),
+            ]
         guard = Middleware(BodyGuard, timeout=self.settings.server_body_timeout)
         return Starlette(routes=routes, middleware=[guard])
 
@@ -214,6 +227,11 @@ class RunnerServer:
             webhooks=dict(self.exports.counts),
         )
         return PlainTextResponse(text, media_type=CONTENT_TYPE)
+
+
+async def _to_console(request: Request) -> Response:
+    """``GET /`` with the console on: its front page."""
+    return RedirectResponse("/console/jobs", status_code=303)
 
 
 def _bind(host: str, port: int) -> socket.socket:

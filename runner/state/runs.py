@@ -9,7 +9,7 @@ on PostgreSQL under READ COMMITTED as well as on SQLite.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -156,13 +156,42 @@ class RunsMixin:
                     f"held by replica '{self.replica}'"
                 )
 
-    def runs(self, job: str | None = None, limit: int = 20) -> list[RunRecord]:
-        """Run history, newest first, optionally of one job."""
-        query = select(runs).order_by(desc(runs.c.started_at), desc(runs.c.id)).limit(limit)
+    def runs(
+        self,
+        job: str | None = None,
+        limit: int = 20,
+        *,
+        status: str | None = None,
+        statuses: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        offset: int = 0,
+    ) -> list[RunRecord]:
+        """Run history, newest first, optionally of one job, one outcome (or any of
+        ``statuses``), and runs started in ``[since, until)``; ``offset`` skips that many
+        (pages of the console)."""
+        query = (
+            select(runs).order_by(desc(runs.c.started_at), desc(runs.c.id))
+            .limit(limit).offset(offset)
+        )
         if job is not None:
             query = query.where(runs.c.job == job)
+        if status is not None:
+            query = query.where(runs.c.status == status)
+        if statuses is not None:
+            query = query.where(runs.c.status.in_(list(statuses)))
+        if since is not None:
+            query = query.where(runs.c.started_at >= since)
+        if until is not None:
+            query = query.where(runs.c.started_at < until)
         with self._db.read() as conn:
             return [RunRecord.from_row(r) for r in conn.execute(query).mappings()]
+
+    def job_names(self) -> list[str]:
+        """Every job name the history holds, sorted."""
+        query = select(runs.c.job).distinct().order_by(runs.c.job)
+        with self._db.read() as conn:
+            return [str(name) for name in conn.execute(query).scalars()]
 
     def run_counts(self) -> dict[tuple[str, str], int]:
         """How many runs each (job, status) has in the history; dry runs left out."""

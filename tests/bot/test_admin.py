@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -83,14 +84,57 @@ def test_set_webhook_without_any_url_says_what_to_set(ws: WorkspaceServer, tmp_p
     assert "PACHCA_RUNNER_PUBLIC_URL" in out and "--url" in out
 
 
+def test_the_bots_own_token_sets_its_own_webhook(ws: WorkspaceServer, tmp_path: Path) -> None:
+    bot_id = ws.store.bot_id
+
+    code, out = cli(ws, tmp_path, "bot", "set-webhook", token=ws.bot_token)
+
+    assert code == 0, out
+    assert f"outgoing webhook URL: {PUBLIC}/pachca/events" in out
+    assert f"matches this runner ({PUBLIC}/pachca/events): yes" in out
+    calls = requests(ws)
+    assert ("GET", "/oauth/token/info", "bot") in calls and ("PUT", "/bot/webhook", "bot") in calls
+    assert not [c for c in calls if c[1].startswith("/bots/")], "no bot token may call /bots/{id}"
+    assert ws.call(lambda: ws.store.bots[bot_id]["outgoing_url"]) == f"{PUBLIC}/pachca/events"
+
+
+def test_status_with_the_bots_own_token_shows_its_scopes_and_who_sees_the_settings(
+    ws: WorkspaceServer, tmp_path: Path
+) -> None:
+    bot_id = ws.store.bot_id
+    token = httpx.post(ws.root_url + "/_workspace/tokens", trust_env=False, json={
+        "kind": "bot", "scopes": ["chats:read", "messages:read", "messages:create"]}).json()["token"]
+
+    code, out = cli(ws, tmp_path, "bot", "status", token=token)
+
+    assert code == 0, out
+    assert f"token: the bot's own token (user {bot_id}), 3 scope(s)" in out
+    assert ("warning: the token lacks chat_members:read, messages:update, which the bot side"
+            " (bot.events: push) needs: grant them in Pachca (Automations → Integrations →"
+            " the bot → API tab)") in out
+    assert "webhook settings: a bot's token may not read them" in out
+    assert f"PACHCA_TOKEN=<the owner's or an admin's token> pachca-runner bot status --bot-id {bot_id}" in out
+    assert not [c for c in requests(ws) if c[1].startswith("/bots/")]
+
+
 def test_a_token_that_may_not_edit_the_bot_is_explained(ws: WorkspaceServer, tmp_path: Path
                                                         ) -> None:
-    bot_id = ws.store.bot_id
-    code, out = cli(ws, tmp_path, "bot", "set-webhook", "--bot-id", str(bot_id),
+    bot_id, other = ws.store.bot_id, ws.store.owner_id
+    code, out = cli(ws, tmp_path, "bot", "set-webhook", "--bot-id", str(other),
                     token=ws.bot_token)
 
     assert code == 2
     [line] = out.strip().splitlines()
-    assert line.startswith(f"error: this token may not edit bot {bot_id}")
-    assert "its creator or an admin" in line
+    assert line.startswith(f"error: this is the token of bot {bot_id}, and a bot sets only its"
+                           " own webhook")
+
+    code, out = cli(ws, tmp_path, "bot", "set-webhook", "--bot-id", str(bot_id),
+                    token=ws.limited_token)  # a user's token without bots:write
+    assert code == 2
+    [line] = out.strip().splitlines()
+    assert line.startswith(f"error: this token may not edit bot {bot_id}: that needs"
+                           " bots:write, which only the owner's, an admin's or a user's token")
+    code, out = cli(ws, tmp_path, "bot", "set-webhook", token=ws.limited_token)
+    assert code == 2 and "pass --bot-id" in out
     assert ws.call(lambda: ws.store.bots[bot_id]["outgoing_url"]) is None
+    assert not [c for c in requests(ws) if c[0] == "PUT"], "refused before any write"

@@ -4,35 +4,20 @@ event id (same ``trigger_id``), by poll or by push."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from runner import app
-from runner.bot import service
 from runner.execute import Runtime
 from runner.pachca.limits import CallClass, classify
-from runner.workspace import WorkspaceServer
 from tests.bot.support import Bot
 from tests.bot.test_clicks import warned
-from tests.jobs.sweep_support import EMPTY, Sweep
+from tests.bot.test_intake import bot, daemon_side, signed
 
-SECRET = "whsec-order-1234567890"
-PATH = "/pachca/events"
-
-
-@pytest.fixture
-def bot(fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path) -> Iterator[Bot]:
-    sweep = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
-    yield Bot(sweep)
-    sweep.close()
+__all__ = ["bot", "daemon_side"]  # fixtures shared with the intake tests
 
 
 def seconds(bot: Bot, n: float) -> None:
@@ -93,39 +78,10 @@ async def test_a_click_delivered_again_under_a_new_event_id_acts_once_by_poll(bo
     assert len(bot.dms(member)) == 1, "answered once"
 
 
-def catalogue(bot: Bot) -> None:
-    bot.sw.h.write_catalogue(f"""
-        timezone: Europe/Moscow
-        bot: {{events: push, webhook_path: {PATH}}}
-        jobs:
-          hello:
-            kind: message
-            schedule: "0 10 * * 1"
-            to: {{chats: [1]}}
-            text: Привет
-    """)
-
-
-@pytest.fixture
-async def pushed(bot: Bot) -> AsyncIterator[tuple[Runtime, str]]:
-    """The runner's server with the push endpoint, as ``run`` has it; (rt, hook URL)."""
-    catalogue(bot)
-    settings = bot.sw.h.settings(webhook_secret=SECRET)
-    async with (app.runtime(settings, bot.sw.h.catalogue(), server=True) as rt,
-                service.started(settings, rt)):
-        yield rt, rt.services["server"].url + PATH
-
-
-def signed(payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
-    body = json.dumps(payload).encode()
-    return body, {"Content-Type": "application/json",
-                  "Pachca-Signature": hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()}
-
-
 async def test_a_click_pushed_again_with_a_new_body_acts_once(
-    bot: Bot, pushed: tuple[Runtime, str]
+    bot: Bot, daemon_side: tuple[Runtime, str]
 ) -> None:
-    rt, url = pushed
+    rt, url = daemon_side
     person = bot.sw.people(1)[0]
     now = int(rt.clock().timestamp())
     click = {"type": "button", "event": "click", "data": "pr1.keep.1.0." + "x" * 22,
@@ -133,8 +89,8 @@ async def test_a_click_pushed_again_with_a_new_body_acts_once(
     async with httpx.AsyncClient(timeout=10) as http:
         answers = []
         for stamp in (now, now + 1):  # a redelivery: a new timestamp, so a new signed body
-            body, headers = signed({**click, "webhook_timestamp": stamp})
-            answers.append(await http.post(url, content=body, headers=headers))
+            body = json.dumps({**click, "webhook_timestamp": stamp}).encode()
+            answers.append(await http.post(url, content=body, headers=signed(body)))
 
     assert [a.status_code for a in answers] == [200, 200]
     assert [a.json()["status"] for a in answers] == ["ok", "duplicate"]
@@ -143,9 +99,9 @@ async def test_a_click_pushed_again_with_a_new_body_acts_once(
 
 
 async def test_a_signed_event_that_can_never_be_handled_is_acknowledged(
-    bot: Bot, pushed: tuple[Runtime, str], caplog: pytest.LogCaptureFixture
+    bot: Bot, daemon_side: tuple[Runtime, str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    rt, url = pushed
+    rt, url = daemon_side
     person = bot.sw.people(1)[0]
     now = int(rt.clock().timestamp())
     unknown = {"type": "reaction", "event": "new", "webhook_timestamp": now}
@@ -154,8 +110,9 @@ async def test_a_signed_event_that_can_never_be_handled_is_acknowledged(
             "webhook_timestamp": now}
     with caplog.at_level(logging.INFO, logger="runner.bot"):
         async with httpx.AsyncClient(timeout=10) as http:
-            answers = [await http.post(url, content=body, headers=headers)
-                       for body, headers in (signed(unknown), signed(gone))]
+            bodies = [json.dumps(payload).encode() for payload in (unknown, gone)]
+            answers = [await http.post(url, content=body, headers=signed(body))
+                       for body in bodies]
 
     assert [a.status_code for a in answers] == [200, 200], "else Pachca delivers them again"
     assert "event reaction/new ignored" in caplog.text

@@ -254,14 +254,14 @@ CASES = [
     ("job-not-mapping", "jobs:\n  a: digest\n", 2, 6, "jobs.a", ["must be a mapping"]),
     ("root-list", "- jobs\n", 1, 1, "", ["must be a mapping", "'jobs:'"]),
     ("empty-file", "# nothing yet\n", 1, 1, "", ["empty"]),
-    ("yaml-syntax", "jobs:\n  a:\n    kind: 'digest\n", 4, 1, "", ["YAML syntax error"]),
+    ("yaml-syntax", "jobs:\n  a:\n    kind: 'digest\n", 3, 11, "", ["opened on line 3", "closed"]),
     (
         "yaml-alias",
         "jobs:\n  a:\n    kind: digest\n    schedule: */5 * * * *\n",
         4,
         16,
         "",
-        ["YAML syntax error", "in quotes"],
+        ["alias", "in quotes"],
     ),
     (
         "duplicate-key",

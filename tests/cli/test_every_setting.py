@@ -129,7 +129,14 @@ def export_token(op: Op) -> None:
         return {r["token_kind"] for r in op.requests(mark)
                 if r["method"] == "POST" and r["path"].endswith("/chats/exports")}
 
-    assert who_asked(PACHCA_TOKEN=op.ws.bot_token) == {"bot"}
+    # Without it the bot's token would export: its scopes lack the owner's export
+    # scopes, so the run stops before asking, and says to set this variable.
+    mark = op.mark()
+    alone = op.cli("run-job", "history-export", PACHCA_TOKEN=op.ws.bot_token)
+    assert "set PACHCA_EXPORT_TOKEN" in alone.output
+    assert ("bot", "/oauth/token/info") in {(r["token_kind"], r["path"].rsplit("/v1", 1)[-1])
+                                          for r in op.requests(mark)}
+    assert who_asked(PACHCA_TOKEN=op.ws.bot_token) == set()
     assert who_asked(PACHCA_TOKEN=op.ws.bot_token,
                      PACHCA_EXPORT_TOKEN=op.ws.owner_token) == {"owner"}
 
@@ -225,6 +232,17 @@ def server_body_timeout(op: Op) -> None:
             assert (b" 408 " in answer) is stalled_answer, (timeout, answer)
 
 
+def console(op: Op) -> None:
+    # The daemon's server answers the console's pages only when it is turned on.
+    op.write(QUIET_JOB)
+    for value, status in ((None, 404), ("true", 200)):
+        port = _free_port()
+        with _daemon(op, port, PACHCA_RUNNER_CONSOLE=value):
+            wait_for(lambda p=port: _answers(f"http://127.0.0.1:{p}/healthz"), 120, "server")
+            answer = httpx.get(f"http://127.0.0.1:{port}/console/jobs", timeout=10)
+            assert answer.status_code == status, (value, answer.status_code)
+
+
 def server_port(op: Op) -> None:
     op.write("jobs:\n  e:\n    kind: export\n    schedule: '0 3 * * *'\n    period: yesterday\n")
     with socket.socket() as taken:
@@ -316,7 +334,7 @@ def history_retention_days(op: Op) -> None:
     def kept_after_start(**env: str) -> int:
         with _daemon(op, _free_port(), **env) as log:
             # Its first beat starts right after this line; a stop lets that beat finish.
-            wait_for(lambda: "jobs; stop with" in log.read_text("utf-8"), 120, "the daemon")
+            wait_for(lambda: "started: " in log.read_text("utf-8"), 120, "the daemon")
         store = StateStore(str(op.env["PACHCA_RUNNER_STATE_URL"]), replica="probe")
         try:
             return len(store.runs("notice", limit=10))
@@ -325,6 +343,21 @@ def history_retention_days(op: Op) -> None:
 
     assert kept_after_start() == 2  # 90 days by default
     assert kept_after_start(PACHCA_RUNNER_HISTORY_RETENTION_DAYS="7") == 1
+
+
+def log_format(op: Op) -> None:
+    op.write(QUIET_JOB)
+    for fmt in ("text", "json"):
+        with _daemon(op, _free_port(), PACHCA_RUNNER_LOG_FORMAT=fmt) as log:
+            wait_for(lambda: "started" in log.read_text("utf-8"), 120, "the daemon")
+        lines = log.read_text("utf-8").splitlines()
+        start = next(line for line in lines if "started" in line)
+        if fmt == "text":
+            stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+  "
+            assert re.match(stamp + r"started: 0 job\(s\) scheduled, 1 disabled", start)
+        else:  # every line an object, the start line's fields among them
+            records = [json.loads(line) for line in lines]
+            assert any(r.get("event") == "start" and r["disabled"] == 1 for r in records)
 
 
 def templates_dir(op: Op) -> None:
@@ -395,13 +428,14 @@ DRIVERS: dict[str, Callable[[Op], None]] = {
     "PACHCA_TOKEN": token, "PACHCA_EXPORT_TOKEN": export_token, "PACHCA_BASE_URL": base_url,
     "PACHCA_WEBHOOK_SECRET": webhook_secret, "PACHCA_RUNNER_CATALOGUE": catalogue,
     "PACHCA_RUNNER_STATE_URL": state_url, "PACHCA_RUNNER_SERVER_HOST": server_host,
-    "PACHCA_RUNNER_SERVER_PORT": server_port,
+    "PACHCA_RUNNER_SERVER_PORT": server_port, "PACHCA_RUNNER_CONSOLE": console,
     "PACHCA_RUNNER_SERVER_BODY_TIMEOUT": server_body_timeout, "PACHCA_RUNNER_PUBLIC_URL": public_url,
     "PACHCA_RUNNER_BOT_USER_ID": bot_user_id, "PACHCA_RUNNER_MAX_RETRY_AFTER": max_retry_after,
     "PACHCA_RUNNER_REPLICA_ID": replica_id, "PACHCA_RUNNER_LEASE": lease,
     "PACHCA_RUNNER_HISTORY_RETENTION_DAYS": history_retention_days,
     "PACHCA_RUNNER_TEMPLATES_DIR": templates_dir, "PACHCA_RUNNER_TIMEZONE": timezone,
-    "PACHCA_RUNNER_LANG": lang, "PACHCA_RUNNER_REQUEST_TIMEOUT": request_timeout,
+    "PACHCA_RUNNER_LANG": lang, "PACHCA_RUNNER_LOG_FORMAT": log_format,
+    "PACHCA_RUNNER_REQUEST_TIMEOUT": request_timeout,
     "PACHCA_RUNNER_RETRY_BACKOFF": retry_backoff,
     "PACHCA_RUNNER_RATE_LIMIT_SCALE": rate_limit_scale,
 }

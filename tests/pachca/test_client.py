@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest

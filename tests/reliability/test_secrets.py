@@ -237,7 +237,7 @@ def test_no_command_at_any_log_level_lets_a_secret_out(
 
     for lane in lanes:  # the failing paths did say what failed, only without the secrets
         said = "\n".join(log.read_text("utf-8") for log in lane.outputs)
-        for words in ("token rejected", "-> 50", "${PACHCA_TOKEN}", "setting 'lease'",
+        for words in ("token rejected", "-> 50", "${PACHCA_TOKEN}", "PACHCA_RUNNER_LEASE:",
                       "source 'crm' failed"):
             assert words in said, (lane.level, words)
     for level, by_command in codes.items():  # the commands did run, and failed where meant to

@@ -1,0 +1,64 @@
+"""What ships inside the package: the default templates, the sample catalogue, and the
+starter folder ``pachca-runner init`` writes.
+
+The templates here are the only copy in the project: a catalogue's own ``templates/``
+holds overrides, and the renderer falls back to these for any name it lacks, so an
+installed runner (no clone) validates, runs and demos with nothing beside it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from runner import words
+from runner.errors import InputError
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+"""The default templates (one ``*.md.j2`` file per message the kinds post)."""
+SAMPLE = HERE / "jobs.yaml"
+"""The sample catalogue: one job of every kind, with ids of the demo's workspace."""
+ENV_EXAMPLE = HERE / "env.example"
+"""The settings an operator fills in, commented; ``init`` writes it as ``.env.example``."""
+
+
+def starter_files() -> dict[str, bytes]:
+    """What ``init`` writes, by path relative to the folder: the sample catalogue, its
+    schema for editors, ``.env.example`` and a copy of every default template."""
+    from runner.catalogue.schema import catalogue_schema, dumps
+
+    files = {
+        "jobs.yaml": SAMPLE.read_bytes(),
+        "jobs.schema.json": dumps(catalogue_schema()).encode("utf-8"),
+        ".env.example": ENV_EXAMPLE.read_bytes(),
+    }
+    for template in sorted(TEMPLATES.glob("*.j2")):
+        files[f"templates/{template.name}"] = template.read_bytes()
+    return files
+
+
+def init_folder(folder: Path) -> list[Path]:
+    """Write the starter files into ``folder`` (made if missing); the paths written.
+
+    Refuses, writing nothing, if any of them exists: an operator's edited catalogue or
+    template is never replaced.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise InputError(words.text("init.not_folder", folder=folder))
+    files = starter_files()
+    taken = [name for name in files if (folder / name).exists()]
+    if taken:
+        listed = ", ".join(taken[:3]) + (words.text("cli.more", n=len(taken) - 3)
+                                        if len(taken) > 3 else "")
+        raise InputError(words.text("init.exists", folder=folder, files=listed))
+    written = []
+    try:
+        for name, content in files.items():
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            written.append(path)
+    except OSError as exc:
+        raise InputError(words.text("init.cannot_write", folder=folder,
+                                    detail=exc.strerror or exc)) from None
+    return written

@@ -1,0 +1,111 @@
+"""What operators did by hand: paused jobs, and the record of every console/CLI action.
+
+Both live in ``job_values`` (no schema change): a pause is the value ``paused`` of its
+job; each action is a value of its own (``audit.<time>.<random>``), so two replicas
+recording at once never overwrite each other. A paused job's scheduled fires are
+skipped by every replica that shares the store, and the pause outlives restarts and
+catalogue reloads until someone resumes the job.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, desc, select
+
+from runner.state.engine import Database
+from runner.state.schema import job_values
+
+PAUSED = "paused"
+AUDIT_PREFIX = "audit."
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Who paused a job, when, and why."""
+
+    by: str
+    at: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One action an operator took: who, what, when, on which job (and run)."""
+
+    job: str
+    who: str
+    what: str
+    at: datetime
+    run_id: int | None = None
+    detail: str = ""
+
+
+class OperatorMixin:
+    """Pauses and the action record; mixed into ``StateStore``."""
+
+    _db: Database
+
+    def pause(self, job: str, by: str, reason: str = "") -> Pause:
+        """Pause ``job``'s scheduled fires (again: the newest pause wins)."""
+        pause = Pause(by=by, at=self._db.now(), reason=reason)
+        self._put(job, PAUSED, {"by": by, "at": pause.at.isoformat(), "reason": reason})
+        return pause
+
+    def resume(self, job: str) -> bool:
+        """Lift the pause of ``job``; whether it was paused."""
+        with self._db.write() as conn:
+            gone = conn.execute(delete(job_values).where(
+                and_(job_values.c.job == job, job_values.c.name == PAUSED))).rowcount
+        return bool(gone)
+
+    def paused(self, jobs: Iterable[str] | None = None) -> dict[str, Pause]:
+        """The paused jobs (of ``jobs``, or all) and their pauses."""
+        query = select(job_values.c.job, job_values.c.value).where(job_values.c.name == PAUSED)
+        if jobs is not None:
+            query = query.where(job_values.c.job.in_(list(jobs)))
+        with self._db.read() as conn:
+            rows = conn.execute(query).all()
+        return {job: Pause(by=v["by"], at=datetime.fromisoformat(v["at"]),
+                           reason=v.get("reason", "")) for job, v in rows if v}
+
+    def record_audit(self, job: str, who: str, what: str, *, run_id: int | None = None,
+                     detail: str = "") -> AuditEntry:
+        """Remember that ``who`` did ``what`` to ``job`` (and its run ``run_id``) now."""
+        entry = AuditEntry(job, who, what, self._db.now(), run_id, detail)
+        name = f"{AUDIT_PREFIX}{entry.at.strftime('%Y%m%dT%H%M%S.%f')}.{secrets.token_hex(4)}"
+        self._put(job, name, {"who": who, "what": what, "at": entry.at.isoformat(),
+                              "run_id": run_id, "detail": detail})
+        return entry
+
+    def audit(self, job: str, *, run_id: int | None = None, limit: int = 50
+              ) -> list[AuditEntry]:
+        """The newest actions on ``job`` (only those on run ``run_id`` if given)."""
+        query = (
+            select(job_values.c.value)
+            .where(job_values.c.job == job, job_values.c.name.startswith(AUDIT_PREFIX))
+            .order_by(desc(job_values.c.name))
+        )
+        with self._db.read() as conn:
+            values: list[dict[str, Any]] = [v for v in conn.execute(query).scalars() if v]
+        entries = [AuditEntry(job, v["who"], v["what"], datetime.fromisoformat(v["at"]),
+                              v.get("run_id"), v.get("detail", "")) for v in values]
+        if run_id is not None:
+            entries = [e for e in entries if e.run_id == run_id]
+        return entries[:limit]
+
+    def _put(self, job: str, name: str, value: Any) -> None:
+        db = self._db
+        statement = (
+            db.insert(job_values)
+            .values(job=job, name=name, value=value)
+            .on_conflict_do_update(index_elements=["job", "name"], set_={"value": value})
+        )
+        with db.write() as conn:
+            conn.execute(statement)
+
+

@@ -1,0 +1,87 @@
+"""The console's words, Russian and English, by id (Russian is the default).
+
+The pages are read by team leads, not developers, so every label lives here once and a
+template asks for it by id (``t('jobs.title')``); a missing id fails loudly in tests.
+"""
+
+from __future__ import annotations
+
+LANGS = ("ru", "en")
+DEFAULT_LANG = "ru"
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # (ru, en)
+    "app.title": ("Пульт pachca-runner", "pachca-runner console"),
+    "nav.jobs": ("Задачи", "Jobs"),
+    "nav.runs": ("Запуски", "Runs"),
+    "nav.switch": ("English", "Русский"),
+    "nav.readonly": ("только чтение", "read-only"),
+    "jobs.title": ("Задачи", "Jobs"),
+    "jobs.loaded": ("Каталог {path}", "Catalogue {path}"),
+    "col.job": ("Задача", "Job"),
+    "col.kind": ("Вид", "Kind"),
+    "col.schedule": ("Расписание", "Schedule"),
+    "col.next": ("Ближайшие запуски", "Next runs"),
+    "col.last": ("Последний запуск", "Last run"),
+    "col.state": ("Состояние", "State"),
+    "col.started": ("Начат", "Started"),
+    "col.outcome": ("Итог", "Outcome"),
+    "col.duration": ("Длительность", "Duration"),
+    "col.counts": ("Счётчики", "Counts"),
+    "col.replica": ("Реплика", "Replica"),
+    "col.attempt": ("Попытка", "Attempt"),
+    "col.error": ("Ошибка", "Error"),
+    "col.chat": ("Чат", "Chat"),
+    "col.action": ("Действие", "Action"),
+    "col.when": ("Когда", "When"),
+    "col.message": ("Сообщение", "Message"),
+    "state.enabled": ("включена", "enabled"),
+    "state.disabled": ("выключена", "disabled"),
+    "next.skipped": ("пропуск: праздник", "skipped: holiday"),
+    "next.none": ("не запланировано", "not scheduled"),
+    "last.never": ("ещё не запускалась", "never ran"),
+    "outcome.succeeded": ("успешно", "succeeded"),
+    "outcome.failed": ("ошибка", "failed"),
+    "outcome.skipped": ("пропущен", "skipped"),
+    "outcome.abandoned": ("брошен", "abandoned"),
+    "outcome.running": ("идёт", "running"),
+    "runs.title": ("Запуски", "Runs"),
+    "runs.filter": ("Показать", "Show"),
+    "runs.any_job": ("все задачи", "every job"),
+    "runs.any_outcome": ("любой итог", "any outcome"),
+    "runs.period": ("Период", "Period"),
+    "period.all": ("всё время", "all time"),
+    "period.day": ("сутки", "last day"),
+    "period.week": ("неделя", "last week"),
+    "period.month": ("месяц", "last month"),
+    "runs.none": ("Запусков нет", "No runs"),
+    "runs.older": ("Раньше", "Older"),
+    "runs.dry": ("пробный", "dry run"),
+    "run.title": ("Запуск {id}", "Run {id}"),
+    "run.scheduled": ("По расписанию на", "Scheduled for"),
+    "run.manual": ("вручную", "by hand"),
+    "run.lines": ("Что сделано", "What it did"),
+    "run.posted": ("Отправленные сообщения", "Messages posted"),
+    "run.chats": ("Чаты", "Chats"),
+    "run.exports": ("Файлы выгрузки", "Export files"),
+    "run.open": ("открыть в Пачке", "open in Pachca"),
+    "run.not_found": ("Нет запуска с номером {id}", "There is no run {id}"),
+    "action.warned": ("предупреждён", "warned"),
+    "action.archived": ("архивирован", "archived"),
+    "action.unarchived": ("возвращён из архива", "unarchived"),
+    "action.closing_message": ("прощальное сообщение", "closing message"),
+    "action.created": ("создан", "created"),
+    "seconds": ("{n} с", "{n} s"),
+    "error.not_found": ("Такой страницы нет", "No such page"),
+    "error.forbidden": (
+        "Пульт отвечает только с этого компьютера (127.0.0.1)",
+        "The console only answers this computer (127.0.0.1)",
+    ),
+}
+
+
+def text(key: str, lang: str, **values: object) -> str:
+    """The text ``key`` in ``lang`` (``ru`` or ``en``), with ``values`` filled in."""
+    ru, en = TEXTS[key]
+    chosen = en if lang == "en" else ru
+    return chosen.format(**values) if values else chosen

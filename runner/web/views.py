@@ -1,0 +1,179 @@
+"""What the console's pages show, gathered from the catalogue and the state store.
+
+Plain dataclasses for the templates: a template never reaches the store or a client.
+Every text that came from a run or the catalogue passes through ``Hider`` on its way
+here, so a page cannot show a token, a webhook secret or a ``${VAR}`` value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from runner.catalogue import Catalogue, JobSpec
+    from runner.settings import Settings
+    from runner.state import ActionRecord, RunRecord, StateStore
+
+PAGE = 50
+"""Runs on one page of the history."""
+PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
+OUTCOMES = ("succeeded", "failed", "skipped", "abandoned", "running")
+MESSAGE_URL = "https://app.pachca.com/chats/{chat}?message={message}"
+MASK = "••••••"
+
+
+@dataclass(frozen=True)
+class Hider:
+    """Hides the settings' secrets (as ``MASK``) and ``${VAR}`` values (as the reference)."""
+
+    catalogue: Catalogue
+    secrets: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, settings: Settings, catalogue: Catalogue) -> Hider:
+        """The secrets of ``settings`` (tokens, the webhook secret) and the catalogue's."""
+        values = (settings.token, settings.export_token, settings.webhook_secret)
+        found = tuple(v.get_secret_value() for v in values if v is not None)
+        return cls(catalogue, tuple(sorted((s for s in found if s), key=len, reverse=True)))
+
+    def __call__(self, text: str | None) -> str:
+        if not text:
+            return ""
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return self.catalogue.mask(text)
+
+
+@dataclass(frozen=True)
+class Fire:
+    """One upcoming fire time, or a date the working-day rule skips."""
+
+    when: datetime | date
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """One line of the Jobs page."""
+
+    name: str
+    description: str
+    kind: str
+    schedule: str
+    enabled: bool
+    fires: list[Fire]
+    last: RunRecord | None
+
+
+def job_rows(catalogue: Catalogue, state: StateStore, hide: Hider, lang: str,
+             now: datetime | None = None) -> list[JobRow]:
+    """Every job of ``catalogue`` with its next three fires and its last run."""
+    from runner.schedule_words import describe
+
+    return [
+        JobRow(
+            name=job.name, description=hide(job.description), kind=job.kind,
+            schedule=describe(job, lang=lang), enabled=job.enabled,
+            fires=next_fires(job, now) if job.enabled else [],
+            last=state.last_run(job.name, status=None),
+        )
+        for job in catalogue.jobs.values()
+    ]
+
+
+def next_fires(job: JobSpec, now: datetime | None = None, count: int = 3) -> list[Fire]:
+    """The next ``count`` fires, and the holidays skipped before the last of them."""
+    from runner.schedule import next_fire_times, skipped_dates
+
+    times = next_fire_times(job, count=count, now=now)
+    fires = [Fire(t) for t in times]
+    if job.workdays and times:
+        horizon = times[-1].date()
+        fires += [Fire(d, skipped=True) for d in skipped_dates(job, days=60, now=now)
+                  if d < horizon]
+    return sorted(fires, key=lambda f: _day(f.when))
+
+
+def _day(when: datetime | date) -> tuple[date, int]:
+    if isinstance(when, datetime):
+        return when.date(), 1
+    return when, 0  # a skipped day sorts before a fire later that day
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """The Runs page's filters, read from its query string; unknown values are ignored."""
+
+    job: str | None = None
+    outcome: str | None = None
+    period: str | None = None
+    page: int = 0
+
+    @classmethod
+    def parse(cls, query: Any, jobs: Any) -> RunFilter:
+        """From a request's query parameters; ``jobs``: the names a filter may name."""
+        job = query.get("job") or None
+        outcome = query.get("outcome") or None
+        period = query.get("period") or None
+        try:
+            page = max(0, int(query.get("page", "0")))
+        except ValueError:
+            page = 0
+        return cls(
+            job=job if job in jobs else None,
+            outcome=outcome if outcome in OUTCOMES else None,
+            period=period if period in PERIODS else None,
+            page=page,
+        )
+
+    def records(self, state: StateStore, now: datetime) -> list[RunRecord]:
+        """The page of history these filters select (one more than a page: is there more)."""
+        since = now - PERIODS[self.period] if self.period else None
+        return state.runs(self.job, PAGE + 1, status=self.outcome, since=since,
+                          offset=self.page * PAGE)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A message a run posted, with its link in Pachca."""
+
+    chat_id: int
+    message_id: int
+    url: str
+
+
+@dataclass
+class RunPage:
+    """Everything the run page shows: the record (masked), its effects."""
+
+    run: RunRecord
+    error: str
+    lines: list[str]
+    zone: ZoneInfo
+    posted: list[Posted] = field(default_factory=list)
+    actions: list[ActionRecord] = field(default_factory=list)
+    exports: list[Any] = field(default_factory=list)
+
+
+def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int
+             ) -> RunPage | None:
+    """The run ``run_id`` and what it did, or None when there is no such run."""
+    record = state.get_run(run_id)
+    if record is None:
+        return None
+    job = catalogue.jobs.get(record.job)
+    zone = ZoneInfo(job.timezone if job else catalogue.timezone)
+    page = RunPage(record, hide(record.error), [hide(line) for line in record.lines], zone)
+    for target in state.targets(record.key):
+        detail = target.detail
+        if target.status == "done" and detail.get("message_id") and detail.get("chat_id"):
+            page.posted.append(Posted(
+                detail["chat_id"], detail["message_id"],
+                MESSAGE_URL.format(chat=detail["chat_id"], message=detail["message_id"])))
+    page.actions = state.actions(record.id)
+    if record.kind == "export":
+        page.exports = [c for c in state.export_chunks(record.job) if c.file]
+    return page

@@ -1,0 +1,74 @@
+"""The console served as ``run`` serves it: the runner's server with the console on,
+over a real loopback socket, against the shared embedded workspace."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from runner import app
+from runner.execute import Runtime
+from runner.server import RunnerServer
+from runner.workspace import WorkspaceServer
+from tests.harness import Harness
+
+SECRET = "txt-secret-value-4711"
+"""A ``${VAR}`` value the catalogue shows in a description: no page may show it."""
+CATALOGUE = """
+timezone: Europe/Moscow
+jobs:
+  notice:
+    kind: message
+    description: "Уведомление для ${NOTICE_TAG}"
+    schedule: "0 9 * * 1-5"
+    workdays: RU
+    to: {chats: [CHAT]}
+    text: "Доброе утро"
+  quiet:
+    kind: message
+    schedule: "0 9 1 1 *"
+    enabled: false
+    to: {chats: [CHAT]}
+    text: "x"
+"""
+
+
+@dataclass
+class Served:
+    """The harness, the live runtime and an HTTP client at the console's base URL."""
+
+    harness: Harness
+    rt: Runtime
+    http: httpx.AsyncClient
+    chat: int
+
+    @property
+    def server(self) -> RunnerServer:
+        server = self.rt.services["server"]
+        assert isinstance(server, RunnerServer)
+        return server
+
+
+def group_chat(workspace: WorkspaceServer) -> int:
+    """A group chat the bot may post to."""
+    store = workspace.store
+    return workspace.call(lambda: sorted(
+        c.id for c in store.chats.values() if not c.personal and not c.archived
+        and store.bot_id in c.member_ids))[0]
+
+
+@pytest.fixture
+async def served(workspace: WorkspaceServer, tmp_path: Path) -> AsyncIterator[Served]:
+    harness = Harness(workspace, tmp_path, env={"NOTICE_TAG": SECRET})
+    chat = group_chat(workspace)
+    harness.write_catalogue(CATALOGUE.replace("CHAT", str(chat)))
+    settings = harness.settings(console=True)
+    async with app.runtime(settings, harness.catalogue(), server=True) as rt:
+        server = rt.services["server"]
+        assert isinstance(server, RunnerServer)
+        async with httpx.AsyncClient(base_url=server.url, timeout=10.0) as http:
+            yield Served(harness, rt, http, chat)
