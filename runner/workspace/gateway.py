@@ -30,6 +30,7 @@ import asyncio
 import json
 import re
 import time
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -102,7 +103,12 @@ class Gateway:
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX + "/"):
             await self.app(scope, receive, send)
             return
-        await self._api(scope, receive, send)
+        # Counted so a test can wait until a killed client's requests have all landed.
+        self.ws.in_flight += 1
+        try:
+            await self._api(scope, receive, send)
+        finally:
+            self.ws.in_flight -= 1
 
     def _chat_key(self, method: str, path: str, body: bytes, user_id: int) -> int | str | None:
         """The chat a message write targets (its own rate-limit bucket)."""
@@ -135,7 +141,9 @@ class Gateway:
             if not message.get("more_body"):
                 break
         method, path = scope["method"], scope["path"]
-        if not await ws.gate.enter(method):
+        # No user yet (auth comes later): a direct message's chat is not told apart there.
+        chat_of = partial(self._chat_key, method, path[len(API_PREFIX) :], bytes(body), 0)
+        if not await ws.gate.enter(method, path, bytes(body), chat_of):
             # Held and then dropped (hold.py): it never reached "Pachca", so not logged.
             await send({"type": "http.response.start", "status": 503, "headers": []})
             await send({"type": "http.response.body", "body": b""})
