@@ -563,6 +563,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "missed by more than its grace time ({grace})",
         "опоздание больше допустимого ({grace})",
     ),
+    "daemon.reason.merged": (
+        "the scheduler woke late and merged it into the fire of {fire}",
+        "планировщик опоздал и объединил его со срабатыванием {fire}",
+    ),
     "daemon.reason.stopping": ("the runner is stopping", "раннер останавливается"),
     "daemon.reason.paused": (
         "the job is paused (by {by}{reason})", "задача приостановлена ({by}{reason})"),
