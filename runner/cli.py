@@ -179,6 +179,15 @@ def resume(ctx: click.Context, name: str) -> None:
     click.echo(words.text("cli.resumed", job=name))
 
 
+@main.command("hash-password")
+def hash_password() -> None:
+    """Ask for a password; print its argon2 hash for PACHCA_RUNNER_CONSOLE_USERS."""
+    from runner.web.auth import hash_password as make
+
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    click.echo(make(password))
+
+
 @main.command("run-job")
 @click.argument("name")
 @click.option("--dry-run", is_flag=True, help="Touch nothing; print what would be done.")

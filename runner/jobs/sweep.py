@@ -161,7 +161,7 @@ class SweepKind(JobKind):
                 else:
                     failed.append(d)
                     ctx.report.count("skipped:failed")
-                    ctx.report.say(f"could not {d.verb} «{d.name}»: {exc}")
+                    ctx.report.say(f"could not {d.verb} «{d.name}» ({d.chat_id}): {exc}")
             done += 1
             ctx.progress("archiving", done, len(todo))
 
@@ -188,7 +188,7 @@ class SweepKind(JobKind):
         if failed:
             raise JobError(
                 f"sweep: {len(failed)} chat(s) could not be warned or archived (first:"
-                f" «{failed[0].name}»); is the bot an admin of those chats?"
+                f" «{failed[0].name}» ({failed[0].chat_id})); is the bot an admin of those chats?"
             )
 
 

@@ -71,11 +71,46 @@ TEXTS: dict[str, tuple[str, str]] = {
     "action.unarchived": ("возвращён из архива", "unarchived"),
     "action.closing_message": ("прощальное сообщение", "closing message"),
     "action.created": ("создан", "created"),
+    "login.title": ("Вход", "Log in"),
+    "login.name": ("Имя", "Name"),
+    "login.password": ("Пароль", "Password"),
+    "login.submit": ("Войти", "Log in"),
+    "login.wrong": ("Неверное имя или пароль", "Wrong name or password"),
+    "login.locked": (
+        "Слишком много неудачных попыток: попробуйте через 15 минут",
+        "Too many failed attempts: try again in 15 minutes"),
+    "login.none": (
+        ("Учётные записи не настроены: задайте PACHCA_RUNNER_CONSOLE_USERS или"
+        " PACHCA_RUNNER_CONSOLE_PASSWORD"),
+        ("No accounts are configured: set PACHCA_RUNNER_CONSOLE_USERS or"
+        " PACHCA_RUNNER_CONSOLE_PASSWORD")),
+    "logout": ("Выйти", "Log out"),
+    "do.pause": ("Приостановить", "Pause"),
+    "do.resume": ("Возобновить", "Resume"),
+    "do.reason": ("причина", "reason"),
+    "do.run": ("Запустить сейчас", "Run now"),
+    "do.dry": ("Пробный запуск", "Dry run"),
+    "do.undo": ("Отменить: вернуть чаты из архива", "Undo: unarchive the chats"),
+    "state.paused": ("приостановлена: {by}, {at}", "paused by {by} at {at}"),
+    "audit.title": ("Действия операторов", "Operators' actions"),
+    "audit.pause": ("приостановил(а)", "paused"),
+    "audit.resume": ("возобновил(а)", "resumed"),
+    "audit.run": ("запустил(а)", "ran"),
+    "audit.dry-run": ("запустил(а) пробно", "dry-ran"),
+    "audit.undo": ("отменил(а) архивацию", "undid the archiving"),
+    "error.csrf": (
+        "Действие отклонено: форма устарела или пришла не из пульта. Обновите страницу",
+        "Action refused: the form is stale or did not come from the console. Reload the page"),
+    "error.viewer": (
+        "У вас права только на просмотр", "Your account may only view"),
+    "error.action": ("Не получилось: {error}", "Could not do it: {error}"),
     "seconds": ("{n} с", "{n} s"),
     "error.not_found": ("Такой страницы нет", "No such page"),
     "error.forbidden": (
-        "Пульт отвечает только с этого компьютера (127.0.0.1)",
-        "The console only answers this computer (127.0.0.1)",
+        ("Пульт открыт только с этого компьютера, пока не настроены пароли"
+        " (PACHCA_RUNNER_CONSOLE_USERS или PACHCA_RUNNER_CONSOLE_PASSWORD)"),
+        ("The console only answers this computer until passwords are set"
+        " (PACHCA_RUNNER_CONSOLE_USERS or PACHCA_RUNNER_CONSOLE_PASSWORD)"),
     ),
 }
 
