@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
 from runner import words
 from runner.jobs.base import Id, KindParams, Regex, ru
@@ -145,12 +145,12 @@ class SweepParams(KindParams):
                              " (темп задаёт ограничитель)."),
     )
 
-    @model_validator(mode="after")
-    def _bounds(self) -> SweepParams:
-        if (
-            self.min_members is not None
-            and self.max_members is not None
-            and self.min_members > self.max_members
-        ):
+    @field_validator("max_members")
+    @classmethod
+    def _bounds(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # A field validator, not a model one: pydantic runs model validators only when
+        # every field is valid, so this mistake would be told only after the others.
+        low = info.data.get("min_members")
+        if value is not None and low is not None and low > value:
             raise ValueError(words.text("sweep.members"))
-        return self
+        return value
