@@ -127,6 +127,14 @@ class SweepParams(KindParams):
         examples=[True],
         json_schema_extra=ru("Только решить и рассказать, ничего не трогать (как --dry-run)."),
     )
+    require_approval: bool = Field(
+        default=False,
+        description="Warn or archive only what an operator approved in the console's"
+        " Sweep plans page; without an approved plan a run only reports.",
+        examples=[True],
+        json_schema_extra=ru("Предупреждать и архивировать только по плану, одобренному"
+                             " в пульте; без одобренного плана запуск только сообщает."),
+    )
     concurrency: int = Field(
         # 12 in flight reach 50 requests/s at round trips up to 240 ms; more only adds
         # connections, and the HTTP pool checks every one of them on each request.

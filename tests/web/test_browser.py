@@ -176,3 +176,38 @@ async def test_undo_from_a_run_page_in_the_browser(
                 assert (await http.get(server.url + "/healthz")).status_code == 200
     finally:
         sw.close()
+
+
+async def test_a_plan_approved_in_the_browser_archives_exactly_the_planned_chats(
+        browser: Any, fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path,
+        users: str) -> None:
+    from runner.execute import shifted_clock
+
+    sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    try:
+        busy = sw.chat("Живой чат")
+        planned = [sw.chat(f"Старый проект {i}") for i in range(2)]
+        sw.advance(100)
+        sw.say(busy)
+        sw.job(warn_days=0, closing_message=False, require_approval=True)
+        settings = sw.h.settings(console=True, console_users=users)
+        async with app.runtime(settings, sw.h.catalogue(), server=True,
+                               clock=shifted_clock(sw.now())) as rt:
+            server = rt.services["server"]
+            assert isinstance(server, RunnerServer)
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            await log_in(page, server.url, "anna", OPERATOR_PASSWORD)
+            await page.click("text=Планы чисток")
+            await page.click("#sweeps a")
+            rows = page.locator('tr[data-verb="archive"]')
+            assert sorted([int(await rows.nth(i).get_attribute("data-chat"))
+                           for i in range(await rows.count())]) == sorted(planned)
+            await page.screenshot(path=str(DOCS / "console-plan.png"), full_page=True)
+            await page.click("button[name=approve]")
+            await page.wait_for_selector("#approval")
+        sw.advance(100)  # the busy chat is quiet now too, but it is not in the plan
+        outcome = await sw.run()
+        assert outcome.status == "succeeded", outcome.error
+        assert all(sw.archived(c) for c in planned) and not sw.archived(busy)
+    finally:
+        sw.close()
