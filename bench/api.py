@@ -1,8 +1,8 @@
 """Running the API scenarios: each contender against its own, identical, fresh workspace.
 
-The runner and each peer script (the SDK one, the concurrent one) get a newly started workspace with the same seed
-(same chats, same ids, full rate-limit buckets): the sweep archives what it finds, so a
-second contender on the same process would find nothing left to do. The time compared
+The runner and each peer script (the SDK one, the concurrent one) get a newly started
+workspace with the same seed (same chats, same ids, full rate-limit buckets): the sweep
+archives what it finds, so a second contender on the same process would find nothing left to do. The time compared
 is the span of the contender's traffic as the workspace saw it (first request in, last
 answer out): what the rate limits act on, the same measure for every contender, without
 Python's start-up. Process wall time is recorded too.
