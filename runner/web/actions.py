@@ -41,24 +41,7 @@ class Actions:
         self.console = console
 
     async def _operator(self, request: Request) -> tuple[Session, dict[str, str]] | Response:
-        """The acting operator and the form, or the refusal: not logged in, not an
-        operator, or no (or a wrong) CSRF token."""
-        from runner.web.app import read_form
-
-        console = self.console
-        me = await console.reader(request)
-        if isinstance(me, Response):
-            return me
-        form = await read_form(request)
-        if not me.user.operator:
-            return console.page(request, "error.html", {"message": "error.viewer"},
-                                status=403, me=me)
-        from runner.web.auth import same
-
-        if not same(form.get("csrf"), me.csrf):
-            return console.page(request, "error.html", {"message": "error.csrf"},
-                                status=403, me=me)
-        return me, form
+        return await operator_form(self.console, request)
 
     def _job(self, request: Request) -> JobSpec | None:
         return self.console.rt.catalogue.jobs.get(request.path_params["name"])
@@ -148,6 +131,26 @@ class Actions:
         await asyncio.to_thread(rt.state.record_audit, planned.run.job, me.user.name, "undo",
                                 run_id=run_id, detail=detail)
         return RedirectResponse(f"{_prefix()}/runs/{run_id}", status_code=303)
+
+
+async def operator_form(console: Console, request: Request
+                        ) -> tuple[Session, dict[str, str]] | Response:
+    """The acting operator and the form, or the refusal: not logged in, not an operator,
+    or no (or a wrong) CSRF token."""
+    from runner.web.app import read_form
+    from runner.web.auth import same
+
+    me = await console.reader(request)
+    if isinstance(me, Response):
+        return me
+    form = await read_form(request)
+    if not me.user.operator:
+        return console.page(request, "error.html", {"message": "error.viewer"},
+                            status=403, me=me)
+    if not same(form.get("csrf"), me.csrf):
+        return console.page(request, "error.html", {"message": "error.csrf"},
+                            status=403, me=me)
+    return me, form
 
 
 def _prefix() -> str:

@@ -23,6 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from runner.web import actions, auth, texts, views
+from runner.web import plans as plan_pages
 
 if TYPE_CHECKING:
     from runner.execute import Runtime
@@ -81,6 +82,7 @@ class Console:
             Route("/login", self.login, methods=["POST"]),
             Route("/logout", self.logout, methods=["POST"]),
             *actions.routes(self),
+            *plan_pages.routes(self),
             Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         ]
         return Starlette(routes=routes, exception_handlers={404: self.not_found})
