@@ -194,9 +194,7 @@ class Renderer:
                 origin, _line(exc, where), _undefined(exc, template, context, origin)
             ) from exc
         except SecurityError as exc:
-            raise TemplateProblem(
-                origin, _line(exc, where), words.text("tpl.unsafe", detail=exc)
-            ) from exc
+            raise TemplateProblem(origin, _line(exc, where), _unsafe(exc)) from exc
         except TemplateNotFound as exc:
             raise TemplateProblem(
                 origin, _line(exc, where), words.text("tpl.include_missing", name=exc.name)
@@ -209,6 +207,14 @@ class Renderer:
             raise TemplateProblem(
                 origin, _line(exc, where), words.text("tpl.failed", detail=exc)
             ) from exc
+
+
+def _unsafe(exc: SecurityError) -> str:
+    """The sandbox's refusal in our words: Jinja's reads "access to attribute ... is unsafe"."""
+    found = re.match(r"access to attribute '([^']*)' of '([^']*)' object is unsafe", str(exc))
+    if found is None:
+        return words.text("tpl.unsafe", detail=exc)
+    return words.text("tpl.unsafe_attr", attr=found[1], type=found[2])
 
 
 _JINJA_SYNTAX = (

@@ -384,6 +384,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "имя источника '{name}' уже занято в шаблоне; выберите другое",
     ),
     "source.url": ("must be an http:// or https:// URL", "нужен адрес http:// или https://"),
+    "attachment.columns": ("a column is named twice", "столбец назван дважды"),
+    "attachment.source": (
+        ("attachment '{file}' draws on source '{source}', which is not an `sql` source of"
+         " this digest; name one of: {names}"),
+        ("вложение '{file}' берёт данные из источника '{source}', а это не источник `sql`"
+         " этой сводки; укажите один из: {names}"),
+    ),
+    "attachment.file": (
+        "two attachments are both named '{file}'; give each its own `file`",
+        "два вложения называются '{file}'; задайте каждому своё `file`",
+    ),
     "source.sql_url": (
         "is not a SQLAlchemy database URL (like postgresql+psycopg://user:pass@host/db)",
         "это не адрес базы SQLAlchemy (вида postgresql+psycopg://user:pass@host/db)",
@@ -431,6 +442,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tpl.unsafe": (
         "template tried to access an unsafe attribute ({detail})",
         "шаблон обратился к небезопасному атрибуту ({detail})",
+    ),
+    "tpl.unsafe_attr": (
+        ("template tried to access an unsafe attribute: '{attr}' of a '{type}' value is not"
+        " open to templates"),
+        ("шаблон обратился к небезопасному атрибуту: '{attr}' у значения типа '{type}'"
+        " шаблонам недоступен"),
     ),
     "tpl.include_missing": (
         "included template '{name}' does not exist", "подключаемого шаблона '{name}' нет"
@@ -663,6 +680,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "run.actions": ("Chat actions (for undo):", "Действия с чатами (для undo):"),
     "run.none": ("(nothing)", "(ничего)"),
     "cli.error": ("error: {detail}", "ошибка: {detail}"),
+    "validate.ok_unchecked": (
+        "{file}: OK, {n} jobs (recipients not checked: {why})",
+        "{file}: всё в порядке, заданий: {n} (получатели не проверены: {why})",
+    ),
+    "validate.no_token": ("no PACHCA_TOKEN", "нет PACHCA_TOKEN"),
+    "validate.cannot_post": (
+        "✗ {job}: cannot post to {label}: {problem}",
+        "✗ {job}: нельзя отправить в {label}: {problem}",
+    ),
+    "validate.problems": (
+        "{file}: {n} recipient problem(s)", "{file}: проблем с получателями: {n}"
+    ),
+    "validate.ok": (
+        "{file}: OK, {n} jobs, every recipient reachable",
+        "{file}: всё в порядке, заданий: {n}, все получатели доступны",
+    ),
+    "plan.saved": (
+        "Saved to {out}. Apply exactly this plan with: pachca-runner run-job {job} --plan {out}",
+        "Сохранено в {out}. Выполнить ровно этот план: pachca-runner run-job {job} --plan {out}",
+    ),
+    "undo.confirm": ("Unarchive these {n} chat(s)?", "Вернуть из архива эти чаты ({n})?"),
+    "undo.nothing": ("Nothing was changed.", "Ничего не изменено."),
     "cli.warning": ("warning: {detail}", "предупреждение: {detail}"),
     "cli.problems": (
         "{n} problems found; nothing was run.", "найдено проблем: {n}; ничего не запущено."
