@@ -169,6 +169,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "health.scopes": ("Права (scopes)", "Scopes"),
     "health.no_token_info": ("Пачка не сообщила права токена; пользователь {user}",
                              "Pachca did not tell the token's scopes; user {user}"),
+    "preview.title": ("Предпросмотр: {job}", "Preview: {job}"),
+    "preview.note": (
+        "Так сообщения выглядят в Пачке сейчас; ничего не отправлено (пробный запуск)",
+        "The messages as Pachca would show them now; nothing was posted (a dry run)"),
+    "preview.nothing": ("Этот запуск ничего не отправил бы", "This run would post nothing"),
+    "do.preview": ("Предпросмотр", "Preview"),
     "seconds": ("{n} с", "{n} s"),
     "error.not_found": ("Такой страницы нет", "No such page"),
     "error.forbidden": (
