@@ -114,21 +114,23 @@ def load(settings: Settings, path: Path | None = None) -> Catalogue:
 def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
     """Check the catalogue and its templates, and (with a token) that the token may post
     to every recipient; list every problem."""
-    from runner import app
+    from runner import app, words
 
     settings = settings_of(ctx)
     catalogue = load(settings, file)
+    file_, n = catalogue.path, len(catalogue.jobs)
     if offline or settings.token is None or not settings.token.get_secret_value():
-        click.echo(f"{catalogue.path}: OK, {len(catalogue.jobs)} jobs (recipients not checked:"
-                   f" {'--offline' if offline else 'no PACHCA_TOKEN'})")
+        why = "--offline" if offline else words.text("validate.no_token")
+        click.echo(words.text("validate.ok_unchecked", file=file_, n=n, why=why))
         return
     problems = asyncio.run(app.check_access(settings, catalogue))
     for job, check in problems:
-        click.echo(f"✗ {job}: cannot post to {check.label}: {check.problem}", err=True)
+        click.echo(words.text("validate.cannot_post", job=job, label=check.label,
+                              problem=check.problem), err=True)
     if problems:
-        click.echo(f"{catalogue.path}: {len(problems)} recipient problem(s)", err=True)
+        click.echo(words.text("validate.problems", file=file_, n=len(problems)), err=True)
         sys.exit(1)
-    click.echo(f"{catalogue.path}: OK, {len(catalogue.jobs)} jobs, every recipient reachable")
+    click.echo(words.text("validate.ok", file=file_, n=n))
 
 
 @main.command()
@@ -177,6 +179,15 @@ def resume(ctx: click.Context, name: str) -> None:
         click.echo(words.text("cli.not_paused", job=name))
         sys.exit(1)
     click.echo(words.text("cli.resumed", job=name))
+
+
+@main.command("hash-password")
+def hash_password() -> None:
+    """Ask for a password; print its argon2 hash for PACHCA_RUNNER_CONSOLE_USERS."""
+    from runner.web.auth import hash_password as make
+
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    click.echo(make(password))
 
 
 @main.command("run-job")
@@ -235,7 +246,7 @@ def preview(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -> None:
     """Sweeps: what the next run would do to which chat, and why; touches nothing."""
-    from runner import app, console, planning
+    from runner import app, console, planning, words
 
     settings = settings_of(ctx)
     catalogue = load(settings)
@@ -246,8 +257,7 @@ def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -
     click.echo("\n".join(made.lines()))
     if out is not None:
         made.save(out)
-        click.echo(f"Saved to {out}. Apply exactly this plan with:"
-                   f" pachca-runner run-job {job.name} --plan {out}")
+        click.echo(words.text("plan.saved", out=out, job=job.name))
 
 
 @main.command()
@@ -373,16 +383,17 @@ def history(ctx: click.Context, target: tuple[str, ...], limit: int, failed: boo
 def undo(ctx: click.Context, run_id: int, yes: bool) -> None:
     """Unarchive every chat a sweep run archived (shows them and asks first)."""
     from runner import undo as undo_mod
+    from runner import words
 
     settings = settings_of(ctx)
 
     def confirm(plan: undo_mod.UndoPlan) -> bool:
         click.echo("\n".join(plan.lines()))
-        return yes or click.confirm(f"Unarchive these {len(plan.chats)} chat(s)?", default=False)
+        return yes or click.confirm(words.text("undo.confirm", n=len(plan.chats)), default=False)
 
     result = asyncio.run(undo_mod.undo_run(settings, run_id, confirm=confirm))
     if result is None:
-        click.echo("Nothing was changed.")
+        click.echo(words.text("undo.nothing"))
         sys.exit(1)
     click.echo("\n".join(result.lines()))
     sys.exit(1 if result.failed else 0)

@@ -2,10 +2,20 @@
 
 Pachca has no idempotency key for ``POST /messages``, and a POST that timed out may
 or may not have created the message. So every post is bracketed in the state store:
-``start_target`` before the request, ``finish_target`` after. A target found
-``started`` on a rerun (the process died in between, or the answer was lost) is
-settled by looking at Pachca itself: if the bot's message with the same text is in
-the chat since the attempt began, it counts as posted.
+``start_target`` before the request, ``finish_target`` after. How an attempt ended
+decides what a rerun does:
+
+- Pachca answered 2xx: the target is done, with its message id.
+- Pachca refused (a 4xx answer, a 429 with a wait too long to sleep through included)
+  or the request provably never left: nothing was made, the target is forgotten and a
+  rerun posts it.
+- Anything else (a timeout or a connection lost after sending, a 5xx, a crash in
+  between) leaves the target ``started``: the message may exist. A rerun looks for it,
+  and only a message this very attempt could have made counts: the bot's, with the same
+  text, newer than every message the store had recorded when the attempt began (message
+  ids grow with time in Pachca), created no earlier than the attempt minus a small
+  clock-skew allowance, and not recorded as any other target's post. The same text
+  posted by an earlier fire (a reminder every five minutes) is never taken for it.
 """
 
 from __future__ import annotations
@@ -17,7 +27,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from runner.errors import NotFound, PermissionDenied, TransportError
+from runner.errors import ApiError, NotFound, PachcaError, PermissionDenied, TransportError
 from runner.pachca.models import Button, Message
 
 if TYPE_CHECKING:
@@ -28,8 +38,9 @@ POSTING_SCOPES = frozenset({"messages:create", "messages:read", "chats:read"})
 """What ``post_once`` needs: to post, and to look for its own post after a crash."""
 _LOOKBACK_PAGES = 2
 _MENTION = re.compile(r"<@(\d+)>")
-CLOCK_SLACK = timedelta(minutes=10)
-"""How far Pachca's clock may be behind ours when a lost effect is looked for."""
+CLOCK_SLACK = timedelta(minutes=1)
+"""How far Pachca's clock may be behind ours when a lost post is looked for. Kept far
+below the time between two fires, so the window never reaches an earlier fire's post."""
 
 
 def attempt_time(ctx: JobContext) -> datetime:
@@ -41,6 +52,14 @@ def attempt_time(ctx: JobContext) -> datetime:
 def content_hash(content: str) -> str:
     """A short, stable fingerprint of a message text."""
     return hashlib.sha256(content.encode("utf-8")).hexdigest()[:16]
+
+
+def refused(error: PachcaError) -> bool:
+    """True if Pachca certainly did not make the change: it answered 4xx (429 included),
+    or the request never left this machine. A 5xx or a lost answer is no such proof."""
+    if isinstance(error, TransportError):
+        return not error.reached_server
+    return isinstance(error, ApiError) and 400 <= error.status < 500
 
 
 async def post_once(
@@ -74,7 +93,7 @@ async def post_once(
         return int(record.detail.get("message_id", 0)) or None
     digest = content_hash(content)
     if record is not None and record.status == "started":
-        found = await _find_lost_post(ctx, record.detail, digest)
+        found = await _find_lost_post(ctx, target, record.detail, digest)
         if found is not None:
             await asyncio.to_thread(
                 state.finish_target, key, target, {"message_id": found.id, "chat_id": found.chat_id,
@@ -84,7 +103,8 @@ async def post_once(
             ctx.log.info("%s: post to %s had gone through before the crash", key, what)
             return found.id
     detail = {"hash": digest, "entity_type": entity_type, "entity_id": entity_id,
-              "attempt_at": attempt_time(ctx).isoformat()}
+              "attempt_at": attempt_time(ctx).isoformat(),
+              "after_id": await asyncio.to_thread(state.highest_message_id)}
     if entity_type == "discussion":
         detail["chat_id"] = entity_id
     await asyncio.to_thread(state.start_target, key, target, detail)
@@ -92,20 +112,24 @@ async def post_once(
         message = await ctx.client.send_message(
             entity_id, content, entity_type=entity_type, buttons=buttons  # type: ignore[arg-type]
         )
-    except TransportError as exc:
-        if exc.reached_server:
+    except PachcaError as exc:
+        if refused(exc):
+            # Nothing was posted: the next attempt posts it, and looks for nothing.
+            await asyncio.to_thread(state.drop_target, key, target)
+        else:
             # Left "started": the next attempt checks Pachca before posting again.
             ctx.report.undone.append(f"post to {what} (may have gone through; checked on retry)")
         raise
+    # Counted before it is recorded: if the store fails now, the report still says so.
+    ctx.report.messages.append(content)
+    ctx.report.addressed.append(ctx.labels.get((entity_type, entity_id), what))
+    ctx.report.count("posted")
+    ctx.report.say(f"posted to {what}")
     await asyncio.to_thread(
         state.finish_target, key, target, {"message_id": message.id, "chat_id": message.chat_id,
                                            "hash": digest,
                                            "created_at": message.created_at.isoformat()}
     )
-    ctx.report.messages.append(content)
-    ctx.report.addressed.append(ctx.labels.get((entity_type, entity_id), what))
-    ctx.report.count("posted")
-    ctx.report.say(f"posted to {what}")
     return message.id
 
 
@@ -121,26 +145,33 @@ async def _name_mentions(ctx: JobContext, content: str) -> None:
             ctx.report.mentions[user_id] = f"user {user_id} (not found)"
 
 
-async def _find_lost_post(ctx: JobContext, detail: dict, digest: str) -> Message | None:
-    """The bot's message with this text posted since the attempt, if it exists."""
+async def _find_lost_post(
+    ctx: JobContext, target: str, detail: dict, digest: str
+) -> Message | None:
+    """The message the attempt recorded in ``detail`` made, if it exists (module docstring)."""
     chat_id = detail.get("chat_id")
     if chat_id is None and detail.get("entity_type") == "user":
         chat_id = await _direct_chat_id(ctx, int(detail["entity_id"]))
     if chat_id is None:
         return None
-    # Only a post made since this attempt began counts: the same text posted by an
-    # earlier fire (a daily reminder) must not pass for this one.
+    floor = int(detail.get("after_id") or 0)
     attempt = detail.get("attempt_at")
     since = (datetime.fromisoformat(attempt) - CLOCK_SLACK if attempt
              else ctx.now() - timedelta(days=2))
+    found: Message | None = None
     seen = 0
     async for message in ctx.client.list_messages(int(chat_id)):
-        if message.created_at < since or seen >= 50 * _LOOKBACK_PAGES:
+        if message.id <= floor or message.created_at < since or seen >= 50 * _LOOKBACK_PAGES:
             break
         seen += 1
-        if message.user_id == ctx.bot_user_id and content_hash(message.content) == digest:
-            return message
-    return None
+        if message.user_id != ctx.bot_user_id or content_hash(message.content) != digest:
+            continue
+        taken = await asyncio.to_thread(
+            ctx.state.message_taken, message.id, besides=(ctx.run.key, target)
+        )
+        if not taken:
+            found = message  # newest first: the last one is the closest to the attempt
+    return found
 
 
 async def _direct_chat_id(ctx: JobContext, user_id: int) -> int | None:

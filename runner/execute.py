@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from runner import scopes, words
-from runner.errors import JobError, RunnerError
+from runner.errors import JobError, RunnerError, StateError
 from runner.jobs.base import JobContext, JobKind, Progress, RunReport, no_progress
 from runner.jobs.registry import get_kind
 
@@ -149,8 +149,8 @@ async def execute(
         return Outcome(job.name, key, "skipped", error=_claimed_elsewhere(existing),
                        scheduled_for=scheduled_for, dry_run=dry_run)
     if handle.resumed:
-        log.warning("%s: resuming %s (attempt %d) after its runner stopped", job.name, key,
-                    handle.attempt)
+        log.warning("%s: resuming %s (attempt %d) %s", job.name, key, handle.attempt,
+                    _resumed_because(handle.resumed_from))
     kind = get_kind(job.kind)
     client = rt.client.read_only_view() if dry_run else rt.client
     ctx = JobContext(
@@ -170,6 +170,7 @@ async def execute(
     started = time.monotonic()
     outcome = Outcome(job.name, key, "succeeded", ctx.report, run_id=handle.run_id,
                       scheduled_for=scheduled_for, dry_run=dry_run)
+    store_failed = False
     try:
         await _run_with_lease(rt, handle, job, _checked_run(ctx, kind))
     except ClaimLost as exc:
@@ -181,6 +182,11 @@ async def execute(
         # next start) resumes it from the recorded progress.
         await asyncio.to_thread(rt.state.release, handle)
         raise
+    except StateError as exc:
+        # Not bad input: the store broke mid-run (a full disk). Say what was done anyway.
+        store_failed = True
+        outcome.status = "failed"
+        outcome.error = f"the state store failed mid-run: {exc}; {_done(ctx.report)}"
     except TimeoutError:
         outcome.status = "failed"
         outcome.error = f"did not finish within its timeout of {job.timeout:.0f} s"
@@ -194,20 +200,65 @@ async def execute(
     outcome.duration = time.monotonic() - started
     if outcome.error:  # a failure may quote a value from ${VAR} (a URL, a name, a text)
         outcome.error = rt.catalogue.mask(outcome.error)
-    await asyncio.to_thread(
-        rt.state.finish,
-        handle,
-        outcome.status,
-        counts=dict(ctx.report.counts),
-        lines=ctx.report.lines,
-        error=outcome.error,
-    )
+    try:
+        await asyncio.to_thread(
+            rt.state.finish,
+            handle,
+            outcome.status,
+            counts=dict(ctx.report.counts),
+            lines=ctx.report.lines,
+            error=outcome.error,
+        )
+    except StateError as exc:
+        await _record_unrecorded(rt, handle, outcome, exc)
+    else:
+        if store_failed:
+            outcome.error = f"{outcome.error}; {_MARKED}"
     for observer in rt.observers:
         try:
             await observer(outcome)
         except RunnerError as exc:
             log.error("%s: could not report the outcome: %s", job.name, exc)
     return outcome
+
+
+def _resumed_because(previous: str | None) -> str:
+    """Why a run is being resumed, from how its previous attempt ended."""
+    if previous == "failed":
+        return "after its last attempt ended in failure"
+    if previous == "abandoned":
+        return "after it was abandoned"
+    return "after its runner stopped"
+
+
+_MARKED = "the run is marked failed: rerun this fire to finish it"
+
+
+def _done(report: RunReport) -> str:
+    """What a run did before it stopped, for an error line."""
+    counts = ", ".join(f"{k}: {v}" for k, v in sorted(report.counts.items()) if v)
+    return f"done before it stopped: {counts}" if counts else "nothing was done before it stopped"
+
+
+async def _record_unrecorded(
+    rt: Runtime, handle: RunHandle, outcome: Outcome, exc: StateError
+) -> None:
+    """The run's end could not be written (a full disk): fail the outcome, say what the
+    run did, and mark the run failed with the least the store must write, if it can."""
+    error = outcome.error or ""
+    if outcome.status != "failed" or not error:
+        error = rt.catalogue.mask(f"could not record the run's end in the state store: {exc};"
+                                  f" {_done(outcome.report)}")
+    outcome.status = "failed"
+    try:
+        await asyncio.to_thread(rt.state.finish, handle, "failed",
+                                counts=dict(outcome.report.counts), lines=[], error=error[:1000])
+    except StateError:
+        error += (f"; the history shows the run as running until its claim expires"
+                  f" ({rt.lease:.0f} s), then rerun this fire")
+    else:
+        error += f"; {_MARKED}"
+    outcome.error = error
 
 
 async def _checked_run(ctx: JobContext, kind: JobKind) -> None:

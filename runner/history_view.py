@@ -33,6 +33,19 @@ def local_time(moment: datetime, zone: tzinfo | None) -> str:
     return moment.astimezone(zone or UTC).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+def attempt_errors(record: RunRecord) -> str:
+    """The run's error, and how each earlier attempt of a resumed run ended, newest first."""
+    if not record.earlier_attempts:
+        return record.error or ""
+    parts = [f"attempt {record.attempt}: {record.error}"] if record.error else []
+    for earlier in reversed(record.earlier_attempts):
+        status, error = earlier.get("status"), earlier.get("error")
+        ended = {"running": "stopped before it finished", "abandoned": "abandoned"}.get(
+            str(status), str(status))
+        parts.append(f"attempt {earlier.get('attempt')} {ended}" + (f": {error}" if error else ""))
+    return "; ".join(parts)
+
+
 def run_key_label(record: RunRecord, zone: tzinfo | None = None) -> str:
     """A run's claim key without the job name: the fire time it stands for (in the job's
     ``zone``), or ``manual <id>`` / ``dry run <id>`` for the runs that stand for no fire."""
@@ -114,8 +127,8 @@ def history_lines(records: Sequence[RunRecord], zones: Mapping[str, tzinfo],
         lines += first
         details = [words.text("history.on", replica=replica(record)), *counts(record)]
         lines += layout.fill(details, "", total)
-        if record.error:
-            error = record.error
+        error = attempt_errors(record)
+        if error:
             if len(error) > ERROR_SHOWN:
                 error = error[:ERROR_SHOWN] + words.text("history.more", id=record.id)
             lines += layout.wrap(words.text("history.error", error=error), total)
@@ -130,7 +143,7 @@ def run_lines(record: RunRecord, zone: tzinfo | None, effects: Sequence[TargetRe
         record.key, run_key_label(record, zone), local_time(record.started_at, zone),
         local_time(record.finished_at, zone) if record.finished_at else "—", took(record),
         replica(record), outcome(record), ", ".join(counts(record)) or "—",
-        record.error or "—",
+        attempt_errors(record) or "—",
     ]
     wide = max(len(label) for label in labels) + 2
     lines = [words.text("run.title", id=record.id, job=record.job, kind=record.kind)]

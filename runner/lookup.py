@@ -9,7 +9,7 @@ only the creator or an admin archives). Reads only.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -49,9 +49,11 @@ def _matches(search: str | None, *names: str | None) -> bool:
     return any(wanted in (name or "").casefold() for name in names)
 
 
-async def _all(items: AsyncGenerator[Any, None]) -> list[Any]:
+async def _all(items: AsyncGenerator[Any, None], keep: Callable[[Any], bool] = bool
+               ) -> list[Any]:
+    """The items ``keep`` accepts, page by page: the rest are not held."""
     async with contextlib.aclosing(items):
-        return [item async for item in items]
+        return [item async for item in items if keep(item)]
 
 
 async def _role(client: PachcaClient, chat: Chat, me: int) -> str | None:
@@ -63,7 +65,7 @@ async def _role(client: PachcaClient, chat: Chat, me: int) -> str | None:
     for role in ("admin", "editor") if chat.channel else ("admin",):
         listing = cast(AsyncGenerator[User, None],
                        client.list_members(chat.id, role=role))  # type: ignore[arg-type]
-        if any(user.id == me for user in await _all(listing)):
+        if await _all(listing, lambda user: user.id == me):
             return role
     return "member"
 
@@ -77,9 +79,10 @@ async def find_chats(settings: Settings, search: str | None) -> list[ChatAccess]
         found: dict[int, Chat] = {}
         for listing in (client.list_chats(personal=False, archived=True),
                         client.list_chats(personal=False, availability="public")):
-            for chat in await _all(cast(AsyncGenerator[Chat, None], listing)):
-                if _matches(search, chat.name):
-                    found.setdefault(chat.id, chat)
+            wanted = await _all(cast(AsyncGenerator[Chat, None], listing),
+                                lambda chat: _matches(search, chat.name))
+            for chat in wanted:
+                found.setdefault(chat.id, chat)
         return [ChatAccess(chat, await _role(client, chat, me))
                 for chat in sorted(found.values(), key=lambda c: c.id)]
     finally:
@@ -90,12 +93,11 @@ async def find_users(settings: Settings, search: str | None) -> list[User]:
     """Users whose name, nickname or email holds ``search`` (any case), by id."""
     client = make_client(settings)
     try:
-        users = await _all(cast(AsyncGenerator[User, None], client.list_users()))
+        users = await _all(cast(AsyncGenerator[User, None], client.list_users()),
+                           lambda u: _matches(search, u.display_name, u.nickname, u.email))
     finally:
         await client.aclose()
-    return sorted((u for u in users
-                   if _matches(search, u.display_name, u.nickname, u.email)),
-                  key=lambda u: u.id)
+    return sorted(users, key=lambda u: u.id)
 
 
 def _table(head: str, rows: Sequence[Sequence[str]]) -> list[str]:

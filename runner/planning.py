@@ -50,6 +50,11 @@ async def _plan(rt: Runtime, job: JobSpec, progress: Progress, *, snapshot: bool
                                  snapshot=snapshot)
 
 
+async def plan_in(rt: Runtime, job: JobSpec) -> plans.SweepPlan:
+    """What the sweep ``job`` would do now, with a runtime already open (the console)."""
+    return await _plan(rt, job, no_progress, snapshot=True)
+
+
 async def plan_sweep(
     settings: Settings,
     catalogue: Catalogue,

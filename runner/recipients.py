@@ -10,6 +10,14 @@ from pydantic import Field, model_validator
 from runner import words
 from runner.concurrency import for_each
 from runner.effects import post_once
+from runner.errors import (
+    ApiError,
+    JobError,
+    NotFound,
+    PachcaError,
+    PermissionDenied,
+    ValidationFailed,
+)
 from runner.jobs.base import Id, JobContext, KindParams, ru
 from runner.pachca.models import Button
 from runner.render import split_message
@@ -67,24 +75,72 @@ async def post_everywhere(
     """Post ``text`` to every recipient once per run, split into parts if too long.
 
     Buttons go under the last part, where a reader ends up. Up to ``FAN_OUT`` recipients
-    are served at once; the parts of one message go out in order.
+    are served at once; the parts of one message go out in order. A recipient that
+    refuses (the bot may not post there, the chat is gone) does not stop the others: the
+    run posts everywhere it can, names each one it could not, and fails (JobError), so
+    that a rerun of the fire posts only what is left.
     """
     parts = split_message(text, limit)
     unique = {target.key: target for target in targets(to)}  # one chat named twice: one post
+    refused: list[tuple[Target, ApiError]] = []
 
     async def deliver(target: Target) -> None:
-        for number, part in enumerate(parts, 1):
-            last = number == len(parts)
-            await post_once(
-                ctx,
-                target.key if len(parts) == 1 else f"{target.key}#{number}",
-                entity_id=target.entity_id,
-                entity_type=target.entity_type,
-                content=part,
-                buttons=buttons if last else None,
-                label=target.label,
-            )
+        try:
+            for number, part in enumerate(parts, 1):
+                last = number == len(parts)
+                await post_once(
+                    ctx,
+                    target.key if len(parts) == 1 else f"{target.key}#{number}",
+                    entity_id=target.entity_id,
+                    entity_type=target.entity_type,
+                    content=part,
+                    buttons=buttons if last else None,
+                    label=target.label,
+                )
+        except PER_TARGET_ERRORS as exc:
+            refused.append((target, exc))
 
     # Message writes are limited per chat, so a fan-out to many chats waits on round
     # trips, not on limits: overlap them. A dry run waits on nothing and keeps the order.
     await for_each(unique.values(), deliver, limit=1 if ctx.dry_run else FAN_OUT)
+    if refused:
+        await report_refused(ctx, refused, len(unique))
+
+
+PER_TARGET_ERRORS = (NotFound, PermissionDenied, ValidationFailed)
+"""Refusals that concern one recipient; anything else (401, 429, 5xx, transport) stops
+the run, since the next recipient would meet it too."""
+
+
+async def report_refused(
+    ctx: JobContext, refused: Sequence[tuple[Target, ApiError]], total: int
+) -> None:
+    """Say which recipients refused and why, then fail the run (JobError)."""
+    named = []
+    for target, exc in sorted(refused, key=lambda item: item[0].key):
+        name = await describe(ctx, target)
+        named.append(name)
+        ctx.report.count("not_posted")
+        ctx.report.say(f"could not post to {name}: {exc}")
+    raise JobError(
+        f"could not post to {len(refused)} of {total} recipient(s): {', '.join(named[:3])}"
+        + (" and others" if len(named) > 3 else "")
+        + f" ({refused[0][1]}); the others got it: fix access and rerun this fire"
+        " to post only what is left"
+    )
+
+
+async def describe(ctx: JobContext, target: Target) -> str:
+    """``chat «name» (id)`` or ``«First Last» (id)``, as far as the bot may see (the run's
+    recipient check has usually looked them up already)."""
+    known = ctx.labels.get((target.entity_type, target.entity_id))
+    if known:
+        return known
+    try:
+        if target.entity_type == "user":
+            user = await ctx.client.get_user(target.entity_id)
+            return f"«{user.display_name}» ({target.entity_id})"
+        chat = await ctx.client.get_chat(target.entity_id)
+        return f"chat «{chat.name}» ({target.entity_id})"
+    except PachcaError:
+        return f"{target.label} (not visible to the bot)"

@@ -140,7 +140,7 @@ class Renderer:
                 name, None, words.text("tpl.missing", name=missing, folder=self.templates_dir)
             ) from exc
         except TemplateSyntaxError as exc:
-            raise _syntax_problem(exc, name) from exc
+            raise _syntax_problem(exc, name, self.env) from exc
         except RecursionError:  # Jinja's parser recurses once per level of nesting
             raise TemplateProblem(name, None, words.text("tpl.too_deep")) from None
         except ValueError:
@@ -158,7 +158,7 @@ class Renderer:
             try:
                 code = self.env.compile(source, name=origin, filename=_INLINE)
             except TemplateSyntaxError as exc:
-                raise _syntax_problem(exc, origin) from exc
+                raise _syntax_problem(exc, origin, self.env) from exc
             except RecursionError:
                 raise TemplateProblem(origin, None, words.text("tpl.too_deep")) from None
             except ValueError:
@@ -194,15 +194,13 @@ class Renderer:
                 origin, _line(exc, where), _undefined(exc, template, context, origin)
             ) from exc
         except SecurityError as exc:
-            raise TemplateProblem(
-                origin, _line(exc, where), words.text("tpl.unsafe", detail=exc)
-            ) from exc
+            raise TemplateProblem(origin, _line(exc, where), _unsafe(exc)) from exc
         except TemplateNotFound as exc:
             raise TemplateProblem(
                 origin, _line(exc, where), words.text("tpl.include_missing", name=exc.name)
             ) from exc
         except TemplateSyntaxError as exc:
-            raise _syntax_problem(exc, origin) from exc
+            raise _syntax_problem(exc, origin, self.env) from exc
         except RecursionError:
             raise TemplateProblem(origin, None, words.text("tpl.too_deep")) from None
         except Exception as exc:  # a filter or an operation failed on the data it was given
@@ -211,10 +209,35 @@ class Renderer:
             ) from exc
 
 
-def _syntax_problem(exc: TemplateSyntaxError, origin: str) -> TemplateProblem:
-    return TemplateProblem(
-        exc.name or origin, exc.lineno, words.text("tpl.syntax", detail=exc.message)
-    )
+def _unsafe(exc: SecurityError) -> str:
+    """The sandbox's refusal in our words: Jinja's reads "access to attribute ... is unsafe"."""
+    found = re.match(r"access to attribute '([^']*)' of '([^']*)' object is unsafe", str(exc))
+    if found is None:
+        return words.text("tpl.unsafe", detail=exc)
+    return words.text("tpl.unsafe_attr", attr=found[1], type=found[2])
+
+
+_JINJA_SYNTAX = (
+    (re.compile(r"No filter named '(?P<name>[^']*)'"), "tpl.no_filter", "filters"),
+    (re.compile(r"No test named '(?P<name>[^']*)'"), "tpl.no_test", "tests"),
+    (re.compile(r"Encountered unknown tag '(?P<name>[^']*)'"), "tpl.no_tag", ""),
+    (re.compile(r"unexpected end of template"), "tpl.unexpected_end", ""),
+    (re.compile(r"unexpected '(?P<name>[^']*)'"), "tpl.unexpected", ""),
+)
+"""Jinja's commonest syntax messages, said in our words (with a suggestion where it helps)."""
+
+
+def _syntax_problem(exc: TemplateSyntaxError, origin: str, env: Any) -> TemplateProblem:
+    detail = exc.message or ""
+    for pattern, message_id, known in _JINJA_SYNTAX:
+        found = pattern.search(detail)
+        if found is None:
+            continue
+        name = found.groupdict().get("name") or ""
+        names = sorted(getattr(env, known)) if known else []
+        said = words.text(message_id, name=name, hint=words.suggest(name, names))
+        return TemplateProblem(exc.name or origin, exc.lineno, words.text("tpl.syntax", detail=said))
+    return TemplateProblem(exc.name or origin, exc.lineno, words.text("tpl.syntax", detail=detail))
 
 
 def _line(exc: BaseException, origin: str) -> int | None:
@@ -232,7 +255,12 @@ def _undefined(
     obj, name = getattr(exc, "missing", (None, None))
     available = ", ".join(sorted(map(str, context))) or words.text("word.nothing")
     if name is None or obj is _MISSING:
-        return words.text("tpl.undefined_detail", detail=exc.message, available=available)
+        # Jinja's own "'x' is undefined": said in our words, with the nearest name.
+        plain = re.fullmatch(r"'([^']+)' is undefined", exc.message or "")
+        if plain is None:
+            return words.text("tpl.undefined_detail", detail=exc.message, available=available)
+        hint = words.suggest(plain[1], [str(k) for k in context])
+        return words.text("tpl.undefined", what=plain[1], available=available, hint=hint)
     what = name
     line = _line(exc, template.filename or origin)
     source = _source(template, origin)
@@ -244,8 +272,10 @@ def _undefined(
     if isinstance(obj, Mapping):
         keys = ", ".join(sorted(map(str, obj))) or words.text("word.nothing")
         owner = what.rsplit(".", 1)[0] if "." in what else words.text("tpl.it")
-        return words.text("tpl.undefined_in", what=what, owner=owner, keys=keys)
-    return words.text("tpl.undefined", what=what, available=available)
+        hint = words.suggest(str(name), [str(k) for k in obj])
+        return words.text("tpl.undefined_in", what=what, owner=owner, keys=keys, hint=hint)
+    hint = words.suggest(str(name), [str(k) for k in context]) if "." not in what else ""
+    return words.text("tpl.undefined", what=what, available=available, hint=hint)
 
 
 def _source(template: Template, origin: str) -> str | None:

@@ -2,6 +2,9 @@
 
 APScheduler's options are set explicitly (rule 6): coalesce, one instance per job,
 the job's own misfire grace (APScheduler's default of 1 s silently drops runs).
+Coalescing is done here, not by APScheduler, which drops the earlier fire times of a
+late wake-up without a word: each merged fire gets the daemon's skip line, so every
+fire a replica saw is accounted for in its log, however slow the machine was.
 APScheduler does not tell a job function which fire time it stands for, and the run
 key needs it, so a small executor passes the scheduled time along. Every replica
 loads every job; the claim in the state store decides which one runs each fire.
@@ -46,6 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("runner.scheduler")
 
 Fire = Callable[[str, datetime], Awaitable[None]]
+Merged = Callable[[str, datetime, datetime], None]
+"""Told of a fire merged into a later one: ``(job id, fire time, the later fire)``."""
 OnMissed = Callable[["JobSpec", datetime, "str | None"], Coroutine[Any, Any, None]]
 """Told of a fire that never ran: ``(job, fire time, reason)``; reason None: missed
 beyond its grace time (``AlertNotifier.on_missed``)."""
@@ -59,9 +64,10 @@ MISSED_REASON = "missed beyond its grace time"
 class FireExecutor(BaseExecutor):
     """Runs ``fire(job_id, scheduled_time)`` as a task on the scheduler's loop."""
 
-    def __init__(self, fire: Fire) -> None:
+    def __init__(self, fire: Fire, merged: Merged) -> None:
         super().__init__()
         self._fire = fire
+        self._merged = merged
         self.tasks: set[asyncio.Task[None]] = set()
 
     def start(self, scheduler: Any, alias: str) -> None:
@@ -72,8 +78,10 @@ class FireExecutor(BaseExecutor):
         """Nothing to do: the daemon waits for running tasks itself (see ``Daemon.stop``)."""
 
     def _do_submit_job(self, job: Job, run_times: list[datetime]) -> None:
-        # Coalescing already reduced run_times to the latest missed time.
-        scheduled = run_times[-1]
+        # Coalescing: one run, for the latest missed time; the earlier ones are said.
+        *merged, scheduled = run_times
+        for when in merged:
+            self._merged(job.id, when, scheduled)
         late = (datetime.now(UTC) - scheduled).total_seconds()
         grace = job.misfire_grace_time
         if grace is not None and late > grace:
@@ -107,11 +115,12 @@ class Daemon:
         self._reload = reload
         self._on_missed = on_missed
         self._stopping = asyncio.Event()
-        self._executor = FireExecutor(self._fire)
+        self._executor = FireExecutor(self._fire, self._merged)
         self.scheduler = AsyncIOScheduler(
             timezone=rt.catalogue.timezone,
             executors={"default": self._executor},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
+            # False: the executor coalesces itself, saying what it merged (see above).
+            job_defaults={"coalesce": False, "max_instances": 1, "misfire_grace_time": 600},
         )
         self.scheduler.add_listener(self._on_event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         self.outcomes: deque[Outcome] = deque(maxlen=1000)  # the latest, for tests and demo
@@ -132,7 +141,7 @@ class Daemon:
                 id=job.name,
                 name=job.name,
                 misfire_grace_time=int(max(job.misfire_grace, 1)),
-                coalesce=True,
+                coalesce=False,  # the executor coalesces, saying what it merged
                 max_instances=1,
                 replace_existing=True,
             )
@@ -247,13 +256,15 @@ class Daemon:
     def _on_event(self, event: JobExecutionEvent | JobSubmissionEvent) -> None:
         job = self.rt.catalogue.jobs.get(event.job_id)
         if event.code == EVENT_JOB_MAX_INSTANCES:
-            for when in getattr(event, "scheduled_run_times", None) or [None]:
-                logs.event("skip", level=logging.WARNING, job=event.job_id,
-                           fire=_local(job, when), reason=words.text("daemon.reason.overlap"),
-                           why="overlap")
-                if job is not None and when is not None:
-                    self._not_run(job, when, OVERLAP_REASON,
-                                  f"the run due at {logs.moment(when)} was skipped: {OVERLAP_REASON}")
+            *merged, when = getattr(event, "scheduled_run_times", None) or [None]
+            for earlier in merged:  # coalesced into the last: one skip record, one alert
+                self._merged(event.job_id, earlier, when)
+            logs.event("skip", level=logging.WARNING, job=event.job_id,
+                       fire=_local(job, when), reason=words.text("daemon.reason.overlap"),
+                       why="overlap")
+            if job is not None and when is not None:
+                self._not_run(job, when, OVERLAP_REASON,
+                              f"the run due at {logs.moment(when)} was skipped: {OVERLAP_REASON}")
             return
         when = getattr(event, "scheduled_run_time", None)
         grace = job.misfire_grace if job is not None else None
@@ -262,6 +273,13 @@ class Daemon:
                    why="missed")
         if job is not None and when is not None:
             self._not_run(job, when, MISSED_REASON, None)
+
+    def _merged(self, job_id: str, when: datetime, into: datetime | None) -> None:
+        """The skip line of a fire coalesced into the later fire ``into``."""
+        job = self.rt.catalogue.jobs.get(job_id)
+        logs.event("skip", level=logging.WARNING, job=job_id, fire=_local(job, when),
+                   reason=words.text("daemon.reason.merged", fire=logs.shown(_local(job, into))),
+                   why="merged")
 
     def _not_run(self, job: JobSpec, when: datetime, reason: str, alert: str | None) -> None:
         """Record (in the background) a fire this replica did not run; see ``_record``."""

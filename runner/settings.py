@@ -83,6 +83,15 @@ class Settings(BaseSettings):
         description="Serve the operators' console (web pages) at /console/ on the runner's"
         " server.",
     )
+    console_users: str | None = Field(
+        default=None,
+        description="The console's accounts: 'name:role:hash' entries (role viewer or"
+        " operator; an argon2 or bcrypt hash) separated by spaces or new lines.",
+    )
+    console_password: SecretStr | None = Field(
+        default=None,
+        description="A single password for the console's 'admin' operator (small teams).",
+    )
     webhook_secret: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("PACHCA_WEBHOOK_SECRET", "PACHCA_RUNNER_WEBHOOK_SECRET"),

@@ -1,4 +1,5 @@
-"""Data sources of a digest: Pachca activity, a JSON endpoint, static values, SQL rows.
+"""Data sources of a digest: Pachca activity, a JSON endpoint, static values, SQL rows,
+Pachca search, tasks and threads (``sources_sql``, ``sources_pachca``).
 
 Each source is named in the job entry and handed to the template under that name. A
 source that cannot be read raises ``SourceError(name, reason)``: the reason is short
@@ -23,6 +24,17 @@ from runner.errors import SourceError
 from runner.jobs.base import Id, ru
 from runner.periods import Window
 from runner.source_base import SourceModel
+from runner.sources_pachca import (
+    SearchSource,
+    TasksSource,
+    ThreadsSource,
+    read_search,
+    read_tasks,
+    read_threads,
+    sample_search,
+    sample_tasks,
+    sample_threads,
+)
 from runner.sources_sql import SqlSource, read_sql
 
 if TYPE_CHECKING:
@@ -123,7 +135,8 @@ class VarsSource(_Source):
 
 
 Source = Annotated[
-    ActivitySource | HttpSource | VarsSource | SqlSource,
+    ActivitySource | HttpSource | VarsSource | SqlSource | SearchSource | TasksSource
+    | ThreadsSource,
     Field(discriminator="type", description="A named data source of the digest."),
 ]
 
@@ -228,6 +241,12 @@ async def read_source(ctx: JobContext, name: str, source: _Source, window: Windo
         return dict(source.values)
     if isinstance(source, SqlSource):
         return await read_sql(name, source, window, ZoneInfo(ctx.job.timezone))
+    if isinstance(source, SearchSource):
+        return await read_search(ctx, name, source, window)
+    if isinstance(source, TasksSource):
+        return await read_tasks(ctx, name, source, window)
+    if isinstance(source, ThreadsSource):
+        return await read_threads(ctx, name, source, window)
     raise TypeError(f"unknown source type {type(source).__name__}")
 
 
@@ -239,6 +258,10 @@ def has_data(source: _Source, value: Any) -> bool:
         return bool(value["totals"]["messages"] or value["new_chats"] or value["new_members"])
     if isinstance(source, SqlSource):
         return bool(value["rows"])
+    if isinstance(source, SearchSource | ThreadsSource):
+        return bool(value["count"])
+    if isinstance(source, TasksSource):
+        return any(value["counts"].values())
     return value not in ({}, [], "", 0)
 
 
@@ -246,6 +269,12 @@ def sample(source: _Source, window_start: datetime, window_end: datetime) -> Any
     """Plausible data of a source, to render the template when the catalogue is validated."""
     if isinstance(source, VarsSource):
         return dict(source.values)
+    if isinstance(source, SearchSource):
+        return sample_search(source, window_end)
+    if isinstance(source, TasksSource):
+        return sample_tasks(window_end)
+    if isinstance(source, ThreadsSource):
+        return sample_threads(window_end)
     if isinstance(source, SqlSource):
         rows = [{"day": window_start.date(), "revenue": 1250000, "deals": 14},
                 {"day": window_end.date(), "revenue": 980000, "deals": 11}]

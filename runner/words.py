@@ -13,6 +13,7 @@ and a test that checks every id has both texts with the same placeholders.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Sequence
 from contextvars import ContextVar
@@ -141,6 +142,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "got.mapping": ("a mapping", "словарь"),
     "got.type": ("a {type}", "значение типа {type}"),
     "hint.did_you_mean": (" — did you mean '{word}'?", " — может быть, '{word}'?"),
+    "hint.id_in_link": (
+        " — that is a link; the id in it is {id}: write {id}",
+        " — это ссылка; id в ней — {id}: укажите {id}",
+    ),
     "hint.quote_it": (" — put it in quotes", " — возьмите значение в кавычки"),
     "word.none": ("none", "нет"),
     "word.nothing": ("nothing", "ничего"),
@@ -427,6 +432,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "template tried to access an unsafe attribute ({detail})",
         "шаблон обратился к небезопасному атрибуту ({detail})",
     ),
+    "tpl.unsafe_attr": (
+        ("template tried to access an unsafe attribute: '{attr}' of a '{type}' value is not"
+        " open to templates"),
+        ("шаблон обратился к небезопасному атрибуту: '{attr}' у значения типа '{type}'"
+        " шаблонам недоступен"),
+    ),
     "tpl.include_missing": (
         "included template '{name}' does not exist", "подключаемого шаблона '{name}' нет"
     ),
@@ -435,12 +446,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{detail} — the template can use: {available}", "{detail} — в шаблоне доступны: {available}"
     ),
     "tpl.undefined": (
-        "'{what}' is undefined — the template can use: {available}",
-        "'{what}' не определено — в шаблоне доступны: {available}",
+        "'{what}' is undefined{hint} — the template can use: {available}",
+        "'{what}' не определено{hint} — в шаблоне доступны: {available}",
     ),
     "tpl.undefined_in": (
-        "'{what}' is undefined — {owner} has: {keys}",
-        "'{what}' не определено — в {owner} есть: {keys}",
+        "'{what}' is undefined{hint} — {owner} has: {keys}",
+        "'{what}' не определено{hint} — в {owner} есть: {keys}",
+    ),
+    "tpl.no_filter": (
+        "there is no filter '{name}'{hint} (filters are listed in docs/templates.md)",
+        "фильтра '{name}' нет{hint} (фильтры перечислены в docs/templates.md)",
+    ),
+    "tpl.no_test": ("there is no test '{name}'{hint}", "проверки '{name}' нет{hint}"),
+    "tpl.no_tag": (
+        "unknown tag '{{% {name} %}}' — tags are if, for, set, macro, include{hint}",
+        "неизвестный тег '{{% {name} %}}' — есть if, for, set, macro, include{hint}",
+    ),
+    "tpl.unexpected_end": (
+        ("the template ends before a block is closed — add the missing {{% end... %}}"
+        " or }}}}{hint}"),
+        ("шаблон кончается раньше, чем закрыт блок, — добавьте недостающий {{% end... %}}"
+        " или }}}}{hint}"),
+    ),
+    "tpl.unexpected": (
+        "unexpected '{name}' — check the brackets around it{hint}",
+        "лишний или неуместный знак '{name}' — проверьте скобки рядом с ним{hint}",
     ),
     "tpl.it": ("it", "нём"),
     "tpl.nul": (
@@ -539,6 +569,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "missed by more than its grace time ({grace})",
         "опоздание больше допустимого ({grace})",
     ),
+    "daemon.reason.merged": (
+        "the scheduler woke late and merged it into the fire of {fire}",
+        "планировщик опоздал и объединил его со срабатыванием {fire}",
+    ),
     "daemon.reason.stopping": ("the runner is stopping", "раннер останавливается"),
     "daemon.reason.paused": (
         "the job is paused (by {by}{reason})", "задача приостановлена ({by}{reason})"),
@@ -635,6 +669,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "run.actions": ("Chat actions (for undo):", "Действия с чатами (для undo):"),
     "run.none": ("(nothing)", "(ничего)"),
     "cli.error": ("error: {detail}", "ошибка: {detail}"),
+    "validate.ok_unchecked": (
+        "{file}: OK, {n} jobs (recipients not checked: {why})",
+        "{file}: всё в порядке, заданий: {n} (получатели не проверены: {why})",
+    ),
+    "validate.no_token": ("no PACHCA_TOKEN", "нет PACHCA_TOKEN"),
+    "validate.cannot_post": (
+        "✗ {job}: cannot post to {label}: {problem}",
+        "✗ {job}: нельзя отправить в {label}: {problem}",
+    ),
+    "validate.problems": (
+        "{file}: {n} recipient problem(s)", "{file}: проблем с получателями: {n}"
+    ),
+    "validate.ok": (
+        "{file}: OK, {n} jobs, every recipient reachable",
+        "{file}: всё в порядке, заданий: {n}, все получатели доступны",
+    ),
+    "plan.saved": (
+        "Saved to {out}. Apply exactly this plan with: pachca-runner run-job {job} --plan {out}",
+        "Сохранено в {out}. Выполнить ровно этот план: pachca-runner run-job {job} --plan {out}",
+    ),
+    "undo.confirm": ("Unarchive these {n} chat(s)?", "Вернуть из архива эти чаты ({n})?"),
+    "undo.nothing": ("Nothing was changed.", "Ничего не изменено."),
     "cli.warning": ("warning: {detail}", "предупреждение: {detail}"),
     "cli.problems": (
         "{n} problems found; nothing was run.", "найдено проблем: {n}; ничего не запущено."
@@ -714,6 +770,19 @@ def plural(n: int, forms: Sequence[str], language: str | None = None) -> str:
     if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
         return forms[1]
     return forms[2]
+
+
+def closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice closest to ``word`` (ignoring case), or None if none is close."""
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(str(word).lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
+
+
+def suggest(word: str, choices: Sequence[str]) -> str:
+    """ " — did you mean 'x'?" for the closest choice, or ""."""
+    found = closest(word, choices)
+    return text("hint.did_you_mean", word=found) if found else ""
 
 
 def _from_env() -> str:

@@ -4,19 +4,26 @@ the job's previous run is still going is not lost silently."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from runner import app
+from runner import app, logs
 from runner.bot.alerts import notifier_of
+from runner.catalogue import Catalogue
+from runner.execute import Runtime
+from runner.logs import EVENTS
 from runner.scheduler import MISSED_REASON, OVERLAP_REASON, Daemon
+from runner.settings import Settings
 from runner.state import RunRecord
 from runner.workspace import WorkspaceServer
 from tests.jobs.sweep_support import EMPTY, Sweep
@@ -36,6 +43,7 @@ jobs:
     sources:
       sales: {{type: http, url: "{url}/sales", timeout: 60s}}
 """
+MSK = ZoneInfo("Europe/Moscow")
 TEMPLATE = "Сделок: {{ sales.deals }}"
 
 
@@ -146,6 +154,22 @@ jobs:
 """
 
 
+@contextlib.asynccontextmanager
+async def _note_scheduled(settings: Settings, catalogue: Catalogue
+                          ) -> AsyncIterator[tuple[Runtime, Daemon, Any]]:
+    """A daemon with the catalogue loaded and its scheduler started, and the APScheduler
+    job ``note``, whose fires the test hands to the executor itself."""
+    async with app.runtime(settings, catalogue) as rt:
+        daemon = Daemon(rt, on_missed=notifier_of(rt).on_missed)
+        daemon.load(catalogue)
+        daemon.scheduler.start()
+        try:
+            yield rt, daemon, daemon.scheduler.get_job("note")
+        finally:
+            daemon.stop()
+            daemon.scheduler.shutdown(wait=False)
+
+
 async def test_a_fire_missed_beyond_its_grace_is_in_history_and_alerted_once(sw: Sweep) -> None:
     alerts, target = sw.chats(["Оповещения", "Заметки"])
     h = sw.h
@@ -153,20 +177,12 @@ async def test_a_fire_missed_beyond_its_grace_is_in_history_and_alerted_once(sw:
     catalogue = h.catalogue()
     an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
 
-    async with app.runtime(h.settings(), catalogue) as rt:
-        daemon = Daemon(rt, on_missed=notifier_of(rt).on_missed)
-        daemon.load(catalogue)
-        daemon.scheduler.start()
-        try:
-            job = daemon.scheduler.get_job("note")
-            # The fire comes to the executor an hour late, past its 10 min grace; then
-            # the same again, as a second replica that missed it too would see it.
-            for _ in range(2):
-                daemon._executor.submit_job(job, [an_hour_ago])
-                await daemon.finish_running()
-        finally:
-            daemon.stop()
-            daemon.scheduler.shutdown(wait=False)
+    async with _note_scheduled(h.settings(), catalogue) as (rt, daemon, job):
+        # The fire comes to the executor an hour late, past its 10 min grace; then
+        # the same again, as a second replica that missed it too would see it.
+        for _ in range(2):
+            daemon._executor.submit_job(job, [an_hour_ago])
+            await daemon.finish_running()
         history = await asyncio.to_thread(rt.state.runs, "note", 10)
 
     [row] = history
@@ -175,3 +191,32 @@ async def test_a_fire_missed_beyond_its_grace_is_in_history_and_alerted_once(sw:
     [alert] = sw.bot_messages(alerts)  # once: the second report found the fire recorded
     assert "не запустилась вовремя" in alert.content and "grace time of 600 s" in alert.content
     assert sw.bot_messages(target) == []
+
+
+async def test_fires_coalesced_after_a_late_wake_up_run_once_and_each_merged_one_is_said(
+    sw: Sweep, caplog: pytest.LogCaptureFixture
+) -> None:
+    (target,) = sw.chats(["Заметки"])
+    h = sw.h
+    h.write_catalogue(MISSED.format(alerts=target, target=target))
+    catalogue = h.catalogue()
+    now = datetime.now(UTC).replace(microsecond=0)
+    due = [now - timedelta(minutes=m) for m in (3, 2, 1)]
+    caplog.set_level(logging.INFO, logger=EVENTS)
+
+    async with _note_scheduled(h.settings(), catalogue) as (rt, daemon, job):
+        # APScheduler hands every due time over (it does not drop any itself), as
+        # after a wake-up three fires late.
+        assert job.coalesce is False
+        daemon._executor.submit_job(job, due)
+        await daemon.finish_running()
+        history = await asyncio.to_thread(rt.state.runs, "note", 10)
+
+    [row] = history  # one run, for the latest fire
+    assert (row.status, row.scheduled_for) == ("succeeded", due[-1])
+    assert sw.bot_messages(target)[-1].content == "Заметка"
+    last = logs.moment(due[-1].astimezone(MSK))
+    for earlier in due[:-1]:
+        line = (f"note: the fire of {logs.moment(earlier.astimezone(MSK))} skipped: the"
+                f" scheduler woke late and merged it into the fire of {last}")
+        assert line in caplog.text

@@ -102,7 +102,8 @@ def check_templates(
             wrong = outcome.message if isinstance(outcome, TemplateProblem) else (
                 kind.check_rendered(job.params, field, render))
             if wrong is not None:
-                problems.append(Problem(file, job.line, None, f"jobs.{job.name}.{field}", wrong))
+                line = job.field_lines.get(field.split(".")[0].split("[")[0], job.line)
+                problems.append(Problem(file, line, None, f"jobs.{job.name}.{field}", wrong))
     if catalogue.alerts and not renderer.exists(catalogue.alerts.template):
         missing = words.text("tpl.missing", name=catalogue.alerts.template,
                              folder=catalogue.templates_dir)

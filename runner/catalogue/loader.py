@@ -27,7 +27,6 @@ from runner.catalogue.models import (
     UnfurlRule,
     _JobFields,
     check_zone,
-    closest,
     suggest,
 )
 from runner.catalogue.source import (
@@ -39,6 +38,10 @@ from runner.durations import LONGEST, parse_within
 from runner.errors import CatalogueError, Problem
 from runner.jobs.base import JobKind, KindParams
 from runner.schedule import CronProblem, parse_cron
+from runner.words import closest
+
+# A chat or user link pasted where its id belongs: https://app.pachca.com/chats/12345
+_ID_IN_LINK = re.compile(r"^https?://\S*?/(?:chats?|users?|messages?|threads?)/(\d+)\b")
 
 
 class _Loader:
@@ -91,7 +94,11 @@ class _Loader:
         if simple == "field.text" and isinstance(err.get("input"), int | float):
             return words.text(simple, got=got, quote=words.text("hint.quote_it"))
         if simple is not None:
-            return words.text(simple, got=got, quote="")
+            message = words.text(simple, got=got, quote="")
+            link = _ID_IN_LINK.search(str(err.get("input"))) if simple == "field.int" else None
+            if link is not None and path not in self.doc.secrets:
+                message += words.text("hint.id_in_link", id=link[1])
+            return message
         if kind in ("literal_error", "enum"):
             options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
             hint = suggest(str(err.get("input")), options) if path not in self.doc.secrets else ""
@@ -285,6 +292,10 @@ class _Loader:
             description=head.description,
             workdays=pick("workdays", None),
             line=doc.where(path, key=True)[0],
+            field_lines={
+                str(key): line for key in body
+                if (line := doc.where(path + (key,))[0]) is not None
+            },
         )
 
     def schedule(self, value: Any, path: FieldPath) -> Schedule | None:

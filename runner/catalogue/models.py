@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -17,6 +15,7 @@ from runner.catalogue.masks import Masks
 from runner.durations import Duration, Interval, RunTimeout, UpToDay
 from runner.errors import Problem
 from runner.jobs.base import Id, KindParams, ru
+from runner.words import suggest
 
 COMMON_FIELDS = (
     "kind",
@@ -36,19 +35,6 @@ DEFAULT_TIMEOUT = 1800.0
 _JOB_NAME = re.compile(r"[\w-]+")
 _URL_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
 
-
-
-def closest(word: str, choices: Sequence[str]) -> str | None:
-    """The choice closest to ``word`` (ignoring case), or None if none is close."""
-    lowered = {c.lower(): c for c in choices}
-    close = difflib.get_close_matches(str(word).lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[close[0]] if close else None
-
-
-def suggest(word: str, choices: Sequence[str]) -> str:
-    """ " — did you mean 'x'?" for the closest choice, or ""."""
-    found = closest(word, choices)
-    return words.text("hint.did_you_mean", word=found) if found else ""
 
 
 @cache
@@ -333,6 +319,7 @@ class JobSpec(BaseModel):
     description: str = ""
     workdays: str | None = None
     line: int | None = None
+    field_lines: dict[str, int] = {}  # where each of the job's own fields is written
 
 
 class Catalogue(BaseModel):

@@ -30,6 +30,13 @@ from runner.sources import ActivitySource, Source, has_data, read_source, sample
 
 FIRST_WINDOW = timedelta(hours=24)
 """What ``since_last_run`` covers when the job has never succeeded before."""
+_SOURCE_SCOPES = {
+    "pachca_activity": {"chats:read", "messages:read"},
+    "pachca_search": {"search:messages"},
+    "pachca_tasks": {"tasks:read"},
+    "pachca_threads": {"threads:read", "messages:read"},
+}
+"""What each Pachca source reads, beyond posting."""
 _RESERVED = {"title", "job", "period", "scheduled_for", "sources", "source_errors", "sections"}
 
 
@@ -77,12 +84,13 @@ class DigestParams(KindParams):
     sources: dict[str, Source] = Field(
         default_factory=_default_sources,  # type: ignore[arg-type]
         description="Named data sources, each handed to the template under its name: "
-        "`pachca_activity`, `http` (a JSON endpoint), `vars` (static values) or `sql` (rows "
-        "of a read-only query).",
+        "`pachca_activity`, `pachca_search`, `pachca_tasks`, `pachca_threads`, `http` "
+        "(a JSON endpoint), `vars` (static values) or `sql` (rows of a read-only query).",
         examples=[{"activity": {"type": "pachca_activity", "top": 5},
                    "info": {"type": "vars", "values": {"team": "Продажи"}}}],
         json_schema_extra=ru("Именованные источники данных; шаблон получает каждый под его"
-                             " именем: `pachca_activity`, `http` (JSON по адресу), `vars`"
+                             " именем: `pachca_activity`, `pachca_search`, `pachca_tasks`,"
+                             " `pachca_threads`, `http` (JSON по адресу), `vars`"
                              " (постоянные значения) или `sql` (строки запроса только на"
                              " чтение)."),
     )
@@ -147,6 +155,7 @@ class DigestKind(JobKind):
         for source in params.sources.values():
             if isinstance(source, ActivitySource) and source.new_members:
                 needed.add("users:read")
+            needed |= _SOURCE_SCOPES.get(source.type, set())
         return frozenset(needed)
 
     def templates(self, params: KindParams) -> list[str]:

@@ -80,6 +80,17 @@ class SweepKind(JobKind):
             raise JobError("sweep: no key to sign buttons (runner.services sets one up)")
         dry = ctx.dry_run or params.dry_run
         saved = ctx.services.get(plans.SERVICE)
+        approval = None
+        if saved is None and not dry:
+            approval = await asyncio.to_thread(plans.approved, ctx.state, ctx.job.name)
+            if approval is not None:
+                saved = approval.plan
+                ctx.report.say(f"applying the plan {approval.by} approved in the console")
+            elif params.require_approval:
+                # Nothing is warned or archived unapproved: this run says what it would do.
+                ctx.report.say("require_approval: no approved plan, so nothing is changed;"
+                               " approve the plan in the console's Sweep plans page")
+                dry = True
         scanner = Scanner(ctx, params, secret)
         # The count of active chats only feeds max_fraction and the report: without
         # max_fraction the sweep acts while it runs (a count is one page after another).
@@ -88,6 +99,8 @@ class SweepKind(JobKind):
         try:
             await self._decide_and_act(ctx, params, secret, scanner, saved, dry)
             await scanner.counted()
+            if approval is not None:
+                await asyncio.to_thread(plans.consume, ctx.state, ctx.job.name)
         finally:
             scanner.stop()
             if scanner.counted_all:
@@ -161,7 +174,7 @@ class SweepKind(JobKind):
                 else:
                     failed.append(d)
                     ctx.report.count("skipped:failed")
-                    ctx.report.say(f"could not {d.verb} «{d.name}»: {exc}")
+                    ctx.report.say(f"could not {d.verb} «{d.name}» ({d.chat_id}): {exc}")
             done += 1
             ctx.progress("archiving", done, len(todo))
 
@@ -188,7 +201,7 @@ class SweepKind(JobKind):
         if failed:
             raise JobError(
                 f"sweep: {len(failed)} chat(s) could not be warned or archived (first:"
-                f" «{failed[0].name}»); is the bot an admin of those chats?"
+                f" «{failed[0].name}» ({failed[0].chat_id})); is the bot an admin of those chats?"
             )
 
 

@@ -25,6 +25,7 @@ from runner.pachca.models import (
     User,
     WebhookEvent,
 )
+from runner.pachca.search import SearchCalls
 from runner.pachca.threads import ThreadCalls
 
 Order = Literal["asc", "desc"]
@@ -61,9 +62,9 @@ def _buttons(rows: Sequence[Sequence[Button]] | None) -> list[list[dict[str, str
     return [[b.model_dump(exclude_none=True) for b in row] for row in rows]
 
 
-class PachcaClient(ThreadCalls):
+class PachcaClient(ThreadCalls, SearchCalls):
     """A Pachca API client for one token (see ``ApiSession`` for the request path; the
-    thread calls are in ``ThreadCalls``)."""
+    thread calls are in ``ThreadCalls``, search and tasks in ``SearchCalls``)."""
 
     # -- chats -------------------------------------------------------------------------
 

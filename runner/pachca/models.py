@@ -87,6 +87,22 @@ class Message(PachcaModel):
     thread: ThreadRef | None = None
 
 
+class Task(PachcaModel):
+    """A task (``GET /tasks``); ``due_at`` is None when it has no due date."""
+
+    id: int
+    kind: str
+    content: str = ""
+    due_at: datetime | None = None
+    priority: int = 1
+    user_id: int
+    chat_id: int | None = None
+    status: str
+    created_at: datetime
+    performer_ids: list[int] = Field(default_factory=list)
+    all_day: bool = False
+
+
 class Thread(PachcaModel):
     """A thread: a chat of its own (``chat_id``), started on a message or standalone
     (``message_id`` and ``message_chat_id`` null); ``updated_at`` moves with each comment."""

@@ -26,6 +26,8 @@ class RunHandle:
     attempt: int
     resumed: bool  # True when taken over from a replica whose lease expired
     scheduled_for: datetime | None
+    resumed_from: str | None = None  # how the attempt before ended: running (its runner
+    # stopped), abandoned or failed; None for a first attempt
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,11 @@ class RunRecord(_FromRow):
     finished_at: datetime | None
     lease_until: datetime
     dry_run: bool
-    counts: dict[str, int]
-    error: str | None
+    counts: dict[str, int]  # totals over the attempts
+    error: str | None  # the last attempt's
     lines: list[str]
+    earlier_attempts: list[dict[str, Any]] = field(default_factory=list)
+    """How each earlier attempt ended: ``{"attempt", "status", "error"}``, oldest first."""
 
     @property
     def duration(self) -> float | None:
@@ -61,6 +65,7 @@ class RunRecord(_FromRow):
         values = dict(row)
         values["counts"] = values.get("counts") or {}
         values["lines"] = values.get("lines") or []
+        values["earlier_attempts"] = values.get("earlier_attempts") or []
         values["dry_run"] = bool(values["dry_run"])
         return super().from_row(values)
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, or_, select
+from sqlalchemy import Connection, delete, func, or_, select
 
 from runner.state.engine import Database
 from runner.state.models import (
@@ -86,9 +86,15 @@ class RecordsMixin:
             conn.execute(statement)
 
     def finish_target(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
-        """Mark an effect as done (it must never be made again for this run key)."""
+        """Mark an effect as done (it must never be made again for this run key).
+
+        A ``message_id`` in ``detail`` is kept in its own column: that message is this
+        target's, and a lost answer of any other target is never matched with it.
+        """
         db = self._db
-        values = {"status": "done", "detail": dict(detail), "updated_at": db.now()}
+        message_id = detail.get("message_id")
+        values = {"status": "done", "detail": dict(detail), "updated_at": db.now(),
+                  "message_id": message_id if isinstance(message_id, int) else None}
         statement = (
             db.insert(targets)
             .values(run_key=run_key, target=target, **values)
@@ -96,6 +102,33 @@ class RecordsMixin:
         )
         with db.write() as conn:
             conn.execute(statement)
+
+    def drop_target(self, run_key: str, target: str) -> None:
+        """Forget an effect that was refused (it was not made): the next attempt makes it.
+
+        A target already done is never forgotten.
+        """
+        statement = delete(targets).where(
+            targets.c.run_key == run_key, targets.c.target == target,
+            targets.c.status != "done",
+        )
+        with self._db.write() as conn:
+            conn.execute(statement)
+
+    def highest_message_id(self) -> int:
+        """The newest message any recorded post made (0 if none): every message with a
+        higher id was created after this call's caller read it."""
+        with self._db.read() as conn:
+            found = conn.execute(select(func.max(targets.c.message_id))).scalar_one_or_none()
+        return int(found or 0)
+
+    def message_taken(self, message_id: int, *, besides: tuple[str, str]) -> bool:
+        """True if a target other than ``besides`` (run key, target) recorded this message."""
+        query = select(targets.c.run_key, targets.c.target).where(
+            targets.c.message_id == message_id
+        )
+        with self._db.read() as conn:
+            return any(tuple(row) != besides for row in conn.execute(query))
 
     # -- chats ----------------------------------------------------------------------------
 

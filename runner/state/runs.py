@@ -9,6 +9,7 @@ on PostgreSQL under READ COMMITTED as well as on SQLite.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -84,6 +85,9 @@ class RunsMixin:
                 return None
             if row["status"] == "running" and row["lease_until"] > now:
                 return None
+            # The attempt taken over keeps its place in the history: how it ended, and
+            # its error. Counts and lines stay, and the new attempt's add to them.
+            ended = {"attempt": row["attempt"], "status": row["status"], "error": row["error"]}
             taken = conn.execute(
                 update(runs)
                 .where(
@@ -98,12 +102,15 @@ class RunsMixin:
                     started_at=now,
                     finished_at=None,
                     lease_until=lease_until,
+                    error=None,
+                    earlier_attempts=[*(row["earlier_attempts"] or []), ended],
                 )
             ).rowcount
             if taken != 1:
                 return None
             return RunHandle(
-                row["id"], key, row["job"], row["attempt"] + 1, True, row["scheduled_for"]
+                row["id"], key, row["job"], row["attempt"] + 1, True, row["scheduled_for"],
+                resumed_from=row["status"],
             )
 
     def _mine(self, handle: RunHandle) -> Any:
@@ -133,20 +140,33 @@ class RunsMixin:
         lines: list[str],
         error: str | None,
     ) -> None:
-        """Record the outcome of a claimed run; StateError if the claim was lost."""
+        """Record the outcome of a claimed run; StateError if the claim was lost.
+
+        A resumed run's counts and lines are added to those of its earlier attempts.
+        """
         if status not in FINAL:
             raise ValueError(f"unknown final status {status!r}: use one of {', '.join(FINAL)}")
         db = self._db
         with db.write() as conn:
             now = db.now()
+            total: Counter[str] = Counter(counts)
+            every_line = list(lines)
+            if handle.attempt > 1:
+                before = conn.execute(
+                    select(runs.c.counts, runs.c.lines).where(self._mine(handle))
+                ).first()
+                if before is not None:
+                    total.update(before.counts or {})
+                    if before.lines:
+                        every_line = [*before.lines, f"attempt {handle.attempt}:", *lines]
             changed = conn.execute(
                 update(runs)
                 .where(self._mine(handle))
                 .values(
                     status=status,
                     finished_at=now,
-                    counts=dict(counts),
-                    lines=list(lines),
+                    counts=dict(total),
+                    lines=every_line,
                     error=error,
                 )
             ).rowcount

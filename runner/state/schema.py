@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    inspect,
     select,
     text,
 )
@@ -127,6 +128,9 @@ runs = Table(
     Column("counts", JsonText),
     Column("error", Text),
     Column("lines", JsonText),
+    # How each earlier attempt of a resumed run ended: [{attempt, status, error}]
+    # (schema version 2); counts and lines add up over the attempts.
+    Column("earlier_attempts", JsonText),
     _one_of("status", RUN_STATUSES),
     Index("ix_runs_job_started", "job", "started_at"),
     Index("ix_runs_job_scheduled", "job", "scheduled_for"),
@@ -140,7 +144,11 @@ targets = Table(
     Column("status", String(16), nullable=False),
     Column("detail", JsonText),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The message a done post made: a lost answer is never matched with a message
+    # already recorded (schema version 2).
+    Column("message_id", BigInteger),
     _one_of("status", TARGET_STATUSES),
+    Index("ix_targets_message_id", "message_id"),
 )
 
 chats = Table(
@@ -222,7 +230,35 @@ def _v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=tables)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+def _v2(conn: Connection) -> None:
+    """``targets.message_id`` (filled from the JSON detail of the posts already done) and
+    ``runs.earlier_attempts``.
+
+    Step 1 builds tables from the current definitions, so a database created by it
+    already has the columns: this step adds only what is missing.
+    """
+    found = inspect(conn)
+    if "message_id" not in {c["name"] for c in found.get_columns("targets")}:
+        conn.execute(text("ALTER TABLE targets ADD COLUMN message_id BIGINT"))
+    if "earlier_attempts" not in {c["name"] for c in found.get_columns("runs")}:
+        conn.execute(text("ALTER TABLE runs ADD COLUMN earlier_attempts TEXT"))
+    for index in targets.indexes:
+        index.create(conn, checkfirst=True)
+    done = conn.execute(
+        select(targets.c.run_key, targets.c.target, targets.c.detail)
+        .where(targets.c.status == "done", targets.c.message_id.is_(None))
+    ).all()
+    for run_key, target, detail in done:
+        message_id = (detail or {}).get("message_id")
+        if isinstance(message_id, int):
+            conn.execute(
+                targets.update()
+                .where(targets.c.run_key == run_key, targets.c.target == target)
+                .values(message_id=message_id)
+            )
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x70616368  # "pach": one runner migrates at a time on PostgreSQL
 

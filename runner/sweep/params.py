@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
 from runner import words
 from runner.jobs.base import Id, KindParams, Regex, ru
@@ -127,6 +127,14 @@ class SweepParams(KindParams):
         examples=[True],
         json_schema_extra=ru("Только решить и рассказать, ничего не трогать (как --dry-run)."),
     )
+    require_approval: bool = Field(
+        default=False,
+        description="Warn or archive only what an operator approved in the console's"
+        " Sweep plans page; without an approved plan a run only reports.",
+        examples=[True],
+        json_schema_extra=ru("Предупреждать и архивировать только по плану, одобренному"
+                             " в пульте; без одобренного плана запуск только сообщает."),
+    )
     concurrency: int = Field(
         # 12 in flight reach 50 requests/s at round trips up to 240 ms; more only adds
         # connections, and the HTTP pool checks every one of them on each request.
@@ -137,12 +145,12 @@ class SweepParams(KindParams):
                              " (темп задаёт ограничитель)."),
     )
 
-    @model_validator(mode="after")
-    def _bounds(self) -> SweepParams:
-        if (
-            self.min_members is not None
-            and self.max_members is not None
-            and self.min_members > self.max_members
-        ):
+    @field_validator("max_members")
+    @classmethod
+    def _bounds(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # A field validator, not a model one: pydantic runs model validators only when
+        # every field is valid, so this mistake would be told only after the others.
+        low = info.data.get("min_members")
+        if value is not None and low is not None and low > value:
             raise ValueError(words.text("sweep.members"))
-        return self
+        return value

@@ -101,9 +101,16 @@ class SweepPlan:
     def load(cls, path: Path) -> SweepPlan:
         """The plan saved in ``path``; InputError if it is not a readable plan."""
         try:
-            body = json.loads(Path(path).read_text(encoding="utf-8"))
+            text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(f"{path}: cannot read the plan: {exc.strerror}") from None
+        return cls.from_json(text, str(path))
+
+    @classmethod
+    def from_json(cls, text: str, path: str = "the plan") -> SweepPlan:
+        """The plan ``to_json`` wrote; InputError (naming ``path``) if it is not one."""
+        try:
+            body = json.loads(text)
         except ValueError:
             raise InputError(f"{path}: not a plan file (not JSON)") from None
         if not isinstance(body, dict) or body.get("format") != FORMAT:
@@ -263,3 +270,36 @@ def load_for(path: Path, job_name: str, kind: str) -> SweepPlan:
     if plan.job != job_name:
         raise InputError(f"{path}: the plan is for job '{plan.job}', not '{job_name}'")
     return plan
+
+
+APPROVED = "approved_plan"
+"""The ``job_values`` name of the plan an operator approved in the console."""
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A plan an operator approved, waiting for the sweep's next run."""
+
+    plan: SweepPlan
+    by: str
+    at: datetime
+
+
+def approved(state: Any, job: str) -> Approval | None:
+    """The plan approved for ``job`` and not applied yet, or None."""
+    value = state.get_value(job, APPROVED)
+    if not isinstance(value, dict) or "plan" not in value:
+        return None
+    return Approval(SweepPlan.from_json(value["plan"]), value["by"],
+                    datetime.fromisoformat(value["at"]))
+
+
+def approve(state: Any, plan: SweepPlan, by: str, at: datetime) -> None:
+    """Keep ``plan`` as approved by ``by``: the sweep's next run applies exactly it."""
+    state.set_value(plan.job, APPROVED, {"plan": plan.to_json(), "by": by,
+                                         "at": at.isoformat()})
+
+
+def consume(state: Any, job: str) -> None:
+    """Forget ``job``'s approved plan once a run applied it (once: a plan is for one run)."""
+    state.set_value(job, APPROVED, None)

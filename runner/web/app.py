@@ -12,6 +12,7 @@ import ipaddress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -21,7 +22,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from runner.web import texts, views
+from runner.web import actions, auth, texts, views
+from runner.web import plans as plan_pages
 
 if TYPE_CHECKING:
     from runner.execute import Runtime
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 HERE = Path(__file__).parent
 PREFIX = "/console"
 LANG_COOKIE = "console_lang"
+SESSION_COOKIE = "console_session"
+LOGIN_COOKIE = "console_login"
 HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
@@ -59,6 +63,10 @@ class Console:
             trim_blocks=True, lstrip_blocks=True,
         )
         self.env.filters["when"] = _when
+        self.users = auth.accounts(settings)  # a bad entry stops the start, named
+        self.limiter = auth.Limiter()
+        self._signer: Any = None
+        self.tasks: set[asyncio.Task[Any]] = set()
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -70,6 +78,11 @@ class Console:
             Route("/runs", self.runs, methods=["GET"]),
             Route("/runs/{run_id:int}", self.run, methods=["GET"]),
             Route("/lang/{code}", self.switch_lang, methods=["GET"]),
+            Route("/login", self.login_form, methods=["GET"]),
+            Route("/login", self.login, methods=["POST"]),
+            Route("/logout", self.logout, methods=["POST"]),
+            *actions.routes(self),
+            *plan_pages.routes(self),
             Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         ]
         return Starlette(routes=routes, exception_handlers={404: self.not_found})
@@ -80,15 +93,49 @@ class Console:
         chosen = request.cookies.get(LANG_COOKIE, texts.DEFAULT_LANG)
         return chosen if chosen in texts.LANGS else texts.DEFAULT_LANG
 
-    def refused(self, request: Request) -> Response | None:
-        """A refusal when this reader may not see the pages, else None."""
+    async def signer(self) -> Any:
+        """Signs session cookies with a key every replica shares (kept in the store)."""
+        if self._signer is None:
+            from itsdangerous import URLSafeTimedSerializer
+
+            from runner.server.exports import secret_path
+
+            key = await secret_path(self.rt.state, "console_key")
+            self._signer = URLSafeTimedSerializer(key, salt="console-session")
+        return self._signer
+
+    async def session(self, request: Request) -> auth.Session | None:
+        """The logged-in reader of this request, or None."""
+        from itsdangerous import BadSignature
+
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            return None
+        try:
+            data = (await self.signer()).loads(cookie, max_age=auth.SESSION_AGE)
+        except BadSignature:
+            return None
+        user = self.users.get(data.get("u", "")) if isinstance(data, dict) else None
+        if user is None or user.role != data.get("r"):
+            return None  # removed from the settings, or their role changed: log in again
+        return auth.Session(user, str(data.get("c", "")))
+
+    async def reader(self, request: Request) -> auth.Session | Response:
+        """Who reads this page, or the answer for someone who may not: the login page
+        when accounts are configured, a refusal off loopback when none are."""
+        if self.users:
+            found = await self.session(request)
+            if found is not None:
+                return found
+            target = PREFIX + "/login?next=" + quote(request.url.path)
+            return RedirectResponse(target, status_code=303)
         client = request.client.host if request.client else None
         if is_loopback(client):
-            return None
+            return auth.Session(auth.ANONYMOUS, "")
         return self.page(request, "error.html", {"message": "error.forbidden"}, status=403)
 
-    def page(self, request: Request, name: str, values: dict[str, Any], *, status: int = 200
-             ) -> Response:
+    def page(self, request: Request, name: str, values: dict[str, Any], *, status: int = 200,
+             me: auth.Session | None = None) -> Response:
         """Render template ``name`` with the common values (language, words, navigation)."""
         lang = self.lang(request)
 
@@ -97,7 +144,8 @@ class Console:
 
         body = self.env.get_template(name).render(
             t=t, lang=lang, other="en" if lang == "ru" else "ru", prefix=PREFIX,
-            here=request.url.path, readonly=True, known=texts.TEXTS, **values,
+            here=request.url.path, me=me, can_act=me is not None and me.user.operator,
+            known=texts.TEXTS, **values,
         )
         return HTMLResponse(body, status_code=status, headers=HEADERS)
 
@@ -119,9 +167,7 @@ class Console:
         """Remember the reader's language and go back where they were."""
         code = request.path_params["code"]
         back = request.query_params.get("next", "")
-        # Only back into the console: never an open redirect to elsewhere.
-        target = back if back.startswith(PREFIX + "/") and "//" not in back else PREFIX + "/jobs"
-        response = RedirectResponse(target, status_code=303)
+        response = RedirectResponse(inside(back), status_code=303)
         if code in texts.LANGS:
             response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax",
                                 httponly=True)
@@ -129,43 +175,108 @@ class Console:
 
     async def jobs(self, request: Request) -> Response:
         """Every job: schedule in words, next fires, last run, state."""
-        if (refusal := self.refused(request)) is not None:
-            return refusal
+        me = await self.reader(request)
+        if isinstance(me, Response):
+            return me
         catalogue = self.rt.catalogue
         rows = await asyncio.to_thread(
             views.job_rows, catalogue, self.rt.state, self.hider(), self.lang(request))
         return self.page(request, "jobs.html", {"rows": rows, "catalogue": catalogue,
-                                                "zones": self.zones()})
+                                                "zones": self.zones()}, me=me)
 
     async def runs(self, request: Request) -> Response:
         """The history, filtered by job, outcome and period, a page at a time."""
-        if (refusal := self.refused(request)) is not None:
-            return refusal
+        me = await self.reader(request)
+        if isinstance(me, Response):
+            return me
         catalogue = self.rt.catalogue
         chosen = views.RunFilter.parse(request.query_params, catalogue.jobs)
         records = await asyncio.to_thread(chosen.records, self.rt.state, datetime.now(UTC))
+        audit = [] if chosen.job is None else await asyncio.to_thread(
+            self.rt.state.audit, chosen.job)
         hide = self.hider()
         return self.page(request, "runs.html", {
             "records": records[:views.PAGE], "more": len(records) > views.PAGE,
             "chosen": chosen, "jobs": sorted(catalogue.jobs), "outcomes": views.OUTCOMES,
             "periods": tuple(views.PERIODS), "zones": self.zones(), "hide": hide,
-        })
+            "audit": audit,
+        }, me=me)
 
     async def run(self, request: Request) -> Response:
         """One run: lines, counts, error, duration, replica, attempt and effects."""
-        if (refusal := self.refused(request)) is not None:
-            return refusal
+        me = await self.reader(request)
+        if isinstance(me, Response):
+            return me
         run_id = request.path_params["run_id"]
         found = await asyncio.to_thread(
             views.run_page, self.rt.state, self.rt.catalogue, self.hider(), run_id)
         if found is None:
             return self.page(request, "error.html",
-                             {"message": "run.not_found", "fill": {"id": run_id}}, status=404)
-        return self.page(request, "run.html", {"p": found, "r": found.run})
+                             {"message": "run.not_found", "fill": {"id": run_id}}, status=404,
+                             me=me)
+        return self.page(request, "run.html", {"p": found, "r": found.run}, me=me)
+
+    async def login_form(self, request: Request, *, failed: str = "", status: int = 200
+                         ) -> Response:
+        """The login page; its form carries a token also set as a cookie (login CSRF)."""
+        token = request.cookies.get(LOGIN_COOKIE) or auth.new_csrf()
+        response = self.page(request, "login.html", {
+            "csrf": token, "failed": failed, "next": request.query_params.get("next", ""),
+            "no_accounts": not self.users}, status=status)
+        response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict",
+                            secure=request.url.scheme == "https", path=PREFIX)
+        return response
+
+    async def login(self, request: Request) -> Response:
+        """Check the name and password; on success start a session and go on."""
+        form = await read_form(request)
+        if not self.users or not auth.same(form.get("csrf"), request.cookies.get(
+                LOGIN_COOKIE, "")):
+            return self.page(request, "error.html", {"message": "error.csrf"}, status=403)
+        name, password = form.get("name", ""), form.get("password", "")
+        if self.limiter.locked(name):
+            return await self.login_form(request, failed="login.locked", status=429)
+        user = self.users.get(name)
+        ok = await asyncio.to_thread(user.check, password) if user else False
+        if user is None or not ok:
+            self.limiter.failed(name)
+            return await self.login_form(request, failed="login.wrong", status=401)
+        self.limiter.succeeded(name)
+        cookie = (await self.signer()).dumps({"u": user.name, "r": user.role,
+                                              "c": auth.new_csrf()})
+        back = form.get("next", "")
+        response = RedirectResponse(inside(back), status_code=303)
+        response.set_cookie(SESSION_COOKIE, cookie, max_age=auth.SESSION_AGE, httponly=True,
+                            samesite="strict", secure=request.url.scheme == "https",
+                            path=PREFIX)
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        """End the session (a form with the CSRF token, so no page can log one out)."""
+        me = await self.session(request)
+        form = await read_form(request)
+        if me is None or not auth.same(form.get("csrf"), me.csrf):
+            return self.page(request, "error.html", {"message": "error.csrf"}, status=403)
+        response = RedirectResponse(PREFIX + "/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+        return response
 
     def zones(self) -> dict[str, ZoneInfo]:
         """Each job's zone, so times read as the job's schedule does."""
         return {job.name: ZoneInfo(job.timezone) for job in self.rt.catalogue.jobs.values()}
+
+
+def inside(back: str) -> str:
+    """``back`` if it is a page of the console, else the Jobs page: never an open
+    redirect to elsewhere."""
+    ok = back.startswith(PREFIX + "/") and "//" not in back and "\\" not in back
+    return back if ok else PREFIX + "/jobs"
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """A form's fields (the first value of each); the server's guard caps the body."""
+    body = (await request.body()).decode("utf-8", "replace")
+    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
 
 
 def _when(value: datetime | None, zone: ZoneInfo | None = None) -> str:

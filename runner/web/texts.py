@@ -71,11 +71,75 @@ TEXTS: dict[str, tuple[str, str]] = {
     "action.unarchived": ("возвращён из архива", "unarchived"),
     "action.closing_message": ("прощальное сообщение", "closing message"),
     "action.created": ("создан", "created"),
+    "login.title": ("Вход", "Log in"),
+    "login.name": ("Имя", "Name"),
+    "login.password": ("Пароль", "Password"),
+    "login.submit": ("Войти", "Log in"),
+    "login.wrong": ("Неверное имя или пароль", "Wrong name or password"),
+    "login.locked": (
+        "Слишком много неудачных попыток: попробуйте через 15 минут",
+        "Too many failed attempts: try again in 15 minutes"),
+    "login.none": (
+        ("Учётные записи не настроены: задайте PACHCA_RUNNER_CONSOLE_USERS или"
+        " PACHCA_RUNNER_CONSOLE_PASSWORD"),
+        ("No accounts are configured: set PACHCA_RUNNER_CONSOLE_USERS or"
+        " PACHCA_RUNNER_CONSOLE_PASSWORD")),
+    "logout": ("Выйти", "Log out"),
+    "do.pause": ("Приостановить", "Pause"),
+    "do.resume": ("Возобновить", "Resume"),
+    "do.reason": ("причина", "reason"),
+    "do.run": ("Запустить сейчас", "Run now"),
+    "do.dry": ("Пробный запуск", "Dry run"),
+    "do.undo": ("Отменить: вернуть чаты из архива", "Undo: unarchive the chats"),
+    "state.paused": ("приостановлена: {by}, {at}", "paused by {by} at {at}"),
+    "audit.title": ("Действия операторов", "Operators' actions"),
+    "audit.pause": ("приостановил(а)", "paused"),
+    "audit.resume": ("возобновил(а)", "resumed"),
+    "audit.run": ("запустил(а)", "ran"),
+    "audit.dry-run": ("запустил(а) пробно", "dry-ran"),
+    "audit.undo": ("отменил(а) архивацию", "undid the archiving"),
+    "error.csrf": (
+        "Действие отклонено: форма устарела или пришла не из пульта. Обновите страницу",
+        "Action refused: the form is stale or did not come from the console. Reload the page"),
+    "error.viewer": (
+        "У вас права только на просмотр", "Your account may only view"),
+    "error.action": ("Не получилось: {error}", "Could not do it: {error}"),
+    "nav.plans": ("Планы чисток", "Sweep plans"),
+    "plans.title": ("Планы чисток", "Sweep plans"),
+    "plans.none": ("В каталоге нет чисток (kind: sweep)", "The catalogue has no sweeps"),
+    "plans.waiting": ("ждёт запуска одобренный план ({by}, {at})",
+                      "an approved plan waits for the next run ({by}, {at})"),
+    "plan.title": ("План чистки {job}", "Sweep plan of {job}"),
+    "plan.head": (
+        "Сейчас, {at}: просмотрено чатов — {scanned}; следующий запуск сделает так:",
+        "Now, {at}: {scanned} chats scanned; the next run would do this:"),
+    "plan.require": (
+        "Эта чистка ничего не меняет без одобренного плана (require_approval)",
+        "This sweep changes nothing without an approved plan (require_approval)"),
+    "plan.approved": ("Одобрен {by}, {at}: следующий запуск применит ровно его",
+                      "Approved by {by} at {at}: the next run applies exactly it"),
+    "plan.approve": ("Одобрить этот план", "Approve this plan"),
+    "plan.abort": ("Запуск сейчас остановится и ничего не изменит: {why}",
+                   "A run now would stop and change nothing: {why}"),
+    "plan.stale": (
+        "План изменился с тех пор, как вы его открыли: посмотрите его снова",
+        "The plan changed since you opened it: review it again"),
+    "plan.empty": ("Делать нечего: все чаты активны", "Nothing to do: every chat is active"),
+    "col.verb": ("Что", "What"),
+    "col.reason": ("Почему", "Why"),
+    "verb.warn": ("предупредить", "warn"),
+    "verb.archive": ("архивировать", "archive"),
+    "verb.later": ("позже", "later"),
+    "verb.wait": ("ждать", "wait"),
+    "verb.skip": ("пропустить", "skip"),
+    "audit.approve": ("одобрил(а) план", "approved the plan"),
     "seconds": ("{n} с", "{n} s"),
     "error.not_found": ("Такой страницы нет", "No such page"),
     "error.forbidden": (
-        "Пульт отвечает только с этого компьютера (127.0.0.1)",
-        "The console only answers this computer (127.0.0.1)",
+        ("Пульт открыт только с этого компьютера, пока не настроены пароли"
+        " (PACHCA_RUNNER_CONSOLE_USERS или PACHCA_RUNNER_CONSOLE_PASSWORD)"),
+        ("The console only answers this computer until passwords are set"
+        " (PACHCA_RUNNER_CONSOLE_USERS or PACHCA_RUNNER_CONSOLE_PASSWORD)"),
     ),
 }
 

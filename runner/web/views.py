@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from runner.catalogue import Catalogue, JobSpec
     from runner.settings import Settings
     from runner.state import ActionRecord, RunRecord, StateStore
+    from runner.state.operator import AuditEntry, Pause
 
 PAGE = 50
 """Runs on one page of the history."""
@@ -66,6 +67,7 @@ class JobRow:
     enabled: bool
     fires: list[Fire]
     last: RunRecord | None
+    pause: Pause | None = None
 
 
 def job_rows(catalogue: Catalogue, state: StateStore, hide: Hider, lang: str,
@@ -73,12 +75,13 @@ def job_rows(catalogue: Catalogue, state: StateStore, hide: Hider, lang: str,
     """Every job of ``catalogue`` with its next three fires and its last run."""
     from runner.schedule_words import describe
 
+    paused = state.paused(catalogue.jobs)
     return [
         JobRow(
             name=job.name, description=hide(job.description), kind=job.kind,
             schedule=describe(job, lang=lang), enabled=job.enabled,
             fires=next_fires(job, now) if job.enabled else [],
-            last=state.last_run(job.name, status=None),
+            last=state.last_run(job.name, status=None), pause=paused.get(job.name),
         )
         for job in catalogue.jobs.values()
     ]
@@ -156,6 +159,7 @@ class RunPage:
     posted: list[Posted] = field(default_factory=list)
     actions: list[ActionRecord] = field(default_factory=list)
     exports: list[Any] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
 
 
 def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int
@@ -174,6 +178,7 @@ def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int
                 detail["chat_id"], detail["message_id"],
                 MESSAGE_URL.format(chat=detail["chat_id"], message=detail["message_id"])))
     page.actions = state.actions(record.id)
+    page.audit = state.audit(record.job, run_id=record.id)
     if record.kind == "export":
         page.exports = [c for c in state.export_chunks(record.job) if c.file]
     return page

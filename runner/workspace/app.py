@@ -17,11 +17,13 @@ from starlette.types import ASGIApp
 
 from runner.workspace import (
     control,
+    control_tasks,
     control_threads,
     exports,
     routes_chats,
     routes_messages,
     routes_misc,
+    routes_search,
     routes_threads,
     routes_tokens,
 )
@@ -50,10 +52,11 @@ def build_app(ws: Workspace) -> ASGIApp:
         + routes_chats.ROUTES
         + routes_messages.ROUTES
         + routes_threads.ROUTES
+        + routes_search.ROUTES
         + routes_misc.ROUTES
         + routes_tokens.ROUTES
     )
-    control_routes = control.ROUTES + control_threads.ROUTES
+    control_routes = control.ROUTES + control_threads.ROUTES + control_tasks.ROUTES
     app = Starlette(
         routes=[Mount(API_PREFIX, routes=api_routes), Mount("/_workspace", routes=control_routes)],
         exception_handlers={ApiProblem: _problem, HTTPException: _http_error},

@@ -30,6 +30,9 @@ RUNTIME_FIELDS: tuple[str, ...] = (
     "spike_rate",
     "spike_latency",
     "burst_429_rate",
+    "error_after_share",
+    "refuse_rate",
+    "fault_calls",
     "short_page_rate",
     "export_delay",
     "export_webhook_duplicates",
@@ -82,6 +85,13 @@ class WorkspaceConfig:
     spike_rate: float = 0.0
     spike_latency: float = 2.0
     burst_429_rate: float = 0.0
+    #: Share of ``error_rate``'s 5xx answered after the change was made (the rest before).
+    error_after_share: float = 0.5
+    #: Share of calls refused with 403 (a role taken away since the caller checked it).
+    refuse_rate: float = 0.0
+    #: Only these call classes (comma-separated: ``message_write``, ``message_read``,
+    #: ``events``, ``other``) get the faults above; empty: every call.
+    fault_calls: str = ""
     #: Share of full, non-final list pages cut short (clients must follow has_next).
     short_page_rate: float = 0.15
     # --- exports
@@ -112,6 +122,8 @@ class WorkspaceConfig:
             "drop_rate",
             "spike_rate",
             "burst_429_rate",
+            "error_after_share",
+            "refuse_rate",
             "short_page_rate",
             "archived_share",
             "public_share",
@@ -120,6 +132,10 @@ class WorkspaceConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], got {value}")
+        unknown = set(filter(None, self.fault_calls.split(","))) - {
+            "message_write", "message_read", "events", "other"}
+        if unknown:
+            raise ValueError(f"fault_calls: unknown call classes {sorted(unknown)}")
         for name in ("latency", "spike_latency", "export_delay", "export_webhook_delay_extra"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")

@@ -9,7 +9,8 @@
                             "call_class", "chat_id", "fault", "duration_ms"}]}``
 ``POST /reset_log``         forget the request log and counters -> ``{"ok": true}``
 ``GET  /stats``             ``{"requests", "by_class", "by_status", "rate_limited",
-                            "faults", "openapi_checked", "openapi_violations": [{"kind",
+                            "faults", "in_flight" (API requests taken in, not yet
+                            answered: a killed client's may still land), "openapi_checked", "openapi_violations": [{"kind",
                             "method", "path", "status", "message"}],
                             "openapi_violation_count": {"request", "response"}}``
 ``POST /events``            ``{"payload": {...}, "event_type"?: str}`` (or the bare payload)
@@ -36,8 +37,9 @@
                             ``{"freeze": bool}`` -> ``{"now": iso, "offset_seconds":
                             float, "frozen": bool}``; a frozen clock moves only when
                             told, and rate limits refill on this clock
-``GET|POST /hold``          ``{"after_writes": n}`` / ``{"release": "drop" | "pass"}``:
-                            hold the write after the next ``n`` at the door (``hold.py``)
+``GET|POST /hold``          ``{"after_writes": n, "chat_id"?: c}`` / ``{"release": "drop" |
+                            "pass"}``: hold the write after the next ``n`` (to chat ``c``)
+                            at the door (``hold.py``)
 ``GET|POST /faults``        any of ``config.RUNTIME_FIELDS`` -> ``{"settings": {...}}``
 ``GET  /exports``           ``{"exports": [export with status and webhook deliveries]}``
 ``GET  /link_previews``     ``{"link_previews": [{"message_id", "link_previews", ...}]}``

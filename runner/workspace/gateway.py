@@ -9,10 +9,15 @@ Order for every request under ``/api/shared/v1`` (other paths pass straight thro
    ``OAuthError`` ``insufficient_scope`` (the ``limited`` token holds reading scopes only);
 3. rate limits (``ratelimit``) -> 429 ``ApiError`` ``rate_limit`` with ``Retry-After``;
 4. faults: ``burst_429_rate`` -> a forced 429 (Retry-After 1-5 s / speed);
-   ``error_rate`` -> 500/502/503: half of them before the app runs (nothing happened),
-   half after it (the change was made, the client sees an error: the duplicate trap);
+   ``error_rate`` -> 500/502/503: ``1 - error_after_share`` of them (half by default)
+   before the app runs (nothing happened), the others after it (the change was made,
+   the client sees an error: the duplicate trap);
    ``drop_rate`` -> the app runs, the status line and headers go out, then the
    connection is aborted (uvicorn closes it when the app raises after the start);
+   ``refuse_rate`` -> a 403 before the app runs (a role taken away since the caller
+   checked it);
+   ``fault_calls`` (comma-separated call classes, e.g. ``message_write``) limits
+   these faults to those calls; empty: every call;
 5. the request and the final response are checked against the spec and logged.
 
 Fault draws come from one seeded ``Random`` and every API request draws the same
@@ -25,6 +30,7 @@ import asyncio
 import json
 import re
 import time
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -77,6 +83,15 @@ def _rate_limited(retry_after: float) -> tuple[int, list[tuple[bytes, bytes]], b
     return _json_parts(429, {"errors": [item]}, [(b"retry-after", text.encode())])
 
 
+def _refused() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """A 403 as Pachca gives when the caller's role changed since it last looked."""
+    message = "You may no longer do this here"
+    item = {"key": "record", "value": "0", "message": message, "code": "not_authorized",
+            "payload": None}
+    return _json_parts(403, {"errors": [item], "error": "role_forbidden",
+                             "error_description": message})
+
+
 class Gateway:
     """Wraps the Starlette app; see the module docstring for what it does."""
 
@@ -88,7 +103,12 @@ class Gateway:
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX + "/"):
             await self.app(scope, receive, send)
             return
-        await self._api(scope, receive, send)
+        # Counted so a test can wait until a killed client's requests have all landed.
+        self.ws.in_flight += 1
+        try:
+            await self._api(scope, receive, send)
+        finally:
+            self.ws.in_flight -= 1
 
     def _chat_key(self, method: str, path: str, body: bytes, user_id: int) -> int | str | None:
         """The chat a message write targets (its own rate-limit bucket)."""
@@ -121,7 +141,9 @@ class Gateway:
             if not message.get("more_body"):
                 break
         method, path = scope["method"], scope["path"]
-        if not await ws.gate.enter(method):
+        # No user yet (auth comes later): a direct message's chat is not told apart there.
+        chat_of = partial(self._chat_key, method, path[len(API_PREFIX) :], bytes(body), 0)
+        if not await ws.gate.enter(method, path, bytes(body), chat_of):
             # Held and then dropped (hold.py): it never reached "Pachca", so not logged.
             await send({"type": "http.response.start", "status": 503, "headers": []})
             await send({"type": "http.response.body", "body": b""})
@@ -184,21 +206,29 @@ class Gateway:
                 wait = ws.limiter.check(token, klass, chat)
                 if wait > 0:
                     result = _rate_limited(wait)
+        faulty = not config.fault_calls or klass in config.fault_calls.split(",")
+        burst_rate, error_rate, drop_rate, refuse_rate = (
+            (config.burst_429_rate, config.error_rate, config.drop_rate, config.refuse_rate)
+            if faulty else (0, 0, 0, 0)
+        )
         if result is None:
-            if r_burst < config.burst_429_rate:
+            if r_burst < burst_rate:
                 entry["fault"] = "burst_429"
                 result = _rate_limited((1 + int(r_pick * 5)) / config.speed)
-            elif r_error < config.error_rate and r_stage < 0.5:
+            elif r_burst < burst_rate + refuse_rate:  # the same draw: no new one, same faults
+                entry["fault"] = "refuse"
+                result = _refused()
+            elif r_error < error_rate and r_stage < 1 - config.error_after_share:
                 entry["fault"] = "error"
                 result = self._server_error(r_pick)
-        post_error = result is None and r_error < config.error_rate
+        post_error = result is None and r_error < error_rate
         if result is None:
             scope.setdefault("state", {})["auth"] = info
             result = await self._call_app(scope, bytes(body), receive)
             if post_error:
                 entry["fault"] = "error"
                 result = self._server_error(r_pick)
-            elif r_drop < config.drop_rate:
+            elif r_drop < drop_rate:
                 entry["fault"] = "drop"
                 drop = True
         status, out_headers, out_body = result

@@ -46,6 +46,7 @@ class Workspace:
             self.checker = ContractChecker(config.validate_openapi)
         self.exports = ExportManager(self)
         self.gate = WriteGate()
+        self.in_flight = 0  # API requests taken in and not answered yet (event loop only)
         self._lock = threading.Lock()
         self.log: list[dict[str, Any]] = []
         self.counters: Counter[str] = Counter()
@@ -89,6 +90,7 @@ class Workspace:
             "by_status": group("status:"),
             "rate_limited": counters.get("rate_limited", 0),
             "faults": group("fault:"),
+            "in_flight": self.in_flight,
             "openapi_checked": self.checker is not None,
             "openapi_violations": violations,
             "openapi_violation_count": {

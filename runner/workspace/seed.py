@@ -30,6 +30,7 @@ from runner.workspace.config import WorkspaceConfig
 from runner.workspace.models import Chat, GroupTag, Message, User
 from runner.workspace.seed_threads import seed_threads
 from runner.workspace.store import Store
+from runner.workspace.tasks import seed_tasks
 
 T = TypeVar("T")
 
@@ -81,6 +82,7 @@ def seed_store(store: Store, config: WorkspaceConfig) -> None:
         store.chat_messages[message.chat_id].append((message.id,))
     if config.quiet_chats is None and config.active_chats is None:
         seed_threads(store, config, now)
+        seed_tasks(store, config.seed, now)
     for kind, user_id in (
         ("owner", store.owner_id),
         ("bot", store.bot_id),

@@ -73,6 +73,7 @@ class Store:
         self.link_previews: list[dict[str, Any]] = []
         self.threads: dict[int, Thread] = {}
         self.thread_index: list[Key] = []
+        self.tasks: dict[int, Any] = {}  # runner.workspace.tasks.Task by id
         self.tokens: dict[str, TokenInfo] = {}
         self.token_scopes: dict[str, frozenset[str]] = {}
         self.token_issued_ms: dict[str, int] = {}

@@ -142,7 +142,9 @@ def test_logs_written_after_loading_hide_the_values(caplog: pytest.LogCaptureFix
     masks.add(SHORT, "${PR_SECRET}")
     mask_logs(masks.hide)
     log = logging.getLogger("runner.job.a")
-    with caplog.at_level(logging.INFO):
+    # The level is set on this logger itself: a CLI test run earlier in the same process
+    # may have given the "runner" loggers a level of their own.
+    with caplog.at_level(logging.INFO, logger=log.name):
         log.info("posting to %s", f"https://hooks.example.com/{SHORT}")
         try:
             raise ValueError(f"bad token {SHORT}")

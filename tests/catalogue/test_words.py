@@ -129,7 +129,7 @@ def test_the_job_kinds_explain_their_fields_in_russian(
     assert "в шаблоне названия синтаксическая ошибка" in found["jobs.meeting.name"]
     assert "чат указан дважды" in found["jobs.export.chat_ids"]
     assert "укажите ровно одно из двух: `text` или `template`" in found["jobs.note"]
-    assert "min_members не может быть больше max_members" in found["jobs.sweep"]
+    assert "min_members не может быть больше max_members" in found["jobs.sweep.max_members"]
     assert "нужно не меньше 1, а указано 0" in found["jobs.report.top"]
     assert "нужен адрес http:// или https://" in found["jobs.crm.sources.crm.url"]
     for problem in info.value.problems:
@@ -160,7 +160,8 @@ def test_a_template_mistake_is_explained_in_russian(
     with pytest.raises(CatalogueError) as info:
         validate(tmp_path / "jobs.yaml", env={})
     messages = [p.message for p in info.value.problems]
-    assert any("'vars.nmae' не определено — в vars есть: name (задание 'note')" in m
+    assert any("'vars.nmae' не определено — может быть, 'name'? — в vars есть: name"
+               " (задание 'note')" in m
                for m in messages), messages
     assert any("шаблона 'missing.md.j2' нет в папке" in m for m in messages), messages
 

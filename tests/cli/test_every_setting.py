@@ -243,6 +243,29 @@ def console(op: Op) -> None:
             assert answer.status_code == status, (value, answer.status_code)
 
 
+def _console_answers(op: Op, **env: str | None) -> int:
+    """The status of the console's Jobs page on a daemon run with ``env``."""
+    port = _free_port()
+    with _daemon(op, port, PACHCA_RUNNER_CONSOLE="true", **env):
+        wait_for(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), 120, "server")
+        return httpx.get(f"http://127.0.0.1:{port}/console/jobs", timeout=10).status_code
+
+
+def console_users(op: Op) -> None:
+    # With accounts, even this computer must log in (303 to the login page).
+    from runner.web.auth import hash_password
+
+    op.write(QUIET_JOB)
+    users = f"anna:operator:{hash_password('pw-1')}"
+    assert _console_answers(op) == 200
+    assert _console_answers(op, PACHCA_RUNNER_CONSOLE_USERS=users) == 303
+
+
+def console_password(op: Op) -> None:
+    op.write(QUIET_JOB)
+    assert _console_answers(op, PACHCA_RUNNER_CONSOLE_PASSWORD="admin-pw-77") == 303
+
+
 def server_port(op: Op) -> None:
     op.write("jobs:\n  e:\n    kind: export\n    schedule: '0 3 * * *'\n    period: yesterday\n")
     with socket.socket() as taken:
@@ -429,6 +452,8 @@ DRIVERS: dict[str, Callable[[Op], None]] = {
     "PACHCA_WEBHOOK_SECRET": webhook_secret, "PACHCA_RUNNER_CATALOGUE": catalogue,
     "PACHCA_RUNNER_STATE_URL": state_url, "PACHCA_RUNNER_SERVER_HOST": server_host,
     "PACHCA_RUNNER_SERVER_PORT": server_port, "PACHCA_RUNNER_CONSOLE": console,
+    "PACHCA_RUNNER_CONSOLE_USERS": console_users,
+    "PACHCA_RUNNER_CONSOLE_PASSWORD": console_password,
     "PACHCA_RUNNER_SERVER_BODY_TIMEOUT": server_body_timeout, "PACHCA_RUNNER_PUBLIC_URL": public_url,
     "PACHCA_RUNNER_BOT_USER_ID": bot_user_id, "PACHCA_RUNNER_MAX_RETRY_AFTER": max_retry_after,
     "PACHCA_RUNNER_REPLICA_ID": replica_id, "PACHCA_RUNNER_LEASE": lease,

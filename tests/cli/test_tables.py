@@ -4,18 +4,20 @@ one run whole, as JSON, in Russian."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from runner.cli import main
 from runner.state import StateStore
-from tests.cli.test_cli import write
-from tests.cli.test_daemon import a_chat
+from tests.cli.test_cli import chat_id, env, write  # noqa: F401 - fixtures
 
 LONG = "timesheet-reminder-for-the-whole-engineering-department"  # 55 characters
 CATALOGUE = f"""\
@@ -39,27 +41,15 @@ ERROR = ("403 Forbidden: the token may not post to chat 42 because the bot is no
          " recipients, then run the job again")
 
 
-@pytest.fixture
-def env(workspace, tmp_path: Path) -> dict[str, str]:
-    """The operator's environment: the shared workspace, a fresh state, English at first."""
-    return {
-        "PACHCA_TOKEN": workspace.owner_token,
-        "PACHCA_BASE_URL": workspace.base_url,
-        "PACHCA_RUNNER_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}",
-        "PACHCA_RUNNER_CATALOGUE": str(tmp_path / "jobs.yaml"),
-        "PACHCA_RUNNER_SERVER_PORT": "0",
-    }
-
-
-def cli(env: dict[str, str], *args: str, columns: int | None = None, lang: str = "en"):
+def cli(environ: dict[str, str], *args: str, columns: int | None = None, lang: str = "en"):
     extra = {"PACHCA_RUNNER_LANG": lang} | ({"COLUMNS": str(columns)} if columns else {})
-    return CliRunner().invoke(main, list(args), env=env | extra, catch_exceptions=False)
+    return CliRunner().invoke(main, list(args), env=environ | extra, catch_exceptions=False)
 
 
-def seed(env: dict[str, str], *, at: float | None = None) -> dict[str, int]:
+def seed(environ: dict[str, str], *, at: float | None = None) -> dict[str, int]:
     """Runs in the state store, as the daemon leaves them: one succeeded with counts, one
     failed with a long error. Their ids by name."""
-    url = env["PACHCA_RUNNER_STATE_URL"]
+    url = environ["PACHCA_RUNNER_STATE_URL"]
     fire = datetime(2026, 12, 4, 14, 0, tzinfo=UTC)  # 17:00 in Moscow
     ids = {}
     with StateStore(url, replica="host-a:101", clock=(lambda: at) if at else None) as state:
@@ -77,7 +67,7 @@ def seed(env: dict[str, str], *, at: float | None = None) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("columns", [80, 120])
-def test_history_fits_the_terminal_and_keeps_id_and_name_whole(env, tmp_path, columns):
+def test_history_fits_the_terminal_and_keeps_id_and_name_whole(env, tmp_path, columns):  # noqa: F811
     write(tmp_path, CATALOGUE)
     ids = seed(env)
     result = cli(env, "history", columns=columns)
@@ -99,7 +89,7 @@ def test_history_fits_the_terminal_and_keeps_id_and_name_whole(env, tmp_path, co
     assert not any(len(line.strip()) == 1 for line in lines)
 
 
-def test_history_filters_failed_and_since_and_refuses_an_unknown_job(env, tmp_path):
+def test_history_filters_failed_and_since_and_refuses_an_unknown_job(env, tmp_path):  # noqa: F811
     write(tmp_path, CATALOGUE)
     old = seed(env, at=datetime(2026, 1, 10, 12, 0, tzinfo=UTC).timestamp())
     url = env["PACHCA_RUNNER_STATE_URL"]
@@ -135,8 +125,7 @@ def test_history_filters_failed_and_since_and_refuses_an_unknown_job(env, tmp_pa
     assert "boom" in cli(env, "history", "digest").output
 
 
-def test_history_show_prints_one_run_whole(env, tmp_path, workspace):
-    chat_id = a_chat(workspace)
+def test_history_show_prints_one_run_whole(env, tmp_path, chat_id):  # noqa: F811
     write(tmp_path, CATALOGUE, chat_id)
     assert cli(env, "run-job", "digest").exit_code == 0
     run_id = json.loads(cli(env, "history", "--json").output)[0]["id"]
@@ -158,7 +147,7 @@ def test_history_show_prints_one_run_whole(env, tmp_path, workspace):
     assert "no run 999999 in the history" in missing.output
 
 
-def test_history_in_russian(env, tmp_path):
+def test_history_in_russian(env, tmp_path):  # noqa: F811
     write(tmp_path, CATALOGUE)
     ids = seed(env)
     shown = cli(env, "history", lang="ru", columns=80)
@@ -172,7 +161,7 @@ def test_history_in_russian(env, tmp_path):
 
 
 @pytest.mark.parametrize("columns", [80, 120])
-def test_jobs_fit_the_terminal_with_the_name_whole(env, tmp_path, columns):
+def test_jobs_fit_the_terminal_with_the_name_whole(env, tmp_path, columns):  # noqa: F811
     write(tmp_path, CATALOGUE)
     result = cli(env, "jobs", "--from", "2026-12-04T12:00", columns=columns)
     assert result.exit_code == 0, result.output
@@ -188,7 +177,7 @@ def test_jobs_fit_the_terminal_with_the_name_whole(env, tmp_path, columns):
     assert "skipped (holidays): 2026-12-31, 2027-01-01" in result.output
 
 
-def test_jobs_json(env, tmp_path):
+def test_jobs_json(env, tmp_path):  # noqa: F811
     write(tmp_path, CATALOGUE)
     result = cli(env, "jobs", "--json", "--from", "2026-12-04T12:00")
     assert result.exit_code == 0, result.output
@@ -202,10 +191,39 @@ def test_jobs_json(env, tmp_path):
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", d) for d in reminder["skipped"])
 
 
-def test_a_run_piped_shows_no_progress(env, tmp_path, workspace):
-    chat_id = a_chat(workspace)
+def test_a_run_piped_shows_no_progress(env, tmp_path, chat_id):  # noqa: F811
     write(tmp_path, CATALOGUE, chat_id)
     result = cli(env, "run-job", "digest")
     assert result.exit_code == 0, result.output
     assert "\r" not in result.output and "━" not in result.output
     assert result.output.splitlines()[-1].startswith("✓ digest succeeded")
+
+
+def test_progress_shows_in_a_terminal_only(tmp_path):
+    """The live bar long runs get (``console.progress_bar``): drawn when stderr is a
+    terminal, nothing at all when it is a pipe."""
+    script = ("from runner.console import progress_bar\n"
+              "with progress_bar(True) as step:\n"
+              "    for n in range(4):\n"
+              "        step('scanning chats', n, 3)\n")
+    environ = dict(os.environ, COLUMNS="80", TERM="xterm")
+    piped = subprocess.run([sys.executable, "-c", script], env=environ, capture_output=True,
+                           text=True, timeout=60, check=True)
+    assert piped.stderr == "" and piped.stdout == ""
+
+    main_end, child_end = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", script], env=environ, stderr=child_end,
+                            stdout=subprocess.DEVNULL)
+    os.close(child_end)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(main_end, 4096)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    assert proc.wait(timeout=60) == 0
+    os.close(main_end)
+    assert b"scanning chats" in drawn

@@ -59,6 +59,9 @@ def _phase(sw: Sweep, env: dict[str, str], kill_points: tuple[int, ...]) -> RunR
         finally:
             proc.ensure_gone()
             sw.control("POST", "hold", json={"release": "drop"})
+        # Its requests already in the workspace land before anyone looks at what it did.
+        wait_for(lambda: sw.control("GET", "stats")["in_flight"] == 0, 30,
+                 "the killed run's requests to land")
         # The dead run's claim holds until its lease expires; then the next one resumes it.
         wait_for(lambda: _the_run(sw).lease_until < datetime.now(UTC), 10, "the lease to expire")
     final = Process.start(f"run-{sw.mark()}-final", env, sw.h.tmp, "run-job", JOB, "--at", at)

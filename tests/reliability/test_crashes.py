@@ -151,6 +151,8 @@ def _try_point(forker: Forker, kind: str, variant: str, base: Path, point: Point
         killed = kill_after_writes(first, world.ws, mark, point.n, point.delay)
         if held:
             hold_write(world.ws, release="drop")  # the killed run's write never arrived
+        # What it sent before dying lands before the restart looks (not a race with it).
+        wait_for(lambda: world.ws.workspace.in_flight == 0, 30, "the killed run's requests")
         if not killed and first.code != 0:
             problems.append(f"the first run ended with {first.code}:\n{first.output()}")
         with world.store() as state:  # killed before it could record its end?

@@ -51,7 +51,9 @@ def test_undefined_attribute_names_the_expression_and_what_is_there(renderer: Re
         renderer.render("typo.md.j2", {"digest": {"total": 3, "chats": []}, "period": "x"})
     problem = info.value
     assert (problem.file, problem.line) == ("typo.md.j2", 3)
-    assert problem.message == "'digest.totl' is undefined — digest has: chats, total"
+    assert problem.message == (
+        "'digest.totl' is undefined — did you mean 'total'? — digest has: chats, total"
+    )
     assert str(problem).startswith("typo.md.j2:3: ")
 
 
@@ -59,7 +61,9 @@ def test_undefined_variable_lists_the_context(renderer: Renderer) -> None:
     with pytest.raises(TemplateProblem) as info:
         render(renderer, "a\n{{ chat }}", chats=[], period="x")
     assert info.value.line == 2
-    assert info.value.message == "'chat' is undefined — the template can use: chats, period"
+    assert info.value.message == (
+        "'chat' is undefined — did you mean 'chats'? — the template can use: chats, period"
+    )
 
 
 def test_undefined_in_a_condition_is_an_error_too(renderer: Renderer) -> None:

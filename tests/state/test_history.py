@@ -135,3 +135,32 @@ def test_prune_deletes_old_finished_runs_with_their_records(
     assert store.get_run(recent.run_id) is not None
     assert not store.event_handled("ev-old")
     assert store.event_handled("ev-new")
+
+
+def test_a_resumed_run_adds_up_its_attempts_and_keeps_each_error(
+    store: StateStore, clock: FakeClock
+) -> None:
+    # Attempt 1 archives 4 chats and fails; attempt 2 (the fire rerun) crashes without
+    # finishing; attempt 3 archives 4 more and succeeds.
+    first = store.claim("sweep", "s@1", kind="sweep", scheduled_for=T0, lease=60)
+    assert first is not None and first.resumed_from is None
+    store.finish(first, "failed", counts={"archived": 4, "skipped:failed": 1},
+                 lines=["archived «A»"], error="sweep: 1 chat(s) could not be archived")
+    second = store.claim("sweep", "s@1", kind="sweep", scheduled_for=T0, lease=60,
+                         retry_failed=True)
+    assert second is not None and (second.attempt, second.resumed_from) == (2, "failed")
+    clock.advance(61)  # its runner died: the lease runs out
+    third = store.claim("sweep", "s@1", kind="sweep", scheduled_for=T0, lease=60)
+    assert third is not None and (third.attempt, third.resumed_from) == (3, "running")
+    store.finish(third, "succeeded", counts={"archived": 4}, lines=["archived «B»"], error=None)
+
+    record = store.get_run(first.run_id)
+
+    assert record is not None
+    assert (record.status, record.attempt, record.error) == ("succeeded", 3, None)
+    assert record.counts == {"archived": 8, "skipped:failed": 1}
+    assert record.lines == ["archived «A»", "attempt 3:", "archived «B»"]
+    assert record.earlier_attempts == [
+        {"attempt": 1, "status": "failed", "error": "sweep: 1 chat(s) could not be archived"},
+        {"attempt": 2, "status": "running", "error": None},
+    ]

@@ -41,6 +41,15 @@ def test_targets_are_per_run_key(store: StateStore) -> None:
     assert other is not None and other.status == "started"
 
 
+def test_a_refused_target_is_forgotten_but_a_done_one_never(store: StateStore) -> None:
+    store.start_target("digest:1", "chat:5", {"attempt_at": "x"})
+    store.finish_target("digest:1", "chat:6", {"message_id": 900})
+    store.drop_target("digest:1", "chat:5")
+    store.drop_target("digest:1", "chat:6")
+    assert [(t.target, t.status) for t in store.targets("digest:1")] == [("chat:6", "done")]
+    assert store.highest_message_id() == 900
+
+
 def test_chat_state_upsert_keeps_other_fields(store: StateStore, clock: FakeClock) -> None:
     assert store.chat_state(42) is None
     warned = datetime(2024, 5, 1, 10, tzinfo=UTC)

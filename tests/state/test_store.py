@@ -48,6 +48,29 @@ def test_newer_schema_is_refused(open_store: StoreFactory, store_url: str) -> No
     assert "upgrade pachca-runner" in str(caught.value)
 
 
+def test_version_1_gains_the_message_ids_of_posts_already_done(
+    open_store: StoreFactory, store_url: str
+) -> None:
+    first = open_store("a")
+    first.finish_target("job@1", "chat:1", {"message_id": 501, "chat_id": 1})
+    first.start_target("job@1", "chat:2", {"chat_id": 2})
+    first.close()
+    # The database as schema version 1 left it: no message_id column.
+    engine = create_engine(_sqlalchemy_url(store_url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_targets_message_id"))
+        conn.execute(text("ALTER TABLE targets DROP COLUMN message_id"))
+        conn.execute(text("UPDATE schema_version SET version = 1"))
+    engine.dispose()
+
+    again = open_store("a")
+
+    assert again.highest_message_id() == 501
+    assert again.message_taken(501, besides=("job@2", "chat:1"))
+    assert not again.message_taken(501, besides=("job@1", "chat:1"))
+    assert [t.status for t in again.targets("job@1")] == ["done", "started"]
+
+
 @pytest.mark.parametrize(
     ("url", "expected"),
     [

@@ -72,3 +72,52 @@ async def served(workspace: WorkspaceServer, tmp_path: Path) -> AsyncIterator[Se
         assert isinstance(server, RunnerServer)
         async with httpx.AsyncClient(base_url=server.url, timeout=10.0) as http:
             yield Served(harness, rt, http, chat)
+
+
+OPERATOR_PASSWORD = "operator-pass-9081"
+VIEWER_PASSWORD = "viewer-pass-3310"
+
+
+def users_setting() -> str:
+    """Two accounts: anna (operator) and boris (viewer), argon2-hashed."""
+    from runner.web.auth import hash_password
+
+    return (f"anna:operator:{hash_password(OPERATOR_PASSWORD)}\n"
+            f"boris:viewer:{hash_password(VIEWER_PASSWORD)}")
+
+
+@pytest.fixture(scope="session")
+def users() -> str:
+    return users_setting()
+
+
+@pytest.fixture
+async def secured(workspace: WorkspaceServer, tmp_path: Path, users: str
+                  ) -> AsyncIterator[Served]:
+    """The console with accounts configured (anna operator, boris viewer)."""
+    harness = Harness(workspace, tmp_path, env={"NOTICE_TAG": SECRET})
+    chat = group_chat(workspace)
+    harness.write_catalogue(CATALOGUE.replace("CHAT", str(chat)))
+    settings = harness.settings(console=True, console_users=users)
+    async with app.runtime(settings, harness.catalogue(), server=True) as rt:
+        server = rt.services["server"]
+        assert isinstance(server, RunnerServer)
+        async with httpx.AsyncClient(base_url=server.url, timeout=10.0) as http:
+            yield Served(harness, rt, http, chat)
+
+
+async def log_in(http: httpx.AsyncClient, name: str, password: str) -> httpx.Response:
+    """Log in through the form as a browser does (the login page's token first)."""
+    form = await http.get("/console/login")
+    token = csrf_of(form.text)
+    return await http.post("/console/login", data={
+        "csrf": token, "name": name, "password": password, "next": "/console/jobs"})
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token a page's forms carry."""
+    import re
+
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "no CSRF token in the page"
+    return found.group(1)

@@ -237,3 +237,29 @@ def test_the_gate_holds_the_write_after_a_count_until_released(fresh_workspace: 
         assert ctl.get("/stats").json()["by_class"]["message_write"] == 2, "never reached it"
         assert api.post("/messages", json=body).status_code == 201, "the gate is spent"
         assert ctl.post("/hold", json={"release": "later"}).status_code == 400
+
+
+def test_the_gate_armed_for_one_chat_lets_other_chats_writes_pass(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()
+    with control(server) as ctl, client(server) as api, ThreadPoolExecutor(1) as pool:
+        made = ctl.post("/chats", json={"user_id": server.store.owner_id,
+                                        "chats": [{"name": "Первый"}, {"name": "Второй"}]})
+        first, second = (c["id"] for c in made.json()["data"])
+
+        def post(chat: int, text: str) -> httpx.Response:
+            return api.post("/messages", json={"message": {"entity_id": chat, "content": text}})
+
+        ctl.post("/hold", json={"after_writes": 1, "chat_id": second})
+        assert post(first, "Мимо шлюза").status_code == 201, "another chat's write: not counted"
+        assert post(second, "Первое во второй").status_code == 201
+        assert post(first, "Снова мимо").status_code == 201
+        held = pool.submit(post, second, "Второе во второй")
+        wait_for(lambda: ctl.get("/hold").json()["held"], what="the second write to chat 2")
+        state = ctl.get("/hold").json()
+        assert state["passed"] == 1 and state["request"]["method"] == "POST"
+        assert state["request"]["body"]["message"]["content"] == "Второе во второй"
+        assert post(first, "Пока держат").status_code == 201, "the others still pass"
+        ctl.post("/hold", json={"release": "pass"})
+        assert held.result(timeout=10).status_code == 201
+        assert "request" not in ctl.get("/hold").json()
+        assert ctl.post("/hold", json={"after_writes": 0, "chat_id": "второй"}).status_code == 400

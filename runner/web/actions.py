@@ -1,0 +1,165 @@
+"""What an operator does from the console: pause and resume a job, run it now (or as a
+dry run), undo a sweep run. Each is a POST that needs an operator's session and the
+session's CSRF token, and each is recorded (who, what, when) on the job it touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from runner.errors import RunnerError
+
+if TYPE_CHECKING:
+    from runner.catalogue import JobSpec
+    from runner.web.app import Console
+    from runner.web.auth import Session
+
+log = logging.getLogger("runner.console")
+
+
+def routes(console: Console) -> list[Route]:
+    """The console's action endpoints."""
+    acts = Actions(console)
+    return [
+        Route("/jobs/{name}/pause", acts.pause, methods=["POST"]),
+        Route("/jobs/{name}/resume", acts.resume, methods=["POST"]),
+        Route("/jobs/{name}/run", acts.run, methods=["POST"]),
+        Route("/runs/{run_id:int}/undo", acts.undo, methods=["POST"]),
+    ]
+
+
+class Actions:
+    """The endpoints, over the console they act through."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    async def _operator(self, request: Request) -> tuple[Session, dict[str, str]] | Response:
+        return await operator_form(self.console, request)
+
+    def _job(self, request: Request) -> JobSpec | None:
+        return self.console.rt.catalogue.jobs.get(request.path_params["name"])
+
+    async def _acting(self, request: Request
+                      ) -> tuple[Session, dict[str, str], JobSpec] | Response:
+        checked = await self._operator(request)
+        if isinstance(checked, Response):
+            return checked
+        job = self._job(request)
+        if job is None:
+            return self.console.page(request, "error.html", {"message": "error.not_found"},
+                                     status=404, me=checked[0])
+        return (*checked, job)
+
+    async def pause(self, request: Request) -> Response:
+        """Pause the job's scheduled fires, with the reason given."""
+        acting = await self._acting(request)
+        if isinstance(acting, Response):
+            return acting
+        me, form, job = acting
+        state = self.console.rt.state
+        reason = form.get("reason", "").strip()[:200]
+        await asyncio.to_thread(state.pause, job.name, me.user.name, reason)
+        await asyncio.to_thread(state.record_audit, job.name, me.user.name, "pause",
+                                detail=reason)
+        return _back(form)
+
+    async def resume(self, request: Request) -> Response:
+        """Lift the job's pause."""
+        acting = await self._acting(request)
+        if isinstance(acting, Response):
+            return acting
+        me, form, job = acting
+        state = self.console.rt.state
+        if await asyncio.to_thread(state.resume, job.name):
+            await asyncio.to_thread(state.record_audit, job.name, me.user.name, "resume")
+        return _back(form)
+
+    async def run(self, request: Request) -> Response:
+        """Start a run (``dry=1``: a dry run) now; it shows in the history as it goes."""
+        acting = await self._acting(request)
+        if isinstance(acting, Response):
+            return acting
+        me, form, job = acting
+        dry = form.get("dry") == "1"
+        task = asyncio.create_task(self._run(job, me.user.name, dry))
+        self.console.tasks.add(task)
+        task.add_done_callback(self.console.tasks.discard)
+        return RedirectResponse(f"{_prefix()}/runs?job={job.name}", status_code=303)
+
+    async def _run(self, job: JobSpec, who: str, dry: bool) -> None:
+        from runner.execute import execute
+
+        rt = self.console.rt
+        what = "dry-run" if dry else "run"
+        try:
+            outcome = await execute(rt, job, dry_run=dry)
+        except RunnerError as exc:
+            log.error("%s of %s started from the console by %s was not recorded: %s",
+                      what, job.name, who, rt.catalogue.mask(str(exc)))
+            await asyncio.to_thread(rt.state.record_audit, job.name, who, what,
+                                    detail="not recorded")
+            return
+        await asyncio.to_thread(rt.state.record_audit, job.name, who, what,
+                                run_id=outcome.run_id, detail=outcome.status)
+
+    async def undo(self, request: Request) -> Response:
+        """Unarchive what a sweep run archived (as ``pachca-runner undo``)."""
+        from runner import undo as undo_mod
+
+        checked = await self._operator(request)
+        if isinstance(checked, Response):
+            return checked
+        me, _ = checked
+        console = self.console
+        rt = console.rt
+        run_id = request.path_params["run_id"]
+        try:
+            planned = await undo_mod.plan(rt.state, rt.client, run_id, console.zones())
+            result = await undo_mod.apply(rt.state, rt.client, planned)
+        except RunnerError as exc:
+            return console.page(request, "error.html", {
+                "message": "error.action", "fill": {"error": console.hider()(str(exc))}},
+                status=409, me=me)
+        detail = "; ".join(result.lines()[-1:])
+        await asyncio.to_thread(rt.state.record_audit, planned.run.job, me.user.name, "undo",
+                                run_id=run_id, detail=detail)
+        return RedirectResponse(f"{_prefix()}/runs/{run_id}", status_code=303)
+
+
+async def operator_form(console: Console, request: Request
+                        ) -> tuple[Session, dict[str, str]] | Response:
+    """The acting operator and the form, or the refusal: not logged in, not an operator,
+    or no (or a wrong) CSRF token."""
+    from runner.web.app import read_form
+    from runner.web.auth import same
+
+    me = await console.reader(request)
+    if isinstance(me, Response):
+        return me
+    form = await read_form(request)
+    if not me.user.operator:
+        return console.page(request, "error.html", {"message": "error.viewer"},
+                            status=403, me=me)
+    if not same(form.get("csrf"), me.csrf):
+        return console.page(request, "error.html", {"message": "error.csrf"},
+                            status=403, me=me)
+    return me, form
+
+
+def _prefix() -> str:
+    from runner.web.app import PREFIX
+
+    return PREFIX
+
+
+def _back(form: dict[str, str]) -> Response:
+    from runner.web.app import inside
+
+    return RedirectResponse(inside(form.get("next", "")), status_code=303)

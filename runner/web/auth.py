@@ -1,0 +1,164 @@
+"""Who may use the console: accounts from settings, signed session cookies, CSRF
+tokens, and a limit on failed logins.
+
+Accounts: ``PACHCA_RUNNER_CONSOLE_USERS`` lists ``name:role:hash`` entries separated by
+spaces or new lines (role ``viewer`` or ``operator``; hash an argon2 one, as
+``pachca-runner hash-password`` prints, or a bcrypt one when the ``bcrypt`` package is
+installed), and/or ``PACHCA_RUNNER_CONSOLE_PASSWORD`` gives a single ``admin`` operator.
+Sessions are cookies signed with a key kept in the state store (every replica accepts
+them; restarts keep people logged in); each carries its CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from runner.errors import SettingsError
+
+if TYPE_CHECKING:
+    from runner.settings import Settings
+
+ROLES = ("viewer", "operator")
+ADMIN = "admin"
+SESSION_AGE = 12 * 3600
+"""Seconds a login lasts."""
+MAX_FAILURES = 5
+LOCKOUT = 15 * 60.0
+"""After ``MAX_FAILURES`` wrong passwords for one name within ``LOCKOUT`` seconds, that
+name cannot log in until the oldest of them is ``LOCKOUT`` seconds old."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A person the console knows: name, role and how to check their password."""
+
+    name: str
+    role: str
+    hash: str = ""
+    password: str = ""  # the single admin password, as given
+
+    @property
+    def operator(self) -> bool:
+        """Whether this user may act (pause, run, approve, undo)."""
+        return self.role == "operator"
+
+    def check(self, password: str) -> bool:
+        """Whether ``password`` is this user's (in constant time for the plain one)."""
+        if self.password:
+            return hmac.compare_digest(self.password.encode(), password.encode())
+        return verify(self.hash, password)
+
+
+ANONYMOUS = User("", "viewer")
+"""The reader on loopback when no accounts are configured: may read, never act."""
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password`` for ``PACHCA_RUNNER_CONSOLE_USERS``."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher().hash(password)
+
+
+def verify(hashed: str, password: str) -> bool:
+    """Whether ``password`` matches the argon2 or bcrypt ``hashed``."""
+    if hashed.startswith("$argon2"):
+        from argon2 import PasswordHasher
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        try:
+            return PasswordHasher().verify(hashed, password)
+        except (VerificationError, InvalidHashError):
+            return False
+    import bcrypt  # type: ignore[import-not-found,unused-ignore]  # checked when read
+
+    return bool(bcrypt.checkpw(password.encode(), hashed.encode()))
+
+
+def accounts(settings: Settings) -> dict[str, User]:
+    """The accounts the settings configure (empty: none), or a SettingsError naming the
+    entry at fault and how to fix it."""
+    found: dict[str, User] = {}
+    for entry in (settings.console_users or "").split():
+        name, _, rest = entry.partition(":")
+        role, _, hashed = rest.partition(":")
+        where = f"PACHCA_RUNNER_CONSOLE_USERS entry '{name}'"
+        if not name or not hashed:
+            raise SettingsError(
+                f"PACHCA_RUNNER_CONSOLE_USERS: '{entry[:12]}…' is not name:role:hash")
+        if role not in ROLES:
+            raise SettingsError(f"{where}: role '{role}' is not one of {', '.join(ROLES)}")
+        if hashed.startswith(("$2a$", "$2b$", "$2y$")):
+            try:
+                import bcrypt  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
+            except ImportError:
+                raise SettingsError(
+                    f"{where}: a bcrypt hash needs the bcrypt package (pip install bcrypt),"
+                    " or use an argon2 hash from `pachca-runner hash-password`") from None
+        elif not hashed.startswith("$argon2"):
+            raise SettingsError(
+                f"{where}: not an argon2 or bcrypt hash; make one with"
+                " `pachca-runner hash-password`")
+        if name in found:
+            raise SettingsError(f"{where}: the name is listed twice")
+        found[name] = User(name, role, hash=hashed)
+    password = settings.console_password
+    if password is not None and password.get_secret_value():
+        if ADMIN in found:
+            raise SettingsError(
+                "PACHCA_RUNNER_CONSOLE_PASSWORD is the password of 'admin', who is also in"
+                " PACHCA_RUNNER_CONSOLE_USERS: keep one of them")
+        found[ADMIN] = User(ADMIN, "operator", password=password.get_secret_value())
+    return found
+
+
+@dataclass
+class Limiter:
+    """Wrong passwords per name, to refuse guessing (kept in this process)."""
+
+    clock: Any = time.monotonic
+    _failures: dict[str, deque[float]] = field(default_factory=dict)
+
+    def locked(self, name: str) -> bool:
+        """Whether ``name`` has used up its attempts for now."""
+        recent = self._recent(name)
+        return len(recent) >= MAX_FAILURES
+
+    def failed(self, name: str) -> None:
+        """Count a wrong password for ``name``."""
+        self._recent(name).append(self.clock())
+
+    def succeeded(self, name: str) -> None:
+        """Forget ``name``'s failures."""
+        self._failures.pop(name, None)
+
+    def _recent(self, name: str) -> deque[float]:
+        recent = self._failures.setdefault(name, deque())
+        now = self.clock()
+        while recent and now - recent[0] > LOCKOUT:
+            recent.popleft()
+        return recent
+
+
+@dataclass(frozen=True)
+class Session:
+    """A logged-in reader: who, and the CSRF token their forms must send back."""
+
+    user: User
+    csrf: str
+
+
+def new_csrf() -> str:
+    """A fresh CSRF token."""
+    return secrets.token_urlsafe(24)
+
+
+def same(token: str | None, expected: str) -> bool:
+    """Whether a submitted CSRF token is the expected one (constant time)."""
+    return bool(token) and bool(expected) and hmac.compare_digest(
+        str(token).encode(), expected.encode())

@@ -1,0 +1,126 @@
+"""``GET /search/messages`` and ``GET /tasks``.
+
+Search finds messages whose text holds every word of ``query`` (case-insensitive), in
+chats the caller is a member of, deleted ones excluded; ``created_from``/``created_to``,
+``chat_ids`` and ``user_ids`` narrow it. Its meta is the search shape: ``total`` and
+``paginate.next_page`` only (never null). Tasks are the caller's own (author or
+performer), newest first, with the usual cursor meta.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from runner.workspace.paging import CursorError, Key, decode_cursor, encode_cursor, paginate
+from runner.workspace.responses import (
+    auth,
+    invalid,
+    json_response,
+    q_bool,
+    q_choice,
+    q_datetime,
+    q_limit,
+)
+from runner.workspace.runtime import Workspace
+from runner.workspace.tasks import visible
+
+SEARCH_LIMIT = 200
+
+
+def _ws(request: Request) -> Workspace:
+    ws: Workspace = request.app.state.ws
+    return ws
+
+
+def _ids(request: Request, name: str) -> set[int] | None:
+    """``name[]=1&name[]=2`` or ``name=1,2``; 422 for anything but integers."""
+    values = request.query_params.getlist(f"{name}[]") + request.query_params.getlist(name)
+    if not values:
+        return None
+    try:
+        return {int(part) for value in values for part in value.split(",") if part}
+    except ValueError:
+        raise invalid(name, f"{name} must be a list of integers", ",".join(values)) from None
+
+
+def _search_limit(request: Request) -> int:
+    text = request.query_params.get("limit")
+    if text is None:
+        return SEARCH_LIMIT
+    try:
+        value = int(text)
+    except ValueError:
+        raise invalid("limit", "limit must be an integer", text) from None
+    if not 1 <= value <= SEARCH_LIMIT:
+        raise invalid("limit", f"limit must be between 1 and {SEARCH_LIMIT}", text)
+    return value
+
+
+async def search_messages(request: Request) -> Response:
+    """``GET /search/messages``: one page of matches and the total."""
+    ws, info = _ws(request), auth(request)
+    store = ws.store
+    words = (request.query_params.get("query") or "").lower().split()
+    limit = _search_limit(request)
+    descending = q_choice(request, "order", ("asc", "desc"), "desc") == "desc"
+    q_choice(request, "sort", ("created_at", "relevance"), "created_at")
+    lo, hi = q_datetime(request, "created_from"), q_datetime(request, "created_to")
+    chats, users = _ids(request, "chat_ids"), _ids(request, "user_ids")
+    active = q_bool(request, "active", None)
+    cursor = request.query_params.get("cursor")
+    anchor: Key | None = None
+    if cursor:
+        try:
+            anchor, _ = decode_cursor(cursor)
+        except CursorError as exc:
+            raise invalid("cursor", "The cursor is not valid") from exc
+    found: list[Key] = []
+    for message in store.messages.values():
+        if message.deleted_ms is not None or (users is not None and message.user_id not in users):
+            continue
+        if (lo is not None and message.created_ms < lo) or (
+                hi is not None and message.created_ms > hi):
+            continue
+        chat = store.chats[message.chat_id]
+        root = message.chat_id if message.root_chat_id is None else message.root_chat_id
+        if chats is not None and message.chat_id not in chats and root not in chats:
+            continue
+        if active is not None and chat.archived == active:
+            continue
+        if not store.is_member(chat, info.user_id):
+            continue
+        text = message.content.lower()
+        if all(word in text for word in words):
+            found.append((message.created_ms, message.id))
+    found.sort(reverse=descending)
+    total = len(found)
+    if anchor is not None:
+        found = [k for k in found if (k < anchor if descending else k > anchor)]
+    page = found[:limit]
+    last = page[-1] if page else (anchor or ((2**62, 0) if descending else (-(2**62), 0)))
+    meta = {"total": total, "paginate": {"next_page": encode_cursor(last, "n")}}
+    return json_response({"data": [store.messages[k[1]].to_json() for k in page], "meta": meta})
+
+
+async def tasks_list(request: Request) -> Response:
+    """``GET /tasks``: the caller's tasks, newest first."""
+    ws, info = _ws(request), auth(request)
+    tasks = ws.store.tasks
+    index = sorted((t.id,) for t in tasks.values())
+    try:
+        keys, meta = paginate(
+            index, limit=q_limit(request), cursor=request.query_params.get("cursor"),
+            descending=True, match=lambda k: visible(tasks[k[0]], info.user_id),
+            short_cut=ws.short_cut,
+        )
+    except CursorError as exc:
+        raise invalid("cursor", "The cursor is not valid") from exc
+    return json_response({"data": [tasks[k[0]].to_json() for k in keys], "meta": meta})
+
+
+ROUTES = [
+    Route("/search/messages", search_messages, methods=["GET"]),
+    Route("/tasks", tasks_list, methods=["GET"]),
+]

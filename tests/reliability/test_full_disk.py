@@ -1,0 +1,84 @@
+"""The state store's disk fills up in the middle of a run.
+
+``run-job`` runs as its own process with a file size limit (``RLIMIT_FSIZE``, SIGXFSZ
+ignored): once SQLite's write-ahead log would grow past it, every write fails with an
+I/O error, as on a full disk, while Pachca keeps working. The run must end as a failed
+job (exit 1, not 2 "bad input"), say how much it had already posted, leave the history
+saying so when the store still takes that much, and a rerun of the fire, once there
+is room again, must post only what is left.
+"""
+
+from __future__ import annotations
+
+import re
+import resource
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from runner.workspace import WorkspaceServer
+from tests.reliability.worlds import build, snapshot, workspace_config
+
+# Bytes of the write-ahead log: the claim and a few posts' records fit, not all nine.
+LIMIT = 60_001
+
+
+def _limited() -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, no kill
+    resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
+
+
+def _runner(env: dict[str, str], cwd: Path, *args: str,
+            limited: bool = False) -> subprocess.CompletedProcess[str]:
+    """``pachca-runner ARGS`` as its own process, with the file size limit if asked."""
+    return subprocess.run([sys.executable, "-m", "runner", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=300, check=False,
+                          preexec_fn=_limited if limited else None)
+
+
+def test_a_full_disk_mid_run_fails_the_run_and_says_what_was_posted(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+) -> None:
+    (tmp_path / "w").mkdir()
+    world = build("message", fresh_workspace(**{**workspace_config("message"),
+                                                "rate_limits": False}), tmp_path / "w")
+    world.overrides["lease"] = 600  # no renewal writes while it runs
+    world.store().close()  # the schema exists; what fills up is the run's own writes
+    env = {**world.env(), "PYTHONDONTWRITEBYTECODE": "1"}
+
+    done = _runner(env, world.tmp, *world.run_job_args(), limited=True)
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "Traceback" not in output and "error:" not in done.stderr, output
+    posted = sum(len(texts) for texts in snapshot(world).posts.values())
+    recipients = 9
+    assert 0 < posted < recipients, output
+    said = re.search(r"the state store failed mid-run: .*; done before it stopped: posted: (\d+)",
+                     output)
+    assert said and int(said.group(1)) == posted, output
+    assert "the run is marked failed" in output, output
+    with world.store() as state:
+        (run,) = state.runs()
+    assert run.status == "failed" and run.counts == {"posted": posted}, run
+    assert f"posted: {posted}" in (run.error or "")
+
+    again = _runner(env, world.tmp, *world.run_job_args())  # room again: rerun the fire
+
+    assert again.returncode == 0, again.stdout + again.stderr
+    posts = snapshot(world).posts
+    assert len(posts) == recipients and all(len(texts) == 1 for texts in posts.values())
+    with world.store() as state:
+        (run,) = state.runs()
+    assert run.status == "succeeded"
+    # Totals over both attempts: the posts of the first whose record the full disk lost
+    # were found in the chats, not made again.
+    assert run.counts["posted"] == recipients, run.counts
+    assert run.counts["already_posted"] == posted, run.counts
+    assert [(a["attempt"], a["status"]) for a in run.earlier_attempts] == [(1, "failed")]
+    assert "disk" in (run.earlier_attempts[0]["error"] or "")
+    shown = _runner(env, world.tmp, "history")
+    assert f"posted={recipients}" in shown.stdout, shown.stdout
+    assert "attempt 1 failed: the state store failed mid-run" in shown.stdout, shown.stdout

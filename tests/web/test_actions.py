@@ -1,0 +1,193 @@
+"""The console's rules over a real socket: login, the failed-login limit, roles, CSRF,
+and each action (pause/resume, run now, dry run, undo) recorded with who did it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from runner import app
+from runner.server import RunnerServer
+from runner.web.auth import MAX_FAILURES
+from runner.workspace import WorkspaceServer
+from tests.jobs.sweep_support import EMPTY, JOB, Sweep
+from tests.waiting import eventually
+from tests.web.conftest import (
+    OPERATOR_PASSWORD,
+    SECRET,
+    VIEWER_PASSWORD,
+    Served,
+    csrf_of,
+    log_in,
+)
+
+
+async def test_pages_need_a_login_once_accounts_exist(secured: Served) -> None:
+    answer = await secured.http.get("/console/jobs")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/console/login?next=/console/jobs"
+    assert (await secured.http.get("/console/runs/1")).status_code == 303
+    logged = await log_in(secured.http, "anna", OPERATOR_PASSWORD)
+    assert logged.status_code == 303 and logged.headers["location"] == "/console/jobs"
+    page = (await secured.http.get("/console/jobs")).text
+    assert 'id="me">anna' in page and 'name="pause"' in page and 'name="run"' in page
+    token = secured.harness.workspace.bot_token
+    assert SECRET not in page and token not in page
+
+
+async def test_a_login_form_without_its_token_is_refused(secured: Served) -> None:
+    answer = await secured.http.post("/console/login", data={
+        "name": "anna", "password": OPERATOR_PASSWORD})
+    assert answer.status_code == 403
+    assert "console_session" not in answer.cookies
+
+
+async def test_wrong_passwords_lock_the_name(secured: Served) -> None:
+    for _ in range(MAX_FAILURES):
+        wrong = await log_in(secured.http, "anna", "guess")
+        assert wrong.status_code == 401 and "Неверное имя или пароль" in wrong.text
+    locked = await log_in(secured.http, "anna", OPERATOR_PASSWORD)
+    assert locked.status_code == 429 and "console_session" not in locked.cookies
+    # Another name is not locked by anna's failures.
+    assert (await log_in(secured.http, "boris", VIEWER_PASSWORD)).status_code == 303
+
+
+async def test_a_forged_session_cookie_is_not_a_session(secured: Served) -> None:
+    secured.http.cookies.set("console_session", '{"u": "anna", "r": "operator"}')
+    assert (await secured.http.get("/console/jobs")).status_code == 303
+
+
+async def test_pause_and_resume_from_the_console_are_recorded(secured: Served) -> None:
+    http, state = secured.http, secured.rt.state
+    await log_in(http, "anna", OPERATOR_PASSWORD)
+    csrf = csrf_of((await http.get("/console/jobs")).text)
+    done = await http.post("/console/jobs/notice/pause",
+                           data={"csrf": csrf, "reason": "праздники", "next": "/console/jobs"})
+    assert done.status_code == 303
+    assert (await asyncio.to_thread(state.paused))["notice"].by == "anna"
+    page = (await http.get("/console/jobs")).text
+    assert "приостановлена: anna" in page and "праздники" in page
+    assert 'name="resume"' in page
+    history = (await http.get("/console/runs", params={"job": "notice"})).text
+    assert "anna</b> приостановил(а)" in history
+    await http.post("/console/jobs/notice/resume", data={"csrf": csrf})
+    assert await asyncio.to_thread(state.paused) == {}
+    assert [e.what for e in await asyncio.to_thread(state.audit, "notice")] == [
+        "resume", "pause"]
+
+
+async def test_an_action_without_the_csrf_token_is_refused(secured: Served) -> None:
+    http, state = secured.http, secured.rt.state
+    await log_in(http, "anna", OPERATOR_PASSWORD)
+    for data in ({}, {"csrf": "forged-token"}):
+        refused = await http.post("/console/jobs/notice/pause", data=data)
+        assert refused.status_code == 403
+        assert "Действие отклонено" in refused.text
+    refused = await http.post("/console/jobs/notice/run", data={})
+    assert refused.status_code == 403
+    assert await asyncio.to_thread(state.paused) == {}
+    assert await asyncio.to_thread(state.runs, "notice") == []
+
+
+async def test_a_viewer_cannot_act(secured: Served) -> None:
+    http, state = secured.http, secured.rt.state
+    await log_in(http, "boris", VIEWER_PASSWORD)
+    page = (await http.get("/console/jobs")).text
+    assert 'id="me">boris' in page and 'name="pause"' not in page and 'name="run"' not in page
+    csrf = csrf_of(page)  # the logout form's: a viewer has a session token too
+    for action in ("pause", "run"):
+        refused = await http.post(f"/console/jobs/notice/{action}", data={"csrf": csrf})
+        assert refused.status_code == 403 and "только на просмотр" in refused.text
+    assert (await http.post("/console/runs/1/undo", data={"csrf": csrf})).status_code == 403
+    assert await asyncio.to_thread(state.paused) == {}
+    assert await asyncio.to_thread(state.runs, "notice") == []
+
+
+async def test_run_now_and_dry_run_show_in_the_history(secured: Served) -> None:
+    http, state = secured.http, secured.rt.state
+    await log_in(http, "anna", OPERATOR_PASSWORD)
+    csrf = csrf_of((await http.get("/console/jobs")).text)
+    for dry in ("1", "0"):
+        started = await http.post("/console/jobs/notice/run", data={"csrf": csrf, "dry": dry})
+        assert started.status_code == 303
+        assert started.headers["location"] == "/console/runs?job=notice"
+
+    async def finished() -> list[object]:
+        audit = await asyncio.to_thread(state.audit, "notice")
+        return audit if len(audit) == 2 else []
+
+    await eventually(finished, "both runs to finish", timeout=60)
+    runs = await asyncio.to_thread(state.runs, "notice")
+    assert sorted(r.dry_run for r in runs) == [False, True]
+    assert all(r.status == "succeeded" for r in runs)
+    real = next(r for r in runs if not r.dry_run)
+    page = (await http.get(f"/console/runs/{real.id}")).text
+    assert "anna</b> запустил(а)" in page
+    listed = (await http.get("/console/runs", params={"job": "notice"})).text
+    assert f'data-run="{real.id}"' in listed and "пробный" in listed
+
+
+async def test_undo_from_a_run_page(fresh_workspace: Callable[..., WorkspaceServer],
+                                    tmp_path: Path, users: str) -> None:
+    sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    try:
+        chats = [sw.chat(f"Старый проект {i}") for i in range(2)]
+        sw.advance(100)
+        sw.job(warn_days=0, closing_message=False)
+        swept = await sw.run()
+        assert swept.run_id is not None and all(sw.archived(c) for c in chats)
+        settings = sw.h.settings(console=True, console_users=users)
+        async with app.runtime(settings, sw.h.catalogue(), server=True) as rt:
+            server = rt.services["server"]
+            assert isinstance(server, RunnerServer)
+            async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+                await log_in(http, "anna", OPERATOR_PASSWORD)
+                page = (await http.get(f"/console/runs/{swept.run_id}")).text
+                assert 'name="undo"' in page and 'data-action="archived"' in page
+                undone = await http.post(f"/console/runs/{swept.run_id}/undo",
+                                         data={"csrf": csrf_of(page)})
+                assert undone.status_code == 303
+                assert not any(sw.archived(c) for c in chats)
+                page = (await http.get(f"/console/runs/{swept.run_id}")).text
+                assert 'data-action="unarchived"' in page
+                assert "anna</b> отменил(а) архивацию" in page
+                again = await http.post(f"/console/runs/{swept.run_id}/undo",
+                                        data={"csrf": csrf_of(page)})
+                assert again.status_code == 409 and "already undone" in again.text
+        with sw.store() as store:
+            assert [e.what for e in store.audit(JOB)] == ["undo"]
+    finally:
+        sw.close()
+
+
+def test_hash_password_prints_an_argon2_hash_the_console_accepts() -> None:
+    from click.testing import CliRunner
+
+    from runner.cli import main
+    from runner.web.auth import verify
+
+    printed = CliRunner().invoke(main, ["hash-password"], input="s3cret-pw\ns3cret-pw\n")
+    assert printed.exit_code == 0, printed.output
+    hashed = printed.output.strip().splitlines()[-1]
+    assert hashed.startswith("$argon2id$") and verify(hashed, "s3cret-pw")
+    assert not verify(hashed, "other")
+
+
+def test_a_bad_account_entry_is_named() -> None:
+    import pytest
+
+    from runner.errors import SettingsError
+    from runner.settings import Settings
+    from runner.web.auth import accounts
+
+    for entry, said in (("anna:boss:$argon2id$x", "role 'boss'"),
+                        ("anna:operator:plain", "not an argon2 or bcrypt hash"),
+                        ("anna", "is not name:role:hash")):
+        with pytest.raises(SettingsError, match=said):
+            accounts(Settings(console_users=entry))
+    both = Settings(console_users="admin:viewer:$argon2id$x", console_password="pw")
+    with pytest.raises(SettingsError, match="keep one of them"):
+        accounts(both)

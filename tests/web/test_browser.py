@@ -1,0 +1,213 @@
+"""The console in a real browser: headless Chromium from Debian's packages, driven by
+Playwright for Python (never Playwright's own browser download). These tests also take
+the screenshots in docs/ that the README shows, so they stay current."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from runner import app
+from runner.scheduler import Daemon
+from runner.server import RunnerServer
+from runner.workspace import WorkspaceServer
+from tests.harness import REPO, Harness
+from tests.jobs.sweep_support import EMPTY, Sweep
+from tests.waiting import eventually
+from tests.web.conftest import OPERATOR_PASSWORD, SECRET, VIEWER_PASSWORD, Served
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+DOCS = REPO / "docs"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and os.environ.get("CI") != "true",
+    reason="no chromium (apt-get install chromium; .ci/run installs it)")
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+async def no_secret(page: Any, *secrets: str) -> None:
+    """The page's whole HTML holds none of ``secrets``."""
+    html = await page.content()
+    for secret in secrets:
+        assert secret not in html, page.url
+
+
+async def log_in(page: Any, base: str, name: str, password: str) -> None:
+    await page.goto(base + "/console/jobs")
+    assert "/console/login" in page.url  # sent to the login page
+    await page.fill("input[name=name]", name)
+    await page.fill("input[name=password]", password)
+    await page.click("form.login button")
+    await page.wait_for_url("**/console/jobs")
+
+
+async def test_jobs_page_lists_the_sample_catalogue(
+        browser: Any, workspace: WorkspaceServer, tmp_path: Path) -> None:
+    harness = Harness(workspace, tmp_path)
+    harness.write_catalogue((REPO / "jobs.yaml").read_text(encoding="utf-8"))
+    catalogue = harness.catalogue()
+    settings = harness.settings(console=True)
+    async with app.runtime(settings, catalogue, server=True) as rt:
+        base = rt.services["server"].url
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await page.goto(base + "/")
+        assert page.url.endswith("/console/jobs")
+        for job in catalogue.jobs.values():
+            row = page.locator(f'tr[data-job="{job.name}"]')
+            assert await row.count() == 1, job.name
+            fires = await row.locator(".fire").count()
+            assert (fires == 3) is job.enabled, job.name
+        assert await page.locator("text=только чтение").count() == 1
+        await no_secret(page, workspace.bot_token, workspace.owner_token)
+        await page.screenshot(path=str(DOCS / "console-jobs.png"), full_page=True)
+        phone = await browser.new_page(viewport={"width": 390, "height": 844})
+        await phone.goto(base + "/console/jobs")
+        await phone.screenshot(path=str(DOCS / "console-phone.png"))
+        await phone.click("#lang")  # the English switch
+        assert await phone.locator("text=never ran").count() > 0
+
+
+async def test_an_operator_pauses_resumes_and_runs_a_job(browser: Any, secured: Served
+                                                         ) -> None:
+    rt, base = secured.rt, secured.server.url
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await log_in(page, base, "anna", OPERATOR_PASSWORD)
+    row = page.locator('tr[data-job="notice"]')
+    await row.locator("input[name=reason]").fill("инвентаризация")
+    await row.locator("button[name=pause]").click()
+    await page.wait_for_load_state()
+    assert "приостановлена: anna" in await row.inner_text()
+
+    # The daemon's fire is skipped while paused, and runs again once resumed.
+    daemon = Daemon(rt)
+    daemon.load(rt.catalogue)
+    zone = ZoneInfo("Europe/Moscow")
+    await daemon._fire("notice", datetime(2026, 12, 7, 9, 0, tzinfo=zone))
+    assert await asyncio.to_thread(rt.state.runs, "notice") == []
+    await row.locator("button[name=resume]").click()
+    await page.wait_for_load_state()
+    assert "приостановлена" not in await row.inner_text()
+    await daemon._fire("notice", datetime(2026, 12, 8, 9, 0, tzinfo=zone))
+    [fired] = await asyncio.to_thread(rt.state.runs, "notice")
+    assert fired.status == "succeeded"
+
+    # Run now: the new run shows in the history.
+    await row.locator("button[name=run]").click()
+    await page.wait_for_url("**/console/runs?job=notice")
+
+    async def two_rows() -> bool:
+        await page.reload()
+        return await page.locator("tr[data-run]").count() == 2
+
+    await eventually(two_rows, "the new run in the history", timeout=60)
+    await no_secret(page, SECRET, secured.harness.workspace.bot_token)
+    await page.screenshot(path=str(DOCS / "console-runs.png"), full_page=True)
+    await page.locator("tr[data-run] a").first.click()
+    await page.wait_for_url("**/console/runs/*")
+    assert "anna" in await page.inner_text("#audit")
+    await no_secret(page, SECRET, secured.harness.workspace.bot_token)
+
+
+async def test_a_viewer_cannot_act_and_a_form_without_its_token_is_refused(
+        browser: Any, secured: Served) -> None:
+    base, state = secured.server.url, secured.rt.state
+    viewer = await (await browser.new_context()).new_page()
+    await log_in(viewer, base, "boris", VIEWER_PASSWORD)
+    assert await viewer.locator("button[name=pause]").count() == 0
+    assert await viewer.locator("button[name=run]").count() == 0
+
+    operator = await (await browser.new_context()).new_page()
+    await log_in(operator, base, "anna", OPERATOR_PASSWORD)
+    form = operator.locator('tr[data-job="notice"] form[action$="/pause"]')
+    await form.locator("input[name=csrf]").evaluate("e => e.remove()")
+    await form.locator("button[name=pause]").click()
+    await operator.wait_for_load_state()
+    assert "Действие отклонено" in await operator.inner_text("main")
+    assert await asyncio.to_thread(state.paused) == {}
+    await no_secret(operator, SECRET, secured.harness.workspace.bot_token)
+
+
+async def test_undo_from_a_run_page_in_the_browser(
+        browser: Any, fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path,
+        users: str) -> None:
+    sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    try:
+        chats = [sw.chat(f"Старый проект {i}") for i in range(2)]
+        sw.advance(100)
+        sw.job(warn_days=0, closing_message=False)
+        swept = await sw.run()
+        assert all(sw.archived(c) for c in chats)
+        settings = sw.h.settings(console=True, console_users=users)
+        async with app.runtime(settings, sw.h.catalogue(), server=True) as rt:
+            server = rt.services["server"]
+            assert isinstance(server, RunnerServer)
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            await log_in(page, server.url, "anna", OPERATOR_PASSWORD)
+            await page.goto(f"{server.url}/console/runs/{swept.run_id}")
+            await page.click("button[name=undo]")
+            await page.wait_for_url(f"**/console/runs/{swept.run_id}")
+            assert not any(sw.archived(c) for c in chats)
+            assert await page.locator('tr[data-action="unarchived"]').count() == 2
+            await page.screenshot(path=str(DOCS / "console-run.png"), full_page=True)
+            await no_secret(page, sw.ws.bot_token)
+            async with httpx.AsyncClient() as http:  # the server is still the one answering
+                assert (await http.get(server.url + "/healthz")).status_code == 200
+    finally:
+        sw.close()
+
+
+async def test_a_plan_approved_in_the_browser_archives_exactly_the_planned_chats(
+        browser: Any, fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path,
+        users: str) -> None:
+    from runner.execute import shifted_clock
+
+    sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    try:
+        busy = sw.chat("Живой чат")
+        planned = [sw.chat(f"Старый проект {i}") for i in range(2)]
+        sw.advance(100)
+        sw.say(busy)
+        sw.job(warn_days=0, closing_message=False, require_approval=True)
+        settings = sw.h.settings(console=True, console_users=users)
+        async with app.runtime(settings, sw.h.catalogue(), server=True,
+                               clock=shifted_clock(sw.now())) as rt:
+            server = rt.services["server"]
+            assert isinstance(server, RunnerServer)
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            await log_in(page, server.url, "anna", OPERATOR_PASSWORD)
+            await page.click("text=Планы чисток")
+            await page.click("#sweeps a")
+            rows = page.locator('tr[data-verb="archive"]')
+            assert sorted([int(await rows.nth(i).get_attribute("data-chat"))
+                           for i in range(await rows.count())]) == sorted(planned)
+            await page.screenshot(path=str(DOCS / "console-plan.png"), full_page=True)
+            await page.click("button[name=approve]")
+            await page.wait_for_selector("#approval")
+        sw.advance(100)  # the busy chat is quiet now too, but it is not in the plan
+        outcome = await sw.run()
+        assert outcome.status == "succeeded", outcome.error
+        assert all(sw.archived(c) for c in planned) and not sw.archived(busy)
+    finally:
+        sw.close()
