@@ -1,7 +1,7 @@
 """``python -m bench``: run the benchmarks and write ``bench/results.md`` / ``.json``.
 
-A full run (no ``--only``) takes about ten minutes and rewrites the results in
-``bench/``; a partial run writes its results into the work folder instead, so the
+A full run (no ``--only``, no ``--quick``) takes about ten minutes and rewrites the
+results in ``bench/``; a partial or quick run writes its results into the work folder, so the
 committed numbers always come from one complete run.
 """
 
@@ -17,14 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.api import run_api, run_contender
+from bench.api import BASELINES, run_api, run_contender
 from bench.local import run_local
 from bench.procs import REPO, BenchError
 from bench.scenarios import (
     API_SCENARIOS,
     MEMORY_SIZES,
     NOMINAL_LATENCY,
+    QUICK_DIVISOR,
     memory_scenario,
+    quick,
 )
 
 NAMES = [s.name for s in API_SCENARIOS] + ["memory", "catalogue"]
@@ -56,7 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="sample the runner with py-spy (CPU, every thread); the top"
                         " functions land beside each run's files")
-    parser.add_argument("--no-baseline", action="store_true", help="skip the pachca-sdk script")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip both baseline scripts (same as --baselines '')")
+    parser.add_argument("--baselines", default=",".join(BASELINES),
+                        help="comma-separated peers to run beside the runner (default"
+                        " %(default)s)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"API scenarios on workspaces ÷ {QUICK_DIVISOR}: checks that the"
+                        " harness and the peers work; results go to the work folder")
     parser.add_argument("--latency", type=float, default=NOMINAL_LATENCY,
                         help="per-request latency at real pace, seconds (default %(default)s)")
     parser.add_argument("--window", type=float, default=60.0,
@@ -68,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     chosen = only or NAMES
+    peers = () if args.no_baseline else tuple(p for p in args.baselines.split(",") if p)
+    if set(peers) - set(BASELINES):
+        parser.error(f"unknown baseline(s); choose from: {', '.join(BASELINES)}")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="pachca-bench-"))
     raw = sys.argv[1:] if argv is None else argv
     results: dict[str, Any] = {"command": " ".join(["python -m bench", *raw]),
@@ -79,12 +91,15 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"[{time.monotonic() - started:5.0f} s] {s.name} ...", flush=True)
         load_before = _load()
-        r = run_api(s, workdir, args.latency, profile=args.profile,
-                    baseline=not args.no_baseline)
+        r = run_api(quick(s) if args.quick else s, workdir, args.latency,
+                    profile=args.profile, baselines=peers)
         r["load_before"], r["load_after"] = load_before, _load()
         results["api"].append(r)
+        vs = r["versus_script"]
         print(f"        {r['time_over_floor']} × floor, sdk/runner {r['sdk_over_runner']},"
-              f" met: {r['met']}", flush=True)
+              f" runner/script {vs.get('runner_over_script')}, CPU per call runner/script"
+              f" {vs.get('cpu_per_call_over_script')}, same effects"
+              f" {vs.get('same_effects')}, met: {r['met']}", flush=True)
     if "memory" in chosen:
         print(f"[{time.monotonic() - started:5.0f} s] memory ...", flush=True)
         results["memory"] = run_memory(workdir, args.latency)
@@ -95,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         results["local"] = run_local(workdir, args.latency, args.window)
     results["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     results["duration_s"] = round(time.monotonic() - started)
-    out = REPO / "bench" if not only else workdir
+    out = REPO / "bench" if not only and not args.quick else workdir
     md, js = report.write(results, out)
     print(report.summary_table(results))
     print(f"\nwrote {md} and {js} ({results['duration_s']} s; run files in {workdir})")

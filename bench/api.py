@@ -1,16 +1,17 @@
 """Running the API scenarios: each contender against its own, identical, fresh workspace.
 
-The runner and the SDK script each get a newly started workspace with the same seed
-(same chats, same ids, full rate-limit buckets): the sweep archives what it finds, so a
-second contender on the same process would find nothing left to do. The time compared
+The runner and each peer script (the SDK one, the concurrent one) get a newly started
+workspace with the same seed (same chats, same ids, full rate-limit buckets): the sweep
+archives what it finds, so a second contender on the same process would find nothing left to do. The time compared
 is the span of the contender's traffic as the workspace saw it (first request in, last
-answer out): what the rate limits act on, the same measure for both contenders, without
+answer out): what the rate limits act on, the same measure for every contender, without
 Python's start-up. Process wall time is recorded too.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import sys
 import time
@@ -30,6 +31,7 @@ from bench.procs import (
     runner_exe,
 )
 from bench.scenarios import T0, ApiScenario, Prepared
+from runner.recipients import FAN_OUT
 
 
 @dataclass
@@ -94,11 +96,22 @@ def runner_command(
     return [runner_exe(), *args], env
 
 
-def sdk_command(s: ApiScenario, ws: WorkspaceProcess, prep: Prepared) -> list[str]:
-    """``python -m bench.sdk_baseline SCRIPT ARGS`` against ``ws``."""
+#: contender -> the module of its script (both take ``SCRIPT ARGS_JSON``).
+BASELINES = {"pachca-sdk": "bench.sdk_baseline", "concurrent": "bench.concurrent_baseline"}
+
+
+def baseline_command(
+    s: ApiScenario, ws: WorkspaceProcess, prep: Prepared, contender: str
+) -> list[str]:
+    """``python -m bench.<peer>_baseline SCRIPT ARGS`` against ``ws``.
+
+    The concurrent script also gets the speed factor (the runner's
+    ``PACHCA_RUNNER_RATE_LIMIT_SCALE``) and the runner's number of connections."""
     assert s.sdk_script is not None
     args = {"base_url": ws.base_url, "token": ws.token(s.token), **prep.sdk}
-    return [sys.executable, "-m", "bench.sdk_baseline", s.sdk_script, json.dumps(args)]
+    if contender == "concurrent":
+        args |= {"speed": s.speed, "connections": FAN_OUT}
+    return [sys.executable, "-m", BASELINES[contender], s.sdk_script, json.dumps(args)]
 
 
 def run_contender(
@@ -116,7 +129,7 @@ def run_contender(
         if contender == "runner":
             cmd, env = runner_command(s, ws, prep, folder, prof)
         else:
-            cmd, env = sdk_command(s, ws, prep), base_env()
+            cmd, env = baseline_command(s, ws, prep, contender), base_env()
         cpu_before = ws.cpu_seconds()
         measured = run_measured(cmd, env, folder, contender)
         ws_cpu = ws.cpu_seconds() - cpu_before
@@ -147,15 +160,60 @@ def _summary(m: Measured) -> str:
     return lines[-1] if lines else ""
 
 
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 3) if b else None
+
+
+def _per_call(run: Run) -> float:
+    return run.cpu / run.traffic.requests if run.traffic.requests else 0.0
+
+
+def against_script(s: ApiScenario, runner: Run, script: Run | None,
+                   latency: float) -> dict[str, Any]:
+    """The runner against the concurrent script, and the fan-out's connection-bound floor.
+
+    Every row is ``{"target", "value", "met"}``, computed here from what was measured.
+    ``value`` is None (and ``met`` False) when a number could not be measured."""
+    out: dict[str, Any] = {"rows": []}
+
+    def row(kind: str, target: str, value: float | None, limit: float) -> None:
+        met = value is not None and runner.ok and runner.traffic.rate_limited == 0
+        out["rows"].append({"kind": kind, "target": target, "value": value,
+                            "met": bool(met and value is not None and value <= limit)})
+
+    if script is not None:
+        out["runner_over_script"] = _ratio(runner.time, script.time)
+        out["cpu_per_call_over_script"] = _ratio(_per_call(runner), _per_call(script))
+        out["same_effects"] = script.ok and script.traffic.effects == runner.traffic.effects
+        if s.max_over_script is not None:
+            row("time", f"time ≤ {s.max_over_script} × the concurrent script's, 0 × 429",
+                out["runner_over_script"] if script.ok else None, s.max_over_script)
+        if s.max_cpu_over_script is not None:
+            row("cpu", f"CPU per API call ≤ {s.max_cpu_over_script} × the concurrent script's",
+                out["cpu_per_call_over_script"] if script.ok else None, s.max_cpu_over_script)
+    if s.max_over_bound is not None:
+        posts = sum(n for (klass, _c), n in runner.prepared.need.items()
+                    if klass == "message_write")
+        trips = math.ceil(posts / FAN_OUT)
+        out["connections"] = FAN_OUT
+        out["connection_floor_s"] = round(trips * latency / s.speed, 3)
+        bound = max(out["connection_floor_s"], runner.floor)
+        out["bound_s"] = round(bound, 3)
+        out["runner_over_bound"] = _ratio(runner.time, bound)
+        row("bound", f"time ≤ {s.max_over_bound} × the larger of the rate-limit floor and"
+            f" ⌈n / {FAN_OUT}⌉ round trips", out["runner_over_bound"], s.max_over_bound)
+    return out
+
+
 def run_api(
     s: ApiScenario, workdir: Path, latency: float, *, profile: bool = False,
-    baseline: bool = True,
+    baselines: tuple[str, ...] = tuple(BASELINES),
 ) -> dict[str, Any]:
-    """One scenario: the runner, then (if it has one) the SDK script; ratios and verdict."""
+    """One scenario: the runner, then (if it has them) the baseline scripts; ratios, verdict."""
     runner = run_contender(s, "runner", workdir, latency, profile=profile)
-    sdk = None
-    if baseline and s.sdk_script is not None:
-        sdk = run_contender(s, "pachca-sdk", workdir, latency)
+    peers = {name: run_contender(s, name, workdir, latency) for name in baselines
+             if s.sdk_script is not None}
+    sdk, script = peers.get("pachca-sdk"), peers.get("concurrent")
     ratio = runner.time / runner.floor if runner.floor else None
     speedup = sdk.time / runner.time if sdk is not None and runner.time else None
     met = runner.ok and runner.traffic.rate_limited == 0
@@ -179,8 +237,10 @@ def run_api(
         "floor_class": runner.floor_class,
         "runner": runner.as_json(),
         "sdk": sdk.as_json() if sdk else None,
+        "concurrent": script.as_json() if script else None,
         "time_over_floor": round(ratio, 3) if ratio is not None else None,
         "sdk_over_runner": round(speedup, 2) if speedup is not None else None,
+        "versus_script": against_script(s, runner, script, latency),
         "met": met,
         "informational": s.informational,
     }

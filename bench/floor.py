@@ -46,6 +46,7 @@ class Traffic:
     archived: int = 0  # PUT /chats/{id}/archive answered 204
     posted: int = 0  # POST /messages answered 201
     by_endpoint: Counter[str] = field(default_factory=Counter)  # "GET /chats/{id}/members"
+    effects: set[str] = field(default_factory=set)  # "archive 17", "post 17": what it did
 
     def as_json(self) -> dict[str, Any]:
         """Plain data for results.json."""
@@ -84,6 +85,8 @@ def traffic(log: list[dict[str, Any]]) -> Traffic:
             t.rate_limited += 1
         elif e["method"] == "PUT" and e["path"].endswith("/archive") and e["status"] == 204:
             t.archived += 1
+            t.effects.add(f"archive {e['path'].rstrip('/').split('/')[-2]}")
         elif e["method"] == "POST" and e["path"].endswith("/messages") and e["status"] == 201:
             t.posted += 1
+            t.effects.add(f"post {e.get('chat_id')}")
     return t

@@ -62,6 +62,7 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             text += f"; SDK script {r['sdk_over_runner']:.1f} × slower ({_s(r['sdk']['time_s'])})"
         verdict = "–" if r.get("informational") else YES if r["met"] else NO
         rows.append((r["title"], r["target"], text, verdict))
+        rows += _versus_rows(r)
     mem = results.get("memory")
     if mem:
         small, big = mem["runs"]
@@ -84,6 +85,36 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                      f"{_s(cold['median_s'])} median (Python alone {_s(cold['python_alone_s'])})",
                      YES if cold["median_s"] <= 0.3 else NO))
     return rows
+
+
+def _versus_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Issue 19's targets against the concurrent script, each computed in ``bench.api``."""
+    vs = r.get("versus_script") or {}
+    run, script = r["runner"], r.get("concurrent")
+    rows = []
+    for row in vs.get("rows", []):
+        if row["kind"] == "bound":
+            text = (f"{_s(run['time_s'])} vs rate-limit floor {_s(r['floor_s'])} and"
+                    f" {vs['connections']} connections {_s(vs['connection_floor_s'])}:"
+                    f" {_x(row['value'])} the larger")
+        elif script is None or not script["ok"]:
+            text = "script failed: " + (script or {}).get("summary", "not run")
+        elif row["kind"] == "time":
+            text = (f"runner {_s(run['time_s'])}, concurrent script {_s(script['time_s'])}:"
+                    f" {_x(row['value'])}")
+        else:
+            text = (f"runner {run['cpu_s']:.1f} s for {run['traffic']['requests']:,} calls,"
+                    f" script {script['cpu_s']:.1f} s for {script['traffic']['requests']:,}:"
+                    f" {_x(row['value'])}")
+        if script is not None and script["ok"] and not vs.get("same_effects"):
+            text += "; **the script's effects differ from the runner's**"
+        rows.append((f"{r['title']}: vs the concurrent script", row["target"], text,
+                     YES if row["met"] else NO))
+    return rows
+
+
+def _x(ratio: float | None) -> str:
+    return "–" if ratio is None else f"{ratio:.2f} ×"
 
 
 def summary_table(results: dict[str, Any]) -> str:
@@ -140,7 +171,7 @@ def _need_text(r: dict[str, Any]) -> str:
 def _contender_table(r: dict[str, Any]) -> list[str]:
     lines = ["| | time | time / floor | requests | 429 | wall | peak RSS | CPU | workspace CPU |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for run in (r["runner"], r["sdk"]):
+    for run in (r["runner"], r.get("concurrent"), r["sdk"]):
         if run is None:
             continue
         t = run["traffic"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,6 +51,10 @@ class ApiScenario:
     sdk_script: str | None = None
     min_speedup: float | None = None  # baseline time / runner time target
     informational: bool = False  # shown for the record, with no target to meet
+    # Issue 19's targets against the concurrent script (None: not a target here).
+    max_over_script: float | None = None  # runner time / script time
+    max_cpu_over_script: float | None = None  # runner CPU per call / script's
+    max_over_bound: float | None = None  # time / max(rate floor, connection floor)
 
     @property
     def job(self) -> str:
@@ -183,6 +187,7 @@ API_SCENARIOS: list[ApiScenario] = [
         "sweep", "sweep: 10,000 group chats, archive the 3,000 inactive",
         "≤ 1.10 × floor, 0 429s, ≥ 3 × faster than the SDK", 1.10, 2.0, _SWEEP_WS, "bot",
         SWEEP_JOB, sdk_script="sweep", min_speedup=3.0,
+        max_over_script=1.1, max_cpu_over_script=1.5,
     ),
     ApiScenario(
         "sweep:speed4", "the same sweep at speed factor 4 (the runner's CPU squeezed 4 ×)",
@@ -194,15 +199,27 @@ API_SCENARIOS: list[ApiScenario] = [
         "≤ 1.15 × floor, 0 429s", 1.15, 10.0,
         {"conversations": 400, "channels": 100, "bot_share": 1.0, "active_chats": 300,
          "active_messages": 200, "active_days": 7},
-        "bot", ACTIVITY_JOB, sdk_script="activity",
+        "bot", ACTIVITY_JOB, sdk_script="activity", max_over_script=1.1,
     ),
     ApiScenario(
         "digest", "digest fan-out: one message to 500 chats",
         "≤ 1.10 × floor, 0 429s", 1.10, 4.0,
         {"conversations": 500, "channels": 0, "bot_share": 1.0, "messages": 500},
         "bot", DIGEST_JOB, sdk_script="digest",
+        max_over_script=1.1, max_cpu_over_script=1.5, max_over_bound=1.2,
     ),
 ]
+
+#: ``--quick``: workspace sizes divided by this, to check the harness and the peers work.
+QUICK_DIVISOR = 10
+_SIZES = ("conversations", "channels", "quiet_chats", "active_chats", "messages")
+
+
+def quick(s: ApiScenario) -> ApiScenario:
+    """``s`` on a workspace a tenth the size (the job and its parameters unchanged)."""
+    ws = {k: max(1, v // QUICK_DIVISOR) if k in _SIZES else v for k, v in s.workspace.items()}
+    return replace(s, workspace=ws, title=f"{s.title} (quick: sizes ÷ {QUICK_DIVISOR})")
+
 
 #: The memory scenario: the sweep above at two sizes (30% inactive), fast; only RSS counts.
 MEMORY_SIZES = (1_000, 100_000)

@@ -147,6 +147,8 @@ def print_preview(outcome: Outcome) -> None:
         to = report.addressed[number - 1] if number <= len(report.addressed) else ""
         console.rule(escape(f"message {number}" + (f" → {to}" if to else "")))
         console.print(as_markdown(_named(text, report.mentions)))
+        for name in report.files.get(number - 1, []):
+            console.print(escape(f"📎 {name}"), highlight=False)
     print_outcome(outcome, dry_run=True)
 
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from runner.errors import ApiError, NotFound, PachcaError, PermissionDenied, TransportError
 from runner.pachca.models import Button, Message
@@ -71,20 +71,27 @@ async def post_once(
     entity_type: str = "discussion",
     buttons: Sequence[Sequence[Button]] | None = None,
     label: str | None = None,
+    files: Callable[[], Awaitable[list[dict[str, Any]]]] | None = None,
+    file_names: Sequence[str] = (),
 ) -> int | None:
     """Post ``content`` to the entity unless this run already did; return the message id.
 
     ``target`` names the effect within the run (e.g. ``"chat:101"``). In a dry run,
     nothing is posted: the text is recorded in the report and None returned.
+    ``files`` uploads the attachments (``file_names``) once the post is known to be due,
+    and gives their ``files`` items.
     """
     what = label or f"{entity_type} {entity_id}"
     state = ctx.state
     key = ctx.run.key
     if ctx.dry_run:
+        if file_names:
+            ctx.report.files[len(ctx.report.messages)] = list(file_names)
         ctx.report.messages.append(content)
         ctx.report.addressed.append(ctx.labels.get((entity_type, entity_id), what))
         await _name_mentions(ctx, content)
-        ctx.report.say(f"would post to {what}")
+        ctx.report.say(f"would post to {what}"
+                       + (f" with attached {', '.join(file_names)}" if file_names else ""))
         ctx.report.count("would_post")
         return None
     record = await asyncio.to_thread(state.target, key, target)
@@ -107,10 +114,12 @@ async def post_once(
               "after_id": await asyncio.to_thread(state.highest_message_id)}
     if entity_type == "discussion":
         detail["chat_id"] = entity_id
+    attached = await files() if files is not None else None
     await asyncio.to_thread(state.start_target, key, target, detail)
     try:
         message = await ctx.client.send_message(
-            entity_id, content, entity_type=entity_type, buttons=buttons  # type: ignore[arg-type]
+            entity_id, content, entity_type=entity_type, buttons=buttons,  # type: ignore[arg-type]
+            files=attached,
         )
     except PachcaError as exc:
         if refused(exc):
@@ -121,16 +130,41 @@ async def post_once(
             ctx.report.undone.append(f"post to {what} (may have gone through; checked on retry)")
         raise
     # Counted before it is recorded: if the store fails now, the report still says so.
+    if file_names:
+        ctx.report.files[len(ctx.report.messages)] = list(file_names)
     ctx.report.messages.append(content)
     ctx.report.addressed.append(ctx.labels.get((entity_type, entity_id), what))
     ctx.report.count("posted")
-    ctx.report.say(f"posted to {what}")
+    ctx.report.say(f"posted to {what}"
+                   + (f" with attached {', '.join(file_names)}" if file_names else ""))
     await asyncio.to_thread(
         state.finish_target, key, target, {"message_id": message.id, "chat_id": message.chat_id,
                                            "hash": digest,
                                            "created_at": message.created_at.isoformat()}
     )
     return message.id
+
+
+async def upload_once(
+    ctx: JobContext, target: str, *, name: str, data: bytes, content_type: str
+) -> str:
+    """Upload ``data`` as file ``name`` unless this run already did for ``target``; its key.
+
+    The key is recorded once the upload succeeded, so a rerun after a crash attaches the
+    file it uploaded instead of uploading it again. An upload cut short leaves only an
+    unused file in Pachca's storage, never a message: it is simply made again.
+    """
+    state, key = ctx.state, ctx.run.key
+    record = await asyncio.to_thread(state.target, key, target)
+    if record is not None and record.status == "done" and record.detail.get("file_key"):
+        ctx.report.count("already_uploaded")
+        return str(record.detail["file_key"])
+    await asyncio.to_thread(state.start_target, key, target, {"name": name})
+    file_key = await ctx.client.upload_file(name, data, content_type)
+    await asyncio.to_thread(state.finish_target, key, target, {"file_key": file_key,
+                                                               "name": name})
+    ctx.report.count("uploaded")
+    return file_key
 
 
 async def _name_mentions(ctx: JobContext, content: str) -> None:

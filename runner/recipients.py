@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field, model_validator
 
@@ -71,13 +72,16 @@ async def post_everywhere(
     *,
     buttons: Sequence[Sequence[Button]] | None = None,
     limit: int = 4000,
+    attach: Callable[[Target], Awaitable[list[dict[str, Any]]]] | None = None,
+    file_names: Sequence[str] = (),
 ) -> None:
     """Post ``text`` to every recipient once per run, split into parts if too long.
 
-    Buttons go under the last part, where a reader ends up. Up to ``FAN_OUT`` recipients
-    are served at once; the parts of one message go out in order. A recipient that
-    refuses (the bot may not post there, the chat is gone) does not stop the others: the
-    run posts everywhere it can, names each one it could not, and fails (JobError), so
+    Buttons and files (``attach(target)`` uploads them for that recipient and gives the
+    ``files`` items) go with the last part, where a reader ends up. Up to ``FAN_OUT``
+    recipients are served at once; the parts of one message go out in order. A recipient
+    that refuses (the bot may not post there, the chat is gone) does not stop the others:
+    the run posts everywhere it can, names each one it could not, and fails (JobError), so
     that a rerun of the fire posts only what is left.
     """
     parts = split_message(text, limit)
@@ -96,6 +100,8 @@ async def post_everywhere(
                     content=part,
                     buttons=buttons if last else None,
                     label=target.label,
+                    files=(lambda: attach(target)) if attach is not None and last else None,
+                    file_names=file_names if last else (),
                 )
         except PER_TARGET_ERRORS as exc:
             refused.append((target, exc))

@@ -384,6 +384,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "имя источника '{name}' уже занято в шаблоне; выберите другое",
     ),
     "source.url": ("must be an http:// or https:// URL", "нужен адрес http:// или https://"),
+    "attachment.columns": ("a column is named twice", "столбец назван дважды"),
+    "attachment.source": (
+        ("attachment '{file}' draws on source '{source}', which is not an `sql` source of"
+         " this digest; name one of: {names}"),
+        ("вложение '{file}' берёт данные из источника '{source}', а это не источник `sql`"
+         " этой сводки; укажите один из: {names}"),
+    ),
+    "attachment.file": (
+        "two attachments are both named '{file}'; give each its own `file`",
+        "два вложения называются '{file}'; задайте каждому своё `file`",
+    ),
     "source.sql_url": (
         "is not a SQLAlchemy database URL (like postgresql+psycopg://user:pass@host/db)",
         "это не адрес базы SQLAlchemy (вида postgresql+psycopg://user:pass@host/db)",

@@ -119,6 +119,8 @@ class RunReport:
     addressed: list[str] = field(default_factory=list)
     # Names of the people the dry run's texts mention (``<@id>``), for the preview.
     mentions: dict[int, str] = field(default_factory=dict)
+    # File names attached to each of ``messages`` (by its index; absent: none).
+    files: dict[int, list[str]] = field(default_factory=dict)
 
     def count(self, name: str, n: int = 1) -> None:
         """Add ``n`` to the count called ``name``."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import keyword
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -19,13 +20,14 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 
 from runner import words
-from runner.effects import POSTING_SCOPES
+from runner.attachments import Attachment, render
+from runner.effects import POSTING_SCOPES, upload_once
 from runner.errors import SourceError
 from runner.jobs._frozen import render_once
 from runner.jobs.base import JobContext, JobKind, KindParams, Label, Link, ru
 from runner.pachca.models import Button
 from runner.periods import SinceLastRunOrPeriod, Window, resolve_period
-from runner.recipients import Recipients, post_everywhere
+from runner.recipients import Recipients, Target, post_everywhere
 from runner.sources import ActivitySource, Source, has_data, read_source, sample
 
 FIRST_WINDOW = timedelta(hours=24)
@@ -108,12 +110,35 @@ class DigestParams(KindParams):
         examples=[False],
         json_schema_extra=ru("Ничего не отправлять, если не было ни активности, ни данных."),
     )
+    attachments: list[Attachment] = Field(
+        default_factory=list, max_length=10,
+        description="Files attached to the digest: `chart` (a PNG) or `csv` of an `sql` "
+        "source's rows; uploaded once per recipient.",
+        examples=[[{"type": "chart", "source": "sales", "x": "day", "y": ["revenue"],
+                    "title": "Выручка по дням"}, {"type": "csv", "source": "sales"}]],
+        json_schema_extra=ru("Файлы к сводке: `chart` (картинка PNG) или `csv` по строкам"
+                             " источника `sql`; загружаются один раз для каждого получателя."),
+    )
     buttons: list[DigestButton] = Field(
         # One per row, and Pachca takes at most 32 rows.
         default_factory=list, max_length=32, description="Buttons under the digest, one per row.",
         examples=[[{"text": "Открыть дашборд", "url": "https://example.com/dashboard"}]],
         json_schema_extra=ru("Кнопки под сводкой, по одной в строке."),
     )
+
+    @model_validator(mode="after")
+    def _attachments(self) -> DigestParams:
+        rows = sorted(n for n, src in self.sources.items() if src.type == "sql")
+        files: set[str] = set()
+        for attachment in self.attachments:
+            if attachment.source not in rows:
+                raise ValueError(words.text("attachment.source", file=attachment.file,
+                                            source=attachment.source,
+                                            names=", ".join(rows) or "—"))
+            if attachment.file in files:
+                raise ValueError(words.text("attachment.file", file=attachment.file))
+            files.add(attachment.file)
+        return self
 
     @field_validator("sources")
     @classmethod
@@ -156,6 +181,8 @@ class DigestKind(JobKind):
             if isinstance(source, ActivitySource) and source.new_members:
                 needed.add("users:read")
             needed |= _SOURCE_SCOPES.get(source.type, set())
+        if params.attachments:
+            needed.add("uploads:write")
         return frozenset(needed)
 
     def templates(self, params: KindParams) -> list[str]:
@@ -196,10 +223,11 @@ class DigestKind(JobKind):
         }
 
     async def _read(
-        self, ctx: JobContext, params: DigestParams, window: Window
+        self, ctx: JobContext, params: DigestParams, window: Window,
+        only: set[str] | None = None,
     ) -> tuple[dict[str, Any], list[dict[str, str]]]:
         """Every source's data (None for a failed one) and the failures."""
-        names = list(params.sources)
+        names = [n for n in params.sources if only is None or n in only]
         results = await asyncio.gather(
             *(read_source(ctx, n, params.sources[n], window) for n in names),
             return_exceptions=True,
@@ -227,8 +255,11 @@ class DigestKind(JobKind):
         ctx.report.say(f"window: {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M}"
                        f" ({ctx.job.timezone})")
 
-        async def render() -> str | None:
+        read: dict[str, Any] = {}
+
+        async def render_text() -> str | None:
             data, errors = await self._read(ctx, params, window)
+            read.update(data)
             if params.skip_if_empty and not any(
                 has_data(params.sources[n], v) for n, v in data.items()
             ):
@@ -238,13 +269,39 @@ class DigestKind(JobKind):
                                     data, errors)
             return ctx.renderer.render(params.template, context)
 
-        text = await render_once(ctx, render)
+        text = await render_once(ctx, render_text)
         if text is None:
             ctx.report.say("nothing to post: no activity and no data in the window")
             ctx.report.count("skipped:empty")
             return
         buttons = [[Button(text=b.text, url=b.url, data=b.data)] for b in params.buttons]
-        await post_everywhere(ctx, params.to, text, buttons=buttons or None)
+        attach = await self._attachments(ctx, params, window, read)
+        await post_everywhere(ctx, params.to, text, buttons=buttons or None, attach=attach,
+                              file_names=[a.file for a in params.attachments])
+
+    async def _attachments(
+        self, ctx: JobContext, params: DigestParams, window: Window, read: dict[str, Any]
+    ) -> Callable[[Target], Awaitable[list[dict[str, Any]]]] | None:
+        """What uploads the attachments for one recipient (once per recipient and run)."""
+        if not params.attachments or ctx.dry_run:
+            return None
+        zone = ZoneInfo(ctx.job.timezone)
+        needed = {a.source for a in params.attachments} - read.keys()
+        if needed:  # the text was kept from an interrupted attempt: read the rows again
+            data, _ = await self._read(ctx, params, window, only=needed)
+            read.update(data)
+        files = await asyncio.to_thread(
+            lambda: [render(a, read.get(a.source), zone) for a in params.attachments])
+
+        async def attach(target: Target) -> list[dict[str, Any]]:
+            items = []
+            for file in files:
+                key = await upload_once(ctx, f"{target.key}/file:{file.name}", name=file.name,
+                                        data=file.data, content_type=file.content_type)
+                items.append(file.message_file(key))
+            return items
+
+        return attach
 
 
 KIND = DigestKind()

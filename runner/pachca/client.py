@@ -27,6 +27,7 @@ from runner.pachca.models import (
 )
 from runner.pachca.search import SearchCalls
 from runner.pachca.threads import ThreadCalls
+from runner.pachca.uploads import UploadCalls
 
 Order = Literal["asc", "desc"]
 EntityType = Literal["discussion", "thread", "user"]
@@ -62,9 +63,10 @@ def _buttons(rows: Sequence[Sequence[Button]] | None) -> list[list[dict[str, str
     return [[b.model_dump(exclude_none=True) for b in row] for row in rows]
 
 
-class PachcaClient(ThreadCalls, SearchCalls):
+class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
     """A Pachca API client for one token (see ``ApiSession`` for the request path; the
-    thread calls are in ``ThreadCalls``, search and tasks in ``SearchCalls``)."""
+    thread calls are in ``ThreadCalls``, search and tasks in ``SearchCalls``, file
+    uploads in ``UploadCalls``)."""
 
     # -- chats -------------------------------------------------------------------------
 
@@ -231,8 +233,10 @@ class PachcaClient(ThreadCalls, SearchCalls):
         entity_type: EntityType = "discussion",
         buttons: Sequence[Sequence[Button]] | None = None,
         parent_message_id: int | None = None,
+        files: Sequence[dict[str, Any]] | None = None,
     ) -> Message:
-        """Post a message to a chat, a thread, or a user (direct message).
+        """Post a message to a chat, a thread, or a user (direct message); ``files`` are
+        uploaded files (``key``, ``name``, ``file_type``, ``size``...) to attach.
 
         Not retried once it may have reached Pachca: a timeout here can mean the
         message exists, and callers check before posting again.
@@ -246,6 +250,8 @@ class PachcaClient(ThreadCalls, SearchCalls):
             message["buttons"] = _buttons(buttons)
         if parent_message_id is not None:
             message["parent_message_id"] = parent_message_id
+        if files:
+            message["files"] = [dict(f) for f in files]
         response = await self.request(
             "POST", "/messages", json={"message": message}, chat_key=(entity_type, entity_id)
         )

@@ -135,6 +135,10 @@ class RateLimiter:
             if c is not CallClass.MESSAGE_WRITE
         }
         self._chats: OrderedDict[object, Bucket] = OrderedDict()
+        self.waits = 0
+        """Calls that waited for a slot (the console's Health page shows them)."""
+        self.waited = 0.0
+        """Seconds those calls waited, in all."""
 
     def _bucket(self, call_class: CallClass, chat_key: object) -> Bucket:
         if call_class is not CallClass.MESSAGE_WRITE:
@@ -158,6 +162,8 @@ class RateLimiter:
             return
         delay = self._bucket(call_class, chat_key).reserve()
         if delay > 0:
+            self.waits += 1
+            self.waited += delay
             await self._sleep(delay)
 
     def pause(self, call_class: CallClass, chat_key: object, seconds: float) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO, Self
 
 from sqlalchemy import select
@@ -83,6 +83,13 @@ class StateStore(RunsMixin, RecordsMixin, OperatorMixin):
         )
         with self._db.read() as conn:
             return list(conn.execute(query).scalars())
+
+    def replicas_seen(self) -> list[tuple[str, datetime]]:
+        """Every replica that ever beat, with its last heartbeat, the latest first."""
+        query = select(replicas.c.replica, replicas.c.last_seen).order_by(
+            replicas.c.last_seen.desc()).limit(100)
+        with self._db.read() as conn:
+            return [(name, seen) for name, seen in conn.execute(query)]
 
     def ensure_single_replica_allowed(self, within: float = 120.0) -> None:
         """Refuse to share a SQLite store with another running replica (StateError).

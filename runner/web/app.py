@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from runner.web import actions, auth, texts, views
+from runner.web import actions, auth, preview, status, texts, views
 from runner.web import plans as plan_pages
 
 if TYPE_CHECKING:
@@ -83,6 +83,8 @@ class Console:
             Route("/logout", self.logout, methods=["POST"]),
             *actions.routes(self),
             *plan_pages.routes(self),
+            *status.routes(self),
+            *preview.routes(self),
             Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         ]
         return Starlette(routes=routes, exception_handlers={404: self.not_found})

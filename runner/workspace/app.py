@@ -26,6 +26,7 @@ from runner.workspace import (
     routes_search,
     routes_threads,
     routes_tokens,
+    uploads,
 )
 from runner.workspace.gateway import Gateway
 from runner.workspace.responses import ApiProblem, api_error
@@ -55,10 +56,12 @@ def build_app(ws: Workspace) -> ASGIApp:
         + routes_search.ROUTES
         + routes_misc.ROUTES
         + routes_tokens.ROUTES
+        + uploads.API_ROUTES
     )
     control_routes = control.ROUTES + control_threads.ROUTES + control_tasks.ROUTES
     app = Starlette(
-        routes=[Mount(API_PREFIX, routes=api_routes), Mount("/_workspace", routes=control_routes)],
+        routes=[Mount(API_PREFIX, routes=api_routes), Mount("/_workspace", routes=control_routes),
+                Mount("/_storage", routes=uploads.STORAGE_ROUTES)],
         exception_handlers={ApiProblem: _problem, HTTPException: _http_error},
     )
     app.state.ws = ws

@@ -163,6 +163,8 @@ class Message:
     root_chat_id: int | None = None
     #: Set when deleted: the message still answers ``GET /messages/{id}``, without text.
     deleted_ms: int | None = None
+    #: Attached files, as the spec's ``File`` objects.
+    files: list[dict[str, Any]] | None = None
 
     def to_json(self, content: bool = True) -> dict[str, Any]:
         """The ``Message`` schema (``content=False`` blanks the text, as exports of DMs do)."""
@@ -176,7 +178,7 @@ class Message:
             "user_id": self.user_id,
             "created_at": format_ms(self.created_ms),
             "url": f"{APP_URL}/chats/{self.chat_id}?message={self.id}",
-            "files": [],
+            "files": list(self.files or []),
             "voice_content": None,
             "buttons": self.buttons,
             "thread": (

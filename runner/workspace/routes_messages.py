@@ -40,6 +40,7 @@ from runner.workspace.responses import (
 from runner.workspace.runtime import Workspace
 from runner.workspace.store import TokenInfo
 from runner.workspace.threads import parent_chat
+from runner.workspace.uploads import message_files
 
 ENTITY_TYPES = ("discussion", "thread", "user")
 #: Pachca's limits on a message's buttons.
@@ -201,6 +202,7 @@ async def message_create(request: Request) -> Response:
     buttons = validate_buttons(body.get("buttons"))
     chat = _target_chat(ws, info, entity_type, entity_id)
     access.require_poster(ws.store, info, chat)
+    files = message_files(ws, body.get("files"), f"{request.url.scheme}://{request.url.netloc}")
     message = ws.store.post_message(
         chat,
         info.user_id,
@@ -211,6 +213,7 @@ async def message_create(request: Request) -> Response:
         display_name=body.get("display_name"),
         display_avatar_url=body.get("display_avatar_url"),
     )
+    message.files = files or None
     return json_response({"data": message.to_json()}, 201)
 
 

@@ -74,6 +74,8 @@ class Store:
         self.threads: dict[int, Thread] = {}
         self.thread_index: list[Key] = []
         self.tasks: dict[int, Any] = {}  # runner.workspace.tasks.Task by id
+        self.upload_grants: dict[str, str] = {}  # policy -> key granted by POST /uploads
+        self.files: dict[str, Any] = {}  # key -> runner.workspace.uploads.StoredFile
         self.tokens: dict[str, TokenInfo] = {}
         self.token_scopes: dict[str, frozenset[str]] = {}
         self.token_issued_ms: dict[str, int] = {}

@@ -102,7 +102,8 @@ async def test_no_secret_in_any_page(served: Served) -> None:
     outcome = await served.harness.run("notice")
     token = served.harness.workspace.bot_token
     for path in ("/console/jobs", "/console/runs", f"/console/runs/{outcome.run_id}",
-                 "/console/nothing"):
+                 "/console/nothing", "/console/plans", "/console/catalogue",
+                 "/console/health", "/console/preview/notice"):
         page = (await served.http.get(path)).text
         assert SECRET not in page and token not in page, path
     assert "${NOTICE_TAG}" in (await served.http.get("/console/jobs")).text
