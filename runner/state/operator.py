@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, desc, select
 
@@ -49,11 +49,13 @@ class OperatorMixin:
     """Pauses and the action record; mixed into ``StateStore``."""
 
     _db: Database
+    if TYPE_CHECKING:  # from RecordsMixin, beside which StateStore mixes this in
+        def set_value(self, job: str, name: str, value: Any) -> None: ...
 
     def pause(self, job: str, by: str, reason: str = "") -> Pause:
         """Pause ``job``'s scheduled fires (again: the newest pause wins)."""
         pause = Pause(by=by, at=self._db.now(), reason=reason)
-        self._put(job, PAUSED, {"by": by, "at": pause.at.isoformat(), "reason": reason})
+        self.set_value(job, PAUSED, {"by": by, "at": pause.at.isoformat(), "reason": reason})
         return pause
 
     def resume(self, job: str) -> bool:
@@ -78,7 +80,7 @@ class OperatorMixin:
         """Remember that ``who`` did ``what`` to ``job`` (and its run ``run_id``) now."""
         entry = AuditEntry(job, who, what, self._db.now(), run_id, detail)
         name = f"{AUDIT_PREFIX}{entry.at.strftime('%Y%m%dT%H%M%S.%f')}.{secrets.token_hex(4)}"
-        self._put(job, name, {"who": who, "what": what, "at": entry.at.isoformat(),
+        self.set_value(job, name, {"who": who, "what": what, "at": entry.at.isoformat(),
                               "run_id": run_id, "detail": detail})
         return entry
 
@@ -97,15 +99,3 @@ class OperatorMixin:
         if run_id is not None:
             entries = [e for e in entries if e.run_id == run_id]
         return entries[:limit]
-
-    def _put(self, job: str, name: str, value: Any) -> None:
-        db = self._db
-        statement = (
-            db.insert(job_values)
-            .values(job=job, name=name, value=value)
-            .on_conflict_do_update(index_elements=["job", "name"], set_={"value": value})
-        )
-        with db.write() as conn:
-            conn.execute(statement)
-
-

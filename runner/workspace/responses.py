@@ -102,17 +102,17 @@ async def json_body(request: Request) -> dict[str, Any]:
     return data
 
 
-def q_limit(request: Request) -> int:
-    """``limit``: 1-50, default 50; 422 otherwise."""
+def q_limit(request: Request, maximum: int = 50) -> int:
+    """``limit``: 1 to ``maximum`` (the default); 422 otherwise."""
     text = request.query_params.get("limit")
     if text is None:
-        return 50
+        return maximum
     try:
         value = int(text)
     except ValueError:
         raise invalid("limit", "limit must be an integer", text) from None
-    if not 1 <= value <= 50:
-        raise invalid("limit", "limit must be between 1 and 50", text)
+    if not 1 <= value <= maximum:
+        raise invalid("limit", f"limit must be between 1 and {maximum}", text)
     return value
 
 

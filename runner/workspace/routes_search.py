@@ -45,25 +45,12 @@ def _ids(request: Request, name: str) -> set[int] | None:
         raise invalid(name, f"{name} must be a list of integers", ",".join(values)) from None
 
 
-def _search_limit(request: Request) -> int:
-    text = request.query_params.get("limit")
-    if text is None:
-        return SEARCH_LIMIT
-    try:
-        value = int(text)
-    except ValueError:
-        raise invalid("limit", "limit must be an integer", text) from None
-    if not 1 <= value <= SEARCH_LIMIT:
-        raise invalid("limit", f"limit must be between 1 and {SEARCH_LIMIT}", text)
-    return value
-
-
 async def search_messages(request: Request) -> Response:
     """``GET /search/messages``: one page of matches and the total."""
     ws, info = _ws(request), auth(request)
     store = ws.store
     words = (request.query_params.get("query") or "").lower().split()
-    limit = _search_limit(request)
+    limit = q_limit(request, SEARCH_LIMIT)
     descending = q_choice(request, "order", ("asc", "desc"), "desc") == "desc"
     q_choice(request, "sort", ("created_at", "relevance"), "created_at")
     lo, hi = q_datetime(request, "created_from"), q_datetime(request, "created_to")

@@ -163,6 +163,10 @@ def _every_command(lane: Lane, forker: Forker) -> dict[str, int]:
     codes["docs kinds"] = lane.run(forker, "docs", "kinds")
     codes["docs settings"] = lane.run(forker, "docs", "settings")
     codes["schema"] = lane.run(forker, "schema")
+    codes["docs templates"] = lane.run(forker, "docs", "templates")
+    codes["init"] = lane.run(forker, "init", "starter")
+    codes["chats"] = lane.run(forker, "chats")
+    codes["users"] = lane.run(forker, "users", "--search", "a")
     codes["undo"] = lane.run(forker, "undo", "999999", "--yes")
     codes["bot poll"] = lane.run(forker, "bot", "poll", "--once")
     codes["bot status"] = lane.run(forker, "bot", "status", "--bot-id", bot)
@@ -245,6 +249,7 @@ def test_no_command_at_any_log_level_lets_a_secret_out(
         assert by_command["401"] == by_command["5xx"] == by_command["run-job broken-post"] == 1
         assert by_command["bad setting"] == by_command["bad catalogue"] == 2, by_command
         assert by_command["run"] == 0, by_command
+        assert by_command["chats"] == by_command["users"] == by_command["init"] == 0, by_command
         assert by_command["validate"] == 1, by_command  # it names broken-post's missing chat
     TALLY["commands run with secrets set"] += sum(len(c) for c in codes.values())
 
@@ -263,7 +268,7 @@ def test_every_command_is_in_the_secrets_run() -> None:
 
     covered = {"validate", "jobs", "run-job", "preview", "plan", "history", "diff",
                "docs kinds", "docs settings", "schema", "undo", "bot poll", "bot status",
-               "bot set-webhook", "run"}
+               "bot set-webhook", "run", "docs templates", "init", "chats", "users"}
     missing = sorted(set(names(main)) - covered - EXEMPT)
     assert not missing, f"add these commands to the secrets run: {missing}"
 
