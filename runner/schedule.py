@@ -1,12 +1,11 @@
 """Job schedules -> APScheduler triggers, their next fire times and a description in words.
 
-Cron expressions are standard five-field crontab lines. Two differences from APScheduler's
-``CronTrigger.from_crontab`` are handled here, so ``jobs.yaml`` means what crontab means:
-
-* weekday numbers count from Sunday (0 or 7 = Sunday, 1 = Monday); APScheduler counts
-  from Monday, so weekdays are handed over as names (``mon,tue``);
-* when both day-of-month and weekday are restricted, crontab fires when *either* matches;
-  APScheduler's single trigger would need both, so that case becomes two OR-ed triggers.
+Cron expressions are standard five-field crontab lines, meant as crontab means them:
+weekday numbers count from Sunday (0 or 7 = Sunday, 1 = Monday), and when both day-of-month
+and weekday are restricted the line fires when *either* matches. Their fire times come from
+``runner.wall_clock.WallClockCron``, not APScheduler's ``CronTrigger``, which skips whole
+months across DST changes; every caller (daemon, catch-up, ``jobs``, ``diff``, the console)
+gets its times through ``build_trigger`` or ``next_fire_times`` here.
 """
 
 from __future__ import annotations
@@ -21,10 +20,10 @@ from zoneinfo import ZoneInfo
 import holidays
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from runner import words
+from runner.wall_clock import WallClockCron
 
 if TYPE_CHECKING:
     from runner.catalogue import JobSpec
@@ -36,7 +35,6 @@ MONTHS = {
     )
 }
 WEEKDAYS = {name: i for i, name in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
-_DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 # (name in messages, low, high, names allowed)
 _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
@@ -74,18 +72,6 @@ class Cron:
     day_restricted: bool
     weekday_restricted: bool
     fields: tuple[str, str, str, str, str]  # as written, lower-cased
-
-    def trigger_kwargs(self) -> list[dict[str, str]]:
-        """CronTrigger keyword sets whose union is this line (one, or two for day OR weekday)."""
-        minute, hour, day, month, _ = self.fields
-        dow = ",".join(_DOW_NAMES[d] for d in sorted(self.weekdays))
-        common = {"minute": minute, "hour": hour, "month": month}
-        if self.day_restricted and self.weekday_restricted:
-            return [{**common, "day": day}, {**common, "day_of_week": dow}]
-        kwargs = {**common, "day": day}
-        if self.weekday_restricted or len(self.weekdays) < 7:
-            kwargs["day_of_week"] = dow
-        return [kwargs]
 
 
 def _number(field: str, token: str, low: int, high: int, names: dict[str, int]) -> int:
@@ -204,33 +190,6 @@ class WorkdayTrigger(BaseTrigger):
         return f"<WorkdayTrigger ({self.base!r}, country={self.country!r})>"
 
 
-class _WallClockCron(CronTrigger):
-    """A CronTrigger that fires once at a wall-clock time repeated by the autumn DST change.
-
-    APScheduler fires at both 02:30s of that night; crontab fires once, and a digest
-    posted twice is a visible bug. Only lines with fixed hours are affected, as in cron.
-    """
-
-    def __init__(self, *, once: bool, delay: float | None, **kwargs: str | ZoneInfo) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.once = once
-        self.delay = delay
-
-    def get_next_fire_time(
-        self, previous_fire_time: datetime | None, now: datetime
-    ) -> datetime | None:
-        """CronTrigger's next fire time, skipping the repeat of an ambiguous local time."""
-        fire = super().get_next_fire_time(previous_fire_time, now)
-        while fire is not None and self.once and _repeated(fire):
-            fire = super().get_next_fire_time(fire, fire)
-        return self._apply_jitter(fire, self.delay, now)
-
-
-def _repeated(moment: datetime) -> bool:
-    """Whether ``moment`` is the second occurrence of its wall-clock time."""
-    return moment.astimezone(UTC).astimezone(moment.tzinfo).fold == 1
-
-
 def _next_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
 
@@ -243,11 +202,7 @@ def _base_trigger(
         return IntervalTrigger(
             seconds=job.schedule.every, start_date=start_date, timezone=zone, jitter=jitter
         )
-    kwargs = [kw for expr in job.schedule.crons or () for kw in parse_cron(expr).trigger_kwargs()]
-    triggers = [
-        _WallClockCron(once=not kw["hour"].startswith("*"), delay=None, timezone=zone, **kw)
-        for kw in kwargs
-    ]
+    triggers = [WallClockCron(parse_cron(expr), zone) for expr in job.schedule.crons or ()]
     if len(triggers) == 1:
         triggers[0].delay = jitter
         return triggers[0]
@@ -288,7 +243,7 @@ def next_fire_times(job: JobSpec, count: int = 3, now: datetime | None = None) -
         fire = trigger.get_next_fire_time(previous, cursor)
         if fire is None:
             break
-        out.append(fire.astimezone(UTC).astimezone(zone))  # normalise DST gaps
+        out.append(fire.astimezone(zone))
         previous = cursor = fire
     return out
 

@@ -175,8 +175,8 @@ def test_jobs_shows_next_fire_times_across_a_dst_change(env, tmp_path):
         """)
     result = cli(env, "jobs", "--from", "2026-03-28T12:00")
     assert result.exit_code == 0, result.output
-    # 02:30 does not exist on 29 March in Berlin: the run happens once, an hour later.
-    assert "2026-03-29 03:30 CEST" in result.output
+    # 02:30 does not exist on 29 March in Berlin: the run happens once, when the gap ends.
+    assert "2026-03-29 03:00 CEST" in result.output
     assert "2026-03-30 02:30 CEST" in result.output
     autumn = cli(env, "jobs", "--from", "2026-10-24T12:00")
     # 02:30 comes twice on 25 October (clocks go back at 03:00): the job runs once.

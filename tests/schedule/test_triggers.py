@@ -105,11 +105,11 @@ def test_daily_run_keeps_wall_clock_across_spring_dst_change() -> None:
     assert [t.utcoffset() for t in times] == [timedelta(hours=h) for h in (1, 2, 2, 2)]
 
 
-def test_time_in_the_spring_gap_runs_once_an_hour_later() -> None:
+def test_time_in_the_spring_gap_runs_once_when_the_gap_ends() -> None:
     now = datetime(2026, 3, 28, 12, 0, tzinfo=BERLIN)
     times = next_fire_times(job_spec(crons=["30 2 * * *"], timezone="Europe/Berlin"), 2, now)
-    assert times[0].astimezone(UTC) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 CEST
-    assert (times[0].hour, times[0].minute) == (3, 30)
+    assert times[0].astimezone(UTC) == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 03:00 CEST
+    assert (times[0].hour, times[0].minute) == (3, 0)
     assert times[1] == datetime(2026, 3, 30, 2, 30, tzinfo=BERLIN)
 
 
