@@ -275,23 +275,28 @@ class DigestKind(JobKind):
             ctx.report.count("skipped:empty")
             return
         buttons = [[Button(text=b.text, url=b.url, data=b.data)] for b in params.buttons]
-        attach = await self._attachments(ctx, params, window, read)
+        attach, names = await self._attachments(ctx, params, window, read)
         await post_everywhere(ctx, params.to, text, buttons=buttons or None, attach=attach,
-                              file_names=[a.file for a in params.attachments])
+                              file_names=names)
 
     async def _attachments(
         self, ctx: JobContext, params: DigestParams, window: Window, read: dict[str, Any]
-    ) -> Callable[[Target], Awaitable[list[dict[str, Any]]]] | None:
-        """What uploads the attachments for one recipient (once per recipient and run)."""
-        if not params.attachments or ctx.dry_run:
-            return None
+    ) -> tuple[Callable[[Target], Awaitable[list[dict[str, Any]]]] | None, list[str]]:
+        """What uploads the attachments for one recipient (once per recipient and run), and
+        their names; a failed source (mentioned in the text) gives no file."""
+        if not params.attachments:
+            return None, []
         zone = ZoneInfo(ctx.job.timezone)
         needed = {a.source for a in params.attachments} - read.keys()
         if needed:  # the text was kept from an interrupted attempt: read the rows again
             data, _ = await self._read(ctx, params, window, only=needed)
             read.update(data)
+        due = [a for a in params.attachments if read.get(a.source) is not None]
+        names = [a.file for a in due]
+        if ctx.dry_run or not due:
+            return None, names
         files = await asyncio.to_thread(
-            lambda: [render(a, read.get(a.source), zone) for a in params.attachments])
+            lambda: [render(a, read.get(a.source), zone) for a in due])
 
         async def attach(target: Target) -> list[dict[str, Any]]:
             items = []
@@ -301,7 +306,7 @@ class DigestKind(JobKind):
                 items.append(file.message_file(key))
             return items
 
-        return attach
+        return attach, names
 
 
 KIND = DigestKind()

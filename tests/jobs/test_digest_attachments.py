@@ -179,3 +179,19 @@ def test_an_attachment_of_an_unknown_source_is_one_line_at_file_line(h: Harness)
         validate(path, env=h.env)
     [problem] = [str(p) for p in info.value.problems]
     assert problem.startswith(f"{path}:") and "'salse'" in problem and "sales" in problem
+
+
+async def test_a_failed_source_is_named_and_attaches_nothing(
+    ws: WorkspaceServer, h: Harness
+) -> None:
+    chat = bot_chats(ws)[0]
+    h.write_catalogue(catalogue(chat, someone(ws), sources="""
+          sales: {type: sql, url: "${DB_URL}", query: "SELECT day, revenue FROM nowhere"}""",
+        extra=ATTACH + "\n        on_source_error: mention\n        skip_if_empty: false"))
+    mark = h.mark()
+    outcome = await h.run("morning-digest", at=T)
+    assert outcome.status == "succeeded", outcome.error
+    assert _uploads(h, mark) == 0
+    [message] = bot_messages(ws, chat)
+    assert not message.files and "Не удалось получить данные: «sales»" in message.content
+    assert any("source 'sales' failed" in line for line in outcome.report.lines)
