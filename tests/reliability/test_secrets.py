@@ -44,7 +44,8 @@ REVOKED = "tok-SECRET-revoked-00ff00ff00ff00ff"
 SECRETS = (BOT, OWNER, LIMITED, HOOK, API_KEY, REVOKED)
 LEVELS = {"default": [], "verbose": ["-v"], "debug": ["--debug"]}
 AT = NOW.strftime("%Y-%m-%dT%H:%M")
-EXEMPT = {"demo", "workspace serve"}  # their own workspace, their own tokens
+EXEMPT = {"demo", "workspace serve",  # their own workspace, their own tokens
+          "hash-password"}  # reads only the password typed at its prompt: no setting, no catalogue
 
 
 def _catalogue(ws: WorkspaceServer, out: Path) -> dict[str, Any]:
@@ -167,6 +168,8 @@ def _every_command(lane: Lane, forker: Forker) -> dict[str, int]:
     codes["init"] = lane.run(forker, "init", "starter")
     codes["chats"] = lane.run(forker, "chats")
     codes["users"] = lane.run(forker, "users", "--search", "a")
+    codes["pause"] = lane.run(forker, "pause", "notice", "--reason", "проверка")
+    codes["resume"] = lane.run(forker, "resume", "notice")
     codes["undo"] = lane.run(forker, "undo", "999999", "--yes")
     codes["bot poll"] = lane.run(forker, "bot", "poll", "--once")
     codes["bot status"] = lane.run(forker, "bot", "status", "--bot-id", bot)
@@ -250,6 +253,7 @@ def test_no_command_at_any_log_level_lets_a_secret_out(
         assert by_command["bad setting"] == by_command["bad catalogue"] == 2, by_command
         assert by_command["run"] == 0, by_command
         assert by_command["chats"] == by_command["users"] == by_command["init"] == 0, by_command
+        assert by_command["pause"] == by_command["resume"] == 0, by_command
         assert by_command["validate"] == 1, by_command  # it names broken-post's missing chat
     TALLY["commands run with secrets set"] += sum(len(c) for c in codes.values())
 
@@ -268,7 +272,8 @@ def test_every_command_is_in_the_secrets_run() -> None:
 
     covered = {"validate", "jobs", "run-job", "preview", "plan", "history", "diff",
                "docs kinds", "docs settings", "schema", "undo", "bot poll", "bot status",
-               "bot set-webhook", "run", "docs templates", "init", "chats", "users"}
+               "bot set-webhook", "run", "docs templates", "init", "chats", "users",
+               "pause", "resume"}
     missing = sorted(set(names(main)) - covered - EXEMPT)
     assert not missing, f"add these commands to the secrets run: {missing}"
 
