@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from runner.workspace.paging import CursorError, Key, decode_cursor, encode_cursor, paginate
 from runner.workspace.responses import (
+    ApiProblem,
     auth,
     invalid,
     json_response,
@@ -46,7 +47,18 @@ def _ids(request: Request, name: str) -> set[int] | None:
 
 
 async def search_messages(request: Request) -> Response:
-    """``GET /search/messages``: one page of matches and the total."""
+    """``GET /search/messages``: one page of matches and the total. A bad parameter is a
+    400 here: the spec lists no 422 for search."""
+    try:
+        return await _search_messages(request)
+    except ApiProblem as problem:
+        if problem.response.status_code != 422:
+            raise
+        raise ApiProblem(Response(problem.response.body, status_code=400,
+                                  media_type=problem.response.media_type)) from None
+
+
+async def _search_messages(request: Request) -> Response:
     ws, info = _ws(request), auth(request)
     store = ws.store
     words = (request.query_params.get("query") or "").lower().split()

@@ -137,16 +137,18 @@ def message_files(ws: Workspace, files: Any, root: str) -> list[dict[str, Any]]:
         raise invalid("files", "files must be an array", files)
     kept = []
     for item in files:
+        # The spec requires all four; Pachca shows the size to people, so it is not optional.
         if not isinstance(item, dict) or not isinstance(item.get("key"), str) or not isinstance(
-                item.get("name"), str):
-            raise invalid("files", "each file needs key and name", item)
+                item.get("name"), str) or not isinstance(item.get("file_type"), str) or (
+                type(item.get("size")) is not int or item["size"] < 0):
+            raise invalid("files", "each file needs key, name, file_type and size", item)
         stored = ws.store.files.get(item["key"])
         if stored is None:
             raise invalid("files", "The file was not uploaded", item["key"], "not_found")
         if _ext(item["name"]) != _ext(stored.key):
             raise invalid("files", "The file name's extension must match its key's",
                           item["name"], "wrong_params")
-        file_type = item.get("file_type", "file")
+        file_type = item["file_type"]
         if file_type not in FILE_TYPES or file_type == "voice":
             raise invalid("file_type", "file_type must be file, image or audio", file_type,
                           "inclusion")
