@@ -7,9 +7,9 @@ outside the spec go to a private workspace.
 
 from __future__ import annotations
 
-import httpx
-
 from collections.abc import Callable
+
+import httpx
 
 from runner.workspace import WorkspaceServer
 from tests.workspace.conftest import client
