@@ -4,8 +4,9 @@ looks into the state store and the workspace's export log."""
 from __future__ import annotations
 
 import socket
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ class ExportEnv:
     ws: WorkspaceServer
     h: Harness
     out: Path
+    _probe: StateStore | None = field(default=None, init=False, repr=False)
 
     def job(self, name: str = "exp", **fields: Any) -> None:
         """Write a catalogue holding one export job into ``out`` (fields as in jobs.yaml)."""
@@ -46,9 +48,16 @@ class ExportEnv:
         return list(self.h.control("GET", "exports")["exports"])
 
     def chunks(self, job: str = "exp") -> list[ExportChunk]:
-        """The job's chunks as the state store has them."""
-        with StateStore(f"sqlite:///{self.h.tmp / 'state.db'}", replica="probe") as store:
-            return store.export_chunks(job)
+        """The job's chunks as the state store has them.
+
+        One probe store for the whole test: opening a store writes (its schema check), and
+        a test that polls must not compete with the runner for SQLite's write lock on every
+        look; once open, each look is a read, which never waits for a writer.
+        """
+        if self._probe is None:
+            self._probe = StateStore(f"sqlite:///{self.h.tmp / 'state.db'}", replica="probe")
+            weakref.finalize(self, self._probe.close)
+        return self._probe.export_chunks(job)
 
     def files(self) -> list[str]:
         """Names in the output folder (hidden temporaries included)."""
