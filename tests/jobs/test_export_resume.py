@@ -57,6 +57,8 @@ async def test_rerun_after_a_crash_skips_done_chunks_and_resumes_the_pending_req
     first = asyncio.create_task(env.h.run("exp", server_port=port))
 
     async def second_in_pachcas_hands() -> bool:
+        if first.done():  # the run ended on its own: say why instead of waiting out the guard
+            raise AssertionError(f"the first run ended early: {first.result()}")
         found = await asyncio.to_thread(env.chunks)
         return (len(found) >= 2 and found[1].status == "requested"
                 and found[1].requested_at is not None
