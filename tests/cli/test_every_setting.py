@@ -221,7 +221,10 @@ def server_body_timeout(op: Op) -> None:
         port = _free_port()
         with _daemon(op, port, PACHCA_RUNNER_SERVER_BODY_TIMEOUT=timeout,
                      PACHCA_WEBHOOK_SECRET="s3cret-value"):
-            wait_for(lambda p=port: _answers(f"http://127.0.0.1:{p}/healthz"), 120, "server")
+            # The push route is added once the bot side is set up, which may be after
+            # /healthz first answers: wait until the route itself is there.
+            wait_for(lambda p=port: _route_is_there(f"http://127.0.0.1:{p}/pachca/events"),
+                     120, "the push route")
             with socket.create_connection(("127.0.0.1", port)) as conn:
                 conn.sendall(head)
                 conn.settimeout(3.0)  # ten times the short deadline; far below the default
@@ -484,6 +487,13 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _route_is_there(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code not in (404, 500, 502, 503)
+    except httpx.HTTPError:
+        return False
 
 
 def _answers(url: str) -> bool:
