@@ -186,7 +186,7 @@ def show_history(settings: Settings, job: str | None, *, limit: int, failed: boo
     zones = job_zones(settings)
     state = open_state(settings)
     try:
-        if job is not None:
+        if job is not None and job not in zones:  # the history's names: only when needed
             check_job(job, [*zones, *state.job_names()])
         start = None
         if since is not None:
