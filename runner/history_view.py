@@ -181,7 +181,6 @@ def show_history(settings: Settings, job: str | None, *, limit: int, failed: boo
                  since: str | None, as_json: bool) -> None:
     """``history``: the latest runs, filtered; an unknown job name is an error."""
     from runner.app import job_zones, open_state
-    from runner.console import print_history_json
 
     zones = job_zones(settings)
     state = open_state(settings)
@@ -197,6 +196,8 @@ def show_history(settings: Settings, job: str | None, *, limit: int, failed: boo
     finally:
         state.close()
     if as_json:
+        from runner.console import print_history_json  # rich: only for --json
+
         print_history_json(records)
     else:
         echo(history_lines(records, zones, layout.width(piped=240)))

@@ -15,6 +15,7 @@ Bot events handled before the cutoff go the same way, ``batch`` ids at a time.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +25,7 @@ from sqlalchemy import Connection, and_, delete, func, select
 from runner.state.engine import Database
 from runner.state.schema import actions, aware_utc, events, runs, targets
 
-PRUNE_BATCH = 500
+PRUNE_BATCH = 100
 """Rows of each table one pruning step deletes at most (one write transaction)."""
 
 
@@ -38,6 +39,8 @@ class PruneStep:
     """Rows deleted in every table (runs, their actions and effects, events)."""
     start: int | None
     """The run id the next step starts at; None when no run older than the cutoff is left."""
+    held: float = 0.0
+    """Seconds the step held the write lock: from its transaction's start to the commit."""
 
 
 class PruneMixin:
@@ -94,6 +97,7 @@ class PruneMixin:
         if not ids:  # only running runs here: nothing to delete
             return PruneStep(0, 0, window[-1].id + 1)
         with self._db.write() as conn:
+            began = time.perf_counter()
             if action_ids:
                 rows += conn.execute(delete(actions).where(actions.c.id.in_(action_ids))).rowcount
             if whole:
@@ -106,8 +110,9 @@ class PruneMixin:
                     runs.c.id.in_(ids), runs.c.status != "running", runs.c.started_at < cutoff
                 )).rowcount
                 rows += done
+        held = time.perf_counter() - began
         # Children left over: the same window again; otherwise the next one.
-        return PruneStep(done, rows, window[-1].id + 1 if finished else start)
+        return PruneStep(done, rows, window[-1].id + 1 if finished else start, held)
 
     def prune_events_step(self, older_than: datetime, *, batch: int = PRUNE_BATCH) -> int:
         """Delete up to ``batch`` bot events handled before ``older_than``; how many."""
