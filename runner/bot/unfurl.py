@@ -23,7 +23,7 @@ from runner.render import TemplateProblem
 
 if TYPE_CHECKING:
     from runner.catalogue import UnfurlRule
-    from runner.execute import Runtime
+    from runner.runtime import Runtime
 
 log = logging.getLogger("runner.bot.unfurl")
 

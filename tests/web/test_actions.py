@@ -141,7 +141,7 @@ async def test_undo_from_a_run_page(fresh_workspace: Callable[..., WorkspaceServ
         assert swept.run_id is not None and all(sw.archived(c) for c in chats)
         settings = sw.h.settings(console=True, console_users=users)
         async with app.runtime(settings, sw.h.catalogue(), server=True) as rt:
-            server = rt.services["server"]
+            server = rt.server
             assert isinstance(server, RunnerServer)
             async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
                 await log_in(http, "anna", OPERATOR_PASSWORD)

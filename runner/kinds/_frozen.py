@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from runner.jobs.base import JobContext
+    from runner.kinds.base import JobContext
 
 _NAME = "rendered"
 
