@@ -64,7 +64,7 @@ class Console:
         )
         self.env.filters["when"] = _when
         self.users = auth.accounts(settings)  # a bad entry stops the start, named
-        self.limiter = auth.Limiter()
+        self.limiter = auth.Limiter(rt.state)
         self._signer: Any = None
         self.tasks: set[asyncio.Task[Any]] = set()
 
@@ -236,14 +236,14 @@ class Console:
                 LOGIN_COOKIE, "")):
             return self.page(request, "error.html", {"message": "error.csrf"}, status=403)
         name, password = form.get("name", ""), form.get("password", "")
-        if self.limiter.locked(name):
+        if await self.limiter.locked(name):
             return await self.login_form(request, failed="login.locked", status=429)
         user = self.users.get(name)
         ok = await asyncio.to_thread(user.check, password) if user else False
         if user is None or not ok:
-            self.limiter.failed(name)
+            await self.limiter.failed(name)
             return await self.login_form(request, failed="login.wrong", status=401)
-        self.limiter.succeeded(name)
+        await self.limiter.succeeded(name)
         cookie = (await self.signer()).dumps({"u": user.name, "r": user.role,
                                               "c": auth.new_csrf()})
         back = form.get("next", "")
