@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from runner.web import actions, auth, preview, status, texts, views
+from runner.web import actions, auth, files, preview, status, texts, views
 from runner.web import plans as plan_pages
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ class Console:
             trim_blocks=True, lstrip_blocks=True,
         )
         self.env.filters["when"] = _when
+        self.env.filters["size"] = files.size_text
         self.users = auth.accounts(settings)  # a bad entry stops the start, named
         self.limiter = auth.Limiter(rt.state)
         self._signer: Any = None
@@ -85,6 +86,7 @@ class Console:
             *plan_pages.routes(self),
             *status.routes(self),
             *preview.routes(self),
+            *files.routes(self),
             Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         ]
         return Starlette(routes=routes, exception_handlers={404: self.not_found})
@@ -211,7 +213,7 @@ class Console:
             return me
         run_id = request.path_params["run_id"]
         found = await asyncio.to_thread(
-            views.run_page, self.rt.state, self.rt.catalogue, self.hider(), run_id)
+            views.run_page, self.rt.state, self.rt.catalogue, self.hider(), run_id, PREFIX)
         if found is None:
             return self.page(request, "error.html",
                              {"message": "run.not_found", "fill": {"id": run_id}}, status=404,

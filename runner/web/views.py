@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from runner.settings import Settings
     from runner.state import ActionRecord, RunRecord, StateStore
     from runner.state.operator import AuditEntry, Pause
+    from runner.web.files import Attached
 
 PAGE = 50
 """Runs on one page of the history."""
@@ -141,11 +142,12 @@ class RunFilter:
 
 @dataclass(frozen=True)
 class Posted:
-    """A message a run posted, with its link in Pachca."""
+    """A message a run posted, with its link in Pachca and the files it carries."""
 
     chat_id: int
     message_id: int
     url: str
+    files: list[Attached] = field(default_factory=list)
 
 
 @dataclass
@@ -162,9 +164,12 @@ class RunPage:
     audit: list[AuditEntry] = field(default_factory=list)
 
 
-def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int
-             ) -> RunPage | None:
-    """The run ``run_id`` and what it did, or None when there is no such run."""
+def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int,
+             prefix: str = "") -> RunPage | None:
+    """The run ``run_id`` and what it did, or None when there is no such run; links to
+    its messages' files start with ``prefix`` (the console's)."""
+    from runner.web.files import posted
+
     record = state.get_run(run_id)
     if record is None:
         return None
@@ -176,7 +181,8 @@ def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int
         if target.status == "done" and detail.get("message_id") and detail.get("chat_id"):
             page.posted.append(Posted(
                 detail["chat_id"], detail["message_id"],
-                MESSAGE_URL.format(chat=detail["chat_id"], message=detail["message_id"])))
+                MESSAGE_URL.format(chat=detail["chat_id"], message=detail["message_id"]),
+                posted(prefix, record.id, detail["message_id"], detail.get("files") or [])))
     page.actions = state.actions(record.id)
     page.audit = state.audit(record.job, run_id=record.id)
     if record.kind == "export":
