@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from runner.web import actions, auth, files, preview, status, texts, views
+from runner.web import actions, auth, files, jobpage, preview, status, texts, views
 from runner.web import plans as plan_pages
 
 if TYPE_CHECKING:
@@ -87,6 +87,7 @@ class Console:
             *status.routes(self),
             *preview.routes(self),
             *files.routes(self),
+            *jobpage.routes(self),
             Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         ]
         return Starlette(routes=routes, exception_handlers={404: self.not_found})
@@ -183,10 +184,14 @@ class Console:
         if isinstance(me, Response):
             return me
         catalogue = self.rt.catalogue
+        pages = max(1, -(-len(catalogue.jobs) // views.JOBS_PAGE))
+        page = min(views.page_number(request.query_params), pages - 1)
         rows = await asyncio.to_thread(
-            views.job_rows, catalogue, self.rt.state, self.hider(), self.lang(request))
-        return self.page(request, "jobs.html", {"rows": rows, "catalogue": catalogue,
-                                                "zones": self.zones()}, me=me)
+            views.job_rows, catalogue, self.rt.state, self.hider(), self.lang(request),
+            self.rt.clock(), page=page)
+        return self.page(request, "jobs.html", {
+            "rows": rows, "catalogue": catalogue, "zones": self.zones(), "page": page,
+            "pages": pages}, me=me)
 
     async def runs(self, request: Request) -> Response:
         """The history, filtered by job, outcome and period, a page at a time."""
@@ -195,7 +200,8 @@ class Console:
             return me
         catalogue = self.rt.catalogue
         chosen = views.RunFilter.parse(request.query_params, catalogue.jobs)
-        records = await asyncio.to_thread(chosen.records, self.rt.state, datetime.now(UTC))
+        records, progress = await asyncio.to_thread(chosen.records, self.rt.state,
+                                                    datetime.now(UTC))
         audit = [] if chosen.job is None else await asyncio.to_thread(
             self.rt.state.audit, chosen.job)
         hide = self.hider()
@@ -203,7 +209,7 @@ class Console:
             "records": records[:views.PAGE], "more": len(records) > views.PAGE,
             "chosen": chosen, "jobs": sorted(catalogue.jobs), "outcomes": views.OUTCOMES,
             "periods": tuple(views.PERIODS), "zones": self.zones(), "hide": hide,
-            "audit": audit,
+            "audit": audit, "progress": progress,
         }, me=me)
 
     async def run(self, request: Request) -> Response:
