@@ -228,3 +228,57 @@ async def test_a_plan_approved_in_the_browser_archives_exactly_the_planned_chats
         assert all(sw.archived(c) for c in planned) and not sw.archived(busy)
     finally:
         sw.close()
+
+
+async def test_no_secret_in_any_page_an_operator_can_reach(
+        browser: Any, workspace: WorkspaceServer, tmp_path: Path, users: str) -> None:
+    """Every console page linked from the Jobs page, and from those pages in turn, after
+    a run and a dry run, and a draft checked that holds the secret too."""
+    from tests.web.conftest import CATALOGUE, group_chat
+
+    webhook_secret = "whsec-console-5519"
+    harness = Harness(workspace, tmp_path, env={"NOTICE_TAG": SECRET})
+    harness.write_catalogue(CATALOGUE.replace("CHAT", str(group_chat(workspace))))
+    settings = harness.settings(console=True, console_users=users,
+                                webhook_secret=webhook_secret)
+    secrets = (SECRET, webhook_secret, workspace.bot_token, workspace.owner_token,
+               OPERATOR_PASSWORD)
+    async with app.runtime(settings, harness.catalogue(), server=True) as rt:
+        base = rt.services["server"].url
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await log_in(page, base, "anna", OPERATOR_PASSWORD)
+        row = page.locator('tr[data-job="notice"]')
+        await row.locator("button[name=dry-run]").click()
+        await page.wait_for_url("**/console/runs?job=notice")
+        await page.goto(base + "/console/jobs")
+        await row.locator("button[name=run]").click()
+        await page.wait_for_url("**/console/runs?job=notice")
+
+        async def both_ran() -> bool:
+            runs = await asyncio.to_thread(rt.state.runs, "notice")
+            return len(runs) == 2 and all(r.status != "running" for r in runs)
+
+        await eventually(both_ran, "the run and the dry run to end")
+        seen: set[str] = set()
+        todo = ["/console/jobs"]
+        while todo:
+            path = todo.pop()
+            if path in seen:
+                continue
+            seen.add(path)
+            await page.goto(base + path)
+            await no_secret(page, *secrets)
+            for href in await page.eval_on_selector_all(
+                    "a[href^='/console/']", "links => links.map(a => a.getAttribute('href'))"):
+                if "/lang/" not in href and "/files/" not in href:
+                    todo.append(href)
+        assert {"/console/jobs/notice", "/console/preview/notice", "/console/health",
+                "/console/catalogue", "/console/plans"} <= seen
+        # Both runs, and the dry runs the preview made on the way.
+        assert sum(p.startswith("/console/runs/") for p in seen) >= 2
+        await page.goto(base + "/console/catalogue")
+        await page.fill("textarea[name=draft]", (tmp_path / "jobs.yaml").read_text(
+            encoding="utf-8").replace("Уведомление", "Новое уведомление"))
+        await page.click("button[name=check]")
+        await page.wait_for_selector("#result")
+        await no_secret(page, *secrets)
