@@ -23,6 +23,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from runner import words
+from runner.errors import CronProblem
 from runner.wall_clock import WallClockCron
 
 if TYPE_CHECKING:
@@ -46,10 +47,6 @@ _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
 )
 _ITEM = re.compile(r"(?P<first>\*|[0-9a-z]+)(?:-(?P<last>[0-9a-z]+))?(?:/(?P<step>[0-9a-z]+))?")
 _SKIP_LIMIT = 800  # non-working days skipped in a row before a schedule counts as never firing
-
-
-class CronProblem(ValueError):
-    """A cron expression is malformed; the text says which field and why."""
 
 
 def _problem(message_id: str, field: str | None = None, **values: object) -> CronProblem:

@@ -17,9 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from runner.errors import PachcaError, RunnerError
+from runner.errors import FetchError, PachcaError, RunnerError, TemplateProblem
 from runner.pachca.models import LinkShared
-from runner.render import TemplateProblem
 
 if TYPE_CHECKING:
     from runner.catalogue import UnfurlRule
@@ -45,10 +44,6 @@ def link_context(url: str) -> dict[str, Any]:
         "segments": [s for s in parts.path.split("/") if s],
         "query": {k: v[0] for k, v in parse_qs(parts.query).items()},
     }
-
-class SourceFailed(Exception):
-    """The preview data could not be fetched or read (the reason is safe to log)."""
-
 
 class Unfurler:
     """Builds and posts the previews of one ``link_shared`` event."""
@@ -110,7 +105,7 @@ class Unfurler:
                 if template is not None:
                     fields[key] = render(template, context,
                                          origin=f"unfurl {rule.domain} {key}").strip()
-        except SourceFailed as exc:
+        except FetchError as exc:
             log.warning("link preview for %s skipped: source of rule %s: %s", url, rule.domain,
                         exc)
             return None
@@ -129,23 +124,23 @@ class Unfurler:
 
     async def _fetch(self, source: str, headers: dict[str, str]) -> Any:
         if not source.startswith(("http://", "https://")):
-            raise SourceFailed("the source is not an http(s) URL")
+            raise FetchError("the source is not an http(s) URL")
         try:
             async with self._http.stream("GET", source, headers=headers) as response:
                 if response.status_code != 200:
-                    raise SourceFailed(f"HTTP {response.status_code}")
+                    raise FetchError(f"HTTP {response.status_code}")
                 body = bytearray()
                 async for chunk in response.aiter_bytes():
                     body += chunk
                     if len(body) > MAX_SOURCE_BYTES:
-                        raise SourceFailed(f"answer larger than {MAX_SOURCE_BYTES} bytes")
+                        raise FetchError(f"answer larger than {MAX_SOURCE_BYTES} bytes")
         except httpx.HTTPError as exc:
             # The exception's text may hold the URL (and so a key in it): only its kind.
-            raise SourceFailed(f"request failed ({type(exc).__name__})") from None
+            raise FetchError(f"request failed ({type(exc).__name__})") from None
         try:
             return json.loads(body)
         except ValueError:
-            raise SourceFailed("the answer is not JSON") from None
+            raise FetchError("the answer is not JSON") from None
 
 
 def _default_title(data: Any) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runner import words
-from runner.errors import CatalogueError, Problem
+from runner.errors import CatalogueError, Problem, TemplateProblem
 from runner.jobs.base import JobKind
 
 if TYPE_CHECKING:
@@ -55,7 +55,6 @@ def check_templates(
 ) -> list[Problem]:
     """Render every job's templates with its kind's sample data; one Problem per failure."""
     from runner.jobs import registry
-    from runner.render import TemplateProblem
 
     kinds = kinds or registry.get_kind
     file, problems = str(catalogue.path), []

@@ -35,9 +35,9 @@ from runner.catalogue.source import (
     shorten,
 )
 from runner.durations import LONGEST, parse_within
-from runner.errors import CatalogueError, Problem
+from runner.errors import CatalogueError, CronProblem, Problem
 from runner.jobs.base import JobKind, KindParams
-from runner.schedule import CronProblem, parse_cron
+from runner.schedule import parse_cron
 from runner.words import closest
 
 # A chat or user link pasted where its id belongs: https://app.pachca.com/chats/12345
