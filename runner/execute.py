@@ -16,11 +16,11 @@ import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from runner import scopes, words
-from runner.errors import JobError, RunnerError, StateError
+from runner.errors import ClaimLost, JobError, RunnerError, StateError
 from runner.kinds.base import JobContext, JobKind, Progress, RunReport, no_progress
 from runner.kinds.registry import get_kind
 from runner.runtime import Runtime, system_clock
@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("runner.execute")
 
 
-class ClaimLost(RunnerError):
-    """Another replica took this run over (our lease expired): stop, do not double it."""
+OutcomeStatus = Literal["succeeded", "failed", "skipped", "abandoned"]
+"""How a run ended: ``skipped`` when claimed elsewhere or already done, ``abandoned``
+when another replica took it over (ClaimLost)."""
 
 
 @dataclass
@@ -43,7 +44,7 @@ class Outcome:
 
     job: str
     key: str
-    status: str  # succeeded | failed | skipped (claimed elsewhere or already done)
+    status: OutcomeStatus
     report: RunReport = field(default_factory=RunReport)
     error: str | None = None
     run_id: int | None = None

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from runner.bot.context import BotContext, event_time, one_line
-from runner.buttons import ButtonAction, ForgedButton, parse_button_data
-from runner.errors import NotFound, PermissionDenied
+from runner.buttons import ButtonAction, parse_button_data
+from runner.errors import ForgedButton, NotFound, PermissionDenied
 from runner.kinds import registry
 from runner.pachca.models import ButtonClick
 

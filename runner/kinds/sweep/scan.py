@@ -22,10 +22,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from runner.buttons import ForgedButton, parse_button_data
+from runner.buttons import parse_button_data
 from runner.concurrency import for_each
 from runner.effects import content_hash
-from runner.errors import JobError, NotFound, PermissionDenied
+from runner.errors import ForgedButton, JobError, NotFound, PermissionDenied
 from runner.kinds.sweep.decide import (
     ACTIONS,
     SKIP_REASONS,
