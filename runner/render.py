@@ -120,6 +120,14 @@ class Renderer:
             return True  # there, but unreadable: rendering it says why
         return True
 
+    def path_of(self, name: str) -> str:
+        """The file ``name`` is read from, as the operator opens it: the catalogue's
+        ``templates/`` copy, else the package's default; ``name`` itself if neither."""
+        for folder in (self.templates_dir, TEMPLATES):
+            if (folder / name).is_file():
+                return str(folder / name)
+        return name
+
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         """Render the template file ``name``; TemplateProblem says what is wrong and where."""
         try:
