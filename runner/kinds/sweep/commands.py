@@ -10,13 +10,14 @@ from pathlib import Path
 import click
 
 from runner.cli import TIME_FORMATS, load, settings_of
+from runner.cli_help import SpeakingCommand
 
 
-@click.command()
+@click.command(cls=SpeakingCommand)
 @click.argument("name")
 @click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also save the plan (JSON) for `run-job NAME --plan FILE`.")
-@click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None,
+@click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
               help="Plan as if at this time (in the job's time zone).")
 @click.pass_context
 def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -> None:
@@ -36,7 +37,7 @@ def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -
         click.echo(words.text("plan.saved", out=out, job=job.name))
 
 
-@click.command()
+@click.command(cls=SpeakingCommand)
 @click.argument("run_id", type=int)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask; unarchive at once.")
 @click.pass_context
