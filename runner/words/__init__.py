@@ -25,6 +25,7 @@ from runner.words import api as _api
 from runner.words import catalogue as _catalogue
 from runner.words import commands as _commands
 from runner.words import daemon as _daemon
+from runner.words import help as _help
 from runner.words import kinds as _kinds
 from runner.words import templates as _templates
 from runner.words import yaml_file as _yaml_file
@@ -103,3 +104,12 @@ def text(message_id: str, /, **values: Any) -> str:
     """The message ``message_id`` in the current language, with ``values`` filled in."""
     en, ru = MESSAGES[message_id]
     return (ru if lang() == "ru" else en).format(**values)
+
+
+def translated(english: str) -> str:
+    """``english`` (a help text or one of click's) in the current language: its Russian
+    from ``runner.words.help`` under Russian, itself otherwise or when it has none."""
+    if lang() != "ru":
+        return english
+    known = _help.HELP_RU.get(english) or _help.HELP_RU.get(" ".join(english.split()))
+    return known or english
