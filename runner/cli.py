@@ -241,7 +241,7 @@ def hash_password() -> None:
 @click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
               help="Run as if at this time (in the job's time zone).")
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False),
-              default=None, help="Apply exactly this saved plan (sweeps: from `plan NAME --out"
+              default=None, help="Sweeps: apply exactly this saved plan (from `plan NAME --out"
               " FILE`); chats that changed since are skipped.")
 @click.pass_context
 def run_job(
