@@ -23,8 +23,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "diff.none_disabled": ("none (disabled)", "нет (выключено)"),
     "diff.every": ("every {duration}", "каждые {duration}"),
     "diff.affected": ("chats it would warn or archive now: {old} -> {new} ({parts})",
-                      "чаты, которые сейчас были бы предупреждены или заархивированы:"
-                      " {old} -> {new} ({parts})"),
+                      ("чаты, которые сейчас были бы предупреждены или заархивированы:"
+                      " {old} -> {new} ({parts})")),
     "diff.more": (", and {n} more", " и ещё {n}"),
     "diff.no_token": (
         "cannot count the chats it would affect: PACHCA_TOKEN is not set",

@@ -144,8 +144,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "undo.invisible": (", not visible to the token", ", токену не виден"),
     "undo.head": (
         "Run {id} of '{job}' ({when}) archived {total} chat(s); {n} will be unarchived:",
-        "Запуск {id} задания '{job}' ({when}) заархивировал чатов: {total}; из архива"
-        " вернутся: {n}:",
+        ("Запуск {id} задания '{job}' ({when}) заархивировал чатов: {total}; из архива"
+        " вернутся: {n}:"),
     ),
     "undo.already_out": (" (already out of the archive)", " (уже не в архиве)"),
     "undo.before": (
@@ -154,8 +154,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "undo.superseded": (
         "  chat {chat} is left archived: run {later} archived it again (undo run {later} for it)",
-        "  чат {chat} остаётся в архиве: запуск {later} заархивировал его снова (для него"
-        " отмените запуск {later})",
+        ("  чат {chat} остаётся в архиве: запуск {later} заархивировал его снова (для него"
+        " отмените запуск {later})"),
     ),
     "undo.days": ("{n} days (its inactive_days)", "{n} дн. (его inactive_days)"),
     "undo.days_unknown": ("its inactive_days", "его inactive_days"),
@@ -206,9 +206,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "запуск {id} уже отменён: {when} из архива возвращено чатов: {n}; делать нечего",
     ),
     "undo.all_superseded": (
-        "run {id}: every chat it archived was archived again by a later run; undo that run"
-        " instead",
-        "запуск {id}: все его чаты заархивированы снова более поздним запуском; отмените"
-        " лучше его",
+        ("run {id}: every chat it archived was archived again by a later run; undo that run"
+        " instead"),
+        ("запуск {id}: все его чаты заархивированы снова более поздним запуском; отмените"
+        " лучше его"),
     ),
 }
