@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from runner import app
+from runner import app, words
 from runner.catalogue import Catalogue
 from runner.catalogue.diff import Affected, CatalogueDiff, compare
 from runner.errors import PachcaError
@@ -32,7 +32,7 @@ async def diff_catalogues(
     token = settings.token.get_secret_value() if settings.token else ""
     if not token:
         for change in counted:
-            change.note = "cannot count the chats it would affect: PACHCA_TOKEN is not set"
+            change.note = words.text("diff.no_token")
         return diff
     clock = system_clock
     if now is not None:
@@ -48,5 +48,5 @@ async def diff_catalogues(
     except PachcaError as exc:
         for change in counted:
             if change.affected is None:
-                change.note = f"cannot count the chats it would affect: {exc}"
+                change.note = words.text("diff.cannot_count", error=exc)
     return diff
