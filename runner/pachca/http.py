@@ -18,7 +18,7 @@ import ssl
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypedDict, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -69,10 +69,6 @@ def _bare(url: httpx.URL) -> str:
     return f"{url.scheme}://{url.host}{port}{url.path}" + ("?…" if url.query else "")
 
 
-class ReadOnlyViolation(errors.RunnerError):
-    """A write call was attempted through a read-only (dry-run) client."""
-
-
 def parse_retry_after(value: str | None, default: float = 1.0) -> float:
     """Seconds from a Retry-After header: delta-seconds (fractions allowed) or an HTTP date."""
     if not value:
@@ -117,6 +113,18 @@ def error_from_response(method: str, path: str, response: httpx.Response) -> err
         detail = f"token lacks the scope or permission for this call ({detail})"
     cls = _STATUS_ERRORS.get(status, errors.ServerError if status >= 500 else errors.ApiError)
     return cls(status, method, path, detail, items)
+
+
+class SessionOptions(TypedDict, total=False):
+    """How a client's session is built, besides its URL and token (see ``ApiSession``)."""
+
+    timeout: float
+    limits: RateLimits | None
+    retry: RetryPolicy | None
+    read_only: bool
+    transport: httpx.AsyncBaseTransport | None
+    max_connections: int
+    limiter: RateLimiter | None
 
 
 class ApiSession:
@@ -196,7 +204,7 @@ class ApiSession:
         TransportError otherwise.
         """
         if self.read_only and method not in ("GET", "HEAD"):
-            raise ReadOnlyViolation(f"dry run: refusing to send {method} {path}")
+            raise errors.ReadOnlyViolation(f"dry run: refusing to send {method} {path}")
         call_class = classify(method, path)
         idempotent = method in IDEMPOTENT_METHODS
         failures = throttled = 0
@@ -292,9 +300,13 @@ class ApiSession:
             seen_cursors.add(cursor)
             query["cursor"] = cursor
 
+    def plain_client(self) -> httpx.AsyncClient:
+        """A client for pre-signed storage URLs: the session's timeout and TLS, no token."""
+        return httpx.AsyncClient(timeout=self._http.timeout, verify=tls_context())
+
     async def stream_to(self, url: str, sink: Callable[[bytes], None]) -> int:
         """GET an absolute, pre-signed URL (no token sent) and feed its body to ``sink``."""
-        async with httpx.AsyncClient(timeout=self._http.timeout, verify=tls_context()) as plain:
+        async with self.plain_client() as plain:
             try:
                 async with plain.stream("GET", url) as response:
                     if response.status_code != 200:

@@ -22,11 +22,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from runner.web import actions, auth, preview, status, texts, views
+from runner.web import actions, auth, files, jobpage, preview, status, texts, views
 from runner.web import plans as plan_pages
 
 if TYPE_CHECKING:
-    from runner.execute import Runtime
+    from runner.runtime import Runtime
     from runner.settings import Settings
 
 HERE = Path(__file__).parent
@@ -63,8 +63,9 @@ class Console:
             trim_blocks=True, lstrip_blocks=True,
         )
         self.env.filters["when"] = _when
+        self.env.filters["size"] = files.size_text
         self.users = auth.accounts(settings)  # a bad entry stops the start, named
-        self.limiter = auth.Limiter()
+        self.limiter = auth.Limiter(rt.state)
         self._signer: Any = None
         self.tasks: set[asyncio.Task[Any]] = set()
 
@@ -85,6 +86,8 @@ class Console:
             *plan_pages.routes(self),
             *status.routes(self),
             *preview.routes(self),
+            *files.routes(self),
+            *jobpage.routes(self),
             Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         ]
         return Starlette(routes=routes, exception_handlers={404: self.not_found})
@@ -100,7 +103,7 @@ class Console:
         if self._signer is None:
             from itsdangerous import URLSafeTimedSerializer
 
-            from runner.server.exports import secret_path
+            from runner.kinds.export.hub import secret_path
 
             key = await secret_path(self.rt.state, "console_key")
             self._signer = URLSafeTimedSerializer(key, salt="console-session")
@@ -181,10 +184,14 @@ class Console:
         if isinstance(me, Response):
             return me
         catalogue = self.rt.catalogue
+        pages = max(1, -(-len(catalogue.jobs) // views.JOBS_PAGE))
+        page = min(views.page_number(request.query_params), pages - 1)
         rows = await asyncio.to_thread(
-            views.job_rows, catalogue, self.rt.state, self.hider(), self.lang(request))
-        return self.page(request, "jobs.html", {"rows": rows, "catalogue": catalogue,
-                                                "zones": self.zones()}, me=me)
+            views.job_rows, catalogue, self.rt.state, self.hider(), self.lang(request),
+            self.rt.clock(), page=page)
+        return self.page(request, "jobs.html", {
+            "rows": rows, "catalogue": catalogue, "zones": self.zones(), "page": page,
+            "pages": pages}, me=me)
 
     async def runs(self, request: Request) -> Response:
         """The history, filtered by job, outcome and period, a page at a time."""
@@ -193,7 +200,8 @@ class Console:
             return me
         catalogue = self.rt.catalogue
         chosen = views.RunFilter.parse(request.query_params, catalogue.jobs)
-        records = await asyncio.to_thread(chosen.records, self.rt.state, datetime.now(UTC))
+        records, progress = await asyncio.to_thread(chosen.records, self.rt.state,
+                                                    datetime.now(UTC))
         audit = [] if chosen.job is None else await asyncio.to_thread(
             self.rt.state.audit, chosen.job)
         hide = self.hider()
@@ -201,7 +209,7 @@ class Console:
             "records": records[:views.PAGE], "more": len(records) > views.PAGE,
             "chosen": chosen, "jobs": sorted(catalogue.jobs), "outcomes": views.OUTCOMES,
             "periods": tuple(views.PERIODS), "zones": self.zones(), "hide": hide,
-            "audit": audit,
+            "audit": audit, "progress": progress,
         }, me=me)
 
     async def run(self, request: Request) -> Response:
@@ -211,7 +219,7 @@ class Console:
             return me
         run_id = request.path_params["run_id"]
         found = await asyncio.to_thread(
-            views.run_page, self.rt.state, self.rt.catalogue, self.hider(), run_id)
+            views.run_page, self.rt.state, self.rt.catalogue, self.hider(), run_id, PREFIX)
         if found is None:
             return self.page(request, "error.html",
                              {"message": "run.not_found", "fill": {"id": run_id}}, status=404,
@@ -236,14 +244,14 @@ class Console:
                 LOGIN_COOKIE, "")):
             return self.page(request, "error.html", {"message": "error.csrf"}, status=403)
         name, password = form.get("name", ""), form.get("password", "")
-        if self.limiter.locked(name):
+        if await self.limiter.locked(name):
             return await self.login_form(request, failed="login.locked", status=429)
         user = self.users.get(name)
         ok = await asyncio.to_thread(user.check, password) if user else False
         if user is None or not ok:
-            self.limiter.failed(name)
+            await self.limiter.failed(name)
             return await self.login_form(request, failed="login.wrong", status=401)
-        self.limiter.succeeded(name)
+        await self.limiter.succeeded(name)
         cookie = (await self.signer()).dumps({"u": user.name, "r": user.role,
                                               "c": auth.new_csrf()})
         back = form.get("next", "")

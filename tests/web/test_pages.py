@@ -25,7 +25,7 @@ async def test_console_is_off_by_default(workspace: WorkspaceServer, tmp_path: P
     harness.write_catalogue(
         "jobs:\n  j: {kind: message, schedule: '0 9 1 1 *', to: {chats: [1]}, text: x}\n")
     async with (app.runtime(harness.settings(), harness.catalogue(), server=True) as rt,
-                httpx.AsyncClient(base_url=rt.services["server"].url) as http):
+                httpx.AsyncClient(base_url=rt.server.url) as http):
         assert (await http.get("/")).status_code == 404
         assert (await http.get("/console/jobs")).status_code == 404
 
@@ -101,7 +101,8 @@ async def test_english_switch(served: Served) -> None:
 async def test_no_secret_in_any_page(served: Served) -> None:
     outcome = await served.harness.run("notice")
     token = served.harness.workspace.bot_token
-    for path in ("/console/jobs", "/console/runs", f"/console/runs/{outcome.run_id}",
+    for path in ("/console/jobs", "/console/jobs/notice", "/console/runs",
+                 f"/console/runs/{outcome.run_id}",
                  "/console/nothing", "/console/plans", "/console/catalogue",
                  "/console/health", "/console/preview/notice"):
         page = (await served.http.get(path)).text
@@ -115,7 +116,7 @@ async def test_without_credentials_only_this_computer_sees_pages(
     # The peer address comes from the socket; ASGITransport stands in for another host.
     from runner.web import console_app
 
-    console = console_app(served.rt.services["server"].settings, served.rt)
+    console = console_app(served.rt.server.settings, served.rt)
     transport = httpx.ASGITransport(app=console, client=(client, 5000))
     async with httpx.AsyncClient(transport=transport, base_url="http://runner") as http:
         assert (await http.get("/jobs")).status_code == status
