@@ -225,7 +225,7 @@ class ActivityReportKind(JobKind):
     async def run(self, ctx: JobContext, params: KindParams) -> None:
         assert isinstance(params, ActivityReportParams)
         zone = ZoneInfo(ctx.job.timezone)
-        window = resolve_period(params.period, ctx.scheduled_for, zone)  # type: ignore[arg-type]
+        window = resolve_period(params.period, ctx.scheduled_for, zone)
 
         async def render() -> str | None:
             top = TopChats(params.top, params.sort_by)
