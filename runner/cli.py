@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from runner.cli_help import SpeakingGroup
 from runner.errors import InputError, RunnerError
 
 if TYPE_CHECKING:
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
 TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
 
-class RunnerGroup(click.Group):
-    """Turns RunnerError into one readable line and its exit code."""
+class RunnerGroup(SpeakingGroup):
+    """Turns RunnerError into one readable line and its exit code; speaks the chosen
+    language in --help."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from runner import words
@@ -134,7 +136,7 @@ def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
 
 
 @main.command()
-@click.option("--from", "start", type=click.DateTime(TIME_FORMATS), default=None,
+@click.option("--from", "start", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
               help="Show fire times from this moment instead of now (job's time zone).")
 @click.option("--json", "as_json", is_flag=True, help="Print every job's row as JSON.")
 @click.pass_context
@@ -193,7 +195,7 @@ def hash_password() -> None:
 @main.command("run-job")
 @click.argument("name")
 @click.option("--dry-run", is_flag=True, help="Touch nothing; print what would be done.")
-@click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None,
+@click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
               help="Run as if at this time (in the job's time zone).")
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="Sweeps: apply exactly this saved plan (from `plan NAME --out"
@@ -241,7 +243,7 @@ def preview(ctx: click.Context, name: str) -> None:
 @click.argument("name")
 @click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also save the plan (JSON) for `run-job NAME --plan FILE`.")
-@click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None,
+@click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
               help="Plan as if at this time (in the job's time zone).")
 @click.pass_context
 def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -> None:
@@ -263,7 +265,7 @@ def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -
 @main.command()
 @click.argument("old", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("new", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--from", "start", type=click.DateTime(TIME_FORMATS), default=None,
+@click.option("--from", "start", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
               help="Count fire times and chats as of this moment (job's time zone), not now.")
 @click.pass_context
 def diff(ctx: click.Context, old: Path, new: Path, start: datetime | None) -> None:
@@ -296,7 +298,8 @@ def docs() -> None:
 
 
 @docs.command("kinds")
-@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
+              help="Language of the page.")
 @click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write to this file (docs/kinds.md, docs/kinds.ru.md) instead of printing.")
 def docs_kinds(lang: str, out: Path | None) -> None:
@@ -308,7 +311,8 @@ def docs_kinds(lang: str, out: Path | None) -> None:
 
 
 @docs.command("templates")
-@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
+              help="Language of the page.")
 @click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write to this file (docs/templates.md, docs/templates.ru.md).")
 def docs_templates(lang: str, out: Path | None) -> None:
@@ -455,8 +459,8 @@ def workspace() -> None:
 
 
 @workspace.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8081, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8081, show_default=True, type=int, help="Port to listen on.")
 @click.option("--seed", default=1, show_default=True, type=int,
               help="Same seed, same data; the sample jobs.yaml's ids are seed 1's.")
 @click.option("--speed", default=1.0, show_default=True, type=float,

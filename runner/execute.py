@@ -290,7 +290,7 @@ async def _checked_run(ctx: JobContext, kind: JobKind) -> None:
     ctx.labels.update({(c.entity_type, c.entity_id): c.label for c in checks})
     blocked = [c for c in checks if not c.ok]
     for check in blocked:
-        ctx.report.say(f"cannot post to {check.label}: {check.problem}")
+        ctx.report.say(words.text("post.cannot", label=check.label, problem=check.problem))
         ctx.report.count("cannot_post")
     if blocked and len(blocked) == len(checks) and not ctx.dry_run:
         raise JobError(_blocked_error(blocked, len(checks)))
@@ -300,20 +300,21 @@ async def _checked_run(ctx: JobContext, kind: JobKind) -> None:
 
 
 def _blocked_error(blocked: list[TargetCheck], total: int) -> str:
-    first = blocked[0].problem
-    more = f" (and {len(blocked) - 1} more, listed above)" if len(blocked) > 1 else ""
-    return f"may not post to {len(blocked)} of {total} recipient(s): {first}{more}"
+    more = words.text("post.blocked_more", n=len(blocked) - 1) if len(blocked) > 1 else ""
+    return words.text("post.blocked", n=len(blocked), total=total, first=blocked[0].problem,
+                      more=more)
 
 
 def _claimed_elsewhere(record: RunRecord | None) -> str:
     """Why a claim was refused, for the operator: who has the key and in what state."""
     if record is None:
-        return "already claimed"
+        return words.text("claim.taken")
     if record.status == "running":
         left = max((record.lease_until - system_clock()).total_seconds(), 0.0)
-        return (f"already claimed: running on replica {record.replica} (run {record.id});"
-                f" if that replica is gone, its claim expires in {left:.0f} s")
-    return f"already claimed: {record.status} on replica {record.replica} (run {record.id})"
+        return words.text("claim.running", replica=record.replica, id=record.id,
+                          left=f"{left:.0f}")
+    return words.text("claim.other", status=words.text(f"outcome.{record.status}"),
+                      replica=record.replica, id=record.id)
 
 
 async def _run_with_lease(

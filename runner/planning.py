@@ -11,7 +11,7 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from runner import app
+from runner import app, words
 from runner.catalogue import Catalogue, JobSpec
 from runner.catalogue.diff import Affected, CatalogueDiff, compare
 from runner.errors import InputError, PachcaError
@@ -85,7 +85,7 @@ async def diff_catalogues(
     token = settings.token.get_secret_value() if settings.token else ""
     if not token:
         for change in sweeps:
-            change.note = "cannot count the chats it would affect: PACHCA_TOKEN is not set"
+            change.note = words.text("diff.no_token")
         return diff
     clock = system_clock
     if now is not None:
@@ -100,5 +100,5 @@ async def diff_catalogues(
     except PachcaError as exc:
         for change in sweeps:
             if change.affected is None:
-                change.note = f"cannot count the chats it would affect: {exc}"
+                change.note = words.text("diff.cannot_count", error=exc)
     return diff

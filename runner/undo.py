@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
+from runner import words
 from runner.errors import InputError, NotFound, PachcaError, PermissionDenied
 
 if TYPE_CHECKING:
@@ -41,8 +42,9 @@ class UndoChat:
     @property
     def label(self) -> str:
         """«Name» (id), saying so when the token no longer sees the chat."""
-        name = f"«{self.name}» " if self.name else "chat "
-        return f"{name}({self.chat_id}{'' if self.visible else ', not visible to the token'})"
+        name = f"«{self.name}» " if self.name else words.text("undo.chat")
+        hidden = "" if self.visible else words.text("undo.invisible")
+        return f"{name}({self.chat_id}{hidden})"
 
 
 @dataclass
@@ -57,30 +59,28 @@ class UndoPlan:
     zone: tzinfo = UTC  # the job's zone (times are shown in it), UTC if it is gone
 
     def lines(self) -> list[str]:
-        """The plan in plain English, for the operator to confirm."""
+        """The plan in words, for the operator to confirm."""
         run = self.run
         when = run.started_at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
-        head = (f"Run {run.id} of '{run.job}' ({when}) archived {self._total()} chat(s);"
-                f" {len(self.chats)} will be unarchived:")
-        out = [head]
+        out = [words.text("undo.head", id=run.id, job=run.job, when=when,
+                          total=self._total(), n=len(self.chats))]
         for chat in self.chats:
-            back = "" if chat.archived else " (already out of the archive)"
+            back = "" if chat.archived else words.text("undo.already_out")
             out.append(f"  {chat.label}{back}")
         if self.undone_before:
-            out.append(f"{self.undone_before} chat(s) were unarchived by an earlier undo.")
+            out.append(words.text("undo.before", n=self.undone_before))
         for chat_id, later in sorted(self.superseded.items()):
-            out.append(f"  chat {chat_id} is left archived: run {later} archived it again"
-                       f" (undo run {later} for it)")
+            out.append(words.text("undo.superseded", chat=chat_id, later=later))
         out.append(self._afterwards())
         return out
 
     def _afterwards(self) -> str:
         rules = self.rules
-        days = f"{rules.inactive_days} days (its inactive_days)" if rules else "its inactive_days"
-        then = ("and then warns before archiving one again" if rules is None or rules.warn_days
-                else "and then may archive them again without a warning (warn_days is 0)")
-        return (f"The sweep leaves these chats alone for {days}, as any chat brought back"
-                f" from the archive, {then}.")
+        days = (words.text("undo.days", n=rules.inactive_days) if rules
+                else words.text("undo.days_unknown"))
+        then = words.text("undo.then_warns" if rules is None or rules.warn_days
+                          else "undo.then_archives")
+        return words.text("undo.afterwards", days=days, then=then)
 
     def _total(self) -> int:
         return len(self.chats) + self.undone_before + len(self.superseded)
@@ -95,10 +95,11 @@ class UndoResult:
 
     def lines(self) -> list[str]:
         """One line a chat, then the summary."""
-        out = [f"unarchived {chat.label}" for chat in self.unarchived]
-        out += [f"could not unarchive {chat.label}: {why}" for chat, why in self.failed]
-        out.append(f"{len(self.unarchived)} chat(s) unarchived"
-                   + (f", {len(self.failed)} failed (run undo again to retry)"
+        out = [words.text("undo.unarchived", label=chat.label) for chat in self.unarchived]
+        out += [words.text("undo.failed", label=chat.label, why=why)
+                for chat, why in self.failed]
+        out.append(words.text("undo.summary", n=len(self.unarchived))
+                   + (words.text("undo.summary_failed", n=len(self.failed))
                       if self.failed else ""))
         return out
 
@@ -109,19 +110,17 @@ async def plan(state: StateStore, client: PachcaClient, run_id: int,
     ``zones``: each job's time zone, in which times are shown (UTC for a job not there)."""
     run = await asyncio.to_thread(state.get_run, run_id)
     if run is None:
-        raise InputError(f"no run {run_id} in the history (see `pachca-runner history`)")
+        raise InputError(words.text("undo.no_run", id=run_id))
     zone = (zones or {}).get(run.job, UTC)
     if run.kind != "sweep":
-        raise InputError(f"run {run_id} is a {run.kind} run of '{run.job}', not a sweep:"
-                         " only what a sweep archived can be undone")
+        raise InputError(words.text("undo.not_sweep", id=run_id, kind=run.kind, job=run.job))
     if run.status == "running":
-        raise InputError(f"run {run_id} of '{run.job}' is still running: undo it once it ends")
+        raise InputError(words.text("undo.running", id=run_id, job=run.job))
     if run.dry_run:
-        raise InputError(f"run {run_id} of '{run.job}' was a dry run: it archived no chat,"
-                         " nothing to undo")
+        raise InputError(words.text("undo.dry", id=run_id, job=run.job))
     archived = await asyncio.to_thread(state.actions, run_id, "archived")
     if not archived:
-        raise InputError(f"run {run_id} of '{run.job}' archived no chat: nothing to undo")
+        raise InputError(words.text("undo.none_archived", id=run_id, job=run.job))
     undone = {a.chat_id for a in await asyncio.to_thread(state.actions, run_id, "unarchived")}
     result = UndoPlan(run, zone=zone)
     states = await asyncio.to_thread(state.chat_states, [a.chat_id for a in archived])
@@ -140,11 +139,9 @@ async def plan(state: StateStore, client: PachcaClient, run_id: int,
     if not result.chats:
         if result.undone_before:
             last = max(a.at for a in await asyncio.to_thread(state.actions, run_id, "unarchived"))
-            raise InputError(f"run {run_id} was already undone: {result.undone_before} chat(s)"
-                             f" unarchived on {last.astimezone(zone):%Y-%m-%d %H:%M %Z};"
-                             " nothing to do")
-        raise InputError(f"run {run_id}: every chat it archived was archived again by a later"
-                         " run; undo that run instead")
+            raise InputError(words.text("undo.done_before", id=run_id, n=result.undone_before,
+                                        when=f"{last.astimezone(zone):%Y-%m-%d %H:%M %Z}"))
+        raise InputError(words.text("undo.all_superseded", id=run_id))
     return result
 
 

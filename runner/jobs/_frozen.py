@@ -13,6 +13,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from runner import words
+
 if TYPE_CHECKING:
     from runner.jobs.base import JobContext
 
@@ -31,7 +33,7 @@ async def render_once(
         return await render()
     kept = await asyncio.to_thread(ctx.state.get_value, ctx.job.name, _NAME)
     if isinstance(kept, dict) and kept.get("key") == ctx.run.key:
-        ctx.report.say("reusing the text rendered by the interrupted attempt of this run")
+        ctx.report.say(words.text("post.reused"))
         return kept.get("text")
     text = await render()
     await asyncio.to_thread(

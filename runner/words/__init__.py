@@ -10,7 +10,7 @@ message made under ``PACHCA_RUNNER_LANG=ru`` stays Russian.
 A plain table rather than gettext catalogues: two languages, a few hundred messages,
 and a test that checks every id has both texts with the same placeholders. The table
 is kept by area, one module each (``yaml_file``, ``catalogue``, ``kinds``,
-``templates``, ``api``, ``daemon``, ``commands``); ids are unique across them.
+``templates``, ``api``, ``daemon``, ``commands``, ``runs``, ``plans``, ``help``); ids are unique across them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,10 @@ from runner.words import api as _api
 from runner.words import catalogue as _catalogue
 from runner.words import commands as _commands
 from runner.words import daemon as _daemon
+from runner.words import help as _help
 from runner.words import kinds as _kinds
+from runner.words import plans as _plans
+from runner.words import runs as _runs
 from runner.words import templates as _templates
 from runner.words import yaml_file as _yaml_file
 
@@ -46,7 +49,7 @@ def _merged(*tables: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 # id -> (English, Russian), every area's table.
 MESSAGES: dict[str, tuple[str, str]] = _merged(
     _api.MESSAGES, _catalogue.MESSAGES, _commands.MESSAGES, _daemon.MESSAGES,
-    _kinds.MESSAGES, _templates.MESSAGES, _yaml_file.MESSAGES,
+    _kinds.MESSAGES, _plans.MESSAGES, _runs.MESSAGES, _templates.MESSAGES, _yaml_file.MESSAGES,
 )
 
 
@@ -103,3 +106,23 @@ def text(message_id: str, /, **values: Any) -> str:
     """The message ``message_id`` in the current language, with ``values`` filled in."""
     en, ru = MESSAGES[message_id]
     return (ru if lang() == "ru" else en).format(**values)
+
+
+def translated(english: str) -> str:
+    """``english`` (a help text or one of click's) in the current language: its Russian
+    from ``runner.words.help`` under Russian, itself otherwise or when it has none."""
+    if lang() != "ru":
+        return english
+    known = _help.HELP_RU.get(english) or _help.HELP_RU.get(" ".join(english.split()))
+    return known or english
+
+
+def count_name(key: str) -> str:
+    """A run's count (``posted``, ``skipped:channel``) in words: the key itself in
+    English, a key with no text here (a kind's own count) too."""
+    return text_or("count." + key, key)
+
+
+def text_or(message_id: str, fallback: str, /) -> str:
+    """The message ``message_id`` (no placeholders) if there is one, else ``fallback``."""
+    return text(message_id) if message_id in MESSAGES else fallback
