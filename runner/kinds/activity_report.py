@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from runner.activity import ChatActivity, chat_activity
+from runner.catalogue.fields import Id, KindParams, Regex, ru
 from runner.effects import POSTING_SCOPES
-from runner.jobs._frozen import render_once
-from runner.jobs.base import Id, JobContext, JobKind, KindParams, Regex, ru
+from runner.kinds._frozen import render_once
+from runner.kinds.base import JobContext, JobKind
 from runner.periods import Period, Window, resolve_period
 from runner.recipients import Recipients, post_everywhere
 
@@ -193,23 +194,21 @@ def context(
     }
 
 
-class ActivityReportKind(JobKind):
+class ActivityReportKind(JobKind[ActivityReportParams]):
     """Posts the most active chats of a period."""
 
     name = "activity_report"
     Params = ActivityReportParams
     summary = "Find the chats active in a period and post the top N with totals."
 
-    def scopes(self, params: KindParams) -> frozenset[str]:
+    def scopes(self, params: ActivityReportParams) -> frozenset[str]:
         """To read the chats and their messages, and post the report."""
         return POSTING_SCOPES
 
-    def templates(self, params: KindParams) -> list[str]:
-        assert isinstance(params, ActivityReportParams)
+    def templates(self, params: ActivityReportParams) -> list[str]:
         return [params.template]
 
-    def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
-        assert isinstance(params, ActivityReportParams)
+    def sample_context(self, params: ActivityReportParams, template: str) -> dict[str, Any]:
         zone = ZoneInfo("Europe/Moscow")
         now = datetime(2026, 11, 23, 9, 0, tzinfo=zone)
         window = resolve_period(params.period, now, zone)
@@ -222,8 +221,7 @@ class ActivityReportKind(JobKind):
                                  window.end - timedelta(hours=3 * i + 1), window.start))
         return context(window, top, params, zone)
 
-    async def run(self, ctx: JobContext, params: KindParams) -> None:
-        assert isinstance(params, ActivityReportParams)
+    async def run(self, ctx: JobContext, params: ActivityReportParams) -> None:
         zone = ZoneInfo(ctx.job.timezone)
         window = resolve_period(params.period, ctx.scheduled_for, zone)
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from runner import words
 
 if TYPE_CHECKING:
-    from runner.jobs.base import JobContext
+    from runner.kinds.base import JobContext
 
 _NAME = "rendered"
 

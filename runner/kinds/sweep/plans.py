@@ -6,7 +6,7 @@ that acts only on the plan's warn and archive decisions, and only on chats that 
 the plan saw them: the run scans afresh, and a chat whose fresh decision differs (a
 member kept it, it was archived, the rules changed), whose last message moved (someone
 wrote) or whose members changed is skipped with that reason. Decisions are never made
-here: they come from ``runner.sweep.decide`` through the scanner, then and now.
+here: they come from ``runner.kinds.sweep.decide`` through the scanner, then and now.
 """
 
 from __future__ import annotations
@@ -21,18 +21,16 @@ from zoneinfo import ZoneInfo
 
 from runner.concurrency import for_each
 from runner.errors import InputError, JobError, NotFound, PermissionDenied
-from runner.sweep.decide import Decision, archive_order
-from runner.sweep.params import SweepParams
-from runner.sweep.scan import Plan, Scanner
+from runner.kinds.sweep.decide import Decision, archive_order
+from runner.kinds.sweep.params import SweepParams
+from runner.kinds.sweep.scan import Plan, Scanner
 
 if TYPE_CHECKING:
-    from runner.jobs.base import JobContext
+    from runner.kinds.base import JobContext
     from runner.pachca.models import Chat
 
 FORMAT = "pachca-runner/sweep-plan"
 VERSION = 1
-SERVICE = "sweep_plan"
-"""The ``ctx.services`` key under which ``run-job --plan`` hands the plan to the sweep."""
 _ACTIONS = ("warn", "archive")
 
 

@@ -7,7 +7,7 @@ import re
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
 from runner import words
-from runner.jobs.base import Id, KindParams, Regex, ru
+from runner.catalogue.fields import Id, KindParams, Regex, ru
 
 
 class Exclude(KindParams):

@@ -5,28 +5,40 @@ are never touched; a chat is archived only after a warning and ``warn_days`` of 
 (the bot's own messages do not count), or when a member asks with the button. All
 decisions are made first; if too large a share of the chats would be acted on
 (``max_fraction``), the run fails and touches nothing. Decision logic lives in
-``runner.sweep.decide``, reading in ``runner.sweep.scan``, effects in ``runner.sweep.act``.
+``decide``, reading in ``scan``, effects in ``act``; the kind adds the ``plan`` and
+``undo`` commands, the warning's buttons and the chats ``diff`` counts.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from runner.concurrency import for_each
 from runner.effects import POSTING_SCOPES, post_once
 from runner.errors import JobError, NotFound, PermissionDenied, ValidationFailed
-from runner.jobs._frozen import render_once
-from runner.jobs.base import JobContext, JobKind, KindParams
+from runner.kinds._frozen import render_once
+from runner.kinds.base import ButtonHandler, JobContext, JobKind
+from runner.kinds.sweep import plans
+from runner.kinds.sweep.act import CLOSING_TEMPLATE, REPORT_TEMPLATE, WARNING_TEMPLATE, Actor
+from runner.kinds.sweep.decide import ACTIONS, SKIP_REASONS, Decision, archive_order
+from runner.kinds.sweep.params import SweepParams
+from runner.kinds.sweep.scan import Plan, Scanner
 from runner.render import split_message
-from runner.sweep import plans
-from runner.sweep.act import CLOSING_TEMPLATE, REPORT_TEMPLATE, WARNING_TEMPLATE, Actor
-from runner.sweep.decide import SKIP_REASONS, Decision, archive_order
-from runner.sweep.params import SweepParams
-from runner.sweep.scan import Plan, Scanner
+
+if TYPE_CHECKING:
+    import click
+
+    from runner.bot.context import BotContext
+    from runner.buttons import ButtonAction
+    from runner.catalogue import JobSpec
+    from runner.pachca.models import ButtonClick
+    from runner.runtime import Runtime
 
 # A few per-chat skip lines tell the operator enough; the counts hold the rest.
 _SKIP_LINES = 200
@@ -34,19 +46,42 @@ _SKIP_LINES = 200
 _PER_CHAT_ERRORS = (NotFound, PermissionDenied, ValidationFailed)
 
 
-class SweepKind(JobKind):
+async def _on_click(bot: BotContext, click: ButtonClick, action: ButtonAction) -> str:
+    from runner.kinds.sweep.clicks import on_click
+
+    return await on_click(bot, click, action)
+
+
+class SweepKind(JobKind[SweepParams]):
     """Warns inactive group chats and archives the ones that stay quiet."""
 
     name = "sweep"
     Params = SweepParams
     summary = "Warn inactive group chats, then archive the ones that stay quiet."
+    button_actions: ClassVar[Mapping[str, ButtonHandler]] = dict.fromkeys(ACTIONS, _on_click)
+    affects_chats: ClassVar[bool] = True
 
-    def scopes(self, params: KindParams) -> frozenset[str]:
+    def commands(self) -> Sequence[click.Command]:
+        """``plan NAME`` and ``undo RUN_ID``."""
+        from runner.kinds.sweep.commands import COMMANDS
+
+        return COMMANDS
+
+    def read_plan(self, path: Path, job: JobSpec) -> plans.SweepPlan:
+        """The plan ``plan NAME --out FILE`` saved, for this very job."""
+        return plans.load_for(path, job.name, job.kind)
+
+    async def affected(self, rt: Runtime, job: JobSpec) -> Mapping[int, str]:
+        """The chats the sweep would warn or archive now."""
+        from runner.kinds.sweep.planning import affected
+
+        return await affected(rt, job)
+
+    def scopes(self, params: SweepParams) -> frozenset[str]:
         """To read chats, their messages and admins, warn, and archive."""
         return POSTING_SCOPES | {"chats:archive", "chat_members:read", "profile:read"}
 
-    def templates(self, params: KindParams) -> list[str]:
-        assert isinstance(params, SweepParams)
+    def templates(self, params: SweepParams) -> list[str]:
         names = [REPORT_TEMPLATE] if params.report_chat_id is not None else []
         if params.warn_days > 0:
             names.append(WARNING_TEMPLATE)
@@ -54,8 +89,7 @@ class SweepKind(JobKind):
             names.append(CLOSING_TEMPLATE)
         return names
 
-    def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
-        assert isinstance(params, SweepParams)
+    def sample_context(self, params: SweepParams, template: str) -> dict[str, Any]:
         when = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
         if template == REPORT_TEMPLATE:
             return report_context("sample", params, when, Plan(scanned=12), ["Проект «Альфа»"],
@@ -73,13 +107,12 @@ class SweepKind(JobKind):
             "requested_by": None,
         }
 
-    async def run(self, ctx: JobContext, params: KindParams) -> None:
-        assert isinstance(params, SweepParams)
-        secret = ctx.services.get("button_secret")
-        if not isinstance(secret, bytes):
-            raise JobError("sweep: no key to sign buttons (runner.services sets one up)")
+    async def run(self, ctx: JobContext, params: SweepParams) -> None:
+        secret = ctx.button_secret
+        if not secret:
+            raise JobError("sweep: no key to sign buttons")
         dry = ctx.dry_run or params.dry_run
-        saved = ctx.services.get(plans.SERVICE)
+        saved = ctx.plan if isinstance(ctx.plan, plans.SweepPlan) else None
         approval = None
         if saved is None and not dry:
             approval = await asyncio.to_thread(plans.approved, ctx.state, ctx.job.name)

@@ -31,8 +31,8 @@ from runner.errors import (
 )
 
 if TYPE_CHECKING:
-    from runner.jobs.base import JobContext
-    from runner.jobs.export import ExportParams
+    from runner.kinds.base import JobContext
+    from runner.kinds.export.kind import ExportParams
     from runner.pachca.client import PachcaClient
     from runner.server import RunnerServer
     from runner.state import ExportChunk

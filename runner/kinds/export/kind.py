@@ -22,11 +22,13 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 
 from runner import scopes, words
+from runner.catalogue.fields import Id, KindParams, ru
 from runner.durations import Duration
 from runner.effects import POSTING_SCOPES, post_once
 from runner.errors import JobError, MissingScope
-from runner.jobs._export_chunks import Chunk, ChunkExporter, size_text, span_text
-from runner.jobs._export_period import (
+from runner.kinds.base import JobContext, JobKind
+from runner.kinds.export.chunks import Chunk, ChunkExporter, size_text, span_text
+from runner.kinds.export.period import (
     MAX_DAYS,
     MAX_DAYS_WITH_CHATS,
     Period,
@@ -34,7 +36,6 @@ from runner.jobs._export_period import (
     last_ended_day,
     utc_days,
 )
-from runner.jobs.base import Id, JobContext, JobKind, KindParams, ru
 
 if TYPE_CHECKING:
     from runner.pachca.client import PachcaClient
@@ -132,7 +133,7 @@ class ExportParams(KindParams):
         return value
 
 
-class ExportKind(JobKind):
+class ExportKind(JobKind[ExportParams]):
     """Export the workspace's (or some chats') messages for a period into zip files."""
 
     name: ClassVar[str] = "export"
@@ -140,23 +141,20 @@ class ExportKind(JobKind):
     summary: ClassVar[str] = "Export chat history for a period into zip files."
     needs_server: ClassVar[bool] = True
 
-    def scopes(self, params: KindParams) -> frozenset[str]:
+    def scopes(self, params: ExportParams) -> frozenset[str]:
         """The notice's (if any); the export token's own are checked in ``run``."""
-        assert isinstance(params, ExportParams)
         return POSTING_SCOPES if params.notify_chat_id is not None else frozenset()
 
-    def templates(self, params: KindParams) -> list[str]:
+    def templates(self, params: ExportParams) -> list[str]:
         """The notice template, when a notice is asked for."""
-        assert isinstance(params, ExportParams)
         return [TEMPLATE] if params.notify_chat_id is not None else []
 
-    def inline_templates(self, params: KindParams) -> dict[str, str]:
+    def inline_templates(self, params: ExportParams) -> dict[str, str]:
         """The file name, a template rendered for every chunk."""
-        assert isinstance(params, ExportParams)
         return {"filename": params.filename}
 
     def check_rendered(
-        self, params: KindParams, field: str, render: Callable[[], str]
+        self, params: ExportParams, field: str, render: Callable[[], str]
     ) -> str | None:
         """The file name must render to a plain name (no folder, not hidden)."""
         if field != "filename":
@@ -164,7 +162,7 @@ class ExportKind(JobKind):
         name = render().strip()
         return None if plain_file_name(name) else words.text("export.filename_path", name=name)
 
-    def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
+    def sample_context(self, params: ExportParams, template: str) -> dict[str, Any]:
         """A two-file export, as the notice would show it (or a chunk, for the file name)."""
         if template == "filename":
             return {"start": "2026-01-01", "end": "2026-02-14", "job": "monthly-export",
@@ -180,9 +178,8 @@ class ExportKind(JobKind):
                 "end": end, "files": files, "count": 2, "total_size": size_text(2_218_490),
                 "output_dir": "exports", "dry_run": False}
 
-    async def run(self, ctx: JobContext, params: KindParams) -> None:
+    async def run(self, ctx: JobContext, params: ExportParams) -> None:
         """Export every chunk of the period in turn, then post the notice if asked."""
-        assert isinstance(params, ExportParams)
         days = utc_days(params.period, ctx.scheduled_for, ZoneInfo(ctx.job.timezone))
         if days is None:
             ctx.report.say("no UTC day ended within this period; the next run exports it")
@@ -201,12 +198,12 @@ class ExportKind(JobKind):
         ctx.report.say(f"export of {span_text(start, end)} ({where}) in {len(plan)} chunk(s)")
         ctx.report.count("chunks", len(plan))
         await self._mention_unfinished(ctx, plan)
-        client = ctx.services.get("export_client") or ctx.client
+        client = ctx.owner_client or ctx.client
         await _check_export_token(client)
         if ctx.dry_run:
             await self._dry_run(ctx, params, plan, start, end)
             return
-        server = ctx.services.get("server")
+        server = ctx.server
         if server is None:
             raise JobError("an export needs the runner's HTTP server to receive Pachca's"
                            " webhook; run it with run-job or the daemon")

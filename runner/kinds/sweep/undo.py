@@ -24,10 +24,10 @@ from runner import words
 from runner.errors import InputError, NotFound, PachcaError, PermissionDenied
 
 if TYPE_CHECKING:
+    from runner.kinds.sweep.params import SweepParams
     from runner.pachca.client import PachcaClient
     from runner.settings import Settings
     from runner.state import RunRecord, StateStore
-    from runner.sweep.params import SweepParams
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def sweep_rules(settings: Settings, job: str) -> SweepParams | None:
     does not need the catalogue, so a broken or changed one does not stop it)."""
     from runner.catalogue import load_configured
     from runner.errors import RunnerError
-    from runner.sweep.params import SweepParams
+    from runner.kinds.sweep.params import SweepParams
 
     try:
         spec = load_configured(settings).jobs.get(job)

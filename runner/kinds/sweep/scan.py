@@ -22,12 +22,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from runner.buttons import CHAT_ACTIONS, parse_button_data
+from runner.buttons import parse_button_data
 from runner.concurrency import for_each
 from runner.effects import content_hash
 from runner.errors import ForgedButton, JobError, NotFound, PermissionDenied
-from runner.pachca.models import Chat, Message
-from runner.sweep.decide import (
+from runner.kinds.sweep.decide import (
+    ACTIONS,
     SKIP_REASONS,
     Anchor,
     Decision,
@@ -36,10 +36,11 @@ from runner.sweep.decide import (
     decide_warned,
     skip,
 )
-from runner.sweep.params import SweepParams
+from runner.kinds.sweep.params import SweepParams
+from runner.pachca.models import Chat, Message
 
 if TYPE_CHECKING:
-    from runner.jobs.base import JobContext
+    from runner.kinds.base import JobContext
     from runner.state import ChatState
 
 # A pending warning is looked for this far before its intent (clocks of runner and Pachca).
@@ -314,7 +315,7 @@ class Scanner:
                         action = parse_button_data(button.data, self.secret)
                     except ForgedButton:
                         continue
-                    if (action.action in CHAT_ACTIONS and action.chat_id == chat.id
+                    if (action.action in ACTIONS and action.chat_id == chat.id
                             and action.scope == run_id):
                         return True
             return False

@@ -21,10 +21,11 @@ from pydantic import Field, field_validator, model_validator
 
 from runner import words
 from runner.attachments import Attachment, render
+from runner.catalogue.fields import KindParams, Label, Link, ru
 from runner.effects import POSTING_SCOPES, upload_once
 from runner.errors import SourceError
-from runner.jobs._frozen import render_once
-from runner.jobs.base import JobContext, JobKind, KindParams, Label, Link, ru
+from runner.kinds._frozen import render_once
+from runner.kinds.base import JobContext, JobKind
 from runner.pachca.models import Button
 from runner.periods import SinceLastRunOrPeriod, Window, resolve_period
 from runner.recipients import Recipients, Target, post_everywhere
@@ -166,16 +167,15 @@ async def digest_window(ctx: JobContext, params: DigestParams) -> Window:
     return Window(start.astimezone(zone), end)
 
 
-class DigestKind(JobKind):
+class DigestKind(JobKind[DigestParams]):
     """Posts a summary of a window's activity and data."""
 
     name = "digest"
     Params = DigestParams
     summary = "Post a periodic summary: Pachca activity and figures from other systems."
 
-    def scopes(self, params: KindParams) -> frozenset[str]:
+    def scopes(self, params: DigestParams) -> frozenset[str]:
         """To post, and what its Pachca sources read (chats, messages, new people)."""
-        assert isinstance(params, DigestParams)
         needed = set(POSTING_SCOPES)
         for source in params.sources.values():
             if isinstance(source, ActivitySource) and source.new_members:
@@ -185,12 +185,10 @@ class DigestKind(JobKind):
             needed.add("uploads:write")
         return frozenset(needed)
 
-    def templates(self, params: KindParams) -> list[str]:
-        assert isinstance(params, DigestParams)
+    def templates(self, params: DigestParams) -> list[str]:
         return [params.template]
 
-    def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
-        assert isinstance(params, DigestParams)
+    def sample_context(self, params: DigestParams, template: str) -> dict[str, Any]:
         end = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
         window = Window(end - FIRST_WINDOW, end)
         data = {name: sample(source, window.start, window.end)
@@ -249,8 +247,7 @@ class DigestKind(JobKind):
                 data[name] = result
         return data, errors
 
-    async def run(self, ctx: JobContext, params: KindParams) -> None:
-        assert isinstance(params, DigestParams)
+    async def run(self, ctx: JobContext, params: DigestParams) -> None:
         window = await digest_window(ctx, params)
         ctx.report.say(f"window: {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M}"
                        f" ({ctx.job.timezone})")

@@ -8,8 +8,9 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from runner import words
+from runner.catalogue.fields import KindParams, Label, Link, ru
 from runner.effects import POSTING_SCOPES
-from runner.jobs.base import JobContext, JobKind, KindParams, Label, Link, ru
+from runner.kinds.base import JobContext, JobKind
 from runner.pachca.models import Button
 from runner.recipients import Recipients, post_everywhere
 
@@ -64,27 +65,24 @@ class MessageParams(KindParams):
         return self
 
 
-class MessageKind(JobKind):
+class MessageKind(JobKind[MessageParams]):
     """Posts one message to chats and people."""
 
     name = "message"
     Params = MessageParams
     summary = "Post a message from a template (reminders, notices)."
 
-    def scopes(self, params: KindParams) -> frozenset[str]:
+    def scopes(self, params: MessageParams) -> frozenset[str]:
         """To post (and find its own post again after a crash)."""
         return POSTING_SCOPES
 
-    def templates(self, params: KindParams) -> list[str]:
-        assert isinstance(params, MessageParams)
+    def templates(self, params: MessageParams) -> list[str]:
         return [params.template] if params.template else []
 
-    def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
-        assert isinstance(params, MessageParams)
+    def sample_context(self, params: MessageParams, template: str) -> dict[str, Any]:
         return self._context_for(params, None)
 
-    def inline_templates(self, params: KindParams) -> dict[str, str]:
-        assert isinstance(params, MessageParams)
+    def inline_templates(self, params: MessageParams) -> dict[str, str]:
         return {"text": params.text} if params.text is not None else {}
 
     @staticmethod
@@ -94,8 +92,7 @@ class MessageKind(JobKind):
         when = ctx.scheduled_for if ctx else datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
         return {"vars": params.vars, "now": when, "job": ctx.job.name if ctx else "sample"}
 
-    async def run(self, ctx: JobContext, params: KindParams) -> None:
-        assert isinstance(params, MessageParams)
+    async def run(self, ctx: JobContext, params: MessageParams) -> None:
         context = self._context_for(params, ctx)
         if params.template:
             text = ctx.renderer.render(params.template, context)

@@ -21,9 +21,10 @@ from jinja2 import Environment, TemplateSyntaxError
 from pydantic import Field, field_validator
 
 from runner import words
+from runner.catalogue.fields import Id, KindParams, ru
 from runner.effects import POSTING_SCOPES, attempt_time, post_once
 from runner.errors import JobError, NotFound
-from runner.jobs.base import Id, JobContext, JobKind, KindParams, ru
+from runner.kinds.base import JobContext, JobKind
 from runner.pachca.models import Chat
 
 TARGET = "chat"
@@ -96,27 +97,25 @@ def name_context(when: datetime, extra: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class ChatFromTemplateKind(JobKind):
+class ChatFromTemplateKind(JobKind[ChatFromTemplateParams]):
     """Creates a chat named from a template, once per fire time, and welcomes its members."""
 
     name = "chat_from_template"
     Params = ChatFromTemplateParams
     summary = "Create a conversation or channel from a template (weekly meetings, projects)."
 
-    def scopes(self, params: KindParams) -> frozenset[str]:
+    def scopes(self, params: ChatFromTemplateParams) -> frozenset[str]:
         """To create the chat, find it again after a crash, and post the welcome."""
         return POSTING_SCOPES | {"chats:create"}
 
-    def templates(self, params: KindParams) -> list[str]:
-        assert isinstance(params, ChatFromTemplateParams)
+    def templates(self, params: ChatFromTemplateParams) -> list[str]:
         return [params.welcome_template] if params.welcome_template else []
 
-    def inline_templates(self, params: KindParams) -> dict[str, str]:
-        assert isinstance(params, ChatFromTemplateParams)
+    def inline_templates(self, params: ChatFromTemplateParams) -> dict[str, str]:
         return {"name": params.name}
 
     def check_rendered(
-        self, params: KindParams, field: str, render: Callable[[], str]
+        self, params: ChatFromTemplateParams, field: str, render: Callable[[], str]
     ) -> str | None:
         """The name, with a sample date, must be one Pachca takes: not empty, not too long."""
         if field != "name":
@@ -126,15 +125,13 @@ class ChatFromTemplateKind(JobKind):
             return words.text("chat.name_length", n=MAX_NAME, got=f"'{name[:60]}'")
         return None
 
-    def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
-        assert isinstance(params, ChatFromTemplateParams)
+    def sample_context(self, params: ChatFromTemplateParams, template: str) -> dict[str, Any]:
         base = name_context(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), params.vars)
         chat = {"id": 100123, "name": "Планёрка, неделя 48", "channel": params.channel,
                 "public": params.public, "members": 12}
         return {**base, "chat": chat}
 
-    async def run(self, ctx: JobContext, params: KindParams) -> None:
-        assert isinstance(params, ChatFromTemplateParams)
+    async def run(self, ctx: JobContext, params: ChatFromTemplateParams) -> None:
         base = name_context(ctx.scheduled_for, params.vars)
         name = ctx.renderer.render_string(params.name, base, origin=f"{ctx.job.name}.name").strip()
         if not name:

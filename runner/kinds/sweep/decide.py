@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
+from runner.kinds.sweep.params import SweepParams
 from runner.pachca.models import Chat
-from runner.sweep.params import SweepParams
 
 if TYPE_CHECKING:  # the state store (SQLAlchemy) is not needed to load the kind
     from runner.state import ChatState
@@ -37,6 +37,9 @@ SKIP_REASONS = {
                   " its workspace role): make the bot an admin of the chat, or exclude it"),
 }
 """Skip reasons (``skipped:<reason>`` counts) and how the report words them."""
+
+ACTIONS = ("keep", "archive_now")
+"""The answers a warning's buttons give (``make_button_data(action, chat_id)``)."""
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,14 @@ from zoneinfo import ZoneInfo
 from runner.buttons import make_button_data
 from runner.concurrency import Grouped
 from runner.effects import post_once
+from runner.kinds.sweep.decide import Decision
+from runner.kinds.sweep.params import SweepParams
+from runner.kinds.sweep.scan import closing_key
 from runner.pachca.models import Button
 from runner.state import ChatWrite
-from runner.sweep.decide import Decision
-from runner.sweep.params import SweepParams
-from runner.sweep.scan import closing_key
 
 if TYPE_CHECKING:
-    from runner.jobs.base import JobContext
+    from runner.kinds.base import JobContext
     from runner.state import ChatState
 
 WARNING_TEMPLATE = "sweep_warning.md.j2"

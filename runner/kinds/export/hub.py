@@ -30,7 +30,7 @@ from runner.server.guard import parse_json
 if TYPE_CHECKING:
     from runner.state import ExportChunk, StateStore
 
-log = logging.getLogger("runner.server.exports")
+log = logging.getLogger("runner.kinds.export.hub")
 
 MAX_BODY = 64 * 1024
 """Largest webhook body read; Pachca's is under 200 bytes, so more is not Pachca."""
