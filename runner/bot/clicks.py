@@ -105,8 +105,8 @@ class ClickHandler:
                                     {"by": user, "at": at.isoformat()})
         note = bot.render("click_retry.md.j2", stage="note", job=name, by=user,
                           at=at.astimezone(ZoneInfo(job.timezone)))
-        await bot.edit(message.id, alerts.chat_id,  # type: ignore[union-attr]
-                         message.content.rstrip() + "\n\n" + note)  # type: ignore[union-attr]
+        await bot.edit(message.id, alerts.chat_id,
+                       message.content.rstrip() + "\n\n" + note)
         await bot.tell(user, "click_retry.md.j2", stage="started", job=name)
         log.info("job %s: rerun asked by user %d", name, user)
         work = self._rerun(job, user, action.scope)

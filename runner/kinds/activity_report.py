@@ -223,7 +223,7 @@ class ActivityReportKind(JobKind[ActivityReportParams]):
 
     async def run(self, ctx: JobContext, params: ActivityReportParams) -> None:
         zone = ZoneInfo(ctx.job.timezone)
-        window = resolve_period(params.period, ctx.scheduled_for, zone)  # type: ignore[arg-type]
+        window = resolve_period(params.period, ctx.scheduled_for, zone)
 
         async def render() -> str | None:
             top = TopChats(params.top, params.sort_by)

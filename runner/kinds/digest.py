@@ -85,7 +85,7 @@ class DigestParams(KindParams):
         examples=["digest.md.j2"], json_schema_extra=ru("Файл шаблона в папке templates/."),
     )
     sources: dict[str, Source] = Field(
-        default_factory=_default_sources,  # type: ignore[arg-type]
+        default_factory=_default_sources,
         description="Named data sources, each handed to the template under its name: "
         "`pachca_activity`, `pachca_search`, `pachca_tasks`, `pachca_threads`, `http` "
         "(a JSON endpoint), `vars` (static values) or `sql` (rows of a read-only query).",
@@ -157,7 +157,7 @@ async def digest_window(ctx: JobContext, params: DigestParams) -> Window:
     zone = ZoneInfo(ctx.job.timezone)
     end = ctx.scheduled_for.astimezone(zone)
     if params.window != "since_last_run":
-        return resolve_period(params.window, end, zone)  # type: ignore[arg-type]
+        return resolve_period(params.window, end, zone)
     last = await asyncio.to_thread(ctx.state.last_run, ctx.job.name, "succeeded")
     start = None
     if last is not None:

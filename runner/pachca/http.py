@@ -236,12 +236,12 @@ class ApiSession:
                 self.limiter.pause(call_class, chat_key, wait)
                 log.warning("%s %s: rate limited, waiting %.1f s", method, path, wait)
                 continue
-            error = error_from_response(method, path, response)
+            refused = error_from_response(method, path, response)
             if response.status_code >= 500 and idempotent and failures < self.retry.max_retries:
                 failures += 1
                 await self._backoff(failures, method, path, f"HTTP {response.status_code}")
                 continue
-            raise error
+            raise refused
 
     async def _backoff(self, attempt: int, method: str, path: str, reason: str) -> None:
         delay = self.retry.backoff(attempt, self._rng)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from runner.catalogue import validate
 from runner.defaults import TEMPLATES
-from runner.jobs.registry import get_kind
+from runner.kinds.registry import get_kind
 from runner.render import Renderer
 
 CATALOGUE = """\

@@ -136,19 +136,20 @@ class ChunkExporter:
                     continue
                 rec, status = await self._set(chunk, status="ready"), "ready"
             if rec is not None and status == "ready" and rec.export_id is not None:
+                export_id = rec.export_id
                 try:
-                    return await self._download(chunk, rec.export_id)
+                    return await self._download(chunk, export_id)
                 except NotFound:
-                    say(f"Pachca no longer has export {rec.export_id} of {chunk.span};"
+                    say(f"Pachca no longer has export {export_id} of {chunk.span};"
                         " requesting it again")
                     rec = await self._reset(chunk)
                     continue
                 except ForeignExport as exc:
                     # A late webhook of a request given up on (stale, or refused with a 5xx
                     # it had in fact taken) was matched to this chunk's request.
-                    say(f"export {rec.export_id} holds {exc}, not {chunk.span}: it answered an"
+                    say(f"export {export_id} holds {exc}, not {chunk.span}: it answered an"
                         " earlier request; waiting for this chunk's own")
-                    await self.server.exports.disown(rec.export_id)
+                    await self.server.exports.disown(export_id)
                     rec = await self._set(chunk, status="requested", export_id=None,
                                           ready_at=None)
                     continue

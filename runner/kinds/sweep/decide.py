@@ -194,7 +194,7 @@ def decide_warned(
         # stands, so a later sweep warns afresh instead of archiving on an old warning.
         return skip(chat, screened.reason, screened.note, clear=True)
     if answered(state):
-        note = f"kept until {state.kept_until:%Y-%m-%d}"  # type: ignore[union-attr]
+        note = f"kept until {state.kept_until:%Y-%m-%d}"
         if state.kept_until is not None and state.kept_until > now:
             return skip(chat, "kept", note, clear=True)
         return skip(chat, "active", "kept after the warning; the keep has ended", clear=True)

@@ -133,7 +133,7 @@ async def plan(state: StateStore, client: PachcaClient, run_id: int,
         if now is not None and now.archived_by_run not in (None, run_id) and (
             now.archived_at is not None and now.archived_at > action.at
         ):
-            result.superseded[chat_id] = int(now.archived_by_run)  # type: ignore[arg-type]
+            result.superseded[chat_id] = int(now.archived_by_run)
             continue
         result.chats.append(await _look(client, chat_id, action.detail.get("name")))
     if not result.chats:
