@@ -63,8 +63,7 @@ class Demo:
     def __init__(self, settings: Settings, ws: WorkspaceServer, tmp: Path) -> None:
         self.ws = ws
         self.console = Console(highlight=False)
-        info = httpx.get(f"{ws.root_url}/_workspace/info", trust_env=False).json()
-        self.info = info
+        self.info: dict[str, Any] = {}  # the workspace's /_workspace/info, read by _demo
         self.settings = settings.model_copy(
             update={
                 "token": SecretStr(ws.bot_token),
@@ -144,6 +143,7 @@ class Demo:
 
 async def _demo(demo: Demo, story: Callable[[Demo], Any] | None) -> int:
     c = demo.console
+    demo.info = await demo.control("GET", "info")
     counts = demo.info["counts"]
     c.print(Panel.fit(
         f"Embedded Pachca workspace at {demo.ws.base_url}\n"
@@ -181,7 +181,7 @@ def run_demo(settings: Settings, *, keep: bool = False) -> int:
 
 
 def _show(demo: Demo, ws: WorkspaceServer, keep: bool) -> int:
-    from runner.demo_story import sweep_story
+    from runner.kinds.sweep.story import sweep_story
 
     code = asyncio.run(_demo(demo, sweep_story))
     if keep:

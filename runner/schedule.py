@@ -11,6 +11,7 @@ gets its times through ``build_trigger`` or ``next_fire_times`` here.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -36,6 +37,13 @@ MONTHS = {
     )
 }
 WEEKDAYS = {name: i for i, name in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
+
+# Names an operator may write instead of crontab's: whole English words (`monday`, `june`
+# start with crontab's name) and Russian abbreviations, each told as crontab's name.
+_RUSSIAN = dict(zip(
+    ("вс", "пн", "вт", "ср", "чт", "пт", "сб", "янв", "фев", "мар", "апр", "май", "июн", "июл",
+     "авг", "сен", "окт", "ноя", "дек"),
+    (*WEEKDAYS, *MONTHS), strict=True))
 
 # (name in messages, low, high, names allowed)
 _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
@@ -71,14 +79,34 @@ class Cron:
     fields: tuple[str, str, str, str, str]  # as written, lower-cased
 
 
-def _number(field: str, token: str, low: int, high: int, names: dict[str, int]) -> int:
+def _guess(item: str, names: dict[str, int]) -> str:
+    """ " — did you mean 'mon-fri'?" for an item of misspelt or Russian names, or ""."""
+    if not names:
+        return ""
+    guessed, changed = item, False
+    for word in set(re.findall(r"[^\W\d_]+", item)):
+        if word in names:
+            continue
+        found = word[:3] if word[:3] in names else _RUSSIAN.get(word[:3])
+        if found not in names:
+            found = words.closest(word, list(names))
+        if found is None:
+            return ""
+        guessed, changed = re.sub(rf"\b{re.escape(word)}\b", found, guessed), True
+    return words.suggest(guessed, [guessed]) if changed else ""
+
+
+def _number(
+    field: str, token: str, low: int, high: int, names: dict[str, int], item: str
+) -> int:
     if token.isdigit():
         value = int(token)
     elif token in names:
         value = names[token]
     else:
         hint = words.text(f"cron.hint_{field}") if field in ("month", "weekday") else ""
-        raise _problem("cron.token", field, token=token, low=low, high=high, hint=hint)
+        raise _problem("cron.token", field, token=token, low=low, high=high,
+                       hint=hint + _guess(item, names))
     if not low <= value <= high:
         raise _problem("cron.range", field, low=low, high=high, value=value)
     return value
@@ -91,7 +119,9 @@ def _expand(field: str, text: str, low: int, high: int, names: dict[str, int]) -
         if not item:
             raise _problem("cron.empty_item", field, text=text)
         if m is None:
-            raise _problem("cron.unreadable", field, item=item)
+            # Russian names (пн-пт) do not match at all: the guess helps most here.
+            said = _problem("cron.unreadable", field, item=item)
+            raise CronProblem(f"{said}{_guess(item, names)}")
         step = 1
         if m["step"] is not None:
             if not m["step"].isdigit() or int(m["step"]) < 1:
@@ -102,10 +132,10 @@ def _expand(field: str, text: str, low: int, high: int, names: dict[str, int]) -
                 raise _problem("cron.unreadable", field, item=item)
             first, last = low, high
         else:
-            first = _number(field, m["first"], low, high, names)
+            first = _number(field, m["first"], low, high, names, item)
             if m["last"] is not None:
                 last_token = "7" if field == "weekday" and m["last"] == "sun" else m["last"]
-                last = _number(field, last_token, low, high, names)
+                last = _number(field, last_token, low, high, names, item)
             else:
                 last = high if m["step"] is not None else first
             if first > last:
@@ -118,6 +148,14 @@ def parse_cron(expr: str) -> Cron:
     """Check a standard five-field crontab line; CronProblem names the bad field."""
     if not isinstance(expr, str):
         raise _problem("cron.text")
+    return _parsed(expr)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(expr: str) -> Cron:
+    # Once per distinct line: a big catalogue repeats its schedules, and the daemon parses
+    # each job's again when it builds the triggers. A Cron is frozen; a CronProblem is
+    # raised anew each time (lru_cache keeps no exceptions).
     parts = expr.lower().split()
     if len(parts) != 5:
         raise _problem("cron.fields", n=len(parts))
@@ -142,6 +180,22 @@ def parse_cron(expr: str) -> Cron:
     )
 
 
+@functools.lru_cache(maxsize=8192)
+def working_day(country: str, day: date) -> bool:
+    """Whether ``day`` is a working day in ``country``.
+
+    Asked by every working-days trigger of a catalogue, often about the same days: one
+    calendar a country (building one costs milliseconds, and each fills in the years it
+    is asked about), and each answer computed once.
+    """
+    return bool(_calendar(country).is_working_day(day))
+
+
+@functools.cache
+def _calendar(country: str) -> holidays.HolidayBase:
+    return holidays.country_holidays(country)
+
+
 class WorkdayTrigger(BaseTrigger):
     """Fires when ``base`` does, except on days that are not working days in ``country``.
 
@@ -149,7 +203,7 @@ class WorkdayTrigger(BaseTrigger):
     the library models them (Russia does), weekend days moved to be working days.
     """
 
-    __slots__ = ("base", "calendar", "country", "jitter", "zone")
+    __slots__ = ("base", "country", "jitter", "zone")
 
     def __init__(
         self, base: BaseTrigger, country: str, zone: ZoneInfo, jitter: float | None = None
@@ -158,11 +212,10 @@ class WorkdayTrigger(BaseTrigger):
         self.country = country
         self.zone = zone
         self.jitter = jitter
-        self.calendar = holidays.country_holidays(country)
 
     def is_working_day(self, day: date) -> bool:
         """Whether ``day`` is a working day in this trigger's country."""
-        return bool(self.calendar.is_working_day(day))
+        return working_day(self.country, day)
 
     def get_next_fire_time(
         self, previous_fire_time: datetime | None, now: datetime
@@ -253,12 +306,11 @@ def skipped_dates(job: JobSpec, days: int = 30, now: datetime | None = None) -> 
     now = (now or datetime.now(zone)).astimezone(zone)
     end = now + timedelta(days=days)
     base = _base_trigger(job, zone, None, INTERVAL_ANCHOR)
-    calendar_ = holidays.country_holidays(job.workdays)
     out: list[date] = []
     fire = base.get_next_fire_time(None, now)
     while fire is not None and fire < end:
         day = fire.astimezone(zone).date()
-        if not calendar_.is_working_day(day):
+        if not working_day(job.workdays, day):
             out.append(day)
         fire = base.get_next_fire_time(None, _next_midnight(day, zone))
     return out

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from runner import words
 from runner.catalogue.explain import _BOUNDS, _SIMPLE, _example, _fields_at
+from runner.catalogue.fields import KindParams
 from runner.catalogue.models import (
     _JOB_NAME,
     COMMON_FIELDS,
@@ -36,7 +37,7 @@ from runner.catalogue.source import (
 )
 from runner.durations import LONGEST, parse_within
 from runner.errors import CatalogueError, CronProblem, Problem
-from runner.jobs.base import JobKind, KindParams
+from runner.kinds.base import JobKind
 from runner.schedule import parse_cron
 from runner.words import closest
 
@@ -116,7 +117,9 @@ class _Loader:
             tags = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected_tags", ""))))
             if kind == "union_tag_not_found":
                 return words.text("field.tag_missing", key=key)
-            return words.text("field.tag", key=key, options=tags, got=f"'{ctx.get('tag')}'")
+            tag = str(ctx.get("tag"))
+            hint = suggest(tag, tags.split(", ")) if path + (key,) not in self.doc.secrets else ""
+            return words.text("field.tag", key=key, options=tags, got=f"'{tag}'") + hint
         if kind in ("value_error", "assertion_error"):
             return self.hide(path, str(ctx.get("error", err["msg"])), err.get("input"))
         return words.text("field.invalid",
@@ -212,6 +215,8 @@ class _Loader:
             else None,
             bot=self.section(Bot, root.get("bot"), ("bot",)) or Bot(),
         )
+        if catalogue.alerts is not None:
+            catalogue.alerts._template_line = doc.where(("alerts", "template"))[0]
         unfurl = root.get("unfurl") or []
         if not isinstance(unfurl, list):
             doc.add(("unfurl",), words.text("unfurl.not_list"))
@@ -342,7 +347,7 @@ def _load(
     templates_dir: Path | None,
     default_timezone: str | None,
 ) -> tuple[Catalogue, list[Problem]]:
-    from runner.jobs import registry
+    from runner.kinds import registry
 
     doc = _Doc(str(path), os.environ if env is None else env, [])
     try:

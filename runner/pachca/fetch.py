@@ -15,13 +15,13 @@ import asyncio
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
 from runner.durations import format_duration
 from runner.errors import FetchError
-from runner.pachca.http import tls_context
+from runner.pachca.http import Closing, tls_context
 
 TIMEOUT = 10.0
 """Seconds a fetch may take when the caller names no deadline."""
@@ -31,7 +31,7 @@ MAX_REDIRECTS = 3
 _MEDIA = re.compile(r"[A-Za-z0-9.+-]{1,40}/[A-Za-z0-9.+-]{1,60}")
 
 
-class JsonFetcher:
+class JsonFetcher(Closing):
     """An HTTP client for other sites' JSON (never the Pachca token: it has none)."""
 
     def __init__(
@@ -49,12 +49,6 @@ class JsonFetcher:
     async def aclose(self) -> None:
         """Close the connections."""
         await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     async def get(
         self,

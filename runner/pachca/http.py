@@ -18,7 +18,7 @@ import ssl
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypedDict, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -115,7 +115,33 @@ def error_from_response(method: str, path: str, response: httpx.Response) -> err
     return cls(status, method, path, detail, items)
 
 
-class ApiSession:
+class Closing:
+    """What ``async with`` closes on the way out (its ``aclose``)."""
+
+    async def aclose(self) -> None:
+        """Release what the object holds (connections)."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class SessionOptions(TypedDict, total=False):
+    """How a client's session is built, besides its URL and token (see ``ApiSession``)."""
+
+    timeout: float
+    limits: RateLimits | None
+    retry: RetryPolicy | None
+    read_only: bool
+    transport: httpx.AsyncBaseTransport | None
+    max_connections: int
+    limiter: RateLimiter | None
+
+
+class ApiSession(Closing):
     """One token's HTTP session: rate limits, retries, error mapping, pagination."""
 
     def __init__(
@@ -169,12 +195,6 @@ class ApiSession:
         """Close the connections."""
         await self._http.aclose()
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
     async def request(
         self,
         method: str,
@@ -224,12 +244,12 @@ class ApiSession:
                 self.limiter.pause(call_class, chat_key, wait)
                 log.warning("%s %s: rate limited, waiting %.1f s", method, path, wait)
                 continue
-            error = error_from_response(method, path, response)
+            refused = error_from_response(method, path, response)
             if response.status_code >= 500 and idempotent and failures < self.retry.max_retries:
                 failures += 1
                 await self._backoff(failures, method, path, f"HTTP {response.status_code}")
                 continue
-            raise error
+            raise refused
 
     async def _backoff(self, attempt: int, method: str, path: str, reason: str) -> None:
         delay = self.retry.backoff(attempt, self._rng)
@@ -288,9 +308,13 @@ class ApiSession:
             seen_cursors.add(cursor)
             query["cursor"] = cursor
 
+    def plain_client(self) -> httpx.AsyncClient:
+        """A client for pre-signed storage URLs: the session's timeout and TLS, no token."""
+        return httpx.AsyncClient(timeout=self._http.timeout, verify=tls_context())
+
     async def stream_to(self, url: str, sink: Callable[[bytes], None]) -> int:
         """GET an absolute, pre-signed URL (no token sent) and feed its body to ``sink``."""
-        async with httpx.AsyncClient(timeout=self._http.timeout, verify=tls_context()) as plain:
+        async with self.plain_client() as plain:
             try:
                 async with plain.stream("GET", url) as response:
                     if response.status_code != 200:
