@@ -141,11 +141,12 @@ async def _serve(settings: Any, path: Path, seconds: float, out: Path | None
             daemon = Daemon(rt)
             started = time.time()
             task = asyncio.create_task(daemon.run())
+            assert rt.server is not None  # started above (server=True)
             if out is None:
                 await asyncio.sleep(seconds)  # the measurement window: the daemon runs
             else:
                 client = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "bench.console", rt.services["server"].url,
+                    sys.executable, "-m", "bench.console", rt.server.url,
                     str(seconds), str(out), cwd=REPO, env=base_env())
                 if await client.wait() != 0:
                     raise BenchError("the console client failed (its error is above)")

@@ -86,7 +86,7 @@ async def test_the_jobs_page_comes_a_page_at_a_time(workspace: WorkspaceServer,
         for i in range(count)))
     async with (app.runtime(harness.settings(console=True), harness.catalogue(),
                             server=True) as rt,
-                httpx.AsyncClient(base_url=rt.services["server"].url) as http):
+                httpx.AsyncClient(base_url=rt.server.url) as http):
         first = await http.get("/console/jobs")
         assert first.text.count("<tr data-job=") == JOBS_PAGE
         assert 'rel="next" href="/console/jobs?page=1"' in first.text
