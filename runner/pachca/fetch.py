@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from runner import words
 from runner.durations import format_duration
 from runner.errors import FetchError
 from runner.pachca.http import Closing, tls_context
@@ -60,21 +61,22 @@ class JsonFetcher(Closing):
     ) -> Any:
         """The JSON document at ``url``; FetchError (naming no URL or header) otherwise."""
         if not url.startswith(("http://", "https://")):
-            raise FetchError("the source is not an http(s) URL")
+            raise FetchError(words.text("fetch.not_http"))
         try:
             async with asyncio.timeout(timeout):
                 body = await self._follow(url, dict(headers or {}), timeout, max_bytes)
         except (TimeoutError, httpx.TimeoutException):
-            raise FetchError(f"no answer within {format_duration(timeout)}") from None
+            took = format_duration(timeout) if timeout >= 1 else f"{timeout:g}s"
+            raise FetchError(words.text("fetch.timeout", took=took)) from None
         except (httpx.InvalidURL, httpx.UnsupportedProtocol):
-            raise FetchError("the URL is not valid") from None
+            raise FetchError(words.text("fetch.bad_url")) from None
         except httpx.HTTPError as exc:
             # The exception's text may hold the URL (and so a key in it): only its kind.
-            raise FetchError(f"cannot reach the site ({type(exc).__name__})") from None
+            raise FetchError(words.text("fetch.unreachable", name=type(exc).__name__)) from None
         try:
             return json.loads(body)  # detects UTF-8/16/32 itself
         except (ValueError, UnicodeDecodeError):
-            raise FetchError("the answer is not valid JSON") from None
+            raise FetchError(words.text("fetch.not_json")) from None
 
     async def _follow(
         self, url: str, headers: dict[str, str], timeout: float, max_bytes: int
@@ -88,23 +90,23 @@ class JsonFetcher(Closing):
                     return await _read(response, max_bytes)
                 target = response.url.join(response.headers["Location"])
             if target.scheme not in ("http", "https"):
-                raise FetchError("the site redirected to a URL that is not http(s)")
+                raise FetchError(words.text("fetch.redirect_scheme"))
             if target.copy_with(path="/", query=None, fragment=None, username=None,
                                 password=None) != origin:
                 headers = {}  # the caller's headers were meant for its own site only
             url = str(target)
-        raise FetchError(f"the site redirected more than {self.max_redirects} times")
+        raise FetchError(words.text("fetch.redirects", n=self.max_redirects))
 
 
 async def _read(response: httpx.Response, max_bytes: int) -> bytes:
     """The body of a JSON answer, at most ``max_bytes`` of it."""
     if not response.is_success:
-        raise FetchError(f"the endpoint answered HTTP {response.status_code}")
+        raise FetchError(words.text("fetch.status", status=response.status_code))
     media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
-        shown = media if _MEDIA.fullmatch(media) else "missing or malformed"
-        raise FetchError(f"the answer is not JSON (Content-Type {shown})")
-    too_large = FetchError(f"the answer is larger than {_size(max_bytes)}")
+        shown = media if _MEDIA.fullmatch(media) else words.text("fetch.media_unknown")
+        raise FetchError(words.text("fetch.media", media=shown))
+    too_large = FetchError(words.text("fetch.too_large", size=_size(max_bytes)))
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise too_large

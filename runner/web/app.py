@@ -109,7 +109,7 @@ class Console:
         if self._signer is None:
             from itsdangerous import URLSafeTimedSerializer
 
-            from runner.kinds.export.hub import secret_path
+            from runner.server.secret import secret_path
 
             key = await secret_path(self.rt.state, "console_key")
             self._signer = URLSafeTimedSerializer(key, salt="console-session")
