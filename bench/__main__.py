@@ -18,6 +18,7 @@ from typing import Any
 
 from bench import report
 from bench.api import BASELINES, run_api, run_contender
+from bench.console import run_console
 from bench.history import run_history
 from bench.local import run_local
 from bench.procs import REPO, BenchError
@@ -30,7 +31,7 @@ from bench.scenarios import (
     quick,
 )
 
-NAMES = [s.name for s in API_SCENARIOS] + ["memory", "catalogue", "history"]
+NAMES = [s.name for s in API_SCENARIOS] + ["memory", "catalogue", "history", "console"]
 MEMORY_RATIO = 1.1
 """Issue 19: peak RSS of the sweep at 100,000 chats at most 1.1 × at 1,000."""
 
@@ -117,6 +118,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.monotonic() - started:5.0f} s] history of 1,000,000 runs, pruning ...",
               flush=True)
         results["history"] = run_history(workdir)
+    if "console" in chosen:
+        print(f"[{time.monotonic() - started:5.0f} s] console: 1,000 jobs, 100,000 runs ...",
+              flush=True)
+        results["console"] = run_console(workdir, args.latency, args.window)
+        c = results["console"]
+        print(f"        jobs page {c['pages']['jobs']['median_ms']} ms, history page"
+              f" {c['pages']['history']['median_ms']} ms (medians), lateness p99"
+              f" {c['lateness']['p99_ms']} ms, met: {c['met']}", flush=True)
     results["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     results["duration_s"] = round(time.monotonic() - started)
     out = REPO / "bench" if not only and not args.quick else workdir

@@ -73,6 +73,18 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f" {mem['ratio']:.2f}"), YES if mem["met"] else NO))
     rows += _local_rows(results.get("local"))
     rows += _history_rows(results.get("history"))
+    console = results.get("console")
+    if console:
+        pages, late = console["pages"], console["lateness"]
+        rows.append((
+            (f"console: {console['jobs']:,} jobs, {console['history_rows']:,} runs, a client"
+             " loading it in a loop"),
+            (f"Jobs and history pages ≤ {console['max_page_ms']:.0f} ms median (server time);"
+             f" fire lateness p99 ≤ {console['max_late_p99_ms']:.0f} ms"),
+            (f"Jobs {pages['jobs']['median_ms']:.0f} ms, history"
+             f" {pages['history']['median_ms']:.0f} ms; lateness p99 {late['p99_ms']:.0f} ms"
+             f" ({console['lateness_without_client']['p99_ms']:.0f} ms with no client)"),
+            YES if console["met"] else NO))
     return rows
 
 
@@ -260,7 +272,7 @@ def markdown(results: dict[str, Any]) -> str:
                        f" | {run['requests']:,} | {run['summary']} |")
         out.append("")
     for key, title in (("local", "Catalogue of 10,000 jobs, the daemon, start-up"),
-                       ("history", "State store of 1,000,000 runs")):
+                       ("history", "State store of 1,000,000 runs"), ("console", "Console")):
         if results.get(key):
             out += [f"## {title}", "", "```json",
                     json.dumps(results[key], indent=1, ensure_ascii=False), "```", ""]

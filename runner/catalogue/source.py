@@ -78,6 +78,8 @@ class _Doc:
     secrets: dict[FieldPath, list[str]] = field(default_factory=dict)
     masks: Masks = field(default_factory=Masks)
     warnings: list[Problem] = field(default_factory=list)
+    # Where the text of a literal block (`text: |`) starts: its lines are the file's lines.
+    blocks: dict[FieldPath, int] = field(default_factory=dict)
     _lines: list[str] = field(default_factory=list)
     _repeats: int = 0
     _built: set[int] = field(default_factory=set)
@@ -198,6 +200,8 @@ class _Doc:
             line = node.end_mark.line + 1
             self.warnings.append(Problem(self.file, line, cut[0] + 1, dotted(path), message))
         if node.tag == "tag:yaml.org,2002:str":
+            if getattr(node, "style", None) == "|":
+                self.blocks[path] = node.start_mark.line + 2  # the line after the `|`
             return self._interpolate(node.value, path)
         try:
             return self._constructor.construct_object(node)
