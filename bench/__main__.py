@@ -1,6 +1,6 @@
 """``python -m bench``: run the benchmarks and write ``bench/results.md`` / ``.json``.
 
-A full run (no ``--only``, no ``--quick``) takes about ten minutes and rewrites the
+A full run (no ``--only``, no ``--quick``) takes about half an hour and rewrites the
 results in ``bench/``; a partial or quick run writes its results into the work folder, so the
 committed numbers always come from one complete run.
 """
