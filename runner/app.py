@@ -6,7 +6,6 @@ does; it only assembles the client, state store, renderer and services.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import difflib
 import logging
@@ -28,6 +27,7 @@ from runner.pachca.limits import RateLimits, RetryPolicy
 from runner.render import Renderer
 from runner.settings import Settings
 from runner.state import StateStore
+from runner.state.aio import Store
 
 if TYPE_CHECKING:
     from runner.preflight import TargetCheck
@@ -66,8 +66,13 @@ def make_client(settings: Settings) -> PachcaClient:
 
 
 def open_state(settings: Settings) -> StateStore:
-    """The state store named by the settings."""
+    """The state store named by the settings, for synchronous code (CLI commands)."""
     return StateStore(settings.state_url, replica=replica_name(settings))
+
+
+async def open_store(settings: Settings) -> Store:
+    """The state store named by the settings, for async code."""
+    return await Store.open(settings.state_url, replica=replica_name(settings))
 
 
 @contextlib.asynccontextmanager
@@ -82,7 +87,7 @@ async def runtime(
 
     ``server``: also run the runner's own HTTP server (webhooks) meanwhile.
     """
-    state = await asyncio.to_thread(open_state, settings)
+    state = await open_store(settings)
     client = make_client(settings)
     try:
         bot_user_id = settings.bot_user_id
@@ -109,7 +114,7 @@ async def runtime(
             yield rt
     finally:
         await client.aclose()
-        await asyncio.to_thread(state.close)
+        await state.close()
 
 
 async def run_once(

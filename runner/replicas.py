@@ -16,7 +16,6 @@ of a third of the lease (see ``Daemon.run``):
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
@@ -70,20 +69,20 @@ class Maintenance:
     async def __call__(self) -> None:
         """Heartbeat, deal with stale runs, prune when due."""
         state = self.rt.state
-        await asyncio.to_thread(state.heartbeat)
+        await state.replicas.heartbeat()
         await self.stale_runs()
         now = time.monotonic()
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
             self._pruned_at = now
             cutoff = self.rt.clock() - self.retention
-            deleted = await asyncio.to_thread(state.prune, cutoff)
+            deleted = await state.runs.prune(cutoff)
             if deleted:
                 log.info("pruned %d run(s) older than %d days from the history",
                          deleted, self.retention.days)
 
     async def stale_runs(self) -> None:
         """Take over each stale scheduled run; mark the others abandoned."""
-        for record in await asyncio.to_thread(self.rt.state.stale_runs):
+        for record in await self.rt.state.runs.stale():
             job = self.rt.catalogue.jobs.get(record.job)
             reason = _not_resumable(record, job)
             if reason is None:
@@ -92,7 +91,7 @@ class Maintenance:
                             job.name, record.key, record.attempt, record.replica)
                 self.take_over(job, record)
                 continue
-            if await asyncio.to_thread(self.rt.state.abandon, record, reason):
+            if await self.rt.state.runs.abandon(record, reason):
                 log.warning("%s: run %d (%s) of stopped replica %s marked abandoned: %s",
                             record.job, record.id, record.key, record.replica, reason)
 

@@ -14,18 +14,20 @@ next sweep never re-archives an undone chat.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from runner.errors import InputError, NotFound, PachcaError, PermissionDenied
+from runner.offload import blocking
+from runner.sweep.records import SweepRecords
 
 if TYPE_CHECKING:
     from runner.pachca.client import PachcaClient
     from runner.settings import Settings
-    from runner.state import RunRecord, StateStore
+    from runner.state import RunRecord
+    from runner.state.aio import Store
     from runner.sweep.params import SweepParams
 
 
@@ -103,11 +105,11 @@ class UndoResult:
         return out
 
 
-async def plan(state: StateStore, client: PachcaClient, run_id: int,
+async def plan(state: Store, client: PachcaClient, run_id: int,
                zones: Mapping[str, tzinfo] | None = None) -> UndoPlan:
     """What undoing run ``run_id`` would do; InputError when it cannot be undone.
     ``zones``: each job's time zone, in which times are shown (UTC for a job not there)."""
-    run = await asyncio.to_thread(state.get_run, run_id)
+    run = await state.runs.get(run_id)
     if run is None:
         raise InputError(f"no run {run_id} in the history (see `pachca-runner history`)")
     zone = (zones or {}).get(run.job, UTC)
@@ -119,12 +121,13 @@ async def plan(state: StateStore, client: PachcaClient, run_id: int,
     if run.dry_run:
         raise InputError(f"run {run_id} of '{run.job}' was a dry run: it archived no chat,"
                          " nothing to undo")
-    archived = await asyncio.to_thread(state.actions, run_id, "archived")
+    chats = state.records(SweepRecords)
+    archived = await chats.actions(run_id, "archived")
     if not archived:
         raise InputError(f"run {run_id} of '{run.job}' archived no chat: nothing to undo")
-    undone = {a.chat_id for a in await asyncio.to_thread(state.actions, run_id, "unarchived")}
+    undone = {a.chat_id for a in await chats.actions(run_id, "unarchived")}
     result = UndoPlan(run, zone=zone)
-    states = await asyncio.to_thread(state.chat_states, [a.chat_id for a in archived])
+    states = await chats.chats([a.chat_id for a in archived])
     for action in archived:
         chat_id = action.chat_id
         if chat_id in undone:
@@ -139,7 +142,7 @@ async def plan(state: StateStore, client: PachcaClient, run_id: int,
         result.chats.append(await _look(client, chat_id, action.detail.get("name")))
     if not result.chats:
         if result.undone_before:
-            last = max(a.at for a in await asyncio.to_thread(state.actions, run_id, "unarchived"))
+            last = max(a.at for a in await chats.actions(run_id, "unarchived"))
             raise InputError(f"run {run_id} was already undone: {result.undone_before} chat(s)"
                              f" unarchived on {last.astimezone(zone):%Y-%m-%d %H:%M %Z};"
                              " nothing to do")
@@ -156,10 +159,11 @@ async def _look(client: PachcaClient, chat_id: int, recorded: str | None) -> Und
     return UndoChat(chat_id, chat.name, chat.archived)
 
 
-async def apply(state: StateStore, client: PachcaClient, undo: UndoPlan) -> UndoResult:
+async def apply(state: Store, client: PachcaClient, undo: UndoPlan) -> UndoResult:
     """Unarchive the plan's chats, recording each as soon as it is back."""
     result = UndoResult()
     run_id = undo.run.id
+    chats = state.records(SweepRecords)
     for chat in undo.chats:
         if chat.archived:
             try:
@@ -167,9 +171,9 @@ async def apply(state: StateStore, client: PachcaClient, undo: UndoPlan) -> Undo
             except PachcaError as exc:
                 result.failed.append((chat, str(exc)))
                 continue
-        await asyncio.to_thread(state.record_action, run_id, chat.chat_id, "unarchived",
-                                {"undo": True, "was_archived": chat.archived})
-        await asyncio.to_thread(state.update_chat, chat.chat_id, unarchived_at=datetime.now(UTC))
+        await chats.record_action(run_id, chat.chat_id, "unarchived",
+                                  {"undo": True, "was_archived": chat.archived})
+        await chats.update_chat(chat.chat_id, unarchived_at=datetime.now(UTC))
         result.unarchived.append(chat)
     return result
 
@@ -193,16 +197,16 @@ async def undo_run(
     settings: Settings, run_id: int, *, confirm: Callable[[UndoPlan], bool]
 ) -> UndoResult | None:
     """Plan the undo, ask ``confirm(plan)``, then do it; None when not confirmed."""
-    from runner.app import job_zones, make_client, open_state
+    from runner.app import job_zones, make_client, open_store
 
-    state = await asyncio.to_thread(open_state, settings)
+    state = await open_store(settings)
     client = make_client(settings)
     try:
-        undo = await plan(state, client, run_id, await asyncio.to_thread(job_zones, settings))
-        undo.rules = await asyncio.to_thread(sweep_rules, settings, undo.run.job)
+        undo = await plan(state, client, run_id, await blocking(job_zones, settings))
+        undo.rules = await blocking(sweep_rules, settings, undo.run.job)
         if not confirm(undo):
             return None
         return await apply(state, client, undo)
     finally:
         await client.aclose()
-        await asyncio.to_thread(state.close)
+        await state.close()

@@ -94,9 +94,9 @@ class AlertNotifier:
         if alerts is None:
             return False
         now = self.bot.now()
-        previous: AlertState | None = await self.bot.state("alert_state", job.name)
-        streak: AlertState = await self.bot.state(
-            "set_alert_state", job.name,
+        previous: AlertState | None = await self.bot.rt.state.alerts.get(job.name)
+        streak: AlertState = await self.bot.rt.state.alerts.set(
+            job.name,
             failing_since=previous.failing_since if previous and previous.failing_since else now,
             failures=(previous.failures if previous else 0) + 1,
             last_error=one_line(error, 500),
@@ -121,12 +121,12 @@ class AlertNotifier:
         posted = await self._post(alerts, alerts.template, context,
                                   [[Button(text=RETRY_TEXT, data=data)]])
         if posted:
-            await self.bot.state("set_alert_state", job.name, last_alert_at=now)
+            await self.bot.rt.state.alerts.set(job.name, last_alert_at=now)
         return posted
 
     async def succeeded(self, job: JobSpec, when: datetime | None) -> bool:
         """End the job's failure streak; post a recovery note if the streak was announced."""
-        streak: AlertState | None = await self.bot.state("alert_state", job.name)
+        streak: AlertState | None = await self.bot.rt.state.alerts.get(job.name)
         if streak is None:
             return False
         alerts = self.bot.rt.catalogue.alerts
@@ -141,7 +141,7 @@ class AlertNotifier:
                 "failing_since": (streak.failing_since or now).astimezone(zone),
             }
             posted = await self._post(alerts, RECOVERY_TEMPLATE, context, None)
-        await self.bot.state("clear_alert_state", job.name)
+        await self.bot.rt.state.alerts.clear(job.name)
         log.info("%s: recovered after %d failure(s)", job.name, streak.failures)
         return posted
 

@@ -24,6 +24,7 @@ from runner.errors import NotFound, PachcaError, PermissionDenied
 from runner.pachca.models import ButtonClick, Chat
 from runner.state import ChatState
 from runner.sweep.decide import answered
+from runner.sweep.records import SweepRecords
 
 if TYPE_CHECKING:
     from runner.catalogue import JobSpec
@@ -75,7 +76,8 @@ class ClickHandler:
             return "refused:mismatch"
         chat = await self._chat(click.chat_id)
         name = chat.name if chat else f"#{click.chat_id}"
-        state: ChatState | None = await bot.state("chat_state", click.chat_id)
+        chats = bot.rt.state.records(SweepRecords)
+        state: ChatState | None = await chats.chat(click.chat_id)
         if (chat is None or chat.archived or state is None
                 or state.warning_message_id != click.message_id
                 or (state.warned_by_run is not None and state.warned_by_run != action.scope)):
@@ -98,15 +100,15 @@ class ClickHandler:
         if action.action == "keep":
             days = int(getattr(params, "snooze_days", DEFAULT_SNOOZE_DAYS))
             kept_until = at + timedelta(days=days)
-            await bot.state("update_chat", chat.id, kept_until=kept_until, keep_by_user=user)
+            await chats.update_chat(chat.id, kept_until=kept_until, keep_by_user=user)
             context: dict[str, Any] = {"kept_until": self._local(kept_until, job)}
         else:
             if not getattr(params, "allow_archive_now", False):
                 await bot.tell(user, "click_refused.md.j2", reason="not_allowed", chat=name,
                                job=None)
                 return "refused:not_allowed"
-            await bot.state("update_chat", chat.id, archive_requested_at=at,
-                            archive_requested_by=user)
+            await chats.update_chat(chat.id, archive_requested_at=at,
+                                    archive_requested_by=user)
             context = {"kept_until": None}
         log.info("chat %d «%s»: %s by user %d", chat.id, name, action.action, user)
         await self._edit(click.message_id, chat.id,
@@ -136,7 +138,7 @@ class ClickHandler:
         """The sweep job whose run posted the warning (its snooze and archive-now rules)."""
         jobs = self.bot.rt.catalogue.jobs
         if state.warned_by_run is not None:
-            record = await self.bot.state("get_run", state.warned_by_run)
+            record = await self.bot.rt.state.runs.get(state.warned_by_run)
             if record is not None and record.job in jobs:
                 return jobs[record.job]
         sweeps = [j for j in jobs.values() if j.kind == "sweep"]
@@ -172,7 +174,7 @@ class ClickHandler:
         if (message is None or message.chat_id != alerts.chat_id
                 or message.user_id != bot.rt.bot_user_id
                 or not any(b.data == click.data for b in pressed)):
-            marked = await bot.state("get_value", RETRY_MARKS, f"retry:{click.message_id}")
+            marked = await bot.rt.state.values.get(RETRY_MARKS, f"retry:{click.message_id}")
             if marked:  # the buttons were removed by the first click
                 await bot.tell(user, "click_already.md.j2", action="retry", by=marked.get("by"),
                                chat=None, job=name, kept_until=None)
@@ -190,10 +192,10 @@ class ClickHandler:
             return "refused:unknown_job"
         async with bot.lock(-click.message_id):
             key = f"retry:{click.message_id}"
-            if await bot.state("get_value", RETRY_MARKS, key):
+            if await bot.rt.state.values.get(RETRY_MARKS, key):
                 return "already_decided"
             at = event_time(click.webhook_timestamp, bot.now())
-            await bot.state("set_value", RETRY_MARKS, key, {"by": user, "at": at.isoformat()})
+            await bot.rt.state.values.set(RETRY_MARKS, key, {"by": user, "at": at.isoformat()})
         note = bot.render("click_retry.md.j2", stage="note", job=name, by=user,
                           at=at.astimezone(ZoneInfo(job.timezone)))
         await self._edit(message.id, alerts.chat_id,  # type: ignore[union-attr]

@@ -53,10 +53,6 @@ class BotContext:
         text = self.rt.renderer.render(template, context).strip()
         return truncate_message(text, MESSAGE_LIMIT)
 
-    async def state(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Call a (synchronous) state store method off the event loop."""
-        return await asyncio.to_thread(getattr(self.rt.state, method), *args, **kwargs)
-
     async def tell(self, user_id: int, template: str, **context: Any) -> None:
         """Send ``user_id`` a direct message from ``template``; failures are only logged.
 

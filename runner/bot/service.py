@@ -61,7 +61,7 @@ class BotService:
         posted to some chats is not posted there again. A missed fire (no run) or a
         run that is gone from the history gets a fresh manual run.
         """
-        record = await asyncio.to_thread(self.rt.state.get_run, failed_run) if failed_run else None
+        record = await self.rt.state.runs.get(failed_run) if failed_run else None
         if record is None or record.job != job.name or record.dry_run:
             return await execute(self.rt, job)
         return await execute(self.rt, job, scheduled_for=record.scheduled_for, key=record.key,

@@ -28,6 +28,8 @@ from runner.errors import (
     TransportError,
     ValidationFailed,
 )
+from runner.jobs._export_records import ExportRecords
+from runner.offload import blocking
 
 if TYPE_CHECKING:
     from runner.jobs.base import JobContext
@@ -99,17 +101,16 @@ class ChunkExporter:
         self.client = client
         self.server = server
         self.job = ctx.job.name
+        self.records = ctx.state.records(ExportRecords)
 
     async def _get(self, chunk: Chunk) -> ExportChunk | None:
-        for rec in await asyncio.to_thread(self.ctx.state.export_chunks, self.job):
+        for rec in await self.records.chunks(self.job):
             if rec.start == chunk.start:
                 return rec
         return None
 
     async def _set(self, chunk: Chunk, **fields: Any) -> ExportChunk:
-        return await asyncio.to_thread(
-            self.ctx.state.upsert_export_chunk, self.job, chunk.start, chunk.end, **fields
-        )
+        return await self.records.upsert(self.job, chunk.start, chunk.end, **fields)
 
     async def _reset(self, chunk: Chunk) -> ExportChunk:
         return await self._set(chunk, status="pending", export_id=None, requested_at=None,
@@ -125,7 +126,7 @@ class ChunkExporter:
         for _ in range(3):  # a chunk goes back to "pending" at most once or twice
             status = rec.status if rec is not None else "pending"
             if rec is not None and status == "downloaded":
-                if await asyncio.to_thread(_sha256, chunk.path) == rec.sha256:
+                if await blocking(_sha256, chunk.path) == rec.sha256:
                     say(f"{chunk.span} already downloaded to {chunk.path.name}")
                     self.ctx.report.count("skipped:downloaded")
                     return rec
@@ -241,10 +242,10 @@ class ChunkExporter:
         part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
         try:
             size, sha256 = await self.client.download_export(export_id, part)
-            outside = await asyncio.to_thread(_outside, part, chunk, self.params.chat_ids)
+            outside = await blocking(_outside, part, chunk, self.params.chat_ids)
             if outside is not None:
                 raise ForeignExport(outside)
-            await asyncio.to_thread(_fsync, part)
+            await blocking(_fsync, part)
             os.replace(part, path)
         except OSError as exc:
             raise JobError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from runner.catalogue import JobSpec
     from runner.pachca.client import PachcaClient
     from runner.render import Renderer
-    from runner.state import RunHandle, StateStore
+    from runner.state import RunHandle
+    from runner.state.aio import Store
 
 
 class KindParams(BaseModel):
@@ -146,7 +147,7 @@ class JobContext:
     job: JobSpec
     client: PachcaClient
     renderer: Renderer
-    state: StateStore
+    state: Store
     run: RunHandle
     now: Callable[[], datetime]  # aware datetime; a fake clock in tests
     scheduled_for: datetime  # the fire time this run stands for (aware, job's zone)

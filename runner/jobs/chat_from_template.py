@@ -10,7 +10,6 @@ by the token's user and created since the attempt, before creating anything agai
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime, timedelta
@@ -179,10 +178,10 @@ class ChatFromTemplateKind(JobKind):
         """Whether another run of this job already created a chat named ``name`` that
         still exists: then nothing is created (a second manual run, a rerun with --at),
         and the report says why. A run resuming its own creation is not "another"."""
-        own = await asyncio.to_thread(ctx.state.target, ctx.run.key, TARGET)
+        own = await ctx.state.effects.target(ctx.run.key, TARGET)
         if own is not None:
             return False
-        made = await asyncio.to_thread(ctx.state.get_value, ctx.job.name, _made_key(name))
+        made = await ctx.state.values.get(ctx.job.name, _made_key(name))
         if not made:
             return False
         try:
@@ -199,14 +198,14 @@ class ChatFromTemplateKind(JobKind):
     async def _remember(self, ctx: JobContext, name: str, chat_id: int) -> None:
         made = {"chat_id": chat_id, "at": ctx.now().astimezone(UTC).isoformat(),
                 "run": ctx.run.key}
-        await asyncio.to_thread(ctx.state.set_value, ctx.job.name, _made_key(name), made)
+        await ctx.state.values.set(ctx.job.name, _made_key(name), made)
 
     async def _create_once(
         self, ctx: JobContext, params: ChatFromTemplateParams, name: str, what: str
     ) -> Chat:
         """The chat of this run: created now, or found from an earlier attempt."""
         state, key = ctx.state, ctx.run.key
-        record = await asyncio.to_thread(state.target, key, TARGET)
+        record = await state.effects.target(key, TARGET)
         if record is not None and record.status == "done":
             ctx.report.count("already_created")
             ctx.report.say(f"{what} «{name}» was already created by this run")
@@ -217,20 +216,19 @@ class ChatFromTemplateKind(JobKind):
             found = await self._find_lost_chat(ctx, record.detail.get("name", name),
                                                since - _CLOCK_SLACK)
             if found is not None:
-                await asyncio.to_thread(state.finish_target, key, TARGET,
-                                        {**record.detail, "chat_id": found.id})
+                await state.effects.finish(key, TARGET, {**record.detail, "chat_id": found.id})
                 await self._remember(ctx, found.name, found.id)
                 ctx.report.count("already_created")
                 ctx.report.say(f"{what} «{found.name}» had been created before the interruption")
                 return found
         attempt_at = attempt_time(ctx).astimezone(UTC).isoformat()
         detail = {"name": name, "attempt_at": attempt_at}
-        await asyncio.to_thread(state.start_target, key, TARGET, detail)
+        await state.effects.start(key, TARGET, detail)
         chat = await ctx.client.create_chat(
             name, channel=params.channel, public=params.public,
             member_ids=params.member_ids, group_tag_ids=params.group_tag_ids,
         )
-        await asyncio.to_thread(state.finish_target, key, TARGET, {**detail, "chat_id": chat.id})
+        await state.effects.finish(key, TARGET, {**detail, "chat_id": chat.id})
         await self._remember(ctx, name, chat.id)
         ctx.report.count("created")
         ctx.report.say(f"created {what} «{chat.name}» (chat {chat.id}, "

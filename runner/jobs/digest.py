@@ -25,6 +25,7 @@ from runner.effects import POSTING_SCOPES, upload_once
 from runner.errors import SourceError
 from runner.jobs._frozen import render_once
 from runner.jobs.base import JobContext, JobKind, KindParams, Label, Link, ru
+from runner.offload import blocking
 from runner.pachca.models import Button
 from runner.periods import SinceLastRunOrPeriod, Window, resolve_period
 from runner.recipients import Recipients, Target, post_everywhere
@@ -157,7 +158,7 @@ async def digest_window(ctx: JobContext, params: DigestParams) -> Window:
     end = ctx.scheduled_for.astimezone(zone)
     if params.window != "since_last_run":
         return resolve_period(params.window, end, zone)  # type: ignore[arg-type]
-    last = await asyncio.to_thread(ctx.state.last_run, ctx.job.name, "succeeded")
+    last = await ctx.state.runs.last(ctx.job.name, "succeeded")
     start = None
     if last is not None:
         start = last.scheduled_for or last.started_at
@@ -295,8 +296,7 @@ class DigestKind(JobKind):
         names = [a.file for a in due]
         if ctx.dry_run or not due:
             return None, names
-        files = await asyncio.to_thread(
-            lambda: [render(a, read.get(a.source), zone) for a in due])
+        files = await blocking(lambda: [render(a, read.get(a.source), zone) for a in due])
 
         async def attach(target: Target) -> list[dict[str, Any]]:
             items = []

@@ -12,7 +12,6 @@ chunk's webhook is waited for again.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, date
 from pathlib import Path
@@ -34,6 +33,7 @@ from runner.jobs._export_period import (
     last_ended_day,
     utc_days,
 )
+from runner.jobs._export_records import ExportRecords
 from runner.jobs.base import Id, JobContext, JobKind, KindParams, ru
 
 if TYPE_CHECKING:
@@ -251,7 +251,7 @@ class ExportKind(JobKind):
         for), so an unfinished one is finished by rerunning that fire with ``--at``.
         """
         ours = {(c.start, c.end) for c in plan}
-        for rec in await asyncio.to_thread(ctx.state.export_chunks, ctx.job.name):
+        for rec in await ctx.state.records(ExportRecords).chunks(ctx.job.name):
             if rec.status != "downloaded" and (rec.start, rec.end) not in ours:
                 ctx.report.say(f"note: {span_text(rec.start, rec.end)} from an earlier run is"
                                f" unfinished ({rec.status}); rerun that fire with --at to"
@@ -261,8 +261,7 @@ class ExportKind(JobKind):
         self, ctx: JobContext, params: ExportParams, plan: list[Chunk], start: date, end: date
     ) -> None:
         """Say what a real run would do with each chunk; read the state store only."""
-        known = {c.start: c for c in await asyncio.to_thread(ctx.state.export_chunks,
-                                                             ctx.job.name)}
+        known = {c.start: c for c in await ctx.state.records(ExportRecords).chunks(ctx.job.name)}
         for i, chunk in enumerate(plan, 1):
             rec = known.get(chunk.start)
             what = f"chunk {i} of {len(plan)}, {chunk.span}"
@@ -297,14 +296,14 @@ class ExportKind(JobKind):
             "output_dir": str(params.output_dir), "dry_run": ctx.dry_run,
         })
         marker = f"notified:{start.isoformat()}:{end.isoformat()}"
-        if not ctx.dry_run and await asyncio.to_thread(ctx.state.get_value, ctx.job.name, marker):
+        if not ctx.dry_run and await ctx.state.values.get(ctx.job.name, marker):
             ctx.report.say(f"the notice for {span_text(start, end)} was already posted")
             ctx.report.count("already_posted")
             return
         message_id = await post_once(ctx, f"notice:{marker}", entity_id=params.notify_chat_id,
                                      content=text, label=f"chat {params.notify_chat_id}")
         if not ctx.dry_run:
-            await asyncio.to_thread(ctx.state.set_value, ctx.job.name, marker, message_id or True)
+            await ctx.state.values.set(ctx.job.name, marker, message_id or True)
 
 
 async def _check_export_token(client: PachcaClient) -> None:

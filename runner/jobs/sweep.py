@@ -10,7 +10,6 @@ decisions are made first; if too large a share of the chats would be acted on
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from runner.sweep import plans
 from runner.sweep.act import CLOSING_TEMPLATE, REPORT_TEMPLATE, WARNING_TEMPLATE, Actor
 from runner.sweep.decide import SKIP_REASONS, Decision, archive_order
 from runner.sweep.params import SweepParams
+from runner.sweep.records import SweepRecords
 from runner.sweep.scan import Plan, Scanner
 
 # A few per-chat skip lines tell the operator enough; the counts hold the rest.
@@ -82,7 +82,7 @@ class SweepKind(JobKind):
         saved = ctx.services.get(plans.SERVICE)
         approval = None
         if saved is None and not dry:
-            approval = await asyncio.to_thread(plans.approved, ctx.state, ctx.job.name)
+            approval = await plans.approved(ctx.state.values, ctx.job.name)
             if approval is not None:
                 saved = approval.plan
                 ctx.report.say(f"applying the plan {approval.by} approved in the console")
@@ -100,7 +100,7 @@ class SweepKind(JobKind):
             await self._decide_and_act(ctx, params, secret, scanner, saved, dry)
             await scanner.counted()
             if approval is not None:
-                await asyncio.to_thread(plans.consume, ctx.state, ctx.job.name)
+                await plans.consume(ctx.state.values, ctx.job.name)
         finally:
             scanner.stop()
             if scanner.counted_all:
@@ -215,7 +215,7 @@ async def _whole_run(
     actions, so the report says what the run did, not what this attempt happened to see.
     """
     names = {d.chat_id: d.name for d in plan.actions + plan.waiting + plan.chores}
-    found = {a: await asyncio.to_thread(ctx.state.actions, ctx.run.run_id, a)
+    found = {a: await ctx.state.records(SweepRecords).actions(ctx.run.run_id, a)
              for a in ("warned", "archived")}
 
     def named(action: str) -> list[str]:

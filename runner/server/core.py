@@ -205,7 +205,7 @@ class RunnerServer:
             "uptime": round(self._uptime(), 3),
         }
         try:
-            await asyncio.to_thread(self.rt.state.get_value, "_server", "export_path")
+            await self.rt.state.values.get("_server", "export_path")
         except RunnerError as exc:
             body.update(status="state store unavailable", error=str(exc))
             return JSONResponse(body, status_code=503)
@@ -213,10 +213,10 @@ class RunnerServer:
 
     async def _metrics(self, request: Request) -> Response:
         state = self.rt.state
-        counts = await asyncio.to_thread(state.run_counts)
+        counts = await state.runs.counts()
         last_success: dict[str, float] = {}
         for name in self.rt.catalogue.jobs:
-            record = await asyncio.to_thread(state.last_run, name)
+            record = await state.runs.last(name)
             if record is not None and record.finished_at is not None:
                 last_success[name] = record.finished_at.timestamp()
         text = runner_metrics(

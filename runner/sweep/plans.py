@@ -28,6 +28,7 @@ from runner.sweep.scan import Plan, Scanner
 if TYPE_CHECKING:
     from runner.jobs.base import JobContext
     from runner.pachca.models import Chat
+    from runner.state.concerns import ValuesApi
 
 FORMAT = "pachca-runner/sweep-plan"
 VERSION = 1
@@ -285,21 +286,21 @@ class Approval:
     at: datetime
 
 
-def approved(state: Any, job: str) -> Approval | None:
+async def approved(values: ValuesApi, job: str) -> Approval | None:
     """The plan approved for ``job`` and not applied yet, or None."""
-    value = state.get_value(job, APPROVED)
+    value = await values.get(job, APPROVED)
     if not isinstance(value, dict) or "plan" not in value:
         return None
     return Approval(SweepPlan.from_json(value["plan"]), value["by"],
                     datetime.fromisoformat(value["at"]))
 
 
-def approve(state: Any, plan: SweepPlan, by: str, at: datetime) -> None:
+async def approve(values: ValuesApi, plan: SweepPlan, by: str, at: datetime) -> None:
     """Keep ``plan`` as approved by ``by``: the sweep's next run applies exactly it."""
-    state.set_value(plan.job, APPROVED, {"plan": plan.to_json(), "by": by,
-                                         "at": at.isoformat()})
+    await values.set(plan.job, APPROVED, {"plan": plan.to_json(), "by": by,
+                                          "at": at.isoformat()})
 
 
-def consume(state: Any, job: str) -> None:
+async def consume(values: ValuesApi, job: str) -> None:
     """Forget ``job``'s approved plan once a run applied it (once: a plan is for one run)."""
-    state.set_value(job, APPROVED, None)
+    await values.set(job, APPROVED, None)

@@ -37,6 +37,7 @@ from runner.sweep.decide import (
     skip,
 )
 from runner.sweep.params import SweepParams
+from runner.sweep.records import SweepRecords
 
 if TYPE_CHECKING:
     from runner.jobs.base import JobContext
@@ -112,7 +113,7 @@ class Scanner:
         of active chats running (it only adds to ``plan.scanned``); ``counted`` waits for
         it, ``stop`` cancels it.
         """
-        opened = await asyncio.to_thread(self.ctx.state.open_sweep_chats)
+        opened = await self.ctx.state.records(SweepRecords).open_chats()
         open_ids = {s.chat_id for s in opened}
         since = min([self.cutoff, *(s.warned_at for s in opened if s.warned_at is not None)])
         self._threads = asyncio.create_task(self._read_threads(since))
@@ -227,7 +228,7 @@ class Scanner:
     async def _decide_batch(self, chats: list[Chat]) -> None:
         if not chats:
             return
-        states = await asyncio.to_thread(self.ctx.state.chat_states, [c.id for c in chats])
+        states = await self.ctx.state.records(SweepRecords).chats([c.id for c in chats])
         for chat in chats:
             self.plan.add(decide_fresh(chat, states.get(chat.id), self.now, self.params,
                                        cycle=None, thread_at=await self._thread_at(chat.id)))
@@ -286,8 +287,7 @@ class Scanner:
 
     async def _closing_posted(self, chat: Chat, cycle: int) -> Anchor | None:
         """The closing message of an interrupted archive, if it reached the chat."""
-        target = await asyncio.to_thread(self.ctx.state.target, closing_key(chat.id, cycle),
-                                         "close")
+        target = await self.ctx.state.effects.target(closing_key(chat.id, cycle), "close")
         if target is None:
             return None
         detail = target.detail

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from runner.offload import blocking
 from runner.web import actions, auth, preview, status, texts, views
 from runner.web import plans as plan_pages
 
@@ -181,8 +182,8 @@ class Console:
         if isinstance(me, Response):
             return me
         catalogue = self.rt.catalogue
-        rows = await asyncio.to_thread(
-            views.job_rows, catalogue, self.rt.state, self.hider(), self.lang(request))
+        rows = await self.rt.state.batch(
+            views.job_rows, catalogue, self.hider(), self.lang(request))
         return self.page(request, "jobs.html", {"rows": rows, "catalogue": catalogue,
                                                 "zones": self.zones()}, me=me)
 
@@ -193,9 +194,8 @@ class Console:
             return me
         catalogue = self.rt.catalogue
         chosen = views.RunFilter.parse(request.query_params, catalogue.jobs)
-        records = await asyncio.to_thread(chosen.records, self.rt.state, datetime.now(UTC))
-        audit = [] if chosen.job is None else await asyncio.to_thread(
-            self.rt.state.audit, chosen.job)
+        records = await chosen.records(self.rt.state, datetime.now(UTC))
+        audit = [] if chosen.job is None else await self.rt.state.operator.audit(chosen.job)
         hide = self.hider()
         return self.page(request, "runs.html", {
             "records": records[:views.PAGE], "more": len(records) > views.PAGE,
@@ -210,8 +210,8 @@ class Console:
         if isinstance(me, Response):
             return me
         run_id = request.path_params["run_id"]
-        found = await asyncio.to_thread(
-            views.run_page, self.rt.state, self.rt.catalogue, self.hider(), run_id)
+        found = await self.rt.state.batch(
+            views.run_page, self.rt.catalogue, self.hider(), run_id)
         if found is None:
             return self.page(request, "error.html",
                              {"message": "run.not_found", "fill": {"id": run_id}}, status=404,
@@ -239,7 +239,7 @@ class Console:
         if self.limiter.locked(name):
             return await self.login_form(request, failed="login.locked", status=429)
         user = self.users.get(name)
-        ok = await asyncio.to_thread(user.check, password) if user else False
+        ok = await blocking(user.check, password) if user else False
         if user is None or not ok:
             self.limiter.failed(name)
             return await self.login_form(request, failed="login.wrong", status=401)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from runner.catalogue import Catalogue, JobSpec
     from runner.settings import Settings
     from runner.state import ActionRecord, RunRecord, StateStore
+    from runner.state.aio import Store
     from runner.state.operator import AuditEntry, Pause
 
 PAGE = 50
@@ -70,9 +71,10 @@ class JobRow:
     pause: Pause | None = None
 
 
-def job_rows(catalogue: Catalogue, state: StateStore, hide: Hider, lang: str,
+def job_rows(state: StateStore, catalogue: Catalogue, hide: Hider, lang: str,
              now: datetime | None = None) -> list[JobRow]:
-    """Every job of ``catalogue`` with its next three fires and its last run."""
+    """Every job of ``catalogue`` with its next three fires and its last run (run on the
+    store's threads by ``Store.batch``: one hop for every job's reads)."""
     from runner.schedule_words import describe
 
     paused = state.paused(catalogue.jobs)
@@ -132,11 +134,11 @@ class RunFilter:
             page=page,
         )
 
-    def records(self, state: StateStore, now: datetime) -> list[RunRecord]:
+    async def records(self, state: Store, now: datetime) -> list[RunRecord]:
         """The page of history these filters select (one more than a page: is there more)."""
         since = now - PERIODS[self.period] if self.period else None
-        return state.runs(self.job, PAGE + 1, status=self.outcome, since=since,
-                          offset=self.page * PAGE)
+        return await state.runs.history(self.job, PAGE + 1, status=self.outcome, since=since,
+                                        offset=self.page * PAGE)
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,8 @@ class RunPage:
 
 def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int
              ) -> RunPage | None:
-    """The run ``run_id`` and what it did, or None when there is no such run."""
+    """The run ``run_id`` and what it did, or None when there is no such run (run on the
+    store's threads by ``Store.batch``)."""
     record = state.get_run(run_id)
     if record is None:
         return None

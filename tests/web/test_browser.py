@@ -105,12 +105,12 @@ async def test_an_operator_pauses_resumes_and_runs_a_job(browser: Any, secured: 
     daemon.load(rt.catalogue)
     zone = ZoneInfo("Europe/Moscow")
     await daemon._fire("notice", datetime(2026, 12, 7, 9, 0, tzinfo=zone))
-    assert await asyncio.to_thread(rt.state.runs, "notice") == []
+    assert await asyncio.to_thread(rt.state.sync.runs, "notice") == []
     await row.locator("button[name=resume]").click()
     await page.wait_for_load_state()
     assert "приостановлена" not in await row.inner_text()
     await daemon._fire("notice", datetime(2026, 12, 8, 9, 0, tzinfo=zone))
-    [fired] = await asyncio.to_thread(rt.state.runs, "notice")
+    [fired] = await asyncio.to_thread(rt.state.sync.runs, "notice")
     assert fired.status == "succeeded"
 
     # Run now: the new run shows in the history.
@@ -132,7 +132,7 @@ async def test_an_operator_pauses_resumes_and_runs_a_job(browser: Any, secured: 
 
 async def test_a_viewer_cannot_act_and_a_form_without_its_token_is_refused(
         browser: Any, secured: Served) -> None:
-    base, state = secured.server.url, secured.rt.state
+    base, state = secured.server.url, secured.rt.state.sync
     viewer = await (await browser.new_context()).new_page()
     await log_in(viewer, base, "boris", VIEWER_PASSWORD)
     assert await viewer.locator("button[name=pause]").count() == 0
