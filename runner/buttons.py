@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from runner.errors import RunnerError
+from runner.errors import ForgedButton
 
 if TYPE_CHECKING:
     from runner.settings import Settings
@@ -51,10 +51,6 @@ _CHAT_ID = re.compile(r"[1-9][0-9]{0,18}")
 _JOB_NAME = re.compile(r"[\w-]+")
 _SCOPE = re.compile(r"0|[1-9a-z][0-9a-z]{0,12}")
 _SIG = re.compile(rf"[A-Za-z0-9_-]{{{_SIG_CHARS}}}")
-
-
-class ForgedButton(RunnerError):
-    """Button data the runner did not sign (or cannot read): never act on it."""
 
 
 @dataclass(frozen=True)

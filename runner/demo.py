@@ -63,7 +63,7 @@ class Demo:
     def __init__(self, settings: Settings, ws: WorkspaceServer, tmp: Path) -> None:
         self.ws = ws
         self.console = Console(highlight=False)
-        info = httpx.get(f"{ws.root_url}/_workspace/info").json()
+        info = httpx.get(f"{ws.root_url}/_workspace/info", trust_env=False).json()
         self.info = info
         self.settings = settings.model_copy(
             update={
@@ -79,21 +79,27 @@ class Demo:
         )
         self.catalogue: Catalogue = validate(sample_catalogue(settings).resolve())
 
-    def control(self, method: str, path: str, **kwargs: Any) -> Any:
-        """The workspace's control API."""
-        response = httpx.request(method, f"{self.ws.root_url}/_workspace/{path}", **kwargs)
+    async def call(self, method: str, url: str, **kwargs: Any) -> Any:
+        """One request to the workspace, without blocking the event loop; its JSON."""
+        # A client per call: the demo's calls are few, and they span two event loops.
+        async with httpx.AsyncClient(trust_env=False) as http:
+            response = await http.request(method, url, **kwargs)
         response.raise_for_status()
-        return response.json()
+        return response.json() if response.content else None
 
-    def now(self) -> datetime:
+    async def control(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The workspace's control API."""
+        return await self.call(method, f"{self.ws.root_url}/_workspace/{path}", **kwargs)
+
+    async def now(self) -> datetime:
         """The workspace's clock (the demo moves it to simulate days)."""
-        return datetime.fromisoformat(self.control("GET", "clock")["now"])
+        return datetime.fromisoformat((await self.control("GET", "clock"))["now"])
 
     async def run(self, name: str, *, at: datetime | None = None) -> Outcome:
         """Run one job like ``run-job`` and show the result."""
         job = self.catalogue.jobs[name]
         outcome = await app.run_once(self.settings, self.catalogue, job, dry_run=False,
-                                     at=at or self.now())
+                                     at=at or await self.now())
         self.show(outcome)
         return outcome
 
@@ -116,9 +122,9 @@ class Demo:
             counts = ", ".join(f"{k}: {v}" for k, v in sorted(outcome.report.counts.items()))
             self.console.print(f"  [green]✓ {outcome.status}[/green] ({counts})")
 
-    def effects(self, since: int) -> Counter[str]:
+    async def effects(self, since: int) -> Counter[str]:
         """What reached the workspace since request ``since``, by kind of effect."""
-        log = self.control("GET", "requests", params={"since": since})["requests"]
+        log = (await self.control("GET", "requests", params={"since": since}))["requests"]
         seen: Counter[str] = Counter()
         for r in log:
             if r["status"] >= 400:
@@ -147,7 +153,7 @@ async def _demo(demo: Demo, story: Callable[[Demo], Any] | None) -> int:
         f"Catalogue: {demo.catalogue.path} — {len(demo.catalogue.jobs)} jobs",
         title="pachca-runner demo",
     ))
-    start = int(demo.control("GET", "requests", params={"since": 1 << 30})["total"])
+    start = int((await demo.control("GET", "requests", params={"since": 1 << 30}))["total"])
     failed = 0
     for name, job in demo.catalogue.jobs.items():
         if not job.enabled:
@@ -157,7 +163,7 @@ async def _demo(demo: Demo, story: Callable[[Demo], Any] | None) -> int:
     if story is not None:
         failed += await story(demo)
     c.rule("[bold]What reached Pachca[/bold]")
-    for what, n in sorted(demo.effects(start).items()):
+    for what, n in sorted((await demo.effects(start)).items()):
         c.print(f"  {what}: {n}")
     c.print("\nEverything above ran against the embedded workspace. To run against your "
             "workspace: set PACHCA_TOKEN and use `pachca-runner run-job NAME` or `run`.")

@@ -12,21 +12,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from runner.state import StateStore
 
 if TYPE_CHECKING:
     from runner.demo import Demo
 
 
-def _api(demo: Demo, method: str, path: str, **kwargs: Any) -> Any:
+async def _api(demo: Demo, method: str, path: str, **kwargs: Any) -> Any:
     """A call to the workspace as the bot (it is in every chat it warned; the Owner,
     like anyone, sees only the closed chats it belongs to)."""
     headers = {"Authorization": f"Bearer {demo.ws.bot_token}"}
-    response = httpx.request(method, f"{demo.ws.base_url}{path}", headers=headers, **kwargs)
-    response.raise_for_status()
-    return response.json() if response.content else None
+    return await demo.call(method, f"{demo.ws.base_url}{path}", headers=headers, **kwargs)
 
 
 async def sweep_story(demo: Demo) -> int:
@@ -45,13 +41,13 @@ async def sweep_story(demo: Demo) -> int:
         return 0
     c.rule("[bold]The sweep, a week in fast-forward[/bold]")
     first = warned[0]
-    message = _api(demo, "GET", f"/messages/{first.warning_message_id}")["data"]
-    chat = _api(demo, "GET", f"/chats/{first.chat_id}")["data"]
+    message = (await _api(demo, "GET", f"/messages/{first.warning_message_id}"))["data"]
+    chat = (await _api(demo, "GET", f"/chats/{first.chat_id}"))["data"]
     labels = " | ".join(f"[{b['text']}]" for row in message["buttons"] or [] for b in row)
     c.print(f"Warning in «{chat['name']}» carries the buttons {labels}")
     member = next(m for m in chat["member_ids"] if m not in (demo.info["bot_user_id"],))
     keep = message["buttons"][0][0]
-    demo.control("POST", "events", json={"payload": {
+    await demo.control("POST", "events", json={"payload": {
         "type": "button", "event": "click", "data": keep["data"],
         "message_id": message["id"], "user_id": member, "chat_id": chat["id"]}})
     c.print(f"User {member} presses «{keep['text']}» …")
@@ -60,15 +56,15 @@ async def sweep_story(demo: Demo) -> int:
 
     result = await poll_command(demo.settings, demo.catalogue, once=True)
     c.print(f"  bot: {result.summary()}")
-    updated = _api(demo, "GET", f"/messages/{first.warning_message_id}")["data"]
+    updated = (await _api(demo, "GET", f"/messages/{first.warning_message_id}"))["data"]
     c.print(f"  the warning now reads: «{updated['content'].splitlines()[-1]}», no buttons: "
             f"{not updated['buttons']}")
 
     params = job.params
     days = getattr(params, "warn_days", 7) + 1
-    demo.control("POST", "clock", json={"advance": days * 86400})
+    await demo.control("POST", "clock", json={"advance": days * 86400})
     c.print(f"\n{days} days later, nobody wrote in the warned chats; the sweep runs again:")
-    outcome = await demo.run(job.name, at=demo.now() + timedelta(seconds=1))
-    kept = _api(demo, "GET", f"/chats/{chat['id']}")["data"]
+    outcome = await demo.run(job.name, at=await demo.now() + timedelta(seconds=1))
+    kept = (await _api(demo, "GET", f"/chats/{chat['id']}"))["data"]
     c.print(f"  «{chat['name']}» archived: {kept['archived']} (kept by its member)")
     return outcome.status == "failed"

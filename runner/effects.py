@@ -136,9 +136,11 @@ async def post_once(
     ctx.report.count("posted")
     ctx.report.say(f"posted to {what}"
                    + (f" with attached {', '.join(file_names)}" if file_names else ""))
-    await state.effects.finish(key, target, {"message_id": message.id, "chat_id": message.chat_id,
-                                             "hash": digest,
-                                             "created_at": message.created_at.isoformat()})
+    done = {"message_id": message.id, "chat_id": message.chat_id, "hash": digest,
+            "created_at": message.created_at.isoformat()}
+    if attached:  # what the run page lists under the message: names and sizes
+        done["files"] = [{"name": f["name"], "size": f["size"]} for f in attached]
+    await state.effects.finish(key, target, done)
     return message.id
 
 

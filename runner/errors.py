@@ -5,12 +5,29 @@ The tree::
     RunnerError                      base; ``str(err)`` is one line a user can read
     ├── InputError                   bad input from the operator -> exit code 2
     │   ├── SettingsError            environment / settings are wrong
-    │   └── CatalogueError           jobs.yaml or a template is wrong (carries .problems)
+    │   ├── CatalogueError           jobs.yaml or a template is wrong (carries .problems)
+    │   ├── CronProblem              a cron line is malformed (also a ValueError, so field
+    │   │                            validators may raise it); names the bad field
+    │   ├── TemplateProblem          a template cannot be rendered (.file, .line, .message)
+    │   └── BotAccessDenied          the token may not read or edit the bot
     ├── StateError                   the state store cannot be used as configured
+    ├── ClaimLost                    another replica took the run over (our lease expired)
+    ├── ForgedButton                 button data the runner did not sign: never acted on
+    ├── ReadOnlyViolation            a write call through a read-only (dry-run) client
+    ├── TemplateLimit                a render went over a sandbox limit (the renderer turns
+    │                                it into TemplateProblem on the template's line)
+    ├── BodyRefused                  a request to the runner's own server whose body cannot
+    │   │                            be read (.status answered, .reason)
+    │   ├── BodyTooSlow              408: not received in time
+    │   └── BodyTooLarge             413: over the endpoint's cap
+    ├── FetchError                   another site's JSON could not be fetched or read
+    │                                (.reason, never the URL or a header value)
     ├── JobError                     a job ran and failed -> exit code 1
     │   ├── SourceError              a digest data source failed
-    │   └── MissingScope             the token lacks a scope the job needs (.scopes), found
-    │                                before the job's first write
+    │   ├── MissingScope             the token lacks a scope the job needs (.scopes), found
+    │   │                            before the job's first write
+    │   └── ForeignExport            the archive behind a ready export webhook holds another
+    │                                period (or other chats) than the chunk asked for
     └── PachcaError                  anything that went wrong talking to Pachca
         ├── TransportError           no usable HTTP answer (connect, timeout, dropped)
         └── ApiError                 Pachca answered with an error status (.status, .method, .path)
@@ -20,6 +37,12 @@ The tree::
             ├── ValidationFailed     400/422: the API's error items in .items
             ├── RateLimited          429 with a Retry-After too long to wait (.retry_after)
             └── ServerError          5xx after the retries allowed for the call
+
+The embedded workspace (``runner/workspace/``) is a separate program sharing the
+package: an imitation of Pachca's server, which the runner only talks to over HTTP.
+Its own server-side exceptions (``ApiProblem``: an error answer it sends,
+``CursorError``: a bad paging cursor, ``DroppedConnection``: a fault it injects) stay
+there and never reach the runner's code as exceptions.
 
 Errors from the libraries below (httpx, PyYAML, pydantic, SQLAlchemy) are translated
 once, at the boundary that calls them, with ``raise ... from exc``. No secret is ever
@@ -80,10 +103,79 @@ class CatalogueError(InputError):
         super().__init__(first + (words.text("cli.more", n=more) if more > 0 else ""))
 
 
+class CronProblem(InputError, ValueError):
+    """A cron expression is malformed; the text says which field and why."""
+
+
+class TemplateProblem(InputError):
+    """A template cannot be rendered: ``file``, ``line`` (or None) and a plain ``message``."""
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        self.file = file
+        self.line = line
+        self.message = message
+        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
+
+
+class BotAccessDenied(InputError):
+    """The token may not read or edit this bot (exit code 2)."""
+
+
 class StateError(RunnerError):
     """The state store is unusable as configured (bad URL, SQLite with replicas, ...)."""
 
     exit_code = 2
+
+
+class ClaimLost(RunnerError):
+    """Another replica took this run over (our lease expired): stop, do not double it."""
+
+
+class ForgedButton(RunnerError):
+    """Button data the runner did not sign (or cannot read): never act on it."""
+
+
+class ReadOnlyViolation(RunnerError):
+    """A write call was attempted through a read-only (dry-run) client."""
+
+
+class TemplateLimit(RunnerError):
+    """A render went over one of the sandbox's limits; ``str()`` says which."""
+
+
+class BodyRefused(RunnerError):
+    """A request body the runner's server cannot read; answered with ``status``."""
+
+    status = 400
+    reason = "request body refused"
+
+    def __init__(self) -> None:
+        super().__init__(self.reason)
+
+
+class BodyTooSlow(BodyRefused):
+    """The body did not arrive within the server's deadline."""
+
+    status = 408
+    reason = "request body not received in time"
+
+
+class BodyTooLarge(BodyRefused):
+    """The body is larger than the endpoint's cap."""
+
+    status = 413
+    reason = "request body too large"
+
+
+class FetchError(RunnerError):
+    """Another site's JSON could not be fetched or read; ``reason`` is safe to log.
+
+    Neither the URL nor a header value is ever part of it: both may hold a key.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
 
 
 class JobError(RunnerError):
@@ -105,6 +197,10 @@ class MissingScope(JobError):
     def __init__(self, message: str, scopes: tuple[str, ...]) -> None:
         super().__init__(message)
         self.scopes = scopes
+
+
+class ForeignExport(JobError):
+    """The archive behind a ready webhook is of another period (or other chats)."""
 
 
 class PachcaError(RunnerError):

@@ -16,11 +16,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from runner import scopes, words
-from runner.errors import JobError, RunnerError, StateError
+from runner.errors import ClaimLost, JobError, RunnerError, StateError
 from runner.jobs.base import JobContext, JobKind, Progress, RunReport, no_progress
 from runner.jobs.registry import get_kind
 
@@ -37,10 +37,6 @@ log = logging.getLogger("runner.execute")
 Clock = Callable[[], datetime]
 
 
-class ClaimLost(RunnerError):
-    """Another replica took this run over (our lease expired): stop, do not double it."""
-
-
 def system_clock() -> datetime:
     """Now, as an aware UTC datetime."""
     return datetime.now(UTC)
@@ -52,13 +48,18 @@ def shifted_clock(at: datetime) -> Clock:
     return lambda: system_clock() + offset
 
 
+OutcomeStatus = Literal["succeeded", "failed", "skipped", "abandoned"]
+"""How a run ended: ``skipped`` when claimed elsewhere or already done, ``abandoned``
+when another replica took it over (ClaimLost)."""
+
+
 @dataclass
 class Outcome:
     """How one run ended, for the CLI, the daemon's log and the alerts."""
 
     job: str
     key: str
-    status: str  # succeeded | failed | skipped (claimed elsewhere or already done)
+    status: OutcomeStatus
     report: RunReport = field(default_factory=RunReport)
     error: str | None = None
     run_id: int | None = None

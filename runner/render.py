@@ -27,7 +27,7 @@ from jinja2.utils import missing as _MISSING
 
 from runner import words
 from runner.defaults import TEMPLATES
-from runner.errors import InputError
+from runner.errors import TemplateLimit, TemplateProblem
 from runner.filters import (  # noqa: F401 - plural & co. re-exported for callers of render
     _filters,
     mention,
@@ -39,17 +39,7 @@ from runner.filters import (  # noqa: F401 - plural & co. re-exported for caller
     ru_period,
     ru_weekday,
 )
-from runner.sandbox import Sandbox, TemplateLimit
-
-
-class TemplateProblem(InputError):
-    """A template cannot be rendered: ``file``, ``line`` (or None) and a plain ``message``."""
-
-    def __init__(self, file: str, line: int | None, message: str) -> None:
-        self.file = file
-        self.line = line
-        self.message = message
-        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
+from runner.sandbox import Sandbox
 
 
 class _Undefined(StrictUndefined):
@@ -129,6 +119,14 @@ class Renderer:
         except TemplateProblem:
             return True  # there, but unreadable: rendering it says why
         return True
+
+    def path_of(self, name: str) -> str:
+        """The file ``name`` is read from, as the operator opens it: the catalogue's
+        ``templates/`` copy, else the package's default; ``name`` itself if neither."""
+        for folder in (self.templates_dir, TEMPLATES):
+            if (folder / name).is_file():
+                return str(folder / name)
+        return name
 
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         """Render the template file ``name``; TemplateProblem says what is wrong and where."""

@@ -12,7 +12,7 @@ on the same data passes or fails alike on any machine):
   ``{:>9}``) past ``MAX_WIDTH``; one text or list past ``MAX_BUILT`` items;
 - the text a render produces stops at ``MAX_OUTPUT`` characters.
 
-Going over a limit raises ``TemplateLimit`` (a SecurityError), which the renderer
+Going over a limit raises ``TemplateLimit`` (from ``runner.errors``), which the renderer
 words with the template's line.
 """
 
@@ -28,12 +28,12 @@ from typing import Any, ClassVar
 
 from jinja2 import Environment, nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.exceptions import SecurityError
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context, LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from runner import words
+from runner.errors import TemplateLimit
 
 MAX_STEPS = 1_000_000
 """Work units one render may take: about a second of Python at most."""
@@ -48,10 +48,6 @@ MAX_WIDTH = 10_000
 """Largest width or precision a format or a padding filter may ask for."""
 _TEXT_UNIT = 64  # characters of text that cost one step
 _CALL = 20  # a call (a macro's above all) takes about as long as twenty loop iterations
-
-
-class TemplateLimit(SecurityError):
-    """A render went over one of the sandbox's limits; ``str()`` says which."""
 
 
 @dataclass

@@ -23,6 +23,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from runner import words
+from runner.errors import CronProblem
 from runner.wall_clock import WallClockCron
 
 if TYPE_CHECKING:
@@ -36,6 +37,13 @@ MONTHS = {
 }
 WEEKDAYS = {name: i for i, name in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
 
+# Names an operator may write instead of crontab's: whole English words (`monday`, `june`
+# start with crontab's name) and Russian abbreviations, each told as crontab's name.
+_RUSSIAN = dict(zip(
+    ("вс", "пн", "вт", "ср", "чт", "пт", "сб", "янв", "фев", "мар", "апр", "май", "июн", "июл",
+     "авг", "сен", "окт", "ноя", "дек"),
+    (*WEEKDAYS, *MONTHS), strict=True))
+
 # (name in messages, low, high, names allowed)
 _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("minute", 0, 59, {}),
@@ -46,10 +54,6 @@ _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
 )
 _ITEM = re.compile(r"(?P<first>\*|[0-9a-z]+)(?:-(?P<last>[0-9a-z]+))?(?:/(?P<step>[0-9a-z]+))?")
 _SKIP_LIMIT = 800  # non-working days skipped in a row before a schedule counts as never firing
-
-
-class CronProblem(ValueError):
-    """A cron expression is malformed; the text says which field and why."""
 
 
 def _problem(message_id: str, field: str | None = None, **values: object) -> CronProblem:
@@ -74,14 +78,34 @@ class Cron:
     fields: tuple[str, str, str, str, str]  # as written, lower-cased
 
 
-def _number(field: str, token: str, low: int, high: int, names: dict[str, int]) -> int:
+def _guess(item: str, names: dict[str, int]) -> str:
+    """ " — did you mean 'mon-fri'?" for an item of misspelt or Russian names, or ""."""
+    if not names:
+        return ""
+    guessed, changed = item, False
+    for word in set(re.findall(r"[^\W\d_]+", item)):
+        if word in names:
+            continue
+        found = word[:3] if word[:3] in names else _RUSSIAN.get(word[:3])
+        if found not in names:
+            found = words.closest(word, list(names))
+        if found is None:
+            return ""
+        guessed, changed = re.sub(rf"\b{re.escape(word)}\b", found, guessed), True
+    return words.suggest(guessed, [guessed]) if changed else ""
+
+
+def _number(
+    field: str, token: str, low: int, high: int, names: dict[str, int], item: str
+) -> int:
     if token.isdigit():
         value = int(token)
     elif token in names:
         value = names[token]
     else:
         hint = words.text(f"cron.hint_{field}") if field in ("month", "weekday") else ""
-        raise _problem("cron.token", field, token=token, low=low, high=high, hint=hint)
+        raise _problem("cron.token", field, token=token, low=low, high=high,
+                       hint=hint + _guess(item, names))
     if not low <= value <= high:
         raise _problem("cron.range", field, low=low, high=high, value=value)
     return value
@@ -94,7 +118,9 @@ def _expand(field: str, text: str, low: int, high: int, names: dict[str, int]) -
         if not item:
             raise _problem("cron.empty_item", field, text=text)
         if m is None:
-            raise _problem("cron.unreadable", field, item=item)
+            # Russian names (пн-пт) do not match at all: the guess helps most here.
+            said = _problem("cron.unreadable", field, item=item)
+            raise CronProblem(f"{said}{_guess(item, names)}")
         step = 1
         if m["step"] is not None:
             if not m["step"].isdigit() or int(m["step"]) < 1:
@@ -105,10 +131,10 @@ def _expand(field: str, text: str, low: int, high: int, names: dict[str, int]) -
                 raise _problem("cron.unreadable", field, item=item)
             first, last = low, high
         else:
-            first = _number(field, m["first"], low, high, names)
+            first = _number(field, m["first"], low, high, names, item)
             if m["last"] is not None:
                 last_token = "7" if field == "weekday" and m["last"] == "sun" else m["last"]
-                last = _number(field, last_token, low, high, names)
+                last = _number(field, last_token, low, high, names, item)
             else:
                 last = high if m["step"] is not None else first
             if first > last:

@@ -10,7 +10,6 @@ from the environment.
 from __future__ import annotations
 
 import heapq
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -19,8 +18,8 @@ from pydantic import Field, field_validator
 
 from runner import words
 from runner.activity import ChatActivity, chat_activity
-from runner.durations import Duration, format_duration
-from runner.errors import SourceError
+from runner.durations import Duration
+from runner.errors import FetchError, SourceError
 from runner.jobs.base import Id, ru
 from runner.periods import Window
 from runner.source_base import SourceModel
@@ -204,31 +203,15 @@ async def _new_members(
 
 async def read_http(name: str, source: HttpSource) -> Any:
     """The JSON document at ``source.url``; SourceError (without URL or headers) otherwise."""
-    import httpx  # here, not at the top: `validate` loads this module and needs no HTTP
+    # Imported here, not at the top: `validate` loads this module and needs no HTTP.
+    from runner.pachca.fetch import JsonFetcher
 
-    took = format_duration(source.timeout)
     try:
-        async with (
-            httpx.AsyncClient(timeout=source.timeout, follow_redirects=True) as http,
-            http.stream("GET", source.url, headers=source.headers) as response,
-        ):
-            if not 200 <= response.status_code < 300:
-                raise SourceError(name, f"the endpoint answered HTTP {response.status_code}")
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body.extend(chunk)
-                if len(body) > MAX_BODY:
-                    raise SourceError(name, f"the answer is larger than {MAX_BODY >> 20} MB")
-    except httpx.TimeoutException:
-        raise SourceError(name, f"no answer within {took}") from None
-    except httpx.InvalidURL:
-        raise SourceError(name, "the URL is not valid") from None
-    except httpx.TransportError as exc:
-        raise SourceError(name, f"cannot reach the endpoint ({type(exc).__name__})") from None
-    try:
-        return json.loads(bytes(body))  # detects UTF-8/16/32 itself
-    except (ValueError, UnicodeDecodeError):
-        raise SourceError(name, "the answer is not valid JSON") from None
+        async with JsonFetcher() as fetcher:
+            return await fetcher.get(source.url, source.headers, timeout=source.timeout,
+                                     max_bytes=MAX_BODY)
+    except FetchError as exc:
+        raise SourceError(name, exc.reason) from None
 
 
 async def read_source(ctx: JobContext, name: str, source: _Source, window: Window) -> Any:

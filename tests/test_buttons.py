@@ -10,13 +10,12 @@ from pydantic import SecretStr
 from runner.buttons import (
     MAX_DATA,
     ButtonAction,
-    ForgedButton,
     button_secret,
     derive_secret,
     make_button_data,
     parse_button_data,
 )
-from runner.errors import RunnerError
+from runner.errors import ForgedButton, RunnerError
 from runner.settings import Settings
 
 SECRET = derive_secret("bot-token-123")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from runner import scopes
-from runner.errors import InputError, PermissionDenied
+from runner.errors import BotAccessDenied, InputError, PermissionDenied
 from runner.pachca.models import Bot, TokenInfo
 
 if TYPE_CHECKING:
@@ -29,10 +29,6 @@ CLICK_SCOPES = frozenset({"chats:read", "chat_members:read", "messages:read", "m
 """What answering button clicks needs (read the chat and message, answer, edit it)."""
 POLL_SCOPES = frozenset({"webhooks:events:read", "webhooks:events:delete"})
 """What polling the event history needs."""
-
-
-class BotAccessDenied(InputError):
-    """The token may not read or edit this bot (exit code 2)."""
 
 
 def expected_url(settings: Settings, config: BotConfig) -> str | None:

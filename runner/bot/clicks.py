@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from runner.bot.context import BotContext, event_time, one_line
-from runner.buttons import ButtonAction, ForgedButton, parse_button_data
-from runner.errors import NotFound, PachcaError, PermissionDenied
+from runner.buttons import ButtonAction, parse_button_data
+from runner.errors import ForgedButton, NotFound, PachcaError, PermissionDenied
 from runner.pachca.models import ButtonClick, Chat
 from runner.state import ChatState
 from runner.sweep.decide import answered

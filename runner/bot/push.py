@@ -34,7 +34,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from runner.bot.dispatch import ALREADY, Dispatcher
-from runner.server import BodyTooLarge, parse_json, read_body
+from runner.errors import BodyTooLarge
+from runner.server import parse_json, read_body
 
 if TYPE_CHECKING:
     from pydantic import SecretStr

@@ -2,24 +2,23 @@
 
 For each link of a configured domain (the domain itself or a subdomain) that the author
 did not hide (``skip``), the rule's ``source`` URL template is rendered from the link,
-the JSON there is fetched with a separate httpx client (its own timeout and headers,
-never the Pachca token), and ``title`` / ``description`` / ``image_url`` are rendered
+the JSON there is fetched with the bounded ``JsonFetcher`` (its own timeout, size cap
+and headers, never the Pachca token), and ``title`` / ``description`` / ``image_url`` are rendered
 with that ``data``. One failing link is logged and skipped; the others still get their
 preview. Logs never carry header values or the source URL (either may hold a key).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from runner.errors import PachcaError, RunnerError
+from runner.errors import FetchError, PachcaError, RunnerError, TemplateProblem
+from runner.pachca.fetch import JsonFetcher
 from runner.pachca.models import LinkShared
-from runner.render import TemplateProblem
 
 if TYPE_CHECKING:
     from runner.catalogue import UnfurlRule
@@ -46,22 +45,17 @@ def link_context(url: str) -> dict[str, Any]:
         "query": {k: v[0] for k, v in parse_qs(parts.query).items()},
     }
 
-class SourceFailed(Exception):
-    """The preview data could not be fetched or read (the reason is safe to log)."""
-
-
 class Unfurler:
     """Builds and posts the previews of one ``link_shared`` event."""
 
     def __init__(self, rt: Runtime, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.rt = rt
-        self._http = httpx.AsyncClient(timeout=FETCH_TIMEOUT, follow_redirects=True,
-                                       max_redirects=3, transport=transport,
-                                       headers={"User-Agent": "pachca-runner (link previews)"})
+        self._fetcher = JsonFetcher(user_agent="pachca-runner (link previews)",
+                                    transport=transport)
 
     async def aclose(self) -> None:
         """Close the fetching client."""
-        await self._http.aclose()
+        await self._fetcher.aclose()
 
     def rule_for(self, url: str, domain: str) -> UnfurlRule | None:
         """The rule for the link's host (exact domain first, then the nearest parent)."""
@@ -102,7 +96,8 @@ class Unfurler:
         render = self.rt.renderer.render_string
         try:
             source = render(rule.source, link, origin=f"unfurl {rule.domain} source").strip()
-            data = await self._fetch(source, rule.headers)
+            data = await self._fetcher.get(source, rule.headers, timeout=FETCH_TIMEOUT,
+                                           max_bytes=MAX_SOURCE_BYTES)
             context = {**link, "data": data}
             fields: dict[str, str] = {}
             for key in ("title", "description", "image_url"):
@@ -110,7 +105,7 @@ class Unfurler:
                 if template is not None:
                     fields[key] = render(template, context,
                                          origin=f"unfurl {rule.domain} {key}").strip()
-        except SourceFailed as exc:
+        except FetchError as exc:
             log.warning("link preview for %s skipped: source of rule %s: %s", url, rule.domain,
                         exc)
             return None
@@ -126,26 +121,6 @@ class Unfurler:
         if fields.get("image_url"):
             preview["image_url"] = fields["image_url"]
         return preview
-
-    async def _fetch(self, source: str, headers: dict[str, str]) -> Any:
-        if not source.startswith(("http://", "https://")):
-            raise SourceFailed("the source is not an http(s) URL")
-        try:
-            async with self._http.stream("GET", source, headers=headers) as response:
-                if response.status_code != 200:
-                    raise SourceFailed(f"HTTP {response.status_code}")
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > MAX_SOURCE_BYTES:
-                        raise SourceFailed(f"answer larger than {MAX_SOURCE_BYTES} bytes")
-        except httpx.HTTPError as exc:
-            # The exception's text may hold the URL (and so a key in it): only its kind.
-            raise SourceFailed(f"request failed ({type(exc).__name__})") from None
-        try:
-            return json.loads(body)
-        except ValueError:
-            raise SourceFailed("the answer is not JSON") from None
 
 
 def _default_title(data: Any) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runner import words
-from runner.errors import CatalogueError, Problem
+from runner.errors import CatalogueError, Problem, TemplateProblem
 from runner.jobs.base import JobKind
 
 if TYPE_CHECKING:
@@ -55,7 +55,6 @@ def check_templates(
 ) -> list[Problem]:
     """Render every job's templates with its kind's sample data; one Problem per failure."""
     from runner.jobs import registry
-    from runner.render import TemplateProblem
 
     kinds = kinds or registry.get_kind
     file, problems = str(catalogue.path), []
@@ -82,16 +81,22 @@ def check_templates(
     for job in catalogue.jobs.values():
         kind = kinds(job.kind)
         for name in kind.templates(job.params):
-            where = f"jobs.{job.name}"
+            # The field that names the template (`template: digest.md.j2`), if one does:
+            # a kind may also render templates of its own (a sweep's warning).
+            field = _naming_field(job, name)
+            where = f"jobs.{job.name}" + (f".{field}" if field else "")
             if not renderer.exists(name):
                 missing = words.text("tpl.missing", name=name, folder=catalogue.templates_dir)
-                problems.append(Problem(file, job.line, None, where, missing))
+                missing += _similar_template(name, renderer)
+                line = job.field_lines.get(field, job.line) if field else job.line
+                problems.append(Problem(file, line, None, where, missing))
                 continue
             sample = kind.sample_context(job.params, name)
             failed = check(name, sample, partial(renderer.render, name, sample))
             if failed is not None:
                 message = words.text("tpl.in_job", detail=failed.message, job=job.name)
-                problems.append(Problem(failed.file, failed.line, None, where, message))
+                problems.append(Problem(renderer.path_of(failed.file), failed.line, None,
+                                        where, message))
         for field, source in kind.inline_templates(job.params).items():
             sample = kind.sample_context(job.params, field)
             origin = f"{job.name}.{field}"
@@ -107,14 +112,17 @@ def check_templates(
     if catalogue.alerts and not renderer.exists(catalogue.alerts.template):
         missing = words.text("tpl.missing", name=catalogue.alerts.template,
                              folder=catalogue.templates_dir)
-        problems.append(Problem(file, None, None, "alerts.template", missing))
+        missing += _similar_template(catalogue.alerts.template, renderer)
+        problems.append(Problem(file, catalogue.alerts._template_line, None, "alerts.template",
+                                missing))
     elif catalogue.alerts:
         from runner.bot.alerts import sample_context
 
         try:
             renderer.render(catalogue.alerts.template, sample_context(catalogue.timezone))
         except TemplateProblem as exc:
-            problems.append(Problem(exc.file, exc.line, None, "alerts.template", exc.message))
+            problems.append(Problem(renderer.path_of(exc.file), exc.line, None,
+                                    "alerts.template", exc.message))
     for i, rule in enumerate(catalogue.unfurl):
         for key in ("source", "title", "description", "image_url"):
             source = getattr(rule, key)
@@ -126,6 +134,27 @@ def check_templates(
                         Problem(file, rule._line, None, f"unfurl[{i}].{key}", exc.message)
                     )
     return [catalogue.hide(p) for p in problems]  # a template may quote a value from ${VAR}
+
+
+def _similar_template(name: str, renderer: Renderer) -> str:
+    """ " — did you mean 'digest.md.j2'?" for a misspelt template name, or "".
+
+    Names are compared without their shared ending (``.md.j2``), which would make any
+    two names look alike."""
+    def stem(text: str) -> str:
+        return text.split(".", 1)[0]
+
+    known = {stem(t): t for t in renderer.env.list_templates()}
+    found = words.closest(stem(name), list(known))
+    return words.text("hint.did_you_mean", word=known[found]) if found else ""
+
+
+def _naming_field(job: JobSpec, name: str) -> str | None:
+    """The job's field whose value is the template file ``name``, or None."""
+    for field in type(job.params).model_fields:
+        if field in job.field_lines and getattr(job.params, field, None) == name:
+            return field
+    return None
 
 
 def validate(

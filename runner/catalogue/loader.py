@@ -35,9 +35,9 @@ from runner.catalogue.source import (
     shorten,
 )
 from runner.durations import LONGEST, parse_within
-from runner.errors import CatalogueError, Problem
+from runner.errors import CatalogueError, CronProblem, Problem
 from runner.jobs.base import JobKind, KindParams
-from runner.schedule import CronProblem, parse_cron
+from runner.schedule import parse_cron
 from runner.words import closest
 
 # A chat or user link pasted where its id belongs: https://app.pachca.com/chats/12345
@@ -116,7 +116,9 @@ class _Loader:
             tags = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected_tags", ""))))
             if kind == "union_tag_not_found":
                 return words.text("field.tag_missing", key=key)
-            return words.text("field.tag", key=key, options=tags, got=f"'{ctx.get('tag')}'")
+            tag = str(ctx.get("tag"))
+            hint = suggest(tag, tags.split(", ")) if path + (key,) not in self.doc.secrets else ""
+            return words.text("field.tag", key=key, options=tags, got=f"'{tag}'") + hint
         if kind in ("value_error", "assertion_error"):
             return self.hide(path, str(ctx.get("error", err["msg"])), err.get("input"))
         return words.text("field.invalid",
@@ -212,6 +214,8 @@ class _Loader:
             else None,
             bot=self.section(Bot, root.get("bot"), ("bot",)) or Bot(),
         )
+        if catalogue.alerts is not None:
+            catalogue.alerts._template_line = doc.where(("alerts", "template"))[0]
         unfurl = root.get("unfurl") or []
         if not isinstance(unfurl, list):
             doc.add(("unfurl",), words.text("unfurl.not_list"))

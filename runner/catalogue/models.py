@@ -201,6 +201,7 @@ class Alerts(_Fields):
         examples=["6h"],
         json_schema_extra=ru("О продолжающемся сбое напоминать не чаще, чем раз в этот срок."),
     )
+    _template_line: int | None = PrivateAttr(default=None)  # where a template problem points
 
 
 class Bot(_Fields):

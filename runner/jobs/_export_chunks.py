@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.durations import format_duration
 from runner.errors import (
+    ForeignExport,
     JobError,
     NotFound,
     PachcaError,
@@ -262,10 +263,6 @@ class ChunkExporter:
         self.ctx.report.count("bytes", size)
         self.ctx.report.say(f"downloaded {chunk.span} to {path.name} ({size_text(size, 'en')})")
         return rec
-
-
-class ForeignExport(Exception):
-    """The archive behind a ready webhook is of another period (or other chats)."""
 
 
 def _outside(path: Path, chunk: Chunk, chat_ids: Sequence[int]) -> str | None:

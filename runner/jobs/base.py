@@ -122,6 +122,9 @@ class RunReport:
     mentions: dict[int, str] = field(default_factory=dict)
     # File names attached to each of ``messages`` (by its index; absent: none).
     files: dict[int, list[str]] = field(default_factory=dict)
+    # A dry run's files as they would be attached, by name: (content type, bytes), so a
+    # preview shows them (a real run uploads them instead).
+    drafts: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
     def count(self, name: str, n: int = 1) -> None:
         """Add ``n`` to the count called ``name``."""

@@ -294,9 +294,12 @@ class DigestKind(JobKind):
             read.update(data)
         due = [a for a in params.attachments if read.get(a.source) is not None]
         names = [a.file for a in due]
-        if ctx.dry_run or not due:
+        if not due:
             return None, names
         files = await blocking(lambda: [render(a, read.get(a.source), zone) for a in due])
+        if ctx.dry_run:  # shown by the preview, exactly as it would be attached
+            ctx.report.drafts.update({f.name: (f.content_type, f.data) for f in files})
+            return None, names
 
         async def attach(target: Target) -> list[dict[str, Any]]:
             items = []

@@ -69,10 +69,6 @@ def _bare(url: httpx.URL) -> str:
     return f"{url.scheme}://{url.host}{port}{url.path}" + ("?…" if url.query else "")
 
 
-class ReadOnlyViolation(errors.RunnerError):
-    """A write call was attempted through a read-only (dry-run) client."""
-
-
 def parse_retry_after(value: str | None, default: float = 1.0) -> float:
     """Seconds from a Retry-After header: delta-seconds (fractions allowed) or an HTTP date."""
     if not value:
@@ -196,7 +192,7 @@ class ApiSession:
         TransportError otherwise.
         """
         if self.read_only and method not in ("GET", "HEAD"):
-            raise ReadOnlyViolation(f"dry run: refusing to send {method} {path}")
+            raise errors.ReadOnlyViolation(f"dry run: refusing to send {method} {path}")
         call_class = classify(method, path)
         idempotent = method in IDEMPOTENT_METHODS
         failures = throttled = 0

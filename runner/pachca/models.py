@@ -70,6 +70,17 @@ class ThreadRef(PachcaModel):
     chat_id: int
 
 
+class FileRef(PachcaModel):
+    """A file attached to a message; ``url`` is a direct download link that expires, so
+    it is read when wanted, never kept."""
+
+    id: int
+    key: str
+    name: str
+    file_type: str
+    url: str
+
+
 class Message(PachcaModel):
     """A message in a chat or thread (a comment: ``chat_id`` is the thread's chat,
     ``root_chat_id`` the chat the thread was started in)."""
@@ -85,6 +96,7 @@ class Message(PachcaModel):
     buttons: list[list[Button]] | None = None
     parent_message_id: int | None = None
     thread: ThreadRef | None = None
+    files: list[FileRef] = Field(default_factory=list)
 
 
 class Task(PachcaModel):

@@ -7,14 +7,13 @@
 """
 
 from runner.server.core import EXPORT_HOOK_PREFIX, RunnerServer
-from runner.server.exports import MAX_BODY, BodyTooLarge, ExportHub, read_body
+from runner.server.exports import MAX_BODY, ExportHub, read_body
 from runner.server.guard import BodyGuard, parse_json
 
 __all__ = [
     "EXPORT_HOOK_PREFIX",
     "MAX_BODY",
     "BodyGuard",
-    "BodyTooLarge",
     "ExportHub",
     "RunnerServer",
     "parse_json",

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from runner.errors import BodyTooLarge
 from runner.jobs._export_records import ExportRecords
 from runner.pachca.models import ExportReady
 from runner.server.guard import parse_json
@@ -38,10 +39,6 @@ MAX_BODY = 64 * 1024
 
 SERVER_JOB = "_server"
 """The pseudo-job under which the server keeps its values in the state store."""
-
-
-class BodyTooLarge(Exception):
-    """The request body exceeds the cap (answered 413)."""
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:

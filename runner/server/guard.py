@@ -25,29 +25,14 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from runner.errors import BodyRefused, BodyTooLarge, BodyTooSlow
+
 log = logging.getLogger("runner.server")
 
 BODY_TIMEOUT = 10.0
 """Default seconds a client has to send a whole request body."""
 MAX_REQUEST_BODY = 1024 * 1024
 """Largest body any endpoint may read; endpoints set smaller caps of their own."""
-
-
-class _Refused(Exception):
-    """The request's body cannot be read (slow, too large); answered by ``BodyGuard``."""
-
-    status = 400
-    reason = ""
-
-
-class _TooSlow(_Refused):
-    status = 408
-    reason = "request body not received in time"
-
-
-class _TooLarge(_Refused):
-    status = 413
-    reason = "request body too large"
 
 
 class BodyGuard:
@@ -82,11 +67,11 @@ class BodyGuard:
                 async with asyncio.timeout_at(deadline):
                     message = await receive()
             except TimeoutError:
-                raise _TooSlow from None
+                raise BodyTooSlow from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    raise _TooLarge
+                    raise BodyTooLarge
                 body_done = not message.get("more_body", False)
             return message
 
@@ -100,7 +85,7 @@ class BodyGuard:
         except ClientDisconnect:
             log.warning("%s: client %s went away before sending its whole request body",
                         _what(scope), _client(scope))
-        except _Refused as refused:
+        except BodyRefused as refused:
             log.warning("%s: client %s refused (%d): %s", _what(scope), _client(scope),
                         refused.status, refused.reason)
             if not started:

@@ -6,7 +6,7 @@ transaction. ``Store`` runs those methods on a bounded pool of threads of its ow
 the event loop never blocks on the database and a burst of callers queues for the
 pool instead of taking every thread of the process. Its typed methods are split by
 concern (``concerns``): ``runs``, ``replicas``, ``effects``, ``values``, ``operator``,
-``events``, ``alerts``; a kind that keeps records of its own subclasses ``KindRecords``
+``logins``, ``progress``, ``events``, ``alerts``; a kind that keeps records of its own subclasses ``KindRecords``
 and gets its instance from ``records``.
 """
 
@@ -23,7 +23,9 @@ from runner.state.concerns import (
     AlertsApi,
     EffectsApi,
     EventsApi,
+    LoginsApi,
     OperatorApi,
+    ProgressApi,
     ReplicasApi,
     RunsApi,
     ValuesApi,
@@ -57,6 +59,8 @@ class Store:
         self.effects = EffectsApi(self)
         self.values = ValuesApi(self)
         self.operator = OperatorApi(self)
+        self.logins = LoginsApi(self)
+        self.progress = ProgressApi(self)
         self.events = EventsApi(self)
         self.alerts = AlertsApi(self)
 

@@ -124,6 +124,10 @@ class EffectsApi(_Concern):
         """Mark an effect as done: never made again for this run key."""
         await self._call(self._engine.finish_target, run_key, target, detail)
 
+    async def targets(self, run_key: str) -> list[TargetRecord]:
+        """Every effect of run ``run_key``, by name."""
+        return await self._call(self._engine.targets, run_key)
+
     async def drop(self, run_key: str, target: str) -> None:
         """Forget a refused effect (it was not made)."""
         await self._call(self._engine.drop_target, run_key, target)
@@ -170,6 +174,35 @@ class OperatorApi(_Concern):
                     ) -> list[AuditEntry]:
         """The newest actions on ``job``."""
         return await self._call(self._engine.audit, job, run_id=run_id, limit=limit)
+
+
+class LoginsApi(_Concern):
+    """Wrong console passwords per name, counted for every replica."""
+
+    async def failures(self, name: str, within: float) -> int:
+        """How many wrong passwords ``name`` had in the last ``within`` seconds."""
+        return await self._call(self._engine.login_failures, name,
+                                self._engine.login_window(within))
+
+    async def failed(self, name: str, window: float) -> None:
+        """Count a wrong password for ``name`` now (dropping those older than ``window``)."""
+        await self._call(self._engine.login_failed, name, self._engine.login_window(window))
+
+    async def succeeded(self, name: str) -> None:
+        """Forget ``name``'s wrong passwords."""
+        await self._call(self._engine.login_succeeded, name)
+
+
+class ProgressApi(_Concern):
+    """How far running runs have got, for every replica's pages."""
+
+    async def set(self, job: str, key: str, what: str, done: int, total: int | None) -> None:
+        """Keep the newest progress report of run ``key``."""
+        await self._call(self._engine.set_progress, job, key, what, done, total)
+
+    async def clear(self, job: str, key: str) -> None:
+        """Forget run ``key``'s progress (it ended)."""
+        await self._call(self._engine.clear_progress, job, key)
 
 
 class EventsApi(_Concern):

@@ -5,6 +5,9 @@ job; each action is a value of its own (``audit.<time>.<random>``), so two repli
 recording at once never overwrite each other. A paused job's scheduled fires are
 skipped by every replica that shares the store, and the pause outlives restarts and
 catalogue reloads until someone resumes the job.
+
+Failed console logins live there too (one row each, under ``LOGINS``), so the limit on
+wrong passwords holds across replicas and restarts: guessing cannot be spread over them.
 """
 
 from __future__ import annotations
@@ -12,16 +15,18 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, desc, select
+from sqlalchemy import and_, delete, desc, func, select
 
 from runner.state.engine import Database
 from runner.state.schema import job_values
 
 PAUSED = "paused"
 AUDIT_PREFIX = "audit."
+LOGINS = "@console-logins"
+"""The ``job_values`` owner of failed console logins: no job name has an ``@``."""
 
 
 @dataclass(frozen=True)
@@ -99,3 +104,41 @@ class OperatorMixin:
         if run_id is not None:
             entries = [e for e in entries if e.run_id == run_id]
         return entries[:limit]
+
+    def login_failed(self, name: str, forget_before: datetime) -> None:
+        """Count a wrong password for ``name`` now; failures (of any name) older than
+        ``forget_before`` are dropped, so the rows never outgrow one lockout window."""
+        db = self._db
+        now = db.now()
+        row = f"{name}\n{now.strftime('%Y%m%dT%H%M%S.%f')}\n{secrets.token_hex(4)}"
+        with db.write() as conn:
+            conn.execute(delete(job_values).where(
+                job_values.c.job == LOGINS, job_values.c.value < _stamp(forget_before)))
+            conn.execute(db.insert(job_values).values(job=LOGINS, name=row,
+                                                      value=_stamp(now)))
+
+    def login_failures(self, name: str, since: datetime) -> int:
+        """How many wrong passwords ``name`` had since ``since`` (on every replica)."""
+        query = select(func.count()).select_from(job_values).where(
+            job_values.c.job == LOGINS,
+            job_values.c.name.startswith(f"{name}\n", autoescape=True),
+            job_values.c.value >= _stamp(since))
+        with self._db.read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def login_succeeded(self, name: str) -> None:
+        """Forget ``name``'s wrong passwords."""
+        with self._db.write() as conn:
+            conn.execute(delete(job_values).where(
+                job_values.c.job == LOGINS,
+                job_values.c.name.startswith(f"{name}\n", autoescape=True)))
+
+    def login_window(self, seconds: float) -> datetime:
+        """The store's now minus ``seconds``: where a lockout window starts."""
+        return self._db.now() - timedelta(seconds=seconds)
+
+
+def _stamp(when: datetime) -> str:
+    """A moment as text that sorts as time does (UTC; the column keeps it as JSON text,
+    and a comparison encodes its operand the same way)."""
+    return when.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")

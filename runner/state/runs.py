@@ -253,6 +253,29 @@ class RunsMixin:
             row = conn.execute(query).mappings().first()
         return RunRecord.from_row(row) if row else None
 
+    def last_runs(self, jobs: Sequence[str]) -> dict[str, RunRecord]:
+        """The newest run (dry runs skipped) of each of ``jobs`` that ran: one query,
+        one index probe per job, whatever the length of the history."""
+        if not jobs:
+            return {}
+        found: dict[str, RunRecord] = {}
+        other = runs.alias("other")
+        with self._db.read() as conn:
+            for start in range(0, len(jobs), 500):  # far below every backend's parameter cap
+                ran = (select(runs.c.job).where(runs.c.job.in_(list(jobs[start:start + 500])))
+                       .group_by(runs.c.job).subquery("ran"))
+                newest = (
+                    select(other.c.id)
+                    .where(other.c.job == ran.c.job, other.c.dry_run.is_(False))
+                    .order_by(desc(other.c.started_at), desc(other.c.id))
+                    .limit(1)
+                    .scalar_subquery()
+                )
+                query = select(runs).where(runs.c.id.in_(select(newest).select_from(ran)))
+                found |= {r["job"]: RunRecord.from_row(r)
+                          for r in conn.execute(query).mappings()}
+        return found
+
     def last_scheduled_fire(self, job: str) -> datetime | None:
         """The latest ``scheduled_for`` of any claimed (non-dry) run of ``job``."""
         query = select(func.max(runs.c.scheduled_for)).where(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from runner.errors import StateError
 from runner.state.engine import Clock, Database
 from runner.state.operator import OperatorMixin
+from runner.state.progress import ProgressMixin
 from runner.state.records import RecordsMixin
 from runner.state.runs import RunsMixin
 from runner.state.schema import migrate, replicas
@@ -21,7 +22,7 @@ SQLITE_SHARED = (
 )
 
 
-class StateStore(RunsMixin, RecordsMixin, OperatorMixin):
+class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin):
     """Runs, claims and per-job state in SQLite or PostgreSQL.
 
     Opening the store creates or migrates its schema. Every method is synchronous,

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from runner.buttons import CHAT_ACTIONS, ForgedButton, parse_button_data
+from runner.buttons import CHAT_ACTIONS, parse_button_data
 from runner.concurrency import for_each
 from runner.effects import content_hash
-from runner.errors import JobError, NotFound, PermissionDenied
+from runner.errors import ForgedButton, JobError, NotFound, PermissionDenied
 from runner.pachca.models import Chat, Message
 from runner.sweep.decide import (
     SKIP_REASONS,

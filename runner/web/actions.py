@@ -93,17 +93,23 @@ class Actions:
         return RedirectResponse(f"{_prefix()}/runs?job={job.name}", status_code=303)
 
     async def _run(self, job: JobSpec, who: str, dry: bool) -> None:
-        from runner.execute import execute
+        from runner.execute import execute, is_dry_run, run_key
+        from runner.web.progress import Tracker
 
         rt = self.console.rt
         what = "dry-run" if dry else "run"
+        # The key is chosen here, so the pages can find the run's progress under it.
+        key = run_key(job, None, dry_run=is_dry_run(job, dry))
+        tracker = Tracker(rt.state, job.name, key)
         try:
-            outcome = await execute(rt, job, dry_run=dry)
+            outcome = await execute(rt, job, dry_run=dry, key=key, progress=tracker)
         except RunnerError as exc:
             log.error("%s of %s started from the console by %s was not recorded: %s",
                       what, job.name, who, rt.catalogue.mask(str(exc)))
             await rt.state.operator.record(job.name, who, what, detail="not recorded")
             return
+        finally:
+            await tracker.close()
         await rt.state.operator.record(job.name, who, what, run_id=outcome.run_id,
                                        detail=outcome.status)
 

@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from runner.offload import blocking
-from runner.web import actions, auth, preview, status, texts, views
+from runner.web import actions, auth, files, jobpage, preview, status, texts, views
 from runner.web import plans as plan_pages
 
 if TYPE_CHECKING:
@@ -64,8 +64,9 @@ class Console:
             trim_blocks=True, lstrip_blocks=True,
         )
         self.env.filters["when"] = _when
+        self.env.filters["size"] = files.size_text
         self.users = auth.accounts(settings)  # a bad entry stops the start, named
-        self.limiter = auth.Limiter()
+        self.limiter = auth.Limiter(rt.state)
         self._signer: Any = None
         self.tasks: set[asyncio.Task[Any]] = set()
 
@@ -86,6 +87,8 @@ class Console:
             *plan_pages.routes(self),
             *status.routes(self),
             *preview.routes(self),
+            *files.routes(self),
+            *jobpage.routes(self),
             Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         ]
         return Starlette(routes=routes, exception_handlers={404: self.not_found})
@@ -182,10 +185,14 @@ class Console:
         if isinstance(me, Response):
             return me
         catalogue = self.rt.catalogue
+        pages = max(1, -(-len(catalogue.jobs) // views.JOBS_PAGE))
+        page = min(views.page_number(request.query_params), pages - 1)
         rows = await self.rt.state.batch(
-            views.job_rows, catalogue, self.hider(), self.lang(request))
-        return self.page(request, "jobs.html", {"rows": rows, "catalogue": catalogue,
-                                                "zones": self.zones()}, me=me)
+            views.job_rows, catalogue, self.hider(), self.lang(request), self.rt.clock(),
+            page=page)
+        return self.page(request, "jobs.html", {
+            "rows": rows, "catalogue": catalogue, "zones": self.zones(), "page": page,
+            "pages": pages}, me=me)
 
     async def runs(self, request: Request) -> Response:
         """The history, filtered by job, outcome and period, a page at a time."""
@@ -194,14 +201,14 @@ class Console:
             return me
         catalogue = self.rt.catalogue
         chosen = views.RunFilter.parse(request.query_params, catalogue.jobs)
-        records = await chosen.records(self.rt.state, datetime.now(UTC))
+        records, progress = await self.rt.state.batch(chosen.records, datetime.now(UTC))
         audit = [] if chosen.job is None else await self.rt.state.operator.audit(chosen.job)
         hide = self.hider()
         return self.page(request, "runs.html", {
             "records": records[:views.PAGE], "more": len(records) > views.PAGE,
             "chosen": chosen, "jobs": sorted(catalogue.jobs), "outcomes": views.OUTCOMES,
             "periods": tuple(views.PERIODS), "zones": self.zones(), "hide": hide,
-            "audit": audit,
+            "audit": audit, "progress": progress,
         }, me=me)
 
     async def run(self, request: Request) -> Response:
@@ -211,7 +218,7 @@ class Console:
             return me
         run_id = request.path_params["run_id"]
         found = await self.rt.state.batch(
-            views.run_page, self.rt.catalogue, self.hider(), run_id)
+            views.run_page, self.rt.catalogue, self.hider(), run_id, PREFIX)
         if found is None:
             return self.page(request, "error.html",
                              {"message": "run.not_found", "fill": {"id": run_id}}, status=404,
@@ -236,14 +243,14 @@ class Console:
                 LOGIN_COOKIE, "")):
             return self.page(request, "error.html", {"message": "error.csrf"}, status=403)
         name, password = form.get("name", ""), form.get("password", "")
-        if self.limiter.locked(name):
+        if await self.limiter.locked(name):
             return await self.login_form(request, failed="login.locked", status=429)
         user = self.users.get(name)
         ok = await blocking(user.check, password) if user else False
         if user is None or not ok:
-            self.limiter.failed(name)
+            await self.limiter.failed(name)
             return await self.login_form(request, failed="login.wrong", status=401)
-        self.limiter.succeeded(name)
+        await self.limiter.succeeded(name)
         cookie = (await self.signer()).dumps({"u": user.name, "r": user.role,
                                               "c": auth.new_csrf()})
         back = form.get("next", "")

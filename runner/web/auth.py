@@ -6,22 +6,22 @@ spaces or new lines (role ``viewer`` or ``operator``; hash an argon2 one, as
 ``pachca-runner hash-password`` prints, or a bcrypt one when the ``bcrypt`` package is
 installed), and/or ``PACHCA_RUNNER_CONSOLE_PASSWORD`` gives a single ``admin`` operator.
 Sessions are cookies signed with a key kept in the state store (every replica accepts
-them; restarts keep people logged in); each carries its CSRF token.
+them; restarts keep people logged in); each carries its CSRF token. Wrong passwords
+are counted in the state store too, so the limit holds across replicas and restarts.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import time
-from collections import deque
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from runner.errors import SettingsError
 
 if TYPE_CHECKING:
     from runner.settings import Settings
+    from runner.state.aio import Store
 
 ROLES = ("viewer", "operator")
 ADMIN = "admin"
@@ -30,7 +30,8 @@ SESSION_AGE = 12 * 3600
 MAX_FAILURES = 5
 LOCKOUT = 15 * 60.0
 """After ``MAX_FAILURES`` wrong passwords for one name within ``LOCKOUT`` seconds, that
-name cannot log in until the oldest of them is ``LOCKOUT`` seconds old."""
+name cannot log in until the oldest of them is ``LOCKOUT`` seconds old (by the state
+store's clock, which every replica shares)."""
 
 
 @dataclass(frozen=True)
@@ -117,32 +118,24 @@ def accounts(settings: Settings) -> dict[str, User]:
     return found
 
 
-@dataclass
+@dataclass(frozen=True)
 class Limiter:
-    """Wrong passwords per name, to refuse guessing (kept in this process)."""
+    """Wrong passwords per name, to refuse guessing. Counted in the state store, so
+    every replica sharing it, and this one after a restart, sees the same count."""
 
-    clock: Any = time.monotonic
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
+    state: Store
 
-    def locked(self, name: str) -> bool:
+    async def locked(self, name: str) -> bool:
         """Whether ``name`` has used up its attempts for now."""
-        recent = self._recent(name)
-        return len(recent) >= MAX_FAILURES
+        return await self.state.logins.failures(name, LOCKOUT) >= MAX_FAILURES
 
-    def failed(self, name: str) -> None:
+    async def failed(self, name: str) -> None:
         """Count a wrong password for ``name``."""
-        self._recent(name).append(self.clock())
+        await self.state.logins.failed(name, LOCKOUT)
 
-    def succeeded(self, name: str) -> None:
+    async def succeeded(self, name: str) -> None:
         """Forget ``name``'s failures."""
-        self._failures.pop(name, None)
-
-    def _recent(self, name: str) -> deque[float]:
-        recent = self._failures.setdefault(name, deque())
-        now = self.clock()
-        while recent and now - recent[0] > LOCKOUT:
-            recent.popleft()
-        return recent
+        await self.state.logins.succeeded(name)
 
 
 @dataclass(frozen=True)

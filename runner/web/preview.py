@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from runner.errors import RunnerError
+from runner.web.files import Attached, drafted
 
 if TYPE_CHECKING:
     from runner.web.app import Console
@@ -26,7 +27,7 @@ class Shown:
 
     to: str
     html: str
-    files: list[str] = field(default_factory=list)
+    files: list[Attached] = field(default_factory=list)
 
 
 def routes(console: Console) -> list[Route]:
@@ -74,7 +75,7 @@ async def show(console: Console, request: Request) -> Response:
     shown = [
         Shown(to=report.addressed[i] if i < len(report.addressed) else "",
               html=to_html(hide(named(text, report.mentions))),
-              files=report.files.get(i, []))
+              files=drafted(report, i))
         for i, text in enumerate(report.messages)
     ]
     buttons: Any = getattr(job.params, "buttons", None) or []

@@ -16,11 +16,14 @@ if TYPE_CHECKING:
     from runner.catalogue import Catalogue, JobSpec
     from runner.settings import Settings
     from runner.state import ActionRecord, RunRecord, StateStore
-    from runner.state.aio import Store
     from runner.state.operator import AuditEntry, Pause
+    from runner.state.progress import RunProgress
+    from runner.web.files import Attached
 
 PAGE = 50
 """Runs on one page of the history."""
+JOBS_PAGE = 100
+"""Jobs on one page of the Jobs page."""
 PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
 OUTCOMES = ("succeeded", "failed", "skipped", "abandoned", "running")
 MESSAGE_URL = "https://app.pachca.com/chats/{chat}?message={message}"
@@ -72,20 +75,24 @@ class JobRow:
 
 
 def job_rows(state: StateStore, catalogue: Catalogue, hide: Hider, lang: str,
-             now: datetime | None = None) -> list[JobRow]:
-    """Every job of ``catalogue`` with its next three fires and its last run (run on the
-    store's threads by ``Store.batch``: one hop for every job's reads)."""
+             now: datetime | None = None, page: int = 0) -> list[JobRow]:
+    """The jobs of page ``page`` (``JOBS_PAGE`` a page, in the catalogue's order) with
+    their next three fires and last runs: two queries for the whole page (run on the
+    store's threads by ``Store.batch``: one hop)."""
     from runner.schedule_words import describe
 
-    paused = state.paused(catalogue.jobs)
+    shown = list(catalogue.jobs.values())[page * JOBS_PAGE:(page + 1) * JOBS_PAGE]
+    names = [job.name for job in shown]
+    paused = state.paused(names)
+    last = state.last_runs(names)
     return [
         JobRow(
             name=job.name, description=hide(job.description), kind=job.kind,
             schedule=describe(job, lang=lang), enabled=job.enabled,
             fires=next_fires(job, now) if job.enabled else [],
-            last=state.last_run(job.name, status=None), pause=paused.get(job.name),
+            last=last.get(job.name), pause=paused.get(job.name),
         )
-        for job in catalogue.jobs.values()
+        for job in shown
     ]
 
 
@@ -123,10 +130,7 @@ class RunFilter:
         job = query.get("job") or None
         outcome = query.get("outcome") or None
         period = query.get("period") or None
-        try:
-            page = max(0, int(query.get("page", "0")))
-        except ValueError:
-            page = 0
+        page = page_number(query)
         return cls(
             job=job if job in jobs else None,
             outcome=outcome if outcome in OUTCOMES else None,
@@ -134,20 +138,32 @@ class RunFilter:
             page=page,
         )
 
-    async def records(self, state: Store, now: datetime) -> list[RunRecord]:
-        """The page of history these filters select (one more than a page: is there more)."""
+    def records(self, state: StateStore, now: datetime
+                ) -> tuple[list[RunRecord], dict[int, RunProgress]]:
+        """The page of history these filters select (one more than a page: is there
+        more), and the progress of the runs on it still running."""
         since = now - PERIODS[self.period] if self.period else None
-        return await state.runs.history(self.job, PAGE + 1, status=self.outcome, since=since,
-                                        offset=self.page * PAGE)
+        found = state.runs(self.job, PAGE + 1, status=self.outcome, since=since,
+                           offset=self.page * PAGE)
+        return found, state.progress([r for r in found[:PAGE] if r.status == "running"])
+
+
+def page_number(query: Any) -> int:
+    """The ``page`` a query string asks for (from 0; nonsense reads as the first)."""
+    try:
+        return max(0, int(query.get("page", "0")))
+    except ValueError:
+        return 0
 
 
 @dataclass(frozen=True)
 class Posted:
-    """A message a run posted, with its link in Pachca."""
+    """A message a run posted, with its link in Pachca and the files it carries."""
 
     chat_id: int
     message_id: int
     url: str
+    files: list[Attached] = field(default_factory=list)
 
 
 @dataclass
@@ -162,12 +178,16 @@ class RunPage:
     actions: list[ActionRecord] = field(default_factory=list)
     exports: list[Any] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
+    progress: RunProgress | None = None
 
 
-def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int
-             ) -> RunPage | None:
-    """The run ``run_id`` and what it did, or None when there is no such run (run on the
-    store's threads by ``Store.batch``)."""
+def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int,
+             prefix: str = "") -> RunPage | None:
+    """The run ``run_id`` and what it did, or None when there is no such run; links to
+    its messages' files start with ``prefix`` (the console's). Run on the store's threads
+    by ``Store.batch``."""
+    from runner.web.files import posted
+
     record = state.get_run(run_id)
     if record is None:
         return None
@@ -179,9 +199,12 @@ def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int
         if target.status == "done" and detail.get("message_id") and detail.get("chat_id"):
             page.posted.append(Posted(
                 detail["chat_id"], detail["message_id"],
-                MESSAGE_URL.format(chat=detail["chat_id"], message=detail["message_id"])))
+                MESSAGE_URL.format(chat=detail["chat_id"], message=detail["message_id"]),
+                posted(prefix, record.id, detail["message_id"], detail.get("files") or [])))
     page.actions = state.actions(record.id)
     page.audit = state.audit(record.job, run_id=record.id)
+    if record.status == "running":
+        page.progress = state.progress([record]).get(record.id)
     if record.kind == "export":
         page.exports = [c for c in state.export_chunks(record.job) if c.file]
     return page

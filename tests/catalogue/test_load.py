@@ -198,9 +198,12 @@ def test_check_templates_names_the_job_and_the_template_line(tmp_path: Path) -> 
     folder = write_templates(tmp_path)
     cat = load(tmp_path, TEMPLATE_JOBS)
     found = check_templates(cat, Renderer(folder), kinds=get_kind)
-    assert [(p.path, p.line) for p in found] == [("jobs.typo", 2), ("jobs.absent", 11)]
+    # Each at the field that names the template: the broken file's own line, the line of
+    # `template:` for a file that does not exist.
+    assert [(p.path, p.line) for p in found] == [("jobs.typo.template", 2),
+                                                 ("jobs.absent.template", 15)]
     typo, absent = found
-    assert typo.file == "typo.md.j2"
+    assert typo.file == str(folder / "typo.md.j2")
     assert "'digest.totl' is undefined" in typo.message and "total" in typo.message
     assert "job 'typo'" in typo.message
     assert (
@@ -215,8 +218,9 @@ def test_each_job_sharing_a_broken_template_gets_its_own_problem(tmp_path: Path)
              "    template: typo.md.j2\n"
     cat = load(tmp_path, TEMPLATE_JOBS + second)
     found = check_templates(cat, Renderer(folder), kinds=get_kind)
-    typos = [p for p in found if p.file == "typo.md.j2"]
-    assert [(p.path, p.line) for p in typos] == [("jobs.typo", 2), ("jobs.typo2", 2)]
+    typos = [p for p in found if p.file == str(folder / "typo.md.j2")]
+    assert [(p.path, p.line) for p in typos] == [("jobs.typo.template", 2),
+                                                 ("jobs.typo2.template", 2)]
     assert "job 'typo2'" in typos[1].message
 
 
@@ -255,7 +259,7 @@ def test_validate_reports_catalogue_and_template_problems_together(tmp_path: Pat
     with pytest.raises(CatalogueError) as info:
         validate(path, env={}, kinds=get_kind, kind_names=kind_names)
     paths = sorted(p.path for p in info.value.problems)
-    assert paths == ["jobs.absent", "jobs.broken.to", "jobs.typo"]
+    assert paths == ["jobs.absent.template", "jobs.broken.to", "jobs.typo.template"]
 
 
 def test_validate_returns_the_catalogue_when_all_is_well(tmp_path: Path) -> None:

@@ -73,3 +73,33 @@ def test_the_same_in_russian(tmp_path: Path) -> None:
     assert any("это ссылка; id в ней — 12345: укажите 12345" in line for line in lines)
     assert "22:18: jobs.sweep.max_members: min_members не может быть больше max_members" in lines
     assert lines[-1] == "найдено проблем: 5; ничего не запущено."
+
+
+ENUMS = """\
+jobs:
+  digest:
+    kind: digest
+    schedule: "0 9 * * пн-пт"
+    window: todya
+    to: {chats: [101]}
+    sources:
+      found: {type: pachca_serch, query: инцидент}
+"""
+
+
+def test_names_of_choices_are_guessed_in_russian_too(tmp_path: Path) -> None:
+    """Cron's day names (also Russian ones), periods and source types: what was probably
+    meant, in the operator's language, at the field that names it."""
+    (tmp_path / "jobs.yaml").write_text(ENUMS, encoding="utf-8")
+    env = {"PACHCA_RUNNER_CATALOGUE": str(tmp_path / "jobs.yaml"), "PACHCA_TOKEN": "",
+           "PACHCA_RUNNER_LANG": "ru"}
+    result = CliRunner().invoke(main, ["validate", "--offline"], env=env)
+    lines = [line.split("jobs.yaml:", 1)[-1] for line in result.output.splitlines()]
+    assert result.exit_code == 2
+    assert ("4:15: jobs.digest.schedule: в поле cron 'день недели' не удаётся прочитать"
+            " 'пн-пт' — может быть, 'mon-fri'?") in lines
+    assert any(line.startswith("5:13: jobs.digest.window: ") and "может быть, 'today'?" in line
+               for line in lines)
+    assert any(line.startswith("8:14: jobs.digest.sources.found: ")
+               and line.endswith("указано 'pachca_serch' — может быть, 'pachca_search'?")
+               for line in lines)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from runner.workspace import WorkspaceServer
 from tests.jobs.sweep_support import EMPTY, Sweep
-from tests.waiting import eventually
+from tests.waiting import GUARD_S, eventually
 
 
-async def _cancel_after_writes(sw: Sweep, writes: int, deadline: float = 10.0) -> None:
+async def _cancel_after_writes(sw: Sweep, writes: int, deadline: float = GUARD_S) -> None:
     """Run the sweep and kill it once ``writes`` write calls have reached the workspace."""
     mark = sw.mark()
     task = asyncio.ensure_future(sw.run())

@@ -17,7 +17,7 @@ from runner.pachca.client import PachcaClient
 from runner.pachca.limits import RateLimits, RetryPolicy
 from runner.workspace.server import WorkspaceServer
 from tests.virtual_time import VirtualTime
-from tests.waiting import eventually
+from tests.waiting import GUARD_S, eventually
 
 
 def client_of(ws: WorkspaceServer, token: str | None = None, **kwargs) -> PachcaClient:
@@ -263,7 +263,7 @@ async def test_export_302_download_streams_the_archive(fresh_workspace, tmp_path
             end = ws.store.clock.now().date() - timedelta(days=1)  # the last ended UTC day
             await client.request_export(end - timedelta(days=30), end,
                                         f"http://127.0.0.1:{port}/hook", chat_ids=[chat.id])
-            export_id = await asyncio.wait_for(ready.get(), timeout=10)
+            export_id = await asyncio.wait_for(ready.get(), timeout=GUARD_S)
             size, sha = await client.download_export(export_id, tmp_path / "x.zip")
     finally:
         server.should_exit = True

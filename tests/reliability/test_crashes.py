@@ -42,7 +42,7 @@ from tests.reliability.worlds import (
     snapshot,
     workspace_config,
 )
-from tests.waiting import wait_for
+from tests.waiting import GUARD_S, wait_for
 
 POINTS = int(os.environ.get("RELIABILITY_POINTS", "20"))
 LEASE = 0.3  # seconds a dead run's claim holds the fire; short, so restarts come quickly
@@ -234,7 +234,7 @@ def _daemon_world(tmp: Path) -> World:
 def _daemon_until_done(forker: Forker, world: World, name: str) -> str:
     """Run ``pachca-runner run`` until the fire it caught up succeeded, then SIGTERM it."""
     daemon = forker.start(["-v", "run"], world.env(), world.tmp, world.tmp / f"{name}.log")
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + GUARD_S
     while True:
         with world.store() as state:
             runs = state.runs(world.job, limit=10)

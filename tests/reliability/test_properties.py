@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 
 from runner import render
 from runner.catalogue import Catalogue, validate
-from runner.errors import CatalogueError
-from runner.render import Renderer, TemplateProblem
+from runner.errors import CatalogueError, TemplateProblem
+from runner.render import Renderer
 from tests.reliability.conftest import TALLY
 
 REPO = Path(__file__).resolve().parents[2]

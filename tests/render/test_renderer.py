@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from runner.render import Renderer, TemplateProblem
+from runner.errors import TemplateProblem
+from runner.render import Renderer
 
 NB = "\u00a0"  # babel's Russian group separator: a no-break space
 

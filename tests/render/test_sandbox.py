@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.render import Renderer, TemplateProblem
+from runner.errors import TemplateProblem
+from runner.render import Renderer
 from runner.sandbox import MAX_OUTPUT, MAX_STEPS
 
 

@@ -10,8 +10,8 @@ import pytest
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from runner.errors import CronProblem
 from runner.schedule import (
-    CronProblem,
     WorkdayTrigger,
     build_trigger,
     next_fire_times,

@@ -95,6 +95,40 @@ def test_last_run_by_status_ignores_dry_runs(store: StateStore, clock: FakeClock
     assert last_dry is not None and last_dry.key == "dry" and last_dry.dry_run
 
 
+def test_last_runs_of_many_jobs_at_once_match_last_run(store: StateStore,
+                                                     clock: FakeClock) -> None:
+    _run(store, clock, "digest", "d1")
+    _run(store, clock, "digest", "d2", status="failed")
+    _run(store, clock, "digest", "d3", dry_run=True)
+    _run(store, clock, "sweep", "s1", status=None)
+    _run(store, clock, "report", "r1", dry_run=True)
+    found = store.last_runs(["digest", "sweep", "report", "never"])
+    assert {job: r.key for job, r in found.items()} == {"digest": "d2", "sweep": "s1"}
+    for job in ("digest", "sweep"):
+        last = store.last_run(job, status=None)
+        assert last is not None and found[job].id == last.id
+    assert store.last_runs([]) == {}
+
+
+def test_progress_of_running_runs(store: StateStore, clock: FakeClock) -> None:
+    running = _run(store, clock, "sweep", "s1", status=None)
+    other = _run(store, clock, "digest", "d1", status=None)
+    store.set_progress("sweep", "s1", "archiving", 2, 5)
+    store.set_progress("sweep", "s1", "archiving", 3, 5)  # the newest report wins
+    store.record_action(running.run_id, 101, "archived")
+    store.record_action(running.run_id, 102, "archived")
+    store.finish_target("d1", "chat:7", {"message_id": 9, "chat_id": 7})
+    records = [r for r in store.runs() if r.status == "running"]
+    found = store.progress(records)
+    sweep, digest = found[running.run_id], found[other.run_id]
+    assert (sweep.what, sweep.done, sweep.total, sweep.effects) == (
+        "archiving", 3, 5, {"archived": 2})
+    assert (digest.what, digest.effects) == ("", {"posted": 1})
+    store.clear_progress("sweep", "s1")
+    assert store.progress(records)[running.run_id].what == ""
+    assert store.progress([]) == {}
+
+
 def test_last_scheduled_fire(store: StateStore, clock: FakeClock) -> None:
     assert store.last_scheduled_fire("digest") is None
     early = datetime(2024, 3, 1, 9, tzinfo=UTC)

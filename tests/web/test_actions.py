@@ -11,16 +11,19 @@ import httpx
 
 from runner import app
 from runner.server import RunnerServer
-from runner.web.auth import MAX_FAILURES
+from runner.web.auth import LOCKOUT, MAX_FAILURES
 from runner.workspace import WorkspaceServer
+from tests.harness import Harness
 from tests.jobs.sweep_support import EMPTY, JOB, Sweep
 from tests.waiting import eventually
 from tests.web.conftest import (
+    CATALOGUE,
     OPERATOR_PASSWORD,
     SECRET,
     VIEWER_PASSWORD,
     Served,
     csrf_of,
+    group_chat,
     log_in,
 )
 
@@ -53,6 +56,34 @@ async def test_wrong_passwords_lock_the_name(secured: Served) -> None:
     assert locked.status_code == 429 and "console_session" not in locked.cookies
     # Another name is not locked by anna's failures.
     assert (await log_in(secured.http, "boris", VIEWER_PASSWORD)).status_code == 303
+
+
+async def test_the_failed_login_limit_outlives_a_restart(
+        workspace: WorkspaceServer, tmp_path: Path, users: str) -> None:
+    """Failures are counted in the state store: a restarted runner (or another replica
+    sharing the store) goes on counting where the last left off."""
+    harness = Harness(workspace, tmp_path, env={"NOTICE_TAG": SECRET})
+    harness.write_catalogue(CATALOGUE.replace("CHAT", str(group_chat(workspace))))
+    settings = harness.settings(console=True, console_users=users)
+    first, rest = MAX_FAILURES // 2, MAX_FAILURES - MAX_FAILURES // 2
+    for tries in (first, rest):
+        async with app.runtime(settings, harness.catalogue(), server=True) as rt, \
+                httpx.AsyncClient(base_url=rt.services["server"].url) as http:
+            for _ in range(tries):
+                assert (await log_in(http, "anna", "guess")).status_code == 401
+    async with app.runtime(settings, harness.catalogue(), server=True) as rt:
+        async with httpx.AsyncClient(base_url=rt.services["server"].url) as http:
+            assert (await log_in(http, "anna", OPERATOR_PASSWORD)).status_code == 429
+            assert (await log_in(http, "boris", VIEWER_PASSWORD)).status_code == 303
+        # A failure drops those (of any name) older than its window; a success clears.
+        state = rt.state.sync
+        window = state.login_window(LOCKOUT)
+        as_if_later = state.login_window(-LOCKOUT)  # anna's failures all fall out
+        await asyncio.to_thread(state.login_failed, "someone", as_if_later)
+        assert await asyncio.to_thread(state.login_failures, "anna", window) == 0
+        assert await asyncio.to_thread(state.login_failures, "someone", window) == 1
+        await asyncio.to_thread(state.login_succeeded, "someone")
+        assert await asyncio.to_thread(state.login_failures, "someone", window) == 0
 
 
 async def test_a_forged_session_cookie_is_not_a_session(secured: Served) -> None:

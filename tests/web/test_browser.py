@@ -1,6 +1,8 @@
 """The console in a real browser: headless Chromium from Debian's packages, driven by
 Playwright for Python (never Playwright's own browser download). These tests also take
-the screenshots in docs/ that the README shows, so they stay current."""
+the screenshots the README shows: into each test's folder by default, and into docs/
+with ``PACHCA_RUNNER_SCREENSHOTS=docs`` (how to refresh them: the README's console
+section), so an ordinary test run never dirties the checkout."""
 
 from __future__ import annotations
 
@@ -28,11 +30,26 @@ from tests.web.conftest import OPERATOR_PASSWORD, SECRET, VIEWER_PASSWORD, Serve
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
-DOCS = REPO / "docs"
+SCREENSHOTS_ENV = "PACHCA_RUNNER_SCREENSHOTS"
+"""Set to ``docs`` to refresh the screenshots the README shows (docs/console-*.png)."""
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists() and os.environ.get("CI") != "true",
     reason="no chromium (apt-get install chromium; .ci/run installs it)")
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: ``docs/`` when ``PACHCA_RUNNER_SCREENSHOTS=docs`` asks for
+    fresh ones, else the test's own folder (a test run leaves the checkout clean)."""
+    wanted = os.environ.get(SCREENSHOTS_ENV, "")
+    if wanted not in ("", "docs"):
+        raise pytest.UsageError(f"{SCREENSHOTS_ENV}={wanted!r}: set it to 'docs' or unset it")
+    if wanted == "docs":
+        return REPO / "docs"
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    return folder
 
 
 @pytest.fixture
@@ -64,7 +81,7 @@ async def log_in(page: Any, base: str, name: str, password: str) -> None:
 
 
 async def test_jobs_page_lists_the_sample_catalogue(
-        browser: Any, workspace: WorkspaceServer, tmp_path: Path) -> None:
+        browser: Any, workspace: WorkspaceServer, tmp_path: Path, shots: Path) -> None:
     harness = Harness(workspace, tmp_path)
     harness.write_catalogue((REPO / "jobs.yaml").read_text(encoding="utf-8"))
     catalogue = harness.catalogue()
@@ -81,16 +98,16 @@ async def test_jobs_page_lists_the_sample_catalogue(
             assert (fires == 3) is job.enabled, job.name
         assert await page.locator("text=только чтение").count() == 1
         await no_secret(page, workspace.bot_token, workspace.owner_token)
-        await page.screenshot(path=str(DOCS / "console-jobs.png"), full_page=True)
+        await page.screenshot(path=str(shots / "console-jobs.png"), full_page=True)
         phone = await browser.new_page(viewport={"width": 390, "height": 844})
         await phone.goto(base + "/console/jobs")
-        await phone.screenshot(path=str(DOCS / "console-phone.png"))
+        await phone.screenshot(path=str(shots / "console-phone.png"))
         await phone.click("#lang")  # the English switch
         assert await phone.locator("text=never ran").count() > 0
 
 
-async def test_an_operator_pauses_resumes_and_runs_a_job(browser: Any, secured: Served
-                                                         ) -> None:
+async def test_an_operator_pauses_resumes_and_runs_a_job(browser: Any, secured: Served,
+                                                         shots: Path) -> None:
     rt, base = secured.rt, secured.server.url
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
     await log_in(page, base, "anna", OPERATOR_PASSWORD)
@@ -123,7 +140,7 @@ async def test_an_operator_pauses_resumes_and_runs_a_job(browser: Any, secured: 
 
     await eventually(two_rows, "the new run in the history", timeout=60)
     await no_secret(page, SECRET, secured.harness.workspace.bot_token)
-    await page.screenshot(path=str(DOCS / "console-runs.png"), full_page=True)
+    await page.screenshot(path=str(shots / "console-runs.png"), full_page=True)
     await page.locator("tr[data-run] a").first.click()
     await page.wait_for_url("**/console/runs/*")
     assert "anna" in await page.inner_text("#audit")
@@ -151,7 +168,7 @@ async def test_a_viewer_cannot_act_and_a_form_without_its_token_is_refused(
 
 async def test_undo_from_a_run_page_in_the_browser(
         browser: Any, fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path,
-        users: str) -> None:
+        users: str, shots: Path) -> None:
     sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
     try:
         chats = [sw.chat(f"Старый проект {i}") for i in range(2)]
@@ -170,7 +187,7 @@ async def test_undo_from_a_run_page_in_the_browser(
             await page.wait_for_url(f"**/console/runs/{swept.run_id}")
             assert not any(sw.archived(c) for c in chats)
             assert await page.locator('tr[data-action="unarchived"]').count() == 2
-            await page.screenshot(path=str(DOCS / "console-run.png"), full_page=True)
+            await page.screenshot(path=str(shots / "console-run.png"), full_page=True)
             await no_secret(page, sw.ws.bot_token)
             async with httpx.AsyncClient() as http:  # the server is still the one answering
                 assert (await http.get(server.url + "/healthz")).status_code == 200
@@ -180,7 +197,7 @@ async def test_undo_from_a_run_page_in_the_browser(
 
 async def test_a_plan_approved_in_the_browser_archives_exactly_the_planned_chats(
         browser: Any, fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path,
-        users: str) -> None:
+        users: str, shots: Path) -> None:
     from runner.execute import shifted_clock
 
     sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
@@ -202,7 +219,7 @@ async def test_a_plan_approved_in_the_browser_archives_exactly_the_planned_chats
             rows = page.locator('tr[data-verb="archive"]')
             assert sorted([int(await rows.nth(i).get_attribute("data-chat"))
                            for i in range(await rows.count())]) == sorted(planned)
-            await page.screenshot(path=str(DOCS / "console-plan.png"), full_page=True)
+            await page.screenshot(path=str(shots / "console-plan.png"), full_page=True)
             await page.click("button[name=approve]")
             await page.wait_for_selector("#approval")
         sw.advance(100)  # the busy chat is quiet now too, but it is not in the plan
@@ -211,3 +228,57 @@ async def test_a_plan_approved_in_the_browser_archives_exactly_the_planned_chats
         assert all(sw.archived(c) for c in planned) and not sw.archived(busy)
     finally:
         sw.close()
+
+
+async def test_no_secret_in_any_page_an_operator_can_reach(
+        browser: Any, workspace: WorkspaceServer, tmp_path: Path, users: str) -> None:
+    """Every console page linked from the Jobs page, and from those pages in turn, after
+    a run and a dry run, and a draft checked that holds the secret too."""
+    from tests.web.conftest import CATALOGUE, group_chat
+
+    webhook_secret = "whsec-console-5519"
+    harness = Harness(workspace, tmp_path, env={"NOTICE_TAG": SECRET})
+    harness.write_catalogue(CATALOGUE.replace("CHAT", str(group_chat(workspace))))
+    settings = harness.settings(console=True, console_users=users,
+                                webhook_secret=webhook_secret)
+    secrets = (SECRET, webhook_secret, workspace.bot_token, workspace.owner_token,
+               OPERATOR_PASSWORD)
+    async with app.runtime(settings, harness.catalogue(), server=True) as rt:
+        base = rt.services["server"].url
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await log_in(page, base, "anna", OPERATOR_PASSWORD)
+        row = page.locator('tr[data-job="notice"]')
+        await row.locator("button[name=dry-run]").click()
+        await page.wait_for_url("**/console/runs?job=notice")
+        await page.goto(base + "/console/jobs")
+        await row.locator("button[name=run]").click()
+        await page.wait_for_url("**/console/runs?job=notice")
+
+        async def both_ran() -> bool:
+            runs = await asyncio.to_thread(rt.state.sync.runs, "notice")
+            return len(runs) == 2 and all(r.status != "running" for r in runs)
+
+        await eventually(both_ran, "the run and the dry run to end")
+        seen: set[str] = set()
+        todo = ["/console/jobs"]
+        while todo:
+            path = todo.pop()
+            if path in seen:
+                continue
+            seen.add(path)
+            await page.goto(base + path)
+            await no_secret(page, *secrets)
+            for href in await page.eval_on_selector_all(
+                    "a[href^='/console/']", "links => links.map(a => a.getAttribute('href'))"):
+                if "/lang/" not in href and "/files/" not in href:
+                    todo.append(href)
+        assert {"/console/jobs/notice", "/console/preview/notice", "/console/health",
+                "/console/catalogue", "/console/plans"} <= seen
+        # Both runs, and the dry runs the preview made on the way.
+        assert sum(p.startswith("/console/runs/") for p in seen) >= 2
+        await page.goto(base + "/console/catalogue")
+        await page.fill("textarea[name=draft]", (tmp_path / "jobs.yaml").read_text(
+            encoding="utf-8").replace("Уведомление", "Новое уведомление"))
+        await page.click("button[name=check]")
+        await page.wait_for_selector("#result")
+        await no_secret(page, *secrets)

@@ -101,7 +101,8 @@ async def test_english_switch(served: Served) -> None:
 async def test_no_secret_in_any_page(served: Served) -> None:
     outcome = await served.harness.run("notice")
     token = served.harness.workspace.bot_token
-    for path in ("/console/jobs", "/console/runs", f"/console/runs/{outcome.run_id}",
+    for path in ("/console/jobs", "/console/jobs/notice", "/console/runs",
+                 f"/console/runs/{outcome.run_id}",
                  "/console/nothing", "/console/plans", "/console/catalogue",
                  "/console/health", "/console/preview/notice"):
         page = (await served.http.get(path)).text

@@ -1,0 +1,105 @@
+"""Everything pachca-runner tells an operator, in English and in Russian.
+
+Every message has an id and both texts (``str.format`` templates with the same
+placeholders). The language is Russian when ``PACHCA_RUNNER_LANG`` says so, or, when
+it is unset, when the locale does (``LC_ALL``, ``LC_MESSAGES``, ``LANG``, first one set
+wins, as POSIX reads them); English otherwise. ``use("ru")`` overrides both, e.g.
+for a language set in ``.env``. Texts are chosen when a message is made, so a
+message made under ``PACHCA_RUNNER_LANG=ru`` stays Russian.
+
+A plain table rather than gettext catalogues: two languages, a few hundred messages,
+and a test that checks every id has both texts with the same placeholders. The table
+is kept by area, one module each (``yaml_file``, ``catalogue``, ``kinds``,
+``templates``, ``api``, ``daemon``, ``commands``); ids are unique across them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Sequence
+from contextvars import ContextVar
+from typing import Any
+
+from runner.words import api as _api
+from runner.words import catalogue as _catalogue
+from runner.words import commands as _commands
+from runner.words import daemon as _daemon
+from runner.words import kinds as _kinds
+from runner.words import templates as _templates
+from runner.words import yaml_file as _yaml_file
+
+LANGS = ("en", "ru")
+_chosen: ContextVar[str | None] = ContextVar("runner_words_lang", default=None)
+
+
+def _merged(*tables: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    merged: dict[str, tuple[str, str]] = {}
+    for table in tables:
+        twice = merged.keys() & table.keys()
+        if twice:  # one id, two texts: the later would silently win
+            raise RuntimeError(f"message ids defined twice: {sorted(twice)}")
+        merged.update(table)
+    return merged
+
+
+# id -> (English, Russian), every area's table.
+MESSAGES: dict[str, tuple[str, str]] = _merged(
+    _api.MESSAGES, _catalogue.MESSAGES, _commands.MESSAGES, _daemon.MESSAGES,
+    _kinds.MESSAGES, _templates.MESSAGES, _yaml_file.MESSAGES,
+)
+
+
+def plural(n: int, forms: Sequence[str], language: str | None = None) -> str:
+    """The form of a noun for ``n`` from three: for 1, for 2-4, for 5 and more.
+
+    Russian picks by the last digits (21 час, 22 часа, 25 часов, 11 часов); English
+    by one or not. ``language`` defaults to the current one.
+    """
+    if (language or lang()) != "ru":
+        return forms[0] if n == 1 else forms[2]
+    if n % 10 == 1 and n % 100 != 11:
+        return forms[0]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return forms[1]
+    return forms[2]
+
+
+def closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice closest to ``word`` (ignoring case), or None if none is close."""
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(str(word).lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
+
+
+def suggest(word: str, choices: Sequence[str]) -> str:
+    """ " — did you mean 'x'?" for the closest choice, or ""."""
+    found = closest(word, choices)
+    return text("hint.did_you_mean", word=found) if found else ""
+
+
+def _from_env() -> str:
+    for name in ("PACHCA_RUNNER_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return "ru" if value.lower().startswith("ru") else "en"
+    return "en"
+
+
+def lang() -> str:
+    """The language of messages now: ``"ru"`` or ``"en"``."""
+    return _chosen.get() or _from_env()
+
+
+def use(language: str | None) -> None:
+    """Choose the language of messages for this context (None: back to the environment)."""
+    if language is None:
+        _chosen.set(None)
+        return
+    _chosen.set("ru" if language.lower().startswith("ru") else "en")
+
+
+def text(message_id: str, /, **values: Any) -> str:
+    """The message ``message_id`` in the current language, with ``values`` filled in."""
+    en, ru = MESSAGES[message_id]
+    return (ru if lang() == "ru" else en).format(**values)

@@ -1,0 +1,44 @@
+"""What went wrong talking to Pachca: the network, the token's scopes.
+
+id -> (English, Russian); placeholders are ``str.format`` fields, literal braces doubled.
+"""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # -- the network ---------------------------------------------------------------------------
+    "net.cannot_connect": ("cannot connect", "не удаётся подключиться"),
+    "net.connect_timeout": ("connecting timed out", "подключение не удалось за отведённое время"),
+    "net.read_timeout": ("no answer in time", "ответа нет за отведённое время"),
+    "net.write_timeout": ("sending timed out", "отправка не успела за отведённое время"),
+    "net.pool_timeout": ("no free connection in time", "нет свободного соединения"),
+    "net.dropped": ("connection dropped", "соединение оборвалось"),
+    "net.read_error": ("connection broken while reading", "соединение прервалось при чтении"),
+    "net.other": ("network failure ({name})", "сбой сети ({name})"),
+    "net.where": (
+        " to {url} (set by {setting}) — check the address and that the server is up",
+        " к {url} (адрес задан в {setting}) — проверьте адрес и что сервер работает",
+    ),
+    # -- token scopes (GET /oauth/token/info) ----------------------------------------------
+    "scope.missing": (
+        ("{what} needs the scope(s) {scopes}, which {token} ({setting}) lacks; nothing was"
+         " done. Grant them in Pachca: {where}"),
+        ("{what}: нужны права {scopes}, а у {token} ({setting}) их нет; ничего не сделано."
+         " Выдайте их в Пачке: {where}"),
+    ),
+    "scope.token_bot": ("the bot's token", "токена бота"),
+    "scope.token_user": ("this user's token", "токена пользователя"),
+    "scope.where_bot": (
+        "Automations → Integrations → the bot → API tab → scopes",
+        "Автоматизации → Интеграции → бот → вкладка API → права",
+    ),
+    "scope.where_user": (
+        "Automations → API → the token's scopes (or issue a token with them)",
+        "Автоматизации → API → права токена (или выпустите токен с ними)",
+    ),
+    "scope.export": (
+        ("only the workspace owner may export; set PACHCA_EXPORT_TOKEN to the owner's token"
+         " with the scopes {scopes} (Automations → API)"),
+        ("выгружать может только владелец пространства; укажите в PACHCA_EXPORT_TOKEN токен"
+         " владельца с правами {scopes} (Автоматизации → API)"),
+    ),
+    "scope.job": ("job '{job}'", "задание «{job}»"),
+}

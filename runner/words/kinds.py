@@ -1,0 +1,77 @@
+"""What is wrong with the fields particular to a job kind.
+
+id -> (English, Russian); placeholders are ``str.format`` fields, literal braces doubled.
+"""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # -- fields of job kinds ---------------------------------------------------------------
+    "recipients.empty": (
+        "name at least one chat or user, e.g. `to: {{chats: [101]}}`",
+        "укажите хотя бы один чат или пользователя, например `to: {{chats: [101]}}`",
+    ),
+    "message.one_source": (
+        "give exactly one of `text` or `template`",
+        "укажите ровно одно из двух: `text` или `template`",
+    ),
+    "button.one_action": (
+        "a button needs exactly one of `url` or `data`",
+        "у кнопки должно быть ровно одно из двух: `url` или `data`",
+    ),
+    "source.name": (
+        "source name '{name}' must be a plain identifier like `sales`",
+        "имя источника '{name}' должно быть простым идентификатором вроде `sales`",
+    ),
+    "source.reserved": (
+        "source name '{name}' is taken by the template context; pick another",
+        "имя источника '{name}' уже занято в шаблоне; выберите другое",
+    ),
+    "source.url": ("must be an http:// or https:// URL", "нужен адрес http:// или https://"),
+    "attachment.columns": ("a column is named twice", "столбец назван дважды"),
+    "attachment.source": (
+        ("attachment '{file}' draws on source '{source}', which is not an `sql` source of"
+         " this digest; name one of: {names}"),
+        ("вложение '{file}' берёт данные из источника '{source}', а это не источник `sql`"
+         " этой сводки; укажите один из: {names}"),
+    ),
+    "attachment.file": (
+        "two attachments are both named '{file}'; give each its own `file`",
+        "два вложения называются '{file}'; задайте каждому своё `file`",
+    ),
+    "source.sql_url": (
+        "is not a SQLAlchemy database URL (like postgresql+psycopg://user:pass@host/db)",
+        "это не адрес базы SQLAlchemy (вида postgresql+psycopg://user:pass@host/db)",
+    ),
+    "source.sql_param": (
+        "parameter '{name}' is the window's bound and is set by the runner; rename it",
+        "параметр '{name}' — граница окна, его задаёт сам планировщик; переименуйте",
+    ),
+    "source.sql_file": (
+        "SQLite needs a database file (sqlite:///path/to/file.db), not memory",
+        "для SQLite нужен файл базы (sqlite:///path/to/file.db), а не память",
+    ),
+    "regex.invalid": (
+        "'{pattern}' is not a valid regular expression: {detail}",
+        "'{pattern}' — неправильное регулярное выражение: {detail}",
+    ),
+    "chat.name_length": (
+        "renders to {got} with a sample date: a chat name must be 1 to {n} characters",
+        "с примерной датой получается {got}: название чата — от 1 до {n} символов",
+    ),
+    "chat.name_syntax": (
+        "the name template has a syntax error: {detail}",
+        "в шаблоне названия синтаксическая ошибка: {detail}",
+    ),
+    "export.ids_positive": ("chat ids are positive numbers", "id чатов — положительные числа"),
+    "export.ids_twice": ("a chat is listed twice", "чат указан дважды"),
+    "export.filename": ("is not a valid template: {detail}", "ошибка в шаблоне: {detail}"),
+    "export.filename_path": (
+        ("renders to '{name}' with sample dates, which is not a plain file name"
+        " (no folders, no leading dot, at most 255 characters)"),
+        ("с примерными датами получается '{name}' — это не простое имя файла"
+        " (без папок, без точки в начале, не длиннее 255 символов)"),
+    ),
+    "export.positive": ("must be longer than 0s", "нужно больше 0s"),
+    "sweep.members": (
+        "min_members must not exceed max_members", "min_members не может быть больше max_members"
+    ),
+}
