@@ -11,19 +11,27 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
 from runner import words
-from runner.jobs.base import Label, ru
+from runner.catalogue.fields import Label, ru
 from runner.source_base import SourceModel
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 SIZE = (8.0, 4.5)
 """Chart size in inches; at ``DPI`` a readable 800x450 picture in a chat."""
 DPI = 100
+_TICKS = ["%Y", "%m.%Y", "%d.%m", "%H:%M", "%H:%M", "%H:%M:%S"]
+_ZERO_TICKS = ["", "%Y", "%d.%m", "%d.%m", "%H:%M", "%H:%M"]
+_OFFSETS = ["", "%Y", "%m.%Y", "%d.%m.%Y", "%d.%m.%Y", "%d.%m.%Y %H:%M"]
 
 
 class ChartAttachment(SourceModel):
@@ -142,6 +150,19 @@ def to_csv(rows: list[dict[str, Any]], columns: list[str], zone: ZoneInfo) -> by
 
 def chart_png(chart: ChartAttachment, rows: list[dict[str, Any]], zone: ZoneInfo) -> bytes:
     """The chart of ``rows`` as PNG bytes, the same for the same rows."""
+    out = io.BytesIO()
+    with drawn(chart, rows, zone) as figure:
+        # No "Software" or time stamp in the file: the same rows, the same bytes.
+        figure.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+    return out.getvalue()
+
+
+@contextmanager
+def drawn(chart: ChartAttachment, rows: list[dict[str, Any]], zone: ZoneInfo
+          ) -> Iterator[Figure]:
+    """The figure of ``rows``, drawn with the chart's fixed style, closed on leaving.
+
+    Saving must happen inside: the style (font, size) is in force only here."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -150,8 +171,13 @@ def chart_png(chart: ChartAttachment, rows: list[dict[str, Any]], zone: ZoneInfo
 
     xs = [row.get(chart.x) for row in rows]
     xs = [x.astimezone(zone) if isinstance(x, dt.datetime) and x.tzinfo else x for x in xs]
-    style: dict[str, Any] = {"font.family": "DejaVu Sans", "font.size": 10, "svg.hashsalt": "pachca-runner",
-             "axes.grid": True, "grid.alpha": 0.3}
+    # DejaVu Sans ships with matplotlib (and has Cyrillic): no system font decides the look;
+    # nor does a matplotlibrc on the machine (hinting and anti-aliasing are set here).
+    style: dict[str, Any] = {"font.family": "DejaVu Sans", "font.size": 10,
+                             "text.hinting": "force_autohint",
+                             "text.antialiased": True, "lines.antialiased": True,
+                             "svg.hashsalt": "pachca-runner", "axes.grid": True,
+                             "grid.alpha": 0.3}
     with plt.rc_context(style):  # type: ignore[arg-type]
         figure, axes = plt.subplots(figsize=SIZE, dpi=DPI)
         try:
@@ -172,7 +198,13 @@ def chart_png(chart: ChartAttachment, rows: list[dict[str, Any]], zone: ZoneInfo
                 ticks = [p + width * (len(chart.y) - 1) / 2 for p in range(len(xs))]
                 axes.set_xticks(ticks if chart.chart == "bar" else positions, labels)
             else:
-                axes.xaxis.set_major_formatter(mdates.DateFormatter("%d.%m", tz=zone))
+                # Ticks at whole days, hours or months in the job's zone, each said once
+                # in numbers (no English month names): "17.11", "12:00", "11.2026".
+                locator = mdates.AutoDateLocator(tz=zone)
+                axes.xaxis.set_major_locator(locator)
+                axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(
+                    locator, tz=zone, formats=_TICKS, zero_formats=_ZERO_TICKS,
+                    offset_formats=_OFFSETS))
             if chart.title:
                 axes.set_title(chart.title)
             if chart.x_label:
@@ -182,12 +214,9 @@ def chart_png(chart: ChartAttachment, rows: list[dict[str, Any]], zone: ZoneInfo
             if len(chart.y) > 1:
                 axes.legend()
             figure.autofmt_xdate()
-            out = io.BytesIO()
-            # No "Software" or time stamp in the file: the same rows, the same bytes.
-            figure.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+            yield figure
         finally:
             plt.close(figure)
-    return out.getvalue()
 
 
 def _label(value: Any) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from runner.cli_help import SpeakingGroup
 from runner.errors import InputError, RunnerError
 
 if TYPE_CHECKING:
@@ -25,8 +26,49 @@ if TYPE_CHECKING:
 TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
 
-class RunnerGroup(click.Group):
-    """Turns RunnerError into one readable line and its exit code."""
+class RunnerGroup(SpeakingGroup):
+    """Turns RunnerError into one readable line and its exit code; speaks the chosen
+    language in --help. The top group (``with_kinds``) also offers the commands job
+    kinds add (``JobKind.commands``), loading the kinds only when a command is not one
+    of its own (so a built-in command starts fast)."""
+
+    with_kinds = False
+
+    def _kinds_commands(self) -> dict[str, click.Command]:
+        if not self.with_kinds:
+            return {}
+        from runner.kinds import registry
+
+        return {n: c for n, c in registry.commands().items() if n not in self.own}
+
+    @property
+    def own(self) -> dict[str, click.Command]:
+        """The commands defined here, without the kinds'."""
+        return self.__dict__.setdefault("_own", {})
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        """Every command: this module's and the kinds'."""
+        return {**self.own, **self._kinds_commands()}
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self.__dict__["_own"] = dict(value)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Add one of this module's commands."""
+        name = name or cmd.name
+        if name is None:
+            raise TypeError("a command needs a name")
+        self.own[name] = cmd
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """A command of this module, else of a kind."""
+        return self.own.get(cmd_name) or self._kinds_commands().get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, sorted."""
+        return sorted(self.commands)
 
     def invoke(self, ctx: click.Context) -> Any:
         from runner import words
@@ -70,6 +112,9 @@ def main(ctx: click.Context, catalogue: Path | None, debug: bool, verbose: bool)
 
     logs.configure(verbose=verbose, debug=debug)
     ctx.obj = {"debug": debug, "verbose": verbose, "catalogue": catalogue}
+
+
+main.with_kinds = True  # the kinds' commands sit beside ours
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -134,7 +179,7 @@ def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
 
 
 @main.command()
-@click.option("--from", "start", type=click.DateTime(TIME_FORMATS), default=None,
+@click.option("--from", "start", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
               help="Show fire times from this moment instead of now (job's time zone).")
 @click.option("--json", "as_json", is_flag=True, help="Print every job's row as JSON.")
 @click.pass_context
@@ -193,7 +238,7 @@ def hash_password() -> None:
 @main.command("run-job")
 @click.argument("name")
 @click.option("--dry-run", is_flag=True, help="Touch nothing; print what would be done.")
-@click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None,
+@click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
               help="Run as if at this time (in the job's time zone).")
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="Sweeps: apply exactly this saved plan (from `plan NAME --out"
@@ -208,15 +253,15 @@ def run_job(
     settings = settings_of(ctx)
     catalogue = load(settings)
     job = app.find_job(catalogue, name)
-    services: dict[str, object] = {}
+    plan = None
     if plan_file is not None:
-        from runner.sweep import plans
+        from runner.kinds.registry import get_kind
 
-        services[plans.SERVICE] = plans.load_for(plan_file, job.name, job.kind)
+        plan = get_kind(job.kind).read_plan(plan_file, job)
     with console.progress_bar(True) as progress:
         outcome = asyncio.run(
             app.run_once(settings, catalogue, job, dry_run=dry_run, at=at, progress=progress,
-                         services=services)
+                         plan=plan)
         )
     console.print_outcome(outcome, dry_run=outcome.dry_run)
     sys.exit(0 if outcome.status != "failed" else 1)
@@ -238,45 +283,22 @@ def preview(ctx: click.Context, name: str) -> None:
 
 
 @main.command()
-@click.argument("name")
-@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Also save the plan (JSON) for `run-job NAME --plan FILE`.")
-@click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None,
-              help="Plan as if at this time (in the job's time zone).")
-@click.pass_context
-def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -> None:
-    """Sweeps: what the next run would do to which chat, and why; touches nothing."""
-    from runner import app, console, planning, words
-
-    settings = settings_of(ctx)
-    catalogue = load(settings)
-    job = app.find_job(catalogue, name)
-    with console.progress_bar(True) as progress:
-        made = asyncio.run(planning.plan_sweep(settings, catalogue, job, at=at,
-                                               progress=progress))
-    click.echo("\n".join(made.lines()))
-    if out is not None:
-        made.save(out)
-        click.echo(words.text("plan.saved", out=out, job=job.name))
-
-
-@main.command()
 @click.argument("old", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("new", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--from", "start", type=click.DateTime(TIME_FORMATS), default=None,
+@click.option("--from", "start", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
               help="Count fire times and chats as of this moment (job's time zone), not now.")
 @click.pass_context
 def diff(ctx: click.Context, old: Path, new: Path, start: datetime | None) -> None:
     """What changing the catalogue from OLD to NEW does: jobs added and removed,
     schedules moved, and the chats a changed sweep would affect now (needs the token)."""
-    from runner import planning
+    from runner import changes
     from runner.catalogue import load_configured
     from runner.catalogue.diff import lines
 
     settings = settings_of(ctx)
     before = load_configured(settings, old, templates=False)
     after = load_configured(settings, new, templates=False)
-    result = asyncio.run(planning.diff_catalogues(settings, before, after, now=start))
+    result = asyncio.run(changes.diff_catalogues(settings, before, after, now=start))
     click.echo("\n".join(lines(result)))
 
 
@@ -296,7 +318,8 @@ def docs() -> None:
 
 
 @docs.command("kinds")
-@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
+              help="Language of the page.")
 @click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write to this file (docs/kinds.md, docs/kinds.ru.md) instead of printing.")
 def docs_kinds(lang: str, out: Path | None) -> None:
@@ -308,7 +331,8 @@ def docs_kinds(lang: str, out: Path | None) -> None:
 
 
 @docs.command("templates")
-@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
+              help="Language of the page.")
 @click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write to this file (docs/templates.md, docs/templates.ru.md).")
 def docs_templates(lang: str, out: Path | None) -> None:
@@ -377,29 +401,6 @@ def history(ctx: click.Context, target: tuple[str, ...], limit: int, failed: boo
 
 
 @main.command()
-@click.argument("run_id", type=int)
-@click.option("--yes", "-y", is_flag=True, help="Do not ask; unarchive at once.")
-@click.pass_context
-def undo(ctx: click.Context, run_id: int, yes: bool) -> None:
-    """Unarchive every chat a sweep run archived (shows them and asks first)."""
-    from runner import undo as undo_mod
-    from runner import words
-
-    settings = settings_of(ctx)
-
-    def confirm(plan: undo_mod.UndoPlan) -> bool:
-        click.echo("\n".join(plan.lines()))
-        return yes or click.confirm(words.text("undo.confirm", n=len(plan.chats)), default=False)
-
-    result = asyncio.run(undo_mod.undo_run(settings, run_id, confirm=confirm))
-    if result is None:
-        click.echo(words.text("undo.nothing"))
-        sys.exit(1)
-    click.echo("\n".join(result.lines()))
-    sys.exit(1 if result.failed else 0)
-
-
-@main.command()
 @click.option("--keep", is_flag=True, help="Keep the workspace running afterwards.")
 @click.pass_context
 def demo(ctx: click.Context, keep: bool) -> None:
@@ -455,8 +456,8 @@ def workspace() -> None:
 
 
 @workspace.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8081, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8081, show_default=True, type=int, help="Port to listen on.")
 @click.option("--seed", default=1, show_default=True, type=int,
               help="Same seed, same data; the sample jobs.yaml's ids are seed 1's.")
 @click.option("--speed", default=1.0, show_default=True, type=float,

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from runner.catalogue import Catalogue, JobSpec
     from runner.execute import Outcome
-    from runner.jobs.base import Progress
+    from runner.kinds.base import Progress
     from runner.state import RunRecord
 
 
@@ -117,35 +117,42 @@ def print_jobs_json(catalogue: Catalogue, *, lang: str, start: datetime | None,
 
 def print_outcome(outcome: Outcome, *, dry_run: bool) -> None:
     """What a run did (or would have done), then its counts and outcome."""
+    from runner import words
+
     console = _console()
     if dry_run:
-        console.print("[bold]Dry run[/bold]: nothing was posted, archived or changed.")
+        console.print(f"[bold]{words.text('outcome.dry_banner')}[/bold]")
     for line in outcome.report.lines:
         console.print(f"  • {line}", markup=False, highlight=False)
-    counts = ", ".join(f"{k}: {v}" for k, v in sorted(outcome.report.counts.items()))
+    counts = ", ".join(f"{words.count_name(k)}: {v}"
+                       for k, v in sorted(outcome.report.counts.items()))
     if outcome.status == "failed":
-        console.print(f"[red]✗ {outcome.job} failed[/red]: {outcome.error}", highlight=False)
+        console.print(escape(words.text("outcome.failed_line", job=outcome.job,
+                                        error=outcome.error)), style="red", highlight=False)
         for item in outcome.report.undone:
-            console.print(f"  not done: {item}", markup=False)
+            console.print("  " + words.text("outcome.not_done", item=item), markup=False)
     elif outcome.status == "skipped":
-        console.print(f"– {outcome.job} not run: {outcome.error}")
+        console.print(words.text("outcome.not_run", job=outcome.job, error=outcome.error),
+                      markup=False)
     else:
-        console.print(
-            f"[green]✓ {outcome.job} {outcome.status}[/green] in {outcome.duration:.1f} s"
-            + (f" ({counts})" if counts else ""),
-            highlight=False,
-        )
+        done = words.text("outcome.done", job=outcome.job,
+                          status=words.text(f"outcome.{outcome.status}"),
+                          seconds=f"{outcome.duration:.1f}")
+        console.print(f"[green]{escape(done)}[/green]" + (f" ({escape(counts)})" if counts else ""),
+                      highlight=False)
 
 
 def print_preview(outcome: Outcome) -> None:
     """The rendered messages, markdown shown as it will look."""
+    from runner import words
+
     console = _console()
     if not outcome.report.messages:
-        console.print("(this run would post no message)")
+        console.print(words.text("preview.none"), markup=False)
     report = outcome.report
     for number, text in enumerate(report.messages, 1):
         to = report.addressed[number - 1] if number <= len(report.addressed) else ""
-        console.rule(escape(f"message {number}" + (f" → {to}" if to else "")))
+        console.rule(escape(words.text("preview.message", n=number) + (f" → {to}" if to else "")))
         console.print(as_markdown(_named(text, report.mentions)))
         for name in report.files.get(number - 1, []):
             console.print(escape(f"📎 {name}"), highlight=False)

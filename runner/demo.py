@@ -181,7 +181,7 @@ def run_demo(settings: Settings, *, keep: bool = False) -> int:
 
 
 def _show(demo: Demo, ws: WorkspaceServer, keep: bool) -> int:
-    from runner.demo_story import sweep_story
+    from runner.kinds.sweep.story import sweep_story
 
     code = asyncio.run(_demo(demo, sweep_story))
     if keep:

@@ -26,11 +26,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from runner import words
 from runner.errors import ApiError, NotFound, PachcaError, PermissionDenied, TransportError
 from runner.pachca.models import Button, Message
 
 if TYPE_CHECKING:
-    from runner.jobs.base import JobContext
+    from runner.kinds.base import JobContext
 
 # How far back to look for a post whose answer was lost (pages of 50, newest first).
 POSTING_SCOPES = frozenset({"messages:create", "messages:read", "chats:read"})
@@ -61,6 +62,10 @@ def refused(error: PachcaError) -> bool:
     return isinstance(error, ApiError) and 400 <= error.status < 500
 
 
+def _attached(file_names: Sequence[str]) -> str:
+    return words.text("post.attached", files=", ".join(file_names)) if file_names else ""
+
+
 async def post_once(
     ctx: JobContext,
     target: str,
@@ -80,7 +85,8 @@ async def post_once(
     ``files`` uploads the attachments (``file_names``) once the post is known to be due,
     and gives their ``files`` items.
     """
-    what = label or f"{entity_type} {entity_id}"
+    what = label or words.text("post.user" if entity_type == "user" else "post.chat",
+                               id=entity_id)
     state = ctx.state
     key = ctx.run.key
     if ctx.dry_run:
@@ -89,8 +95,7 @@ async def post_once(
         ctx.report.messages.append(content)
         ctx.report.addressed.append(ctx.labels.get((entity_type, entity_id), what))
         await _name_mentions(ctx, content)
-        ctx.report.say(f"would post to {what}"
-                       + (f" with attached {', '.join(file_names)}" if file_names else ""))
+        ctx.report.say(words.text("post.would", what=what) + _attached(file_names))
         ctx.report.count("would_post")
         return None
     # One read for both questions: was it posted, and which messages are older than now.
@@ -126,7 +131,7 @@ async def post_once(
             await state.effects.drop(key, target)
         else:
             # Left "started": the next attempt checks Pachca before posting again.
-            ctx.report.undone.append(f"post to {what} (may have gone through; checked on retry)")
+            ctx.report.undone.append(words.text("post.undone", what=what))
         raise
     # Counted before it is recorded: if the store fails now, the report still says so.
     if file_names:
@@ -134,8 +139,7 @@ async def post_once(
     ctx.report.messages.append(content)
     ctx.report.addressed.append(ctx.labels.get((entity_type, entity_id), what))
     ctx.report.count("posted")
-    ctx.report.say(f"posted to {what}"
-                   + (f" with attached {', '.join(file_names)}" if file_names else ""))
+    ctx.report.say(words.text("post.done", what=what) + _attached(file_names))
     done = {"message_id": message.id, "chat_id": message.chat_id, "hash": digest,
             "created_at": message.created_at.isoformat()}
     if attached:  # what the run page lists under the message: names and sizes

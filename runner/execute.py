@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -21,31 +21,16 @@ from zoneinfo import ZoneInfo
 
 from runner import scopes, words
 from runner.errors import ClaimLost, JobError, RunnerError, StateError
-from runner.jobs.base import JobContext, JobKind, Progress, RunReport, no_progress
-from runner.jobs.registry import get_kind
+from runner.kinds.base import JobContext, JobKind, Progress, RunReport, no_progress
+from runner.kinds.registry import get_kind
+from runner.runtime import Runtime, system_clock
 
 if TYPE_CHECKING:
-    from runner.catalogue import Catalogue, JobSpec
-    from runner.pachca.client import PachcaClient
+    from runner.catalogue import JobSpec
     from runner.preflight import TargetCheck
-    from runner.render import Renderer
     from runner.state import RunHandle, RunRecord
-    from runner.state.aio import Store
 
 log = logging.getLogger("runner.execute")
-
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    """Now, as an aware UTC datetime."""
-    return datetime.now(UTC)
-
-
-def shifted_clock(at: datetime) -> Clock:
-    """A clock that starts at ``at`` and runs at real speed (``run-job --at``)."""
-    offset = at - system_clock()
-    return lambda: system_clock() + offset
 
 
 OutcomeStatus = Literal["succeeded", "failed", "skipped", "abandoned"]
@@ -66,24 +51,6 @@ class Outcome:
     duration: float = 0.0
     scheduled_for: datetime | None = None
     dry_run: bool = False
-
-
-Observer = Callable[[Outcome], Awaitable[None]]
-
-
-@dataclass
-class Runtime:
-    """What every run shares; built once by the CLI and passed down."""
-
-    catalogue: Catalogue
-    client: PachcaClient
-    renderer: Renderer
-    state: Store
-    clock: Clock = system_clock
-    lease: float = 30.0
-    bot_user_id: int | None = None
-    services: dict[str, Any] = field(default_factory=dict)
-    observers: list[Observer] = field(default_factory=list)
 
 
 def is_dry_run(job: JobSpec, requested: bool = False) -> bool:
@@ -118,6 +85,7 @@ async def execute(
     dry_run: bool = False,
     progress: Progress = no_progress,
     retry_failed: bool = False,
+    plan: object | None = None,
 ) -> Outcome:
     """Claim, run and record one run of ``job``.
 
@@ -127,6 +95,7 @@ async def execute(
     gets a read-only client and a dry-run key (a real run's ``key`` is not reused), and
     the history marks it. Never raises for a failing job: the failure is the Outcome's
     ``error`` (and the history's); it raises only if the state store fails.
+    ``plan``: what the kind made of ``run-job --plan FILE`` (``JobKind.read_plan``).
     """
     zone = ZoneInfo(job.timezone)
     asked, dry_run = dry_run, is_dry_run(job, dry_run)
@@ -166,7 +135,11 @@ async def execute(
         log=logging.getLogger(f"runner.job.{job.name}"),
         progress=progress,
         bot_user_id=rt.bot_user_id,
-        services=rt.services,
+        owner_client=(rt.owner_client.read_only_view() if dry_run and rt.owner_client
+                      else rt.owner_client),
+        button_secret=rt.button_secret,
+        server=rt.server,
+        plan=plan,
     )
     started = time.monotonic()
     outcome = Outcome(job.name, key, "succeeded", ctx.report, run_id=handle.run_id,
@@ -261,7 +234,7 @@ async def _record_unrecorded(
     outcome.error = error
 
 
-async def _checked_run(ctx: JobContext, kind: JobKind) -> None:
+async def _checked_run(ctx: JobContext, kind: JobKind[Any]) -> None:
     """Check the token's scopes and every configured recipient (reads only), then run
     the kind.
 
@@ -289,7 +262,7 @@ async def _checked_run(ctx: JobContext, kind: JobKind) -> None:
     ctx.labels.update({(c.entity_type, c.entity_id): c.label for c in checks})
     blocked = [c for c in checks if not c.ok]
     for check in blocked:
-        ctx.report.say(f"cannot post to {check.label}: {check.problem}")
+        ctx.report.say(words.text("post.cannot", label=check.label, problem=check.problem))
         ctx.report.count("cannot_post")
     if blocked and len(blocked) == len(checks) and not ctx.dry_run:
         raise JobError(_blocked_error(blocked, len(checks)))
@@ -299,20 +272,21 @@ async def _checked_run(ctx: JobContext, kind: JobKind) -> None:
 
 
 def _blocked_error(blocked: list[TargetCheck], total: int) -> str:
-    first = blocked[0].problem
-    more = f" (and {len(blocked) - 1} more, listed above)" if len(blocked) > 1 else ""
-    return f"may not post to {len(blocked)} of {total} recipient(s): {first}{more}"
+    more = words.text("post.blocked_more", n=len(blocked) - 1) if len(blocked) > 1 else ""
+    return words.text("post.blocked", n=len(blocked), total=total, first=blocked[0].problem,
+                      more=more)
 
 
 def _claimed_elsewhere(record: RunRecord | None) -> str:
     """Why a claim was refused, for the operator: who has the key and in what state."""
     if record is None:
-        return "already claimed"
+        return words.text("claim.taken")
     if record.status == "running":
         left = max((record.lease_until - system_clock()).total_seconds(), 0.0)
-        return (f"already claimed: running on replica {record.replica} (run {record.id});"
-                f" if that replica is gone, its claim expires in {left:.0f} s")
-    return f"already claimed: {record.status} on replica {record.replica} (run {record.id})"
+        return words.text("claim.running", replica=record.replica, id=record.id,
+                          left=f"{left:.0f}")
+    return words.text("claim.other", status=words.text(f"outcome.{record.status}"),
+                      replica=record.replica, id=record.id)
 
 
 async def _run_with_lease(

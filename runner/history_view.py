@@ -76,7 +76,12 @@ def took(record: RunRecord) -> str:
 
 def counts(record: RunRecord) -> list[str]:
     """``posted=3``, one item a count, sorted."""
-    return [f"{k}={v}" for k, v in sorted((record.counts or {}).items())]
+    return [f"{words.count_name(k)}={v}" for k, v in sorted((record.counts or {}).items())]
+
+
+def _status(status: str) -> str:
+    """An effect's status (``done``, ``pending``) in words; an unknown one as it is."""
+    return words.text_or(f"target.{status}", status)
 
 
 def replica(record: RunRecord) -> str:
@@ -151,9 +156,10 @@ def run_lines(record: RunRecord, zone: tzinfo | None, effects: Sequence[TargetRe
         lines += _field(f"{label}:".ljust(wide), value, total)
     sections: list[tuple[str, list[str]]] = [
         ("run.lines", list(record.lines)),
-        ("run.effects", [f"{t.target}: {t.status} {_detail(t.detail)}".rstrip()
+        ("run.effects", [f"{t.target}: {_status(t.status)} {_detail(t.detail)}".rstrip()
                          for t in effects]),
-        ("run.actions", [f"{local_time(a.at, zone)} {a.action} chat {a.chat_id}"
+        ("run.actions", [f"{local_time(a.at, zone)} {words.text_or('action.' + a.action, a.action)}"
+                          f" {words.text('post.chat', id=a.chat_id)}"
                          f" {_detail(a.detail)}".rstrip() for a in actions]),
     ]
     for title, items in sections:

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from runner import words
+from runner.catalogue.fields import Id, KindParams, ru
 from runner.concurrency import for_each
 from runner.effects import post_once
 from runner.errors import (
@@ -19,7 +20,7 @@ from runner.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from runner.jobs.base import Id, JobContext, KindParams, ru
+from runner.kinds.base import JobContext
 from runner.pachca.models import Button
 from runner.render import split_message
 
@@ -127,13 +128,10 @@ async def report_refused(
         name = await describe(ctx, target)
         named.append(name)
         ctx.report.count("not_posted")
-        ctx.report.say(f"could not post to {name}: {exc}")
-    raise JobError(
-        f"could not post to {len(refused)} of {total} recipient(s): {', '.join(named[:3])}"
-        + (" and others" if len(named) > 3 else "")
-        + f" ({refused[0][1]}); the others got it: fix access and rerun this fire"
-        " to post only what is left"
-    )
+        ctx.report.say(words.text("post.failed", name=name, error=exc))
+    raise JobError(words.text(
+        "post.refused", n=len(refused), total=total, names=", ".join(named[:3]),
+        others=words.text("post.others") if len(named) > 3 else "", error=refused[0][1]))
 
 
 async def describe(ctx: JobContext, target: Target) -> str:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from runner.catalogue import JobSpec
-    from runner.execute import Runtime
+    from runner.runtime import Runtime
     from runner.settings import Settings
     from runner.state import RunRecord, StateStore
 

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_core import ErrorDetails
@@ -205,7 +205,7 @@ def _explain(err: ErrorDetails) -> str:
     return words.text("settings.invalid", field=variable(field), detail=detail)
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Build settings, turning pydantic's error into one readable SettingsError."""
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -5,16 +5,17 @@ variables with their type and an example, taken from the very sample data ``vali
 renders them with (the kinds' ``sample_context``, the alerts' sample, the link-preview
 context); the jobs are the sample catalogue's, one section per distinct set of
 variables. Templates without sample data (the answers to button clicks, the recovery
-note) list the variables their default text uses. Also: the filters, and the catalogue
-sections ``alerts``, ``bot`` and ``unfurl`` field by field (from the editors' schema).
+note) list the variables their default text uses. Also: the filters, the catalogue
+sections ``alerts``, ``bot`` and ``unfurl`` field by field (from the editors' schema), and
+what a digest source of each type gives a template.
 A test checks the committed ``docs/templates.md`` and ``docs/templates.ru.md`` are current.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, get_args
 
 from jinja2 import meta, nodes
 
@@ -42,6 +43,11 @@ _TEXT: dict[str, dict[str, Any]] = {
         "recovery": "the note that a failing job works again (alerts)",
         "sections": "## Catalogue sections: `alerts`, `bot`, `unfurl`",
         "fields": "| field | type | default | what it does | example |",
+        "sources": "## Digest sources",
+        "sources_intro": "A digest's source named `NAME` gives its template `NAME` (also"
+                         " `sources.NAME`, and `data` of its item in `sections`, whose"
+                         " `type` is the source's type). By type:",
+        "http": "`NAME` is the JSON the URL answered, as it is.",
         "types": {"text": "text", "int": "whole number", "number": "number",
                   "bool": "true/false", "date": "date", "datetime": "date and time (aware)",
                   "list": "list", "mapping": "mapping", "null": "empty (null)"},
@@ -69,6 +75,11 @@ _TEXT: dict[str, dict[str, Any]] = {
         "recovery": "сообщение, что упавшее задание снова работает (оповещения)",
         "sections": "## Разделы каталога: `alerts`, `bot`, `unfurl`",
         "fields": "| поле | тип | по умолчанию | что делает | пример |",
+        "sources": "## Источники сводки",
+        "sources_intro": "Источник сводки с именем `NAME` даёт шаблону `NAME` (а также"
+                         " `sources.NAME` и `data` своего элемента в `sections`, где `type` —"
+                         " тип источника). По типам:",
+        "http": "`NAME` — JSON из ответа по адресу, как есть.",
         "types": {"text": "текст", "int": "целое число", "number": "число",
                   "bool": "true/false", "date": "дата", "datetime": "дата и время (с поясом)",
                   "list": "список", "mapping": "словарь", "null": "пусто (null)"},
@@ -122,9 +133,9 @@ def _flatten(context: Mapping[str, Any], prefix: str = "", depth: int = 0
             yield from _flatten(value[0], full + "[].", depth + 1)
 
 
-def _table(context: Mapping[str, Any], t: dict[str, Any]) -> list[str]:
+def _table(context: Mapping[str, Any], t: dict[str, Any], depth: int = 0) -> list[str]:
     rows = [f"| `{name}` | {t['types'][_type(value)]} | {_example(value)} |"
-            for name, value in _flatten(context)]
+            for name, value in _flatten(context, depth=depth)]
     return [t["head"], "| --- | --- | --- |", *rows]
 
 
@@ -136,7 +147,7 @@ def _given(t: dict[str, Any], name: str, who: str, context: Mapping[str, Any]) -
 def _job_sections(t: dict[str, Any]) -> list[str]:
     """Each template and inline field of the sample's jobs, once per set of variables."""
     from runner.catalogue import validate
-    from runner.jobs.registry import get_kind
+    from runner.kinds.registry import get_kind
 
     catalogue = validate(SAMPLE, env={}, templates_dir=TEMPLATES)
     seen: set[tuple[str, str, tuple[str, ...]]] = set()
@@ -183,6 +194,29 @@ def _sections(lang: str) -> list[str]:
             "| --- | --- | --- | --- | --- |", *pages.rows(wanted, []), ""]
 
 
+def _source_sections(t: dict[str, Any]) -> list[str]:
+    """What a digest source of each type gives the template, from the same sample data
+    ``validate`` renders digests with (each field set to its documented example)."""
+    from runner.sources import Source, sample
+
+    end = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    out = [t["sources"], "", t["sources_intro"], ""]
+    for model in get_args(get_args(Source)[0]):
+        kind = get_args(model.model_fields["type"].annotation)[0]
+        examples = {name: field.examples[0] for name, field in model.model_fields.items()
+                    if field.examples and name != "type"}
+        # Not validated: an example may be a ${VAR} the catalogue would fill in.
+        source = model.model_construct(type=kind, **examples)
+        out += [f"### `{kind}`", ""]
+        if kind == "http":  # whatever the other site answers: nothing to list
+            out += [t["http"], ""]
+            continue
+        # one level deeper than a template's own table: `NAME.` is a level of its own
+        data = {"NAME": sample(source, end - timedelta(days=1), end)}
+        out += [*_table(data, t, depth=-1), ""]
+    return out
+
+
 def templates_markdown(lang: str = "en") -> str:
     """The template and section reference page (Markdown) in ``lang``."""
     from runner.bot.alerts import sample_context
@@ -202,4 +236,5 @@ def templates_markdown(lang: str = "en") -> str:
         used = ", ".join(f"`{v}`" for v in _used(name))
         lines += [f"### `{name}`", "", t["used"].format(who=who), used, ""]
     lines += _sections(lang)
+    lines += _source_sections(t)
     return "\n".join(lines).rstrip("\n") + "\n"

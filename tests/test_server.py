@@ -16,7 +16,7 @@ import pytest
 
 from runner import app
 from runner.errors import SettingsError
-from runner.execute import Runtime
+from runner.runtime import Runtime
 from runner.server import RunnerServer
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
@@ -57,7 +57,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def server_of(rt: Runtime) -> RunnerServer:
-    server = rt.services["server"]
+    server = rt.server
     assert isinstance(server, RunnerServer)
     return server
 

@@ -48,3 +48,19 @@ def test_the_catalogue_sections_are_described_field_by_field() -> None:
                   "unfurl[].domain", "unfurl[].source", "unfurl[].title"):
         assert f"| `{field}` |" in text
     assert "| `url` |" in templates_markdown("en").split("### `unfurl`")[1]
+
+
+def test_every_digest_source_type_is_listed_with_its_variables() -> None:
+    from typing import get_args
+
+    from runner.sources import Source
+
+    page = templates_markdown("en").split("\n## Digest sources\n")[1]
+    blocks = {block.split("`")[1]: block for block in page.split("\n### ")[1:]}
+    types = [get_args(m.model_fields["type"].annotation)[0]
+             for m in get_args(get_args(Source)[0])]
+    assert sorted(blocks) == sorted(types)
+    for name in ("sql", "pachca_search", "pachca_tasks", "pachca_threads"):
+        assert "| `NAME.count` |" in blocks[name] or "| `NAME.counts` |" in blocks[name], name
+    assert "| `NAME.rows[].day` | date |" in blocks["sql"]
+    assert "| `NAME.threads[].parent.text` | text |" in blocks["pachca_threads"]

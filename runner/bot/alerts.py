@@ -22,7 +22,8 @@ from runner.pachca.models import Button
 
 if TYPE_CHECKING:
     from runner.catalogue import Alerts, JobSpec
-    from runner.execute import Outcome, Runtime
+    from runner.execute import Outcome
+    from runner.runtime import Runtime
     from runner.state import AlertState
 
 log = logging.getLogger("runner.bot.alerts")
@@ -94,8 +95,9 @@ class AlertNotifier:
         if alerts is None:
             return False
         now = self.bot.now()
-        previous: AlertState | None = await self.bot.rt.state.alerts.get(job.name)
-        streak: AlertState = await self.bot.rt.state.alerts.set(
+        store = self.bot.rt.state
+        previous: AlertState | None = await store.alerts.get(job.name)
+        streak: AlertState = await store.alerts.set(
             job.name,
             failing_since=previous.failing_since if previous and previous.failing_since else now,
             failures=(previous.failures if previous else 0) + 1,
@@ -161,16 +163,15 @@ class AlertNotifier:
         return True
 
 
-def install(rt: Runtime, bot: BotContext | None = None) -> AlertNotifier:
+def install(rt: Runtime) -> AlertNotifier:
     """Register the alert observer on ``rt`` (it reads ``rt.catalogue.alerts`` on each run,
-    so a reloaded catalogue takes effect) and return it for the daemon's ``on_missed``."""
-    notifier = AlertNotifier(bot or BotContext(rt))
+    so a reloaded catalogue takes effect) and return it."""
+    notifier = notifier_of(rt)
     rt.observers.append(notifier.observe)
-    rt.services["alerts"] = notifier
     return notifier
 
 
 def notifier_of(rt: Runtime) -> AlertNotifier:
-    """The notifier ``install`` registered on ``rt`` (installed now if missing)."""
-    found = rt.services.get("alerts")
-    return found if isinstance(found, AlertNotifier) else install(rt)
+    """The alerts of ``rt`` (the daemon's ``on_missed``). A notifier keeps nothing of its
+    own (streaks live in the state store), so any one of a runtime acts as another."""
+    return AlertNotifier(BotContext(rt))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner import words
 from runner.errors import CatalogueError, Problem, TemplateProblem
-from runner.jobs.base import JobKind
+from runner.kinds.base import JobKind
 
 if TYPE_CHECKING:
     from runner.render import Renderer
@@ -54,7 +54,7 @@ def check_templates(
     catalogue: Catalogue, renderer: Renderer, kinds: Callable[[str], JobKind] | None = None
 ) -> list[Problem]:
     """Render every job's templates with its kind's sample data; one Problem per failure."""
-    from runner.jobs import registry
+    from runner.kinds import registry
 
     kinds = kinds or registry.get_kind
     file, problems = str(catalogue.path), []

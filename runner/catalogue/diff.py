@@ -1,7 +1,7 @@
 """What a change of the catalogue does: jobs added and removed, fields and schedules changed.
 
-Pure comparison of two validated catalogues; counting the chats a sweep change would
-affect needs the API and lives in ``runner.planning``.
+Pure comparison of two validated catalogues; counting the chats a changed job would act
+on needs the API and its kind (``JobKind.affected``), and lives in ``runner.changes``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from runner import words
 from runner.catalogue.models import COMMON_FIELDS, Catalogue, JobSpec
 from runner.durations import format_duration
 
@@ -22,7 +23,8 @@ _WHEN = ("schedule", "timezone", "workdays", "enabled")
 
 @dataclass
 class Affected:
-    """Chats a sweep would warn or archive now, under the old and the new fields."""
+    """Chats a job would act on now (a sweep: warn or archive), under the old and the new
+    fields."""
 
     before: dict[int, str]  # chat id -> name
     after: dict[int, str]
@@ -34,12 +36,12 @@ class Affected:
 
         def names(items: list[str]) -> str:
             shown = ", ".join(f"«{n}»" for n in items[:5])
-            return shown + (f", and {len(items) - 5} more" if len(items) > 5 else "")
+            return shown + (words.text("diff.more", n=len(items) - 5) if len(items) > 5 else "")
 
-        text = f"chats it would warn or archive now: {len(self.before)} -> {len(self.after)}"
         parts = [f"+{len(more)}" + (f": {names(more)}" if more else "")]
         parts.append(f"-{len(fewer)}" + (f": {names(fewer)}" if fewer else ""))
-        return f"{text} ({'; '.join(parts)})"
+        return words.text("diff.affected", old=len(self.before), new=len(self.after),
+                          parts="; ".join(parts))
 
 
 @dataclass
@@ -51,13 +53,13 @@ class JobChange:
     fields: list[tuple[str, str, str]]  # (field, old, new), values written as in YAML
     before: list[datetime] | None = None  # next fire times, when the schedule moved
     after: list[datetime] | None = None
-    affected: Affected | None = None  # sweeps whose fields changed, when counted
+    affected: Affected | None = None  # jobs whose own fields changed, when counted
     note: str = ""  # why chats were not counted
 
     @property
-    def sweep_changed(self) -> bool:
-        """Whether a sweep's own fields changed (the chats it affects may change)."""
-        return self.kind == "sweep" and any(f not in COMMON_FIELDS for f, _, _ in self.fields)
+    def params_changed(self) -> bool:
+        """Whether the kind's own fields changed (the chats it acts on may change)."""
+        return any(f not in COMMON_FIELDS for f, _, _ in self.fields)
 
 
 @dataclass
@@ -90,7 +92,7 @@ def _text(value: Any) -> str:
 def schedule_text(job: JobSpec) -> str:
     """The schedule as written: crons joined by ``; `` or ``every 15m``."""
     if job.schedule.every is not None:
-        return f"every {format_duration(job.schedule.every)}"
+        return words.text("diff.every", duration=format_duration(job.schedule.every))
     return "; ".join(job.schedule.crons or [])
 
 
@@ -152,7 +154,7 @@ def _dump(value: Any) -> str:
 
 
 def _times(times: list[datetime] | None) -> str:
-    return ", ".join(f"{t:%Y-%m-%d %H:%M %Z}" for t in times or []) or "none (disabled)"
+    return ", ".join(f"{t:%Y-%m-%d %H:%M %Z}" for t in times or []) or words.text("diff.none_disabled")
 
 
 def _short(text: str) -> str:
@@ -162,29 +164,29 @@ def _short(text: str) -> str:
 def lines(diff: CatalogueDiff) -> list[str]:
     """The difference in words, for the operator."""
     if diff.empty:
-        return ["No differences: both catalogues schedule the same jobs the same way."]
+        return [words.text("diff.same")]
     out: list[str] = []
     if diff.added:
-        out.append("Jobs added:")
-        out += [f"  + {j.name} ({j.kind}): {schedule_text(j)};"
-                f" next runs {_times(_fires(j, diff.now))}" for j in diff.added]
+        out.append(words.text("diff.added"))
+        out += [words.text("diff.added_job", job=j.name, kind=j.kind, schedule=schedule_text(j),
+                           times=_times(_fires(j, diff.now))) for j in diff.added]
     if diff.removed:
-        out.append("Jobs removed:")
+        out.append(words.text("diff.removed"))
         out += [f"  - {j.name} ({j.kind}): {schedule_text(j)}" for j in diff.removed]
     if diff.changed:
-        out.append("Jobs changed:")
+        out.append(words.text("diff.changed"))
     for change in diff.changed:
         out.append(f"  ~ {change.name} ({change.kind})")
         out += [f"      {name}: {_short(a)} -> {_short(b)}" for name, a, b in change.fields]
         if change.before is not None:
-            out.append(f"      next runs before: {_times(change.before)}")
-            out.append(f"      next runs after:  {_times(change.after)}")
+            out.append(words.text("diff.before", times=_times(change.before)))
+            out.append(words.text("diff.after", times=_times(change.after)))
         if change.affected is not None:
             out.append(f"      {change.affected.line()}")
         elif change.note:
             out.append(f"      {change.note}")
     for section, a, b in diff.sections:
-        out.append(f"Section {section} changed: {_short(a)} -> {_short(b)}")
+        out.append(words.text("diff.section", section=section, old=_short(a), new=_short(b)))
     if diff.unchanged:
-        out.append("Unchanged: " + ", ".join(diff.unchanged))
+        out.append(words.text("diff.unchanged", names=", ".join(diff.unchanged)))
     return [diff.hide(line) for line in out]

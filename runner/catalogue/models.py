@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, field_validator
 
 from runner import durations, words
+from runner.catalogue.fields import Id, KindParams, ru
 from runner.catalogue.masks import Masks
 from runner.durations import Duration, Interval, RunTimeout, UpToDay
 from runner.errors import Problem
-from runner.jobs.base import Id, KindParams, ru
 from runner.words import suggest
 
 COMMON_FIELDS = (

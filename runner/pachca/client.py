@@ -1,6 +1,7 @@
 """The Pachca API calls the runner makes, typed.
 
-Every call goes through ``ApiSession.request`` (limits, retries, errors). List calls
+Every call goes through ``ApiSession.request`` (limits, retries, errors); the client
+holds its session (``ApiCalls``) instead of being one. List calls
 are async iterators that fetch one page at a time, so a sweep over 100,000 chats holds
 one page in memory, not the workspace.
 """
@@ -12,10 +13,13 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import aclosing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
+
+from pydantic import SecretStr
 
 from runner import errors
 from runner.concurrency import merge
+from runner.pachca.http import ApiSession, SessionOptions
 from runner.pachca.models import (
     Bot,
     Button,
@@ -68,6 +72,10 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
     thread calls are in ``ThreadCalls``, search and tasks in ``SearchCalls``, file
     uploads in ``UploadCalls``)."""
 
+    def __init__(self, base_url: str, token: SecretStr, **options: Unpack[SessionOptions]
+                 ) -> None:
+        super().__init__(ApiSession(base_url, token, **options))
+
     # -- chats -------------------------------------------------------------------------
 
     def list_chats(
@@ -96,7 +104,7 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
             "last_message_at_after": last_message_after and api_time(last_message_after),
             "last_message_at_before": last_message_before and api_time(last_message_before),
         }
-        return self.paginate("/chats", Chat, params, on_page=on_page, page_size=page_size)
+        return self._session.paginate("/chats", Chat, params, on_page=on_page, page_size=page_size)
 
     async def list_chats_by_last_message(
         self,
@@ -131,7 +139,7 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
 
     async def get_chat(self, chat_id: int) -> Chat:
         """One chat by id."""
-        return await self.get_data(f"/chats/{chat_id}", Chat)
+        return await self._session.get_data(f"/chats/{chat_id}", Chat)
 
     async def create_chat(
         self,
@@ -152,8 +160,8 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
                 "group_tag_ids": list(group_tag_ids),
             }
         }
-        response = await self.request("POST", "/chats", json=body)
-        return self.parse(response, Chat, "POST", "/chats")
+        response = await self._session.request("POST", "/chats", json=body)
+        return self._session.parse(response, Chat, "POST", "/chats")
 
     async def update_chat(
         self, chat_id: int, *, name: str | None = None, public: bool | None = None
@@ -161,16 +169,16 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
         """Rename a chat or change whether it is public."""
         fields = {k: v for k, v in {"name": name, "public": public}.items() if v is not None}
         path = f"/chats/{chat_id}"
-        response = await self.request("PUT", path, json={"chat": fields})
-        return self.parse(response, Chat, "PUT", path)
+        response = await self._session.request("PUT", path, json={"chat": fields})
+        return self._session.parse(response, Chat, "PUT", path)
 
     async def archive_chat(self, chat_id: int) -> None:
         """Archive a chat (204)."""
-        await self.request("PUT", f"/chats/{chat_id}/archive")
+        await self._session.request("PUT", f"/chats/{chat_id}/archive")
 
     async def unarchive_chat(self, chat_id: int) -> None:
         """Bring a chat back from the archive (204)."""
-        await self.request("PUT", f"/chats/{chat_id}/unarchive")
+        await self._session.request("PUT", f"/chats/{chat_id}/unarchive")
 
     def list_members(
         self,
@@ -179,7 +187,7 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
         role: Literal["all", "owner", "admin", "editor", "member"] | None = None,
     ) -> AsyncIterator[User]:
         """Members of a chat (optionally only those with ``role``), page by page."""
-        return self.paginate(f"/chats/{chat_id}/members", User, {"role": role})
+        return self._session.paginate(f"/chats/{chat_id}/members", User, {"role": role})
 
     async def add_members(
         self, chat_id: int, member_ids: Iterable[int], *, silent: bool | None = None
@@ -188,25 +196,25 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
         body: dict[str, Any] = {"member_ids": list(member_ids)}
         if silent is not None:
             body["silent"] = silent
-        await self.request("POST", f"/chats/{chat_id}/members", json=body)
+        await self._session.request("POST", f"/chats/{chat_id}/members", json=body)
 
     # -- users -------------------------------------------------------------------------
 
     def list_users(self) -> AsyncIterator[User]:
         """Every user of the workspace, page by page."""
-        return self.paginate("/users", User)
+        return self._session.paginate("/users", User)
 
     async def get_user(self, user_id: int) -> User:
         """One user by id."""
-        return await self.get_data(f"/users/{user_id}", User)
+        return await self._session.get_data(f"/users/{user_id}", User)
 
     async def get_profile(self) -> User:
         """The user the token belongs to (a bot token: the bot)."""
-        return await self.get_data("/profile", User)
+        return await self._session.get_data("/profile", User)
 
     def list_tag_users(self, tag_id: int) -> AsyncIterator[User]:
         """Members of a group tag, page by page."""
-        return self.paginate(f"/group_tags/{tag_id}/users", User)
+        return self._session.paginate(f"/group_tags/{tag_id}/users", User)
 
     # -- messages ----------------------------------------------------------------------
 
@@ -219,11 +227,11 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
         fetched as they are consumed.
         """
         params = {"chat_id": chat_id, "sort": "id", "order": order}
-        return self.paginate("/messages", Message, params, on_page=on_page)
+        return self._session.paginate("/messages", Message, params, on_page=on_page)
 
     async def get_message(self, message_id: int) -> Message:
         """One message by id."""
-        return await self.get_data(f"/messages/{message_id}", Message)
+        return await self._session.get_data(f"/messages/{message_id}", Message)
 
     async def send_message(
         self,
@@ -252,10 +260,10 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
             message["parent_message_id"] = parent_message_id
         if files:
             message["files"] = [dict(f) for f in files]
-        response = await self.request(
+        response = await self._session.request(
             "POST", "/messages", json={"message": message}, chat_key=(entity_type, entity_id)
         )
-        return self.parse(response, Message, "POST", "/messages")
+        return self._session.parse(response, Message, "POST", "/messages")
 
     async def update_message(
         self,
@@ -276,14 +284,14 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
             message["buttons"] = _buttons(buttons)
         path = f"/messages/{message_id}"
         key = ("discussion", chat_id) if chat_id is not None else ("message", message_id)
-        response = await self.request("PUT", path, json={"message": message}, chat_key=key)
-        return self.parse(response, Message, "PUT", path)
+        response = await self._session.request("PUT", path, json={"message": message}, chat_key=key)
+        return self._session.parse(response, Message, "PUT", path)
 
     async def add_link_previews(
         self, message_id: int, previews: dict[str, dict[str, str]]
     ) -> None:
         """Attach previews (url -> {title, description, image_url}) to a message (unfurl)."""
-        await self.request(
+        await self._session.request(
             "POST",
             f"/messages/{message_id}/link_previews",
             json={"link_previews": previews},
@@ -314,7 +322,7 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
             body["chat_ids"] = list(chat_ids)
         if skip_chats_file:
             body["skip_chats_file"] = True
-        await self.request("POST", "/chats/exports", json=body)
+        await self._session.request("POST", "/chats/exports", json=body)
 
     async def download_export(self, export_id: int, dest: Path) -> tuple[int, str]:
         """Follow the export's 302 and stream the archive into ``dest``.
@@ -323,7 +331,7 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
         pass a temporary path and rename it when the download is complete.
         """
         path = f"/chats/exports/{export_id}"
-        response = await self.request("GET", path, expect=(302,))
+        response = await self._session.request("GET", path, expect=(302,))
         location = response.headers.get("Location")
         if not location:
             raise errors.ApiError(302, "GET", path, "export redirect without a Location")
@@ -334,7 +342,7 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
                 digest.update(chunk)
                 out.write(chunk)
 
-            size = await self.stream_to(str(response.url.join(location)), sink)
+            size = await self._session.stream_to(str(response.url.join(location)), sink)
         return size, digest.hexdigest()
 
     # -- bots and events ---------------------------------------------------------------
@@ -342,34 +350,34 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
     async def token_info(self) -> TokenInfo:
         """The token's user and scopes (``GET /oauth/token/info``, which needs no scope),
         asked once per session: scopes do not change while the runner runs."""
-        if "token_info" not in self.memo:
-            self.memo["token_info"] = await self.get_data("/oauth/token/info", TokenInfo)
-        info: TokenInfo = self.memo["token_info"]
+        if "token_info" not in self._session.memo:
+            self._session.memo["token_info"] = await self._session.get_data("/oauth/token/info", TokenInfo)
+        info: TokenInfo = self._session.memo["token_info"]
         return info
 
     async def set_own_webhook(self, outgoing_url: str) -> Bot:
         """Point the calling bot's own outgoing webhook at ``outgoing_url`` (bot token)."""
-        response = await self.request(
+        response = await self._session.request(
             "PUT", "/bot/webhook", json={"webhook": {"outgoing_url": outgoing_url}}
         )
-        return self.parse(response, Bot, "PUT", "/bot/webhook")
+        return self._session.parse(response, Bot, "PUT", "/bot/webhook")
 
     async def get_bot(self, bot_id: int) -> Bot:
         """A bot's settings (its id is its user id)."""
-        return await self.get_data(f"/bots/{bot_id}", Bot)
+        return await self._session.get_data(f"/bots/{bot_id}", Bot)
 
     async def update_bot_webhook(self, bot_id: int, outgoing_url: str) -> Bot:
         """Point a bot's outgoing webhook at ``outgoing_url``."""
         path = f"/bots/{bot_id}"
-        response = await self.request(
+        response = await self._session.request(
             "PUT", path, json={"webhook": {"outgoing_url": outgoing_url}}
         )
-        return self.parse(response, Bot, "PUT", path)
+        return self._session.parse(response, Bot, "PUT", path)
 
     def list_events(self) -> AsyncIterator[WebhookEvent]:
         """The bot's event history, page by page, in Pachca's order (newest first)."""
-        return self.paginate("/webhooks/events", WebhookEvent)
+        return self._session.paginate("/webhooks/events", WebhookEvent)
 
     async def delete_event(self, event_id: str) -> None:
         """Remove a handled event from the history, so it is not handled twice."""
-        await self.request("DELETE", f"/webhooks/events/{event_id}")
+        await self._session.request("DELETE", f"/webhooks/events/{event_id}")

@@ -18,7 +18,7 @@ import ssl
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypedDict, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -113,6 +113,18 @@ def error_from_response(method: str, path: str, response: httpx.Response) -> err
         detail = f"token lacks the scope or permission for this call ({detail})"
     cls = _STATUS_ERRORS.get(status, errors.ServerError if status >= 500 else errors.ApiError)
     return cls(status, method, path, detail, items)
+
+
+class SessionOptions(TypedDict, total=False):
+    """How a client's session is built, besides its URL and token (see ``ApiSession``)."""
+
+    timeout: float
+    limits: RateLimits | None
+    retry: RetryPolicy | None
+    read_only: bool
+    transport: httpx.AsyncBaseTransport | None
+    max_connections: int
+    limiter: RateLimiter | None
 
 
 class ApiSession:
@@ -224,12 +236,12 @@ class ApiSession:
                 self.limiter.pause(call_class, chat_key, wait)
                 log.warning("%s %s: rate limited, waiting %.1f s", method, path, wait)
                 continue
-            error = error_from_response(method, path, response)
+            refused = error_from_response(method, path, response)
             if response.status_code >= 500 and idempotent and failures < self.retry.max_retries:
                 failures += 1
                 await self._backoff(failures, method, path, f"HTTP {response.status_code}")
                 continue
-            raise error
+            raise refused
 
     async def _backoff(self, attempt: int, method: str, path: str, reason: str) -> None:
         delay = self.retry.backoff(attempt, self._rng)
@@ -288,9 +300,13 @@ class ApiSession:
             seen_cursors.add(cursor)
             query["cursor"] = cursor
 
+    def plain_client(self) -> httpx.AsyncClient:
+        """A client for pre-signed storage URLs: the session's timeout and TLS, no token."""
+        return httpx.AsyncClient(timeout=self._http.timeout, verify=tls_context())
+
     async def stream_to(self, url: str, sink: Callable[[bytes], None]) -> int:
         """GET an absolute, pre-signed URL (no token sent) and feed its body to ``sink``."""
-        async with httpx.AsyncClient(timeout=self._http.timeout, verify=tls_context()) as plain:
+        async with self.plain_client() as plain:
             try:
                 async with plain.stream("GET", url) as response:
                     if response.status_code != 200:

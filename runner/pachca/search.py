@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from runner import errors
-from runner.pachca.http import ApiSession
+from runner.pachca.calls import ApiCalls
 from runner.pachca.models import Message, Task
 
 SEARCH_PAGE = 200
@@ -31,7 +31,7 @@ def _ids(values: Sequence[int] | None) -> str | None:
     return ",".join(str(v) for v in values) if values else None
 
 
-class SearchCalls(ApiSession):
+class SearchCalls(ApiCalls):
     """``GET /search/messages`` and ``GET /tasks``."""
 
     async def search_messages(
@@ -55,7 +55,7 @@ class SearchCalls(ApiSession):
         seen = 0
         cursors: set[str] = set()
         while True:
-            response = await self.request("GET", "/search/messages", params=params)
+            response = await self._session.request("GET", "/search/messages", params=params)
             try:
                 body = response.json()
                 records = [Message.model_validate(r) for r in body["data"]]
@@ -80,4 +80,4 @@ class SearchCalls(ApiSession):
 
     def list_tasks(self) -> AsyncIterator[Task]:
         """The token's tasks (those its user created or performs), newest first."""
-        return self.paginate("/tasks", Task)
+        return self._session.paginate("/tasks", Task)

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
-from runner.pachca.http import ApiSession
+from runner.pachca.calls import ApiCalls
 from runner.pachca.models import Thread
 
 
@@ -20,23 +20,23 @@ def _api_time(value: datetime) -> str:
     return api_time(value)
 
 
-class ThreadCalls(ApiSession):
+class ThreadCalls(ApiCalls):
     """``POST /messages/{id}/thread``, ``POST /threads``, ``GET /threads``, ``GET /threads/{id}``."""
 
     async def start_thread(self, message_id: int) -> Thread:
         """The thread of a message, created if it has none yet."""
         path = f"/messages/{message_id}/thread"
-        response = await self.request("POST", path)
-        return self.parse(response, Thread, "POST", path)
+        response = await self._session.request("POST", path)
+        return self._session.parse(response, Thread, "POST", path)
 
     async def create_standalone_thread(self) -> Thread:
         """A thread tied to no message; the token's user is its only member."""
-        response = await self.request("POST", "/threads")
-        return self.parse(response, Thread, "POST", "/threads")
+        response = await self._session.request("POST", "/threads")
+        return self._session.parse(response, Thread, "POST", "/threads")
 
     async def get_thread(self, thread_id: int) -> Thread:
         """One thread by id."""
-        return await self.get_data(f"/threads/{thread_id}", Thread)
+        return await self._session.get_data(f"/threads/{thread_id}", Thread)
 
     def list_threads(
         self,
@@ -51,4 +51,4 @@ class ThreadCalls(ApiSession):
             "last_message_at_after": last_message_after and _api_time(last_message_after),
             "last_message_at_before": last_message_before and _api_time(last_message_before),
         }
-        return self.paginate("/threads", Thread, params, on_page=on_page)
+        return self._session.paginate("/threads", Thread, params, on_page=on_page)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import httpx
 
 from runner import errors
-from runner.pachca.http import ApiSession, tls_context
+from runner.pachca.calls import ApiCalls
 
 _FORM = ("Content-Disposition", "acl", "policy", "x-amz-credential", "x-amz-algorithm",
          "x-amz-date", "x-amz-signature", "key")
 
 
-class UploadCalls(ApiSession):
+class UploadCalls(ApiCalls):
     """``POST /uploads`` and the storage form."""
 
     async def upload_file(self, name: str, data: bytes, content_type: str) -> str:
@@ -26,7 +26,7 @@ class UploadCalls(ApiSession):
         The storage post is not retried once sent: a repeated upload is only an unused
         file, but the caller records the key it got so a rerun does not upload again.
         """
-        response = await self.request("POST", "/uploads", expect=(200, 201))
+        response = await self._session.request("POST", "/uploads", expect=(200, 201))
         try:
             params = response.json()
             form = {field: str(params[field]) for field in _FORM}
@@ -34,7 +34,7 @@ class UploadCalls(ApiSession):
         except (ValueError, KeyError, TypeError) as exc:
             raise errors.ApiError(response.status_code, "POST", "/uploads",
                                   f"unexpected answer from Pachca: {exc}"[:300]) from None
-        async with httpx.AsyncClient(timeout=self._http.timeout, verify=tls_context()) as plain:
+        async with self._session.plain_client() as plain:
             try:
                 stored = await plain.post(direct_url, data=form,
                                           files={"file": (name, data, content_type)})

@@ -6,8 +6,8 @@
 (the Prometheus text page).
 """
 
+from runner.kinds.export.hub import MAX_BODY, ExportHub, read_body
 from runner.server.core import EXPORT_HOOK_PREFIX, RunnerServer
-from runner.server.exports import MAX_BODY, ExportHub, read_body
 from runner.server.guard import BodyGuard, parse_json
 
 __all__ = [

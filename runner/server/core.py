@@ -15,7 +15,7 @@ import logging
 import socket
 import time
 from collections.abc import Awaitable, Callable, Generator, Sequence
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.applications import Starlette
@@ -25,12 +25,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import BaseRoute, Route
 
 from runner.errors import RunnerError, SettingsError
-from runner.server.exports import ExportHub, secret_path
+from runner.kinds.export.hub import ExportHub, secret_path
 from runner.server.guard import BodyGuard, head_guarded
 from runner.server.metrics import CONTENT_TYPE, runner_metrics
 
 if TYPE_CHECKING:
-    from runner.execute import Runtime
+    from runner.runtime import Runtime
     from runner.settings import Settings
 
 log = logging.getLogger("runner.server")
@@ -77,15 +77,13 @@ class RunnerServer:
         server.add_route("/hooks/bot/" + await server.secret_path("bot_path"), handler)
 
     where ``handler(request) -> Response`` is a Starlette endpoint; ``read_body`` in
-    ``runner.server.exports`` reads a body with a size cap.
+    ``runner.kinds.export.hub`` reads a body with a size cap.
     """
 
-    def __init__(
-        self, settings: Settings, rt: Runtime, *, routes: Sequence[BaseRoute] = ()
-    ) -> None:
+    def __init__(self, settings: Settings, *, routes: Sequence[BaseRoute] = ()) -> None:
         self.settings = settings
-        self.rt = rt
-        self.exports = ExportHub(rt.state, rt.clock)
+        self._rt: Runtime | None = None
+        self._exports: ExportHub | None = None
         self._extra: list[BaseRoute] = list(routes)
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -96,6 +94,20 @@ class RunnerServer:
         """Local base URL (``http://host:port``), set by ``start()``."""
 
     # -- configuration ------------------------------------------------------------------
+
+    @property
+    def rt(self) -> Runtime:
+        """The runtime this server serves (given to ``start``)."""
+        if self._rt is None:
+            raise RuntimeError("the server is not started")
+        return self._rt
+
+    @property
+    def exports(self) -> ExportHub:
+        """The export-ready webhook and the waiters it wakes."""
+        if self._exports is None:
+            raise RuntimeError("the server is not started")
+        return self._exports
 
     def add_route(
         self, path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("POST",)
@@ -122,10 +134,12 @@ class RunnerServer:
 
     # -- lifecycle ----------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Bind, serve in the background, and return once connections are accepted."""
+    async def start(self, rt: Runtime) -> None:
+        """Serve ``rt``: bind, serve in the background, return once connections are accepted."""
         if self._server is not None:
             raise RuntimeError("the server is already started")
+        self._rt = rt
+        self._exports = ExportHub(rt.state, rt.clock)
         await self.exports.path.value()  # create the secret before Pachca can call
         host, port = self.settings.server_host, self.settings.server_port
         sock = _bind(host, port)
@@ -165,13 +179,6 @@ class RunnerServer:
         if self._sock is not None:
             self._sock.close()
         self._server = self._task = self._sock = self._app = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     # -- endpoints ----------------------------------------------------------------------
 

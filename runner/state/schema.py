@@ -9,7 +9,7 @@ newer than ``SCHEMA_VERSION`` belongs to a newer runner and is refused.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -263,8 +263,9 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x70616368  # "pach": one runner migrates at a time on PostgreSQL
 
 
-def migrate(conn: Connection, now: datetime) -> int:
-    """Bring the schema to ``SCHEMA_VERSION`` inside the caller's transaction.
+def migrate(conn: Connection, now: datetime, kinds_tables: Sequence[Table] = ()) -> int:
+    """Bring the schema to ``SCHEMA_VERSION`` inside the caller's transaction, and create
+    the job kinds' own tables (``JobKind.tables``) that are missing.
 
     Returns the version found before migrating (0 for a new database).
     """
@@ -280,6 +281,8 @@ def migrate(conn: Connection, now: datetime) -> int:
         )
     for step in MIGRATIONS[current:]:
         step(conn)
+    for table in kinds_tables:  # a kind versions its tables itself: new ones only
+        table.create(conn, checkfirst=True)
     if found is None:
         conn.execute(schema_version.insert().values(id=1, version=SCHEMA_VERSION, updated_at=now))
     elif current < SCHEMA_VERSION:

@@ -27,7 +27,7 @@ from runner.web import actions, auth, files, jobpage, preview, status, texts, vi
 from runner.web import plans as plan_pages
 
 if TYPE_CHECKING:
-    from runner.execute import Runtime
+    from runner.runtime import Runtime
     from runner.settings import Settings
 
 HERE = Path(__file__).parent
@@ -104,7 +104,7 @@ class Console:
         if self._signer is None:
             from itsdangerous import URLSafeTimedSerializer
 
-            from runner.server.exports import secret_path
+            from runner.kinds.export.hub import secret_path
 
             key = await secret_path(self.rt.state, "console_key")
             self._signer = URLSafeTimedSerializer(key, salt="console-session")

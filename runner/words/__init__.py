@@ -10,14 +10,14 @@ message made under ``PACHCA_RUNNER_LANG=ru`` stays Russian.
 A plain table rather than gettext catalogues: two languages, a few hundred messages,
 and a test that checks every id has both texts with the same placeholders. The table
 is kept by area, one module each (``yaml_file``, ``catalogue``, ``kinds``,
-``templates``, ``api``, ``daemon``, ``commands``); ids are unique across them.
+``templates``, ``api``, ``daemon``, ``commands``, ``runs``, ``plans``, ``help``); ids are unique across them.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -25,7 +25,10 @@ from runner.words import api as _api
 from runner.words import catalogue as _catalogue
 from runner.words import commands as _commands
 from runner.words import daemon as _daemon
+from runner.words import help as _help
 from runner.words import kinds as _kinds
+from runner.words import plans as _plans
+from runner.words import runs as _runs
 from runner.words import templates as _templates
 from runner.words import yaml_file as _yaml_file
 
@@ -46,7 +49,7 @@ def _merged(*tables: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 # id -> (English, Russian), every area's table.
 MESSAGES: dict[str, tuple[str, str]] = _merged(
     _api.MESSAGES, _catalogue.MESSAGES, _commands.MESSAGES, _daemon.MESSAGES,
-    _kinds.MESSAGES, _templates.MESSAGES, _yaml_file.MESSAGES,
+    _kinds.MESSAGES, _plans.MESSAGES, _runs.MESSAGES, _templates.MESSAGES, _yaml_file.MESSAGES,
 )
 
 
@@ -99,7 +102,40 @@ def use(language: str | None) -> None:
     _chosen.set("ru" if language.lower().startswith("ru") else "en")
 
 
+_ADDED: dict[str, tuple[str, str]] = {}
+"""Messages job kinds bring (``JobKind.messages``), added when the kind is loaded."""
+
+
+def add(messages: Mapping[str, tuple[str, str]]) -> None:
+    """Make a kind's messages known; ValueError if one reuses another message's id."""
+    for message_id, texts in messages.items():
+        known = MESSAGES.get(message_id) or _ADDED.get(message_id)
+        if known is not None and known != texts:
+            raise ValueError(f"message id {message_id!r} is taken")
+        _ADDED[message_id] = texts
+
+
 def text(message_id: str, /, **values: Any) -> str:
     """The message ``message_id`` in the current language, with ``values`` filled in."""
-    en, ru = MESSAGES[message_id]
+    en, ru = MESSAGES[message_id] if message_id in MESSAGES else _ADDED[message_id]
     return (ru if lang() == "ru" else en).format(**values)
+
+
+def translated(english: str) -> str:
+    """``english`` (a help text or one of click's) in the current language: its Russian
+    from ``runner.words.help`` under Russian, itself otherwise or when it has none."""
+    if lang() != "ru":
+        return english
+    known = _help.HELP_RU.get(english) or _help.HELP_RU.get(" ".join(english.split()))
+    return known or english
+
+
+def count_name(key: str) -> str:
+    """A run's count (``posted``, ``skipped:channel``) in words: the key itself in
+    English, a key with no text here (a kind's own count) too."""
+    return text_or("count." + key, key)
+
+
+def text_or(message_id: str, fallback: str, /) -> str:
+    """The message ``message_id`` (no placeholders) if there is one, else ``fallback``."""
+    return text(message_id) if message_id in MESSAGES else fallback

@@ -25,7 +25,7 @@ async def test_console_is_off_by_default(workspace: WorkspaceServer, tmp_path: P
     harness.write_catalogue(
         "jobs:\n  j: {kind: message, schedule: '0 9 1 1 *', to: {chats: [1]}, text: x}\n")
     async with (app.runtime(harness.settings(), harness.catalogue(), server=True) as rt,
-                httpx.AsyncClient(base_url=rt.services["server"].url) as http):
+                httpx.AsyncClient(base_url=rt.server.url) as http):
         assert (await http.get("/")).status_code == 404
         assert (await http.get("/console/jobs")).status_code == 404
 
@@ -116,7 +116,7 @@ async def test_without_credentials_only_this_computer_sees_pages(
     # The peer address comes from the socket; ASGITransport stands in for another host.
     from runner.web import console_app
 
-    console = console_app(served.rt.services["server"].settings, served.rt)
+    console = console_app(served.rt.server.settings, served.rt)
     transport = httpx.ASGITransport(app=console, client=(client, 5000))
     async with httpx.AsyncClient(transport=transport, base_url="http://runner") as http:
         assert (await http.get("/jobs")).status_code == status

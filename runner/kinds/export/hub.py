@@ -1,0 +1,195 @@
+"""The export-ready webhook: match Pachca's ``ready`` to the pending request, wake waiters.
+
+Pachca answers an export request with 204 and no id; the id arrives later in a webhook
+``{"type": "export", "event": "ready", "export_id": N}``. Pachca runs one export at a
+time per workspace, so a ready webhook belongs to the chunk (of any export job) whose
+request is in flight: the one in status ``requested``. The receiver records the id in
+the state store, which is the single source of truth: a job waiting on another replica
+sees it there (it polls every second), and a job on this replica is woken at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import secrets
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from runner.errors import BodyTooLarge
+from runner.kinds.export.records import ExportRecords
+from runner.pachca.models import ExportReady
+from runner.server.guard import parse_json
+
+if TYPE_CHECKING:
+    from runner.state import ExportChunk
+    from runner.state.aio import Store
+
+log = logging.getLogger("runner.kinds.export.hub")
+
+MAX_BODY = 64 * 1024
+"""Largest webhook body read; Pachca's is under 200 bytes, so more is not Pachca."""
+
+SERVER_JOB = "_server"
+"""The pseudo-job under which the server keeps its values in the state store."""
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The request body, refusing to buffer more than ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    body = bytearray()
+    async for part in request.stream():
+        body += part
+        if len(body) > limit:
+            raise BodyTooLarge
+    return bytes(body)
+
+
+async def secret_path(state: Store, name: str) -> str:
+    """The unguessable path segment called ``name``, created once per installation.
+
+    Kept in the state store so every replica and every restart serves the same URL.
+    Two replicas creating it at once may each write; the last write wins and readers
+    re-read on a mismatch (see ``SecretPath.matches``).
+    """
+    value = await state.values.get(SERVER_JOB, name)
+    if isinstance(value, str) and value:
+        return value
+    await state.values.set(SERVER_JOB, name, secrets.token_urlsafe(24))
+    return str(await state.values.get(SERVER_JOB, name))
+
+
+class SecretPath:
+    """A secret path segment, cached, re-read from the store when a request disagrees."""
+
+    def __init__(self, state: Store, name: str) -> None:
+        self._state = state
+        self._name = name
+        self._cached: str | None = None
+
+    async def value(self) -> str:
+        """The current secret (created if none exists yet)."""
+        self._cached = await secret_path(self._state, self._name)
+        return self._cached
+
+    async def matches(self, candidate: str) -> bool:
+        """Whether ``candidate`` is the secret, compared in constant time."""
+        if self._cached is not None and hmac.compare_digest(candidate, self._cached):
+            return True
+        # Another replica may have won the race to create it: look again once.
+        return hmac.compare_digest(candidate, await self.value())
+
+
+def _foreign(export_id: int) -> str:
+    return f"foreign_export:{export_id}"
+
+
+def pick_request(chunks: list[ExportChunk]) -> ExportChunk | None:
+    """The requested chunk a ready webhook belongs to.
+
+    Pachca accepts a request only when no export is running, so the newest accepted
+    request (``requested_at`` set after the 204) is the one Pachca is working on; an
+    older ``requested`` chunk is one whose webhook was lost. A chunk whose request is
+    still being sent (``requested_at`` not yet set) comes next: the webhook can beat
+    our own bookkeeping when Pachca is quick.
+    """
+    accepted = [c for c in chunks if c.requested_at is not None]
+    if accepted:
+        return max(accepted, key=lambda c: c.requested_at)  # type: ignore[arg-type,return-value]
+    return chunks[0] if chunks else None
+
+
+class ExportHub:
+    """Receives export webhooks and lets export jobs wait for them."""
+
+    def __init__(self, state: Store, clock: Callable[[], datetime]) -> None:
+        self._state = state
+        self._clock = clock
+        self.path = SecretPath(state, "export_path")
+        self.counts: Counter[str] = Counter()
+        self._changed = asyncio.Event()
+        self._match = asyncio.Lock()
+        self.turn = asyncio.Lock()
+        """Held by an export job from request to download: Pachca runs one at a time."""
+
+    def notify(self) -> None:
+        """Wake every job waiting for a change of export state."""
+        event, self._changed = self._changed, asyncio.Event()
+        event.set()
+
+    async def wait_changed(self, timeout: float) -> None:
+        """Return when ``notify`` is called or after ``timeout`` seconds."""
+        event = self._changed
+        try:
+            async with asyncio.timeout(max(timeout, 0.0)):
+                await event.wait()
+        except TimeoutError:
+            pass
+
+    async def handle(self, request: Request) -> Response:
+        """``POST /hooks/export/{secret}``: 404 wrong path, 413 too big, 400 not JSON or
+        malformed."""
+        if not await self.path.matches(request.path_params.get("secret", "")):
+            self.counts["not_found"] += 1
+            return JSONResponse({"error": "not found"}, status_code=404)
+        try:
+            body = await read_body(request)
+        except BodyTooLarge:
+            self.counts["rejected"] += 1
+            return JSONResponse({"error": "body too large"}, status_code=413)
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json":  # Pachca sends JSON; a form post is someone else
+            self.counts["rejected"] += 1
+            return JSONResponse({"error": "expected Content-Type application/json"},
+                                status_code=400)
+        try:
+            parse_json(body)  # NaN, Infinity: not JSON, though pydantic would take them
+            ready = ExportReady.model_validate_json(body, strict=True)
+        except (ValueError, ValidationError):
+            self.counts["rejected"] += 1
+            log.warning("export webhook rejected: not a well-formed export-ready event")
+            return JSONResponse({"error": "expected an export ready event"}, status_code=400)
+        if ready.export_id <= 0:
+            self.counts["rejected"] += 1
+            return JSONResponse({"error": "export_id must be positive"}, status_code=400)
+        result = await self.accept(ready.export_id)
+        self.counts[result] += 1
+        return JSONResponse({"status": result})
+
+    async def disown(self, export_id: int) -> None:
+        """Ignore ``export_id`` from now on: its archive proved to answer another request."""
+        await self._state.values.set(SERVER_JOB, _foreign(export_id), True)
+
+    async def accept(self, export_id: int) -> str:
+        """Record ``export_id`` as ready on the pending chunk; 'accepted', 'duplicate',
+        'foreign' (disowned) or 'unmatched' (no request is pending): nothing changes
+        but for 'accepted'."""
+        state = self._state
+        async with self._match:  # duplicates arriving together must not race each other
+            if await state.values.get(SERVER_JOB, _foreign(export_id)):
+                log.info("export %d: ready webhook of a disowned export ignored", export_id)
+                return "foreign"
+            chunks = state.records(ExportRecords)
+            if await chunks.by_export_id(export_id) is not None:
+                log.info("export %d: duplicate ready webhook ignored", export_id)
+                return "duplicate"
+            pending = await chunks.chunks(None, status="requested")
+            chunk = pick_request(pending)
+            if chunk is None:
+                log.warning("export %d is ready but no export request is pending; ignored",
+                            export_id)
+                return "unmatched"
+            await chunks.upsert(chunk.job, chunk.start, chunk.end, status="ready",
+                                export_id=export_id, ready_at=self._clock())
+        log.info("export %d is ready: %s %s–%s", export_id, chunk.job, chunk.start, chunk.end)
+        self.notify()
+        return "accepted"

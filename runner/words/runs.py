@@ -1,0 +1,214 @@
+"""What a run did, as `run-job`, `preview`, `history`, `undo` and `diff` tell it.
+
+id -> (English, Russian); placeholders are ``str.format`` fields, literal braces doubled.
+Counts (``posted``, ``skipped:channel``) are named by ``count.<key>``, whose English
+is the key itself (as ``--json`` and the logs have it); a count without a text here
+is shown by its key.
+"""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # -- run-job and preview -----------------------------------------------------------
+    "outcome.dry_banner": (
+        "Dry run: nothing was posted, archived or changed.",
+        "Пробный запуск: ничего не отправлено, не заархивировано и не изменено.",
+    ),
+    "outcome.done": ("✓ {job} {status} in {seconds} s", "✓ {job}: {status} за {seconds} с"),
+    "outcome.failed_line": ("✗ {job} failed: {error}", "✗ {job}: ошибка: {error}"),
+    "outcome.not_done": ("not done: {item}", "не сделано: {item}"),
+    "outcome.not_run": ("– {job} not run: {error}", "– {job} не запускалось: {error}"),
+    "preview.none": ("(this run would post no message)", "(этот запуск не отправил бы ни одного сообщения)"),
+    "preview.message": ("message {n}", "сообщение {n}"),
+    # -- what posting said ---------------------------------------------------------------
+    "post.would": ("would post to {what}", "было бы отправлено: {what}"),
+    "post.done": ("posted to {what}", "отправлено: {what}"),
+    "post.attached": (" with attached {files}", " с вложениями {files}"),
+    "post.undone": (
+        "post to {what} (may have gone through; checked on retry)",
+        "отправка: {what} (могла пройти; проверится при повторе)",
+    ),
+    "post.cannot": ("cannot post to {label}: {problem}", "нельзя отправить: {label}: {problem}"),
+    "post.failed": ("could not post to {name}: {error}", "не удалось отправить: {name}: {error}"),
+    "post.refused": (
+        ("could not post to {n} of {total} recipient(s): {names}{others} ({error}); the others"
+         " got it: fix access and rerun this fire to post only what is left"),
+        ("не удалось отправить {n} из {total} получателям: {names}{others} ({error});"
+         " остальные получили: исправьте доступ и перезапустите это срабатывание, чтобы"
+         " отправить только оставшееся"),
+    ),
+    "post.others": (" and others", " и другим"),
+    "post.blocked": (
+        "may not post to {n} of {total} recipient(s): {first}{more}",
+        "нельзя отправить {n} из {total} получателям: {first}{more}",
+    ),
+    "post.blocked_more": (" (and {n} more, listed above)", " (и ещё {n}, см. выше)"),
+    "claim.taken": ("already claimed", "уже взято другим запуском"),
+    "claim.running": (
+        ("already claimed: running on replica {replica} (run {id}); if that replica is gone,"
+         " its claim expires in {left} s"),
+        ("уже взято: идёт на реплике {replica} (запуск {id}); если этой реплики больше нет,"
+         " её захват истечёт через {left} с"),
+    ),
+    "claim.other": (
+        "already claimed: {status} on replica {replica} (run {id})",
+        "уже взято: {status} на реплике {replica} (запуск {id})",
+    ),
+    "post.chat": ("chat {id}", "чат {id}"),
+    "post.user": ("user {id}", "пользователь {id}"),
+    "post.reused": (
+        "reusing the text rendered by the interrupted attempt of this run",
+        "взят текст, собранный прерванной попыткой этого запуска",
+    ),
+    # -- counts ----------------------------------------------------------------------------
+    "count.posted": ("posted", "отправлено"),
+    "count.would_post": ("would_post", "было бы отправлено"),
+    "count.already_posted": ("already_posted", "уже отправлено"),
+    "count.not_posted": ("not_posted", "не отправлено"),
+    "count.cannot_post": ("cannot_post", "нельзя отправить"),
+    "count.scanned": ("scanned", "просмотрено"),
+    "count.warned": ("warned", "предупреждено"),
+    "count.would_warn": ("would_warn", "было бы предупреждено"),
+    "count.archived": ("archived", "заархивировано"),
+    "count.would_archive": ("would_archive", "было бы заархивировано"),
+    "count.would_skip": ("would_skip", "было бы пропущено"),
+    "count.waiting": ("waiting", "ждут"),
+    "count.recovered": ("recovered", "восстановлено"),
+    "count.created": ("created", "создано"),
+    "count.would_create": ("would_create", "было бы создано"),
+    "count.already_created": ("already_created", "уже создано"),
+    "count.active_chats": ("active_chats", "активных чатов"),
+    "count.source_errors": ("source_errors", "ошибок источников"),
+    "count.chunks": ("chunks", "частей"),
+    "count.requested": ("requested", "запрошено"),
+    "count.would_request": ("would_request", "было бы запрошено"),
+    "count.downloaded": ("downloaded", "скачано"),
+    "count.uploaded": ("uploaded", "загружено"),
+    "count.already_uploaded": ("already_uploaded", "уже загружено"),
+    "count.bytes": ("bytes", "байт"),
+    "count.skipped": ("skipped", "пропущено"),
+    "count.skipped:direct": ("skipped:direct", "пропущено: личный чат"),
+    "count.skipped:archived": ("skipped:archived", "пропущено: уже в архиве"),
+    "count.skipped:channel": ("skipped:channel", "пропущено: канал"),
+    "count.skipped:excluded": ("skipped:excluded", "пропущено: исключён"),
+    "count.skipped:members": ("skipped:members", "пропущено: число участников"),
+    "count.skipped:new": ("skipped:new", "пропущено: новый"),
+    "count.skipped:active": ("skipped:active", "пропущено: активен"),
+    "count.skipped:thread": ("skipped:thread", "пропущено: активен в треде"),
+    "count.skipped:kept": ("skipped:kept", "пропущено: оставлен участником"),
+    "count.skipped:unarchived": ("skipped:unarchived", "пропущено: недавно из архива"),
+    "count.skipped:gone": ("skipped:gone", "пропущено: не виден"),
+    "count.skipped:limit": ("skipped:limit", "пропущено: сверх лимита"),
+    "count.skipped:failed": ("skipped:failed", "пропущено: отказ Пачки"),
+    "count.skipped:no_rights": ("skipped:no_rights", "пропущено: нет прав"),
+    "count.skipped:empty": ("skipped:empty", "пропущено: пусто"),
+    "count.skipped:downloaded": ("skipped:downloaded", "пропущено: уже скачано"),
+    "count.skipped:changed": ("skipped:changed", "пропущено: изменился после плана"),
+    "count.skipped:not_planned": ("skipped:not_planned", "пропущено: не в плане"),
+    # -- why a chat was skipped (sweeps) ---------------------------------------------------
+    "skip.direct": ("a direct chat", "личный чат"),
+    "skip.archived": ("already archived", "уже в архиве"),
+    "skip.channel": ("a channel (include_channels is off)", "канал (include_channels выключен)"),
+    "skip.excluded": ("excluded", "исключён"),
+    "skip.members": ("member count outside the bounds", "число участников вне границ"),
+    "skip.new": ("created less than inactive_days ago", "создан меньше inactive_days назад"),
+    "skip.active": ("active", "активен"),
+    "skip.thread": ("active in a thread", "активен в треде"),
+    "skip.kept": ("kept by a member", "участник попросил оставить"),
+    "skip.unarchived": ("unarchived recently", "недавно возвращён из архива"),
+    "skip.gone": ("no longer visible to the token", "токену больше не виден"),
+    "skip.limit": (
+        "over max_archive_per_run: left for the next run",
+        "сверх max_archive_per_run: оставлен до следующего запуска",
+    ),
+    "skip.failed": ("the API refused", "Пачка отказала"),
+    "skip.empty": ("empty", "пусто"),
+    "skip.downloaded": ("already downloaded", "уже скачано"),
+    "skip.no_rights": (
+        ("the token may not archive it (its user is no admin of the chat, whatever its"
+         " workspace role): make the bot an admin of the chat, or exclude it"),
+        ("токен не может его архивировать (его пользователь не администратор чата, какой бы"
+         " ни была его роль в пространстве): сделайте бота администратором чата"
+         " или исключите чат"),
+    ),
+    # -- history show --------------------------------------------------------------------
+    "target.done": ("done", "сделано"),
+    "target.pending": ("pending", "ожидает"),
+    "target.requested": ("requested", "запрошено"),
+    "target.ready": ("ready", "готово"),
+    "target.downloaded": ("downloaded", "скачано"),
+    "action.archived": ("archived", "заархивирован"),
+    "action.unarchived": ("unarchived", "возвращён из архива"),
+    "action.warned": ("warned", "предупреждён"),
+    "action.closing_message": ("closing message", "прощальное сообщение"),
+    # -- undo ----------------------------------------------------------------------------
+    "undo.chat": ("chat ", "чат "),
+    "undo.invisible": (", not visible to the token", ", токену не виден"),
+    "undo.head": (
+        "Run {id} of '{job}' ({when}) archived {total} chat(s); {n} will be unarchived:",
+        ("Запуск {id} задания '{job}' ({when}) заархивировал чатов: {total}; из архива"
+        " вернутся: {n}:"),
+    ),
+    "undo.already_out": (" (already out of the archive)", " (уже не в архиве)"),
+    "undo.before": (
+        "{n} chat(s) were unarchived by an earlier undo.",
+        "Чатов, возвращённых из архива прошлой отменой: {n}.",
+    ),
+    "undo.superseded": (
+        "  chat {chat} is left archived: run {later} archived it again (undo run {later} for it)",
+        ("  чат {chat} остаётся в архиве: запуск {later} заархивировал его снова (для него"
+        " отмените запуск {later})"),
+    ),
+    "undo.days": ("{n} days (its inactive_days)", "{n} дн. (его inactive_days)"),
+    "undo.days_unknown": ("its inactive_days", "его inactive_days"),
+    "undo.then_warns": (
+        "and then warns before archiving one again",
+        "а потом предупредит, прежде чем снова архивировать",
+    ),
+    "undo.then_archives": (
+        "and then may archive them again without a warning (warn_days is 0)",
+        "а потом может снова заархивировать их без предупреждения (warn_days равно 0)",
+    ),
+    "undo.afterwards": (
+        ("The sweep leaves these chats alone for {days}, as any chat brought back from the"
+         " archive, {then}."),
+        ("Уборка не трогает эти чаты {days}, как любой чат, возвращённый из архива, {then}."),
+    ),
+    "undo.unarchived": ("unarchived {label}", "возвращён из архива: {label}"),
+    "undo.failed": ("could not unarchive {label}: {why}", "не удалось вернуть {label}: {why}"),
+    "undo.summary": ("{n} chat(s) unarchived", "возвращено из архива чатов: {n}"),
+    "undo.summary_failed": (
+        ", {n} failed (run undo again to retry)",
+        ", не удалось: {n} (запустите undo ещё раз)",
+    ),
+    "undo.no_run": (
+        "no run {id} in the history (see `pachca-runner history`)",
+        "запуска {id} в истории нет (см. `pachca-runner history`)",
+    ),
+    "undo.not_sweep": (
+        ("run {id} is a {kind} run of '{job}', not a sweep: only what a sweep archived can be"
+         " undone"),
+        ("запуск {id} — это запуск '{job}' вида {kind}, а не уборка: отменить можно только то,"
+         " что заархивировала уборка"),
+    ),
+    "undo.running": (
+        "run {id} of '{job}' is still running: undo it once it ends",
+        "запуск {id} задания '{job}' ещё идёт: отмените его, когда закончится",
+    ),
+    "undo.dry": (
+        "run {id} of '{job}' was a dry run: it archived no chat, nothing to undo",
+        "запуск {id} задания '{job}' был пробным: он ничего не архивировал, отменять нечего",
+    ),
+    "undo.none_archived": (
+        "run {id} of '{job}' archived no chat: nothing to undo",
+        "запуск {id} задания '{job}' не заархивировал ни одного чата: отменять нечего",
+    ),
+    "undo.done_before": (
+        "run {id} was already undone: {n} chat(s) unarchived on {when}; nothing to do",
+        "запуск {id} уже отменён: {when} из архива возвращено чатов: {n}; делать нечего",
+    ),
+    "undo.all_superseded": (
+        ("run {id}: every chat it archived was archived again by a later run; undo that run"
+        " instead"),
+        ("запуск {id}: все его чаты заархивированы снова более поздним запуском; отмените"
+        " лучше его"),
+    ),
+}
