@@ -20,6 +20,7 @@ import pytest
 
 from runner import app
 from runner.bot import service
+from runner.kinds.export.hub import webhook_url
 from runner.runtime import Runtime
 from runner.server import RunnerServer
 from runner.workspace import WorkspaceServer
@@ -51,7 +52,7 @@ async def served(workspace: WorkspaceServer, tmp_path: Path, **settings: Any
                 service.started(config, rt)):
         server = rt.server
         assert isinstance(server, RunnerServer)
-        yield rt, {"export": await server.export_webhook_url(),
+        yield rt, {"export": await webhook_url(server),
                    "push": server.url + PUSH_PATH}
 
 

@@ -108,6 +108,10 @@ def check_templates(
                 kind.check_rendered(job.params, field, render))
             if wrong is not None:
                 line = job.field_lines.get(field.split(".")[0].split("[")[0], job.line)
+                if isinstance(outcome, TemplateProblem) and outcome.line and (
+                        field in job.block_lines):
+                    # a `text: |` block: the template's line N is the file's line too
+                    line = job.block_lines[field] + outcome.line - 1
                 problems.append(Problem(file, line, None, f"jobs.{job.name}.{field}", wrong))
     if catalogue.alerts and not renderer.exists(catalogue.alerts.template):
         missing = words.text("tpl.missing", name=catalogue.alerts.template,

@@ -301,6 +301,8 @@ class _Loader:
                 str(key): line for key in body
                 if (line := doc.where(path + (key,))[0]) is not None
             },
+            block_lines={str(key): doc.blocks[path + (key,)] for key in body
+                         if path + (key,) in doc.blocks},
         )
 
     def schedule(self, value: Any, path: FieldPath) -> Schedule | None:

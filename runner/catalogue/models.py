@@ -321,6 +321,7 @@ class JobSpec(BaseModel):
     workdays: str | None = None
     line: int | None = None
     field_lines: dict[str, int] = {}  # where each of the job's own fields is written
+    block_lines: dict[str, int] = {}  # where a field's literal block text (`|`) starts
 
 
 class Catalogue(BaseModel):

@@ -12,12 +12,14 @@ one core part it concerns, which never names a kind:
 
 - ``commands()``: click commands added to ``pachca-runner`` (the sweep's ``plan``, ``undo``);
 - ``button_actions``: handlers of the signed buttons it posts, by action (``keep``);
-- ``routes(rt)``: endpoints on the runner's HTTP server (the export's webhook);
+- ``routes(server)``, ``metrics(server)``: endpoints and metrics on the runner's HTTP
+  server (the export's webhook);
 - ``tables``: its own state tables, created and migrated with the store's (its async
   reads and writes of them: a ``runner.state.aio.KindRecords`` subclass, reached by
   ``ctx.state.records(TheRecords)``);
 - ``messages``: its operator messages by id, in English and Russian (``runner.words``);
-- ``read_plan`` / ``affected``: ``run-job --plan FILE`` and the chats ``diff`` counts.
+- ``read_plan`` / ``affected``: ``run-job --plan FILE`` and the chats ``diff`` counts;
+- ``demo``: its part of ``pachca-runner demo`` (the sweep's week in fast-forward).
 """
 
 from __future__ import annotations
@@ -40,11 +42,13 @@ if TYPE_CHECKING:
     from runner.buttons import ButtonAction
     from runner.catalogue import JobSpec
     from runner.catalogue.fields import KindParams
+    from runner.demo import Demo
     from runner.pachca.client import PachcaClient
     from runner.pachca.models import ButtonClick
     from runner.render import Renderer
     from runner.runtime import Runtime
     from runner.server import RunnerServer
+    from runner.server.metrics import Metric
     from runner.state import RunHandle
     from runner.state.aio import Store
 
@@ -197,8 +201,15 @@ class JobKind(ABC, Generic[P]):
         """Commands the kind adds to ``pachca-runner`` (imported only when asked for)."""
         return ()
 
-    def routes(self, rt: Runtime) -> Sequence[BaseRoute]:
-        """Endpoints the kind serves on the runner's HTTP server while it runs."""
+    route_prefixes: ClassVar[tuple[str, ...]] = ()
+    """Paths under which ``routes`` serves (no other route may use them)."""
+
+    async def routes(self, server: RunnerServer) -> Sequence[BaseRoute]:
+        """Endpoints the kind serves on the runner's HTTP server, asked as it starts."""
+        return ()
+
+    def metrics(self, server: RunnerServer) -> Sequence[Metric]:
+        """The kind's own metrics on the server's ``/metrics`` page."""
         return ()
 
     def read_plan(self, path: Path, job: JobSpec) -> object:
@@ -210,6 +221,11 @@ class JobKind(ABC, Generic[P]):
         from runner.errors import InputError
 
         raise InputError(words.text("plan.not_taken", job=job.name, kind=job.kind))
+
+    async def demo(self, demo: Demo) -> int:
+        """The kind's part of ``pachca-runner demo`` after every sample job ran once (the
+        sweep: a click on its warning, then a week later); returns the failures."""
+        return 0
 
     async def affected(self, rt: Runtime, job: JobSpec) -> Mapping[int, str] | None:
         """The chats (id -> name) a run of ``job`` would act on now, reading only; ``diff``

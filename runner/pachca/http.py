@@ -115,6 +115,20 @@ def error_from_response(method: str, path: str, response: httpx.Response) -> err
     return cls(status, method, path, detail, items)
 
 
+class Closing:
+    """What ``async with`` closes on the way out (its ``aclose``)."""
+
+    async def aclose(self) -> None:
+        """Release what the object holds (connections)."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
 class SessionOptions(TypedDict, total=False):
     """How a client's session is built, besides its URL and token (see ``ApiSession``)."""
 
@@ -127,7 +141,7 @@ class SessionOptions(TypedDict, total=False):
     limiter: RateLimiter | None
 
 
-class ApiSession:
+class ApiSession(Closing):
     """One token's HTTP session: rate limits, retries, error mapping, pagination."""
 
     def __init__(
@@ -180,12 +194,6 @@ class ApiSession:
     async def aclose(self) -> None:
         """Close the connections."""
         await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     async def request(
         self,

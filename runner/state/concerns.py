@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from runner.state.aio import Store
     from runner.state.models import AlertState, RunHandle, RunRecord, TargetRecord
     from runner.state.operator import AuditEntry, Pause
+    from runner.state.prune import PruneStep
 
 
 class _Concern:
@@ -83,9 +84,13 @@ class RunsApi(_Concern):
         """Mark a stale run abandoned; False if someone else acted first."""
         return await self._call(self._engine.abandon, record, reason)
 
-    async def prune(self, older_than: datetime) -> int:
-        """Delete finished runs started before ``older_than``; how many."""
-        return await self._call(self._engine.prune, older_than)
+    async def prune_step(self, older_than: datetime, start: int | None) -> PruneStep:
+        """One bounded step of pruning the history from run id ``start``."""
+        return await self._call(self._engine.prune_step, older_than, start)
+
+    async def prune_events_step(self, older_than: datetime) -> int:
+        """Delete one batch of bot events handled before ``older_than``; how many."""
+        return await self._call(self._engine.prune_events_step, older_than)
 
 
 class ReplicasApi(_Concern):

@@ -14,6 +14,7 @@ from runner.kinds import registry
 from runner.state.engine import Clock, Database
 from runner.state.operator import OperatorMixin
 from runner.state.progress import ProgressMixin
+from runner.state.prune import PruneMixin
 from runner.state.records import RecordsMixin
 from runner.state.runs import RunsMixin
 from runner.state.schema import migrate, replicas
@@ -24,7 +25,7 @@ SQLITE_SHARED = (
 )
 
 
-class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin):
+class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin, PruneMixin):
     """Runs, claims and per-job state in SQLite or PostgreSQL.
 
     Opening the store creates or migrates its schema. Every method is synchronous,

@@ -67,6 +67,7 @@ class Console:
         self.env.filters["size"] = files.size_text
         self.users = auth.accounts(settings)  # a bad entry stops the start, named
         self.limiter = auth.Limiter(rt.state)
+        self.schedules = views.ScheduleCache()
         self._signer: Any = None
         self.tasks: set[asyncio.Task[Any]] = set()
 
@@ -91,7 +92,12 @@ class Console:
             *jobpage.routes(self),
             Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         ]
-        return Starlette(routes=routes, exception_handlers={404: self.not_found})
+        from starlette.middleware import Middleware
+
+        from runner.web.timing import ServerTiming
+
+        return Starlette(routes=routes, exception_handlers={404: self.not_found},
+                         middleware=[Middleware(ServerTiming)])
 
     @staticmethod
     def lang(request: Request) -> str:
@@ -104,7 +110,7 @@ class Console:
         if self._signer is None:
             from itsdangerous import URLSafeTimedSerializer
 
-            from runner.kinds.export.hub import secret_path
+            from runner.server.secret import secret_path
 
             key = await secret_path(self.rt.state, "console_key")
             self._signer = URLSafeTimedSerializer(key, salt="console-session")
@@ -155,6 +161,12 @@ class Console:
         )
         return HTMLResponse(body, status_code=status, headers=HEADERS)
 
+    async def big_page(self, request: Request, name: str, values: dict[str, Any], *,
+                       me: auth.Session | None = None) -> Response:
+        """``page`` rendered in a worker thread: a page of fifty rows takes ten
+        milliseconds or more to render, which the scheduler's loop must not wait through."""
+        return await blocking(self.page, request, name, values, me=me)
+
     def hider(self) -> views.Hider:
         """Hides this runner's secrets from what a page shows."""
         return views.Hider.of(self.settings, self.rt.catalogue)
@@ -189,8 +201,8 @@ class Console:
         page = min(views.page_number(request.query_params), pages - 1)
         rows = await self.rt.state.batch(
             views.job_rows, catalogue, self.hider(), self.lang(request), self.rt.clock(),
-            page=page)
-        return self.page(request, "jobs.html", {
+            page=page, cache=self.schedules)
+        return await self.big_page(request, "jobs.html", {
             "rows": rows, "catalogue": catalogue, "zones": self.zones(), "page": page,
             "pages": pages}, me=me)
 
@@ -204,7 +216,7 @@ class Console:
         records, progress = await self.rt.state.batch(chosen.records, datetime.now(UTC))
         audit = [] if chosen.job is None else await self.rt.state.operator.audit(chosen.job)
         hide = self.hider()
-        return self.page(request, "runs.html", {
+        return await self.big_page(request, "runs.html", {
             "records": records[:views.PAGE], "more": len(records) > views.PAGE,
             "chosen": chosen, "jobs": sorted(catalogue.jobs), "outcomes": views.OUTCOMES,
             "periods": tuple(views.PERIODS), "zones": self.zones(), "hide": hide,
@@ -272,7 +284,7 @@ class Console:
 
     def zones(self) -> dict[str, ZoneInfo]:
         """Each job's zone, so times read as the job's schedule does."""
-        return {job.name: ZoneInfo(job.timezone) for job in self.rt.catalogue.jobs.values()}
+        return self.schedules.zones(self.rt.catalogue)
 
 
 def inside(back: str) -> str:

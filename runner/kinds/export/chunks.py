@@ -29,6 +29,7 @@ from runner.errors import (
     TransportError,
     ValidationFailed,
 )
+from runner.kinds.export.hub import hub_of, webhook_url
 from runner.kinds.export.records import ExportRecords
 from runner.offload import blocking
 
@@ -150,7 +151,7 @@ class ChunkExporter:
                     # it had in fact taken) was matched to this chunk's request.
                     say(f"export {export_id} holds {exc}, not {chunk.span}: it answered an"
                         " earlier request; waiting for this chunk's own")
-                    await self.server.exports.disown(export_id)
+                    await hub_of(self.server).disown(export_id)
                     rec = await self._set(chunk, status="requested", export_id=None,
                                           ready_at=None)
                     continue
@@ -159,7 +160,7 @@ class ChunkExporter:
 
     async def _request_and_wait(self, chunk: Chunk) -> ExportChunk:
         """Request the chunk (unless a live request is pending) and wait until it is ready."""
-        hub = self.server.exports
+        hub = hub_of(self.server)
         async with hub.turn:  # this runner's export jobs take turns, as Pachca requires
             rec = await self._get(chunk)
             if rec is not None and rec.status in ("ready", "downloaded"):
@@ -179,7 +180,7 @@ class ChunkExporter:
 
     async def _request(self, chunk: Chunk, before: ExportChunk | None) -> None:
         """Ask Pachca for the chunk, recording 'requested' first so a quick webhook finds it."""
-        url = await self.server.export_webhook_url()
+        url = await webhook_url(self.server)
         await self._set(chunk, status="requested", export_id=None, requested_at=None,
                         ready_at=None)
         try:
@@ -218,7 +219,7 @@ class ChunkExporter:
 
     async def _wait(self, chunk: Chunk) -> ExportChunk:
         """The chunk once the webhook marked it ready; JobError after ``webhook_timeout``."""
-        hub = self.server.exports
+        hub = hub_of(self.server)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.params.webhook_timeout
         while True:

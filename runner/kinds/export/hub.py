@@ -11,13 +11,12 @@ sees it there (it polls every second), and a job on this replica is woken at onc
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
-import secrets
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -27,66 +26,17 @@ from runner.errors import BodyTooLarge
 from runner.kinds.export.records import ExportRecords
 from runner.pachca.models import ExportReady
 from runner.server.guard import parse_json
+from runner.server.secret import SERVER_JOB, SecretPath, read_body
 
 if TYPE_CHECKING:
+    from runner.server import RunnerServer
     from runner.state import ExportChunk
     from runner.state.aio import Store
 
 log = logging.getLogger("runner.kinds.export.hub")
 
-MAX_BODY = 64 * 1024
-"""Largest webhook body read; Pachca's is under 200 bytes, so more is not Pachca."""
-
-SERVER_JOB = "_server"
-"""The pseudo-job under which the server keeps its values in the state store."""
-
-
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The request body, refusing to buffer more than ``limit`` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    body = bytearray()
-    async for part in request.stream():
-        body += part
-        if len(body) > limit:
-            raise BodyTooLarge
-    return bytes(body)
-
-
-async def secret_path(state: Store, name: str) -> str:
-    """The unguessable path segment called ``name``, created once per installation.
-
-    Kept in the state store so every replica and every restart serves the same URL.
-    Two replicas creating it at once may each write; the last write wins and readers
-    re-read on a mismatch (see ``SecretPath.matches``).
-    """
-    value = await state.values.get(SERVER_JOB, name)
-    if isinstance(value, str) and value:
-        return value
-    await state.values.set(SERVER_JOB, name, secrets.token_urlsafe(24))
-    return str(await state.values.get(SERVER_JOB, name))
-
-
-class SecretPath:
-    """A secret path segment, cached, re-read from the store when a request disagrees."""
-
-    def __init__(self, state: Store, name: str) -> None:
-        self._state = state
-        self._name = name
-        self._cached: str | None = None
-
-    async def value(self) -> str:
-        """The current secret (created if none exists yet)."""
-        self._cached = await secret_path(self._state, self._name)
-        return self._cached
-
-    async def matches(self, candidate: str) -> bool:
-        """Whether ``candidate`` is the secret, compared in constant time."""
-        if self._cached is not None and hmac.compare_digest(candidate, self._cached):
-            return True
-        # Another replica may have won the race to create it: look again once.
-        return hmac.compare_digest(candidate, await self.value())
+PREFIX = "/hooks/export/"
+"""Where the export-ready webhook is served: this, then the secret path segment."""
 
 
 def _foreign(export_id: int) -> str:
@@ -193,3 +143,19 @@ class ExportHub:
         log.info("export %d is ready: %s %s–%s", export_id, chunk.job, chunk.start, chunk.end)
         self.notify()
         return "accepted"
+
+
+_hubs: WeakKeyDictionary[RunnerServer, ExportHub] = WeakKeyDictionary()
+
+
+def hub_of(server: RunnerServer) -> ExportHub:
+    """The hub of ``server``: its webhook route and the export runs it serves share it."""
+    hub = _hubs.get(server)
+    if hub is None:
+        hub = _hubs[server] = ExportHub(server.rt.state, server.rt.clock)
+    return hub
+
+
+async def webhook_url(server: RunnerServer) -> str:
+    """The URL to give Pachca as ``webhook_url`` when requesting an export."""
+    return server.public_url + PREFIX + await hub_of(server).path.value()

@@ -38,7 +38,11 @@ from runner.kinds.export.period import (
 from runner.kinds.export.records import ExportRecords
 
 if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
     from runner.pachca.client import PachcaClient
+    from runner.server import RunnerServer
+    from runner.server.metrics import Metric
     from runner.state import ExportChunk
 
 TEMPLATE = "export_ready.md.j2"
@@ -140,6 +144,28 @@ class ExportKind(JobKind[ExportParams]):
     Params = ExportParams
     summary: ClassVar[str] = "Export chat history for a period into zip files."
     needs_server: ClassVar[bool] = True
+    route_prefixes: ClassVar[tuple[str, ...]] = ("/hooks/export/",)
+
+    async def routes(self, server: RunnerServer) -> Sequence[BaseRoute]:
+        """``POST /hooks/export/<secret>``: Pachca's export-ready webhook."""
+        from starlette.routing import Route
+
+        from runner.kinds.export.hub import PREFIX, hub_of
+
+        hub = hub_of(server)
+        await hub.path.value()  # the secret exists before Pachca can call
+        return [Route(PREFIX + "{secret}", hub.handle, methods=["POST"])]
+
+    def metrics(self, server: RunnerServer) -> Sequence[Metric]:
+        """The export webhooks this process received, by result."""
+        from runner.kinds.export.hub import hub_of
+        from runner.server.metrics import Metric
+
+        hooks = Metric("pachca_runner_export_webhooks_total",
+                       "Export webhooks received by this process, by result.", "counter")
+        for result, n in sorted(hub_of(server).counts.items()):
+            hooks.add(n, result=result)
+        return [hooks]
 
     def scopes(self, params: ExportParams) -> frozenset[str]:
         """The notice's (if any); the export token's own are checked in ``run``."""
