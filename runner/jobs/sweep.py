@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from runner import words
 from runner.concurrency import for_each
 from runner.effects import POSTING_SCOPES, post_once
 from runner.errors import JobError, NotFound, PermissionDenied, ValidationFailed
@@ -24,7 +25,7 @@ from runner.jobs.base import JobContext, JobKind, KindParams
 from runner.render import split_message
 from runner.sweep import plans
 from runner.sweep.act import CLOSING_TEMPLATE, REPORT_TEMPLATE, WARNING_TEMPLATE, Actor
-from runner.sweep.decide import SKIP_REASONS, Decision, archive_order
+from runner.sweep.decide import Decision, archive_order, skip_note
 from runner.sweep.params import SweepParams
 from runner.sweep.scan import Plan, Scanner
 
@@ -85,11 +86,10 @@ class SweepKind(JobKind):
             approval = await asyncio.to_thread(plans.approved, ctx.state, ctx.job.name)
             if approval is not None:
                 saved = approval.plan
-                ctx.report.say(f"applying the plan {approval.by} approved in the console")
+                ctx.report.say(words.text("sweep.applying_approved", by=approval.by))
             elif params.require_approval:
                 # Nothing is warned or archived unapproved: this run says what it would do.
-                ctx.report.say("require_approval: no approved plan, so nothing is changed;"
-                               " approve the plan in the console's Sweep plans page")
+                ctx.report.say(words.text("sweep.unapproved"))
                 dry = True
         scanner = Scanner(ctx, params, secret)
         # The count of active chats only feeds max_fraction and the report: without
@@ -125,12 +125,9 @@ class SweepKind(JobKind):
             acting / plan.scanned > params.max_fraction
         ):
             _describe(ctx, plan, warn, archive, [], would=True)
-            raise JobError(
-                f"sweep aborted, nothing changed: {acting} of {plan.scanned} scanned chats"
-                f" ({acting / plan.scanned:.0%}) would be warned or archived, more than"
-                f" max_fraction {params.max_fraction:.0%}; check the rules, then raise"
-                " max_fraction if this is intended"
-            )
+            raise JobError(words.text("sweep.aborted", why=words.text(
+                "sweep.over_limit", acting=acting, scanned=plan.scanned,
+                share=f"{acting / plan.scanned:.0%}", limit=f"{params.max_fraction:.0%}")))
         now_archive, later = archive[: params.max_archive_per_run], archive[
             params.max_archive_per_run:]
         if dry:
@@ -170,13 +167,15 @@ class SweepKind(JobKind):
                         and not params.closing_message):
                     # Nothing was posted first, so this 403 is the rights check itself.
                     ctx.report.count("skipped:no_rights")
-                    ctx.report.say(f"skipped «{d.name}»: {SKIP_REASONS['no_rights']}")
+                    ctx.report.say(words.text("sweep.skipped", name=d.name,
+                                              note=skip_note("no_rights")))
                 else:
                     failed.append(d)
                     ctx.report.count("skipped:failed")
-                    ctx.report.say(f"could not {d.verb} «{d.name}» ({d.chat_id}): {exc}")
+                    ctx.report.say(words.text("sweep.could_not", verb=words.text(f"verb.{d.verb}"),
+                                              name=d.name, id=d.chat_id, error=exc))
             done += 1
-            ctx.progress("archiving", done, len(todo))
+            ctx.progress(words.text("progress.archive"), done, len(todo))
 
         await for_each(todo, act, limit=params.concurrency)
         await scanner.counted()  # the report says how many chats were scanned
@@ -197,7 +196,7 @@ class SweepKind(JobKind):
             for i, part in enumerate(split_message(text), 1):
                 await post_once(ctx, f"report:{params.report_chat_id}:{i}",
                                 entity_id=params.report_chat_id, content=part,
-                                label=f"chat {params.report_chat_id} (report)")
+                                label=words.text("post.report_chat", id=params.report_chat_id))
         if failed:
             raise JobError(
                 f"sweep: {len(failed)} chat(s) could not be warned or archived (first:"
@@ -248,27 +247,25 @@ def _describe(
 ) -> None:
     """Counts and operator lines for the decisions that are not effects made here."""
     report = ctx.report
-    prefix = "would " if would else ""
     for d in warn:
         report.count("would_warn")
-        report.say(f"would warn «{d.name}»: {d.note}")
+        report.say(words.text("sweep.would_warn", name=d.name, note=d.note))
     for d in archive:
         report.count("would_archive")
-        report.say(f"would archive «{d.name}»: {d.note}")
+        report.say(words.text("sweep.would_archive", name=d.name, note=d.note))
     for d in plan.waiting:
         report.count("waiting")
-        report.say(f"waiting «{d.name}»: {d.note}")
+        report.say(words.text("sweep.waiting", name=d.name, note=d.note))
     for reason, n in sorted(plan.skips.items()):
         report.count(f"skipped:{reason}", n)
     show = plan.skip_lines if would else plan.skip_lines[:_SKIP_LINES]
     for line in show:
         report.say(line)
     if len(show) < len(plan.skip_lines):
-        report.say(f"... and {len(plan.skip_lines) - len(show)} more skipped chats")
+        report.say(words.text("sweep.more_skipped", n=len(plan.skip_lines) - len(show)))
     if later:
         report.count("skipped:limit", len(later))
-        report.say(f"{len(later)} more chats {prefix}wait for later runs"
-                   " (max_archive_per_run reached)")
+        report.say(words.text("sweep.would_later" if would else "sweep.later", n=len(later)))
 
 
 def report_context(
