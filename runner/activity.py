@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, cast
 from runner import words
 from runner.concurrency import for_each
 from runner.errors import JobError, NotFound, PermissionDenied
-from runner.jobs.base import Progress, no_progress
+from runner.kinds.base import Progress, no_progress
 from runner.pachca.models import Chat, Message
 from runner.periods import Window
 

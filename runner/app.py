@@ -1,7 +1,7 @@
 """Wiring: build settings-driven objects once and hand them to execute / the daemon.
 
 The CLI calls these functions; tests call them too. Nothing here decides what a job
-does; it only assembles the client, state store, renderer and services.
+does; it only assembles the Runtime (``runtime``: the one place it is built).
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from zoneinfo import ZoneInfo
 from runner import scopes, words
 from runner.catalogue import Catalogue, JobSpec
 from runner.errors import InputError
-from runner.execute import Outcome, Runtime, execute, shifted_clock, system_clock
-from runner.jobs.base import Progress, no_progress
-from runner.jobs.registry import get_kind
+from runner.execute import Outcome, execute
+from runner.kinds.base import Progress, no_progress
+from runner.kinds.registry import get_kind
 from runner.pachca.client import PachcaClient
 from runner.pachca.limits import RateLimits, RetryPolicy
 from runner.render import Renderer
+from runner.runtime import Current, Runtime, shifted_clock, system_clock
 from runner.settings import Settings
 from runner.state import StateStore
 
@@ -70,6 +71,19 @@ def open_state(settings: Settings) -> StateStore:
     return StateStore(settings.state_url, replica=replica_name(settings))
 
 
+def owner_client(settings: Settings) -> PachcaClient | None:
+    """A client of PACHCA_EXPORT_TOKEN (a workspace owner's: only an owner may export,
+    while the main token is usually a bot's), or None when that token is unset or is the
+    main one. Its own limiter: Pachca's limits are per token."""
+    token = settings.export_token
+    main = settings.token
+    if token is None or not token.get_secret_value() or (
+        main is not None and token.get_secret_value() == main.get_secret_value()
+    ):
+        return None
+    return make_client(settings.model_copy(update={"token": token}))
+
+
 @contextlib.asynccontextmanager
 async def runtime(
     settings: Settings,
@@ -78,12 +92,15 @@ async def runtime(
     clock: Callable[[], datetime] = system_clock,
     server: bool = False,
 ) -> AsyncIterator[Runtime]:
-    """A Runtime with its client, state store and renderer; closes them afterwards.
+    """The one place a Runtime is built: its clients, state store, renderer, button key
+    and, with ``server``, the runner's own HTTP server (webhooks, the kinds' routes,
+    the console), running meanwhile; all closed afterwards."""
+    from runner.bot import alerts
+    from runner.buttons import button_secret
 
-    ``server``: also run the runner's own HTTP server (webhooks) meanwhile.
-    """
     state = await asyncio.to_thread(open_state, settings)
     client = make_client(settings)
+    owner: PachcaClient | None = None
     try:
         bot_user_id = settings.bot_user_id
         if bot_user_id is None:
@@ -91,23 +108,36 @@ async def runtime(
             # token's scopes too, asked once for every job's check.
             info = await scopes.token_info(client)
             bot_user_id = info.user_id if info is not None else (await client.get_profile()).id
+        owner = owner_client(settings)
+        srv = None
+        if server:
+            from runner.server import RunnerServer
+
+            srv = RunnerServer(settings)
         rt = Runtime(
-            catalogue=catalogue,
+            current=Current(catalogue),
             client=client,
+            owner_client=owner,
             renderer=Renderer(catalogue.templates_dir, lang=settings.lang or "ru"),
             state=state,
+            button_secret=button_secret(settings),
+            server=srv,
             clock=clock,
             lease=settings.lease,
             bot_user_id=bot_user_id,
         )
-        from runner import services
-        from runner.bot import alerts
-
         alerts.install(rt)  # failure alerts and recovery notes (reads catalogue.alerts)
-
-        async with services.started(settings, rt, server=server):
+        if srv is None:
             yield rt
+            return
+        await srv.start(rt)
+        try:
+            yield rt
+        finally:
+            await srv.stop()
     finally:
+        if owner is not None:
+            await owner.aclose()
         await client.aclose()
         await asyncio.to_thread(state.close)
 
@@ -120,11 +150,11 @@ async def run_once(
     dry_run: bool,
     at: datetime | None,
     progress: Progress = no_progress,
-    services: Mapping[str, Any] | None = None,
+    plan: object | None = None,
 ) -> Outcome:
     """``run-job``: one run now (or as if at ``at``, naive = the job's zone).
 
-    ``services`` are added to the run's ``ctx.services`` (``--plan``: the sweep plan).
+    ``plan``: what the job's kind made of ``--plan FILE`` (``JobKind.read_plan``).
 
     With ``at``, the run stands for that fire: it runs once, and if it failed, running it
     again resumes it where it stopped (its effects are keyed by the fire, so a message
@@ -139,9 +169,9 @@ async def run_once(
         scheduled_for = at
     needs_server = get_kind(job.kind).needs_server
     async with runtime(settings, catalogue, clock=clock, server=needs_server) as rt:
-        rt.services.update(services or {})
         return await execute(rt, job, scheduled_for=scheduled_for, dry_run=dry_run,
-                             progress=progress, retry_failed=scheduled_for is not None)
+                             progress=progress, retry_failed=scheduled_for is not None,
+                             plan=plan)
 
 
 async def run_daemon(

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 
 from runner import words
-from runner.jobs.base import Label, ru
+from runner.catalogue.fields import Label, ru
 from runner.source_base import SourceModel
 
 if TYPE_CHECKING:

@@ -9,11 +9,12 @@ refuses anything it did not sign itself. The format::
 
 - ``pr1``: the format's version; a later format gets a new prefix, old ones stay parseable
   only as long as their parser is kept.
-- ``action``: ``keep`` / ``archive_now`` (sweep warnings) or ``retry`` (failure alerts).
-- ``subject``: a chat id (digits) for the sweep actions; a job name for ``retry``.
+- ``action``: one a job kind offers on a chat (``JobKind.button_actions``: the sweep's
+  ``keep`` / ``archive_now``), or ``retry`` (failure alerts).
+- ``subject``: a chat id (digits) for a kind's actions; a job name for ``retry``.
   Job names are ``[\\w-]+``, chat ids digits: neither contains a dot, the separator.
 - ``scope``: a small non-negative number in base 36 that ties the button to one message
-  (the sweep uses the id of the run that posted the warning), so a button copied from an
+  (a kind uses the id of the run that posted the message), so a button copied from an
   old warning does not act on a new one.
 - ``signature``: HMAC-SHA256 over everything before it, truncated to 128 bits,
   base64url without padding (22 characters).
@@ -29,7 +30,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from runner.errors import ForgedButton
 
@@ -40,9 +41,16 @@ VERSION = "pr1"
 MAX_DATA = 255
 """Pachca's limit on a button's ``data``."""
 
-Action = Literal["keep", "archive_now", "retry"]
-CHAT_ACTIONS: frozenset[str] = frozenset({"keep", "archive_now"})
 JOB_ACTIONS: frozenset[str] = frozenset({"retry"})
+"""Actions on a job (their subject is its name), handled by the bot itself."""
+
+
+def chat_actions() -> frozenset[str]:
+    """Actions on a chat (their subject is its id): the ones the job kinds offer."""
+    from runner.kinds import registry
+
+    return frozenset(registry.button_actions())
+
 
 _LABEL = b"pachca-runner/button-data/v1"
 _SIG_BYTES = 16  # 128 bits: forging needs 2**128 guesses; keeps data short
@@ -57,8 +65,8 @@ _SIG = re.compile(rf"[A-Za-z0-9_-]{{{_SIG_CHARS}}}")
 class ButtonAction:
     """What a verified button asks for."""
 
-    action: Action
-    chat_id: int | None  # for keep / archive_now
+    action: str
+    chat_id: int | None  # for a kind's actions (keep / archive_now)
     job: str | None  # for retry
     scope: int
     version: str = VERSION
@@ -96,13 +104,13 @@ def _sign(body: str, secret: bytes) -> str:
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
 
 
-def make_button_data(action: Action, subject: int | str, secret: bytes, *, scope: int = 0) -> str:
+def make_button_data(action: str, subject: int | str, secret: bytes, *, scope: int = 0) -> str:
     """Signed ``data`` for a button: ``subject`` is a chat id, or a job name for ``retry``.
 
     ValueError if the action is unknown, the subject does not fit the action, or the
     result would exceed Pachca's 255 characters (a very long job name).
     """
-    if action in CHAT_ACTIONS:
+    if action in chat_actions():
         if isinstance(subject, bool) or not isinstance(subject, int) or subject <= 0:
             raise ValueError(f"{action} needs a chat id, got {subject!r}")
         text = str(subject)
@@ -137,8 +145,8 @@ def parse_button_data(data: str, secret: bytes) -> ButtonAction:
         raise ForgedButton("button data has a wrong signature")
     if not _SCOPE.fullmatch(scope):
         raise ForgedButton("button data has a malformed scope")
-    if action in CHAT_ACTIONS and _CHAT_ID.fullmatch(subject):
-        return ButtonAction(action, int(subject), None, int(scope, 36))  # type: ignore[arg-type]
+    if action in chat_actions() and _CHAT_ID.fullmatch(subject):
+        return ButtonAction(action, int(subject), None, int(scope, 36))
     if action in JOB_ACTIONS and _JOB_NAME.fullmatch(subject):
-        return ButtonAction(action, None, subject, int(scope, 36))  # type: ignore[arg-type]
+        return ButtonAction(action, None, subject, int(scope, 36))
     raise ForgedButton(f"button data names an unknown action or a bad subject ({action[:16]!r})")

@@ -28,7 +28,47 @@ TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-
 
 class RunnerGroup(SpeakingGroup):
     """Turns RunnerError into one readable line and its exit code; speaks the chosen
-    language in --help."""
+    language in --help. The top group (``with_kinds``) also offers the commands job
+    kinds add (``JobKind.commands``), loading the kinds only when a command is not one
+    of its own (so a built-in command starts fast)."""
+
+    with_kinds = False
+
+    def _kinds_commands(self) -> dict[str, click.Command]:
+        if not self.with_kinds:
+            return {}
+        from runner.kinds import registry
+
+        return {n: c for n, c in registry.commands().items() if n not in self.own}
+
+    @property
+    def own(self) -> dict[str, click.Command]:
+        """The commands defined here, without the kinds'."""
+        return self.__dict__.setdefault("_own", {})
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        """Every command: this module's and the kinds'."""
+        return {**self.own, **self._kinds_commands()}
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self.__dict__["_own"] = dict(value)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Add one of this module's commands."""
+        name = name or cmd.name
+        if name is None:
+            raise TypeError("a command needs a name")
+        self.own[name] = cmd
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """A command of this module, else of a kind."""
+        return self.own.get(cmd_name) or self._kinds_commands().get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, sorted."""
+        return sorted(self.commands)
 
     def invoke(self, ctx: click.Context) -> Any:
         from runner import words
@@ -72,6 +112,9 @@ def main(ctx: click.Context, catalogue: Path | None, debug: bool, verbose: bool)
 
     logs.configure(verbose=verbose, debug=debug)
     ctx.obj = {"debug": debug, "verbose": verbose, "catalogue": catalogue}
+
+
+main.with_kinds = True  # the kinds' commands sit beside ours
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -212,15 +255,15 @@ def run_job(
     settings = settings_of(ctx)
     catalogue = load(settings)
     job = app.find_job(catalogue, name)
-    services: dict[str, object] = {}
+    plan = None
     if plan_file is not None:
-        from runner.sweep import plans
+        from runner.kinds.registry import get_kind
 
-        services[plans.SERVICE] = plans.load_for(plan_file, job.name, job.kind)
+        plan = get_kind(job.kind).read_plan(plan_file, job)
     with console.progress_bar(True) as progress:
         outcome = asyncio.run(
             app.run_once(settings, catalogue, job, dry_run=dry_run, at=at, progress=progress,
-                         services=services)
+                         plan=plan)
         )
     console.print_outcome(outcome, dry_run=outcome.dry_run)
     sys.exit(0 if outcome.status != "failed" else 1)
@@ -242,29 +285,6 @@ def preview(ctx: click.Context, name: str) -> None:
 
 
 @main.command()
-@click.argument("name")
-@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Also save the plan (JSON) for `run-job NAME --plan FILE`.")
-@click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
-              help="Plan as if at this time (in the job's time zone).")
-@click.pass_context
-def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -> None:
-    """Sweeps: what the next run would do to which chat, and why; touches nothing."""
-    from runner import app, console, planning, words
-
-    settings = settings_of(ctx)
-    catalogue = load(settings)
-    job = app.find_job(catalogue, name)
-    with console.progress_bar(True) as progress:
-        made = asyncio.run(planning.plan_sweep(settings, catalogue, job, at=at,
-                                               progress=progress))
-    click.echo("\n".join(made.lines()))
-    if out is not None:
-        made.save(out)
-        click.echo(words.text("plan.saved", out=out, job=job.name))
-
-
-@main.command()
 @click.argument("old", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("new", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--from", "start", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
@@ -273,14 +293,14 @@ def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -
 def diff(ctx: click.Context, old: Path, new: Path, start: datetime | None) -> None:
     """What changing the catalogue from OLD to NEW does: jobs added and removed,
     schedules moved, and the chats a changed sweep would affect now (needs the token)."""
-    from runner import planning
+    from runner import changes
     from runner.catalogue import load_configured
     from runner.catalogue.diff import lines
 
     settings = settings_of(ctx)
     before = load_configured(settings, old, templates=False)
     after = load_configured(settings, new, templates=False)
-    result = asyncio.run(planning.diff_catalogues(settings, before, after, now=start))
+    result = asyncio.run(changes.diff_catalogues(settings, before, after, now=start))
     click.echo("\n".join(lines(result)))
 
 
@@ -382,29 +402,6 @@ def history(ctx: click.Context, target: tuple[str, ...], limit: int, failed: boo
         raise InputError(words.text("history.usage"))
     history_view.show_history(settings, target[0] if target else None, limit=limit, failed=failed,
                      since=since, as_json=as_json)
-
-
-@main.command()
-@click.argument("run_id", type=int)
-@click.option("--yes", "-y", is_flag=True, help="Do not ask; unarchive at once.")
-@click.pass_context
-def undo(ctx: click.Context, run_id: int, yes: bool) -> None:
-    """Unarchive every chat a sweep run archived (shows them and asks first)."""
-    from runner import undo as undo_mod
-    from runner import words
-
-    settings = settings_of(ctx)
-
-    def confirm(plan: undo_mod.UndoPlan) -> bool:
-        click.echo("\n".join(plan.lines()))
-        return yes or click.confirm(words.text("undo.confirm", n=len(plan.chats)), default=False)
-
-    result = asyncio.run(undo_mod.undo_run(settings, run_id, confirm=confirm))
-    if result is None:
-        click.echo(words.text("undo.nothing"))
-        sys.exit(1)
-    click.echo("\n".join(result.lines()))
-    sys.exit(1 if result.failed else 0)
 
 
 @main.command()

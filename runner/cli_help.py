@@ -68,7 +68,7 @@ class _Speaking:
         option = super().get_help_option(ctx)  # type: ignore[misc]
         if option is not None:
             option.help = words.translated("Show this message and exit.")
-        return option  # type: ignore[no-any-return]
+        return option
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The help page, in the chosen language."""
@@ -78,7 +78,7 @@ class _Speaking:
     def get_short_help_str(self, limit: int = 45) -> str:
         """The one-line help in a group's list, in the chosen language."""
         self._speak()
-        return super().get_short_help_str(limit)  # type: ignore[misc, no-any-return]
+        return super().get_short_help_str(limit)  # type: ignore[misc]
 
 
 def _say(english: str | None) -> str | None:

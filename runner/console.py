@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from runner.catalogue import Catalogue, JobSpec
     from runner.execute import Outcome
-    from runner.jobs.base import Progress
+    from runner.kinds.base import Progress
     from runner.state import RunRecord
 
 

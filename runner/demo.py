@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import tempfile
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -64,8 +63,7 @@ class Demo:
     def __init__(self, settings: Settings, ws: WorkspaceServer, tmp: Path) -> None:
         self.ws = ws
         self.console = Console(highlight=False)
-        info = httpx.get(f"{ws.root_url}/_workspace/info", trust_env=False).json()
-        self.info = info
+        self.info: dict[str, Any] = {}  # the workspace's /_workspace/info, read by _demo
         self.settings = settings.model_copy(
             update={
                 "token": SecretStr(ws.bot_token),
@@ -148,8 +146,9 @@ class Demo:
         return seen
 
 
-async def _demo(demo: Demo, story: Callable[[Demo], Any] | None) -> int:
+async def _demo(demo: Demo) -> int:
     c = demo.console
+    demo.info = await demo.control("GET", "info")
     counts = demo.info["counts"]
     c.print(Panel.fit(
         escape(words.text("demo.head", url=demo.ws.base_url, users=counts["users"],
@@ -165,8 +164,10 @@ async def _demo(demo: Demo, story: Callable[[Demo], Any] | None) -> int:
             continue
         outcome = await demo.run(name)
         failed += outcome.status == "failed"
-    if story is not None:
-        failed += await story(demo)
+    from runner.kinds import registry
+
+    for kind in registry.every_kind():  # each kind's part of the story (the sweep's week)
+        failed += await kind.demo(demo)
     c.rule(f"[bold]{words.text('demo.reached')}[/bold]")
     for what, n in sorted((await demo.effects(start)).items()):
         c.print(f"  {what}: {n}")
@@ -185,9 +186,7 @@ def run_demo(settings: Settings, *, keep: bool = False) -> int:
 
 
 def _show(demo: Demo, ws: WorkspaceServer, keep: bool) -> int:
-    from runner.demo_story import sweep_story
-
-    code = asyncio.run(_demo(demo, sweep_story))
+    code = asyncio.run(_demo(demo))
     if keep:
         demo.console.print(words.text("demo.kept", url=ws.base_url), markup=False)
         for line in runner_variables(demo.info):

@@ -32,7 +32,7 @@ from runner.errors import ApiError, NotFound, PachcaError, PermissionDenied, Tra
 from runner.pachca.models import Button, Message
 
 if TYPE_CHECKING:
-    from runner.jobs.base import JobContext
+    from runner.kinds.base import JobContext
 
 # How far back to look for a post whose answer was lost (pages of 50, newest first).
 POSTING_SCOPES = frozenset({"messages:create", "messages:read", "chats:read"})

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -21,30 +21,16 @@ from zoneinfo import ZoneInfo
 
 from runner import scopes, words
 from runner.errors import ClaimLost, JobError, RunnerError, StateError
-from runner.jobs.base import JobContext, JobKind, Progress, RunReport, no_progress
-from runner.jobs.registry import get_kind
+from runner.kinds.base import JobContext, JobKind, Progress, RunReport, no_progress
+from runner.kinds.registry import get_kind
+from runner.runtime import Runtime, system_clock
 
 if TYPE_CHECKING:
-    from runner.catalogue import Catalogue, JobSpec
-    from runner.pachca.client import PachcaClient
+    from runner.catalogue import JobSpec
     from runner.preflight import TargetCheck
-    from runner.render import Renderer
-    from runner.state import RunHandle, RunRecord, StateStore
+    from runner.state import RunHandle, RunRecord
 
 log = logging.getLogger("runner.execute")
-
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    """Now, as an aware UTC datetime."""
-    return datetime.now(UTC)
-
-
-def shifted_clock(at: datetime) -> Clock:
-    """A clock that starts at ``at`` and runs at real speed (``run-job --at``)."""
-    offset = at - system_clock()
-    return lambda: system_clock() + offset
 
 
 OutcomeStatus = Literal["succeeded", "failed", "skipped", "abandoned"]
@@ -65,24 +51,6 @@ class Outcome:
     duration: float = 0.0
     scheduled_for: datetime | None = None
     dry_run: bool = False
-
-
-Observer = Callable[[Outcome], Awaitable[None]]
-
-
-@dataclass
-class Runtime:
-    """What every run shares; built once by the CLI and passed down."""
-
-    catalogue: Catalogue
-    client: PachcaClient
-    renderer: Renderer
-    state: StateStore
-    clock: Clock = system_clock
-    lease: float = 30.0
-    bot_user_id: int | None = None
-    services: dict[str, Any] = field(default_factory=dict)
-    observers: list[Observer] = field(default_factory=list)
 
 
 def is_dry_run(job: JobSpec, requested: bool = False) -> bool:
@@ -117,6 +85,7 @@ async def execute(
     dry_run: bool = False,
     progress: Progress = no_progress,
     retry_failed: bool = False,
+    plan: object | None = None,
 ) -> Outcome:
     """Claim, run and record one run of ``job``.
 
@@ -126,6 +95,7 @@ async def execute(
     gets a read-only client and a dry-run key (a real run's ``key`` is not reused), and
     the history marks it. Never raises for a failing job: the failure is the Outcome's
     ``error`` (and the history's); it raises only if the state store fails.
+    ``plan``: what the kind made of ``run-job --plan FILE`` (``JobKind.read_plan``).
     """
     zone = ZoneInfo(job.timezone)
     asked, dry_run = dry_run, is_dry_run(job, dry_run)
@@ -166,7 +136,11 @@ async def execute(
         log=logging.getLogger(f"runner.job.{job.name}"),
         progress=progress,
         bot_user_id=rt.bot_user_id,
-        services=rt.services,
+        owner_client=(rt.owner_client.read_only_view() if dry_run and rt.owner_client
+                      else rt.owner_client),
+        button_secret=rt.button_secret,
+        server=rt.server,
+        plan=plan,
     )
     started = time.monotonic()
     outcome = Outcome(job.name, key, "succeeded", ctx.report, run_id=handle.run_id,
@@ -262,7 +236,7 @@ async def _record_unrecorded(
     outcome.error = error
 
 
-async def _checked_run(ctx: JobContext, kind: JobKind) -> None:
+async def _checked_run(ctx: JobContext, kind: JobKind[Any]) -> None:
     """Check the token's scopes and every configured recipient (reads only), then run
     the kind.
 

@@ -187,12 +187,11 @@ def show_history(settings: Settings, job: str | None, *, limit: int, failed: boo
                  since: str | None, as_json: bool) -> None:
     """``history``: the latest runs, filtered; an unknown job name is an error."""
     from runner.app import job_zones, open_state
-    from runner.console import print_history_json
 
     zones = job_zones(settings)
     state = open_state(settings)
     try:
-        if job is not None:
+        if job is not None and job not in zones:  # the history's names: only when needed
             check_job(job, [*zones, *state.job_names()])
         start = None
         if since is not None:
@@ -203,6 +202,8 @@ def show_history(settings: Settings, job: str | None, *, limit: int, failed: boo
     finally:
         state.close()
     if as_json:
+        from runner.console import print_history_json  # rich: only for --json
+
         print_history_json(records)
     else:
         echo(history_lines(records, zones, layout.width(piped=240)))

@@ -64,7 +64,7 @@ async def _role(client: PachcaClient, chat: Chat, me: int) -> str | None:
         return "owner"
     for role in ("admin", "editor") if chat.channel else ("admin",):
         listing = cast(AsyncGenerator[User, None],
-                       client.list_members(chat.id, role=role))  # type: ignore[arg-type]
+                       client.list_members(chat.id, role=role))
         if await _all(listing, lambda user: user.id == me):
             return role
     return "member"

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from runner import words
+from runner.catalogue.fields import Id, KindParams, ru
 from runner.concurrency import for_each
 from runner.effects import post_once
 from runner.errors import (
@@ -19,7 +20,7 @@ from runner.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from runner.jobs.base import Id, JobContext, KindParams, ru
+from runner.kinds.base import JobContext
 from runner.pachca.models import Button
 from runner.render import split_message
 

@@ -109,15 +109,24 @@ class Renderer:
         self.env.filters.update(_filters(lang))
         self.env.bound_filters()
         self._inline: dict[str, Template] = {}
+        self._found: set[str] = set()
 
     def exists(self, name: str) -> bool:
-        """Whether the template ``name`` is in the templates folder or among the defaults."""
+        """Whether the template ``name`` is in the templates folder or among the defaults.
+
+        A file found once is taken to stay (``validate`` asks once a job: reading the
+        file each time was a second of a 10,000-job catalogue); a missing one is looked
+        for again, so a file added meanwhile is found.
+        """
+        if name in self._found:
+            return True
         try:
             self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
         except TemplateNotFound:
             return False
         except TemplateProblem:
-            return True  # there, but unreadable: rendering it says why
+            pass  # there, but unreadable: rendering it says why
+        self._found.add(name)
         return True
 
     def path_of(self, name: str) -> str:

@@ -11,7 +11,8 @@ of a third of the lease (see ``Daemon.run``):
   finished rather than lost. Several replicas may try at once; ``claim`` lets one win.
   A dry run or a manual ``run-job`` is marked ``abandoned`` instead: nobody scheduled
   it, the operator who started it saw it die and decides whether to run it again;
-- run history older than ``history_retention_days`` is pruned (hourly, not every beat).
+- run history older than ``history_retention_days`` is pruned (hourly, not every beat),
+  in bounded steps that each hold the write lock briefly (``runner.state.prune``).
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from runner.catalogue import JobSpec
-    from runner.execute import Runtime
+    from runner.runtime import Runtime
     from runner.settings import Settings
     from runner.state import RunRecord, StateStore
 
@@ -75,11 +76,26 @@ class Maintenance:
         now = time.monotonic()
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
             self._pruned_at = now
-            cutoff = self.rt.clock() - self.retention
-            deleted = await asyncio.to_thread(state.prune, cutoff)
+            deleted = await self.prune(self.rt.clock() - self.retention)
             if deleted:
                 log.info("pruned %d run(s) older than %d days from the history",
                          deleted, self.retention.days)
+
+    async def prune(self, cutoff: datetime) -> int:
+        """Prune the history step by step (``runner.state.prune``), each step its own
+        short transaction on a worker thread, so the daemon's own writes (claims,
+        effects) take turns with it; returns the number of runs deleted."""
+        state = self.rt.state
+        deleted, start = 0, None
+        while True:
+            step = await asyncio.to_thread(state.prune_step, cutoff, start)
+            deleted += step.runs
+            if step.start is None:
+                break
+            start = step.start
+        while await asyncio.to_thread(state.prune_events_step, cutoff):
+            pass
+        return deleted
 
     async def stale_runs(self) -> None:
         """Take over each stale scheduled run; mark the others abandoned."""

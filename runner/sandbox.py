@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sized
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import update_wrapper, wraps
@@ -248,7 +248,8 @@ class Sandbox(ImmutableSandboxedEnvironment):
                 if size > MAX_OUTPUT:
                     over = TemplateLimit(words.text("tpl.limit_output", n=f"{MAX_OUTPUT:,}"))
                     # Raised where the template stands, so the error names its line.
-                    chunks.throw(over)
+                    if isinstance(chunks, Generator):
+                        chunks.throw(over)
                     raise over
                 out.append(chunk)
             return "".join(out)

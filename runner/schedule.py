@@ -11,6 +11,7 @@ gets its times through ``build_trigger`` or ``next_fire_times`` here.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -147,6 +148,14 @@ def parse_cron(expr: str) -> Cron:
     """Check a standard five-field crontab line; CronProblem names the bad field."""
     if not isinstance(expr, str):
         raise _problem("cron.text")
+    return _parsed(expr)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(expr: str) -> Cron:
+    # Once per distinct line: a big catalogue repeats its schedules, and the daemon parses
+    # each job's again when it builds the triggers. A Cron is frozen; a CronProblem is
+    # raised anew each time (lru_cache keeps no exceptions).
     parts = expr.lower().split()
     if len(parts) != 5:
         raise _problem("cron.fields", n=len(parts))
@@ -171,6 +180,22 @@ def parse_cron(expr: str) -> Cron:
     )
 
 
+@functools.lru_cache(maxsize=8192)
+def working_day(country: str, day: date) -> bool:
+    """Whether ``day`` is a working day in ``country``.
+
+    Asked by every working-days trigger of a catalogue, often about the same days: one
+    calendar a country (building one costs milliseconds, and each fills in the years it
+    is asked about), and each answer computed once.
+    """
+    return bool(_calendar(country).is_working_day(day))
+
+
+@functools.cache
+def _calendar(country: str) -> holidays.HolidayBase:
+    return holidays.country_holidays(country)
+
+
 class WorkdayTrigger(BaseTrigger):
     """Fires when ``base`` does, except on days that are not working days in ``country``.
 
@@ -178,7 +203,7 @@ class WorkdayTrigger(BaseTrigger):
     the library models them (Russia does), weekend days moved to be working days.
     """
 
-    __slots__ = ("base", "calendar", "country", "jitter", "zone")
+    __slots__ = ("base", "country", "jitter", "zone")
 
     def __init__(
         self, base: BaseTrigger, country: str, zone: ZoneInfo, jitter: float | None = None
@@ -187,11 +212,10 @@ class WorkdayTrigger(BaseTrigger):
         self.country = country
         self.zone = zone
         self.jitter = jitter
-        self.calendar = holidays.country_holidays(country)
 
     def is_working_day(self, day: date) -> bool:
         """Whether ``day`` is a working day in this trigger's country."""
-        return bool(self.calendar.is_working_day(day))
+        return working_day(self.country, day)
 
     def get_next_fire_time(
         self, previous_fire_time: datetime | None, now: datetime
@@ -282,12 +306,11 @@ def skipped_dates(job: JobSpec, days: int = 30, now: datetime | None = None) -> 
     now = (now or datetime.now(zone)).astimezone(zone)
     end = now + timedelta(days=days)
     base = _base_trigger(job, zone, None, INTERVAL_ANCHOR)
-    calendar_ = holidays.country_holidays(job.workdays)
     out: list[date] = []
     fire = base.get_next_fire_time(None, now)
     while fire is not None and fire < end:
         day = fire.astimezone(zone).date()
-        if not calendar_.is_working_day(day):
+        if not working_day(job.workdays, day):
             out.append(day)
         fire = base.get_next_fire_time(None, _next_midnight(day, zone))
     return out

@@ -36,7 +36,8 @@ from runner import logs, words
 from runner.daemon_lines import local as _local
 from runner.daemon_lines import log_outcome, one_line, reload_changes
 from runner.errors import RunnerError
-from runner.execute import Outcome, Runtime, execute, run_key
+from runner.execute import Outcome, execute, run_key
+from runner.runtime import Runtime
 from runner.schedule import build_trigger
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ class Daemon:
 
     def load(self, catalogue: Catalogue) -> None:
         """(Re)place every scheduled job by the catalogue's enabled jobs."""
-        self.rt.catalogue = catalogue
+        self.rt.reload(catalogue)
         self.scheduler.remove_all_jobs()
         for job in catalogue.jobs.values():
             if not job.enabled:

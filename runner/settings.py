@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_core import ErrorDetails
@@ -196,8 +196,10 @@ def _explain(err: ErrorDetails) -> str:
         message_id, key = _BOUNDS[kind]
         detail = words.text(message_id, limit=ctx.get(key), got=got)
     elif kind in ("literal_error", "enum"):
-        options = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
-        detail = words.text("field.choice", options=options, got=got, hint="")
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        # the value was echoed (not a possible secret): the choice it is nearest is said too
+        hint = words.suggest(str(value), choices) if got == f"'{value}'" else ""
+        detail = words.text("field.choice", options=", ".join(choices), got=got, hint=hint)
     elif kind == "value_error":
         detail = str(ctx.get("error", err["msg"]))
     else:
@@ -205,7 +207,7 @@ def _explain(err: ErrorDetails) -> str:
     return words.text("settings.invalid", field=variable(field), detail=detail)
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Build settings, turning pydantic's error into one readable SettingsError."""
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})

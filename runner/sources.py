@@ -18,9 +18,9 @@ from pydantic import Field, field_validator
 
 from runner import words
 from runner.activity import ChatActivity, chat_activity
+from runner.catalogue.fields import Id, ru
 from runner.durations import Duration
 from runner.errors import FetchError, SourceError
-from runner.jobs.base import Id, ru
 from runner.periods import Window
 from runner.source_base import SourceModel
 from runner.sources_pachca import (
@@ -37,7 +37,7 @@ from runner.sources_pachca import (
 from runner.sources_sql import SqlSource, read_sql
 
 if TYPE_CHECKING:
-    from runner.jobs.base import JobContext
+    from runner.kinds.base import JobContext
 
 MAX_LISTED = 50
 """New chats (and new members) a digest lists at most: it is a message, not an inventory."""

@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
+from runner.catalogue.fields import Id, ru
 from runner.errors import NotFound, PachcaError, PermissionDenied, SourceError
-from runner.jobs.base import Id, ru
 from runner.periods import Window
 from runner.source_base import SourceModel
 
 if TYPE_CHECKING:
-    from runner.jobs.base import JobContext
+    from runner.kinds.base import JobContext
     from runner.pachca.models import Message
 
 APP_URL = "https://app.pachca.com"

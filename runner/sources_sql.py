@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 
 from runner import words
+from runner.catalogue.fields import ru
 from runner.durations import Duration, format_duration
 from runner.errors import SourceError
-from runner.jobs.base import ru
 from runner.periods import Window
 from runner.source_base import SourceModel
 

@@ -147,7 +147,7 @@ def _given(t: dict[str, Any], name: str, who: str, context: Mapping[str, Any]) -
 def _job_sections(t: dict[str, Any]) -> list[str]:
     """Each template and inline field of the sample's jobs, once per set of variables."""
     from runner.catalogue import validate
-    from runner.jobs.registry import get_kind
+    from runner.kinds.registry import get_kind
 
     catalogue = validate(SAMPLE, env={}, templates_dir=TEMPLATES)
     seen: set[tuple[str, str, tuple[str, ...]]] = set()

@@ -114,8 +114,8 @@ def test_the_token_table_lists_every_scope_the_sample_jobs_and_the_bot_need(
     guide: str, folder: Path
 ) -> None:
     from runner.bot.admin import CLICK_SCOPES, POLL_SCOPES
-    from runner.jobs.export import EXPORT_SCOPES
-    from runner.jobs.registry import get_kind
+    from runner.kinds.export.kind import EXPORT_SCOPES
+    from runner.kinds.registry import get_kind
 
     text = (REPO / guide).read_text(encoding="utf-8")
     heading = "### Which token each kind needs" if guide == "README.md" else (

@@ -96,3 +96,12 @@ def test_a_catalogue_naming_no_template_uses_the_shipped_ones(venv: Path, tmp_pa
     checked = _run(venv, tmp_path, "validate", "--offline")
     assert checked.returncode == 0, checked.stderr
     assert _files(tmp_path) == {"jobs.yaml"}
+
+
+def test_demo_from_an_empty_folder_uses_the_shipped_sample_and_leaves_it_empty(
+    venv: Path, tmp_path: Path
+) -> None:
+    demo = _run(venv, tmp_path, "demo")
+    assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr
+    assert "What reached Pachca" in demo.stdout and "messages posted" in demo.stdout
+    assert _files(tmp_path) == set(), "the demo left files in the operator's folder"

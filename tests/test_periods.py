@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from runner.jobs.activity_report import ActivityReportParams
+from runner.kinds.activity_report import ActivityReportParams
 from runner.periods import PERIOD_NAMES, FixedPeriod, Window, midnight, resolve_period
 
 MSK = ZoneInfo("Europe/Moscow")

@@ -20,8 +20,8 @@ import pytest
 from runner import app, logs
 from runner.bot.alerts import notifier_of
 from runner.catalogue import Catalogue
-from runner.execute import Runtime
 from runner.logs import EVENTS
+from runner.runtime import Runtime
 from runner.scheduler import MISSED_REASON, OVERLAP_REASON, Daemon
 from runner.settings import Settings
 from runner.state import RunRecord

@@ -16,7 +16,8 @@ import pytest
 
 from runner import app
 from runner.errors import SettingsError
-from runner.execute import Runtime
+from runner.kinds.export.hub import hub_of, webhook_url
+from runner.runtime import Runtime
 from runner.server import RunnerServer
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
@@ -57,7 +58,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def server_of(rt: Runtime) -> RunnerServer:
-    server = rt.services["server"]
+    server = rt.server
     assert isinstance(server, RunnerServer)
     return server
 
@@ -112,9 +113,9 @@ async def test_ready_webhook_marks_the_requested_chunk_and_wakes_the_waiter(
 ) -> None:
     server = server_of(rt)
     await requested(rt)
-    waiter = asyncio.create_task(server.exports.wait_changed(30))
+    waiter = asyncio.create_task(hub_of(server).wait_changed(30))
 
-    response = await http.post(await server.export_webhook_url(), json=ready())
+    response = await http.post(await webhook_url(server), json=ready())
 
     assert response.status_code == 200 and response.json() == {"status": "accepted"}
     async with asyncio.timeout(2):
@@ -122,7 +123,7 @@ async def test_ready_webhook_marks_the_requested_chunk_and_wakes_the_waiter(
     status, export_id, ready_at = await chunk_row(rt)
     assert (status, export_id) == ("ready", 77) and ready_at is not None
 
-    again = await http.post(await server.export_webhook_url(), json=ready())
+    again = await http.post(await webhook_url(server), json=ready())
 
     assert again.status_code == 200 and again.json() == {"status": "duplicate"}
     assert await chunk_row(rt) == (status, export_id, ready_at)
@@ -147,7 +148,7 @@ async def test_malformed_webhook_is_rejected_and_changes_nothing(
 ) -> None:
     server = server_of(rt)
     await requested(rt)
-    url = await server.export_webhook_url()
+    url = await webhook_url(server)
 
     for body in MALFORMED:
         response = await http.post(url, content=body,
@@ -160,7 +161,7 @@ async def test_malformed_webhook_is_rejected_and_changes_nothing(
 async def test_wrong_secret_path_is_not_found(rt: Runtime, http: httpx.AsyncClient) -> None:
     server = server_of(rt)
     await requested(rt)
-    right = await server.export_webhook_url()
+    right = await webhook_url(server)
 
     for url in (server.url + "/hooks/export/guess", right[:-1], right + "x",
                 server.url + "/hooks/export/"):
@@ -173,7 +174,7 @@ async def test_wrong_secret_path_is_not_found(rt: Runtime, http: httpx.AsyncClie
 async def test_body_over_64_kib_is_refused(rt: Runtime, http: httpx.AsyncClient) -> None:
     server = server_of(rt)
     await requested(rt)
-    url = await server.export_webhook_url()
+    url = await webhook_url(server)
     big = json.dumps(ready(padding="x" * 65_536)).encode()
 
     declared = await http.post(url, content=big, headers={"content-type": "application/json"})
@@ -193,7 +194,7 @@ async def test_body_over_64_kib_is_refused(rt: Runtime, http: httpx.AsyncClient)
 async def test_webhook_with_nothing_pending_is_acknowledged_and_ignored(
     rt: Runtime, http: httpx.AsyncClient
 ) -> None:
-    response = await http.post(await server_of(rt).export_webhook_url(), json=ready())
+    response = await http.post(await webhook_url(server_of(rt)), json=ready())
 
     assert response.status_code == 200 and response.json() == {"status": "unmatched"}
     assert await asyncio.to_thread(rt.state.export_chunks, None) == []
@@ -202,10 +203,10 @@ async def test_webhook_with_nothing_pending_is_acknowledged_and_ignored(
 async def test_webhook_path_is_secret_and_survives_a_restart(harness: Harness) -> None:
     catalogue = harness.catalogue()
     async with app.runtime(harness.settings(), catalogue, server=True) as first:
-        url1 = await server_of(first).export_webhook_url()
+        url1 = await webhook_url(server_of(first))
     settings = harness.settings(public_url="https://runner.example.com/")
     async with app.runtime(settings, catalogue, server=True) as second:
-        url2 = await server_of(second).export_webhook_url()
+        url2 = await webhook_url(server_of(second))
 
     secret = url1.rsplit("/", 1)[1]
     assert len(secret) >= 32

@@ -20,7 +20,8 @@ import pytest
 
 from runner import app
 from runner.bot import service
-from runner.execute import Runtime
+from runner.kinds.export.hub import webhook_url
+from runner.runtime import Runtime
 from runner.server import RunnerServer
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
@@ -49,9 +50,9 @@ async def served(workspace: WorkspaceServer, tmp_path: Path, **settings: Any
     config = harness.settings(webhook_secret=SECRET, **settings)
     async with (app.runtime(config, harness.catalogue(), server=True) as rt,
                 service.started(config, rt)):
-        server = rt.services["server"]
+        server = rt.server
         assert isinstance(server, RunnerServer)
-        yield rt, {"export": await server.export_webhook_url(),
+        yield rt, {"export": await webhook_url(server),
                    "push": server.url + PUSH_PATH}
 
 

@@ -11,6 +11,7 @@ failure tries again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,8 @@ from runner.pachca.models import Button
 
 if TYPE_CHECKING:
     from runner.catalogue import Alerts, JobSpec
-    from runner.execute import Outcome, Runtime
+    from runner.execute import Outcome
+    from runner.runtime import Runtime
     from runner.state import AlertState
 
 log = logging.getLogger("runner.bot.alerts")
@@ -94,9 +96,10 @@ class AlertNotifier:
         if alerts is None:
             return False
         now = self.bot.now()
-        previous: AlertState | None = await self.bot.state("alert_state", job.name)
-        streak: AlertState = await self.bot.state(
-            "set_alert_state", job.name,
+        store = self.bot.rt.state
+        previous: AlertState | None = await asyncio.to_thread(store.alert_state, job.name)
+        streak: AlertState = await asyncio.to_thread(
+            store.set_alert_state, job.name,
             failing_since=previous.failing_since if previous and previous.failing_since else now,
             failures=(previous.failures if previous else 0) + 1,
             last_error=one_line(error, 500),
@@ -121,12 +124,12 @@ class AlertNotifier:
         posted = await self._post(alerts, alerts.template, context,
                                   [[Button(text=RETRY_TEXT, data=data)]])
         if posted:
-            await self.bot.state("set_alert_state", job.name, last_alert_at=now)
+            await asyncio.to_thread(self.bot.rt.state.set_alert_state, job.name, last_alert_at=now)
         return posted
 
     async def succeeded(self, job: JobSpec, when: datetime | None) -> bool:
         """End the job's failure streak; post a recovery note if the streak was announced."""
-        streak: AlertState | None = await self.bot.state("alert_state", job.name)
+        streak: AlertState | None = await asyncio.to_thread(self.bot.rt.state.alert_state, job.name)
         if streak is None:
             return False
         alerts = self.bot.rt.catalogue.alerts
@@ -141,7 +144,7 @@ class AlertNotifier:
                 "failing_since": (streak.failing_since or now).astimezone(zone),
             }
             posted = await self._post(alerts, RECOVERY_TEMPLATE, context, None)
-        await self.bot.state("clear_alert_state", job.name)
+        await asyncio.to_thread(self.bot.rt.state.clear_alert_state, job.name)
         log.info("%s: recovered after %d failure(s)", job.name, streak.failures)
         return posted
 
@@ -161,16 +164,15 @@ class AlertNotifier:
         return True
 
 
-def install(rt: Runtime, bot: BotContext | None = None) -> AlertNotifier:
+def install(rt: Runtime) -> AlertNotifier:
     """Register the alert observer on ``rt`` (it reads ``rt.catalogue.alerts`` on each run,
-    so a reloaded catalogue takes effect) and return it for the daemon's ``on_missed``."""
-    notifier = AlertNotifier(bot or BotContext(rt))
+    so a reloaded catalogue takes effect) and return it."""
+    notifier = notifier_of(rt)
     rt.observers.append(notifier.observe)
-    rt.services["alerts"] = notifier
     return notifier
 
 
 def notifier_of(rt: Runtime) -> AlertNotifier:
-    """The notifier ``install`` registered on ``rt`` (installed now if missing)."""
-    found = rt.services.get("alerts")
-    return found if isinstance(found, AlertNotifier) else install(rt)
+    """The alerts of ``rt`` (the daemon's ``on_missed``). A notifier keeps nothing of its
+    own (streaks live in the state store), so any one of a runtime acts as another."""
+    return AlertNotifier(BotContext(rt))

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from runner.errors import PachcaError, RunnerError
+from runner.errors import NotFound, PachcaError, PermissionDenied, RunnerError
 from runner.render import truncate_message
 
 if TYPE_CHECKING:
-    from runner.execute import Runtime
+    from runner.pachca.models import Chat
+    from runner.runtime import Runtime
 
 log = logging.getLogger("runner.bot")
 
@@ -34,11 +35,8 @@ class BotContext:
 
     @property
     def secret(self) -> bytes:
-        """The key that signs and checks button data (set up by ``runner.services``)."""
-        secret = self.rt.services.get("button_secret")
-        if not isinstance(secret, bytes):
-            raise RunnerError("no key to check button data (runner.services sets one up)")
-        return secret
+        """The key that signs and checks button data."""
+        return self.rt.button_secret
 
     def now(self) -> datetime:
         """The runtime's clock (aware)."""
@@ -53,9 +51,32 @@ class BotContext:
         text = self.rt.renderer.render(template, context).strip()
         return truncate_message(text, MESSAGE_LIMIT)
 
-    async def state(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Call a (synchronous) state store method off the event loop."""
-        return await asyncio.to_thread(getattr(self.rt.state, method), *args, **kwargs)
+    async def chat(self, chat_id: int) -> Chat | None:
+        """The chat, or None if it is gone or the token may not see it."""
+        try:
+            return await self.rt.client.get_chat(chat_id)
+        except (NotFound, PermissionDenied):
+            return None
+
+    async def is_member(self, chat: Chat, user_id: int) -> bool:
+        """Whether ``user_id`` is a member of ``chat``."""
+        if user_id in chat.member_ids:
+            return True
+        if chat.member_ids:
+            return False
+        # Some answers leave member_ids out: ask the members list, page by page.
+        async for member in self.rt.client.list_members(chat.id):
+            if member.id == user_id:
+                return True
+        return False
+
+    async def edit(self, message_id: int, chat_id: int, content: str) -> None:
+        """Replace the message's text and remove its buttons; failures are only logged."""
+        try:
+            await self.rt.client.update_message(message_id, content=content, buttons=[],
+                                                chat_id=chat_id)
+        except PachcaError as exc:
+            log.error("could not update message %d in chat %d: %s", message_id, chat_id, exc)
 
     async def tell(self, user_id: int, template: str, **context: Any) -> None:
         """Send ``user_id`` a direct message from ``template``; failures are only logged.

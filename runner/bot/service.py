@@ -28,7 +28,7 @@ from runner.execute import Outcome, execute
 
 if TYPE_CHECKING:
     from runner.catalogue import Catalogue, JobSpec
-    from runner.execute import Runtime
+    from runner.runtime import Runtime
     from runner.settings import Settings
 
 log = logging.getLogger("runner.bot")
@@ -99,9 +99,8 @@ async def started(settings: Settings, rt: Runtime) -> AsyncIterator[BotService]:
             " bot's outgoing-webhook secret (or use events: poll)"
         )
     service = BotService(rt, background=True)
-    rt.services["bot"] = service
     endpoint = service.push_endpoint(settings)
-    server = rt.services.get("server")
+    server = rt.server
     if endpoint is not None and server is not None:
         server.add_route(bot_cfg.webhook_path, endpoint.handle)
         log.info("bot webhook served at %s%s", server.public_url, bot_cfg.webhook_path)
@@ -119,7 +118,6 @@ async def started(settings: Settings, rt: Runtime) -> AsyncIterator[BotService]:
         with contextlib.suppress(asyncio.CancelledError):
             await loop_task
         await service.aclose()
-        rt.services.pop("bot", None)
 
 
 async def poll_command(settings: Settings, catalogue: Catalogue, *, once: bool) -> PollResult:

@@ -22,7 +22,7 @@ from runner.pachca.models import LinkShared
 
 if TYPE_CHECKING:
     from runner.catalogue import UnfurlRule
-    from runner.execute import Runtime
+    from runner.runtime import Runtime
 
 log = logging.getLogger("runner.bot.unfurl")
 

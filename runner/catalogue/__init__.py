@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner import words
 from runner.errors import CatalogueError, Problem, TemplateProblem
-from runner.jobs.base import JobKind
+from runner.kinds.base import JobKind
 
 if TYPE_CHECKING:
     from runner.render import Renderer
@@ -54,7 +54,7 @@ def check_templates(
     catalogue: Catalogue, renderer: Renderer, kinds: Callable[[str], JobKind] | None = None
 ) -> list[Problem]:
     """Render every job's templates with its kind's sample data; one Problem per failure."""
-    from runner.jobs import registry
+    from runner.kinds import registry
 
     kinds = kinds or registry.get_kind
     file, problems = str(catalogue.path), []
@@ -108,6 +108,10 @@ def check_templates(
                 kind.check_rendered(job.params, field, render))
             if wrong is not None:
                 line = job.field_lines.get(field.split(".")[0].split("[")[0], job.line)
+                if isinstance(outcome, TemplateProblem) and outcome.line and (
+                        field in job.block_lines):
+                    # a `text: |` block: the template's line N is the file's line too
+                    line = job.block_lines[field] + outcome.line - 1
                 problems.append(Problem(file, line, None, f"jobs.{job.name}.{field}", wrong))
     if catalogue.alerts and not renderer.exists(catalogue.alerts.template):
         missing = words.text("tpl.missing", name=catalogue.alerts.template,

@@ -1,7 +1,7 @@
 """What a change of the catalogue does: jobs added and removed, fields and schedules changed.
 
-Pure comparison of two validated catalogues; counting the chats a sweep change would
-affect needs the API and lives in ``runner.planning``.
+Pure comparison of two validated catalogues; counting the chats a changed job would act
+on needs the API and its kind (``JobKind.affected``), and lives in ``runner.changes``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ _WHEN = ("schedule", "timezone", "workdays", "enabled")
 
 @dataclass
 class Affected:
-    """Chats a sweep would warn or archive now, under the old and the new fields."""
+    """Chats a job would act on now (a sweep: warn or archive), under the old and the new
+    fields."""
 
     before: dict[int, str]  # chat id -> name
     after: dict[int, str]
@@ -52,13 +53,13 @@ class JobChange:
     fields: list[tuple[str, str, str]]  # (field, old, new), values written as in YAML
     before: list[datetime] | None = None  # next fire times, when the schedule moved
     after: list[datetime] | None = None
-    affected: Affected | None = None  # sweeps whose fields changed, when counted
+    affected: Affected | None = None  # jobs whose own fields changed, when counted
     note: str = ""  # why chats were not counted
 
     @property
-    def sweep_changed(self) -> bool:
-        """Whether a sweep's own fields changed (the chats it affects may change)."""
-        return self.kind == "sweep" and any(f not in COMMON_FIELDS for f, _, _ in self.fields)
+    def params_changed(self) -> bool:
+        """Whether the kind's own fields changed (the chats it acts on may change)."""
+        return any(f not in COMMON_FIELDS for f, _, _ in self.fields)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from runner import words
 from runner.catalogue.explain import _BOUNDS, _SIMPLE, _example, _fields_at
+from runner.catalogue.fields import KindParams
 from runner.catalogue.models import (
     _JOB_NAME,
     COMMON_FIELDS,
@@ -36,7 +37,7 @@ from runner.catalogue.source import (
 )
 from runner.durations import LONGEST, parse_within
 from runner.errors import CatalogueError, CronProblem, Problem
-from runner.jobs.base import JobKind, KindParams
+from runner.kinds.base import JobKind
 from runner.schedule import parse_cron
 from runner.words import closest
 
@@ -300,6 +301,8 @@ class _Loader:
                 str(key): line for key in body
                 if (line := doc.where(path + (key,))[0]) is not None
             },
+            block_lines={str(key): doc.blocks[path + (key,)] for key in body
+                         if path + (key,) in doc.blocks},
         )
 
     def schedule(self, value: Any, path: FieldPath) -> Schedule | None:
@@ -346,7 +349,7 @@ def _load(
     templates_dir: Path | None,
     default_timezone: str | None,
 ) -> tuple[Catalogue, list[Problem]]:
-    from runner.jobs import registry
+    from runner.kinds import registry
 
     doc = _Doc(str(path), os.environ if env is None else env, [])
     try:

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, field_validator
 
 from runner import durations, words
+from runner.catalogue.fields import Id, KindParams, ru
 from runner.catalogue.masks import Masks
 from runner.durations import Duration, Interval, RunTimeout, UpToDay
 from runner.errors import Problem
-from runner.jobs.base import Id, KindParams, ru
 from runner.words import suggest
 
 COMMON_FIELDS = (
@@ -321,6 +321,7 @@ class JobSpec(BaseModel):
     workdays: str | None = None
     line: int | None = None
     field_lines: dict[str, int] = {}  # where each of the job's own fields is written
+    block_lines: dict[str, int] = {}  # where a field's literal block text (`|`) starts
 
 
 class Catalogue(BaseModel):

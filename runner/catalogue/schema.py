@@ -26,7 +26,7 @@ from pydantic.json_schema import GenerateJsonSchema
 
 from runner import durations
 from runner.catalogue.models import _JOB_NAME, CatalogueFile, _JobFields
-from runner.jobs.base import JobKind
+from runner.kinds.base import JobKind
 
 VAR_PATTERN = r"^\$\{.+\}$"
 _ENV_VAR = {
@@ -89,7 +89,7 @@ def catalogue_schema(
     get_kind: Callable[[str], JobKind] | None = None,
 ) -> dict[str, Any]:
     """The JSON Schema (draft 7) of a job catalogue with the shipped job kinds."""
-    from runner.jobs import registry
+    from runner.kinds import registry
 
     names = list((kind_names or registry.kind_names)())
     kinds = [(get_kind or registry.get_kind)(name) for name in names]

@@ -18,7 +18,10 @@ FieldPath = tuple[str | int, ...]
 Pos = tuple[int | None, int | None]  # 1-based line and column
 _VAR_BODY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*))?", re.DOTALL)
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
-_MAX_NODES = 50_000  # guards against alias bombs
+_MAX_REPEATS = 50_000
+"""Values an alias may repeat in one file: guards against alias bombs (a few lines that
+expand to billions of values). Values written out are not counted: a catalogue of
+10,000 jobs has some 100,000 of them."""
 
 
 def shorten(text: str, size: int = 60) -> str:
@@ -75,8 +78,11 @@ class _Doc:
     secrets: dict[FieldPath, list[str]] = field(default_factory=dict)
     masks: Masks = field(default_factory=Masks)
     warnings: list[Problem] = field(default_factory=list)
+    # Where the text of a literal block (`text: |`) starts: its lines are the file's lines.
+    blocks: dict[FieldPath, int] = field(default_factory=dict)
     _lines: list[str] = field(default_factory=list)
-    _nodes: int = 0
+    _repeats: int = 0
+    _built: set[int] = field(default_factory=set)
     _active: set[int] = field(default_factory=set)
     _constructor: yaml.constructor.SafeConstructor = field(
         default_factory=yaml.constructor.SafeConstructor
@@ -130,9 +136,12 @@ class _Doc:
         return None
 
     def _build(self, node: yaml.Node, path: FieldPath) -> Any:
-        self._nodes += 1
-        if self._nodes > _MAX_NODES:
-            raise yaml.YAMLError(words.text("yaml.too_many"))
+        if id(node) in self._built:  # reached again through an alias
+            self._repeats += 1
+            if self._repeats > _MAX_REPEATS:
+                raise yaml.YAMLError(words.text("yaml.too_many"))
+        else:
+            self._built.add(id(node))
         self.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if id(node) in self._active:
             self.add(path, words.text("yaml.alias_self"))
@@ -191,6 +200,8 @@ class _Doc:
             line = node.end_mark.line + 1
             self.warnings.append(Problem(self.file, line, cut[0] + 1, dotted(path), message))
         if node.tag == "tag:yaml.org,2002:str":
+            if getattr(node, "style", None) == "|":
+                self.blocks[path] = node.start_mark.line + 2  # the line after the `|`
             return self._interpolate(node.value, path)
         try:
             return self._constructor.construct_object(node)

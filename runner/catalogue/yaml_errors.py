@@ -194,7 +194,7 @@ def cut_by_comment(
     by the field being a message text.
     """
     # PyYAML marks a plain scalar's style None, libyaml "".
-    if node.style or node.tag != "tag:yaml.org,2002:str":
+    if not isinstance(node, yaml.ScalarNode) or node.style or node.tag != "tag:yaml.org,2002:str":
         return None
     end = node.end_mark
     if end.line >= len(lines):

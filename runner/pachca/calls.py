@@ -10,11 +10,11 @@ import copy
 from collections import Counter
 from typing import Self
 
-from runner.pachca.http import ApiSession
+from runner.pachca.http import ApiSession, Closing
 from runner.pachca.limits import RateLimiter
 
 
-class ApiCalls:
+class ApiCalls(Closing):
     """Base of ``PachcaClient`` and its call groups: the session, its stats and lifetime."""
 
     def __init__(self, session: ApiSession) -> None:
@@ -50,9 +50,3 @@ class ApiCalls:
     async def aclose(self) -> None:
         """Close the connections."""
         await self._session.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()

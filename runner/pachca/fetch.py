@@ -15,13 +15,14 @@ import asyncio
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
+from runner import words
 from runner.durations import format_duration
 from runner.errors import FetchError
-from runner.pachca.http import tls_context
+from runner.pachca.http import Closing, tls_context
 
 TIMEOUT = 10.0
 """Seconds a fetch may take when the caller names no deadline."""
@@ -31,7 +32,7 @@ MAX_REDIRECTS = 3
 _MEDIA = re.compile(r"[A-Za-z0-9.+-]{1,40}/[A-Za-z0-9.+-]{1,60}")
 
 
-class JsonFetcher:
+class JsonFetcher(Closing):
     """An HTTP client for other sites' JSON (never the Pachca token: it has none)."""
 
     def __init__(
@@ -50,12 +51,6 @@ class JsonFetcher:
         """Close the connections."""
         await self._http.aclose()
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
     async def get(
         self,
         url: str,
@@ -66,21 +61,22 @@ class JsonFetcher:
     ) -> Any:
         """The JSON document at ``url``; FetchError (naming no URL or header) otherwise."""
         if not url.startswith(("http://", "https://")):
-            raise FetchError("the source is not an http(s) URL")
+            raise FetchError(words.text("fetch.not_http"))
         try:
             async with asyncio.timeout(timeout):
                 body = await self._follow(url, dict(headers or {}), timeout, max_bytes)
         except (TimeoutError, httpx.TimeoutException):
-            raise FetchError(f"no answer within {format_duration(timeout)}") from None
+            took = format_duration(timeout) if timeout >= 1 else f"{timeout:g}s"
+            raise FetchError(words.text("fetch.timeout", took=took)) from None
         except (httpx.InvalidURL, httpx.UnsupportedProtocol):
-            raise FetchError("the URL is not valid") from None
+            raise FetchError(words.text("fetch.bad_url")) from None
         except httpx.HTTPError as exc:
             # The exception's text may hold the URL (and so a key in it): only its kind.
-            raise FetchError(f"cannot reach the site ({type(exc).__name__})") from None
+            raise FetchError(words.text("fetch.unreachable", name=type(exc).__name__)) from None
         try:
             return json.loads(body)  # detects UTF-8/16/32 itself
         except (ValueError, UnicodeDecodeError):
-            raise FetchError("the answer is not valid JSON") from None
+            raise FetchError(words.text("fetch.not_json")) from None
 
     async def _follow(
         self, url: str, headers: dict[str, str], timeout: float, max_bytes: int
@@ -94,23 +90,23 @@ class JsonFetcher:
                     return await _read(response, max_bytes)
                 target = response.url.join(response.headers["Location"])
             if target.scheme not in ("http", "https"):
-                raise FetchError("the site redirected to a URL that is not http(s)")
+                raise FetchError(words.text("fetch.redirect_scheme"))
             if target.copy_with(path="/", query=None, fragment=None, username=None,
                                 password=None) != origin:
                 headers = {}  # the caller's headers were meant for its own site only
             url = str(target)
-        raise FetchError(f"the site redirected more than {self.max_redirects} times")
+        raise FetchError(words.text("fetch.redirects", n=self.max_redirects))
 
 
 async def _read(response: httpx.Response, max_bytes: int) -> bytes:
     """The body of a JSON answer, at most ``max_bytes`` of it."""
     if not response.is_success:
-        raise FetchError(f"the endpoint answered HTTP {response.status_code}")
+        raise FetchError(words.text("fetch.status", status=response.status_code))
     media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
-        shown = media if _MEDIA.fullmatch(media) else "missing or malformed"
-        raise FetchError(f"the answer is not JSON (Content-Type {shown})")
-    too_large = FetchError(f"the answer is larger than {_size(max_bytes)}")
+        shown = media if _MEDIA.fullmatch(media) else words.text("fetch.media_unknown")
+        raise FetchError(words.text("fetch.media", media=shown))
+    too_large = FetchError(words.text("fetch.too_large", size=_size(max_bytes)))
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise too_large

@@ -126,6 +126,20 @@ def _said(item: ApiErrorItem) -> str:
     return words.text("api.item", key=item.key, field=field, message=item.message)
 
 
+class Closing:
+    """What ``async with`` closes on the way out (its ``aclose``)."""
+
+    async def aclose(self) -> None:
+        """Release what the object holds (connections)."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
 class SessionOptions(TypedDict, total=False):
     """How a client's session is built, besides its URL and token (see ``ApiSession``)."""
 
@@ -138,7 +152,7 @@ class SessionOptions(TypedDict, total=False):
     limiter: RateLimiter | None
 
 
-class ApiSession:
+class ApiSession(Closing):
     """One token's HTTP session: rate limits, retries, error mapping, pagination."""
 
     def __init__(
@@ -192,12 +206,6 @@ class ApiSession:
         """Close the connections."""
         await self._http.aclose()
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
     async def request(
         self,
         method: str,
@@ -247,12 +255,12 @@ class ApiSession:
                 self.limiter.pause(call_class, chat_key, wait)
                 log.warning("%s %s: rate limited, waiting %.1f s", method, path, wait)
                 continue
-            error = error_from_response(method, path, response)
+            refused = error_from_response(method, path, response)
             if response.status_code >= 500 and idempotent and failures < self.retry.max_retries:
                 failures += 1
                 await self._backoff(failures, method, path, f"HTTP {response.status_code}")
                 continue
-            raise error
+            raise refused
 
     async def _backoff(self, attempt: int, method: str, path: str, reason: str) -> None:
         delay = self.retry.backoff(attempt, self._rng)

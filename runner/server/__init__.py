@@ -1,20 +1,18 @@
 """The runner's own HTTP server: health, metrics, and webhooks from Pachca.
 
-``core`` (``RunnerServer``: uvicorn in the runner's loop, routes, health),
-``guard`` (every body read with a deadline and a cap; strict JSON for webhooks),
-``exports`` (the export-ready webhook and the waiters it wakes), ``metrics``
-(the Prometheus text page).
+``core`` (``RunnerServer``: uvicorn in the runner's loop, routes, health, the job
+kinds' routes), ``guard`` (every body read with a deadline and a cap; strict JSON for
+webhooks), ``secret`` (unguessable paths kept in the state store, capped body reads),
+``metrics`` (the Prometheus text page).
 """
 
-from runner.server.core import EXPORT_HOOK_PREFIX, RunnerServer
-from runner.server.exports import MAX_BODY, ExportHub, read_body
+from runner.server.core import RunnerServer
 from runner.server.guard import BodyGuard, parse_json
+from runner.server.secret import MAX_BODY, read_body
 
 __all__ = [
-    "EXPORT_HOOK_PREFIX",
     "MAX_BODY",
     "BodyGuard",
-    "ExportHub",
     "RunnerServer",
     "parse_json",
     "read_body",

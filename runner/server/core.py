@@ -1,9 +1,9 @@
 """``RunnerServer``: the runner's own HTTP endpoints, served inside the runner's loop.
 
-Endpoints: ``GET /healthz``, ``GET /metrics``, ``POST /hooks/export/<secret>`` (Pachca's
-export-ready webhook), the operators' console under ``/console`` when the setting turns it
-on (``runner.web``), plus whatever other parts add with ``add_route`` before
-``start()`` (the bot's signed event webhook). uvicorn serves the Starlette app as a
+Endpoints: ``GET /healthz``, ``GET /metrics``, the routes job kinds serve
+(``JobKind.routes``: the export's ready webhook), the operators' console under
+``/console`` when the setting turns it on (``runner.web``), plus whatever other parts add
+with ``add_route`` (the bot's signed event webhook). uvicorn serves the Starlette app as a
 task of the running loop; the runner, not uvicorn, owns the process's signals.
 """
 
@@ -15,7 +15,7 @@ import logging
 import socket
 import time
 from collections.abc import Awaitable, Callable, Generator, Sequence
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.applications import Starlette
@@ -25,35 +25,38 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import BaseRoute, Route
 
 from runner.errors import RunnerError, SettingsError
-from runner.server.exports import ExportHub, secret_path
+from runner.kinds import registry
 from runner.server.guard import BodyGuard, head_guarded
 from runner.server.metrics import CONTENT_TYPE, runner_metrics
+from runner.server.secret import SERVER_JOB, secret_path
 
 if TYPE_CHECKING:
-    from runner.execute import Runtime
+    from runner.runtime import Runtime
     from runner.settings import Settings
 
 log = logging.getLogger("runner.server")
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
-EXPORT_HOOK_PREFIX = "/hooks/export/"
 CONSOLE_PREFIX = "/console"
 OWN_ROUTES = ("/healthz", "/metrics")
-"""Paths the server itself answers (with EXPORT_HOOK_PREFIX); nothing else may use them."""
+"""Paths the server itself answers (with the kinds' route prefixes); nothing else may use
+them."""
 
 
 def route_taken(path: str) -> str | None:
     """The server's own route that ``path`` would collide with, or None.
 
-    The bot's webhook path is added beside these: one under the export hooks (or equal
-    to another route, a trailing slash aside) would never receive a push.
+    The bot's webhook path is added beside these: one under a kind's routes (the export
+    hooks), or equal to another route, a trailing slash aside, would never receive a push.
     """
     bare = path.rstrip("/") or "/"
     if bare in OWN_ROUTES:
         return bare
-    if (bare + "/").startswith(EXPORT_HOOK_PREFIX):
-        return EXPORT_HOOK_PREFIX + "…"
+    for kind in registry.every_kind():
+        for prefix in kind.route_prefixes:
+            if (bare + "/").startswith(prefix):
+                return prefix + "…"
     if (bare + "/").startswith(CONSOLE_PREFIX + "/"):
         return CONSOLE_PREFIX + "/…"  # the console's, even while it is off
     return None
@@ -77,15 +80,12 @@ class RunnerServer:
         server.add_route("/hooks/bot/" + await server.secret_path("bot_path"), handler)
 
     where ``handler(request) -> Response`` is a Starlette endpoint; ``read_body`` in
-    ``runner.server.exports`` reads a body with a size cap.
+    ``runner.server.secret`` reads a body with a size cap.
     """
 
-    def __init__(
-        self, settings: Settings, rt: Runtime, *, routes: Sequence[BaseRoute] = ()
-    ) -> None:
+    def __init__(self, settings: Settings, *, routes: Sequence[BaseRoute] = ()) -> None:
         self.settings = settings
-        self.rt = rt
-        self.exports = ExportHub(rt.state, rt.clock)
+        self._rt: Runtime | None = None
         self._extra: list[BaseRoute] = list(routes)
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -96,6 +96,14 @@ class RunnerServer:
         """Local base URL (``http://host:port``), set by ``start()``."""
 
     # -- configuration ------------------------------------------------------------------
+
+    @property
+    def rt(self) -> Runtime:
+        """The runtime this server serves (given to ``start``)."""
+        if self._rt is None:
+            raise RuntimeError("the server is not started")
+        return self._rt
+
 
     def add_route(
         self, path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("POST",)
@@ -116,17 +124,15 @@ class RunnerServer:
         """An unguessable path segment shared by every replica (kept in the state store)."""
         return await secret_path(self.rt.state, name)
 
-    async def export_webhook_url(self) -> str:
-        """The URL to give Pachca as ``webhook_url`` when requesting an export."""
-        return self.public_url + EXPORT_HOOK_PREFIX + await self.exports.path.value()
-
     # -- lifecycle ----------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Bind, serve in the background, and return once connections are accepted."""
+    async def start(self, rt: Runtime) -> None:
+        """Serve ``rt``: bind, serve in the background, return once connections are accepted."""
         if self._server is not None:
             raise RuntimeError("the server is already started")
-        await self.exports.path.value()  # create the secret before Pachca can call
+        self._rt = rt
+        for kind in registry.every_kind():  # their secrets made before Pachca can call
+            self._extra += await kind.routes(self)
         host, port = self.settings.server_host, self.settings.server_port
         sock = _bind(host, port)
         bound_host, bound_port = sock.getsockname()[:2]
@@ -166,20 +172,12 @@ class RunnerServer:
             self._sock.close()
         self._server = self._task = self._sock = self._app = None
 
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
     # -- endpoints ----------------------------------------------------------------------
 
     def _build_app(self) -> Starlette:
         routes: list[BaseRoute] = [
             Route(OWN_ROUTES[0], self._healthz, methods=["GET"]),
             Route(OWN_ROUTES[1], self._metrics, methods=["GET"]),
-            Route(EXPORT_HOOK_PREFIX + "{secret}", self.exports.handle, methods=["POST"]),
             *self._extra,
         ]
         if self.settings.console:
@@ -205,7 +203,7 @@ class RunnerServer:
             "uptime": round(self._uptime(), 3),
         }
         try:
-            await asyncio.to_thread(self.rt.state.get_value, "_server", "export_path")
+            await asyncio.to_thread(self.rt.state.get_value, SERVER_JOB, "health")
         except RunnerError as exc:
             body.update(status="state store unavailable", error=str(exc))
             return JSONResponse(body, status_code=503)
@@ -224,7 +222,7 @@ class RunnerServer:
             jobs=len(self.rt.catalogue.jobs),
             run_counts=counts,
             last_success=last_success,
-            webhooks=dict(self.exports.counts),
+            extra=[m for kind in registry.every_kind() for m in kind.metrics(self)],
         )
         return PlainTextResponse(text, media_type=CONTENT_TYPE)
 

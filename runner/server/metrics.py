@@ -7,7 +7,7 @@ old history makes them go down.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -61,9 +61,9 @@ def runner_metrics(
     jobs: int,
     run_counts: Mapping[tuple[str, str], int],
     last_success: Mapping[str, float],
-    webhooks: Mapping[str, int],
+    extra: Sequence[Metric] = (),
 ) -> str:
-    """The runner's metrics page."""
+    """The runner's metrics page; ``extra``: the job kinds' own (``JobKind.metrics``)."""
     runs = Metric("pachca_runner_runs", "Runs in the history, by job and outcome.", "gauge")
     for (job, outcome), n in sorted(run_counts.items()):
         runs.add(n, job=job, outcome=outcome)
@@ -71,10 +71,6 @@ def runner_metrics(
                      "When each job last finished successfully (Unix time).", "gauge")
     for job, when in sorted(last_success.items()):
         success.add(when, job=job)
-    hooks = Metric("pachca_runner_export_webhooks_total",
-                   "Export webhooks received by this process, by result.", "counter")
-    for result, n in sorted(webhooks.items()):
-        hooks.add(n, result=result)
     return exposition([
         Metric("pachca_runner_up", "1 while the runner's server answers.", "gauge").add(1),
         Metric("pachca_runner_uptime_seconds", "Seconds since this server started.",
@@ -82,5 +78,5 @@ def runner_metrics(
         Metric("pachca_runner_jobs", "Jobs loaded from the catalogue.", "gauge").add(jobs),
         runs,
         success,
-        hooks,
+        *extra,
     ])

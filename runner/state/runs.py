@@ -14,12 +14,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, desc, func, select, update
+from sqlalchemy import and_, desc, func, select, update
 
 from runner.errors import StateError
 from runner.state.engine import Database
 from runner.state.models import RunHandle, RunRecord
-from runner.state.schema import actions, aware_utc, events, runs, targets
+from runner.state.schema import aware_utc, runs
 
 FINISHED = ("succeeded", "failed", "skipped")
 """A run key in one of these states is never run again."""
@@ -322,17 +322,3 @@ class RunsMixin:
             conn.execute(
                 update(runs).where(self._mine(handle)).values(lease_until=self._db.now())
             )
-
-    def prune(self, older_than: datetime) -> int:
-        """Delete finished runs started before ``older_than`` with their actions and
-        targets, and bot events handled before it. Returns the number of runs deleted."""
-        cutoff = aware_utc(older_than)
-        old = and_(runs.c.started_at < cutoff, runs.c.status != "running")
-        with self._db.write() as conn:
-            ids = select(runs.c.id).where(old).scalar_subquery()
-            keys = select(runs.c.key).where(old).scalar_subquery()
-            conn.execute(delete(actions).where(actions.c.run_id.in_(ids)))
-            conn.execute(delete(targets).where(targets.c.run_key.in_(keys)))
-            deleted = conn.execute(delete(runs).where(old)).rowcount
-            conn.execute(delete(events).where(events.c.handled_at < cutoff))
-        return deleted

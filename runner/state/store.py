@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sys
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import IO, Self
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from runner.errors import StateError
+from runner.kinds import registry
 from runner.state.engine import Clock, Database
 from runner.state.operator import OperatorMixin
 from runner.state.progress import ProgressMixin
+from runner.state.prune import PruneMixin
 from runner.state.records import RecordsMixin
 from runner.state.runs import RunsMixin
 from runner.state.schema import migrate, replicas
@@ -22,7 +25,7 @@ SQLITE_SHARED = (
 )
 
 
-class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin):
+class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin, PruneMixin):
     """Runs, claims and per-job state in SQLite or PostgreSQL.
 
     Opening the store creates or migrates its schema. Every method is synchronous,
@@ -39,10 +42,19 @@ class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin):
         self._db = Database(url, clock)
         try:
             with self._db.write() as conn:
-                migrate(conn, self._db.now())
+                migrate(conn, self._db.now(), registry.tables())
         except BaseException:
             self._db.dispose()
             raise
+
+    def write(self) -> AbstractContextManager[Connection]:
+        """A connection in one transaction, committed on success: for a kind's own tables
+        (``JobKind.tables``); the store's errors come out as ``StateError``."""
+        return self._db.write()
+
+    def read(self) -> AbstractContextManager[Connection]:
+        """A connection for reads only, for a kind's own tables."""
+        return self._db.read()
 
     @property
     def dialect(self) -> str:

@@ -117,7 +117,7 @@ class Actions:
 
     async def undo(self, request: Request) -> Response:
         """Unarchive what a sweep run archived (as ``pachca-runner undo``)."""
-        from runner import undo as undo_mod
+        from runner.kinds.sweep import undo as undo_mod
 
         checked = await self._operator(request)
         if isinstance(checked, Response):

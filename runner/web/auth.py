@@ -77,7 +77,7 @@ def verify(hashed: str, password: str) -> bool:
             return PasswordHasher().verify(hashed, password)
         except (VerificationError, InvalidHashError):
             return False
-    import bcrypt  # type: ignore[import-not-found,unused-ignore]  # checked when read
+    import bcrypt  # checked when read
 
     return bool(bcrypt.checkpw(password.encode(), hashed.encode()))
 
@@ -97,7 +97,7 @@ def accounts(settings: Settings) -> dict[str, User]:
             raise SettingsError(f"{where}: role '{role}' is not one of {', '.join(ROLES)}")
         if hashed.startswith(("$2a$", "$2b$", "$2y$")):
             try:
-                import bcrypt  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
+                import bcrypt  # noqa: F401
             except ImportError:
                 raise SettingsError(
                     f"{where}: a bcrypt hash needs the bcrypt package (pip install bcrypt),"

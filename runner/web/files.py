@@ -21,7 +21,7 @@ from starlette.routing import Route
 from runner.errors import RunnerError
 
 if TYPE_CHECKING:
-    from runner.jobs.base import RunReport
+    from runner.kinds.base import RunReport
     from runner.web.app import Console
 
 
@@ -61,7 +61,7 @@ def size_text(size: int | None, lang: str = "ru") -> str:
     """A file size people read («14,2 КБ»), as the export notice writes it."""
     if size is None:
         return ""
-    from runner.jobs._export_chunks import size_text as bytes_text
+    from runner.kinds.export.chunks import size_text as bytes_text
 
     return bytes_text(size, lang)
 

@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from runner.errors import RunnerError
-from runner.sweep import plans
+from runner.kinds.sweep import plans
 
 if TYPE_CHECKING:
     from runner.web.app import Console
@@ -66,7 +66,7 @@ class PlanPages:
         if job is None or job.kind != "sweep":
             return console.page(request, "error.html", {"message": "error.not_found"},
                                 status=404, me=me)
-        from runner.planning import plan_in
+        from runner.kinds.sweep.planning import plan_in
 
         try:
             plan = await plan_in(console.rt, job)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -105,9 +105,22 @@ def use(language: str | None) -> None:
     _chosen.set("ru" if language.lower().startswith("ru") else "en")
 
 
+_ADDED: dict[str, tuple[str, str]] = {}
+"""Messages job kinds bring (``JobKind.messages``), added when the kind is loaded."""
+
+
+def add(messages: Mapping[str, tuple[str, str]]) -> None:
+    """Make a kind's messages known; ValueError if one reuses another message's id."""
+    for message_id, texts in messages.items():
+        known = MESSAGES.get(message_id) or _ADDED.get(message_id)
+        if known is not None and known != texts:
+            raise ValueError(f"message id {message_id!r} is taken")
+        _ADDED[message_id] = texts
+
+
 def text(message_id: str, /, **values: Any) -> str:
     """The message ``message_id`` in the current language, with ``values`` filled in."""
-    en, ru = MESSAGES[message_id]
+    en, ru = MESSAGES[message_id] if message_id in MESSAGES else _ADDED[message_id]
     return (ru if lang() == "ru" else en).format(**values)
 
 

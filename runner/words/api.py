@@ -1,4 +1,5 @@
-"""What went wrong talking to Pachca: its error answers, the network, the token's scopes.
+"""What went wrong talking to Pachca (its error answers, the network, the token's scopes)
+or reading another site's JSON (``fetch.*``: never a URL or a header value in them).
 
 id -> (English, Russian); placeholders are ``str.format`` fields, literal braces doubled.
 """
@@ -71,4 +72,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
          " владельца с правами {scopes} (Автоматизации → API)"),
     ),
     "scope.job": ("job '{job}'", "задание «{job}»"),
+    # -- other sites' JSON (runner/pachca/fetch.py) ---------------------------------------
+    "fetch.not_http": ("the source is not an http(s) URL", "источник — не адрес http(s)"),
+    "fetch.bad_url": ("the URL is not valid", "адрес недопустим"),
+    "fetch.timeout": ("no answer within {took}", "нет ответа за {took}"),
+    "fetch.unreachable": ("cannot reach the site ({name})", "сайт недоступен ({name})"),
+    "fetch.status": ("the endpoint answered HTTP {status}", "сайт ответил HTTP {status}"),
+    "fetch.media": (
+        "the answer is not JSON (Content-Type {media})",
+        "ответ — не JSON (Content-Type {media})",
+    ),
+    "fetch.media_unknown": ("missing or malformed", "не указан или искажён"),
+    "fetch.too_large": ("the answer is larger than {size}", "ответ больше {size}"),
+    "fetch.not_json": ("the answer is not valid JSON", "ответ — не корректный JSON"),
+    "fetch.redirect_scheme": (
+        "the site redirected to a URL that is not http(s)",
+        "сайт перенаправил на адрес не http(s)",
+    ),
+    "fetch.redirects": (
+        "the site redirected more than {n} times",
+        "сайт перенаправил больше {n} раз",
+    ),
 }

@@ -195,7 +195,7 @@ async def test_the_daemon_reruns_a_job_clicked_by_push_in_the_background(bot: Bo
         signature = hmac.new(b"whsec-1", body, hashlib.sha256).hexdigest()
         async with httpx.AsyncClient(timeout=10) as http:
             response = await http.post(
-                rt.services["server"].url + "/pachca/events", content=body,
+                rt.server.url + "/pachca/events", content=body,
                 headers={"Content-Type": "application/json", "Pachca-Signature": signature})
         assert response.status_code == 200
         async def answered() -> bool:

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from runner import app
-from runner.execute import Runtime
 from runner.pachca.limits import CallClass, classify
+from runner.runtime import Runtime
 from tests.bot.support import Bot
 from tests.bot.test_clicks import warned
 from tests.bot.test_intake import bot, daemon_side, signed

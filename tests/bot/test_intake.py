@@ -18,7 +18,7 @@ import pytest
 from runner import app
 from runner.bot import service
 from runner.bot.push import MAX_PUSH_BODY
-from runner.execute import Runtime
+from runner.runtime import Runtime
 from runner.workspace import WorkspaceServer
 from tests.bot.support import Bot
 from tests.jobs.sweep_support import EMPTY, Sweep
@@ -55,7 +55,7 @@ async def daemon_side(bot: Bot) -> AsyncIterator[tuple[Runtime, str]]:
     settings = bot.sw.h.settings(webhook_secret=SECRET)
     async with (app.runtime(settings, bot.sw.h.catalogue(), server=True) as rt,
                 service.started(settings, rt)):
-        yield rt, rt.services["server"].url + PATH
+        yield rt, rt.server.url + PATH
 
 
 def click(user_id: int, *, at: float | None = None, **extra: Any) -> bytes:
@@ -136,7 +136,7 @@ async def test_push_endpoint_answers_404_when_the_bot_polls(bot: Bot) -> None:
     body = click(bot.sw.people(1)[0])
     async with (app.runtime(settings, bot.sw.h.catalogue(), server=True) as rt,
                 service.started(settings, rt), httpx.AsyncClient(timeout=10) as http):
-        response = await http.post(rt.services["server"].url + PATH, content=body,
+        response = await http.post(rt.server.url + PATH, content=body,
                                    headers=signed(body))
     assert response.status_code == 404
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
-from runner.jobs.base import JobContext, JobKind, KindParams
+from runner.catalogue.fields import KindParams
+from runner.kinds.base import JobContext, JobKind
 
 
 class DigestParams(KindParams):
@@ -17,22 +18,21 @@ class DigestParams(KindParams):
     template: str = "digest.md.j2"
 
 
-class FakeDigest(JobKind):
+class FakeDigest(JobKind[DigestParams]):
     name = "digest"
     Params = DigestParams
 
-    def templates(self, params: KindParams) -> list[str]:
-        assert isinstance(params, DigestParams)
+    def templates(self, params: DigestParams) -> list[str]:
         return [params.template]
 
-    def sample_context(self, params: KindParams, template: str) -> dict[str, Any]:
+    def sample_context(self, params: DigestParams, template: str) -> dict[str, Any]:
         return {
             "chats": [{"name": "Отдел продаж", "messages": 3}],
             "period": "неделя",
             "digest": {"total": 3},
         }
 
-    async def run(self, ctx: JobContext, params: KindParams) -> None:  # pragma: no cover
+    async def run(self, ctx: JobContext, params: DigestParams) -> None:  # pragma: no cover
         raise NotImplementedError
 
 

@@ -442,3 +442,16 @@ def test_alias_bomb_is_refused(tmp_path: Path) -> None:
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 8)]
     found = problems_of(tmp_path, "\n".join(lines) + "\njobs: {}\n")
     assert "too many values" in found[0].message
+
+
+def test_a_long_catalogue_written_out_is_not_taken_for_an_alias_bomb(tmp_path: Path) -> None:
+    # 2,000 jobs of 28 values each: more values than an alias may repeat, none repeated.
+    lines = ["jobs:"]
+    for i in range(2000):
+        chats = ", ".join(str(1000 + i * 25 + n) for n in range(25))
+        lines += [f"  j{i}:", "    kind: digest", "    schedule: '0 9 * * *'",
+                  f"    to: [{chats}]"]
+    path = tmp_path / "jobs.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    catalogue = load_catalogue(path, env={}, kinds=get_kind, kind_names=kind_names)
+    assert len(catalogue.jobs) == 2000

@@ -37,9 +37,10 @@ jobs:
 """
 
 
-def validate(tmp_path: Path, lang: str) -> tuple[int, list[str]]:
+def validate(tmp_path: Path, lang: str, catalogue: str = CATALOGUE) -> tuple[int, list[str]]:
+    """Exit code and lines of ``validate --offline`` (each from after "jobs.yaml:")."""
     shutil.copytree(REPO / "templates", tmp_path / "templates", dirs_exist_ok=True)
-    (tmp_path / "jobs.yaml").write_text(CATALOGUE, encoding="utf-8")
+    (tmp_path / "jobs.yaml").write_text(catalogue, encoding="utf-8")
     env = {"PACHCA_RUNNER_CATALOGUE": str(tmp_path / "jobs.yaml"), "PACHCA_TOKEN": "",
            "PACHCA_RUNNER_LANG": lang}
     result = CliRunner().invoke(main, ["validate", "--offline"], env=env)
@@ -90,12 +91,8 @@ jobs:
 def test_names_of_choices_are_guessed_in_russian_too(tmp_path: Path) -> None:
     """Cron's day names (also Russian ones), periods and source types: what was probably
     meant, in the operator's language, at the field that names it."""
-    (tmp_path / "jobs.yaml").write_text(ENUMS, encoding="utf-8")
-    env = {"PACHCA_RUNNER_CATALOGUE": str(tmp_path / "jobs.yaml"), "PACHCA_TOKEN": "",
-           "PACHCA_RUNNER_LANG": "ru"}
-    result = CliRunner().invoke(main, ["validate", "--offline"], env=env)
-    lines = [line.split("jobs.yaml:", 1)[-1] for line in result.output.splitlines()]
-    assert result.exit_code == 2
+    code, lines = validate(tmp_path, "ru", ENUMS)
+    assert code == 2
     assert ("4:15: jobs.digest.schedule: в поле cron 'день недели' не удаётся прочитать"
             " 'пн-пт' — может быть, 'mon-fri'?") in lines
     assert any(line.startswith("5:13: jobs.digest.window: ") and "может быть, 'today'?" in line

@@ -16,6 +16,10 @@ BAD = [
     ({"PACHCA_RUNNER_LOG_FORMAT": "xml"},
      "PACHCA_RUNNER_LOG_FORMAT: must be one of text, json; got 'xml'",
      "PACHCA_RUNNER_LOG_FORMAT: допустимые значения: text, json; указано 'xml'"),
+    ({"PACHCA_RUNNER_LOG_FORMAT": "jsn"},
+     "PACHCA_RUNNER_LOG_FORMAT: must be one of text, json; got 'jsn' — did you mean 'json'?",
+     ("PACHCA_RUNNER_LOG_FORMAT: допустимые значения: text, json; указано 'jsn' — может быть,"
+      " 'json'?")),
     ({"PACHCA_RUNNER_CONSOLE": "maybe"},
      "PACHCA_RUNNER_CONSOLE: must be true or false, got 'maybe'",
      "PACHCA_RUNNER_CONSOLE: нужно true или false, а указано 'maybe'"),

@@ -135,13 +135,22 @@ async def test_a_writing_statement_is_refused(
     assert _count(url) == len(ROWS)
 
 
+# Queries that never finish by themselves (SQLite's counts on without end), so the
+# statement timeout is the only way they end, however fast the machine.
+ENDLESS = {"pg": "SELECT pg_sleep(600)",
+           "lite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)"
+                   " SELECT max(x) FROM c"}
+
+
+@pytest.mark.parametrize("db", ["pg", "lite"])
 async def test_a_timed_out_query_is_a_named_source_error(
-    ws: WorkspaceServer, h: Harness, pg: str
+    ws: WorkspaceServer, h: Harness, db: str, request: pytest.FixtureRequest
 ) -> None:
     chat = bot_chats(ws)[0]
+    pg = request.getfixturevalue(db)
     h.env = {"DB_URL": pg}
     h.write_catalogue(catalogue(chat, someone(ws), extra="on_source_error: mention\n        skip_if_empty: false",
-                                sources=_sql("SELECT pg_sleep(600)", timeout="1s")
+                                sources=_sql(ENDLESS[db], timeout="1s")
                                 + "\n          activity: {type: pachca_activity}"))
 
     outcome = await h.run("morning-digest", at=T, dry_run=True)
@@ -152,17 +161,17 @@ async def test_a_timed_out_query_is_a_named_source_error(
     assert "Не удалось получить данные: «sales»" in outcome.report.messages[0]
     assert pg not in said
 
-    h.write_catalogue(catalogue(chat, someone(ws),
-                                sources=_sql("SELECT pg_sleep(600)", timeout="1s")))
+    h.write_catalogue(catalogue(chat, someone(ws), sources=_sql(ENDLESS[db], timeout="1s")))
     failed = await h.run("morning-digest", at=T)
     assert failed.status == "failed"
     assert str(failed.error) == "source 'sales' failed: the query did not finish within 1s"
 
 
+@pytest.mark.parametrize("db", ["pg", "lite"])
 async def test_rows_past_the_cap_are_cut_off_and_said(
-    ws: WorkspaceServer, h: Harness, lite: str
+    ws: WorkspaceServer, h: Harness, db: str, request: pytest.FixtureRequest
 ) -> None:
-    h.env = {"DB_URL": lite}
+    h.env = {"DB_URL": request.getfixturevalue(db)}
     h.write_catalogue(catalogue(bot_chats(ws)[0], someone(ws), sources="""
           sales: {type: sql, url: "${DB_URL}", max_rows: 2,
                   query: "SELECT id, amount FROM sales ORDER BY id"}""",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.jobs._export_period import FixedPeriod, chunks, resolve
+from runner.kinds.export.period import FixedPeriod, chunks, resolve
 from runner.workspace import WorkspaceServer
 from tests.jobs.export_support import ExportEnv, make_env
 

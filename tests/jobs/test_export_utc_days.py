@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runner.jobs._export_period import FixedPeriod, last_ended_day, utc_days
+from runner.kinds.export.period import FixedPeriod, last_ended_day, utc_days
 from runner.workspace import WorkspaceServer
 from tests.jobs.export_support import ExportEnv, make_env
 

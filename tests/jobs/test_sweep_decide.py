@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from runner.kinds.sweep.decide import Anchor, decide_fresh, decide_warned
+from runner.kinds.sweep.params import SweepParams
 from runner.pachca.models import Chat
 from runner.state import ChatState
-from runner.sweep.decide import Anchor, decide_fresh, decide_warned
-from runner.sweep.params import SweepParams
 
 NOW = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
 P = SweepParams()

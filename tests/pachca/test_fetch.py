@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import pytest
 
+from runner import words
 from runner.errors import FetchError
 from runner.pachca.fetch import JsonFetcher
 from tests.json_endpoint import JsonHandler
@@ -135,3 +136,12 @@ async def test_gives_up_at_its_deadline(site: str) -> None:
 async def test_refuses_what_is_not_an_http_url() -> None:
     with pytest.raises(FetchError, match="not an http"):
         await _get(f"file:///etc/passwd?{SECRET}")
+
+
+async def test_says_why_in_russian_when_asked(site: str) -> None:
+    words.use("ru")
+    try:
+        with pytest.raises(FetchError, match="сайт ответил HTTP 503"):
+            await _get(f"{site}/down")
+    finally:
+        words.use(None)

@@ -36,7 +36,7 @@ def _preload() -> None:
 
     import httpx
 
-    from runner.jobs import registry
+    from runner.kinds import registry
     from runner.pachca.http import tls_context
     from runner.render import ru_date
 

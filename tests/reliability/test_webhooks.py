@@ -26,7 +26,8 @@ from sqlalchemy import create_engine, select
 from runner import app
 from runner.bot import service
 from runner.bot.push import MAX_PUSH_BODY
-from runner.execute import Runtime
+from runner.kinds.export.hub import webhook_url
+from runner.runtime import Runtime
 from runner.server import MAX_BODY
 from runner.state.schema import metadata
 from runner.workspace import WorkspaceServer
@@ -58,11 +59,11 @@ class Side:
     @property
     def push_url(self) -> str:
         """The bot's webhook."""
-        return str(self.rt.services["server"].url) + PATH
+        return str(self.rt.server.url) + PATH
 
     async def export_url(self) -> str:
         """The export-ready webhook, with its secret path."""
-        return str(await self.rt.services["server"].export_webhook_url())
+        return str(await webhook_url(self.rt.server))
 
     def seen(self) -> tuple[dict[str, list[Any]], int]:
         """Every row of every table of the state store, and the workspace's request count."""

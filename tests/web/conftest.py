@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from runner import app
-from runner.execute import Runtime
+from runner.runtime import Runtime
 from runner.server import RunnerServer
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
@@ -48,7 +48,7 @@ class Served:
 
     @property
     def server(self) -> RunnerServer:
-        server = self.rt.services["server"]
+        server = self.rt.server
         assert isinstance(server, RunnerServer)
         return server
 
@@ -68,7 +68,7 @@ async def served(workspace: WorkspaceServer, tmp_path: Path) -> AsyncIterator[Se
     harness.write_catalogue(CATALOGUE.replace("CHAT", str(chat)))
     settings = harness.settings(console=True)
     async with app.runtime(settings, harness.catalogue(), server=True) as rt:
-        server = rt.services["server"]
+        server = rt.server
         assert isinstance(server, RunnerServer)
         async with httpx.AsyncClient(base_url=server.url, timeout=10.0) as http:
             yield Served(harness, rt, http, chat)
@@ -100,7 +100,7 @@ async def secured(workspace: WorkspaceServer, tmp_path: Path, users: str
     harness.write_catalogue(CATALOGUE.replace("CHAT", str(chat)))
     settings = harness.settings(console=True, console_users=users)
     async with app.runtime(settings, harness.catalogue(), server=True) as rt:
-        server = rt.services["server"]
+        server = rt.server
         assert isinstance(server, RunnerServer)
         async with httpx.AsyncClient(base_url=server.url, timeout=10.0) as http:
             yield Served(harness, rt, http, chat)

@@ -68,11 +68,11 @@ async def test_the_failed_login_limit_outlives_a_restart(
     first, rest = MAX_FAILURES // 2, MAX_FAILURES - MAX_FAILURES // 2
     for tries in (first, rest):
         async with app.runtime(settings, harness.catalogue(), server=True) as rt, \
-                httpx.AsyncClient(base_url=rt.services["server"].url) as http:
+                httpx.AsyncClient(base_url=rt.server.url) as http:
             for _ in range(tries):
                 assert (await log_in(http, "anna", "guess")).status_code == 401
     async with app.runtime(settings, harness.catalogue(), server=True) as rt:
-        async with httpx.AsyncClient(base_url=rt.services["server"].url) as http:
+        async with httpx.AsyncClient(base_url=rt.server.url) as http:
             assert (await log_in(http, "anna", OPERATOR_PASSWORD)).status_code == 429
             assert (await log_in(http, "boris", VIEWER_PASSWORD)).status_code == 303
         # A failure drops those (of any name) older than its window; a success clears.
@@ -172,7 +172,7 @@ async def test_undo_from_a_run_page(fresh_workspace: Callable[..., WorkspaceServ
         assert swept.run_id is not None and all(sw.archived(c) for c in chats)
         settings = sw.h.settings(console=True, console_users=users)
         async with app.runtime(settings, sw.h.catalogue(), server=True) as rt:
-            server = rt.services["server"]
+            server = rt.server
             assert isinstance(server, RunnerServer)
             async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
                 await log_in(http, "anna", OPERATOR_PASSWORD)

@@ -87,7 +87,7 @@ async def test_jobs_page_lists_the_sample_catalogue(
     catalogue = harness.catalogue()
     settings = harness.settings(console=True)
     async with app.runtime(settings, catalogue, server=True) as rt:
-        base = rt.services["server"].url
+        base = rt.server.url
         page = await browser.new_page(viewport={"width": 1280, "height": 900})
         await page.goto(base + "/")
         assert page.url.endswith("/console/jobs")
@@ -178,7 +178,7 @@ async def test_undo_from_a_run_page_in_the_browser(
         assert all(sw.archived(c) for c in chats)
         settings = sw.h.settings(console=True, console_users=users)
         async with app.runtime(settings, sw.h.catalogue(), server=True) as rt:
-            server = rt.services["server"]
+            server = rt.server
             assert isinstance(server, RunnerServer)
             page = await browser.new_page(viewport={"width": 1280, "height": 900})
             await log_in(page, server.url, "anna", OPERATOR_PASSWORD)
@@ -198,7 +198,7 @@ async def test_undo_from_a_run_page_in_the_browser(
 async def test_a_plan_approved_in_the_browser_archives_exactly_the_planned_chats(
         browser: Any, fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path,
         users: str, shots: Path) -> None:
-    from runner.execute import shifted_clock
+    from runner.runtime import shifted_clock
 
     sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
     try:
@@ -210,7 +210,7 @@ async def test_a_plan_approved_in_the_browser_archives_exactly_the_planned_chats
         settings = sw.h.settings(console=True, console_users=users)
         async with app.runtime(settings, sw.h.catalogue(), server=True,
                                clock=shifted_clock(sw.now())) as rt:
-            server = rt.services["server"]
+            server = rt.server
             assert isinstance(server, RunnerServer)
             page = await browser.new_page(viewport={"width": 1280, "height": 900})
             await log_in(page, server.url, "anna", OPERATOR_PASSWORD)
@@ -244,7 +244,7 @@ async def test_no_secret_in_any_page_an_operator_can_reach(
     secrets = (SECRET, webhook_secret, workspace.bot_token, workspace.owner_token,
                OPERATOR_PASSWORD)
     async with app.runtime(settings, harness.catalogue(), server=True) as rt:
-        base = rt.services["server"].url
+        base = rt.server.url
         page = await browser.new_page(viewport={"width": 1280, "height": 900})
         await log_in(page, base, "anna", OPERATOR_PASSWORD)
         row = page.locator('tr[data-job="notice"]')

@@ -43,7 +43,7 @@ async def test_preview_shows_the_files_a_digest_would_attach(
     h.write_catalogue(catalogue(bot_chats(ws)[0], someone(ws), sources=SOURCES, extra=ATTACH))
     mark = h.mark()
     async with app.runtime(h.settings(console=True), h.catalogue(), server=True) as rt:
-        server = rt.services["server"]
+        server = rt.server
         assert isinstance(server, RunnerServer)
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
             page = (await http.get("/console/preview/morning-digest")).text
@@ -68,7 +68,7 @@ async def test_run_page_lists_each_messages_files_with_links_to_them(
     assert outcome.status == "succeeded", outcome.error
     [message] = bot_messages(ws, chat)
     async with app.runtime(h.settings(console=True), h.catalogue(), server=True) as rt:
-        server = rt.services["server"]
+        server = rt.server
         assert isinstance(server, RunnerServer)
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
             page = (await http.get(f"/console/runs/{outcome.run_id}")).text

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from runner import app
-from runner.execute import shifted_clock
+from runner.runtime import shifted_clock
 from runner.server import RunnerServer
 from runner.state.progress import PROGRESS
 from runner.workspace import WorkspaceServer
@@ -41,7 +41,7 @@ async def test_job_page_shows_the_job_its_runs_its_pause_and_its_actions(
     settings = harness.settings(console=True, console_users=users)
     async with app.runtime(settings, harness.catalogue(), server=True,
                            clock=shifted_clock(NEW_YEAR)) as rt:
-        server = rt.services["server"]
+        server = rt.server
         assert isinstance(server, RunnerServer)
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
             await log_in(http, "anna", OPERATOR_PASSWORD)
@@ -92,7 +92,7 @@ async def test_a_long_run_shows_its_progress_while_it_goes(
         settings = sw.h.settings(console=True, console_users=users)
         async with app.runtime(settings, sw.h.catalogue(), server=True,
                                clock=shifted_clock(sw.now())) as rt:
-            server = rt.services["server"]
+            server = rt.server
             assert isinstance(server, RunnerServer)
             async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
                 await log_in(http, "anna", OPERATOR_PASSWORD)

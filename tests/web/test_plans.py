@@ -19,13 +19,13 @@ from tests.web.conftest import OPERATOR_PASSWORD, VIEWER_PASSWORD, csrf_of, log_
 
 @asynccontextmanager
 async def console_of(sw: Sweep, users: str) -> AsyncIterator[httpx.AsyncClient]:
-    from runner.execute import shifted_clock
+    from runner.runtime import shifted_clock
 
     settings = sw.h.settings(console=True, console_users=users)
     # The console scans as of the workspace's clock, as the sweep's runs here do.
     async with app.runtime(settings, sw.h.catalogue(), server=True,
                            clock=shifted_clock(sw.now())) as rt:
-        server = rt.services["server"]
+        server = rt.server
         assert isinstance(server, RunnerServer)
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
             yield http

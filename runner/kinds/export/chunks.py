@@ -1,0 +1,306 @@
+"""One export chunk's way to a file: request, wait for Pachca's webhook, download.
+
+Everything a step does is written to the state store first, so whichever run comes
+next (after a crash, a restart, or at the next fire) continues from the same place.
+The leading underscore keeps the registry from taking this module for a kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import hashlib
+import os
+import uuid
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runner import words
+from runner.durations import format_duration
+from runner.errors import (
+    ForeignExport,
+    JobError,
+    NotFound,
+    PachcaError,
+    PermissionDenied,
+    TransportError,
+    ValidationFailed,
+)
+from runner.kinds.export.hub import hub_of, webhook_url
+
+if TYPE_CHECKING:
+    from runner.kinds.base import JobContext
+    from runner.kinds.export.kind import ExportParams
+    from runner.pachca.client import PachcaClient
+    from runner.server import RunnerServer
+    from runner.state import ExportChunk
+
+_POLL = 1.0  # seconds between looks at the state store: the webhook may reach another replica
+
+
+def size_text(size: int, lang: str = "ru") -> str:
+    """«1,2 МБ»: a byte count in the largest unit that keeps it at least 1."""
+    from babel.units import format_unit
+
+    value, unit = float(size), "byte"
+    for bigger in ("kilobyte", "megabyte", "gigabyte", "terabyte"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return format_unit(value, f"digital-{unit}", length="short", format="#,##0.#", locale=lang)
+
+
+def span_text(start: date, end: date) -> str:
+    """``2026-10-01–2026-10-31`` (one day: just the day)."""
+    return start.isoformat() if start == end else f"{start.isoformat()}–{end.isoformat()}"
+
+
+def _sha256(path: Path) -> str | None:
+    """The file's SHA-256, or None when it cannot be read (missing: download again)."""
+    try:
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+def _fsync(path: Path) -> None:
+    # The rename must not publish a file whose bytes are still only in the page cache.
+    with path.open("rb+") as f:
+        os.fsync(f.fileno())
+
+
+@dataclass
+class Chunk:
+    """One request-sized part of the period and the file it goes to."""
+
+    start: date
+    end: date
+    path: Path
+
+    @property
+    def span(self) -> str:
+        """The chunk's days as operators read them: ``2026-10-01–2026-10-31``."""
+        return span_text(self.start, self.end)
+
+
+class ChunkExporter:
+    """One run's work on its chunks: request, wait, download, with the state store."""
+
+    def __init__(
+        self, ctx: JobContext, params: ExportParams, client: PachcaClient, server: RunnerServer
+    ) -> None:
+        self.ctx = ctx
+        self.params = params
+        self.client = client
+        self.server = server
+        self.job = ctx.job.name
+
+    async def _get(self, chunk: Chunk) -> ExportChunk | None:
+        for rec in await asyncio.to_thread(self.ctx.state.export_chunks, self.job):
+            if rec.start == chunk.start:
+                return rec
+        return None
+
+    async def _set(self, chunk: Chunk, **fields: Any) -> ExportChunk:
+        return await asyncio.to_thread(
+            self.ctx.state.upsert_export_chunk, self.job, chunk.start, chunk.end, **fields
+        )
+
+    async def _reset(self, chunk: Chunk) -> ExportChunk:
+        return await self._set(chunk, status="pending", export_id=None, requested_at=None,
+                               ready_at=None, file=None, sha256=None, size=None)
+
+    async def chunk(self, chunk: Chunk) -> ExportChunk:
+        """Bring one chunk to ``downloaded``, from wherever an earlier run left it."""
+        say = self.ctx.report.say
+        rec = await self._get(chunk)
+        if rec is not None and rec.end != chunk.end:
+            # Another period began the same day: its progress says nothing about this one.
+            rec = await self._reset(chunk)
+        for _ in range(3):  # a chunk goes back to "pending" at most once or twice
+            status = rec.status if rec is not None else "pending"
+            if rec is not None and status == "downloaded":
+                if await asyncio.to_thread(_sha256, chunk.path) == rec.sha256:
+                    say(words.text("export.downloaded_before", span=chunk.span,
+                                   file=chunk.path.name))
+                    self.ctx.report.count("skipped:downloaded")
+                    return rec
+                say(words.text("export.file_changed", file=chunk.path.name))
+                if rec.export_id is None:
+                    rec = await self._reset(chunk)
+                    continue
+                rec, status = await self._set(chunk, status="ready"), "ready"
+            if rec is not None and status == "ready" and rec.export_id is not None:
+                export_id = rec.export_id
+                try:
+                    return await self._download(chunk, export_id)
+                except NotFound:
+                    say(words.text("export.gone", id=export_id, span=chunk.span))
+                    rec = await self._reset(chunk)
+                    continue
+                except ForeignExport as exc:
+                    # A late webhook of a request given up on (stale, or refused with a 5xx
+                    # it had in fact taken) was matched to this chunk's request.
+                    say(words.text("export.other_span", id=export_id, held=exc,
+                                   span=chunk.span))
+                    await hub_of(self.server).disown(export_id)
+                    rec = await self._set(chunk, status="requested", export_id=None,
+                                          ready_at=None)
+                    continue
+            rec = await self._request_and_wait(chunk)
+        raise JobError(f"could not export {chunk.span}: Pachca kept losing the export")
+
+    async def _request_and_wait(self, chunk: Chunk) -> ExportChunk:
+        """Request the chunk (unless a live request is pending) and wait until it is ready."""
+        hub = hub_of(self.server)
+        async with hub.turn:  # this runner's export jobs take turns, as Pachca requires
+            rec = await self._get(chunk)
+            if rec is not None and rec.status in ("ready", "downloaded"):
+                return rec  # the webhook came while we queued for our turn
+            if rec is not None and rec.status == "requested" and not self._stale(rec):
+                self.ctx.report.say(words.text("export.waiting", span=chunk.span))
+            else:
+                await self._request(chunk, rec)
+            return await self._wait(chunk)
+
+    def _stale(self, rec: ExportChunk) -> bool:
+        """A request never confirmed (crash while sending) or too old to be answered."""
+        if rec.requested_at is None:
+            return True
+        return _wall_clock() - rec.requested_at > timedelta(seconds=self.params.rerequest_after)
+
+    async def _request(self, chunk: Chunk, before: ExportChunk | None) -> None:
+        """Ask Pachca for the chunk, recording 'requested' first so a quick webhook finds it."""
+        url = await webhook_url(self.server)
+        await self._set(chunk, status="requested", export_id=None, requested_at=None,
+                        ready_at=None)
+        try:
+            await self.client.request_export(
+                chunk.start, chunk.end, url, chat_ids=self.params.chat_ids or None,
+                skip_chats_file=self.params.skip_chats_file,
+            )
+        except TransportError as exc:
+            if not exc.reached_server:
+                await self._undo_request(chunk, before)
+            raise
+        except PachcaError as exc:
+            await self._undo_request(chunk, before)
+            detail = getattr(exc, "detail", str(exc))
+            if isinstance(exc, ValidationFailed):
+                raise JobError(f"Pachca refused the export of {chunk.span}: {detail}") from None
+            if isinstance(exc, PermissionDenied):
+                raise JobError(f"Pachca refused the export of {chunk.span}: only the workspace"
+                               " owner may export; set PACHCA_EXPORT_TOKEN to the owner's token"
+                               f" ({detail})") from None
+            raise
+        # Set alone: the webhook may already have marked the chunk ready meanwhile.
+        await self._set(chunk, requested_at=_wall_clock())
+        self.ctx.report.count("requested")
+        self.ctx.report.say(words.text("export.requested", span=chunk.span))
+
+    async def _undo_request(self, chunk: Chunk, before: ExportChunk | None) -> None:
+        """Put the chunk back as it was: Pachca did not take the request."""
+        now = await self._get(chunk)
+        if now is None or now.status != "requested" or now.export_id is not None:
+            return
+        if before is not None and before.status == "requested":
+            await self._set(chunk, requested_at=before.requested_at)
+        else:
+            await self._set(chunk, status="pending", requested_at=None)
+
+    async def _wait(self, chunk: Chunk) -> ExportChunk:
+        """The chunk once the webhook marked it ready; JobError after ``webhook_timeout``."""
+        hub = hub_of(self.server)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.params.webhook_timeout
+        while True:
+            rec = await self._get(chunk)
+            if rec is not None and rec.status in ("ready", "downloaded") and rec.export_id:
+                return rec
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise JobError(
+                    f"Pachca did not report the export of {chunk.span} as ready within"
+                    f" {_minutes(self.params.webhook_timeout)}; the request stays pending and"
+                    " the next run resumes it"
+                )
+            await hub.wait_changed(min(_POLL, remaining))
+
+    async def _download(self, chunk: Chunk, export_id: int) -> ExportChunk:
+        """Stream the archive to a temporary file beside the target, then rename it over."""
+        path = chunk.path
+        # A runner killed mid-download (SIGKILL, power loss) never reached its cleanup:
+        # its partial file would stay beside the archive for good.
+        for stale in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+            stale.unlink(missing_ok=True)
+        part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+        try:
+            size, sha256 = await self.client.download_export(export_id, part)
+            outside = await asyncio.to_thread(_outside, part, chunk, self.params.chat_ids)
+            if outside is not None:
+                raise ForeignExport(outside)
+            await asyncio.to_thread(_fsync, part)
+            os.replace(part, path)
+        except OSError as exc:
+            raise JobError(f"cannot write {path}: {exc.strerror or exc}") from None
+        except NotFound:
+            raise  # the export is gone from Pachca: the caller requests it again
+        except PachcaError as exc:
+            raise JobError(f"could not download export {export_id} ({chunk.span}): {exc};"
+                           " the next run downloads it again") from None
+        finally:
+            part.unlink(missing_ok=True)  # after a failure or cancellation: no partial file
+        rec = await self._set(chunk, status="downloaded", export_id=export_id, file=str(path),
+                              sha256=sha256, size=size)
+        self.ctx.report.count("downloaded")
+        self.ctx.report.count("bytes", size)
+        self.ctx.report.say(words.text("export.downloaded", span=chunk.span, file=path.name,
+                                       size=size_text(size, words.lang())))
+        return rec
+
+
+def _outside(path: Path, chunk: Chunk, chat_ids: Sequence[int]) -> str | None:
+    """What in the archive at ``path`` lies outside ``chunk`` (a day, a chat), or None.
+
+    Pachca's webhook says only which export is ready, not what it holds; the archive's
+    ``<chat>_<id>/<day>.json`` names do.
+    """
+    first, last = chunk.start.isoformat(), chunk.end.isoformat()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile:
+        return None  # not for this check to judge: the file is kept as Pachca sent it
+    for name in names:
+        folder, _, file = name.rpartition("/")
+        day = file.removesuffix(".json")
+        if folder and len(day) == 10 and not first <= day <= last:
+            return f"messages of {day}"
+        chat = folder.rsplit("_", 1)[-1]
+        if folder and chat_ids and chat.isdigit() and int(chat) not in chat_ids:
+            return f"chat {chat}"
+    return None
+
+
+def _wall_clock() -> datetime:
+    """Now, for when Pachca was asked. Not ``ctx.now()``: a ``run-job --at`` rerun starts
+    its clock at the fire time again, so a lost webhook's request would never look stale
+    and the chunk would wait for it on every rerun, forever."""
+    return datetime.now(UTC)
+
+
+def _minutes(seconds: float) -> str:
+    """``30 min`` for whole minutes, else the short duration form (``90s``, ``1h30m``)."""
+    if seconds < 60:
+        return f"{seconds:g} s"
+    if seconds % 60 == 0 and seconds < 3600 * 3:
+        return f"{int(seconds // 60)} min"
+    return format_duration(seconds)

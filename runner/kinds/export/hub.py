@@ -1,0 +1,160 @@
+"""The export-ready webhook: match Pachca's ``ready`` to the pending request, wake waiters.
+
+Pachca answers an export request with 204 and no id; the id arrives later in a webhook
+``{"type": "export", "event": "ready", "export_id": N}``. Pachca runs one export at a
+time per workspace, so a ready webhook belongs to the chunk (of any export job) whose
+request is in flight: the one in status ``requested``. The receiver records the id in
+the state store, which is the single source of truth: a job waiting on another replica
+sees it there (it polls every second), and a job on this replica is woken at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from runner.errors import BodyTooLarge
+from runner.pachca.models import ExportReady
+from runner.server.guard import parse_json
+from runner.server.secret import SERVER_JOB, SecretPath, read_body
+
+if TYPE_CHECKING:
+    from runner.server import RunnerServer
+    from runner.state import ExportChunk, StateStore
+
+log = logging.getLogger("runner.kinds.export.hub")
+
+PREFIX = "/hooks/export/"
+"""Where the export-ready webhook is served: this, then the secret path segment."""
+
+
+def _foreign(export_id: int) -> str:
+    return f"foreign_export:{export_id}"
+
+
+def pick_request(chunks: list[ExportChunk]) -> ExportChunk | None:
+    """The requested chunk a ready webhook belongs to.
+
+    Pachca accepts a request only when no export is running, so the newest accepted
+    request (``requested_at`` set after the 204) is the one Pachca is working on; an
+    older ``requested`` chunk is one whose webhook was lost. A chunk whose request is
+    still being sent (``requested_at`` not yet set) comes next: the webhook can beat
+    our own bookkeeping when Pachca is quick.
+    """
+    accepted = [c for c in chunks if c.requested_at is not None]
+    if accepted:
+        return max(accepted, key=lambda c: c.requested_at)  # type: ignore[arg-type,return-value]
+    return chunks[0] if chunks else None
+
+
+class ExportHub:
+    """Receives export webhooks and lets export jobs wait for them."""
+
+    def __init__(self, state: StateStore, clock: Callable[[], datetime]) -> None:
+        self._state = state
+        self._clock = clock
+        self.path = SecretPath(state, "export_path")
+        self.counts: Counter[str] = Counter()
+        self._changed = asyncio.Event()
+        self._match = asyncio.Lock()
+        self.turn = asyncio.Lock()
+        """Held by an export job from request to download: Pachca runs one at a time."""
+
+    def notify(self) -> None:
+        """Wake every job waiting for a change of export state."""
+        event, self._changed = self._changed, asyncio.Event()
+        event.set()
+
+    async def wait_changed(self, timeout: float) -> None:
+        """Return when ``notify`` is called or after ``timeout`` seconds."""
+        event = self._changed
+        try:
+            async with asyncio.timeout(max(timeout, 0.0)):
+                await event.wait()
+        except TimeoutError:
+            pass
+
+    async def handle(self, request: Request) -> Response:
+        """``POST /hooks/export/{secret}``: 404 wrong path, 413 too big, 400 not JSON or
+        malformed."""
+        if not await self.path.matches(request.path_params.get("secret", "")):
+            self.counts["not_found"] += 1
+            return JSONResponse({"error": "not found"}, status_code=404)
+        try:
+            body = await read_body(request)
+        except BodyTooLarge:
+            self.counts["rejected"] += 1
+            return JSONResponse({"error": "body too large"}, status_code=413)
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json":  # Pachca sends JSON; a form post is someone else
+            self.counts["rejected"] += 1
+            return JSONResponse({"error": "expected Content-Type application/json"},
+                                status_code=400)
+        try:
+            parse_json(body)  # NaN, Infinity: not JSON, though pydantic would take them
+            ready = ExportReady.model_validate_json(body, strict=True)
+        except (ValueError, ValidationError):
+            self.counts["rejected"] += 1
+            log.warning("export webhook rejected: not a well-formed export-ready event")
+            return JSONResponse({"error": "expected an export ready event"}, status_code=400)
+        if ready.export_id <= 0:
+            self.counts["rejected"] += 1
+            return JSONResponse({"error": "export_id must be positive"}, status_code=400)
+        result = await self.accept(ready.export_id)
+        self.counts[result] += 1
+        return JSONResponse({"status": result})
+
+    async def disown(self, export_id: int) -> None:
+        """Ignore ``export_id`` from now on: its archive proved to answer another request."""
+        await asyncio.to_thread(self._state.set_value, SERVER_JOB, _foreign(export_id), True)
+
+    async def accept(self, export_id: int) -> str:
+        """Record ``export_id`` as ready on the pending chunk; 'accepted', 'duplicate',
+        'foreign' (disowned) or 'unmatched' (no request is pending): nothing changes
+        but for 'accepted'."""
+        state = self._state
+        async with self._match:  # duplicates arriving together must not race each other
+            if await asyncio.to_thread(state.get_value, SERVER_JOB, _foreign(export_id)):
+                log.info("export %d: ready webhook of a disowned export ignored", export_id)
+                return "foreign"
+            if await asyncio.to_thread(state.find_chunk_by_export_id, export_id) is not None:
+                log.info("export %d: duplicate ready webhook ignored", export_id)
+                return "duplicate"
+            pending = await asyncio.to_thread(state.export_chunks, None, status="requested")
+            chunk = pick_request(pending)
+            if chunk is None:
+                log.warning("export %d is ready but no export request is pending; ignored",
+                            export_id)
+                return "unmatched"
+            await asyncio.to_thread(
+                state.upsert_export_chunk, chunk.job, chunk.start, chunk.end,
+                status="ready", export_id=export_id, ready_at=self._clock(),
+            )
+        log.info("export %d is ready: %s %s–%s", export_id, chunk.job, chunk.start, chunk.end)
+        self.notify()
+        return "accepted"
+
+
+_hubs: WeakKeyDictionary[RunnerServer, ExportHub] = WeakKeyDictionary()
+
+
+def hub_of(server: RunnerServer) -> ExportHub:
+    """The hub of ``server``: its webhook route and the export runs it serves share it."""
+    hub = _hubs.get(server)
+    if hub is None:
+        hub = _hubs[server] = ExportHub(server.rt.state, server.rt.clock)
+    return hub
+
+
+async def webhook_url(server: RunnerServer) -> str:
+    """The URL to give Pachca as ``webhook_url`` when requesting an export."""
+    return server.public_url + PREFIX + await hub_of(server).path.value()

@@ -1,0 +1,302 @@
+"""Sweep plans: what the next run would do to which chat and why, saved and applied later.
+
+``pachca-runner plan NAME`` scans as a run would (``Scanner``, read-only) and lists every
+decision; ``--out plan.json`` saves it. ``run-job NAME --plan plan.json`` is a normal run
+that acts only on the plan's warn and archive decisions, and only on chats that are as
+the plan saw them: the run scans afresh, and a chat whose fresh decision differs (a
+member kept it, it was archived, the rules changed), whose last message moved (someone
+wrote) or whose members changed is skipped with that reason. Decisions are never made
+here: they come from ``runner.kinds.sweep.decide`` through the scanner, then and now.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from runner import words
+from runner.concurrency import for_each
+from runner.errors import InputError, JobError, NotFound, PermissionDenied
+from runner.kinds.sweep.decide import Decision, archive_order
+from runner.kinds.sweep.params import SweepParams
+from runner.kinds.sweep.scan import Plan, Scanner
+
+if TYPE_CHECKING:
+    from runner.kinds.base import JobContext
+    from runner.pachca.models import Chat
+
+FORMAT = "pachca-runner/sweep-plan"
+VERSION = 1
+_ACTIONS = ("warn", "archive")
+
+
+@dataclass(frozen=True)
+class PlannedChat:
+    """One chat in a plan: the verb (warn, archive, later, wait, skip) and why."""
+
+    chat_id: int
+    name: str
+    verb: str
+    reason: str
+    note: str
+    last_message_at: datetime | None = None
+    members: int | None = None  # warn and archive only: how the chat looked when planned
+    members_hash: str | None = None
+
+    def line(self) -> str:
+        """One line for the operator."""
+        return f"  {words.text_or('verb.' + self.verb, self.verb):<8} «{self.name}» (#{self.chat_id}): {self.note}"
+
+
+@dataclass
+class SweepPlan:
+    """Everything one scan decided, in the order a run would act."""
+
+    job: str
+    made_at: datetime
+    scanned: int
+    params_hash: str
+    chats: list[PlannedChat] = field(default_factory=list)
+    abort: str | None = None  # why a run now would stop before acting (max_fraction)
+
+    @property
+    def actions(self) -> list[PlannedChat]:
+        """The chats to warn or archive."""
+        return [c for c in self.chats if c.verb in _ACTIONS]
+
+    def lines(self) -> list[str]:
+        """The plan in words: a header, a line per chat, and what to do next."""
+        count = {verb: sum(c.verb == verb for c in self.chats)
+                 for verb in ("warn", "archive", "later", "wait", "skip")}
+        head = words.text("plan.head", job=self.job, when=f"{self.made_at:%Y-%m-%d %H:%M %Z}",
+                          scanned=self.scanned, counts=", ".join(
+                              f"{words.text('verb.' + verb)} {n}" for verb, n in count.items()))
+        out = [head, *(c.line() for c in self.chats)]
+        out.append(words.text("plan.rest"))
+        if self.abort:
+            out.append(words.text("plan.abort", why=self.abort))
+        return out
+
+    # -- the file ----------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        """The plan as the file holds it."""
+        body = {"format": FORMAT, "version": VERSION, **asdict(self)}
+        return json.dumps(body, ensure_ascii=False, indent=2, default=_iso) + "\n"
+
+    def save(self, path: Path) -> None:
+        """Write the plan to ``path``."""
+        try:
+            Path(path).write_text(self.to_json(), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write the plan: {exc.strerror}") from None
+
+    @classmethod
+    def load(cls, path: Path) -> SweepPlan:
+        """The plan saved in ``path``; InputError if it is not a readable plan."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read the plan: {exc.strerror}") from None
+        return cls.from_json(text, str(path))
+
+    @classmethod
+    def from_json(cls, text: str, path: str = "the plan") -> SweepPlan:
+        """The plan ``to_json`` wrote; InputError (naming ``path``) if it is not one."""
+        try:
+            body = json.loads(text)
+        except ValueError:
+            raise InputError(f"{path}: not a plan file (not JSON)") from None
+        if not isinstance(body, dict) or body.get("format") != FORMAT:
+            raise InputError(f"{path}: not a plan file; make one with `pachca-runner plan"
+                             " NAME --out FILE`")
+        if body.get("version") != VERSION:
+            raise InputError(f"{path}: plan format version {body.get('version')} is not"
+                             f" {VERSION}; make the plan again")
+        try:
+            chats = [PlannedChat(**{**c, "last_message_at": _when(c.get("last_message_at"))})
+                     for c in body["chats"]]
+            made = datetime.fromisoformat(body["made_at"])
+            return cls(body["job"], made, int(body["scanned"]), body["params_hash"], chats,
+                       body.get("abort"))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"{path}: the plan file is damaged ({exc}); make it again") from None
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot save {type(value).__name__} in a plan")
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def params_hash(params: SweepParams) -> str:
+    """A short fingerprint of the job's fields, to tell when they changed since a plan."""
+    text = json.dumps(params.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def members_hash(chat: Chat) -> str:
+    """A short fingerprint of who is in ``chat``."""
+    text = ",".join(str(i) for i in sorted(chat.member_ids))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _planned(d: Decision, verb: str | None = None, note: str | None = None,
+             chat: Chat | None = None) -> PlannedChat:
+    return PlannedChat(d.chat_id, d.name, verb or d.verb, d.reason, note or d.note,
+                       d.last_message_at, len(chat.member_ids) if chat else None,
+                       members_hash(chat) if chat else None)
+
+
+def over_limit(acting: int, scanned: int, params: SweepParams) -> str | None:
+    """Why a run would stop before acting (``max_fraction``), or None."""
+    if params.max_fraction is None or not scanned or acting / scanned <= params.max_fraction:
+        return None
+    return words.text("sweep.over_limit", acting=acting, scanned=scanned,
+                      share=f"{acting / scanned:.0%}", limit=f"{params.max_fraction:.0%}")
+
+
+# -- making a plan ---------------------------------------------------------------------------
+
+
+async def make_plan(ctx: JobContext, params: SweepParams, secret: bytes, *,
+                    snapshot: bool = True) -> SweepPlan:
+    """Scan as a run would and put every decision in a plan (read-only).
+
+    ``snapshot``: also note the members of each chat to act on (one read per chat), so
+    that applying the plan can tell when they changed.
+    """
+    scan = await Scanner(ctx, params, secret).run()
+    archive = sorted(scan.archive, key=archive_order)
+    now, later = archive[: params.max_archive_per_run], archive[params.max_archive_per_run:]
+    acting = sorted(scan.warn, key=lambda d: d.name) + now
+    chats: dict[int, Chat] = {}
+
+    async def look(d: Decision) -> None:
+        chats[d.chat_id] = await ctx.client.get_chat(d.chat_id)
+
+    if snapshot:
+        await for_each(acting, look, limit=params.concurrency)
+    entries = [_planned(d, chat=chats.get(d.chat_id)) for d in acting]
+    entries += [_planned(d, "later", "over max_archive_per_run: left for the next run")
+                for d in later]
+    entries += [_planned(d) for d in sorted(scan.waiting, key=lambda d: d.name)]
+    entries += [_planned(d) for d in sorted(scan.skipped, key=lambda d: (d.reason, d.name))]
+    return SweepPlan(ctx.job.name, ctx.now().astimezone(ctx.scheduled_for.tzinfo), scan.scanned,
+                     params_hash(params), entries,
+                     over_limit(len(scan.warn) + len(archive), scan.scanned, params))
+
+
+# -- applying a plan -------------------------------------------------------------------------
+
+
+async def restrict(ctx: JobContext, fresh: Plan, saved: SweepPlan) -> Plan:
+    """``fresh`` (this run's scan) cut down to the saved plan's unchanged warn/archive chats.
+
+    Every other decision of the fresh scan is left for a later run; the state-only chores
+    it found are kept, since a normal run would make them too.
+    """
+    if saved.job != ctx.job.name:
+        raise JobError(f"the plan is for job '{saved.job}', not '{ctx.job.name}'")
+    params = ctx.job.params
+    now: dict[int, Decision] = {d.chat_id: d for d in fresh.actions + fresh.waiting
+                                + fresh.skipped}
+    out = Plan(scanned=fresh.scanned, listed=fresh.listed, chores=list(fresh.chores))
+    if isinstance(params, SweepParams) and params_hash(params) != saved.params_hash:
+        ctx.report.say(words.text("sweep.plan_fields_changed"))
+    refused: dict[int, str] = {}
+
+    async def check(entry: PlannedChat) -> None:
+        why = await _changed(ctx, entry, now.get(entry.chat_id))
+        if why is not None:
+            refused[entry.chat_id] = why
+
+    await for_each(saved.actions, check, limit=8)
+    planned = {e.chat_id for e in saved.actions}
+    for entry in saved.actions:
+        if entry.chat_id in refused:
+            out.skips["changed"] += 1
+            out.skip_lines.append(words.text("sweep.changed_since", name=entry.name,
+                                             why=refused[entry.chat_id]))
+        else:
+            out.actions.append(now[entry.chat_id])
+    extra = [d for d in fresh.actions if d.chat_id not in planned]
+    if extra:
+        out.skips["not_planned"] += len(extra)
+        out.skip_lines.append(words.text("sweep.not_planned", n=len(extra)))
+    made = saved.made_at.astimezone(ZoneInfo(ctx.job.timezone))
+    ctx.report.say(words.text("sweep.applying_plan", when=f"{made:%Y-%m-%d %H:%M %Z}",
+                              n=len(out.actions), total=len(saved.actions)))
+    return out
+
+
+async def _changed(ctx: JobContext, entry: PlannedChat, current: Decision | None) -> str | None:
+    """Why ``entry`` may not be applied now (the chat changed since the plan), or None."""
+    if current is not None and current.verb != entry.verb:
+        return f"now {current.verb}: {current.note}" if current.verb != "skip" else current.note
+    try:
+        chat = await ctx.client.get_chat(entry.chat_id)
+    except (NotFound, PermissionDenied):
+        return "no longer visible to the token"
+    if chat.archived:
+        return "already archived"
+    if entry.last_message_at is not None and chat.last_message_at != entry.last_message_at:
+        last = chat.last_message_at.astimezone(ZoneInfo(ctx.job.timezone))
+        return f"a message arrived (last message {last:%Y-%m-%d %H:%M %Z})"
+    if current is None:
+        return "no longer due"
+    if entry.members_hash is not None and members_hash(chat) != entry.members_hash:
+        return f"membership changed ({entry.members} members then, {len(chat.member_ids)} now)"
+    return None
+
+
+def load_for(path: Path, job_name: str, kind: str) -> SweepPlan:
+    """The plan in ``path`` for the sweep job ``job_name``; InputError if it does not fit."""
+    if kind != "sweep":
+        raise InputError(f"--plan applies sweep plans; '{job_name}' is a {kind} job")
+    plan = SweepPlan.load(path)
+    if plan.job != job_name:
+        raise InputError(f"{path}: the plan is for job '{plan.job}', not '{job_name}'")
+    return plan
+
+
+APPROVED = "approved_plan"
+"""The ``job_values`` name of the plan an operator approved in the console."""
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A plan an operator approved, waiting for the sweep's next run."""
+
+    plan: SweepPlan
+    by: str
+    at: datetime
+
+
+def approved(state: Any, job: str) -> Approval | None:
+    """The plan approved for ``job`` and not applied yet, or None."""
+    value = state.get_value(job, APPROVED)
+    if not isinstance(value, dict) or "plan" not in value:
+        return None
+    return Approval(SweepPlan.from_json(value["plan"]), value["by"],
+                    datetime.fromisoformat(value["at"]))
+
+
+def approve(state: Any, plan: SweepPlan, by: str, at: datetime) -> None:
+    """Keep ``plan`` as approved by ``by``: the sweep's next run applies exactly it."""
+    state.set_value(plan.job, APPROVED, {"plan": plan.to_json(), "by": by,
+                                         "at": at.isoformat()})
+
+
+def consume(state: Any, job: str) -> None:
+    """Forget ``job``'s approved plan once a run applied it (once: a plan is for one run)."""
+    state.set_value(job, APPROVED, None)

@@ -1,0 +1,153 @@
+"""Pruning the run history in bounded steps.
+
+A year of a busy catalogue is a million runs. Deleting the old ones in one transaction
+would hold SQLite's only write lock (or PostgreSQL's row locks) for as long as that
+takes, and every claim and every recorded effect of the running jobs would wait behind
+it. So the history is pruned in steps: each step looks at the next ``batch`` runs by
+primary key (ids follow claim order, so the old runs come first), reads outside any
+write transaction what to delete, then deletes at most ``batch`` rows of each table in
+one short write transaction. A run's actions and effects go before the run itself, so a
+step that is cut short (a crash, a stop) leaves nothing that points at a missing run;
+the next step picks up the same range.
+
+Bot events handled before the cutoff go the same way, ``batch`` ids at a time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, delete, func, select
+
+from runner.state.engine import Database
+from runner.state.schema import actions, aware_utc, events, runs, targets
+
+PRUNE_BATCH = 100
+"""Rows of each table one pruning step deletes at most (one write transaction)."""
+
+
+@dataclass(frozen=True)
+class PruneStep:
+    """What one step did, and where the next one starts."""
+
+    runs: int
+    """Runs deleted."""
+    rows: int
+    """Rows deleted in every table (runs, their actions and effects, events)."""
+    start: int | None
+    """The run id the next step starts at; None when no run older than the cutoff is left."""
+    held: float = 0.0
+    """Seconds the step held the write lock: from its transaction's start to the commit."""
+
+
+class PruneMixin:
+    """Bounded pruning of the history; mixed into ``StateStore``."""
+
+    _db: Database
+
+    def prune(self, older_than: datetime, *, batch: int = PRUNE_BATCH) -> int:
+        """Delete finished runs started before ``older_than`` with their actions and
+        effects, and bot events handled before it, step by step (see the module).
+        Returns the number of runs deleted."""
+        deleted, start = 0, None
+        while True:
+            step = self.prune_step(older_than, start, batch=batch)
+            deleted += step.runs
+            if step.start is None:
+                break
+            start = step.start
+        while self.prune_events_step(older_than, batch=batch) == batch:
+            pass
+        return deleted
+
+    def prune_step(self, older_than: datetime, start: int | None, *,
+                   batch: int = PRUNE_BATCH) -> PruneStep:
+        """One step over the runs from id ``start`` (the first run when None); at most
+        ``batch`` rows of each table deleted, in one write transaction."""
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        cutoff = aware_utc(older_than)
+        with self._db.read() as conn:
+            if start is None:
+                start = conn.execute(select(func.min(runs.c.id))).scalar_one_or_none()
+                if start is None:
+                    return PruneStep(0, 0, None)
+            window = conn.execute(
+                select(runs.c.id, runs.c.key, runs.c.status, runs.c.started_at)
+                .where(runs.c.id >= start).order_by(runs.c.id).limit(batch)
+            ).all()
+            if not any(row.started_at < cutoff for row in window):
+                return PruneStep(0, 0, None)  # ids follow claim order: the rest is newer
+            old = [row for row in window if row.started_at < cutoff and row.status != "running"]
+            ids, keys = [row.id for row in old], [row.key for row in old]
+            action_ids = conn.execute(
+                select(actions.c.id).where(actions.c.run_id.in_(ids))
+                .order_by(actions.c.id).limit(batch)
+            ).scalars().all() if ids else []
+            per_key: dict[str, int] = dict(conn.execute(
+                select(targets.c.run_key, func.count()).where(targets.c.run_key.in_(keys))
+                .group_by(targets.c.run_key)
+            ).all()) if keys else {}
+        whole, part, all_effects = _fit(keys, per_key, batch)
+        finished = len(action_ids) < batch and all_effects
+        rows = 0
+        if not ids:  # only running runs here: nothing to delete
+            return PruneStep(0, 0, window[-1].id + 1)
+        with self._db.write() as conn:
+            began = time.perf_counter()
+            if action_ids:
+                rows += conn.execute(delete(actions).where(actions.c.id.in_(action_ids))).rowcount
+            if whole:
+                rows += conn.execute(delete(targets).where(targets.c.run_key.in_(whole))).rowcount
+            if part is not None:
+                rows += _delete_some_targets(conn, *part)
+            done = 0
+            if finished:
+                done = conn.execute(delete(runs).where(
+                    runs.c.id.in_(ids), runs.c.status != "running", runs.c.started_at < cutoff
+                )).rowcount
+                rows += done
+        held = time.perf_counter() - began
+        # Children left over: the same window again; otherwise the next one.
+        return PruneStep(done, rows, window[-1].id + 1 if finished else start, held)
+
+    def prune_events_step(self, older_than: datetime, *, batch: int = PRUNE_BATCH) -> int:
+        """Delete up to ``batch`` bot events handled before ``older_than``; how many."""
+        cutoff = aware_utc(older_than)
+        with self._db.read() as conn:
+            old = conn.execute(
+                select(events.c.event_id).where(events.c.handled_at < cutoff).limit(batch)
+            ).scalars().all()
+        if not old:
+            return 0
+        with self._db.write() as conn:
+            conn.execute(delete(events).where(
+                events.c.event_id.in_(old), events.c.handled_at < cutoff))
+        return len(old)
+
+
+def _fit(keys: Sequence[str], per_key: dict[str, int],
+         batch: int) -> tuple[list[str], tuple[str, int] | None, bool]:
+    """Which effects one step deletes: the run keys whose effects all fit in ``batch``
+    rows, then (key, n) for the first n effects of the next key when room is left, and
+    whether that is every effect of ``keys``."""
+    whole: list[str] = []
+    room = batch
+    for key in keys:
+        n = per_key.get(key, 0)
+        if n > room:
+            return whole, ((key, room) if room else None), False
+        whole.append(key)
+        room -= n
+    return whole, None, True
+
+
+def _delete_some_targets(conn: Connection, key: str, n: int) -> int:
+    """Delete ``n`` effects of run ``key`` (its first ones by target)."""
+    some = (select(targets.c.target).where(targets.c.run_key == key)
+            .order_by(targets.c.target).limit(n).scalar_subquery())
+    return int(conn.execute(delete(targets).where(
+        and_(targets.c.run_key == key, targets.c.target.in_(some)))).rowcount)
