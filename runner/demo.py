@@ -122,9 +122,8 @@ class Demo:
         else:
             counts = ", ".join(f"{words.count_name(k)}: {v}"
                                for k, v in sorted(outcome.report.counts.items()))
-            self.console.print(escape(words.text(
-                "demo.done", status=words.text(f"outcome.{outcome.status}"), counts=counts)),
-                style="green")
+            status = words.text(f"outcome.{outcome.status}")
+            self.console.print(escape(f"  ✓ {status} ({counts})"), style="green")
 
     async def effects(self, since: int) -> Counter[str]:
         """What reached the workspace since request ``since``, by kind of effect."""

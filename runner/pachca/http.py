@@ -123,7 +123,7 @@ def _said(item: ApiErrorItem) -> str:
     meaning = f"api.key.{item.key}"
     field = (words.text("api.field_known", key=item.key, meaning=words.text(meaning))
              if meaning in words.MESSAGES else words.text("api.field", key=item.key))
-    return words.text("api.item", key=item.key, field=field, message=item.message)
+    return words.text("api.item", field=field, message=item.message)
 
 
 class Closing:

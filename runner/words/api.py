@@ -13,9 +13,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "api.forbidden": ("token lacks the scope or permission for this call ({detail})",
                       "у токена нет права или роли для этого вызова ({detail})"),
     "api.said": ("{message}", "Пачка ответила «{message}»"),
-    "api.item": ("{key}: {message}", "{field}: Пачка ответила «{message}»"),
-    "api.field": ("'{key}'", "поле '{key}'"),
-    "api.field_known": ("'{key}' ({meaning})", "поле '{key}' ({meaning})"),
+    "api.item": ("{field}: {message}", "{field}: Пачка ответила «{message}»"),
+    "api.field": ("{key}", "поле '{key}'"),
+    "api.field_known": ("{key} ({meaning})", "поле '{key}' ({meaning})"),
     # What the fields Pachca names in its errors hold (the rest are shown by name).
     "api.key.content": ("the message's text", "текст сообщения"),
     "api.key.entity_id": ("the recipient", "получатель"),

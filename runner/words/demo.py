@@ -16,7 +16,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo.more_messages": ("  … and {n} more messages", "  … и ещё сообщений: {n}"),
     "demo.more_lines": ("  … and {n} more", "  … и ещё {n}"),
     "demo.failed": ("  ✗ failed: {error}", "  ✗ ошибка: {error}"),
-    "demo.done": ("  ✓ {status} ({counts})", "  ✓ {status} ({counts})"),
     "demo.reached": ("What reached Pachca", "Что дошло до Пачки"),
     "demo.effect.posted": ("messages posted", "отправлено сообщений"),
     "demo.effect.archived": ("chats archived", "заархивировано чатов"),

@@ -46,6 +46,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verb.later": ("later", "позже"),
     "verb.wait": ("wait", "ждать"),
     "verb.skip": ("skip", "пропустить"),
+    "plan.cannot_write": ("cannot write the plan: {reason}",
+                          "не удаётся записать план, система сообщает: «{reason}»"),
+    "plan.cannot_read": ("cannot read the plan: {reason}",
+                         "не удаётся прочитать план, система сообщает: «{reason}»"),
+    "plan.not_json": ("not a plan file (not JSON)", "это не файл плана (не JSON)"),
+    "plan.not_plan": ("not a plan file; make one with `pachca-runner plan NAME --out FILE`",
+                      "это не файл плана; сделайте его: `pachca-runner plan NAME --out FILE`"),
+    "plan.version": ("plan format version {got} is not {want}; make the plan again",
+                     "версия формата плана {got}, а нужна {want}; составьте план заново"),
+    "plan.damaged": ("the plan file is damaged ({detail}); make it again",
+                     "файл плана повреждён («{detail}»); составьте его заново"),
+    "plan.not_sweep_run": ("--plan applies sweep plans; '{job}' is a {kind} job",
+                           "--plan выполняет планы уборки, а '{job}' — задание вида {kind}"),
+    "plan.other_job": ("the plan is for job '{plan}', not '{job}'",
+                       "план составлен для задания '{plan}', а не '{job}'"),
+    "plan.not_sweep": (
+        ("'{job}' is a {kind} job: plans are made for sweep jobs (see what it would do with"
+         " `run-job {job} --dry-run`)"),
+        ("'{job}' — задание вида {kind}: планы составляются для уборки (что оно сделает,"
+         " покажет `run-job {job} --dry-run`)"),
+    ),
     # -- why, for each chat --------------------------------------------------------------
     "why.quiet": ("no messages for {days} days", "сообщений нет уже {days} дн."),
     "why.new": ("created {days} days ago", "создан {days} дн. назад"),

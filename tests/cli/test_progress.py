@@ -44,11 +44,12 @@ def group_chats(workspace, n: int) -> list[int]:
     return [c["id"] for c in chats["data"] if not c["channel"]][:n]
 
 
-def in_a_terminal(args: list[str], environ: dict[str, str], cwd: Path) -> tuple[int, bytes]:
-    """Run the CLI with stderr on a pseudo-terminal; its exit code and what it drew."""
+def in_a_terminal(argv: list[str], environ: dict[str, str], cwd: Path | None = None
+                  ) -> tuple[int, bytes]:
+    """Run ``argv`` with stderr on a pseudo-terminal; its exit code and what it drew."""
     main_end, child_end = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "runner", *args], env=environ, cwd=cwd,
-                            stderr=child_end, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, env=environ, cwd=cwd, stderr=child_end,
+                            stdout=subprocess.DEVNULL)
     os.close(child_end)
     drawn = b""
     while True:
@@ -75,7 +76,8 @@ def test_a_long_run_shows_a_bar_in_a_terminal_and_nothing_when_piped(
                    PACHCA_RUNNER_LANG=lang, TERM="xterm", COLUMNS="100")
     label = LABELS[job][lang]
 
-    code, drawn = in_a_terminal(["run-job", *job], environ, tmp_path)
+    code, drawn = in_a_terminal([sys.executable, "-m", "runner", "run-job", *job], environ,
+                                tmp_path)
     assert code == 0, drawn.decode(errors="replace")
     assert label in drawn, drawn.decode(errors="replace")
     assert "━".encode() in drawn  # the bar itself

@@ -179,7 +179,8 @@ def test_files_written_are_told_in_russian(pachca: WorkspaceServer, folder: Path
     ("args", "code"),
     [(("run-job", "no-such-job"), 2), (("history", "show", "999"), 2),
      (("undo", "999"), 2), (("diff", "jobs.yaml", "missing.yaml"), 2),
-     (("bot", "set-webhook", "--url", "ftp://x"), 2)],
+     (("bot", "set-webhook", "--url", "ftp://x"), 2), (("plan", "morning-digest"), 2),
+     (("run-job", "sweep-quiet-chats", "--plan", str(SAMPLE)), 2)],
     ids=lambda v: " ".join(v) if isinstance(v, tuple) else str(v),
 )
 def test_refusals_speak_russian(pachca: WorkspaceServer, folder: Path,

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from runner import app
+from runner import app, words
 from runner.catalogue import Catalogue, JobSpec
 from runner.errors import InputError
 from runner.kinds.base import JobContext, Progress, no_progress
@@ -24,8 +24,7 @@ from runner.state import RunHandle
 
 def _sweep_params(job: JobSpec) -> SweepParams:
     if not isinstance(job.params, SweepParams):
-        raise InputError(f"'{job.name}' is a {job.kind} job: plans are made for sweep jobs"
-                         f" (see what it would do with `run-job {job.name} --dry-run`)")
+        raise InputError(words.text("plan.not_sweep", job=job.name, kind=job.kind))
     return job.params
 
 

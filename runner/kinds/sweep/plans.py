@@ -94,7 +94,8 @@ class SweepPlan:
         try:
             Path(path).write_text(self.to_json(), encoding="utf-8")
         except OSError as exc:
-            raise InputError(f"{path}: cannot write the plan: {exc.strerror}") from None
+            raise InputError(f"{path}: " + words.text("plan.cannot_write",
+                                                      reason=exc.strerror)) from None
 
     @classmethod
     def load(cls, path: Path) -> SweepPlan:
@@ -102,7 +103,8 @@ class SweepPlan:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise InputError(f"{path}: cannot read the plan: {exc.strerror}") from None
+            raise InputError(f"{path}: " + words.text("plan.cannot_read",
+                                                      reason=exc.strerror)) from None
         return cls.from_json(text, str(path))
 
     @classmethod
@@ -111,13 +113,12 @@ class SweepPlan:
         try:
             body = json.loads(text)
         except ValueError:
-            raise InputError(f"{path}: not a plan file (not JSON)") from None
+            raise InputError(f"{path}: " + words.text("plan.not_json")) from None
         if not isinstance(body, dict) or body.get("format") != FORMAT:
-            raise InputError(f"{path}: not a plan file; make one with `pachca-runner plan"
-                             " NAME --out FILE`")
+            raise InputError(f"{path}: " + words.text("plan.not_plan"))
         if body.get("version") != VERSION:
-            raise InputError(f"{path}: plan format version {body.get('version')} is not"
-                             f" {VERSION}; make the plan again")
+            raise InputError(f"{path}: " + words.text("plan.version", got=body.get("version"),
+                                                      want=VERSION))
         try:
             chats = [PlannedChat(**{**c, "last_message_at": _when(c.get("last_message_at"))})
                      for c in body["chats"]]
@@ -125,7 +126,7 @@ class SweepPlan:
             return cls(body["job"], made, int(body["scanned"]), body["params_hash"], chats,
                        body.get("abort"))
         except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"{path}: the plan file is damaged ({exc}); make it again") from None
+            raise InputError(f"{path}: " + words.text("plan.damaged", detail=exc)) from None
 
 
 def _iso(value: Any) -> str:
@@ -262,10 +263,11 @@ async def _changed(ctx: JobContext, entry: PlannedChat, current: Decision | None
 def load_for(path: Path, job_name: str, kind: str) -> SweepPlan:
     """The plan in ``path`` for the sweep job ``job_name``; InputError if it does not fit."""
     if kind != "sweep":
-        raise InputError(f"--plan applies sweep plans; '{job_name}' is a {kind} job")
+        raise InputError(words.text("plan.not_sweep_run", job=job_name, kind=kind))
     plan = SweepPlan.load(path)
     if plan.job != job_name:
-        raise InputError(f"{path}: the plan is for job '{plan.job}', not '{job_name}'")
+        raise InputError(f"{path}: " + words.text("plan.other_job", plan=plan.job,
+                                                  job=job_name))
     return plan
 
 
