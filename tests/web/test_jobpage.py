@@ -63,8 +63,10 @@ async def test_job_page_shows_the_job_its_runs_its_pause_and_its_actions(
             assert started.status_code == 303
 
             async def ran() -> str | None:
+                # The action is recorded once the run ended; a page read in between may
+                # list the run as still going, so wait for both.
                 shown = (await http.get("/console/jobs/notice")).text
-                return shown if "запустил(а)" in shown else None
+                return shown if "запустил(а)" in shown and "успешно" in shown else None
 
             page = await eventually(ran, "the run recorded on the job page")
             state_cell = page.split('id="state"', 1)[1].split("</dd>", 1)[0]
