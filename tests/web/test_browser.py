@@ -289,17 +289,13 @@ async def test_a_running_run_shows_its_progress_and_its_page_reloads_itself(
         users: str, shots: Path) -> None:
     """Run now from the job's page; while the sweep is held mid-way its run page shows
     how far it got, and it reloads itself (no script) until the run has ended."""
-    from runner.runtime import shifted_clock
     from tests.jobs.sweep_support import JOB
+    from tests.web.conftest import quiet_sweep, sweep_console
 
     sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
     try:
-        chats = [sw.chat(f"Старый проект {i}") for i in range(3)]
-        sw.advance(100)
-        sw.job(warn_days=0, closing_message=False, concurrency=1)
-        settings = sw.h.settings(console=True, console_users=users)
-        async with app.runtime(settings, sw.h.catalogue(), server=True,
-                               clock=shifted_clock(sw.now())) as rt:
+        chats = quiet_sweep(sw)
+        async with sweep_console(sw, users) as rt:
             assert rt.server is not None
             page = await browser.new_page(viewport={"width": 1280, "height": 900})
             await log_in(page, rt.server.url, "anna", OPERATOR_PASSWORD)
