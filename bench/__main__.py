@@ -18,6 +18,7 @@ from typing import Any
 
 from bench import report
 from bench.api import BASELINES, run_api, run_contender
+from bench.console import run_console
 from bench.local import run_local
 from bench.procs import REPO, BenchError
 from bench.scenarios import (
@@ -29,7 +30,7 @@ from bench.scenarios import (
     quick,
 )
 
-NAMES = [s.name for s in API_SCENARIOS] + ["memory", "catalogue"]
+NAMES = [s.name for s in API_SCENARIOS] + ["memory", "catalogue", "console"]
 
 
 def _load() -> float:
@@ -108,6 +109,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.monotonic() - started:5.0f} s] catalogue, scheduler, cold start ...",
               flush=True)
         results["local"] = run_local(workdir, args.latency, args.window)
+    if "console" in chosen:
+        print(f"[{time.monotonic() - started:5.0f} s] console: 1,000 jobs, 100,000 runs ...",
+              flush=True)
+        results["console"] = run_console(workdir, args.latency, args.window)
+        c = results["console"]
+        print(f"        jobs page {c['pages']['jobs']['median_ms']} ms, history page"
+              f" {c['pages']['history']['median_ms']} ms (medians), lateness p99"
+              f" {c['lateness']['p99_ms']} ms, met: {c['met']}", flush=True)
     results["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     results["duration_s"] = round(time.monotonic() - started)
     out = REPO / "bench" if not only and not args.quick else workdir

@@ -84,6 +84,18 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rows.append(("cold start", "`pachca-runner --help` ≤ 0.3 s",
                      f"{_s(cold['median_s'])} median (Python alone {_s(cold['python_alone_s'])})",
                      YES if cold["median_s"] <= 0.3 else NO))
+    console = results.get("console")
+    if console:
+        pages, late = console["pages"], console["lateness"]
+        rows.append((
+            (f"console: {console['jobs']:,} jobs, {console['history_rows']:,} runs, a client"
+             " loading it in a loop"),
+            (f"Jobs and history pages ≤ {console['max_page_ms']:.0f} ms median (server time);"
+             f" fire lateness p99 ≤ {console['max_late_p99_ms']:.0f} ms"),
+            (f"Jobs {pages['jobs']['median_ms']:.0f} ms, history"
+             f" {pages['history']['median_ms']:.0f} ms; lateness p99 {late['p99_ms']:.0f} ms"
+             f" ({console['lateness_without_client']['p99_ms']:.0f} ms with no client)"),
+            YES if console["met"] else NO))
     return rows
 
 
@@ -223,6 +235,10 @@ def markdown(results: dict[str, Any]) -> str:
     if local:
         out += ["## Catalogue, scheduler, start-up", "", "```json",
                 json.dumps(local, indent=1, ensure_ascii=False), "```", ""]
+    console = results.get("console")
+    if console:
+        out += ["## Console", "", "```json",
+                json.dumps(console, indent=1, ensure_ascii=False), "```", ""]
     return "\n".join(out)
 
 

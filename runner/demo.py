@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import tempfile
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -141,7 +140,7 @@ class Demo:
         return seen
 
 
-async def _demo(demo: Demo, story: Callable[[Demo], Any] | None) -> int:
+async def _demo(demo: Demo) -> int:
     c = demo.console
     demo.info = await demo.control("GET", "info")
     counts = demo.info["counts"]
@@ -160,8 +159,10 @@ async def _demo(demo: Demo, story: Callable[[Demo], Any] | None) -> int:
             continue
         outcome = await demo.run(name)
         failed += outcome.status == "failed"
-    if story is not None:
-        failed += await story(demo)
+    from runner.kinds import registry
+
+    for kind in registry.every_kind():  # each kind's part of the story (the sweep's week)
+        failed += await kind.demo(demo)
     c.rule("[bold]What reached Pachca[/bold]")
     for what, n in sorted((await demo.effects(start)).items()):
         c.print(f"  {what}: {n}")
@@ -181,9 +182,7 @@ def run_demo(settings: Settings, *, keep: bool = False) -> int:
 
 
 def _show(demo: Demo, ws: WorkspaceServer, keep: bool) -> int:
-    from runner.kinds.sweep.story import sweep_story
-
-    code = asyncio.run(_demo(demo, sweep_story))
+    code = asyncio.run(_demo(demo))
     if keep:
         demo.console.print(f"\nThe workspace stays up at {ws.base_url} (Ctrl+C to stop)."
                            " Point the runner at it:")

@@ -5,7 +5,8 @@ Modules:
   in the state store, so nothing is handled twice);
 - ``polling``: read, handle, then delete the bot's event history;
 - ``push``: the signed outgoing-webhook endpoint on the runner's server;
-- ``clicks``: «Оставить чат» / «Архивировать сейчас» on sweep warnings, «Повторить» on alerts;
+- ``clicks``: a verified click goes to the kind that offers its action
+  (``JobKind.button_actions``); «Повторить» on alerts is handled here;
 - ``alerts``: failure alerts and recovery notes (an ``execute`` observer + ``on_missed``);
 - ``unfurl``: link previews from ``unfurl:`` rules;
 - ``admin``: ``bot set-webhook`` / ``bot status``;

@@ -16,7 +16,8 @@ one core part it concerns, which never names a kind:
   server (the export's webhook);
 - ``tables``: its own state tables, created and migrated with the store's;
 - ``messages``: its operator messages by id, in English and Russian (``runner.words``);
-- ``read_plan`` / ``affected``: ``run-job --plan FILE`` and the chats ``diff`` counts.
+- ``read_plan`` / ``affected``: ``run-job --plan FILE`` and the chats ``diff`` counts;
+- ``demo``: its part of ``pachca-runner demo`` (the sweep's week in fast-forward).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from runner.buttons import ButtonAction
     from runner.catalogue import JobSpec
     from runner.catalogue.fields import KindParams
+    from runner.demo import Demo
     from runner.pachca.client import PachcaClient
     from runner.pachca.models import ButtonClick
     from runner.render import Renderer
@@ -216,6 +218,11 @@ class JobKind(ABC, Generic[P]):
         from runner.errors import InputError
 
         raise InputError(words.text("plan.not_taken", job=job.name, kind=job.kind))
+
+    async def demo(self, demo: Demo) -> int:
+        """The kind's part of ``pachca-runner demo`` after every sample job ran once (the
+        sweep: a click on its warning, then a week later); returns the failures."""
+        return 0
 
     async def affected(self, rt: Runtime, job: JobSpec) -> Mapping[int, str] | None:
         """The chats (id -> name) a run of ``job`` would act on now, reading only; ``diff``

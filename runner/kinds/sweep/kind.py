@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from runner.bot.context import BotContext
     from runner.buttons import ButtonAction
     from runner.catalogue import JobSpec
+    from runner.demo import Demo
     from runner.pachca.models import ButtonClick
     from runner.runtime import Runtime
 
@@ -70,6 +71,12 @@ class SweepKind(JobKind[SweepParams]):
     def read_plan(self, path: Path, job: JobSpec) -> plans.SweepPlan:
         """The plan ``plan NAME --out FILE`` saved, for this very job."""
         return plans.load_for(path, job.name, job.kind)
+
+    async def demo(self, demo: Demo) -> int:
+        """A member keeps one warned chat with its button; a week later the rest go."""
+        from runner.kinds.sweep.story import sweep_story
+
+        return await sweep_story(demo)
 
     async def affected(self, rt: Runtime, job: JobSpec) -> Mapping[int, str]:
         """The chats the sweep would warn or archive now."""
