@@ -131,7 +131,13 @@ class SweepKind(JobKind[SweepParams]):
                 ctx.report.say("require_approval: no approved plan, so nothing is changed;"
                                " approve the plan in the console's Sweep plans page")
                 dry = True
-        scanner = Scanner(ctx, params, secret)
+        # Only the chats this run may archive are kept (the rest counted), unless every
+        # candidate matters: a saved plan names its chats, a closing message makes the
+        # rights check drop some (the next in line takes their place), and an abort over
+        # max_fraction lists them all.
+        bounded = saved is None and not params.closing_message and params.max_fraction is None
+        scanner = Scanner(ctx, params, secret,
+                          keep=params.max_archive_per_run if bounded else None)
         # The count of active chats only feeds max_fraction and the report: without
         # max_fraction the sweep acts while it runs (a count is one page after another).
         await scanner.run(count_first=dry or saved is not None
@@ -160,19 +166,19 @@ class SweepKind(JobKind[SweepParams]):
             plan = await plans.restrict(ctx, plan, saved)
         warn = plan.warn
         archive = sorted(plan.archive, key=archive_order)
-        acting = len(warn) + len(archive)
+        acting = len(warn) + len(archive) + plan.over
         if params.max_fraction is not None and plan.scanned and (
             acting / plan.scanned > params.max_fraction
         ):
-            _describe(ctx, plan, warn, archive, [], would=True)
+            _describe(ctx, plan, warn, archive, 0, would=True)
             raise JobError(
                 f"sweep aborted, nothing changed: {acting} of {plan.scanned} scanned chats"
                 f" ({acting / plan.scanned:.0%}) would be warned or archived, more than"
                 f" max_fraction {params.max_fraction:.0%}; check the rules, then raise"
                 " max_fraction if this is intended"
             )
-        now_archive, later = archive[: params.max_archive_per_run], archive[
-            params.max_archive_per_run:]
+        now_archive = archive[: params.max_archive_per_run]
+        later = len(archive) - len(now_archive) + plan.over
         if dry:
             _describe(ctx, plan, warn, now_archive, later, would=True)
             return
@@ -187,7 +193,7 @@ class SweepKind(JobKind[SweepParams]):
         plan: Plan,
         warn: list[Decision],
         archive: list[Decision],
-        later: list[Decision],
+        later: int,
     ) -> None:
         actor = Actor(ctx, params, secret)
         for d in plan.chores + [d for d in plan.actions + plan.waiting if d.adopt]:
@@ -229,7 +235,7 @@ class SweepKind(JobKind[SweepParams]):
                 return ctx.renderer.render(REPORT_TEMPLATE, report_context(
                     ctx.job.name, params, ctx.now().astimezone(ctx.scheduled_for.tzinfo),
                     whole, warned, archived,
-                    [d.name for d in failed], len(later), dry=False))
+                    [d.name for d in failed], later, dry=False))
 
             # A resumed attempt posts the report its interrupted predecessor rendered, if
             # any: post_once recognises a report that went out by its very text.
@@ -282,11 +288,12 @@ def _describe(
     plan: Plan,
     warn: list[Decision],
     archive: list[Decision],
-    later: list[Decision],
+    later: int,
     *,
     would: bool,
 ) -> None:
-    """Counts and operator lines for the decisions that are not effects made here."""
+    """Counts and operator lines for the decisions that are not effects made here;
+    ``later``: how many chats wait for later runs (over max_archive_per_run)."""
     report = ctx.report
     prefix = "would " if would else ""
     for d in warn:
@@ -306,8 +313,8 @@ def _describe(
     if len(show) < len(plan.skip_lines):
         report.say(f"... and {len(plan.skip_lines) - len(show)} more skipped chats")
     if later:
-        report.count("skipped:limit", len(later))
-        report.say(f"{len(later)} more chats {prefix}wait for later runs"
+        report.count("skipped:limit", later)
+        report.say(f"{later} more chats {prefix}wait for later runs"
                    " (max_archive_per_run reached)")
 
 
