@@ -131,7 +131,13 @@ class SweepKind(JobKind[SweepParams]):
                 # Nothing is warned or archived unapproved: this run says what it would do.
                 ctx.report.say(words.text("sweep.unapproved"))
                 dry = True
-        scanner = Scanner(ctx, params, secret)
+        # Only the chats this run may archive are kept (the rest counted), unless every
+        # candidate matters: a saved plan names its chats, a closing message makes the
+        # rights check drop some (the next in line takes their place), and an abort over
+        # max_fraction lists them all.
+        bounded = saved is None and not params.closing_message and params.max_fraction is None
+        scanner = Scanner(ctx, params, secret,
+                          keep=params.max_archive_per_run if bounded else None)
         # The count of active chats only feeds max_fraction and the report: without
         # max_fraction the sweep acts while it runs (a count is one page after another).
         await scanner.run(count_first=dry or saved is not None
@@ -160,16 +166,16 @@ class SweepKind(JobKind[SweepParams]):
             plan = await plans.restrict(ctx, plan, saved)
         warn = plan.warn
         archive = sorted(plan.archive, key=archive_order)
-        acting = len(warn) + len(archive)
+        acting = len(warn) + len(archive) + plan.over
         if params.max_fraction is not None and plan.scanned and (
             acting / plan.scanned > params.max_fraction
         ):
-            _describe(ctx, plan, warn, archive, [], would=True)
+            _describe(ctx, plan, warn, archive, 0, would=True)
             raise JobError(words.text("sweep.aborted", why=words.text(
                 "sweep.over_limit", acting=acting, scanned=plan.scanned,
                 share=f"{acting / plan.scanned:.0%}", limit=f"{params.max_fraction:.0%}")))
-        now_archive, later = archive[: params.max_archive_per_run], archive[
-            params.max_archive_per_run:]
+        now_archive = archive[: params.max_archive_per_run]
+        later = len(archive) - len(now_archive) + plan.over
         if dry:
             _describe(ctx, plan, warn, now_archive, later, would=True)
             return
@@ -184,7 +190,7 @@ class SweepKind(JobKind[SweepParams]):
         plan: Plan,
         warn: list[Decision],
         archive: list[Decision],
-        later: list[Decision],
+        later: int,
     ) -> None:
         actor = Actor(ctx, params, secret)
         for d in plan.chores + [d for d in plan.actions + plan.waiting if d.adopt]:
@@ -228,7 +234,7 @@ class SweepKind(JobKind[SweepParams]):
                 return ctx.renderer.render(REPORT_TEMPLATE, report_context(
                     ctx.job.name, params, ctx.now().astimezone(ctx.scheduled_for.tzinfo),
                     whole, warned, archived,
-                    [d.name for d in failed], len(later), dry=False))
+                    [d.name for d in failed], later, dry=False))
 
             # A resumed attempt posts the report its interrupted predecessor rendered, if
             # any: post_once recognises a report that went out by its very text.
@@ -281,11 +287,12 @@ def _describe(
     plan: Plan,
     warn: list[Decision],
     archive: list[Decision],
-    later: list[Decision],
+    later: int,
     *,
     would: bool,
 ) -> None:
-    """Counts and operator lines for the decisions that are not effects made here."""
+    """Counts and operator lines for the decisions that are not effects made here;
+    ``later``: how many chats wait for later runs (over max_archive_per_run)."""
     report = ctx.report
     for d in warn:
         report.count("would_warn")
@@ -304,8 +311,8 @@ def _describe(
     if len(show) < len(plan.skip_lines):
         report.say(words.text("sweep.more_skipped", n=len(plan.skip_lines) - len(show)))
     if later:
-        report.count("skipped:limit", len(later))
-        report.say(words.text("sweep.would_later" if would else "sweep.later", n=len(later)))
+        report.count("skipped:limit", later)
+        report.say(words.text("sweep.would_later" if would else "sweep.later", n=later))
 
 
 def report_context(

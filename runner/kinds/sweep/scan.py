@@ -31,6 +31,7 @@ from runner.kinds.sweep.decide import (
     ACTIONS,
     Anchor,
     Decision,
+    archive_order,
     counts_as_scanned,
     decide_fresh,
     decide_warned,
@@ -65,11 +66,21 @@ class Plan:
     skips: Counter[str] = field(default_factory=Counter)
     skip_lines: list[str] = field(default_factory=list)
     skipped: list[Decision] = field(default_factory=list)  # as skip_lines, for sweep plans
+    keep: int | None = None
+    """Archive decisions kept at most: the first ``keep`` by ``archive_order`` (None: all).
+    A run archives at most ``max_archive_per_run`` chats; the others are only counted in
+    ``over``, so a sweep of 100,000 chats does not hold a decision for each quiet one."""
+    over: int = 0
+    _archives: int = 0
 
     def add(self, decision: Decision) -> None:
         """File a decision where the run will look for it."""
         if decision.verb in ("warn", "archive"):
             self.actions.append(decision)
+            if decision.verb == "archive" and self.keep is not None:
+                self._archives += 1
+                if self._archives > 2 * self.keep + _SLACK:
+                    self._trim(self.keep)
             return
         if decision.verb == "wait":
             self.waiting.append(decision)
@@ -88,14 +99,36 @@ class Plan:
 
     @property
     def archive(self) -> list[Decision]:
-        """Chats to archive."""
+        """Chats to archive (the first ``keep`` of them when bounded)."""
+        if self.keep is not None:
+            self._trim(self.keep)
         return [d for d in self.actions if d.verb == "archive"]
+
+    def _trim(self, keep: int) -> None:
+        """Drop the archive decisions after the first ``keep`` by ``archive_order``,
+        counting them in ``over``; a decision with a recovered warning to record stays.
+
+        ``sorted`` is stable, so of equal keys the earlier-found stays, as when the
+        whole list is sorted at the end: bounded or not, the same chats are archived.
+        """
+        droppable = [d for d in self.actions if d.verb == "archive" and d.adopt is None]
+        if len(droppable) <= keep:
+            return
+        dropped = {id(d) for d in sorted(droppable, key=archive_order)[keep:]}
+        self.actions = [d for d in self.actions if id(d) not in dropped]
+        self.over += len(dropped)
+        self._archives = len(droppable) - len(dropped)
+
+
+_SLACK = 64
+"""Archive decisions over twice ``Plan.keep`` before the plan is trimmed again."""
 
 
 class Scanner:
     """Decides about every chat of one run (read-only: it makes no write call)."""
 
-    def __init__(self, ctx: JobContext, params: SweepParams, secret: bytes) -> None:
+    def __init__(self, ctx: JobContext, params: SweepParams, secret: bytes, *,
+                 keep: int | None = None) -> None:
         self.ctx = ctx
         self.params = params
         self.secret = secret
@@ -104,7 +137,7 @@ class Scanner:
         now = ctx.now()
         self.now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         self.cutoff = self.now - timedelta(days=params.inactive_days)
-        self.plan = Plan()
+        self.plan = Plan(keep=keep)  # keep: see Plan.keep
         #: Parent chat id -> newest activity in its threads (since ``_read_threads``' bound).
         self.thread_activity: dict[int, datetime] = {}
 
