@@ -8,8 +8,11 @@ ours) and the command to type. ``--help`` of each command: tests/cli/test_help_w
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,8 +30,8 @@ from tests.catalogue.test_yaml_words import latin_words
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "jobs.yaml"
 
-# Names a Russian line keeps: Pachca's event and scope names, chat roles as options.
-NAMES = {"message_new", "button_click", "message", "new", "button", "click", "chats", "read",
+# Names a Russian line keeps: Pachca's event and scope names, keys (Ctrl+C).
+NAMES = {"Ctrl", "message_new", "button_click", "message", "new", "button", "click", "chats", "read",
          "example", "zip", "pachca", "bots"}
 
 
@@ -221,3 +224,23 @@ def test_pachcas_error_answer_is_wrapped_in_our_sentence(monkeypatch: pytest.Mon
                           " «Something went wrong»")
     denied = error_from_response("GET", "/chats/1", httpx.Response(403, json={}))
     assert "у токена нет права или роли для этого вызова (Forbidden)" in str(denied)
+
+
+def test_workspace_serve_speaks_russian(tmp_path: Path) -> None:
+    """`workspace serve` runs until stopped: its lines are read until it says how to stop."""
+    environ = dict(os.environ, PACHCA_RUNNER_LANG="ru", PYTHONPATH=str(REPO))
+    proc = subprocess.Popen([sys.executable, "-m", "runner", "workspace", "serve", "--port", "0"],
+                            env=environ, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = []
+        while not lines or not lines[-1].startswith("Остановка"):
+            line = proc.stdout.readline()
+            assert line, lines  # it ended before saying how to stop it
+            lines.append(line.rstrip("\n"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    assert lines[0].startswith("Встроенное пространство Пачки: http://127.0.0.1:"), lines
+    said = [line for line in lines if not line.startswith("  export ")]  # shell to paste
+    assert not english_in(said), english_in(said)
