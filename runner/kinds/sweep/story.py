@@ -52,7 +52,7 @@ async def sweep_story(demo: Demo) -> int:
         "message_id": message["id"], "user_id": member, "chat_id": chat["id"]}})
     c.print(f"User {member} presses «{keep['text']}» …")
 
-    from runner.bot.service import poll_command
+    from runner.app import poll_command
 
     result = await poll_command(demo.settings, demo.catalogue, once=True)
     c.print(f"  bot: {result.summary()}")
