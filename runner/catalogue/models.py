@@ -284,6 +284,7 @@ class UnfurlRule(_Fields):
         json_schema_extra=ru("Адрес картинки превью (шаблон Jinja по `data`)."),
     )
     _line: int | None = PrivateAttr(default=None)
+    _field_lines: dict[str, int] = PrivateAttr(default_factory=dict)  # a template's own line
 
     @field_validator("domain")
     @classmethod

@@ -88,7 +88,9 @@ def classify(method: str, path: str) -> CallClass:
 class Bucket:
     """One GCRA bucket; ``reserve()`` returns how long to wait for the slot taken."""
 
-    def __init__(self, rate: Rate, margin: float, clock: object = time.monotonic) -> None:
+    def __init__(
+        self, rate: Rate, margin: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._interval = 1.0 / (rate.per_second * margin)
         self._tolerance = self._interval * (max(rate.burst, 1) - 1)
         self._clock = clock
@@ -96,19 +98,19 @@ class Bucket:
 
     def reserve(self) -> float:
         """Take the next slot; the caller must wait the returned seconds before sending."""
-        now = self._clock()  # type: ignore[operator]
+        now = self._clock()
         start = max(now, self._tat - self._tolerance)
         self._tat = max(self._tat, now) + self._interval
         return start - now
 
     def pause(self, seconds: float) -> None:
         """Push every later slot back: the server asked us to wait (429)."""
-        now = self._clock()  # type: ignore[operator]
+        now = self._clock()
         self._tat = max(self._tat, now + seconds + self._tolerance)
 
     def idle(self) -> bool:
         """True when the bucket is full again, so forgetting it changes nothing."""
-        return self._tat <= self._clock()  # type: ignore[operator]
+        return self._tat <= self._clock()
 
 
 class RateLimiter:
@@ -123,7 +125,7 @@ class RateLimiter:
     def __init__(
         self,
         limits: RateLimits,
-        clock: object = time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self._limits = limits

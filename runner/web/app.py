@@ -66,6 +66,7 @@ class Console:
         self.env.filters["size"] = files.size_text
         self.users = auth.accounts(settings)  # a bad entry stops the start, named
         self.limiter = auth.Limiter(rt.state)
+        self.schedules = views.ScheduleCache()
         self._signer: Any = None
         self.tasks: set[asyncio.Task[Any]] = set()
 
@@ -90,7 +91,12 @@ class Console:
             *jobpage.routes(self),
             Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         ]
-        return Starlette(routes=routes, exception_handlers={404: self.not_found})
+        from starlette.middleware import Middleware
+
+        from runner.web.timing import ServerTiming
+
+        return Starlette(routes=routes, exception_handlers={404: self.not_found},
+                         middleware=[Middleware(ServerTiming)])
 
     @staticmethod
     def lang(request: Request) -> str:
@@ -154,6 +160,12 @@ class Console:
         )
         return HTMLResponse(body, status_code=status, headers=HEADERS)
 
+    async def big_page(self, request: Request, name: str, values: dict[str, Any], *,
+                       me: auth.Session | None = None) -> Response:
+        """``page`` rendered in a worker thread: a page of fifty rows takes ten
+        milliseconds or more to render, which the scheduler's loop must not wait through."""
+        return await asyncio.to_thread(self.page, request, name, values, me=me)
+
     def hider(self) -> views.Hider:
         """Hides this runner's secrets from what a page shows."""
         return views.Hider.of(self.settings, self.rt.catalogue)
@@ -188,8 +200,8 @@ class Console:
         page = min(views.page_number(request.query_params), pages - 1)
         rows = await asyncio.to_thread(
             views.job_rows, catalogue, self.rt.state, self.hider(), self.lang(request),
-            self.rt.clock(), page=page)
-        return self.page(request, "jobs.html", {
+            self.rt.clock(), page=page, cache=self.schedules)
+        return await self.big_page(request, "jobs.html", {
             "rows": rows, "catalogue": catalogue, "zones": self.zones(), "page": page,
             "pages": pages}, me=me)
 
@@ -205,7 +217,7 @@ class Console:
         audit = [] if chosen.job is None else await asyncio.to_thread(
             self.rt.state.audit, chosen.job)
         hide = self.hider()
-        return self.page(request, "runs.html", {
+        return await self.big_page(request, "runs.html", {
             "records": records[:views.PAGE], "more": len(records) > views.PAGE,
             "chosen": chosen, "jobs": sorted(catalogue.jobs), "outcomes": views.OUTCOMES,
             "periods": tuple(views.PERIODS), "zones": self.zones(), "hide": hide,
@@ -273,7 +285,7 @@ class Console:
 
     def zones(self) -> dict[str, ZoneInfo]:
         """Each job's zone, so times read as the job's schedule does."""
-        return {job.name: ZoneInfo(job.timezone) for job in self.rt.catalogue.jobs.values()}
+        return self.schedules.zones(self.rt.catalogue)
 
 
 def inside(back: str) -> str:

@@ -15,8 +15,6 @@ from starlette.routing import Route
 from runner.web import views
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from runner.catalogue import JobSpec
     from runner.state import RunRecord, StateStore
     from runner.state.operator import AuditEntry, Pause
@@ -44,15 +42,15 @@ class JobPage:
 
 
 def job_page(job: JobSpec, state: StateStore, hide: views.Hider, lang: str,
-             now: datetime | None = None) -> JobPage:
-    """The job page's contents (fires after ``now``, default the wall clock): five
-    queries, whatever the history's length."""
+             fires: list[views.Fire]) -> JobPage:
+    """The job page's contents (``fires``: its next ones): five queries, whatever the
+    history's length."""
     from runner.schedule_words import describe
 
     runs = state.runs(job.name, RECENT)
     return JobPage(
         job=job, description=hide(job.description), schedule=describe(job, lang=lang),
-        fires=views.next_fires(job, now, count=FIRES) if job.enabled else [],
+        fires=fires,
         pause=state.paused([job.name]).get(job.name), runs=runs,
         progress=state.progress([r for r in runs if r.status == "running"]),
         audit=[_hidden(e, hide) for e in state.audit(job.name, limit=RECENT * 2)],
@@ -77,9 +75,11 @@ def routes(console: Console) -> list[Route]:
         if job is None:
             return console.page(request, "error.html", {
                 "message": "job.not_found", "fill": {"job": name}}, status=404, me=me)
+        fires = await asyncio.to_thread(console.schedules.fires, console.rt.catalogue, job,
+                                        console.rt.clock(), FIRES) if job.enabled else []
         found = await asyncio.to_thread(job_page, job, console.rt.state, console.hider(),
-                                        console.lang(request), console.rt.clock())
-        return console.page(request, "job.html", {
+                                        console.lang(request), fires)
+        return await console.big_page(request, "job.html", {
             "p": found, "zone": console.zones().get(job.name)}, me=me)
 
     return [Route("/jobs/{name}", show, methods=["GET"])]

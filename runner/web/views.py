@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 PAGE = 50
 """Runs on one page of the history."""
-JOBS_PAGE = 100
+JOBS_PAGE = 50
 """Jobs on one page of the Jobs page."""
 PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
 OUTCOMES = ("succeeded", "failed", "skipped", "abandoned", "running")
@@ -74,11 +74,64 @@ class JobRow:
     pause: Pause | None = None
 
 
+class ScheduleCache:
+    """Next fires already worked out, until the first of them passes, and schedules in
+    words.
+
+    Working out a year's fires over holiday calendars takes milliseconds a job, and the
+    Jobs page lists fifty jobs: the answer holds until time reaches its first fire
+    (or the end of its first skipped day), so it is kept until then. A reloaded
+    catalogue starts afresh: its schedules may differ.
+    """
+
+    def __init__(self) -> None:
+        self._catalogue: Catalogue | None = None
+        self._found: dict[tuple[str, int], tuple[datetime, list[Fire]]] = {}
+        self._words: dict[tuple[str, str], str] = {}
+        self._zones: dict[str, ZoneInfo] = {}
+
+    def _of(self, catalogue: Catalogue) -> None:
+        if catalogue is not self._catalogue:
+            self._catalogue, self._found, self._words, self._zones = catalogue, {}, {}, {}
+
+    def words(self, catalogue: Catalogue, job: JobSpec, lang: str) -> str:
+        """The job's schedule in words (``schedule_words.describe``)."""
+        from runner.schedule_words import describe
+
+        self._of(catalogue)
+        key = (job.name, lang)
+        if key not in self._words:
+            self._words[key] = describe(job, lang=lang)
+        return self._words[key]
+
+    def zones(self, catalogue: Catalogue) -> dict[str, ZoneInfo]:
+        """Each job's zone, so times read as the job's schedule does."""
+        self._of(catalogue)
+        if not self._zones:
+            self._zones = {job.name: ZoneInfo(job.timezone) for job in catalogue.jobs.values()}
+        return self._zones
+
+    def fires(self, catalogue: Catalogue, job: JobSpec, now: datetime, count: int = 3
+              ) -> list[Fire]:
+        """``next_fires(job, now, count)``, worked out again only once it changed."""
+        self._of(catalogue)
+        kept = self._found.get((job.name, count))
+        if kept is not None and now < kept[0]:
+            return kept[1]
+        fires = next_fires(job, now, count)
+        zone = ZoneInfo(job.timezone)
+        ends = [f.when if isinstance(f.when, datetime) else
+                datetime.combine(f.when + timedelta(days=1), datetime.min.time(), zone)
+                for f in fires]
+        self._found[(job.name, count)] = (min(ends, default=now + timedelta(hours=1)), fires)
+        return fires
+
+
 def job_rows(catalogue: Catalogue, state: StateStore, hide: Hider, lang: str,
-             now: datetime | None = None, page: int = 0) -> list[JobRow]:
+             now: datetime, page: int = 0, cache: ScheduleCache | None = None) -> list[JobRow]:
     """The jobs of page ``page`` (``JOBS_PAGE`` a page, in the catalogue's order) with
     their next three fires and last runs: two queries for the whole page."""
-    from runner.schedule_words import describe
+    cache = cache or ScheduleCache()
 
     shown = list(catalogue.jobs.values())[page * JOBS_PAGE:(page + 1) * JOBS_PAGE]
     names = [job.name for job in shown]
@@ -87,8 +140,8 @@ def job_rows(catalogue: Catalogue, state: StateStore, hide: Hider, lang: str,
     return [
         JobRow(
             name=job.name, description=hide(job.description), kind=job.kind,
-            schedule=describe(job, lang=lang), enabled=job.enabled,
-            fires=next_fires(job, now) if job.enabled else [],
+            schedule=cache.words(catalogue, job, lang), enabled=job.enabled,
+            fires=cache.fires(catalogue, job, now) if job.enabled else [],
             last=last.get(job.name), pause=paused.get(job.name),
         )
         for job in shown

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from runner import app
-from runner.catalogue import validate
+from runner.catalogue import Catalogue, validate
 from runner.web.views import next_fires
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
@@ -52,13 +52,55 @@ def test_next_runs_mark_the_holidays_skipped() -> None:
     fires = next_fires(job, datetime(2026, 12, 30, 12, 0, tzinfo=MSK))
     # 31 December and the New Year holidays are days off in Russia: the next runs are
     # after them, and the skipped working-pattern days show in between.
-    fired = [f.when.date() for f in fires if not f.skipped]
+    fired = [f.when.date() for f in fires if isinstance(f.when, datetime) and not f.skipped]
     skipped = [f.when for f in fires if f.skipped]
     assert fired[0] == date(2027, 1, 11)
     assert date(2026, 12, 31) in skipped and date(2027, 1, 4) in skipped
 
 
-def validate_text() -> object:
+def test_next_fires_are_kept_until_the_first_passes() -> None:
+    from datetime import timedelta
+
+    from runner.web.views import ScheduleCache
+
+    catalogue = validate_text()
+    job = catalogue.jobs["notice"]
+    cache = ScheduleCache()
+    now = datetime(2026, 12, 7, 8, 0, tzinfo=MSK)  # a Monday, before the 09:00 fire
+    first = cache.fires(catalogue, job, now)
+    assert first[0].when == datetime(2026, 12, 7, 9, 0, tzinfo=MSK)
+    assert cache.fires(catalogue, job, now + timedelta(minutes=59)) is first
+    later = cache.fires(catalogue, job, now + timedelta(minutes=61))
+    assert later[0].when == datetime(2026, 12, 8, 9, 0, tzinfo=MSK)
+    assert cache.fires(validate_text(), job, now)[0].when == first[0].when
+
+
+async def test_the_jobs_page_comes_a_page_at_a_time(workspace: WorkspaceServer,
+                                                    tmp_path: Path) -> None:
+    from runner.web.views import JOBS_PAGE
+
+    harness = Harness(workspace, tmp_path)
+    count = JOBS_PAGE + 3
+    harness.write_catalogue("jobs:\n" + "".join(
+        f"  j{i:03}: {{kind: message, schedule: '0 9 1 1 *', to: {{chats: [1]}}, text: x}}\n"
+        for i in range(count)))
+    async with (app.runtime(harness.settings(console=True), harness.catalogue(),
+                            server=True) as rt,
+                httpx.AsyncClient(base_url=rt.server.url) as http):
+        first = await http.get("/console/jobs")
+        assert first.text.count("<tr data-job=") == JOBS_PAGE
+        assert 'rel="next" href="/console/jobs?page=1"' in first.text
+        assert "страница 1 из 2" in first.text
+        # The server says how long it spent on the page (developer tools show it).
+        assert first.headers["server-timing"].startswith("app;dur=")
+        second = (await http.get("/console/jobs", params={"page": "1"})).text
+        assert second.count("<tr data-job=") == 3 and 'data-job="j052"' in second
+        assert 'rel="prev"' in second and 'rel="next"' not in second
+        beyond = (await http.get("/console/jobs", params={"page": "9"})).text
+        assert beyond.count("<tr data-job=") == 3  # past the end: the last page
+
+
+def validate_text() -> Catalogue:
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo
 
+from runner import words
 from runner.catalogue import JobSpec
 from runner.errors import InputError
 from runner.kinds.base import JobContext, Progress, no_progress
@@ -22,8 +23,7 @@ from runner.state import RunHandle
 def sweep_params(job: JobSpec) -> SweepParams:
     """The sweep's fields of ``job``; InputError if it is not a sweep."""
     if not isinstance(job.params, SweepParams):
-        raise InputError(f"'{job.name}' is a {job.kind} job: plans are made for sweep jobs"
-                         f" (see what it would do with `run-job {job.name} --dry-run`)")
+        raise InputError(words.text("plan.not_sweep", job=job.name, kind=job.kind))
     return job.params
 
 
