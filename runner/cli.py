@@ -492,10 +492,10 @@ def bot() -> None:
 @click.pass_context
 def bot_poll(ctx: click.Context, once: bool) -> None:
     """Handle the bot's pending events (clicks, links), deleting each once handled."""
-    from runner.bot import service
+    from runner import app
 
     settings = settings_of(ctx)
-    result = asyncio.run(service.poll_command(settings, load(settings), once=once))
+    result = asyncio.run(app.poll_command(settings, load(settings), once=once))
     click.echo(result.summary())
 
 

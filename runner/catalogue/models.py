@@ -236,7 +236,7 @@ class Bot(_Fields):
             raise ValueError(words.text("bot.path"))
         if not _URL_PATH.fullmatch(v) or "//" in v or "/./" in v + "/" or "/../" in v + "/":
             raise ValueError(words.text("bot.path_chars", got=v[:60]))
-        from runner.server.core import route_taken
+        from runner.server.paths import route_taken
 
         taken = route_taken(v)
         if taken is not None:

@@ -84,10 +84,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "undo.confirm": ("Unarchive these {n} chat(s)?", "Вернуть из архива эти чаты ({n})?"),
     "undo.nothing": ("Nothing was changed.", "Ничего не изменено."),
-    "plan.not_taken": (
-        "--plan applies a saved plan; '{job}' is a {kind} job, which takes none",
-        "--plan применяет сохранённый план; '{job}' — задание вида {kind}, оно планов не берёт",
-    ),
     "cli.warning": ("warning: {detail}", "предупреждение: {detail}"),
     "cli.problems": (
         "{n} problems found; nothing was run.", "найдено проблем: {n}; ничего не запущено."

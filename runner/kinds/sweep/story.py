@@ -53,7 +53,7 @@ async def sweep_story(demo: Demo) -> int:
         "message_id": message["id"], "user_id": member, "chat_id": chat["id"]}})
     c.print(words.text("demo.story.press", user=member, button=keep["text"]), markup=False)
 
-    from runner.bot.service import poll_command
+    from runner.app import poll_command
 
     result = await poll_command(demo.settings, demo.catalogue, once=True)
     c.print(words.text("demo.story.bot", summary=result.summary()), markup=False)

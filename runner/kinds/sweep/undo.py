@@ -15,7 +15,7 @@ next sweep never re-archives an undone chat.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
@@ -26,7 +26,6 @@ from runner.errors import InputError, NotFound, PachcaError, PermissionDenied
 if TYPE_CHECKING:
     from runner.kinds.sweep.params import SweepParams
     from runner.pachca.client import PachcaClient
-    from runner.settings import Settings
     from runner.state import RunRecord, StateStore
 
 
@@ -169,37 +168,3 @@ async def apply(state: StateStore, client: PachcaClient, undo: UndoPlan) -> Undo
         await asyncio.to_thread(state.update_chat, chat.chat_id, unarchived_at=datetime.now(UTC))
         result.unarchived.append(chat)
     return result
-
-
-def sweep_rules(settings: Settings, job: str) -> SweepParams | None:
-    """The sweep job's fields from the catalogue, or None if they cannot be read (undo
-    does not need the catalogue, so a broken or changed one does not stop it)."""
-    from runner.catalogue import load_configured
-    from runner.errors import RunnerError
-    from runner.kinds.sweep.params import SweepParams
-
-    try:
-        spec = load_configured(settings).jobs.get(job)
-    except (RunnerError, OSError):
-        return None
-    params = spec.params if spec is not None else None
-    return params if isinstance(params, SweepParams) else None
-
-
-async def undo_run(
-    settings: Settings, run_id: int, *, confirm: Callable[[UndoPlan], bool]
-) -> UndoResult | None:
-    """Plan the undo, ask ``confirm(plan)``, then do it; None when not confirmed."""
-    from runner.app import job_zones, make_client, open_state
-
-    state = await asyncio.to_thread(open_state, settings)
-    client = make_client(settings)
-    try:
-        undo = await plan(state, client, run_id, await asyncio.to_thread(job_zones, settings))
-        undo.rules = await asyncio.to_thread(sweep_rules, settings, undo.run.job)
-        if not confirm(undo):
-            return None
-        return await apply(state, client, undo)
-    finally:
-        await client.aclose()
-        await asyncio.to_thread(state.close)
