@@ -89,10 +89,11 @@ def write_catalogue(folder: Path, chats: list[int], jobs: int = JOBS) -> Path:
     return path
 
 
-def time_validate(path: Path, runs: int = 7) -> dict[str, Any]:
+def time_validate(path: Path, runs: int = 5) -> dict[str, Any]:
     """``pachca-runner validate PATH``: wall times of ``runs`` runs (it must pass).
 
-    Seven, not three: on a shared machine one slow minute moves the median of three."""
+    Five, not three: on a shared machine one slow minute moves the median of three (and
+    one run of 10,000 jobs is seconds, so seven would load the machine for minutes)."""
     exe = runner_exe()
     times = []
     for _ in range(runs):

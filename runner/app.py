@@ -31,6 +31,7 @@ from runner.state import StateStore
 from runner.state.aio import Store
 
 if TYPE_CHECKING:
+    from runner.bot.polling import PollResult
     from runner.preflight import TargetCheck
 
 log = logging.getLogger("runner.app")
@@ -197,6 +198,15 @@ async def run_daemon(
                                       take_over=daemon.take_over)
             async with service.started(settings, rt):  # bot events: polling loop / push route
                 await daemon.run(maintenance)
+
+
+async def poll_command(settings: Settings, catalogue: Catalogue, *, once: bool
+                       ) -> PollResult:
+    """``bot poll``: the bot's pending events handled over a runtime of its own."""
+    from runner.bot import service
+
+    async with runtime(settings, catalogue) as rt:
+        return await service.poll(rt, once=once)
 
 
 async def check_access(settings: Settings, catalogue: Catalogue

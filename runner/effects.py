@@ -178,7 +178,7 @@ async def _name_mentions(ctx: JobContext, content: str) -> None:
         try:
             ctx.report.mentions[user_id] = (await ctx.client.get_user(user_id)).display_name
         except (NotFound, PermissionDenied):
-            ctx.report.mentions[user_id] = f"user {user_id} (not found)"
+            ctx.report.mentions[user_id] = words.text("post.unknown_user", id=user_id)
 
 
 async def _find_lost_post(

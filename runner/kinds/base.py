@@ -220,7 +220,7 @@ class JobKind(ABC, Generic[P]):
         from runner import words
         from runner.errors import InputError
 
-        raise InputError(words.text("plan.not_taken", job=job.name, kind=job.kind))
+        raise InputError(words.text("plan.not_sweep_run", job=job.name, kind=job.kind))
 
     async def demo(self, demo: Demo) -> int:
         """The kind's part of ``pachca-runner demo`` after every sample job ran once (the

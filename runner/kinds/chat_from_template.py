@@ -140,14 +140,14 @@ class ChatFromTemplateKind(JobKind[ChatFromTemplateParams]):
         if len(name) > MAX_NAME:
             raise JobError(f"the name template rendered a name of {len(name)} characters for"
                            f" {ctx.scheduled_for:%Y-%m-%d}; Pachca takes at most {MAX_NAME}")
-        what = "channel" if params.channel else "conversation"
+        what = words.text("chat.channel" if params.channel else "chat.conversation")
         if await self._made_before(ctx, name, what):
             return
         if ctx.dry_run:
             members = await self._members(ctx, params)
-            ctx.report.say(f"would create {what} «{name}» with {len(members)} members"
-                           f" ({len(params.member_ids)} by id, the rest from"
-                           f" {len(params.group_tag_ids)} group tags, and the bot)")
+            ctx.report.say(words.text("chat.would_create", what=what, name=name, n=len(members),
+                                      by_id=len(params.member_ids),
+                                      tags=len(params.group_tag_ids)))
             ctx.report.count("would_create")
             chat_context = {"id": 0, "name": name, "channel": params.channel,
                             "public": params.public, "members": len(members)}
@@ -186,9 +186,9 @@ class ChatFromTemplateKind(JobKind[ChatFromTemplateParams]):
         except NotFound:
             return False  # deleted since: the job may make it again
         when = datetime.fromisoformat(made["at"]).astimezone(ctx.scheduled_for.tzinfo)
-        verb = "would skip" if ctx.dry_run else "skipped"
-        ctx.report.say(f"{verb} {what} «{chat.name}» ({chat.id}): this job already created it"
-                       f" on {when:%Y-%m-%d %H:%M %Z}")
+        ctx.report.say(words.text("chat.would_exist" if ctx.dry_run else "chat.exists",
+                                  what=what, name=chat.name, id=chat.id,
+                                  when=f"{when:%Y-%m-%d %H:%M %Z}"))
         ctx.report.count("would_skip" if ctx.dry_run else "skipped:exists")
         return True
 
@@ -205,7 +205,7 @@ class ChatFromTemplateKind(JobKind[ChatFromTemplateParams]):
         record = await state.effects.target(key, TARGET)
         if record is not None and record.status == "done":
             ctx.report.count("already_created")
-            ctx.report.say(f"{what} «{name}» was already created by this run")
+            ctx.report.say(words.text("chat.created_by_run", what=what, name=name))
             return await ctx.client.get_chat(int(record.detail["chat_id"]))
         if record is not None and record.status == "started":
             attempt = record.detail.get("attempt_at")
@@ -216,7 +216,8 @@ class ChatFromTemplateKind(JobKind[ChatFromTemplateParams]):
                 await state.effects.finish(key, TARGET, {**record.detail, "chat_id": found.id})
                 await self._remember(ctx, found.name, found.id)
                 ctx.report.count("already_created")
-                ctx.report.say(f"{what} «{found.name}» had been created before the interruption")
+                ctx.report.say(words.text("chat.created_before", what=what,
+                                          name=found.name))
                 return found
         attempt_at = attempt_time(ctx).astimezone(UTC).isoformat()
         detail = {"name": name, "attempt_at": attempt_at}
@@ -228,8 +229,8 @@ class ChatFromTemplateKind(JobKind[ChatFromTemplateParams]):
         await state.effects.finish(key, TARGET, {**detail, "chat_id": chat.id})
         await self._remember(ctx, name, chat.id)
         ctx.report.count("created")
-        ctx.report.say(f"created {what} «{chat.name}» (chat {chat.id}, "
-                       f"{len(chat.member_ids)} members)")
+        ctx.report.say(words.text("chat.created", what=what, name=chat.name, id=chat.id,
+                                  n=len(chat.member_ids)))
         return chat
 
     async def _find_lost_chat(self, ctx: JobContext, name: str, since: datetime) -> Chat | None:

@@ -238,7 +238,8 @@ class DigestKind(JobKind[DigestParams]):
                 if params.on_source_error == "fail":
                     raise result
                 ctx.log.warning("%s", result)
-                ctx.report.say(f"source '{name}' failed ({result.reason}); mentioned in the digest")
+                ctx.report.say(words.text("digest.source_failed", name=name,
+                                          reason=result.reason))
                 ctx.report.count("source_errors")
                 errors.append({"name": name, "reason": result.reason})
                 data[name] = None
@@ -250,8 +251,8 @@ class DigestKind(JobKind[DigestParams]):
 
     async def run(self, ctx: JobContext, params: DigestParams) -> None:
         window = await digest_window(ctx, params)
-        ctx.report.say(f"window: {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M}"
-                       f" ({ctx.job.timezone})")
+        ctx.report.say(words.text("digest.window", start=f"{window.start:%Y-%m-%d %H:%M}",
+                                  end=f"{window.end:%Y-%m-%d %H:%M}", zone=ctx.job.timezone))
 
         read: dict[str, Any] = {}
 
@@ -269,7 +270,7 @@ class DigestKind(JobKind[DigestParams]):
 
         text = await render_once(ctx, render_text)
         if text is None:
-            ctx.report.say("nothing to post: no activity and no data in the window")
+            ctx.report.say(words.text("digest.empty"))
             ctx.report.count("skipped:empty")
             return
         buttons = [[Button(text=b.text, url=b.url, data=b.data)] for b in params.buttons]

@@ -205,3 +205,26 @@ async def test_max_archive_per_run_leaves_the_rest_for_later_runs(sw: Sweep) -> 
     assert all(sw.archived(c) for c in chats)
     assert sw.archive_puts() == {c: 1 for c in chats}
     assert sw.actions("archived") == {c: 1 for c in chats}
+
+
+async def test_of_many_candidates_the_longest_silent_are_archived_and_the_rest_counted(
+    sw: Sweep
+) -> None:
+    # More quiet chats than the run keeps decisions for (2 × max_archive_per_run and a
+    # margin), each last written to at its own time: the oldest go first.
+    chats = sw.chats([f"Тихий чат {i}" for i in range(90)])
+    for chat in chats:
+        sw.say(chat)
+        sw.advance(0.01)
+    sw.advance(100)
+    sw.job(warn_days=0, max_archive_per_run=5, closing_message=False)
+
+    first = await sw.run()
+    assert first.status == "succeeded", first.error
+    assert first.report.counts["archived"] == 5
+    assert first.report.counts["skipped:limit"] == 85
+    assert any("85 more chats wait for later runs" in line for line in first.report.lines)
+    assert sw.archive_puts() == {c: 1 for c in chats[:5]}
+    second = await sw.run()
+    assert second.report.counts["archived"] == 5
+    assert sw.archive_puts() == {c: 1 for c in chats[:10]}

@@ -282,3 +282,43 @@ async def test_no_secret_in_any_page_an_operator_can_reach(
         await page.click("button[name=check]")
         await page.wait_for_selector("#result")
         await no_secret(page, *secrets)
+
+
+async def test_a_running_run_shows_its_progress_and_its_page_reloads_itself(
+        browser: Any, fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path,
+        users: str, shots: Path) -> None:
+    """Run now from the job's page; while the sweep is held mid-way its run page shows
+    how far it got, and it reloads itself (no script) until the run has ended."""
+    from tests.jobs.sweep_support import JOB
+    from tests.web.conftest import quiet_sweep, sweep_console
+
+    sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    try:
+        chats = quiet_sweep(sw)
+        async with sweep_console(sw, users) as rt:
+            assert rt.server is not None
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            await log_in(page, rt.server.url, "anna", OPERATOR_PASSWORD)
+            await page.click(f'tr[data-job="{JOB}"] a.job')
+            await page.wait_for_url(f"**/console/jobs/{JOB}")
+            await page.screenshot(path=str(shots / "console-job.png"), full_page=True)
+            sw.control("POST", "hold", json={"after_writes": 1})  # the second archiving waits
+            await page.click("button[name=run]")
+            await page.wait_for_url(f"**/console/runs?job={JOB}")
+            await eventually(
+                lambda: asyncio.to_thread(lambda: sw.control("GET", "hold")["held"]),
+                "the second archiving held")
+            run = page.locator("tr[data-run] a").first
+            await run.click()
+            await page.wait_for_url("**/console/runs/*")
+            await page.wait_for_selector("#progress >> text=архивация: 1 из 3")
+            assert await page.locator('tr[data-action="archived"]').count() == 1
+            await page.screenshot(path=str(shots / "console-progress.png"), full_page=True)
+            sw.control("POST", "hold", json={"release": "pass"})
+            # No reload by the test: the page's own refresh brings the end.
+            await page.wait_for_selector("#outcome >> text=успешно", timeout=60_000)
+            assert await page.locator("#progress").count() == 0
+            assert await page.locator('tr[data-action="archived"]').count() == 3
+            assert all(sw.archived(c) for c in chats)
+    finally:
+        sw.close()

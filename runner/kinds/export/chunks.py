@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runner import words
 from runner.durations import format_duration
 from runner.errors import (
     ForeignExport,
@@ -129,10 +130,11 @@ class ChunkExporter:
             status = rec.status if rec is not None else "pending"
             if rec is not None and status == "downloaded":
                 if await blocking(_sha256, chunk.path) == rec.sha256:
-                    say(f"{chunk.span} already downloaded to {chunk.path.name}")
+                    say(words.text("export.downloaded_before", span=chunk.span,
+                                   file=chunk.path.name))
                     self.ctx.report.count("skipped:downloaded")
                     return rec
-                say(f"{chunk.path.name} is missing or changed; downloading it again")
+                say(words.text("export.file_changed", file=chunk.path.name))
                 if rec.export_id is None:
                     rec = await self._reset(chunk)
                     continue
@@ -142,15 +144,14 @@ class ChunkExporter:
                 try:
                     return await self._download(chunk, export_id)
                 except NotFound:
-                    say(f"Pachca no longer has export {export_id} of {chunk.span};"
-                        " requesting it again")
+                    say(words.text("export.gone", id=export_id, span=chunk.span))
                     rec = await self._reset(chunk)
                     continue
                 except ForeignExport as exc:
                     # A late webhook of a request given up on (stale, or refused with a 5xx
                     # it had in fact taken) was matched to this chunk's request.
-                    say(f"export {export_id} holds {exc}, not {chunk.span}: it answered an"
-                        " earlier request; waiting for this chunk's own")
+                    say(words.text("export.other_span", id=export_id, held=exc,
+                                   span=chunk.span))
                     await hub_of(self.server).disown(export_id)
                     rec = await self._set(chunk, status="requested", export_id=None,
                                           ready_at=None)
@@ -166,8 +167,7 @@ class ChunkExporter:
             if rec is not None and rec.status in ("ready", "downloaded"):
                 return rec  # the webhook came while we queued for our turn
             if rec is not None and rec.status == "requested" and not self._stale(rec):
-                self.ctx.report.say(f"waiting for Pachca's webhook for {chunk.span},"
-                                    " requested by an earlier run")
+                self.ctx.report.say(words.text("export.waiting", span=chunk.span))
             else:
                 await self._request(chunk, rec)
             return await self._wait(chunk)
@@ -205,7 +205,7 @@ class ChunkExporter:
         # Set alone: the webhook may already have marked the chunk ready meanwhile.
         await self._set(chunk, requested_at=_wall_clock())
         self.ctx.report.count("requested")
-        self.ctx.report.say(f"requested the export of {chunk.span}")
+        self.ctx.report.say(words.text("export.requested", span=chunk.span))
 
     async def _undo_request(self, chunk: Chunk, before: ExportChunk | None) -> None:
         """Put the chunk back as it was: Pachca did not take the request."""
@@ -263,7 +263,8 @@ class ChunkExporter:
                               sha256=sha256, size=size)
         self.ctx.report.count("downloaded")
         self.ctx.report.count("bytes", size)
-        self.ctx.report.say(f"downloaded {chunk.span} to {path.name} ({size_text(size, 'en')})")
+        self.ctx.report.say(words.text("export.downloaded", span=chunk.span, file=path.name,
+                                       size=size_text(size, words.lang())))
         return rec
 
 

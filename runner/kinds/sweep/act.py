@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from runner import words
 from runner.buttons import make_button_data
 from runner.concurrency import Grouped
 from runner.effects import post_once
@@ -88,7 +89,7 @@ class Actor:
                     "message_id": d.adopt.message_id, "recovered": True, "name": d.name})
             await self.records.update_chat(d.chat_id, warning_message_id=d.adopt.message_id,
                                            warned_at=d.adopt.at)
-            self.ctx.report.say(f"recorded the warning in «{d.name}» posted by an interrupted run")
+            self.ctx.report.say(words.text("sweep.adopted_warning", name=d.name))
         if d.finish:
             state = await self.records.chat(d.chat_id)
             run = state.archived_by_run if state and state.archived_by_run else self.run_id
@@ -99,7 +100,7 @@ class Actor:
             await self.records.update_chat(d.chat_id, archived_at=self.ctx.now(),
                                            archived_by_run=run)
             self.ctx.report.count("recovered")
-            self.ctx.report.say(f"recorded «{d.name}» as archived by an interrupted run")
+            self.ctx.report.say(words.text("sweep.adopted_archive", name=d.name))
         if d.clear:
             await self.records.update_chat(d.chat_id, archived_by_run=None, **_CLEARED)
         if d.mark_unarchived:
@@ -156,7 +157,7 @@ class Actor:
         await self.records.update_chat(d.chat_id, warning_message_id=message_id,
                                        warned_at=datetime.fromisoformat(created) if created else at)
         ctx.report.count("warned")
-        ctx.report.say(f"warned «{d.name}»: {d.note}")
+        ctx.report.say(words.text("sweep.warned", name=d.name, note=d.note))
 
     # -- archive ---------------------------------------------------------------------------
 
@@ -188,7 +189,7 @@ class Actor:
             before = await self.ctx.state.effects.target(key, "close")
             content = ctx.renderer.render(CLOSING_TEMPLATE, self.closing_context(d.name, state))
             message_id = await post_once(_keyed(ctx, key), "close", entity_id=d.chat_id,
-                                         content=content, label=f"«{d.name}» (closing)")
+                                         content=content, label=words.text("sweep.closing", name=d.name))
             if before is None or before.status != "done":
                 await self.records.record_action(self.run_id, d.chat_id, "closing_message",
                                                  {"message_id": message_id})
@@ -197,7 +198,7 @@ class Actor:
             d.chat_id, {"archived_at": ctx.now(), "archived_by_run": self.run_id},
             action=(self.run_id, "archived", {"reason": d.note, "name": d.name})))
         ctx.report.count("archived")
-        ctx.report.say(f"archived «{d.name}»: {d.note}")
+        ctx.report.say(words.text("sweep.archived", name=d.name, note=d.note))
 
     async def undo_intent(self, d: Decision) -> None:
         """Forget an intent the API refused (4xx: nothing was made; the chat stays as it was)."""

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from runner import words
 from runner.concurrency import for_each
 from runner.effects import POSTING_SCOPES, post_once
 from runner.errors import JobError, NotFound, PermissionDenied, ValidationFailed
@@ -25,7 +26,7 @@ from runner.kinds._frozen import render_once
 from runner.kinds.base import ButtonHandler, JobContext, JobKind
 from runner.kinds.sweep import plans
 from runner.kinds.sweep.act import CLOSING_TEMPLATE, REPORT_TEMPLATE, WARNING_TEMPLATE, Actor
-from runner.kinds.sweep.decide import ACTIONS, SKIP_REASONS, Decision, archive_order
+from runner.kinds.sweep.decide import ACTIONS, Decision, archive_order, skip_note
 from runner.kinds.sweep.params import SweepParams
 from runner.kinds.sweep.records import SweepRecords
 from runner.kinds.sweep.scan import Plan, Scanner
@@ -125,13 +126,18 @@ class SweepKind(JobKind[SweepParams]):
             approval = await plans.approved(ctx.state.values, ctx.job.name)
             if approval is not None:
                 saved = approval.plan
-                ctx.report.say(f"applying the plan {approval.by} approved in the console")
+                ctx.report.say(words.text("sweep.applying_approved", by=approval.by))
             elif params.require_approval:
                 # Nothing is warned or archived unapproved: this run says what it would do.
-                ctx.report.say("require_approval: no approved plan, so nothing is changed;"
-                               " approve the plan in the console's Sweep plans page")
+                ctx.report.say(words.text("sweep.unapproved"))
                 dry = True
-        scanner = Scanner(ctx, params, secret)
+        # Only the chats this run may archive are kept (the rest counted), unless every
+        # candidate matters: a saved plan names its chats, a closing message makes the
+        # rights check drop some (the next in line takes their place), and an abort over
+        # max_fraction lists them all.
+        bounded = saved is None and not params.closing_message and params.max_fraction is None
+        scanner = Scanner(ctx, params, secret,
+                          keep=params.max_archive_per_run if bounded else None)
         # The count of active chats only feeds max_fraction and the report: without
         # max_fraction the sweep acts while it runs (a count is one page after another).
         await scanner.run(count_first=dry or saved is not None
@@ -160,19 +166,16 @@ class SweepKind(JobKind[SweepParams]):
             plan = await plans.restrict(ctx, plan, saved)
         warn = plan.warn
         archive = sorted(plan.archive, key=archive_order)
-        acting = len(warn) + len(archive)
+        acting = len(warn) + len(archive) + plan.over
         if params.max_fraction is not None and plan.scanned and (
             acting / plan.scanned > params.max_fraction
         ):
-            _describe(ctx, plan, warn, archive, [], would=True)
-            raise JobError(
-                f"sweep aborted, nothing changed: {acting} of {plan.scanned} scanned chats"
-                f" ({acting / plan.scanned:.0%}) would be warned or archived, more than"
-                f" max_fraction {params.max_fraction:.0%}; check the rules, then raise"
-                " max_fraction if this is intended"
-            )
-        now_archive, later = archive[: params.max_archive_per_run], archive[
-            params.max_archive_per_run:]
+            _describe(ctx, plan, warn, archive, 0, would=True)
+            raise JobError(words.text("sweep.aborted", why=words.text(
+                "sweep.over_limit", acting=acting, scanned=plan.scanned,
+                share=f"{acting / plan.scanned:.0%}", limit=f"{params.max_fraction:.0%}")))
+        now_archive = archive[: params.max_archive_per_run]
+        later = len(archive) - len(now_archive) + plan.over
         if dry:
             _describe(ctx, plan, warn, now_archive, later, would=True)
             return
@@ -187,7 +190,7 @@ class SweepKind(JobKind[SweepParams]):
         plan: Plan,
         warn: list[Decision],
         archive: list[Decision],
-        later: list[Decision],
+        later: int,
     ) -> None:
         actor = Actor(ctx, params, secret)
         for d in plan.chores + [d for d in plan.actions + plan.waiting if d.adopt]:
@@ -210,13 +213,15 @@ class SweepKind(JobKind[SweepParams]):
                         and not params.closing_message):
                     # Nothing was posted first, so this 403 is the rights check itself.
                     ctx.report.count("skipped:no_rights")
-                    ctx.report.say(f"skipped «{d.name}»: {SKIP_REASONS['no_rights']}")
+                    ctx.report.say(words.text("sweep.skipped", name=d.name,
+                                              note=skip_note("no_rights")))
                 else:
                     failed.append(d)
                     ctx.report.count("skipped:failed")
-                    ctx.report.say(f"could not {d.verb} «{d.name}» ({d.chat_id}): {exc}")
+                    ctx.report.say(words.text("sweep.could_not", verb=words.text(f"verb.{d.verb}"),
+                                              name=d.name, id=d.chat_id, error=exc))
             done += 1
-            ctx.progress("archiving", done, len(todo))
+            ctx.progress(words.text("progress.archive"), done, len(todo))
 
         await for_each(todo, act, limit=params.concurrency)
         await scanner.counted()  # the report says how many chats were scanned
@@ -229,7 +234,7 @@ class SweepKind(JobKind[SweepParams]):
                 return ctx.renderer.render(REPORT_TEMPLATE, report_context(
                     ctx.job.name, params, ctx.now().astimezone(ctx.scheduled_for.tzinfo),
                     whole, warned, archived,
-                    [d.name for d in failed], len(later), dry=False))
+                    [d.name for d in failed], later, dry=False))
 
             # A resumed attempt posts the report its interrupted predecessor rendered, if
             # any: post_once recognises a report that went out by its very text.
@@ -237,7 +242,7 @@ class SweepKind(JobKind[SweepParams]):
             for i, part in enumerate(split_message(text), 1):
                 await post_once(ctx, f"report:{params.report_chat_id}:{i}",
                                 entity_id=params.report_chat_id, content=part,
-                                label=f"chat {params.report_chat_id} (report)")
+                                label=words.text("post.report_chat", id=params.report_chat_id))
         if failed:
             raise JobError(
                 f"sweep: {len(failed)} chat(s) could not be warned or archived (first:"
@@ -282,33 +287,32 @@ def _describe(
     plan: Plan,
     warn: list[Decision],
     archive: list[Decision],
-    later: list[Decision],
+    later: int,
     *,
     would: bool,
 ) -> None:
-    """Counts and operator lines for the decisions that are not effects made here."""
+    """Counts and operator lines for the decisions that are not effects made here;
+    ``later``: how many chats wait for later runs (over max_archive_per_run)."""
     report = ctx.report
-    prefix = "would " if would else ""
     for d in warn:
         report.count("would_warn")
-        report.say(f"would warn «{d.name}»: {d.note}")
+        report.say(words.text("sweep.would_warn", name=d.name, note=d.note))
     for d in archive:
         report.count("would_archive")
-        report.say(f"would archive «{d.name}»: {d.note}")
+        report.say(words.text("sweep.would_archive", name=d.name, note=d.note))
     for d in plan.waiting:
         report.count("waiting")
-        report.say(f"waiting «{d.name}»: {d.note}")
+        report.say(words.text("sweep.waiting", name=d.name, note=d.note))
     for reason, n in sorted(plan.skips.items()):
         report.count(f"skipped:{reason}", n)
     show = plan.skip_lines if would else plan.skip_lines[:_SKIP_LINES]
     for line in show:
         report.say(line)
     if len(show) < len(plan.skip_lines):
-        report.say(f"... and {len(plan.skip_lines) - len(show)} more skipped chats")
+        report.say(words.text("sweep.more_skipped", n=len(plan.skip_lines) - len(show)))
     if later:
-        report.count("skipped:limit", len(later))
-        report.say(f"{len(later)} more chats {prefix}wait for later runs"
-                   " (max_archive_per_run reached)")
+        report.count("skipped:limit", later)
+        report.say(words.text("sweep.would_later" if would else "sweep.later", n=later))
 
 
 def report_context(

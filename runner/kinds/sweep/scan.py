@@ -22,19 +22,21 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from runner import words
 from runner.buttons import parse_button_data
 from runner.concurrency import for_each
 from runner.effects import content_hash
 from runner.errors import ForgedButton, JobError, NotFound, PermissionDenied
 from runner.kinds.sweep.decide import (
     ACTIONS,
-    SKIP_REASONS,
     Anchor,
     Decision,
+    archive_order,
     counts_as_scanned,
     decide_fresh,
     decide_warned,
     skip,
+    skip_note,
 )
 from runner.kinds.sweep.params import SweepParams
 from runner.kinds.sweep.records import SweepRecords
@@ -65,17 +67,28 @@ class Plan:
     skips: Counter[str] = field(default_factory=Counter)
     skip_lines: list[str] = field(default_factory=list)
     skipped: list[Decision] = field(default_factory=list)  # as skip_lines, for sweep plans
+    keep: int | None = None
+    """Archive decisions kept at most: the first ``keep`` by ``archive_order`` (None: all).
+    A run archives at most ``max_archive_per_run`` chats; the others are only counted in
+    ``over``, so a sweep of 100,000 chats does not hold a decision for each quiet one."""
+    over: int = 0
+    _archives: int = 0
 
     def add(self, decision: Decision) -> None:
         """File a decision where the run will look for it."""
         if decision.verb in ("warn", "archive"):
             self.actions.append(decision)
+            if decision.verb == "archive" and self.keep is not None:
+                self._archives += 1
+                if self._archives > 2 * self.keep + _SLACK:
+                    self._trim(self.keep)
             return
         if decision.verb == "wait":
             self.waiting.append(decision)
             return
         self.skips[decision.reason] += 1
-        self.skip_lines.append(f"skipped «{decision.name}»: {decision.note}")
+        self.skip_lines.append(words.text("sweep.skipped", name=decision.name,
+                                          note=decision.note))
         self.skipped.append(decision)
         if decision.clear or decision.finish or decision.mark_unarchived or decision.adopt:
             self.chores.append(decision)
@@ -87,14 +100,36 @@ class Plan:
 
     @property
     def archive(self) -> list[Decision]:
-        """Chats to archive."""
+        """Chats to archive (the first ``keep`` of them when bounded)."""
+        if self.keep is not None:
+            self._trim(self.keep)
         return [d for d in self.actions if d.verb == "archive"]
+
+    def _trim(self, keep: int) -> None:
+        """Drop the archive decisions after the first ``keep`` by ``archive_order``,
+        counting them in ``over``; a decision with a recovered warning to record stays.
+
+        ``sorted`` is stable, so of equal keys the earlier-found stays, as when the
+        whole list is sorted at the end: bounded or not, the same chats are archived.
+        """
+        droppable = [d for d in self.actions if d.verb == "archive" and d.adopt is None]
+        if len(droppable) <= keep:
+            return
+        dropped = {id(d) for d in sorted(droppable, key=archive_order)[keep:]}
+        self.actions = [d for d in self.actions if id(d) not in dropped]
+        self.over += len(dropped)
+        self._archives = len(droppable) - len(dropped)
+
+
+_SLACK = 64
+"""Archive decisions over twice ``Plan.keep`` before the plan is trimmed again."""
 
 
 class Scanner:
     """Decides about every chat of one run (read-only: it makes no write call)."""
 
-    def __init__(self, ctx: JobContext, params: SweepParams, secret: bytes) -> None:
+    def __init__(self, ctx: JobContext, params: SweepParams, secret: bytes, *,
+                 keep: int | None = None) -> None:
         self.ctx = ctx
         self.params = params
         self.secret = secret
@@ -103,7 +138,7 @@ class Scanner:
         now = ctx.now()
         self.now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         self.cutoff = self.now - timedelta(days=params.inactive_days)
-        self.plan = Plan()
+        self.plan = Plan(keep=keep)  # keep: see Plan.keep
         #: Parent chat id -> newest activity in its threads (since ``_read_threads``' bound).
         self.thread_activity: dict[int, datetime] = {}
 
@@ -177,11 +212,11 @@ class Scanner:
         self.plan.actions = [d for d in self.plan.actions if d not in refused]
         for decision in refused:
             self.plan.add(replace(decision, verb="skip", reason="no_rights",
-                                  note=SKIP_REASONS["no_rights"]))
+                                  note=skip_note("no_rights")))
 
     def _page(self, n: int) -> None:
         self.plan.listed += n
-        self.ctx.progress("scanning chats", self.plan.listed, None)
+        self.ctx.progress(words.text("progress.scan"), self.plan.listed, None)
 
     def _listing(self, after: datetime | None, before: datetime | None) -> AsyncIterator[Chat]:
         return self.ctx.client.list_chats_by_last_message(
@@ -242,15 +277,17 @@ class Scanner:
         except (NotFound, PermissionDenied):
             # Deleted, or the bot was removed: nothing to warn or archive any more.
             decision = Decision(state.chat_id, f"#{state.chat_id}", "skip", "gone",
-                                "no longer visible to the token", clear=True)
+                                words.text("why.gone"), clear=True)
         self.plan.add(decision)
 
     async def _decide_open(self, state: ChatState) -> Decision:
         chat = await self.ctx.client.get_chat(state.chat_id)
         if chat.archived:
             if state.archived_by_run is not None:
-                return skip(chat, "archived", "archived by an interrupted run", finish=True)
-            return skip(chat, "archived", "archived by someone after the warning", clear=True)
+                return skip(chat, "archived", words.text("why.archived_interrupted"),
+                            finish=True)
+            return skip(chat, "archived", words.text("why.archived_by_someone"),
+                        clear=True)
         anchor, adopt = None, None
         if state.warning_message_id is not None and state.warned_at is not None:
             anchor = Anchor(state.warning_message_id, state.warned_at)
@@ -275,13 +312,15 @@ class Scanner:
                 thread_at = await self._thread_at(chat.id)
                 if thread_at is not None and thread_at > posted.at:
                     return skip(chat, "thread",
-                                f"someone wrote in a thread on {thread_at:%Y-%m-%d}", clear=True)
+                                words.text("why.wrote_thread", date=f"{thread_at:%Y-%m-%d}"),
+                                clear=True)
                 human_at = await self._human_after(chat.id, posted.message_id)
                 if human_at is None:
                     return Decision(chat.id, chat.name, "archive", "inactive",
-                                    "archive interrupted after its closing message",
+                                    words.text("why.closing_interrupted"),
                                     last_message_at=chat.last_message_at, cycle=cycle)
-                return skip(chat, "active", f"someone wrote on {human_at:%Y-%m-%d}", clear=True)
+                return skip(chat, "active", words.text("why.wrote", date=f"{human_at:%Y-%m-%d}"),
+                            clear=True)
         decision = decide_fresh(chat, state, self.now, self.params, cycle=cycle,
                                 thread_at=await self._thread_at(chat.id))
         return replace(decision, clear=True) if decision.verb == "skip" else decision

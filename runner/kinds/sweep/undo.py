@@ -14,7 +14,7 @@ next sweep never re-archives an undone chat.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
@@ -22,12 +22,10 @@ from typing import TYPE_CHECKING
 from runner import words
 from runner.errors import InputError, NotFound, PachcaError, PermissionDenied
 from runner.kinds.sweep.records import SweepRecords
-from runner.offload import blocking
 
 if TYPE_CHECKING:
     from runner.kinds.sweep.params import SweepParams
     from runner.pachca.client import PachcaClient
-    from runner.settings import Settings
     from runner.state import RunRecord
     from runner.state.aio import Store
 
@@ -173,37 +171,3 @@ async def apply(state: Store, client: PachcaClient, undo: UndoPlan) -> UndoResul
         await chats.update_chat(chat.chat_id, unarchived_at=datetime.now(UTC))
         result.unarchived.append(chat)
     return result
-
-
-def sweep_rules(settings: Settings, job: str) -> SweepParams | None:
-    """The sweep job's fields from the catalogue, or None if they cannot be read (undo
-    does not need the catalogue, so a broken or changed one does not stop it)."""
-    from runner.catalogue import load_configured
-    from runner.errors import RunnerError
-    from runner.kinds.sweep.params import SweepParams
-
-    try:
-        spec = load_configured(settings).jobs.get(job)
-    except (RunnerError, OSError):
-        return None
-    params = spec.params if spec is not None else None
-    return params if isinstance(params, SweepParams) else None
-
-
-async def undo_run(
-    settings: Settings, run_id: int, *, confirm: Callable[[UndoPlan], bool]
-) -> UndoResult | None:
-    """Plan the undo, ask ``confirm(plan)``, then do it; None when not confirmed."""
-    from runner.app import job_zones, make_client, open_store
-
-    state = await open_store(settings)
-    client = make_client(settings)
-    try:
-        undo = await plan(state, client, run_id, await blocking(job_zones, settings))
-        undo.rules = await blocking(sweep_rules, settings, undo.run.job)
-        if not confirm(undo):
-            return None
-        return await apply(state, client, undo)
-    finally:
-        await client.aclose()
-        await state.close()
