@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, cast
 
+from runner import words
 from runner.concurrency import for_each
 from runner.errors import JobError, NotFound, PermissionDenied
 from runner.kinds.base import Progress, no_progress
@@ -241,7 +242,7 @@ async def chat_activity(
         activity = await with_threads(client, activity, threads.pop(chat.id, ()), window,
                                       bot_user_id)
         seen += 1
-        progress("chats read", seen, None)
+        progress(words.text("progress.read"), seen, None)
         if activity.messages or include_idle:
             await results.put(activity)
 

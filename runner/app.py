@@ -6,7 +6,6 @@ does; it only assembles the Runtime (``runtime``: the one place it is built).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import difflib
 import logging
@@ -29,8 +28,10 @@ from runner.render import Renderer
 from runner.runtime import Current, Runtime, shifted_clock, system_clock
 from runner.settings import Settings
 from runner.state import StateStore
+from runner.state.aio import Store
 
 if TYPE_CHECKING:
+    from runner.bot.polling import PollResult
     from runner.preflight import TargetCheck
 
 log = logging.getLogger("runner.app")
@@ -71,6 +72,11 @@ def open_state(settings: Settings) -> StateStore:
     return StateStore(settings.state_url, replica=replica_name(settings))
 
 
+async def open_store(settings: Settings) -> Store:
+    """The state store named by the settings, for async code."""
+    return await Store.open(settings.state_url, replica=replica_name(settings))
+
+
 def owner_client(settings: Settings) -> PachcaClient | None:
     """A client of PACHCA_EXPORT_TOKEN (a workspace owner's: only an owner may export,
     while the main token is usually a bot's), or None when that token is unset or is the
@@ -98,7 +104,7 @@ async def runtime(
     from runner.bot import alerts
     from runner.buttons import button_secret
 
-    state = await asyncio.to_thread(open_state, settings)
+    state = await open_store(settings)
     client = make_client(settings)
     owner: PachcaClient | None = None
     try:
@@ -139,7 +145,7 @@ async def runtime(
         if owner is not None:
             await owner.aclose()
         await client.aclose()
-        await asyncio.to_thread(state.close)
+        await state.close()
 
 
 async def run_once(
@@ -192,6 +198,15 @@ async def run_daemon(
                                       take_over=daemon.take_over)
             async with service.started(settings, rt):  # bot events: polling loop / push route
                 await daemon.run(maintenance)
+
+
+async def poll_command(settings: Settings, catalogue: Catalogue, *, once: bool
+                       ) -> PollResult:
+    """``bot poll``: the bot's pending events handled over a runtime of its own."""
+    from runner.bot import service
+
+    async with runtime(settings, catalogue) as rt:
+        return await service.poll(rt, once=once)
 
 
 async def check_access(settings: Settings, catalogue: Catalogue

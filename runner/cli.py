@@ -229,9 +229,11 @@ def resume(ctx: click.Context, name: str) -> None:
 @main.command("hash-password")
 def hash_password() -> None:
     """Ask for a password; print its argon2 hash for PACHCA_RUNNER_CONSOLE_USERS."""
+    from runner import words
     from runner.web.auth import hash_password as make
 
-    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = click.prompt(words.text("cli.password"), hide_input=True,
+                            confirmation_prompt=True)
     click.echo(make(password))
 
 
@@ -353,14 +355,16 @@ def docs_settings() -> None:
 
 def _write(text: str, out: Path | None) -> None:
     """Print ``text``, or write it to ``out`` and say so."""
+    from runner import words
+
     if out is None:
         click.echo(text, nl=False)
         return
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"{out}: cannot write: {exc.strerror}") from None
-    click.echo(f"wrote {out}")
+        raise InputError(f"{out}: " + words.text("file.unwritable", reason=exc.strerror)) from None
+    click.echo(words.text("cli.wrote", path=out))
 
 
 @main.command()
@@ -464,14 +468,15 @@ def workspace() -> None:
               help="Multiply the rate limits (and divide delays) by this.")
 def workspace_serve(host: str, port: int, seed: int, speed: float) -> None:
     """Serve the demo's workspace until Ctrl+C; prints the variables for the runner."""
+    from runner import words
     from runner.demo import runner_variables, workspace_config
     from runner.workspace.server import serve_forever
 
     def ready(info: dict[str, Any]) -> None:
-        click.echo(f"Embedded Pachca workspace at {info['base_url']}")
+        click.echo(words.text("ws.at", url=info["base_url"]))
         for line in runner_variables(info):
             click.echo(f"  {line}")
-        click.echo("Stop with Ctrl+C.", nl=True)
+        click.echo(words.text("ws.stop"), nl=True)
         sys.stdout.flush()
 
     serve_forever(workspace_config(seed=seed, speed=speed), host, port, on_ready=ready)
@@ -487,10 +492,10 @@ def bot() -> None:
 @click.pass_context
 def bot_poll(ctx: click.Context, once: bool) -> None:
     """Handle the bot's pending events (clicks, links), deleting each once handled."""
-    from runner.bot import service
+    from runner import app
 
     settings = settings_of(ctx)
-    result = asyncio.run(service.poll_command(settings, load(settings), once=once))
+    result = asyncio.run(app.poll_command(settings, load(settings), once=once))
     click.echo(result.summary())
 
 

@@ -113,7 +113,7 @@ async def merge(streams: Sequence[AsyncIterable[T]], *, buffer: int = 100) -> As
 
 
 class Grouped(Generic[T, R]):
-    """Calls ``call(items)`` in a worker thread for the items submitted meanwhile.
+    """Awaits one ``call(items)`` (a store method) for the items submitted meanwhile.
 
     ``submit`` returns once the call that took its item has returned (so a write is
     committed before its caller goes on) and gives back that item's result; a failed call
@@ -121,7 +121,7 @@ class Grouped(Generic[T, R]):
     next: with n tasks submitting, one call serves about n of them.
     """
 
-    def __init__(self, call: Callable[[list[T]], Sequence[R]]) -> None:
+    def __init__(self, call: Callable[[list[T]], Awaitable[Sequence[R]]]) -> None:
         self._call = call
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -142,7 +142,7 @@ class Grouped(Generic[T, R]):
             if not group:
                 continue
             try:
-                results = await asyncio.to_thread(self._call, [item for item, _ in group])
+                results = await self._call([item for item, _ in group])
             except asyncio.CancelledError:
                 for _, future in group:
                     future.cancel()

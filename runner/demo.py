@@ -19,9 +19,10 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 
-from runner import app, defaults
+from runner import app, defaults, words
 from runner.catalogue import Catalogue, validate
 from runner.console import as_markdown
 from runner.execute import Outcome
@@ -109,16 +110,20 @@ class Demo:
         for text in outcome.report.messages[:3]:
             self.console.print(Panel(as_markdown(text), border_style="cyan"))
         if len(outcome.report.messages) > 3:
-            self.console.print(f"  … and {len(outcome.report.messages) - 3} more messages")
+            self.console.print(words.text("demo.more_messages",
+                                          n=len(outcome.report.messages) - 3))
         for line in outcome.report.lines[:12]:
             self.console.print(f"  • {line}", markup=False)
         if len(outcome.report.lines) > 12:
-            self.console.print(f"  … and {len(outcome.report.lines) - 12} more")
+            self.console.print(words.text("demo.more_lines", n=len(outcome.report.lines) - 12))
         if outcome.status == "failed":
-            self.console.print(f"  [red]✗ failed:[/red] {outcome.error}")
+            self.console.print(escape(words.text("demo.failed", error=outcome.error)),
+                               style="red")
         else:
-            counts = ", ".join(f"{k}: {v}" for k, v in sorted(outcome.report.counts.items()))
-            self.console.print(f"  [green]✓ {outcome.status}[/green] ({counts})")
+            counts = ", ".join(f"{words.count_name(k)}: {v}"
+                               for k, v in sorted(outcome.report.counts.items()))
+            status = words.text(f"outcome.{outcome.status}")
+            self.console.print(escape(f"  ✓ {status} ({counts})"), style="green")
 
     async def effects(self, since: int) -> Counter[str]:
         """What reached the workspace since request ``since``, by kind of effect."""
@@ -128,15 +133,15 @@ class Demo:
             if r["status"] >= 400:
                 continue
             if r["method"] == "POST" and r["path"].endswith("/messages"):
-                seen["messages posted"] += 1
+                seen[words.text("demo.effect.posted")] += 1
             elif r["method"] == "PUT" and r["path"].endswith("/archive"):
-                seen["chats archived"] += 1
+                seen[words.text("demo.effect.archived")] += 1
             elif r["method"] == "POST" and r["path"].endswith("/chats/exports"):
-                seen["exports requested"] += 1
+                seen[words.text("demo.effect.exports")] += 1
             elif r["method"] == "POST" and r["path"].endswith("/chats"):
-                seen["chats created"] += 1
+                seen[words.text("demo.effect.created")] += 1
             elif r["method"] == "PUT" and "/messages/" in r["path"]:
-                seen["messages updated"] += 1
+                seen[words.text("demo.effect.updated")] += 1
         return seen
 
 
@@ -145,12 +150,11 @@ async def _demo(demo: Demo) -> int:
     demo.info = await demo.control("GET", "info")
     counts = demo.info["counts"]
     c.print(Panel.fit(
-        f"Embedded Pachca workspace at {demo.ws.base_url}\n"
-        f"{counts['users']} people, {counts['group_chats']} group chats, "
-        f"{counts['direct_chats']} direct chats, {counts['messages']} messages "
-        "(seeded; no token, no network)\n"
-        f"Catalogue: {demo.catalogue.path} — {len(demo.catalogue.jobs)} jobs",
-        title="pachca-runner demo",
+        escape(words.text("demo.head", url=demo.ws.base_url, users=counts["users"],
+                          groups=counts["group_chats"], directs=counts["direct_chats"],
+                          messages=counts["messages"], path=demo.catalogue.path,
+                          jobs=len(demo.catalogue.jobs))),
+        title=words.text("demo.title"),
     ))
     start = int((await demo.control("GET", "requests", params={"since": 1 << 30}))["total"])
     failed = 0
@@ -163,11 +167,10 @@ async def _demo(demo: Demo) -> int:
 
     for kind in registry.every_kind():  # each kind's part of the story (the sweep's week)
         failed += await kind.demo(demo)
-    c.rule("[bold]What reached Pachca[/bold]")
+    c.rule(f"[bold]{words.text('demo.reached')}[/bold]")
     for what, n in sorted((await demo.effects(start)).items()):
         c.print(f"  {what}: {n}")
-    c.print("\nEverything above ran against the embedded workspace. To run against your "
-            "workspace: set PACHCA_TOKEN and use `pachca-runner run-job NAME` or `run`.")
+    c.print(words.text("demo.end"), markup=False)
     return 1 if failed else 0
 
 
@@ -184,8 +187,7 @@ def run_demo(settings: Settings, *, keep: bool = False) -> int:
 def _show(demo: Demo, ws: WorkspaceServer, keep: bool) -> int:
     code = asyncio.run(_demo(demo))
     if keep:
-        demo.console.print(f"\nThe workspace stays up at {ws.base_url} (Ctrl+C to stop)."
-                           " Point the runner at it:")
+        demo.console.print(words.text("demo.kept", url=ws.base_url), markup=False)
         for line in runner_variables(demo.info):
             demo.console.print(f"  {line}", markup=False, highlight=False)
         try:

@@ -20,7 +20,6 @@ decides what a rerun does:
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -99,7 +98,8 @@ async def post_once(
         ctx.report.say(words.text("post.would", what=what) + _attached(file_names))
         ctx.report.count("would_post")
         return None
-    record = await asyncio.to_thread(state.target, key, target)
+    # One read for both questions: was it posted, and which messages are older than now.
+    record, floor = await state.effects.target_and_floor(key, target)
     if record is not None and record.status == "done":
         ctx.report.count("already_posted")
         return int(record.detail.get("message_id", 0)) or None
@@ -107,20 +107,19 @@ async def post_once(
     if record is not None and record.status == "started":
         found = await _find_lost_post(ctx, target, record.detail, digest)
         if found is not None:
-            await asyncio.to_thread(
-                state.finish_target, key, target, {"message_id": found.id, "chat_id": found.chat_id,
-                                                   "created_at": found.created_at.isoformat()}
-            )
+            await state.effects.finish(key, target, {
+                "message_id": found.id, "chat_id": found.chat_id,
+                "created_at": found.created_at.isoformat()})
             ctx.report.count("already_posted")
             ctx.log.info("%s: post to %s had gone through before the crash", key, what)
             return found.id
     detail = {"hash": digest, "entity_type": entity_type, "entity_id": entity_id,
               "attempt_at": attempt_time(ctx).isoformat(),
-              "after_id": await asyncio.to_thread(state.highest_message_id)}
+              "after_id": floor}
     if entity_type == "discussion":
         detail["chat_id"] = entity_id
     attached = await files() if files is not None else None
-    await asyncio.to_thread(state.start_target, key, target, detail)
+    await state.effects.start(key, target, detail)
     try:
         message = await ctx.client.send_message(
             entity_id, content, entity_type=entity_type, buttons=buttons,  # type: ignore[arg-type]
@@ -129,7 +128,7 @@ async def post_once(
     except PachcaError as exc:
         if refused(exc):
             # Nothing was posted: the next attempt posts it, and looks for nothing.
-            await asyncio.to_thread(state.drop_target, key, target)
+            await state.effects.drop(key, target)
         else:
             # Left "started": the next attempt checks Pachca before posting again.
             ctx.report.undone.append(words.text("post.undone", what=what))
@@ -145,7 +144,7 @@ async def post_once(
             "created_at": message.created_at.isoformat()}
     if attached:  # what the run page lists under the message: names and sizes
         done["files"] = [{"name": f["name"], "size": f["size"]} for f in attached]
-    await asyncio.to_thread(state.finish_target, key, target, done)
+    await state.effects.finish(key, target, done)
     return message.id
 
 
@@ -159,14 +158,13 @@ async def upload_once(
     unused file in Pachca's storage, never a message: it is simply made again.
     """
     state, key = ctx.state, ctx.run.key
-    record = await asyncio.to_thread(state.target, key, target)
+    record = await state.effects.target(key, target)
     if record is not None and record.status == "done" and record.detail.get("file_key"):
         ctx.report.count("already_uploaded")
         return str(record.detail["file_key"])
-    await asyncio.to_thread(state.start_target, key, target, {"name": name})
+    await state.effects.start(key, target, {"name": name})
     file_key = await ctx.client.upload_file(name, data, content_type)
-    await asyncio.to_thread(state.finish_target, key, target, {"file_key": file_key,
-                                                               "name": name})
+    await state.effects.finish(key, target, {"file_key": file_key, "name": name})
     ctx.report.count("uploaded")
     return file_key
 
@@ -180,7 +178,7 @@ async def _name_mentions(ctx: JobContext, content: str) -> None:
         try:
             ctx.report.mentions[user_id] = (await ctx.client.get_user(user_id)).display_name
         except (NotFound, PermissionDenied):
-            ctx.report.mentions[user_id] = f"user {user_id} (not found)"
+            ctx.report.mentions[user_id] = words.text("post.unknown_user", id=user_id)
 
 
 async def _find_lost_post(
@@ -204,9 +202,7 @@ async def _find_lost_post(
         seen += 1
         if message.user_id != ctx.bot_user_id or content_hash(message.content) != digest:
             continue
-        taken = await asyncio.to_thread(
-            ctx.state.message_taken, message.id, besides=(ctx.run.key, target)
-        )
+        taken = await ctx.state.effects.message_taken(message.id, besides=(ctx.run.key, target))
         if not taken:
             found = message  # newest first: the last one is the closest to the attempt
     return found

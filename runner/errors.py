@@ -53,6 +53,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from runner import words
+
 
 class RunnerError(Exception):
     """Base of every error raised by pachca-runner on purpose."""
@@ -248,7 +250,8 @@ class ApiError(PachcaError):
         self.path = path
         self.detail = detail
         self.items = items
-        super().__init__(f"{method} {path} -> {status}: {detail}")
+        super().__init__(words.text("api.refused", method=method, path=path, status=status,
+                                    detail=detail))
 
 
 class TokenRejected(ApiError):

@@ -104,8 +104,7 @@ async def execute(
         if key is not None and "@dry-run:" not in key:
             key = None
     key = key or run_key(job, scheduled_for, dry_run=dry_run, asked=asked)
-    handle = await asyncio.to_thread(
-        rt.state.claim,
+    handle = await rt.state.runs.claim(
         job.name,
         key,
         kind=job.kind,
@@ -116,7 +115,7 @@ async def execute(
     )
     if handle is None:
         log.info("%s: %s is already done or running elsewhere; not run again", job.name, key)
-        existing = await asyncio.to_thread(rt.state.run_by_key, key)
+        existing = await rt.state.runs.by_key(key)
         return Outcome(job.name, key, "skipped", error=_claimed_elsewhere(existing),
                        scheduled_for=scheduled_for, dry_run=dry_run)
     if handle.resumed:
@@ -155,7 +154,7 @@ async def execute(
     except asyncio.CancelledError:
         # Shutdown or a lost lease: leave the claim to expire so another replica (or the
         # next start) resumes it from the recorded progress.
-        await asyncio.to_thread(rt.state.release, handle)
+        await rt.state.runs.release(handle)
         raise
     except StateError as exc:
         # Not bad input: the store broke mid-run (a full disk). Say what was done anyway.
@@ -176,8 +175,7 @@ async def execute(
     if outcome.error:  # a failure may quote a value from ${VAR} (a URL, a name, a text)
         outcome.error = rt.catalogue.mask(outcome.error)
     try:
-        await asyncio.to_thread(
-            rt.state.finish,
+        await rt.state.runs.finish(
             handle,
             outcome.status,
             counts=dict(ctx.report.counts),
@@ -226,8 +224,8 @@ async def _record_unrecorded(
                                   f" {_done(outcome.report)}")
     outcome.status = "failed"
     try:
-        await asyncio.to_thread(rt.state.finish, handle, "failed",
-                                counts=dict(outcome.report.counts), lines=[], error=error[:1000])
+        await rt.state.runs.finish(handle, "failed", counts=dict(outcome.report.counts),
+                                   lines=[], error=error[:1000])
     except StateError:
         error += (f"; the history shows the run as running until its claim expires"
                   f" ({rt.lease:.0f} s), then rerun this fire")
@@ -310,7 +308,7 @@ async def _run_with_lease(
             await asyncio.sleep(rt.lease / 3)
             sent = time.monotonic()
             try:
-                renewed = await asyncio.to_thread(rt.state.renew, handle, rt.lease)
+                renewed = await rt.state.runs.renew(handle, rt.lease)
             except RunnerError as exc:
                 if time.monotonic() + rt.lease / 3 < held_until:
                     log.warning("%s: could not renew the claim on %s (retrying): %s",

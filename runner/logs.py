@@ -57,7 +57,8 @@ def shown(value: Any) -> str:
     if isinstance(value, float):
         return words.text("unit.seconds", n=f"{value:.1f}")
     if isinstance(value, Mapping):
-        return ", ".join(f"{k}={v}" for k, v in sorted(value.items())) or words.text("word.none")
+        return (", ".join(f"{words.count_name(k)}={v}" for k, v in sorted(value.items()))
+                or words.text("word.none"))
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value) or words.text("word.none")
     if value is None:

@@ -112,6 +112,11 @@ def _yes(flag: bool) -> str:
     return words.text("ids.yes" if flag else "ids.no")
 
 
+def _role_name(role: str) -> str:
+    """A chat or workspace role in words; one we do not know, as Pachca names it."""
+    return words.text_or(f"ids.role.{role}", role)
+
+
 def chat_lines(found: Sequence[ChatAccess], search: str | None) -> list[str]:
     """The chats as a table: id, name, channel or group chat, role, may post, may archive."""
     if not found:
@@ -119,7 +124,8 @@ def chat_lines(found: Sequence[ChatAccess], search: str | None) -> list[str]:
     rows = [[str(a.chat.id),
              a.chat.name + (words.text("ids.archived") if a.chat.archived else ""),
              words.text("ids.channel" if a.chat.channel else "ids.group"),
-             a.role or words.text("ids.not_member"), _yes(a.may_post), _yes(a.may_archive)]
+             _role_name(a.role) if a.role else words.text("ids.not_member"), _yes(a.may_post),
+             _yes(a.may_archive)]
             for a in found]
     return _table(words.text("ids.chats_head"), rows)
 
@@ -128,6 +134,7 @@ def user_lines(found: Sequence[User], search: str | None) -> list[str]:
     """The users as a table: id, name, nickname, workspace role."""
     if not found:
         return [words.text("ids.none", search=search or "")]
-    rows = [[str(u.id), u.display_name, u.nickname, u.role or ("bot" if u.bot else "")]
+    rows = [[str(u.id), u.display_name, u.nickname,
+             _role_name(u.role) if u.role else (_role_name("bot") if u.bot else "")]
             for u in found]
     return _table(words.text("ids.users_head"), rows)

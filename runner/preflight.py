@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel
 
+from runner import words
 from runner.errors import NotFound, PermissionDenied
 from runner.pachca.models import Chat
 from runner.recipients import Recipients
@@ -83,8 +84,7 @@ async def _listed(client: PachcaClient, wanted: set[int], me: int | None
     async with contextlib.aclosing(chats):
         async for chat in chats:
             if chat.id in wanted:
-                found[chat.id] = TargetCheck("discussion", chat.id,
-                                             f"chat «{chat.name}» ({chat.id})")
+                found[chat.id] = TargetCheck("discussion", chat.id, _named(chat))
                 if chat.channel:
                     channels.append(chat)
                 if len(found) == len(wanted):
@@ -99,28 +99,27 @@ async def _check_chat(client: PachcaClient, chat_id: int, me: int | None) -> Tar
     try:
         chat = await client.get_chat(chat_id)
     except (NotFound, PermissionDenied):
-        return TargetCheck("discussion", chat_id, f"chat {chat_id}",
-                           f"chat {chat_id} does not exist or the bot cannot see it (a closed"
-                           f" chat it is not in): check the id, or add the bot to chat"
-                           f" {chat_id}")
-    label = f"chat «{chat.name}» ({chat.id})"
-    add = f"add the bot to «{chat.name}» ({chat.id})"
+        return TargetCheck("discussion", chat_id, words.text("post.chat", id=chat_id),
+                           words.text("check.no_chat", id=chat_id))
+    label = _named(chat)
     if chat.archived:
         return TargetCheck("discussion", chat_id, label,
-                           f"«{chat.name}» ({chat.id}) is archived, nobody may post there:"
-                           " unarchive it or take it out of the job's `to`")
+                           words.text("check.archived", name=chat.name, id=chat.id))
     if me is not None and me not in chat.member_ids:
         return TargetCheck("discussion", chat_id, label,
-                           f"the bot is not a member of «{chat.name}» ({chat.id}): {add}")
+                           words.text("check.not_member", name=chat.name, id=chat.id))
     if chat.channel and me is not None and not await _may_post_in_channel(client, chat_id, me):
         return _reader(chat)
     return TargetCheck("discussion", chat_id, label)
 
 
 def _reader(chat: Chat) -> TargetCheck:
-    return TargetCheck("discussion", chat.id, f"chat «{chat.name}» ({chat.id})",
-                       f"the bot only reads the channel «{chat.name}» ({chat.id}), as a"
-                       " subscriber: make it an editor or admin of the channel")
+    return TargetCheck("discussion", chat.id, _named(chat),
+                       words.text("check.reader", name=chat.name, id=chat.id))
+
+
+def _named(chat: Chat) -> str:
+    return words.text("post.chat_named", name=chat.name, id=chat.id)
 
 
 async def _may_post_in_channel(client: PachcaClient, chat_id: int, me: int) -> bool:
@@ -139,12 +138,10 @@ async def _check_user(client: PachcaClient, user_id: int) -> TargetCheck:
     try:
         user = await client.get_user(user_id)
     except (NotFound, PermissionDenied):
-        return TargetCheck("user", user_id, f"user {user_id}",
-                           f"user {user_id} does not exist: check the id in the job's"
-                           " `to.users`")
+        return TargetCheck("user", user_id, words.text("post.user", id=user_id),
+                           words.text("check.no_user", id=user_id))
     label = f"«{user.display_name}» ({user.id})"
     if user.suspended:
         return TargetCheck("user", user_id, label,
-                           f"«{user.display_name}» ({user.id}) is deactivated: take them out"
-                           " of the job's `to.users`")
+                           words.text("check.suspended", name=user.display_name, id=user.id))
     return TargetCheck("user", user_id, label)

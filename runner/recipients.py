@@ -61,9 +61,9 @@ class Target:
 def targets(to: Recipients) -> Iterator[Target]:
     """Every recipient as a posting target, chats first."""
     for chat_id in to.chats:
-        yield Target(f"chat:{chat_id}", "discussion", chat_id, f"chat {chat_id}")
+        yield Target(f"chat:{chat_id}", "discussion", chat_id, words.text("post.chat", id=chat_id))
     for user_id in to.users:
-        yield Target(f"user:{user_id}", "user", user_id, f"user {user_id}")
+        yield Target(f"user:{user_id}", "user", user_id, words.text("post.user", id=user_id))
 
 
 async def post_everywhere(
@@ -88,8 +88,11 @@ async def post_everywhere(
     parts = split_message(text, limit)
     unique = {target.key: target for target in targets(to)}  # one chat named twice: one post
     refused: list[tuple[Target, ApiError]] = []
+    done = 0
+    label = words.text("progress.post")
 
     async def deliver(target: Target) -> None:
+        nonlocal done
         try:
             for number, part in enumerate(parts, 1):
                 last = number == len(parts)
@@ -106,6 +109,8 @@ async def post_everywhere(
                 )
         except PER_TARGET_ERRORS as exc:
             refused.append((target, exc))
+        done += 1
+        ctx.progress(label, done, len(unique))
 
     # Message writes are limited per chat, so a fan-out to many chats waits on round
     # trips, not on limits: overlap them. A dry run waits on nothing and keeps the order.
@@ -145,6 +150,6 @@ async def describe(ctx: JobContext, target: Target) -> str:
             user = await ctx.client.get_user(target.entity_id)
             return f"«{user.display_name}» ({target.entity_id})"
         chat = await ctx.client.get_chat(target.entity_id)
-        return f"chat «{chat.name}» ({target.entity_id})"
+        return words.text("post.chat_named", name=chat.name, id=target.entity_id)
     except PachcaError:
-        return f"{target.label} (not visible to the bot)"
+        return words.text("post.unseen", label=target.label)

@@ -244,7 +244,8 @@ def _syntax_problem(exc: TemplateSyntaxError, origin: str, env: Any) -> Template
         names = sorted(getattr(env, known)) if known else []
         said = words.text(message_id, name=name, hint=words.suggest(name, names))
         return TemplateProblem(exc.name or origin, exc.lineno, words.text("tpl.syntax", detail=said))
-    return TemplateProblem(exc.name or origin, exc.lineno, words.text("tpl.syntax", detail=detail))
+    return TemplateProblem(exc.name or origin, exc.lineno,
+                           words.text("tpl.syntax_raw", detail=detail))
 
 
 def _line(exc: BaseException, origin: str) -> int | None:

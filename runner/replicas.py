@@ -17,7 +17,6 @@ of a third of the lease (see ``Daemon.run``):
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
@@ -71,7 +70,7 @@ class Maintenance:
     async def __call__(self) -> None:
         """Heartbeat, deal with stale runs, prune when due."""
         state = self.rt.state
-        await asyncio.to_thread(state.heartbeat)
+        await state.replicas.heartbeat()
         await self.stale_runs()
         now = time.monotonic()
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
@@ -83,23 +82,23 @@ class Maintenance:
 
     async def prune(self, cutoff: datetime) -> int:
         """Prune the history step by step (``runner.state.prune``), each step its own
-        short transaction on a worker thread, so the daemon's own writes (claims,
+        short transaction on the store's threads, so the daemon's own writes (claims,
         effects) take turns with it; returns the number of runs deleted."""
         state = self.rt.state
         deleted, start = 0, None
         while True:
-            step = await asyncio.to_thread(state.prune_step, cutoff, start)
+            step = await state.runs.prune_step(cutoff, start)
             deleted += step.runs
             if step.start is None:
                 break
             start = step.start
-        while await asyncio.to_thread(state.prune_events_step, cutoff):
+        while await state.runs.prune_events_step(cutoff):
             pass
         return deleted
 
     async def stale_runs(self) -> None:
         """Take over each stale scheduled run; mark the others abandoned."""
-        for record in await asyncio.to_thread(self.rt.state.stale_runs):
+        for record in await self.rt.state.runs.stale():
             job = self.rt.catalogue.jobs.get(record.job)
             reason = _not_resumable(record, job)
             if reason is None:
@@ -108,7 +107,7 @@ class Maintenance:
                             job.name, record.key, record.attempt, record.replica)
                 self.take_over(job, record)
                 continue
-            if await asyncio.to_thread(self.rt.state.abandon, record, reason):
+            if await self.rt.state.runs.abandon(record, reason):
                 log.warning("%s: run %d (%s) of stopped replica %s marked abandoned: %s",
                             record.job, record.id, record.key, record.replica, reason)
 

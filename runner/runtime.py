@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from runner.pachca.client import PachcaClient
     from runner.render import Renderer
     from runner.server import RunnerServer
-    from runner.state import StateStore
+    from runner.state.aio import Store
 
 Clock = Callable[[], datetime]
 Observer = Callable[["Outcome"], Awaitable[None]]
@@ -51,7 +51,7 @@ class Runtime:
 
     client: PachcaClient
     renderer: Renderer
-    state: StateStore
+    state: Store
     current: Current
     button_secret: bytes
     """The key that signs and checks button data (``runner.buttons``)."""

@@ -195,7 +195,7 @@ class Daemon:
         takes effect without a reload. A store that cannot answer does not stop a fire.
         """
         try:
-            pause = (await asyncio.to_thread(self.rt.state.paused, [job.name])).get(job.name)
+            pause = (await self.rt.state.operator.paused([job.name])).get(job.name)
         except RunnerError as exc:
             logs.event("unrecorded", level=logging.ERROR, job=job.name,
                        fire=_local(job, scheduled), error=str(exc))
@@ -302,19 +302,17 @@ class Daemon:
         state = self.rt.state
         key = run_key(job, when, dry_run=False)
         try:
-            alive = await asyncio.to_thread(state.live_replicas, 2 * self.rt.lease)
+            alive = await state.replicas.live(2 * self.rt.lease)
             if any(name != state.replica for name in alive):
                 late = (self.rt.clock() - when).total_seconds()
                 wait = job.misfire_grace + (job.jitter or 0) + self.rt.lease - late
                 if await self._stopped_within(max(wait, 0.0)):
                     return
-            handle = await asyncio.to_thread(
-                state.claim, job.name, key, kind=job.kind, scheduled_for=when, lease=self.rt.lease
-            )
+            handle = await state.runs.claim(job.name, key, kind=job.kind, scheduled_for=when,
+                                            lease=self.rt.lease)
             if handle is None:
                 return  # another replica ran the fire, or recorded it
-            await asyncio.to_thread(state.finish, handle, "skipped", counts={}, lines=[],
-                                    error=reason)
+            await state.runs.finish(handle, "skipped", counts={}, lines=[], error=reason)
             self.outcomes.append(Outcome(job.name, key, "skipped", error=reason,
                                          run_id=handle.run_id, scheduled_for=when))
         except RunnerError as exc:
@@ -332,7 +330,7 @@ class Daemon:
             due = latest_fire(job, now, job.catchup)
             if due is None:
                 continue
-            last = await asyncio.to_thread(self.rt.state.last_scheduled_fire, job.name)
+            last = await self.rt.state.runs.last_scheduled_fire(job.name)
             if last is not None and last >= due:
                 continue
             logs.event("catchup", detail=True, job=job.name, fire=_local(job, due))

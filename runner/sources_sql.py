@@ -12,7 +12,6 @@ A failure is a ``SourceError`` whose reason never quotes the URL nor the bound v
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import time
 from decimal import Decimal
@@ -25,6 +24,7 @@ from runner import words
 from runner.catalogue.fields import ru
 from runner.durations import Duration, format_duration
 from runner.errors import SourceError
+from runner.offload import blocking
 from runner.periods import Window
 from runner.source_base import SourceModel
 
@@ -98,7 +98,7 @@ class SqlSource(SourceModel):
 
 async def read_sql(name: str, source: SqlSource, window: Window, zone: ZoneInfo) -> dict[str, Any]:
     """``{columns, rows, count, truncated}`` of the query over ``window``."""
-    return await asyncio.to_thread(_read, name, source, window, zone)
+    return await blocking(_read, name, source, window, zone)
 
 
 def _read(name: str, source: SqlSource, window: Window, zone: ZoneInfo) -> dict[str, Any]:

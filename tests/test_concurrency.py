@@ -1,10 +1,9 @@
-"""``merge`` reads streams at once; ``Grouped``: concurrent tasks share blocking calls, and
+"""``merge`` reads streams at once; ``Grouped``: concurrent tasks share store calls, and
 each still gets its own answer."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
 
 import pytest
 
@@ -52,19 +51,19 @@ async def test_leaving_a_merge_early_stops_its_streams() -> None:
 
 
 class Recorder:
-    """A blocking call that records the groups it was given; the first call waits for
+    """A call that records the groups it was given; the first call waits for
     ``release`` so that other items pile up behind it."""
 
     def __init__(self, fail_on: int | None = None) -> None:
         self.groups: list[list[int]] = []
-        self.started = threading.Event()
-        self.release = threading.Event()
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
         self.fail_on = fail_on
 
-    def __call__(self, items: list[int]) -> list[int]:
+    async def __call__(self, items: list[int]) -> list[int]:
         self.started.set()
         if not self.groups:
-            self.release.wait(10)
+            await self.release.wait()
         self.groups.append(items)
         if self.fail_on in items:
             raise ValueError(f"cannot store {self.fail_on}")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
 
-from runner.server.core import OWN_ROUTES
+from runner.server.paths import OWN_ROUTES
 from runner.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]

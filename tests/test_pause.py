@@ -77,8 +77,8 @@ async def test_a_paused_job_is_not_fired_and_resume_brings_it_back(
         # Paused from outside the daemon (the CLI, another replica): no reload needed.
         await asyncio.to_thread(app.set_paused, settings, "note", paused=True, who="anna")
         await daemon._fire("note", fire)
-        assert await asyncio.to_thread(rt.state.runs, "note") == []
+        assert await asyncio.to_thread(rt.state.sync.runs, "note") == []
         await asyncio.to_thread(app.set_paused, settings, "note", paused=False, who="anna")
         await daemon._fire("note", later)
-        [run] = await asyncio.to_thread(rt.state.runs, "note")
+        [run] = await asyncio.to_thread(rt.state.sync.runs, "note")
         assert run.status == "succeeded" and run.scheduled_for == later

@@ -302,7 +302,7 @@ async def test_maintenance_resumes_stale_fires_abandons_the_rest_and_prunes(
         await beat()
         await beat()  # a second beat while the takeover runs does not start it twice
         await daemon.finish_running()
-        runs = {r.id: r for r in rt.state.runs(limit=100)}
+        runs = {r.id: r for r in rt.state.sync.runs(limit=100)}
 
     resumed = runs[scheduled]
     assert (resumed.status, resumed.attempt, resumed.replica) == ("succeeded", 2, "test")

@@ -100,7 +100,7 @@ async def test_a_fire_skipped_while_the_previous_run_goes_on_is_in_history_and_a
 
         def runs(status: str) -> Callable[[], Any]:
             async def check() -> list[RunRecord]:
-                found = await asyncio.to_thread(rt.state.runs, "figures", 1000)
+                found = await asyncio.to_thread(rt.state.sync.runs, "figures", 1000)
                 return [r for r in found if r.status == status]
             return check
 
@@ -125,7 +125,7 @@ async def test_a_fire_skipped_while_the_previous_run_goes_on_is_in_history_and_a
             daemon.stop()
             daemon.scheduler.shutdown(wait=False)
             await daemon.finish_running()
-        history = await asyncio.to_thread(rt.state.runs, "figures", 1000)
+        history = await asyncio.to_thread(rt.state.sync.runs, "figures", 1000)
 
     assert skipped.error == OVERLAP_REASON and skipped.scheduled_for is not None
     first = min(r.scheduled_for for r in history if r.status == "succeeded")
@@ -183,7 +183,7 @@ async def test_a_fire_missed_beyond_its_grace_is_in_history_and_alerted_once(sw:
         for _ in range(2):
             daemon._executor.submit_job(job, [an_hour_ago])
             await daemon.finish_running()
-        history = await asyncio.to_thread(rt.state.runs, "note", 10)
+        history = await asyncio.to_thread(rt.state.sync.runs, "note", 10)
 
     [row] = history
     assert (row.status, row.error) == ("skipped", MISSED_REASON)
@@ -210,7 +210,7 @@ async def test_fires_coalesced_after_a_late_wake_up_run_once_and_each_merged_one
         assert job.coalesce is False
         daemon._executor.submit_job(job, due)
         await daemon.finish_running()
-        history = await asyncio.to_thread(rt.state.runs, "note", 10)
+        history = await asyncio.to_thread(rt.state.sync.runs, "note", 10)
 
     [row] = history  # one run, for the latest fire
     assert (row.status, row.scheduled_for) == ("succeeded", due[-1])

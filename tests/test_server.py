@@ -65,12 +65,12 @@ def server_of(rt: Runtime) -> RunnerServer:
 
 async def requested(rt: Runtime) -> None:
     """A chunk whose request is in flight, as an export job leaves it."""
-    await asyncio.to_thread(rt.state.upsert_export_chunk, "exp", START, END, status="requested",
-                            requested_at=datetime(2026, 11, 20, 6, tzinfo=UTC))
+    await asyncio.to_thread(rt.state.sync.upsert_export_chunk, "exp", START, END,
+                            status="requested", requested_at=datetime(2026, 11, 20, 6, tzinfo=UTC))
 
 
 async def chunk_row(rt: Runtime) -> tuple[Any, ...]:
-    [chunk] = await asyncio.to_thread(rt.state.export_chunks, "exp")
+    [chunk] = await asyncio.to_thread(rt.state.sync.export_chunks, "exp")
     return chunk.status, chunk.export_id, chunk.ready_at
 
 
@@ -85,7 +85,7 @@ async def test_healthz_says_who_answers(rt: Runtime, http: httpx.AsyncClient) ->
 
 async def test_metrics_count_runs_by_job_and_outcome(rt: Runtime, http: httpx.AsyncClient
                                                      ) -> None:
-    state = rt.state
+    state = rt.state.sync
     for i, outcome in enumerate(["succeeded", "succeeded", "failed"]):
         handle = state.claim("exp", f"exp@{i}", kind="export", scheduled_for=None, lease=30)
         assert handle is not None
@@ -197,7 +197,7 @@ async def test_webhook_with_nothing_pending_is_acknowledged_and_ignored(
     response = await http.post(await webhook_url(server_of(rt)), json=ready())
 
     assert response.status_code == 200 and response.json() == {"status": "unmatched"}
-    assert await asyncio.to_thread(rt.state.export_chunks, None) == []
+    assert await asyncio.to_thread(rt.state.sync.export_chunks, None) == []
 
 
 async def test_webhook_path_is_secret_and_survives_a_restart(harness: Harness) -> None:

@@ -226,5 +226,5 @@ async def test_non_json_numbers_and_deep_nesting_are_refused_with_400(
 
     assert answers == {name: 400 for name in answers}
     assert "Traceback" not in caplog.text
-    chunks = await asyncio.to_thread(rt.state.export_chunks, None)
+    chunks = await asyncio.to_thread(rt.state.sync.export_chunks, None)
     assert chunks == []  # no webhook was taken for an export

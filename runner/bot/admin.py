@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from runner import scopes
+from runner import scopes, words
 from runner.errors import BotAccessDenied, InputError, PermissionDenied
 from runner.pachca.models import Bot, TokenInfo
 
@@ -69,52 +69,50 @@ class BotStatus:
         return (self.bot.webhook.outgoing_url or "").rstrip("/") == self.expected.rstrip("/")
 
     def lines(self) -> list[str]:
-        """Plain-English lines for the operator."""
+        """Plain lines for the operator, in their language."""
         out = self._token_lines()
         if self.bot is None:
             assert self.token is not None
-            hint = ("webhook settings: a bot's token may not read them (GET /bots/{id}"
-                    " needs bots:read, which only user tokens hold); to see them run"
-                    " PACHCA_TOKEN=<the owner's or an admin's token> pachca-runner bot status"
-                    f" --bot-id {self.token.user_id}")
-            return [*out, hint]
+            return [*out, words.text("bot.cannot_read", id=self.token.user_id)]
         return out + self._settings_lines(self.bot)
 
     def _token_lines(self) -> list[str]:
         if self.token is None:
             return []
-        who = "the bot's own token" if self.token.is_bot else "a user's token"
-        out = [f"token: {who} (user {self.token.user_id}), {len(self.token.scopes)} scope(s)"]
+        who = words.text("bot.own_token" if self.token.is_bot else "bot.user_token")
+        out = [words.text("bot.token", who=who, id=self.token.user_id,
+                          n=len(self.token.scopes))]
         missing = sorted(self.needs - set(self.token.scopes))
         if missing:
-            where = ("Automations → Integrations → the bot → API tab" if self.token.is_bot
-                     else "Automations → API")
-            out.append(f"warning: the token lacks {', '.join(missing)}, which the bot side"
-                       f" (bot.events: {self.mode}) needs: grant them in Pachca ({where})")
+            where = words.text("bot.where_bot" if self.token.is_bot else "bot.where_user")
+            out.append(words.text("bot.lacks", scopes=", ".join(missing), mode=self.mode,
+                                  where=where))
         return out
 
     def _settings_lines(self, bot: Bot) -> list[str]:
         hook = bot.webhook
-        events = ", ".join(hook.events) or "none"
+        events = ", ".join(hook.events) or words.text("word.none")
         out = [
-            f"bot {bot.id}" + (f" ({hook.name})" if hook.name else ""),
-            f"outgoing webhook URL: {hook.outgoing_url or 'not set'}",
-            f"events: {events}",
-            f"event history (for polling): {'on' if hook.events_history_enabled else 'off'}",
-            f"link previews: {'on' if hook.link_preview_enabled else 'off'}",
+            words.text("bot.bot", id=bot.id) + (f" ({hook.name})" if hook.name else ""),
+            words.text("bot.url", url=hook.outgoing_url or words.text("bot.not_set")),
+            words.text("bot.events", events=events),
+            words.text("bot.history", on=_on(hook.events_history_enabled)),
+            words.text("bot.previews", on=_on(hook.link_preview_enabled)),
         ]
         if self.matches is None:
-            out.append("matches this runner: cannot tell (set PACHCA_RUNNER_PUBLIC_URL)")
+            out.append(words.text("bot.match_unknown"))
         else:
-            out.append(f"matches this runner ({self.expected}): "
-                       f"{'yes' if self.matches else 'no'}")
+            out.append(words.text("bot.match", url=self.expected,
+                                  answer=words.text("ids.yes" if self.matches else "ids.no")))
         if self.mode == "poll" and not hook.events_history_enabled:
-            out.append("warning: bot.events is poll but the bot keeps no event history:"
-                       " enable it in the bot's settings")
+            out.append(words.text("bot.no_history"))
         if self.mode == "push" and self.matches is False:
-            out.append("warning: bot.events is push but the bot pushes elsewhere:"
-                       " run 'pachca-runner bot set-webhook'")
+            out.append(words.text("bot.pushes_elsewhere"))
         return out
+
+
+def _on(flag: bool) -> str:
+    return words.text("bot.on" if flag else "bot.off")
 
 
 async def set_webhook(
@@ -126,12 +124,9 @@ async def set_webhook(
 
     target = url or expected_url(settings, config)
     if not target:
-        raise InputError(
-            "no webhook URL: pass --url, or set PACHCA_RUNNER_PUBLIC_URL (the runner's public"
-            f" base URL; the path {config.webhook_path} is added)"
-        )
+        raise InputError(words.text("bot.no_url", path=config.webhook_path))
     if not target.startswith(("http://", "https://")):
-        raise InputError(f"the webhook URL must start with https:// (got '{target}')")
+        raise InputError(words.text("bot.bad_url", url=target))
     client = make_client(settings)
     try:
         info = await scopes.token_info(client)
@@ -187,8 +182,7 @@ async def _read_bot(client: PachcaClient, info: TokenInfo | None, bot_id: int | 
 
 def _bot_id(bot_id: int | None, info: TokenInfo | None) -> int:
     if bot_id is None:
-        raise InputError("this is a user's token: pass --bot-id (the bot's id), or run with the"
-                         " bot's own token in PACHCA_TOKEN")
+        raise InputError(words.text("bot.need_id"))
     return bot_id
 
 

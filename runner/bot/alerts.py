@@ -11,7 +11,6 @@ failure tries again.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -97,9 +96,9 @@ class AlertNotifier:
             return False
         now = self.bot.now()
         store = self.bot.rt.state
-        previous: AlertState | None = await asyncio.to_thread(store.alert_state, job.name)
-        streak: AlertState = await asyncio.to_thread(
-            store.set_alert_state, job.name,
+        previous: AlertState | None = await store.alerts.get(job.name)
+        streak: AlertState = await store.alerts.set(
+            job.name,
             failing_since=previous.failing_since if previous and previous.failing_since else now,
             failures=(previous.failures if previous else 0) + 1,
             last_error=one_line(error, 500),
@@ -124,12 +123,12 @@ class AlertNotifier:
         posted = await self._post(alerts, alerts.template, context,
                                   [[Button(text=RETRY_TEXT, data=data)]])
         if posted:
-            await asyncio.to_thread(self.bot.rt.state.set_alert_state, job.name, last_alert_at=now)
+            await self.bot.rt.state.alerts.set(job.name, last_alert_at=now)
         return posted
 
     async def succeeded(self, job: JobSpec, when: datetime | None) -> bool:
         """End the job's failure streak; post a recovery note if the streak was announced."""
-        streak: AlertState | None = await asyncio.to_thread(self.bot.rt.state.alert_state, job.name)
+        streak: AlertState | None = await self.bot.rt.state.alerts.get(job.name)
         if streak is None:
             return False
         alerts = self.bot.rt.catalogue.alerts
@@ -144,7 +143,7 @@ class AlertNotifier:
                 "failing_since": (streak.failing_since or now).astimezone(zone),
             }
             posted = await self._post(alerts, RECOVERY_TEMPLATE, context, None)
-        await asyncio.to_thread(self.bot.rt.state.clear_alert_state, job.name)
+        await self.bot.rt.state.alerts.clear(job.name)
         log.info("%s: recovered after %d failure(s)", job.name, streak.failures)
         return posted
 

@@ -12,7 +12,6 @@ its signed data, ``JobKind.button_actions``), which checks 2 and 3 for its messa
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -79,8 +78,7 @@ class ClickHandler:
         if (message is None or message.chat_id != alerts.chat_id
                 or message.user_id != bot.rt.bot_user_id
                 or not any(b.data == click.data for b in pressed)):
-            marked = await asyncio.to_thread(bot.rt.state.get_value, RETRY_MARKS,
-                                             f"retry:{click.message_id}")
+            marked = await bot.rt.state.values.get(RETRY_MARKS, f"retry:{click.message_id}")
             if marked:  # the buttons were removed by the first click
                 await bot.tell(user, "click_already.md.j2", action="retry", by=marked.get("by"),
                                chat=None, job=name, kept_until=None)
@@ -98,11 +96,10 @@ class ClickHandler:
             return "refused:unknown_job"
         async with bot.lock(-click.message_id):
             key = f"retry:{click.message_id}"
-            if await asyncio.to_thread(bot.rt.state.get_value, RETRY_MARKS, key):
+            if await bot.rt.state.values.get(RETRY_MARKS, key):
                 return "already_decided"
             at = event_time(click.webhook_timestamp, bot.now())
-            await asyncio.to_thread(bot.rt.state.set_value, RETRY_MARKS, key,
-                                    {"by": user, "at": at.isoformat()})
+            await bot.rt.state.values.set(RETRY_MARKS, key, {"by": user, "at": at.isoformat()})
         note = bot.render("click_retry.md.j2", stage="note", job=name, by=user,
                           at=at.astimezone(ZoneInfo(job.timezone)))
         await bot.edit(message.id, alerts.chat_id,

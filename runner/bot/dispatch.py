@@ -13,7 +13,6 @@ twice. Handlers never raise: a failure is logged and the event counts as handled
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -41,7 +40,7 @@ class Dispatcher:
     async def handle_once(self, key: str, payload: dict[str, Any]) -> str:
         """Handle the event called ``key`` unless it was handled already; a label back."""
         key = delivery_key(payload, key)
-        if not await asyncio.to_thread(self.bot.rt.state.mark_event_handled, key):
+        if not await self.bot.rt.state.events.mark_handled(key):
             log.info("event %s was handled already; not again", key)
             return ALREADY
         return await self.dispatch(payload)

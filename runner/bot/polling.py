@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from runner import words
 from runner.bot.dispatch import Dispatcher
 from runner.errors import NotFound, RunnerError
 from runner.pachca.models import WebhookEvent
@@ -50,9 +51,10 @@ class PollResult:
         """One plain-English line for the operator."""
         handled = {k: v for k, v in sorted(self.counts.items())
                    if k not in ("seen", "deleted")}
-        detail = ", ".join(f"{k} {v}" for k, v in handled.items()) or "nothing to do"
-        return (f"{self.counts['seen']} event(s) read, {self.counts['deleted']} deleted;"
-                f" {detail}")
+        detail = (", ".join(f"{words.count_name(k)} {v}" for k, v in handled.items())
+                  or words.text("bot.poll_nothing"))
+        return words.text("bot.poll", read=self.counts["seen"], deleted=self.counts["deleted"],
+                          detail=detail)
 
 
 class Poller:

@@ -35,7 +35,8 @@ from starlette.responses import JSONResponse, Response
 
 from runner.bot.dispatch import ALREADY, Dispatcher
 from runner.errors import BodyTooLarge
-from runner.server import parse_json, read_body
+from runner.server.guard import parse_json
+from runner.server.secret import read_body
 
 if TYPE_CHECKING:
     from pydantic import SecretStr

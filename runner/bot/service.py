@@ -2,7 +2,7 @@
 
 ``started(settings, rt)`` runs it around the daemon: the polling loop (when
 ``bot.events`` is ``poll``; read again after every pass, so a reloaded catalogue takes
-effect) and the signed webhook route on the runner's server. ``poll_command`` is
+effect) and the signed webhook route on the runner's server. ``poll`` is
 ``pachca-runner bot poll [--once]``: the same dispatcher, with «Повторить» reruns
 awaited in-process instead of handed to the daemon.
 """
@@ -27,7 +27,7 @@ from runner.errors import SettingsError
 from runner.execute import Outcome, execute
 
 if TYPE_CHECKING:
-    from runner.catalogue import Catalogue, JobSpec
+    from runner.catalogue import JobSpec
     from runner.runtime import Runtime
     from runner.settings import Settings
 
@@ -61,7 +61,7 @@ class BotService:
         posted to some chats is not posted there again. A missed fire (no run) or a
         run that is gone from the history gets a fresh manual run.
         """
-        record = await asyncio.to_thread(self.rt.state.get_run, failed_run) if failed_run else None
+        record = await self.rt.state.runs.get(failed_run) if failed_run else None
         if record is None or record.job != job.name or record.dry_run:
             return await execute(self.rt, job)
         return await execute(self.rt, job, scheduled_for=record.scheduled_for, key=record.key,
@@ -120,20 +120,18 @@ async def started(settings: Settings, rt: Runtime) -> AsyncIterator[BotService]:
         await service.aclose()
 
 
-async def poll_command(settings: Settings, catalogue: Catalogue, *, once: bool) -> PollResult:
-    """``bot poll``: one pass (``--once``), or passes every ``bot.poll_every`` until a signal."""
-    from runner import app
-
-    async with app.runtime(settings, catalogue) as rt:
-        service = BotService(rt, background=False)
-        try:
-            if once:
-                return await service.poller.poll_once()
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, stop.set)
-            await service.poller.run(stop, lambda: rt.catalogue.bot.poll_every)
-            return PollResult()
-        finally:
-            await service.aclose()
+async def poll(rt: Runtime, *, once: bool) -> PollResult:
+    """``bot poll`` over ``rt``: one pass (``once``), or passes every ``bot.poll_every``
+    until a signal; «Повторить» reruns are awaited here, not handed to a daemon."""
+    service = BotService(rt, background=False)
+    try:
+        if once:
+            return await service.poller.poll_once()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await service.poller.run(stop, lambda: rt.catalogue.bot.poll_every)
+        return PollResult()
+    finally:
+        await service.aclose()

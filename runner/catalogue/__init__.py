@@ -134,9 +134,8 @@ def check_templates(
                 try:
                     renderer.compile_string(source, origin=f"unfurl[{i}].{key}")
                 except TemplateProblem as exc:
-                    problems.append(
-                        Problem(file, rule._line, None, f"unfurl[{i}].{key}", exc.message)
-                    )
+                    line = rule._field_lines.get(key, rule._line)
+                    problems.append(Problem(file, line, None, f"unfurl[{i}].{key}", exc.message))
     return [catalogue.hide(p) for p in problems]  # a template may quote a value from ${VAR}
 
 

@@ -225,6 +225,8 @@ class _Loader:
             rule = self.section(UnfurlRule, item, ("unfurl", i))
             if rule is not None:
                 rule._line = doc.where(("unfurl", i))[0]
+                rule._field_lines = {key: line for key in item
+                                     if (line := doc.where(("unfurl", i, key))[0]) is not None}
                 catalogue.unfurl.append(rule)
         jobs = root.get("jobs")
         if "jobs" not in root:

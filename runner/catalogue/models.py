@@ -236,7 +236,7 @@ class Bot(_Fields):
             raise ValueError(words.text("bot.path"))
         if not _URL_PATH.fullmatch(v) or "//" in v or "/./" in v + "/" or "/../" in v + "/":
             raise ValueError(words.text("bot.path_chars", got=v[:60]))
-        from runner.server.core import route_taken
+        from runner.server.paths import route_taken
 
         taken = route_taken(v)
         if taken is not None:
@@ -284,6 +284,7 @@ class UnfurlRule(_Fields):
         json_schema_extra=ru("Адрес картинки превью (шаблон Jinja по `data`)."),
     )
     _line: int | None = PrivateAttr(default=None)
+    _field_lines: dict[str, int] = PrivateAttr(default_factory=dict)  # a template's own line
 
     @field_validator("domain")
     @classmethod

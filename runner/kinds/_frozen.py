@@ -9,7 +9,6 @@ The text is kept in the state store before the first post and read back on a ret
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -31,12 +30,10 @@ async def render_once(
     """
     if ctx.dry_run:
         return await render()
-    kept = await asyncio.to_thread(ctx.state.get_value, ctx.job.name, _NAME)
+    kept = await ctx.state.values.get(ctx.job.name, _NAME)
     if isinstance(kept, dict) and kept.get("key") == ctx.run.key:
         ctx.report.say(words.text("post.reused"))
         return kept.get("text")
     text = await render()
-    await asyncio.to_thread(
-        ctx.state.set_value, ctx.job.name, _NAME, {"key": ctx.run.key, "text": text}
-    )
+    await ctx.state.values.set(ctx.job.name, _NAME, {"key": ctx.run.key, "text": text})
     return text

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
+from runner import words
 from runner.activity import ChatActivity, chat_activity
 from runner.catalogue.fields import Id, KindParams, Regex, ru
 from runner.effects import POSTING_SCOPES
@@ -242,18 +243,17 @@ class ActivityReportKind(JobKind[ActivityReportParams]):
             async for item in stream:
                 top.add(item)
             ctx.report.count("active_chats", top.chats)
-            ctx.report.say(
-                f"{top.chats} active chats, {top.messages} messages, {top.authors} authors"
-                f" from {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M}"
-                f" ({ctx.job.timezone})"
-            )
+            ctx.report.say(words.text(
+                "activity.found", chats=top.chats, messages=top.messages, authors=top.authors,
+                start=f"{window.start:%Y-%m-%d %H:%M}", end=f"{window.end:%Y-%m-%d %H:%M}",
+                zone=ctx.job.timezone))
             if not top.chats and params.skip_if_empty:
                 return None
             return ctx.renderer.render(params.template, context(window, top, params, zone))
 
         text = await render_once(ctx, render)
         if text is None:
-            ctx.report.say("nothing to post: no chat was active in the period")
+            ctx.report.say(words.text("activity.empty"))
             ctx.report.count("skipped:empty")
             return
         await post_everywhere(ctx, params.to, text)

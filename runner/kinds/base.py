@@ -14,7 +14,9 @@ one core part it concerns, which never names a kind:
 - ``button_actions``: handlers of the signed buttons it posts, by action (``keep``);
 - ``routes(server)``, ``metrics(server)``: endpoints and metrics on the runner's HTTP
   server (the export's webhook);
-- ``tables``: its own state tables, created and migrated with the store's;
+- ``tables``: its own state tables, created and migrated with the store's (its async
+  reads and writes of them: a ``runner.state.aio.KindRecords`` subclass, reached by
+  ``ctx.state.records(TheRecords)``);
 - ``messages``: its operator messages by id, in English and Russian (``runner.words``);
 - ``read_plan`` / ``affected``: ``run-job --plan FILE`` and the chats ``diff`` counts;
 - ``demo``: its part of ``pachca-runner demo`` (the sweep's week in fast-forward).
@@ -47,7 +49,8 @@ if TYPE_CHECKING:
     from runner.runtime import Runtime
     from runner.server import RunnerServer
     from runner.server.metrics import Metric
-    from runner.state import RunHandle, StateStore
+    from runner.state import RunHandle
+    from runner.state.aio import Store
 
 @dataclass
 class RunReport:
@@ -97,7 +100,7 @@ class JobContext:
     job: JobSpec
     client: PachcaClient  # the read-only view in a dry run
     renderer: Renderer
-    state: StateStore
+    state: Store
     run: RunHandle
     now: Callable[[], datetime]  # aware datetime; a fake clock in tests
     scheduled_for: datetime  # the fire time this run stands for (aware, job's zone)
@@ -217,7 +220,7 @@ class JobKind(ABC, Generic[P]):
         from runner import words
         from runner.errors import InputError
 
-        raise InputError(words.text("plan.not_taken", job=job.name, kind=job.kind))
+        raise InputError(words.text("plan.not_sweep_run", job=job.name, kind=job.kind))
 
     async def demo(self, demo: Demo) -> int:
         """The kind's part of ``pachca-runner demo`` after every sample job ran once (the

@@ -10,7 +10,6 @@ by the token's user and created since the attempt, before creating anything agai
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime, timedelta
@@ -141,14 +140,14 @@ class ChatFromTemplateKind(JobKind[ChatFromTemplateParams]):
         if len(name) > MAX_NAME:
             raise JobError(f"the name template rendered a name of {len(name)} characters for"
                            f" {ctx.scheduled_for:%Y-%m-%d}; Pachca takes at most {MAX_NAME}")
-        what = "channel" if params.channel else "conversation"
+        what = words.text("chat.channel" if params.channel else "chat.conversation")
         if await self._made_before(ctx, name, what):
             return
         if ctx.dry_run:
             members = await self._members(ctx, params)
-            ctx.report.say(f"would create {what} «{name}» with {len(members)} members"
-                           f" ({len(params.member_ids)} by id, the rest from"
-                           f" {len(params.group_tag_ids)} group tags, and the bot)")
+            ctx.report.say(words.text("chat.would_create", what=what, name=name, n=len(members),
+                                      by_id=len(params.member_ids),
+                                      tags=len(params.group_tag_ids)))
             ctx.report.count("would_create")
             chat_context = {"id": 0, "name": name, "channel": params.channel,
                             "public": params.public, "members": len(members)}
@@ -176,10 +175,10 @@ class ChatFromTemplateKind(JobKind[ChatFromTemplateParams]):
         """Whether another run of this job already created a chat named ``name`` that
         still exists: then nothing is created (a second manual run, a rerun with --at),
         and the report says why. A run resuming its own creation is not "another"."""
-        own = await asyncio.to_thread(ctx.state.target, ctx.run.key, TARGET)
+        own = await ctx.state.effects.target(ctx.run.key, TARGET)
         if own is not None:
             return False
-        made = await asyncio.to_thread(ctx.state.get_value, ctx.job.name, _made_key(name))
+        made = await ctx.state.values.get(ctx.job.name, _made_key(name))
         if not made:
             return False
         try:
@@ -187,26 +186,26 @@ class ChatFromTemplateKind(JobKind[ChatFromTemplateParams]):
         except NotFound:
             return False  # deleted since: the job may make it again
         when = datetime.fromisoformat(made["at"]).astimezone(ctx.scheduled_for.tzinfo)
-        verb = "would skip" if ctx.dry_run else "skipped"
-        ctx.report.say(f"{verb} {what} «{chat.name}» ({chat.id}): this job already created it"
-                       f" on {when:%Y-%m-%d %H:%M %Z}")
+        ctx.report.say(words.text("chat.would_exist" if ctx.dry_run else "chat.exists",
+                                  what=what, name=chat.name, id=chat.id,
+                                  when=f"{when:%Y-%m-%d %H:%M %Z}"))
         ctx.report.count("would_skip" if ctx.dry_run else "skipped:exists")
         return True
 
     async def _remember(self, ctx: JobContext, name: str, chat_id: int) -> None:
         made = {"chat_id": chat_id, "at": ctx.now().astimezone(UTC).isoformat(),
                 "run": ctx.run.key}
-        await asyncio.to_thread(ctx.state.set_value, ctx.job.name, _made_key(name), made)
+        await ctx.state.values.set(ctx.job.name, _made_key(name), made)
 
     async def _create_once(
         self, ctx: JobContext, params: ChatFromTemplateParams, name: str, what: str
     ) -> Chat:
         """The chat of this run: created now, or found from an earlier attempt."""
         state, key = ctx.state, ctx.run.key
-        record = await asyncio.to_thread(state.target, key, TARGET)
+        record = await state.effects.target(key, TARGET)
         if record is not None and record.status == "done":
             ctx.report.count("already_created")
-            ctx.report.say(f"{what} «{name}» was already created by this run")
+            ctx.report.say(words.text("chat.created_by_run", what=what, name=name))
             return await ctx.client.get_chat(int(record.detail["chat_id"]))
         if record is not None and record.status == "started":
             attempt = record.detail.get("attempt_at")
@@ -214,24 +213,24 @@ class ChatFromTemplateKind(JobKind[ChatFromTemplateParams]):
             found = await self._find_lost_chat(ctx, record.detail.get("name", name),
                                                since - _CLOCK_SLACK)
             if found is not None:
-                await asyncio.to_thread(state.finish_target, key, TARGET,
-                                        {**record.detail, "chat_id": found.id})
+                await state.effects.finish(key, TARGET, {**record.detail, "chat_id": found.id})
                 await self._remember(ctx, found.name, found.id)
                 ctx.report.count("already_created")
-                ctx.report.say(f"{what} «{found.name}» had been created before the interruption")
+                ctx.report.say(words.text("chat.created_before", what=what,
+                                          name=found.name))
                 return found
         attempt_at = attempt_time(ctx).astimezone(UTC).isoformat()
         detail = {"name": name, "attempt_at": attempt_at}
-        await asyncio.to_thread(state.start_target, key, TARGET, detail)
+        await state.effects.start(key, TARGET, detail)
         chat = await ctx.client.create_chat(
             name, channel=params.channel, public=params.public,
             member_ids=params.member_ids, group_tag_ids=params.group_tag_ids,
         )
-        await asyncio.to_thread(state.finish_target, key, TARGET, {**detail, "chat_id": chat.id})
+        await state.effects.finish(key, TARGET, {**detail, "chat_id": chat.id})
         await self._remember(ctx, name, chat.id)
         ctx.report.count("created")
-        ctx.report.say(f"created {what} «{chat.name}» (chat {chat.id}, "
-                       f"{len(chat.member_ids)} members)")
+        ctx.report.say(words.text("chat.created", what=what, name=chat.name, id=chat.id,
+                                  n=len(chat.member_ids)))
         return chat
 
     async def _find_lost_chat(self, ctx: JobContext, name: str, since: datetime) -> Chat | None:

@@ -26,6 +26,7 @@ from runner.effects import POSTING_SCOPES, upload_once
 from runner.errors import SourceError
 from runner.kinds._frozen import render_once
 from runner.kinds.base import JobContext, JobKind
+from runner.offload import blocking
 from runner.pachca.models import Button
 from runner.periods import SinceLastRunOrPeriod, Window, resolve_period
 from runner.recipients import Recipients, Target, post_everywhere
@@ -158,7 +159,7 @@ async def digest_window(ctx: JobContext, params: DigestParams) -> Window:
     end = ctx.scheduled_for.astimezone(zone)
     if params.window != "since_last_run":
         return resolve_period(params.window, end, zone)
-    last = await asyncio.to_thread(ctx.state.last_run, ctx.job.name, "succeeded")
+    last = await ctx.state.runs.last(ctx.job.name, "succeeded")
     start = None
     if last is not None:
         start = last.scheduled_for or last.started_at
@@ -237,7 +238,8 @@ class DigestKind(JobKind[DigestParams]):
                 if params.on_source_error == "fail":
                     raise result
                 ctx.log.warning("%s", result)
-                ctx.report.say(f"source '{name}' failed ({result.reason}); mentioned in the digest")
+                ctx.report.say(words.text("digest.source_failed", name=name,
+                                          reason=result.reason))
                 ctx.report.count("source_errors")
                 errors.append({"name": name, "reason": result.reason})
                 data[name] = None
@@ -249,8 +251,8 @@ class DigestKind(JobKind[DigestParams]):
 
     async def run(self, ctx: JobContext, params: DigestParams) -> None:
         window = await digest_window(ctx, params)
-        ctx.report.say(f"window: {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M}"
-                       f" ({ctx.job.timezone})")
+        ctx.report.say(words.text("digest.window", start=f"{window.start:%Y-%m-%d %H:%M}",
+                                  end=f"{window.end:%Y-%m-%d %H:%M}", zone=ctx.job.timezone))
 
         read: dict[str, Any] = {}
 
@@ -268,7 +270,7 @@ class DigestKind(JobKind[DigestParams]):
 
         text = await render_once(ctx, render_text)
         if text is None:
-            ctx.report.say("nothing to post: no activity and no data in the window")
+            ctx.report.say(words.text("digest.empty"))
             ctx.report.count("skipped:empty")
             return
         buttons = [[Button(text=b.text, url=b.url, data=b.data)] for b in params.buttons]
@@ -292,8 +294,7 @@ class DigestKind(JobKind[DigestParams]):
         names = [a.file for a in due]
         if not due:
             return None, names
-        files = await asyncio.to_thread(
-            lambda: [render(a, read.get(a.source), zone) for a in due])
+        files = await blocking(lambda: [render(a, read.get(a.source), zone) for a in due])
         if ctx.dry_run:  # shown by the preview, exactly as it would be attached
             ctx.report.drafts.update({f.name: (f.content_type, f.data) for f in files})
             return None, names

@@ -23,7 +23,7 @@ from typing import Any, Self, TypedDict, TypeVar
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from runner import errors
+from runner import errors, words
 from runner.errors import ApiErrorItem
 from runner.pachca.limits import (
     IDEMPOTENT_METHODS,
@@ -104,15 +104,26 @@ def error_from_response(method: str, path: str, response: httpx.Response) -> err
             for e in body["errors"]
             if isinstance(e, dict)
         )
-        detail = "; ".join(str(i) for i in items) or detail
+        detail = "; ".join(_said(i) for i in items) or detail
     elif isinstance(body, dict) and "error" in body:
         detail = str(body.get("error_description") or body.get("error"))[:300]
     if status == 401:
-        detail = f"token rejected ({detail}): check PACHCA_TOKEN"
+        detail = words.text("api.token_rejected", detail=detail)
     elif status == 403:
-        detail = f"token lacks the scope or permission for this call ({detail})"
+        detail = words.text("api.forbidden", detail=detail)
     cls = _STATUS_ERRORS.get(status, errors.ServerError if status >= 500 else errors.ApiError)
     return cls(status, method, path, detail, items)
+
+
+def _said(item: ApiErrorItem) -> str:
+    """One item of Pachca's error answer: its words quoted in a sentence of ours, the
+    field it names explained where we know it."""
+    if not item.key:
+        return words.text("api.said", message=item.message)
+    meaning = f"api.key.{item.key}"
+    field = (words.text("api.field_known", key=item.key, meaning=words.text(meaning))
+             if meaning in words.MESSAGES else words.text("api.field", key=item.key))
+    return words.text("api.item", field=field, message=item.message)
 
 
 class Closing:
@@ -268,7 +279,7 @@ class ApiSession(Closing):
             return model.model_validate(response.json()["data"])
         except (ValueError, KeyError, TypeError, ValidationError) as exc:
             raise errors.ApiError(
-                response.status_code, method, path, f"unexpected answer from Pachca: {exc}"[:300]
+                response.status_code, method, path, words.text("api.unexpected", detail=str(exc)[:300])
             ) from None
 
     async def paginate(
@@ -294,7 +305,7 @@ class ApiSession(Closing):
                 meta = PaginationMeta.model_validate(body.get("meta") or {})
             except (ValueError, KeyError, TypeError, ValidationError) as exc:
                 raise errors.ApiError(
-                    200, "GET", path, f"unexpected list answer from Pachca: {exc}"[:300]
+                    200, "GET", path, words.text("api.unexpected_list", detail=str(exc)[:300])
                 ) from None
             if on_page:
                 on_page(len(records))
@@ -304,7 +315,7 @@ class ApiSession(Closing):
             if not meta.paginate.has_next or not cursor:
                 return
             if cursor in seen_cursors:  # a server bug must not become an endless loop
-                raise errors.ApiError(200, "GET", path, "Pachca repeated a page cursor")
+                raise errors.ApiError(200, "GET", path, words.text("api.cursor_repeated"))
             seen_cursors.add(cursor)
             query["cursor"] = cursor
 

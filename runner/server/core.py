@@ -28,6 +28,7 @@ from runner.errors import RunnerError, SettingsError
 from runner.kinds import registry
 from runner.server.guard import BodyGuard, head_guarded
 from runner.server.metrics import CONTENT_TYPE, runner_metrics
+from runner.server.paths import OWN_ROUTES
 from runner.server.secret import SERVER_JOB, secret_path
 
 if TYPE_CHECKING:
@@ -38,28 +39,6 @@ log = logging.getLogger("runner.server")
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
-CONSOLE_PREFIX = "/console"
-OWN_ROUTES = ("/healthz", "/metrics")
-"""Paths the server itself answers (with the kinds' route prefixes); nothing else may use
-them."""
-
-
-def route_taken(path: str) -> str | None:
-    """The server's own route that ``path`` would collide with, or None.
-
-    The bot's webhook path is added beside these: one under a kind's routes (the export
-    hooks), or equal to another route, a trailing slash aside, would never receive a push.
-    """
-    bare = path.rstrip("/") or "/"
-    if bare in OWN_ROUTES:
-        return bare
-    for kind in registry.every_kind():
-        for prefix in kind.route_prefixes:
-            if (bare + "/").startswith(prefix):
-                return prefix + "…"
-    if (bare + "/").startswith(CONSOLE_PREFIX + "/"):
-        return CONSOLE_PREFIX + "/…"  # the console's, even while it is off
-    return None
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5
 
@@ -203,7 +182,7 @@ class RunnerServer:
             "uptime": round(self._uptime(), 3),
         }
         try:
-            await asyncio.to_thread(self.rt.state.get_value, SERVER_JOB, "health")
+            await self.rt.state.values.get(SERVER_JOB, "health")
         except RunnerError as exc:
             body.update(status="state store unavailable", error=str(exc))
             return JSONResponse(body, status_code=503)
@@ -211,10 +190,10 @@ class RunnerServer:
 
     async def _metrics(self, request: Request) -> Response:
         state = self.rt.state
-        counts = await asyncio.to_thread(state.run_counts)
+        counts = await state.runs.counts()
         last_success: dict[str, float] = {}
         for name in self.rt.catalogue.jobs:
-            record = await asyncio.to_thread(state.last_run, name)
+            record = await state.runs.last(name)
             if record is not None and record.finished_at is not None:
                 last_success[name] = record.finished_at.timestamp()
         text = runner_metrics(

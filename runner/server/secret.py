@@ -3,7 +3,6 @@ request body read with a cap."""
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import secrets
 from typing import TYPE_CHECKING
@@ -13,7 +12,7 @@ from starlette.requests import Request
 from runner.errors import BodyTooLarge
 
 if TYPE_CHECKING:
-    from runner.state import StateStore
+    from runner.state.aio import Store
 
 MAX_BODY = 64 * 1024
 """Largest webhook body read; Pachca's is under 200 bytes, so more is not Pachca."""
@@ -35,24 +34,24 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     return bytes(body)
 
 
-async def secret_path(state: StateStore, name: str) -> str:
+async def secret_path(state: Store, name: str) -> str:
     """The unguessable path segment called ``name``, created once per installation.
 
     Kept in the state store so every replica and every restart serves the same URL.
     Two replicas creating it at once may each write; the last write wins and readers
     re-read on a mismatch (see ``SecretPath.matches``).
     """
-    value = await asyncio.to_thread(state.get_value, SERVER_JOB, name)
+    value = await state.values.get(SERVER_JOB, name)
     if isinstance(value, str) and value:
         return value
-    await asyncio.to_thread(state.set_value, SERVER_JOB, name, secrets.token_urlsafe(24))
-    return str(await asyncio.to_thread(state.get_value, SERVER_JOB, name))
+    await state.values.set(SERVER_JOB, name, secrets.token_urlsafe(24))
+    return str(await state.values.get(SERVER_JOB, name))
 
 
 class SecretPath:
     """A secret path segment, cached, re-read from the store when a request disagrees."""
 
-    def __init__(self, state: StateStore, name: str) -> None:
+    def __init__(self, state: Store, name: str) -> None:
         self._state = state
         self._name = name
         self._cached: str | None = None

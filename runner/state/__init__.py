@@ -4,7 +4,10 @@ SQLAlchemy Core over SQLite (one replica) or PostgreSQL (several replicas). Modu
 ``engine`` (URL, connections, error translation), ``schema`` (tables, migrations),
 ``runs`` (claims, history), ``records`` (targets, chats, actions, exports, events,
 alerts, values), ``operator`` (pauses, the record of operators' actions, failed console logins),
-``progress`` (how far running runs have got), ``models`` (the dataclasses returned), ``store`` (``StateStore``).
+``progress`` (how far running runs have got), ``models`` (the dataclasses returned), ``store``
+(``StateStore``, synchronous), ``aio`` (``Store``: typed async methods split by
+``concerns``, run on the store's own threads; ``KindRecords``, the base of a kind's own
+records).
 
 The dataclasses import without SQLAlchemy; ``StateStore`` and ``SCHEMA_VERSION`` load it
 on first use, so job kinds that name a record type keep ``validate`` and ``--help`` quick.

@@ -122,6 +122,15 @@ class RecordsMixin:
             found = conn.execute(select(func.max(targets.c.message_id))).scalar_one_or_none()
         return int(found or 0)
 
+    def target_and_floor(self, run_key: str, target: str) -> tuple[TargetRecord | None, int]:
+        """``target`` and ``highest_message_id`` read together: a post's first question,
+        answered in one transaction instead of two."""
+        query = select(targets).where(targets.c.run_key == run_key, targets.c.target == target)
+        with self._db.read() as conn:
+            row = conn.execute(query).mappings().first()
+            found = conn.execute(select(func.max(targets.c.message_id))).scalar_one_or_none()
+        return (TargetRecord.from_row(row) if row else None), int(found or 0)
+
     def message_taken(self, message_id: int, *, besides: tuple[str, str]) -> bool:
         """True if a target other than ``besides`` (run key, target) recorded this message."""
         query = select(targets.c.run_key, targets.c.target).where(

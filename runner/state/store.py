@@ -29,8 +29,8 @@ class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin, PruneMix
     """Runs, claims and per-job state in SQLite or PostgreSQL.
 
     Opening the store creates or migrates its schema. Every method is synchronous,
-    short and thread-safe (each uses its own connection and transaction); wrap calls
-    in ``asyncio.to_thread`` from async code. ``clock`` returns wall time in seconds
+    short and thread-safe (each uses its own connection and transaction); async code
+    uses it through ``runner.state.aio.Store``. ``clock`` returns wall time in seconds
     since the epoch (default ``time.time``) and stamps every time the store writes.
     """
 

@@ -65,9 +65,8 @@ class Actions:
         me, form, job = acting
         state = self.console.rt.state
         reason = form.get("reason", "").strip()[:200]
-        await asyncio.to_thread(state.pause, job.name, me.user.name, reason)
-        await asyncio.to_thread(state.record_audit, job.name, me.user.name, "pause",
-                                detail=reason)
+        await state.operator.pause(job.name, me.user.name, reason)
+        await state.operator.record(job.name, me.user.name, "pause", detail=reason)
         return _back(form)
 
     async def resume(self, request: Request) -> Response:
@@ -77,8 +76,8 @@ class Actions:
             return acting
         me, form, job = acting
         state = self.console.rt.state
-        if await asyncio.to_thread(state.resume, job.name):
-            await asyncio.to_thread(state.record_audit, job.name, me.user.name, "resume")
+        if await state.operator.resume(job.name):
+            await state.operator.record(job.name, me.user.name, "resume")
         return _back(form)
 
     async def run(self, request: Request) -> Response:
@@ -107,13 +106,12 @@ class Actions:
         except RunnerError as exc:
             log.error("%s of %s started from the console by %s was not recorded: %s",
                       what, job.name, who, rt.catalogue.mask(str(exc)))
-            await asyncio.to_thread(rt.state.record_audit, job.name, who, what,
-                                    detail="not recorded")
+            await rt.state.operator.record(job.name, who, what, detail="not recorded")
             return
         finally:
             await tracker.close()
-        await asyncio.to_thread(rt.state.record_audit, job.name, who, what,
-                                run_id=outcome.run_id, detail=outcome.status)
+        await rt.state.operator.record(job.name, who, what, run_id=outcome.run_id,
+                                       detail=outcome.status)
 
     async def undo(self, request: Request) -> Response:
         """Unarchive what a sweep run archived (as ``pachca-runner undo``)."""
@@ -134,8 +132,8 @@ class Actions:
                 "message": "error.action", "fill": {"error": console.hider()(str(exc))}},
                 status=409, me=me)
         detail = "; ".join(result.lines()[-1:])
-        await asyncio.to_thread(rt.state.record_audit, planned.run.job, me.user.name, "undo",
-                                run_id=run_id, detail=detail)
+        await rt.state.operator.record(planned.run.job, me.user.name, "undo", run_id=run_id,
+                                       detail=detail)
         return RedirectResponse(f"{_prefix()}/runs/{run_id}", status_code=303)
 
 

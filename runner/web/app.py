@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from runner.offload import blocking
 from runner.web import actions, auth, files, jobpage, preview, status, texts, views
 from runner.web import plans as plan_pages
 
@@ -164,7 +165,7 @@ class Console:
                        me: auth.Session | None = None) -> Response:
         """``page`` rendered in a worker thread: a page of fifty rows takes ten
         milliseconds or more to render, which the scheduler's loop must not wait through."""
-        return await asyncio.to_thread(self.page, request, name, values, me=me)
+        return await blocking(self.page, request, name, values, me=me)
 
     def hider(self) -> views.Hider:
         """Hides this runner's secrets from what a page shows."""
@@ -198,9 +199,9 @@ class Console:
         catalogue = self.rt.catalogue
         pages = max(1, -(-len(catalogue.jobs) // views.JOBS_PAGE))
         page = min(views.page_number(request.query_params), pages - 1)
-        rows = await asyncio.to_thread(
-            views.job_rows, catalogue, self.rt.state, self.hider(), self.lang(request),
-            self.rt.clock(), page=page, cache=self.schedules)
+        rows = await self.rt.state.batch(
+            views.job_rows, catalogue, self.hider(), self.lang(request), self.rt.clock(),
+            page=page, cache=self.schedules)
         return await self.big_page(request, "jobs.html", {
             "rows": rows, "catalogue": catalogue, "zones": self.zones(), "page": page,
             "pages": pages}, me=me)
@@ -212,10 +213,8 @@ class Console:
             return me
         catalogue = self.rt.catalogue
         chosen = views.RunFilter.parse(request.query_params, catalogue.jobs)
-        records, progress = await asyncio.to_thread(chosen.records, self.rt.state,
-                                                    datetime.now(UTC))
-        audit = [] if chosen.job is None else await asyncio.to_thread(
-            self.rt.state.audit, chosen.job)
+        records, progress = await self.rt.state.batch(chosen.records, datetime.now(UTC))
+        audit = [] if chosen.job is None else await self.rt.state.operator.audit(chosen.job)
         hide = self.hider()
         return await self.big_page(request, "runs.html", {
             "records": records[:views.PAGE], "more": len(records) > views.PAGE,
@@ -230,8 +229,8 @@ class Console:
         if isinstance(me, Response):
             return me
         run_id = request.path_params["run_id"]
-        found = await asyncio.to_thread(
-            views.run_page, self.rt.state, self.rt.catalogue, self.hider(), run_id, PREFIX)
+        found = await self.rt.state.batch(
+            views.run_page, self.rt.catalogue, self.hider(), run_id, PREFIX)
         if found is None:
             return self.page(request, "error.html",
                              {"message": "run.not_found", "fill": {"id": run_id}}, status=404,
@@ -259,7 +258,7 @@ class Console:
         if await self.limiter.locked(name):
             return await self.login_form(request, failed="login.locked", status=429)
         user = self.users.get(name)
-        ok = await asyncio.to_thread(user.check, password) if user else False
+        ok = await blocking(user.check, password) if user else False
         if user is None or not ok:
             await self.limiter.failed(name)
             return await self.login_form(request, failed="login.wrong", status=401)

@@ -12,7 +12,6 @@ are counted in the state store too, so the limit holds across replicas and resta
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from runner.errors import SettingsError
 
 if TYPE_CHECKING:
     from runner.settings import Settings
-    from runner.state import StateStore
+    from runner.state.aio import Store
 
 ROLES = ("viewer", "operator")
 ADMIN = "admin"
@@ -124,22 +123,19 @@ class Limiter:
     """Wrong passwords per name, to refuse guessing. Counted in the state store, so
     every replica sharing it, and this one after a restart, sees the same count."""
 
-    state: StateStore
+    state: Store
 
     async def locked(self, name: str) -> bool:
         """Whether ``name`` has used up its attempts for now."""
-        state = self.state
-        since = state.login_window(LOCKOUT)
-        return await asyncio.to_thread(state.login_failures, name, since) >= MAX_FAILURES
+        return await self.state.logins.failures(name, LOCKOUT) >= MAX_FAILURES
 
     async def failed(self, name: str) -> None:
         """Count a wrong password for ``name``."""
-        state = self.state
-        await asyncio.to_thread(state.login_failed, name, state.login_window(LOCKOUT))
+        await self.state.logins.failed(name, LOCKOUT)
 
     async def succeeded(self, name: str) -> None:
         """Forget ``name``'s failures."""
-        await asyncio.to_thread(self.state.login_succeeded, name)
+        await self.state.logins.succeeded(name)
 
 
 @dataclass(frozen=True)

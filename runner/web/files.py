@@ -9,7 +9,6 @@ file's download URL, which Pachca signs for a limited time and so is never store
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -84,8 +83,8 @@ async def _download(console: Console, request: Request) -> Response:
     rt = console.rt
     run_id, message_id = request.path_params["run_id"], request.path_params["message_id"]
     n = request.path_params["n"]
-    record = await asyncio.to_thread(rt.state.get_run, run_id)
-    targets = await asyncio.to_thread(rt.state.targets, record.key) if record else []
+    record = await rt.state.runs.get(run_id)
+    targets = await rt.state.effects.targets(record.key) if record else []
     names = next((t.detail.get("files") or [] for t in targets
                   if t.status == "done" and t.detail.get("message_id") == message_id), [])
     if n >= len(names):

@@ -4,7 +4,6 @@ operators did to it, and its buttons (preview, run now, dry run, pause or resume
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from runner.offload import blocking
 from runner.web import views
 
 if TYPE_CHECKING:
@@ -41,10 +41,10 @@ class JobPage:
     audit: list[AuditEntry] = field(default_factory=list)
 
 
-def job_page(job: JobSpec, state: StateStore, hide: views.Hider, lang: str,
+def job_page(state: StateStore, job: JobSpec, hide: views.Hider, lang: str,
              fires: list[views.Fire]) -> JobPage:
     """The job page's contents (``fires``: its next ones): five queries, whatever the
-    history's length."""
+    history's length, in one hop to the store's threads (``Store.batch``)."""
     from runner.schedule_words import describe
 
     runs = state.runs(job.name, RECENT)
@@ -75,10 +75,10 @@ def routes(console: Console) -> list[Route]:
         if job is None:
             return console.page(request, "error.html", {
                 "message": "job.not_found", "fill": {"job": name}}, status=404, me=me)
-        fires = await asyncio.to_thread(console.schedules.fires, console.rt.catalogue, job,
-                                        console.rt.clock(), FIRES) if job.enabled else []
-        found = await asyncio.to_thread(job_page, job, console.rt.state, console.hider(),
-                                        console.lang(request), fires)
+        fires = await blocking(console.schedules.fires, console.rt.catalogue, job,
+                               console.rt.clock(), FIRES) if job.enabled else []
+        found = await console.rt.state.batch(job_page, job, console.hider(),
+                                             console.lang(request), fires)
         return await console.big_page(request, "job.html", {
             "p": found, "zone": console.zones().get(job.name)}, me=me)
 

@@ -8,7 +8,6 @@ an operator approves the plan they read, never a newer one someone else opened s
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -51,7 +50,7 @@ class PlanPages:
         if isinstance(me, Response):
             return me
         state = self.console.rt.state
-        waiting = {name: await asyncio.to_thread(plans.approved, state, name)
+        waiting = {name: await plans.approved(state.values, name)
                    for name in self._sweeps()}
         return self.console.page(request, "plans.html", {"sweeps": waiting}, me=me)
 
@@ -74,8 +73,8 @@ class PlanPages:
             return console.page(request, "error.html", {
                 "message": "error.action", "fill": {"error": console.hider()(str(exc))}},
                 status=502, me=me)
-        await asyncio.to_thread(console.rt.state.set_value, name, SHOWN, plan.to_json())
-        approval = await asyncio.to_thread(plans.approved, console.rt.state, name)
+        await console.rt.state.values.set(name, SHOWN, plan.to_json())
+        approval = await plans.approved(console.rt.state.values, name)
         hide = console.hider()
         return console.page(request, "plan.html", {
             "plan": plan, "job": job, "approval": approval, "hide": hide,
@@ -92,16 +91,15 @@ class PlanPages:
         me, form = checked
         name = request.path_params["name"]
         state = console.rt.state
-        text = await asyncio.to_thread(state.get_value, name, SHOWN)
+        text = await state.values.get(name, SHOWN)
         shown = plans.SweepPlan.from_json(text) if isinstance(text, str) else None
         if shown is None or shown.made_at.isoformat() != form.get("made"):
             return console.page(request, "error.html", {"message": "plan.stale"},
                                 status=409, me=me)
-        await asyncio.to_thread(plans.approve, state, shown, me.user.name, datetime.now(UTC))
+        await plans.approve(state.values, shown, me.user.name, datetime.now(UTC))
         detail = f"{len(shown.actions)} chats: " + ", ".join(
             f"{c.verb} #{c.chat_id}" for c in shown.actions[:20])
-        await asyncio.to_thread(state.record_audit, name, me.user.name, "approve",
-                                detail=detail)
+        await state.operator.record(name, me.user.name, "approve", detail=detail)
         from runner.web.app import PREFIX
 
         return RedirectResponse(f"{PREFIX}/plans/{name}?approved=1", status_code=303)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from runner.errors import RunnerError
 
 if TYPE_CHECKING:
-    from runner.state import StateStore
+    from runner.state.aio import Store
 
 log = logging.getLogger("runner.console")
 
@@ -29,7 +29,7 @@ EVERY = 0.5
 class Tracker:
     """The progress callback of one run (key ``key`` of ``job``)."""
 
-    def __init__(self, state: StateStore, job: str, key: str) -> None:
+    def __init__(self, state: Store, job: str, key: str) -> None:
         self.state, self.job, self.key = state, job, key
         self._latest: tuple[str, int, int | None] | None = None
         self._writer: asyncio.Task[None] | None = None
@@ -47,8 +47,7 @@ class Tracker:
             what, done, total = self._latest
             self._latest = None
             try:
-                await asyncio.to_thread(self.state.set_progress, self.job, self.key, what,
-                                        done, total)
+                await self.state.progress.set(self.job, self.key, what, done, total)
             except RunnerError as exc:  # the run goes on; only its progress goes unseen
                 log.warning("%s: progress not recorded: %s", self.key, exc)
                 return
@@ -63,6 +62,6 @@ class Tracker:
         if self._writer is not None:
             await self._writer
         try:
-            await asyncio.to_thread(self.state.clear_progress, self.job, self.key)
+            await self.state.progress.clear(self.job, self.key)
         except RunnerError as exc:  # only a stale report is left: shown for no running run
             log.warning("%s: progress not removed: %s", self.key, exc)

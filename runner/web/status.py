@@ -11,7 +11,6 @@ rate-limit waits, and the token's user and scopes.
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from runner.errors import CatalogueError, RunnerError
+from runner.offload import blocking
 
 if TYPE_CHECKING:
     from runner.catalogue import Catalogue
@@ -86,7 +86,7 @@ class StatusPages:
         if isinstance(me, Response):
             return me
         running = console.rt.catalogue
-        _, problems = await asyncio.to_thread(self._validate, running.path)
+        _, problems = await blocking(self._validate, running.path)
         token = request.cookies.get(LOGIN_COOKIE) or new_csrf()
         response = console.page(request, "catalogue.html", {
             "catalogue": running, "loaded": self.loaded_at(), "problems": problems,
@@ -112,7 +112,7 @@ class StatusPages:
             return console.page(request, "error.html", {"message": "error.csrf"},
                                 status=403, me=me)
         draft = form.get("draft", "")[:MAX_DRAFT]
-        result = await asyncio.to_thread(self._check, draft)
+        result = await blocking(self._check, draft)
         return await self.catalogue(request, draft=draft, result=result)
 
     def _check(self, draft: str) -> dict[str, Any]:
@@ -139,7 +139,7 @@ class StatusPages:
         if isinstance(me, Response):
             return me
         rt = console.rt
-        replicas = await asyncio.to_thread(rt.state.replicas_seen)
+        replicas = await rt.state.replicas.seen()
         try:
             info = await token_info(rt.client)
             token_error = ""

@@ -127,10 +127,11 @@ class ScheduleCache:
         return fires
 
 
-def job_rows(catalogue: Catalogue, state: StateStore, hide: Hider, lang: str,
+def job_rows(state: StateStore, catalogue: Catalogue, hide: Hider, lang: str,
              now: datetime, page: int = 0, cache: ScheduleCache | None = None) -> list[JobRow]:
     """The jobs of page ``page`` (``JOBS_PAGE`` a page, in the catalogue's order) with
-    their next three fires and last runs: two queries for the whole page."""
+    their next three fires and last runs: two queries for the whole page, in one hop to
+    the store's threads (``Store.batch``)."""
     cache = cache or ScheduleCache()
 
     shown = list(catalogue.jobs.values())[page * JOBS_PAGE:(page + 1) * JOBS_PAGE]
@@ -236,7 +237,8 @@ class RunPage:
 def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int,
              prefix: str = "") -> RunPage | None:
     """The run ``run_id`` and what it did, or None when there is no such run; links to
-    its messages' files start with ``prefix`` (the console's)."""
+    its messages' files start with ``prefix`` (the console's). Run on the store's threads
+    by ``Store.batch``."""
     from runner.web.files import posted
 
     record = state.get_run(run_id)

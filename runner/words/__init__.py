@@ -10,7 +10,7 @@ message made under ``PACHCA_RUNNER_LANG=ru`` stays Russian.
 A plain table rather than gettext catalogues: two languages, a few hundred messages,
 and a test that checks every id has both texts with the same placeholders. The table
 is kept by area, one module each (``yaml_file``, ``catalogue``, ``kinds``,
-``templates``, ``api``, ``daemon``, ``commands``, ``runs``, ``plans``, ``help``); ids are unique across them.
+``templates``, ``api``, ``daemon``, ``commands``, ``runs``, ``plans``, ``export``, ``bot``, ``demo``, ``help``); ids are unique across them.
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ from contextvars import ContextVar
 from typing import Any
 
 from runner.words import api as _api
+from runner.words import bot as _bot
 from runner.words import catalogue as _catalogue
 from runner.words import commands as _commands
 from runner.words import daemon as _daemon
+from runner.words import demo as _demo
+from runner.words import export as _export
 from runner.words import help as _help
 from runner.words import kinds as _kinds
 from runner.words import plans as _plans
@@ -48,7 +51,7 @@ def _merged(*tables: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 
 # id -> (English, Russian), every area's table.
 MESSAGES: dict[str, tuple[str, str]] = _merged(
-    _api.MESSAGES, _catalogue.MESSAGES, _commands.MESSAGES, _daemon.MESSAGES,
+    _api.MESSAGES, _bot.MESSAGES, _catalogue.MESSAGES, _commands.MESSAGES, _daemon.MESSAGES, _demo.MESSAGES, _export.MESSAGES,
     _kinds.MESSAGES, _plans.MESSAGES, _runs.MESSAGES, _templates.MESSAGES, _yaml_file.MESSAGES,
 )
 

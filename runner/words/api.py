@@ -1,10 +1,40 @@
-"""What went wrong talking to Pachca (the network, the token's scopes) or reading another
-site's JSON (``fetch.*``: never a URL or a header value in them).
+"""What went wrong talking to Pachca (its error answers, the network, the token's scopes)
+or reading another site's JSON (``fetch.*``: never a URL or a header value in them).
 
 id -> (English, Russian); placeholders are ``str.format`` fields, literal braces doubled.
 """
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # -- Pachca's error answers ------------------------------------------------------------
+    "api.refused": ("{method} {path} -> {status}: {detail}",
+                    "Пачка отказала ({status}) на {method} {path}: {detail}"),
+    "api.token_rejected": ("token rejected ({detail}): check PACHCA_TOKEN",
+                           "токен не принят ({detail}): проверьте PACHCA_TOKEN"),
+    "api.forbidden": ("token lacks the scope or permission for this call ({detail})",
+                      "у токена нет права или роли для этого вызова ({detail})"),
+    "api.said": ("{message}", "Пачка ответила «{message}»"),
+    "api.item": ("{field}: {message}", "{field}: Пачка ответила «{message}»"),
+    "api.field": ("{key}", "поле '{key}'"),
+    "api.field_known": ("{key} ({meaning})", "поле '{key}' ({meaning})"),
+    # What the fields Pachca names in its errors hold (the rest are shown by name).
+    "api.key.content": ("the message's text", "текст сообщения"),
+    "api.key.entity_id": ("the recipient", "получатель"),
+    "api.key.entity_type": ("the kind of recipient", "вид получателя"),
+    "api.key.chat_id": ("the chat", "чат"),
+    "api.key.user_id": ("the user", "пользователь"),
+    "api.key.name": ("the name", "название"),
+    "api.key.member_ids": ("the members", "участники"),
+    "api.key.group_tag_ids": ("the group tags", "теги групп"),
+    "api.key.files": ("the attachments", "вложения"),
+    "api.key.buttons": ("the buttons", "кнопки"),
+    "api.key.parent_message_id": ("the message replied to", "сообщение, на которое ответ"),
+    "api.key.webhook_url": ("the webhook's address", "адрес вебхука"),
+    "api.unexpected": ("unexpected answer from Pachca: {detail}",
+                       "Пачка ответила не так, как ожидалось; проверка сообщает: «{detail}»"),
+    "api.unexpected_list": ("unexpected list answer from Pachca: {detail}",
+                            "Пачка прислала список не в том виде; проверка сообщает: «{detail}»"),
+    "api.cursor_repeated": ("Pachca repeated a page cursor",
+                            "Пачка повторила курсор страницы"),
     # -- the network ---------------------------------------------------------------------------
     "net.cannot_connect": ("cannot connect", "не удаётся подключиться"),
     "net.connect_timeout": ("connecting timed out", "подключение не удалось за отведённое время"),

@@ -65,7 +65,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "needs '{key}', which says what it is (see docs/kinds.md)",
         "нужно поле '{key}' — оно говорит, что это такое (см. docs/kinds.ru.md)",
     ),
-    "field.invalid": ("{detail}", "недопустимое значение: {detail}"),
+    "field.invalid": ("{detail}", "недопустимое значение, проверка сообщает: «{detail}»"),
     # -- the file's layout -----------------------------------------------------------------
     "top.not_mapping": (
         "the file must be a mapping with a 'jobs:' section at the top level",

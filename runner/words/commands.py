@@ -59,7 +59,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "run.lines": ("What it did:", "Что сделано:"),
     "run.effects": ("Effects (each made once per fire):", "Действия (каждое — один раз на срабатывание):"),
-    "run.actions": ("Chat actions (for undo):", "Действия с чатами (для undo):"),
+    "run.actions": ("Chat actions (for undo):", "Действия с чатами (для `undo`):"),
     "run.none": ("(nothing)", "(ничего)"),
     "cli.error": ("error: {detail}", "ошибка: {detail}"),
     "validate.ok_unchecked": (
@@ -84,10 +84,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "undo.confirm": ("Unarchive these {n} chat(s)?", "Вернуть из архива эти чаты ({n})?"),
     "undo.nothing": ("Nothing was changed.", "Ничего не изменено."),
-    "plan.not_taken": (
-        "--plan applies a saved plan; '{job}' is a {kind} job, which takes none",
-        "--plan применяет сохранённый план; '{job}' — задание вида {kind}, оно планов не берёт",
-    ),
     "cli.warning": ("warning: {detail}", "предупреждение: {detail}"),
     "cli.problems": (
         "{n} problems found; nothing was run.", "найдено проблем: {n}; ничего не запущено."
@@ -124,6 +120,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ids.yes": ("yes", "да"),
     "ids.no": ("no", "нет"),
     "ids.not_member": ("not a member", "не участник"),
+    "ids.role.admin": ("admin", "администратор"),
+    "ids.role.editor": ("editor", "редактор"),
+    "ids.role.member": ("member", "участник"),
+    "ids.role.owner": ("owner", "владелец"),
+    "ids.role.user": ("user", "пользователь"),
+    "ids.role.guest": ("guest", "гость"),
+    "ids.role.multi_guest": ("multi_guest", "мультигость"),
+    "ids.role.bot": ("bot", "бот"),
+    "cli.wrote": ("wrote {path}", "записано: {path}"),
+    "cli.password": ("Password", "Пароль"),
+    "ws.at": ("Embedded Pachca workspace at {url}", "Встроенное пространство Пачки: {url}"),
+    "ws.stop": ("Stop with Ctrl+C.", "Остановка — Ctrl+C."),
     "ids.channel": ("channel", "канал"),
     "ids.group": ("group chat", "беседа"),
     "ids.archived": (" (archived)", " (в архиве)"),

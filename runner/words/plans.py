@@ -46,6 +46,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verb.later": ("later", "позже"),
     "verb.wait": ("wait", "ждать"),
     "verb.skip": ("skip", "пропустить"),
+    "plan.cannot_write": ("cannot write the plan: {reason}",
+                          "не удаётся записать план, система сообщает: «{reason}»"),
+    "plan.cannot_read": ("cannot read the plan: {reason}",
+                         "не удаётся прочитать план, система сообщает: «{reason}»"),
+    "plan.not_json": ("not a plan file (not JSON)", "это не файл плана (не JSON)"),
+    "plan.not_plan": ("not a plan file; make one with `pachca-runner plan NAME --out FILE`",
+                      "это не файл плана; сделайте его: `pachca-runner plan NAME --out FILE`"),
+    "plan.version": ("plan format version {got} is not {want}; make the plan again",
+                     "версия формата плана {got}, а нужна {want}; составьте план заново"),
+    "plan.damaged": ("the plan file is damaged ({detail}); make it again",
+                     "файл плана повреждён («{detail}»); составьте его заново"),
+    "plan.not_sweep_run": ("--plan applies sweep plans; '{job}' is a {kind} job",
+                           "--plan выполняет планы уборки, а '{job}' — задание вида {kind}"),
+    "plan.other_job": ("the plan is for job '{plan}', not '{job}'",
+                       "план составлен для задания '{plan}', а не '{job}'"),
+    "plan.not_sweep": (
+        ("'{job}' is a {kind} job: plans are made for sweep jobs (see what it would do with"
+         " `run-job {job} --dry-run`)"),
+        ("'{job}' — задание вида {kind}: планы составляются для уборки (что оно сделает,"
+         " покажет `run-job {job} --dry-run`)"),
+    ),
     # -- why, for each chat --------------------------------------------------------------
     "why.quiet": ("no messages for {days} days", "сообщений нет уже {days} дн."),
     "why.new": ("created {days} days ago", "создан {days} дн. назад"),
@@ -58,6 +79,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "кто-то вернул его из архива после уборки",
     ),
     "why.unarchived_on": ("unarchived on {date}", "возвращён из архива {date}"),
+    "why.excluded_by": ("excluded {how}", "исключён {how}"),
+    "why.by_id": ("by id", "по id"),
+    "why.by_name": ("by name", "по названию"),
+    "why.by_tag": ("by group tag", "по тегу группы"),
+    "why.fewer": ("{n} members, fewer than min_members", "участников {n}, меньше min_members"),
+    "why.more": ("{n} members, more than max_members", "участников {n}, больше max_members"),
+    "why.keep_ended": ("kept after the warning; the keep has ended",
+                       "оставлен после предупреждения; срок истёк"),
+    "why.requested": ("archive requested", "архивация запрошена"),
+    "why.requested_by": ("archive requested by user {user}",
+                         "архивацию запросил пользователь {user}"),
+    "why.wrote_after": ("someone wrote on {date} after the warning",
+                        "кто-то написал {date} после предупреждения"),
+    "why.wrote_thread_after": ("someone wrote in a thread on {date} after the warning",
+                               "кто-то написал в треде {date} после предупреждения"),
+    "why.quiet_after": ("quiet for {days} days after the warning",
+                        "тишина {days} дн. после предупреждения"),
+    "why.due": ("warned on {warned}, archive due on {due}",
+                "предупреждён {warned}, архивация {due}"),
+    "why.gone": ("no longer visible to the token", "токену больше не виден"),
+    "why.archived_interrupted": ("archived by an interrupted run",
+                                 "заархивирован прерванным запуском"),
+    "why.archived_by_someone": ("archived by someone after the warning",
+                                "кто-то заархивировал его после предупреждения"),
+    "why.wrote_thread": ("someone wrote in a thread on {date}", "кто-то написал в треде {date}"),
+    "why.closing_interrupted": ("archive interrupted after its closing message",
+                                "архивация прервана после прощального сообщения"),
+    "why.wrote": ("someone wrote on {date}", "кто-то написал {date}"),
     # -- a sweep run's lines -------------------------------------------------------------
     "sweep.would_warn": ("would warn «{name}»: {note}", "было бы предупреждение «{name}»: {note}"),
     "sweep.would_archive": ("would archive «{name}»: {note}",
@@ -67,6 +116,59 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sweep.more_skipped": ("... and {n} more skipped chats", "... и ещё пропущено чатов: {n}"),
     "sweep.warned": ("warned «{name}»: {note}", "предупреждён «{name}»: {note}"),
     "sweep.archived": ("archived «{name}»: {note}", "заархивирован «{name}»: {note}"),
+    "sweep.applying_approved": ("applying the plan {by} approved in the console",
+                                "выполняется план, одобренный {by} в веб-консоли"),
+    "sweep.unapproved": (
+        ("require_approval: no approved plan, so nothing is changed; approve the plan in the"
+         " console's Sweep plans page"),
+        ("require_approval: одобренного плана нет, поэтому ничего не меняется; одобрите план"
+         " на странице планов уборки в веб-консоли"),
+    ),
+    "sweep.later": (
+        "{n} more chats wait for later runs (max_archive_per_run reached)",
+        "ещё чатов ждут следующих запусков: {n} (достигнут max_archive_per_run)",
+    ),
+    "sweep.would_later": (
+        "{n} more chats would wait for later runs (max_archive_per_run reached)",
+        "ещё чатов ждали бы следующих запусков: {n} (достигнут max_archive_per_run)",
+    ),
+    "sweep.adopted_warning": (
+        "recorded the warning in «{name}» posted by an interrupted run",
+        "учтено предупреждение в «{name}», отправленное прерванным запуском",
+    ),
+    "sweep.adopted_archive": (
+        "recorded «{name}» as archived by an interrupted run",
+        "учтено, что «{name}» заархивирован прерванным запуском",
+    ),
+    "sweep.plan_fields_changed": (
+        ("the job's fields changed since the plan: each planned chat is checked under the"
+         " current fields"),
+        ("поля задания изменились после плана: каждый чат из плана проверяется по текущим"
+         " полям"),
+    ),
+    "sweep.changed_since": ("skipped «{name}»: changed since the plan: {why}",
+                            "пропущен «{name}»: изменился после плана: {why}"),
+    "sweep.not_planned": (
+        "{n} more chats are due but not in the plan: left for the next run",
+        "ещё чатов пора обработать, но их нет в плане: {n}; оставлены до следующего запуска",
+    ),
+    "sweep.applying_plan": (
+        "applying the plan made {when}: {n} of {total} planned chats unchanged",
+        "выполняется план от {when}: не изменились {n} из {total} чатов плана",
+    ),
+    "sweep.over_limit": (
+        ("{acting} of {scanned} scanned chats ({share}) would be warned or archived, more than"
+         " max_fraction {limit}"),
+        ("предупреждены или заархивированы были бы {acting} из {scanned} просмотренных чатов"
+         " ({share}), больше max_fraction {limit}"),
+    ),
+    "sweep.aborted": (
+        ("sweep aborted, nothing changed: {why}; check the rules, then raise max_fraction if"
+         " this is intended"),
+        ("уборка остановлена, ничего не изменено: {why}; проверьте правила и, если так и"
+         " задумано, увеличьте max_fraction"),
+    ),
+    "sweep.closing": ("«{name}» (closing)", "«{name}» (прощальное сообщение)"),
     "sweep.could_not": ("could not {verb} «{name}» ({id}): {error}",
                         "не удалось {verb} «{name}» ({id}): {error}"),
 }

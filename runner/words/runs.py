@@ -54,10 +54,90 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "post.chat": ("chat {id}", "чат {id}"),
     "post.user": ("user {id}", "пользователь {id}"),
+    "post.chat_named": ("chat «{name}» ({id})", "чат «{name}» ({id})"),
+    "post.report_chat": ("chat {id} (report)", "чат {id} (отчёт)"),
+    "post.unseen": ("{label} (not visible to the bot)", "{label} (боту не виден)"),
+    "post.unknown_user": ("user {id} (not found)", "пользователь {id} (не найден)"),
+    "check.no_chat": (
+        ("chat {id} does not exist or the bot cannot see it (a closed chat it is not in): check"
+         " the id, or add the bot to chat {id}"),
+        ("чата {id} нет или бот его не видит (закрытый чат без бота): проверьте id или"
+         " добавьте бота в чат {id}"),
+    ),
+    "check.archived": (
+        ("«{name}» ({id}) is archived, nobody may post there: unarchive it or take it out of the"
+        " job's `to`"),
+        ("«{name}» ({id}) в архиве, туда никто не может писать: верните его из архива или"
+        " уберите из `to` задания"),
+    ),
+    "check.not_member": (
+        "the bot is not a member of «{name}» ({id}): add the bot to «{name}» ({id})",
+        "бот не участник «{name}» ({id}): добавьте бота в «{name}» ({id})",
+    ),
+    "check.reader": (
+        ("the bot only reads the channel «{name}» ({id}), as a subscriber: make it an editor or"
+        " admin of the channel"),
+        ("бот только читает канал «{name}» ({id}) как подписчик: сделайте его редактором или"
+        " администратором канала"),
+    ),
+    "check.no_user": (
+        "user {id} does not exist: check the id in the job's `to.users`",
+        "пользователя {id} нет: проверьте id в `to.users` задания",
+    ),
+    "check.suspended": (
+        "«{name}» ({id}) is deactivated: take them out of the job's `to.users`",
+        "«{name}» ({id}) деактивирован: уберите его из `to.users` задания",
+    ),
     "post.reused": (
         "reusing the text rendered by the interrupted attempt of this run",
         "взят текст, собранный прерванной попыткой этого запуска",
     ),
+    # -- the live progress bar of a long run (a terminal only) ------------------------------
+    "progress.post": ("posting", "отправка"),
+    "progress.export": ("export chunks", "части выгрузки"),
+    "progress.archive": ("archiving", "архивация"),
+    "progress.scan": ("scanning chats", "просмотр чатов"),
+    "progress.read": ("chats read", "прочитано чатов"),
+    # -- what the kinds did ----------------------------------------------------------------
+    "digest.source_failed": (
+        "source '{name}' failed ({reason}); mentioned in the digest",
+        "источник '{name}' не ответил ({reason}); об этом сказано в сводке",
+    ),
+    "digest.window": ("window: {start} to {end} ({zone})", "окно: с {start} по {end} ({zone})"),
+    "digest.empty": (
+        "nothing to post: no activity and no data in the window",
+        "отправлять нечего: в окне нет ни активности, ни данных",
+    ),
+    "activity.found": (
+        "{chats} active chats, {messages} messages, {authors} authors from {start} to {end} ({zone})",
+        "активных чатов: {chats}, сообщений: {messages}, авторов: {authors} с {start} по {end} ({zone})",
+    ),
+    "activity.empty": (
+        "nothing to post: no chat was active in the period",
+        "отправлять нечего: за период не было активных чатов",
+    ),
+    "chat.channel": ("channel", "канал"),
+    "chat.conversation": ("conversation", "беседа"),
+    "chat.would_create": (
+        ("would create {what} «{name}» with {n} members ({by_id} by id, the rest from {tags}"
+         " group tags, and the bot)"),
+        ("был бы создан {what} «{name}», участников: {n} (по id: {by_id}, остальные из тегов"
+         " групп: {tags}, и бот)"),
+    ),
+    "chat.exists": (
+        "skipped {what} «{name}» ({id}): this job already created it on {when}",
+        "пропущен {what} «{name}» ({id}): это задание уже создало его {when}",
+    ),
+    "chat.would_exist": (
+        "would skip {what} «{name}» ({id}): this job already created it on {when}",
+        "был бы пропущен {what} «{name}» ({id}): это задание уже создало его {when}",
+    ),
+    "chat.created_by_run": ("{what} «{name}» was already created by this run",
+                            "{what} «{name}» уже создан этим запуском"),
+    "chat.created_before": ("{what} «{name}» had been created before the interruption",
+                            "{what} «{name}» был создан до прерывания"),
+    "chat.created": ("created {what} «{name}» (chat {id}, {n} members)",
+                     "создан {what} «{name}» (чат {id}, участников: {n})"),
     # -- counts ----------------------------------------------------------------------------
     "count.posted": ("posted", "отправлено"),
     "count.would_post": ("would_post", "было бы отправлено"),

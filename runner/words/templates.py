@@ -24,7 +24,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tpl.include_missing": (
         "included template '{name}' does not exist", "подключаемого шаблона '{name}' нет"
     ),
-    "tpl.failed": ("rendering failed: {detail}", "шаблон не отрисовался: {detail}"),
+    "tpl.failed": ("rendering failed: {detail}", "шаблон не отрисовался, Jinja сообщает: «{detail}»"),
+    "tpl.syntax_raw": ("syntax error: {detail}", "синтаксическая ошибка, Jinja сообщает: «{detail}»"),
     "tpl.undefined_detail": (
         "{detail} — the template can use: {available}", "{detail} — в шаблоне доступны: {available}"
     ),

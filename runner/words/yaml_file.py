@@ -6,12 +6,15 @@ id -> (English, Russian); placeholders are ``str.format`` fields, literal braces
 MESSAGES: dict[str, tuple[str, str]] = {
     # -- reading the file ------------------------------------------------------------------
     "file.not_utf8": ("the file is not UTF-8 text", "файл не в кодировке UTF-8"),
-    "file.unreadable": ("cannot read the file: {reason}", "не удаётся прочитать файл: {reason}"),
+    "file.unreadable": ("cannot read the file: {reason}",
+                        "не удаётся прочитать файл, система сообщает: «{reason}»"),
+    "file.unwritable": ("cannot write: {reason}", "не удаётся записать, система сообщает: «{reason}»"),
     "yaml.empty": (
         "the file is empty — it needs at least a 'jobs:' section",
         "файл пуст — в нём нужен хотя бы раздел 'jobs:'",
     ),
-    "yaml.syntax": ("YAML syntax error: {detail}", "ошибка синтаксиса YAML: {detail}"),
+    "yaml.syntax": ("YAML syntax error: {detail}",
+                    "ошибка синтаксиса YAML, разбор сообщает: «{detail}»"),
     "yaml.quote_open": (
         ("the quote {quote} opened on line {line} is never closed — add {quote} at the end of"
         " the value"),
@@ -78,7 +81,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " часть текста, возьмите всё значение в кавычки"),
     ),
     "yaml.unreadable": (
-        "the file cannot be read as YAML: {detail}", "файл не читается как YAML: {detail}"
+        "the file cannot be read as YAML: {detail}",
+        "файл не читается как YAML, разбор сообщает: «{detail}»"
     ),
     "yaml.too_deep": ("the file is nested too deeply", "в файле слишком глубокая вложенность"),
     "yaml.too_many": (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from runner.bot import service
+from runner import app
 from runner.bot.polling import PollResult
 from tests.jobs.sweep_support import Sweep
 
@@ -48,7 +48,7 @@ class Bot:
     async def poll(self, **settings: Any) -> PollResult:
         """``pachca-runner bot poll --once``."""
         h = self.sw.h
-        return await service.poll_command(h.settings(**settings), h.catalogue(), once=True)
+        return await app.poll_command(h.settings(**settings), h.catalogue(), once=True)
 
     def outsider(self, chat_id: int) -> int:
         """A person who is not a member of the chat."""

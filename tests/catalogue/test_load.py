@@ -286,7 +286,7 @@ def test_unfurl_template_syntax_is_checked(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError) as info:
         validate(path, env={}, kinds=get_kind, kind_names=kind_names)
     (problem,) = info.value.problems
-    assert (problem.line, problem.path) == (2, "unfurl[0].title")
+    assert (problem.line, problem.path) == (4, "unfurl[0].title")  # the line of `title:`
     assert "syntax error" in problem.message
 
 

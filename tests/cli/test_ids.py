@@ -90,8 +90,8 @@ def test_chats_show_the_tokens_role_and_what_it_may_do(ws: WorkspaceServer,
     assert russian.output.splitlines()[0].startswith("id")
     assert "может архивировать" in russian.output.splitlines()[0]
     assert {int(k): v[1:] for k, v in rows(russian).items()} == {
-        member: ["Лукоморье: беседа", "беседа", "member", "да", "нет"],
-        admin: ["Лукоморье: беседа под присмотром", "беседа", "admin", "да", "да"],
+        member: ["Лукоморье: беседа", "беседа", "участник", "да", "нет"],
+        admin: ["Лукоморье: беседа под присмотром", "беседа", "администратор", "да", "да"],
     }
     nothing = cli(ws, tmp_path, "chats", "--search", "Тридевятое царство")
     assert nothing.exit_code == 0

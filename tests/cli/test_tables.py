@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from click.testing import CliRunner
 from runner.cli import main
 from runner.state import StateStore
 from tests.cli.test_cli import chat_id, env, write  # noqa: F401 - fixtures
+from tests.cli.test_progress import in_a_terminal
 
 LONG = "timesheet-reminder-for-the-whole-engineering-department"  # 55 characters
 CATALOGUE = f"""\
@@ -211,19 +211,6 @@ def test_progress_shows_in_a_terminal_only(tmp_path):
                            text=True, timeout=60, check=True)
     assert piped.stderr == "" and piped.stdout == ""
 
-    main_end, child_end = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-c", script], env=environ, stderr=child_end,
-                            stdout=subprocess.DEVNULL)
-    os.close(child_end)
-    drawn = b""
-    while True:
-        try:
-            chunk = os.read(main_end, 4096)
-        except OSError:  # the child closed its end
-            break
-        if not chunk:
-            break
-        drawn += chunk
-    assert proc.wait(timeout=60) == 0
-    os.close(main_end)
+    code, drawn = in_a_terminal([sys.executable, "-c", script], environ)
+    assert code == 0
     assert b"scanning chats" in drawn

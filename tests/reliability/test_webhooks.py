@@ -186,7 +186,7 @@ async def test_a_replayed_push_is_acknowledged_and_not_handled_again(side: Side)
 
 async def _requested(side: Side) -> None:
     """The export job's chunk waits for Pachca's ready webhook."""
-    state = side.rt.state
+    state = side.rt.state.sync
     state.upsert_export_chunk("history-export", date(2026, 10, 1), date(2026, 10, 31),
                               status="requested", requested_at=datetime.now(UTC))
 

@@ -4,6 +4,7 @@ over a real loopback socket, against the shared embedded workspace."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from runner.runtime import Runtime
 from runner.server import RunnerServer
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
+from tests.jobs.sweep_support import Sweep
 
 SECRET = "txt-secret-value-4711"
 """A ``${VAR}`` value the catalogue shows in a description: no page may show it."""
@@ -121,3 +123,25 @@ def csrf_of(page: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', page)
     assert found, "no CSRF token in the page"
     return found.group(1)
+
+
+def quiet_sweep(sw: Sweep, chats: int = 3) -> list[int]:
+    """``chats`` chats quiet for 100 days and a sweep that archives them one at a time
+    without warning (so a held write stops it mid-way); their ids."""
+    made = [sw.chat(f"Старый проект {i}") for i in range(chats)]
+    sw.advance(100)
+    sw.job(warn_days=0, closing_message=False, concurrency=1)
+    return made
+
+
+@asynccontextmanager
+async def sweep_console(sw: Sweep, users: str) -> AsyncIterator[Runtime]:
+    """The runner with the console (accounts ``users``) over the sweep's workspace, its
+    clock at the workspace's."""
+    from runner.runtime import shifted_clock
+
+    settings = sw.h.settings(console=True, console_users=users)
+    async with app.runtime(settings, sw.h.catalogue(), server=True,
+                           clock=shifted_clock(sw.now())) as rt:
+        assert isinstance(rt.server, RunnerServer)
+        yield rt

@@ -76,7 +76,7 @@ async def test_the_failed_login_limit_outlives_a_restart(
             assert (await log_in(http, "anna", OPERATOR_PASSWORD)).status_code == 429
             assert (await log_in(http, "boris", VIEWER_PASSWORD)).status_code == 303
         # A failure drops those (of any name) older than its window; a success clears.
-        state = rt.state
+        state = rt.state.sync
         window = state.login_window(LOCKOUT)
         as_if_later = state.login_window(-LOCKOUT)  # anna's failures all fall out
         await asyncio.to_thread(state.login_failed, "someone", as_if_later)
@@ -92,7 +92,7 @@ async def test_a_forged_session_cookie_is_not_a_session(secured: Served) -> None
 
 
 async def test_pause_and_resume_from_the_console_are_recorded(secured: Served) -> None:
-    http, state = secured.http, secured.rt.state
+    http, state = secured.http, secured.rt.state.sync
     await log_in(http, "anna", OPERATOR_PASSWORD)
     csrf = csrf_of((await http.get("/console/jobs")).text)
     done = await http.post("/console/jobs/notice/pause",
@@ -111,7 +111,7 @@ async def test_pause_and_resume_from_the_console_are_recorded(secured: Served) -
 
 
 async def test_an_action_without_the_csrf_token_is_refused(secured: Served) -> None:
-    http, state = secured.http, secured.rt.state
+    http, state = secured.http, secured.rt.state.sync
     await log_in(http, "anna", OPERATOR_PASSWORD)
     for data in ({}, {"csrf": "forged-token"}):
         refused = await http.post("/console/jobs/notice/pause", data=data)
@@ -124,7 +124,7 @@ async def test_an_action_without_the_csrf_token_is_refused(secured: Served) -> N
 
 
 async def test_a_viewer_cannot_act(secured: Served) -> None:
-    http, state = secured.http, secured.rt.state
+    http, state = secured.http, secured.rt.state.sync
     await log_in(http, "boris", VIEWER_PASSWORD)
     page = (await http.get("/console/jobs")).text
     assert 'id="me">boris' in page and 'name="pause"' not in page and 'name="run"' not in page
@@ -138,7 +138,7 @@ async def test_a_viewer_cannot_act(secured: Served) -> None:
 
 
 async def test_run_now_and_dry_run_show_in_the_history(secured: Served) -> None:
-    http, state = secured.http, secured.rt.state
+    http, state = secured.http, secured.rt.state.sync
     await log_in(http, "anna", OPERATOR_PASSWORD)
     csrf = csrf_of((await http.get("/console/jobs")).text)
     for dry in ("1", "0"):

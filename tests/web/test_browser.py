@@ -122,12 +122,12 @@ async def test_an_operator_pauses_resumes_and_runs_a_job(browser: Any, secured: 
     daemon.load(rt.catalogue)
     zone = ZoneInfo("Europe/Moscow")
     await daemon._fire("notice", datetime(2026, 12, 7, 9, 0, tzinfo=zone))
-    assert await asyncio.to_thread(rt.state.runs, "notice") == []
+    assert await asyncio.to_thread(rt.state.sync.runs, "notice") == []
     await row.locator("button[name=resume]").click()
     await page.wait_for_load_state()
     assert "приостановлена" not in await row.inner_text()
     await daemon._fire("notice", datetime(2026, 12, 8, 9, 0, tzinfo=zone))
-    [fired] = await asyncio.to_thread(rt.state.runs, "notice")
+    [fired] = await asyncio.to_thread(rt.state.sync.runs, "notice")
     assert fired.status == "succeeded"
 
     # Run now: the new run shows in the history.
@@ -149,7 +149,7 @@ async def test_an_operator_pauses_resumes_and_runs_a_job(browser: Any, secured: 
 
 async def test_a_viewer_cannot_act_and_a_form_without_its_token_is_refused(
         browser: Any, secured: Served) -> None:
-    base, state = secured.server.url, secured.rt.state
+    base, state = secured.server.url, secured.rt.state.sync
     viewer = await (await browser.new_context()).new_page()
     await log_in(viewer, base, "boris", VIEWER_PASSWORD)
     assert await viewer.locator("button[name=pause]").count() == 0
@@ -255,7 +255,7 @@ async def test_no_secret_in_any_page_an_operator_can_reach(
         await page.wait_for_url("**/console/runs?job=notice")
 
         async def both_ran() -> bool:
-            runs = await asyncio.to_thread(rt.state.runs, "notice")
+            runs = await asyncio.to_thread(rt.state.sync.runs, "notice")
             return len(runs) == 2 and all(r.status != "running" for r in runs)
 
         await eventually(both_ran, "the run and the dry run to end")
@@ -282,3 +282,43 @@ async def test_no_secret_in_any_page_an_operator_can_reach(
         await page.click("button[name=check]")
         await page.wait_for_selector("#result")
         await no_secret(page, *secrets)
+
+
+async def test_a_running_run_shows_its_progress_and_its_page_reloads_itself(
+        browser: Any, fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path,
+        users: str, shots: Path) -> None:
+    """Run now from the job's page; while the sweep is held mid-way its run page shows
+    how far it got, and it reloads itself (no script) until the run has ended."""
+    from tests.jobs.sweep_support import JOB
+    from tests.web.conftest import quiet_sweep, sweep_console
+
+    sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    try:
+        chats = quiet_sweep(sw)
+        async with sweep_console(sw, users) as rt:
+            assert rt.server is not None
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            await log_in(page, rt.server.url, "anna", OPERATOR_PASSWORD)
+            await page.click(f'tr[data-job="{JOB}"] a.job')
+            await page.wait_for_url(f"**/console/jobs/{JOB}")
+            await page.screenshot(path=str(shots / "console-job.png"), full_page=True)
+            sw.control("POST", "hold", json={"after_writes": 1})  # the second archiving waits
+            await page.click("button[name=run]")
+            await page.wait_for_url(f"**/console/runs?job={JOB}")
+            await eventually(
+                lambda: asyncio.to_thread(lambda: sw.control("GET", "hold")["held"]),
+                "the second archiving held")
+            run = page.locator("tr[data-run] a").first
+            await run.click()
+            await page.wait_for_url("**/console/runs/*")
+            await page.wait_for_selector("#progress >> text=архивация: 1 из 3")
+            assert await page.locator('tr[data-action="archived"]').count() == 1
+            await page.screenshot(path=str(shots / "console-progress.png"), full_page=True)
+            sw.control("POST", "hold", json={"release": "pass"})
+            # No reload by the test: the page's own refresh brings the end.
+            await page.wait_for_selector("#outcome >> text=успешно", timeout=60_000)
+            assert await page.locator("#progress").count() == 0
+            assert await page.locator('tr[data-action="archived"]').count() == 3
+            assert all(sw.archived(c) for c in chats)
+    finally:
+        sw.close()

@@ -27,6 +27,8 @@ from tests.web.conftest import (
     csrf_of,
     group_chat,
     log_in,
+    quiet_sweep,
+    sweep_console,
 )
 
 REFRESH = '<meta http-equiv="refresh"'
@@ -63,14 +65,16 @@ async def test_job_page_shows_the_job_its_runs_its_pause_and_its_actions(
             assert started.status_code == 303
 
             async def ran() -> str | None:
+                # The action is recorded once the run ended; a page read in between may
+                # list the run as still going, so wait for both.
                 shown = (await http.get("/console/jobs/notice")).text
-                return shown if "запустил(а)" in shown else None
+                return shown if "запустил(а)" in shown and "успешно" in shown else None
 
             page = await eventually(ran, "the run recorded on the job page")
             state_cell = page.split('id="state"', 1)[1].split("</dd>", 1)[0]
             assert "приостановлена: anna" in state_cell and "причина: инвентаризация" in state_cell
             assert 'name="resume"' in page and 'name="pause"' not in page
-            [run] = await asyncio.to_thread(rt.state.runs, "notice")
+            [run] = await asyncio.to_thread(rt.state.sync.runs, "notice")
             assert f'data-run="{run.id}"' in page and "успешно" in page
             assert "anna</b> приостановил(а)" in page and ": инвентаризация" in page
             assert REFRESH not in page  # nothing runs: the page stays still
@@ -86,15 +90,10 @@ async def test_a_long_run_shows_its_progress_while_it_goes(
         fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path, users: str) -> None:
     sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
     try:
-        chats = [sw.chat(f"Старый проект {i}") for i in range(3)]
-        sw.advance(100)
-        sw.job(warn_days=0, closing_message=False, concurrency=1)
-        settings = sw.h.settings(console=True, console_users=users)
-        async with app.runtime(settings, sw.h.catalogue(), server=True,
-                               clock=shifted_clock(sw.now())) as rt:
-            server = rt.server
-            assert isinstance(server, RunnerServer)
-            async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        chats = quiet_sweep(sw)
+        async with sweep_console(sw, users) as rt:
+            assert rt.server is not None
+            async with httpx.AsyncClient(base_url=rt.server.url, timeout=30) as http:
                 await log_in(http, "anna", OPERATOR_PASSWORD)
                 csrf = csrf_of((await http.get(f"/console/jobs/{JOB}")).text)
                 # The second archiving waits at Pachca's door until the test lets it in.
@@ -112,7 +111,7 @@ async def test_a_long_run_shows_its_progress_while_it_goes(
                 history = await eventually(progressed, "the run's progress in the history")
                 assert "идёт" in history and REFRESH in history
                 assert 'data-effect="archived">архивировано чатов: 1' in history
-                [run] = await asyncio.to_thread(rt.state.runs, JOB)
+                [run] = await asyncio.to_thread(rt.state.sync.runs, JOB)
                 assert run.status == "running"
                 page = (await http.get(f"/console/runs/{run.id}")).text
                 assert REFRESH in page and 'id="progress"' in page
@@ -132,7 +131,7 @@ async def test_a_long_run_shows_its_progress_while_it_goes(
                 assert all(sw.archived(c) for c in chats)
 
                 async def cleared() -> bool:
-                    left = await asyncio.to_thread(rt.state.get_value, JOB, PROGRESS + run.key)
+                    left = await asyncio.to_thread(rt.state.sync.get_value, JOB, PROGRESS + run.key)
                     return left is None
 
                 await eventually(cleared, "the progress report removed")

@@ -16,7 +16,7 @@ async def test_preview_renders_the_messages_and_posts_nothing(served: Served) ->
     assert "<p>Доброе утро</p>" in page.text
     assert f"({served.chat})" in page.text  # the recipient, named with its id
     assert served.harness.writes(mark) == []  # a dry run: nothing posted
-    [run] = await asyncio.to_thread(served.rt.state.runs, "notice")
+    [run] = await asyncio.to_thread(served.rt.state.sync.runs, "notice")
     assert run.dry_run
     assert (await served.http.get("/console/preview/nope")).status_code == 404
 

@@ -47,7 +47,7 @@ async def test_catalogue_page_shows_problems_of_the_file_on_disk(
 
 
 async def test_health_page(served: Served) -> None:
-    await asyncio.to_thread(served.rt.state.heartbeat)
+    await asyncio.to_thread(served.rt.state.sync.heartbeat)
     await served.harness.run("notice")
     page = (await served.http.get("/console/health")).text
     assert 'data-replica="test"' in page and "работает" in page

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runner import words
 from runner.durations import format_duration
 from runner.errors import (
     ForeignExport,
@@ -30,6 +31,8 @@ from runner.errors import (
     ValidationFailed,
 )
 from runner.kinds.export.hub import hub_of, webhook_url
+from runner.kinds.export.records import ExportRecords
+from runner.offload import blocking
 
 if TYPE_CHECKING:
     from runner.kinds.base import JobContext
@@ -101,17 +104,16 @@ class ChunkExporter:
         self.client = client
         self.server = server
         self.job = ctx.job.name
+        self.records = ctx.state.records(ExportRecords)
 
     async def _get(self, chunk: Chunk) -> ExportChunk | None:
-        for rec in await asyncio.to_thread(self.ctx.state.export_chunks, self.job):
+        for rec in await self.records.chunks(self.job):
             if rec.start == chunk.start:
                 return rec
         return None
 
     async def _set(self, chunk: Chunk, **fields: Any) -> ExportChunk:
-        return await asyncio.to_thread(
-            self.ctx.state.upsert_export_chunk, self.job, chunk.start, chunk.end, **fields
-        )
+        return await self.records.upsert(self.job, chunk.start, chunk.end, **fields)
 
     async def _reset(self, chunk: Chunk) -> ExportChunk:
         return await self._set(chunk, status="pending", export_id=None, requested_at=None,
@@ -127,11 +129,12 @@ class ChunkExporter:
         for _ in range(3):  # a chunk goes back to "pending" at most once or twice
             status = rec.status if rec is not None else "pending"
             if rec is not None and status == "downloaded":
-                if await asyncio.to_thread(_sha256, chunk.path) == rec.sha256:
-                    say(f"{chunk.span} already downloaded to {chunk.path.name}")
+                if await blocking(_sha256, chunk.path) == rec.sha256:
+                    say(words.text("export.downloaded_before", span=chunk.span,
+                                   file=chunk.path.name))
                     self.ctx.report.count("skipped:downloaded")
                     return rec
-                say(f"{chunk.path.name} is missing or changed; downloading it again")
+                say(words.text("export.file_changed", file=chunk.path.name))
                 if rec.export_id is None:
                     rec = await self._reset(chunk)
                     continue
@@ -141,15 +144,14 @@ class ChunkExporter:
                 try:
                     return await self._download(chunk, export_id)
                 except NotFound:
-                    say(f"Pachca no longer has export {export_id} of {chunk.span};"
-                        " requesting it again")
+                    say(words.text("export.gone", id=export_id, span=chunk.span))
                     rec = await self._reset(chunk)
                     continue
                 except ForeignExport as exc:
                     # A late webhook of a request given up on (stale, or refused with a 5xx
                     # it had in fact taken) was matched to this chunk's request.
-                    say(f"export {export_id} holds {exc}, not {chunk.span}: it answered an"
-                        " earlier request; waiting for this chunk's own")
+                    say(words.text("export.other_span", id=export_id, held=exc,
+                                   span=chunk.span))
                     await hub_of(self.server).disown(export_id)
                     rec = await self._set(chunk, status="requested", export_id=None,
                                           ready_at=None)
@@ -165,8 +167,7 @@ class ChunkExporter:
             if rec is not None and rec.status in ("ready", "downloaded"):
                 return rec  # the webhook came while we queued for our turn
             if rec is not None and rec.status == "requested" and not self._stale(rec):
-                self.ctx.report.say(f"waiting for Pachca's webhook for {chunk.span},"
-                                    " requested by an earlier run")
+                self.ctx.report.say(words.text("export.waiting", span=chunk.span))
             else:
                 await self._request(chunk, rec)
             return await self._wait(chunk)
@@ -204,7 +205,7 @@ class ChunkExporter:
         # Set alone: the webhook may already have marked the chunk ready meanwhile.
         await self._set(chunk, requested_at=_wall_clock())
         self.ctx.report.count("requested")
-        self.ctx.report.say(f"requested the export of {chunk.span}")
+        self.ctx.report.say(words.text("export.requested", span=chunk.span))
 
     async def _undo_request(self, chunk: Chunk, before: ExportChunk | None) -> None:
         """Put the chunk back as it was: Pachca did not take the request."""
@@ -244,10 +245,10 @@ class ChunkExporter:
         part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
         try:
             size, sha256 = await self.client.download_export(export_id, part)
-            outside = await asyncio.to_thread(_outside, part, chunk, self.params.chat_ids)
+            outside = await blocking(_outside, part, chunk, self.params.chat_ids)
             if outside is not None:
                 raise ForeignExport(outside)
-            await asyncio.to_thread(_fsync, part)
+            await blocking(_fsync, part)
             os.replace(part, path)
         except OSError as exc:
             raise JobError(f"cannot write {path}: {exc.strerror or exc}") from None
@@ -262,7 +263,8 @@ class ChunkExporter:
                               sha256=sha256, size=size)
         self.ctx.report.count("downloaded")
         self.ctx.report.count("bytes", size)
-        self.ctx.report.say(f"downloaded {chunk.span} to {path.name} ({size_text(size, 'en')})")
+        self.ctx.report.say(words.text("export.downloaded", span=chunk.span, file=path.name,
+                                       size=size_text(size, words.lang())))
         return rec
 
 

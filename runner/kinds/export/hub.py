@@ -23,13 +23,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from runner.errors import BodyTooLarge
+from runner.kinds.export.records import ExportRecords
 from runner.pachca.models import ExportReady
 from runner.server.guard import parse_json
 from runner.server.secret import SERVER_JOB, SecretPath, read_body
 
 if TYPE_CHECKING:
     from runner.server import RunnerServer
-    from runner.state import ExportChunk, StateStore
+    from runner.state import ExportChunk
+    from runner.state.aio import Store
 
 log = logging.getLogger("runner.kinds.export.hub")
 
@@ -59,7 +61,7 @@ def pick_request(chunks: list[ExportChunk]) -> ExportChunk | None:
 class ExportHub:
     """Receives export webhooks and lets export jobs wait for them."""
 
-    def __init__(self, state: StateStore, clock: Callable[[], datetime]) -> None:
+    def __init__(self, state: Store, clock: Callable[[], datetime]) -> None:
         self._state = state
         self._clock = clock
         self.path = SecretPath(state, "export_path")
@@ -115,7 +117,7 @@ class ExportHub:
 
     async def disown(self, export_id: int) -> None:
         """Ignore ``export_id`` from now on: its archive proved to answer another request."""
-        await asyncio.to_thread(self._state.set_value, SERVER_JOB, _foreign(export_id), True)
+        await self._state.values.set(SERVER_JOB, _foreign(export_id), True)
 
     async def accept(self, export_id: int) -> str:
         """Record ``export_id`` as ready on the pending chunk; 'accepted', 'duplicate',
@@ -123,22 +125,21 @@ class ExportHub:
         but for 'accepted'."""
         state = self._state
         async with self._match:  # duplicates arriving together must not race each other
-            if await asyncio.to_thread(state.get_value, SERVER_JOB, _foreign(export_id)):
+            if await state.values.get(SERVER_JOB, _foreign(export_id)):
                 log.info("export %d: ready webhook of a disowned export ignored", export_id)
                 return "foreign"
-            if await asyncio.to_thread(state.find_chunk_by_export_id, export_id) is not None:
+            chunks = state.records(ExportRecords)
+            if await chunks.by_export_id(export_id) is not None:
                 log.info("export %d: duplicate ready webhook ignored", export_id)
                 return "duplicate"
-            pending = await asyncio.to_thread(state.export_chunks, None, status="requested")
+            pending = await chunks.chunks(None, status="requested")
             chunk = pick_request(pending)
             if chunk is None:
                 log.warning("export %d is ready but no export request is pending; ignored",
                             export_id)
                 return "unmatched"
-            await asyncio.to_thread(
-                state.upsert_export_chunk, chunk.job, chunk.start, chunk.end,
-                status="ready", export_id=export_id, ready_at=self._clock(),
-            )
+            await chunks.upsert(chunk.job, chunk.start, chunk.end, status="ready",
+                                export_id=export_id, ready_at=self._clock())
         log.info("export %d is ready: %s %s–%s", export_id, chunk.job, chunk.start, chunk.end)
         self.notify()
         return "accepted"

@@ -12,7 +12,6 @@ chunk's webhook is waited for again.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, date
 from pathlib import Path
@@ -36,6 +35,7 @@ from runner.kinds.export.period import (
     last_ended_day,
     utc_days,
 )
+from runner.kinds.export.records import ExportRecords
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -208,20 +208,22 @@ class ExportKind(JobKind[ExportParams]):
         """Export every chunk of the period in turn, then post the notice if asked."""
         days = utc_days(params.period, ctx.scheduled_for, ZoneInfo(ctx.job.timezone))
         if days is None:
-            ctx.report.say("no UTC day ended within this period; the next run exports it")
+            ctx.report.say(words.text("export.no_day"))
             ctx.report.count("chunks", 0)
             return
         start, end = days
         ended = last_ended_day(ctx.scheduled_for)
         if end > ended:
             # Pachca would export what exists so far; the rest of that day would be lost.
-            raise JobError(f"the period ends on {end.isoformat()} (UTC), a day that has not"
-                           f" ended yet at {ctx.scheduled_for.astimezone(UTC):%Y-%m-%d %H:%M}"
-                           f" UTC; the last whole day is {ended.isoformat()}")
+            raise JobError(words.text(
+                "export.not_ended", end=end.isoformat(), last=ended.isoformat(),
+                now=f"{ctx.scheduled_for.astimezone(UTC):%Y-%m-%d %H:%M}"))
         limit = MAX_DAYS_WITH_CHATS if params.chat_ids else MAX_DAYS
         plan = self._plan(ctx, params, start, end, limit)
-        where = f"{len(params.chat_ids)} chat(s)" if params.chat_ids else "all chats"
-        ctx.report.say(f"export of {span_text(start, end)} ({where}) in {len(plan)} chunk(s)")
+        where = (words.text("export.some_chats", n=len(params.chat_ids)) if params.chat_ids
+                 else words.text("export.all_chats"))
+        ctx.report.say(words.text("export.plan", span=span_text(start, end), where=where,
+                                  n=len(plan)))
         ctx.report.count("chunks", len(plan))
         await self._mention_unfinished(ctx, plan)
         client = ctx.owner_client or ctx.client
@@ -240,9 +242,9 @@ class ExportKind(JobKind[ExportParams]):
         exporter = ChunkExporter(ctx, params, client, server)
         done: list[ExportChunk] = []
         for i, chunk in enumerate(plan):
-            ctx.progress("export chunks", i, len(plan))
+            ctx.progress(words.text("progress.export"), i, len(plan))
             done.append(await exporter.chunk(chunk))
-        ctx.progress("export chunks", len(plan), len(plan))
+        ctx.progress(words.text("progress.export"), len(plan), len(plan))
         if params.notify_chat_id is not None:
             await self._notify(ctx, params, plan, done, start, end)
 
@@ -274,30 +276,31 @@ class ExportKind(JobKind[ExportParams]):
         for), so an unfinished one is finished by rerunning that fire with ``--at``.
         """
         ours = {(c.start, c.end) for c in plan}
-        for rec in await asyncio.to_thread(ctx.state.export_chunks, ctx.job.name):
+        for rec in await ctx.state.records(ExportRecords).chunks(ctx.job.name):
             if rec.status != "downloaded" and (rec.start, rec.end) not in ours:
-                ctx.report.say(f"note: {span_text(rec.start, rec.end)} from an earlier run is"
-                               f" unfinished ({rec.status}); rerun that fire with --at to"
-                               " finish it")
+                ctx.report.say(words.text("export.unfinished", span=span_text(rec.start, rec.end),
+                                          status=words.text_or(f"target.{rec.status}",
+                                                               rec.status)))
 
     async def _dry_run(
         self, ctx: JobContext, params: ExportParams, plan: list[Chunk], start: date, end: date
     ) -> None:
         """Say what a real run would do with each chunk; read the state store only."""
-        known = {c.start: c for c in await asyncio.to_thread(ctx.state.export_chunks,
-                                                             ctx.job.name)}
+        chunks = await ctx.state.records(ExportRecords).chunks(ctx.job.name)
+        known = {c.start: c for c in chunks}
         for i, chunk in enumerate(plan, 1):
             rec = known.get(chunk.start)
-            what = f"chunk {i} of {len(plan)}, {chunk.span}"
+            what = words.text("export.chunk", i=i, n=len(plan), span=chunk.span)
             if rec is None or rec.end != chunk.end or rec.status == "pending":
-                ctx.report.say(f"would request the export of {what} into {chunk.path.name}")
+                ctx.report.say(words.text("export.would_request", what=what,
+                                          file=chunk.path.name))
                 ctx.report.count("would_request")
             elif rec.status == "requested":
-                ctx.report.say(f"would wait for Pachca's webhook for {what} (already requested)")
+                ctx.report.say(words.text("export.would_wait", what=what))
             elif rec.status == "ready":
-                ctx.report.say(f"would download export {rec.export_id} ({what})")
+                ctx.report.say(words.text("export.would_download", id=rec.export_id, what=what))
             else:
-                ctx.report.say(f"{what} already downloaded to {chunk.path.name}; would check it")
+                ctx.report.say(words.text("export.would_check", what=what, file=chunk.path.name))
         if params.notify_chat_id is not None:
             await self._notify(ctx, params, plan, [known.get(c.start) for c in plan], start, end)
 
@@ -320,14 +323,14 @@ class ExportKind(JobKind[ExportParams]):
             "output_dir": str(params.output_dir), "dry_run": ctx.dry_run,
         })
         marker = f"notified:{start.isoformat()}:{end.isoformat()}"
-        if not ctx.dry_run and await asyncio.to_thread(ctx.state.get_value, ctx.job.name, marker):
-            ctx.report.say(f"the notice for {span_text(start, end)} was already posted")
+        if not ctx.dry_run and await ctx.state.values.get(ctx.job.name, marker):
+            ctx.report.say(words.text("export.notice_posted", span=span_text(start, end)))
             ctx.report.count("already_posted")
             return
         message_id = await post_once(ctx, f"notice:{marker}", entity_id=params.notify_chat_id,
-                                     content=text, label=f"chat {params.notify_chat_id}")
+                                     content=text, label=words.text("post.chat", id=params.notify_chat_id))
         if not ctx.dry_run:
-            await asyncio.to_thread(ctx.state.set_value, ctx.job.name, marker, message_id or True)
+            await ctx.state.values.set(ctx.job.name, marker, message_id or True)
 
 
 async def _check_export_token(client: PachcaClient) -> None:

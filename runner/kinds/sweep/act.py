@@ -12,17 +12,18 @@ state store and finishes it or, if the chat is already archived, only records it
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from runner import words
 from runner.buttons import make_button_data
 from runner.concurrency import Grouped
 from runner.effects import post_once
 from runner.kinds.sweep.decide import Decision
 from runner.kinds.sweep.params import SweepParams
+from runner.kinds.sweep.records import SweepRecords
 from runner.kinds.sweep.scan import closing_key
 from runner.pachca.models import Button
 from runner.state import ChatWrite
@@ -63,50 +64,47 @@ class Actor:
         self.run_id = ctx.run.run_id
         self.zone = ZoneInfo(ctx.job.timezone)
         # Concurrent archives share reads and commits (see ``Grouped``).
+        self.records = ctx.state.records(SweepRecords)
         self._reads: Grouped[int, ChatState | None] = Grouped(self._chat_states)
         self._writes: Grouped[ChatWrite, None] = Grouped(self._write_chats)
 
-    def _chat_states(self, chat_ids: list[int]) -> list[ChatState | None]:
-        found = self.ctx.state.chat_states(chat_ids)
+    async def _chat_states(self, chat_ids: list[int]) -> list[ChatState | None]:
+        found = await self.records.chats(chat_ids)
         return [found.get(chat_id) for chat_id in chat_ids]
 
-    def _write_chats(self, writes: list[ChatWrite]) -> list[None]:
-        self.ctx.state.write_chats(writes)
+    async def _write_chats(self, writes: list[ChatWrite]) -> list[None]:
+        await self.records.write_chats(writes)
         return [None] * len(writes)
-
-    async def _state(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        return await asyncio.to_thread(getattr(self.ctx.state, method), *args, **kwargs)
 
     # -- state-only chores -----------------------------------------------------------------
 
     async def settle(self, d: Decision) -> None:
         """Record what the scan found out: recovered warnings, finished archives, resets."""
         if d.adopt is not None:
-            state: ChatState | None = await self._state("chat_state", d.chat_id)
+            state: ChatState | None = await self.records.chat(d.chat_id)
             run = state.warned_by_run if state and state.warned_by_run else self.run_id
-            done = await self._state("actions", run, "warned")
+            done = await self.records.actions(run, "warned")
             if not any(a.chat_id == d.chat_id for a in done):
-                await self._state("record_action", run, d.chat_id, "warned",
-                                  {"message_id": d.adopt.message_id, "recovered": True,
-                                   "name": d.name})
-            await self._state("update_chat", d.chat_id, warning_message_id=d.adopt.message_id,
-                              warned_at=d.adopt.at)
-            self.ctx.report.say(f"recorded the warning in «{d.name}» posted by an interrupted run")
+                await self.records.record_action(run, d.chat_id, "warned", {
+                    "message_id": d.adopt.message_id, "recovered": True, "name": d.name})
+            await self.records.update_chat(d.chat_id, warning_message_id=d.adopt.message_id,
+                                           warned_at=d.adopt.at)
+            self.ctx.report.say(words.text("sweep.adopted_warning", name=d.name))
         if d.finish:
-            state = await self._state("chat_state", d.chat_id)
+            state = await self.records.chat(d.chat_id)
             run = state.archived_by_run if state and state.archived_by_run else self.run_id
-            done = await self._state("actions", run, "archived")
+            done = await self.records.actions(run, "archived")
             if not any(a.chat_id == d.chat_id for a in done):
-                await self._state("record_action", run, d.chat_id, "archived",
-                                  {"recovered": True, "name": d.name})
-            await self._state("update_chat", d.chat_id, archived_at=self.ctx.now(),
-                              archived_by_run=run)
+                await self.records.record_action(run, d.chat_id, "archived",
+                                                 {"recovered": True, "name": d.name})
+            await self.records.update_chat(d.chat_id, archived_at=self.ctx.now(),
+                                           archived_by_run=run)
             self.ctx.report.count("recovered")
-            self.ctx.report.say(f"recorded «{d.name}» as archived by an interrupted run")
+            self.ctx.report.say(words.text("sweep.adopted_archive", name=d.name))
         if d.clear:
-            await self._state("update_chat", d.chat_id, archived_by_run=None, **_CLEARED)
+            await self.records.update_chat(d.chat_id, archived_by_run=None, **_CLEARED)
         if d.mark_unarchived:
-            await self._state("update_chat", d.chat_id, unarchived_at=self.ctx.now())
+            await self.records.update_chat(d.chat_id, unarchived_at=self.ctx.now())
 
     # -- warning ---------------------------------------------------------------------------
 
@@ -140,25 +138,26 @@ class Actor:
         """Post the warning once and record it."""
         ctx = self.ctx
         at = ctx.now()
-        await self._state("update_chat", d.chat_id, warned_at=at, warned_by_run=self.run_id,
-                          warning_message_id=None, archive_requested_at=None,
-                          archive_requested_by=None, archived_at=None, archived_by_run=None)
+        await self.records.update_chat(d.chat_id, warned_at=at, warned_by_run=self.run_id,
+                                       warning_message_id=None, archive_requested_at=None,
+                                       archive_requested_by=None, archived_at=None,
+                                       archived_by_run=None)
         content = ctx.renderer.render(WARNING_TEMPLATE, self.warning_context(d.name, at))
         key = f"sweep-warn:{d.chat_id}:{self.run_id}:{int(at.timestamp() * 1000)}"
         message_id = await post_once(_keyed(ctx, key), "warn", entity_id=d.chat_id,
                                      content=content, buttons=self.buttons(d.chat_id),
                                      label=f"«{d.name}»")
-        target = await self._state("target", key, "warn")
+        target = await self.ctx.state.effects.target(key, "warn")
         created = target.detail.get("created_at") if target else None
         # The action first: a crash before the message id is recorded leaves the warning
         # to be found again (``settle`` then records no second action); the other order
         # would leave a recorded warning without its action for good.
-        await self._state("record_action", self.run_id, d.chat_id, "warned",
-                          {"message_id": message_id, "reason": d.note, "name": d.name})
-        await self._state("update_chat", d.chat_id, warning_message_id=message_id,
-                          warned_at=datetime.fromisoformat(created) if created else at)
+        await self.records.record_action(self.run_id, d.chat_id, "warned", {
+            "message_id": message_id, "reason": d.note, "name": d.name})
+        await self.records.update_chat(d.chat_id, warning_message_id=message_id,
+                                       warned_at=datetime.fromisoformat(created) if created else at)
         ctx.report.count("warned")
-        ctx.report.say(f"warned «{d.name}»: {d.note}")
+        ctx.report.say(words.text("sweep.warned", name=d.name, note=d.note))
 
     # -- archive ---------------------------------------------------------------------------
 
@@ -187,23 +186,23 @@ class Actor:
             ChatWrite(d.chat_id, {"archived_by_run": self.run_id if warned else cycle}))
         if self.params.closing_message:
             key = closing_key(d.chat_id, cycle)
-            before = await self._state("target", key, "close")
+            before = await self.ctx.state.effects.target(key, "close")
             content = ctx.renderer.render(CLOSING_TEMPLATE, self.closing_context(d.name, state))
             message_id = await post_once(_keyed(ctx, key), "close", entity_id=d.chat_id,
-                                         content=content, label=f"«{d.name}» (closing)")
+                                         content=content, label=words.text("sweep.closing", name=d.name))
             if before is None or before.status != "done":
-                await self._state("record_action", self.run_id, d.chat_id, "closing_message",
-                                  {"message_id": message_id})
+                await self.records.record_action(self.run_id, d.chat_id, "closing_message",
+                                                 {"message_id": message_id})
         await ctx.client.archive_chat(d.chat_id)
         await self._writes.submit(ChatWrite(
             d.chat_id, {"archived_at": ctx.now(), "archived_by_run": self.run_id},
             action=(self.run_id, "archived", {"reason": d.note, "name": d.name})))
         ctx.report.count("archived")
-        ctx.report.say(f"archived «{d.name}»: {d.note}")
+        ctx.report.say(words.text("sweep.archived", name=d.name, note=d.note))
 
     async def undo_intent(self, d: Decision) -> None:
         """Forget an intent the API refused (4xx: nothing was made; the chat stays as it was)."""
         if d.verb == "archive":
-            await self._state("update_chat", d.chat_id, archived_by_run=None)
+            await self.records.update_chat(d.chat_id, archived_by_run=None)
         else:
-            await self._state("update_chat", d.chat_id, **_CLEARED)
+            await self.records.update_chat(d.chat_id, **_CLEARED)

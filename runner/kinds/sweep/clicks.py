@@ -9,7 +9,6 @@ the sweep honours), the message edited so its buttons are gone, and the person a
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from runner.bot.context import BotContext, event_time
 from runner.kinds.sweep.decide import answered
+from runner.kinds.sweep.records import SweepRecords
 from runner.state import ChatState
 
 if TYPE_CHECKING:
@@ -40,7 +40,8 @@ async def on_click(bot: BotContext, click: ButtonClick, action: ButtonAction) ->
         return "refused:mismatch"
     chat = await bot.chat(click.chat_id)
     name = chat.name if chat else f"#{click.chat_id}"
-    state: ChatState | None = await asyncio.to_thread(bot.rt.state.chat_state, click.chat_id)
+    chats = bot.rt.state.records(SweepRecords)
+    state: ChatState | None = await chats.chat(click.chat_id)
     if (chat is None or chat.archived or state is None
             or state.warning_message_id != click.message_id
             or (state.warned_by_run is not None and state.warned_by_run != action.scope)):
@@ -63,16 +64,14 @@ async def on_click(bot: BotContext, click: ButtonClick, action: ButtonAction) ->
     if action.action == "keep":
         days = int(getattr(params, "snooze_days", DEFAULT_SNOOZE_DAYS))
         kept_until = at + timedelta(days=days)
-        await asyncio.to_thread(bot.rt.state.update_chat, chat.id, kept_until=kept_until,
-                                keep_by_user=user)
+        await chats.update_chat(chat.id, kept_until=kept_until, keep_by_user=user)
         context: dict[str, Any] = {"kept_until": _local(bot, kept_until, job)}
     else:
         if not getattr(params, "allow_archive_now", False):
             await bot.tell(user, "click_refused.md.j2", reason="not_allowed", chat=name,
                            job=None)
             return "refused:not_allowed"
-        await asyncio.to_thread(bot.rt.state.update_chat, chat.id, archive_requested_at=at,
-                                archive_requested_by=user)
+        await chats.update_chat(chat.id, archive_requested_at=at, archive_requested_by=user)
         context = {"kept_until": None}
     log.info("chat %d «%s»: %s by user %d", chat.id, name, action.action, user)
     await bot.edit(click.message_id, chat.id,
@@ -86,7 +85,7 @@ async def _sweep_job(bot: BotContext, state: ChatState) -> JobSpec | None:
     """The sweep job whose run posted the warning (its snooze and archive-now rules)."""
     jobs = bot.rt.catalogue.jobs
     if state.warned_by_run is not None:
-        record = await asyncio.to_thread(bot.rt.state.get_run, state.warned_by_run)
+        record = await bot.rt.state.runs.get(state.warned_by_run)
         if record is not None and record.job in jobs:
             return jobs[record.job]
     sweeps = [j for j in jobs.values() if j.kind == "sweep"]

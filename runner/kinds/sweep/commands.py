@@ -1,16 +1,30 @@
-"""The commands the sweep adds to ``pachca-runner``: ``plan`` and ``undo``."""
+"""The commands the sweep adds to ``pachca-runner``: ``plan`` and ``undo``, and the
+wiring they need (a runtime or a store and client of their own)."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
+from runner import app
+from runner.catalogue import Catalogue, JobSpec
 from runner.cli import TIME_FORMATS, load, settings_of
 from runner.cli_help import SpeakingCommand
+from runner.kinds.base import Progress, no_progress
+from runner.kinds.sweep import plans
+from runner.kinds.sweep.params import SweepParams
+from runner.kinds.sweep.planning import plan_in, sweep_params
+from runner.kinds.sweep.undo import UndoPlan, UndoResult, apply
+from runner.kinds.sweep.undo import plan as plan_undo
+from runner.offload import blocking
+from runner.runtime import shifted_clock, system_clock
+from runner.settings import Settings
 
 
 @click.command(cls=SpeakingCommand)
@@ -22,15 +36,13 @@ from runner.cli_help import SpeakingCommand
 @click.pass_context
 def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -> None:
     """Sweeps: what the next run would do to which chat, and why; touches nothing."""
-    from runner import app, console, words
-    from runner.kinds.sweep import planning
+    from runner import console, words
 
     settings = settings_of(ctx)
     catalogue = load(settings)
     job = app.find_job(catalogue, name)
     with console.progress_bar(True) as progress:
-        made = asyncio.run(planning.plan_sweep(settings, catalogue, job, at=at,
-                                               progress=progress))
+        made = asyncio.run(plan_sweep(settings, catalogue, job, at=at, progress=progress))
     click.echo("\n".join(made.lines()))
     if out is not None:
         made.save(out)
@@ -44,20 +56,68 @@ def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -
 def undo(ctx: click.Context, run_id: int, yes: bool) -> None:
     """Unarchive every chat a sweep run archived (shows them and asks first)."""
     from runner import words
-    from runner.kinds.sweep import undo as undo_mod
 
     settings = settings_of(ctx)
 
-    def confirm(plan: undo_mod.UndoPlan) -> bool:
+    def confirm(plan: UndoPlan) -> bool:
         click.echo("\n".join(plan.lines()))
         return yes or click.confirm(words.text("undo.confirm", n=len(plan.chats)), default=False)
 
-    result = asyncio.run(undo_mod.undo_run(settings, run_id, confirm=confirm))
+    result = asyncio.run(undo_run(settings, run_id, confirm=confirm))
     if result is None:
         click.echo(words.text("undo.nothing"))
         sys.exit(1)
     click.echo("\n".join(result.lines()))
     sys.exit(1 if result.failed else 0)
+
+
+async def plan_sweep(
+    settings: Settings,
+    catalogue: Catalogue,
+    job: JobSpec,
+    *,
+    at: datetime | None = None,
+    progress: Progress = no_progress,
+) -> plans.SweepPlan:
+    """What the sweep ``job`` would do if it ran now (or at ``at``, naive = the job's zone)."""
+    sweep_params(job)
+    clock = system_clock
+    if at is not None:
+        clock = shifted_clock(at if at.tzinfo else at.replace(tzinfo=ZoneInfo(job.timezone)))
+    async with app.runtime(settings, catalogue, clock=clock) as rt:
+        return await plan_in(rt, job, progress)
+
+
+def sweep_rules(settings: Settings, job: str) -> SweepParams | None:
+    """The sweep job's fields from the catalogue, or None if they cannot be read (undo
+    does not need the catalogue, so a broken or changed one does not stop it)."""
+    from runner.catalogue import load_configured
+    from runner.errors import RunnerError
+    from runner.kinds.sweep.params import SweepParams
+
+    try:
+        spec = load_configured(settings).jobs.get(job)
+    except (RunnerError, OSError):
+        return None
+    params = spec.params if spec is not None else None
+    return params if isinstance(params, SweepParams) else None
+
+
+async def undo_run(
+    settings: Settings, run_id: int, *, confirm: Callable[[UndoPlan], bool]
+) -> UndoResult | None:
+    """Plan the undo, ask ``confirm(plan)``, then do it; None when not confirmed."""
+    state = await app.open_store(settings)
+    client = app.make_client(settings)
+    try:
+        undo = await plan_undo(state, client, run_id, await blocking(app.job_zones, settings))
+        undo.rules = await blocking(sweep_rules, settings, undo.run.job)
+        if not confirm(undo):
+            return None
+        return await apply(state, client, undo)
+    finally:
+        await client.aclose()
+        await state.close()
 
 
 COMMANDS = (plan, undo)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
+from runner import words
 from runner.kinds.sweep.params import SweepParams
 from runner.pachca.models import Chat
 
@@ -19,24 +20,14 @@ if TYPE_CHECKING:  # the state store (SQLAlchemy) is not needed to load the kind
 
 Verb = Literal["warn", "archive", "wait", "skip"]
 
-SKIP_REASONS = {
-    "direct": "a direct chat",
-    "archived": "already archived",
-    "channel": "a channel (include_channels is off)",
-    "excluded": "excluded",
-    "members": "member count outside the bounds",
-    "new": "created less than inactive_days ago",
-    "active": "active",
-    "thread": "active in a thread",
-    "kept": "kept by a member",
-    "unarchived": "unarchived recently",
-    "gone": "no longer visible to the token",
-    "limit": "over max_archive_per_run: left for the next run",
-    "failed": "the API refused",
-    "no_rights": ("the token may not archive it (its user is no admin of the chat, whatever"
-                  " its workspace role): make the bot an admin of the chat, or exclude it"),
-}
-"""Skip reasons (``skipped:<reason>`` counts) and how the report words them."""
+SKIP_REASONS = ("direct", "archived", "channel", "excluded", "members", "new", "active",
+                "thread", "kept", "unarchived", "gone", "limit", "failed", "no_rights")
+"""Skip reasons (``skipped:<reason>`` counts); ``skip_note`` words them."""
+
+
+def skip_note(reason: str) -> str:
+    """Why a chat is skipped for ``reason``, in the operator's language."""
+    return words.text(f"skip.{reason}")
 
 ACTIONS = ("keep", "archive_now")
 """The answers a warning's buttons give (``make_button_data(action, chat_id)``)."""
@@ -76,7 +67,7 @@ class Decision:
 
 def skip(chat: Chat, reason: str, note: str = "", **extra: object) -> Decision:
     """A skip decision for ``chat``."""
-    return Decision(chat.id, chat.name, "skip", reason, note or SKIP_REASONS[reason],
+    return Decision(chat.id, chat.name, "skip", reason, note or skip_note(reason),
                     last_message_at=chat.last_message_at, **extra)  # type: ignore[arg-type]
 
 
@@ -90,12 +81,12 @@ def screen(chat: Chat, params: SweepParams) -> Decision | None:
         return skip(chat, "channel")
     why = params.exclude.reason(chat.id, chat.name, chat.group_tag_ids)
     if why:
-        return skip(chat, "excluded", f"excluded {why}")
+        return skip(chat, "excluded", words.text("why.excluded_by", how=why))
     members = len(chat.member_ids)
     if params.min_members is not None and members < params.min_members:
-        return skip(chat, "members", f"{members} members, fewer than min_members")
+        return skip(chat, "members", words.text("why.fewer", n=members))
     if params.max_members is not None and members > params.max_members:
-        return skip(chat, "members", f"{members} members, more than max_members")
+        return skip(chat, "members", words.text("why.more", n=members))
     return None
 
 
@@ -129,26 +120,27 @@ def decide_fresh(
         return screened
     cutoff = now - timedelta(days=params.inactive_days)
     if chat.created_at >= cutoff:
-        return skip(chat, "new", f"created {_days(now - chat.created_at)} days ago")
+        return skip(chat, "new", words.text("why.new", days=_days(now - chat.created_at)))
     if chat.last_message_at >= cutoff:
-        return skip(chat, "active", f"last message {_days(now - chat.last_message_at)} days ago")
+        return skip(chat, "active", words.text("why.active",
+                                                days=_days(now - chat.last_message_at)))
     if thread_at is not None and thread_at >= cutoff:
-        return skip(chat, "thread", f"active in a thread: last comment {_days(now - thread_at)}"
-                    " days ago")
+        return skip(chat, "thread", words.text("why.thread", days=_days(now - thread_at)))
     if state is not None:
         if state.kept_until is not None and state.kept_until > now:
-            return skip(chat, "kept", f"kept until {state.kept_until:%Y-%m-%d}")
+            return skip(chat, "kept", words.text("why.kept", date=f"{state.kept_until:%Y-%m-%d}"))
         if state.archived_at is not None and (
             state.unarchived_at is None or state.unarchived_at < state.archived_at
         ):
             # The sweep archived it and someone brought it back: give it a full period.
-            return skip(chat, "unarchived", "unarchived by someone after the sweep archived it",
+            return skip(chat, "unarchived", words.text("why.unarchived_by_someone"),
                         mark_unarchived=True)
         if state.unarchived_at is not None and now - state.unarchived_at < timedelta(
             days=params.inactive_days
         ):
-            return skip(chat, "unarchived", f"unarchived on {state.unarchived_at:%Y-%m-%d}")
-    quiet = f"no messages for {_days(now - chat.last_message_at)} days"
+            return skip(chat, "unarchived", words.text("why.unarchived_on",
+                                                       date=f"{state.unarchived_at:%Y-%m-%d}"))
+    quiet = words.text("why.quiet", days=_days(now - chat.last_message_at))
     if params.warn_days == 0:
         return Decision(chat.id, chat.name, "archive", "inactive", quiet,
                         last_message_at=chat.last_message_at, cycle=cycle)
@@ -194,28 +186,30 @@ def decide_warned(
         # stands, so a later sweep warns afresh instead of archiving on an old warning.
         return skip(chat, screened.reason, screened.note, clear=True)
     if answered(state):
-        note = f"kept until {state.kept_until:%Y-%m-%d}"
+        note = words.text("why.kept", date=f"{state.kept_until:%Y-%m-%d}")
         if state.kept_until is not None and state.kept_until > now:
             return skip(chat, "kept", note, clear=True)
-        return skip(chat, "active", "kept after the warning; the keep has ended", clear=True)
+        return skip(chat, "active", words.text("why.keep_ended"), clear=True)
     requested = state.archive_requested_at
     if requested is not None and requested >= anchor.at and (
         human_at is None or human_at <= requested
     ):
-        by = f" by user {state.archive_requested_by}" if state.archive_requested_by else ""
-        return Decision(chat.id, chat.name, "archive", "requested", f"archive requested{by}",
+        note = (words.text("why.requested_by", user=state.archive_requested_by)
+                if state.archive_requested_by else words.text("why.requested"))
+        return Decision(chat.id, chat.name, "archive", "requested", note,
                         last_message_at=chat.last_message_at, requested=True,
                         cycle=state.warned_by_run)
     if human_at is not None:
         return skip(chat, "thread" if where else "active",
-                    f"someone wrote{where} on {human_at:%Y-%m-%d} after the warning", clear=True)
+                    words.text("why.wrote_thread_after" if where else "why.wrote_after",
+                               date=f"{human_at:%Y-%m-%d}"), clear=True)
     due = anchor.at + timedelta(days=params.warn_days)
     if now >= due:
         return Decision(chat.id, chat.name, "archive", "quiet",
-                        f"quiet for {_days(now - anchor.at)} days after the warning",
+                        words.text("why.quiet_after", days=_days(now - anchor.at)),
                         last_message_at=chat.last_message_at, cycle=state.warned_by_run)
     return Decision(chat.id, chat.name, "wait", "warned",
-                    f"warned on {anchor.at:%Y-%m-%d}, archive due on {due:%Y-%m-%d}",
+                    words.text("why.due", warned=f"{anchor.at:%Y-%m-%d}", due=f"{due:%Y-%m-%d}"),
                     last_message_at=chat.last_message_at, due=due)
 
 

@@ -11,7 +11,6 @@ decisions are made first; if too large a share of the chats would be acted on
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -19,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from runner import words
 from runner.concurrency import for_each
 from runner.effects import POSTING_SCOPES, post_once
 from runner.errors import JobError, NotFound, PermissionDenied, ValidationFailed
@@ -26,8 +26,9 @@ from runner.kinds._frozen import render_once
 from runner.kinds.base import ButtonHandler, JobContext, JobKind
 from runner.kinds.sweep import plans
 from runner.kinds.sweep.act import CLOSING_TEMPLATE, REPORT_TEMPLATE, WARNING_TEMPLATE, Actor
-from runner.kinds.sweep.decide import ACTIONS, SKIP_REASONS, Decision, archive_order
+from runner.kinds.sweep.decide import ACTIONS, Decision, archive_order, skip_note
 from runner.kinds.sweep.params import SweepParams
+from runner.kinds.sweep.records import SweepRecords
 from runner.kinds.sweep.scan import Plan, Scanner
 from runner.render import split_message
 
@@ -122,14 +123,13 @@ class SweepKind(JobKind[SweepParams]):
         saved = ctx.plan if isinstance(ctx.plan, plans.SweepPlan) else None
         approval = None
         if saved is None and not dry:
-            approval = await asyncio.to_thread(plans.approved, ctx.state, ctx.job.name)
+            approval = await plans.approved(ctx.state.values, ctx.job.name)
             if approval is not None:
                 saved = approval.plan
-                ctx.report.say(f"applying the plan {approval.by} approved in the console")
+                ctx.report.say(words.text("sweep.applying_approved", by=approval.by))
             elif params.require_approval:
                 # Nothing is warned or archived unapproved: this run says what it would do.
-                ctx.report.say("require_approval: no approved plan, so nothing is changed;"
-                               " approve the plan in the console's Sweep plans page")
+                ctx.report.say(words.text("sweep.unapproved"))
                 dry = True
         # Only the chats this run may archive are kept (the rest counted), unless every
         # candidate matters: a saved plan names its chats, a closing message makes the
@@ -146,7 +146,7 @@ class SweepKind(JobKind[SweepParams]):
             await self._decide_and_act(ctx, params, secret, scanner, saved, dry)
             await scanner.counted()
             if approval is not None:
-                await asyncio.to_thread(plans.consume, ctx.state, ctx.job.name)
+                await plans.consume(ctx.state.values, ctx.job.name)
         finally:
             scanner.stop()
             if scanner.counted_all:
@@ -171,12 +171,9 @@ class SweepKind(JobKind[SweepParams]):
             acting / plan.scanned > params.max_fraction
         ):
             _describe(ctx, plan, warn, archive, 0, would=True)
-            raise JobError(
-                f"sweep aborted, nothing changed: {acting} of {plan.scanned} scanned chats"
-                f" ({acting / plan.scanned:.0%}) would be warned or archived, more than"
-                f" max_fraction {params.max_fraction:.0%}; check the rules, then raise"
-                " max_fraction if this is intended"
-            )
+            raise JobError(words.text("sweep.aborted", why=words.text(
+                "sweep.over_limit", acting=acting, scanned=plan.scanned,
+                share=f"{acting / plan.scanned:.0%}", limit=f"{params.max_fraction:.0%}")))
         now_archive = archive[: params.max_archive_per_run]
         later = len(archive) - len(now_archive) + plan.over
         if dry:
@@ -216,13 +213,15 @@ class SweepKind(JobKind[SweepParams]):
                         and not params.closing_message):
                     # Nothing was posted first, so this 403 is the rights check itself.
                     ctx.report.count("skipped:no_rights")
-                    ctx.report.say(f"skipped «{d.name}»: {SKIP_REASONS['no_rights']}")
+                    ctx.report.say(words.text("sweep.skipped", name=d.name,
+                                              note=skip_note("no_rights")))
                 else:
                     failed.append(d)
                     ctx.report.count("skipped:failed")
-                    ctx.report.say(f"could not {d.verb} «{d.name}» ({d.chat_id}): {exc}")
+                    ctx.report.say(words.text("sweep.could_not", verb=words.text(f"verb.{d.verb}"),
+                                              name=d.name, id=d.chat_id, error=exc))
             done += 1
-            ctx.progress("archiving", done, len(todo))
+            ctx.progress(words.text("progress.archive"), done, len(todo))
 
         await for_each(todo, act, limit=params.concurrency)
         await scanner.counted()  # the report says how many chats were scanned
@@ -243,7 +242,7 @@ class SweepKind(JobKind[SweepParams]):
             for i, part in enumerate(split_message(text), 1):
                 await post_once(ctx, f"report:{params.report_chat_id}:{i}",
                                 entity_id=params.report_chat_id, content=part,
-                                label=f"chat {params.report_chat_id} (report)")
+                                label=words.text("post.report_chat", id=params.report_chat_id))
         if failed:
             raise JobError(
                 f"sweep: {len(failed)} chat(s) could not be warned or archived (first:"
@@ -261,7 +260,7 @@ async def _whole_run(
     actions, so the report says what the run did, not what this attempt happened to see.
     """
     names = {d.chat_id: d.name for d in plan.actions + plan.waiting + plan.chores}
-    found = {a: await asyncio.to_thread(ctx.state.actions, ctx.run.run_id, a)
+    found = {a: await ctx.state.records(SweepRecords).actions(ctx.run.run_id, a)
              for a in ("warned", "archived")}
 
     def named(action: str) -> list[str]:
@@ -295,27 +294,25 @@ def _describe(
     """Counts and operator lines for the decisions that are not effects made here;
     ``later``: how many chats wait for later runs (over max_archive_per_run)."""
     report = ctx.report
-    prefix = "would " if would else ""
     for d in warn:
         report.count("would_warn")
-        report.say(f"would warn «{d.name}»: {d.note}")
+        report.say(words.text("sweep.would_warn", name=d.name, note=d.note))
     for d in archive:
         report.count("would_archive")
-        report.say(f"would archive «{d.name}»: {d.note}")
+        report.say(words.text("sweep.would_archive", name=d.name, note=d.note))
     for d in plan.waiting:
         report.count("waiting")
-        report.say(f"waiting «{d.name}»: {d.note}")
+        report.say(words.text("sweep.waiting", name=d.name, note=d.note))
     for reason, n in sorted(plan.skips.items()):
         report.count(f"skipped:{reason}", n)
     show = plan.skip_lines if would else plan.skip_lines[:_SKIP_LINES]
     for line in show:
         report.say(line)
     if len(show) < len(plan.skip_lines):
-        report.say(f"... and {len(plan.skip_lines) - len(show)} more skipped chats")
+        report.say(words.text("sweep.more_skipped", n=len(plan.skip_lines) - len(show)))
     if later:
         report.count("skipped:limit", later)
-        report.say(f"{later} more chats {prefix}wait for later runs"
-                   " (max_archive_per_run reached)")
+        report.say(words.text("sweep.would_later" if would else "sweep.later", n=later))
 
 
 def report_context(

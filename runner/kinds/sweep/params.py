@@ -37,11 +37,11 @@ class Exclude(KindParams):
     def reason(self, chat_id: int, name: str, tag_ids: list[int]) -> str | None:
         """Why the chat is excluded ("by id", "by name", "by group tag"), or None."""
         if chat_id in self.ids:
-            return "by id"
+            return words.text("why.by_id")
         if any(p.search(name) for p in self._patterns):
-            return "by name"
+            return words.text("why.by_name")
         if set(tag_ids) & set(self.group_tags):
-            return "by group tag"
+            return words.text("why.by_tag")
         return None
 
 

@@ -8,24 +8,22 @@ The decisions come from the sweep itself (``runner.kinds.sweep.plans`` over its 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from runner import app
-from runner.catalogue import Catalogue, JobSpec
+from runner import words
+from runner.catalogue import JobSpec
 from runner.errors import InputError
 from runner.kinds.base import JobContext, Progress, no_progress
 from runner.kinds.sweep import plans
 from runner.kinds.sweep.params import SweepParams
-from runner.runtime import Runtime, shifted_clock, system_clock
-from runner.settings import Settings
+from runner.runtime import Runtime
 from runner.state import RunHandle
 
 
-def _sweep_params(job: JobSpec) -> SweepParams:
+def sweep_params(job: JobSpec) -> SweepParams:
+    """The sweep's fields of ``job``; InputError if it is not a sweep."""
     if not isinstance(job.params, SweepParams):
-        raise InputError(f"'{job.name}' is a {job.kind} job: plans are made for sweep jobs"
-                         f" (see what it would do with `run-job {job.name} --dry-run`)")
+        raise InputError(words.text("plan.not_sweep", job=job.name, kind=job.kind))
     return job.params
 
 
@@ -44,30 +42,15 @@ def _context(rt: Runtime, job: JobSpec, progress: Progress) -> JobContext:
 
 async def _plan(rt: Runtime, job: JobSpec, progress: Progress, *, snapshot: bool
                 ) -> plans.SweepPlan:
-    return await plans.make_plan(_context(rt, job, progress), _sweep_params(job), rt.button_secret,
+    return await plans.make_plan(_context(rt, job, progress), sweep_params(job), rt.button_secret,
                                  snapshot=snapshot)
 
 
-async def plan_in(rt: Runtime, job: JobSpec) -> plans.SweepPlan:
-    """What the sweep ``job`` would do now, with a runtime already open (the console)."""
-    return await _plan(rt, job, no_progress, snapshot=True)
-
-
-async def plan_sweep(
-    settings: Settings,
-    catalogue: Catalogue,
-    job: JobSpec,
-    *,
-    at: datetime | None = None,
-    progress: Progress = no_progress,
-) -> plans.SweepPlan:
-    """What the sweep ``job`` would do if it ran now (or at ``at``, naive = the job's zone)."""
-    _sweep_params(job)
-    clock = system_clock
-    if at is not None:
-        clock = shifted_clock(at if at.tzinfo else at.replace(tzinfo=ZoneInfo(job.timezone)))
-    async with app.runtime(settings, catalogue, clock=clock) as rt:
-        return await _plan(rt, job, progress, snapshot=True)
+async def plan_in(rt: Runtime, job: JobSpec, progress: Progress = no_progress
+                  ) -> plans.SweepPlan:
+    """What the sweep ``job`` would do now, with a runtime already open (``plan``, the
+    console)."""
+    return await _plan(rt, job, progress, snapshot=True)
 
 
 async def affected(rt: Runtime, job: JobSpec) -> dict[int, str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from runner import words
 from runner.concurrency import for_each
 from runner.errors import InputError, JobError, NotFound, PermissionDenied
 from runner.kinds.sweep.decide import Decision, archive_order
@@ -28,6 +29,7 @@ from runner.kinds.sweep.scan import Plan, Scanner
 if TYPE_CHECKING:
     from runner.kinds.base import JobContext
     from runner.pachca.models import Chat
+    from runner.state.concerns import ValuesApi
 
 FORMAT = "pachca-runner/sweep-plan"
 VERSION = 1
@@ -49,7 +51,7 @@ class PlannedChat:
 
     def line(self) -> str:
         """One line for the operator."""
-        return f"  {self.verb:<8} «{self.name}» (#{self.chat_id}): {self.note}"
+        return f"  {words.text_or('verb.' + self.verb, self.verb):<8} «{self.name}» (#{self.chat_id}): {self.note}"
 
 
 @dataclass
@@ -72,13 +74,13 @@ class SweepPlan:
         """The plan in words: a header, a line per chat, and what to do next."""
         count = {verb: sum(c.verb == verb for c in self.chats)
                  for verb in ("warn", "archive", "later", "wait", "skip")}
-        head = (f"Plan for {self.job} as of {self.made_at:%Y-%m-%d %H:%M %Z}:"
-                f" {self.scanned} group chats scanned; " +
-                ", ".join(f"{verb} {n}" for verb, n in count.items()) + ".")
+        head = words.text("plan.head", job=self.job, when=f"{self.made_at:%Y-%m-%d %H:%M %Z}",
+                          scanned=self.scanned, counts=", ".join(
+                              f"{words.text('verb.' + verb)} {n}" for verb, n in count.items()))
         out = [head, *(c.line() for c in self.chats)]
-        out.append("Chats not listed are active: nothing to do.")
+        out.append(words.text("plan.rest"))
         if self.abort:
-            out.append(f"A run now would stop and change nothing: {self.abort}")
+            out.append(words.text("plan.abort", why=self.abort))
         return out
 
     # -- the file ----------------------------------------------------------------------
@@ -93,7 +95,8 @@ class SweepPlan:
         try:
             Path(path).write_text(self.to_json(), encoding="utf-8")
         except OSError as exc:
-            raise InputError(f"{path}: cannot write the plan: {exc.strerror}") from None
+            raise InputError(f"{path}: " + words.text("plan.cannot_write",
+                                                      reason=exc.strerror)) from None
 
     @classmethod
     def load(cls, path: Path) -> SweepPlan:
@@ -101,7 +104,8 @@ class SweepPlan:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise InputError(f"{path}: cannot read the plan: {exc.strerror}") from None
+            raise InputError(f"{path}: " + words.text("plan.cannot_read",
+                                                      reason=exc.strerror)) from None
         return cls.from_json(text, str(path))
 
     @classmethod
@@ -110,13 +114,12 @@ class SweepPlan:
         try:
             body = json.loads(text)
         except ValueError:
-            raise InputError(f"{path}: not a plan file (not JSON)") from None
+            raise InputError(f"{path}: " + words.text("plan.not_json")) from None
         if not isinstance(body, dict) or body.get("format") != FORMAT:
-            raise InputError(f"{path}: not a plan file; make one with `pachca-runner plan"
-                             " NAME --out FILE`")
+            raise InputError(f"{path}: " + words.text("plan.not_plan"))
         if body.get("version") != VERSION:
-            raise InputError(f"{path}: plan format version {body.get('version')} is not"
-                             f" {VERSION}; make the plan again")
+            raise InputError(f"{path}: " + words.text("plan.version", got=body.get("version"),
+                                                      want=VERSION))
         try:
             chats = [PlannedChat(**{**c, "last_message_at": _when(c.get("last_message_at"))})
                      for c in body["chats"]]
@@ -124,7 +127,7 @@ class SweepPlan:
             return cls(body["job"], made, int(body["scanned"]), body["params_hash"], chats,
                        body.get("abort"))
         except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"{path}: the plan file is damaged ({exc}); make it again") from None
+            raise InputError(f"{path}: " + words.text("plan.damaged", detail=exc)) from None
 
 
 def _iso(value: Any) -> str:
@@ -160,8 +163,8 @@ def over_limit(acting: int, scanned: int, params: SweepParams) -> str | None:
     """Why a run would stop before acting (``max_fraction``), or None."""
     if params.max_fraction is None or not scanned or acting / scanned <= params.max_fraction:
         return None
-    return (f"{acting} of {scanned} scanned chats ({acting / scanned:.0%}) would be warned or"
-            f" archived, more than max_fraction {params.max_fraction:.0%}")
+    return words.text("sweep.over_limit", acting=acting, scanned=scanned,
+                      share=f"{acting / scanned:.0%}", limit=f"{params.max_fraction:.0%}")
 
 
 # -- making a plan ---------------------------------------------------------------------------
@@ -211,8 +214,7 @@ async def restrict(ctx: JobContext, fresh: Plan, saved: SweepPlan) -> Plan:
                                 + fresh.skipped}
     out = Plan(scanned=fresh.scanned, listed=fresh.listed, chores=list(fresh.chores))
     if isinstance(params, SweepParams) and params_hash(params) != saved.params_hash:
-        ctx.report.say("the job's fields changed since the plan: each planned chat is checked"
-                       " under the current fields")
+        ctx.report.say(words.text("sweep.plan_fields_changed"))
     refused: dict[int, str] = {}
 
     async def check(entry: PlannedChat) -> None:
@@ -225,18 +227,17 @@ async def restrict(ctx: JobContext, fresh: Plan, saved: SweepPlan) -> Plan:
     for entry in saved.actions:
         if entry.chat_id in refused:
             out.skips["changed"] += 1
-            out.skip_lines.append(f"skipped «{entry.name}»: changed since the plan:"
-                                  f" {refused[entry.chat_id]}")
+            out.skip_lines.append(words.text("sweep.changed_since", name=entry.name,
+                                             why=refused[entry.chat_id]))
         else:
             out.actions.append(now[entry.chat_id])
     extra = [d for d in fresh.actions if d.chat_id not in planned]
     if extra:
         out.skips["not_planned"] += len(extra)
-        out.skip_lines.append(f"{len(extra)} more chats are due but not in the plan: left for"
-                              " the next run")
+        out.skip_lines.append(words.text("sweep.not_planned", n=len(extra)))
     made = saved.made_at.astimezone(ZoneInfo(ctx.job.timezone))
-    ctx.report.say(f"applying the plan made {made:%Y-%m-%d %H:%M %Z}:"
-                   f" {len(out.actions)} of {len(saved.actions)} planned chats unchanged")
+    ctx.report.say(words.text("sweep.applying_plan", when=f"{made:%Y-%m-%d %H:%M %Z}",
+                              n=len(out.actions), total=len(saved.actions)))
     return out
 
 
@@ -263,10 +264,11 @@ async def _changed(ctx: JobContext, entry: PlannedChat, current: Decision | None
 def load_for(path: Path, job_name: str, kind: str) -> SweepPlan:
     """The plan in ``path`` for the sweep job ``job_name``; InputError if it does not fit."""
     if kind != "sweep":
-        raise InputError(f"--plan applies sweep plans; '{job_name}' is a {kind} job")
+        raise InputError(words.text("plan.not_sweep_run", job=job_name, kind=kind))
     plan = SweepPlan.load(path)
     if plan.job != job_name:
-        raise InputError(f"{path}: the plan is for job '{plan.job}', not '{job_name}'")
+        raise InputError(f"{path}: " + words.text("plan.other_job", plan=plan.job,
+                                                  job=job_name))
     return plan
 
 
@@ -283,21 +285,21 @@ class Approval:
     at: datetime
 
 
-def approved(state: Any, job: str) -> Approval | None:
+async def approved(values: ValuesApi, job: str) -> Approval | None:
     """The plan approved for ``job`` and not applied yet, or None."""
-    value = state.get_value(job, APPROVED)
+    value = await values.get(job, APPROVED)
     if not isinstance(value, dict) or "plan" not in value:
         return None
     return Approval(SweepPlan.from_json(value["plan"]), value["by"],
                     datetime.fromisoformat(value["at"]))
 
 
-def approve(state: Any, plan: SweepPlan, by: str, at: datetime) -> None:
+async def approve(values: ValuesApi, plan: SweepPlan, by: str, at: datetime) -> None:
     """Keep ``plan`` as approved by ``by``: the sweep's next run applies exactly it."""
-    state.set_value(plan.job, APPROVED, {"plan": plan.to_json(), "by": by,
-                                         "at": at.isoformat()})
+    await values.set(plan.job, APPROVED, {"plan": plan.to_json(), "by": by,
+                                          "at": at.isoformat()})
 
 
-def consume(state: Any, job: str) -> None:
+async def consume(values: ValuesApi, job: str) -> None:
     """Forget ``job``'s approved plan once a run applied it (once: a plan is for one run)."""
-    state.set_value(job, APPROVED, None)
+    await values.set(job, APPROVED, None)

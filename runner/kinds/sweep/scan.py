@@ -22,13 +22,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from runner import words
 from runner.buttons import parse_button_data
 from runner.concurrency import for_each
 from runner.effects import content_hash
 from runner.errors import ForgedButton, JobError, NotFound, PermissionDenied
 from runner.kinds.sweep.decide import (
     ACTIONS,
-    SKIP_REASONS,
     Anchor,
     Decision,
     archive_order,
@@ -36,8 +36,10 @@ from runner.kinds.sweep.decide import (
     decide_fresh,
     decide_warned,
     skip,
+    skip_note,
 )
 from runner.kinds.sweep.params import SweepParams
+from runner.kinds.sweep.records import SweepRecords
 from runner.pachca.models import Chat, Message
 
 if TYPE_CHECKING:
@@ -85,7 +87,8 @@ class Plan:
             self.waiting.append(decision)
             return
         self.skips[decision.reason] += 1
-        self.skip_lines.append(f"skipped «{decision.name}»: {decision.note}")
+        self.skip_lines.append(words.text("sweep.skipped", name=decision.name,
+                                          note=decision.note))
         self.skipped.append(decision)
         if decision.clear or decision.finish or decision.mark_unarchived or decision.adopt:
             self.chores.append(decision)
@@ -146,7 +149,7 @@ class Scanner:
         of active chats running (it only adds to ``plan.scanned``); ``counted`` waits for
         it, ``stop`` cancels it.
         """
-        opened = await asyncio.to_thread(self.ctx.state.open_sweep_chats)
+        opened = await self.ctx.state.records(SweepRecords).open_chats()
         open_ids = {s.chat_id for s in opened}
         since = min([self.cutoff, *(s.warned_at for s in opened if s.warned_at is not None)])
         self._threads = asyncio.create_task(self._read_threads(since))
@@ -209,11 +212,11 @@ class Scanner:
         self.plan.actions = [d for d in self.plan.actions if d not in refused]
         for decision in refused:
             self.plan.add(replace(decision, verb="skip", reason="no_rights",
-                                  note=SKIP_REASONS["no_rights"]))
+                                  note=skip_note("no_rights")))
 
     def _page(self, n: int) -> None:
         self.plan.listed += n
-        self.ctx.progress("scanning chats", self.plan.listed, None)
+        self.ctx.progress(words.text("progress.scan"), self.plan.listed, None)
 
     def _listing(self, after: datetime | None, before: datetime | None) -> AsyncIterator[Chat]:
         return self.ctx.client.list_chats_by_last_message(
@@ -261,7 +264,7 @@ class Scanner:
     async def _decide_batch(self, chats: list[Chat]) -> None:
         if not chats:
             return
-        states = await asyncio.to_thread(self.ctx.state.chat_states, [c.id for c in chats])
+        states = await self.ctx.state.records(SweepRecords).chats([c.id for c in chats])
         for chat in chats:
             self.plan.add(decide_fresh(chat, states.get(chat.id), self.now, self.params,
                                        cycle=None, thread_at=await self._thread_at(chat.id)))
@@ -274,15 +277,17 @@ class Scanner:
         except (NotFound, PermissionDenied):
             # Deleted, or the bot was removed: nothing to warn or archive any more.
             decision = Decision(state.chat_id, f"#{state.chat_id}", "skip", "gone",
-                                "no longer visible to the token", clear=True)
+                                words.text("why.gone"), clear=True)
         self.plan.add(decision)
 
     async def _decide_open(self, state: ChatState) -> Decision:
         chat = await self.ctx.client.get_chat(state.chat_id)
         if chat.archived:
             if state.archived_by_run is not None:
-                return skip(chat, "archived", "archived by an interrupted run", finish=True)
-            return skip(chat, "archived", "archived by someone after the warning", clear=True)
+                return skip(chat, "archived", words.text("why.archived_interrupted"),
+                            finish=True)
+            return skip(chat, "archived", words.text("why.archived_by_someone"),
+                        clear=True)
         anchor, adopt = None, None
         if state.warning_message_id is not None and state.warned_at is not None:
             anchor = Anchor(state.warning_message_id, state.warned_at)
@@ -307,21 +312,22 @@ class Scanner:
                 thread_at = await self._thread_at(chat.id)
                 if thread_at is not None and thread_at > posted.at:
                     return skip(chat, "thread",
-                                f"someone wrote in a thread on {thread_at:%Y-%m-%d}", clear=True)
+                                words.text("why.wrote_thread", date=f"{thread_at:%Y-%m-%d}"),
+                                clear=True)
                 human_at = await self._human_after(chat.id, posted.message_id)
                 if human_at is None:
                     return Decision(chat.id, chat.name, "archive", "inactive",
-                                    "archive interrupted after its closing message",
+                                    words.text("why.closing_interrupted"),
                                     last_message_at=chat.last_message_at, cycle=cycle)
-                return skip(chat, "active", f"someone wrote on {human_at:%Y-%m-%d}", clear=True)
+                return skip(chat, "active", words.text("why.wrote", date=f"{human_at:%Y-%m-%d}"),
+                            clear=True)
         decision = decide_fresh(chat, state, self.now, self.params, cycle=cycle,
                                 thread_at=await self._thread_at(chat.id))
         return replace(decision, clear=True) if decision.verb == "skip" else decision
 
     async def _closing_posted(self, chat: Chat, cycle: int) -> Anchor | None:
         """The closing message of an interrupted archive, if it reached the chat."""
-        target = await asyncio.to_thread(self.ctx.state.target, closing_key(chat.id, cycle),
-                                         "close")
+        target = await self.ctx.state.effects.target(closing_key(chat.id, cycle), "close")
         if target is None:
             return None
         detail = target.detail

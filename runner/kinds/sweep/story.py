@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from runner import words
 from runner.state import StateStore
 
 if TYPE_CHECKING:
@@ -44,27 +45,30 @@ async def sweep_story(demo: Demo) -> int:
     message = (await _api(demo, "GET", f"/messages/{first.warning_message_id}"))["data"]
     chat = (await _api(demo, "GET", f"/chats/{first.chat_id}"))["data"]
     labels = " | ".join(f"[{b['text']}]" for row in message["buttons"] or [] for b in row)
-    c.print(f"Warning in «{chat['name']}» carries the buttons {labels}")
+    c.print(words.text("demo.story.buttons", name=chat["name"], labels=labels), markup=False)
     member = next(m for m in chat["member_ids"] if m not in (demo.info["bot_user_id"],))
     keep = message["buttons"][0][0]
     await demo.control("POST", "events", json={"payload": {
         "type": "button", "event": "click", "data": keep["data"],
         "message_id": message["id"], "user_id": member, "chat_id": chat["id"]}})
-    c.print(f"User {member} presses «{keep['text']}» …")
+    c.print(words.text("demo.story.press", user=member, button=keep["text"]), markup=False)
 
-    from runner.bot.service import poll_command
+    from runner.app import poll_command
 
     result = await poll_command(demo.settings, demo.catalogue, once=True)
-    c.print(f"  bot: {result.summary()}")
+    c.print(words.text("demo.story.bot", summary=result.summary()), markup=False)
     updated = (await _api(demo, "GET", f"/messages/{first.warning_message_id}"))["data"]
-    c.print(f"  the warning now reads: «{updated['content'].splitlines()[-1]}», no buttons: "
-            f"{not updated['buttons']}")
+    c.print(words.text("demo.story.now_reads", text=updated["content"].splitlines()[-1],
+                       gone=words.text("ids.no" if updated["buttons"] else "ids.yes")),
+            markup=False)
 
     params = job.params
     days = getattr(params, "warn_days", 7) + 1
     await demo.control("POST", "clock", json={"advance": days * 86400})
-    c.print(f"\n{days} days later, nobody wrote in the warned chats; the sweep runs again:")
+    c.print(words.text("demo.story.later", days=days), markup=False)
     outcome = await demo.run(job.name, at=await demo.now() + timedelta(seconds=1))
     kept = (await _api(demo, "GET", f"/chats/{chat['id']}"))["data"]
-    c.print(f"  «{chat['name']}» archived: {kept['archived']} (kept by its member)")
+    c.print(words.text("demo.story.kept", name=chat["name"],
+                       archived=words.text("ids.yes" if kept["archived"] else "ids.no")),
+            markup=False)
     return outcome.status == "failed"

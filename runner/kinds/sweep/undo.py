@@ -14,20 +14,20 @@ next sweep never re-archives an undone chat.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from runner import words
 from runner.errors import InputError, NotFound, PachcaError, PermissionDenied
+from runner.kinds.sweep.records import SweepRecords
 
 if TYPE_CHECKING:
     from runner.kinds.sweep.params import SweepParams
     from runner.pachca.client import PachcaClient
-    from runner.settings import Settings
-    from runner.state import RunRecord, StateStore
+    from runner.state import RunRecord
+    from runner.state.aio import Store
 
 
 @dataclass(frozen=True)
@@ -104,11 +104,11 @@ class UndoResult:
         return out
 
 
-async def plan(state: StateStore, client: PachcaClient, run_id: int,
+async def plan(state: Store, client: PachcaClient, run_id: int,
                zones: Mapping[str, tzinfo] | None = None) -> UndoPlan:
     """What undoing run ``run_id`` would do; InputError when it cannot be undone.
     ``zones``: each job's time zone, in which times are shown (UTC for a job not there)."""
-    run = await asyncio.to_thread(state.get_run, run_id)
+    run = await state.runs.get(run_id)
     if run is None:
         raise InputError(words.text("undo.no_run", id=run_id))
     zone = (zones or {}).get(run.job, UTC)
@@ -118,12 +118,13 @@ async def plan(state: StateStore, client: PachcaClient, run_id: int,
         raise InputError(words.text("undo.running", id=run_id, job=run.job))
     if run.dry_run:
         raise InputError(words.text("undo.dry", id=run_id, job=run.job))
-    archived = await asyncio.to_thread(state.actions, run_id, "archived")
+    chats = state.records(SweepRecords)
+    archived = await chats.actions(run_id, "archived")
     if not archived:
         raise InputError(words.text("undo.none_archived", id=run_id, job=run.job))
-    undone = {a.chat_id for a in await asyncio.to_thread(state.actions, run_id, "unarchived")}
+    undone = {a.chat_id for a in await chats.actions(run_id, "unarchived")}
     result = UndoPlan(run, zone=zone)
-    states = await asyncio.to_thread(state.chat_states, [a.chat_id for a in archived])
+    states = await chats.chats([a.chat_id for a in archived])
     for action in archived:
         chat_id = action.chat_id
         if chat_id in undone:
@@ -138,7 +139,7 @@ async def plan(state: StateStore, client: PachcaClient, run_id: int,
         result.chats.append(await _look(client, chat_id, action.detail.get("name")))
     if not result.chats:
         if result.undone_before:
-            last = max(a.at for a in await asyncio.to_thread(state.actions, run_id, "unarchived"))
+            last = max(a.at for a in await chats.actions(run_id, "unarchived"))
             raise InputError(words.text("undo.done_before", id=run_id, n=result.undone_before,
                                         when=f"{last.astimezone(zone):%Y-%m-%d %H:%M %Z}"))
         raise InputError(words.text("undo.all_superseded", id=run_id))
@@ -153,10 +154,11 @@ async def _look(client: PachcaClient, chat_id: int, recorded: str | None) -> Und
     return UndoChat(chat_id, chat.name, chat.archived)
 
 
-async def apply(state: StateStore, client: PachcaClient, undo: UndoPlan) -> UndoResult:
+async def apply(state: Store, client: PachcaClient, undo: UndoPlan) -> UndoResult:
     """Unarchive the plan's chats, recording each as soon as it is back."""
     result = UndoResult()
     run_id = undo.run.id
+    chats = state.records(SweepRecords)
     for chat in undo.chats:
         if chat.archived:
             try:
@@ -164,42 +166,8 @@ async def apply(state: StateStore, client: PachcaClient, undo: UndoPlan) -> Undo
             except PachcaError as exc:
                 result.failed.append((chat, str(exc)))
                 continue
-        await asyncio.to_thread(state.record_action, run_id, chat.chat_id, "unarchived",
-                                {"undo": True, "was_archived": chat.archived})
-        await asyncio.to_thread(state.update_chat, chat.chat_id, unarchived_at=datetime.now(UTC))
+        await chats.record_action(run_id, chat.chat_id, "unarchived",
+                                  {"undo": True, "was_archived": chat.archived})
+        await chats.update_chat(chat.chat_id, unarchived_at=datetime.now(UTC))
         result.unarchived.append(chat)
     return result
-
-
-def sweep_rules(settings: Settings, job: str) -> SweepParams | None:
-    """The sweep job's fields from the catalogue, or None if they cannot be read (undo
-    does not need the catalogue, so a broken or changed one does not stop it)."""
-    from runner.catalogue import load_configured
-    from runner.errors import RunnerError
-    from runner.kinds.sweep.params import SweepParams
-
-    try:
-        spec = load_configured(settings).jobs.get(job)
-    except (RunnerError, OSError):
-        return None
-    params = spec.params if spec is not None else None
-    return params if isinstance(params, SweepParams) else None
-
-
-async def undo_run(
-    settings: Settings, run_id: int, *, confirm: Callable[[UndoPlan], bool]
-) -> UndoResult | None:
-    """Plan the undo, ask ``confirm(plan)``, then do it; None when not confirmed."""
-    from runner.app import job_zones, make_client, open_state
-
-    state = await asyncio.to_thread(open_state, settings)
-    client = make_client(settings)
-    try:
-        undo = await plan(state, client, run_id, await asyncio.to_thread(job_zones, settings))
-        undo.rules = await asyncio.to_thread(sweep_rules, settings, undo.run.job)
-        if not confirm(undo):
-            return None
-        return await apply(state, client, undo)
-    finally:
-        await client.aclose()
-        await asyncio.to_thread(state.close)

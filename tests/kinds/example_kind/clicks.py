@@ -3,8 +3,6 @@ in its own chat by a member, then the signup is recorded in the kind's table."""
 
 from __future__ import annotations
 
-import asyncio
-
 from runner.bot.context import BotContext
 from runner.buttons import ButtonAction
 from runner.pachca.models import ButtonClick
@@ -18,6 +16,6 @@ async def on_sign_up(bot: BotContext, click: ButtonClick, action: ButtonAction) 
     chat = await bot.chat(click.chat_id)
     if chat is None or not await bot.is_member(chat, click.user_id):
         return "refused:not_member"
-    new = await asyncio.to_thread(table.record, bot.rt.state, click.chat_id, click.user_id,
-                                  action.scope, bot.now())
+    new = await bot.rt.state.records(table.Signups).record(click.chat_id, click.user_id,
+                                                           action.scope, bot.now())
     return "signed_up" if new else "already_signed_up"

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
 
 from runner.state import StateStore
+from runner.state.aio import KindRecords
 
 metadata = MetaData()
 
@@ -38,3 +39,11 @@ def signed_up(store: StateStore, chat_id: int) -> list[int]:
         rows = conn.execute(select(signups.c.user_id).where(signups.c.chat_id == chat_id)
                             .order_by(signups.c.user_id))
         return [int(r[0]) for r in rows]
+
+
+class Signups(KindRecords):
+    """The table for async code (a click): ``bot.rt.state.records(Signups)``."""
+
+    async def record(self, chat_id: int, user_id: int, run_id: int, at: datetime) -> bool:
+        """``record`` on the store's threads."""
+        return await self.call(record, self.engine, chat_id, user_id, run_id, at)

@@ -1,0 +1,71 @@
+"""What `bot status`, `bot set-webhook` and `bot poll` say.
+
+id -> (English, Russian); placeholders are ``str.format`` fields, literal braces doubled.
+"""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "bot.token": ("token: {who} (user {id}), {n} scope(s)",
+                  "токен: {who} (пользователь {id}), прав: {n}"),
+    "bot.own_token": ("the bot's own token", "собственный токен бота"),
+    "bot.user_token": ("a user's token", "токен пользователя"),
+    "bot.lacks": (
+        ("warning: the token lacks {scopes}, which the bot side (bot.events: {mode}) needs:"
+         " grant them in Pachca ({where})"),
+        ("предупреждение: у токена нет прав {scopes}, а они нужны боту (bot.events: {mode}):"
+         " выдайте их в Пачке ({where})"),
+    ),
+    "bot.where_bot": ("Automations → Integrations → the bot → API tab",
+                      "Автоматизации → Интеграции → бот → вкладка API"),
+    "bot.where_user": ("Automations → API", "Автоматизации → API"),
+    "bot.cannot_read": (
+        ("webhook settings: a bot's token may not read them (GET /bots/{{id}} needs bots:read,"
+         " which only user tokens hold); to see them run PACHCA_TOKEN=<the owner's or an"
+         " admin's token> pachca-runner bot status --bot-id {id}"),
+        ("настройки вебхука: токен бота не может их прочитать (для GET /bots/{{id}} нужно"
+         " право bots:read, оно есть только у токенов пользователей); чтобы увидеть их,"
+         " запустите `PACHCA_TOKEN=<токен владельца или администратора> pachca-runner bot"
+         " status --bot-id {id}`"),
+    ),
+    "bot.bot": ("bot {id}", "бот {id}"),
+    "bot.url": ("outgoing webhook URL: {url}", "адрес исходящего вебхука: {url}"),
+    "bot.not_set": ("not set", "не задан"),
+    "bot.events": ("events: {events}", "события: {events}"),
+    "bot.history": ("event history (for polling): {on}", "история событий (для опроса): {on}"),
+    "bot.previews": ("link previews: {on}", "превью ссылок: {on}"),
+    "bot.on": ("on", "включена"),
+    "bot.off": ("off", "выключена"),
+    "bot.match_unknown": ("matches this runner: cannot tell (set PACHCA_RUNNER_PUBLIC_URL)",
+                          ("совпадает с этим раннером: не определить (задайте"
+                          " PACHCA_RUNNER_PUBLIC_URL)")),
+    "bot.match": ("matches this runner ({url}): {answer}",
+                  "совпадает с этим раннером ({url}): {answer}"),
+    "bot.no_history": (
+        ("warning: bot.events is poll but the bot keeps no event history: enable it in the"
+         " bot's settings"),
+        ("предупреждение: bot.events — poll, но бот не хранит историю событий: включите её"
+         " в настройках бота"),
+    ),
+    "bot.pushes_elsewhere": (
+        ("warning: bot.events is push but the bot pushes elsewhere: run 'pachca-runner bot"
+         " set-webhook'"),
+        ("предупреждение: bot.events — push, но бот шлёт события в другое место: запустите"
+         " 'pachca-runner bot set-webhook'"),
+    ),
+    "bot.no_url": (
+        ("no webhook URL: pass --url, or set PACHCA_RUNNER_PUBLIC_URL (the runner's public"
+         " base URL; the path {path} is added)"),
+        ("адрес вебхука не задан: укажите --url или PACHCA_RUNNER_PUBLIC_URL (публичный адрес"
+         " раннера; к нему добавится путь {path})"),
+    ),
+    "bot.bad_url": ("the webhook URL must start with https:// (got '{url}')",
+                    "адрес вебхука должен начинаться с https:// (указано '{url}')"),
+    "bot.need_id": (
+        ("this is a user's token: pass --bot-id (the bot's id), or run with the bot's own token"
+         " in PACHCA_TOKEN"),
+        ("это токен пользователя: укажите --bot-id (id бота) или запустите с собственным"
+         " токеном бота в PACHCA_TOKEN"),
+    ),
+    "bot.poll": ("{read} event(s) read, {deleted} deleted; {detail}",
+                 "прочитано событий: {read}, удалено: {deleted}; {detail}"),
+    "bot.poll_nothing": ("nothing to do", "делать нечего"),
+}
