@@ -17,6 +17,7 @@ import pytest
 from runner import app
 from runner.errors import SettingsError
 from runner.kinds.export.hub import hub_of, webhook_url
+from runner.kinds.export.table import export_chunks, upsert_export_chunk
 from runner.runtime import Runtime
 from runner.server import RunnerServer
 from runner.workspace import WorkspaceServer
@@ -65,12 +66,12 @@ def server_of(rt: Runtime) -> RunnerServer:
 
 async def requested(rt: Runtime) -> None:
     """A chunk whose request is in flight, as an export job leaves it."""
-    await asyncio.to_thread(rt.state.sync.upsert_export_chunk, "exp", START, END,
+    await asyncio.to_thread(upsert_export_chunk, rt.state.sync, "exp", START, END,
                             status="requested", requested_at=datetime(2026, 11, 20, 6, tzinfo=UTC))
 
 
 async def chunk_row(rt: Runtime) -> tuple[Any, ...]:
-    [chunk] = await asyncio.to_thread(rt.state.sync.export_chunks, "exp")
+    [chunk] = await asyncio.to_thread(export_chunks, rt.state.sync, "exp")
     return chunk.status, chunk.export_id, chunk.ready_at
 
 
@@ -197,7 +198,7 @@ async def test_webhook_with_nothing_pending_is_acknowledged_and_ignored(
     response = await http.post(await webhook_url(server_of(rt)), json=ready())
 
     assert response.status_code == 200 and response.json() == {"status": "unmatched"}
-    assert await asyncio.to_thread(rt.state.sync.export_chunks, None) == []
+    assert await asyncio.to_thread(export_chunks, rt.state.sync, None) == []
 
 
 async def test_webhook_path_is_secret_and_survives_a_restart(harness: Harness) -> None:

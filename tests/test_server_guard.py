@@ -21,6 +21,7 @@ import pytest
 from runner import app
 from runner.bot import service
 from runner.kinds.export.hub import webhook_url
+from runner.kinds.export.table import export_chunks
 from runner.runtime import Runtime
 from runner.server import RunnerServer
 from runner.workspace import WorkspaceServer
@@ -226,5 +227,5 @@ async def test_non_json_numbers_and_deep_nesting_are_refused_with_400(
 
     assert answers == {name: 400 for name in answers}
     assert "Traceback" not in caplog.text
-    chunks = await asyncio.to_thread(rt.state.sync.export_chunks, None)
+    chunks = await asyncio.to_thread(export_chunks, rt.state.sync, None)
     assert chunks == []  # no webhook was taken for an export

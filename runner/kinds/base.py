@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from runner.runtime import Runtime
     from runner.server import RunnerServer
     from runner.server.metrics import Metric
-    from runner.state import RunHandle
+    from runner.state import RunHandle, StateStore
     from runner.state.aio import Store
 
 @dataclass
@@ -195,6 +195,11 @@ class JobKind(ABC, Generic[P]):
     def tables(self) -> Sequence[Table]:
         """State tables of the kind's own (on ``runner.state.schema.metadata``): created
         and checked with the store's core tables."""
+        return ()
+
+    def run_files(self, state: StateStore, job: str) -> Sequence[object]:
+        """Files the runs of ``job`` made (each with ``start``, ``end``, ``file`` and
+        ``size``), for the console's run page; read on the store's threads."""
         return ()
 
     def commands(self) -> Sequence[click.Command]:

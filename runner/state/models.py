@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Self
 
 
-class _FromRow:
+class FromRow:
+    """Base of the store's record dataclasses (a kind's too): built from a row."""
+
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> Self:
         """Build from a result row's mapping; columns not in the dataclass are ignored."""
@@ -31,7 +33,7 @@ class RunHandle:
 
 
 @dataclass(frozen=True)
-class RunRecord(_FromRow):
+class RunRecord(FromRow):
     """One row of run history."""
 
     id: int
@@ -71,7 +73,7 @@ class RunRecord(_FromRow):
 
 
 @dataclass(frozen=True)
-class TargetRecord(_FromRow):
+class TargetRecord(FromRow):
     """Progress of one effect (e.g. a post to one chat) within one run key."""
 
     run_key: str
@@ -82,7 +84,7 @@ class TargetRecord(_FromRow):
 
 
 @dataclass(frozen=True)
-class ChatState(_FromRow):
+class ChatState(FromRow):
     """What the inactive-chat sweep and the bot buttons know about one chat."""
 
     chat_id: int
@@ -113,7 +115,7 @@ class ChatWrite:
 
 
 @dataclass(frozen=True)
-class ActionRecord(_FromRow):
+class ActionRecord(FromRow):
     """One thing a sweep did to a chat, for history and undo."""
 
     id: int
@@ -125,26 +127,7 @@ class ActionRecord(_FromRow):
 
 
 @dataclass(frozen=True)
-class ExportChunk(_FromRow):
-    """One date range of a chat export job and how far it got."""
-
-    job: str
-    start: date
-    end: date
-    status: str  # pending | requested | ready | downloaded
-    export_id: int | None = None
-    requested_at: datetime | None = None
-    ready_at: datetime | None = None
-    file: str | None = None
-    sha256: str | None = None
-    size: int | None = None
-
-
-EXPORT_FIELDS = frozenset(f.name for f in fields(ExportChunk)) - {"job", "start", "end"}
-
-
-@dataclass(frozen=True)
-class AlertState(_FromRow):
+class AlertState(FromRow):
     """Failure streak of one job, so alerts are sent once per streak, not per run."""
 
     job: str

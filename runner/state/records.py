@@ -8,7 +8,7 @@ Each write is one statement or one transaction; upserts go through
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, or_, select
@@ -17,23 +17,19 @@ from runner.state.engine import Database
 from runner.state.models import (
     ALERT_FIELDS,
     CHAT_FIELDS,
-    EXPORT_FIELDS,
     ActionRecord,
     AlertState,
     ChatState,
     ChatWrite,
-    ExportChunk,
     TargetRecord,
 )
 from runner.state.schema import (
     ACTIONS,
-    EXPORT_STATUSES,
     actions,
     alerts,
     aware_utc,
     chats,
     events,
-    exports,
     job_values,
     targets,
 )
@@ -42,7 +38,8 @@ IN_CHUNK = 500
 """Ids per ``IN (...)`` query: stays far below every backend's parameter limit."""
 
 
-def _checked(fields: Mapping[str, Any], known: frozenset[str], what: str) -> dict[str, Any]:
+def checked_fields(fields: Mapping[str, Any], known: frozenset[str], what: str) -> dict[str, Any]:
+    """``fields`` with datetimes in UTC; ValueError naming any not in ``known``."""
     unknown = sorted(set(fields) - known)
     if unknown:
         raise ValueError(f"unknown {what} field(s): {', '.join(unknown)}")
@@ -181,7 +178,7 @@ class RecordsMixin:
                 conn.execute(statement)
 
     def _chat_upsert(self, chat_id: int, fields: Mapping[str, Any]) -> Any:
-        values = _checked(fields, CHAT_FIELDS, "chat")
+        values = checked_fields(fields, CHAT_FIELDS, "chat")
         db = self._db
         values["updated_at"] = db.now()
         return (
@@ -247,47 +244,6 @@ class RecordsMixin:
         with self._db.read() as conn:
             return [ActionRecord.from_row(r) for r in conn.execute(query).mappings()]
 
-    # -- export chunks --------------------------------------------------------------------
-
-    def export_chunks(self, job: str | None = None, *, status: str | None = None
-                      ) -> list[ExportChunk]:
-        """Every chunk of an export job (of every job if None), by start date.
-
-        ``status`` keeps only chunks in that state: the export webhook looks for the
-        ``requested`` ones of whichever job asked.
-        """
-        query = select(exports).order_by(exports.c.start)
-        if job is not None:
-            query = query.where(exports.c.job == job)
-        if status is not None:
-            query = query.where(exports.c.status == status)
-        with self._db.read() as conn:
-            return [ExportChunk.from_row(r) for r in conn.execute(query).mappings()]
-
-    def upsert_export_chunk(self, job: str, start: date, end: date, **fields: Any) -> ExportChunk:
-        """Create or update the chunk (``job``, ``start``); a new chunk starts 'pending'."""
-        values = _checked(fields, EXPORT_FIELDS, "export chunk")
-        if values.get("status", "pending") not in EXPORT_STATUSES:
-            raise ValueError(f"unknown export status {values['status']!r}")
-        db = self._db
-        statement = (
-            db.insert(exports)
-            .values(job=job, start=start, end=end, **{"status": "pending", **values})
-            .on_conflict_do_update(index_elements=["job", "start"], set_={"end": end, **values})
-        )
-        key = (exports.c.job == job, exports.c.start == start)
-        with db.write() as conn:
-            conn.execute(statement)
-            row = conn.execute(select(exports).where(*key)).mappings().one()
-        return ExportChunk.from_row(row)
-
-    def find_chunk_by_export_id(self, export_id: int) -> ExportChunk | None:
-        """The chunk that requested export ``export_id`` (from Pachca's webhook), or None."""
-        query = select(exports).where(exports.c.export_id == export_id).limit(1)
-        with self._db.read() as conn:
-            row = conn.execute(query).mappings().first()
-        return ExportChunk.from_row(row) if row else None
-
     # -- bot events -----------------------------------------------------------------------
 
     def event_handled(self, event_id: str) -> bool:
@@ -319,7 +275,7 @@ class RecordsMixin:
 
     def set_alert_state(self, job: str, **fields: Any) -> AlertState:
         """Set some fields of ``job``'s failure streak (creating it); returns the new state."""
-        values = _checked(fields, ALERT_FIELDS, "alert")
+        values = checked_fields(fields, ALERT_FIELDS, "alert")
         db = self._db
         statement = db.insert(alerts).values(job=job, **{"failures": 0, **values})
         if values:

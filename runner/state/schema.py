@@ -19,7 +19,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Connection,
-    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -85,10 +84,10 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 RUN_STATUSES = ("running", "succeeded", "failed", "skipped", "abandoned")
 TARGET_STATUSES = ("started", "done")
 ACTIONS = ("warned", "archived", "unarchived", "closing_message")
-EXPORT_STATUSES = ("pending", "requested", "ready", "downloaded")
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """A CHECK that ``column`` holds one of ``values`` (a kind's tables use it too)."""
     listed = ", ".join(f"'{v}'" for v in values)
     return CheckConstraint(f"{column} IN ({listed})", name=f"ck_%(table_name)s_{column}")
 
@@ -131,7 +130,7 @@ runs = Table(
     # How each earlier attempt of a resumed run ended: [{attempt, status, error}]
     # (schema version 2); counts and lines add up over the attempts.
     Column("earlier_attempts", JsonText),
-    _one_of("status", RUN_STATUSES),
+    one_of("status", RUN_STATUSES),
     Index("ix_runs_job_started", "job", "started_at"),
     Index("ix_runs_job_scheduled", "job", "scheduled_for"),
     # ``history`` without a job lists the newest runs of all: without this index, a
@@ -150,7 +149,7 @@ targets = Table(
     # The message a done post made: a lost answer is never matched with a message
     # already recorded (schema version 2).
     Column("message_id", BigInteger),
-    _one_of("status", TARGET_STATUSES),
+    one_of("status", TARGET_STATUSES),
     Index("ix_targets_message_id", "message_id"),
 )
 
@@ -180,26 +179,9 @@ actions = Table(
     Column("action", String(32), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("detail", JsonText),
-    _one_of("action", ACTIONS),
+    one_of("action", ACTIONS),
     Index("ix_actions_run", "run_id"),
     Index("ix_actions_chat", "chat_id"),
-)
-
-exports = Table(
-    "exports",
-    metadata,
-    Column("job", String, primary_key=True),
-    Column("start", Date, primary_key=True),
-    Column("end", Date, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("export_id", BigInteger),
-    Column("requested_at", UtcDateTime),
-    Column("ready_at", UtcDateTime),
-    Column("file", Text),
-    Column("sha256", String(64)),
-    Column("size", BigInteger),
-    _one_of("status", EXPORT_STATUSES),
-    Index("ix_exports_export_id", "export_id"),
 )
 
 events = Table(
@@ -229,7 +211,9 @@ job_values = Table(
 
 
 def _v1(conn: Connection) -> None:
-    tables = [replicas, runs, targets, chats, actions, exports, events, alerts, job_values]
+    """The core tables. The tables version 1 also made for job kinds are the kinds' now
+    (``JobKind.tables``): ``migrate`` creates them in the same transaction, the same."""
+    tables = [replicas, runs, targets, chats, actions, events, alerts, job_values]
     metadata.create_all(conn, tables=tables)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import IO, Self
+from typing import IO, Any, Self
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 
 from runner.errors import StateError
 from runner.kinds import registry
@@ -51,6 +51,14 @@ class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin, PruneMix
         """A connection in one transaction, committed on success: for a kind's own tables
         (``JobKind.tables``); the store's errors come out as ``StateError``."""
         return self._db.write()
+
+    def insert(self, table: Table) -> Any:
+        """An INSERT into a kind's table with this backend's ``on_conflict_do_*``."""
+        return self._db.insert(table)
+
+    def now(self) -> datetime:
+        """The store's clock (aware UTC), which stamps every write."""
+        return self._db.now()
 
     def read(self) -> AbstractContextManager[Connection]:
         """A connection for reads only, for a kind's own tables."""

@@ -60,7 +60,7 @@ def size_text(size: int | None, lang: str = "ru") -> str:
     """A file size people read («14,2 КБ»), as the export notice writes it."""
     if size is None:
         return ""
-    from runner.kinds.export.chunks import size_text as bytes_text
+    from runner.sizes import size_text as bytes_text
 
     return bytes_text(size, lang)
 

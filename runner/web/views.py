@@ -229,7 +229,7 @@ class RunPage:
     zone: ZoneInfo
     posted: list[Posted] = field(default_factory=list)
     actions: list[ActionRecord] = field(default_factory=list)
-    exports: list[Any] = field(default_factory=list)
+    files: list[Any] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     progress: RunProgress | None = None
 
@@ -239,6 +239,7 @@ def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int,
     """The run ``run_id`` and what it did, or None when there is no such run; links to
     its messages' files start with ``prefix`` (the console's). Run on the store's threads
     by ``Store.batch``."""
+    from runner.kinds import registry
     from runner.web.files import posted
 
     record = state.get_run(run_id)
@@ -258,6 +259,6 @@ def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int,
     page.audit = state.audit(record.job, run_id=record.id)
     if record.status == "running":
         page.progress = state.progress([record]).get(record.id)
-    if record.kind == "export":
-        page.exports = [c for c in state.export_chunks(record.job) if c.file]
+    if record.kind in registry.kind_names():
+        page.files = list(registry.get_kind(record.kind).run_files(state, record.job))
     return page

@@ -13,7 +13,9 @@ from typing import Any
 
 import yaml
 
-from runner.state import ExportChunk, StateStore
+from runner.kinds.export.records import ExportChunk
+from runner.kinds.export.table import export_chunks
+from runner.state import StateStore
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
 
@@ -57,7 +59,7 @@ class ExportEnv:
         if self._probe is None:
             self._probe = StateStore(f"sqlite:///{self.h.tmp / 'state.db'}", replica="probe")
             weakref.finalize(self, self._probe.close)
-        return self._probe.export_chunks(job)
+        return export_chunks(self._probe, job)
 
     def files(self) -> list[str]:
         """Names in the output folder (hidden temporaries included)."""

@@ -27,6 +27,7 @@ from runner import app
 from runner.bot import service
 from runner.bot.push import MAX_PUSH_BODY
 from runner.kinds.export.hub import webhook_url
+from runner.kinds.export.table import upsert_export_chunk
 from runner.runtime import Runtime
 from runner.server import MAX_BODY
 from runner.state.schema import metadata
@@ -187,7 +188,7 @@ async def test_a_replayed_push_is_acknowledged_and_not_handled_again(side: Side)
 async def _requested(side: Side) -> None:
     """The export job's chunk waits for Pachca's ready webhook."""
     state = side.rt.state.sync
-    state.upsert_export_chunk("history-export", date(2026, 10, 1), date(2026, 10, 31),
+    upsert_export_chunk(state, "history-export", date(2026, 10, 1), date(2026, 10, 31),
                               status="requested", requested_at=datetime.now(UTC))
 
 

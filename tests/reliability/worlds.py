@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import yaml
 
+from runner.kinds.export.table import export_chunks
 from runner.pachca.http import tls_context  # one CA bundle load, not one per request
 from runner.state import StateStore
 from runner.workspace import WorkspaceServer
@@ -332,7 +333,7 @@ def exports_intact(world: World) -> list[str]:
     archives = world.ws.call(lambda: {hashlib.sha256(e.archive).hexdigest(): e.id
                                       for e in world.ws.store.exports.values() if e.archive})
     with world.store() as state:
-        chunks = state.export_chunks(world.job)
+        chunks = export_chunks(state, world.job)
     recorded = {Path(c.file).name: c for c in chunks if c.file}
     for path in sorted(world.out.iterdir()) if world.out.exists() else []:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()

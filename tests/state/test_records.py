@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from runner.errors import StateError
+from runner.kinds.export.table import export_chunks, find_chunk_by_export_id, upsert_export_chunk
 from runner.state import ChatState, ChatWrite, StateStore
 from tests.state.conftest import START, FakeClock, race
 
@@ -136,11 +137,11 @@ def test_actions_are_checked(store: StateStore) -> None:
 
 def test_export_chunks(store: StateStore) -> None:
     jan, feb = date(2024, 1, 1), date(2024, 2, 1)
-    created = store.upsert_export_chunk("export", feb, date(2024, 2, 29))
+    created = upsert_export_chunk(store, "export", feb, date(2024, 2, 29))
     assert (created.status, created.export_id, created.file) == ("pending", None, None)
-    store.upsert_export_chunk("export", jan, date(2024, 1, 31))
+    upsert_export_chunk(store, "export", jan, date(2024, 1, 31))
     asked = datetime(2024, 3, 1, tzinfo=UTC)
-    requested = store.upsert_export_chunk(
+    requested = upsert_export_chunk(store, 
         "export", jan, date(2024, 1, 31), status="requested", export_id=5501, requested_at=asked
     )
     assert (requested.status, requested.export_id, requested.requested_at) == (
@@ -148,7 +149,7 @@ def test_export_chunks(store: StateStore) -> None:
         5501,
         asked,
     )
-    done = store.upsert_export_chunk(
+    done = upsert_export_chunk(store, 
         "export",
         jan,
         date(2024, 1, 31),
@@ -158,18 +159,18 @@ def test_export_chunks(store: StateStore) -> None:
         size=1024,
     )
     assert done.export_id == 5501 and done.requested_at == asked  # untouched fields kept
-    assert [(c.start, c.status) for c in store.export_chunks("export")] == [
+    assert [(c.start, c.status) for c in export_chunks(store, "export")] == [
         (jan, "downloaded"),
         (feb, "pending"),
     ]
-    found = store.find_chunk_by_export_id(5501)
+    found = find_chunk_by_export_id(store, 5501)
     assert found is not None and (found.start, found.size) == (jan, 1024)
-    assert store.find_chunk_by_export_id(1) is None
-    assert store.export_chunks("other") == []
+    assert find_chunk_by_export_id(store, 1) is None
+    assert export_chunks(store, "other") == []
     with pytest.raises(ValueError):
-        store.upsert_export_chunk("export", jan, date(2024, 1, 31), status="lost")
+        upsert_export_chunk(store, "export", jan, date(2024, 1, 31), status="lost")
     with pytest.raises(ValueError):
-        store.upsert_export_chunk("export", jan, date(2024, 1, 31), url="x")
+        upsert_export_chunk(store, "export", jan, date(2024, 1, 31), url="x")
 
 
 def test_event_handled_once_under_concurrency(store: StateStore) -> None:

@@ -33,27 +33,16 @@ from runner.errors import (
 from runner.kinds.export.hub import hub_of, webhook_url
 from runner.kinds.export.records import ExportRecords
 from runner.offload import blocking
+from runner.sizes import size_text
 
 if TYPE_CHECKING:
     from runner.kinds.base import JobContext
     from runner.kinds.export.kind import ExportParams
+    from runner.kinds.export.records import ExportChunk
     from runner.pachca.client import PachcaClient
     from runner.server import RunnerServer
-    from runner.state import ExportChunk
 
 _POLL = 1.0  # seconds between looks at the state store: the webhook may reach another replica
-
-
-def size_text(size: int, lang: str = "ru") -> str:
-    """«1,2 МБ»: a byte count in the largest unit that keeps it at least 1."""
-    from babel.units import format_unit
-
-    value, unit = float(size), "byte"
-    for bigger in ("kilobyte", "megabyte", "gigabyte", "terabyte"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, bigger
-    return format_unit(value, f"digital-{unit}", length="short", format="#,##0.#", locale=lang)
 
 
 def span_text(start: date, end: date) -> str:

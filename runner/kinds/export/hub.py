@@ -29,8 +29,8 @@ from runner.server.guard import parse_json
 from runner.server.secret import SERVER_JOB, SecretPath, read_body
 
 if TYPE_CHECKING:
+    from runner.kinds.export.records import ExportChunk
     from runner.server import RunnerServer
-    from runner.state import ExportChunk
     from runner.state.aio import Store
 
 log = logging.getLogger("runner.kinds.export.hub")

@@ -26,7 +26,7 @@ from runner.durations import Duration
 from runner.effects import POSTING_SCOPES, post_once
 from runner.errors import JobError, MissingScope
 from runner.kinds.base import JobContext, JobKind
-from runner.kinds.export.chunks import Chunk, ChunkExporter, size_text, span_text
+from runner.kinds.export.chunks import Chunk, ChunkExporter, span_text
 from runner.kinds.export.period import (
     MAX_DAYS,
     MAX_DAYS_WITH_CHATS,
@@ -36,14 +36,17 @@ from runner.kinds.export.period import (
     utc_days,
 )
 from runner.kinds.export.records import ExportRecords
+from runner.sizes import size_text
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
     from starlette.routing import BaseRoute
 
+    from runner.kinds.export.records import ExportChunk
     from runner.pachca.client import PachcaClient
     from runner.server import RunnerServer
     from runner.server.metrics import Metric
-    from runner.state import ExportChunk
+    from runner.state import StateStore
 
 TEMPLATE = "export_ready.md.j2"
 EXPORT_SCOPES = frozenset({"chat_exports:write", "chat_exports:read"})
@@ -145,6 +148,18 @@ class ExportKind(JobKind[ExportParams]):
     summary: ClassVar[str] = "Export chat history for a period into zip files."
     needs_server: ClassVar[bool] = True
     route_prefixes: ClassVar[tuple[str, ...]] = ("/hooks/export/",)
+
+    def tables(self) -> Sequence[Table]:
+        """``exports``: each chunk's progress."""
+        from runner.kinds.export.table import exports
+
+        return (exports,)
+
+    def run_files(self, state: StateStore, job: str) -> Sequence[object]:
+        """The chunks of ``job`` downloaded to a file."""
+        from runner.kinds.export.table import export_chunks
+
+        return [c for c in export_chunks(state, job) if c.file]
 
     async def routes(self, server: RunnerServer) -> Sequence[BaseRoute]:
         """``POST /hooks/export/<secret>``: Pachca's export-ready webhook."""
