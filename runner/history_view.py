@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
@@ -20,7 +21,10 @@ import click
 from runner import layout, words
 from runner.errors import InputError
 from runner.settings import Settings
-from runner.state import ActionRecord, RunRecord, TargetRecord
+from runner.state import RunRecord, TargetRecord
+
+if TYPE_CHECKING:
+    from runner.kinds.base import ChatAction
 
 ERROR_SHOWN = 240
 """Characters of an error the list shows; ``history show`` prints it whole."""
@@ -141,7 +145,7 @@ def history_lines(records: Sequence[RunRecord], zones: Mapping[str, tzinfo],
 
 
 def run_lines(record: RunRecord, zone: tzinfo | None, effects: Sequence[TargetRecord],
-              actions: Sequence[ActionRecord], total: int) -> list[str]:
+              actions: Sequence[ChatAction], total: int) -> list[str]:
     """``history show RUN_ID``: every field of one run, then its lines and effects."""
     labels = words.text("run.fields").split("|")
     values = [
@@ -213,13 +217,14 @@ def show_run(settings: Settings, run_id: str, *, as_json: bool) -> None:
     """``history show RUN_ID``: one run whole."""
     from runner.app import job_zones, open_state
     from runner.console import print_history_json
+    from runner.kinds import registry
 
     state = open_state(settings)
     try:
         record = state.get_run(int(run_id)) if run_id.isdigit() else None
         if record is None:
             raise InputError(words.text("history.no_run", id=run_id))
-        effects, actions = state.targets(record.key), state.actions(record.id)
+        effects, actions = state.targets(record.key), registry.run_actions(state, record.id)
     finally:
         state.close()
     if as_json:

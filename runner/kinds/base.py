@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     import click
@@ -51,6 +51,19 @@ if TYPE_CHECKING:
     from runner.server.metrics import Metric
     from runner.state import RunHandle, StateStore
     from runner.state.aio import Store
+
+class ChatAction(Protocol):
+    """One thing a run did to a chat, as the history and the console list it."""
+
+    @property
+    def chat_id(self) -> int: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def detail(self) -> dict[str, Any]: ...
+
 
 @dataclass
 class RunReport:
@@ -196,6 +209,17 @@ class JobKind(ABC, Generic[P]):
         """State tables of the kind's own (on ``runner.state.schema.metadata``): created
         and checked with the store's core tables."""
         return ()
+
+    def run_actions(self, state: StateStore, run_id: int) -> Sequence[ChatAction]:
+        """What run ``run_id`` did to chats, oldest first, for ``history show`` and the
+        console's run page; read on the store's threads."""
+        return ()
+
+    def count_actions(self, state: StateStore, run_ids: Sequence[int]
+                      ) -> Mapping[int, Mapping[str, int]]:
+        """How many of each action each of ``run_ids`` has made so far (the progress
+        of running runs); runs with none may be left out."""
+        return {}
 
     def run_files(self, state: StateStore, job: str) -> Sequence[object]:
         """Files the runs of ``job`` made (each with ``start``, ``end``, ``file`` and

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     import click
     from sqlalchemy import Table
 
+    from runner.kinds.base import ChatAction
+    from runner.state import StateStore
+
 _NOT_KINDS = {"base", "registry"}
 ENTRY_POINTS = "pachca_runner.kinds"
 _added: dict[str, str] = {}  # kind name -> module, added with add()
@@ -49,6 +52,18 @@ def _modules() -> dict[str, str]:
 def kind_names() -> tuple[str, ...]:
     """Names of every job kind known, sorted."""
     return tuple(sorted(_modules()))
+
+
+def find_kind(name: str) -> JobKind[Any] | None:
+    """The kind called ``name``, or None (a run in the history of a kind since removed)."""
+    module_name = _modules().get(name)
+    return None if module_name is None else _load(module_name)
+
+
+def run_actions(state: StateStore, run_id: int) -> list[ChatAction]:
+    """What run ``run_id`` did to chats, from every kind that records it (by run id:
+    the job's kind may have changed since)."""
+    return [a for kind in every_kind() for a in kind.run_actions(state, run_id)]
 
 
 def get_kind(name: str) -> JobKind[Any]:

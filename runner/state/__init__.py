@@ -2,12 +2,12 @@
 
 SQLAlchemy Core over SQLite (one replica) or PostgreSQL (several replicas). Modules:
 ``engine`` (URL, connections, error translation), ``schema`` (tables, migrations),
-``runs`` (claims, history), ``records`` (targets, chats, actions, exports, events,
-alerts, values), ``operator`` (pauses, the record of operators' actions, failed console logins),
-``progress`` (how far running runs have got), ``models`` (the dataclasses returned), ``store``
+``runs`` (claims, history), ``records`` (targets, events, alerts, values), ``operator``
+(pauses, the record of operators' actions, failed console logins), ``progress`` (how
+far running runs have got), ``models`` (the dataclasses returned), ``store``
 (``StateStore``, synchronous), ``aio`` (``Store``: typed async methods split by
 ``concerns``, run on the store's own threads; ``KindRecords``, the base of a kind's own
-records).
+records). A job kind's own tables are its (``JobKind.tables``), created by ``migrate``.
 
 The dataclasses import without SQLAlchemy; ``StateStore`` and ``SCHEMA_VERSION`` load it
 on first use, so job kinds that name a record type keep ``validate`` and ``--help`` quick.
@@ -16,10 +16,7 @@ on first use, so job kinds that name a record type keep ``validate`` and ``--hel
 from typing import TYPE_CHECKING, Any
 
 from runner.state.models import (
-    ActionRecord,
     AlertState,
-    ChatState,
-    ChatWrite,
     RunHandle,
     RunRecord,
     TargetRecord,
@@ -31,10 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEMA_VERSION",
-    "ActionRecord",
     "AlertState",
-    "ChatState",
-    "ChatWrite",
     "RunHandle",
     "RunRecord",
     "StateStore",

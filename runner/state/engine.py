@@ -79,7 +79,7 @@ class Database:
         self.dialect = self._url.get_backend_name()
         # SQLite admits one writer; a waiting one sleeps in SQLite's busy handler, in
         # steps of up to 100 ms. Threads of this process queue on this lock instead and
-        # start the moment the previous write commits (a sweep writes from many threads).
+        # start the moment the previous write commits (a kind may write from many threads).
         # Other processes still meet the busy timeout.
         self._write_turn: AbstractContextManager[Any] = (
             threading.RLock() if self.dialect == "sqlite" else nullcontext()

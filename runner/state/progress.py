@@ -3,21 +3,25 @@
 A run reports ``(what, done, total)`` as it advances (the kinds' progress callback); the
 newest report is kept in ``job_values`` as ``progress:<run key>`` (no schema change),
 so every replica's console sees a run another replica is making. What a run has already
-done (messages posted, chats acted on) is read from the targets and actions it
-recorded, which every run keeps anyway.
+done (messages posted, chats acted on) is read from the targets it recorded and from
+its kind (``JobKind.count_actions``), which every run keeps anyway.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import delete, func, select
 
+from runner.kinds import registry
 from runner.state.engine import Database
 from runner.state.models import RunRecord
-from runner.state.schema import actions, job_values, targets
+from runner.state.schema import job_values, targets
+
+if TYPE_CHECKING:
+    from runner.state.store import StateStore
 
 PROGRESS = "progress:"
 
@@ -57,7 +61,8 @@ class ProgressMixin:
                 job_values.c.job == job, job_values.c.name == PROGRESS + key))
 
     def progress(self, running: Sequence[RunRecord]) -> dict[int, RunProgress]:
-        """The progress of each of ``running`` (by run id): four queries for all of them."""
+        """The progress of each of ``running`` (by run id): two queries for all of them,
+        and one per kind that counts actions."""
         if not running:
             return {}
         keys = {PROGRESS + r.key: r for r in running}
@@ -77,10 +82,9 @@ class ProgressMixin:
                         targets.c.run_key.in_(list(by_key)), targets.c.status == "done",
                         targets.c.message_id.is_not(None)).group_by(targets.c.run_key)):
                 effects[by_key[run_key]]["posted"] = int(n)
-            for run_id, action, n in conn.execute(
-                    select(actions.c.run_id, actions.c.action, func.count()).where(
-                        actions.c.run_id.in_(ids)).group_by(actions.c.run_id, actions.c.action)):
-                effects[run_id][str(action)] = int(n)
+        for kind in registry.every_kind():  # by run id: a job's kind may have changed
+            for run_id, counted in kind.count_actions(cast("StateStore", self), ids).items():
+                effects[run_id].update(counted)
         return {
             run_id: RunProgress(str(reports.get(run_id, {}).get("what", "")),
                                 int(reports.get(run_id, {}).get("done", 0)),

@@ -6,7 +6,8 @@ takes, and every claim and every recorded effect of the running jobs would wait 
 it. So the history is pruned in steps: each step looks at the next ``batch`` runs by
 primary key (ids follow claim order, so the old runs come first), reads outside any
 write transaction what to delete, then deletes at most ``batch`` rows of each table in
-one short write transaction. A run's actions and effects go before the run itself, so a
+one short write transaction. A run's effects, and the rows of the kinds' tables that point
+at it (``schema.run_rows``), go before the run itself, so a
 step that is cut short (a crash, a stop) leaves nothing that points at a missing run;
 the next step picks up the same range.
 
@@ -19,11 +20,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, select
+from sqlalchemy import Column, Connection, Table, and_, delete, func, select
 
 from runner.state.engine import Database
-from runner.state.schema import actions, aware_utc, events, runs, targets
+from runner.state.schema import aware_utc, events, runs, targets
 
 PRUNE_BATCH = 100
 """Rows of each table one pruning step deletes at most (one write transaction)."""
@@ -36,7 +38,7 @@ class PruneStep:
     runs: int
     """Runs deleted."""
     rows: int
-    """Rows deleted in every table (runs, their actions and effects, events)."""
+    """Rows deleted in every table (runs, their effects and kinds' rows, events)."""
     start: int | None
     """The run id the next step starts at; None when no run older than the cutoff is left."""
     held: float = 0.0
@@ -47,10 +49,11 @@ class PruneMixin:
     """Bounded pruning of the history; mixed into ``StateStore``."""
 
     _db: Database
+    _run_rows: list[tuple[Table, Column[Any], Column[Any]]]
 
     def prune(self, older_than: datetime, *, batch: int = PRUNE_BATCH) -> int:
-        """Delete finished runs started before ``older_than`` with their actions and
-        effects, and bot events handled before it, step by step (see the module).
+        """Delete finished runs started before ``older_than`` with their effects and the
+        kinds' rows of them, and bot events handled before it, step by step (see the module).
         Returns the number of runs deleted."""
         deleted, start = 0, None
         while True:
@@ -83,23 +86,26 @@ class PruneMixin:
                 return PruneStep(0, 0, None)  # ids follow claim order: the rest is newer
             old = [row for row in window if row.started_at < cutoff and row.status != "running"]
             ids, keys = [row.id for row in old], [row.key for row in old]
-            action_ids = conn.execute(
-                select(actions.c.id).where(actions.c.run_id.in_(ids))
-                .order_by(actions.c.id).limit(batch)
-            ).scalars().all() if ids else []
+            children = [
+                (table, key, conn.execute(
+                    select(key).where(column.in_(ids)).order_by(key).limit(batch)
+                ).scalars().all() if ids else [])
+                for table, column, key in self._run_rows
+            ]
             per_key: dict[str, int] = dict(conn.execute(
                 select(targets.c.run_key, func.count()).where(targets.c.run_key.in_(keys))
                 .group_by(targets.c.run_key)
             ).all()) if keys else {}
         whole, part, all_effects = _fit(keys, per_key, batch)
-        finished = len(action_ids) < batch and all_effects
+        finished = all(len(found) < batch for _, _, found in children) and all_effects
         rows = 0
         if not ids:  # only running runs here: nothing to delete
             return PruneStep(0, 0, window[-1].id + 1)
         with self._db.write() as conn:
             began = time.perf_counter()
-            if action_ids:
-                rows += conn.execute(delete(actions).where(actions.c.id.in_(action_ids))).rowcount
+            for table, key, found in children:
+                if found:
+                    rows += conn.execute(delete(table).where(key.in_(found))).rowcount
             if whole:
                 rows += conn.execute(delete(targets).where(targets.c.run_key.in_(whole))).rowcount
             if part is not None:

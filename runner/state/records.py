@@ -1,5 +1,5 @@
-"""Everything a job remembers besides its runs: per-target progress, chats, sweep
-actions, export chunks, handled bot events, alert streaks and small per-job values.
+"""Everything a job remembers besides its runs: per-target progress, handled bot events,
+alert streaks and small per-job values (a kind's own records are in its tables).
 
 Each write is one statement or one transaction; upserts go through
 ``INSERT ... ON CONFLICT`` so two replicas writing the same key cannot both insert.
@@ -7,32 +7,15 @@ Each write is one statement or one transaction; upserts go through
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, or_, select
+from sqlalchemy import delete, func, select
 
 from runner.state.engine import Database
-from runner.state.models import (
-    ALERT_FIELDS,
-    CHAT_FIELDS,
-    ActionRecord,
-    AlertState,
-    ChatState,
-    ChatWrite,
-    TargetRecord,
-)
-from runner.state.schema import (
-    ACTIONS,
-    actions,
-    alerts,
-    aware_utc,
-    chats,
-    events,
-    job_values,
-    targets,
-)
+from runner.state.models import ALERT_FIELDS, AlertState, TargetRecord
+from runner.state.schema import alerts, aware_utc, events, job_values, targets
 
 IN_CHUNK = 500
 """Ids per ``IN (...)`` query: stays far below every backend's parameter limit."""
@@ -47,7 +30,7 @@ def checked_fields(fields: Mapping[str, Any], known: frozenset[str], what: str) 
 
 
 class RecordsMixin:
-    """Targets, chats, actions, exports, events, alerts and values; mixed into StateStore."""
+    """Targets, events, alerts and values; mixed into StateStore."""
 
     _db: Database
 
@@ -135,114 +118,6 @@ class RecordsMixin:
         )
         with self._db.read() as conn:
             return any(tuple(row) != besides for row in conn.execute(query))
-
-    # -- chats ----------------------------------------------------------------------------
-
-    def chat_state(self, chat_id: int) -> ChatState | None:
-        """What is known about one chat, or None."""
-        with self._db.read() as conn:
-            return self._chat(conn, chat_id)
-
-    @staticmethod
-    def _chat(conn: Connection, chat_id: int) -> ChatState | None:
-        row = conn.execute(select(chats).where(chats.c.chat_id == chat_id)).mappings().first()
-        return ChatState.from_row(row) if row else None
-
-    def update_chat(self, chat_id: int, **fields: Any) -> ChatState:
-        """Set some fields of a chat's state (creating it), and return the new state.
-
-        Only ``ChatState`` field names are accepted (ValueError otherwise); None clears.
-        """
-        statement = self._chat_upsert(chat_id, fields)
-        with self._db.write() as conn:
-            conn.execute(statement)
-            state = self._chat(conn, chat_id)
-        assert state is not None  # just upserted in this transaction
-        return state
-
-    def write_chats(self, writes: Sequence[ChatWrite]) -> None:
-        """Several chats' changes and actions in one transaction.
-
-        A sweep groups the writes of its concurrent archives this way: one commit for
-        many chats instead of one per write. Each write is validated before any runs.
-        """
-        statements = []
-        for w in writes:
-            if w.action is not None:
-                run_id, action, detail = w.action
-                statements.append(self._action_insert(run_id, w.chat_id, action, detail))
-            if w.changes:
-                statements.append(self._chat_upsert(w.chat_id, w.changes))
-        with self._db.write() as conn:
-            for statement in statements:
-                conn.execute(statement)
-
-    def _chat_upsert(self, chat_id: int, fields: Mapping[str, Any]) -> Any:
-        values = checked_fields(fields, CHAT_FIELDS, "chat")
-        db = self._db
-        values["updated_at"] = db.now()
-        return (
-            db.insert(chats)
-            .values(chat_id=chat_id, **values)
-            .on_conflict_do_update(index_elements=["chat_id"], set_=values)
-        )
-
-    def chat_states(self, chat_ids: Iterable[int]) -> dict[int, ChatState]:
-        """States of many chats at once; chats never seen are absent from the result."""
-        wanted = sorted(set(chat_ids))
-        found: dict[int, ChatState] = {}
-        with self._db.read() as conn:
-            for i in range(0, len(wanted), IN_CHUNK):
-                chunk = wanted[i : i + IN_CHUNK]
-                query = select(chats).where(chats.c.chat_id.in_(chunk))
-                for row in conn.execute(query).mappings():
-                    found[row["chat_id"]] = ChatState.from_row(row)
-        return found
-
-    def open_sweep_chats(self) -> list[ChatState]:
-        """Chats a sweep warned (or began to archive) and has not archived, by id.
-
-        The sweep fetches these by id: its warning moved their last message, so the
-        inactive-chat date filter no longer finds them.
-        """
-        query = (
-            select(chats)
-            .where(
-                chats.c.archived_at.is_(None),
-                or_(chats.c.warned_by_run.is_not(None), chats.c.archived_by_run.is_not(None)),
-            )
-            .order_by(chats.c.chat_id)
-        )
-        with self._db.read() as conn:
-            return [ChatState.from_row(r) for r in conn.execute(query).mappings()]
-
-    # -- sweep actions --------------------------------------------------------------------
-
-    def record_action(
-        self, run_id: int, chat_id: int, action: str, detail: Mapping[str, Any] | None = None
-    ) -> int:
-        """Record what a run did to a chat; returns the action's id."""
-        statement = self._action_insert(run_id, chat_id, action, detail)
-        with self._db.write() as conn:
-            return int(conn.execute(statement.returning(actions.c.id)).scalar_one())
-
-    def _action_insert(
-        self, run_id: int, chat_id: int, action: str, detail: Mapping[str, Any] | None
-    ) -> Any:
-        if action not in ACTIONS:
-            raise ValueError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
-        return actions.insert().values(
-            run_id=run_id, chat_id=chat_id, action=action, at=self._db.now(),
-            detail=dict(detail or {}),
-        )
-
-    def actions(self, run_id: int, action: str | None = None) -> list[ActionRecord]:
-        """Actions of one run in the order they were made, optionally of one kind."""
-        query = select(actions).where(actions.c.run_id == run_id).order_by(actions.c.id)
-        if action is not None:
-            query = query.where(actions.c.action == action)
-        with self._db.read() as conn:
-            return [ActionRecord.from_row(r) for r in conn.execute(query).mappings()]
 
     # -- bot events -----------------------------------------------------------------------
 

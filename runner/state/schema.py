@@ -21,7 +21,6 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Dialect,
-    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -83,7 +82,6 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 
 RUN_STATUSES = ("running", "succeeded", "failed", "skipped", "abandoned")
 TARGET_STATUSES = ("started", "done")
-ACTIONS = ("warned", "archived", "unarchived", "closing_message")
 
 
 def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -153,37 +151,6 @@ targets = Table(
     Index("ix_targets_message_id", "message_id"),
 )
 
-chats = Table(
-    "chats",
-    metadata,
-    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("warned_at", UtcDateTime),
-    Column("warning_message_id", BigInteger),
-    Column("warned_by_run", BigInteger),
-    Column("kept_until", UtcDateTime),
-    Column("keep_by_user", BigInteger),
-    Column("archive_requested_at", UtcDateTime),
-    Column("archive_requested_by", BigInteger),
-    Column("archived_at", UtcDateTime),
-    Column("archived_by_run", BigInteger),
-    Column("unarchived_at", UtcDateTime),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
-
-actions = Table(
-    "actions",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("run_id", Id, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
-    Column("chat_id", BigInteger, nullable=False),
-    Column("action", String(32), nullable=False),
-    Column("at", UtcDateTime, nullable=False),
-    Column("detail", JsonText),
-    one_of("action", ACTIONS),
-    Index("ix_actions_run", "run_id"),
-    Index("ix_actions_chat", "chat_id"),
-)
-
 events = Table(
     "events",
     metadata,
@@ -210,10 +177,25 @@ job_values = Table(
 )
 
 
+def run_rows(tables: Sequence[Table]) -> list[tuple[Table, Column[Any], Column[Any]]]:
+    """The kinds' tables whose rows belong to a run: (table, the column pointing at
+    ``runs.id``, the one-column primary key pruning deletes them by)."""
+    found = []
+    for table in tables:
+        for fk in table.foreign_keys:
+            if fk.references(runs) and fk.column is runs.c.id:
+                keys = list(table.primary_key.columns)
+                if len(keys) != 1:
+                    raise StateError(f"table {table.name} points at runs: give it a "
+                                     f"one-column primary key, so pruning can delete its rows")
+                found.append((table, fk.parent, keys[0]))
+    return found
+
+
 def _v1(conn: Connection) -> None:
     """The core tables. The tables version 1 also made for job kinds are the kinds' now
     (``JobKind.tables``): ``migrate`` creates them in the same transaction, the same."""
-    tables = [replicas, runs, targets, chats, actions, events, alerts, job_values]
+    tables = [replicas, runs, targets, events, alerts, job_values]
     metadata.create_all(conn, tables=tables)
 
 

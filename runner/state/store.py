@@ -17,7 +17,7 @@ from runner.state.progress import ProgressMixin
 from runner.state.prune import PruneMixin
 from runner.state.records import RecordsMixin
 from runner.state.runs import RunsMixin
-from runner.state.schema import migrate, replicas
+from runner.state.schema import migrate, replicas, run_rows
 
 SQLITE_SHARED = (
     "SQLite state cannot be shared by several replicas: "
@@ -41,8 +41,10 @@ class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin, PruneMix
         self._replica_lock: IO[bytes] | None = None
         self._db = Database(url, clock)
         try:
+            tables = registry.tables()
+            self._run_rows = run_rows(tables)
             with self._db.write() as conn:
-                migrate(conn, self._db.now(), registry.tables())
+                migrate(conn, self._db.now(), tables)
         except BaseException:
             self._db.dispose()
             raise

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from runner.catalogue import Catalogue, JobSpec
+    from runner.kinds.base import ChatAction
     from runner.settings import Settings
-    from runner.state import ActionRecord, RunRecord, StateStore
+    from runner.state import RunRecord, StateStore
     from runner.state.operator import AuditEntry, Pause
     from runner.state.progress import RunProgress
     from runner.web.files import Attached
@@ -228,7 +229,7 @@ class RunPage:
     lines: list[str]
     zone: ZoneInfo
     posted: list[Posted] = field(default_factory=list)
-    actions: list[ActionRecord] = field(default_factory=list)
+    actions: list[ChatAction] = field(default_factory=list)
     files: list[Any] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     progress: RunProgress | None = None
@@ -255,10 +256,11 @@ def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int,
                 detail["chat_id"], detail["message_id"],
                 MESSAGE_URL.format(chat=detail["chat_id"], message=detail["message_id"]),
                 posted(prefix, record.id, detail["message_id"], detail.get("files") or [])))
-    page.actions = state.actions(record.id)
+    page.actions = registry.run_actions(state, record.id)
+    kind = registry.find_kind(record.kind)
+    if kind is not None:
+        page.files = list(kind.run_files(state, record.job))
     page.audit = state.audit(record.job, run_id=record.id)
     if record.status == "running":
         page.progress = state.progress([record]).get(record.id)
-    if record.kind in registry.kind_names():
-        page.files = list(registry.get_kind(record.kind).run_files(state, record.job))
     return page

@@ -18,7 +18,9 @@ import httpx
 import yaml
 
 from runner.execute import Outcome
-from runner.state import ChatState, StateStore
+from runner.kinds.sweep.records import ChatState
+from runner.kinds.sweep.table import actions_of, chat_state, update_chat
+from runner.state import StateStore
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
 
@@ -201,7 +203,7 @@ class Sweep:
         """What the runner remembers about a chat."""
         store = self.store()
         try:
-            return store.chat_state(chat_id)
+            return chat_state(store, chat_id)
         finally:
             store.close()
 
@@ -209,7 +211,7 @@ class Sweep:
         """Write chat state as the bot's button handler would."""
         store = self.store()
         try:
-            store.update_chat(chat_id, **fields)
+            update_chat(store, chat_id, **fields)
         finally:
             store.close()
 
@@ -219,7 +221,7 @@ class Sweep:
         try:
             out: Counter[int] = Counter()
             for run in store.runs(JOB, limit=1000):
-                for record in store.actions(run.id, action):
+                for record in actions_of(store, run.id, action):
                     out[record.chat_id] += 1
             return out
         finally:

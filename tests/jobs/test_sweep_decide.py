@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from runner.kinds.sweep.decide import Anchor, decide_fresh, decide_warned
 from runner.kinds.sweep.params import SweepParams
+from runner.kinds.sweep.records import ChatState
 from runner.pachca.models import Chat
-from runner.state import ChatState
 
 NOW = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
 P = SweepParams()

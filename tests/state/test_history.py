@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from runner.kinds.sweep.table import actions_of, record_action, update_chat
 from runner.state import RunHandle, StateStore
 from tests.state.conftest import START, FakeClock
 
@@ -115,8 +116,8 @@ def test_progress_of_running_runs(store: StateStore, clock: FakeClock) -> None:
     other = _run(store, clock, "digest", "d1", status=None)
     store.set_progress("sweep", "s1", "archiving", 2, 5)
     store.set_progress("sweep", "s1", "archiving", 3, 5)  # the newest report wins
-    store.record_action(running.run_id, 101, "archived")
-    store.record_action(running.run_id, 102, "archived")
+    record_action(store, running.run_id, 101, "archived")
+    record_action(store, running.run_id, 102, "archived")
     store.finish_target("d1", "chat:7", {"message_id": 9, "chat_id": 7})
     records = [r for r in store.runs() if r.status == "running"]
     found = store.progress(records)
@@ -144,14 +145,14 @@ def test_naive_datetimes_are_refused(store: StateStore) -> None:
     with pytest.raises(ValueError, match="naive"):
         store.claim("digest", "k", kind="digest", scheduled_for=datetime(2024, 1, 1), lease=60)
     with pytest.raises(ValueError, match="naive"):
-        store.update_chat(1, warned_at=datetime(2024, 1, 1))
+        update_chat(store, 1, warned_at=datetime(2024, 1, 1))
 
 
 def test_prune_deletes_old_finished_runs_with_their_records(
     store: StateStore, clock: FakeClock
 ) -> None:
     old = _run(store, clock, "sweep", "old")
-    store.record_action(old.run_id, 7, "warned")
+    record_action(store, old.run_id, 7, "warned")
     store.finish_target("old", "chat:7", {"message_id": 1})
     stuck = _run(store, clock, "sweep", "stuck", status=None)
     store.mark_event_handled("ev-old")
@@ -163,7 +164,7 @@ def test_prune_deletes_old_finished_runs_with_their_records(
 
     assert store.prune(cutoff) == 1
     assert store.get_run(old.run_id) is None
-    assert store.actions(old.run_id) == []
+    assert actions_of(store, old.run_id) == []
     assert store.targets("old") == []
     assert store.get_run(stuck.run_id) is not None  # still running: not history yet
     assert store.get_run(recent.run_id) is not None

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from runner.kinds.sweep.table import actions_of, record_action
 from runner.state import StateStore
 from tests.state.conftest import FakeClock
 
@@ -19,7 +20,7 @@ def _finished(store: StateStore, clock: FakeClock, key: str, *, effects: int = 0
     for n in range(effects):
         store.finish_target(key, f"chat:{n}", {"message_id": n + 1})
     for n in range(actions):
-        store.record_action(handle.run_id, n, "archived")
+        record_action(store, handle.run_id, n, "archived")
     if status is not None:
         store.finish(handle, status, counts={}, lines=[], error=None)
     clock.advance(10)
@@ -30,7 +31,7 @@ def _sizes(store: StateStore, keys: dict[str, int]) -> tuple[int, int, int]:
     """(runs, effects, actions) of the runs ``keys`` names (key -> run id) still stored."""
     left = [key for key, run_id in keys.items() if store.get_run(run_id) is not None]
     effects = sum(len(store.targets(key)) for key in keys)
-    actions = sum(len(store.actions(run_id)) for run_id in keys.values())
+    actions = sum(len(actions_of(store, run_id)) for run_id in keys.values())
     return len(left), effects, actions
 
 
@@ -68,7 +69,7 @@ def test_each_step_deletes_at_most_a_batch_of_each_table_and_the_end_is_exact(
     assert steps > 8 // BATCH  # it did take several steps
     assert store.get_run(stuck) is not None and len(store.targets("stuck")) == 2
     assert store.get_run(recent) is not None
-    assert len(store.targets("recent")) == 2 and len(store.actions(recent)) == 1
+    assert len(store.targets("recent")) == 2 and len(actions_of(store, recent)) == 1
     assert store.prune_events_step(cutoff, batch=BATCH) == 1
     assert not store.event_handled("ev-old") and store.event_handled("ev-new")
 

@@ -8,7 +8,16 @@ import pytest
 
 from runner.errors import StateError
 from runner.kinds.export.table import export_chunks, find_chunk_by_export_id, upsert_export_chunk
-from runner.state import ChatState, ChatWrite, StateStore
+from runner.kinds.sweep.records import ChatState, ChatWrite
+from runner.kinds.sweep.table import (
+    actions_of,
+    chat_state,
+    chat_states,
+    record_action,
+    update_chat,
+    write_chats,
+)
+from runner.state import StateStore
 from tests.state.conftest import START, FakeClock, race
 
 T0 = datetime.fromtimestamp(START, UTC)
@@ -52,45 +61,45 @@ def test_a_refused_target_is_forgotten_but_a_done_one_never(store: StateStore) -
 
 
 def test_chat_state_upsert_keeps_other_fields(store: StateStore, clock: FakeClock) -> None:
-    assert store.chat_state(42) is None
+    assert chat_state(store, 42) is None
     warned = datetime(2024, 5, 1, 10, tzinfo=UTC)
-    first = store.update_chat(42, warned_at=warned, warning_message_id=777, warned_by_run=3)
+    first = update_chat(store, 42, warned_at=warned, warning_message_id=777, warned_by_run=3)
     assert first == ChatState(
         chat_id=42, warned_at=warned, warning_message_id=777, warned_by_run=3, updated_at=T0
     )
     clock.advance(60)
-    second = store.update_chat(42, keep_by_user=9, kept_until=warned + timedelta(days=30))
+    second = update_chat(store, 42, keep_by_user=9, kept_until=warned + timedelta(days=30))
     assert second.warning_message_id == 777
     assert second.keep_by_user == 9
     assert second.kept_until == warned + timedelta(days=30)
     assert second.updated_at == T0 + timedelta(seconds=60)
-    cleared = store.update_chat(42, warned_at=None)
+    cleared = update_chat(store, 42, warned_at=None)
     assert cleared.warned_at is None and cleared.keep_by_user == 9
-    assert store.chat_state(42) == cleared
+    assert chat_state(store, 42) == cleared
 
 
 def test_update_chat_rejects_unknown_fields(store: StateStore) -> None:
     with pytest.raises(ValueError, match="unknown chat field"):
-        store.update_chat(1, warned=True)
-    assert store.chat_state(1) is None
+        update_chat(store, 1, warned=True)
+    assert chat_state(store, 1) is None
 
 
 def test_chat_states_in_batches(store: StateStore) -> None:
     for chat_id in range(0, 1200, 3):
-        store.update_chat(chat_id, warning_message_id=chat_id + 1)
-    states = store.chat_states(iter(range(1200)))
+        update_chat(store, chat_id, warning_message_id=chat_id + 1)
+    states = chat_states(store, iter(range(1200)))
     assert sorted(states) == list(range(0, 1200, 3))
     assert all(s.warning_message_id == c + 1 for c, s in states.items())
-    assert store.chat_states([]) == {}
+    assert chat_states(store, []) == {}
 
 
 def test_actions_of_a_run(store: StateStore) -> None:
     run = store.claim("sweep", "sweep:1", kind="sweep", scheduled_for=None, lease=60)
     assert run is not None
-    first = store.record_action(run.run_id, 10, "warned", {"message_id": 5})
-    store.record_action(run.run_id, 11, "archived")
-    store.record_action(run.run_id, 10, "closing_message")
-    listed = store.actions(run.run_id)
+    first = record_action(store, run.run_id, 10, "warned", {"message_id": 5})
+    record_action(store, run.run_id, 11, "archived")
+    record_action(store, run.run_id, 10, "closing_message")
+    listed = actions_of(store, run.run_id)
     assert [(a.chat_id, a.action) for a in listed] == [
         (10, "warned"),
         (11, "archived"),
@@ -98,41 +107,41 @@ def test_actions_of_a_run(store: StateStore) -> None:
     ]
     assert listed[0].id == first and listed[0].detail == {"message_id": 5}
     assert listed[0].at == T0 and listed[1].detail == {}
-    assert [a.chat_id for a in store.actions(run.run_id, "archived")] == [11]
-    assert store.actions(run.run_id + 1) == []
+    assert [a.chat_id for a in actions_of(store, run.run_id, "archived")] == [11]
+    assert actions_of(store, run.run_id + 1) == []
 
 
 def test_write_chats_commits_changes_and_actions_together(store: StateStore) -> None:
     run = store.claim("sweep", "sweep:1", kind="sweep", scheduled_for=None, lease=60)
     assert run is not None
-    store.update_chat(10, warning_message_id=7)
-    store.write_chats([
+    update_chat(store, 10, warning_message_id=7)
+    write_chats(store, [
         ChatWrite(10, {"archived_by_run": run.run_id}),
         ChatWrite(11, {"archived_at": T0, "archived_by_run": run.run_id},
                   action=(run.run_id, "archived", {"name": "Старый чат"})),
     ])
-    states = store.chat_states([10, 11])
+    states = chat_states(store, [10, 11])
     assert (states[10].warning_message_id, states[10].archived_by_run) == (7, run.run_id)
     assert states[11].archived_at == T0
-    [action] = store.actions(run.run_id)
+    [action] = actions_of(store, run.run_id)
     assert (action.chat_id, action.action, action.detail) == (11, "archived",
                                                              {"name": "Старый чат"})
 
 
 def test_write_chats_checks_every_write_before_any(store: StateStore) -> None:
     with pytest.raises(ValueError, match="unknown chat field"):
-        store.write_chats([ChatWrite(1, {"archived_by_run": 5}), ChatWrite(2, {"gone": 1})])
+        write_chats(store, [ChatWrite(1, {"archived_by_run": 5}), ChatWrite(2, {"gone": 1})])
     with pytest.raises(StateError):  # no such run: the whole group is rolled back
-        store.write_chats([ChatWrite(3, {"warned_by_run": None}),
+        write_chats(store, [ChatWrite(3, {"warned_by_run": None}),
                            ChatWrite(4, action=(999, "archived", {}))])
-    assert store.chat_states([1, 2, 3, 4]) == {}
+    assert chat_states(store, [1, 2, 3, 4]) == {}
 
 
 def test_actions_are_checked(store: StateStore) -> None:
     with pytest.raises(ValueError, match="unknown action"):
-        store.record_action(1, 10, "deleted")
+        record_action(store, 1, 10, "deleted")
     with pytest.raises(StateError):
-        store.record_action(999, 10, "warned")  # no such run
+        record_action(store, 999, 10, "warned")  # no such run
 
 
 def test_export_chunks(store: StateStore) -> None:

@@ -23,14 +23,13 @@ from runner.concurrency import Grouped
 from runner.effects import post_once
 from runner.kinds.sweep.decide import Decision
 from runner.kinds.sweep.params import SweepParams
-from runner.kinds.sweep.records import SweepRecords
+from runner.kinds.sweep.records import ChatWrite, SweepRecords
 from runner.kinds.sweep.scan import closing_key
 from runner.pachca.models import Button
-from runner.state import ChatWrite
 
 if TYPE_CHECKING:
     from runner.kinds.base import JobContext
-    from runner.state import ChatState
+    from runner.kinds.sweep.records import ChatState
 
 WARNING_TEMPLATE = "sweep_warning.md.j2"
 CLOSING_TEMPLATE = "sweep_closing.md.j2"

@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 
 from runner.bot.context import BotContext, event_time
 from runner.kinds.sweep.decide import answered
-from runner.kinds.sweep.records import SweepRecords
-from runner.state import ChatState
+from runner.kinds.sweep.records import ChatState, SweepRecords
 
 if TYPE_CHECKING:
     from runner.buttons import ButtonAction

@@ -16,7 +16,7 @@ from runner.kinds.sweep.params import SweepParams
 from runner.pachca.models import Chat
 
 if TYPE_CHECKING:  # the state store (SQLAlchemy) is not needed to load the kind
-    from runner.state import ChatState
+    from runner.kinds.sweep.records import ChatState
 
 Verb = Literal["warn", "archive", "wait", "skip"]
 

@@ -34,13 +34,16 @@ from runner.render import split_message
 
 if TYPE_CHECKING:
     import click
+    from sqlalchemy import Table
 
     from runner.bot.context import BotContext
     from runner.buttons import ButtonAction
     from runner.catalogue import JobSpec
     from runner.demo import Demo
+    from runner.kinds.sweep.records import ActionRecord
     from runner.pachca.models import ButtonClick
     from runner.runtime import Runtime
+    from runner.state import StateStore
 
 # A few per-chat skip lines tell the operator enough; the counts hold the rest.
 _SKIP_LINES = 200
@@ -62,6 +65,25 @@ class SweepKind(JobKind[SweepParams]):
     summary = "Warn inactive group chats, then archive the ones that stay quiet."
     button_actions: ClassVar[Mapping[str, ButtonHandler]] = dict.fromkeys(ACTIONS, _on_click)
     affects_chats: ClassVar[bool] = True
+
+    def tables(self) -> Sequence[Table]:
+        """``chats`` (what the sweep knows of each) and ``actions`` (what each run did)."""
+        from runner.kinds.sweep.table import actions, chats
+
+        return (chats, actions)
+
+    def run_actions(self, state: StateStore, run_id: int) -> Sequence[ActionRecord]:
+        """The chats run ``run_id`` warned, archived or unarchived, in order."""
+        from runner.kinds.sweep.table import actions_of
+
+        return actions_of(state, run_id)
+
+    def count_actions(self, state: StateStore, run_ids: Sequence[int]
+                      ) -> Mapping[int, Mapping[str, int]]:
+        """Warnings, archives... each run has recorded so far."""
+        from runner.kinds.sweep.table import count_actions
+
+        return count_actions(state, run_ids)
 
     def commands(self) -> Sequence[click.Command]:
         """``plan NAME`` and ``undo RUN_ID``."""

@@ -44,7 +44,7 @@ from runner.pachca.models import Chat, Message
 
 if TYPE_CHECKING:
     from runner.kinds.base import JobContext
-    from runner.state import ChatState
+    from runner.kinds.sweep.records import ChatState
 
 # A pending warning is looked for this far before its intent (clocks of runner and Pachca).
 _CLOCK_SLACK = timedelta(hours=1)

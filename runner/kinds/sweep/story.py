@@ -33,9 +33,11 @@ async def sweep_story(demo: Demo) -> int:
         return 0
     job = sweeps[0]
     c = demo.console
+    from runner.kinds.sweep.table import open_sweep_chats
+
     state = StateStore(demo.settings.state_url, replica="demo-story")
     try:
-        warned = [s for s in state.open_sweep_chats() if s.warning_message_id]
+        warned = [s for s in open_sweep_chats(state) if s.warning_message_id]
     finally:
         state.close()
     if not warned:
