@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
-from runner import scopes, words
+from runner import jinja_words, scopes, words
 from runner.catalogue.fields import Id, KindParams, ru
 from runner.durations import Duration
 from runner.effects import POSTING_SCOPES, post_once
@@ -126,7 +126,7 @@ class ExportParams(KindParams):
         try:
             ImmutableSandboxedEnvironment().parse(value)
         except TemplateSyntaxError as exc:
-            raise ValueError(words.text("export.filename", detail=exc.message)) from None
+            raise ValueError(words.text("export.filename", detail=jinja_words.detail(exc.message or ""))) from None
         return value
 
     @field_validator("webhook_timeout")
