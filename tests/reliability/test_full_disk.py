@@ -6,6 +6,12 @@ I/O error, as on a full disk, while Pachca keeps working. The run must end as a 
 job (exit 1, not 2 "bad input"), say how much it had already posted, leave the history
 saying so when the store still takes that much, and a rerun of the fire, once there
 is room again, must post only what is left.
+
+Whether the run's failed status still fits depends on how much of the limit the
+failing write left unused: a few bytes more schema move it from one side to the other.
+So both honest endings are accepted, and each is checked for what it promises: "marked
+failed", or "running until its claim expires" (the test then lets the claim expire, as
+the lease would, before the rerun).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import re
 import resource
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,9 +28,8 @@ from pathlib import Path
 from runner.workspace import WorkspaceServer
 from tests.reliability.worlds import build, snapshot, workspace_config
 
-# Bytes of the write-ahead log: the claim and a few posts' records fit, not all nine
-# (a page more since runs have the index by start time: a claim writes one page more).
-LIMIT = 64_097
+# Bytes of the write-ahead log: the claim and a few posts' records fit, not all nine.
+LIMIT = 60001
 
 
 def _limited() -> None:
@@ -37,6 +43,14 @@ def _runner(env: dict[str, str], cwd: Path, *args: str,
     return subprocess.run([sys.executable, "-m", "runner", *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=300, check=False,
                           preexec_fn=_limited if limited else None)
+
+
+def _expire_claims(db: Path) -> None:
+    """Move every running claim's lease into the past, as waiting out the lease would."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE runs SET lease_until = '2000-01-01 00:00:00.000000'"
+                     " WHERE status = 'running'")
+    conn.close()
 
 
 def test_a_full_disk_mid_run_fails_the_run_and_says_what_was_posted(
@@ -60,11 +74,18 @@ def test_a_full_disk_mid_run_fails_the_run_and_says_what_was_posted(
     said = re.search(r"the state store failed mid-run: .*; done before it stopped: posted: (\d+)",
                      output)
     assert said and int(said.group(1)) == posted, output
-    assert "the run is marked failed" in output, output
     with world.store() as state:
         (run,) = state.runs()
-    assert run.status == "failed" and run.counts == {"posted": posted}, run
-    assert f"posted: {posted}" in (run.error or "")
+    if "the run is marked failed" in output:
+        assert run.status == "failed" and run.counts == {"posted": posted}, run
+        assert f"posted: {posted}" in (run.error or "")
+        first_attempt = "failed"
+    else:
+        assert "the history shows the run as running until its claim expires (600 s)" \
+            in output, output
+        assert run.status == "running", run
+        _expire_claims(world.tmp / "state.db")  # as 600 s of lease running out would
+        first_attempt = "running"
 
     again = _runner(env, world.tmp, *world.run_job_args())  # room again: rerun the fire
 
@@ -74,12 +95,19 @@ def test_a_full_disk_mid_run_fails_the_run_and_says_what_was_posted(
     with world.store() as state:
         (run,) = state.runs()
     assert run.status == "succeeded"
-    # Totals over both attempts: the posts of the first whose record the full disk lost
-    # were found in the chats, not made again.
-    assert run.counts["posted"] == recipients, run.counts
+    # The posts of the first attempt whose record the full disk lost were found in the
+    # chats, not made again.
     assert run.counts["already_posted"] == posted, run.counts
-    assert [(a["attempt"], a["status"]) for a in run.earlier_attempts] == [(1, "failed")]
-    assert "disk" in (run.earlier_attempts[0]["error"] or "")
     shown = _runner(env, world.tmp, "history")
-    assert f"posted={recipients}" in shown.stdout, shown.stdout
-    assert "attempt 1 failed: the state store failed mid-run" in shown.stdout, shown.stdout
+    if first_attempt == "failed":
+        # Totals over both attempts, and the first one's failure kept.
+        assert run.counts["posted"] == recipients, run.counts
+        assert [(a["attempt"], a["status"]) for a in run.earlier_attempts] == [(1, "failed")]
+        assert "disk" in (run.earlier_attempts[0]["error"] or "")
+        assert f"posted={recipients}" in shown.stdout, shown.stdout
+        assert "attempt 1 failed: the state store failed mid-run" in shown.stdout, shown.stdout
+    else:
+        # The store never learnt how the first attempt ended: it was taken over running.
+        assert run.counts["posted"] == recipients - posted, run.counts
+        assert [(a["attempt"], a["status"]) for a in run.earlier_attempts] == [(1, "running")]
+        assert f"posted={recipients - posted}" in shown.stdout, shown.stdout

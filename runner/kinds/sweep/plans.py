@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 FORMAT = "pachca-runner/sweep-plan"
 VERSION = 1
 _ACTIONS = ("warn", "archive")
+_VERBS = ("warn", "archive", "later", "wait", "skip")
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,22 @@ class PlannedChat:
     members_hash: str | None = None
 
     def line(self) -> str:
-        """One line for the operator."""
-        return f"  {words.text_or('verb.' + self.verb, self.verb):<8} «{self.name}» (#{self.chat_id}): {self.note}"
+        """One line for the operator, the chat's name in one column whatever the verb."""
+        verb = words.text_or("verb." + self.verb, self.verb)
+        return f"  {verb}{' ' * (_verb_column() - shown_width(verb))} «{self.name}» (#{self.chat_id}): {self.note}"
+
+
+def shown_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: wide (CJK) characters take two, combining
+    marks none; the verbs' translations differ in length, not only in letters."""
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _verb_column() -> int:
+    """The verb column's width in the current language: the widest verb and one space
+    (8 in English, as the lines always were)."""
+    return 1 + max(shown_width(words.text("verb." + v)) for v in _VERBS)
 
 
 @dataclass
@@ -72,8 +88,7 @@ class SweepPlan:
 
     def lines(self) -> list[str]:
         """The plan in words: a header, a line per chat, and what to do next."""
-        count = {verb: sum(c.verb == verb for c in self.chats)
-                 for verb in ("warn", "archive", "later", "wait", "skip")}
+        count = {verb: sum(c.verb == verb for c in self.chats) for verb in _VERBS}
         head = words.text("plan.head", job=self.job, when=f"{self.made_at:%Y-%m-%d %H:%M %Z}",
                           scanned=self.scanned, counts=", ".join(
                               f"{words.text('verb.' + verb)} {n}" for verb, n in count.items()))

@@ -1,0 +1,66 @@
+"""A run's own troubles (resumed, timed out, store failed) read in the chosen language,
+and English stays as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from runner import words
+from runner.execute import _done, _resumed_because
+from runner.kinds.base import RunReport
+from tests.catalogue.test_yaml_words import latin_words
+
+IDS = ["resume.after_failure", "resume.after_abandoned", "resume.after_stop", "run.resuming",
+       "run.not_again", "run.unreported", "run.store_failed", "run.timed_out", "run.internal",
+       "run.marked_failed", "run.done_before", "run.nothing_done", "run.end_unrecorded",
+       "run.running_until_expiry", "claim.renew_retrying", "claim.renew_failed", "claim.lost",
+       "claim.stopping"]
+
+
+@pytest.fixture
+def ru() -> Iterator[None]:
+    words.use("ru")
+    yield
+    words.use(None)
+
+
+def test_english_is_unchanged() -> None:
+    words.use("en")
+    try:
+        assert _resumed_because("failed") == "after its last attempt ended in failure"
+        assert _resumed_because("abandoned") == "after it was abandoned"
+        assert _resumed_because(None) == "after its runner stopped"
+        assert _done(RunReport()) == "nothing was done before it stopped"
+        assert words.text("run.marked_failed") == (
+            "the run is marked failed: rerun this fire to finish it")
+        assert words.text("run.running_until_expiry", seconds="60") == (
+            "the history shows the run as running until its claim expires (60 s),"
+            " then rerun this fire")
+    finally:
+        words.use(None)
+
+
+@pytest.mark.usefixtures("ru")
+@pytest.mark.parametrize("previous", ["failed", "abandoned", None])
+def test_why_a_run_resumes_is_russian(previous: str | None) -> None:
+    said = _resumed_because(previous)
+    assert said.startswith("после") and not latin_words(said)
+
+
+@pytest.mark.usefixtures("ru")
+def test_what_was_done_is_russian() -> None:
+    assert _done(RunReport()) == "до остановки ничего не сделано"
+    report = RunReport()
+    report.counts["posted"] = 2
+    assert _done(report).startswith("сделано до остановки: ")
+
+
+@pytest.mark.usefixtures("ru")
+@pytest.mark.parametrize("message_id", IDS)
+def test_every_run_trouble_has_russian_words(message_id: str) -> None:
+    values = {k: "x" for k in ("job", "key", "attempt", "why", "error", "done", "seconds",
+                               "type", "counts")}
+    said = words.text(message_id, **values)
+    assert not latin_words(said.replace("x", "")), said
