@@ -64,3 +64,39 @@ def test_every_run_trouble_has_russian_words(message_id: str) -> None:
                                "type", "counts")}
     said = words.text(message_id, **values)
     assert not latin_words(said.replace("x", "")), said
+
+
+STOPS = {  # why an export, a sweep or an activity check stopped: id -> English as it was
+    "export.lost": "could not export S: Pachca kept losing the export",
+    "export.refused": "Pachca refused the export of S: D",
+    "export.owner_only": ("Pachca refused the export of S: only the workspace owner may export;"
+                          " set PACHCA_EXPORT_TOKEN to the owner's token (D)"),
+    "export.cannot_write": "cannot write P: R",
+    "export.download_failed": ("could not download export 7 (S): E; the next run downloads it"
+                               " again"),
+    "export.no_server": ("an export needs the runner's HTTP server to receive Pachca's webhook;"
+                         " run it with run-job or the daemon"),
+    "export.cannot_create": "cannot create P: R",
+    "export.name_not_plain": "filename renders to 'N', which is not a plain file name",
+    "export.same_names": "filename 'F' gives several chunks the same name; put {{ start }} in it",
+    "sweep.no_threads": "sweep: the token may not list threads (E); give it the threads:read scope",
+    "sweep.no_key": "sweep: no key to sign buttons",
+    "activity.no_threads": ("the token may not list threads (E): give it the threads:read scope,"
+                            " or set include_threads: false"),
+}
+VALUES = {"span": "S", "detail": "D", "path": "P", "reason": "R", "id": 7, "error": "E",
+          "name": "N", "filename": "F"}
+
+
+@pytest.mark.parametrize("message_id", list(STOPS))
+def test_why_a_run_stopped_in_both_languages(message_id: str) -> None:
+    words.use("en")
+    try:
+        assert words.text(message_id, **VALUES) == STOPS[message_id]
+        words.use("ru")
+        said = words.text(message_id, **VALUES)
+    finally:
+        words.use(None)
+    names = {"Pachca", "sweep", "filename", "include_threads", "false", "run", "job", "read",
+             "threads", "start"}
+    assert not [w for w in latin_words(said) if w not in names], said

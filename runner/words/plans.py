@@ -181,4 +181,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sweep.closing": ("«{name}» (closing)", "«{name}» (прощальное сообщение)"),
     "sweep.could_not": ("could not {verb} «{name}» ({id}): {error}",
                         "не удалось {verb} «{name}» ({id}): {error}"),
+    # -- why a sweep or an activity check stopped --------------------------------------------
+    "sweep.no_threads": (
+        "sweep: the token may not list threads ({error}); give it the threads:read scope",
+        "sweep: токену нельзя читать треды ({error}); дайте ему право threads:read",
+    ),
+    "sweep.no_key": ("sweep: no key to sign buttons", "sweep: нет ключа для подписи кнопок"),
+    "activity.no_threads": (
+        ("the token may not list threads ({error}): give it the threads:read scope, or set"
+         " include_threads: false"),
+        ("токену нельзя читать треды ({error}): дайте ему право threads:read или укажите"
+         " include_threads: false"),
+    ),
 }
