@@ -168,7 +168,7 @@ async def execute(
         outcome.status = "failed"
         outcome.error = str(exc)
     except Exception as exc:  # a bug in a kind: record it, keep the daemon alive
-        log.exception("%s: unexpected error", job.name)
+        log.exception("%s", words.text("run.unexpected", job=job.name))
         outcome.status = "failed"
         outcome.error = words.text("run.internal", type=type(exc).__name__, error=exc)
     outcome.duration = time.monotonic() - started

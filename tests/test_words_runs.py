@@ -100,3 +100,36 @@ def test_why_a_run_stopped_in_both_languages(message_id: str) -> None:
     names = {"Pachca", "sweep", "filename", "include_threads", "false", "run", "job", "read",
              "threads", "start"}
     assert not [w for w in latin_words(said) if w not in names], said
+
+
+SIDE_LINES = {  # the daemon's side lines at INFO and above: id -> English as it was
+    "run.unexpected": "j: unexpected error",
+    "replica.pruned": "pruned 3 run(s) older than 30 days from the history",
+    "replica.taking_over": "j: taking over k (attempt 2 on replica r stopped)",
+    "replica.abandoned": "j: run 7 (k) of stopped replica r marked abandoned: why",
+    "replica.dry_not_resumed": "a dry run whose replica stopped (dry runs are not resumed)",
+    "replica.manual_not_resumed": ("a manual run whose replica stopped (manual runs are not"
+                                   " resumed: run it again with run-job if still needed)"),
+    "replica.job_gone": "its job is no longer in the catalogue",
+    "replica.job_disabled": "its job is disabled",
+    "api.rate_limited_wait": "GET /chats: rate limited, waiting 1.5 s",
+    "api.retrying": "GET /chats failed (why); retry 2 in 0.25 s",
+    "scope.unreadable": "cannot read the token's scopes, not checking them: E",
+    "post.went_through": "k: post to chat 5 had gone through before the crash",
+}
+SIDE_VALUES = {"job": "j", "n": 3, "days": 30, "key": "k", "attempt": 2, "replica": "r", "id": 7,
+               "reason": "why", "method": "GET", "path": "/chats", "error": "E", "what": "chat 5"}
+
+
+@pytest.mark.parametrize("message_id", list(SIDE_LINES))
+def test_side_lines_in_both_languages(message_id: str) -> None:
+    seconds = {"api.rate_limited_wait": "1.5", "api.retrying": "0.25"}.get(message_id, "1")
+    words.use("en")
+    try:
+        assert words.text(message_id, **SIDE_VALUES, seconds=seconds) == SIDE_LINES[message_id]
+        words.use("ru")
+        said = words.text(message_id, **SIDE_VALUES, seconds=seconds)
+    finally:
+        words.use(None)
+    names = {"j", "k", "r", "why", "GET", "run", "job", "chats", "chat"}  # values, not words
+    assert not [w for w in latin_words(said) if w not in names], said

@@ -328,4 +328,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("запуск {id}: все его чаты заархивированы снова более поздним запуском; отмените"
         " лучше его"),
     ),
+    # -- the daemon's side lines: replicas, retries, crashes ----------------------------------
+    "run.unexpected": ("{job}: unexpected error", "{job}: непредвиденная ошибка"),
+    "replica.pruned": ("pruned {n} run(s) older than {days} days from the history",
+                       "из истории удалены запуски старше {days} дн.: {n}"),
+    "replica.taking_over": (
+        "{job}: taking over {key} (attempt {attempt} on replica {replica} stopped)",
+        "{job}: перехватываю {key} (попытка {attempt} на реплике {replica} остановилась)",
+    ),
+    "replica.abandoned": (
+        "{job}: run {id} ({key}) of stopped replica {replica} marked abandoned: {reason}",
+        "{job}: запуск {id} ({key}) остановленной реплики {replica} брошен: {reason}",
+    ),
+    "replica.dry_not_resumed": (
+        "a dry run whose replica stopped (dry runs are not resumed)",
+        "пробный запуск, чья реплика остановилась (пробные запуски не продолжаются)",
+    ),
+    "replica.manual_not_resumed": (
+        ("a manual run whose replica stopped (manual runs are not resumed: run it again with"
+         " run-job if still needed)"),
+        ("ручной запуск, чья реплика остановилась (ручные запуски не продолжаются: если он ещё"
+         " нужен, запустите его снова через run-job)"),
+    ),
+    "replica.job_gone": ("its job is no longer in the catalogue", "его задания больше нет в каталоге"),
+    "replica.job_disabled": ("its job is disabled", "его задание отключено"),
+    "api.rate_limited_wait": ("{method} {path}: rate limited, waiting {seconds} s",
+                              "{method} {path}: превышен лимит запросов, жду {seconds} с"),
+    "api.retrying": ("{method} {path} failed ({reason}); retry {attempt} in {seconds} s",
+                     "{method} {path} не удался ({reason}); повтор {attempt} через {seconds} с"),
+    "scope.unreadable": ("cannot read the token's scopes, not checking them: {error}",
+                         "не удалось прочитать права токена, они не проверяются: {error}"),
+    "post.went_through": ("{key}: post to {what} had gone through before the crash",
+                          "{key}: отправка ({what}) прошла ещё до сбоя"),
 }
