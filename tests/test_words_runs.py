@@ -116,9 +116,20 @@ SIDE_LINES = {  # the daemon's side lines at INFO and above: id -> English as it
     "api.retrying": "GET /chats failed (why); retry 2 in 0.25 s",
     "scope.unreadable": "cannot read the token's scopes, not checking them: E",
     "post.went_through": "k: post to chat 5 had gone through before the crash",
+    "alert.unprocessed": "j: could not process the alert for run k",
+    "alert.missed_unprocessed": "j: could not process the missed-run alert",
+    "alert.streak_known": "j: failure 3 of a streak already announced; no new alert",
+    "alert.recovered": "j: recovered after 3 failure(s)",
+    "alert.not_posted": "could not post t.md.j2 to the alerts chat 5: E",
+    "hub.malformed": "export webhook rejected: not a well-formed export-ready event",
+    "hub.disowned": "export 7: ready webhook of a disowned export ignored",
+    "hub.duplicate": "export 7: duplicate ready webhook ignored",
+    "hub.unmatched": "export 7 is ready but no export request is pending; ignored",
+    "hub.ready": "export 7 is ready: j 2026-01-01–2026-01-31",
 }
 SIDE_VALUES = {"job": "j", "n": 3, "days": 30, "key": "k", "attempt": 2, "replica": "r", "id": 7,
-               "reason": "why", "method": "GET", "path": "/chats", "error": "E", "what": "chat 5"}
+               "reason": "why", "method": "GET", "path": "/chats", "error": "E", "what": "chat 5",
+               "template": "t.md.j2", "chat": 5, "start": "2026-01-01", "end": "2026-01-31"}
 
 
 @pytest.mark.parametrize("message_id", list(SIDE_LINES))

@@ -68,4 +68,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bot.poll": ("{read} event(s) read, {deleted} deleted; {detail}",
                  "прочитано событий: {read}, удалено: {deleted}; {detail}"),
     "bot.poll_nothing": ("nothing to do", "делать нечего"),
+    # -- the alerts' own lines in the log ---------------------------------------------------
+    "alert.unprocessed": ("{job}: could not process the alert for run {key}",
+                          "{job}: не удалось обработать оповещение о запуске {key}"),
+    "alert.missed_unprocessed": ("{job}: could not process the missed-run alert",
+                                 "{job}: не удалось обработать оповещение о пропущенном запуске"),
+    "alert.streak_known": ("{job}: failure {n} of a streak already announced; no new alert",
+                           "{job}: ошибка {n} в серии, о которой уже сообщено; нового оповещения нет"),
+    "alert.recovered": ("{job}: recovered after {n} failure(s)",
+                        "{job}: снова работает после ошибок подряд: {n}"),
+    "alert.not_posted": ("could not post {template} to the alerts chat {chat}: {error}",
+                         "не удалось отправить {template} в чат оповещений {chat}: {error}"),
 }

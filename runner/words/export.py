@@ -82,4 +82,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "filename '{filename}' gives several chunks the same name; put {{{{ start }}}} in it",
         "filename '{filename}' даёт нескольким частям одно имя; добавьте в него {{{{ start }}}}",
     ),
+    # -- the export webhook's lines in the log -------------------------------------------------
+    "hub.malformed": ("export webhook rejected: not a well-formed export-ready event",
+                      "вебхук выгрузки отклонён: это не событие о готовой выгрузке"),
+    "hub.disowned": ("export {id}: ready webhook of a disowned export ignored",
+                     "выгрузка {id}: вебхук о готовности брошенной выгрузки пропущен"),
+    "hub.duplicate": ("export {id}: duplicate ready webhook ignored",
+                      "выгрузка {id}: повторный вебхук о готовности пропущен"),
+    "hub.unmatched": ("export {id} is ready but no export request is pending; ignored",
+                      "выгрузка {id} готова, но ни одна выгрузка не ожидается; пропущено"),
+    "hub.ready": ("export {id} is ready: {job} {start}–{end}",
+                  "выгрузка {id} готова: {job} {start}–{end}"),
 }
