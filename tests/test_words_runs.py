@@ -3,6 +3,7 @@ and English stays as it was."""
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterator
 
 import pytest
@@ -144,3 +145,20 @@ def test_side_lines_in_both_languages(message_id: str) -> None:
         words.use(None)
     names = {"j", "k", "r", "why", "GET", "run", "job", "chats", "chat"}  # values, not words
     assert not [w for w in latin_words(said) if w not in names], said
+
+
+BOT_LINES = ["event.again", "event.malformed", "event.failed", "event.crashed", "event.ignored",
+             "poll.too_many", "poll.summary", "poll.failed", "poll.crashed", "unfurl.failed",
+             "unfurl.added", "unfurl.source_failed", "unfurl.skipped", "unfurl.empty_title",
+             "bot.not_updated", "bot.not_answered", "click.forged", "click.rerun",
+             "click.mismatch", "click.stale", "click.not_member", "click.decided",
+             "server.listening", "server.stop_failed"]
+
+
+@pytest.mark.usefixtures("ru")
+@pytest.mark.parametrize("message_id", BOT_LINES)
+def test_the_bots_log_lines_are_russian(message_id: str) -> None:
+    fields = {name for _, name, _, _ in string.Formatter().parse(words.MESSAGES[message_id][1])
+              if name}
+    said = words.text(message_id, **dict.fromkeys(fields, "7"))
+    assert not latin_words(said), said
