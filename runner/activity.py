@@ -165,8 +165,7 @@ async def _threads_by_chat(client: PachcaClient, since: datetime) -> dict[int, l
             if thread.message_chat_id is not None:  # a standalone thread belongs to no chat
                 found.setdefault(thread.message_chat_id, []).append(thread.chat_id)
     except PermissionDenied as exc:
-        raise JobError(f"the token may not list threads ({exc}): give it the threads:read"
-                       " scope, or set include_threads: false") from None
+        raise JobError(words.text("activity.no_threads", error=exc)) from None
     return found
 
 

@@ -111,7 +111,7 @@ async def post_once(
                 "message_id": found.id, "chat_id": found.chat_id,
                 "created_at": found.created_at.isoformat()})
             ctx.report.count("already_posted")
-            ctx.log.info("%s: post to %s had gone through before the crash", key, what)
+            ctx.log.info("%s", words.text("post.went_through", key=key, what=what))
             return found.id
     detail = {"hash": digest, "entity_type": entity_type, "entity_id": entity_id,
               "attempt_at": attempt_time(ctx).isoformat(),

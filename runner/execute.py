@@ -114,13 +114,13 @@ async def execute(
         retry_failed=retry_failed,
     )
     if handle is None:
-        log.info("%s: %s is already done or running elsewhere; not run again", job.name, key)
+        log.info("%s", words.text("run.not_again", job=job.name, key=key))
         existing = await rt.state.runs.by_key(key)
         return Outcome(job.name, key, "skipped", error=_claimed_elsewhere(existing),
                        scheduled_for=scheduled_for, dry_run=dry_run)
     if handle.resumed:
-        log.warning("%s: resuming %s (attempt %d) %s", job.name, key, handle.attempt,
-                    _resumed_because(handle.resumed_from))
+        log.warning("%s", words.text("run.resuming", job=job.name, key=key, attempt=handle.attempt,
+                                     why=_resumed_because(handle.resumed_from)))
     kind = get_kind(job.kind)
     client = rt.client.read_only_view() if dry_run else rt.client
     ctx = JobContext(
@@ -160,17 +160,17 @@ async def execute(
         # Not bad input: the store broke mid-run (a full disk). Say what was done anyway.
         store_failed = True
         outcome.status = "failed"
-        outcome.error = f"the state store failed mid-run: {exc}; {_done(ctx.report)}"
+        outcome.error = words.text("run.store_failed", error=exc, done=_done(ctx.report))
     except TimeoutError:
         outcome.status = "failed"
-        outcome.error = f"did not finish within its timeout of {job.timeout:.0f} s"
+        outcome.error = words.text("run.timed_out", seconds=f"{job.timeout:.0f}")
     except RunnerError as exc:
         outcome.status = "failed"
         outcome.error = str(exc)
     except Exception as exc:  # a bug in a kind: record it, keep the daemon alive
-        log.exception("%s: unexpected error", job.name)
+        log.exception("%s", words.text("run.unexpected", job=job.name))
         outcome.status = "failed"
-        outcome.error = f"internal error: {type(exc).__name__}: {exc}"
+        outcome.error = words.text("run.internal", type=type(exc).__name__, error=exc)
     outcome.duration = time.monotonic() - started
     if outcome.error:  # a failure may quote a value from ${VAR} (a URL, a name, a text)
         outcome.error = rt.catalogue.mask(outcome.error)
@@ -186,31 +186,28 @@ async def execute(
         await _record_unrecorded(rt, handle, outcome, exc)
     else:
         if store_failed:
-            outcome.error = f"{outcome.error}; {_MARKED}"
+            outcome.error = f"{outcome.error}; {words.text('run.marked_failed')}"
     for observer in rt.observers:
         try:
             await observer(outcome)
         except RunnerError as exc:
-            log.error("%s: could not report the outcome: %s", job.name, exc)
+            log.error("%s", words.text("run.unreported", job=job.name, error=exc))
     return outcome
 
 
 def _resumed_because(previous: str | None) -> str:
     """Why a run is being resumed, from how its previous attempt ended."""
     if previous == "failed":
-        return "after its last attempt ended in failure"
+        return words.text("resume.after_failure")
     if previous == "abandoned":
-        return "after it was abandoned"
-    return "after its runner stopped"
-
-
-_MARKED = "the run is marked failed: rerun this fire to finish it"
+        return words.text("resume.after_abandoned")
+    return words.text("resume.after_stop")
 
 
 def _done(report: RunReport) -> str:
     """What a run did before it stopped, for an error line."""
     counts = ", ".join(f"{k}: {v}" for k, v in sorted(report.counts.items()) if v)
-    return f"done before it stopped: {counts}" if counts else "nothing was done before it stopped"
+    return words.text("run.done_before", counts=counts) if counts else words.text("run.nothing_done")
 
 
 async def _record_unrecorded(
@@ -220,17 +217,16 @@ async def _record_unrecorded(
     run did, and mark the run failed with the least the store must write, if it can."""
     error = outcome.error or ""
     if outcome.status != "failed" or not error:
-        error = rt.catalogue.mask(f"could not record the run's end in the state store: {exc};"
-                                  f" {_done(outcome.report)}")
+        error = rt.catalogue.mask(words.text("run.end_unrecorded", error=exc,
+                                             done=_done(outcome.report)))
     outcome.status = "failed"
     try:
         await rt.state.runs.finish(handle, "failed", counts=dict(outcome.report.counts),
                                    lines=[], error=error[:1000])
     except StateError:
-        error += (f"; the history shows the run as running until its claim expires"
-                  f" ({rt.lease:.0f} s), then rerun this fire")
+        error += "; " + words.text("run.running_until_expiry", seconds=f"{rt.lease:.0f}")
     else:
-        error += f"; {_MARKED}"
+        error += "; " + words.text("run.marked_failed")
     outcome.error = error
 
 
@@ -311,16 +307,16 @@ async def _run_with_lease(
                 renewed = await rt.state.runs.renew(handle, rt.lease)
             except RunnerError as exc:
                 if time.monotonic() + rt.lease / 3 < held_until:
-                    log.warning("%s: could not renew the claim on %s (retrying): %s",
-                                job.name, handle.key, exc)
+                    log.warning("%s", words.text("claim.renew_retrying", job=job.name,
+                                                 key=handle.key, error=exc))
                     continue
-                lost = f"could not renew the claim on {handle.key} in time: {exc}"
+                lost = words.text("claim.renew_failed", key=handle.key, error=exc)
             else:
                 if renewed:
                     held_until = sent + rt.lease
                     continue
-                lost = f"lost the claim on {handle.key}: another replica took it over"
-            log.error("%s: %s; stopping this run", job.name, lost)
+                lost = words.text("claim.lost", key=handle.key)
+            log.error("%s", words.text("claim.stopping", job=job.name, why=lost))
             task.cancel()
             return
 

@@ -25,7 +25,7 @@ from jinja2 import (
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.utils import missing as _MISSING
 
-from runner import words
+from runner import jinja_words, words
 from runner.defaults import TEMPLATES
 from runner.errors import TemplateLimit, TemplateProblem
 from runner.filters import (  # noqa: F401 - plural & co. re-exported for callers of render
@@ -224,28 +224,12 @@ def _unsafe(exc: SecurityError) -> str:
     return words.text("tpl.unsafe_attr", attr=found[1], type=found[2])
 
 
-_JINJA_SYNTAX = (
-    (re.compile(r"No filter named '(?P<name>[^']*)'"), "tpl.no_filter", "filters"),
-    (re.compile(r"No test named '(?P<name>[^']*)'"), "tpl.no_test", "tests"),
-    (re.compile(r"Encountered unknown tag '(?P<name>[^']*)'"), "tpl.no_tag", ""),
-    (re.compile(r"unexpected end of template"), "tpl.unexpected_end", ""),
-    (re.compile(r"unexpected '(?P<name>[^']*)'"), "tpl.unexpected", ""),
-)
-"""Jinja's commonest syntax messages, said in our words (with a suggestion where it helps)."""
-
-
 def _syntax_problem(exc: TemplateSyntaxError, origin: str, env: Any) -> TemplateProblem:
     detail = exc.message or ""
-    for pattern, message_id, known in _JINJA_SYNTAX:
-        found = pattern.search(detail)
-        if found is None:
-            continue
-        name = found.groupdict().get("name") or ""
-        names = sorted(getattr(env, known)) if known else []
-        said = words.text(message_id, name=name, hint=words.suggest(name, names))
-        return TemplateProblem(exc.name or origin, exc.lineno, words.text("tpl.syntax", detail=said))
-    return TemplateProblem(exc.name or origin, exc.lineno,
-                           words.text("tpl.syntax_raw", detail=detail))
+    said = jinja_words.explained(detail, filters=env.filters, tests=env.tests)
+    text = (words.text("tpl.syntax", detail=said) if said is not None
+            else words.text("tpl.syntax_raw", detail=detail))
+    return TemplateProblem(exc.name or origin, exc.lineno, text)
 
 
 def _line(exc: BaseException, origin: str) -> int | None:

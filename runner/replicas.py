@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from runner import words
+
 if TYPE_CHECKING:
     from runner.catalogue import JobSpec
     from runner.runtime import Runtime
@@ -77,8 +79,7 @@ class Maintenance:
             self._pruned_at = now
             deleted = await self.prune(self.rt.clock() - self.retention)
             if deleted:
-                log.info("pruned %d run(s) older than %d days from the history",
-                         deleted, self.retention.days)
+                log.info("%s", words.text("replica.pruned", n=deleted, days=self.retention.days))
 
     async def prune(self, cutoff: datetime) -> int:
         """Prune the history step by step (``runner.state.prune``), each step its own
@@ -103,24 +104,24 @@ class Maintenance:
             reason = _not_resumable(record, job)
             if reason is None:
                 assert job is not None  # _not_resumable says why when it is gone
-                log.warning("%s: taking over %s (attempt %d on replica %s stopped)",
-                            job.name, record.key, record.attempt, record.replica)
+                log.warning("%s", words.text("replica.taking_over", job=job.name, key=record.key,
+                                             attempt=record.attempt, replica=record.replica))
                 self.take_over(job, record)
                 continue
             if await self.rt.state.runs.abandon(record, reason):
-                log.warning("%s: run %d (%s) of stopped replica %s marked abandoned: %s",
-                            record.job, record.id, record.key, record.replica, reason)
+                log.warning("%s", words.text("replica.abandoned", job=record.job, id=record.id,
+                                             key=record.key, replica=record.replica,
+                                             reason=reason))
 
 
 def _not_resumable(record: RunRecord, job: JobSpec | None) -> str | None:
     """Why a stale run is abandoned rather than resumed, or None to resume it."""
     if record.dry_run:
-        return "a dry run whose replica stopped (dry runs are not resumed)"
+        return words.text("replica.dry_not_resumed")
     if record.scheduled_for is None:
-        return ("a manual run whose replica stopped (manual runs are not resumed:"
-                " run it again with run-job if still needed)")
+        return words.text("replica.manual_not_resumed")
     if job is None:
-        return "its job is no longer in the catalogue"
+        return words.text("replica.job_gone")
     if not job.enabled:
-        return "its job is disabled"
+        return words.text("replica.job_disabled")
     return None

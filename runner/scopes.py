@@ -27,7 +27,7 @@ async def token_info(client: PachcaClient) -> TokenInfo | None:
     try:
         return await client.token_info()
     except (NotFound, PermissionDenied) as exc:
-        log.warning("cannot read the token's scopes, not checking them: %s", exc)
+        log.warning("%s", words.text("scope.unreadable", error=exc))
         return None
 
 

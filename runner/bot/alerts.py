@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from runner import words
 from runner.bot.context import BotContext, one_line
 from runner.buttons import make_button_data
 from runner.pachca.models import Button
@@ -63,7 +64,7 @@ class AlertNotifier:
             else:
                 await self.succeeded(job, outcome.scheduled_for)
         except Exception:  # alerting must never take the daemon down
-            log.exception("%s: could not process the alert for run %s", job.name, outcome.key)
+            log.exception("%s", words.text("alert.unprocessed", job=job.name, key=outcome.key))
 
     async def on_missed(self, job: JobSpec, when: datetime, reason: str | None = None) -> None:
         """The daemon missed a fire (beyond its grace time, or for ``reason``, e.g. the
@@ -73,7 +74,7 @@ class AlertNotifier:
         try:
             await self.failed(job, error, when, undone=["the whole run"], missed=True)
         except Exception:
-            log.exception("%s: could not process the missed-run alert", job.name)
+            log.exception("%s", words.text("alert.missed_unprocessed", job=job.name))
 
     # -- the streak -------------------------------------------------------------------------
 
@@ -105,8 +106,7 @@ class AlertNotifier:
         )
         last = streak.last_alert_at
         if last is not None and now - last < timedelta(seconds=alerts.repeat_every):
-            log.info("%s: failure %d of a streak already announced; no new alert",
-                     job.name, streak.failures)
+            log.info("%s", words.text("alert.streak_known", job=job.name, n=streak.failures))
             return False
         zone = ZoneInfo(job.timezone)
         context: dict[str, Any] = {
@@ -144,7 +144,7 @@ class AlertNotifier:
             }
             posted = await self._post(alerts, RECOVERY_TEMPLATE, context, None)
         await self.bot.rt.state.alerts.clear(job.name)
-        log.info("%s: recovered after %d failure(s)", job.name, streak.failures)
+        log.info("%s", words.text("alert.recovered", job=job.name, n=streak.failures))
         return posted
 
     async def _post(
@@ -157,8 +157,8 @@ class AlertNotifier:
             text = self.bot.render(template, **context)
             await self.bot.rt.client.send_message(alerts.chat_id, text, buttons=buttons)
         except RunnerError as exc:
-            log.error("could not post %s to the alerts chat %d: %s", template, alerts.chat_id,
-                      exc)
+            log.error("%s", words.text("alert.not_posted", template=template,
+                                       chat=alerts.chat_id, error=exc))
             return False
         return True
 

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from runner import words
 from runner.bot.context import BotContext, event_time, one_line
 from runner.buttons import ButtonAction, parse_button_data
 from runner.errors import ForgedButton, NotFound, PermissionDenied
@@ -51,8 +52,8 @@ class ClickHandler:
         try:
             action = parse_button_data(click.data, self.bot.secret)
         except ForgedButton as exc:
-            log.warning("click by user %d on message %d refused: %s", click.user_id,
-                        click.message_id, exc)
+            log.warning("%s", words.text("click.forged", user=click.user_id, id=click.message_id,
+                                        error=exc))
             await self.bot.tell(click.user_id, "click_refused.md.j2", reason="forged",
                                 chat=None, job=None)
             return "refused:forged"
@@ -105,7 +106,7 @@ class ClickHandler:
         await bot.edit(message.id, alerts.chat_id,
                        message.content.rstrip() + "\n\n" + note)
         await bot.tell(user, "click_retry.md.j2", stage="started", job=name)
-        log.info("job %s: rerun asked by user %d", name, user)
+        log.info("%s", words.text("click.rerun", job=name, user=user))
         work = self._rerun(job, user, action.scope)
         if self.spawn is None:
             await work

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from runner import words
 from runner.errors import NotFound, PachcaError, PermissionDenied, RunnerError
 from runner.render import truncate_message
 
@@ -76,7 +77,7 @@ class BotContext:
             await self.rt.client.update_message(message_id, content=content, buttons=[],
                                                 chat_id=chat_id)
         except PachcaError as exc:
-            log.error("could not update message %d in chat %d: %s", message_id, chat_id, exc)
+            log.error("%s", words.text("bot.not_updated", id=message_id, chat=chat_id, error=exc))
 
     async def tell(self, user_id: int, template: str, **context: Any) -> None:
         """Send ``user_id`` a direct message from ``template``; failures are only logged.
@@ -87,7 +88,7 @@ class BotContext:
             text = self.render(template, **context)
             await self.rt.client.send_message(user_id, text, entity_type="user")
         except (PachcaError, RunnerError) as exc:
-            log.error("could not answer user %d (%s): %s", user_id, template, exc)
+            log.error("%s", words.text("bot.not_answered", user=user_id, template=template, error=exc))
 
 
 def event_time(timestamp: object, fallback: datetime) -> datetime:

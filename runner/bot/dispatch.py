@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from runner import words
 from runner.bot.clicks import ClickHandler
 from runner.bot.context import BotContext
 from runner.bot.unfurl import Unfurler
@@ -41,7 +42,7 @@ class Dispatcher:
         """Handle the event called ``key`` unless it was handled already; a label back."""
         key = delivery_key(payload, key)
         if not await self.bot.rt.state.events.mark_handled(key):
-            log.info("event %s was handled already; not again", key)
+            log.info("%s", words.text("event.again", key=key))
             return ALREADY
         return await self.dispatch(payload)
 
@@ -54,17 +55,17 @@ class Dispatcher:
             if kind == ("message", "link_shared"):
                 return await self.unfurl.handle(LinkShared.model_validate(payload))
         except ValidationError as exc:
-            log.warning("malformed %s/%s event ignored: %d problem(s), first: %s", *kind,
-                        exc.error_count(), exc.errors()[0].get("msg"))
+            log.warning("%s", words.text("event.malformed", type=kind[0], event=kind[1],
+                                        n=exc.error_count(), first=exc.errors()[0].get("msg")))
             return "malformed"
         except RunnerError as exc:
-            log.error("handling a %s/%s event failed: %s", *kind, exc)
+            log.error("%s", words.text("event.failed", type=kind[0], event=kind[1], error=exc))
             return "failed"
         except Exception:  # a bug in a handler must not stop the other events
-            log.exception("handling a %s/%s event failed unexpectedly", *kind)
+            log.exception("%s", words.text("event.crashed", type=kind[0], event=kind[1]))
             return "failed"
         # Acknowledged all the same: anything not answered 2xx Pachca delivers again.
-        log.info("event %s/%s ignored: the runner does not handle it", *kind)
+        log.info("%s", words.text("event.ignored", type=kind[0], event=kind[1]))
         return "ignored"
 
 

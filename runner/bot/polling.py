@@ -74,8 +74,7 @@ class Poller:
         async for event in self.client.list_events():
             events.setdefault(event.id, event)  # a page may repeat one as the list moves
             if len(events) >= MAX_EVENTS_READ:
-                log.warning("the bot's event history holds more than %d events; handling the"
-                            " oldest of those read, the rest in later passes", MAX_EVENTS_READ)
+                log.warning("%s", words.text("poll.too_many", n=MAX_EVENTS_READ))
                 break
         return sorted(events.values(), key=lambda e: (e.created_at, e.id))
 
@@ -97,7 +96,7 @@ class Poller:
             if await self.delete(event):
                 result.counts["deleted"] += 1
         if result.seen:
-            log.info("bot events: %s", result.summary())
+            log.info("%s", words.text("poll.summary", summary=result.summary()))
         return result
 
     async def run(self, stop: asyncio.Event, every: Callable[[], float | None]) -> None:
@@ -112,10 +111,9 @@ class Poller:
                 try:
                     await self.poll_once()
                 except RunnerError as exc:
-                    log.error("polling the bot's events failed (next try in %.0f s): %s",
-                              interval, exc)
+                    log.error("%s", words.text("poll.failed", seconds=f"{interval:.0f}", error=exc))
                 except Exception:
-                    log.exception("polling the bot's events failed unexpectedly")
+                    log.exception("%s", words.text("poll.crashed"))
             try:
                 await asyncio.wait_for(stop.wait(), timeout=interval or 60.0)
             except TimeoutError:

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from runner import words
 from runner.errors import FetchError, PachcaError, RunnerError, TemplateProblem
 from runner.pachca.fetch import JsonFetcher
 from runner.pachca.models import LinkShared
@@ -85,9 +86,9 @@ class Unfurler:
         try:
             await self.rt.client.add_link_previews(event.message_id, previews)
         except PachcaError as exc:
-            log.error("could not add link previews to message %d: %s", event.message_id, exc)
+            log.error("%s", words.text("unfurl.failed", id=event.message_id, error=exc))
             return "unfurl:failed"
-        log.info("added %d link preview(s) to message %d", len(previews), event.message_id)
+        log.info("%s", words.text("unfurl.added", n=len(previews), id=event.message_id))
         return "unfurl:posted"
 
     async def preview(self, rule: UnfurlRule, url: str) -> dict[str, str] | None:
@@ -106,15 +107,14 @@ class Unfurler:
                     fields[key] = render(template, context,
                                          origin=f"unfurl {rule.domain} {key}").strip()
         except FetchError as exc:
-            log.warning("link preview for %s skipped: source of rule %s: %s", url, rule.domain,
-                        exc)
+            log.warning("%s", words.text("unfurl.source_failed", url=url, rule=rule.domain, error=exc))
             return None
         except (TemplateProblem, RunnerError) as exc:
-            log.warning("link preview for %s skipped: %s", url, exc)
+            log.warning("%s", words.text("unfurl.skipped", url=url, error=exc))
             return None
         title = fields.get("title") or (_default_title(data) if rule.title is None else "")
         if not title:
-            log.warning("link preview for %s skipped: its title came out empty", url)
+            log.warning("%s", words.text("unfurl.empty_title", url=url))
             return None
         preview = {"title": title[:TITLE_LIMIT],
                    "description": fields.get("description", "")[:DESCRIPTION_LIMIT]}

@@ -19,7 +19,7 @@ from babel.dates import format_date
 from jinja2 import Environment, TemplateSyntaxError
 from pydantic import Field, field_validator
 
-from runner import words
+from runner import jinja_words, words
 from runner.catalogue.fields import Id, KindParams, ru
 from runner.effects import POSTING_SCOPES, attempt_time, post_once
 from runner.errors import JobError, NotFound
@@ -79,7 +79,7 @@ class ChatFromTemplateParams(KindParams):
         try:
             Environment().parse(v)
         except TemplateSyntaxError as exc:
-            raise ValueError(words.text("chat.name_syntax", detail=exc.message)) from None
+            raise ValueError(words.text("chat.name_syntax", detail=jinja_words.detail(exc.message or ""))) from None
         return v
 
 

@@ -253,7 +253,8 @@ class ApiSession(Closing):
                     raise errors.RateLimited(method, path, wait)
                 # Everyone in this class waits, not just this call: slow down, not faster.
                 self.limiter.pause(call_class, chat_key, wait)
-                log.warning("%s %s: rate limited, waiting %.1f s", method, path, wait)
+                log.warning("%s", words.text("api.rate_limited_wait", method=method, path=path,
+                                             seconds=f"{wait:.1f}"))
                 continue
             refused = error_from_response(method, path, response)
             if response.status_code >= 500 and idempotent and failures < self.retry.max_retries:
@@ -265,7 +266,8 @@ class ApiSession(Closing):
     async def _backoff(self, attempt: int, method: str, path: str, reason: str) -> None:
         delay = self.retry.backoff(attempt, self._rng)
         self.stats["retries"] += 1
-        log.info("%s %s failed (%s); retry %d in %.2f s", method, path, reason, attempt, delay)
+        log.info("%s", words.text("api.retrying", method=method, path=path, reason=reason,
+                                  attempt=attempt, seconds=f"{delay:.2f}"))
         await asyncio.sleep(delay)
 
     async def get_data(self, path: str, model: type[T], params: dict[str, Any] | None = None) -> T:

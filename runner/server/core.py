@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from runner import words
 from runner.errors import RunnerError, SettingsError
 from runner.kinds import registry
 from runner.server.guard import BodyGuard, head_guarded
@@ -133,7 +134,7 @@ class RunnerServer:
                 await self.stop()
                 raise RunnerError(f"the runner's HTTP server did not start on {self.url}")
             await asyncio.sleep(0.01)
-        log.info("runner server listening on %s (public %s)", self.url, self.public_url)
+        log.info("%s", words.text("server.listening", url=self.url, public=self.public_url))
 
     async def stop(self) -> None:
         """Stop accepting, let requests in progress finish, release the port."""
@@ -146,7 +147,7 @@ class RunnerServer:
             except TimeoutError:
                 task.cancel()
             except Exception:
-                log.exception("the runner's HTTP server failed while stopping")
+                log.exception("%s", words.text("server.stop_failed"))
         if self._sock is not None:
             self._sock.close()
         self._server = self._task = self._sock = self._app = None

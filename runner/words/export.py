@@ -51,4 +51,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "ждём вебхука Пачки для {span}, запрошенного прошлым запуском"),
     "export.requested": ("requested the export of {span}", "запрошена выгрузка {span}"),
     "export.downloaded": ("downloaded {span} to {file} ({size})", "скачано {span} в {file} ({size})"),
+    # -- why an export stopped ------------------------------------------------------------
+    "export.lost": ("could not export {span}: Pachca kept losing the export",
+                    "не удалось выгрузить {span}: Пачка раз за разом теряла выгрузку"),
+    "export.refused": ("Pachca refused the export of {span}: {detail}",
+                       "Пачка отказала в выгрузке {span}: {detail}"),
+    "export.owner_only": (
+        ("Pachca refused the export of {span}: only the workspace owner may export; set"
+         " PACHCA_EXPORT_TOKEN to the owner's token ({detail})"),
+        ("Пачка отказала в выгрузке {span}: выгружать может только владелец пространства;"
+         " укажите в PACHCA_EXPORT_TOKEN токен владельца ({detail})"),
+    ),
+    "export.cannot_write": ("cannot write {path}: {reason}", "нельзя записать {path}: {reason}"),
+    "export.download_failed": (
+        "could not download export {id} ({span}): {error}; the next run downloads it again",
+        "не удалось скачать выгрузку {id} ({span}): {error}; следующий запуск скачает её снова",
+    ),
+    "export.no_server": (
+        ("an export needs the runner's HTTP server to receive Pachca's webhook; run it with"
+         " run-job or the daemon"),
+        ("выгрузке нужен HTTP-сервер раннера, чтобы принять вебхук Пачки; запускайте её"
+         " через run-job или демон"),
+    ),
+    "export.cannot_create": ("cannot create {path}: {reason}", "нельзя создать {path}: {reason}"),
+    "export.name_not_plain": (
+        "filename renders to '{name}', which is not a plain file name",
+        "filename даёт '{name}' — это не простое имя файла",
+    ),
+    "export.same_names": (
+        "filename '{filename}' gives several chunks the same name; put {{{{ start }}}} in it",
+        "filename '{filename}' даёт нескольким частям одно имя; добавьте в него {{{{ start }}}}",
+    ),
+    # -- the export webhook's lines in the log -------------------------------------------------
+    "hub.malformed": ("export webhook rejected: not a well-formed export-ready event",
+                      "вебхук выгрузки отклонён: это не событие о готовой выгрузке"),
+    "hub.disowned": ("export {id}: ready webhook of a disowned export ignored",
+                     "выгрузка {id}: вебхук о готовности брошенной выгрузки пропущен"),
+    "hub.duplicate": ("export {id}: duplicate ready webhook ignored",
+                      "выгрузка {id}: повторный вебхук о готовности пропущен"),
+    "hub.unmatched": ("export {id} is ready but no export request is pending; ignored",
+                      "выгрузка {id} готова, но ни одна выгрузка не ожидается; пропущено"),
+    "hub.ready": ("export {id} is ready: {job} {start}–{end}",
+                  "выгрузка {id} готова: {job} {start}–{end}"),
 }

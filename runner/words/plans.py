@@ -46,6 +46,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verb.later": ("later", "позже"),
     "verb.wait": ("wait", "ждать"),
     "verb.skip": ("skip", "пропустить"),
+    "plan.later_note": ("over max_archive_per_run: left for the next run",
+                        "сверх max_archive_per_run: оставлено до следующего запуска"),
+    "plan.now": ("now {verb}: {note}", "теперь «{verb}»: {note}"),
+    "plan.unseen": ("no longer visible to the token", "токену больше не виден"),
+    "plan.archived": ("already archived", "уже в архиве"),
+    "plan.message_arrived": ("a message arrived (last message {when})",
+                             "пришло сообщение (последнее — {when})"),
+    "plan.not_due": ("no longer due", "уже не требует действий"),
+    "plan.members_changed": ("membership changed ({then} members then, {now} now)",
+                             "состав изменился (тогда участников — {then}, теперь — {now})"),
     "plan.cannot_write": ("cannot write the plan: {reason}",
                           "не удаётся записать план, система сообщает: «{reason}»"),
     "plan.cannot_read": ("cannot read the plan: {reason}",
@@ -171,4 +181,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sweep.closing": ("«{name}» (closing)", "«{name}» (прощальное сообщение)"),
     "sweep.could_not": ("could not {verb} «{name}» ({id}): {error}",
                         "не удалось {verb} «{name}» ({id}): {error}"),
+    # -- why a sweep or an activity check stopped --------------------------------------------
+    "sweep.no_threads": (
+        "sweep: the token may not list threads ({error}); give it the threads:read scope",
+        "sweep: токену нельзя читать треды ({error}); дайте ему право threads:read",
+    ),
+    "sweep.no_key": ("sweep: no key to sign buttons", "sweep: нет ключа для подписи кнопок"),
+    "activity.no_threads": (
+        ("the token may not list threads ({error}): give it the threads:read scope, or set"
+         " include_threads: false"),
+        ("токену нельзя читать треды ({error}): дайте ему право threads:read или укажите"
+         " include_threads: false"),
+    ),
 }

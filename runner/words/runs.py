@@ -18,6 +18,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "outcome.not_run": ("– {job} not run: {error}", "– {job} не запускалось: {error}"),
     "preview.none": ("(this run would post no message)", "(этот запуск не отправил бы ни одного сообщения)"),
     "preview.message": ("message {n}", "сообщение {n}"),
+    # -- a run's own troubles (runner.execute) ------------------------------------------------
+    "resume.after_failure": ("after its last attempt ended in failure",
+                             "после того как прошлая попытка закончилась ошибкой"),
+    "resume.after_abandoned": ("after it was abandoned", "после того как его бросили"),
+    "resume.after_stop": ("after its runner stopped", "после остановки его раннера"),
+    "run.resuming": ("{job}: resuming {key} (attempt {attempt}) {why}",
+                     "{job}: продолжаю {key} (попытка {attempt}) {why}"),
+    "run.not_again": ("{job}: {key} is already done or running elsewhere; not run again",
+                      "{job}: {key} уже выполнен или идёт в другом месте; повторно не запускается"),
+    "run.unreported": ("{job}: could not report the outcome: {error}",
+                       "{job}: не удалось сообщить итог: {error}"),
+    "run.store_failed": ("the state store failed mid-run: {error}; {done}",
+                         "хранилище состояния отказало посреди запуска: {error}; {done}"),
+    "run.timed_out": ("did not finish within its timeout of {seconds} s",
+                      "не завершился за отведённые {seconds} с"),
+    "run.internal": ("internal error: {type}: {error}", "внутренняя ошибка: {type}: {error}"),
+    "run.marked_failed": ("the run is marked failed: rerun this fire to finish it",
+                          ("запуск отмечен как неудачный: перезапустите это срабатывание, чтобы"
+                          " завершить его")),
+    "run.done_before": ("done before it stopped: {counts}", "сделано до остановки: {counts}"),
+    "run.nothing_done": ("nothing was done before it stopped", "до остановки ничего не сделано"),
+    "run.end_unrecorded": ("could not record the run's end in the state store: {error}; {done}",
+                           ("не удалось записать окончание запуска в хранилище состояния: {error};"
+                           " {done}")),
+    "run.running_until_expiry": (
+        ("the history shows the run as running until its claim expires ({seconds} s), then rerun"
+        " this fire"),
+        ("в истории запуск будет числиться идущим, пока не истечёт его захват ({seconds} с), затем"
+        " перезапустите это срабатывание"),
+    ),
+    "claim.renew_retrying": ("{job}: could not renew the claim on {key} (retrying): {error}",
+                             "{job}: не удалось продлить захват {key} (пробую снова): {error}"),
+    "claim.renew_failed": ("could not renew the claim on {key} in time: {error}",
+                           "не удалось вовремя продлить захват {key}: {error}"),
+    "claim.lost": ("lost the claim on {key}: another replica took it over",
+                   "захват {key} потерян: его взяла другая реплика"),
+    "claim.stopping": ("{job}: {why}; stopping this run", "{job}: {why}; запуск останавливается"),
     # -- what posting said ---------------------------------------------------------------
     "post.would": ("would post to {what}", "было бы отправлено: {what}"),
     "post.done": ("posted to {what}", "отправлено: {what}"),
@@ -291,4 +328,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("запуск {id}: все его чаты заархивированы снова более поздним запуском; отмените"
         " лучше его"),
     ),
+    # -- the daemon's side lines: replicas, retries, crashes ----------------------------------
+    "run.unexpected": ("{job}: unexpected error", "{job}: непредвиденная ошибка"),
+    "replica.pruned": ("pruned {n} run(s) older than {days} days from the history",
+                       "из истории удалены запуски старше {days} дн.: {n}"),
+    "replica.taking_over": (
+        "{job}: taking over {key} (attempt {attempt} on replica {replica} stopped)",
+        "{job}: перехватываю {key} (попытка {attempt} на реплике {replica} остановилась)",
+    ),
+    "replica.abandoned": (
+        "{job}: run {id} ({key}) of stopped replica {replica} marked abandoned: {reason}",
+        "{job}: запуск {id} ({key}) остановленной реплики {replica} брошен: {reason}",
+    ),
+    "replica.dry_not_resumed": (
+        "a dry run whose replica stopped (dry runs are not resumed)",
+        "пробный запуск, чья реплика остановилась (пробные запуски не продолжаются)",
+    ),
+    "replica.manual_not_resumed": (
+        ("a manual run whose replica stopped (manual runs are not resumed: run it again with"
+         " run-job if still needed)"),
+        ("ручной запуск, чья реплика остановилась (ручные запуски не продолжаются: если он ещё"
+         " нужен, запустите его снова через run-job)"),
+    ),
+    "replica.job_gone": ("its job is no longer in the catalogue", "его задания больше нет в каталоге"),
+    "replica.job_disabled": ("its job is disabled", "его задание отключено"),
+    "api.rate_limited_wait": ("{method} {path}: rate limited, waiting {seconds} s",
+                              "{method} {path}: превышен лимит запросов, жду {seconds} с"),
+    "api.retrying": ("{method} {path} failed ({reason}); retry {attempt} in {seconds} s",
+                     "{method} {path} не удался ({reason}); повтор {attempt} через {seconds} с"),
+    "scope.unreadable": ("cannot read the token's scopes, not checking them: {error}",
+                         "не удалось прочитать права токена, они не проверяются: {error}"),
+    "post.went_through": ("{key}: post to {what} had gone through before the crash",
+                          "{key}: отправка ({what}) прошла ещё до сбоя"),
 }

@@ -56,6 +56,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "unexpected '{name}' — check the brackets around it{hint}",
         "лишний или неуместный знак '{name}' — проверьте скобки рядом с ним{hint}",
     ),
+    "tpl.unclosed_block": (
+        "the '{block}' block is never closed — add {{% end{block} %}} where it should end",
+        "блок '{block}' не закрыт — добавьте {{% end{block} %}} там, где он должен кончаться",
+    ),
+    "tpl.expected_expression": (
+        "a value or expression is missing before '{got}'",
+        "перед '{got}' не хватает значения или выражения",
+    ),
+    "tpl.expected_token": (
+        "expected '{want}' but found '{got}' — check the brackets and operators there",
+        "ожидалось '{want}', а стоит '{got}' — проверьте скобки и операторы в этом месте",
+    ),
+    "tpl.unexpected_char": (
+        "the character '{char}' (character {at} of the template) cannot be used there — check quotes and operators",
+        "символ '{char}' ({at}-й знак шаблона) здесь недопустим — проверьте кавычки и операторы",
+    ),
+    "tpl.token_end": ("the end of the template", "конец шаблона"),
+    "tpl.token_name": ("a name", "имя"),
+    "tpl.jinja_says": ("{detail}", "Jinja сообщает: «{detail}»"),
     "tpl.it": ("it", "нём"),
     "tpl.nul": (
         "the template holds a NUL character (\\0) — remove it",

@@ -196,3 +196,33 @@ def test_daemon_lines_as_json_in_russian(workspace, tmp_path: Path):
     assert stopping["event"] == "stopping" and stopping["message"].startswith("останавливаюсь")
     assert stopped["event"] == "stop" and stopped["runs"] >= len(runs)
     assert stopped["message"].startswith("остановлен: запусков с начала — ")
+
+
+def test_daemon_lines_as_text_in_russian(workspace, tmp_path: Path):
+    from tests.catalogue.test_yaml_words import latin_words
+
+    chat = a_chat(workspace)
+    jobs = tmp_path / "jobs.yaml"
+    jobs.write_text(CATALOGUE.replace("CHAT", str(chat)), encoding="utf-8")
+    mark = request_mark(workspace)
+    log = tmp_path / "daemon.log"
+    with daemon(workspace, tmp_path, jobs, log, PACHCA_RUNNER_LANG="ru") as proc:
+        wait_for(lambda: posts_to(workspace, chat, mark) >= 2, 30, "two scheduled posts")
+        assert stop(proc) == 0
+    text = log.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d MSK  "  # the time stays as the English lines'
+    assert all(re.match(stamp, line) for line in lines), text
+    assert re.search(stamp + r"запущен: заданий в расписании — 1, .*tick.*"
+                     r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d MSK$", lines[0]), lines[0]
+    ran = [line for line in lines if "tick: запуск " in line]
+    assert len(ran) >= 2, text
+    assert all(re.search(r"tick: запуск \d+ на \S+ \S+ MSK — успешно за \d+\.\d с \(.+\)$",
+                         line) for line in ran), ran
+    assert re.search(stamp + r"остановлен: запусков с начала — \d+$", lines[-1]), lines[-1]
+    # Nothing in English but names: the job, the zone, the counts' keys.
+    for line in lines:
+        sentence = re.sub(stamp, "", line)
+        sentence = re.sub(r"\([^)]*\)$", "", sentence)  # the counts, by their keys
+        assert not [w for w in latin_words(sentence) if w not in ("tick", "MSK")], line
+    assert "Traceback" not in text and workspace.owner_token not in text

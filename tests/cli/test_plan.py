@@ -31,7 +31,7 @@ def sw(fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path) -> Itera
     sweep.close()
 
 
-def cli(sw: Sweep, *args: str, token: str | None = None) -> Result:
+def cli(sw: Sweep, *args: str, token: str | None = None, lang: str | None = None) -> Result:
     """The CLI with the sweep's catalogue, state and the bot's token (or ``token``), as of
     the workspace's now."""
     env = {
@@ -41,6 +41,8 @@ def cli(sw: Sweep, *args: str, token: str | None = None) -> Result:
         "PACHCA_RUNNER_CATALOGUE": str(sw.h.tmp / "jobs.yaml"),
         "PACHCA_RUNNER_SERVER_PORT": "0",
     }
+    if lang:
+        env["PACHCA_RUNNER_LANG"] = lang
     # --at takes whole seconds: up to a second before the workspace's now.
     at = sw.now().astimezone(MOSCOW).strftime("%Y-%m-%dT%H:%M:%S")
     return CliRunner().invoke(main, [*args, "--at", at], env=env, catch_exceptions=False)
@@ -105,6 +107,39 @@ def test_applying_a_plan_skips_the_chats_that_changed_since(sw: Sweep) -> None:
     assert ("«Конференция»: changed since the plan: membership changed"
             " (4 members then, 5 now)") in out
     assert "1 of 4 planned chats unchanged" in out
+
+
+def test_a_plan_and_its_changes_read_in_russian(sw: Sweep) -> None:
+    from tests.catalogue.test_yaml_words import latin_words
+
+    steady = sw.chat("Проект «Альфа»")
+    spoken = sw.chat("Бюджет 2025")
+    joined = sw.chat("Конференция")
+    sw.advance(100)
+    sw.job()
+    plan = sw.h.tmp / "plan.json"
+    planned = cli(sw, "plan", JOB, "--out", str(plan), lang="ru")
+    assert planned.exit_code == 0, planned.output
+    rows = [line for line in planned.output.splitlines() if "«" in line and "(#" in line]
+    assert len(rows) == 3, planned.output
+    assert len({line.index("«") for line in rows}) == 1, rows  # names in one column
+
+    sw.advance(0.5)
+    sw.say(spoken, text="Этот чат ещё нужен")
+    sw.join(joined, next(u for u in sw.people(6) if u not in sw.people(3)))
+
+    result = cli(sw, "run-job", JOB, "--plan", str(plan), lang="ru")
+
+    assert result.exit_code == 0, result.output
+    assert [m for m in sw.bot_messages(steady) if m.buttons], "the unchanged chat is warned"
+    changed = [line for line in result.output.splitlines() if "«Бюджет 2025»" in line
+               or "«Конференция»" in line]
+    assert len(changed) == 2, result.output
+    assert any("пришло сообщение (последнее — " in line for line in changed), changed
+    assert any("состав изменился (тогда участников — 4, теперь — 5)" in line
+               for line in changed), changed
+    for line in changed:
+        assert not [w for w in latin_words(line) if w not in ("MSK",)], line
 
 
 def test_a_planned_archive_is_refused_once_someone_archived_the_chat(sw: Sweep) -> None:

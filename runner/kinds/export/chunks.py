@@ -146,7 +146,7 @@ class ChunkExporter:
                                           ready_at=None)
                     continue
             rec = await self._request_and_wait(chunk)
-        raise JobError(f"could not export {chunk.span}: Pachca kept losing the export")
+        raise JobError(words.text("export.lost", span=chunk.span))
 
     async def _request_and_wait(self, chunk: Chunk) -> ExportChunk:
         """Request the chunk (unless a live request is pending) and wait until it is ready."""
@@ -185,11 +185,10 @@ class ChunkExporter:
             await self._undo_request(chunk, before)
             detail = getattr(exc, "detail", str(exc))
             if isinstance(exc, ValidationFailed):
-                raise JobError(f"Pachca refused the export of {chunk.span}: {detail}") from None
+                raise JobError(words.text("export.refused", span=chunk.span, detail=detail)) from None
             if isinstance(exc, PermissionDenied):
-                raise JobError(f"Pachca refused the export of {chunk.span}: only the workspace"
-                               " owner may export; set PACHCA_EXPORT_TOKEN to the owner's token"
-                               f" ({detail})") from None
+                raise JobError(words.text("export.owner_only", span=chunk.span,
+                                          detail=detail)) from None
             raise
         # Set alone: the webhook may already have marked the chunk ready meanwhile.
         await self._set(chunk, requested_at=_wall_clock())
@@ -240,12 +239,13 @@ class ChunkExporter:
             await blocking(_fsync, part)
             os.replace(part, path)
         except OSError as exc:
-            raise JobError(f"cannot write {path}: {exc.strerror or exc}") from None
+            raise JobError(words.text("export.cannot_write", path=path,
+                                      reason=exc.strerror or exc)) from None
         except NotFound:
             raise  # the export is gone from Pachca: the caller requests it again
         except PachcaError as exc:
-            raise JobError(f"could not download export {export_id} ({chunk.span}): {exc};"
-                           " the next run downloads it again") from None
+            raise JobError(words.text("export.download_failed", id=export_id, span=chunk.span,
+                                      error=exc)) from None
         finally:
             part.unlink(missing_ok=True)  # after a failure or cancellation: no partial file
         rec = await self._set(chunk, status="downloaded", export_id=export_id, file=str(path),

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from runner import words
 from runner.errors import BodyTooLarge
 from runner.kinds.export.records import ExportRecords
 from runner.pachca.models import ExportReady
@@ -106,7 +107,7 @@ class ExportHub:
             ready = ExportReady.model_validate_json(body, strict=True)
         except (ValueError, ValidationError):
             self.counts["rejected"] += 1
-            log.warning("export webhook rejected: not a well-formed export-ready event")
+            log.warning("%s", words.text("hub.malformed"))
             return JSONResponse({"error": "expected an export ready event"}, status_code=400)
         if ready.export_id <= 0:
             self.counts["rejected"] += 1
@@ -126,21 +127,21 @@ class ExportHub:
         state = self._state
         async with self._match:  # duplicates arriving together must not race each other
             if await state.values.get(SERVER_JOB, _foreign(export_id)):
-                log.info("export %d: ready webhook of a disowned export ignored", export_id)
+                log.info("%s", words.text("hub.disowned", id=export_id))
                 return "foreign"
             chunks = state.records(ExportRecords)
             if await chunks.by_export_id(export_id) is not None:
-                log.info("export %d: duplicate ready webhook ignored", export_id)
+                log.info("%s", words.text("hub.duplicate", id=export_id))
                 return "duplicate"
             pending = await chunks.chunks(None, status="requested")
             chunk = pick_request(pending)
             if chunk is None:
-                log.warning("export %d is ready but no export request is pending; ignored",
-                            export_id)
+                log.warning("%s", words.text("hub.unmatched", id=export_id))
                 return "unmatched"
             await chunks.upsert(chunk.job, chunk.start, chunk.end, status="ready",
                                 export_id=export_id, ready_at=self._clock())
-        log.info("export %d is ready: %s %s–%s", export_id, chunk.job, chunk.start, chunk.end)
+        log.info("%s", words.text("hub.ready", id=export_id, job=chunk.job, start=chunk.start,
+                                  end=chunk.end))
         self.notify()
         return "accepted"
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
-from runner import scopes, words
+from runner import jinja_words, scopes, words
 from runner.catalogue.fields import Id, KindParams, ru
 from runner.durations import Duration
 from runner.effects import POSTING_SCOPES, post_once
@@ -129,7 +129,7 @@ class ExportParams(KindParams):
         try:
             ImmutableSandboxedEnvironment().parse(value)
         except TemplateSyntaxError as exc:
-            raise ValueError(words.text("export.filename", detail=exc.message)) from None
+            raise ValueError(words.text("export.filename", detail=jinja_words.detail(exc.message or ""))) from None
         return value
 
     @field_validator("webhook_timeout")
@@ -248,12 +248,12 @@ class ExportKind(JobKind[ExportParams]):
             return
         server = ctx.server
         if server is None:
-            raise JobError("an export needs the runner's HTTP server to receive Pachca's"
-                           " webhook; run it with run-job or the daemon")
+            raise JobError(words.text("export.no_server"))
         try:
             params.output_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise JobError(f"cannot create {params.output_dir}: {exc.strerror}") from None
+            raise JobError(words.text("export.cannot_create", path=params.output_dir,
+                                      reason=exc.strerror)) from None
         exporter = ChunkExporter(ctx, params, client, server)
         done: list[ExportChunk] = []
         for i, chunk in enumerate(plan):
@@ -277,11 +277,10 @@ class ExportKind(JobKind[ExportParams]):
                 origin=f"jobs.{ctx.job.name}.filename",
             ).strip()
             if not plain_file_name(name):
-                raise JobError(f"filename renders to '{name}', which is not a plain file name")
+                raise JobError(words.text("export.name_not_plain", name=name))
             plan.append(Chunk(a, b, params.output_dir / name))
         if len({c.path for c in plan}) < len(plan):
-            raise JobError(f"filename '{params.filename}' gives several chunks the same name;"
-                           " put {{ start }} in it")
+            raise JobError(words.text("export.same_names", filename=params.filename))
         return plan
 
     async def _mention_unfinished(self, ctx: JobContext, plan: list[Chunk]) -> None:

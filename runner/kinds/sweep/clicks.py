@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from runner import words
 from runner.bot.context import BotContext, event_time
 from runner.kinds.sweep.decide import answered
 from runner.kinds.sweep.records import ChatState, SweepRecords
@@ -33,8 +34,8 @@ async def on_click(bot: BotContext, click: ButtonClick, action: ButtonAction) ->
     honours, once checked that it is this chat's current warning and the person a member."""
     user = click.user_id
     if action.chat_id != click.chat_id:
-        log.warning("click by user %d: a button for chat %s pressed in chat %d; refused",
-                    user, action.chat_id, click.chat_id)
+        log.warning("%s", words.text("click.mismatch", user=user, chat=action.chat_id,
+                                    pressed_in=click.chat_id))
         await bot.tell(user, "click_refused.md.j2", reason="mismatch", chat=None, job=None)
         return "refused:mismatch"
     chat = await bot.chat(click.chat_id)
@@ -44,11 +45,11 @@ async def on_click(bot: BotContext, click: ButtonClick, action: ButtonAction) ->
     if (chat is None or chat.archived or state is None
             or state.warning_message_id != click.message_id
             or (state.warned_by_run is not None and state.warned_by_run != action.scope)):
-        log.info("click by user %d on a stale warning in chat %d", user, click.chat_id)
+        log.info("%s", words.text("click.stale", user=user, chat=click.chat_id))
         await bot.tell(user, "click_refused.md.j2", reason="stale", chat=name, job=None)
         return "refused:stale"
     if not await bot.is_member(chat, user):
-        log.info("click by user %d refused: not a member of chat %d", user, chat.id)
+        log.info("%s", words.text("click.not_member", user=user, chat=chat.id))
         await bot.tell(user, "click_refused.md.j2", reason="not_member", chat=name, job=None)
         return "refused:not_member"
     if _decided(state):
@@ -72,7 +73,9 @@ async def on_click(bot: BotContext, click: ButtonClick, action: ButtonAction) ->
             return "refused:not_allowed"
         await chats.update_chat(chat.id, archive_requested_at=at, archive_requested_by=user)
         context = {"kept_until": None}
-    log.info("chat %d «%s»: %s by user %d", chat.id, name, action.action, user)
+    log.info("%s", words.text("click.decided", chat=chat.id, name=name,
+                              action=words.text_or("verb." + action.action, action.action),
+                              user=user))
     await bot.edit(click.message_id, chat.id,
                    bot.render("click_decided.md.j2", action=action.action, chat=name, by=user,
                               **context))

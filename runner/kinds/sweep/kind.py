@@ -140,7 +140,7 @@ class SweepKind(JobKind[SweepParams]):
     async def run(self, ctx: JobContext, params: SweepParams) -> None:
         secret = ctx.button_secret
         if not secret:
-            raise JobError("sweep: no key to sign buttons")
+            raise JobError(words.text("sweep.no_key"))
         dry = ctx.dry_run or params.dry_run
         saved = ctx.plan if isinstance(ctx.plan, plans.SweepPlan) else None
         approval = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 FORMAT = "pachca-runner/sweep-plan"
 VERSION = 1
 _ACTIONS = ("warn", "archive")
+_VERBS = ("warn", "archive", "later", "wait", "skip")
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,22 @@ class PlannedChat:
     members_hash: str | None = None
 
     def line(self) -> str:
-        """One line for the operator."""
-        return f"  {words.text_or('verb.' + self.verb, self.verb):<8} «{self.name}» (#{self.chat_id}): {self.note}"
+        """One line for the operator, the chat's name in one column whatever the verb."""
+        verb = words.text_or("verb." + self.verb, self.verb)
+        return f"  {verb}{' ' * (_verb_column() - shown_width(verb))} «{self.name}» (#{self.chat_id}): {self.note}"
+
+
+def shown_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: wide (CJK) characters take two, combining
+    marks none; the verbs' translations differ in length, not only in letters."""
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _verb_column() -> int:
+    """The verb column's width in the current language: the widest verb and one space
+    (8 in English, as the lines always were)."""
+    return 1 + max(shown_width(words.text("verb." + v)) for v in _VERBS)
 
 
 @dataclass
@@ -72,8 +88,7 @@ class SweepPlan:
 
     def lines(self) -> list[str]:
         """The plan in words: a header, a line per chat, and what to do next."""
-        count = {verb: sum(c.verb == verb for c in self.chats)
-                 for verb in ("warn", "archive", "later", "wait", "skip")}
+        count = {verb: sum(c.verb == verb for c in self.chats) for verb in _VERBS}
         head = words.text("plan.head", job=self.job, when=f"{self.made_at:%Y-%m-%d %H:%M %Z}",
                           scanned=self.scanned, counts=", ".join(
                               f"{words.text('verb.' + verb)} {n}" for verb, n in count.items()))
@@ -189,7 +204,7 @@ async def make_plan(ctx: JobContext, params: SweepParams, secret: bytes, *,
     if snapshot:
         await for_each(acting, look, limit=params.concurrency)
     entries = [_planned(d, chat=chats.get(d.chat_id)) for d in acting]
-    entries += [_planned(d, "later", "over max_archive_per_run: left for the next run")
+    entries += [_planned(d, "later", words.text("plan.later_note"))
                 for d in later]
     entries += [_planned(d) for d in sorted(scan.waiting, key=lambda d: d.name)]
     entries += [_planned(d) for d in sorted(scan.skipped, key=lambda d: (d.reason, d.name))]
@@ -208,7 +223,7 @@ async def restrict(ctx: JobContext, fresh: Plan, saved: SweepPlan) -> Plan:
     it found are kept, since a normal run would make them too.
     """
     if saved.job != ctx.job.name:
-        raise JobError(f"the plan is for job '{saved.job}', not '{ctx.job.name}'")
+        raise JobError(words.text("plan.other_job", plan=saved.job, job=ctx.job.name))
     params = ctx.job.params
     now: dict[int, Decision] = {d.chat_id: d for d in fresh.actions + fresh.waiting
                                 + fresh.skipped}
@@ -244,20 +259,23 @@ async def restrict(ctx: JobContext, fresh: Plan, saved: SweepPlan) -> Plan:
 async def _changed(ctx: JobContext, entry: PlannedChat, current: Decision | None) -> str | None:
     """Why ``entry`` may not be applied now (the chat changed since the plan), or None."""
     if current is not None and current.verb != entry.verb:
-        return f"now {current.verb}: {current.note}" if current.verb != "skip" else current.note
+        if current.verb == "skip":
+            return current.note
+        return words.text("plan.now", verb=words.text_or("verb." + current.verb, current.verb),
+                          note=current.note)
     try:
         chat = await ctx.client.get_chat(entry.chat_id)
     except (NotFound, PermissionDenied):
-        return "no longer visible to the token"
+        return words.text("plan.unseen")
     if chat.archived:
-        return "already archived"
+        return words.text("plan.archived")
     if entry.last_message_at is not None and chat.last_message_at != entry.last_message_at:
         last = chat.last_message_at.astimezone(ZoneInfo(ctx.job.timezone))
-        return f"a message arrived (last message {last:%Y-%m-%d %H:%M %Z})"
+        return words.text("plan.message_arrived", when=f"{last:%Y-%m-%d %H:%M %Z}")
     if current is None:
-        return "no longer due"
+        return words.text("plan.not_due")
     if entry.members_hash is not None and members_hash(chat) != entry.members_hash:
-        return f"membership changed ({entry.members} members then, {len(chat.member_ids)} now)"
+        return words.text("plan.members_changed", then=entry.members, now=len(chat.member_ids))
     return None
 
 

@@ -234,8 +234,7 @@ class Scanner:
                     found[parent] = thread.updated_at
         except PermissionDenied as exc:
             # Without threads a chat alive only in them looks quiet: stop, archive nothing.
-            raise JobError(f"sweep: the token may not list threads ({exc}); give it the"
-                           " threads:read scope") from None
+            raise JobError(words.text("sweep.no_threads", error=exc)) from None
 
     async def _thread_at(self, chat_id: int) -> datetime | None:
         await self._threads
