@@ -152,7 +152,10 @@ BOT_LINES = ["event.again", "event.malformed", "event.failed", "event.crashed", 
              "unfurl.added", "unfurl.source_failed", "unfurl.skipped", "unfurl.empty_title",
              "bot.not_updated", "bot.not_answered", "click.forged", "click.rerun",
              "click.mismatch", "click.stale", "click.not_member", "click.decided",
-             "server.listening", "server.stop_failed"]
+             "server.listening", "server.stop_failed", "server.client_gone",
+             "server.client_refused", "server.slow_head", "server.bot_webhook_rejected",
+             "server.bot_webhook_at", "progress.not_recorded", "progress.not_removed",
+             "console.run_unrecorded"]
 
 
 @pytest.mark.usefixtures("ru")

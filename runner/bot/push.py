@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from runner import words
 from runner.bot.dispatch import ALREADY, Dispatcher
 from runner.errors import BodyTooLarge
 from runner.server.guard import parse_json
@@ -64,7 +65,7 @@ class PushEndpoint:
 
     def _refuse(self, status: int, reason: str, text: str) -> Response:
         self.counts[f"rejected:{reason}"] += 1
-        log.warning("bot webhook rejected (%d): %s", status, text)
+        log.warning("%s", words.text("server.bot_webhook_rejected", status=status, text=text))
         return JSONResponse({"error": text}, status_code=status)
 
     async def handle(self, request: Request) -> Response:

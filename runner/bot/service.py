@@ -16,6 +16,7 @@ import signal
 from collections.abc import AsyncIterator, Awaitable
 from typing import TYPE_CHECKING
 
+from runner import words
 from runner.bot.alerts import AlertNotifier, notifier_of
 from runner.bot.clicks import ClickHandler
 from runner.bot.context import BotContext
@@ -103,7 +104,7 @@ async def started(settings: Settings, rt: Runtime) -> AsyncIterator[BotService]:
     server = rt.server
     if endpoint is not None and server is not None:
         server.add_route(bot_cfg.webhook_path, endpoint.handle)
-        log.info("bot webhook served at %s%s", server.public_url, bot_cfg.webhook_path)
+        log.info("%s", words.text("server.bot_webhook_at", url=f"{server.public_url}{bot_cfg.webhook_path}"))
 
     def every() -> float | None:
         cfg = rt.catalogue.bot

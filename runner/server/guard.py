@@ -25,6 +25,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from runner import words
 from runner.errors import BodyRefused, BodyTooLarge, BodyTooSlow
 
 log = logging.getLogger("runner.server")
@@ -83,11 +84,11 @@ class BodyGuard:
         try:
             await self.app(scope, guarded_receive, tracked_send)
         except ClientDisconnect:
-            log.warning("%s: client %s went away before sending its whole request body",
-                        _what(scope), _client(scope))
+            log.warning("%s", words.text("server.client_gone", what=_what(scope), client=_client(scope)))
         except BodyRefused as refused:
-            log.warning("%s: client %s refused (%d): %s", _what(scope), _client(scope),
-                        refused.status, refused.reason)
+            log.warning("%s", words.text("server.client_refused", what=_what(scope),
+                                        client=_client(scope), status=refused.status,
+                                        reason=refused.reason))
             if not started:
                 await _answer(send, refused.status, refused.reason)
 
@@ -173,8 +174,8 @@ class _HeadGuardedH11(H11Protocol):
         if self._request_under_way() or self.transport.is_closing():
             return
         client = self.client[0] if self.client else "?"
-        log.warning("client %s closed: no whole request head within %.0f s", client,
-                    self.head_timeout)
+        log.warning("%s", words.text("server.slow_head", client=client,
+                                    seconds=f"{self.head_timeout:.0f}"))
         self.transport.close()
 
 

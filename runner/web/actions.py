@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from runner import words
 from runner.errors import RunnerError
 
 if TYPE_CHECKING:
@@ -104,8 +105,8 @@ class Actions:
         try:
             outcome = await execute(rt, job, dry_run=dry, key=key, progress=tracker)
         except RunnerError as exc:
-            log.error("%s of %s started from the console by %s was not recorded: %s",
-                      what, job.name, who, rt.catalogue.mask(str(exc)))
+            log.error("%s", words.text("console.run_unrecorded", what=what, job=job.name, who=who,
+                                      error=rt.catalogue.mask(str(exc))))
             await rt.state.operator.record(job.name, who, what, detail="not recorded")
             return
         finally:

@@ -15,6 +15,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
+from runner import words
 from runner.errors import RunnerError
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class Tracker:
             try:
                 await self.state.progress.set(self.job, self.key, what, done, total)
             except RunnerError as exc:  # the run goes on; only its progress goes unseen
-                log.warning("%s: progress not recorded: %s", self.key, exc)
+                log.warning("%s", words.text("progress.not_recorded", key=self.key, error=exc))
                 return
             # Reports that come meanwhile replace each other: only the newest is written.
             with contextlib.suppress(TimeoutError):
@@ -64,4 +65,4 @@ class Tracker:
         try:
             await self.state.progress.clear(self.job, self.key)
         except RunnerError as exc:  # only a stale report is left: shown for no running run
-            log.warning("%s: progress not removed: %s", self.key, exc)
+            log.warning("%s", words.text("progress.not_removed", key=self.key, error=exc))

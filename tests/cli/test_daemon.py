@@ -167,17 +167,22 @@ def test_sigterm_during_the_jitter_wait_stops_at_once_and_starts_no_run(
         assert [r.status for r in state.runs("tick") if r.status != "skipped"] == []
 
 
-def test_daemon_lines_as_json_in_russian(workspace, tmp_path: Path):
+def two_ticks(workspace, tmp_path: Path, **env_vars: str) -> str:
+    """The daemon's log from its start, two scheduled posts and a clean stop."""
     chat = a_chat(workspace)
     jobs = tmp_path / "jobs.yaml"
     jobs.write_text(CATALOGUE.replace("CHAT", str(chat)), encoding="utf-8")
     mark = request_mark(workspace)
     log = tmp_path / "daemon.log"
-    with daemon(workspace, tmp_path, jobs, log, PACHCA_RUNNER_LOG_FORMAT="json",
-                PACHCA_RUNNER_LANG="ru") as proc:
+    with daemon(workspace, tmp_path, jobs, log, **env_vars) as proc:
         wait_for(lambda: posts_to(workspace, chat, mark) >= 2, 30, "two scheduled posts")
         assert stop(proc) == 0
-    records = [json.loads(line) for line in log.read_text().splitlines()]  # each line parses
+    return log.read_text(encoding="utf-8")
+
+
+def test_daemon_lines_as_json_in_russian(workspace, tmp_path: Path):
+    text = two_ticks(workspace, tmp_path, PACHCA_RUNNER_LOG_FORMAT="json", PACHCA_RUNNER_LANG="ru")
+    records = [json.loads(line) for line in text.splitlines()]  # each line parses
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+03:00", r["time"])
                for r in records)
     start, *middle, stopping, stopped = records
@@ -201,15 +206,7 @@ def test_daemon_lines_as_json_in_russian(workspace, tmp_path: Path):
 def test_daemon_lines_as_text_in_russian(workspace, tmp_path: Path):
     from tests.catalogue.test_yaml_words import latin_words
 
-    chat = a_chat(workspace)
-    jobs = tmp_path / "jobs.yaml"
-    jobs.write_text(CATALOGUE.replace("CHAT", str(chat)), encoding="utf-8")
-    mark = request_mark(workspace)
-    log = tmp_path / "daemon.log"
-    with daemon(workspace, tmp_path, jobs, log, PACHCA_RUNNER_LANG="ru") as proc:
-        wait_for(lambda: posts_to(workspace, chat, mark) >= 2, 30, "two scheduled posts")
-        assert stop(proc) == 0
-    text = log.read_text(encoding="utf-8")
+    text = two_ticks(workspace, tmp_path, PACHCA_RUNNER_LANG="ru")
     lines = text.splitlines()
     stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d MSK  "  # the time stays as the English lines'
     assert all(re.match(stamp, line) for line in lines), text

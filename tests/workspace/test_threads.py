@@ -203,7 +203,9 @@ def test_listing_refuses_a_bad_date_or_cursor(fresh_workspace: Factory) -> None:
         assert owner.get("/threads", params={"limit": 51}).status_code == 422
 
 
-def test_seeded_chats_alive_only_in_their_threads(workspace: WorkspaceServer) -> None:
+def test_seeded_chats_alive_only_in_their_threads(fresh_workspace: Factory) -> None:
+    # A private workspace: other tests post into the shared one's chats, which wakes them.
+    workspace = fresh_workspace()
     store = workspace.store
 
     def quiet_on_top() -> list[tuple[str, str]]:
