@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Self
 
 from runner.pachca.http import ApiSession, Closing
 from runner.pachca.limits import RateLimiter
+
+
+def api_time(value: datetime) -> str:
+    """A datetime as Pachca's filters want it: UTC, ``YYYY-MM-DDThh:mm:ss.sssZ``."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: give a time zone")
+    utc = value.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 class ApiCalls(Closing):

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from runner import errors
 from runner.concurrency import merge
+from runner.pachca.calls import api_time
 from runner.pachca.http import ApiSession, SessionOptions
 from runner.pachca.models import (
     Bot,
@@ -35,14 +36,6 @@ from runner.pachca.uploads import UploadCalls
 
 Order = Literal["asc", "desc"]
 EntityType = Literal["discussion", "thread", "user"]
-
-
-def api_time(value: datetime) -> str:
-    """A datetime as Pachca's filters want it: UTC, ``YYYY-MM-DDThh:mm:ss.sssZ``."""
-    if value.tzinfo is None:
-        raise ValueError("naive datetime: give a time zone")
-    utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def _time_windows(

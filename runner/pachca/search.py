@@ -13,17 +13,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from runner import errors
-from runner.pachca.calls import ApiCalls
+from runner.pachca.calls import ApiCalls, api_time
 from runner.pachca.models import Message, Task
 
 SEARCH_PAGE = 200
 """The largest search page Pachca serves (and its default)."""
-
-
-def _api_time(value: datetime) -> str:
-    from runner.pachca.client import api_time  # the client module imports this one
-
-    return api_time(value)
 
 
 def _ids(values: Sequence[int] | None) -> str | None:
@@ -48,8 +42,8 @@ class SearchCalls(ApiCalls):
         at most ``limit`` of them (all, without it)."""
         params: dict[str, Any] = {
             "query": query, "limit": SEARCH_PAGE, "order": "desc", "sort": "created_at",
-            "created_from": created_from and _api_time(created_from),
-            "created_to": created_to and _api_time(created_to),
+            "created_from": created_from and api_time(created_from),
+            "created_to": created_to and api_time(created_to),
             "chat_ids": _ids(chat_ids), "user_ids": _ids(user_ids),
         }
         seen = 0

@@ -10,14 +10,8 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
-from runner.pachca.calls import ApiCalls
+from runner.pachca.calls import ApiCalls, api_time
 from runner.pachca.models import Thread
-
-
-def _api_time(value: datetime) -> str:
-    from runner.pachca.client import api_time  # the client module imports this one
-
-    return api_time(value)
 
 
 class ThreadCalls(ApiCalls):
@@ -48,7 +42,7 @@ class ThreadCalls(ApiCalls):
         """Threads of the token's chats (its thread chats and their parent chats), newest
         activity first, page by page; both bounds are inclusive."""
         params: dict[str, Any] = {
-            "last_message_at_after": last_message_after and _api_time(last_message_after),
-            "last_message_at_before": last_message_before and _api_time(last_message_before),
+            "last_message_at_after": last_message_after and api_time(last_message_after),
+            "last_message_at_before": last_message_before and api_time(last_message_before),
         }
         return self._session.paginate("/threads", Thread, params, on_page=on_page)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, Column, Date, Index, String, Table, Text, select
 
-from runner.kinds.export.records import FIELDS, STATUSES, ExportChunk
+from runner.kinds.export.rows import FIELDS, STATUSES, ExportChunk
 from runner.state.records import checked_fields
 from runner.state.schema import UtcDateTime, metadata, one_of
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 
-from runner.kinds.sweep.records import ACTIONS, CHAT_FIELDS, ActionRecord, ChatState, ChatWrite
+from runner.kinds.sweep.rows import ACTIONS, CHAT_FIELDS, ActionRecord, ChatState, ChatWrite
 from runner.state.records import IN_CHUNK, checked_fields
 from runner.state.schema import Id, JsonText, UtcDateTime, metadata, one_of
 
