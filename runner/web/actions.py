@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from runner import words
 from runner.errors import RunnerError
+from runner.web.forms import PREFIX, inside, read_form
 
 if TYPE_CHECKING:
     from runner.catalogue import JobSpec
@@ -142,7 +143,6 @@ async def operator_form(console: Console, request: Request
                         ) -> tuple[Session, dict[str, str]] | Response:
     """The acting operator and the form, or the refusal: not logged in, not an operator,
     or no (or a wrong) CSRF token."""
-    from runner.web.app import read_form
     from runner.web.auth import same
 
     me = await console.reader(request)
@@ -159,12 +159,8 @@ async def operator_form(console: Console, request: Request
 
 
 def _prefix() -> str:
-    from runner.web.app import PREFIX
-
     return PREFIX
 
 
 def _back(form: dict[str, str]) -> Response:
-    from runner.web.app import inside
-
     return RedirectResponse(inside(form.get("next", "")), status_code=303)

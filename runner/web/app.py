@@ -12,7 +12,7 @@ import ipaddress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -25,16 +25,15 @@ from starlette.staticfiles import StaticFiles
 from runner.offload import blocking
 from runner.web import actions, auth, files, jobpage, preview, status, texts, views
 from runner.web import plans as plan_pages
+from runner.web.forms import LOGIN_COOKIE, PREFIX, inside, read_form
 
 if TYPE_CHECKING:
     from runner.runtime import Runtime
     from runner.settings import Settings
 
 HERE = Path(__file__).parent
-PREFIX = "/console"
 LANG_COOKIE = "console_lang"
 SESSION_COOKIE = "console_session"
-LOGIN_COOKIE = "console_login"
 HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
@@ -221,6 +220,9 @@ class Console:
             "chosen": chosen, "jobs": sorted(catalogue.jobs), "outcomes": views.OUTCOMES,
             "periods": tuple(views.PERIODS), "zones": self.zones(), "hide": hide,
             "audit": audit, "progress": progress,
+            # A run started here a moment ago may not be in the history yet: keep
+            # reloading until it is (and then while it runs).
+            "starting": any(not task.done() for task in self.tasks),
         }, me=me)
 
     async def run(self, request: Request) -> Response:
@@ -285,19 +287,6 @@ class Console:
     def zones(self) -> dict[str, ZoneInfo]:
         """Each job's zone, so times read as the job's schedule does."""
         return self.schedules.zones(self.rt.catalogue)
-
-
-def inside(back: str) -> str:
-    """``back`` if it is a page of the console, else the Jobs page: never an open
-    redirect to elsewhere."""
-    ok = back.startswith(PREFIX + "/") and "//" not in back and "\\" not in back
-    return back if ok else PREFIX + "/jobs"
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    """A form's fields (the first value of each); the server's guard caps the body."""
-    body = (await request.body()).decode("utf-8", "replace")
-    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
 
 
 def _when(value: datetime | None, zone: ZoneInfo | None = None) -> str:

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from runner.errors import RunnerError
 from runner.kinds.sweep import plans
+from runner.web.forms import PREFIX
 
 if TYPE_CHECKING:
     from runner.web.app import Console
@@ -100,6 +101,4 @@ class PlanPages:
         detail = f"{len(shown.actions)} chats: " + ", ".join(
             f"{c.verb} #{c.chat_id}" for c in shown.actions[:20])
         await state.operator.record(name, me.user.name, "approve", detail=detail)
-        from runner.web.app import PREFIX
-
         return RedirectResponse(f"{PREFIX}/plans/{name}?approved=1", status_code=303)

@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from runner.errors import CatalogueError, RunnerError
 from runner.offload import blocking
+from runner.web.forms import LOGIN_COOKIE, PREFIX, read_form
 
 if TYPE_CHECKING:
     from runner.catalogue import Catalogue
@@ -78,7 +79,6 @@ class StatusPages:
     async def catalogue(self, request: Request, *, draft: str = "",
                         result: dict[str, Any] | None = None) -> Response:
         """The running catalogue's health, and the draft form (with its result)."""
-        from runner.web.app import LOGIN_COOKIE
         from runner.web.auth import new_csrf
 
         console = self.console
@@ -91,15 +91,12 @@ class StatusPages:
         response = console.page(request, "catalogue.html", {
             "catalogue": running, "loaded": self.loaded_at(), "problems": problems,
             "draft": draft, "result": result, "csrf": token}, me=me)
-        from runner.web.app import PREFIX
-
         response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict",
                             secure=request.url.scheme == "https", path=PREFIX)
         return response
 
     async def check(self, request: Request) -> Response:
         """Validate a pasted draft and diff it against the running catalogue."""
-        from runner.web.app import LOGIN_COOKIE, read_form
         from runner.web.auth import same
 
         console = self.console
