@@ -132,7 +132,7 @@ class RunnerServer:
         while not self._server.started:
             if self._task.done() or time.monotonic() > deadline:
                 await self.stop()
-                raise RunnerError(f"the runner's HTTP server did not start on {self.url}")
+                raise RunnerError(words.text("server.not_started", url=self.url))
             await asyncio.sleep(0.01)
         log.info("%s", words.text("server.listening", url=self.url, public=self.public_url))
 
@@ -219,14 +219,13 @@ def _bind(host: str, port: int) -> socket.socket:
         family, kind, proto, _, address = infos[0]
         sock = socket.socket(family, kind, proto)
     except OSError as exc:
-        raise SettingsError(f"server_host '{host}': {exc.strerror or exc}") from None
+        raise SettingsError(
+            words.text("server.bad_host", host=host, reason=exc.strerror or exc)) from None
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
     except OSError as exc:
         sock.close()
-        raise SettingsError(
-            f"the runner's server cannot listen on {host}:{port} ({exc.strerror or exc});"
-            " set PACHCA_RUNNER_SERVER_PORT to a free port"
-        ) from None
+        raise SettingsError(words.text(
+            "server.port_busy", host=host, port=port, reason=exc.strerror or exc)) from None
     return sock

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
+from runner import words
 from runner.errors import StateError
 
 Clock = Callable[[], float]
@@ -57,15 +58,13 @@ def _parse(url: str) -> URL:
     try:
         parsed = make_url(url)
     except exc.ArgumentError as error:
-        raise StateError(f"invalid state URL '{mask_url(url)}'") from error
+        raise StateError(words.text("state.invalid_url", url=mask_url(url))) from error
     backend = parsed.get_backend_name()
     if backend in ("postgresql", "postgres"):
         return parsed.set(drivername="postgresql+psycopg")
     if backend == "sqlite":
         return parsed.set(drivername="sqlite+pysqlite")
-    raise StateError(
-        f"unsupported state URL '{mask_url(url)}': use sqlite:///FILE or postgresql://..."
-    )
+    raise StateError(words.text("state.unsupported_url", url=mask_url(url)))
 
 
 class Database:
@@ -87,7 +86,8 @@ class Database:
         try:
             self.engine = self._create_engine()
         except (exc.ArgumentError, ImportError, TypeError, ValueError) as error:
-            raise StateError(f"cannot use state URL '{self._shown}': {error}") from error
+            raise StateError(
+                words.text("state.bad_url", url=self._shown, error=error)) from error
 
     def _create_engine(self) -> Engine:
         if self.dialect == "postgresql":
@@ -142,12 +142,14 @@ class Database:
             yield
         except exc.DBAPIError as error:
             if error.connection_invalidated or isinstance(error, exc.OperationalError):
-                raise StateError(
-                    f"cannot use state store '{self._shown}': {_one_line(error, self._secret)}"
-                ) from error
-            raise StateError(f"state store error: {_one_line(error, self._secret)}") from error
+                raise StateError(words.text(
+                    "state.unusable", url=self._shown, error=_one_line(error, self._secret)
+                )) from error
+            raise StateError(
+                words.text("state.error", error=_one_line(error, self._secret))) from error
         except exc.SQLAlchemyError as error:
-            raise StateError(f"state store error: {_one_line(error, self._secret)}") from error
+            raise StateError(
+                words.text("state.error", error=_one_line(error, self._secret))) from error
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import and_, desc, func, select, update
 
+from runner import words
 from runner.errors import StateError
 from runner.state.engine import Database
 from runner.state.models import RunHandle, RunRecord
@@ -171,10 +172,10 @@ class RunsMixin:
                 )
             ).rowcount
             if changed != 1:
-                raise StateError(
-                    f"claim lost: run '{handle.key}' (attempt {handle.attempt}) is no longer "
-                    f"held by replica '{self.replica}'"
-                )
+                raise StateError(words.text(
+                    "state.claim_lost", run=handle.key, attempt=handle.attempt,
+                    replica=self.replica,
+                ))
 
     def runs(
         self,

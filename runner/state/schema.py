@@ -33,6 +33,7 @@ from sqlalchemy import (
     text,
 )
 
+from runner import words
 from runner.errors import StateError
 
 
@@ -251,9 +252,7 @@ def migrate(conn: Connection, now: datetime, kinds_tables: Sequence[Table] = ())
     current = found or 0
     if current > SCHEMA_VERSION:
         raise StateError(
-            f"the state store has schema version {current}, newer than this runner "
-            f"understands ({SCHEMA_VERSION}): upgrade pachca-runner"
-        )
+            words.text("state.newer_schema", found=current, known=SCHEMA_VERSION))
     for step in MIGRATIONS[current:]:
         step(conn)
     for table in kinds_tables:  # a kind versions its tables itself: new ones only

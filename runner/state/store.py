@@ -9,6 +9,7 @@ from typing import IO, Any, Self
 
 from sqlalchemy import Connection, Table, select
 
+from runner import words
 from runner.errors import StateError
 from runner.kinds import registry
 from runner.state.engine import Clock, Database
@@ -18,11 +19,6 @@ from runner.state.prune import PruneMixin
 from runner.state.records import RecordsMixin
 from runner.state.runs import RunsMixin
 from runner.state.schema import migrate, replicas, run_rows
-
-SQLITE_SHARED = (
-    "SQLite state cannot be shared by several replicas: "
-    "set PACHCA_RUNNER_STATE_URL to a PostgreSQL URL"
-)
 
 
 class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin, PruneMixin):
@@ -131,7 +127,7 @@ class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin, PruneMix
             self._replica_lock = _exclusive_lock(f"{path}.lock")
             return
         if any(name != self.replica for name in self.live_replicas(within)):
-            raise StateError(SQLITE_SHARED)
+            raise StateError(words.text("state.sqlite_shared"))
 
 
 def _exclusive_lock(path: str) -> IO[bytes]:
@@ -141,12 +137,11 @@ def _exclusive_lock(path: str) -> IO[bytes]:
     try:
         handle = open(path, "ab")  # noqa: SIM115 - held open for the store's lifetime
     except OSError as error:
-        raise StateError(f"cannot create the replica lock {path}: {error.strerror}") from error
+        raise StateError(
+            words.text("state.lock_failed", path=path, reason=error.strerror)) from error
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as error:
         handle.close()
-        raise StateError(
-            f"{SQLITE_SHARED} (another `pachca-runner run` holds {path})"
-        ) from error
+        raise StateError(words.text("state.sqlite_held", path=path)) from error
     return handle

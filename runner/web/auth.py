@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from runner import words
 from runner.errors import SettingsError
 
 if TYPE_CHECKING:
@@ -88,32 +89,26 @@ def accounts(settings: Settings) -> dict[str, User]:
     for entry in (settings.console_users or "").split():
         name, _, rest = entry.partition(":")
         role, _, hashed = rest.partition(":")
-        where = f"PACHCA_RUNNER_CONSOLE_USERS entry '{name}'"
+        where = words.text("console.users_entry", name=name)
         if not name or not hashed:
-            raise SettingsError(
-                f"PACHCA_RUNNER_CONSOLE_USERS: '{entry[:12]}…' is not name:role:hash")
+            raise SettingsError(words.text("console.users_format", start=entry[:12]))
         if role not in ROLES:
-            raise SettingsError(f"{where}: role '{role}' is not one of {', '.join(ROLES)}")
+            raise SettingsError(
+                words.text("console.users_role", where=where, role=role, roles=", ".join(ROLES)))
         if hashed.startswith(("$2a$", "$2b$", "$2y$")):
             try:
                 import bcrypt  # noqa: F401
             except ImportError:
-                raise SettingsError(
-                    f"{where}: a bcrypt hash needs the bcrypt package (pip install bcrypt),"
-                    " or use an argon2 hash from `pachca-runner hash-password`") from None
+                raise SettingsError(words.text("console.users_bcrypt", where=where)) from None
         elif not hashed.startswith("$argon2"):
-            raise SettingsError(
-                f"{where}: not an argon2 or bcrypt hash; make one with"
-                " `pachca-runner hash-password`")
+            raise SettingsError(words.text("console.users_not_hash", where=where))
         if name in found:
-            raise SettingsError(f"{where}: the name is listed twice")
+            raise SettingsError(words.text("console.users_twice", where=where))
         found[name] = User(name, role, hash=hashed)
     password = settings.console_password
     if password is not None and password.get_secret_value():
         if ADMIN in found:
-            raise SettingsError(
-                "PACHCA_RUNNER_CONSOLE_PASSWORD is the password of 'admin', who is also in"
-                " PACHCA_RUNNER_CONSOLE_USERS: keep one of them")
+            raise SettingsError(words.text("console.password_and_admin"))
         found[ADMIN] = User(ADMIN, "operator", password=password.get_secret_value())
     return found
 

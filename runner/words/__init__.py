@@ -10,7 +10,9 @@ message made under ``PACHCA_RUNNER_LANG=ru`` stays Russian.
 A plain table rather than gettext catalogues: two languages, a few hundred messages,
 and a test that checks every id has both texts with the same placeholders. The table
 is kept by area, one module each (``yaml_file``, ``catalogue``, ``kinds``,
-``templates``, ``api``, ``daemon``, ``commands``, ``runs``, ``plans``, ``export``, ``bot``, ``demo``, ``help``); ids are unique across them.
+``templates``, ``api``, ``daemon``, ``commands``, ``runs``, ``plans``, ``export``, ``bot``, ``demo``, ``help``,
+``state``: the state store, the runner's server and the console's accounts); ids are
+unique across them.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from runner.words import help as _help
 from runner.words import kinds as _kinds
 from runner.words import plans as _plans
 from runner.words import runs as _runs
+from runner.words import state as _state
 from runner.words import templates as _templates
 from runner.words import yaml_file as _yaml_file
 
@@ -52,7 +55,8 @@ def _merged(*tables: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 # id -> (English, Russian), every area's table.
 MESSAGES: dict[str, tuple[str, str]] = _merged(
     _api.MESSAGES, _bot.MESSAGES, _catalogue.MESSAGES, _commands.MESSAGES, _daemon.MESSAGES, _demo.MESSAGES, _export.MESSAGES,
-    _kinds.MESSAGES, _plans.MESSAGES, _runs.MESSAGES, _templates.MESSAGES, _yaml_file.MESSAGES,
+    _kinds.MESSAGES, _plans.MESSAGES, _runs.MESSAGES, _state.MESSAGES, _templates.MESSAGES,
+    _yaml_file.MESSAGES,
 )
 
 
