@@ -280,9 +280,9 @@ def set_paused(settings: Settings, job: str, *, paused: bool, who: str, reason: 
 def paused_jobs(settings: Settings) -> Mapping[str, Any]:
     """The paused jobs, for ``jobs``; empty when there is no state store yet (listing jobs
     must not create one)."""
-    from sqlalchemy.engine import make_url
+    from runner.state.engine import parse_url
 
-    url = make_url(settings.state_url)
+    url = parse_url(settings.state_url)  # a URL that is not one: the store's own error
     if url.get_backend_name() == "sqlite" and (
         not url.database or not os.path.exists(url.database)
     ):

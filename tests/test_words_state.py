@@ -64,6 +64,15 @@ def test_an_unsupported_state_url_reads_as_before_in_english(tmp_path: Path) -> 
                      " use sqlite:///FILE or postgresql://...")]
 
 
+@pytest.mark.parametrize("command", ["jobs", "history"])
+def test_a_state_url_that_is_not_a_url_is_one_line_not_a_traceback(
+    tmp_path: Path, command: str
+) -> None:
+    code, lines = errors(tmp_path, "en", command, PACHCA_RUNNER_STATE_URL="not a url")
+    assert code == 2, lines
+    assert lines == ["error: invalid state URL 'not a url'"]
+
+
 @pytest.mark.parametrize("lang", ["ru", "en"])
 def test_a_state_store_that_cannot_be_opened_is_told_in_the_chosen_language(
     tmp_path: Path, lang: str

@@ -54,7 +54,8 @@ def _one_line(error: BaseException, secret: str | None) -> str:
     return text
 
 
-def _parse(url: str) -> URL:
+def parse_url(url: str) -> URL:
+    """The state URL with its driver chosen; StateError (in words) if it is not one."""
     try:
         parsed = make_url(url)
     except exc.ArgumentError as error:
@@ -71,7 +72,7 @@ class Database:
     """One Engine plus short transactions; safe to share between threads."""
 
     def __init__(self, url: str, clock: Clock | None = None) -> None:
-        self._url = _parse(url)
+        self._url = parse_url(url)
         self._shown = mask_url(url)
         self._secret = self._url.password if isinstance(self._url.password, str) else None
         self._clock = clock or time.time
