@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.waiting import wait_for
+from tests.waiting import GUARD_S, wait_for
 
 CATALOGUE = """\
 timezone: Europe/Moscow
@@ -167,6 +167,10 @@ def test_sigterm_during_the_jitter_wait_stops_at_once_and_starts_no_run(
         assert [r.status for r in state.runs("tick") if r.status != "skipped"] == []
 
 
+RUN_LINE = re.compile(r"tick: (?:run|запуск) \d+ ")
+"""A daemon's run line, in either language and either format."""
+
+
 def two_ticks(workspace, tmp_path: Path, **env_vars: str) -> str:
     """The daemon's log from its start, two scheduled posts and a clean stop."""
     chat = a_chat(workspace)
@@ -175,7 +179,11 @@ def two_ticks(workspace, tmp_path: Path, **env_vars: str) -> str:
     mark = request_mark(workspace)
     log = tmp_path / "daemon.log"
     with daemon(workspace, tmp_path, jobs, log, **env_vars) as proc:
-        wait_for(lambda: posts_to(workspace, chat, mark) >= 2, 30, "two scheduled posts")
+        wait_for(lambda: posts_to(workspace, chat, mark) >= 2, GUARD_S, "two scheduled posts")
+        # A run's line is written once its outcome is recorded, a moment after its post:
+        # wait for both lines, or a stop right after the second post may come first.
+        wait_for(lambda: len(RUN_LINE.findall(log.read_text(encoding="utf-8"))) >= 2,
+                 GUARD_S, "two run lines")
         assert stop(proc) == 0
     return log.read_text(encoding="utf-8")
 
