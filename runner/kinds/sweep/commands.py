@@ -14,7 +14,7 @@ import click
 
 from runner import app
 from runner.catalogue import Catalogue, JobSpec
-from runner.cli import TIME_FORMATS, load, settings_of
+from runner.cli.group import TIME_FORMATS, load, settings_of
 from runner.cli_help import SpeakingCommand
 from runner.kinds.base import Progress, no_progress
 from runner.kinds.sweep import plans

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from runner.cli import load, settings_of
+from runner.cli.group import load, settings_of
 
 
 @click.command()

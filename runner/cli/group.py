@@ -1,0 +1,146 @@
+"""The top group of ``pachca-runner`` and what its commands share: error lines and exit
+codes, settings, the catalogue, time formats, writing a file or printing it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from runner.cli_help import SpeakingGroup
+from runner.errors import RunnerError
+
+if TYPE_CHECKING:
+    from runner.catalogue import Catalogue
+    from runner.settings import Settings
+
+
+TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
+
+
+class RunnerGroup(SpeakingGroup):
+    """Turns RunnerError into one readable line and its exit code; speaks the chosen
+    language in --help. The top group (``with_kinds``) also offers the commands job
+    kinds add (``JobKind.commands``), loading the kinds only when a command is not one
+    of its own (so a built-in command starts fast)."""
+
+    with_kinds = False
+
+    def _kinds_commands(self) -> dict[str, click.Command]:
+        if not self.with_kinds:
+            return {}
+        from runner.kinds import registry
+
+        return {n: c for n, c in registry.commands().items() if n not in self.own}
+
+    @property
+    def own(self) -> dict[str, click.Command]:
+        """The commands defined here, without the kinds'."""
+        return self.__dict__.setdefault("_own", {})
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        """Every command: this module's and the kinds'."""
+        return {**self.own, **self._kinds_commands()}
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self.__dict__["_own"] = dict(value)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Add one of this module's commands."""
+        name = name or cmd.name
+        if name is None:
+            raise TypeError("a command needs a name")
+        self.own[name] = cmd
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """A command of this module, else of a kind."""
+        return self.own.get(cmd_name) or self._kinds_commands().get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, sorted."""
+        return sorted(self.commands)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from runner import words
+
+        try:
+            return super().invoke(ctx)
+        except RunnerError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                # The traceback, and still the exit code scripts rely on (2: bad input).
+                import traceback
+
+                traceback.print_exc()
+            _fail(exc)
+        finally:
+            words.use(None)  # the language chosen from settings ends with the command
+
+
+def _fail(exc: RunnerError) -> NoReturn:
+    from runner import words
+    from runner.errors import CatalogueError
+
+    if isinstance(exc, CatalogueError) and len(exc.problems) > 1:
+        for problem in exc.problems:
+            click.echo(words.text("cli.error", detail=problem), err=True)
+        click.echo(words.text("cli.problems", n=len(exc.problems)), err=True)
+    else:
+        click.echo(words.text("cli.error", detail=exc), err=True)
+    sys.exit(exc.exit_code)
+
+
+@click.group(cls=RunnerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pachca-runner", prog_name="pachca-runner")
+@click.option("--catalogue", "-c", type=click.Path(path_type=Path), default=None,
+              help="The job catalogue (default: $PACHCA_RUNNER_CATALOGUE or ./jobs.yaml).")
+@click.option("--debug", is_flag=True, help="Show full tracebacks and debug logs.")
+@click.option("--verbose", "-v", is_flag=True, help="Show what happens, step by step.")
+@click.pass_context
+def main(ctx: click.Context, catalogue: Path | None, debug: bool, verbose: bool) -> None:
+    """Scheduled automation for Pachca: digests, reports, sweeps, exports."""
+    from runner import logs
+
+    logs.configure(verbose=verbose, debug=debug)
+    ctx.obj = {"debug": debug, "verbose": verbose, "catalogue": catalogue}
+
+
+main.with_kinds = True  # the kinds' commands sit beside ours
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    """Settings from the environment, with the command line's overrides."""
+    from runner import words
+    from runner.settings import load_settings
+
+    settings = load_settings(catalogue=ctx.obj.get("catalogue"))
+    words.use(settings.lang)  # PACHCA_RUNNER_LANG may come from .env, not the environment
+    log_to(ctx, settings)
+    return settings
+
+
+def log_to(ctx: click.Context, settings: Settings, zone: str | None = None) -> None:
+    """The log in the settings' format (may come from .env), times in ``zone``."""
+    from zoneinfo import ZoneInfo
+
+    from runner import logs
+
+    logs.configure(verbose=ctx.obj.get("verbose", False), debug=ctx.obj.get("debug", False),
+                   fmt=settings.log_format, zone=ZoneInfo(zone) if zone else None)
+
+
+def load(settings: Settings, path: Path | None = None) -> Catalogue:
+    """The validated catalogue, templates included."""
+    from runner import words
+    from runner.catalogue import load_configured
+    from runner.catalogue.masks import mask_logs
+
+    catalogue = load_configured(settings, path)
+    mask_logs(catalogue.mask)  # what is logged from now on hides this catalogue's ${VAR} values
+    for warning in catalogue.warnings:
+        click.echo(words.text("cli.warning", detail=warning), err=True)
+    return catalogue
