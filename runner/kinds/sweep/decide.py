@@ -25,9 +25,10 @@ SKIP_REASONS = ("direct", "archived", "channel", "excluded", "members", "new", "
 """Skip reasons (``skipped:<reason>`` counts); ``skip_note`` words them."""
 
 
-def skip_note(reason: str) -> str:
-    """Why a chat is skipped for ``reason``, in the operator's language."""
-    return words.text(f"skip.{reason}")
+def skip_note(reason: str, *, name: str = "", chat_id: int = 0) -> str:
+    """Why a chat is skipped for ``reason``, in the operator's language; a fix that
+    concerns the chat names it as «name» (id)."""
+    return words.text(f"skip.{reason}", name=name, id=chat_id)
 
 ACTIONS = ("keep", "archive_now")
 """The answers a warning's buttons give (``make_button_data(action, chat_id)``)."""

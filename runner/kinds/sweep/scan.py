@@ -212,7 +212,8 @@ class Scanner:
         self.plan.actions = [d for d in self.plan.actions if d not in refused]
         for decision in refused:
             self.plan.add(replace(decision, verb="skip", reason="no_rights",
-                                  note=skip_note("no_rights")))
+                                  note=skip_note("no_rights", name=decision.name,
+                                                 chat_id=decision.chat_id)))
 
     def _page(self, n: int) -> None:
         self.plan.listed += n
