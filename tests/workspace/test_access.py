@@ -255,8 +255,9 @@ def test_the_seed_holds_every_kind_of_access(workspace: WorkspaceServer) -> None
         groups = [c for c in store.chats.values() if not c.personal]
         bot_in = [c for c in groups if store.bot_id in c.member_ids]
         return {
-            "closed, owner outside": any(not c.public and store.owner_id not in c.member_ids
-                                         for c in groups),
+            "closed and live, owner outside": any(
+                not c.public and not c.archived and store.owner_id not in c.member_ids
+                for c in groups),
             "bot plain member": any(not c.channel and store.bot_id not in c.admin_ids
                                     for c in bot_in),
             "bot admin": any(store.bot_id in c.admin_ids for c in bot_in),
