@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from runner.workspace import access
+from runner.workspace.clock import format_ms
 from runner.workspace.paging import CursorError, paginate
 from runner.workspace.queries import (
     list_events,
@@ -156,7 +157,24 @@ async def bot_get(request: Request) -> Response:
     bot_id = request.path_params["id"]
     settings = _bot(ws, bot_id)
     access.require_bot_editor(ws.store, auth(request), bot_id, settings["can_edit"], "show?")
-    return json_response({"data": {"id": bot_id, "webhook": dict(settings)}})
+    return json_response({"data": _bot_json(ws, bot_id, settings)})
+
+
+def _bot_json(ws: Workspace, bot_id: int, settings: dict[str, Any]) -> dict[str, Any]:
+    """A ``BotResponse``: the spec's ``id`` and ``webhook``, plus the fields Pachca sends
+    beside them that the official SDK (1.6) requires to read a bot at all."""
+    user = ws.store.users[bot_id]
+    return {
+        "id": bot_id,
+        "webhook": dict(settings),
+        "name": settings["name"],
+        "nickname": settings["nickname"],
+        "created_at": format_ms(user.created_ms),
+        "authorized_users_count": 0,
+        "oauth_client_enabled": False,
+        # what the caller (already allowed by can_edit) may do besides editing
+        "permissions": {"update_oauth_client": False, "recreate_token": True, "destroy": False},
+    }
 
 
 def _apply_webhook(settings: dict[str, Any], changes: dict[str, Any]) -> None:
@@ -217,7 +235,7 @@ async def bot_update(request: Request) -> Response:
     updated = dict(settings)
     _apply_webhook(updated, webhook)
     settings.update(updated)
-    return json_response({"data": {"id": bot_id, "webhook": dict(settings)}})
+    return json_response({"data": _bot_json(ws, bot_id, settings)})
 
 
 async def events_list(request: Request) -> Response:
