@@ -11,7 +11,8 @@ chat admin changes it.
 - The Owner's only extras: the member list of any chat, and export (``exports``).
 - Post: creator, admin, editor, member; a channel's plain member (a subscriber) may not.
 - Rename, archive, unarchive, remove members, change roles: creator and admin only.
-- In an archived chat nobody posts, manages members or starts threads.
+- An archived chat is read-only: nobody posts, edits or deletes messages (comments in
+  its threads included), renames it, manages members or starts threads.
 - Bot-only and user-only calls are decided by the token's kind (``token_kind``).
 
 Refusals are ``ApiError`` 403 (``code: not_authorized``, ``payload: {record, query}``,
@@ -94,8 +95,19 @@ def require_manager(store: Store, info: TokenInfo, chat: Chat, query: str) -> No
 def require_not_archived(chat: Chat, query: str) -> None:
     """403 for changes to an archived chat (posting, members)."""
     if chat.archived:
-        raise refuse("The chat is archived: nobody may post or manage members there",
+        raise refuse("The chat is archived: it is read-only (no posting, editing,"
+                     " renaming or managing members)",
                      "Chat", chat.id, query)
+
+
+def require_message_change(store: Store, info: TokenInfo, message_chat: Chat,
+                           parent: Chat | None, query: str) -> None:
+    """403 unless the chat a message is in (and, for a comment, the thread's parent
+    chat) is visible to the token and not archived: editing and deleting are writes."""
+    require_visible(store, info, message_chat, query)
+    for chat in (message_chat, parent):
+        if chat is not None:
+            require_not_archived(chat, query)
 
 
 def require_poster(store: Store, info: TokenInfo, chat: Chat) -> None:

@@ -141,6 +141,7 @@ async def chat_update(request: Request) -> Response:
     if not isinstance(body, dict):
         raise invalid("chat", "chat is required", None, "required", status=400)
     access.require_manager(ws.store, info, chat, "update?")
+    access.require_not_archived(chat, "update?")
     if "name" in body:
         chat.name = _name(body["name"])
     if "public" in body:

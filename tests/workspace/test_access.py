@@ -181,7 +181,18 @@ def test_an_archived_chat_is_read_only_for_everyone(
 ) -> None:
     people = _people(workspace, 2)
     chat_id = _create(owner, "В архив", people[:1])
+    posted = owner.post("/messages", json={"message": {"entity_id": chat_id, "content": "До"}})
+    message_id = posted.json()["data"]["id"]
+    thread = owner.post(f"/messages/{message_id}/thread").json()["data"]
+    comment = owner.post("/messages", json={"message": {
+        "entity_type": "thread", "entity_id": thread["id"], "content": "В треде"}})
+    comment_id = comment.json()["data"]["id"]
     assert owner.put(f"/chats/{chat_id}/archive").status_code == 204
+    # Read-only means the author's own messages and comments too, and the chat's name.
+    for target in (message_id, comment_id):
+        _refused(owner.put(f"/messages/{target}", json={"message": {"content": "После"}}))
+        _refused(owner.delete(f"/messages/{target}"))
+    _refused(owner.put(f"/chats/{chat_id}", json={"chat": {"name": "Новое имя"}}))
     _refused(owner.post("/messages", json={"message": {"entity_id": chat_id,
                                                        "content": "Эй"}}))
     _refused(owner.post(f"/chats/{chat_id}/members", json={"member_ids": people[1:]}))
@@ -191,6 +202,8 @@ def test_an_archived_chat_is_read_only_for_everyone(
     assert owner.put(f"/chats/{chat_id}/unarchive").status_code == 204
     assert owner.post("/messages", json={"message": {"entity_id": chat_id,
                                                      "content": "Снова тут"}}).status_code == 201
+    assert owner.put(f"/messages/{message_id}",
+                     json={"message": {"content": "После"}}).status_code == 200
 
 
 def test_bot_only_and_person_only_calls(
@@ -242,8 +255,9 @@ def test_the_seed_holds_every_kind_of_access(workspace: WorkspaceServer) -> None
         groups = [c for c in store.chats.values() if not c.personal]
         bot_in = [c for c in groups if store.bot_id in c.member_ids]
         return {
-            "closed, owner outside": any(not c.public and store.owner_id not in c.member_ids
-                                         for c in groups),
+            "closed and live, owner outside": any(
+                not c.public and not c.archived and store.owner_id not in c.member_ids
+                for c in groups),
             "bot plain member": any(not c.channel and store.bot_id not in c.admin_ids
                                     for c in bot_in),
             "bot admin": any(store.bot_id in c.admin_ids for c in bot_in),
