@@ -85,13 +85,17 @@ class RunsApi(_Concern):
         """Mark a stale run abandoned; False if someone else acted first."""
         return await self._call(self._engine.abandon, record, reason)
 
-    async def prune_step(self, older_than: datetime, start: int | None) -> PruneStep:
-        """One bounded step of pruning the history from run id ``start``."""
-        return await self._call(self._engine.prune_step, older_than, start)
+    async def prune_step(self, older_than: datetime, start: int | None, *,
+                         batch: int | None = None) -> PruneStep:
+        """One bounded step of pruning the history from run id ``start``, of at most
+        ``batch`` rows of each table (None: ``prune.PRUNE_BATCH``)."""
+        sized = {} if batch is None else {"batch": batch}
+        return await self._call(self._engine.prune_step, older_than, start, **sized)
 
-    async def prune_events_step(self, older_than: datetime) -> int:
+    async def prune_events_step(self, older_than: datetime, *, batch: int | None = None) -> int:
         """Delete one batch of bot events handled before ``older_than``; how many."""
-        return await self._call(self._engine.prune_events_step, older_than)
+        sized = {} if batch is None else {"batch": batch}
+        return await self._call(self._engine.prune_events_step, older_than, **sized)
 
 
 class ReplicasApi(_Concern):
