@@ -14,6 +14,9 @@ chat admin changes it.
 - An archived chat is read-only: nobody posts, edits or deletes messages (comments in
   its threads included), renames it, manages members or starts threads.
 - Bot-only and user-only calls are decided by the token's kind (``token_kind``).
+- A bot's settings (``GET`` / ``PUT /bots/{id}``) are for those its ``can_edit`` names:
+  ``admin`` (workspace admins, the Owner included), ``chat_owners`` (creators of a chat
+  the bot is in). The scope alone lets a plain user's token past the gateway, no further.
 
 Refusals are ``ApiError`` 403 (``code: not_authorized``, ``payload: {record, query}``,
 as the spec describes authorization errors). The spec draws every 403 body as
@@ -129,6 +132,21 @@ def require_adder(store: Store, info: TokenInfo, chat: Chat) -> None:
     if store.users[info.user_id].role == "guest":
         raise refuse("Guests may not add members", "Chat", chat.id, "add_members?")
     require_not_archived(chat, "add_members?")
+
+
+def require_bot_editor(store: Store, info: TokenInfo, bot_id: int, can_edit: list[str],
+                       query: str) -> None:
+    """403 unless the token's user may see and change the bot's settings (``can_edit``)."""
+    user = store.users[info.user_id]
+    if "admin" in can_edit and user.role == "admin":
+        return
+    if "chat_owners" in can_edit and any(
+        chat.owner_id == info.user_id and bot_id in chat.member_ids
+        for chat in store.chats.values()
+    ):
+        return
+    raise refuse("Only those the bot's can_edit names may see or change its settings",
+                 "Bot", bot_id, query)
 
 
 def token_kind(info: TokenInfo, *, bot: bool, record: str, record_id: int, query: str) -> None:

@@ -1,26 +1,37 @@
 """``workspace serve`` serves the demo's workspace: the sample catalogue, pointed at it with
-the variables it prints, runs every job with ``run-job`` (Pachca's permission rules on).
+the variables it prints, runs every job with ``run-job`` (Pachca's permission rules on),
+and the official SDK, given the printed tokens, reads it as it reads Pachca.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import shutil
+import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import yaml
 from click.testing import CliRunner
+from pachca import models as M
+from pachca.client import PachcaClient
+from pachca.models import ApiError as SdkApiError
+from pachca.models import OAuthError as SdkOAuthError
 
 from runner.cli import main
 from runner.demo import runner_variables
+from runner.workspace.config import WorkspaceConfig
+from runner.workspace.runtime import Workspace
+from runner.workspace.validation import ContractChecker
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -108,3 +119,105 @@ def test_demo_keep_prints_the_variables_and_the_workspace_answers_with_them(
         bot = httpx.get(f"{variables['PACHCA_BASE_URL']}/profile",
                         headers={"Authorization": f"Bearer {variables['PACHCA_TOKEN']}"})
         assert bot.json()["data"]["bot"] is True
+
+
+def test_the_official_sdk_works_against_workspace_serve_with_the_printed_tokens(
+    served: dict[str, str], require_openapi: str
+) -> None:
+    """From outside, as a Pachca user would check the imitation: the official SDK with
+    both printed tokens reads every answer, the rules refuse what Pachca refuses, and
+    every exchange satisfies the spec."""
+    store = Workspace(WorkspaceConfig()).store  # the same seed: who is outside which chat
+    closed = next(c.id for c in store.chats.values() if not c.personal and not c.public
+                  and not c.archived and not store.is_member(c, store.owner_id))
+    checker = ContractChecker(require_openapi)
+    base = served["PACHCA_BASE_URL"]
+
+    async def check(response: httpx.Response) -> None:
+        await response.aread()
+        request = response.request
+        checker.check(
+            method=request.method, path=request.url.path,
+            query=list(request.url.params.multi_items()),
+            headers=dict(request.headers), body=request.content or None,
+            status=response.status_code, response_headers=list(response.headers.items()),
+            response_body=response.content)
+
+    def sdk(token: str) -> tuple[httpx.AsyncClient, PachcaClient]:
+        http = httpx.AsyncClient(base_url=base, trust_env=False, event_hooks={
+            "response": [check]}, headers={"Authorization": f"Bearer {token}"})
+        return http, PachcaClient.from_client(http)
+
+    async def probe() -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        bot_http, bot = sdk(served["PACHCA_TOKEN"])
+        owner_http, owner = sdk(served["PACHCA_EXPORT_TOKEN"])
+        async with bot_http, owner_http:
+            for name, api in (("bot", bot), ("owner", owner)):
+                me = await api.oauth.get_token_info()
+                chats = await api.chats.list_chats(M.ListChatsParams(limit=50))
+                await api.chats.get_chat(chats.data[0].id)
+                await api.members.list_members(chats.data[0].id, M.ListMembersParams(limit=50))
+                await api.messages.list_chat_messages(M.ListChatMessagesParams(
+                    chat_id=chats.data[0].id, limit=50))
+                threads = await api.threads.list_threads(M.ListThreadsParams(limit=50))
+                thread = await api.threads.get_thread(threads.data[0].id)
+                await api.messages.list_chat_messages(M.ListChatMessagesParams(
+                    chat_id=thread.chat_id, limit=50))
+                await api.users.list_users(M.ListUsersParams(limit=50))
+                seen[name] = me.user_id
+            created = await bot.chats.create_chat(M.ChatCreateRequest(
+                chat=M.ChatCreateRequestChat(name="Проверка SDK", member_ids=[seen["owner"]])))
+            made = created.data
+            posted = await bot.messages.create_message(M.MessageCreateRequest(
+                message=M.MessageCreateRequestMessage(entity_id=made.id, content="Привет",
+                                                      buttons=[[M.Button(text="Да",
+                                                                         data="yes")]])))
+            started = await bot.threads.create_thread(posted.id)
+            comment = await bot.messages.create_message(M.MessageCreateRequest(
+                message=M.MessageCreateRequestMessage(entity_type=M.MessageEntityType.THREAD,
+                                                      entity_id=started.id, content="Тред")))
+            seen["comment"] = (comment.chat_id, comment.root_chat_id, started.chat_id, made.id)
+            await bot.messages.delete_message(posted.id)
+            seen["deleted"] = await bot.messages.get_message(posted.id)
+            hook = await bot.bots.self_update_bot_webhook(M.BotWebhookSelfUpdateRequest(
+                webhook=M.BotWebhookSelfUpdateRequestWebhook(outgoing_url="https://r.example/h")))
+            seen["hook"] = hook.webhook.outgoing_url
+            await bot.bots.get_webhook_events(M.GetWebhookEventsParams(limit=50))
+            seen["bot_settings"] = (await owner.bots.get_bot(seen["bot"])).webhook.outgoing_url
+            for name, call in (
+                ("bot reads its settings", bot.bots.get_bot(seen["bot"])),
+                ("owner reads a closed chat", owner.chats.get_chat(closed)),
+                ("owner unfurls", owner.messages.unfurl(comment.id, M.LinkPreviewsRequest(
+                    link_previews={"https://r.example": M.LinkPreview(title="t", description="d")}))),
+            ):
+                try:
+                    await call
+                except (SdkApiError, SdkOAuthError) as exc:
+                    seen[name] = exc
+            await owner.members.list_members(closed, M.ListMembersParams(limit=50))
+        return seen
+
+    seen = asyncio.run(probe())
+    assert seen["comment"][0] == seen["comment"][2] and seen["comment"][1] == seen["comment"][3]
+    assert seen["deleted"].deleted_at is not None and seen["deleted"].content == ""
+    assert seen["hook"] == seen["bot_settings"] == "https://r.example/h"
+    assert isinstance(seen["bot reads its settings"], SdkOAuthError)  # bots:read: no bot scope
+    for refused in ("owner reads a closed chat", "owner unfurls"):
+        assert isinstance(seen[refused], SdkApiError), refused
+        assert seen[refused].errors[0].code == M.ValidationErrorCode.NOT_AUTHORIZED
+    assert checker.violations == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_serve_on_a_busy_port_says_so_in_one_line(lang: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["workspace", "serve", "--port", str(port)],
+                                    env={"PACHCA_RUNNER_LANG": lang})
+    assert result.exit_code == 2, result.output
+    [line] = result.output.strip().splitlines()
+    assert f"127.0.0.1:{port}" in line
+    assert ("pass --port with a free port" if lang == "en" else "свободный порт в --port") in line

@@ -320,3 +320,20 @@ def test_removing_members_and_deleting_others_messages_need_a_chat_admin(
     _refused(owner.delete(f"/chats/{chat_id}/members/{store.owner_id}"))  # not the creator
     assert owner.delete(f"/chats/{chat_id}/members/{person}").status_code == 204
     assert _members(owner, chat_id, "all") == {store.owner_id, store.bot_id}
+
+
+def test_a_bots_settings_are_for_those_its_can_edit_names(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()
+    bot_id = server.store.bot_id
+    with client(server, "limited") as limited, client(server, "owner") as owner:
+        # bots:read lets a plain user's token past the scope check, not into the settings.
+        _refused(limited.get(f"/bots/{bot_id}"))
+        assert owner.get(f"/bots/{bot_id}").status_code == 200  # a workspace admin
+        changed = owner.put(f"/bots/{bot_id}", json={"webhook": {"can_edit": ["chat_owners"]}})
+        assert changed.status_code == 200
+        _refused(limited.get(f"/bots/{bot_id}"))
+        made = httpx.post(server.root_url + "/_workspace/chats", trust_env=False, json={
+            "user_id": server.store.limited_id,
+            "chats": [{"name": "С ботом", "member_ids": [bot_id]}]})
+        assert made.status_code == 201, made.text
+        assert limited.get(f"/bots/{bot_id}").status_code == 200, "now the creator of its chat"
