@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from runner.errors import RunnerError
 from runner.kinds.sweep import plans
+from runner.web import texts
 from runner.web.forms import PREFIX
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ class PlanPages:
         state = self.console.rt.state
         waiting = {name: await plans.approved(state.values, name)
                    for name in self._sweeps()}
-        return self.console.page(request, "plans.html", {"sweeps": waiting}, me=me)
+        return self.console.page(request, "plans.html", {
+            "sweeps": waiting, "zones": self.console.zones()}, me=me)
 
     async def show(self, request: Request) -> Response:
         """Scan now (read-only) and show the plan, with the approve button."""
@@ -79,6 +81,7 @@ class PlanPages:
         hide = console.hider()
         return console.page(request, "plan.html", {
             "plan": plan, "job": job, "approval": approval, "hide": hide,
+            "zone": console.zones().get(name),
             "require": getattr(job.params, "require_approval", False)}, me=me)
 
     async def approve(self, request: Request) -> Response:
@@ -98,7 +101,8 @@ class PlanPages:
             return console.page(request, "error.html", {"message": "plan.stale"},
                                 status=409, me=me)
         await plans.approve(state.values, shown, me.user.name, datetime.now(UTC))
-        detail = f"{len(shown.actions)} chats: " + ", ".join(
-            f"{c.verb} #{c.chat_id}" for c in shown.actions[:20])
+        lang = console.lang(request)  # the record is told in the approver's language
+        detail = texts.text("audit.approved", lang, n=len(shown.actions), chats=", ".join(
+            f"{texts.text('verb.' + c.verb, lang)} «{c.name}» ({c.chat_id})" for c in shown.actions[:20]))
         await state.operator.record(name, me.user.name, "approve", detail=detail)
         return RedirectResponse(f"{PREFIX}/plans/{name}?approved=1", status_code=303)

@@ -56,6 +56,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "захват {key} потерян: его взяла другая реплика"),
     "claim.stopping": ("{job}: {why}; stopping this run", "{job}: {why}; запуск останавливается"),
     # -- what posting said ---------------------------------------------------------------
+    "post.empty": (
+        "nothing posted: the message came out empty (check the template's conditions)",
+        "ничего не отправлено: сообщение получилось пустым (проверьте условия в шаблоне)",
+    ),
     "post.would": ("would post to {what}", "было бы отправлено: {what}"),
     "post.done": ("posted to {what}", "отправлено: {what}"),
     "post.attached": (" with attached {files}", " с вложениями {files}"),
@@ -241,9 +245,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "skip.downloaded": ("already downloaded", "уже скачано"),
     "skip.no_rights": (
         ("the token may not archive it (its user is no admin of the chat, whatever its"
-         " workspace role): make the bot an admin of the chat, or exclude it"),
+         " workspace role): make the bot an admin of «{name}» ({id}), or exclude it"),
         ("токен не может его архивировать (его пользователь не администратор чата, какой бы"
-         " ни была его роль в пространстве): сделайте бота администратором чата"
+         " ни была его роль в пространстве): сделайте бота администратором «{name}» ({id})"
          " или исключите чат"),
     ),
     # -- history show --------------------------------------------------------------------
