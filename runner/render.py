@@ -208,8 +208,13 @@ class Renderer:
             ) from exc
         except TemplateSyntaxError as exc:
             raise _syntax_problem(exc, origin, self.env) from exc
-        except RecursionError:
-            raise TemplateProblem(origin, None, words.text("tpl.too_deep")) from None
+        except RecursionError as exc:
+            raise TemplateProblem(origin, _line(exc, where), words.text("tpl.recursion")) from None
+        except OverflowError as exc:  # float arithmetic past 1e308: its own text is cryptic
+            detail = exc.args[-1] if exc.args else exc
+            raise TemplateProblem(
+                origin, _line(exc, where), words.text("tpl.overflow", detail=detail)
+            ) from exc
         except Exception as exc:  # a filter or an operation failed on the data it was given
             raise TemplateProblem(
                 origin, _line(exc, where), words.text("tpl.failed", detail=exc)

@@ -133,10 +133,30 @@ def check_templates(
             if source is not None:
                 try:
                     renderer.compile_string(source, origin=f"unfurl[{i}].{key}")
+                    if key == "source":
+                        _check_unfurl_source(rule, renderer, i)
                 except TemplateProblem as exc:
                     line = rule._field_lines.get(key, rule._line)
                     problems.append(Problem(file, line, None, f"unfurl[{i}].{key}", exc.message))
     return [catalogue.hide(p) for p in problems]  # a template may quote a value from ${VAR}
+
+
+def _check_unfurl_source(rule: UnfurlRule, renderer: Renderer, index: int) -> None:
+    """Refuse a ``source`` that, for a sample link, is not an http(s) URL (a file:// or a
+    bare path would fail on every link shared): TemplateProblem, like a template error."""
+    from urllib.parse import urlsplit
+
+    from runner.bot.unfurl import link_context
+
+    link = f"https://{rule.domain}/browse/TASK-1"
+    try:
+        got = renderer.render_string(rule.source, link_context(link),
+                                     origin=f"unfurl[{index}].source").strip()
+    except TemplateProblem:
+        return  # it may need a part this sample link lacks (a query); real links decide
+    parts = urlsplit(got)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TemplateProblem("", None, words.text("unfurl.source_url", got=got[:80], link=link))
 
 
 def _similar_template(name: str, renderer: Renderer) -> str:

@@ -280,7 +280,8 @@ def test_unfurl_template_syntax_is_checked(tmp_path: Path) -> None:
     write_templates(tmp_path)
     path = tmp_path / "jobs.yaml"
     path.write_text(
-        "unfurl:\n  - domain: t.example.com\n    source: x\n    title: '{{ data.key'\n"
+        "unfurl:\n  - domain: t.example.com\n    source: https://t.example.com/api\n"
+        "    title: '{{ data.key'\n"
         "jobs:\n  a: {kind: digest, to: [1], schedule: '0 9 * * *'}\n"
     )
     with pytest.raises(CatalogueError) as info:
