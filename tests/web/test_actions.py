@@ -194,6 +194,40 @@ async def test_undo_from_a_run_page(fresh_workspace: Callable[..., WorkspaceServ
         sw.close()
 
 
+async def test_run_now_of_a_job_that_says_dry_run_is_a_dry_run(
+        fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path, users: str) -> None:
+    sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    try:
+        quiet = sw.chat("Старый проект")
+        sw.advance(100)
+        sw.job(warn_days=0, closing_message=False, dry_run=True)
+        mark = sw.mark()
+        settings = sw.h.settings(console=True, console_users=users)
+        async with app.runtime(settings, sw.h.catalogue(), server=True) as rt:
+            server = rt.server
+            assert isinstance(server, RunnerServer)
+            async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+                await log_in(http, "anna", OPERATOR_PASSWORD)
+                csrf = csrf_of((await http.get("/console/jobs")).text)
+                # «Run now», not «Dry run»: the job itself says dry_run: true
+                started = await http.post(f"/console/jobs/{JOB}/run",
+                                          data={"csrf": csrf, "dry": "0"})
+                assert started.status_code == 303
+
+                async def finished() -> list[object]:
+                    runs = await asyncio.to_thread(rt.state.sync.runs, JOB)
+                    return [r for r in runs if r.status != "running"]
+
+                [run] = await eventually(finished, "the run to finish", timeout=60)
+                listed = (await http.get("/console/runs", params={"job": JOB})).text
+        assert run.dry_run and "@dry-run:" in run.key and run.status == "succeeded"
+        assert run.counts.get("would_archive") == 1
+        assert sw.writes(mark) == [] and not sw.archived(quiet)
+        assert f'data-run="{run.id}"' in listed and "пробный" in listed
+    finally:
+        sw.close()
+
+
 def test_hash_password_prints_an_argon2_hash_the_console_accepts() -> None:
     from click.testing import CliRunner
 
