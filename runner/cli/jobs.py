@@ -100,9 +100,13 @@ def resume(ctx: click.Context, name: str) -> None:
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="Sweeps: apply exactly this saved plan (from `plan NAME --out"
               " FILE`); chats that changed since are skipped.")
+@click.option("--rerun", "rerun", type=int, default=None, metavar="RUN",
+              help="Finish failed run RUN (an id from `history`): what it did is not done"
+              " again.")
 @click.pass_context
 def run_job(
-    ctx: click.Context, name: str, dry_run: bool, at: datetime | None, plan_file: Path | None
+    ctx: click.Context, name: str, dry_run: bool, at: datetime | None, plan_file: Path | None,
+    rerun: int | None,
 ) -> None:
     """Run one job once, now, and print what it did."""
     from runner import app, console
@@ -118,7 +122,7 @@ def run_job(
     with console.progress_bar(True) as progress:
         outcome = asyncio.run(
             app.run_once(settings, catalogue, job, dry_run=dry_run, at=at, progress=progress,
-                         plan=plan)
+                         plan=plan, rerun=rerun)
         )
     console.print_outcome(outcome, dry_run=outcome.dry_run)
     sys.exit(0 if outcome.status != "failed" else 1)
