@@ -128,16 +128,11 @@ class Grouped(Generic[T, R]):
 
     async def submit(self, item: T) -> R:
         """Hand ``item`` to the next call and wait for its result."""
-        return await self.enqueue(item)
-
-    def enqueue(self, item: T) -> asyncio.Future[R]:
-        """Hand ``item`` to the next call now (on the loop, without awaiting); its result
-        comes in the future returned. Cancel the future if the result is not wanted."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
-        return future
+        return await future
 
     async def _flush(self) -> None:
         while self._waiting:

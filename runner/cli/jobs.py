@@ -23,7 +23,7 @@ from runner.errors import InputError
 def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
     """Check the catalogue and its templates, and (with a token) that the token may post
     to every recipient; list every problem."""
-    from runner import app, words
+    from runner import words
 
     settings = settings_of(ctx)
     catalogue = load(settings, file)
@@ -32,6 +32,8 @@ def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
         why = "--offline" if offline else words.text("validate.no_token")
         click.echo(words.text("validate.ok_unchecked", file=file_, n=n, why=why))
         return
+    from runner import app  # the client and the runtime: only to ask Pachca
+
     problems = asyncio.run(app.check_access(settings, catalogue))
     for job, check in problems:
         click.echo(words.text("validate.cannot_post", job=job, label=check.label,
