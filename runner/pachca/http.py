@@ -33,8 +33,10 @@ from runner.pachca.limits import (
     classify,
 )
 from runner.pachca.models import PaginationMeta
+from runner.pachca.pool import LeanTransport
 
 log = logging.getLogger("runner.pachca")
+wire = logging.getLogger("runner.pachca.wire")
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -177,18 +179,26 @@ class ApiSession(Closing):
         # What the token is, asked once per session and shared by its read-only views.
         self.memo: dict[str, Any] = {}
         self._rng = random.Random()
+        limits_http = httpx.Limits(max_connections=max_connections)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            headers={
-                "Authorization": f"Bearer {token.get_secret_value()}",
-                "User-Agent": "pachca-runner",
-            },
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            limits=httpx.Limits(max_connections=max_connections),
+            limits=limits_http,
             verify=tls_context(),
-            transport=transport,
+            transport=transport or LeanTransport(verify=tls_context(), limits=limits_http),
             follow_redirects=False,
         )
+        # Requests go straight to the transport (``_send``): the client's layers (cookie
+        # jar, auth and redirect hooks, URL merging, a log record per request) cost more
+        # CPU than the request itself and do nothing for this API. The transport is the
+        # one the client would pick for the API's URL, so proxies from the environment
+        # still apply.
+        self._transport = self._http._transport_for_url(httpx.URL(self.base_url + "/"))
+        self._headers = {
+            "Authorization": f"Bearer {token.get_secret_value()}",
+            "User-Agent": "pachca-runner",
+        }
+        self._extensions = {"timeout": self._http.timeout.as_dict()}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url}>"
@@ -232,7 +242,7 @@ class ApiSession(Closing):
             await self.limiter.acquire(call_class, chat_key)
             self.stats[call_class.value] += 1
             try:
-                response = await self._http.request(method, path, params=clean, json=json)
+                response = await self._send(method, path, clean, json)
             except httpx.TransportError as exc:
                 reached = not isinstance(exc, _NOT_SENT)
                 error = errors.TransportError(
@@ -262,6 +272,23 @@ class ApiSession(Closing):
                 await self._backoff(failures, method, path, f"HTTP {response.status_code}")
                 continue
             raise refused
+
+    async def _send(
+        self, method: str, path: str, params: dict[str, Any], body: Any
+    ) -> httpx.Response:
+        """One request on the transport, its body read; httpx's errors as the client's."""
+        request = httpx.Request(method, self.base_url + path, params=params or None,
+                                json=body, headers=self._headers,
+                                extensions=self._extensions)
+        if wire.isEnabledFor(logging.DEBUG):  # the path only: a query may hold a secret
+            wire.debug("%s %s", method, path)
+        response = await self._transport.handle_async_request(request)
+        response.request = request
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
 
     async def _backoff(self, attempt: int, method: str, path: str, reason: str) -> None:
         delay = self.retry.backoff(attempt, self._rng)
