@@ -211,18 +211,24 @@ async def poll_command(settings: Settings, catalogue: Catalogue, *, once: bool
 
 async def check_access(settings: Settings, catalogue: Catalogue
                        ) -> list[tuple[str, TargetCheck]]:
-    """``validate``: every job's recipients the token may not post to, as (job, check).
+    """``validate``: every chat and person a job (or the alerts) would post to where the
+    token may not, as (job or ``alerts``, check).
 
     Reads only; each distinct recipient is looked up once for the whole catalogue.
     """
-    from runner.preflight import check_recipients, configured
+    from runner.preflight import check_recipients, configured, side_chats, token_user
+    from runner.recipients import Recipients
 
     client = make_client(settings)
     try:
-        me = settings.bot_user_id
-        if me is None:
-            me = (await client.get_profile()).id
-        per_job = {job.name: list(configured(job.params)) for job in catalogue.jobs.values()}
+        me = await token_user(client)
+        per_job = {}
+        for job in catalogue.jobs.values():
+            side = side_chats(job.params)
+            per_job[job.name] = [*configured(job.params),
+                                 *([Recipients(chats=side)] if side else [])]
+        if catalogue.alerts is not None:  # failure alerts are posted there
+            per_job["alerts"] = [Recipients(chats=[catalogue.alerts.chat_id])]
         checks = await check_recipients(client, [r for rs in per_job.values() for r in rs], me)
     finally:
         await client.aclose()

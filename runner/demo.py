@@ -76,7 +76,12 @@ class Demo:
                 "replica_id": "demo",
             }
         )
-        self.catalogue: Catalogue = validate(sample_catalogue(settings).resolve())
+        # ${VAR} reads what the settings read (environment, then .env); the sample's
+        # `runner-health` reads the runner's own store, which here is the demo's.
+        env = {**settings.environment(), "PACHCA_RUNNER_STATE_URL": self.settings.state_url}
+        self.catalogue: Catalogue = validate(
+            sample_catalogue(settings).resolve(), env=env,
+            templates_dir=settings.templates_dir, default_timezone=settings.timezone)
 
     async def call(self, method: str, url: str, **kwargs: Any) -> Any:
         """One request to the workspace, without blocking the event loop; its JSON."""
@@ -189,7 +194,8 @@ def _show(demo: Demo, ws: WorkspaceServer, keep: bool) -> int:
     if keep:
         demo.console.print(words.text("demo.kept", url=ws.base_url), markup=False)
         for line in runner_variables(demo.info):
-            demo.console.print(f"  {line}", markup=False, highlight=False)
+            # never wrapped: each line is pasted into a shell as it is
+            demo.console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
         try:
             asyncio.run(asyncio.Event().wait())
         except KeyboardInterrupt:

@@ -27,7 +27,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from runner import words
-from runner.errors import ApiError, NotFound, PachcaError, PermissionDenied, TransportError
+from runner.errors import (
+    ApiError,
+    NotFound,
+    PachcaError,
+    PermissionDenied,
+    TransportError,
+    Unreachable,
+)
 from runner.pachca.models import Button, Message
 
 if TYPE_CHECKING:
@@ -98,6 +105,8 @@ async def post_once(
         ctx.report.say(words.text("post.would", what=what) + _attached(file_names))
         ctx.report.count("would_post")
         return None
+    if (entity_type, entity_id) in ctx.blocked:
+        raise Unreachable(ctx.blocked[entity_type, entity_id])
     # One read for both questions: was it posted, and which messages are older than now.
     record, floor = await state.effects.target_and_floor(key, target)
     if record is not None and record.status == "done":

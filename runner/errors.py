@@ -26,6 +26,8 @@ The tree::
     │   ├── SourceError              a digest data source failed
     │   ├── MissingScope             the token lacks a scope the job needs (.scopes), found
     │   │                            before the job's first write
+    │   ├── Unreachable              a recipient the pre-run check found the token may not
+    │   │                            post to: not asked again; names it «name» (id), the fix
     │   └── ForeignExport            the archive behind a ready export webhook holds another
     │                                period (or other chats) than the chunk asked for
     └── PachcaError                  anything that went wrong talking to Pachca
@@ -191,6 +193,11 @@ class SourceError(JobError):
         self.source = source
         self.reason = reason
         super().__init__(f"source '{source}' failed: {reason}")
+
+
+class Unreachable(JobError):
+    """A post to a recipient the check before the run found the token may not post to
+    (``runner.preflight``): the request is not sent; the text names the chat and the fix."""
 
 
 class MissingScope(JobError):

@@ -231,39 +231,42 @@ async def _record_unrecorded(
 
 
 async def _checked_run(ctx: JobContext, kind: JobKind[Any]) -> None:
-    """Check the token's scopes and every configured recipient (reads only), then run
-    the kind.
+    """Check the token's scopes and every chat and person the job posts to (reads only),
+    then run the kind.
 
     A recipient the token may not post to is named with its fix before anything is
-    written. A dry run (and preview) shows everything and then fails on it; a real run
-    fails at once when no recipient is usable, else posts to the others (the post that
-    is refused is reported by the posting) and fails.
+    written. A dry run (and preview) shows everything and then fails on it. A real run
+    fails at once when no recipient of its ``to`` is usable; else it does its work,
+    posting to the others (the post that is refused is reported by the posting), and
+    fails. A report or notice chat (``PostChat``) alone never stops the job's own work.
     """
     from runner import preflight
+    from runner.recipients import Recipients
 
     recipients = list(preflight.configured(ctx.job.params))
+    side = preflight.side_chats(ctx.job.params)
     needed = set(kind.scopes(ctx.job.params))
     if any(r.users for r in recipients):
         needed.add("users:read")  # the check below reads each person named in `to`
     await scopes.require(ctx.client, needed, what=words.text("scope.job", job=ctx.job.name))
-    if recipients:
-        # The token's own user, not PACHCA_RUNNER_BOT_USER_ID: that one only says whose
-        # messages are not activity, and may name another user.
-        # Token info needs no scope, GET /profile needs profile:read.
-        info = await scopes.token_info(ctx.client)
-        me = info.user_id if info is not None else (await ctx.client.get_profile()).id
-        checks = await preflight.check_recipients(ctx.client, recipients, me)
-    else:
-        checks = []
+    checks: list[TargetCheck] = []
+    if recipients or side:
+        me = await preflight.token_user(ctx.client)
+        asked = recipients + ([Recipients(chats=side)] if side else [])
+        checks = await preflight.check_recipients(ctx.client, asked, me)
     ctx.labels.update({(c.entity_type, c.entity_id): c.label for c in checks})
     blocked = [c for c in checks if not c.ok]
+    ctx.blocked.update({(c.entity_type, c.entity_id): c.problem or "" for c in blocked})
     for check in blocked:
         ctx.report.say(words.text("post.cannot", label=check.label, problem=check.problem))
         ctx.report.count("cannot_post")
-    if blocked and len(blocked) == len(checks) and not ctx.dry_run:
+    to = {("discussion", c) for r in recipients for c in r.chats}
+    to |= {("user", u) for r in recipients for u in r.users}
+    usable_to = [c for c in checks if (c.entity_type, c.entity_id) in to and c.ok]
+    if to and not usable_to and not ctx.dry_run:
         raise JobError(_blocked_error(blocked, len(checks)))
     await kind.run(ctx, ctx.job.params)
-    if blocked and ctx.dry_run:
+    if blocked:  # the kind's own posting may have said so already; if not, say it here
         raise JobError(_blocked_error(blocked, len(checks)))
 
 

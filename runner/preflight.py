@@ -13,11 +13,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast, get_args, get_origin
 
 from pydantic import BaseModel
 
 from runner import words
+from runner.catalogue.fields import PostsHere
 from runner.errors import NotFound, PermissionDenied
 from runner.pachca.models import Chat
 from runner.recipients import Recipients
@@ -48,6 +49,37 @@ def configured(params: BaseModel) -> Iterator[Recipients]:
             yield value
         elif isinstance(value, BaseModel):
             yield from configured(value)
+
+
+def side_chats(params: BaseModel) -> list[int]:
+    """The chats a job posts a report or notice to (its ``PostChat`` fields, nested ones
+    too), besides its ``to``."""
+    found: list[int] = []
+    for name, info in type(params).model_fields.items():
+        value: Any = getattr(params, name)
+        if isinstance(value, int) and not isinstance(value, bool) and _posts_here(info.annotation):
+            found.append(value)
+        elif isinstance(value, BaseModel) and not isinstance(value, Recipients):
+            found += side_chats(value)
+    return found
+
+
+def _posts_here(annotation: object) -> bool:
+    """Whether a field's type is marked ``PostsHere`` (also inside ``X | None``)."""
+    if get_origin(annotation) is Annotated:
+        _, *extras = get_args(annotation)
+        return any(isinstance(e, PostsHere) for e in extras) or _posts_here(get_args(annotation)[0])
+    return any(_posts_here(arg) for arg in get_args(annotation))
+
+
+async def token_user(client: PachcaClient) -> int:
+    """The id of the token's own user (not PACHCA_RUNNER_BOT_USER_ID, which only says
+    whose messages are not activity and may name another user). Token info needs no
+    scope; ``GET /profile``, asked where Pachca does not answer it, needs profile:read."""
+    from runner import scopes
+
+    info = await scopes.token_info(client)
+    return info.user_id if info is not None else (await client.get_profile()).id
 
 
 POSTING_ROLES = ("owner", "admin", "editor")

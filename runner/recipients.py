@@ -13,11 +13,12 @@ from runner.catalogue.fields import Id, KindParams, ru
 from runner.concurrency import for_each
 from runner.effects import post_once
 from runner.errors import (
-    ApiError,
     JobError,
     NotFound,
     PachcaError,
     PermissionDenied,
+    RunnerError,
+    Unreachable,
     ValidationFailed,
 )
 from runner.kinds.base import JobContext
@@ -87,7 +88,7 @@ async def post_everywhere(
     """
     parts = split_message(text, limit)
     unique = {target.key: target for target in targets(to)}  # one chat named twice: one post
-    refused: list[tuple[Target, ApiError]] = []
+    refused: list[tuple[Target, RunnerError]] = []
     done = 0
     label = words.text("progress.post")
 
@@ -119,13 +120,14 @@ async def post_everywhere(
         await report_refused(ctx, refused, len(unique))
 
 
-PER_TARGET_ERRORS = (NotFound, PermissionDenied, ValidationFailed)
-"""Refusals that concern one recipient; anything else (401, 429, 5xx, transport) stops
-the run, since the next recipient would meet it too."""
+PER_TARGET_ERRORS = (NotFound, PermissionDenied, ValidationFailed, Unreachable)
+"""Refusals that concern one recipient (``Unreachable``: known before the run, not
+asked); anything else (401, 429, 5xx, transport) stops the run, since the next
+recipient would meet it too."""
 
 
 async def report_refused(
-    ctx: JobContext, refused: Sequence[tuple[Target, ApiError]], total: int
+    ctx: JobContext, refused: Sequence[tuple[Target, RunnerError]], total: int
 ) -> None:
     """Say which recipients refused and why, then fail the run (JobError)."""
     named = []

@@ -49,3 +49,23 @@ def test_a_sweep_just_after_midnight_is_dated_the_new_day_everywhere(
         assert "MSK)" in undo.output and "UTC" not in undo.output
     finally:
         sw.close()
+
+
+def test_a_sweeps_own_lines_date_a_warning_just_after_midnight_the_new_day(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+) -> None:
+    sw = Sweep.make(fresh_workspace(**{**EMPTY, "start_time": LATE}), tmp_path)
+    try:
+        sw.chat("Старый проект")
+        sw.advance(91)  # 00:26 MSK on 6 March 2027, 21:26 UTC on 5 March
+        sw.job(warn_days=7, closing_message=False)
+
+        warned = asyncio.run(sw.run())
+        assert warned.status == "succeeded", warned.error
+        assert warned.report.counts["warned"] == 1
+        looked = asyncio.run(sw.run(dry_run=True))  # what the operator reads next
+
+        assert ("waiting «Старый проект»: warned on 2027-03-06, archive due on 2027-03-13"
+                in looked.report.lines), looked.report.lines
+    finally:
+        sw.close()

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-__all__ = ["MAX_ID", "Id", "KindParams", "Label", "Link", "Regex", "ru"]
+__all__ = ["MAX_ID", "Id", "KindParams", "Label", "Link", "PostChat", "PostsHere", "Regex", "ru"]
 
 
 class KindParams(BaseModel):
@@ -88,3 +88,13 @@ def _not_bool(value: Any) -> Any:
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_not_bool)]
 """An id of a chat, a user or a tag in Pachca: a whole number from 1 to 2**31 - 1."""
+
+
+class PostsHere:
+    """Marks an id field as a chat the job posts to (a report, a notice) besides its ``to``:
+    the token's right to post there is checked before a run writes anything, and in
+    ``preview``, ``--dry-run`` and ``validate``, as for ``to`` (``runner.preflight``)."""
+
+
+PostChat = Annotated[Id, PostsHere()]
+"""The id of a chat a job posts a report or notice to; checked before the run."""

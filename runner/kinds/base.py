@@ -130,6 +130,9 @@ class JobContext:
     # How each configured recipient is named («name» (id)), by (entity_type, entity_id):
     # filled by the pre-run check, read by preview's labels.
     labels: dict[tuple[str, int], str] = field(default_factory=dict)
+    # What is wrong with each recipient the token may not post to (the same check): a
+    # post there is not sent (``Unreachable``), so it never becomes a bare 403.
+    blocked: dict[tuple[str, int], str] = field(default_factory=dict)
 
 
 P = TypeVar("P", bound="KindParams")

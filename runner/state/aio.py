@@ -4,7 +4,10 @@ The engine (``StateStore``) is synchronous: SQLite's ``BEGIN IMMEDIATE`` and the
 per-process write lock, PostgreSQL's pooled connections, each method one short
 transaction. ``Store`` runs those methods on a bounded pool of threads of its own, so
 the event loop never blocks on the database and a burst of callers queues for the
-pool instead of taking every thread of the process. Its typed methods are split by
+pool instead of taking every thread of the process. One more thread, the fire lane
+(``call_soon``), is kept for the short reads a scheduled fire waits on before it starts:
+behind a burst of runs' claims and effects in the pool's queue, such a read would make
+every fire of the burst late by the whole queue. Its typed methods are split by
 concern (``concerns``): ``runs``, ``replicas``, ``effects``, ``values``, ``operator``,
 ``logins``, ``progress``, ``events``, ``alerts``; a kind that keeps records of its own subclasses ``KindRecords``
 and gets its instance from ``records``.
@@ -53,6 +56,7 @@ class Store:
     def __init__(self, engine: StateStore, *, threads: int = STORE_THREADS) -> None:
         self.sync = engine
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="state")
+        self._fire_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="state-fire")
         self._records: dict[type[KindRecords], KindRecords] = {}
         self.runs = RunsApi(self)
         self.replicas = ReplicasApi(self)
@@ -93,6 +97,13 @@ class Store:
         bound = functools.partial(context.run, method, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._pool, bound)
 
+    async def call_soon(self, method: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """``method(...)`` on the fire lane: a thread of its own, which no run's write is
+        queued on. Only for short reads (one query) that a fire waits on."""
+        context = contextvars.copy_context()
+        bound = functools.partial(context.run, method, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._fire_lane, bound)
+
     async def batch(
         self, work: Callable[Concatenate[StateStore, P], R], *args: P.args, **kwargs: P.kwargs
     ) -> R:
@@ -112,6 +123,7 @@ class Store:
             await self.call(self.sync.close)
         finally:
             self._pool.shutdown(wait=False)
+            self._fire_lane.shutdown(wait=False)
 
 
 class KindRecords:

@@ -31,6 +31,7 @@ class _Concern:
     def __init__(self, store: Store) -> None:
         self._engine = store.sync
         self._call = store.call
+        self._call_soon = store.call_soon
 
 
 class RunsApi(_Concern):
@@ -193,6 +194,11 @@ class OperatorApi(_Concern):
     async def paused(self, jobs: Iterable[str] | None = None) -> dict[str, Pause]:
         """The paused jobs (of ``jobs``, or all) and their pauses."""
         return await self._call(self._engine.paused, None if jobs is None else list(jobs))
+
+    async def paused_at_fire(self, jobs: Sequence[str]) -> dict[str, Pause]:
+        """``paused`` for fires about to start, on the store's fire lane (``call_soon``):
+        asked at every fire, it must not wait behind other runs' writes."""
+        return await self._call_soon(self._engine.paused, list(jobs))
 
     async def record(self, job: str, who: str, what: str, *, run_id: int | None = None,
                      detail: str = "") -> AuditEntry:

@@ -108,7 +108,7 @@ class Actions:
         except RunnerError as exc:
             log.error("%s", words.text("console.run_unrecorded", what=what, job=job.name, who=who,
                                       error=rt.catalogue.mask(str(exc))))
-            await rt.state.operator.record(job.name, who, what, detail="not recorded")
+            await rt.state.operator.record(job.name, who, what, detail="unrecorded")
             return
         finally:
             await tracker.close()
@@ -133,7 +133,8 @@ class Actions:
             return console.page(request, "error.html", {
                 "message": "error.action", "fill": {"error": console.hider()(str(exc))}},
                 status=409, me=me)
-        detail = "; ".join(result.lines()[-1:])
+        with words.speaking(console.lang(request)):  # told in the operator's language
+            detail = "; ".join(result.lines()[-1:])
         await rt.state.operator.record(planned.run.job, me.user.name, "undo", run_id=run_id,
                                        detail=detail)
         return RedirectResponse(f"{_prefix()}/runs/{run_id}", status_code=303)

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from runner import words
 from runner.offload import blocking
 from runner.web import actions, auth, files, jobpage, preview, status, texts, views
 from runner.web import plans as plan_pages
@@ -153,8 +154,11 @@ class Console:
         def t(key: str, **fill: object) -> str:
             return texts.text(key, lang, **fill)
 
+        def count(key: str) -> str:  # a run's count, named in the page's language
+            return words.count_name(key, lang)
+
         body = self.env.get_template(name).render(
-            t=t, lang=lang, other="en" if lang == "ru" else "ru", prefix=PREFIX,
+            t=t, count=count, lang=lang, other="en" if lang == "ru" else "ru", prefix=PREFIX,
             here=request.url.path, me=me, can_act=me is not None and me.user.operator,
             known=texts.TEXTS, **values,
         )

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from runner.errors import RunnerError
 from runner.kinds.sweep import plans
+from runner.web import texts
 from runner.web.forms import PREFIX
 
 if TYPE_CHECKING:
@@ -98,7 +99,8 @@ class PlanPages:
             return console.page(request, "error.html", {"message": "plan.stale"},
                                 status=409, me=me)
         await plans.approve(state.values, shown, me.user.name, datetime.now(UTC))
-        detail = f"{len(shown.actions)} chats: " + ", ".join(
-            f"{c.verb} #{c.chat_id}" for c in shown.actions[:20])
+        lang = console.lang(request)  # the record is told in the approver's language
+        detail = texts.text("audit.approved", lang, n=len(shown.actions), chats=", ".join(
+            f"{texts.text('verb.' + c.verb, lang)} «{c.name}» ({c.chat_id})" for c in shown.actions[:20]))
         await state.operator.record(name, me.user.name, "approve", detail=detail)
         return RedirectResponse(f"{PREFIX}/plans/{name}?approved=1", status_code=303)

@@ -109,6 +109,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "audit.run": ("запустил(а)", "ran"),
     "audit.dry-run": ("запустил(а) пробно", "dry-ran"),
     "audit.undo": ("отменил(а) архивацию", "undid the archiving"),
+    "audit.approved": ("чатов в плане: {n}; {chats}", "{n} chats in the plan: {chats}"),
+    "outcome.unrecorded": ("запуск не записан", "the run was not recorded"),
     "error.csrf": (
         "Действие отклонено: форма устарела или пришла не из пульта. Обновите страницу",
         "Action refused: the form is stale or did not come from the console. Reload the page"),

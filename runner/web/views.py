@@ -230,6 +230,7 @@ class RunPage:
     zone: ZoneInfo
     posted: list[Posted] = field(default_factory=list)
     actions: list[ChatAction] = field(default_factory=list)
+    names: dict[int, str] = field(default_factory=dict)  # chat id -> name as recorded
     files: list[Any] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     progress: RunProgress | None = None
@@ -257,6 +258,8 @@ def run_page(state: StateStore, catalogue: Catalogue, hide: Hider, run_id: int,
                 MESSAGE_URL.format(chat=detail["chat_id"], message=detail["message_id"]),
                 posted(prefix, record.id, detail["message_id"], detail.get("files") or [])))
     page.actions = registry.run_actions(state, record.id)
+    page.names = {a.chat_id: hide(str(a.detail["name"])) for a in page.actions
+                  if a.detail.get("name")}
     kind = registry.find_kind(record.kind)
     if kind is not None:
         page.files = list(kind.run_files(state, record.job))

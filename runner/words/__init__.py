@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -109,6 +110,16 @@ def use(language: str | None) -> None:
     _chosen.set("ru" if language.lower().startswith("ru") else "en")
 
 
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Messages made inside are in ``language`` (a console reader's), then as before."""
+    token = _chosen.set("ru" if language.lower().startswith("ru") else "en")
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
 _ADDED: dict[str, tuple[str, str]] = {}
 """Messages job kinds bring (``JobKind.messages``), added when the kind is loaded."""
 
@@ -124,8 +135,13 @@ def add(messages: Mapping[str, tuple[str, str]]) -> None:
 
 def text(message_id: str, /, **values: Any) -> str:
     """The message ``message_id`` in the current language, with ``values`` filled in."""
+    return text_in(lang(), message_id, **values)
+
+
+def text_in(language: str, message_id: str, /, **values: Any) -> str:
+    """The message ``message_id`` in ``language`` (a console page's, say), filled in."""
     en, ru = MESSAGES[message_id] if message_id in MESSAGES else _ADDED[message_id]
-    return (ru if lang() == "ru" else en).format(**values)
+    return (ru if language == "ru" else en).format(**values)
 
 
 def translated(english: str) -> str:
@@ -137,10 +153,13 @@ def translated(english: str) -> str:
     return known or english
 
 
-def count_name(key: str) -> str:
-    """A run's count (``posted``, ``skipped:channel``) in words: the key itself in
-    English, a key with no text here (a kind's own count) too."""
-    return text_or("count." + key, key)
+def count_name(key: str, language: str | None = None) -> str:
+    """A run's count (``posted``, ``skipped:channel``) in words, in ``language`` (the
+    current one by default): the key itself in English, a key with no text here (a
+    kind's own count) too."""
+    message_id = "count." + key
+    known = message_id in MESSAGES or message_id in _ADDED
+    return text_in(language or lang(), message_id) if known else key
 
 
 def text_or(message_id: str, fallback: str, /) -> str:

@@ -241,9 +241,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "skip.downloaded": ("already downloaded", "уже скачано"),
     "skip.no_rights": (
         ("the token may not archive it (its user is no admin of the chat, whatever its"
-         " workspace role): make the bot an admin of the chat, or exclude it"),
+         " workspace role): make the bot an admin of «{name}» ({id}), or exclude it"),
         ("токен не может его архивировать (его пользователь не администратор чата, какой бы"
-         " ни была его роль в пространстве): сделайте бота администратором чата"
+         " ни была его роль в пространстве): сделайте бота администратором «{name}» ({id})"
          " или исключите чат"),
     ),
     # -- history show --------------------------------------------------------------------

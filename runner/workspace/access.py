@@ -11,8 +11,12 @@ chat admin changes it.
 - The Owner's only extras: the member list of any chat, and export (``exports``).
 - Post: creator, admin, editor, member; a channel's plain member (a subscriber) may not.
 - Rename, archive, unarchive, remove members, change roles: creator and admin only.
-- In an archived chat nobody posts, manages members or starts threads.
+- An archived chat is read-only: nobody posts, edits or deletes messages (comments in
+  its threads included), renames it, manages members or starts threads.
 - Bot-only and user-only calls are decided by the token's kind (``token_kind``).
+- A bot's settings (``GET`` / ``PUT /bots/{id}``) are for those its ``can_edit`` names:
+  ``admin`` (workspace admins, the Owner included), ``chat_owners`` (creators of a chat
+  the bot is in). The scope alone lets a plain user's token past the gateway, no further.
 
 Refusals are ``ApiError`` 403 (``code: not_authorized``, ``payload: {record, query}``,
 as the spec describes authorization errors). The spec draws every 403 body as
@@ -94,8 +98,19 @@ def require_manager(store: Store, info: TokenInfo, chat: Chat, query: str) -> No
 def require_not_archived(chat: Chat, query: str) -> None:
     """403 for changes to an archived chat (posting, members)."""
     if chat.archived:
-        raise refuse("The chat is archived: nobody may post or manage members there",
+        raise refuse("The chat is archived: it is read-only (no posting, editing,"
+                     " renaming or managing members)",
                      "Chat", chat.id, query)
+
+
+def require_message_change(store: Store, info: TokenInfo, message_chat: Chat,
+                           parent: Chat | None, query: str) -> None:
+    """403 unless the chat a message is in (and, for a comment, the thread's parent
+    chat) is visible to the token and not archived: editing and deleting are writes."""
+    require_visible(store, info, message_chat, query)
+    for chat in (message_chat, parent):
+        if chat is not None:
+            require_not_archived(chat, query)
 
 
 def require_poster(store: Store, info: TokenInfo, chat: Chat) -> None:
@@ -117,6 +132,21 @@ def require_adder(store: Store, info: TokenInfo, chat: Chat) -> None:
     if store.users[info.user_id].role == "guest":
         raise refuse("Guests may not add members", "Chat", chat.id, "add_members?")
     require_not_archived(chat, "add_members?")
+
+
+def require_bot_editor(store: Store, info: TokenInfo, bot_id: int, can_edit: list[str],
+                       query: str) -> None:
+    """403 unless the token's user may see and change the bot's settings (``can_edit``)."""
+    user = store.users[info.user_id]
+    if "admin" in can_edit and user.role == "admin":
+        return
+    if "chat_owners" in can_edit and any(
+        chat.owner_id == info.user_id and bot_id in chat.member_ids
+        for chat in store.chats.values()
+    ):
+        return
+    raise refuse("Only those the bot's can_edit names may see or change its settings",
+                 "Bot", bot_id, query)
 
 
 def token_kind(info: TokenInfo, *, bot: bool, record: str, record_id: int, query: str) -> None:

@@ -85,6 +85,9 @@ def default_bot_webhook(name: str, nickname: str) -> dict[str, Any]:
         "single_chat": False,
         "can_edit": ["admin"],
         "who_can_add": "creator",
+        # Not in the spec at hand, but Pachca sends it and the official SDK (1.6) cannot
+        # read a bot without it; an extra property leaves the spec's schema satisfied.
+        "unfurl_domains": [],
     }
 
 

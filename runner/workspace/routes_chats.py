@@ -122,7 +122,9 @@ async def chats_create(request: Request) -> Response:
         public=bool(body.get("public", False)),
         group_tag_ids=tag_ids,
     )
-    return json_response({"data": chat.to_json()}, 201)
+    # Unknown member ids were refused above, so none is reported missing; the official
+    # SDK (1.6) cannot read the answer without this meta (an extra property to the spec).
+    return json_response({"data": chat.to_json(), "meta": {"not_found_member_ids": []}}, 201)
 
 
 async def chat_get(request: Request) -> Response:
@@ -141,6 +143,7 @@ async def chat_update(request: Request) -> Response:
     if not isinstance(body, dict):
         raise invalid("chat", "chat is required", None, "required", status=400)
     access.require_manager(ws.store, info, chat, "update?")
+    access.require_not_archived(chat, "update?")
     if "name" in body:
         chat.name = _name(body["name"])
     if "public" in body:

@@ -3,7 +3,8 @@
 Event history belongs to the bot: only the bot token may read or delete it (other
 tokens get 403). ``GET /bots/{id}`` / ``PUT /bots/{id}`` need ``bots:read`` /
 ``bots:write``, scopes no bot token holds: the gateway refuses bot tokens (the bot
-itself too) before these run; ``PUT`` needs the owner token.
+itself too) before these run; both then need a user its ``can_edit`` names
+(``access.require_bot_editor``), and ``PUT`` the owner token.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from runner.workspace import access
+from runner.workspace.clock import format_ms
 from runner.workspace.paging import CursorError, paginate
 from runner.workspace.queries import (
     list_events,
@@ -152,7 +155,26 @@ async def bot_get(request: Request) -> Response:
     """``GET /bots/{id}``."""
     ws = _ws(request)
     bot_id = request.path_params["id"]
-    return json_response({"data": {"id": bot_id, "webhook": dict(_bot(ws, bot_id))}})
+    settings = _bot(ws, bot_id)
+    access.require_bot_editor(ws.store, auth(request), bot_id, settings["can_edit"], "show?")
+    return json_response({"data": _bot_json(ws, bot_id, settings)})
+
+
+def _bot_json(ws: Workspace, bot_id: int, settings: dict[str, Any]) -> dict[str, Any]:
+    """A ``BotResponse``: the spec's ``id`` and ``webhook``, plus the fields Pachca sends
+    beside them that the official SDK (1.6) requires to read a bot at all."""
+    user = ws.store.users[bot_id]
+    return {
+        "id": bot_id,
+        "webhook": dict(settings),
+        "name": settings["name"],
+        "nickname": settings["nickname"],
+        "created_at": format_ms(user.created_ms),
+        "authorized_users_count": 0,
+        "oauth_client_enabled": False,
+        # what the caller (already allowed by can_edit) may do besides editing
+        "permissions": {"update_oauth_client": False, "recreate_token": True, "destroy": False},
+    }
 
 
 def _apply_webhook(settings: dict[str, Any], changes: dict[str, Any]) -> None:
@@ -203,16 +225,17 @@ def _apply_webhook(settings: dict[str, Any], changes: dict[str, Any]) -> None:
 async def bot_update(request: Request) -> Response:
     """``PUT /bots/{id}``: change the bot's webhook settings (owner token only)."""
     ws = _ws(request)
-    require(request, "owner")
+    info = require(request, "owner")
     bot_id = request.path_params["id"]
     settings = _bot(ws, bot_id)
+    access.require_bot_editor(ws.store, info, bot_id, settings["can_edit"], "update?")
     webhook = (await json_body(request)).get("webhook")
     if not isinstance(webhook, dict):
         raise invalid("webhook", "webhook is required", None, "required", status=400)
     updated = dict(settings)
     _apply_webhook(updated, webhook)
     settings.update(updated)
-    return json_response({"data": {"id": bot_id, "webhook": dict(settings)}})
+    return json_response({"data": _bot_json(ws, bot_id, settings)})
 
 
 async def events_list(request: Request) -> Response:

@@ -252,17 +252,19 @@ def _seed_chats(store: Store, config: WorkspaceConfig, rng: random.Random, now: 
 
 
 def _leave_some(store: Store, chats: list[Chat]) -> None:
-    """Make sure the owner is outside at least one public and one private group chat.
+    """Make sure the owner is outside at least one public and one private group chat,
+    neither archived.
 
     Small workspaces might otherwise draw none, and then ``availability=public`` and
-    ``is_member`` could not be told apart.
+    ``is_member`` could not be told apart; a live closed chat the Owner is not in is
+    where its refusals (everything but the member list and export) show.
     """
     owner = store.owner_id
     for public in (True, False):
-        kind = [c for c in chats if c.public == public and not c.channel]
+        kind = [c for c in chats if c.public == public and not c.channel and not c.archived]
         if not kind or any(owner not in c.member_ids for c in kind):
             continue
-        chat = kind[-1]
+        chat = ([c for c in kind if c.owner_id != owner] or kind)[-1]
         chat.member_ids.remove(owner)
         if not chat.member_ids:
             continue

@@ -170,3 +170,78 @@ def test_a_channel_the_bot_only_subscribes_to_is_named_with_the_fix(ws, tmp_path
     httpx.post(f"{ws.root_url}/_workspace/chat_roles", json={
         "chat_id": channel, "user_id": s["bot"], "role": "editor"}).raise_for_status()
     assert cli(s["env"], "preview", "standup").exit_code == 0
+
+
+def posts(ws: WorkspaceServer, since: int) -> list[dict]:
+    """Every POST /messages since ``since``, refused ones included."""
+    log = httpx.get(f"{ws.root_url}/_workspace/requests", params={"since": since}).json()
+    return [r for r in log["requests"]
+            if r["method"] == "POST" and r["path"].endswith("/messages")]
+
+
+def test_a_run_posts_where_it_may_names_the_rest_and_a_rerun_posts_only_what_is_left(
+    ws, tmp_path
+):
+    s = setup(ws, tmp_path)
+    env, outside = s["env"], s["outside"]
+    fire = ["run-job", "standup", "--at", "2026-12-07 10:00"]
+    start = mark(ws)
+
+    first = cli(env, *fire)
+
+    out = " ".join(first.output.split())
+    assert first.exit_code == 1, first.output
+    assert f"add the bot to «Спринт Север-43» ({outside})" in out
+    assert f"chat {MISSING} does not exist" in out
+    sent = posts(ws, start)
+    # the two usable recipients got it; the two known to refuse were not even asked
+    assert len(sent) == 2 and all(r["status"] < 300 for r in sent), sent
+
+    # The operator follows the fix: adds the bot, drops the wrong id; reruns that fire.
+    httpx.post(f"{ws.base_url}/chats/{outside}/members",
+               headers={"Authorization": f"Bearer {ws.owner_token}"},
+               json={"member_ids": [s["bot"]]}).raise_for_status()
+    path = tmp_path / "jobs.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(f", {MISSING}]", "]"),
+                    encoding="utf-8")
+    start = mark(ws)
+
+    rerun = cli(env, *fire)
+
+    assert rerun.exit_code == 0, rerun.output
+    [only] = posts(ws, start)  # only what was left
+    assert only["status"] < 300 and only["chat_id"] == outside
+
+
+def test_report_and_alert_chats_are_checked_like_recipients(ws, tmp_path):
+    s = setup(ws, tmp_path)
+    env, outside = s["env"], s["outside"]
+    (tmp_path / "jobs.yaml").write_text(textwrap.dedent(f"""\
+        timezone: Europe/Moscow
+        alerts: {{chat_id: {MISSING}}}
+        jobs:
+          tidy:
+            kind: sweep
+            schedule: "0 10 * * 1"
+            exclude: {{names: ["."]}}
+            report_chat_id: {outside}
+        """), encoding="utf-8")
+    fix = f"add the bot to «Спринт Север-43» ({outside})"
+    start = mark(ws)
+
+    checked = cli(env, "validate")
+    out = " ".join(checked.output.split())
+    assert checked.exit_code == 1, checked.output
+    assert f"✗ tidy: cannot post to chat «Спринт Север-43» ({outside}):" in out and fix in out
+    assert f"✗ alerts: cannot post to chat {MISSING}: chat {MISSING} does not exist" in out
+    for args in (["preview", "tidy"], ["run-job", "tidy", "--dry-run"]):
+        looked = cli(env, *args)
+        assert looked.exit_code == 1 and fix in " ".join(looked.output.split()), args
+    assert writes(ws, start) == []
+
+    ran = cli(env, "run-job", "tidy")
+
+    assert ran.exit_code == 1
+    assert fix in " ".join(ran.output.split())  # named with the fix, not a bare 403
+    # the report was not sent to be refused (the one post is the failure's alert)
+    assert [r for r in posts(ws, start) if r["chat_id"] == outside] == []

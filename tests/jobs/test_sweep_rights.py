@@ -61,6 +61,8 @@ def test_a_workspace_admin_that_is_a_plain_member_skips_the_chat_and_posts_nothi
     ran = _cli(sw, "run-job", JOB)
     assert ran.exit_code == 0, ran.output
     assert "may not archive" in ran.output
+    # the fix names the chat as «name» (id)
+    assert f"make the bot an admin of «Тихий чат» ({plain})" in " ".join(ran.output.split())
     assert not any(p.startswith(f"/chats/{plain}/") for _, p in sw.writes(mark))
     assert sw.messages(plain) == [] and not sw.archived(plain)
     assert [m.user_id for m in sw.messages(managed)] == [owner]  # the warning

@@ -94,3 +94,21 @@ async def test_batch_makes_several_reads_in_one_hop(aio: Store) -> None:
         return [engine.get_value("a", name), engine.get_value("b", name)]
 
     assert await aio.batch(both, "x") == [1, 2]
+
+
+async def test_a_fires_pause_check_is_answered_while_every_store_thread_is_taken(
+        store_url: str) -> None:
+    # A burst of runs' writes fills the store's threads; the pause check a fire waits on
+    # before it starts has a thread of its own and does not queue behind them.
+    aio = Store(StateStore(store_url, replica="a"), threads=2)
+    release = threading.Event()
+    try:
+        await aio.operator.pause("quiet", by="anna")
+        busy = [asyncio.ensure_future(aio.call(release.wait)) for _ in range(4)]
+        paused = await asyncio.wait_for(aio.operator.paused_at_fire(["quiet", "loud"]),
+                                        timeout=60)  # a failure guard only
+        assert list(paused) == ["quiet"] and paused["quiet"].by == "anna"
+        assert not any(task.done() for task in busy)
+    finally:
+        release.set()
+        await aio.close()

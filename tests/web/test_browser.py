@@ -168,7 +168,8 @@ async def test_a_viewer_cannot_act_and_a_form_without_its_token_is_refused(
 
 async def test_undo_from_a_run_page_in_the_browser(
         browser: Any, fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path,
-        users: str, shots: Path) -> None:
+        users: str, shots: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PACHCA_RUNNER_LANG", "ru")  # a Russian team's runner: its run lines
     sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
     try:
         chats = [sw.chat(f"Старый проект {i}") for i in range(2)]
@@ -187,6 +188,12 @@ async def test_undo_from_a_run_page_in_the_browser(
             await page.wait_for_url(f"**/console/runs/{swept.run_id}")
             assert not any(sw.archived(c) for c in chats)
             assert await page.locator('tr[data-action="unarchived"]').count() == 2
+            # Undone: no second undo offered, and everything on the page in Russian.
+            assert await page.locator("button[name=undo]").count() == 0
+            main = await page.inner_text("main")
+            assert "заархивировано: 2" in main and "archived:" not in main
+            assert f"«Старый проект 0» ({chats[0]})" in main
+            assert "возвращено из архива чатов: 2" in main, main
             await page.screenshot(path=str(shots / "console-run.png"), full_page=True)
             await no_secret(page, sw.ws.bot_token)
             async with httpx.AsyncClient() as http:  # the server is still the one answering

@@ -181,7 +181,18 @@ def test_an_archived_chat_is_read_only_for_everyone(
 ) -> None:
     people = _people(workspace, 2)
     chat_id = _create(owner, "В архив", people[:1])
+    posted = owner.post("/messages", json={"message": {"entity_id": chat_id, "content": "До"}})
+    message_id = posted.json()["data"]["id"]
+    thread = owner.post(f"/messages/{message_id}/thread").json()["data"]
+    comment = owner.post("/messages", json={"message": {
+        "entity_type": "thread", "entity_id": thread["id"], "content": "В треде"}})
+    comment_id = comment.json()["data"]["id"]
     assert owner.put(f"/chats/{chat_id}/archive").status_code == 204
+    # Read-only means the author's own messages and comments too, and the chat's name.
+    for target in (message_id, comment_id):
+        _refused(owner.put(f"/messages/{target}", json={"message": {"content": "После"}}))
+        _refused(owner.delete(f"/messages/{target}"))
+    _refused(owner.put(f"/chats/{chat_id}", json={"chat": {"name": "Новое имя"}}))
     _refused(owner.post("/messages", json={"message": {"entity_id": chat_id,
                                                        "content": "Эй"}}))
     _refused(owner.post(f"/chats/{chat_id}/members", json={"member_ids": people[1:]}))
@@ -191,6 +202,8 @@ def test_an_archived_chat_is_read_only_for_everyone(
     assert owner.put(f"/chats/{chat_id}/unarchive").status_code == 204
     assert owner.post("/messages", json={"message": {"entity_id": chat_id,
                                                      "content": "Снова тут"}}).status_code == 201
+    assert owner.put(f"/messages/{message_id}",
+                     json={"message": {"content": "После"}}).status_code == 200
 
 
 def test_bot_only_and_person_only_calls(
@@ -242,8 +255,9 @@ def test_the_seed_holds_every_kind_of_access(workspace: WorkspaceServer) -> None
         groups = [c for c in store.chats.values() if not c.personal]
         bot_in = [c for c in groups if store.bot_id in c.member_ids]
         return {
-            "closed, owner outside": any(not c.public and store.owner_id not in c.member_ids
-                                         for c in groups),
+            "closed and live, owner outside": any(
+                not c.public and not c.archived and store.owner_id not in c.member_ids
+                for c in groups),
             "bot plain member": any(not c.channel and store.bot_id not in c.admin_ids
                                     for c in bot_in),
             "bot admin": any(store.bot_id in c.admin_ids for c in bot_in),
@@ -306,3 +320,20 @@ def test_removing_members_and_deleting_others_messages_need_a_chat_admin(
     _refused(owner.delete(f"/chats/{chat_id}/members/{store.owner_id}"))  # not the creator
     assert owner.delete(f"/chats/{chat_id}/members/{person}").status_code == 204
     assert _members(owner, chat_id, "all") == {store.owner_id, store.bot_id}
+
+
+def test_a_bots_settings_are_for_those_its_can_edit_names(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()
+    bot_id = server.store.bot_id
+    with client(server, "limited") as limited, client(server, "owner") as owner:
+        # bots:read lets a plain user's token past the scope check, not into the settings.
+        _refused(limited.get(f"/bots/{bot_id}"))
+        assert owner.get(f"/bots/{bot_id}").status_code == 200  # a workspace admin
+        changed = owner.put(f"/bots/{bot_id}", json={"webhook": {"can_edit": ["chat_owners"]}})
+        assert changed.status_code == 200
+        _refused(limited.get(f"/bots/{bot_id}"))
+        made = httpx.post(server.root_url + "/_workspace/chats", trust_env=False, json={
+            "user_id": server.store.limited_id,
+            "chats": [{"name": "С ботом", "member_ids": [bot_id]}]})
+        assert made.status_code == 201, made.text
+        assert limited.get(f"/bots/{bot_id}").status_code == 200, "now the creator of its chat"

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 
 from runner import jinja_words, scopes, words
-from runner.catalogue.fields import Id, KindParams, ru
+from runner.catalogue.fields import Id, KindParams, PostChat, ru
 from runner.durations import Duration
 from runner.effects import POSTING_SCOPES, post_once
 from runner.errors import JobError, MissingScope
@@ -94,7 +94,7 @@ class ExportParams(KindParams):
         examples=["pachca-{{ start }}_{{ end }}.zip"],
         json_schema_extra=ru("Имя файла архива, шаблон Jinja; доступны start и end (даты)."),
     )
-    notify_chat_id: Id | None = Field(
+    notify_chat_id: PostChat | None = Field(
         default=None, description="Post a notice to this chat when the export is saved.",
         examples=[100050],
         json_schema_extra=ru("Сообщить в этот чат, когда выгрузка сохранена."),

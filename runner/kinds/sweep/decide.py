@@ -25,9 +25,10 @@ SKIP_REASONS = ("direct", "archived", "channel", "excluded", "members", "new", "
 """Skip reasons (``skipped:<reason>`` counts); ``skip_note`` words them."""
 
 
-def skip_note(reason: str) -> str:
-    """Why a chat is skipped for ``reason``, in the operator's language."""
-    return words.text(f"skip.{reason}")
+def skip_note(reason: str, *, name: str = "", chat_id: int = 0) -> str:
+    """Why a chat is skipped for ``reason``, in the operator's language; a fix that
+    concerns the chat names it as «name» (id)."""
+    return words.text(f"skip.{reason}", name=name, id=chat_id)
 
 ACTIONS = ("keep", "archive_now")
 """The answers a warning's buttons give (``make_button_data(action, chat_id)``)."""
@@ -96,6 +97,11 @@ def counts_as_scanned(chat: Chat, params: SweepParams) -> bool:
                                                         or not chat.channel)
 
 
+def day(moment: datetime, now: datetime) -> str:
+    """``moment``'s date as the operator reads it: in the zone of ``now`` (the job's)."""
+    return f"{moment.astimezone(now.tzinfo):%Y-%m-%d}"
+
+
 def _days(delta: timedelta) -> int:
     return max(0, int(delta.total_seconds() // 86400))
 
@@ -128,7 +134,7 @@ def decide_fresh(
         return skip(chat, "thread", words.text("why.thread", days=_days(now - thread_at)))
     if state is not None:
         if state.kept_until is not None and state.kept_until > now:
-            return skip(chat, "kept", words.text("why.kept", date=f"{state.kept_until:%Y-%m-%d}"))
+            return skip(chat, "kept", words.text("why.kept", date=day(state.kept_until, now)))
         if state.archived_at is not None and (
             state.unarchived_at is None or state.unarchived_at < state.archived_at
         ):
@@ -139,7 +145,7 @@ def decide_fresh(
             days=params.inactive_days
         ):
             return skip(chat, "unarchived", words.text("why.unarchived_on",
-                                                       date=f"{state.unarchived_at:%Y-%m-%d}"))
+                                                       date=day(state.unarchived_at, now)))
     quiet = words.text("why.quiet", days=_days(now - chat.last_message_at))
     if params.warn_days == 0:
         return Decision(chat.id, chat.name, "archive", "inactive", quiet,
@@ -186,8 +192,8 @@ def decide_warned(
         # stands, so a later sweep warns afresh instead of archiving on an old warning.
         return skip(chat, screened.reason, screened.note, clear=True)
     if answered(state):
-        note = words.text("why.kept", date=f"{state.kept_until:%Y-%m-%d}")
         if state.kept_until is not None and state.kept_until > now:
+            note = words.text("why.kept", date=day(state.kept_until, now))
             return skip(chat, "kept", note, clear=True)
         return skip(chat, "active", words.text("why.keep_ended"), clear=True)
     requested = state.archive_requested_at
@@ -202,14 +208,14 @@ def decide_warned(
     if human_at is not None:
         return skip(chat, "thread" if where else "active",
                     words.text("why.wrote_thread_after" if where else "why.wrote_after",
-                               date=f"{human_at:%Y-%m-%d}"), clear=True)
+                               date=day(human_at, now)), clear=True)
     due = anchor.at + timedelta(days=params.warn_days)
     if now >= due:
         return Decision(chat.id, chat.name, "archive", "quiet",
                         words.text("why.quiet_after", days=_days(now - anchor.at)),
                         last_message_at=chat.last_message_at, cycle=state.warned_by_run)
     return Decision(chat.id, chat.name, "wait", "warned",
-                    words.text("why.due", warned=f"{anchor.at:%Y-%m-%d}", due=f"{due:%Y-%m-%d}"),
+                    words.text("why.due", warned=day(anchor.at, now), due=day(due, now)),
                     last_message_at=chat.last_message_at, due=due)
 
 

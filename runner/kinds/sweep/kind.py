@@ -235,8 +235,8 @@ class SweepKind(JobKind[SweepParams]):
                         and not params.closing_message):
                     # Nothing was posted first, so this 403 is the rights check itself.
                     ctx.report.count("skipped:no_rights")
-                    ctx.report.say(words.text("sweep.skipped", name=d.name,
-                                              note=skip_note("no_rights")))
+                    note = skip_note("no_rights", name=d.name, chat_id=d.chat_id)
+                    ctx.report.say(words.text("sweep.skipped", name=d.name, note=note))
                 else:
                     failed.append(d)
                     ctx.report.count("skipped:failed")

@@ -7,7 +7,7 @@ import re
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
 from runner import words
-from runner.catalogue.fields import Id, KindParams, Regex, ru
+from runner.catalogue.fields import Id, KindParams, PostChat, Regex, ru
 
 
 class Exclude(KindParams):
@@ -118,7 +118,7 @@ class SweepParams(KindParams):
         description="Archive-now button text.", examples=["Архивировать сейчас"],
         json_schema_extra=ru("Текст кнопки «архивировать сейчас»."),
     )
-    report_chat_id: Id | None = Field(
+    report_chat_id: PostChat | None = Field(
         default=None, description="Post a summary of each run to this chat.",
         examples=[100050], json_schema_extra=ru("Отправлять итог каждого запуска в этот чат."),
     )

@@ -33,6 +33,7 @@ from runner.kinds.sweep.decide import (
     Decision,
     archive_order,
     counts_as_scanned,
+    day,
     decide_fresh,
     decide_warned,
     skip,
@@ -135,7 +136,8 @@ class Scanner:
         self.secret = secret
         # Whole milliseconds, as Pachca's date filters have them: the two listings split
         # at the cutoff then neither miss nor share a chat.
-        now = ctx.now()
+        # In the job's zone: the dates its lines give are read by the operator.
+        now = ctx.now().astimezone(ctx.scheduled_for.tzinfo)
         self.now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         self.cutoff = self.now - timedelta(days=params.inactive_days)
         self.plan = Plan(keep=keep)  # keep: see Plan.keep
@@ -212,7 +214,8 @@ class Scanner:
         self.plan.actions = [d for d in self.plan.actions if d not in refused]
         for decision in refused:
             self.plan.add(replace(decision, verb="skip", reason="no_rights",
-                                  note=skip_note("no_rights")))
+                                  note=skip_note("no_rights", name=decision.name,
+                                                 chat_id=decision.chat_id)))
 
     def _page(self, n: int) -> None:
         self.plan.listed += n
@@ -311,14 +314,14 @@ class Scanner:
                 thread_at = await self._thread_at(chat.id)
                 if thread_at is not None and thread_at > posted.at:
                     return skip(chat, "thread",
-                                words.text("why.wrote_thread", date=f"{thread_at:%Y-%m-%d}"),
+                                words.text("why.wrote_thread", date=day(thread_at, self.now)),
                                 clear=True)
                 human_at = await self._human_after(chat.id, posted.message_id)
                 if human_at is None:
                     return Decision(chat.id, chat.name, "archive", "inactive",
                                     words.text("why.closing_interrupted"),
                                     last_message_at=chat.last_message_at, cycle=cycle)
-                return skip(chat, "active", words.text("why.wrote", date=f"{human_at:%Y-%m-%d}"),
+                return skip(chat, "active", words.text("why.wrote", date=day(human_at, self.now)),
                             clear=True)
         decision = decide_fresh(chat, state, self.now, self.params, cycle=cycle,
                                 thread_at=await self._thread_at(chat.id))

@@ -167,7 +167,8 @@ async def apply(state: Store, client: PachcaClient, undo: UndoPlan) -> UndoResul
                 result.failed.append((chat, str(exc)))
                 continue
         await chats.record_action(run_id, chat.chat_id, "unarchived",
-                                  {"undo": True, "was_archived": chat.archived})
+                                  {"undo": True, "was_archived": chat.archived,
+                                   "name": chat.name})
         await chats.update_chat(chat.chat_id, unarchived_at=datetime.now(UTC))
         result.unarchived.append(chat)
     return result
