@@ -1,5 +1,5 @@
 """The API session's HTTP transport: httpx's own, over a connection pool that does less
-per request.
+per request, with a way to send a request straight to that pool.
 
 httpcore's pool re-examines every connection on each request and on each response's
 close: it probes each one for expiry (a ``poll`` of its socket through anyio's typed
@@ -9,6 +9,11 @@ the pool's behaviour (waiting, cancellation, errors, keep-alive limits: all http
 code) and changes only how a request finds its connection: closed connections are
 dropped, and only the connection about to be used is probed for expiry; one that
 expired is closed and the next is tried, as httpcore would have closed it.
+
+``LeanTransport.exchange`` sends a request given as httpcore's parts (a target already
+encoded, raw headers) and reads the answer whole: building an httpx ``Request`` parses
+its URL again (a third of the client's CPU per call), and httpx's response wrapper
+reads the body through two more layers of streams.
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ from typing import Any
 
 import httpcore
 import httpx
+
+# The transport's own translation of httpcore's errors into httpx's (the exceptions the
+# session maps, once, into the runner's): reused, so both paths raise the same ones.
+from httpx._transports.default import map_httpcore_exceptions
 
 
 class LeanPool(httpcore.AsyncConnectionPool):
@@ -77,3 +86,23 @@ class LeanTransport(httpx.AsyncHTTPTransport):
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
         )
+
+    async def exchange(
+        self,
+        method: bytes,
+        url: httpcore.URL,
+        headers: list[tuple[bytes, bytes]],
+        content: bytes,
+        extensions: dict[str, Any],
+    ) -> httpx.Response:
+        """One request on the pool, its answer read whole, as an ``httpx.Response``."""
+        request = httpcore.Request(method, url, headers=headers, content=content,
+                                   extensions=extensions)
+        with map_httpcore_exceptions():
+            answer = await self._pool.handle_async_request(request)
+            try:
+                body = await answer.aread()
+            finally:
+                await answer.aclose()
+        return httpx.Response(answer.status, headers=answer.headers, content=body,
+                              extensions=answer.extensions)
