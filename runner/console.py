@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.markup import escape
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from rich.markdown import Markdown
 
     from runner.catalogue import Catalogue, JobSpec
     from runner.execute import Outcome
@@ -38,6 +39,8 @@ def as_markdown(text: str) -> Markdown:
     """A Pachca message for the terminal: Pachca keeps single line breaks, CommonMark
     would join them, so each one becomes a hard break. Links show their address: the
     operator checks where a message points, and not every terminal can click."""
+    from rich.markdown import Markdown  # with its lexers, a fifth of a second: previews only
+
     return Markdown(text.replace("\n", "  \n"), hyperlinks=False)
 
 
