@@ -9,7 +9,8 @@ with 20 chat actions each, 2 % of runs failed.
 - ``history``: ``pachca-runner history`` as an operator runs it (all jobs, one job,
   ``--failed``), wall time with Python's start-up, median of five runs each.
 - Pruning: the daemon's retention (90 days) leaves 10 % of the runs to delete. The steps
-  are run as the daemon runs them (``StateStore.prune_step`` until it says done) while
+  are run as the daemon runs them (``StateStore.prune_step`` until it says done, each
+  step's batch sized by ``prune.BatchSize`` from the previous step's hold) while
   another thread writes (``mark_event_handled``) as the daemon's jobs would: each step's
   time bounds how long it held the write lock; the writer's slowest write is how long a
   job's write waited.
@@ -139,6 +140,7 @@ def time_history(db: Path, folder: Path, runs: int = 5) -> dict[str, Any]:
 def time_pruning(db: Path, now: datetime) -> dict[str, Any]:
     """Prune as the daemon does, with a writer beside it; step and write times."""
     from runner.state import StateStore
+    from runner.state.prune import BatchSize
 
     store = StateStore(f"sqlite:///{db}", replica="bench")
     cutoff = now - timedelta(days=RETENTION_DAYS)
@@ -157,6 +159,8 @@ def time_pruning(db: Path, now: datetime) -> dict[str, Any]:
     beside = threading.Thread(target=writer)
     steps: list[float] = []
     held: list[float] = []
+    batches: list[int] = []
+    size = BatchSize()  # as the daemon sizes its steps (runner.replicas.Maintenance.prune)
     deleted = rows = 0
     started = time.perf_counter()
     beside.start()
@@ -164,9 +168,11 @@ def time_pruning(db: Path, now: datetime) -> dict[str, Any]:
         start = None
         while True:
             t = time.perf_counter()
-            step = store.prune_step(cutoff, start)
+            batches.append(size.size)
+            step = store.prune_step(cutoff, start, batch=size.size)
             steps.append(time.perf_counter() - t)
             held.append(step.held)
+            size.after(step)
             deleted, rows = deleted + step.runs, rows + step.rows
             if step.start is None:
                 break
@@ -180,6 +186,7 @@ def time_pruning(db: Path, now: datetime) -> dict[str, Any]:
             "total_s": round(total, 1), "held_p50_ms": _pct(held, 0.5),
             "held_p99_ms": _pct(held, 0.99), "held_max_ms": _pct(held, 1.0),
             "step_p50_ms": _pct(steps, 0.5), "step_max_ms": _pct(steps, 1.0),
+            "batch_min": min(batches), "batch_median": int(statistics.median(batches)),
             "writer_writes": len(waits),
             "writer_max_ms": round(max(waits, default=0.0) * 1000, 1)}
 

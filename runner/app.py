@@ -22,12 +22,12 @@ from runner.errors import InputError
 from runner.execute import Outcome, execute
 from runner.kinds.base import Progress, no_progress
 from runner.kinds.registry import get_kind
+from runner.opening import job_zones, open_state, replica_name  # noqa: F401 - callers use app.*
 from runner.pachca.client import PachcaClient
 from runner.pachca.limits import RateLimits, RetryPolicy
 from runner.render import Renderer
 from runner.runtime import Current, Runtime, shifted_clock, system_clock
 from runner.settings import Settings
-from runner.state import StateStore
 from runner.state.aio import Store
 
 if TYPE_CHECKING:
@@ -49,11 +49,6 @@ def find_job(catalogue: Catalogue, name: str) -> JobSpec:
     return job
 
 
-def replica_name(settings: Settings) -> str:
-    """This process's name in the history: the setting, or host:pid."""
-    return settings.replica_id or f"{socket.gethostname()}:{os.getpid()}"
-
-
 def make_client(settings: Settings) -> PachcaClient:
     """The one client of the configured token (its limiter is shared by every job)."""
     return PachcaClient(
@@ -65,11 +60,6 @@ def make_client(settings: Settings) -> PachcaClient:
             max_retry_after=settings.max_retry_after, backoff_base=settings.retry_backoff
         ),
     )
-
-
-def open_state(settings: Settings) -> StateStore:
-    """The state store named by the settings."""
-    return StateStore(settings.state_url, replica=replica_name(settings))
 
 
 async def open_store(settings: Settings) -> Store:
@@ -239,19 +229,6 @@ async def check_access(settings: Settings, catalogue: Catalogue
             keys = [("discussion", c) for c in r.chats] + [("user", u) for u in r.users]
             problems += [(name, found[k]) for k in dict.fromkeys(keys) if k in found]
     return problems
-
-
-def job_zones(settings: Settings) -> dict[str, ZoneInfo]:
-    """Each job's time zone, for commands that print times of past runs; empty when the
-    catalogue cannot be read (those commands do not need it, and then print UTC)."""
-    from runner.catalogue import load_configured
-    from runner.errors import RunnerError
-
-    try:
-        catalogue = load_configured(settings, templates=False)
-    except (RunnerError, OSError):
-        return {}
-    return {job.name: ZoneInfo(job.timezone) for job in catalogue.jobs.values()}
 
 
 def operator_name() -> str:

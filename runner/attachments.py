@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pydantic import Field, field_validator
 
 from runner import words
 from runner.catalogue.fields import Label, ru
+from runner.catalogue.source import shorten
 from runner.source_base import SourceModel
 
 if TYPE_CHECKING:
@@ -32,6 +34,17 @@ DPI = 100
 _TICKS = ["%Y", "%m.%Y", "%d.%m", "%H:%M", "%H:%M", "%H:%M:%S"]
 _ZERO_TICKS = ["", "%Y", "%d.%m", "%d.%m", "%H:%M", "%H:%M"]
 _OFFSETS = ["", "%Y", "%m.%Y", "%d.%m.%Y", "%d.%m.%Y", "%d.%m.%Y %H:%M"]
+
+
+_FILE_NAME = re.compile(r"[^/\\\0\n\r]{1,100}")
+
+
+def _file_name(value: str, ext: str) -> str:
+    """``value`` if it is a plain name ending in ``.ext``, else one plain error."""
+    stem, dot, end = value.rpartition(".")
+    if not (dot and end == ext and _FILE_NAME.fullmatch(stem)):
+        raise ValueError(words.text("attachment.file_name", ext=ext, got=shorten(value)))
+    return value
 
 
 class ChartAttachment(SourceModel):
@@ -62,9 +75,14 @@ class ChartAttachment(SourceModel):
                                   json_schema_extra=ru("Подпись оси X."))
     y_label: Label | None = Field(default=None, description="Y axis label.",
                                   examples=["₽"], json_schema_extra=ru("Подпись оси Y."))
-    file: str = Field(default="chart.png", pattern=r"^[^/\\]{1,100}\.png$",
-                      description="File name shown in the chat.", examples=["sales.png"],
-                      json_schema_extra=ru("Имя файла в чате."))
+    file: str = Field(default="chart.png", description="File name shown in the chat.",
+                      examples=["sales.png"], json_schema_extra=ru("Имя файла в чате."))
+
+
+    @field_validator("file")
+    @classmethod
+    def _png(cls, v: str) -> str:
+        return _file_name(v, "png")
 
 
 class CsvAttachment(SourceModel):
@@ -83,9 +101,13 @@ class CsvAttachment(SourceModel):
         examples=[["day", "revenue"]],
         json_schema_extra=ru("Какие столбцы записать и в каком порядке (пусто — все)."),
     )
-    file: str = Field(default="data.csv", pattern=r"^[^/\\]{1,100}\.csv$",
-                      description="File name shown in the chat.", examples=["sales.csv"],
-                      json_schema_extra=ru("Имя файла в чате."))
+    file: str = Field(default="data.csv", description="File name shown in the chat.",
+                      examples=["sales.csv"], json_schema_extra=ru("Имя файла в чате."))
+
+    @field_validator("file")
+    @classmethod
+    def _csv(cls, v: str) -> str:
+        return _file_name(v, "csv")
 
     @field_validator("columns")
     @classmethod

@@ -128,11 +128,6 @@ class Grouped(Generic[T, R]):
 
     async def submit(self, item: T) -> R:
         """Hand ``item`` to the next call and wait for its result."""
-        return await self.enqueue(item)
-
-    def enqueue(self, item: T) -> asyncio.Future[R]:
-        """Hand ``item`` to the next call now (on the loop, without awaiting); its result
-        comes in the future returned. Cancel the future if the result is not wanted."""
         loop = asyncio.get_running_loop()
         if self._flusher is not None and self._flusher.get_loop() is not loop:
             # A store outlives an event loop (tests, a CLI command after a run): start over.
@@ -141,7 +136,7 @@ class Grouped(Generic[T, R]):
         self._waiting.append((item, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
-        return future
+        return await future
 
     async def _flush(self) -> None:
         while self._waiting:

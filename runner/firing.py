@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 if TYPE_CHECKING:
     from apscheduler.job import Job
+
+    from runner.state.operator import Pause
 
 Fire = Callable[[str, datetime], Awaitable[None]]
 Merged = Callable[[str, datetime, datetime], None]
@@ -30,8 +33,19 @@ class WakingScheduler(AsyncIOScheduler):
 
     Its own timer calls ``wakeup``, which is made for other threads: it goes through
     ``call_soon_threadsafe``, one more turn of a busy loop that every fire of the
-    wake-up waits for. ``wakeup`` stays as it is for adding jobs.
+    wake-up waits for. ``wakeup`` stays as it is for adding jobs. ``processed`` is told
+    each time the due jobs have been submitted.
     """
+
+    def __init__(self, *, processed: Callable[[], None], **options: Any) -> None:
+        super().__init__(**options)
+        self._processed = processed
+
+    def _process_jobs(self) -> float | None:
+        """APScheduler's processing of the due jobs, then ``processed()`` is told."""
+        wait: float | None = super()._process_jobs()
+        self._processed()
+        return wait
 
     def _start_timer(self, wait_seconds: float | None) -> None:
         self._stop_timer()
@@ -86,3 +100,60 @@ class FireExecutor(BaseExecutor):
         task = self._loop.create_task(run())
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+
+class PauseChecks:
+    """Whether the jobs of a wake-up's fires are paused: asked of the store in one read
+    for all of them, submitted the moment APScheduler has submitted the fires.
+
+    On a busy loop each turn is long; the answer is handed to the fires from the store's
+    thread by one callback, so a fire waits for the read and two turns of the loop (that
+    callback, then its own task), not for tasks started one after another.
+    """
+
+    def __init__(self, ask: Callable[[list[str]], Future[dict[str, Pause]]]) -> None:
+        self._ask = ask
+        self._asked: dict[str, asyncio.Future[Pause | None]] = {}
+        self._due: list[str] = []
+
+    def due(self, job_id: str) -> None:
+        """A fire of ``job_id`` is submitted: its pause is asked with the wake-up's others."""
+        earlier = self._asked.pop(job_id, None)
+        if earlier is not None:
+            earlier.cancel()
+        self._asked[job_id] = asyncio.get_running_loop().create_future()
+        self._due.append(job_id)
+
+    def submitted(self) -> None:
+        """Every due fire of the wake-up is submitted: ask the store for them all."""
+        names, self._due = self._due, []
+        if not names:
+            return
+        loop = asyncio.get_running_loop()
+        waiting = {name: self._asked[name] for name in names if name in self._asked}
+        read = self._ask(names)
+
+        def answered(done: Future[dict[str, Pause]]) -> None:  # on the store's thread
+            try:
+                loop.call_soon_threadsafe(_hand_over, waiting, done)
+            except RuntimeError:  # the loop closed meanwhile: nobody waits any more
+                pass
+
+        read.add_done_callback(answered)
+
+    def take(self, job_id: str) -> asyncio.Future[Pause | None] | None:
+        """The answer asked for the fire of ``job_id`` (None: not asked, a fire not from
+        the scheduler)."""
+        return self._asked.pop(job_id, None)
+
+
+def _hand_over(waiting: dict[str, asyncio.Future[Pause | None]],
+               done: Future[dict[str, Pause]]) -> None:
+    error = done.exception()
+    for name, future in waiting.items():
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(done.result().get(name))

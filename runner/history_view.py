@@ -190,7 +190,7 @@ def _detail(detail: Mapping[str, object]) -> str:
 def show_history(settings: Settings, job: str | None, *, limit: int, failed: bool,
                  since: str | None, as_json: bool) -> None:
     """``history``: the latest runs, filtered; an unknown job name is an error."""
-    from runner.app import job_zones, open_state
+    from runner.opening import job_zones, open_state
 
     zones = job_zones(settings)
     state = open_state(settings)
@@ -215,9 +215,9 @@ def show_history(settings: Settings, job: str | None, *, limit: int, failed: boo
 
 def show_run(settings: Settings, run_id: str, *, as_json: bool) -> None:
     """``history show RUN_ID``: one run whole."""
-    from runner.app import job_zones, open_state
     from runner.console import print_history_json
     from runner.kinds import registry
+    from runner.opening import job_zones, open_state
 
     state = open_state(settings)
     try:

@@ -12,7 +12,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -42,6 +42,9 @@ MAX_LAST_DAYS = 3650
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 """The days a fixed period may name: outside them date arithmetic overflows (year 1)
 and no Pachca workspace has data anyway."""
+
+
+_Fixed = TypeVar("_Fixed", bound=BaseModel)
 
 
 def _sensible_day(day: date) -> date:
@@ -77,6 +80,25 @@ class FixedPeriod(BaseModel):
         return self
 
 
+def fixed_period(value: dict[str, Any], model: type[_Fixed]) -> _Fixed:
+    """``value`` as fixed dates of ``model``, or one plain error naming what is wrong.
+
+    Kinds whose periods differ (the export's are UTC days) pass their own model.
+    """
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in err["loc"])
+        message = str(err.get("ctx", {}).get("error", err["msg"]))
+        if err["type"] == "missing":
+            message = words.text("period.required")
+        elif err["type"].startswith("date"):
+            message = words.text("period.date")
+        raise ValueError(words.text("period.fixed", where=f"'{where}': " if where else "",
+                                    detail=message)) from None
+
+
 def check_period(value: Any, extra: tuple[str, ...] = ()) -> Any:
     """Turn ``value`` into a period name or FixedPeriod, with one plain error if it is neither.
 
@@ -94,18 +116,7 @@ def check_period(value: Any, extra: tuple[str, ...] = ()) -> Any:
         raise ValueError(words.text("period.unknown", value=value, hint=hint,
                                     names=", ".join(names)))
     if isinstance(value, dict):
-        try:
-            return FixedPeriod.model_validate(value)
-        except ValidationError as exc:
-            err = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in err["loc"])
-            message = str(err.get("ctx", {}).get("error", err["msg"]))
-            if err["type"] == "missing":
-                message = words.text("period.required")
-            elif err["type"].startswith("date"):
-                message = words.text("period.date")
-            raise ValueError(words.text("period.fixed", where=f"'{where}': " if where else "",
-                                        detail=message)) from None
+        return fixed_period(value, FixedPeriod)
     if isinstance(value, FixedPeriod):
         return value
     raise ValueError(words.text("period.type"))

@@ -87,6 +87,9 @@ async def post_everywhere(
     that a rerun of the fire posts only what is left.
     """
     parts = split_message(text, limit)
+    if not parts:  # Pachca refuses an empty message; a template may leave nothing to say
+        ctx.report.say(words.text("post.empty"))
+        return
     unique = {target.key: target for target in targets(to)}  # one chat named twice: one post
     refused: list[tuple[Target, RunnerError]] = []
     done = 0

@@ -39,6 +39,7 @@ from runner.filters import (  # noqa: F401 - plural & co. re-exported for caller
     ru_period,
     ru_weekday,
 )
+from runner.render_shapes import Shapes
 from runner.sandbox import Sandbox
 
 
@@ -110,6 +111,7 @@ class Renderer:
         self.env.bound_filters()
         self._inline: dict[str, Template] = {}
         self._found: set[str] = set()
+        self._shapes = Shapes(self.env, self._run, _INLINE)
 
     def exists(self, name: str) -> bool:
         """Whether the template ``name`` is in the templates folder or among the defaults.
@@ -179,14 +181,22 @@ class Renderer:
         """What decides whether an inline text renders, without its plain text: every
         tag and expression with its line. Plain text can be neither undefined nor a
         syntax error, so texts of one shape pass or fail alike on the same data."""
-        try:
-            return tuple(token for token in self.env.lex(source) if token[1] != "data")
-        except TemplateSyntaxError:
+        tokens = self._shapes.tokens(source)
+        if tokens is None:
             return source  # checked on its own, for its own error
+        return tuple(token for token in tokens if token[1] != "data")
 
     def render_string(self, source: str, context: Mapping[str, Any], *, origin: str) -> str:
         """Render an inline template such as a chat name; ``origin`` names it in errors."""
         return self._run(self.compile_string(source, origin=origin), context, origin)
+
+    def render_like(self, source: str, context: Mapping[str, Any], *, origin: str,
+                    context_key: str) -> str:
+        """What ``render_string`` gives, from a template compiled once for every text of
+        ``source``'s shape (``runner.render_shapes``) where that is the same; errors come
+        from ``render_string``. ``context_key`` tells contexts apart (``repr``, say)."""
+        made = self._shapes.render(source, context, context_key, origin)
+        return made if made is not None else self.render_string(source, context, origin=origin)
 
     def _run(self, template: Template, context: Mapping[str, Any], origin: str) -> str:
         where = template.filename or origin  # the frames' file name: a path, or _INLINE
@@ -208,8 +218,13 @@ class Renderer:
             ) from exc
         except TemplateSyntaxError as exc:
             raise _syntax_problem(exc, origin, self.env) from exc
-        except RecursionError:
-            raise TemplateProblem(origin, None, words.text("tpl.too_deep")) from None
+        except RecursionError as exc:
+            raise TemplateProblem(origin, _line(exc, where), words.text("tpl.recursion")) from None
+        except OverflowError as exc:  # float arithmetic past 1e308: its own text is cryptic
+            detail = exc.args[-1] if exc.args else exc
+            raise TemplateProblem(
+                origin, _line(exc, where), words.text("tpl.overflow", detail=detail)
+            ) from exc
         except Exception as exc:  # a filter or an operation failed on the data it was given
             raise TemplateProblem(
                 origin, _line(exc, where), words.text("tpl.failed", detail=exc)

@@ -85,15 +85,19 @@ class Maintenance:
         """Prune the history step by step (``runner.state.prune``), each step its own
         short transaction on the store's threads, so the daemon's own writes (claims,
         effects) take turns with it; returns the number of runs deleted."""
+        from runner.state.prune import BatchSize
+
         state = self.rt.state
+        size = BatchSize()  # each step's batch follows how long the last held the lock
         deleted, start = 0, None
         while True:
-            step = await state.runs.prune_step(cutoff, start)
+            step = await state.runs.prune_step(cutoff, start, batch=size.size)
+            size.after(step)
             deleted += step.runs
             if step.start is None:
                 break
             start = step.start
-        while await state.runs.prune_events_step(cutoff):
+        while await state.runs.prune_events_step(cutoff, batch=size.size):
             pass
         return deleted
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import logging
 import random
 import signal
@@ -33,12 +34,12 @@ from apscheduler.events import (
 )
 
 from runner import logs, words
-from runner.concurrency import Grouped
+from runner.catalogue.loader import collector_paused
 from runner.daemon_lines import local as _local
 from runner.daemon_lines import log_outcome, one_line, reload_changes
 from runner.errors import RunnerError
 from runner.execute import Outcome, execute, run_key
-from runner.firing import FireExecutor, WakingScheduler
+from runner.firing import FireExecutor, PauseChecks, WakingScheduler
 from runner.runtime import Runtime
 from runner.schedule import build_trigger
 
@@ -76,11 +77,11 @@ class Daemon:
         self._on_missed = on_missed
         self._stopping = asyncio.Event()
         # The fires of one wake-up (dozens, at a round minute) ask the store together
-        # whether their jobs are paused, asked when APScheduler submits them (``_due``).
-        self._pauses: Grouped[str, Pause | None] = Grouped(self._pauses_of)
-        self._asked: dict[str, asyncio.Future[Pause | None]] = {}
-        self._executor = FireExecutor(self._fire, self._merged, self._due)
+        # whether their jobs are paused, as soon as APScheduler has submitted them.
+        self._pauses = PauseChecks(rt.state.operator.paused_at_fire)
+        self._executor = FireExecutor(self._fire, self._merged, self._pauses.due)
         self.scheduler = WakingScheduler(
+            processed=self._pauses.submitted,
             timezone=rt.catalogue.timezone,
             executors={"default": self._executor},
             # False: the executor coalesces itself, saying what it merged (see above).
@@ -127,15 +128,8 @@ class Daemon:
                    disabled=len(self.rt.catalogue.jobs) - len(scheduled),
                    next_job=name, next_fire=when, words_only={"next": upcoming})
 
-    def _due(self, job_id: str) -> None:
-        """A scheduled fire of ``job_id`` is being submitted: ask now whether it is paused."""
-        earlier = self._asked.pop(job_id, None)
-        if earlier is not None:
-            earlier.cancel()
-        self._asked[job_id] = self._pauses.enqueue(job_id)
-
     async def _fire(self, job_id: str, scheduled: datetime) -> None:
-        asked = self._asked.pop(job_id, None)
+        asked = self._pauses.take(job_id)
         job = self.rt.catalogue.jobs.get(job_id)
         if job is None or self._stopping.is_set():
             if asked is not None:
@@ -167,10 +161,14 @@ class Daemon:
 
         Asked at every fire, not at load: a pause made on another replica or by the CLI
         takes effect without a reload. ``asked``: the answer asked for when the fire was
-        submitted (``_due``). A store that cannot answer does not stop a fire.
+        submitted (``PauseChecks``). A store that cannot answer does not stop a fire.
         """
         try:
-            pause = await (asked or self._pauses.enqueue(job.name))
+            if asked is None:  # a catch-up's fire, or one a test started
+                read = self.rt.state.operator.paused_at_fire([job.name])
+                pause = (await asyncio.wrap_future(read)).get(job.name)
+            else:
+                pause = await asked
         except RunnerError as exc:
             logs.event("unrecorded", level=logging.ERROR, job=job.name,
                        fire=_local(job, scheduled), error=str(exc))
@@ -182,11 +180,6 @@ class Daemon:
         logs.event("skip", job=job.name, fire=_local(job, scheduled), reason=reason,
                    why="paused")
         return True
-
-    async def _pauses_of(self, names: list[str]) -> list[Pause | None]:
-        """The pause of each job of ``names`` (None: not paused), in one read."""
-        found = await self.rt.state.operator.paused_at_fire(names)
-        return [found.get(name) for name in names]
 
     async def _stopped_within(self, seconds: float) -> bool:
         """Wait ``seconds``, cut short by a stop; whether the daemon is stopping."""
@@ -340,13 +333,15 @@ class Daemon:
             loop.add_signal_handler(sig, self.stop)
         if sys.platform != "win32":
             loop.add_signal_handler(signal.SIGHUP, self.reload)
-        self.load(self.rt.catalogue)
-        # What the catalogue loaded (10,000 jobs: 300,000 objects) lives as long as the
-        # daemon; left to the collector, each full collection walks all of it, a pause of
-        # the whole loop of 0.3-0.9 s that makes every fire due meanwhile late. Frozen, it
-        # is out of the collector's walks; loading leaves no cyclic garbage to be pinned.
-        gc.freeze()
-        self.scheduler.start()
+        with collector_paused():  # thousands of jobs and their first fires: see there
+            self.load(self.rt.catalogue)
+            # What the catalogue loaded (10,000 jobs: 300,000 objects) lives as long as the
+            # daemon; left to the collector, each full collection walks all of it, a pause
+            # of the whole loop of 0.3-0.9 s that makes every fire due meanwhile late.
+            # Frozen, it is out of the collector's walks; loading leaves no cyclic garbage
+            # to be pinned.
+            gc.freeze()
+            self.scheduler.start()
         await self.catch_up()
         self._log_start()  # after the catch-up: the line says the daemon is under way
         while not self._stopping.is_set():
@@ -398,3 +393,8 @@ def latest_fire(job: JobSpec, now: datetime, window: float) -> datetime | None:
 
 def _noop() -> None:  # pragma: no cover - the executor never calls the job function
     """Placeholder callable: FireExecutor runs ``Daemon._fire`` instead."""
+
+
+# APScheduler checks the callable's arguments for every job it adds, by inspecting its
+# signature each time (a second for a 10,000-job catalogue); told once, it asks no more.
+_noop.__signature__ = inspect.Signature()  # type: ignore[attr-defined]

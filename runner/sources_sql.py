@@ -29,7 +29,7 @@ from runner.periods import Window
 from runner.source_base import SourceModel
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import URL, Connection, Engine
 
 _RESERVED_PARAMS = {"start", "end"}
 _REASON_MAX = 200
@@ -79,12 +79,19 @@ class SqlSource(SourceModel):
     @classmethod
     def _url(cls, v: str) -> str:
         from sqlalchemy.engine import make_url  # the parser only; no driver is loaded
-        from sqlalchemy.exc import ArgumentError
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
         try:
-            make_url(v)
+            url = _driver_url(make_url(v))
         except ArgumentError:
             raise ValueError(words.text("source.sql_url")) from None
+        try:
+            # Every run would fail on a dialect or driver this install lacks: say so now.
+            url.get_dialect().import_dbapi()
+        except (ImportError, NoSuchModuleError):
+            raise ValueError(words.text("source.sql_driver", name=url.drivername)) from None
+        if url.get_backend_name() == "sqlite" and (url.database or "") in ("", ":memory:"):
+            raise ValueError(words.text("source.sql_file"))
         return v
 
     @field_validator("params")
@@ -151,9 +158,7 @@ def _engine(name: str, source: SqlSource) -> Engine:
     from sqlalchemy.engine import make_url
     from sqlalchemy.pool import NullPool
 
-    url = make_url(source.url)
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")  # the driver this package ships with
+    url = _driver_url(make_url(source.url))
     if url.get_backend_name() != "sqlite":
         return create_engine(url, poolclass=NullPool)
     path = url.database or ""
@@ -170,6 +175,13 @@ def _engine(name: str, source: SqlSource) -> Engine:
         return conn
 
     return create_engine("sqlite://", creator=connect, poolclass=NullPool)
+
+
+def _driver_url(url: URL) -> URL:
+    """``url`` with the driver this package ships with for a bare ``postgresql://``."""
+    if url.drivername in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    return url
 
 
 def _read_only(conn: Connection, engine: Engine, timeout: float) -> None:

@@ -125,20 +125,3 @@ async def test_an_item_whose_submitter_was_cancelled_is_not_called_for() -> None
     with pytest.raises(asyncio.CancelledError):
         await dropped
     assert call.groups == [[1], [3]]
-
-
-async def test_items_enqueued_in_one_turn_of_the_loop_go_in_one_call() -> None:
-    # The daemon enqueues the pause checks of a wake-up's fires as APScheduler submits
-    # them, without awaiting between them: one store read for the whole wake-up.
-    calls: list[list[int]] = []
-
-    async def call(items: list[int]) -> list[int]:
-        calls.append(items)
-        return [item + 1 for item in items]
-
-    grouped: Grouped[int, int] = Grouped(call)
-    futures = [grouped.enqueue(n) for n in range(5)]
-    dropped = grouped.enqueue(9)
-    dropped.cancel()  # an answer no longer wanted is not asked for
-    assert [await f for f in futures] == [1, 2, 3, 4, 5]
-    assert calls == [[0, 1, 2, 3, 4]]

@@ -5,6 +5,7 @@ dry-run key, and the history shows it as a dry run."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 
 from runner import app
 from runner.cli import main
-from runner.execute import execute
+from runner.scheduler import Daemon
 from runner.workspace import WorkspaceServer
 from tests.jobs.sweep_support import EMPTY, JOB, Sweep
 
@@ -29,16 +30,27 @@ async def test_a_daemon_fire_of_a_dry_job_is_a_dry_run_in_history(sw: Sweep) -> 
     sw.advance(120)
     sw.job(dry_run=True, warn_days=0)
     catalogue = sw.h.catalogue()
-    fire = sw.now()
+    fire = datetime.now(UTC).replace(microsecond=0)  # a fire within its grace time
     mark = sw.mark()
 
-    # What the daemon does on a fire: execute(job, scheduled_for=fire), nothing about dryness.
+    # The daemon's own path: APScheduler hands the fire to the daemon's executor, which
+    # says nothing about dryness; a second replica seeing the same fire is refused.
     async with app.runtime(sw.h.settings(), catalogue) as rt:
-        first = await execute(rt, catalogue.jobs[JOB], scheduled_for=fire)
-        again = await execute(rt, catalogue.jobs[JOB], scheduled_for=fire)
+        daemon = Daemon(rt)
+        daemon.load(catalogue)
+        daemon.scheduler.start()
+        try:
+            for _ in range(2):
+                daemon._executor.submit_job(daemon.scheduler.get_job(JOB), [fire])
+                await daemon.finish_running()
+        finally:
+            daemon.stop()
+            daemon.scheduler.shutdown(wait=False)
+    first, again = daemon.outcomes
 
     assert first.status == "succeeded", first.error
     assert first.dry_run and "@dry-run:" in first.key
+    assert first.report.counts["would_archive"] == 1  # it did decide: it only looked
     assert again.status == "skipped"  # a dry fire is still claimed once per fire
     assert sw.writes(mark) == [] and not sw.archived(quiet)
     store = sw.store()

@@ -39,11 +39,9 @@ def expected_url(settings: Settings, config: BotConfig) -> str | None:
 
 
 def _denied(bot_id: int, verb: str) -> BotAccessDenied:
-    return BotAccessDenied(
-        f"this token may not {verb} bot {bot_id}: use the bot's own token, or the token of a"
-        " user who can edit the bot (its creator or an admin),"
-        " e.g. PACHCA_TOKEN=<their token> pachca-runner bot ..."
-    )
+    """A refusal by Pachca's rules (the bot's ``can_edit``), in the operator's language."""
+    return BotAccessDenied(words.text("bot.denied", verb=words.text(f"bot.verb.{verb}"),
+                                      id=bot_id))
 
 
 def needed_scopes(config: BotConfig) -> frozenset[str]:
@@ -132,11 +130,8 @@ async def set_webhook(
         info = await scopes.token_info(client)
         if info is not None and info.is_bot:
             if bot_id not in (None, info.user_id):
-                raise BotAccessDenied(
-                    f"this is the token of bot {info.user_id}, and a bot sets only its own"
-                    f" webhook: drop --bot-id, or use the token of a user who can edit bot"
-                    f" {bot_id} (its creator or an admin; scope bots:write)")
-            _require(info, "bot_self:webhook:write", info.user_id, "set the webhook of")
+                raise BotAccessDenied(words.text("bot.other_bot", own=info.user_id, id=bot_id))
+            _require(info, "bot_self:webhook:write", info.user_id, "set_webhook")
             bot = await client.set_own_webhook(target)
         else:
             wanted = _bot_id(bot_id, info)
@@ -173,11 +168,11 @@ async def _read_bot(client: PachcaClient, info: TokenInfo | None, bot_id: int | 
         return None
     wanted = _bot_id(bot_id, info)
     if info is not None:
-        _require(info, "bots:read", wanted, "read the settings of")
+        _require(info, "bots:read", wanted, "read")
     try:
         return await client.get_bot(wanted)
     except PermissionDenied:
-        raise _denied(wanted, "read the settings of") from None
+        raise _denied(wanted, "read") from None
 
 
 def _bot_id(bot_id: int | None, info: TokenInfo | None) -> int:
@@ -187,14 +182,10 @@ def _bot_id(bot_id: int | None, info: TokenInfo | None) -> int:
 
 
 def _require(info: TokenInfo, scope: str, bot_id: int, verb: str) -> None:
-    """BotAccessDenied naming the scope and who holds it, when the token lacks it."""
+    """BotAccessDenied naming the scope and who holds it, when the token lacks it
+    (``verb``: a ``bot.verb.*`` word)."""
     if scope in info.scopes:
         return
-    if scope.startswith("bot_self:"):
-        raise BotAccessDenied(f"this token may not {verb} bot {bot_id}: it lacks {scope}; grant"
-                              " it in Pachca (Automations → Integrations → the bot → API tab)")
-    raise BotAccessDenied(
-        f"this token may not {verb} bot {bot_id}: that needs {scope}, which only the owner's,"
-        " an admin's or a user's token holds (Automations → API); use the bot's own token"
-        " for its own webhook, or PACHCA_TOKEN=<such a token> pachca-runner bot ..."
-    )
+    said = words.text(f"bot.verb.{verb}")
+    which = "bot.lacks_own" if scope.startswith("bot_self:") else "bot.lacks_user"
+    raise BotAccessDenied(words.text(which, verb=said, id=bot_id, scope=scope))

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from runner.render import Renderer
     from runner.settings import Settings
 
-from runner.catalogue.loader import _load, load_catalogue
+from runner.catalogue.loader import _load, collector_paused, load_catalogue
 from runner.catalogue.models import (
     COMMON_FIELDS,
     TOP_FIELDS,
@@ -63,9 +63,9 @@ def check_templates(
     # text shape, sample) once and give every job the same outcome.
     outcomes: dict[tuple[object, str], TemplateProblem | str] = {}
 
-    def rendered(template: object, context: dict[str, Any], render: Callable[[], str]
-                 ) -> TemplateProblem | str:
-        key = (template, repr(context))
+    def rendered(template: object, context: dict[str, Any], render: Callable[[], str],
+                 context_key: str | None = None) -> TemplateProblem | str:
+        key = (template, repr(context) if context_key is None else context_key)
         if key not in outcomes:
             try:
                 outcomes[key] = render()
@@ -103,9 +103,14 @@ def check_templates(
             render = partial(renderer.render_string, source, sample, origin=origin)
             # A long text may be too long to post whatever its shape: checked on its own.
             shape = renderer.shape_of(source) if len(source) <= _SHAPED else source
-            outcome = rendered(("inline", shape), sample, render)
+            context_key = repr(sample)
+            outcome = rendered(("inline", shape), sample, render, context_key)
+            # What the kind checks in the text itself (a chat name's length) needs the
+            # whole text: made from its shape's template, not compiled on its own.
+            whole = partial(renderer.render_like, source, sample, origin=origin,
+                            context_key=context_key) if len(source) <= _SHAPED else render
             wrong = outcome.message if isinstance(outcome, TemplateProblem) else (
-                kind.check_rendered(job.params, field, render))
+                kind.check_rendered(job.params, field, whole))
             if wrong is not None:
                 line = job.field_lines.get(field.split(".")[0].split("[")[0], job.line)
                 if isinstance(outcome, TemplateProblem) and outcome.line and (
@@ -133,10 +138,30 @@ def check_templates(
             if source is not None:
                 try:
                     renderer.compile_string(source, origin=f"unfurl[{i}].{key}")
+                    if key == "source":
+                        _check_unfurl_source(rule, renderer, i)
                 except TemplateProblem as exc:
                     line = rule._field_lines.get(key, rule._line)
                     problems.append(Problem(file, line, None, f"unfurl[{i}].{key}", exc.message))
     return [catalogue.hide(p) for p in problems]  # a template may quote a value from ${VAR}
+
+
+def _check_unfurl_source(rule: UnfurlRule, renderer: Renderer, index: int) -> None:
+    """Refuse a ``source`` that, for a sample link, is not an http(s) URL (a file:// or a
+    bare path would fail on every link shared): TemplateProblem, like a template error."""
+    from urllib.parse import urlsplit
+
+    from runner.bot.unfurl import link_context
+
+    link = f"https://{rule.domain}/browse/TASK-1"
+    try:
+        got = renderer.render_string(rule.source, link_context(link),
+                                     origin=f"unfurl[{index}].source").strip()
+    except TemplateProblem:
+        return  # it may need a part this sample link lacks (a query); real links decide
+    parts = urlsplit(got)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TemplateProblem("", None, words.text("unfurl.source_url", got=got[:80], link=link))
 
 
 def _similar_template(name: str, renderer: Renderer) -> str:
@@ -175,15 +200,17 @@ def validate(
     ``templates_dir``: where templates live (default: ``templates`` beside the file);
     ``default_timezone``: the zone of a catalogue that names none (default: UTC).
     """
-    catalogue, problems = _load(path, env, kinds, kind_names, templates_dir, default_timezone)
-    if catalogue.jobs or catalogue.unfurl:
-        if renderer_factory is None:
-            from runner.render import Renderer
+    with collector_paused():
+        catalogue, problems = _load(path, env, kinds, kind_names, templates_dir,
+                                    default_timezone)
+        if catalogue.jobs or catalogue.unfurl:
+            if renderer_factory is None:
+                from runner.render import Renderer
 
-            renderer_factory = Renderer
-        problems = problems + check_templates(
-            catalogue, renderer_factory(catalogue.templates_dir), kinds
-        )
+                renderer_factory = Renderer
+            problems = problems + check_templates(
+                catalogue, renderer_factory(catalogue.templates_dir), kinds
+            )
     if problems:
         raise CatalogueError(problems)
     return catalogue

@@ -48,7 +48,9 @@ def check_zone(value: str) -> str:
         ZoneInfo(value)
     except (ValueError, KeyError, OSError):
         raise ValueError(
-            words.text("zone.unknown", value=value, hint=suggest(value, _zones()))
+            # a NUL or a line break would hide in the line: shown escaped
+            words.text("zone.unknown", value=value if value.isprintable() else repr(value)[1:-1],
+                       hint=suggest(value, _zones()))
         ) from None
     return value
 

@@ -5,12 +5,14 @@ workspace, look after the bot.
 from __future__ import annotations
 
 import asyncio
+import errno
 import sys
 from typing import Any
 
 import click
 
 from runner.cli.group import load, main, settings_of
+from runner.errors import InputError
 
 
 @main.command()
@@ -62,7 +64,14 @@ def workspace_serve(host: str, port: int, seed: int, speed: float) -> None:
         click.echo(words.text("ws.stop"), nl=True)
         sys.stdout.flush()
 
-    serve_forever(workspace_config(seed=seed, speed=speed), host, port, on_ready=ready)
+    try:
+        serve_forever(workspace_config(seed=seed, speed=speed), host, port, on_ready=ready)
+    except OSError as exc:
+        # Only the bind's own failures are the operator's to fix; anything else is a bug.
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        raise InputError(words.text("ws.port_busy", host=host, port=port,
+                                    reason=exc.strerror or exc)) from None
 
 
 @main.group()

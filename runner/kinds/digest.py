@@ -134,9 +134,9 @@ class DigestParams(KindParams):
         files: set[str] = set()
         for attachment in self.attachments:
             if attachment.source not in rows:
-                raise ValueError(words.text("attachment.source", file=attachment.file,
-                                            source=attachment.source,
-                                            names=", ".join(rows) or "—"))
+                raise ValueError(words.text(
+                    "attachment.source" if rows else "attachment.no_sql", file=attachment.file,
+                    source=attachment.source, names=", ".join(rows)))
             if attachment.file in files:
                 raise ValueError(words.text("attachment.file", file=attachment.file))
             files.add(attachment.file)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from runner import words
 from runner.catalogue.fields import KindParams, Label, Link, ru
@@ -57,6 +57,13 @@ class MessageParams(KindParams):
         examples=[[{"text": "Открыть таймшиты", "url": "https://example.com/timesheets"}]],
         json_schema_extra=ru("Кнопки-ссылки под сообщением."),
     )
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError(words.text("message.blank"))
+        return value
 
     @model_validator(mode="after")
     def _one_source(self) -> MessageParams:

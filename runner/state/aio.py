@@ -5,7 +5,7 @@ per-process write lock, PostgreSQL's pooled connections, each method one short
 transaction. ``Store`` runs those methods on a bounded pool of threads of its own, so
 the event loop never blocks on the database and a burst of callers queues for the
 pool instead of taking every thread of the process. One more thread, the fire lane
-(``call_soon``), is kept for the short reads a scheduled fire waits on before it starts:
+(``submit_soon``), is kept for the short reads a scheduled fire waits on before it starts:
 behind a burst of runs' claims and effects in the pool's queue, such a read would make
 every fire of the burst late by the whole queue. Its typed methods are split by
 concern (``concerns``): ``runs``, ``replicas``, ``effects``, ``values``, ``operator``,
@@ -19,7 +19,7 @@ import asyncio
 import contextvars
 import functools
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from runner.state.concerns import (
@@ -97,12 +97,13 @@ class Store:
         bound = functools.partial(context.run, method, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._pool, bound)
 
-    async def call_soon(self, method: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        """``method(...)`` on the fire lane: a thread of its own, which no run's write is
-        queued on. Only for short reads (one query) that a fire waits on."""
+    def submit_soon(self, method: Callable[P, R], *args: P.args, **kwargs: P.kwargs
+                    ) -> Future[R]:
+        """``method(...)`` submitted now to the fire lane, a thread of its own which no
+        run's write is queued on; its result in the future returned (wait on it with
+        ``asyncio.wrap_future``). Only for short reads (one query) that a fire waits on."""
         context = contextvars.copy_context()
-        bound = functools.partial(context.run, method, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._fire_lane, bound)
+        return self._fire_lane.submit(functools.partial(context.run, method, *args, **kwargs))
 
     async def batch(
         self, work: Callable[Concatenate[StateStore, P], R], *args: P.args, **kwargs: P.kwargs

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from runner.concurrency import Grouped
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from runner.state.aio import Store
     from runner.state.models import AlertState, RunHandle, RunRecord, TargetRecord
     from runner.state.operator import AuditEntry, Pause
@@ -31,7 +33,7 @@ class _Concern:
     def __init__(self, store: Store) -> None:
         self._engine = store.sync
         self._call = store.call
-        self._call_soon = store.call_soon
+        self._submit_soon = store.submit_soon
 
 
 class RunsApi(_Concern):
@@ -95,13 +97,17 @@ class RunsApi(_Concern):
         """Mark a stale run abandoned; False if someone else acted first."""
         return await self._call(self._engine.abandon, record, reason)
 
-    async def prune_step(self, older_than: datetime, start: int | None) -> PruneStep:
-        """One bounded step of pruning the history from run id ``start``."""
-        return await self._call(self._engine.prune_step, older_than, start)
+    async def prune_step(self, older_than: datetime, start: int | None, *,
+                         batch: int | None = None) -> PruneStep:
+        """One bounded step of pruning the history from run id ``start``, of at most
+        ``batch`` rows of each table (None: ``prune.PRUNE_BATCH``)."""
+        sized = {} if batch is None else {"batch": batch}
+        return await self._call(self._engine.prune_step, older_than, start, **sized)
 
-    async def prune_events_step(self, older_than: datetime) -> int:
+    async def prune_events_step(self, older_than: datetime, *, batch: int | None = None) -> int:
         """Delete one batch of bot events handled before ``older_than``; how many."""
-        return await self._call(self._engine.prune_events_step, older_than)
+        sized = {} if batch is None else {"batch": batch}
+        return await self._call(self._engine.prune_events_step, older_than, **sized)
 
 
 class ReplicasApi(_Concern):
@@ -195,10 +201,10 @@ class OperatorApi(_Concern):
         """The paused jobs (of ``jobs``, or all) and their pauses."""
         return await self._call(self._engine.paused, None if jobs is None else list(jobs))
 
-    async def paused_at_fire(self, jobs: Sequence[str]) -> dict[str, Pause]:
-        """``paused`` for fires about to start, on the store's fire lane (``call_soon``):
+    def paused_at_fire(self, jobs: Sequence[str]) -> Future[dict[str, Pause]]:
+        """``paused``, submitted now to the store's fire lane (``Store.submit_soon``):
         asked at every fire, it must not wait behind other runs' writes."""
-        return await self._call_soon(self._engine.paused, list(jobs))
+        return self._submit_soon(self._engine.paused, list(jobs))
 
     async def record(self, job: str, who: str, what: str, *, run_id: int | None = None,
                      detail: str = "") -> AuditEntry:

@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, exc
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
@@ -120,10 +119,13 @@ class Database:
 
     def insert(self, table: Table) -> Any:
         """A dialect-specific INSERT supporting ``on_conflict_do_*``."""
+        # Imported here: a command on SQLite need not load PostgreSQL's dialect, and back.
         if self.dialect == "postgresql":
-            from sqlalchemy.dialects import postgresql  # its import costs SQLite users 0.1 s
+            from sqlalchemy.dialects import postgresql
 
             return postgresql.insert(table)
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(table)
 
     @contextmanager

@@ -12,6 +12,11 @@ step that is cut short (a crash, a stop) leaves nothing that points at a missing
 the next step picks up the same range.
 
 Bot events handled before the cutoff go the same way, ``batch`` ids at a time.
+
+How many rows a step takes follows the previous step's hold of the write lock
+(``BatchSize``): a busy machine (the thread descheduled mid-transaction, a slow disk)
+makes a step of 100 runs hold it for hundreds of milliseconds, so the next steps take
+fewer until the holds are short again.
 """
 
 from __future__ import annotations
@@ -29,6 +34,32 @@ from runner.state.schema import aware_utc, events, runs, targets
 
 PRUNE_BATCH = 100
 """Rows of each table one pruning step deletes at most (one write transaction)."""
+HOLD_AIM = 0.025
+"""Seconds a pruning step aims to hold the write lock: a quarter of the 100 ms a job's
+claim or record may wait behind it, so a step that meets a slow moment stays under it."""
+
+
+class BatchSize:
+    """The batch of the next pruning step, from how long the last one held the write lock.
+
+    Scaled so that a step holds about ``aim`` seconds, at most doubled from one step to
+    the next (one quick step says little), between 1 and ``most``. It starts at a
+    quarter of ``most``: the first step has no hold to go by.
+    """
+
+    def __init__(self, most: int = PRUNE_BATCH, aim: float = HOLD_AIM) -> None:
+        if most < 1:
+            raise ValueError("batch must be at least 1")
+        self.most, self.aim = most, aim
+        self.size = max(1, most // 4)
+
+    def after(self, step: PruneStep) -> int:
+        """The next step's batch, given the step just done; a step that deleted nothing
+        (it held no lock) leaves it as it was."""
+        if step.rows:
+            scaled = int(self.size * self.aim / max(step.held, 1e-4))
+            self.size = max(1, min(self.most, 2 * self.size, scaled))
+        return self.size
 
 
 @dataclass(frozen=True)
@@ -53,16 +84,19 @@ class PruneMixin:
 
     def prune(self, older_than: datetime, *, batch: int = PRUNE_BATCH) -> int:
         """Delete finished runs started before ``older_than`` with their effects and the
-        kinds' rows of them, and bot events handled before it, step by step (see the module).
+        kinds' rows of them, and bot events handled before it, step by step (see the module),
+        at most ``batch`` rows of each table a step (fewer while steps hold the lock long).
         Returns the number of runs deleted."""
+        size = BatchSize(batch)
         deleted, start = 0, None
         while True:
-            step = self.prune_step(older_than, start, batch=batch)
+            step = self.prune_step(older_than, start, batch=size.size)
+            size.after(step)
             deleted += step.runs
             if step.start is None:
                 break
             start = step.start
-        while self.prune_events_step(older_than, batch=batch) == batch:
+        while self.prune_events_step(older_than, batch=size.size) == size.size:
             pass
         return deleted
 

@@ -54,7 +54,8 @@ class PlanPages:
         state = self.console.rt.state
         waiting = {name: await plans.approved(state.values, name)
                    for name in self._sweeps()}
-        return self.console.page(request, "plans.html", {"sweeps": waiting}, me=me)
+        return self.console.page(request, "plans.html", {
+            "sweeps": waiting, "zones": self.console.zones()}, me=me)
 
     async def show(self, request: Request) -> Response:
         """Scan now (read-only) and show the plan, with the approve button."""
@@ -80,6 +81,7 @@ class PlanPages:
         hide = console.hider()
         return console.page(request, "plan.html", {
             "plan": plan, "job": job, "approval": approval, "hide": hide,
+            "zone": console.zones().get(name),
             "require": getattr(job.params, "require_approval", False)}, me=me)
 
     async def approve(self, request: Request) -> Response:

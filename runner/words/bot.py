@@ -26,6 +26,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
          " запустите `PACHCA_TOKEN=<токен владельца или администратора> pachca-runner bot"
          " status --bot-id {id}`"),
     ),
+    "bot.denied": (
+        ("this token may not {verb} bot {id}: Pachca lets only the users the bot's can_edit"
+         " names (workspace admins by default; with chat_owners, creators of a chat the bot"
+         " is in) do that; use such a user's token, e.g. PACHCA_TOKEN=<their token>"
+         " pachca-runner bot ..., or the bot's own token for its own webhook"),
+        ("этот токен не может {verb} бота {id}: Пачка разрешает это только тем, кого"
+         " называет настройка бота can_edit (по умолчанию администраторам пространства;"
+         " с chat_owners — создателям чатов, где есть бот); возьмите токен такого"
+         " пользователя, например `PACHCA_TOKEN=<его токен> pachca-runner bot ...`, а свой"
+         " вебхук бот задаёт своим собственным токеном"),
+    ),
+    "bot.verb.edit": ("edit", "изменить"),
+    "bot.verb.read": ("read the settings of", "прочитать настройки"),
+    "bot.verb.set_webhook": ("set the webhook of", "задать вебхук"),
+    "bot.other_bot": (
+        ("this is the token of bot {own}, and a bot sets only its own webhook: drop --bot-id,"
+         " or use the token of a user who can edit bot {id} (its creator or an admin; scope"
+         " bots:write)"),
+        ("это токен бота {own}, а бот задаёт только свой вебхук: уберите --bot-id или"
+         " возьмите токен пользователя, который может изменять бота {id} (его создателя или"
+         " администратора; право bots:write)"),
+    ),
+    "bot.lacks_own": (
+        ("this token may not {verb} bot {id}: it lacks {scope}; grant it in Pachca"
+         " (Automations → Integrations → the bot → API tab)"),
+        ("этот токен не может {verb} бота {id}: у него нет права {scope}; выдайте его в"
+         " Пачке (Автоматизации → Интеграции → бот → вкладка API)"),
+    ),
+    "bot.lacks_user": (
+        ("this token may not {verb} bot {id}: that needs {scope}, which only the owner's,"
+         " an admin's or a user's token holds (Automations → API); use the bot's own token"
+         " for its own webhook, or PACHCA_TOKEN=<such a token> pachca-runner bot ..."),
+        ("этот токен не может {verb} бота {id}: для этого нужно право {scope}, а оно бывает"
+         " только у токенов владельца, администратора или пользователя (Автоматизации →"
+         " API); свой вебхук бот задаёт своим токеном, иначе"
+         " `PACHCA_TOKEN=<такой токен> pachca-runner bot ...`"),
+    ),
     "bot.bot": ("bot {id}", "бот {id}"),
     "bot.url": ("outgoing webhook URL: {url}", "адрес исходящего вебхука: {url}"),
     "bot.not_set": ("not set", "не задан"),

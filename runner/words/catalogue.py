@@ -227,6 +227,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("'{got}' совпадает со служебным адресом раннера {route}: события до бота не дойдут"
         " — выберите другой путь, например /pachca/events"),
     ),
+    "unfurl.source_url": (
+        ("renders to {got!r} for the link {link}, which is not an http:// or https:// URL"
+        " — start the source with https://"),
+        ("для ссылки {link} получается {got!r}, а это не адрес http:// или https://"
+        " — начните source с https://"),
+    ),
     "unfurl.domain": (
         "must be a bare domain like tracker.example.com (no https://, no path)",
         "нужен только домен, например tracker.example.com (без https:// и пути)",

@@ -132,6 +132,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.password": ("Password", "Пароль"),
     "ws.at": ("Embedded Pachca workspace at {url}", "Встроенное пространство Пачки: {url}"),
     "ws.stop": ("Stop with Ctrl+C.", "Остановка — Ctrl+C."),
+    "ws.port_busy": (
+        "the workspace cannot listen on {host}:{port} ({reason}); pass --port with a free port",
+        ("пространство не может принимать запросы на {host}:{port} ({reason}); укажите"
+         " свободный порт в --port"),
+    ),
     "ids.channel": ("channel", "канал"),
     "ids.group": ("group chat", "беседа"),
     "ids.archived": (" (archived)", " (в архиве)"),

@@ -9,6 +9,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "name at least one chat or user, e.g. `to: {{chats: [101]}}`",
         "укажите хотя бы один чат или пользователя, например `to: {{chats: [101]}}`",
     ),
+    "message.blank": (
+        "is empty — write the message, or use `template` for a file",
+        "пусто — напишите текст сообщения или укажите файл в `template`",
+    ),
     "message.one_source": (
         "give exactly one of `text` or `template`",
         "укажите ровно одно из двух: `text` или `template`",
@@ -33,6 +37,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("вложение '{file}' берёт данные из источника '{source}', а это не источник `sql`"
          " этой сводки; укажите один из: {names}"),
     ),
+    "attachment.no_sql": (
+        ("attachment '{file}' draws on source '{source}', but this digest has no `sql`"
+         " source: add one (type: sql) or remove the attachment"),
+        ("вложение '{file}' берёт данные из источника '{source}', но в этой сводке нет"
+         " источника `sql`: добавьте его (type: sql) или уберите вложение"),
+    ),
+    "attachment.file_name": (
+        ("must be a file name ending in .{ext}, without folders, at most 100 characters"
+        " before it, e.g. report.{ext}; got '{got}'"),
+        ("нужно имя файла с окончанием .{ext}, без папок, не длиннее 100 символов до него,"
+        " например report.{ext}; получено '{got}'"),
+    ),
     "attachment.file": (
         "two attachments are both named '{file}'; give each its own `file`",
         "два вложения называются '{file}'; задайте каждому своё `file`",
@@ -44,6 +60,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "source.sql_param": (
         "parameter '{name}' is the window's bound and is set by the runner; rename it",
         "параметр '{name}' — граница окна, его задаёт сам планировщик; переименуйте",
+    ),
+    "source.sql_driver": (
+        ("needs the database driver '{name}', which is not installed — install it, or use"
+        " sqlite:/// or postgresql+psycopg://"),
+        ("нужен драйвер базы '{name}', а он не установлен — установите его или используйте"
+        " sqlite:/// или postgresql+psycopg://"),
     ),
     "source.sql_file": (
         "SQLite needs a database file (sqlite:///path/to/file.db), not memory",

@@ -56,6 +56,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "захват {key} потерян: его взяла другая реплика"),
     "claim.stopping": ("{job}: {why}; stopping this run", "{job}: {why}; запуск останавливается"),
     # -- what posting said ---------------------------------------------------------------
+    "post.empty": (
+        "nothing posted: the message came out empty (check the template's conditions)",
+        "ничего не отправлено: сообщение получилось пустым (проверьте условия в шаблоне)",
+    ),
     "post.would": ("would post to {what}", "было бы отправлено: {what}"),
     "post.done": ("posted to {what}", "отправлено: {what}"),
     "post.attached": (" with attached {files}", " с вложениями {files}"),

@@ -88,6 +88,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the template does too much work (over {n} steps: loops, calls, long texts)",
         "шаблон делает слишком много работы (больше {n} шагов: циклы, вызовы, длинные тексты)",
     ),
+    "tpl.recursion": (
+        ("the template calls itself without end (a macro, or an include of itself)"
+        " — give the recursion an end"),
+        ("шаблон вызывает сам себя без конца (макрос или включение самого себя)"
+        " — задайте рекурсии условие выхода"),
+    ),
+    "tpl.overflow": (
+        "a number in the template is too large for arithmetic ({detail})",
+        "число в шаблоне слишком велико для вычислений ({detail})",
+    ),
     "tpl.limit_number": (
         "a number in the template grows past {n} bits", "число в шаблоне длиннее {n} бит"
     ),

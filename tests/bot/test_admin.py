@@ -138,3 +138,26 @@ def test_a_token_that_may_not_edit_the_bot_is_explained(ws: WorkspaceServer, tmp
     assert code == 2 and "pass --bot-id" in out
     assert ws.call(lambda: ws.store.bots[bot_id]["outgoing_url"]) is None
     assert not [c for c in requests(ws) if c[0] == "PUT"], "refused before any write"
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_user_the_bots_can_edit_does_not_name_is_told_whose_token_reads_it(
+    ws: WorkspaceServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    # A plain user's token holds bots:read, but Pachca shows a bot's settings only to the
+    # users its can_edit names (workspace admins by default).
+    monkeypatch.setenv("PACHCA_RUNNER_LANG", lang)
+    bot_id = ws.store.bot_id
+    code, out = cli(ws, tmp_path, "bot", "status", "--bot-id", str(bot_id),
+                    token=ws.limited_token)
+
+    assert code == 2, out
+    [line] = out.strip().splitlines()
+    if lang == "en":
+        assert line.startswith(f"error: this token may not read the settings of bot {bot_id}:"
+                               " Pachca lets only the users the bot's can_edit names")
+    else:
+        assert line.startswith(f"ошибка: этот токен не может прочитать настройки бота {bot_id}:"
+                               " Пачка разрешает это только тем, кого называет настройка бота"
+                               " can_edit")
+    assert ws.limited_token not in out

@@ -111,7 +111,7 @@ def test_every_case_names_the_file_and_line() -> None:
 
 
 IN_A_PROCESS = ("secret-kind.yaml", "tpl-power-tower.md.j2", "tpl-not-utf8.md.j2",
-                "catchup-huge.yaml")
+                "catchup-huge.yaml", "tpl-self-include.md.j2", "secret-sql-url.yaml")
 
 
 def test_a_real_process_prints_the_same_line(tmp_path: Path) -> None:

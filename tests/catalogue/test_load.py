@@ -280,7 +280,8 @@ def test_unfurl_template_syntax_is_checked(tmp_path: Path) -> None:
     write_templates(tmp_path)
     path = tmp_path / "jobs.yaml"
     path.write_text(
-        "unfurl:\n  - domain: t.example.com\n    source: x\n    title: '{{ data.key'\n"
+        "unfurl:\n  - domain: t.example.com\n    source: https://t.example.com/api\n"
+        "    title: '{{ data.key'\n"
         "jobs:\n  a: {kind: digest, to: [1], schedule: '0 9 * * *'}\n"
     )
     with pytest.raises(CatalogueError) as info:
@@ -340,3 +341,19 @@ def test_any_text_gives_a_catalogue_or_a_catalogue_error(tmp_path: Path, text: s
         load_catalogue(path, env={"X": "1"}, kinds=get_kind, kind_names=kind_names)
     except CatalogueError as exc:
         assert exc.problems and all(p.message for p in exc.problems)
+
+
+def test_a_chat_name_too_long_is_found_among_names_of_its_shape(tmp_path: Path) -> None:
+    from runner.kinds import registry
+
+    jobs = ["jobs:"]
+    for i, tail in enumerate(["1", "2", "Я" * 260, "3"]):
+        jobs += [f"  sync-{i}:", "    kind: chat_from_template", "    schedule: '0 10 * * 1'",
+                 f"    name: 'Планёрка {{{{ week }}}} {tail}'", "    welcome_template: null"]
+    path = tmp_path / "jobs.yaml"
+    path.write_text("\n".join(jobs) + "\n", encoding="utf-8")
+    with pytest.raises(CatalogueError) as info:
+        validate(path, env={}, kinds=registry.get_kind, kind_names=registry.kind_names)
+    [problem] = info.value.problems
+    assert (problem.path, problem.line) == ("jobs.sync-2.name", 15)
+    assert "'Планёрка 48 ЯЯЯ" in problem.message

@@ -9,6 +9,7 @@ import asyncio
 import os
 import queue
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -206,3 +207,17 @@ def test_the_official_sdk_works_against_workspace_serve_with_the_printed_tokens(
         assert isinstance(seen[refused], SdkApiError), refused
         assert seen[refused].errors[0].code == M.ValidationErrorCode.NOT_AUTHORIZED
     assert checker.violations == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_serve_on_a_busy_port_says_so_in_one_line(lang: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["workspace", "serve", "--port", str(port)],
+                                    env={"PACHCA_RUNNER_LANG": lang})
+    assert result.exit_code == 2, result.output
+    [line] = result.output.strip().splitlines()
+    assert f"127.0.0.1:{port}" in line
+    assert ("pass --port with a free port" if lang == "en" else "свободный порт в --port") in line

@@ -57,3 +57,23 @@ def test_catalogue_variables_read_dotenv_after_the_environment(workspace, tmp_pa
 
     overridden = cli(dict(env, DIGEST_CHAT_ID=str(from_env)), "run-job", "digest", "--dry-run")
     assert f"would post to chat {from_env}" in overridden.output  # the environment wins
+
+
+def test_a_nested_default_reads_dotenv_too(workspace, tmp_path, env):
+    fallback, from_file, from_env = group_chats(workspace, 3)
+    (tmp_path / "jobs.yaml").write_text(DIGEST.replace(
+        '"${DIGEST_CHAT_ID:-FALLBACK}"', f'"${{TEAM_CHAT_ID:-${{DIGEST_CHAT_ID:-{fallback}}}}}"'),
+        "utf-8")
+    (tmp_path / ".env").write_text(textwrap.dedent(f"""\
+        PACHCA_TOKEN={workspace.owner_token}
+        PACHCA_BASE_URL={workspace.base_url}
+        DIGEST_CHAT_ID={from_file}
+        """), encoding="utf-8")
+    env = dict(env, TEAM_CHAT_ID=None)
+
+    inner = cli(env, "run-job", "digest", "--dry-run")
+    assert inner.exit_code == 0, inner.output
+    assert f"would post to chat {from_file}" in inner.output  # the default's own ${VAR}
+
+    outer = cli(dict(env, TEAM_CHAT_ID=str(from_env)), "run-job", "digest", "--dry-run")
+    assert f"would post to chat {from_env}" in outer.output

@@ -237,3 +237,30 @@ def test_jitter_delays_by_at_most_the_jitter(fields: dict[str, object]) -> None:
         fire = trigger.get_next_fire_time(None, now)
         assert fire is not None
         assert timedelta(0) <= fire - exact <= timedelta(seconds=30)
+
+
+@pytest.mark.parametrize(("line", "start", "expected"), [
+    # days of the month only: the next listed day, skipping months too short for it
+    ("0 9 31 * *", "2026-02-01", ["2026-03-31", "2026-05-31", "2026-07-31", "2026-08-31"]),
+    ("0 9 29 * *", "2027-01-30", ["2027-03-29", "2027-04-29"]),
+    ("0 9 29 * *", "2028-01-30", ["2028-02-29", "2028-03-29"]),
+    ("0 9 1,15 * *", "2026-11-15T10:00", ["2026-12-01", "2026-12-15", "2027-01-01"]),
+    # with the weekdays as well (crontab's OR), and with every weekday written out
+    ("0 9 13 * 5", "2026-11-01", ["2026-11-06", "2026-11-13", "2026-11-20"]),
+    ("0 9 13 * 0-6", "2026-11-30", ["2026-11-30", "2026-12-01", "2026-12-02"]),
+])
+def test_day_of_month_lines_find_their_next_days(line: str, start: str,
+                                                  expected: list[str]) -> None:
+    from runner.schedule import parse_cron
+    from runner.wall_clock import WallClockCron
+
+    zone = ZoneInfo("Europe/Berlin")
+    trigger = WallClockCron(parse_cron(line), zone)
+    now, fires = datetime.fromisoformat(start).replace(tzinfo=zone), []
+    previous = None
+    for _ in expected:
+        previous = trigger.get_next_fire_time(previous, now)
+        assert previous is not None
+        fires.append(previous.date().isoformat())
+        now = previous
+    assert fires == expected

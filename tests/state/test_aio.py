@@ -105,8 +105,8 @@ async def test_a_fires_pause_check_is_answered_while_every_store_thread_is_taken
     try:
         await aio.operator.pause("quiet", by="anna")
         busy = [asyncio.ensure_future(aio.call(release.wait)) for _ in range(4)]
-        paused = await asyncio.wait_for(aio.operator.paused_at_fire(["quiet", "loud"]),
-                                        timeout=60)  # a failure guard only
+        read = asyncio.wrap_future(aio.operator.paused_at_fire(["quiet", "loud"]))
+        paused = await asyncio.wait_for(read, timeout=60)  # a failure guard only
         assert list(paused) == ["quiet"] and paused["quiet"].by == "anna"
         assert not any(task.done() for task in busy)
     finally:

@@ -8,6 +8,7 @@ import pytest
 
 from runner.kinds.sweep.table import actions_of, record_action
 from runner.state import StateStore
+from runner.state.prune import BatchSize, PruneStep
 from tests.state.conftest import FakeClock
 
 BATCH = 3
@@ -117,3 +118,29 @@ def test_a_running_run_is_stepped_over_and_the_walk_stops_at_the_first_newer_win
 def test_a_batch_below_one_is_refused(store: StateStore) -> None:
     with pytest.raises(ValueError, match="batch"):
         store.prune_step(datetime.now(UTC), None, batch=0)
+
+
+def test_the_batch_follows_how_long_the_last_step_held_the_lock() -> None:
+    size = BatchSize(most=100, aim=0.025)
+    assert size.size == 25  # no hold to go by yet: a quarter of the most
+    assert size.after(PruneStep(runs=25, rows=50, start=26, held=0.010)) == 50  # at most doubled
+    assert size.after(PruneStep(runs=50, rows=100, start=76, held=0.200)) == 6  # 8 x the aim
+    assert size.after(PruneStep(runs=0, rows=0, start=82)) == 6  # nothing written: no news
+    for _ in range(10):
+        size.after(PruneStep(runs=6, rows=6, start=90, held=0.001))
+    assert size.size == 100  # quick steps grow it back, never past the most
+    assert size.after(PruneStep(runs=1, rows=1, start=91, held=60.0)) == 1  # never below one
+    with pytest.raises(ValueError, match="batch"):
+        BatchSize(most=0)
+
+
+def test_prune_takes_smaller_steps_after_slow_ones_and_still_deletes_exactly_the_old_runs(
+    store: StateStore, clock: FakeClock
+) -> None:
+    keys = {f"r{n}": _finished(store, clock, f"r{n}", effects=1) for n in range(12)}
+    clock.advance(1)
+    cutoff = datetime.fromtimestamp(clock.now, UTC)
+    kept = _finished(store, clock, "kept", effects=1)
+    assert store.prune(cutoff, batch=8) == 12
+    assert _sizes(store, keys)[:2] == (0, 0)
+    assert store.get_run(kept) is not None and len(store.targets("kept")) == 1

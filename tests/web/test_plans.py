@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -31,6 +33,9 @@ async def console_of(sw: Sweep, users: str) -> AsyncIterator[httpx.AsyncClient]:
             yield http
 
 
+MSK = ZoneInfo("Europe/Moscow")
+
+
 def quiet_chats(sw: Sweep, n: int) -> list[int]:
     chats = [sw.chat(f"Старый проект {i}") for i in range(n)]
     sw.advance(100)
@@ -52,11 +57,18 @@ async def test_an_approved_plan_is_applied_exactly(
                 assert f'data-chat="{chat}" data-verb="archive"' in page
             assert "require_approval" in page
             made = page.split('name="made" value="', 1)[1].split('"', 1)[0]
+            before = datetime.now(MSK)
             approved = await http.post(f"/console/plans/{JOB}/approve",
                                        data={"csrf": csrf_of(page), "made": made})
+            after = datetime.now(MSK)
             assert approved.status_code == 303
             page = (await http.get(f"/console/plans/{JOB}")).text
             assert 'id="approval"' in page and "anna" in page
+            # when it was approved, on the job's wall clock (Moscow), not UTC's
+            line = page.split('id="approval"', 1)[1].split("</p>", 1)[0]
+            assert any(f"{t:%Y-%m-%d %H:%M}" in line for t in (before, after)), line
+            listed = (await http.get("/console/plans")).text
+            assert any(f"{t:%Y-%m-%d %H:%M}" in listed for t in (before, after)), listed
             assert f'data-chat="{busy}"' not in page  # active when the plan was made
         # After the approval: someone writes in one planned chat, and time passes until
         # the busy chat is quiet too, due now but never in the plan.

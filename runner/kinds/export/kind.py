@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from runner import jinja_words, scopes, words
 from runner.catalogue.fields import Id, KindParams, PostChat, ru
+from runner.catalogue.source import shorten
 from runner.durations import Duration
 from runner.effects import POSTING_SCOPES, post_once
 from runner.errors import JobError, MissingScope
@@ -30,12 +31,14 @@ from runner.kinds.export.chunks import Chunk, ChunkExporter, span_text
 from runner.kinds.export.period import (
     MAX_DAYS,
     MAX_DAYS_WITH_CHATS,
+    FixedPeriod,
     Period,
     chunks,
     last_ended_day,
     utc_days,
 )
 from runner.kinds.export.records import ExportRecords
+from runner.periods import fixed_period
 from runner.sizes import size_text
 
 if TYPE_CHECKING:
@@ -111,6 +114,19 @@ class ExportParams(KindParams):
         json_schema_extra=ru("Запросить часть заново, если её вебхук не пришёл за это время."),
     )
 
+    @field_validator("period", mode="before")
+    @classmethod
+    def _fixed(cls, value: Any) -> Any:
+        # pydantic's union hides why fixed dates failed as a whole (end before start)
+        # behind "must be one of the names"; a bad day keeps its own place (period.start).
+        if isinstance(value, dict):
+            try:
+                return FixedPeriod.model_validate(value)
+            except ValidationError as exc:
+                if not exc.errors()[0]["loc"]:
+                    fixed_period(value, FixedPeriod)
+        return value
+
     @field_validator("chat_ids")
     @classmethod
     def _ids(cls, value: list[int]) -> list[int]:
@@ -132,7 +148,7 @@ class ExportParams(KindParams):
             raise ValueError(words.text("export.filename", detail=jinja_words.detail(exc.message or ""))) from None
         return value
 
-    @field_validator("webhook_timeout")
+    @field_validator("webhook_timeout", "rerequest_after")
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:
@@ -201,7 +217,10 @@ class ExportKind(JobKind[ExportParams]):
         if field != "filename":
             return None
         name = render().strip()
-        return None if plain_file_name(name) else words.text("export.filename_path", name=name)
+        if plain_file_name(name):
+            return None
+        shown = name if name.isprintable() else repr(name)[1:-1]  # a NUL would be invisible
+        return words.text("export.filename_path", name=shorten(shown, 80))
 
     def sample_context(self, params: ExportParams, template: str) -> dict[str, Any]:
         """A two-file export, as the notice would show it (or a chunk, for the file name)."""
@@ -277,7 +296,7 @@ class ExportKind(JobKind[ExportParams]):
                 origin=f"jobs.{ctx.job.name}.filename",
             ).strip()
             if not plain_file_name(name):
-                raise JobError(words.text("export.name_not_plain", name=name))
+                raise JobError(words.text("export.name_not_plain", name=shorten(name, 80)))
             plan.append(Chunk(a, b, params.output_dir / name))
         if len({c.path for c in plan}) < len(plan):
             raise JobError(words.text("export.same_names", filename=params.filename))

@@ -108,8 +108,10 @@ class SweepKind(JobKind[SweepParams]):
         return await affected(rt, job)
 
     def scopes(self, params: SweepParams) -> frozenset[str]:
-        """To read chats, their messages and admins, warn, and archive."""
-        return POSTING_SCOPES | {"chats:archive", "chat_members:read", "profile:read"}
+        """To read chats, their messages, threads and admins, warn, and archive (threads
+        always: a chat alive only in its threads must not look quiet)."""
+        return POSTING_SCOPES | {"chats:archive", "chat_members:read", "profile:read",
+                                 "threads:read"}
 
     def templates(self, params: SweepParams) -> list[str]:
         names = [REPORT_TEMPLATE] if params.report_chat_id is not None else []
