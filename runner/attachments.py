@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from runner import words
 from runner.catalogue.fields import Label, ru
@@ -45,6 +45,10 @@ def _file_name(value: str, ext: str) -> str:
     if not (dot and end == ext and _FILE_NAME.fullmatch(stem)):
         raise ValueError(words.text("attachment.file_name", ext=ext, got=shorten(value)))
     return value
+
+
+PngName = Annotated[str, AfterValidator(lambda v: _file_name(v, "png"))]
+CsvName = Annotated[str, AfterValidator(lambda v: _file_name(v, "csv"))]
 
 
 class ChartAttachment(SourceModel):
@@ -75,14 +79,8 @@ class ChartAttachment(SourceModel):
                                   json_schema_extra=ru("Подпись оси X."))
     y_label: Label | None = Field(default=None, description="Y axis label.",
                                   examples=["₽"], json_schema_extra=ru("Подпись оси Y."))
-    file: str = Field(default="chart.png", description="File name shown in the chat.",
-                      examples=["sales.png"], json_schema_extra=ru("Имя файла в чате."))
-
-
-    @field_validator("file")
-    @classmethod
-    def _png(cls, v: str) -> str:
-        return _file_name(v, "png")
+    file: PngName = Field(default="chart.png", description="File name shown in the chat.",
+                          examples=["sales.png"], json_schema_extra=ru("Имя файла в чате."))
 
 
 class CsvAttachment(SourceModel):
@@ -101,13 +99,8 @@ class CsvAttachment(SourceModel):
         examples=[["day", "revenue"]],
         json_schema_extra=ru("Какие столбцы записать и в каком порядке (пусто — все)."),
     )
-    file: str = Field(default="data.csv", description="File name shown in the chat.",
-                      examples=["sales.csv"], json_schema_extra=ru("Имя файла в чате."))
-
-    @field_validator("file")
-    @classmethod
-    def _csv(cls, v: str) -> str:
-        return _file_name(v, "csv")
+    file: CsvName = Field(default="data.csv", description="File name shown in the chat.",
+                          examples=["sales.csv"], json_schema_extra=ru("Имя файла в чате."))
 
     @field_validator("columns")
     @classmethod

@@ -71,7 +71,7 @@ def print_jobs(catalogue: Catalogue, *, lang: str = "en", start: datetime | None
         state = "" if job.enabled else "  " + words.text("jobs.disabled")
         lines += ["", f"{job.name}  {job.kind}{state}"]
         if job.description:
-            lines += layout.wrap(job.description, total)
+            lines += layout.wrap(catalogue.mask(job.description), total)
         if (pause := (paused or {}).get(job.name)) is not None:
             lines += layout.wrap(words.text(
                 "jobs.paused", by=pause.by, at=_when(pause.at, job.timezone),
@@ -154,10 +154,11 @@ def print_preview(outcome: Outcome) -> None:
     if not outcome.report.messages:
         console.print(words.text("preview.none"), markup=False)
     report = outcome.report
+    hide = report.mask  # a text or a chat name may hold a value from ${VAR}
     for number, text in enumerate(report.messages, 1):
-        to = report.addressed[number - 1] if number <= len(report.addressed) else ""
+        to = hide(report.addressed[number - 1]) if number <= len(report.addressed) else ""
         console.rule(escape(words.text("preview.message", n=number) + (f" → {to}" if to else "")))
-        console.print(as_markdown(_named(text, report.mentions)))
+        console.print(as_markdown(hide(_named(text, report.mentions))))
         for name in report.files.get(number - 1, []):
             console.print(escape(f"📎 {name}"), highlight=False)
     print_outcome(outcome, dry_run=True)

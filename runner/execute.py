@@ -140,6 +140,7 @@ async def execute(
         button_secret=rt.button_secret,
         server=rt.server,
         plan=plan,
+        report=RunReport(mask=rt.catalogue.mask),
     )
     started = time.monotonic()
     outcome = Outcome(job.name, key, "succeeded", ctx.report, run_id=handle.run_id,

@@ -113,6 +113,10 @@ def _misindented(lines: list[str], index: int) -> Explained | None:
     return index + 1, here + 1, message
 
 
+_MAX_KEY = 1024
+"""Longest plain key YAML reads (a longer one reads as a key without its ':')."""
+
+
 def _keyless(lines: list[str], index: int) -> Explained | None:
     """Line ``index`` is neither ``name: value`` nor a list item: its ':' is missing."""
     line = lines[index]
@@ -148,7 +152,11 @@ def explain(text: str, exc: yaml.MarkedYAMLError) -> Explained | None:
     if found is not None:
         return found
     if problem.startswith("could not find expected ':'") and start is not None:
-        word = lines[start.line].strip()[:40]
+        line = lines[start.line] if start.line < len(lines) else ""
+        word = line.strip()[:40]
+        if line.find(":", start.column) - start.column > _MAX_KEY:  # YAML's own limit
+            return start.line + 1, start.column + 1, words.text("yaml.key_too_long",
+                                                                word=word, n=_MAX_KEY)
         return start.line + 1, start.column + 1, words.text("yaml.no_colon", word=word)
     if mark.line >= len(lines):
         return None

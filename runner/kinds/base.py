@@ -93,9 +93,12 @@ class RunReport:
         """Add ``n`` to the count called ``name``."""
         self.counts[name] += n
 
+    # Hides values that came from ${VAR} (a chat name may hold one): set by the run.
+    mask: Callable[[str], str] = field(default=lambda text: text, repr=False)
+
     def say(self, line: str) -> None:
-        """Record a sentence for the operator."""
-        self.lines.append(line)
+        """Record a sentence for the operator, with no ``${VAR}`` value in it."""
+        self.lines.append(self.mask(line))
 
 
 Progress = Callable[[str, int, int | None], None]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -86,7 +87,16 @@ def closest(word: str, choices: Sequence[str]) -> str | None:
 def suggest(word: str, choices: Sequence[str]) -> str:
     """ " — did you mean 'x'?" for the closest choice, or ""."""
     found = closest(word, choices)
-    return text("hint.did_you_mean", word=found) if found else ""
+    if not found:
+        return ""
+    hint = text("hint.did_you_mean", word=found)
+    if found.isascii():
+        # A Cyrillic 'е' or a zero-width space makes the word and the hint look the same.
+        odd = next((i for i, c in enumerate(str(word), 1) if not c.isascii()), None)
+        if odd is not None and (len(str(word)) == len(found) or unicodedata.category(
+                str(word)[odd - 1]) == "Cf"):
+            hint += text("hint.odd_character", n=odd)
+    return hint
 
 
 def _from_env() -> str:

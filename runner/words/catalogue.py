@@ -11,6 +11,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "got.mapping": ("a mapping", "словарь"),
     "got.type": ("a {type}", "значение типа {type}"),
     "hint.did_you_mean": (" — did you mean '{word}'?", " — может быть, '{word}'?"),
+    "hint.odd_character": (
+        " (character {n} only looks like a Latin letter, or is invisible: retype the word)",
+        " (символ {n} только похож на латинскую букву или невидим: наберите слово заново)",
+    ),
     "hint.id_in_link": (
         " — that is a link; the id in it is {id}: write {id}",
         " — это ссылка; id в ней — {id}: укажите {id}",

@@ -42,6 +42,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("этот элемент списка сдвинут {how}, чем элемент над ним (строка {line}), — выровняйте"
         " дефисы"),
     ),
+    "yaml.key_too_long": (
+        ("the field name '{word}…' is longer than YAML allows (at most {n} characters)"
+         " — shorten it"),
+        ("имя поля '{word}…' длиннее, чем разрешает YAML (не больше {n} символов)"
+         " — сократите его"),
+    ),
     "yaml.no_colon": (
         ("'{word}' has no ':' after the field name — write `name: value`, or put a text that"
         " goes on from the line above in quotes"),
