@@ -33,6 +33,7 @@ from runner.state.aio import Store
 if TYPE_CHECKING:
     from runner.bot.polling import PollResult
     from runner.preflight import TargetCheck
+    from runner.state import RunRecord
 
 log = logging.getLogger("runner.app")
 
@@ -147,10 +148,13 @@ async def run_once(
     at: datetime | None,
     progress: Progress = no_progress,
     plan: object | None = None,
+    rerun: int | None = None,
 ) -> Outcome:
     """``run-job``: one run now (or as if at ``at``, naive = the job's zone).
 
     ``plan``: what the job's kind made of ``--plan FILE`` (``JobKind.read_plan``).
+    ``rerun``: finish that failed run of the job (``--rerun RUN``), under its own key, as
+    the alert's «Повторить» does: what it already did is not done again.
 
     With ``at``, the run stands for that fire: it runs once, and if it failed, running it
     again resumes it where it stopped (its effects are keyed by the fire, so a message
@@ -165,9 +169,29 @@ async def run_once(
         scheduled_for = at
     needs_server = get_kind(job.kind).needs_server
     async with runtime(settings, catalogue, clock=clock, server=needs_server) as rt:
+        if rerun is not None:
+            if at is not None:
+                raise InputError(words.text("rerun.with_at"))
+            record = await rt.state.runs.get(rerun)
+            _check_rerun(record, job, rerun)
+            assert record is not None
+            return await execute(rt, job, scheduled_for=record.scheduled_for, key=record.key,
+                                 dry_run=dry_run, progress=progress, retry_failed=True,
+                                 plan=plan)
         return await execute(rt, job, scheduled_for=scheduled_for, dry_run=dry_run,
                              progress=progress, retry_failed=scheduled_for is not None,
                              plan=plan)
+
+
+def _check_rerun(record: RunRecord | None, job: JobSpec, run_id: int) -> None:
+    """``--rerun RUN``: RUN must be a failed (or abandoned) real run of ``job``."""
+    if record is None or record.job != job.name:
+        raise InputError(words.text("rerun.unknown", id=run_id, job=job.name))
+    if record.dry_run:
+        raise InputError(words.text("rerun.dry", id=run_id, job=job.name))
+    if record.status not in ("failed", "abandoned"):
+        raise InputError(words.text("rerun.not_failed", id=run_id, job=job.name,
+                                    status=words.text(f"outcome.{record.status}")))
 
 
 async def run_daemon(

@@ -268,13 +268,15 @@ async def _checked_run(ctx: JobContext, kind: JobKind[Any]) -> None:
         raise JobError(_blocked_error(blocked, len(checks)))
     await kind.run(ctx, ctx.job.params)
     if blocked:  # the kind's own posting may have said so already; if not, say it here
-        raise JobError(_blocked_error(blocked, len(checks)))
+        how = "" if ctx.dry_run else words.text("post.blocked_how", job=ctx.job.name,
+                                                id=ctx.run.run_id)
+        raise JobError(_blocked_error(blocked, len(checks), how))
 
 
-def _blocked_error(blocked: list[TargetCheck], total: int) -> str:
+def _blocked_error(blocked: list[TargetCheck], total: int, how: str = "") -> str:
     more = words.text("post.blocked_more", n=len(blocked) - 1) if len(blocked) > 1 else ""
     return words.text("post.blocked", n=len(blocked), total=total, first=blocked[0].problem,
-                      more=more)
+                      more=more, how=how)
 
 
 def _claimed_elsewhere(record: RunRecord | None) -> str:

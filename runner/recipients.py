@@ -141,7 +141,8 @@ async def report_refused(
         ctx.report.say(words.text("post.failed", name=name, error=exc))
     raise JobError(words.text(
         "post.refused", n=len(refused), total=total, names=", ".join(named[:3]),
-        others=words.text("post.others") if len(named) > 3 else "", error=refused[0][1]))
+        others=words.text("post.others") if len(named) > 3 else "", error=refused[0][1],
+        how=words.text("post.rerun_how", job=ctx.job.name, id=ctx.run.run_id)))
 
 
 async def describe(ctx: JobContext, target: Target) -> str:

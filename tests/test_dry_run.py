@@ -42,6 +42,7 @@ async def test_a_daemon_fire_of_a_dry_job_is_a_dry_run_in_history(sw: Sweep) -> 
         try:
             for _ in range(2):
                 daemon._executor.submit_job(daemon.scheduler.get_job(JOB), [fire])
+                daemon._pauses.submitted()  # as a wake-up does once its fires are submitted
                 await daemon.finish_running()
         finally:
             daemon.stop()

@@ -55,7 +55,10 @@ def _http_url(value: str) -> str:
         ok = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
     except ValueError:  # a bad port or bracket
         ok = False
-    if not ok or len(value) > 2048 or any(c.isspace() or ord(c) < 32 for c in value):
+    if ok and len(value) > _MAX_URL:  # a link otherwise fine: say what is wrong with it
+        raise ValueError(words.text("field.url_long", n=len(value), max=_MAX_URL,
+                                    got=f"'{value[:60]}…'"))
+    if not ok or any(c.isspace() or ord(c) < 32 for c in value):
         raise ValueError(words.text("field.url", got=f"'{value[:60]}'"))
     return value
 
@@ -70,6 +73,9 @@ def _not_blank(value: str) -> str:
 
 Label = Annotated[str, AfterValidator(_not_blank)]
 """Text people read on a button: Pachca refuses a blank one."""
+
+_MAX_URL = 2048
+"""Longest button link taken: longer ones are refused by browsers and proxies alike."""
 
 Link = Annotated[str, AfterValidator(_http_url)]
 """An http(s) URL a person opens from a message (a button's link)."""

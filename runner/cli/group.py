@@ -21,6 +21,25 @@ if TYPE_CHECKING:
 TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
 
+class Moment(click.DateTime):
+    """A ``--at`` / ``--from`` moment: one of TIME_FORMATS, within the years schedules and
+    periods can compute (year 1 or 9999 overflowed the date arithmetic)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        from runner import words
+        from runner.periods import FIRST_DAY, LAST_DAY
+
+        moment = super().convert(value, param, ctx)
+        if not FIRST_DAY <= moment.date() <= LAST_DAY:
+            self.fail(words.text("cli.moment_range", got=value, low=FIRST_DAY, high=LAST_DAY),
+                      param, ctx)
+        return moment
+
+
+MOMENT = Moment(TIME_FORMATS)
+
+
 class RunnerGroup(SpeakingGroup):
     """Turns RunnerError into one readable line and its exit code; speaks the chosen
     language in --help. The top group (``with_kinds``) also offers the commands job

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from runner.cli.group import TIME_FORMATS, load, log_to, main, settings_of
+from runner.cli.group import MOMENT, load, log_to, main, settings_of
 from runner.errors import InputError
 
 
@@ -23,7 +23,7 @@ from runner.errors import InputError
 def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
     """Check the catalogue and its templates, and (with a token) that the token may post
     to every recipient; list every problem."""
-    from runner import app, words
+    from runner import words
 
     settings = settings_of(ctx)
     catalogue = load(settings, file)
@@ -32,6 +32,8 @@ def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
         why = "--offline" if offline else words.text("validate.no_token")
         click.echo(words.text("validate.ok_unchecked", file=file_, n=n, why=why))
         return
+    from runner import app  # the client and the runtime: only to ask Pachca
+
     problems = asyncio.run(app.check_access(settings, catalogue))
     for job, check in problems:
         click.echo(words.text("validate.cannot_post", job=job, label=check.label,
@@ -43,7 +45,7 @@ def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
 
 
 @main.command()
-@click.option("--from", "start", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
+@click.option("--from", "start", type=MOMENT, default=None, metavar="WHEN",
               help="Show fire times from this moment instead of now (job's time zone).")
 @click.option("--json", "as_json", is_flag=True, help="Print every job's row as JSON.")
 @click.pass_context
@@ -93,14 +95,18 @@ def resume(ctx: click.Context, name: str) -> None:
 @main.command("run-job")
 @click.argument("name")
 @click.option("--dry-run", is_flag=True, help="Touch nothing; print what would be done.")
-@click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
+@click.option("--at", "at", type=MOMENT, default=None, metavar="WHEN",
               help="Run as if at this time (in the job's time zone).")
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="Sweeps: apply exactly this saved plan (from `plan NAME --out"
               " FILE`); chats that changed since are skipped.")
+@click.option("--rerun", "rerun", type=int, default=None, metavar="RUN",
+              help="Finish failed run RUN (an id from `history`): what it did is not done"
+              " again.")
 @click.pass_context
 def run_job(
-    ctx: click.Context, name: str, dry_run: bool, at: datetime | None, plan_file: Path | None
+    ctx: click.Context, name: str, dry_run: bool, at: datetime | None, plan_file: Path | None,
+    rerun: int | None,
 ) -> None:
     """Run one job once, now, and print what it did."""
     from runner import app, console
@@ -116,7 +122,7 @@ def run_job(
     with console.progress_bar(True) as progress:
         outcome = asyncio.run(
             app.run_once(settings, catalogue, job, dry_run=dry_run, at=at, progress=progress,
-                         plan=plan)
+                         plan=plan, rerun=rerun)
         )
     console.print_outcome(outcome, dry_run=outcome.dry_run)
     sys.exit(0 if outcome.status != "failed" else 1)
@@ -140,7 +146,7 @@ def preview(ctx: click.Context, name: str) -> None:
 @main.command()
 @click.argument("old", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("new", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--from", "start", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
+@click.option("--from", "start", type=MOMENT, default=None, metavar="WHEN",
               help="Count fire times and chats as of this moment (job's time zone), not now.")
 @click.pass_context
 def diff(ctx: click.Context, old: Path, new: Path, start: datetime | None) -> None:

@@ -48,6 +48,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.lt": ("must be less than {limit}, got {got}", "нужно меньше {limit}, а указано {got}"),
     "field.le": ("must be at most {limit}, got {got}", "нужно не больше {limit}, а указано {got}"),
     "field.not_empty": ("must not be empty", "не может быть пустым"),
+    "field.url_long": (
+        "is {n:,} characters long; a link may have at most {max:,}: shorten it, got {got}",
+        "длина {n} символов, а ссылка может быть не длиннее {max}: сократите её, указано {got}",
+    ),
     "field.url": (
         "must be an http:// or https:// link with a host, got {got}",
         "нужна ссылка http:// или https:// с адресом сайта, а указано {got}",

@@ -84,6 +84,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "undo.confirm": ("Unarchive these {n} chat(s)?", "Вернуть из архива эти чаты ({n})?"),
     "undo.nothing": ("Nothing was changed.", "Ничего не изменено."),
+    "cli.moment_range": (
+        ("{got} is outside the years a schedule can be computed for: give a moment from"
+        " {low} to {high}"),
+        "{got} — вне лет, для которых считается расписание: укажите момент от {low} до {high}",
+    ),
     "cli.warning": ("warning: {detail}", "предупреждение: {detail}"),
     "cli.problems": (
         "{n} problems found; nothing was run.", "найдено проблем: {n}; ничего не запущено."

@@ -45,6 +45,9 @@ HELP_RU: dict[str, str] = {
      " since are skipped."):
         ("Для уборки чатов: выполнить ровно этот сохранённый план (из `plan NAME --out"
          " FILE`); чаты, изменившиеся с тех пор, пропускаются."),
+    "Finish failed run RUN (an id from `history`): what it did is not done again.":
+        ("Довести до конца неудавшийся запуск RUN (id из `history`): сделанное им не"
+         " повторяется."),
     "Render the job's messages from live data; post nothing.":
         "Собрать сообщения задания по живым данным, ничего не отправляя.",
     "Sweeps: what the next run would do to which chat, and why; touches nothing.":

@@ -71,15 +71,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "post.failed": ("could not post to {name}: {error}", "не удалось отправить: {name}: {error}"),
     "post.refused": (
         ("could not post to {n} of {total} recipient(s): {names}{others} ({error}); the others"
-         " got it: fix access and rerun this fire to post only what is left"),
+         " got it: fix access and rerun this fire to post only what is left{how}"),
         ("не удалось отправить {n} из {total} получателям: {names}{others} ({error});"
          " остальные получили: исправьте доступ и перезапустите это срабатывание, чтобы"
-         " отправить только оставшееся"),
+         " отправить только оставшееся{how}"),
+    ),
+    "post.rerun_how": (" (`pachca-runner run-job {job} --rerun {id}`)",
+                       " (`pachca-runner run-job {job} --rerun {id}`)"),
+    "rerun.unknown": (
+        "run {id} is not a run of {job}: see `pachca-runner history {job}`",
+        "запуск {id} — не запуск задания {job}: см. `pachca-runner history {job}`",
+    ),
+    "rerun.not_failed": (
+        ("run {id} of {job} {status}: --rerun finishes a failed run; for a new one leave"
+         " --rerun out"),
+        ("запуск {id} задания {job}: {status}; --rerun доводит до конца неудавшийся запуск,"
+         " для нового уберите --rerun"),
+    ),
+    "rerun.dry": (
+        "run {id} of {job} was a dry run: nothing to finish; run the job without --rerun",
+        "запуск {id} задания {job} был пробным: доводить нечего; запустите без --rerun",
+    ),
+    "rerun.with_at": (
+        "--rerun finishes the run for its own fire: leave out --at",
+        "--rerun доводит запуск для его собственного срабатывания: уберите --at",
     ),
     "post.others": (" and others", " и другим"),
     "post.blocked": (
-        "may not post to {n} of {total} recipient(s): {first}{more}",
-        "нельзя отправить {n} из {total} получателям: {first}{more}",
+        "may not post to {n} of {total} recipient(s): {first}{more}{how}",
+        "нельзя отправить {n} из {total} получателям: {first}{more}{how}",
+    ),
+    "post.blocked_how": (
+        "; once fixed, `pachca-runner run-job {job} --rerun {id}` posts only what is left",
+        ("; после исправления `pachca-runner run-job {job} --rerun {id}` отправит только"
+         " оставшееся"),
     ),
     "post.blocked_more": (" (and {n} more, listed above)", " (и ещё {n}, см. выше)"),
     "claim.taken": ("already claimed", "уже взято другим запуском"),

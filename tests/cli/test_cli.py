@@ -184,6 +184,23 @@ def test_jobs_shows_next_fire_times_across_a_dst_change(env, tmp_path):
     assert autumn.output.count("2026-10-25") == 1
 
 
+@pytest.mark.parametrize("args", [("jobs", "--from", "9999-12-31 23:59"),
+                                  ("run-job", "nightly", "--dry-run", "--at", "0001-01-01"),
+                                  ("plan", "nightly", "--at", "9999-12-31")])
+def test_a_moment_past_the_computable_years_is_one_line_not_a_traceback(env, tmp_path, args):
+    write(tmp_path, """\
+        jobs:
+          nightly:
+            kind: sweep
+            schedule: "30 2 * * *"
+            inactive_days: 30
+        """)
+    result = cli(env, *args)
+    assert result.exit_code == 2, result.output
+    assert "from 2000-01-01 to 2099-12-31" in result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # a usage error
+
+
 # -- run-job, dry run, preview, history -----------------------------------------------------
 
 

@@ -4,6 +4,7 @@ says where each message goes and shows mentions as names, as Pachca will."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -245,3 +246,35 @@ def test_report_and_alert_chats_are_checked_like_recipients(ws, tmp_path):
     assert fix in " ".join(ran.output.split())  # named with the fix, not a bare 403
     # the report was not sent to be refused (the one post is the failure's alert)
     assert [r for r in posts(ws, start) if r["chat_id"] == outside] == []
+
+
+def test_a_manual_run_is_finished_with_rerun_and_only_what_is_left_is_posted(ws, tmp_path):
+    s = setup(ws, tmp_path)
+    env, outside = s["env"], s["outside"]
+    path = tmp_path / "jobs.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(f", {MISSING}]", "]"),
+                    encoding="utf-8")
+    start = mark(ws)
+
+    first = cli(env, "run-job", "standup")  # a manual run: no fire to name with --at
+
+    out = " ".join(first.output.split())
+    assert first.exit_code == 1, first.output
+    found = re.search(r"`pachca-runner run-job standup --rerun (\d+)`", out)
+    assert found, out  # the failure says how to finish it
+    assert len(posts(ws, start)) == 2
+    httpx.post(f"{ws.base_url}/chats/{outside}/members",
+               headers={"Authorization": f"Bearer {ws.owner_token}"},
+               json={"member_ids": [s["bot"]]}).raise_for_status()
+    start = mark(ws)
+
+    finished = cli(env, "run-job", "standup", "--rerun", found.group(1))
+
+    assert finished.exit_code == 0, finished.output
+    [only] = posts(ws, start)
+    assert only["status"] < 300 and only["chat_id"] == outside
+    again = cli(env, "run-job", "standup", "--rerun", found.group(1))
+    assert again.exit_code == 2 and "--rerun finishes a failed run" in again.output
+    assert posts(ws, start) == [only]
+    other = cli(env, "run-job", "standup", "--rerun", "999")
+    assert other.exit_code == 2 and "run 999 is not a run of standup" in other.output

@@ -4,12 +4,14 @@ and each action (pause/resume, run now, dry run, undo) recorded with who did it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 
 from runner import app
+from runner.runtime import Runtime
 from runner.server import RunnerServer
 from runner.web.auth import LOCKOUT, MAX_FAILURES
 from runner.workspace import WorkspaceServer
@@ -161,6 +163,18 @@ async def test_run_now_and_dry_run_show_in_the_history(secured: Served) -> None:
     assert f'data-run="{real.id}"' in listed and "пробный" in listed
 
 
+@asynccontextmanager
+async def _console(sw: Sweep, users: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    """The console over the sweep's catalogue, anna (an operator) logged in."""
+    settings = sw.h.settings(console=True, console_users=users)
+    async with app.runtime(settings, sw.h.catalogue(), server=True) as rt:
+        server = rt.server
+        assert isinstance(server, RunnerServer)
+        async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+            await log_in(http, "anna", OPERATOR_PASSWORD)
+            yield rt, http
+
+
 async def test_undo_from_a_run_page(fresh_workspace: Callable[..., WorkspaceServer],
                                     tmp_path: Path, users: str) -> None:
     sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
@@ -170,26 +184,50 @@ async def test_undo_from_a_run_page(fresh_workspace: Callable[..., WorkspaceServ
         sw.job(warn_days=0, closing_message=False)
         swept = await sw.run()
         assert swept.run_id is not None and all(sw.archived(c) for c in chats)
-        settings = sw.h.settings(console=True, console_users=users)
-        async with app.runtime(settings, sw.h.catalogue(), server=True) as rt:
-            server = rt.server
-            assert isinstance(server, RunnerServer)
-            async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
-                await log_in(http, "anna", OPERATOR_PASSWORD)
-                page = (await http.get(f"/console/runs/{swept.run_id}")).text
-                assert 'name="undo"' in page and 'data-action="archived"' in page
-                undone = await http.post(f"/console/runs/{swept.run_id}/undo",
-                                         data={"csrf": csrf_of(page)})
-                assert undone.status_code == 303
-                assert not any(sw.archived(c) for c in chats)
-                page = (await http.get(f"/console/runs/{swept.run_id}")).text
-                assert 'data-action="unarchived"' in page
-                assert "anna</b> отменил(а) архивацию" in page
-                again = await http.post(f"/console/runs/{swept.run_id}/undo",
-                                        data={"csrf": csrf_of(page)})
-                assert again.status_code == 409 and "already undone" in again.text
+        async with _console(sw, users) as (_, http):
+            page = (await http.get(f"/console/runs/{swept.run_id}")).text
+            assert 'name="undo"' in page and 'data-action="archived"' in page
+            undone = await http.post(f"/console/runs/{swept.run_id}/undo",
+                                     data={"csrf": csrf_of(page)})
+            assert undone.status_code == 303
+            assert not any(sw.archived(c) for c in chats)
+            page = (await http.get(f"/console/runs/{swept.run_id}")).text
+            assert 'data-action="unarchived"' in page
+            assert "anna</b> отменил(а) архивацию" in page
+            again = await http.post(f"/console/runs/{swept.run_id}/undo",
+                                    data={"csrf": csrf_of(page)})
+            assert again.status_code == 409 and "already undone" in again.text
         with sw.store() as store:
             assert [e.what for e in store.audit(JOB)] == ["undo"]
+    finally:
+        sw.close()
+
+
+async def test_run_now_of_a_job_that_says_dry_run_is_a_dry_run(
+        fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path, users: str) -> None:
+    sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    try:
+        quiet = sw.chat("Старый проект")
+        sw.advance(100)
+        sw.job(warn_days=0, closing_message=False, dry_run=True)
+        mark = sw.mark()
+        async with _console(sw, users) as (rt, http):
+            csrf = csrf_of((await http.get("/console/jobs")).text)
+            # «Run now», not «Dry run»: the job itself says dry_run: true
+            started = await http.post(f"/console/jobs/{JOB}/run",
+                                      data={"csrf": csrf, "dry": "0"})
+            assert started.status_code == 303
+
+            async def finished() -> list[object]:
+                runs = await asyncio.to_thread(rt.state.sync.runs, JOB)
+                return [r for r in runs if r.status != "running"]
+
+            [run] = await eventually(finished, "the run to finish", timeout=60)
+            listed = (await http.get("/console/runs", params={"job": JOB})).text
+        assert run.dry_run and "@dry-run:" in run.key and run.status == "succeeded"
+        assert run.counts.get("would_archive") == 1
+        assert sw.writes(mark) == [] and not sw.archived(quiet)
+        assert f'data-run="{run.id}"' in listed and "пробный" in listed
     finally:
         sw.close()
 

@@ -14,7 +14,7 @@ import click
 
 from runner import app
 from runner.catalogue import Catalogue, JobSpec
-from runner.cli.group import TIME_FORMATS, load, settings_of
+from runner.cli.group import MOMENT, load, settings_of
 from runner.cli_help import SpeakingCommand
 from runner.kinds.base import Progress, no_progress
 from runner.kinds.sweep import plans
@@ -31,7 +31,7 @@ from runner.settings import Settings
 @click.argument("name")
 @click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also save the plan (JSON) for `run-job NAME --plan FILE`.")
-@click.option("--at", "at", type=click.DateTime(TIME_FORMATS), default=None, metavar="WHEN",
+@click.option("--at", "at", type=MOMENT, default=None, metavar="WHEN",
               help="Plan as if at this time (in the job's time zone).")
 @click.pass_context
 def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -> None:
