@@ -128,7 +128,11 @@ class Grouped(Generic[T, R]):
 
     async def submit(self, item: T) -> R:
         """Hand ``item`` to the next call and wait for its result."""
-        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        if self._flusher is not None and self._flusher.get_loop() is not loop:
+            # A store outlives an event loop (tests, a CLI command after a run): start over.
+            self._waiting, self._flusher = [], None
+        future: asyncio.Future[R] = loop.create_future()
         self._waiting.append((item, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())

@@ -121,7 +121,10 @@ class PauseChecks:
         earlier = self._asked.pop(job_id, None)
         if earlier is not None:
             earlier.cancel()
-        self._asked[job_id] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self._asked[job_id] = loop.create_future()
+        if not self._due:  # a fire submitted outside a wake-up is asked for all the same
+            loop.call_soon(self.submitted)
         self._due.append(job_id)
 
     def submitted(self) -> None:

@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -28,6 +27,8 @@ from runner.errors import CronProblem
 from runner.wall_clock import WallClockCron
 
 if TYPE_CHECKING:
+    import holidays
+
     from runner.catalogue import JobSpec
 
 MONTHS = {
@@ -193,6 +194,8 @@ def working_day(country: str, day: date) -> bool:
 
 @functools.cache
 def _calendar(country: str) -> holidays.HolidayBase:
+    import holidays  # a fifth of a second of imports, only for working-day schedules
+
     return holidays.country_holidays(country)
 
 

@@ -93,3 +93,14 @@ async def test_a_fire_submitted_again_before_it_took_its_answer_gets_the_newer_o
     reads.answer({})
     newer = checks.take("note")
     assert newer is not None and await asyncio.wait_for(newer, 60) is None
+
+
+async def test_a_fire_submitted_outside_a_wake_up_is_asked_for_on_the_next_turn() -> None:
+    reads = Reads()
+    checks = PauseChecks(reads)
+    checks.due("note")  # nobody calls submitted(): the fire must not wait forever
+    await asyncio.sleep(0)
+    assert reads.asked == [["note"]]
+    reads.answer({})
+    future = checks.take("note")
+    assert future is not None and await asyncio.wait_for(future, 60) is None

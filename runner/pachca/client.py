@@ -335,7 +335,7 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
                 digest.update(chunk)
                 out.write(chunk)
 
-            size = await self._session.stream_to(str(response.url.join(location)), sink)
+            size = await self._session.stream_to(str(self._session.url(path).join(location)), sink)
         return size, digest.hexdigest()
 
     # -- bots and events ---------------------------------------------------------------

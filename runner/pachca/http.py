@@ -12,6 +12,7 @@ import asyncio
 import copy
 import email.utils
 import functools
+import json as jsonlib
 import logging
 import random
 import ssl
@@ -19,7 +20,9 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Self, TypedDict, TypeVar
+from urllib.parse import quote, urlencode
 
+import httpcore
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
@@ -33,13 +36,17 @@ from runner.pachca.limits import (
     classify,
 )
 from runner.pachca.models import PaginationMeta
+from runner.pachca.pool import LeanTransport
 
 log = logging.getLogger("runner.pachca")
+wire = logging.getLogger("runner.pachca.wire")
 
 T = TypeVar("T", bound=BaseModel)
 
 # Errors after which the request provably never reached the server.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Characters a path keeps as they are (RFC 3986 pchar and "/"; "%": already encoded).
+_PATH_SAFE = "/:@!$&'()*+,;=%"
 _STATUS_ERRORS: dict[int, type[errors.ApiError]] = {
     400: errors.ValidationFailed,
     401: errors.TokenRejected,
@@ -177,21 +184,41 @@ class ApiSession(Closing):
         # What the token is, asked once per session and shared by its read-only views.
         self.memo: dict[str, Any] = {}
         self._rng = random.Random()
+        limits_http = httpx.Limits(max_connections=max_connections)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            headers={
-                "Authorization": f"Bearer {token.get_secret_value()}",
-                "User-Agent": "pachca-runner",
-            },
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            limits=httpx.Limits(max_connections=max_connections),
+            limits=limits_http,
             verify=tls_context(),
-            transport=transport,
+            transport=transport or LeanTransport(verify=tls_context(), limits=limits_http),
             follow_redirects=False,
         )
+        # Requests go straight to the transport (``_send``): the client's layers (cookie
+        # jar, auth and redirect hooks, URL merging, a log record per request) cost more
+        # CPU than the request itself and do nothing for this API. The transport is the
+        # one the client would pick for the API's URL, so proxies from the environment
+        # still apply.
+        self._transport = self._http._transport_for_url(httpx.URL(self.base_url + "/"))
+        self._headers = {
+            "Authorization": f"Bearer {token.get_secret_value()}",
+            "User-Agent": "pachca-runner",
+        }
+        self._extensions = {"timeout": self._http.timeout.as_dict()}
+        # Without a proxy or a transport of the caller's own, requests skip httpx's
+        # Request too (``_exchange``): the API's URL is parsed here, once.
+        self._lean = self._transport if isinstance(self._transport, LeanTransport) else None
+        api = httpx.URL(self.base_url)
+        self._origin = (api.raw_scheme, api.raw_host, api.port)
+        self._prefix = api.raw_path.rstrip(b"/")
+        self._raw_headers = [(b"Host", api.netloc)] + [
+            (name.encode("ascii"), value.encode("ascii")) for name, value in self._headers.items()]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url}>"
+
+    def url(self, path: str) -> httpx.URL:
+        """The absolute URL of API path ``path`` (a redirect's Location is relative to it)."""
+        return httpx.URL(self.base_url + path)
 
     def read_only_view(self) -> Self:
         """The same session (connections, limiter, stats) refusing every write call.
@@ -232,7 +259,7 @@ class ApiSession(Closing):
             await self.limiter.acquire(call_class, chat_key)
             self.stats[call_class.value] += 1
             try:
-                response = await self._http.request(method, path, params=clean, json=json)
+                response = await self._send(method, path, clean, json)
             except httpx.TransportError as exc:
                 reached = not isinstance(exc, _NOT_SENT)
                 error = errors.TransportError(
@@ -262,6 +289,47 @@ class ApiSession(Closing):
                 await self._backoff(failures, method, path, f"HTTP {response.status_code}")
                 continue
             raise refused
+
+    async def _send(
+        self, method: str, path: str, params: dict[str, Any], body: Any
+    ) -> httpx.Response:
+        """One request on the transport, its body read; httpx's errors as the client's."""
+        if wire.isEnabledFor(logging.DEBUG):  # the path only: a query may hold a secret
+            wire.debug("%s %s", method, path)
+        if self._lean is not None:
+            return await self._exchange(self._lean, method, path, params, body)
+        request = httpx.Request(method, self.base_url + path, params=params or None,
+                                json=body, headers=self._headers,
+                                extensions=self._extensions)
+        response = await self._transport.handle_async_request(request)
+        response.request = request
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
+
+    async def _exchange(
+        self, lean: LeanTransport, method: str, path: str, params: dict[str, Any], body: Any
+    ) -> httpx.Response:
+        """``_send`` on the pool itself, the request encoded as httpx would encode it:
+        the path percent-encoded, the query as ``a=1&b=x%20y``, compact UTF-8 JSON."""
+        target = self._prefix + quote(path, safe=_PATH_SAFE).encode("ascii")
+        if params:
+            target += b"?" + urlencode(params, doseq=True, quote_via=quote).encode("ascii")
+        headers = self._raw_headers
+        content = b""
+        if body is not None:
+            content = jsonlib.dumps(body, ensure_ascii=False, separators=(",", ":"),
+                                    allow_nan=False).encode("utf-8")
+            headers = [*headers, (b"Content-Length", str(len(content)).encode("ascii")),
+                       (b"Content-Type", b"application/json")]
+        elif method in ("POST", "PUT", "PATCH"):
+            headers = [*headers, (b"Content-Length", b"0")]
+        scheme, host, port = self._origin
+        url = httpcore.URL(scheme=scheme, host=host, port=port, target=target)
+        return await lean.exchange(method.encode("ascii"), url, headers, content,
+                                   self._extensions)
 
     async def _backoff(self, attempt: int, method: str, path: str, reason: str) -> None:
         delay = self.retry.backoff(attempt, self._rng)

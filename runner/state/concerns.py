@@ -6,9 +6,11 @@ store's threads; see that method for what it guarantees.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from runner.concurrency import Grouped
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -17,6 +19,14 @@ if TYPE_CHECKING:
     from runner.state.models import AlertState, RunHandle, RunRecord, TargetRecord
     from runner.state.operator import AuditEntry, Pause
     from runner.state.prune import PruneStep
+
+T = TypeVar("T")
+
+
+def _each_none(write: Callable[[list[T]], None], items: list[T]) -> list[None]:
+    """``write(items)``, and one None per item (what ``Grouped`` hands each caller)."""
+    write(items)
+    return [None] * len(items)
 
 
 class _Concern:
@@ -117,7 +127,22 @@ class ReplicasApi(_Concern):
 
 
 class EffectsApi(_Concern):
-    """Progress of each effect of a run: recorded before and after it is made."""
+    """Progress of each effect of a run: recorded before and after it is made.
+
+    ``target_and_floor`` and ``finish`` of concurrent tasks (a fan-out's posts) share
+    transactions (``Grouped``): each caller returns only once its own record is read or
+    committed, so every effect is still recorded after its answer, and a batch that
+    fails to commit fails each of its callers. ``start`` stays one transaction per
+    effect: each request goes out right after its own record, so a store that stops
+    taking writes (a full disk) stops the effects one at a time.
+    """
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self._reads: Grouped[tuple[str, str], tuple[TargetRecord | None, int]] = Grouped(
+            lambda keys: self._call(self._engine.targets_and_floor, keys))
+        self._finishes: Grouped[tuple[str, str, Mapping[str, Any]], None] = Grouped(
+            lambda items: self._call(_each_none, self._engine.finish_targets, items))
 
     async def target(self, run_key: str, target: str) -> TargetRecord | None:
         """One effect's progress, or None if never started."""
@@ -126,7 +151,7 @@ class EffectsApi(_Concern):
     async def target_and_floor(self, run_key: str, target: str
                                ) -> tuple[TargetRecord | None, int]:
         """``target`` and the highest message id any post recorded, in one read."""
-        return await self._call(self._engine.target_and_floor, run_key, target)
+        return await self._reads.submit((run_key, target))
 
     async def start(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
         """Mark an effect as about to happen (a done one stays done)."""
@@ -134,7 +159,7 @@ class EffectsApi(_Concern):
 
     async def finish(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
         """Mark an effect as done: never made again for this run key."""
-        await self._call(self._engine.finish_target, run_key, target, detail)
+        await self._finishes.submit((run_key, target, detail))
 
     async def targets(self, run_key: str) -> list[TargetRecord]:
         """Every effect of run ``run_key``, by name."""

@@ -7,7 +7,7 @@ Each write is one statement or one transaction; upserts go through
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -71,17 +71,22 @@ class RecordsMixin:
         A ``message_id`` in ``detail`` is kept in its own column: that message is this
         target's, and a lost answer of any other target is never matched with it.
         """
+        self.finish_targets([(run_key, target, detail)])
+
+    def finish_targets(self, items: Sequence[tuple[str, str, Mapping[str, Any]]]) -> None:
+        """``finish_target`` for each (run key, target, detail), in one transaction."""
         db = self._db
-        message_id = detail.get("message_id")
-        values = {"status": "done", "detail": dict(detail), "updated_at": db.now(),
-                  "message_id": message_id if isinstance(message_id, int) else None}
-        statement = (
-            db.insert(targets)
-            .values(run_key=run_key, target=target, **values)
-            .on_conflict_do_update(index_elements=["run_key", "target"], set_=values)
-        )
         with db.write() as conn:
-            conn.execute(statement)
+            now = db.now()
+            for run_key, target, detail in items:
+                message_id = detail.get("message_id")
+                values = {"status": "done", "detail": dict(detail), "updated_at": now,
+                          "message_id": message_id if isinstance(message_id, int) else None}
+                conn.execute(
+                    db.insert(targets)
+                    .values(run_key=run_key, target=target, **values)
+                    .on_conflict_do_update(index_elements=["run_key", "target"], set_=values)
+                )
 
     def drop_target(self, run_key: str, target: str) -> None:
         """Forget an effect that was refused (it was not made): the next attempt makes it.
@@ -105,11 +110,21 @@ class RecordsMixin:
     def target_and_floor(self, run_key: str, target: str) -> tuple[TargetRecord | None, int]:
         """``target`` and ``highest_message_id`` read together: a post's first question,
         answered in one transaction instead of two."""
-        query = select(targets).where(targets.c.run_key == run_key, targets.c.target == target)
+        return self.targets_and_floor([(run_key, target)])[0]
+
+    def targets_and_floor(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> list[tuple[TargetRecord | None, int]]:
+        """``target_and_floor`` for each (run key, target), in one read transaction."""
         with self._db.read() as conn:
-            row = conn.execute(query).mappings().first()
             found = conn.execute(select(func.max(targets.c.message_id))).scalar_one_or_none()
-        return (TargetRecord.from_row(row) if row else None), int(found or 0)
+            floor = int(found or 0)
+            out: list[tuple[TargetRecord | None, int]] = []
+            for run_key, target in keys:
+                row = conn.execute(select(targets).where(
+                    targets.c.run_key == run_key, targets.c.target == target)).mappings().first()
+                out.append((TargetRecord.from_row(row) if row else None, floor))
+        return out
 
     def message_taken(self, message_id: int, *, besides: tuple[str, str]) -> bool:
         """True if a target other than ``besides`` (run key, target) recorded this message."""

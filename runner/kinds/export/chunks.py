@@ -30,13 +30,13 @@ from runner.errors import (
     TransportError,
     ValidationFailed,
 )
-from runner.kinds.export.hub import hub_of, webhook_url
 from runner.kinds.export.records import ExportRecords
 from runner.offload import blocking
 from runner.sizes import size_text
 
 if TYPE_CHECKING:
     from runner.kinds.base import JobContext
+    from runner.kinds.export.hub import ExportHub
     from runner.kinds.export.kind import ExportParams
     from runner.kinds.export.records import ExportChunk
     from runner.pachca.client import PachcaClient
@@ -66,6 +66,14 @@ def _fsync(path: Path) -> None:
     # The rename must not publish a file whose bytes are still only in the page cache.
     with path.open("rb+") as f:
         os.fsync(f.fileno())
+
+
+def _hub(server: RunnerServer) -> ExportHub:
+    """The server's export hub. Imported here, not at the top: the hub brings the
+    runner's HTTP server (uvicorn, half a second of imports) into every run-job."""
+    from runner.kinds.export.hub import hub_of
+
+    return hub_of(server)
 
 
 @dataclass
@@ -141,7 +149,7 @@ class ChunkExporter:
                     # it had in fact taken) was matched to this chunk's request.
                     say(words.text("export.other_span", id=export_id, held=exc,
                                    span=chunk.span))
-                    await hub_of(self.server).disown(export_id)
+                    await _hub(self.server).disown(export_id)
                     rec = await self._set(chunk, status="requested", export_id=None,
                                           ready_at=None)
                     continue
@@ -150,7 +158,7 @@ class ChunkExporter:
 
     async def _request_and_wait(self, chunk: Chunk) -> ExportChunk:
         """Request the chunk (unless a live request is pending) and wait until it is ready."""
-        hub = hub_of(self.server)
+        hub = _hub(self.server)
         async with hub.turn:  # this runner's export jobs take turns, as Pachca requires
             rec = await self._get(chunk)
             if rec is not None and rec.status in ("ready", "downloaded"):
@@ -169,6 +177,8 @@ class ChunkExporter:
 
     async def _request(self, chunk: Chunk, before: ExportChunk | None) -> None:
         """Ask Pachca for the chunk, recording 'requested' first so a quick webhook finds it."""
+        from runner.kinds.export.hub import webhook_url
+
         url = await webhook_url(self.server)
         await self._set(chunk, status="requested", export_id=None, requested_at=None,
                         ready_at=None)
@@ -207,7 +217,7 @@ class ChunkExporter:
 
     async def _wait(self, chunk: Chunk) -> ExportChunk:
         """The chunk once the webhook marked it ready; JobError after ``webhook_timeout``."""
-        hub = hub_of(self.server)
+        hub = _hub(self.server)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.params.webhook_timeout
         while True:

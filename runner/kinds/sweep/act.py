@@ -13,6 +13,7 @@ state store and finishes it or, if the chat is already archived, only records it
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -64,12 +65,9 @@ class Actor:
         self.zone = ZoneInfo(ctx.job.timezone)
         # Concurrent archives share reads and commits (see ``Grouped``).
         self.records = ctx.state.records(SweepRecords)
-        self._reads: Grouped[int, ChatState | None] = Grouped(self._chat_states)
+        self._intents: Grouped[tuple[int, Callable[[ChatState | None], dict[str, Any]]],
+                               ChatState | None] = Grouped(self.records.read_then_write_chats)
         self._writes: Grouped[ChatWrite, None] = Grouped(self._write_chats)
-
-    async def _chat_states(self, chat_ids: list[int]) -> list[ChatState | None]:
-        found = await self.records.chats(chat_ids)
-        return [found.get(chat_id) for chat_id in chat_ids]
 
     async def _write_chats(self, writes: list[ChatWrite]) -> list[None]:
         await self.records.write_chats(writes)
@@ -176,13 +174,16 @@ class Actor:
     async def archive(self, d: Decision) -> None:
         """Post the closing message (once per warning cycle), archive, record."""
         ctx = self.ctx
-        state = await self._reads.submit(d.chat_id)
-        warned = state is not None and state.warning_message_id is not None
         cycle = d.cycle if d.cycle is not None else self.run_id
-        # An unwarned chat is found again on a rerun only through this intent, and its
-        # closing key must not change then: keep the first run's id until it is done.
-        await self._writes.submit(
-            ChatWrite(d.chat_id, {"archived_by_run": self.run_id if warned else cycle}))
+
+        def intent(state: ChatState | None) -> dict[str, Any]:
+            # An unwarned chat is found again on a rerun only through this intent, and its
+            # closing key must not change then: keep the first run's id until it is done.
+            warned = state is not None and state.warning_message_id is not None
+            return {"archived_by_run": self.run_id if warned else cycle}
+
+        # The state as it was before the intent, read and the intent recorded in one commit.
+        state = await self._intents.submit((d.chat_id, intent))
         if self.params.closing_message:
             key = closing_key(d.chat_id, cycle)
             before = await self.ctx.state.effects.target(key, "close")

@@ -7,7 +7,7 @@ record types live in ``rows`` (no SQLAlchemy), which ``table`` imports too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from runner.kinds.sweep.rows import ACTIONS, CHAT_FIELDS, ActionRecord, ChatState, ChatWrite
@@ -48,6 +48,14 @@ class SweepRecords(KindRecords):
         from runner.kinds.sweep import table
 
         await self.call(table.write_chats, self.engine, writes)
+
+    async def read_then_write_chats(
+        self, items: Sequence[tuple[int, Callable[[ChatState | None], Mapping[str, Any]]]]
+    ) -> list[ChatState | None]:
+        """Each chat's state, and what ``change(state)`` gives written, in one transaction."""
+        from runner.kinds.sweep import table
+
+        return await self.call(table.read_then_write_chats, self.engine, items)
 
     async def record_action(self, run_id: int, chat_id: int, action: str,
                             detail: Mapping[str, Any] | None = None) -> int:

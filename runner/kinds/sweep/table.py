@@ -10,7 +10,7 @@ is one transaction of the synchronous store; async code reaches them through
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -105,6 +105,31 @@ def write_chats(store: StateStore, writes: Sequence[ChatWrite]) -> None:
     with store.write() as conn:
         for statement in statements:
             conn.execute(statement)
+
+
+def read_then_write_chats(
+    store: StateStore,
+    items: Sequence[tuple[int, Callable[[ChatState | None], Mapping[str, Any]]]],
+) -> list[ChatState | None]:
+    """For each (chat id, ``change``): the chat's state, and ``change(state)`` written to
+    it, all in one transaction; the states as they were read, in order.
+
+    An archive's intent depends on the chat's state (warned or not): reading and
+    recording it in one commit, grouped for concurrent archives, saves a round trip
+    through the store per chat.
+    """
+    wanted = sorted({chat_id for chat_id, _ in items})
+    found: dict[int, ChatState] = {}
+    with store.write() as conn:
+        for i in range(0, len(wanted), IN_CHUNK):
+            query = select(chats).where(chats.c.chat_id.in_(wanted[i : i + IN_CHUNK]))
+            for row in conn.execute(query).mappings():
+                found[row["chat_id"]] = ChatState.from_row(row)
+        for chat_id, change in items:
+            fields = change(found.get(chat_id))
+            if fields:
+                conn.execute(_chat_upsert(store, chat_id, fields))
+    return [found.get(chat_id) for chat_id, _ in items]
 
 
 def _chat_upsert(store: StateStore, chat_id: int, fields: Mapping[str, Any]) -> Any:
