@@ -20,6 +20,7 @@ from runner.workspace import (
     control_tasks,
     control_threads,
     exports,
+    reads,
     routes_chats,
     routes_messages,
     routes_misc,
@@ -54,13 +55,15 @@ def build_app(ws: Workspace) -> ASGIApp:
         + routes_chats.ROUTES
         + routes_messages.ROUTES
         + routes_reactions.ROUTES
+        + reads.API_ROUTES
         + routes_threads.ROUTES
         + routes_search.ROUTES
         + routes_misc.ROUTES
         + routes_tokens.ROUTES
         + uploads.API_ROUTES
     )
-    control_routes = control.ROUTES + control_threads.ROUTES + control_tasks.ROUTES
+    control_routes = (control.ROUTES + control_threads.ROUTES + control_tasks.ROUTES
+                      + reads.CONTROL_ROUTES)
     app = Starlette(
         routes=[Mount(API_PREFIX, routes=api_routes), Mount("/_workspace", routes=control_routes),
                 Mount("/_storage", routes=uploads.STORAGE_ROUTES)],

@@ -45,6 +45,7 @@
 ``GET  /link_previews``     ``{"link_previews": [{"message_id", "link_previews", ...}]}``
 ``GET  /downloads/<n>.zip`` the export archive behind a 302 (403 once expired)
 ``POST /threads`` ...       threads and comments: see ``control_threads``
+``POST /reads``             a member read a chat up to a message: see ``reads``
 ==========================  ==================================================================
 
 Errors are ``{"error": "..."}`` with 400 or 404.

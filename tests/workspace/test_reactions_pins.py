@@ -172,3 +172,31 @@ def test_the_official_sdk_adds_lists_and_removes_reactions_and_pins(
     assert server.call(lambda: message_id not in server.store.pins)
     assert httpx.get(server.root_url + "/_workspace/stats",
                      trust_env=False).json()["openapi_violations"] == []
+
+
+def test_read_member_ids_lists_the_members_who_read_a_message(
+    workspace: WorkspaceServer, owner: httpx.Client, bot: httpx.Client
+) -> None:
+    people = _people(workspace, 3)
+    chat_id = _create(owner, "Прочитано", [workspace.store.bot_id, *people])
+    first, second = _post(owner, chat_id, "Первое"), _post(owner, chat_id, "Второе")
+    with control(workspace) as ctl:
+        for person, upto in ((people[0], second), (people[1], first), (people[2], second)):
+            marked = ctl.post("/reads", json={"chat_id": chat_id, "user_id": person,
+                                              "message_id": upto})
+            assert marked.status_code == 200, marked.text
+        # The owner wrote both: an author is no reader of its own message.
+        ctl.post("/reads", json={"chat_id": chat_id, "user_id": workspace.store.owner_id,
+                                 "message_id": second})
+        outsider = ctl.post("/reads", json={"chat_id": chat_id, "user_id": 1,
+                                            "message_id": second})
+        assert outsider.status_code in (400, 404)
+    readers, sizes = collect(bot, f"/messages/{first}/read_member_ids", {"limit": 2})
+    assert readers == sorted(people) and sizes[0] == 2
+    later = bot.get(f"/messages/{second}/read_member_ids").json()
+    assert later["data"] == sorted([people[0], people[2]])
+    assert owner.delete(f"/chats/{chat_id}/members/{people[2]}").status_code == 204
+    assert bot.get(f"/messages/{second}/read_member_ids").json()["data"] == [people[0]]
+    closed = _closed_chat_without_owner(workspace)
+    _refused(owner.get(f"/messages/{_said(workspace, closed)}/read_member_ids"))
+    assert owner.get("/messages/999999999/read_member_ids").status_code == 404
