@@ -23,6 +23,7 @@ from runner.workspace import (
     routes_chats,
     routes_messages,
     routes_misc,
+    routes_reactions,
     routes_search,
     routes_threads,
     routes_tokens,
@@ -52,6 +53,7 @@ def build_app(ws: Workspace) -> ASGIApp:
         exports.ROUTES
         + routes_chats.ROUTES
         + routes_messages.ROUTES
+        + routes_reactions.ROUTES
         + routes_threads.ROUTES
         + routes_search.ROUTES
         + routes_misc.ROUTES

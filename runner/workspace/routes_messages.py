@@ -217,7 +217,7 @@ async def message_create(request: Request) -> Response:
     return json_response({"data": message.to_json()}, 201)
 
 
-def _require_changeable(ws: Workspace, info: TokenInfo, message: Message, query: str) -> None:
+def require_changeable(ws: Workspace, info: TokenInfo, message: Message, query: str) -> None:
     """403 when the message's chat, or its thread's parent chat, is hidden or archived."""
     chat = ws.store.chats[message.chat_id]
     thread = ws.store.threads.get(chat.thread_id) if chat.thread_id is not None else None
@@ -235,7 +235,7 @@ async def message_update(request: Request) -> Response:
     if message.user_id != info.user_id:
         raise access.refuse("Only the author may edit a message", "Message", message.id,
                             "update?")
-    _require_changeable(ws, info, message, "update?")
+    require_changeable(ws, info, message, "update?")
     if "content" in body:
         message.content = _content(body["content"])
     if "buttons" in body:
@@ -254,7 +254,7 @@ async def message_delete(request: Request) -> Response:
     ) not in access.MANAGERS:
         raise access.refuse("Only the author, the chat's creator or an admin may delete a"
                             " message", "Message", message.id, "destroy?")
-    _require_changeable(ws, info, message, "destroy?")
+    require_changeable(ws, info, message, "destroy?")
     ws.store.delete_message(message)
     return no_content()
 

@@ -73,6 +73,8 @@ class Store:
         self.link_previews: list[dict[str, Any]] = []
         self.threads: dict[int, Thread] = {}
         self.thread_index: list[Key] = []
+        self.reactions: dict[int, list[Any]] = {}  # message id -> routes_reactions.Reaction
+        self.pins: set[int] = set()  # ids of pinned messages
         self.tasks: dict[int, Any] = {}  # runner.workspace.tasks.Task by id
         self.upload_grants: dict[str, str] = {}  # policy -> key granted by POST /uploads
         self.files: dict[str, Any] = {}  # key -> runner.workspace.uploads.StoredFile
@@ -93,6 +95,7 @@ class Store:
             "event": 1,
             "export": 22_301,
             "thread": 265_001,
+            "reaction": 1,
         }
 
     # ------------------------------------------------------------------ ids, time
