@@ -36,7 +36,7 @@ from runner.pachca.limits import (
     classify,
 )
 from runner.pachca.models import PaginationMeta
-from runner.pachca.pool import LeanTransport
+from runner.pachca.pool import LeanTransport, api_transport
 
 log = logging.getLogger("runner.pachca")
 wire = logging.getLogger("runner.pachca.wire")
@@ -190,7 +190,7 @@ class ApiSession(Closing):
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             limits=limits_http,
             verify=tls_context(),
-            transport=transport or LeanTransport(verify=tls_context(), limits=limits_http),
+            transport=transport or api_transport(verify=tls_context(), limits=limits_http),
             follow_redirects=False,
         )
         # Requests go straight to the transport (``_send``): the client's layers (cookie

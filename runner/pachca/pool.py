@@ -29,6 +29,21 @@ import httpx
 from httpx._transports.default import map_httpcore_exceptions
 
 
+def lean_pool_fits() -> bool:
+    """Whether this httpcore has the pool internals ``LeanPool`` replaces (1.0.5 and
+    later 1.0 releases): with another, the session keeps httpx's own transport."""
+    pool = httpcore.AsyncConnectionPool
+    return all(hasattr(pool, name) for name in (
+        "_assign_requests_to_connections", "create_connection", "handle_async_request"))
+
+
+def api_transport(*, verify: ssl.SSLContext, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """The session's transport: the lean one where this httpcore fits it."""
+    if lean_pool_fits():
+        return LeanTransport(verify=verify, limits=limits)
+    return httpx.AsyncHTTPTransport(verify=verify, limits=limits)
+
+
 class LeanPool(httpcore.AsyncConnectionPool):
     """``httpcore.AsyncConnectionPool`` with an O(connections) assignment step."""
 

@@ -302,7 +302,7 @@ async def test_a_failed_source_is_mentioned_or_fails_the_run_without_leaking_sec
                                     sources="""
           activity: {type: pachca_activity}
           sales: {type: http, url: "${SALES_URL}", headers: {X-Api-Key: "${SALES_KEY}"},
-                  timeout: %s}""" % timeout))
+                  timeout: TIMEOUT}""".replace("TIMEOUT", timeout)))
         outcome = await h.run("morning-digest", at=T, dry_run=True)
         said = " ".join(outcome.report.lines) + str(outcome.error)
         assert reason in said
