@@ -256,7 +256,27 @@ async def member_role(request: Request) -> Response:
     return no_content()
 
 
+async def chat_leave(request: Request) -> Response:
+    """``DELETE /chats/{id}/leave`` (204): the caller leaves a conversation or channel.
+
+    Not a direct chat or a thread's chat (422), not an archived chat (read-only: 403);
+    a chat the caller cannot see is a 403, one it is not in a 404."""
+    ws, info = _ws(request), auth(request)
+    chat = get_chat(ws, request.path_params["id"])
+    access.require_visible(ws.store, info, chat, "leave?")
+    if chat.personal:
+        raise invalid("id", "A direct chat cannot be left", chat.id, "personal_chat")
+    if chat.thread_id is not None:
+        raise invalid("id", "Only a conversation or channel can be left, not a thread",
+                      chat.id, "not_applicable")
+    access.require_not_archived(chat, "leave?")
+    if not ws.store.remove_member(chat, info.user_id):
+        raise not_found("member", info.user_id)
+    return no_content()
+
+
 ROUTES = [
+    Route("/chats/{id:int}/leave", chat_leave, methods=["DELETE"]),
     Route("/chats", chats_list, methods=["GET"]),
     Route("/chats", chats_create, methods=["POST"]),
     Route("/chats/{id:int}", chat_get, methods=["GET"]),
