@@ -26,6 +26,7 @@ from runner.workspace import (
     routes_misc,
     routes_reactions,
     routes_search,
+    routes_tags,
     routes_threads,
     routes_tokens,
     uploads,
@@ -59,6 +60,7 @@ def build_app(ws: Workspace) -> ASGIApp:
         + routes_threads.ROUTES
         + routes_search.ROUTES
         + routes_misc.ROUTES
+        + routes_tags.ROUTES
         + routes_tokens.ROUTES
         + uploads.API_ROUTES
     )

@@ -77,7 +77,8 @@ async def chats_list(request: Request) -> Response:
     return json_response({"data": [c.to_json() for c in chats], "meta": meta})
 
 
-def _ids(value: Any, key: str) -> list[int]:
+def ids_list(value: Any, key: str) -> list[int]:
+    """A list of integer ids (empty when absent); 422 otherwise."""
     if value is None:
         return []
     if not isinstance(value, list) or not all(
@@ -102,8 +103,8 @@ async def chats_create(request: Request) -> Response:
     if not isinstance(body, dict):
         raise invalid("chat", "chat is required", None, "required", status=400)
     name = _name(body.get("name"))
-    member_ids = _ids(body.get("member_ids"), "member_ids")
-    tag_ids = _ids(body.get("group_tag_ids"), "group_tag_ids")
+    member_ids = ids_list(body.get("member_ids"), "member_ids")
+    tag_ids = ids_list(body.get("group_tag_ids"), "group_tag_ids")
     store = ws.store
     for uid in member_ids:
         if uid not in store.users:
@@ -199,7 +200,7 @@ async def members_add(request: Request) -> Response:
     body = await json_body(request)
     if "member_ids" not in body:
         raise invalid("member_ids", "member_ids is required", None, "required", status=400)
-    member_ids = _ids(body.get("member_ids"), "member_ids")
+    member_ids = ids_list(body.get("member_ids"), "member_ids")
     if chat.personal:
         raise invalid(
             "member_ids", "Members cannot be added to a direct chat", None, "personal_chat"
