@@ -26,6 +26,7 @@ from runner.workspace import (
     routes_misc,
     routes_reactions,
     routes_search,
+    routes_search_directory,
     routes_tags,
     routes_threads,
     routes_tokens,
@@ -59,6 +60,7 @@ def build_app(ws: Workspace) -> ASGIApp:
         + reads.API_ROUTES
         + routes_threads.ROUTES
         + routes_search.ROUTES
+        + routes_search_directory.ROUTES
         + routes_misc.ROUTES
         + routes_tags.ROUTES
         + routes_tokens.ROUTES

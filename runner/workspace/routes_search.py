@@ -9,6 +9,9 @@ performer), newest first, with the usual cursor meta.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -46,19 +49,48 @@ def _ids(request: Request, name: str) -> set[int] | None:
         raise invalid(name, f"{name} must be a list of integers", ",".join(values)) from None
 
 
+def bad_input_is_400(
+    route: Callable[[Request], Awaitable[Response]]
+) -> Callable[[Request], Awaitable[Response]]:
+    """A search route whose bad parameters answer 400: the spec lists no 422 for search."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await route(request)
+        except ApiProblem as problem:
+            if problem.response.status_code != 422:
+                raise
+            raise ApiProblem(Response(problem.response.body, status_code=400,
+                                      media_type=problem.response.media_type)) from None
+
+    wrapped.__doc__ = route.__doc__
+    return wrapped
+
+
+def search_page(found: list[Key], *, descending: bool, limit: int, cursor: str | None
+                ) -> tuple[list[Key], dict[str, Any]]:
+    """One page of search matches (``found``: every match's key) and the search meta:
+    ``total`` and ``paginate.next_page`` only, never null."""
+    anchor: Key | None = None
+    if cursor:
+        try:
+            anchor, _ = decode_cursor(cursor)
+        except CursorError as exc:
+            raise invalid("cursor", "The cursor is not valid") from exc
+    found = sorted(found, reverse=descending)
+    total = len(found)
+    if anchor is not None:
+        found = [k for k in found if (k < anchor if descending else k > anchor)]
+    page = found[:limit]
+    last = page[-1] if page else (anchor or ((2**62, 0) if descending else (-(2**62), 0)))
+    return page, {"total": total, "paginate": {"next_page": encode_cursor(last, "n")}}
+
+
+@bad_input_is_400
 async def search_messages(request: Request) -> Response:
-    """``GET /search/messages``: one page of matches and the total. A bad parameter is a
-    400 here: the spec lists no 422 for search."""
-    try:
-        return await _search_messages(request)
-    except ApiProblem as problem:
-        if problem.response.status_code != 422:
-            raise
-        raise ApiProblem(Response(problem.response.body, status_code=400,
-                                  media_type=problem.response.media_type)) from None
+    """``GET /search/messages``: one page of matches and the total."""
 
 
-async def _search_messages(request: Request) -> Response:
     ws, info = _ws(request), auth(request)
     store = ws.store
     words = (request.query_params.get("query") or "").lower().split()
@@ -68,13 +100,6 @@ async def _search_messages(request: Request) -> Response:
     lo, hi = q_datetime(request, "created_from"), q_datetime(request, "created_to")
     chats, users = _ids(request, "chat_ids"), _ids(request, "user_ids")
     active = q_bool(request, "active", None)
-    cursor = request.query_params.get("cursor")
-    anchor: Key | None = None
-    if cursor:
-        try:
-            anchor, _ = decode_cursor(cursor)
-        except CursorError as exc:
-            raise invalid("cursor", "The cursor is not valid") from exc
     found: list[Key] = []
     for message in store.messages.values():
         if message.deleted_ms is not None or (users is not None and message.user_id not in users):
@@ -93,13 +118,8 @@ async def _search_messages(request: Request) -> Response:
         text = message.content.lower()
         if all(word in text for word in words):
             found.append((message.created_ms, message.id))
-    found.sort(reverse=descending)
-    total = len(found)
-    if anchor is not None:
-        found = [k for k in found if (k < anchor if descending else k > anchor)]
-    page = found[:limit]
-    last = page[-1] if page else (anchor or ((2**62, 0) if descending else (-(2**62), 0)))
-    meta = {"total": total, "paginate": {"next_page": encode_cursor(last, "n")}}
+    page, meta = search_page(found, descending=descending, limit=limit,
+                             cursor=request.query_params.get("cursor"))
     return json_response({"data": [store.messages[k[1]].to_json() for k in page], "meta": meta})
 
 
