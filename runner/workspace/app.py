@@ -28,6 +28,7 @@ from runner.workspace import (
     routes_search,
     routes_search_directory,
     routes_tags,
+    routes_tasks,
     routes_threads,
     routes_tokens,
     uploads,
@@ -63,6 +64,7 @@ def build_app(ws: Workspace) -> ASGIApp:
         + routes_search_directory.ROUTES
         + routes_misc.ROUTES
         + routes_tags.ROUTES
+        + routes_tasks.ROUTES
         + routes_tokens.ROUTES
         + uploads.API_ROUTES
     )
