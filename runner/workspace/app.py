@@ -27,6 +27,7 @@ from runner.workspace import (
     routes_reactions,
     routes_search,
     routes_search_directory,
+    routes_status,
     routes_tags,
     routes_tasks,
     routes_threads,
@@ -65,6 +66,7 @@ def build_app(ws: Workspace) -> ASGIApp:
         + routes_misc.ROUTES
         + routes_tags.ROUTES
         + routes_tasks.ROUTES
+        + routes_status.ROUTES
         + routes_tokens.ROUTES
         + uploads.API_ROUTES
     )

@@ -31,6 +31,8 @@ class User:
     bot: bool = False
     suspended: bool = False
     list_tags: list[str] = field(default_factory=list)
+    #: The ``UserStatus`` object set through the status calls (None: no status).
+    status: dict[str, Any] | None = None
 
     @property
     def full_name(self) -> str:
@@ -54,7 +56,7 @@ class User:
             "inviter_id": None,
             "list_tags": list(self.list_tags),
             "custom_properties": [],
-            "user_status": None,
+            "user_status": self.status,
             "bot": self.bot,
             "sso": False,
             "created_at": format_ms(self.created_ms),

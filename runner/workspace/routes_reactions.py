@@ -79,7 +79,8 @@ def _reactions(ws: Workspace, message: Message) -> list[Reaction]:
     return found
 
 
-def _emoji(value: Any, key: str, status_if_missing: int) -> str:
+def emoji_value(value: Any, key: str, status_if_missing: int) -> str:
+    """An emoji character in field ``key``: missing -> ``status_if_missing``, else 422."""
     if value is None:
         raise invalid(key, f"{key} is required", None, "required", status=status_if_missing)
     if not isinstance(value, str) or not value.strip():
@@ -117,7 +118,7 @@ async def reaction_add(request: Request) -> Response:
     ws, info = _ws(request), auth(request)
     message = _message(ws, request)
     body = await json_body(request)
-    code = _emoji(body.get("code"), "code", 400)
+    code = emoji_value(body.get("code"), "code", 400)
     name = _optional_name(body.get("name"))
     require_changeable(ws, info, message, "react?")
     reactions = _reactions(ws, message)
@@ -137,7 +138,7 @@ async def reaction_remove(request: Request) -> Response:
     """``DELETE /messages/{id}/reactions?code=`` (204): the caller's own reaction only."""
     ws, info = _ws(request), auth(request)
     message = _message(ws, request)
-    code = _emoji(request.query_params.get("code"), "code", 400)
+    code = emoji_value(request.query_params.get("code"), "code", 400)
     name = _optional_name(request.query_params.get("name"))
     require_changeable(ws, info, message, "unreact?")
     reactions = _reactions(ws, message)
