@@ -261,7 +261,21 @@ async def event_delete(request: Request) -> Response:
     return no_content()
 
 
+async def custom_properties(request: Request) -> Response:
+    """``GET /custom_properties?entity_type=User|Task``: the workspace's definitions (by
+    default none: Pachca's entities have only their basic fields until an admin adds some)."""
+    ws = _ws(request)
+    entity_type = request.query_params.get("entity_type")
+    if entity_type is None:
+        raise invalid("entity_type", "entity_type is required", None, "required", status=400)
+    if entity_type not in ws.store.custom_properties:
+        raise invalid("entity_type", "entity_type must be User or Task", entity_type,
+                      "inclusion")
+    return json_response({"data": list(ws.store.custom_properties[entity_type])})
+
+
 ROUTES = [
+    Route("/custom_properties", custom_properties, methods=["GET"]),
     Route("/users", users_list, methods=["GET"]),
     Route("/users/{id:int}", user_get, methods=["GET"]),
     Route("/profile", profile, methods=["GET"]),

@@ -4,8 +4,8 @@ A task is its author's and its performers' (``tasks.visible``); anyone else gets
 as for a chat one may not see. Editing: the author changes anything; a performer only
 the ``status`` (marks it done or not), as a performer does in Pachca's app. Deleting:
 the author only. A due time of 23:59:59.000 makes an all-day task (the spec's rule).
-Custom properties: the workspace defines none, so any property id is a 422
-``not_found``. Unknown ids are 404; a bad field is a 422 naming it.
+Custom properties: the workspace defines none (``GET /custom_properties``: Pachca's
+default), so any property id is a 422 ``not_found``. Unknown ids are 404; a bad field is a 422 naming it.
 """
 
 from __future__ import annotations

@@ -75,7 +75,10 @@ class Store:
         self.thread_index: list[Key] = []
         self.reactions: dict[int, list[Any]] = {}  # message id -> routes_reactions.Reaction
         self.pins: set[int] = set()  # ids of pinned messages
-        self.read_marks: dict[int, dict[int, int]] = {}  # chat -> user -> last read message
+        self.read_marks: dict[int, dict[int, int]] = {}
+        #: Custom property definitions by entity type (``CustomPropertyDefinition``): none,
+        #: as in a Pachca workspace whose admin added none (users and tasks show no values).
+        self.custom_properties: dict[str, list[dict[str, Any]]] = {"User": [], "Task": []}  # chat -> user -> last read message
         self.tasks: dict[int, Any] = {}  # runner.workspace.tasks.Task by id
         self.upload_grants: dict[str, str] = {}  # policy -> key granted by POST /uploads
         self.files: dict[str, Any] = {}  # key -> runner.workspace.uploads.StoredFile

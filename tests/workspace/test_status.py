@@ -1,6 +1,7 @@
 """Statuses over HTTP: one's own (``/profile/status``) and anyone's
 (``/users/{user_id}/status``, changed by the Owner and admins only), the bare ``null``
-without a status, an expired status kept a while, and the official SDK reading them."""
+without a status, an expired status kept a while, and the official SDK reading them;
+and the custom property definitions (``GET /custom_properties``)."""
 
 from __future__ import annotations
 
@@ -97,3 +98,21 @@ def test_the_official_sdk_sets_reads_and_deletes_a_status(fresh_workspace: Facto
         assert bot.get("/profile/status").json() is None
     assert httpx.get(server.root_url + "/_workspace/stats",
                      trust_env=False).json()["openapi_violations"] == []
+
+
+def test_custom_properties_are_listed_by_entity_type(
+    workspace: WorkspaceServer, bot: httpx.Client
+) -> None:
+    defined = workspace.call(lambda: dict(workspace.store.custom_properties))
+    for entity_type in ("User", "Task"):
+        listed = bot.get("/custom_properties", params={"entity_type": entity_type})
+        assert listed.status_code == 200, listed.text
+        assert listed.json() == {"data": defined[entity_type]}
+
+
+def test_custom_properties_need_an_entity_type(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()
+    with client(server, "bot") as bot:
+        assert bot.get("/custom_properties").status_code == 400
+        wrong = bot.get("/custom_properties", params={"entity_type": "Chat"})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["key"] == "entity_type"
