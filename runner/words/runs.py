@@ -77,7 +77,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
          " отправить только оставшееся{how}"),
     ),
     "post.rerun_how": (" (`pachca-runner run-job {job} --rerun {id}`)",
-                       " (`pachca-runner run-job {job} --rerun {id}`)"),
+                       " (командой `pachca-runner run-job {job} --rerun {id}`)"),
     "rerun.unknown": (
         "run {id} is not a run of {job}: see `pachca-runner history {job}`",
         "запуск {id} — не запуск задания {job}: см. `pachca-runner history {job}`",
