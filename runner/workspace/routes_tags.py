@@ -1,5 +1,9 @@
 """One group tag, and group tags as chat members.
 
+``POST /group_tags``, ``PUT`` and ``DELETE /group_tags/{id}`` create, rename and delete
+a tag; their scope (``group_tags:write``) only the Owner's and admins' tokens hold. Names
+are unique in the workspace, case aside (422 ``taken``), at most 255 characters.
+
 ``GET /group_tags/{id}`` shows a tag (404 for an unknown one). ``POST /chats/{id}/group_tags``
 makes every user of the listed tags a member of the chat (each with the role joining
 gives), as adding members does, so by the same rules: anyone who sees the chat, guests
@@ -12,12 +16,14 @@ members the tag brought stay (Pachca's guide says nothing of taking them out).
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from runner.workspace import access
-from runner.workspace.models import Chat
+from runner.workspace.models import Chat, GroupTag
 from runner.workspace.responses import (
     auth,
     invalid,
@@ -90,8 +96,68 @@ async def chat_tag_remove(request: Request) -> Response:
     return no_content()
 
 
+def _tag_name(ws: Workspace, body: dict[str, Any], tag_id: int | None) -> str:
+    """The ``group_tag.name`` of a create or rename (unique, case aside, in the workspace)."""
+    tag = body.get("group_tag")
+    if not isinstance(tag, dict):
+        raise invalid("group_tag", "group_tag is required", None, "required", status=400)
+    name = tag.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise invalid("name", "Name can't be blank", name, "blank")
+    if len(name) > 255:
+        raise invalid("name", "Name is too long (max 255)", name, "too_long")
+    if any(other.name.lower() == name.lower() and other.id != tag_id
+           for other in ws.store.tags.values()):
+        raise invalid("name", "A tag with this name already exists", name, "taken")
+    return name
+
+
+async def tag_create(request: Request) -> Response:
+    """``POST /group_tags`` (201): a new, empty tag (the scope is the Owner's and admins')."""
+    ws = _ws(request)
+    name = _tag_name(ws, await json_body(request), None)
+    tag = ws.store.add_tag(GroupTag(id=ws.store.next_id("tag"), name=name))
+    return json_response({"data": tag.to_json()}, 201)
+
+
+async def tag_update(request: Request) -> Response:
+    """``PUT /group_tags/{id}``: rename; its users' ``list_tags`` follow."""
+    ws = _ws(request)
+    tag = ws.store.tags.get(request.path_params["id"])
+    if tag is None:
+        raise not_found("group_tag", request.path_params["id"])
+    name = _tag_name(ws, await json_body(request), tag.id)
+    for uid in tag.user_ids:
+        labels = ws.store.users[uid].list_tags
+        labels[:] = [name if label == tag.name else label for label in labels]
+    tag.name = name
+    return json_response({"data": tag.to_json()})
+
+
+async def tag_delete(request: Request) -> Response:
+    """``DELETE /group_tags/{id}`` (204): gone from users' labels and chats' tag lists;
+    the members it brought into chats stay."""
+    ws = _ws(request)
+    store = ws.store
+    tag = store.tags.pop(request.path_params["id"], None)
+    if tag is None:
+        raise not_found("group_tag", request.path_params["id"])
+    store.tag_index.remove((tag.id,))
+    for uid in tag.user_ids:
+        labels = store.users[uid].list_tags
+        if tag.name in labels:
+            labels.remove(tag.name)
+    for chat in store.chats.values():
+        if tag.id in chat.group_tag_ids:
+            chat.group_tag_ids.remove(tag.id)
+    return no_content()
+
+
 ROUTES = [
+    Route("/group_tags", tag_create, methods=["POST"]),
     Route("/group_tags/{id:int}", tag_get, methods=["GET"]),
+    Route("/group_tags/{id:int}", tag_update, methods=["PUT"]),
+    Route("/group_tags/{id:int}", tag_delete, methods=["DELETE"]),
     Route("/chats/{id:int}/group_tags", chat_tags_add, methods=["POST"]),
     Route("/chats/{id:int}/group_tags/{tag_id:int}", chat_tag_remove, methods=["DELETE"]),
 ]

@@ -87,3 +87,31 @@ def test_the_official_sdk_reads_a_tag_and_links_it_to_a_chat(fresh_workspace: Fa
     assert server.call(lambda: set(users) <= set(server.store.chats[chat_id].member_ids))
     assert httpx.get(server.root_url + "/_workspace/stats",
                      trust_env=False).json()["openapi_violations"] == []
+
+
+def test_tags_are_created_renamed_and_deleted_by_admins(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()
+    tag_id, users = _tag(server)
+    old = server.call(lambda: server.store.tags[tag_id].name)
+    with client(server, "owner") as owner, client(server, "bot") as bot:
+        made = owner.post("/group_tags", json={"group_tag": {"name": "Дежурные"}})
+        assert made.status_code == 201, made.text
+        assert made.json()["data"]["users_count"] == 0
+        refused = bot.post("/group_tags", json={"group_tag": {"name": "Боты"}})
+        assert refused.status_code == 403 and refused.json()["error"] == "insufficient_scope"
+        taken = owner.post("/group_tags", json={"group_tag": {"name": "дежурные"}})
+        assert taken.status_code == 422 and taken.json()["errors"][0]["code"] == "taken"
+        renamed = owner.put(f"/group_tags/{tag_id}", json={"group_tag": {"name": "Опора"}})
+        assert renamed.status_code == 200 and renamed.json()["data"]["name"] == "Опора"
+        labels = owner.get(f"/users/{users[0]}").json()["data"]["list_tags"]
+        assert "Опора" in labels and old not in labels
+        chat_id = _create(owner, "Тег уйдёт", [server.store.bot_id])
+        assert owner.post(f"/chats/{chat_id}/group_tags",
+                          json={"group_tag_ids": [tag_id]}).status_code == 204
+        assert owner.delete(f"/group_tags/{tag_id}").status_code == 204
+        assert owner.get(f"/group_tags/{tag_id}").status_code == 404
+        assert owner.delete(f"/group_tags/{tag_id}").status_code == 404
+        assert owner.get(f"/chats/{chat_id}").json()["data"]["group_tag_ids"] == []
+        assert "Опора" not in owner.get(f"/users/{users[0]}").json()["data"]["list_tags"]
+        assert owner.post("/group_tags", json={"group_tag": {"name": " "}}).status_code == 422
+        assert owner.post("/group_tags", json={}).status_code == 400
