@@ -65,7 +65,7 @@ from runner.workspace.clock import format_ms, parse_datetime
 from runner.workspace.hold import hold
 from runner.workspace.responses import ApiProblem
 from runner.workspace.routes_messages import validate_buttons
-from runner.workspace.runtime import Workspace
+from runner.workspace.runtime import workspace_of
 from runner.workspace.scopes import scopes_for
 from runner.workspace.store import Store
 
@@ -73,11 +73,6 @@ _EVENT_TYPES = {
     ("button", "click"): "button_click",
     ("message", "link_shared"): "message_link_shared",
 }
-
-
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
 
 
 def _fail(status: int, text: str) -> JSONResponse:
@@ -98,12 +93,12 @@ def _origin(request: Request) -> str:
 
 async def info(request: Request) -> Response:
     """Where the workspace is, its tokens and user ids."""
-    return JSONResponse(_ws(request).info(_origin(request)))
+    return JSONResponse(workspace_of(request).info(_origin(request)))
 
 
 async def requests_log(request: Request) -> Response:
     """The request log from index ``since``."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     since = int(request.query_params.get("since", "0"))
     entries = ws.log[since:]
     return JSONResponse({"total": len(ws.log), "next": since + len(entries), "requests": entries})
@@ -111,18 +106,18 @@ async def requests_log(request: Request) -> Response:
 
 async def reset_log(request: Request) -> Response:
     """Forget the request log and counters."""
-    _ws(request).reset_log()
+    workspace_of(request).reset_log()
     return JSONResponse({"ok": True})
 
 
 async def stats(request: Request) -> Response:
     """Counters and OpenAPI violations."""
-    return JSONResponse(_ws(request).stats())
+    return JSONResponse(workspace_of(request).stats())
 
 
 async def inject_event(request: Request) -> Response:
     """Put a webhook event into the bot's history."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     try:
         body = await _body(request)
     except (ValueError, TypeError) as exc:
@@ -142,7 +137,7 @@ async def inject_event(request: Request) -> Response:
 
 async def post_message(request: Request) -> Response:
     """Post as any user, without rate limits (people talking in the workspace)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     store = ws.store
     try:
         body = await _body(request)
@@ -202,7 +197,7 @@ def _chat_spec(store: Store, spec: Any) -> dict[str, Any]:
 
 async def create_chats(request: Request) -> Response:
     """Make group chats as any user, without rate limits (a test's set-up)."""
-    store = _ws(request).store
+    store = workspace_of(request).store
     try:
         body = await _body(request)
         author = int(body["user_id"])
@@ -224,7 +219,7 @@ async def create_chats(request: Request) -> Response:
 
 async def add_members(request: Request) -> Response:
     """People join a group chat (a test's set-up: no rights, no rate limits)."""
-    store = _ws(request).store
+    store = workspace_of(request).store
     chat = store.chats.get(int(request.path_params["id"]))
     if chat is None or chat.personal:
         return _fail(404, f"group chat {request.path_params['id']} not found")
@@ -243,7 +238,7 @@ async def add_members(request: Request) -> Response:
 
 async def chat_role(request: Request) -> Response:
     """Give a member a chat role, as a chat admin would in Pachca's UI."""
-    store = _ws(request).store
+    store = workspace_of(request).store
     try:
         body = await _body(request)
         chat_id, user_id, role = int(body["chat_id"]), int(body["user_id"]), str(body["role"])
@@ -262,7 +257,7 @@ async def chat_role(request: Request) -> Response:
 
 async def clock(request: Request) -> Response:
     """Read, move, freeze or release the workspace clock."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     if request.method == "POST":
         try:
             body = await _body(request)
@@ -289,7 +284,7 @@ async def clock(request: Request) -> Response:
 
 async def faults(request: Request) -> Response:
     """Read or change the run-time settings (faults, pace, strictness)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     if request.method == "POST":
         try:
             ws.config.update(await _body(request))
@@ -300,18 +295,18 @@ async def faults(request: Request) -> Response:
 
 async def exports(request: Request) -> Response:
     """Every export and its webhook deliveries."""
-    store = _ws(request).store
+    store = workspace_of(request).store
     return JSONResponse({"exports": [e.to_json() for e in store.exports.values()]})
 
 
 async def link_previews(request: Request) -> Response:
     """Link previews posted so far."""
-    return JSONResponse({"link_previews": _ws(request).store.link_previews})
+    return JSONResponse({"link_previews": workspace_of(request).store.link_previews})
 
 
 async def issue_token(request: Request) -> Response:
     """Issue another token for a seeded kind's user, with chosen scopes."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     store = ws.store
     try:
         body = await _body(request)
@@ -333,7 +328,7 @@ async def issue_token(request: Request) -> Response:
 
 async def download(request: Request) -> Response:
     """The archive behind a temporary link."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     name = request.path_params["name"].removesuffix(".zip")
     found = ws.exports.downloads.get(name)
     if found is None:

@@ -17,13 +17,14 @@ from starlette.routing import Route
 
 # The control API's own request helpers: one reading of bodies and errors for all of it.
 from runner.workspace.clock import parse_datetime
-from runner.workspace.control import _body, _fail, _ws
+from runner.workspace.control import _body, _fail
+from runner.workspace.runtime import workspace_of
 from runner.workspace.tasks import KINDS, add_task
 
 
 async def create_task(request: Request) -> Response:
     """Create a task as any user."""
-    store = _ws(request).store
+    store = workspace_of(request).store
     try:
         body = await _body(request)
         author = int(body["user_id"])

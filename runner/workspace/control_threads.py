@@ -20,13 +20,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 # The control API's own request helpers: one reading of bodies and errors for all of it.
-from runner.workspace.control import _body, _fail, _ws
+from runner.workspace.control import _body, _fail
+from runner.workspace.runtime import workspace_of
 from runner.workspace.threads import add_comment, start_thread
 
 
 async def create_thread(request: Request) -> Response:
     """Start (or find) a thread as any user."""
-    store = _ws(request).store
+    store = workspace_of(request).store
     try:
         body = await _body(request)
         creator = int(body["user_id"])
@@ -53,7 +54,7 @@ async def create_thread(request: Request) -> Response:
 
 async def post_comment(request: Request) -> Response:
     """Comment in a thread as any user."""
-    store = _ws(request).store
+    store = workspace_of(request).store
     thread = store.threads.get(request.path_params["id"])
     if thread is None:
         return _fail(404, f"thread {request.path_params['id']} not found")

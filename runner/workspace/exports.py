@@ -51,6 +51,7 @@ from runner.workspace.responses import (
     not_found,
     require,
 )
+from runner.workspace.runtime import workspace_of
 
 if TYPE_CHECKING:
     from runner.workspace.runtime import Workspace
@@ -181,11 +182,6 @@ class ExportManager:
             task.cancel()
 
 
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
-
-
 def _day(body: dict[str, Any], key: str) -> date:
     value = body.get(key)
     if not isinstance(value, str):
@@ -198,7 +194,7 @@ def _day(body: dict[str, Any], key: str) -> date:
 
 async def export_request(request: Request) -> Response:
     """``POST /chats/exports`` (204, no body)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     require(request, "owner")
     body = await json_body(request)
     url = body.get("webhook_url")
@@ -258,7 +254,7 @@ async def export_request(request: Request) -> Response:
 
 async def export_download(request: Request) -> Response:
     """``GET /chats/exports/{id}``: 302 to a temporary link once ready."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     require(request, "owner")
     export = ws.store.exports.get(request.path_params["id"])
     if export is None:

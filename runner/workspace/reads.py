@@ -17,16 +17,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from runner.workspace import access
-from runner.workspace.control import _body, _fail, _ws
+from runner.workspace.control import _body, _fail
 from runner.workspace.paging import CursorError, paginate
 from runner.workspace.responses import auth, invalid, json_response, not_found, q_limit
+from runner.workspace.runtime import workspace_of
 
 MAX_LIMIT = 300
 
 
 async def read_member_ids(request: Request) -> Response:
     """``GET /messages/{id}/read_member_ids``: ids of members who have read it."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     message_id = request.path_params["id"]
     message = ws.store.messages.get(message_id)
     if message is None:
@@ -49,7 +50,7 @@ async def read_member_ids(request: Request) -> Response:
 
 async def mark_read(request: Request) -> Response:
     """Control: a member has read the chat up to ``message_id``."""
-    store = _ws(request).store
+    store = workspace_of(request).store
     try:
         body = await _body(request)
         chat_id, user_id = int(body["chat_id"]), int(body["user_id"])

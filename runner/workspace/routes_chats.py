@@ -30,12 +30,7 @@ from runner.workspace.responses import (
     q_datetime,
     q_limit,
 )
-from runner.workspace.runtime import Workspace
-
-
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
+from runner.workspace.runtime import Workspace, workspace_of
 
 
 def get_chat(ws: Workspace, chat_id: int) -> Chat:
@@ -52,7 +47,7 @@ def _cursor_error(exc: CursorError) -> Exception:
 
 async def chats_list(request: Request) -> Response:
     """``GET /chats``."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     f = ChatFilter(
         user_id=info.user_id,
         availability=q_choice(request, "availability", ("is_member", "public"), "is_member"),
@@ -98,7 +93,7 @@ def _name(value: Any) -> str:
 
 async def chats_create(request: Request) -> Response:
     """``POST /chats``: members of ``group_tag_ids`` join; the creator owns the chat."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     body = (await json_body(request)).get("chat")
     if not isinstance(body, dict):
         raise invalid("chat", "chat is required", None, "required", status=400)
@@ -130,7 +125,7 @@ async def chats_create(request: Request) -> Response:
 
 async def chat_get(request: Request) -> Response:
     """``GET /chats/{id}``."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     chat = get_chat(ws, request.path_params["id"])
     access.require_visible(ws.store, info, chat)
     return json_response({"data": chat.to_json()})
@@ -138,7 +133,7 @@ async def chat_get(request: Request) -> Response:
 
 async def chat_update(request: Request) -> Response:
     """``PUT /chats/{id}``: ``name`` and ``public``."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     chat = get_chat(ws, request.path_params["id"])
     body = (await json_body(request)).get("chat")
     if not isinstance(body, dict):
@@ -156,7 +151,7 @@ async def chat_update(request: Request) -> Response:
 
 async def chat_archive(request: Request) -> Response:
     """``PUT /chats/{id}/archive`` (204, idempotent)."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     chat = get_chat(ws, request.path_params["id"])
     access.require_manager(ws.store, info, chat, "archive?")
     chat.archived = True
@@ -165,7 +160,7 @@ async def chat_archive(request: Request) -> Response:
 
 async def chat_unarchive(request: Request) -> Response:
     """``PUT /chats/{id}/unarchive`` (204, idempotent)."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     chat = get_chat(ws, request.path_params["id"])
     access.require_manager(ws.store, info, chat, "unarchive?")
     chat.archived = False
@@ -174,7 +169,7 @@ async def chat_unarchive(request: Request) -> Response:
 
 async def members_list(request: Request) -> Response:
     """``GET /chats/{id}/members``."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     chat = get_chat(ws, request.path_params["id"])
     access.require_member_list(ws.store, info, chat)
     role = q_choice(request, "role", ("all", "owner", "admin", "editor", "member"), "all")
@@ -195,7 +190,7 @@ async def members_list(request: Request) -> Response:
 
 async def members_add(request: Request) -> Response:
     """``POST /chats/{id}/members`` (204)."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     chat = get_chat(ws, request.path_params["id"])
     body = await json_body(request)
     if "member_ids" not in body:
@@ -225,7 +220,7 @@ def _member_of(ws: Workspace, request: Request) -> tuple[Chat, int]:
 
 async def member_remove(request: Request) -> Response:
     """``DELETE /chats/{id}/members/{user_id}`` (204): creator and admins; not the creator."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     chat, user_id = _member_of(ws, request)
     access.require_manager(ws.store, info, chat, "remove_member?")
     access.require_not_archived(chat, "remove_member?")
@@ -239,7 +234,7 @@ async def member_remove(request: Request) -> Response:
 
 async def member_role(request: Request) -> Response:
     """``PUT /chats/{id}/members/{user_id}`` (204): ``{"role": admin|editor|member}``."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     chat, user_id = _member_of(ws, request)
     role = (await json_body(request)).get("role")
     if role not in ("admin", "editor", "member"):
@@ -262,7 +257,7 @@ async def chat_leave(request: Request) -> Response:
 
     Not a direct chat or a thread's chat (422), not an archived chat (read-only: 403);
     a chat the caller cannot see is a 403, one it is not in a 404."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     chat = get_chat(ws, request.path_params["id"])
     access.require_visible(ws.store, info, chat, "leave?")
     if chat.personal:

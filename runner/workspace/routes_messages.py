@@ -37,7 +37,7 @@ from runner.workspace.responses import (
     q_int,
     q_limit,
 )
-from runner.workspace.runtime import Workspace
+from runner.workspace.runtime import Workspace, workspace_of
 from runner.workspace.store import TokenInfo
 from runner.workspace.threads import parent_chat
 from runner.workspace.uploads import message_files
@@ -45,11 +45,6 @@ from runner.workspace.uploads import message_files
 ENTITY_TYPES = ("discussion", "thread", "user")
 #: Pachca's limits on a message's buttons.
 MAX_BUTTONS, MAX_PER_ROW, MAX_ROWS = 100, 8, 32
-
-
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
 
 
 def _message(ws: Workspace, message_id: int) -> Message:
@@ -113,7 +108,7 @@ def _content(value: Any) -> str:
 
 async def messages_list(request: Request) -> Response:
     """``GET /messages?chat_id=``: newest first by default."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     chat_id = q_int(request, "chat_id")
     assert chat_id is not None
     q_choice(request, "sort", ("id",), "id")
@@ -139,7 +134,7 @@ async def messages_list(request: Request) -> Response:
 
 async def message_get(request: Request) -> Response:
     """``GET /messages/{id}`` (a deleted one too: empty content, ``deleted_at`` set)."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     message_id = request.path_params["id"]
     message = ws.store.messages.get(message_id) or ws.store.deleted_messages.get(message_id)
     if message is None:
@@ -183,7 +178,7 @@ def _thread_chat(ws: Workspace, info: TokenInfo, chat: Chat) -> Chat:
 
 async def message_create(request: Request) -> Response:
     """``POST /messages`` (201): into a chat, or a direct message by user id."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     body = (await json_body(request)).get("message")
     if not isinstance(body, dict):
         raise invalid("message", "message is required", None, "required", status=400)
@@ -227,7 +222,7 @@ def require_changeable(ws: Workspace, info: TokenInfo, message: Message, query: 
 
 async def message_update(request: Request) -> Response:
     """``PUT /messages/{id}``: content and buttons, by the author."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     message = _message(ws, request.path_params["id"])
     body = (await json_body(request)).get("message")
     if not isinstance(body, dict):
@@ -246,7 +241,7 @@ async def message_update(request: Request) -> Response:
 
 async def message_delete(request: Request) -> Response:
     """``DELETE /messages/{id}`` (204)."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     message = _message(ws, request.path_params["id"])
     chat = ws.store.chats[message.chat_id]
     if message.user_id != info.user_id and access.chat_role(
@@ -261,7 +256,7 @@ async def message_delete(request: Request) -> Response:
 
 async def link_previews(request: Request) -> Response:
     """``POST /messages/{id}/link_previews`` (204): recorded for tests to inspect."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     message = _message(ws, request.path_params["id"])
     access.token_kind(info, bot=True, record="Message", record_id=message.id,
                       query="link_previews?")

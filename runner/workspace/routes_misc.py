@@ -34,7 +34,7 @@ from runner.workspace.responses import (
     q_limit,
     require,
 )
-from runner.workspace.runtime import Workspace
+from runner.workspace.runtime import Workspace, workspace_of
 
 BOT_EVENTS = (
     "message_new",
@@ -66,18 +66,13 @@ _STRINGS = ("name", "nickname", "template", "challenge_key")
 _LISTS = ("commands", "scopes")
 
 
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
-
-
 def _cursor() -> Exception:
     return invalid("cursor", "The cursor is not valid")
 
 
 async def users_list(request: Request) -> Response:
     """``GET /users``; with ``query`` the meta is search-shaped (total + next_page)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     limit = q_limit(request)
     cursor = request.query_params.get("cursor")
     query = request.query_params.get("query")
@@ -93,7 +88,7 @@ async def users_list(request: Request) -> Response:
 
 async def user_get(request: Request) -> Response:
     """``GET /users/{id}``."""
-    user = _ws(request).store.users.get(request.path_params["id"])
+    user = workspace_of(request).store.users.get(request.path_params["id"])
     if user is None:
         raise not_found("user", request.path_params["id"])
     return json_response({"data": user.to_json()})
@@ -101,13 +96,13 @@ async def user_get(request: Request) -> Response:
 
 async def profile(request: Request) -> Response:
     """``GET /profile``: the token's own user."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     return json_response({"data": ws.store.users[info.user_id].to_json()})
 
 
 async def tags_list(request: Request) -> Response:
     """``GET /group_tags`` (``names`` filters by exact name)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     limit = q_limit(request)
     wanted = set(request.query_params.getlist("names") + request.query_params.getlist("names[]"))
     index = [k for k in ws.store.tag_index if not wanted or ws.store.tags[k[0]].name in wanted]
@@ -126,7 +121,7 @@ async def tags_list(request: Request) -> Response:
 
 async def tag_users(request: Request) -> Response:
     """``GET /group_tags/{id}/users``."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     tag = ws.store.tags.get(request.path_params["id"])
     if tag is None:
         raise not_found("group_tag", request.path_params["id"])
@@ -153,7 +148,7 @@ def _bot(ws: Workspace, bot_id: int) -> dict[str, Any]:
 
 async def bot_get(request: Request) -> Response:
     """``GET /bots/{id}``."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     bot_id = request.path_params["id"]
     settings = _bot(ws, bot_id)
     access.require_bot_editor(ws.store, auth(request), bot_id, settings["can_edit"], "show?")
@@ -224,7 +219,7 @@ def _apply_webhook(settings: dict[str, Any], changes: dict[str, Any]) -> None:
 
 async def bot_update(request: Request) -> Response:
     """``PUT /bots/{id}``: change the bot's webhook settings (owner token only)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     info = require(request, "owner")
     bot_id = request.path_params["id"]
     settings = _bot(ws, bot_id)
@@ -240,7 +235,7 @@ async def bot_update(request: Request) -> Response:
 
 async def events_list(request: Request) -> Response:
     """``GET /webhooks/events``: the bot's event history, newest first."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     require(request, "bot")
     limit = q_limit(request)
     try:
@@ -254,7 +249,7 @@ async def events_list(request: Request) -> Response:
 
 async def event_delete(request: Request) -> Response:
     """``DELETE /webhooks/events/{id}`` (204; 404 if unknown)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     require(request, "bot")
     if not ws.store.delete_event(request.path_params["id"]):
         raise not_found("event", request.path_params["id"])
@@ -264,7 +259,7 @@ async def event_delete(request: Request) -> Response:
 async def custom_properties(request: Request) -> Response:
     """``GET /custom_properties?entity_type=User|Task``: the workspace's definitions (by
     default none: Pachca's entities have only their basic fields until an admin adds some)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     entity_type = request.query_params.get("entity_type")
     if entity_type is None:
         raise invalid("entity_type", "entity_type is required", None, "required", status=400)

@@ -38,7 +38,7 @@ from runner.workspace.responses import (
     q_limit,
 )
 from runner.workspace.routes_messages import require_changeable
-from runner.workspace.runtime import Workspace
+from runner.workspace.runtime import Workspace, workspace_of
 from runner.workspace.store import TokenInfo
 
 #: Pachca's reaction limits (the spec's description of ``POST .../reactions``).
@@ -59,11 +59,6 @@ class Reaction:
         """The spec's ``Reaction`` schema."""
         return {"user_id": self.user_id, "created_at": format_ms(self.created_ms),
                 "code": self.code, "name": self.name}
-
-
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
 
 
 def _message(ws: Workspace, request: Request) -> Message:
@@ -115,7 +110,7 @@ def _check_limits(reactions: list[Reaction], user_id: int, code: str, message_id
 
 async def reaction_add(request: Request) -> Response:
     """``POST /messages/{id}/reactions`` (201 with the ``Reaction``)."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     message = _message(ws, request)
     body = await json_body(request)
     code = emoji_value(body.get("code"), "code", 400)
@@ -136,7 +131,7 @@ async def reaction_add(request: Request) -> Response:
 
 async def reaction_remove(request: Request) -> Response:
     """``DELETE /messages/{id}/reactions?code=`` (204): the caller's own reaction only."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     message = _message(ws, request)
     code = emoji_value(request.query_params.get("code"), "code", 400)
     name = _optional_name(request.query_params.get("name"))
@@ -153,7 +148,7 @@ async def reaction_remove(request: Request) -> Response:
 
 async def reactions_list(request: Request) -> Response:
     """``GET /messages/{id}/reactions``: oldest first, ``limit`` 1-50, cursor paging."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     message = _message(ws, request)
     limit = q_limit(request)
     access.require_visible(ws.store, info, ws.store.chats[message.chat_id], "reactions?")
@@ -180,7 +175,7 @@ def _require_pinner(ws: Workspace, info: TokenInfo, message: Message, query: str
 
 async def pin(request: Request) -> Response:
     """``POST /messages/{id}/pin`` (204)."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     message = _message(ws, request)
     _require_pinner(ws, info, message, "pin?")
     if message.id in ws.store.pins:
@@ -191,7 +186,7 @@ async def pin(request: Request) -> Response:
 
 async def unpin(request: Request) -> Response:
     """``DELETE /messages/{id}/pin`` (204)."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     message = _message(ws, request)
     _require_pinner(ws, info, message, "unpin?")
     if message.id not in ws.store.pins:

@@ -27,15 +27,10 @@ from runner.workspace.responses import (
     q_datetime,
     q_limit,
 )
-from runner.workspace.runtime import Workspace
+from runner.workspace.runtime import workspace_of
 from runner.workspace.tasks import visible
 
 SEARCH_LIMIT = 200
-
-
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
 
 
 def _ids(request: Request, name: str) -> set[int] | None:
@@ -91,7 +86,7 @@ async def search_messages(request: Request) -> Response:
     """``GET /search/messages``: one page of matches and the total."""
 
 
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     store = ws.store
     words = (request.query_params.get("query") or "").lower().split()
     limit = q_limit(request, SEARCH_LIMIT)
@@ -125,7 +120,7 @@ async def search_messages(request: Request) -> Response:
 
 async def tasks_list(request: Request) -> Response:
     """``GET /tasks``: the caller's tasks, newest first."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     tasks = ws.store.tasks
     index = sorted((t.id,) for t in tasks.values())
     try:

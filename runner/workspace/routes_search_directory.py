@@ -36,16 +36,11 @@ from runner.workspace.responses import (
     q_limit,
 )
 from runner.workspace.routes_search import bad_input_is_400, search_page
-from runner.workspace.runtime import Workspace
+from runner.workspace.runtime import workspace_of
 from runner.workspace.store import Store, TokenInfo
 
 CHAT_LIMIT, USER_LIMIT = 100, 200
 ROLES = ("admin", "user", "multi_guest", "guest")
-
-
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
 
 
 def _words(request: Request) -> list[str]:
@@ -76,7 +71,7 @@ def _chat_matches(store: Store, info: TokenInfo, chat: Chat, words: list[str],
 @bad_input_is_400
 async def search_chats(request: Request) -> Response:
     """``GET /search/chats``: one page of matching chats and the total."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     words, limit = _words(request), q_limit(request, CHAT_LIMIT)
     descending = q_choice(request, "order", ("asc", "desc"), "desc") == "desc"
     bounds = _created_between(request)
@@ -119,7 +114,7 @@ def _roles(request: Request) -> set[str] | None:
 @bad_input_is_400
 async def search_users(request: Request) -> Response:
     """``GET /search/users``: one page of matching users and the total."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     auth(request)
     words, limit = _words(request), q_limit(request, USER_LIMIT)
     sort = q_choice(request, "sort", ("by_score", "alphabetical", "creation"), "by_score")

@@ -29,19 +29,14 @@ from runner.workspace.responses import (
     not_found,
 )
 from runner.workspace.routes_reactions import emoji_value
-from runner.workspace.runtime import Workspace
+from runner.workspace.runtime import Workspace, workspace_of
 
 EXPIRED_GRACE_MS = 5 * 60_000
 MAX_TITLE, MAX_AWAY = 50, 1024
 
 
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
-
-
 def _user(request: Request) -> User:
-    ws = _ws(request)
+    ws = workspace_of(request)
     if "user_id" not in request.path_params:
         return ws.store.users[auth(request).user_id]
     user = ws.store.users.get(request.path_params["user_id"])
@@ -97,14 +92,14 @@ def _status(ws: Workspace, body: dict[str, Any]) -> dict[str, Any]:
 
 async def status_get(request: Request) -> Response:
     """``GET``: ``{"data": UserStatus}``, or a bare ``null`` without a status."""
-    ws, user = _ws(request), _user(request)
+    ws, user = workspace_of(request), _user(request)
     status = _current(ws, user)
     return json_response(None if status is None else {"data": status})
 
 
 async def status_put(request: Request) -> Response:
     """``PUT``: set the status (replacing any), answer it."""
-    ws, user = _ws(request), _user(request)
+    ws, user = workspace_of(request), _user(request)
     body = (await json_body(request)).get("status")
     if not isinstance(body, dict):
         raise invalid("status", "status is required", None, "required", status=400)

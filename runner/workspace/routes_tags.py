@@ -33,17 +33,12 @@ from runner.workspace.responses import (
     not_found,
 )
 from runner.workspace.routes_chats import get_chat, ids_list
-from runner.workspace.runtime import Workspace
-
-
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
+from runner.workspace.runtime import Workspace, workspace_of
 
 
 async def tag_get(request: Request) -> Response:
     """``GET /group_tags/{id}``."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     tag = ws.store.tags.get(request.path_params["id"])
     if tag is None:
         raise not_found("group_tag", request.path_params["id"])
@@ -60,7 +55,7 @@ def _group_chat(chat: Chat, key: str) -> None:
 
 async def chat_tags_add(request: Request) -> Response:
     """``POST /chats/{id}/group_tags`` (204): the tags' users join the chat."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     chat = get_chat(ws, request.path_params["id"])
     body = await json_body(request)
     if "group_tag_ids" not in body:
@@ -83,7 +78,7 @@ async def chat_tags_add(request: Request) -> Response:
 
 async def chat_tag_remove(request: Request) -> Response:
     """``DELETE /chats/{id}/group_tags/{tag_id}`` (204): creator and admins only."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     chat = get_chat(ws, request.path_params["id"])
     tag_id = request.path_params["tag_id"]
     if tag_id not in ws.store.tags:
@@ -114,7 +109,7 @@ def _tag_name(ws: Workspace, body: dict[str, Any], tag_id: int | None) -> str:
 
 async def tag_create(request: Request) -> Response:
     """``POST /group_tags`` (201): a new, empty tag (the scope is the Owner's and admins')."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     name = _tag_name(ws, await json_body(request), None)
     tag = ws.store.add_tag(GroupTag(id=ws.store.next_id("tag"), name=name))
     return json_response({"data": tag.to_json()}, 201)
@@ -122,7 +117,7 @@ async def tag_create(request: Request) -> Response:
 
 async def tag_update(request: Request) -> Response:
     """``PUT /group_tags/{id}``: rename; its users' ``list_tags`` follow."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     tag = ws.store.tags.get(request.path_params["id"])
     if tag is None:
         raise not_found("group_tag", request.path_params["id"])
@@ -137,7 +132,7 @@ async def tag_update(request: Request) -> Response:
 async def tag_delete(request: Request) -> Response:
     """``DELETE /group_tags/{id}`` (204): gone from users' labels and chats' tag lists;
     the members it brought into chats stay."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     store = ws.store
     tag = store.tags.pop(request.path_params["id"], None)
     if tag is None:

@@ -27,14 +27,9 @@ from runner.workspace.responses import (
     not_found,
 )
 from runner.workspace.routes_chats import ids_list
-from runner.workspace.runtime import Workspace
+from runner.workspace.runtime import Workspace, workspace_of
 from runner.workspace.store import Store, TokenInfo
 from runner.workspace.tasks import KINDS, Task, visible
-
-
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
 
 
 def _task(ws: Workspace, info: TokenInfo, request: Request, query: str) -> Task:
@@ -49,7 +44,7 @@ def _task(ws: Workspace, info: TokenInfo, request: Request, query: str) -> Task:
 
 async def task_get(request: Request) -> Response:
     """``GET /tasks/{id}``."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     return json_response({"data": _task(ws, info, request, "show?").to_json()})
 
 
@@ -111,7 +106,7 @@ def _changes(store: Store, body: dict[str, Any]) -> dict[str, Any]:
 
 async def task_update(request: Request) -> Response:
     """``PUT /tasks/{id}``: ``{"task": {...}}``; the author any field, a performer status."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     task = _task(ws, info, request, "update?")
     body = (await json_body(request)).get("task")
     if not isinstance(body, dict):
@@ -127,7 +122,7 @@ async def task_update(request: Request) -> Response:
 
 async def task_delete(request: Request) -> Response:
     """``DELETE /tasks/{id}`` (204): the author only."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     task = _task(ws, info, request, "destroy?")
     if task.user_id != info.user_id:
         raise access.refuse("Only the task's author may delete it", "Task", task.id,

@@ -23,18 +23,13 @@ from runner.workspace.responses import (
     q_datetime,
     q_limit,
 )
-from runner.workspace.runtime import Workspace
+from runner.workspace.runtime import workspace_of
 from runner.workspace.threads import list_threads, may_see, start_thread
-
-
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
 
 
 async def thread_of_message(request: Request) -> Response:
     """``POST /messages/{id}/thread`` (201): the message's thread, created if it has none."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     store = ws.store
     message = store.messages.get(request.path_params["id"])
     if message is None:
@@ -53,14 +48,14 @@ async def thread_of_message(request: Request) -> Response:
 
 async def thread_create(request: Request) -> Response:
     """``POST /threads`` (201): a standalone thread whose only member is its creator."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     thread = start_thread(ws.store, info.user_id, None)
     return json_response({"data": thread.to_json()}, 201)
 
 
 async def threads_list(request: Request) -> Response:
     """``GET /threads``: threads of the caller's chats, newest activity first."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     after = q_datetime(request, "last_message_at_after")
     before = q_datetime(request, "last_message_at_before")
     limit = q_limit(request)
@@ -81,7 +76,7 @@ async def threads_list(request: Request) -> Response:
 
 async def thread_get(request: Request) -> Response:
     """``GET /threads/{id}``."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     thread = ws.store.threads.get(request.path_params["id"])
     if thread is None:
         raise not_found("thread", request.path_params["id"])

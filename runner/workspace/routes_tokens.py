@@ -11,12 +11,7 @@ from starlette.routing import Route
 
 from runner.workspace.clock import format_ms
 from runner.workspace.responses import auth, invalid, json_body, json_response, not_found
-from runner.workspace.runtime import Workspace
-
-
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
+from runner.workspace.runtime import workspace_of
 
 
 def _mask(token: str) -> str:
@@ -28,7 +23,7 @@ def _mask(token: str) -> str:
 
 async def token_info(request: Request) -> Response:
     """``GET /oauth/token/info``: the calling token's scopes and user."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     token = request.headers.get("authorization", "")[7:].strip()
     store = ws.store
     issued = store.token_issued_ms.get(token, store.now_ms())
@@ -48,7 +43,7 @@ async def token_info(request: Request) -> Response:
 
 async def bot_self_webhook(request: Request) -> Response:
     """``PUT /bot/webhook``: the calling bot's outgoing URL ("" turns it off)."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     settings = ws.store.bots.get(info.user_id)
     if settings is None:
         raise not_found("bot", info.user_id)

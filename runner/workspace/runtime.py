@@ -16,6 +16,8 @@ from runner.workspace.seed import seed_store
 from runner.workspace.store import Store
 
 if TYPE_CHECKING:
+    from starlette.requests import Request
+
     from runner.workspace.validation import ContractChecker
 
 API_PREFIX = "/api/shared/v1"
@@ -112,3 +114,9 @@ class Workspace:
             "seed": self.config.seed,
             "counts": store.counts(),
         }
+
+
+def workspace_of(request: Request) -> Workspace:
+    """The workspace whose app is serving ``request`` (every route's first step)."""
+    ws: Workspace = request.app.state.ws
+    return ws

@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from runner.workspace.clock import format_ms
 from runner.workspace.responses import auth, invalid, json_response
-from runner.workspace.runtime import Workspace
+from runner.workspace.runtime import Workspace, workspace_of
 
 FIELDS = ("Content-Disposition", "acl", "policy", "x-amz-credential", "x-amz-algorithm",
           "x-amz-date", "x-amz-signature", "key")
@@ -46,11 +46,6 @@ class StoredFile:
     data: bytes
 
 
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.ws
-    return ws
-
-
 def _sign(ws: Workspace, policy: str) -> str:
     secret = f"workspace-{ws.config.seed}".encode()
     return hmac.new(secret, policy.encode(), hashlib.sha256).hexdigest()
@@ -58,7 +53,7 @@ def _sign(ws: Workspace, policy: str) -> str:
 
 async def upload_params(request: Request) -> Response:
     """``POST /uploads`` (201): the signed form for one upload."""
-    ws, info = _ws(request), auth(request)
+    ws, info = workspace_of(request), auth(request)
     store = ws.store
     key = f"attaches/files/{info.user_id}/{uuid.uuid4()}/${{filename}}"
     stamp = format_ms(store.now_ms()).replace("-", "").replace(":", "")[:15] + "Z"
@@ -100,7 +95,7 @@ def _storage_error(status: int, code: str, message: str) -> Response:
 
 async def storage_upload(request: Request) -> Response:
     """``POST /_storage/upload`` (204): the signed form with the file."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     store = ws.store
     body = await request.body()
     if len(body) > MAX_FILE:
@@ -162,7 +157,7 @@ def message_files(ws: Workspace, files: Any, root: str) -> list[dict[str, Any]]:
 
 async def storage_file(request: Request) -> Response:
     """``GET /_storage/files/{key}``: an uploaded file's bytes."""
-    stored = _ws(request).store.files.get(request.path_params["key"])
+    stored = workspace_of(request).store.files.get(request.path_params["key"])
     if stored is None:
         return _storage_error(404, "NoSuchKey", "The specified key does not exist")
     return Response(stored.data, media_type="application/octet-stream")
