@@ -1,6 +1,8 @@
-"""``--help`` lists every command, the kinds' included, without importing the kinds:
-a kind's commands come from its package's ``commands`` module, and the kind (with the
-client, the store and the renderer it imports) loads only when one of them runs.
+"""What the commands that only show things import: ``--help`` lists every command, the
+kinds' included, without importing the kinds (a kind's commands come from its
+package's ``commands`` module, and the kind, with the client, the store and the
+renderer it imports, loads only when one of them runs); ``history`` reads the jobs'
+zones and the store without the kinds, the client or the renderer.
 
 Each case runs ``python -m runner`` in a fresh process, so what it imported is what
 the command imported, not what earlier tests left in ``sys.modules``.
@@ -12,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from textwrap import dedent
 
@@ -35,12 +38,12 @@ with open(sys.argv[1], "w") as out:
 """
 
 
-def probe(tmp_path: Path, *args: str, path: Path | None = None,
-          lang: str = "en") -> tuple[int, set[str], str]:
+def probe(tmp_path: Path, *args: str, path: Path | None = None, lang: str = "en",
+          **settings: str) -> tuple[int, set[str], str]:
     """Run ``pachca-runner ARGS`` in a fresh process: exit code, modules it imported,
     what it printed."""
     report = tmp_path / "report.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PACHCA_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PACHCA_")} | settings
     env["PYTHONPATH"] = os.pathsep.join(str(p) for p in (ROOT, path) if p)
     env["PACHCA_RUNNER_LANG"] = lang
     done = subprocess.run([sys.executable, "-c", PROBE, str(report), *args], env=env,
@@ -134,3 +137,64 @@ def test_an_installed_kinds_command_is_listed_without_its_kind_and_runs_with_it(
     code, modules, out = probe(tmp_path, "greet", path=site, lang="ru")
     assert (code, out) == (0, "Привет от вида\n")
     assert "hello_kind.kind" in modules
+
+
+CATALOGUE = """\
+timezone: Europe/Moscow
+defaults:
+  timezone: Asia/Yekaterinburg
+jobs:
+  digest:
+    kind: message
+    schedule: "0 9 * * *"
+    to: {chats: [1]}
+    text: Доброе утро
+  far:
+    kind: message
+    timezone: Asia/Vladivostok
+    schedule: "0 9 * * *"
+    to: {chats: [1]}
+    text: Доброе утро
+"""
+
+
+def test_history_reads_the_zones_and_the_store_without_the_kinds(tmp_path: Path) -> None:
+    from runner.state import StateStore
+
+    (tmp_path / "jobs.yaml").write_text(CATALOGUE, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    with StateStore(url, replica="host-a:1") as state:
+        for job in ("digest", "far"):
+            fire = datetime(2026, 12, 4, 4, 0, tzinfo=UTC)
+            handle = state.claim(job, f"{job}@{fire.isoformat()}", kind="message",
+                                 scheduled_for=fire, lease=30)
+            assert handle is not None
+            state.finish(handle, "succeeded", counts={"posted": 1}, lines=[], error=None)
+
+    code, modules, out = probe(tmp_path, "history", PACHCA_RUNNER_STATE_URL=url,
+                               PACHCA_RUNNER_CATALOGUE=str(tmp_path / "jobs.yaml"))
+
+    assert code == 0, out
+    assert "digest  2026-12-04 09:00:00 +05" in out  # the defaults' zone
+    assert "far     2026-12-04 14:00:00 +10" in out  # the job's own
+    assert not {"runner.kinds.message", "runner.kinds.sweep.kind", "httpx", "jinja2",
+                "runner.app"} & modules
+
+
+def test_the_zones_come_from_the_common_fields_even_when_a_jobs_own_are_wrong(
+        tmp_path: Path) -> None:
+    from runner.opening import job_zones
+    from runner.settings import load_settings
+
+    path = tmp_path / "jobs.yaml"
+    path.write_text(CATALOGUE.replace("text: Доброе утро\n  far:", "txet: typo\n  far:"),
+                    encoding="utf-8")
+    settings = load_settings(catalogue=path, state_url=f"sqlite:///{tmp_path / 's.db'}")
+
+    zones = job_zones(settings)
+
+    # `validate` refuses the file (the kind's field is misspelt); the zones need none of it.
+    assert {name: str(zone) for name, zone in zones.items()} == {
+        "digest": "Asia/Yekaterinburg", "far": "Asia/Vladivostok"}
+    path.write_text("jobs: [", encoding="utf-8")
+    assert job_zones(settings) == {}  # unreadable: UTC, as before
