@@ -73,13 +73,15 @@ async def test_callers_of_one_chunk_share_its_call_and_its_error() -> None:
     intents.close()
 
 
-async def test_a_decision_taken_out_of_order_gets_a_chunk_from_there() -> None:
+async def test_a_decision_taken_before_its_turn_waits_for_the_chunks_up_to_its_own() -> None:
     store = Store()
     order = _decisions(12)
     intents = Intents(store.intents, order, size=4)
 
     assert await intents.before(order[9]) == ChatState(109)
-    assert store.calls[0] == [109, 110, 111]
+    assert store.calls[:3] == [[100, 101, 102, 103], [104, 105, 106, 107], [108, 109, 110, 111]]
+    with pytest.raises(ValueError, match="not one of the archives"):
+        await intents.before(Decision(999, "Чужой", "archive", "inactive"))
     intents.close()
 
 

@@ -17,7 +17,8 @@ and recorded then (``Decision.finish``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+import itertools
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -30,60 +31,55 @@ T = TypeVar("T")
 class _Chunk:
     """One transaction's intents: what each chat's state was, or the error."""
 
-    def __init__(self) -> None:
+    def __init__(self, group: list[Decision]) -> None:
+        self.group = group
         self.ready = asyncio.Event()
-        self.group: list[Decision] = []
         self.states: dict[int, ChatState | None] = {}
         self.error: BaseException | None = None
-        self.filling: asyncio.Task[None] | None = None
 
 
 class Intents:
     """Records archive intents ``size`` decisions at a time, in ``order`` (the order in
-    which the archives are taken): a chunk when one of it is first asked for, and the
-    next one in the background as soon as the last chunk recorded is reached, so that
-    one chunk's worth of archives can go out while the next is committed."""
+    which the archives are taken): the first chunk when its first decision is asked
+    for, and each next one as soon as the last chunk recorded is reached, so that one
+    chunk's worth of archives can go out while the next is committed."""
 
     def __init__(self, record: Callable[[list[Decision]], Awaitable[list[ChatState | None]]],
-                 order: Sequence[Decision], size: int) -> None:
+                 order: Iterable[Decision], size: int) -> None:
         self._record = record
-        self._order = order
-        self._index = {d.chat_id: i for i, d in enumerate(order)}
+        self._rest = iter(order)  # the decisions not in a chunk yet
         self._size = max(1, size)
         self._chunks: dict[int, _Chunk] = {}
-        self._end = 0  # the decisions before this index have their chunk
-        self._ahead: set[asyncio.Task[None]] = set()
+        self._last: _Chunk | None = None
+        self._filling: set[asyncio.Task[None]] = set()
 
     async def before(self, decision: Decision) -> ChatState | None:
         """The chat's state before its intent, once the intent is committed."""
-        at = self._index[decision.chat_id]
         chunk = self._chunks.pop(decision.chat_id, None)
-        if chunk is None:  # the first, or one taken out of order: a chunk from here
-            chunk = self._start(at)
-            self._chunks.pop(decision.chat_id)
-        if at + self._size >= self._end and self._end < len(self._order):
-            next_chunk = self._start(self._end)
-            task = asyncio.create_task(self._fill(next_chunk))
-            self._ahead.add(task)
-            task.add_done_callback(self._ahead.discard)
-        if not chunk.ready.is_set() and chunk.filling is None:
-            await self._fill(chunk)
+        while chunk is None:  # the first, or taken before its turn: chunks up to it
+            if not self._start():
+                raise ValueError(f"chat {decision.chat_id} is not one of the archives")
+            chunk = self._chunks.pop(decision.chat_id, None)
+        if chunk is self._last:
+            self._start()
         await chunk.ready.wait()
         if chunk.error is not None:
             raise chunk.error
         return chunk.states[decision.chat_id]
 
-    def _start(self, at: int) -> _Chunk:
-        """A chunk of the decisions from ``at`` that have none yet."""
-        chunk = _Chunk()
-        chunk.group = [d for d in self._order[at : at + self._size]
-                       if d.chat_id not in self._chunks]
-        self._chunks.update((d.chat_id, chunk) for d in chunk.group)
-        self._end = max(self._end, at + self._size)
-        return chunk
+    def _start(self) -> bool:
+        """Start recording the next chunk; False if no decision is left."""
+        group = list(itertools.islice(self._rest, self._size))
+        if not group:
+            return False
+        chunk = self._last = _Chunk(group)
+        self._chunks.update((d.chat_id, chunk) for d in group)
+        task = asyncio.create_task(self._fill(chunk))
+        self._filling.add(task)
+        task.add_done_callback(self._filling.discard)
+        return True
 
     async def _fill(self, chunk: _Chunk) -> None:
-        chunk.filling = asyncio.current_task()
         try:
             states = await self._record(chunk.group)
             chunk.states = {d.chat_id: s for d, s in zip(chunk.group, states, strict=True)}
@@ -94,7 +90,7 @@ class Intents:
 
     def close(self) -> None:
         """Stop recording ahead (the run is over)."""
-        for task in self._ahead:
+        for task in self._filling:
             task.cancel()
 
 
