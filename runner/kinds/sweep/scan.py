@@ -81,7 +81,7 @@ class Plan:
             self.actions.append(decision)
             if decision.verb == "archive" and self.keep is not None:
                 self._archives += 1
-                if self._archives > 2 * self.keep + _SLACK:
+                if self._archives > self.keep + self.keep // 8 + _SLACK:
                     self._trim(self.keep)
             return
         if decision.verb == "wait":
@@ -123,7 +123,11 @@ class Plan:
 
 
 _SLACK = 64
-"""Archive decisions over twice ``Plan.keep`` before the plan is trimmed again."""
+"""With an eighth of ``Plan.keep``: archive decisions over ``keep`` before the plan is
+trimmed again. Each trim sorts what is held, so a trim every eighth is still little
+work (about 60 sorts of 3,400 for 30,000 candidates, keeping 3,000), and the peak
+holds an eighth more than ``keep``, not twice it: the held decisions are what grows
+with the workspace."""
 
 
 class Scanner:
