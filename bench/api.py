@@ -120,6 +120,10 @@ def run_contender(
     """Start a fresh workspace, run one contender against it, read what it sent."""
     folder = workdir / s.name.replace(":", "-") / contender
     folder.mkdir(parents=True, exist_ok=True)
+    # A state store left by an earlier run in the same folder would have the fire claimed
+    # already: the runner would skip it and the run would measure nothing.
+    for stale in folder.glob("state.db*"):
+        stale.unlink()
     prof = folder / "profile.raw" if profile and contender == "runner" else None
     with WorkspaceProcess(s.config(latency), folder / "workspace.log") as ws:
         prep = s.prepare(ws)

@@ -150,6 +150,9 @@ def base_env() -> dict[str, str]:
     """The environment of child processes: ours, minus any Pachca settings, plus the repo
     on the path (they run in a temporary folder, and ``bench`` is not installed)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PACHCA_")}
+    # An installed package has its modules compiled (pip does it); with writing bytecode
+    # off, every run would compile the runner's modules again and count that as its CPU.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return env
 

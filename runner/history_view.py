@@ -193,7 +193,7 @@ def show_history(settings: Settings, job: str | None, *, limit: int, failed: boo
     from runner.opening import job_zones, open_state
 
     zones = job_zones(settings)
-    state = open_state(settings)
+    state = open_state(settings, reading=True)  # the core tables only
     try:
         if job is not None and job not in zones:  # the history's names: only when needed
             check_job(job, [*zones, *state.job_names()])

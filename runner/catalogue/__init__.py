@@ -216,15 +216,18 @@ def validate(
     return catalogue
 
 
-def load_configured(settings: Settings, path: Path | None = None, *, templates: bool = True
-                    ) -> Catalogue:
+def load_configured(settings: Settings, path: Path | None = None, *, templates: bool = True,
+                    kinds: Callable[[str], JobKind] | None = None,
+                    kind_names: Callable[[], Sequence[str]] | None = None) -> Catalogue:
     """The catalogue as the settings describe it: its file (or ``path``), ``${VAR}`` read
     from the settings' sources, their templates folder and default time zone.
 
-    ``templates``: also render every template with sample data (``validate``).
+    ``templates``: also render every template with sample data (``validate``);
+    ``kinds``, ``kind_names``: as for ``load_catalogue`` (default: the registry's).
     """
     options = {"env": settings.environment(), "templates_dir": settings.templates_dir,
-               "default_timezone": settings.timezone}
+               "default_timezone": settings.timezone, "kinds": kinds,
+               "kind_names": kind_names}
     if templates:
         return validate(path or settings.catalogue, **options)  # type: ignore[arg-type]
     return load_catalogue(path or settings.catalogue, **options)  # type: ignore[arg-type]

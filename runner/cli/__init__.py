@@ -7,7 +7,7 @@ failed, 2 bad input (usage, catalogue, settings).
 ``group`` holds the top group and the helpers its commands share; the commands sit in
 ``jobs`` (the operator's work on jobs), ``setup`` (init, demo, docs) and ``pachca``
 (ids, the embedded workspace, the bot), each adding itself to the group on import.
-Job kinds add their own commands (``JobKind.commands``).
+Job kinds add their own commands (their package's ``commands`` module).
 """
 
 from runner.cli import jobs, pachca, setup

@@ -44,8 +44,8 @@ MOMENT = Moment(TIME_FORMATS)
 class RunnerGroup(SpeakingGroup):
     """Turns RunnerError into one readable line and its exit code; speaks the chosen
     language in --help. The top group (``with_kinds``) also offers the commands job
-    kinds add (``JobKind.commands``), loading the kinds only when a command is not one
-    of its own (so a built-in command starts fast)."""
+    kinds add (``registry.commands``: their ``commands`` modules, not the kinds), looked
+    up only when a command is not one of its own (so a built-in command starts fast)."""
 
     with_kinds = False
 

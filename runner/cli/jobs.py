@@ -1,10 +1,10 @@
 """The operator's commands for jobs: check, list, pause, run, preview, compare,
-run the daemon, read the history.
+run the daemon, read the history. Each imports what it runs (asyncio too), so that
+``--help`` and the commands that only read stay quick.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +32,8 @@ def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
         why = "--offline" if offline else words.text("validate.no_token")
         click.echo(words.text("validate.ok_unchecked", file=file_, n=n, why=why))
         return
+    import asyncio
+
     from runner import app  # the client and the runtime: only to ask Pachca
 
     problems = asyncio.run(app.check_access(settings, catalogue))
@@ -109,6 +111,8 @@ def run_job(
     rerun: int | None,
 ) -> None:
     """Run one job once, now, and print what it did."""
+    import asyncio
+
     from runner import app, console
 
     settings = settings_of(ctx)
@@ -133,6 +137,8 @@ def run_job(
 @click.pass_context
 def preview(ctx: click.Context, name: str) -> None:
     """Render the job's messages from live data; post nothing."""
+    import asyncio
+
     from runner import app, console
 
     settings = settings_of(ctx)
@@ -152,6 +158,8 @@ def preview(ctx: click.Context, name: str) -> None:
 def diff(ctx: click.Context, old: Path, new: Path, start: datetime | None) -> None:
     """What changing the catalogue from OLD to NEW does: jobs added and removed,
     schedules moved, and the chats a changed sweep would affect now (needs the token)."""
+    import asyncio
+
     from runner import changes
     from runner.catalogue import load_configured
     from runner.catalogue.diff import lines
@@ -167,6 +175,8 @@ def diff(ctx: click.Context, old: Path, new: Path, start: datetime | None) -> No
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the scheduler until stopped (SIGTERM/Ctrl+C); SIGHUP reloads the catalogue."""
+    import asyncio
+
     from runner import app
 
     settings = settings_of(ctx)

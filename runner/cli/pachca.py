@@ -1,10 +1,10 @@
 """Commands that talk to Pachca itself: find chat and user ids, serve the embedded
-workspace, look after the bot.
+workspace, look after the bot. Each imports what it runs (asyncio too), so that
+``--help`` stays quick.
 """
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import sys
 from typing import Any
@@ -21,6 +21,8 @@ from runner.errors import InputError
 def chats(ctx: click.Context, search: str | None) -> None:
     """Chat ids for jobs.yaml: the token's chats and open ones, its role in each, and
     whether it may post there and archive them."""
+    import asyncio
+
     from runner import lookup
 
     found = asyncio.run(lookup.find_chats(settings_of(ctx), search))
@@ -33,6 +35,8 @@ def chats(ctx: click.Context, search: str | None) -> None:
 @click.pass_context
 def users(ctx: click.Context, search: str | None) -> None:
     """User ids for jobs.yaml: id, name, nickname, workspace role."""
+    import asyncio
+
     from runner import lookup
 
     found = asyncio.run(lookup.find_users(settings_of(ctx), search))
@@ -84,6 +88,8 @@ def bot() -> None:
 @click.pass_context
 def bot_poll(ctx: click.Context, once: bool) -> None:
     """Handle the bot's pending events (clicks, links), deleting each once handled."""
+    import asyncio
+
     from runner import app
 
     settings = settings_of(ctx)
@@ -98,6 +104,8 @@ def bot_poll(ctx: click.Context, once: bool) -> None:
 @click.pass_context
 def bot_set_webhook(ctx: click.Context, bot_id: int | None, url: str | None) -> None:
     """Point the bot's outgoing webhook at this runner; prints what is now configured."""
+    import asyncio
+
     from runner.bot import admin
 
     settings = settings_of(ctx)
@@ -112,6 +120,8 @@ def bot_set_webhook(ctx: click.Context, bot_id: int | None, url: str | None) -> 
 def bot_status(ctx: click.Context, bot_id: int | None) -> None:
     """Show the token's scopes and the bot's webhook URL, events and history, and whether
     they match this runner."""
+    import asyncio
+
     from runner.bot import admin
 
     settings = settings_of(ctx)

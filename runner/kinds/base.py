@@ -10,7 +10,10 @@ the renderer and records what it did in the state store, all taken from the
 Besides running, a kind may extend the core through optional hooks, each asked by the
 one core part it concerns, which never names a kind:
 
-- ``commands()``: click commands added to ``pachca-runner`` (the sweep's ``plan``, ``undo``);
+- commands added to ``pachca-runner`` (the sweep's ``plan``, ``undo``): not a hook but a
+  ``commands`` module in the kind's package defining ``COMMANDS``, found and imported
+  without the kind, so ``--help`` lists them without loading every kind (keep that
+  module and the package's ``__init__`` light: the commands import what they run);
 - ``button_actions``: handlers of the signed buttons it posts, by action (``keep``);
 - ``routes(server)``, ``metrics(server)``: endpoints and metrics on the runner's HTTP
   server (the export's webhook);
@@ -34,7 +37,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    import click
     from sqlalchemy import Table
     from starlette.routing import BaseRoute
 
@@ -230,10 +232,6 @@ class JobKind(ABC, Generic[P]):
     def run_files(self, state: StateStore, job: str) -> Sequence[object]:
         """Files the runs of ``job`` made (each with ``start``, ``end``, ``file`` and
         ``size``), for the console's run page; read on the store's threads."""
-        return ()
-
-    def commands(self) -> Sequence[click.Command]:
-        """Commands the kind adds to ``pachca-runner`` (imported only when asked for)."""
         return ()
 
     route_prefixes: ClassVar[tuple[str, ...]] = ()

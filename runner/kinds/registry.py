@@ -5,14 +5,18 @@ The shipped kinds are the modules and packages under ``runner/kinds/`` (``base``
 distributions through the ``pachca_runner.kinds`` entry point group (name = kind,
 value = the module that defines ``KIND``), or from ``add(module)`` in tests. The
 core asks the registry for what every kind adds (commands, button actions, routes,
-tables, messages) and never names a kind itself.
+tables, messages) and never names a kind itself. A kind's commands are the ``COMMANDS``
+of its package's ``commands`` module, imported without the kind: ``--help`` lists
+them, and ``plan --help`` parses, without importing every kind and the client.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import importlib.util
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -110,12 +114,37 @@ def button_actions() -> Mapping[str, ButtonHandler]:
 
 
 def commands() -> dict[str, click.Command]:
-    """Every kind's commands, by name."""
-    found: dict[str, click.Command] = {}
-    for kind in every_kind():
-        for command in kind.commands():
-            found[command.name or ""] = command
+    """Every kind's commands, by name (kinds in name order)."""
+    modules = _modules()
+    return {command.name or "": command
+            for name in kind_names() for command in _commands(name, modules[name])}
+
+
+@cache
+def _commands(kind: str, module_name: str) -> tuple[click.Command, ...]:
+    """The ``COMMANDS`` of the kind package's ``commands`` module, without importing
+    the kind; none for a single-module kind or a package without that module."""
+    spec = importlib.util.find_spec(module_name)  # imports the parents, not the kind
+    places = spec.submodule_search_locations if spec is not None else None
+    if not places or "commands" not in {m.name for m in pkgutil.iter_modules(places)}:
+        return ()
+    found = tuple(importlib.import_module(f"{module_name}.commands").COMMANDS)
+    for command in found:
+        if command.callback is not None:
+            command.callback = _kind_loaded(kind, command.callback)
     return found
+
+
+def _kind_loaded(kind: str, callback: Callable[..., Any]) -> Callable[..., Any]:
+    """``callback``, run once its kind is loaded: its messages (``words.add``) are known
+    before its command speaks, as when the kinds were loaded to list commands."""
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        get_kind(kind)
+        return callback(*args, **kwargs)
+
+    return run
 
 
 def tables() -> list[Table]:

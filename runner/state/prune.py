@@ -80,7 +80,11 @@ class PruneMixin:
     """Bounded pruning of the history; mixed into ``StateStore``."""
 
     _db: Database
-    _run_rows: list[tuple[Table, Column[Any], Column[Any]]]
+
+    @property
+    def _run_rows(self) -> list[tuple[Table, Column[Any], Column[Any]]]:
+        """The kinds' tables whose rows belong to a run (``schema.run_rows``)."""
+        raise NotImplementedError
 
     def prune(self, older_than: datetime, *, batch: int = PRUNE_BATCH) -> int:
         """Delete finished runs started before ``older_than`` with their effects and the

@@ -29,6 +29,35 @@ def checked_fields(fields: Mapping[str, Any], known: frozenset[str], what: str) 
     return {k: aware_utc(v) if isinstance(v, datetime) else v for k, v in fields.items()}
 
 
+def _build_upsert(statement: Any, started: bool) -> Any:
+    if started:  # a target already done stays done
+        return statement.on_conflict_do_update(
+            index_elements=["run_key", "target"],
+            set_={name: statement.excluded[name] for name in ("status", "detail", "updated_at")},
+            where=targets.c.status != "done",
+        )
+    return statement.on_conflict_do_update(
+        index_elements=["run_key", "target"],
+        set_={name: statement.excluded[name]
+              for name in ("status", "detail", "updated_at", "message_id")},
+    )
+
+
+_UPSERTS: dict[tuple[str, bool], Any] = {}
+
+
+def _upsert(db: Database, *, started: bool) -> Any:
+    """The upsert of a target's record (``started`` or done), built once per dialect and
+    run with the rows as parameters (executemany): building and compiling a statement
+    per record cost more than writing it, on every post of a fan-out. (Two threads may
+    both build it once; either statement is the same.)"""
+    key = (db.dialect, started)
+    found = _UPSERTS.get(key)
+    if found is None:
+        found = _UPSERTS[key] = _build_upsert(db.insert(targets), started)
+    return found
+
+
 class RecordsMixin:
     """Targets, events, alerts and values; mixed into StateStore."""
 
@@ -52,18 +81,10 @@ class RecordsMixin:
     def start_target(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
         """Mark an effect as about to happen; a target already done stays done."""
         db = self._db
-        values = {"status": "started", "detail": dict(detail), "updated_at": db.now()}
-        statement = (
-            db.insert(targets)
-            .values(run_key=run_key, target=target, **values)
-            .on_conflict_do_update(
-                index_elements=["run_key", "target"],
-                set_=values,
-                where=targets.c.status != "done",
-            )
-        )
         with db.write() as conn:
-            conn.execute(statement)
+            conn.execute(_upsert(db, started=True), {
+                "run_key": run_key, "target": target, "status": "started",
+                "detail": dict(detail), "updated_at": db.now()})
 
     def finish_target(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
         """Mark an effect as done (it must never be made again for this run key).
@@ -76,17 +97,17 @@ class RecordsMixin:
     def finish_targets(self, items: Sequence[tuple[str, str, Mapping[str, Any]]]) -> None:
         """``finish_target`` for each (run key, target, detail), in one transaction."""
         db = self._db
+        rows: list[dict[str, Any]] = []
+        for run_key, target, detail in items:
+            message_id = detail.get("message_id")
+            rows.append({"run_key": run_key, "target": target, "status": "done",
+                         "detail": dict(detail),
+                         "message_id": message_id if isinstance(message_id, int) else None})
         with db.write() as conn:
             now = db.now()
-            for run_key, target, detail in items:
-                message_id = detail.get("message_id")
-                values = {"status": "done", "detail": dict(detail), "updated_at": now,
-                          "message_id": message_id if isinstance(message_id, int) else None}
-                conn.execute(
-                    db.insert(targets)
-                    .values(run_key=run_key, target=target, **values)
-                    .on_conflict_do_update(index_elements=["run_key", "target"], set_=values)
-                )
+            for row in rows:
+                row["updated_at"] = now
+            conn.execute(_upsert(db, started=False), rows)
 
     def drop_target(self, run_key: str, target: str) -> None:
         """Forget an effect that was refused (it was not made): the next attempt makes it.
@@ -116,15 +137,23 @@ class RecordsMixin:
         self, keys: Sequence[tuple[str, str]]
     ) -> list[tuple[TargetRecord | None, int]]:
         """``target_and_floor`` for each (run key, target), in one read transaction."""
+        by_run: dict[str, list[str]] = {}
+        for run_key, target in keys:
+            by_run.setdefault(run_key, []).append(target)
+        found: dict[tuple[str, str], TargetRecord] = {}
         with self._db.read() as conn:
-            found = conn.execute(select(func.max(targets.c.message_id))).scalar_one_or_none()
-            floor = int(found or 0)
-            out: list[tuple[TargetRecord | None, int]] = []
-            for run_key, target in keys:
-                row = conn.execute(select(targets).where(
-                    targets.c.run_key == run_key, targets.c.target == target)).mappings().first()
-                out.append((TargetRecord.from_row(row) if row else None, floor))
-        return out
+            highest = conn.execute(select(func.max(targets.c.message_id))).scalar_one_or_none()
+            floor = int(highest or 0)
+            # A fan-out's keys share their run: a query per chunk of targets, not per key.
+            for run_key, names in by_run.items():
+                for start in range(0, len(names), IN_CHUNK):
+                    query = select(targets).where(
+                        targets.c.run_key == run_key,
+                        targets.c.target.in_(names[start:start + IN_CHUNK]))
+                    for row in conn.execute(query).mappings():
+                        record = TargetRecord.from_row(row)
+                        found[record.run_key, record.target] = record
+        return [(found.get(key), floor) for key in keys]
 
     def message_taken(self, message_id: int, *, besides: tuple[str, str]) -> bool:
         """True if a target other than ``besides`` (run key, target) recorded this message."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import IO, Any, Self
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Column, Connection, Table, exc, select
 
 from runner import words
 from runner.errors import StateError
@@ -18,7 +19,7 @@ from runner.state.progress import ProgressMixin
 from runner.state.prune import PruneMixin
 from runner.state.records import RecordsMixin
 from runner.state.runs import RunsMixin
-from runner.state.schema import migrate, replicas, run_rows
+from runner.state.schema import SCHEMA_VERSION, migrate, replicas, run_rows, schema_version
 
 
 class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin, PruneMixin):
@@ -28,22 +29,43 @@ class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin, PruneMix
     short and thread-safe (each uses its own connection and transaction); async code
     uses it through ``runner.state.aio.Store``. ``clock`` returns wall time in seconds
     since the epoch (default ``time.time``) and stamps every time the store writes.
+
+    ``reading``: the caller only reads the core tables (``history``): a store whose
+    schema is current is used as it is, without the write transaction that checks
+    for the kinds' tables (and without importing every kind to know them); a new or
+    older one is migrated as usual.
     """
 
-    def __init__(self, url: str, *, replica: str, clock: Clock | None = None) -> None:
+    def __init__(self, url: str, *, replica: str, clock: Clock | None = None,
+                 reading: bool = False) -> None:
         if not replica:
             raise ValueError("replica must be a non-empty name")
         self.replica = replica
         self._replica_lock: IO[bytes] | None = None
         self._db = Database(url, clock)
         try:
-            tables = registry.tables()
-            self._run_rows = run_rows(tables)
-            with self._db.write() as conn:
-                migrate(conn, self._db.now(), tables)
+            if not (reading and self._current()):
+                tables = registry.tables()
+                run_rows(tables)  # a kind's table that pruning could not delete fails here
+                with self._db.write() as conn:
+                    migrate(conn, self._db.now(), tables)
         except BaseException:
             self._db.dispose()
             raise
+
+    def _current(self) -> bool:
+        """Whether the schema is at ``SCHEMA_VERSION`` (False for a new database)."""
+        with self._db.read() as conn:
+            try:
+                found = conn.execute(select(schema_version.c.version)).scalar_one_or_none()
+            except (exc.OperationalError, exc.ProgrammingError):  # a new database: no table
+                return False
+        return found == SCHEMA_VERSION
+
+    @cached_property
+    def _run_rows(self) -> list[tuple[Table, Column[Any], Column[Any]]]:
+        """The kinds' tables whose rows belong to a run (pruning deletes them first)."""
+        return run_rows(registry.tables())
 
     def write(self) -> AbstractContextManager[Connection]:
         """A connection in one transaction, committed on success: for a kind's own tables

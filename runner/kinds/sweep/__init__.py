@@ -8,6 +8,20 @@ doubles one), ``plans`` + ``planning`` (``plan``, saved and approved plans, the 
 ``undo`` + ``commands`` (its CLI commands), ``story`` (its part of the demo).
 """
 
-from runner.kinds.sweep.kind import KIND
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from runner.kinds.sweep.kind import KIND
 
 __all__ = ["KIND"]
+
+
+def __getattr__(name: str) -> Any:
+    # KIND on first use: the registry imports ``commands`` (for --help) through this
+    # package without the kind, its client and its store.
+    if name == "KIND":
+        from runner.kinds.sweep.kind import KIND
+
+        return KIND
+    raise AttributeError(f"module 'runner.kinds.sweep' has no attribute {name!r}")

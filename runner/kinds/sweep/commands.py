@@ -1,30 +1,31 @@
 """The commands the sweep adds to ``pachca-runner``: ``plan`` and ``undo``, and the
-wiring they need (a runtime or a store and client of their own)."""
+wiring they need (a runtime or a store and client of their own).
+
+The registry imports this module to list and parse the commands (``--help``), so it
+imports only click at the top; the runtime, the client and the sweep's own modules are
+imported by the commands when they run.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 import click
 
-from runner import app
-from runner.catalogue import Catalogue, JobSpec
 from runner.cli.group import MOMENT, load, settings_of
 from runner.cli_help import SpeakingCommand
 from runner.kinds.base import Progress, no_progress
-from runner.kinds.sweep import plans
-from runner.kinds.sweep.params import SweepParams
-from runner.kinds.sweep.planning import plan_in, sweep_params
-from runner.kinds.sweep.undo import UndoPlan, UndoResult, apply
-from runner.kinds.sweep.undo import plan as plan_undo
-from runner.offload import blocking
-from runner.runtime import shifted_clock, system_clock
-from runner.settings import Settings
+
+if TYPE_CHECKING:
+    from runner.catalogue import Catalogue, JobSpec
+    from runner.kinds.sweep import plans
+    from runner.kinds.sweep.params import SweepParams
+    from runner.kinds.sweep.undo import UndoPlan, UndoResult
+    from runner.settings import Settings
 
 
 @click.command(cls=SpeakingCommand)
@@ -36,7 +37,9 @@ from runner.settings import Settings
 @click.pass_context
 def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -> None:
     """Sweeps: what the next run would do to which chat, and why; touches nothing."""
-    from runner import console, words
+    import asyncio
+
+    from runner import app, console, words
 
     settings = settings_of(ctx)
     catalogue = load(settings)
@@ -55,6 +58,8 @@ def plan(ctx: click.Context, name: str, out: Path | None, at: datetime | None) -
 @click.pass_context
 def undo(ctx: click.Context, run_id: int, yes: bool) -> None:
     """Unarchive every chat a sweep run archived (shows them and asks first)."""
+    import asyncio
+
     from runner import words
 
     settings = settings_of(ctx)
@@ -80,6 +85,12 @@ async def plan_sweep(
     progress: Progress = no_progress,
 ) -> plans.SweepPlan:
     """What the sweep ``job`` would do if it ran now (or at ``at``, naive = the job's zone)."""
+    from zoneinfo import ZoneInfo
+
+    from runner import app
+    from runner.kinds.sweep.planning import plan_in, sweep_params
+    from runner.runtime import shifted_clock, system_clock
+
     sweep_params(job)
     clock = system_clock
     if at is not None:
@@ -107,6 +118,11 @@ async def undo_run(
     settings: Settings, run_id: int, *, confirm: Callable[[UndoPlan], bool]
 ) -> UndoResult | None:
     """Plan the undo, ask ``confirm(plan)``, then do it; None when not confirmed."""
+    from runner import app
+    from runner.kinds.sweep.undo import apply
+    from runner.kinds.sweep.undo import plan as plan_undo
+    from runner.offload import blocking
+
     state = await app.open_store(settings)
     client = app.make_client(settings)
     try:

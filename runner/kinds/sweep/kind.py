@@ -33,7 +33,6 @@ from runner.kinds.sweep.scan import Plan, Scanner
 from runner.render import split_message
 
 if TYPE_CHECKING:
-    import click
     from sqlalchemy import Table
 
     from runner.bot.context import BotContext
@@ -84,12 +83,6 @@ class SweepKind(JobKind[SweepParams]):
         from runner.kinds.sweep.table import count_actions
 
         return count_actions(state, run_ids)
-
-    def commands(self) -> Sequence[click.Command]:
-        """``plan NAME`` and ``undo RUN_ID``."""
-        from runner.kinds.sweep.commands import COMMANDS
-
-        return COMMANDS
 
     def read_plan(self, path: Path, job: JobSpec) -> plans.SweepPlan:
         """The plan ``plan NAME --out FILE`` saved, for this very job."""

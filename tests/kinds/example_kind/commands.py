@@ -28,3 +28,6 @@ def signups(ctx: click.Context, name: str) -> None:
     click.echo(f"{len(people)} signed up in chat {job.params.chat_id}")
     for user_id in people:
         click.echo(f"  user {user_id}")
+
+
+COMMANDS = (signups,)

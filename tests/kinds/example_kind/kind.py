@@ -14,7 +14,6 @@ from runner.kinds.base import ButtonHandler, JobContext, JobKind
 from runner.pachca.models import Button
 
 if TYPE_CHECKING:
-    import click
     from sqlalchemy import Table
 
     from runner.bot.context import BotContext
@@ -59,12 +58,6 @@ class SignupKind(JobKind[SignupParams]):
     def tables(self) -> Sequence[Table]:
         """Who signed up."""
         from tests.kinds.example_kind.table import signups
-
-        return (signups,)
-
-    def commands(self) -> Sequence[click.Command]:
-        """``signups NAME``."""
-        from tests.kinds.example_kind.commands import signups
 
         return (signups,)
 
