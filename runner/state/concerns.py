@@ -29,6 +29,21 @@ def _each_none(write: Callable[[list[T]], None], items: list[T]) -> list[None]:
     return [None] * len(items)
 
 
+def _each_alone(write: Callable[[T], None], items: list[T]) -> list[Exception | None]:
+    """``write(item)`` for each item in turn, each its own transaction, and what each one
+    raised (None: committed): one trip to the store's threads for the group, while a
+    failing write (a full disk) fails only its own item and those after it fail alone."""
+    out: list[Exception | None] = []
+    for item in items:
+        try:
+            write(item)
+        except Exception as exc:  # noqa: BLE001 - raised by that item's caller
+            out.append(exc)
+        else:
+            out.append(None)
+    return out
+
+
 class _Concern:
     def __init__(self, store: Store) -> None:
         self._engine = store.sync
@@ -134,13 +149,17 @@ class EffectsApi(_Concern):
     committed, so every effect is still recorded after its answer, and a batch that
     fails to commit fails each of its callers. ``start`` stays one transaction per
     effect: each request goes out right after its own record, so a store that stops
-    taking writes (a full disk) stops the effects one at a time.
+    taking writes (a full disk) stops the effects one at a time. The starts of
+    concurrent tasks share only the trip to the store's threads (a trip per post cost
+    more on the event loop than the write on its thread).
     """
 
     def __init__(self, store: Store) -> None:
         super().__init__(store)
         self._reads: Grouped[tuple[str, str], tuple[TargetRecord | None, int]] = Grouped(
             lambda keys: self._call(self._engine.targets_and_floor, keys))
+        self._starts: Grouped[tuple[str, str, Mapping[str, Any]], Exception | None] = Grouped(
+            lambda items: self._call(_each_alone, self._start_one, items))
         self._finishes: Grouped[tuple[str, str, Mapping[str, Any]], None] = Grouped(
             lambda items: self._call(_each_none, self._engine.finish_targets, items))
 
@@ -155,7 +174,12 @@ class EffectsApi(_Concern):
 
     async def start(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
         """Mark an effect as about to happen (a done one stays done)."""
-        await self._call(self._engine.start_target, run_key, target, detail)
+        failed = await self._starts.submit((run_key, target, detail))
+        if failed is not None:
+            raise failed
+
+    def _start_one(self, item: tuple[str, str, Mapping[str, Any]]) -> None:
+        self._engine.start_target(*item)
 
     async def finish(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
         """Mark an effect as done: never made again for this run key."""

@@ -8,20 +8,21 @@ warn twice. An archive: record the intent (``archived_by_run``) -> the closing m
 (``post_once`` under a key of the warning cycle) -> ``PUT archive`` (idempotent) ->
 record the action and ``archived_at``. A rerun finds a half-done archive in the
 state store and finishes it or, if the chat is already archived, only records it.
+The archives' intents and results are committed in groups (``batches``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from runner import words
 from runner.buttons import make_button_data
-from runner.concurrency import Grouped
 from runner.effects import post_once
+from runner.kinds.sweep.batches import Intents, Ledger
 from runner.kinds.sweep.decide import Decision
 from runner.kinds.sweep.params import SweepParams
 from runner.kinds.sweep.records import ChatWrite, SweepRecords
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
 WARNING_TEMPLATE = "sweep_warning.md.j2"
 CLOSING_TEMPLATE = "sweep_closing.md.j2"
 REPORT_TEMPLATE = "sweep_report.md.j2"
+
+RESULTS_LINGER_S = 0.2
+"""How long an archive's result may wait to be committed with others (``batches``)."""
 
 _CLEARED: dict[str, Any] = {
     "warned_at": None,
@@ -57,21 +61,57 @@ def _keyed(ctx: JobContext, key: str) -> JobContext:
 class Actor:
     """Makes the effects of one run's decisions (never called in a dry run)."""
 
-    def __init__(self, ctx: JobContext, params: SweepParams, secret: bytes) -> None:
+    def __init__(self, ctx: JobContext, params: SweepParams, secret: bytes, *,
+                 archives: Sequence[Decision] = (),
+                 archived: Callable[[int], None] = lambda n: None) -> None:
         self.ctx = ctx
         self.params = params
         self.secret = secret
         self.run_id = ctx.run.run_id
         self.zone = ZoneInfo(ctx.job.timezone)
-        # Concurrent archives share reads and commits (see ``Grouped``).
         self.records = ctx.state.records(SweepRecords)
-        self._intents: Grouped[tuple[int, Callable[[ChatState | None], dict[str, Any]]],
-                               ChatState | None] = Grouped(self.records.read_then_write_chats)
-        self._writes: Grouped[ChatWrite, None] = Grouped(self._write_chats)
+        # Archives' records, grouped (see ``batches``): ``archives`` in the order taken.
+        group = 2 * params.concurrency
+        self._intents = Intents(self._record_intents, archives, group)
+        self._results: Ledger[tuple[Decision, ChatWrite]] = Ledger(
+            self._record_results, self._recorded, most=group, linger=RESULTS_LINGER_S)
+        self._archived = archived
 
-    async def _write_chats(self, writes: list[ChatWrite]) -> list[None]:
-        await self.records.write_chats(writes)
-        return [None] * len(writes)
+    async def _record_intents(self, decisions: list[Decision]) -> list[ChatState | None]:
+        return await self.records.read_then_write_chats(
+            [(d.chat_id, self._intent(d)) for d in decisions])
+
+    def _intent(self, d: Decision) -> Callable[[ChatState | None], dict[str, Any]]:
+        cycle = d.cycle if d.cycle is not None else self.run_id
+
+        def intent(state: ChatState | None) -> dict[str, Any]:
+            # An unwarned chat is found again on a rerun only through this intent, and its
+            # closing key must not change then: keep the first run's id until it is done.
+            warned = state is not None and state.warning_message_id is not None
+            return {"archived_by_run": self.run_id if warned else cycle}
+
+        return intent
+
+    async def _record_results(self, done: list[tuple[Decision, ChatWrite]]) -> None:
+        await self.records.write_chats([write for _, write in done])
+
+    def _recorded(self, done: list[tuple[Decision, ChatWrite]]) -> None:
+        report = self.ctx.report
+        for d, _ in done:
+            report.count("archived")
+            report.say(words.text("sweep.archived", name=d.name, note=d.note))
+        self._archived(len(done))
+
+    async def recorded(self) -> None:
+        """Wait until every archive answered so far is recorded (raises if it cannot be);
+        no more intents are recorded ahead."""
+        self._intents.close()
+        await self._results.drain()
+
+    def stop(self) -> None:
+        """Stop recording ahead, and give up results still waiting (the run was cancelled)."""
+        self._intents.close()
+        self._results.close()
 
     # -- state-only chores -----------------------------------------------------------------
 
@@ -172,18 +212,12 @@ class Actor:
         }
 
     async def archive(self, d: Decision) -> None:
-        """Post the closing message (once per warning cycle), archive, record."""
+        """Record the intent, post the closing message (once per warning cycle), archive;
+        the result is recorded soon after, with others (``recorded`` waits for it)."""
         ctx = self.ctx
         cycle = d.cycle if d.cycle is not None else self.run_id
-
-        def intent(state: ChatState | None) -> dict[str, Any]:
-            # An unwarned chat is found again on a rerun only through this intent, and its
-            # closing key must not change then: keep the first run's id until it is done.
-            warned = state is not None and state.warning_message_id is not None
-            return {"archived_by_run": self.run_id if warned else cycle}
-
         # The state as it was before the intent, read and the intent recorded in one commit.
-        state = await self._intents.submit((d.chat_id, intent))
+        state = await self._intents.before(d)
         if self.params.closing_message:
             key = closing_key(d.chat_id, cycle)
             before = await self.ctx.state.effects.target(key, "close")
@@ -194,11 +228,9 @@ class Actor:
                 await self.records.record_action(self.run_id, d.chat_id, "closing_message",
                                                  {"message_id": message_id})
         await ctx.client.archive_chat(d.chat_id)
-        await self._writes.submit(ChatWrite(
+        self._results.add((d, ChatWrite(
             d.chat_id, {"archived_at": ctx.now(), "archived_by_run": self.run_id},
-            action=(self.run_id, "archived", {"reason": d.note, "name": d.name})))
-        ctx.report.count("archived")
-        ctx.report.say(words.text("sweep.archived", name=d.name, note=d.note))
+            action=(self.run_id, "archived", {"reason": d.note, "name": d.name}))))
 
     async def undo_intent(self, d: Decision) -> None:
         """Forget an intent the API refused (4xx: nothing was made; the chat stays as it was)."""

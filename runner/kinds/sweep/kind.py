@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -209,21 +210,28 @@ class SweepKind(JobKind[SweepParams]):
         archive: list[Decision],
         later: int,
     ) -> None:
-        actor = Actor(ctx, params, secret)
-        for d in plan.chores + [d for d in plan.actions + plan.waiting if d.adopt]:
-            await actor.settle(d)
-        _describe(ctx, plan, [], [], later, would=False)
         todo = warn + archive
         done = 0
         failed: list[Decision] = []
 
-        async def act(d: Decision) -> None:
+        def advance(n: int = 1) -> None:
             nonlocal done
+            done += n
+            ctx.progress(words.text("progress.archive"), done, len(todo))
+
+        # An archive counts as done once its result is recorded (``Actor.recorded``).
+        actor = Actor(ctx, params, secret, archives=archive, archived=advance)
+        for d in plan.chores + [d for d in plan.actions + plan.waiting if d.adopt]:
+            await actor.settle(d)
+        _describe(ctx, plan, [], [], later, would=False)
+
+        async def act(d: Decision) -> None:
             try:
                 if d.verb == "warn":
                     await actor.warn(d)
                 else:
                     await actor.archive(d)
+                    return
             except _PER_CHAT_ERRORS as exc:
                 await actor.undo_intent(d)
                 if (isinstance(exc, PermissionDenied) and d.verb == "archive"
@@ -237,10 +245,19 @@ class SweepKind(JobKind[SweepParams]):
                     ctx.report.count("skipped:failed")
                     ctx.report.say(words.text("sweep.could_not", verb=words.text(f"verb.{d.verb}"),
                                               name=d.name, id=d.chat_id, error=exc))
-            done += 1
-            ctx.progress(words.text("progress.archive"), done, len(todo))
+            advance()
 
-        await for_each(todo, act, limit=params.concurrency)
+        try:
+            await for_each(todo, act, limit=params.concurrency)
+        except Exception:
+            # What was archived is recorded now if it can be; the run's error is the cause.
+            with suppress(Exception):
+                await actor.recorded()
+            raise
+        except BaseException:
+            actor.stop()  # cancelled: the next run records what was archived
+            raise
+        await actor.recorded()
         await scanner.counted()  # the report says how many chats were scanned
         if params.report_chat_id is not None:
             bad = {d.chat_id for d in failed}

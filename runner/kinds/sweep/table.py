@@ -21,6 +21,7 @@ from sqlalchemy import (
     Index,
     String,
     Table,
+    bindparam,
     func,
     or_,
     select,
@@ -68,12 +69,24 @@ actions = Table(
 def chat_state(store: StateStore, chat_id: int) -> ChatState | None:
     """What is known about one chat, or None."""
     with store.read() as conn:
-        return _chat(conn, chat_id)
+        return _states(conn, [chat_id]).get(chat_id)
 
 
-def _chat(conn: Connection, chat_id: int) -> ChatState | None:
-    row = conn.execute(select(chats).where(chats.c.chat_id == chat_id)).mappings().first()
-    return ChatState.from_row(row) if row else None
+# Statements built once and run with parameters: SQLAlchemy compiles each once and
+# finds it again by a memoised key, where a statement built per chat costs its
+# construction, a fresh cache key and a lookup every time (most of a sweep's store CPU).
+_BY_IDS = select(chats).where(chats.c.chat_id.in_(bindparam("ids", expanding=True)))
+_ACTION_INSERT = actions.insert()
+_UPSERTS: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
+def _states(conn: Connection, chat_ids: Iterable[int]) -> dict[int, ChatState]:
+    wanted = sorted(set(chat_ids))
+    found: dict[int, ChatState] = {}
+    for i in range(0, len(wanted), IN_CHUNK):
+        for row in conn.execute(_BY_IDS, {"ids": wanted[i : i + IN_CHUNK]}).mappings():
+            found[row["chat_id"]] = ChatState.from_row(row)
+    return found
 
 
 def update_chat(store: StateStore, chat_id: int, **fields: Any) -> ChatState:
@@ -81,10 +94,10 @@ def update_chat(store: StateStore, chat_id: int, **fields: Any) -> ChatState:
 
     Only ``ChatState`` field names are accepted (ValueError otherwise); None clears.
     """
-    statement = _chat_upsert(store, chat_id, fields)
+    upserts = _chat_upserts(store, [(chat_id, fields)])
     with store.write() as conn:
-        conn.execute(statement)
-        state = _chat(conn, chat_id)
+        _run(conn, upserts)
+        state = _states(conn, [chat_id]).get(chat_id)
     assert state is not None  # just upserted in this transaction
     return state
 
@@ -95,64 +108,76 @@ def write_chats(store: StateStore, writes: Sequence[ChatWrite]) -> None:
     A sweep groups the writes of its concurrent archives this way: one commit for many
     chats instead of one per write. Each write is validated before any runs.
     """
-    statements = []
-    for w in writes:
-        if w.action is not None:
-            run_id, action, detail = w.action
-            statements.append(_action_insert(store, run_id, w.chat_id, action, detail))
-        if w.changes:
-            statements.append(_chat_upsert(store, w.chat_id, w.changes))
+    statements = _writes(store, writes)
     with store.write() as conn:
-        for statement in statements:
-            conn.execute(statement)
+        _run(conn, statements)
 
 
 def read_then_write_chats(
     store: StateStore,
     items: Sequence[tuple[int, Callable[[ChatState | None], Mapping[str, Any]]]],
+    writes: Sequence[ChatWrite] = (),
 ) -> list[ChatState | None]:
     """For each (chat id, ``change``): the chat's state, and ``change(state)`` written to
-    it, all in one transaction; the states as they were read, in order.
+    it, all in one transaction (with ``writes`` too, as ``write_chats`` makes them); the
+    states as they were read, in order.
 
     An archive's intent depends on the chat's state (warned or not): reading and
-    recording it in one commit, grouped for concurrent archives, saves a round trip
+    recording the intents of a group of archives in one commit saves a round trip
     through the store per chat.
     """
-    wanted = sorted({chat_id for chat_id, _ in items})
-    found: dict[int, ChatState] = {}
+    statements = _writes(store, writes)
     with store.write() as conn:
-        for i in range(0, len(wanted), IN_CHUNK):
-            query = select(chats).where(chats.c.chat_id.in_(wanted[i : i + IN_CHUNK]))
-            for row in conn.execute(query).mappings():
-                found[row["chat_id"]] = ChatState.from_row(row)
-        for chat_id, change in items:
-            fields = change(found.get(chat_id))
-            if fields:
-                conn.execute(_chat_upsert(store, chat_id, fields))
+        found = _states(conn, [chat_id for chat_id, _ in items])
+        changes = [(chat_id, change(found.get(chat_id))) for chat_id, change in items]
+        statements += _chat_upserts(store, [(c, fields) for c, fields in changes if fields])
+        _run(conn, statements)
     return [found.get(chat_id) for chat_id, _ in items]
 
 
-def _chat_upsert(store: StateStore, chat_id: int, fields: Mapping[str, Any]) -> Any:
-    values = checked_fields(fields, CHAT_FIELDS, "chat")
-    values["updated_at"] = store.now()
-    return (
-        store.insert(chats)
-        .values(chat_id=chat_id, **values)
-        .on_conflict_do_update(index_elements=["chat_id"], set_=values)
-    )
+Statements = list[tuple[Any, list[dict[str, Any]]]]
+"""Statements with the parameter rows each runs with (one ``executemany`` each)."""
+
+
+def _run(conn: Connection, statements: Statements) -> None:
+    for statement, rows in statements:
+        conn.execute(statement, rows)
+
+
+def _writes(store: StateStore, writes: Sequence[ChatWrite]) -> Statements:
+    """The statements of ``writes``, every write checked before any is run."""
+    inserts = [_action_row(store, w.chat_id, *w.action) for w in writes if w.action is not None]
+    statements = _chat_upserts(store, [(w.chat_id, w.changes) for w in writes if w.changes])
+    return [(_ACTION_INSERT, inserts), *statements] if inserts else statements
+
+
+def _chat_upserts(store: StateStore,
+                  changes: Sequence[tuple[int, Mapping[str, Any]]]) -> Statements:
+    """Upserts of chats' fields: one statement per set of fields, a row per chat."""
+    now = store.now()
+    by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for chat_id, fields in changes:
+        values = checked_fields(fields, CHAT_FIELDS, "chat")
+        values["updated_at"] = now
+        by_fields.setdefault(tuple(sorted(values)), []).append({"chat_id": chat_id, **values})
+    return [(_upsert(store, names), rows) for names, rows in by_fields.items()]
+
+
+def _upsert(store: StateStore, names: tuple[str, ...]) -> Any:
+    """INSERT of a chat that sets ``names`` on the row if it exists (built once each)."""
+    key = (store.dialect, names)
+    found = _UPSERTS.get(key)
+    if found is None:
+        insert = store.insert(chats)
+        found = _UPSERTS[key] = insert.on_conflict_do_update(
+            index_elements=["chat_id"], set_={name: insert.excluded[name] for name in names})
+    return found
 
 
 def chat_states(store: StateStore, chat_ids: Iterable[int]) -> dict[int, ChatState]:
     """States of many chats at once; chats never seen are absent from the result."""
-    wanted = sorted(set(chat_ids))
-    found: dict[int, ChatState] = {}
     with store.read() as conn:
-        for i in range(0, len(wanted), IN_CHUNK):
-            chunk = wanted[i : i + IN_CHUNK]
-            query = select(chats).where(chats.c.chat_id.in_(chunk))
-            for row in conn.execute(query).mappings():
-                found[row["chat_id"]] = ChatState.from_row(row)
-    return found
+        return _states(conn, chat_ids)
 
 
 def open_sweep_chats(store: StateStore) -> list[ChatState]:
@@ -176,19 +201,18 @@ def open_sweep_chats(store: StateStore) -> list[ChatState]:
 def record_action(store: StateStore, run_id: int, chat_id: int, action: str,
                   detail: Mapping[str, Any] | None = None) -> int:
     """Record what a run did to a chat; returns the action's id."""
-    statement = _action_insert(store, run_id, chat_id, action, detail)
+    row = _action_row(store, chat_id, run_id, action, detail)
     with store.write() as conn:
-        return int(conn.execute(statement.returning(actions.c.id)).scalar_one())
+        return int(conn.execute(actions.insert().values(row).returning(actions.c.id))
+                   .scalar_one())
 
 
-def _action_insert(store: StateStore, run_id: int, chat_id: int, action: str,
-                   detail: Mapping[str, Any] | None) -> Any:
+def _action_row(store: StateStore, chat_id: int, run_id: int, action: str,
+                detail: Mapping[str, Any] | None) -> dict[str, Any]:
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
-    return actions.insert().values(
-        run_id=run_id, chat_id=chat_id, action=action, at=store.now(),
-        detail=dict(detail or {}),
-    )
+    return {"run_id": run_id, "chat_id": chat_id, "action": action, "at": store.now(),
+            "detail": dict(detail or {})}
 
 
 def actions_of(store: StateStore, run_id: int, action: str | None = None
