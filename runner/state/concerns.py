@@ -200,16 +200,12 @@ class EffectsApi(_Concern):
 
     def _begin_each(self, items: list[tuple[str, str, Detail]]) -> list[Begun]:
         read = self._engine.targets_and_floor([(key, target) for key, target, _ in items])
-        out: list[Begun] = []
-        for (key, target, detail), (record, floor) in zip(items, read, strict=True):
-            failed: Exception | None = None
-            if record is None:  # each start its own transaction, as ``start``
-                try:
-                    self._engine.start_target(key, target, detail(floor))
-                except Exception as exc:  # noqa: BLE001 - raised by that item's caller
-                    failed = exc
-            out.append((record, floor, failed))
-        return out
+        fresh = [(key, target, detail(floor))
+                 for (key, target, detail), (record, floor) in zip(items, read, strict=True)
+                 if record is None]
+        failures = iter(_each_alone(self._start_one, fresh))  # as ``start``: one by one
+        return [(record, floor, next(failures) if record is None else None)
+                for record, floor in read]
 
     async def finish(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
         """Mark an effect as done: never made again for this run key."""
