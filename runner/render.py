@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from traceback import walk_tb
 from typing import Any
@@ -111,7 +112,10 @@ class Renderer:
         self.env.bound_filters()
         self._inline: dict[str, Template] = {}
         self._found: set[str] = set()
-        self._shapes = Shapes(self.env, self._run, _INLINE)
+        # Given the environment, not this renderer: a renderer then holds no reference to
+        # itself, and one that goes (``validate``'s, with every text's tokens) is freed
+        # at once, not left to the collector.
+        self._shapes = Shapes(self.env, partial(_run, self.env), _INLINE)
 
     def exists(self, name: str) -> bool:
         """Whether the template ``name`` is in the templates folder or among the defaults.
@@ -199,36 +203,41 @@ class Renderer:
         return made if made is not None else self.render_string(source, context, origin=origin)
 
     def _run(self, template: Template, context: Mapping[str, Any], origin: str) -> str:
-        where = template.filename or origin  # the frames' file name: a path, or _INLINE
-        try:
-            return self.env.rendering(lambda: template.generate(context))
-        except TemplateProblem:
-            raise
-        except TemplateLimit as exc:
-            raise TemplateProblem(origin, _line(exc, where), str(exc)) from exc
-        except UndefinedError as exc:
-            raise TemplateProblem(
-                origin, _line(exc, where), _undefined(exc, template, context, origin)
-            ) from exc
-        except SecurityError as exc:
-            raise TemplateProblem(origin, _line(exc, where), _unsafe(exc)) from exc
-        except TemplateNotFound as exc:
-            raise TemplateProblem(
-                origin, _line(exc, where), words.text("tpl.include_missing", name=exc.name)
-            ) from exc
-        except TemplateSyntaxError as exc:
-            raise _syntax_problem(exc, origin, self.env) from exc
-        except RecursionError as exc:
-            raise TemplateProblem(origin, _line(exc, where), words.text("tpl.recursion")) from None
-        except OverflowError as exc:  # float arithmetic past 1e308: its own text is cryptic
-            detail = exc.args[-1] if exc.args else exc
-            raise TemplateProblem(
-                origin, _line(exc, where), words.text("tpl.overflow", detail=detail)
-            ) from exc
-        except Exception as exc:  # a filter or an operation failed on the data it was given
-            raise TemplateProblem(
-                origin, _line(exc, where), words.text("tpl.failed", detail=exc)
-            ) from exc
+        return _run(self.env, template, context, origin)
+
+
+def _run(env: Sandbox, template: Template, context: Mapping[str, Any], origin: str) -> str:
+    """``template`` rendered with ``context`` in ``env``; every error a TemplateProblem."""
+    where = template.filename or origin  # the frames' file name: a path, or _INLINE
+    try:
+        return env.rendering(lambda: template.generate(context))
+    except TemplateProblem:
+        raise
+    except TemplateLimit as exc:
+        raise TemplateProblem(origin, _line(exc, where), str(exc)) from exc
+    except UndefinedError as exc:
+        raise TemplateProblem(
+            origin, _line(exc, where), _undefined(exc, template, context, origin)
+        ) from exc
+    except SecurityError as exc:
+        raise TemplateProblem(origin, _line(exc, where), _unsafe(exc)) from exc
+    except TemplateNotFound as exc:
+        raise TemplateProblem(
+            origin, _line(exc, where), words.text("tpl.include_missing", name=exc.name)
+        ) from exc
+    except TemplateSyntaxError as exc:
+        raise _syntax_problem(exc, origin, env) from exc
+    except RecursionError as exc:
+        raise TemplateProblem(origin, _line(exc, where), words.text("tpl.recursion")) from None
+    except OverflowError as exc:  # float arithmetic past 1e308: its own text is cryptic
+        detail = exc.args[-1] if exc.args else exc
+        raise TemplateProblem(
+            origin, _line(exc, where), words.text("tpl.overflow", detail=detail)
+        ) from exc
+    except Exception as exc:  # a filter or an operation failed on the data it was given
+        raise TemplateProblem(
+            origin, _line(exc, where), words.text("tpl.failed", detail=exc)
+        ) from exc
 
 
 def _unsafe(exc: SecurityError) -> str:

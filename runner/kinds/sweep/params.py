@@ -28,11 +28,13 @@ class Exclude(KindParams):
         default_factory=list, description="Group tag ids: chats linked to these tags.",
         examples=[[502]], json_schema_extra=ru("id тегов групп: чаты, связанные с этими тегами."),
     )
-    _patterns: list[re.Pattern[str]] = PrivateAttr(default_factory=list)
+    # A plain default, not a factory: pydantic inspects a factory's signature at every
+    # instance (a millisecond each, for each sweep job of a catalogue).
+    _patterns: tuple[re.Pattern[str], ...] = PrivateAttr(default=())
 
     def model_post_init(self, context: object) -> None:
         """Compile the name patterns once."""
-        self._patterns = [re.compile(p) for p in self.names]
+        self._patterns = tuple(re.compile(p) for p in self.names)
 
     def reason(self, chat_id: int, name: str, tag_ids: list[int]) -> str | None:
         """Why the chat is excluded ("by id", "by name", "by group tag"), or None."""
