@@ -198,3 +198,16 @@ def test_the_zones_come_from_the_common_fields_even_when_a_jobs_own_are_wrong(
         "digest": "Asia/Yekaterinburg", "far": "Asia/Vladivostok"}
     path.write_text("jobs: [", encoding="utf-8")
     assert job_zones(settings) == {}  # unreadable: UTC, as before
+
+
+def test_loading_every_kind_leaves_the_http_client_to_the_runs(tmp_path: Path) -> None:
+    """``validate``, ``jobs``, ``schema`` and ``docs kinds`` load every kind a catalogue
+    names; only a run talks to Pachca."""
+    code = ("import sys; from runner.kinds import registry; registry.every_kind();"
+            " print(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'httpcore')"
+            " or m == 'runner.pachca.client'))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PACHCA_")}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"

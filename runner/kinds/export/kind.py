@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, ValidationError, field_validator
 
-from runner import jinja_words, scopes, words
+from runner import jinja_words, words
 from runner.catalogue.fields import Id, KindParams, PostChat, ru
 from runner.catalogue.source import shorten
 from runner.durations import Duration
@@ -369,6 +369,8 @@ class ExportKind(JobKind[ExportParams]):
 async def _check_export_token(client: PachcaClient) -> None:
     """Fail before the first request if the export token may not export (the owner's
     scopes ``chat_exports:write`` and ``chat_exports:read``, no other role holds them)."""
+    from runner import scopes  # the client's module: only when a run asks, not to load the kind
+
     info = await scopes.token_info(client)
     missing = EXPORT_SCOPES - set(info.scopes) if info is not None else set()
     if missing:
