@@ -107,12 +107,24 @@ async def post_once(
         return None
     if (entity_type, entity_id) in ctx.blocked:
         raise Unreachable(ctx.blocked[entity_type, entity_id])
+    digest = content_hash(content)
+    detail: dict[str, Any] = {"hash": digest, "entity_type": entity_type,
+                              "entity_id": entity_id, "attempt_at": attempt_time(ctx).isoformat()}
+    if entity_type == "discussion":
+        detail["chat_id"] = entity_id
     # One read for both questions: was it posted, and which messages are older than now.
-    record, floor = await state.effects.target_and_floor(key, target)
+    # With nothing to upload first, a fresh post is also recorded as started in the same
+    # trip to the store (committed before the request below goes out).
+    started = False
+    if files is None:
+        record, floor = await state.effects.begin(
+            key, target, lambda floor: {**detail, "after_id": floor})
+        started = record is None
+    else:
+        record, floor = await state.effects.target_and_floor(key, target)
     if record is not None and record.status == "done":
         ctx.report.count("already_posted")
         return int(record.detail.get("message_id", 0)) or None
-    digest = content_hash(content)
     if record is not None and record.status == "started":
         found = await _find_lost_post(ctx, target, record.detail, digest)
         if found is not None:
@@ -122,13 +134,10 @@ async def post_once(
             ctx.report.count("already_posted")
             ctx.log.info("%s", words.text("post.went_through", key=key, what=what))
             return found.id
-    detail = {"hash": digest, "entity_type": entity_type, "entity_id": entity_id,
-              "attempt_at": attempt_time(ctx).isoformat(),
-              "after_id": floor}
-    if entity_type == "discussion":
-        detail["chat_id"] = entity_id
+        detail["attempt_at"] = attempt_time(ctx).isoformat()
     attached = await files() if files is not None else None
-    await state.effects.start(key, target, detail)
+    if not started:
+        await state.effects.start(key, target, {**detail, "after_id": floor})
     try:
         message = await ctx.client.send_message(
             entity_id, content, entity_type=entity_type, buttons=buttons,  # type: ignore[arg-type]

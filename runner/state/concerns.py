@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from runner.state.prune import PruneStep
 
 T = TypeVar("T")
+Detail = Callable[[int], Mapping[str, Any]]
+"""An effect's start record, given the highest message id recorded when it was read."""
+Begun = tuple["TargetRecord | None", int, Exception | None]
 
 
 def _each_none(write: Callable[[list[T]], None], items: list[T]) -> list[None]:
@@ -151,7 +154,8 @@ class EffectsApi(_Concern):
     effect: each request goes out right after its own record, so a store that stops
     taking writes (a full disk) stops the effects one at a time. The starts of
     concurrent tasks share only the trip to the store's threads (a trip per post cost
-    more on the event loop than the write on its thread).
+    more on the event loop than the write on its thread), and ``begin`` makes the first
+    read and the start of a fresh effect one trip instead of two.
     """
 
     def __init__(self, store: Store) -> None:
@@ -160,6 +164,8 @@ class EffectsApi(_Concern):
             lambda keys: self._call(self._engine.targets_and_floor, keys))
         self._starts: Grouped[tuple[str, str, Mapping[str, Any]], Exception | None] = Grouped(
             lambda items: self._call(_each_alone, self._start_one, items))
+        self._begins: Grouped[tuple[str, str, Detail], Begun] = Grouped(
+            lambda items: self._call(self._begin_each, items))
         self._finishes: Grouped[tuple[str, str, Mapping[str, Any]], None] = Grouped(
             lambda items: self._call(_each_none, self._engine.finish_targets, items))
 
@@ -180,6 +186,26 @@ class EffectsApi(_Concern):
 
     def _start_one(self, item: tuple[str, str, Mapping[str, Any]]) -> None:
         self._engine.start_target(*item)
+
+    async def begin(self, run_key: str, target: str, detail: Detail
+                    ) -> tuple[TargetRecord | None, int]:
+        """``target_and_floor``, and for an effect never started, ``start`` with
+        ``detail(floor)`` as well, in one trip. Returns what was read: None means that
+        this call started the effect (its record is committed); a record found is left
+        as it was, for the caller to decide."""
+        record, floor, failed = await self._begins.submit((run_key, target, detail))
+        if failed is not None:
+            raise failed
+        return record, floor
+
+    def _begin_each(self, items: list[tuple[str, str, Detail]]) -> list[Begun]:
+        read = self._engine.targets_and_floor([(key, target) for key, target, _ in items])
+        fresh = [(key, target, detail(floor))
+                 for (key, target, detail), (record, floor) in zip(items, read, strict=True)
+                 if record is None]
+        failures = iter(_each_alone(self._start_one, fresh))  # as ``start``: one by one
+        return [(record, floor, next(failures) if record is None else None)
+                for record, floor in read]
 
     async def finish(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
         """Mark an effect as done: never made again for this run key."""
