@@ -206,7 +206,7 @@ class WorkdayTrigger(BaseTrigger):
     the library models them (Russia does), weekend days moved to be working days.
     """
 
-    __slots__ = ("base", "country", "jitter", "zone")
+    __slots__ = ("_last", "base", "country", "jitter", "zone")
 
     def __init__(
         self, base: BaseTrigger, country: str, zone: ZoneInfo, jitter: float | None = None
@@ -215,6 +215,7 @@ class WorkdayTrigger(BaseTrigger):
         self.country = country
         self.zone = zone
         self.jitter = jitter
+        self._last: tuple[datetime, datetime] | None = None  # as WallClockCron's
 
     def is_working_day(self, day: date) -> bool:
         """Whether ``day`` is a working day in this trigger's country."""
@@ -224,12 +225,20 @@ class WorkdayTrigger(BaseTrigger):
         self, previous_fire_time: datetime | None, now: datetime
     ) -> datetime | None:
         """The base trigger's next fire time that falls on a working day."""
+        # The first fire from ``now`` is also the first from any later moment up to it
+        # (WallClockCron.first_at_or_after); jitter makes each answer its own.
+        remember = previous_fire_time is None and not self.jitter
+        last = self._last
+        if remember and last is not None and last[0] <= now <= last[1]:
+            return last[1]
         fire = self.base.get_next_fire_time(previous_fire_time, now)
         for _ in range(_SKIP_LIMIT):
             if fire is None:
                 return None
             day = fire.astimezone(self.zone).date()
             if self.is_working_day(day):
+                if remember:
+                    self._last = (now, fire)
                 return self._apply_jitter(fire, self.jitter, now)
             # Jump to the next midnight rather than stepping fire by fire: a minutely
             # schedule over the New Year holidays would otherwise take ten thousand steps.

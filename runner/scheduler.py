@@ -96,13 +96,22 @@ class Daemon:
         """(Re)place every scheduled job by the catalogue's enabled jobs."""
         self.rt.reload(catalogue)
         self.scheduler.remove_all_jobs()
+        # Jobs of one schedule share one trigger: triggers are stateless but for the
+        # last fire time they found, which the next job then finds at once (10,000 jobs
+        # here often have a few hundred schedules between them).
+        triggers: dict[tuple[object, ...], BaseTrigger] = {}
         for job in catalogue.jobs.values():
             if not job.enabled:
                 logs.event("disabled", detail=True, job=job.name)
                 continue
+            same = (job.schedule.every, tuple(job.schedule.crons or ()), job.timezone,
+                    job.workdays)
+            trigger = triggers.get(same)
+            if trigger is None:
+                trigger = triggers[same] = job_trigger(job)
             self.scheduler.add_job(
                 _noop,
-                trigger=job_trigger(job),
+                trigger=trigger,
                 id=job.name,
                 name=job.name,
                 misfire_grace_time=int(max(job.misfire_grace, 1)),
@@ -119,9 +128,10 @@ class Daemon:
         return when.astimezone(ZoneInfo(job.timezone)) if when and job else when
 
     def _log_start(self) -> None:
-        scheduled = [job.id for job in self.scheduler.get_jobs()]
-        fires = [(when, name) for name in scheduled if (when := self._next_fire(name))]
-        when, name = min(fires) if fires else (None, None)
+        scheduled = self.scheduler.get_jobs()
+        fires = [(job.next_run_time, job.id) for job in scheduled if job.next_run_time]
+        name = min(fires)[1] if fires else None
+        when = self._next_fire(name) if name is not None else None  # in the job's zone
         upcoming = words.text("word.none") if when is None else words.text(
             "daemon.next", job=name, fire=logs.moment(when))
         logs.event("start", jobs=len(scheduled),

@@ -36,7 +36,7 @@ _YEARS = 30  # a day-of-month/month pair that needs longer never fires (caught o
 class WallClockCron(BaseTrigger):
     """Fires at the instants a checked crontab line names in ``zone``; see the module."""
 
-    __slots__ = ("cron", "days", "delay", "hours", "minutes", "once", "zone")
+    __slots__ = ("_last", "cron", "days", "delay", "hours", "minutes", "once", "zone")
 
     def __init__(self, cron: Cron, zone: ZoneInfo, delay: float | None = None) -> None:
         self.cron = cron
@@ -50,6 +50,7 @@ class WallClockCron(BaseTrigger):
         # 10,000-job catalogue was most of the daemon's start).
         days_only = cron.day_restricted and len(cron.weekdays) == 7
         self.days = sorted(cron.days) if days_only else None
+        self._last: tuple[datetime, datetime] | None = None  # see first_at_or_after
 
     def get_next_fire_time(
         self, previous_fire_time: datetime | None, now: datetime
@@ -67,7 +68,21 @@ class WallClockCron(BaseTrigger):
         return self._apply_jitter(fire, self.delay, now) if fire is not None else None
 
     def first_at_or_after(self, start: datetime) -> datetime | None:
-        """The earliest fire instant ``>= start`` (aware, in the zone), or None if none."""
+        """The earliest fire instant ``>= start`` (aware, in the zone), or None if none.
+
+        The last answer holds for every ``start`` from the one it was asked for up to
+        itself (nothing fires in between): the daemon gives one trigger to the jobs of
+        one schedule, and each of 10,000 jobs asks from a moment later than the last.
+        """
+        last = self._last
+        if last is not None and last[0] <= start <= last[1]:
+            return last[1]
+        fire = self._search(start)
+        if fire is not None:
+            self._last = (start, fire)
+        return fire
+
+    def _search(self, start: datetime) -> datetime | None:
         local = start.astimezone(self.zone)
         wall = local.replace(tzinfo=None, second=0, microsecond=0, fold=0)
         if self._near_change(start):

@@ -264,3 +264,29 @@ def test_day_of_month_lines_find_their_next_days(line: str, start: str,
         fires.append(previous.date().isoformat())
         now = previous
     assert fires == expected
+
+
+# -- one trigger asked by many jobs (the daemon shares a schedule's trigger) ---------------
+
+
+@pytest.mark.parametrize(
+    ("schedule", "workdays", "zone"),
+    [("0 9 1 * *", "RU", "Europe/Moscow"), ("30 2 * * *", None, "Europe/Berlin"),
+     ("0 9 * * 1-5", "RU", "Europe/Moscow"), ("*/20 1-3 * * *", None, "America/New_York")],
+)
+def test_a_shared_trigger_answers_as_a_fresh_one_from_any_moment(
+    schedule: str, workdays: str | None, zone: str
+) -> None:
+    """Asked from moments that go forward, back, across a DST change and past its last
+    answer, in any order, one trigger gives what a new trigger gives each time."""
+    job = job_spec(crons=[schedule], timezone=zone, workdays=workdays)
+    shared = build_trigger(job, jitter=False)
+    start = datetime(2026, 3, 27, 23, 0, tzinfo=UTC)  # the weekend of Europe's spring change
+    moments = [start + timedelta(minutes=37 * i) for i in range(0, 200, 7)]
+    moments += [start + timedelta(days=d, hours=h) for d in (40, 3, 1, 300, 2) for h in (0, 9)]
+    for now in moments:
+        fresh = build_trigger(job, jitter=False).get_next_fire_time(None, now)
+        assert shared.get_next_fire_time(None, now) == fresh, now
+        if fresh is not None:  # from just after a fire, as the scheduler asks next
+            after = build_trigger(job, jitter=False).get_next_fire_time(fresh, fresh)
+            assert shared.get_next_fire_time(fresh, fresh) == after, fresh
