@@ -13,6 +13,7 @@ from runner.kinds.sweep.table import (
     actions_of,
     chat_state,
     chat_states,
+    read_then_write_chats,
     record_action,
     update_chat,
     write_chats,
@@ -135,6 +136,32 @@ def test_write_chats_checks_every_write_before_any(store: StateStore) -> None:
         write_chats(store, [ChatWrite(3, {"warned_by_run": None}),
                            ChatWrite(4, action=(999, "archived", {}))])
     assert chat_states(store, [1, 2, 3, 4]) == {}
+
+
+def test_read_then_write_chats_gives_each_state_as_read_and_commits_with_the_writes(
+        store: StateStore) -> None:
+    run = store.claim("sweep", "sweep:1", kind="sweep", scheduled_for=None, lease=60)
+    assert run is not None
+    update_chat(store, 20, warning_message_id=7)
+
+    def intent(state: ChatState | None) -> dict[str, int]:
+        return {"archived_by_run": run.run_id + (1000 if state is None else 0)}
+
+    before = read_then_write_chats(
+        store, [(20, intent), (21, intent)],
+        writes=[ChatWrite(22, {"archived_at": T0, "archived_by_run": run.run_id},
+                          action=(run.run_id, "archived", {"name": "Старый чат"}))])
+    assert before[0] is not None and before[0].warning_message_id == 7
+    assert before[0].archived_by_run is None and before[1] is None  # as they were
+    states = chat_states(store, [20, 21, 22])
+    assert (states[20].warning_message_id, states[20].archived_by_run) == (7, run.run_id)
+    assert states[21].archived_by_run == run.run_id + 1000
+    assert states[22].archived_at == T0
+    assert [a.chat_id for a in actions_of(store, run.run_id, "archived")] == [22]
+    with pytest.raises(StateError):  # a write that fails rolls the intents back too
+        read_then_write_chats(store, [(23, intent)],
+                              writes=[ChatWrite(24, action=(999, "archived", {}))])
+    assert chat_states(store, [23, 24]) == {}
 
 
 def test_actions_are_checked(store: StateStore) -> None:
