@@ -3,9 +3,10 @@
 ``kind`` (the ``JobKind`` and its hooks), ``params`` (the job's fields), ``decide`` (pure
 verdicts on one chat), ``scan`` (reads Pachca and the state store, decides, touches
 nothing), ``act`` (the effects, each bracketed in the state store so a crash never
-doubles one), ``plans`` + ``planning`` (``plan``, saved and approved plans, the chats
-``diff`` counts), ``clicks`` (the «Оставить чат» / «Архивировать сейчас» buttons),
-``undo`` + ``commands`` (its CLI commands), ``story`` (its part of the demo).
+doubles one; ``batches`` groups the archives' records), ``plans`` + ``planning``
+(``plan``, saved and approved plans, the chats ``diff`` counts), ``clicks`` (the
+«Оставить чат» / «Архивировать сейчас» buttons), ``undo`` + ``commands`` (its CLI
+commands), ``story`` (its part of the demo).
 """
 
 
