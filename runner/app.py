@@ -13,6 +13,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -88,10 +89,15 @@ async def runtime(
     *,
     clock: Callable[[], datetime] = system_clock,
     server: bool = False,
+    renderer: Renderer | None = None,
 ) -> AsyncIterator[Runtime]:
     """The one place a Runtime is built: its clients, state store, renderer, button key
     and, with ``server``, the runner's own HTTP server (webhooks, the kinds' routes,
-    the console), running meanwhile; all closed afterwards."""
+    the console), running meanwhile; all closed afterwards.
+
+    ``renderer``: the one that checked the catalogue's templates, if it renders in the
+    settings' language: its compiled templates are used again, not compiled a second
+    time before the run's first message (tens of milliseconds a template)."""
     from runner.bot import alerts
     from runner.buttons import button_secret
 
@@ -115,7 +121,7 @@ async def runtime(
             current=Current(catalogue),
             client=client,
             owner_client=owner,
-            renderer=Renderer(catalogue.templates_dir, lang=settings.lang or "ru"),
+            renderer=run_renderer(catalogue.templates_dir, settings.lang or "ru", renderer),
             state=state,
             button_secret=button_secret(settings),
             server=srv,
@@ -139,6 +145,14 @@ async def runtime(
         await state.close()
 
 
+def run_renderer(templates_dir: Path, lang: str, checked: Renderer | None) -> Renderer:
+    """The renderer of a run: ``checked`` (the catalogue check's) where it renders what
+    the run would, from the same folder in the same language; else a new one."""
+    if checked is not None and checked.lang == lang and checked.templates_dir == templates_dir:
+        return checked
+    return Renderer(templates_dir, lang=lang)
+
+
 async def run_once(
     settings: Settings,
     catalogue: Catalogue,
@@ -149,12 +163,14 @@ async def run_once(
     progress: Progress = no_progress,
     plan: object | None = None,
     rerun: int | None = None,
+    renderer: Renderer | None = None,
 ) -> Outcome:
     """``run-job``: one run now (or as if at ``at``, naive = the job's zone).
 
     ``plan``: what the job's kind made of ``--plan FILE`` (``JobKind.read_plan``).
     ``rerun``: finish that failed run of the job (``--rerun RUN``), under its own key, as
     the alert's «Повторить» does: what it already did is not done again.
+    ``renderer``: the one that checked the catalogue (``runtime``).
 
     With ``at``, the run stands for that fire: it runs once, and if it failed, running it
     again resumes it where it stopped (its effects are keyed by the fire, so a message
@@ -168,7 +184,8 @@ async def run_once(
         clock = shifted_clock(at)
         scheduled_for = at
     needs_server = get_kind(job.kind).needs_server
-    async with runtime(settings, catalogue, clock=clock, server=needs_server) as rt:
+    async with runtime(settings, catalogue, clock=clock, server=needs_server,
+                       renderer=renderer) as rt:
         if rerun is not None:
             if at is not None:
                 raise InputError(words.text("rerun.with_at"))

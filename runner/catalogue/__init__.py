@@ -218,16 +218,19 @@ def validate(
 
 def load_configured(settings: Settings, path: Path | None = None, *, templates: bool = True,
                     kinds: Callable[[str], JobKind] | None = None,
-                    kind_names: Callable[[], Sequence[str]] | None = None) -> Catalogue:
+                    kind_names: Callable[[], Sequence[str]] | None = None,
+                    renderer_factory: Callable[[Path], Renderer] | None = None) -> Catalogue:
     """The catalogue as the settings describe it: its file (or ``path``), ``${VAR}`` read
     from the settings' sources, their templates folder and default time zone.
 
     ``templates``: also render every template with sample data (``validate``);
-    ``kinds``, ``kind_names``: as for ``load_catalogue`` (default: the registry's).
+    ``kinds``, ``kind_names``: as for ``load_catalogue`` (default: the registry's);
+    ``renderer_factory``: as for ``validate``.
     """
     options = {"env": settings.environment(), "templates_dir": settings.templates_dir,
                "default_timezone": settings.timezone, "kinds": kinds,
                "kind_names": kind_names}
     if templates:
-        return validate(path or settings.catalogue, **options)  # type: ignore[arg-type]
+        return validate(path or settings.catalogue, renderer_factory=renderer_factory,
+                        **options)  # type: ignore[arg-type]
     return load_catalogue(path or settings.catalogue, **options)  # type: ignore[arg-type]

@@ -15,7 +15,10 @@ from runner.cli_help import SpeakingGroup
 from runner.errors import RunnerError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from runner.catalogue import Catalogue
+    from runner.render import Renderer
     from runner.settings import Settings
 
 
@@ -154,8 +157,10 @@ def log_to(ctx: click.Context, settings: Settings, zone: str | None = None) -> N
                    fmt=settings.log_format, zone=ZoneInfo(zone) if zone else None)
 
 
-def load(settings: Settings, path: Path | None = None) -> Catalogue:
-    """The validated catalogue, templates included.
+def load(settings: Settings, path: Path | None = None, *,
+         renderer_factory: Callable[[Path], Renderer] | None = None) -> Catalogue:
+    """The validated catalogue, templates included (checked by ``renderer_factory``'s
+    renderer, as for ``validate``).
 
     What loading made is frozen out of the collector's walks until the command ends
     (``collector_paused``; ``RunnerGroup.invoke`` unfreezes), and again at the process's
@@ -172,7 +177,7 @@ def load(settings: Settings, path: Path | None = None) -> Catalogue:
     from runner.catalogue.masks import mask_logs
 
     with collector_paused(freeze=True):
-        catalogue = load_configured(settings, path)
+        catalogue = load_configured(settings, path, renderer_factory=renderer_factory)
     atexit.unregister(gc.freeze)  # once, however often a catalogue is loaded
     atexit.register(gc.freeze)
     mask_logs(catalogue.mask)  # what is logged from now on hides this catalogue's ${VAR} values

@@ -8,11 +8,15 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from runner.cli.group import MOMENT, load, log_to, main, settings_of
 from runner.errors import InputError
+
+if TYPE_CHECKING:
+    from runner.render import Renderer
 
 
 @main.command()
@@ -94,6 +98,20 @@ def resume(ctx: click.Context, name: str) -> None:
     click.echo(words.text("cli.resumed", job=name))
 
 
+class _Checker:
+    """The renderer factory of ``run-job``'s catalogue check, which keeps what it made:
+    the run renders with it, its templates compiled once for both."""
+
+    def __init__(self) -> None:
+        self.made: Renderer | None = None
+
+    def __call__(self, templates_dir: Path) -> Renderer:
+        from runner.render import Renderer
+
+        self.made = Renderer(templates_dir)
+        return self.made
+
+
 @main.command("run-job")
 @click.argument("name")
 @click.option("--dry-run", is_flag=True, help="Touch nothing; print what would be done.")
@@ -116,7 +134,8 @@ def run_job(
     from runner import app, console
 
     settings = settings_of(ctx)
-    catalogue = load(settings)
+    checked = _Checker()
+    catalogue = load(settings, renderer_factory=checked)
     job = app.find_job(catalogue, name)
     plan = None
     if plan_file is not None:
@@ -126,7 +145,7 @@ def run_job(
     with console.progress_bar(True) as progress:
         outcome = asyncio.run(
             app.run_once(settings, catalogue, job, dry_run=dry_run, at=at, progress=progress,
-                         plan=plan, rerun=rerun)
+                         plan=plan, rerun=rerun, renderer=checked.made)
         )
     console.print_outcome(outcome, dry_run=outcome.dry_run)
     sys.exit(0 if outcome.status != "failed" else 1)
