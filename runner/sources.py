@@ -10,6 +10,7 @@ from the environment.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Hashable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -246,6 +247,17 @@ def has_data(source: _Source, value: Any) -> bool:
     if isinstance(source, TasksSource):
         return any(value["counts"].values())
     return value not in ({}, [], "", 0)
+
+
+def sample_key(source: _Source) -> Hashable:
+    """Everything of ``source`` that ``sample`` and a digest's sample data read: its
+    class (which fixes its ``type``), the values of a ``vars`` source, the query of a
+    ``pachca_search`` one."""
+    if isinstance(source, VarsSource):
+        return (VarsSource, repr(source.values))
+    if isinstance(source, SearchSource):
+        return (SearchSource, source.query)
+    return type(source)
 
 
 def sample(source: _Source, window_start: datetime, window_end: datetime) -> Any:

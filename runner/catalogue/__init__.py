@@ -9,7 +9,7 @@ together as one ``CatalogueError``; no YAML or pydantic exception leaves this mo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,21 +62,30 @@ def check_templates(
     # inline texts that differ only in plain text behave alike: render each (template or
     # text shape, sample) once and give every job the same outcome.
     outcomes: dict[tuple[object, str], TemplateProblem | str] = {}
+    # A kind that names what its sample data depends on (``sample_key``) has it built,
+    # and told apart from other data (``repr``), once per distinct key.
+    samples: dict[tuple[str, str, Hashable], tuple[dict[str, Any], str]] = {}
 
-    def rendered(template: object, context: dict[str, Any], render: Callable[[], str],
-                 context_key: str | None = None) -> TemplateProblem | str:
-        key = (template, repr(context) if context_key is None else context_key)
+    def sample_of(kind: JobKind, params: Any, template: str) -> tuple[dict[str, Any], str]:
+        """The sample data of ``template`` and the text that tells it apart (its repr)."""
+        key = kind.sample_key(params, template)
+        if key is None:
+            context = kind.sample_context(params, template)
+            return context, repr(context)
+        if (kind.name, template, key) not in samples:
+            context = kind.sample_context(params, template)
+            samples[kind.name, template, key] = context, repr(context)
+        return samples[kind.name, template, key]
+
+    def rendered(template: object, context_key: str, render: Callable[[], str]
+                 ) -> TemplateProblem | str:
+        key = (template, context_key)
         if key not in outcomes:
             try:
                 outcomes[key] = render()
             except TemplateProblem as exc:
                 outcomes[key] = exc
         return outcomes[key]
-
-    def check(template: object, context: dict[str, Any], render: Callable[[], str]
-              ) -> TemplateProblem | None:
-        outcome = rendered(template, context, render)
-        return outcome if isinstance(outcome, TemplateProblem) else None
 
     for job in catalogue.jobs.values():
         kind = kinds(job.kind)
@@ -91,20 +100,19 @@ def check_templates(
                 line = job.field_lines.get(field, job.line) if field else job.line
                 problems.append(Problem(file, line, None, where, missing))
                 continue
-            sample = kind.sample_context(job.params, name)
-            failed = check(name, sample, partial(renderer.render, name, sample))
-            if failed is not None:
+            sample, context_key = sample_of(kind, job.params, name)
+            failed = rendered(name, context_key, partial(renderer.render, name, sample))
+            if isinstance(failed, TemplateProblem):
                 message = words.text("tpl.in_job", detail=failed.message, job=job.name)
                 problems.append(Problem(renderer.path_of(failed.file), failed.line, None,
                                         where, message))
         for field, source in kind.inline_templates(job.params).items():
-            sample = kind.sample_context(job.params, field)
+            sample, context_key = sample_of(kind, job.params, field)
             origin = f"{job.name}.{field}"
             render = partial(renderer.render_string, source, sample, origin=origin)
             # A long text may be too long to post whatever its shape: checked on its own.
             shape = renderer.shape_of(source) if len(source) <= _SHAPED else source
-            context_key = repr(sample)
-            outcome = rendered(("inline", shape), sample, render, context_key)
+            outcome = rendered(("inline", shape), context_key, render)
             # What the kind checks in the text itself (a chat name's length) needs the
             # whole text: made from its shape's template, not compiled on its own.
             whole = partial(renderer.render_like, source, sample, origin=origin,

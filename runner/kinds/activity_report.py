@@ -11,6 +11,7 @@ the totals are kept in memory, whatever the size of the workspace.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Hashable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -208,6 +209,9 @@ class ActivityReportKind(JobKind[ActivityReportParams]):
 
     def templates(self, params: ActivityReportParams) -> list[str]:
         return [params.template]
+
+    def sample_key(self, params: ActivityReportParams, template: str) -> Hashable:
+        return (repr(params.period), params.top, params.sort_by)
 
     def sample_context(self, params: ActivityReportParams, template: str) -> dict[str, Any]:
         zone = ZoneInfo("Europe/Moscow")

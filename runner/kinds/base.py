@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -176,6 +176,13 @@ class JobKind(ABC, Generic[P]):
     def sample_context(self, params: P, template: str) -> dict[str, Any]:
         """Plausible data for ``template``, rendered at validation to catch typos early."""
         return {}
+
+    def sample_key(self, params: P, template: str) -> Hashable | None:
+        """Everything of ``params`` that ``sample_context(params, template)`` reads, or
+        None. Jobs of one kind with equal keys get equal sample data, built once: a
+        catalogue of thousands of jobs repeats a few, and building and telling them
+        apart cost ``validate`` more than rendering. None: built for each job."""
+        return None
 
     def inline_templates(self, params: P) -> dict[str, str]:
         """Jinja strings written in the job itself (field name -> source), such as a

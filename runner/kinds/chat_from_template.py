@@ -11,7 +11,7 @@ by the token's user and created since the attempt, before creating anything agai
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Hashable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, cast
@@ -131,6 +131,9 @@ class ChatFromTemplateKind(JobKind[ChatFromTemplateParams]):
         if not name or len(name) > MAX_NAME:
             return words.text("chat.name_length", n=MAX_NAME, got=f"'{name[:60]}'")
         return None
+
+    def sample_key(self, params: ChatFromTemplateParams, template: str) -> Hashable:
+        return (repr(params.vars), params.channel, params.public)
 
     def sample_context(self, params: ChatFromTemplateParams, template: str) -> dict[str, Any]:
         base = name_context(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), params.vars)

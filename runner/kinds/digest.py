@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import keyword
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -30,7 +30,7 @@ from runner.offload import blocking
 from runner.pachca.models import Button
 from runner.periods import SinceLastRunOrPeriod, Window, resolve_period
 from runner.recipients import Recipients, Target, post_everywhere
-from runner.sources import ActivitySource, Source, has_data, read_source, sample
+from runner.sources import ActivitySource, Source, has_data, read_source, sample, sample_key
 
 FIRST_WINDOW = timedelta(hours=24)
 """What ``since_last_run`` covers when the job has never succeeded before."""
@@ -188,6 +188,9 @@ class DigestKind(JobKind[DigestParams]):
 
     def templates(self, params: DigestParams) -> list[str]:
         return [params.template]
+
+    def sample_key(self, params: DigestParams, template: str) -> Hashable:
+        return tuple((name, sample_key(source)) for name, source in params.sources.items())
 
     def sample_context(self, params: DigestParams, template: str) -> dict[str, Any]:
         end = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

@@ -357,3 +357,34 @@ def test_a_chat_name_too_long_is_found_among_names_of_its_shape(tmp_path: Path) 
     [problem] = info.value.problems
     assert (problem.path, problem.line) == ("jobs.sync-2.name", 15)
     assert "'Планёрка 48 ЯЯЯ" in problem.message
+
+
+def test_jobs_whose_sample_data_differ_never_share_an_outcome(tmp_path: Path) -> None:
+    """Sample data is built once per distinct input of a kind: each job whose input
+    differs still gets its own render, and its own problem."""
+    from runner.kinds import registry
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "team.md.j2").write_text("Команда: {{ info.team }}\n", encoding="utf-8")
+    (folder / "top.md.j2").write_text("{% if top > 3 %}{{ nowhere.x }}{% endif %}\n",
+                                      encoding="utf-8")
+    jobs = ["jobs:"]
+    for name, values in [("d-ok", "{team: Продажи}"), ("d-bad", "{lead: Анна}"),
+                         ("d-ok2", "{team: Продажи}")]:
+        jobs += [f"  {name}:", "    kind: digest", "    schedule: '0 9 * * *'",
+                 "    to: {chats: [1]}", "    template: team.md.j2",
+                 f"    sources: {{info: {{type: vars, values: {values}}}}}"]
+    for name, top in [("r-ok", 3), ("r-bad", 5), ("r-ok2", 3)]:
+        jobs += [f"  {name}:", "    kind: activity_report", "    schedule: '0 9 * * 1'",
+                 "    to: {chats: [1]}", "    template: top.md.j2", f"    top: {top}"]
+    for name, vars_ in [("c-ok", "{team: Север}"), ("c-bad", "{}"), ("c-ok2", "{team: Юг}")]:
+        jobs += [f"  {name}:", "    kind: chat_from_template", "    schedule: '0 10 * * 1'",
+                 "    name: 'Планёрка {{ vars.team }}'", "    welcome_template: null",
+                 f"    vars: {vars_}"]
+    path = tmp_path / "jobs.yaml"
+    path.write_text("\n".join(jobs) + "\n", encoding="utf-8")
+    with pytest.raises(CatalogueError) as info:
+        validate(path, env={}, kinds=registry.get_kind, kind_names=registry.kind_names)
+    assert sorted(p.path for p in info.value.problems) == [
+        "jobs.c-bad.name", "jobs.d-bad.template", "jobs.r-bad.template"]
