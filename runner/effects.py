@@ -20,6 +20,7 @@ decides what a rerun does:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -84,13 +85,15 @@ async def post_once(
     label: str | None = None,
     files: Callable[[], Awaitable[list[dict[str, Any]]]] | None = None,
     file_names: Sequence[str] = (),
+    sending: contextlib.AbstractAsyncContextManager[object] | None = None,
 ) -> int | None:
     """Post ``content`` to the entity unless this run already did; return the message id.
 
     ``target`` names the effect within the run (e.g. ``"chat:101"``). In a dry run,
     nothing is posted: the text is recorded in the report and None returned.
     ``files`` uploads the attachments (``file_names``) once the post is known to be due,
-    and gives their ``files`` items.
+    and gives their ``files`` items. ``sending`` is held around the request alone (a
+    fan-out's share of connections), not around the records before and after it.
     """
     what = label or words.text("post.user" if entity_type == "user" else "post.chat",
                                id=entity_id)
@@ -139,10 +142,11 @@ async def post_once(
     if not started:
         await state.effects.start(key, target, {**detail, "after_id": floor})
     try:
-        message = await ctx.client.send_message(
-            entity_id, content, entity_type=entity_type, buttons=buttons,  # type: ignore[arg-type]
-            files=attached,
-        )
+        async with sending or contextlib.nullcontext():
+            message = await ctx.client.send_message(
+                entity_id, content, entity_type=entity_type, buttons=buttons,  # type: ignore[arg-type]
+                files=attached,
+            )
     except PachcaError as exc:
         if refused(exc):
             # Nothing was posted: the next attempt posts it, and looks for nothing.

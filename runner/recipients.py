@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +47,11 @@ class Recipients(KindParams):
 
 
 FAN_OUT = 16
-"""Recipients posted to at once: enough to hide round trips, far below the connection pool."""
+"""Posts in flight at once: enough to hide round trips, far below the connection pool."""
+RECORDS_AHEAD = 2
+"""Recipients served at once, in ``FAN_OUT``s: a post's records before and after its
+request take a turn of the state store's threads each, and a recipient waiting for
+them holds no connection, so that the requests keep ``FAN_OUT`` connections busy."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,8 @@ async def post_everywhere(
 
     Buttons and files (``attach(target)`` uploads them for that recipient and gives the
     ``files`` items) go with the last part, where a reader ends up. Up to ``FAN_OUT``
-    recipients are served at once; the parts of one message go out in order. A recipient
+    posts are in flight at once (``RECORDS_AHEAD`` times as many recipients served,
+    their records overlapping the requests); the parts of one message go out in order. A recipient
     that refuses (the bot may not post there, the chat is gone) does not stop the others:
     the run posts everywhere it can, names each one it could not, and fails (JobError), so
     that a rerun of the fire posts only what is left.
@@ -94,6 +100,7 @@ async def post_everywhere(
     refused: list[tuple[Target, RunnerError]] = []
     done = 0
     label = words.text("progress.post")
+    sending = asyncio.Semaphore(FAN_OUT)
 
     async def deliver(target: Target) -> None:
         nonlocal done
@@ -110,6 +117,7 @@ async def post_everywhere(
                     label=target.label,
                     files=(lambda: attach(target)) if attach is not None and last else None,
                     file_names=file_names if last else (),
+                    sending=sending,
                 )
         except PER_TARGET_ERRORS as exc:
             refused.append((target, exc))
@@ -118,7 +126,8 @@ async def post_everywhere(
 
     # Message writes are limited per chat, so a fan-out to many chats waits on round
     # trips, not on limits: overlap them. A dry run waits on nothing and keeps the order.
-    await for_each(unique.values(), deliver, limit=1 if ctx.dry_run else FAN_OUT)
+    await for_each(unique.values(), deliver,
+                   limit=1 if ctx.dry_run else FAN_OUT * RECORDS_AHEAD)
     if refused:
         await report_refused(ctx, refused, len(unique))
 

@@ -10,7 +10,9 @@
 ``POST /reset_log``         forget the request log and counters -> ``{"ok": true}``
 ``GET  /stats``             ``{"requests", "by_class", "by_status", "rate_limited",
                             "faults", "in_flight" (API requests taken in, not yet
-                            answered: a killed client's may still land), "openapi_checked", "openapi_violations": [{"kind",
+                            answered: a killed client's may still land),
+                            "most_in_flight" (the most at once since the last
+                            ``reset_log``), "openapi_checked", "openapi_violations": [{"kind",
                             "method", "path", "status", "message"}],
                             "openapi_violation_count": {"request", "response"}}``
 ``POST /events``            ``{"payload": {...}, "event_type"?: str}`` (or the bare payload)

@@ -103,8 +103,10 @@ class Gateway:
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX + "/"):
             await self.app(scope, receive, send)
             return
-        # Counted so a test can wait until a killed client's requests have all landed.
+        # Counted so a test can wait until a killed client's requests have all landed,
+        # and see how many connections a client kept busy at once.
         self.ws.in_flight += 1
+        self.ws.most_in_flight = max(self.ws.most_in_flight, self.ws.in_flight)
         try:
             await self._api(scope, receive, send)
         finally:

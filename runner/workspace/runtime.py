@@ -49,6 +49,7 @@ class Workspace:
         self.exports = ExportManager(self)
         self.gate = WriteGate()
         self.in_flight = 0  # API requests taken in and not answered yet (event loop only)
+        self.most_in_flight = 0  # the most ever at once since the log was reset
         self._lock = threading.Lock()
         self.log: list[dict[str, Any]] = []
         self.counters: Counter[str] = Counter()
@@ -76,6 +77,7 @@ class Workspace:
         with self._lock:
             self.log.clear()
             self.counters.clear()
+            self.most_in_flight = self.in_flight
 
     def stats(self) -> dict[str, Any]:
         """Counts per class and status, 429s, faults, and the contract violations."""
@@ -93,6 +95,7 @@ class Workspace:
             "rate_limited": counters.get("rate_limited", 0),
             "faults": group("fault:"),
             "in_flight": self.in_flight,
+            "most_in_flight": self.most_in_flight,
             "openapi_checked": self.checker is not None,
             "openapi_violations": violations,
             "openapi_violation_count": {
