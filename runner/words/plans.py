@@ -181,6 +181,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sweep.closing": ("«{name}» (closing)", "«{name}» (прощальное сообщение)"),
     "sweep.could_not": ("could not {verb} «{name}» ({id}): {error}",
                         "не удалось {verb} «{name}» ({id}): {error}"),
+    "sweep.unrecorded": (
+        ("the chats archived before the error could not be recorded ({error}); the next run"
+         " finds them archived and records them"),
+        ("не удалось записать чаты, архивированные до ошибки ({error}); следующий запуск"
+         " найдёт их в архиве и запишет"),
+    ),
     # -- why a sweep or an activity check stopped --------------------------------------------
     "sweep.no_threads": (
         "sweep: the token may not list threads ({error}); give it the threads:read scope",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -251,8 +250,10 @@ class SweepKind(JobKind[SweepParams]):
             await for_each(todo, act, limit=params.concurrency)
         except Exception:
             # What was archived is recorded now if it can be; the run's error is the cause.
-            with suppress(Exception):
+            try:
                 await actor.recorded()
+            except Exception as unrecorded:  # noqa: BLE001 - said; the run's error follows
+                ctx.log.warning("%s", words.text("sweep.unrecorded", error=unrecorded))
             raise
         except BaseException:
             actor.stop()  # cancelled: the next run records what was archived
