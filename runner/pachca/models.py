@@ -15,7 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 class PachcaModel(BaseModel):
     """Base of every API model: tolerant of new fields, immutable once read."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Each model's validator is built on its first use, not at import: a run uses a few
+    # of these (a digest: Chat, Message, TokenInfo, PaginationMeta), and every process
+    # that imports the client would otherwise pay to build them all.
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class Chat(PachcaModel):
