@@ -95,15 +95,16 @@ async def post_once(
     and gives their ``files`` items. ``sending`` is held around the request alone (a
     fan-out's share of connections), not around the records before and after it.
     """
-    what = label or words.text("post.user" if entity_type == "user" else "post.chat",
-                               id=entity_id)
+    # The recipient check's name for it (chat «Sales» (101)) where the run has one.
+    what = ctx.labels.get((entity_type, entity_id)) or label or words.text(
+        "post.user" if entity_type == "user" else "post.chat", id=entity_id)
     state = ctx.state
     key = ctx.run.key
     if ctx.dry_run:
         if file_names:
             ctx.report.files[len(ctx.report.messages)] = list(file_names)
         ctx.report.messages.append(content)
-        ctx.report.addressed.append(ctx.labels.get((entity_type, entity_id), what))
+        ctx.report.addressed.append(what)
         await _name_mentions(ctx, content)
         ctx.report.say(words.text("post.would", what=what) + _attached(file_names))
         ctx.report.count("would_post")

@@ -17,9 +17,11 @@ one core part it concerns, which never names a kind:
 - ``button_actions``: handlers of the signed buttons it posts, by action (``keep``);
 - ``routes(server)``, ``metrics(server)``: endpoints and metrics on the runner's HTTP
   server (the export's webhook);
-- ``tables``: its own state tables, created and migrated with the store's (its async
-  reads and writes of them: a ``runner.state.aio.KindRecords`` subclass, reached by
-  ``ctx.state.records(TheRecords)``);
+- its own state tables, created and migrated with the store's: not a hook either but
+  ``TABLES`` in a ``table`` module of its package, found and imported without the kind,
+  so opening the store for a run of one kind does not import them all (keep that module
+  light too; a single-module kind has no tables). Its async reads and writes of them: a
+  ``runner.state.aio.KindRecords`` subclass, reached by ``ctx.state.records(TheRecords)``;
 - ``messages``: its operator messages by id, in English and Russian (``runner.words``);
 - ``read_plan`` / ``affected``: ``run-job --plan FILE`` and the chats ``diff`` counts;
 - ``demo``: its part of ``pachca-runner demo`` (the sweep's week in fast-forward).
@@ -37,7 +39,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from sqlalchemy import Table
     from starlette.routing import BaseRoute
 
     from runner.bot.context import BotContext
@@ -219,11 +220,6 @@ class JobKind(ABC, Generic[P]):
 
     messages: ClassVar[Mapping[str, tuple[str, str]]] = {}
     """The kind's operator messages by id: (English, Russian), as in ``runner.words``."""
-
-    def tables(self) -> Sequence[Table]:
-        """State tables of the kind's own (on ``runner.state.schema.metadata``): created
-        and checked with the store's core tables."""
-        return ()
 
     def run_actions(self, state: StateStore, run_id: int) -> Sequence[ChatAction]:
         """What run ``run_id`` did to chats, oldest first, for ``history show`` and the

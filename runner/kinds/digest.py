@@ -108,9 +108,12 @@ class DigestParams(KindParams):
                              " шаблон узнает о сбое из `source_errors`."),
     )
     skip_if_empty: bool = Field(
-        default=True, description="Post nothing when there was no activity and no data.",
+        default=True, description="Post nothing when there was no activity and no data "
+        "(a source that failed with `on_source_error: mention` still gets its digest).",
         examples=[False],
-        json_schema_extra=ru("Ничего не отправлять, если не было ни активности, ни данных."),
+        json_schema_extra=ru("Ничего не отправлять, если не было ни активности, ни данных"
+                             " (если источник не прочитался при `on_source_error: mention`,"
+                             " сводка всё равно уходит с упоминанием сбоя)."),
     )
     attachments: list[Attachment] = Field(
         default_factory=list, max_length=10,
@@ -262,7 +265,9 @@ class DigestKind(JobKind[DigestParams]):
         async def render_text() -> str | None:
             data, errors = await self._read(ctx, params, window)
             read.update(data)
-            if params.skip_if_empty and not any(
+            # A source that failed is not an empty one: what it would have said is
+            # unknown, and `mention` promises a digest that names the failure.
+            if params.skip_if_empty and not errors and not any(
                 has_data(params.sources[n], v) for n, v in data.items()
             ):
                 return None

@@ -5,9 +5,12 @@ The shipped kinds are the modules and packages under ``runner/kinds/`` (``base``
 distributions through the ``pachca_runner.kinds`` entry point group (name = kind,
 value = the module that defines ``KIND``), or from ``add(module)`` in tests. The
 core asks the registry for what every kind adds (commands, button actions, routes,
-tables, messages) and never names a kind itself. A kind's commands are the ``COMMANDS``
-of its package's ``commands`` module, imported without the kind: ``--help`` lists
-them, and ``plan --help`` parses, without importing every kind and the client.
+tables, messages) and never names a kind itself. Two of those come from modules of a
+kind's package, imported without the kind: its commands (the ``COMMANDS`` of its
+``commands`` module), so ``--help`` lists them and ``plan --help`` parses without
+importing every kind and the client; and its state tables (the ``TABLES`` of its
+``table`` module), so opening the store for a run of one kind does not import all of
+them. A single-module kind has neither.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import pkgutil
 from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import metadata
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import runner.kinds
@@ -124,15 +128,23 @@ def commands() -> dict[str, click.Command]:
 def _commands(kind: str, module_name: str) -> tuple[click.Command, ...]:
     """The ``COMMANDS`` of the kind package's ``commands`` module, without importing
     the kind; none for a single-module kind or a package without that module."""
-    spec = importlib.util.find_spec(module_name)  # imports the parents, not the kind
-    places = spec.submodule_search_locations if spec is not None else None
-    if not places or "commands" not in {m.name for m in pkgutil.iter_modules(places)}:
-        return ()
-    found = tuple(importlib.import_module(f"{module_name}.commands").COMMANDS)
+    module = _part(module_name, "commands")
+    found = () if module is None else tuple(module.COMMANDS)
     for command in found:
         if command.callback is not None:
             command.callback = _kind_loaded(kind, command.callback)
     return found
+
+
+def _part(module_name: str, part: str) -> ModuleType | None:
+    """Module ``part`` of the kind package ``module_name``, imported without the kind
+    (the package's ``__init__`` must not import it); None for a single-module kind or a
+    package without that module."""
+    spec = importlib.util.find_spec(module_name)  # imports the parents, not the kind
+    places = spec.submodule_search_locations if spec is not None else None
+    if not places or part not in {m.name for m in pkgutil.iter_modules(places)}:
+        return None
+    return importlib.import_module(f"{module_name}.{part}")
 
 
 def _kind_loaded(kind: str, callback: Callable[..., Any]) -> Callable[..., Any]:
@@ -148,5 +160,13 @@ def _kind_loaded(kind: str, callback: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def tables() -> list[Table]:
-    """Every kind's own state tables."""
-    return [table for kind in every_kind() for table in kind.tables()]
+    """Every kind's own state tables (kinds in name order), created and checked with the
+    store's core tables: the ``TABLES`` of each kind package's ``table`` module."""
+    modules = _modules()
+    return [table for name in kind_names() for table in _tables(modules[name])]
+
+
+@cache
+def _tables(module_name: str) -> tuple[Table, ...]:
+    module = _part(module_name, "table")
+    return () if module is None else tuple(module.TABLES)

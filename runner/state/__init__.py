@@ -7,7 +7,8 @@ SQLAlchemy Core over SQLite (one replica) or PostgreSQL (several replicas). Modu
 far running runs have got), ``models`` (the dataclasses returned), ``store``
 (``StateStore``, synchronous), ``aio`` (``Store``: typed async methods split by
 ``concerns``, run on the store's own threads; ``KindRecords``, the base of a kind's own
-records). A job kind's own tables are its (``JobKind.tables``), created by ``migrate``.
+records). A job kind's own tables are its (``TABLES`` in its package's ``table`` module,
+found by ``runner.kinds.registry.tables``), created by ``migrate``.
 
 The dataclasses import without SQLAlchemy; ``StateStore`` and ``SCHEMA_VERSION`` load it
 on first use, so job kinds that name a record type keep ``validate`` and ``--help`` quick.

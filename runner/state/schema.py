@@ -195,7 +195,7 @@ def run_rows(tables: Sequence[Table]) -> list[tuple[Table, Column[Any], Column[A
 
 def _v1(conn: Connection) -> None:
     """The core tables. The tables version 1 also made for job kinds are the kinds' now
-    (``JobKind.tables``): ``migrate`` creates them in the same transaction, the same."""
+    (``registry.tables``): ``migrate`` creates them in the same transaction, the same."""
     tables = [replicas, runs, targets, events, alerts, job_values]
     metadata.create_all(conn, tables=tables)
 
@@ -241,7 +241,7 @@ _MIGRATION_LOCK = 0x70616368  # "pach": one runner migrates at a time on Postgre
 
 def migrate(conn: Connection, now: datetime, kinds_tables: Sequence[Table] = ()) -> int:
     """Bring the schema to ``SCHEMA_VERSION`` inside the caller's transaction, and create
-    the job kinds' own tables (``JobKind.tables``) that are missing.
+    the job kinds' own tables (``runner.kinds.registry.tables``) that are missing.
 
     Returns the version found before migrating (0 for a new database).
     """

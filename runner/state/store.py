@@ -32,7 +32,7 @@ class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin, PruneMix
 
     ``reading``: the caller only reads the core tables (``history``): a store whose
     schema is current is used as it is, without the write transaction that checks
-    for the kinds' tables (and without importing every kind to know them); a new or
+    for the kinds' tables (and without importing their ``table`` modules); a new or
     older one is migrated as usual.
     """
 
@@ -69,7 +69,7 @@ class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin, PruneMix
 
     def write(self) -> AbstractContextManager[Connection]:
         """A connection in one transaction, committed on success: for a kind's own tables
-        (``JobKind.tables``); the store's errors come out as ``StateError``."""
+        (``registry.tables``); the store's errors come out as ``StateError``."""
         return self._db.write()
 
     def insert(self, table: Table) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -209,7 +210,8 @@ def test_run_job_posts_and_reports(env, tmp_path, workspace, chat_id):
     mark = log_mark(workspace)
     result = cli(env, "run-job", "reminder")
     assert result.exit_code == 0, result.output
-    assert f"posted to chat {chat_id}" in result.output
+    # Named as the recipient check found it, not by id alone.
+    assert re.search(rf"posted to chat «[^»]+» \({chat_id}\)", result.output), result.output
     assert "✓ reminder succeeded" in result.output
     posts = writes_since(workspace, mark)
     assert [(p["method"], p["path"].rsplit("/", 1)[-1]) for p in posts] == [("POST", "messages")]

@@ -2,7 +2,9 @@
 kinds' included, without importing the kinds (a kind's commands come from its
 package's ``commands`` module, and the kind, with the client, the store and the
 renderer it imports, loads only when one of them runs); ``history`` reads the jobs'
-zones and the store without the kinds, the client or the renderer.
+zones and the store without the kinds, the client or the renderer; opening the store
+for a run creates every kind's tables without importing the kinds (a run of one kind
+loads that kind alone).
 
 Each case runs ``python -m runner`` in a fresh process, so what it imported is what
 the command imported, not what earlier tests left in ``sys.modules``.
@@ -17,6 +19,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from textwrap import dedent
+from typing import Any
 
 import pytest
 
@@ -42,14 +45,22 @@ def probe(tmp_path: Path, *args: str, path: Path | None = None, lang: str = "en"
           **settings: str) -> tuple[int, set[str], str]:
     """Run ``pachca-runner ARGS`` in a fresh process: exit code, modules it imported,
     what it printed."""
+    found, out = fresh(tmp_path, PROBE, *args, path=path, lang=lang, **settings)
+    return found["code"], set(found["modules"]), out
+
+
+def fresh(tmp_path: Path, code: str, *args: str, path: Path | None = None,
+          lang: str = "en", **settings: str) -> tuple[dict[str, Any], str]:
+    """Run ``code`` with ``ARGS`` in a fresh process: what it wrote to the report file
+    (its first argument), what it printed."""
     report = tmp_path / "report.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PACHCA_")} | settings
     env["PYTHONPATH"] = os.pathsep.join(str(p) for p in (ROOT, path) if p)
     env["PACHCA_RUNNER_LANG"] = lang
-    done = subprocess.run([sys.executable, "-c", PROBE, str(report), *args], env=env,
+    done = subprocess.run([sys.executable, "-c", code, str(report), *args], env=env,
                           cwd=tmp_path, capture_output=True, text=True, check=False)
-    found = json.loads(report.read_text())
-    return found["code"], set(found["modules"]), done.stdout + done.stderr
+    assert report.exists(), done.stdout + done.stderr
+    return json.loads(report.read_text()), done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("args", [["--help"], [], ["plan", "--help"], ["undo", "--help"],
@@ -118,6 +129,14 @@ def plugin(site: Path) -> None:
 
         COMMANDS = (greet,)
         '''))
+    (package / "table.py").write_text(dedent('''
+        from sqlalchemy import BigInteger, Column, MetaData, Table
+
+        greeted = Table("hello_greeted", MetaData(),
+                        Column("chat_id", BigInteger, primary_key=True))
+
+        TABLES = (greeted,)
+        '''))
     info = site / "hello_kind-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hello-kind\nVersion: 1.0\n")
@@ -137,6 +156,43 @@ def test_an_installed_kinds_command_is_listed_without_its_kind_and_runs_with_it(
     code, modules, out = probe(tmp_path, "greet", path=site, lang="ru")
     assert (code, out) == (0, "Привет от вида\n")
     assert "hello_kind.kind" in modules
+
+
+OPEN_STORE = """
+import json, sys
+from sqlalchemy import inspect
+from runner.state import StateStore
+with StateStore(sys.argv[2], replica="probe") as state:
+    opened = sorted(sys.modules)
+    with state.read() as conn:
+        tables = sorted(inspect(conn).get_table_names())
+from runner.kinds import registry
+kinds = sorted(type(kind).__module__ for kind in registry.every_kind())
+with open(sys.argv[1], "w") as out:
+    json.dump({"modules": opened, "tables": tables, "kinds": kinds}, out)
+"""
+
+
+def test_opening_the_store_creates_the_kinds_tables_without_importing_a_kind(
+        tmp_path: Path) -> None:
+    found, out = fresh(tmp_path, OPEN_STORE, f"sqlite:///{tmp_path / 'state.db'}")
+
+    opened = set(found["modules"])
+    assert {"runner.kinds.digest", "runner.kinds.sweep.kind"} <= set(found["kinds"])
+    assert sorted(set(found["kinds"]) & opened) == [], out
+    assert not {"pydantic", "httpx", "jinja2"} & opened  # the kinds' params, client, renderer
+    assert {"chats", "actions", "exports"} <= set(found["tables"])  # the sweep's, the export's
+
+
+def test_an_installed_kinds_table_is_created_without_its_kind(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    plugin(site)
+
+    found, out = fresh(tmp_path, OPEN_STORE, f"sqlite:///{tmp_path / 'state.db'}", path=site)
+
+    assert "hello_kind.kind" in found["kinds"], out
+    assert "hello_kind.kind" not in found["modules"]
+    assert "hello_greeted" in found["tables"]
 
 
 CATALOGUE = """\

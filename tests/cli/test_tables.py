@@ -138,7 +138,7 @@ def test_history_show_prints_one_run_whole(env, tmp_path, chat_id):  # noqa: F81
         assert re.search(rf"^  {field}\s+\S", text, re.MULTILINE), field
     assert re.search(r"^  outcome:\s+succeeded$", text, re.MULTILINE)
     assert re.search(r"^  counts:\s+posted=1$", text, re.MULTILINE)
-    assert f"What it did:\n  • posted to chat {chat_id}" in text
+    assert re.search(rf"What it did:\n  • posted to chat «[^»]+» \({chat_id}\)", text), text
     assert "Effects (each made once per fire):" in text
     assert all(len(line) <= 80 for line in text.splitlines()), text
 

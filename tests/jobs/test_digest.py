@@ -316,6 +316,28 @@ async def test_a_failed_source_is_mentioned_or_fails_the_run_without_leaking_sec
             assert outcome.report.messages == []
 
 
+async def test_a_quiet_window_with_a_failed_source_still_posts_the_mention(
+    ws: WorkspaceServer, h: Harness, endpoint: str
+) -> None:
+    # Nothing was said in the window, and the only other source failed: that is not
+    # "nothing to post" (skip_if_empty), since what the source holds is unknown.
+    chat = bot_chats(ws)[0]
+    h.env = {"SALES_URL": f"{endpoint}/down"}
+    h.write_catalogue(catalogue(chat, someone(ws), extra="on_source_error: mention", sources="""
+          activity: {type: pachca_activity}
+          sales: {type: http, url: "${SALES_URL}"}"""))
+    mark = h.mark()
+
+    outcome = await h.run("morning-digest", at=T)
+
+    assert outcome.status == "succeeded", outcome.error
+    assert "skipped:empty" not in outcome.report.counts
+    assert outcome.report.counts["source_errors"] == 1
+    (posted,) = bot_messages(ws, chat)
+    assert "Не удалось получить данные: «sales»" in posted.content
+    assert len(h.writes(mark)) == 2  # the chat and the person in `to`
+
+
 async def test_a_long_digest_is_posted_in_parts_each_exactly_once(
     ws: WorkspaceServer, h: Harness
 ) -> None:

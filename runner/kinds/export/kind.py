@@ -42,7 +42,6 @@ from runner.periods import fixed_period
 from runner.sizes import size_text
 
 if TYPE_CHECKING:
-    from sqlalchemy import Table
     from starlette.routing import BaseRoute
 
     from runner.kinds.export.records import ExportChunk
@@ -164,12 +163,6 @@ class ExportKind(JobKind[ExportParams]):
     summary: ClassVar[str] = "Export chat history for a period into zip files."
     needs_server: ClassVar[bool] = True
     route_prefixes: ClassVar[tuple[str, ...]] = ("/hooks/export/",)
-
-    def tables(self) -> Sequence[Table]:
-        """``exports``: each chunk's progress."""
-        from runner.kinds.export.table import exports
-
-        return (exports,)
 
     def run_files(self, state: StateStore, job: str) -> Sequence[object]:
         """The chunks of ``job`` downloaded to a file."""

@@ -1,7 +1,8 @@
 """The export kind's table: one row per chunk of days and how far it got.
 
-Defined on the store's ``metadata`` and created through ``ExportKind.tables``: name,
-columns and index are those schema version 1 created, so older stores keep theirs.
+Defined on the store's ``metadata`` and created with the store's own (``TABLES``, which
+the registry reads without importing the kind): name, columns and index are those
+schema version 1 created, so older stores keep theirs.
 Each function is one transaction of the synchronous store; async code reaches them
 through ``ExportRecords``.
 """
@@ -36,6 +37,9 @@ exports = Table(
     one_of("status", STATUSES),
     Index("ix_exports_export_id", "export_id"),
 )
+
+TABLES = (exports,)
+"""The export's own table, created and migrated with the store's."""
 
 
 def export_chunks(store: StateStore, job: str | None = None, *, status: str | None = None

@@ -19,8 +19,8 @@ __all__ = ["KIND"]
 
 
 def __getattr__(name: str) -> Any:
-    # KIND on first use: the registry imports ``commands`` (for --help) through this
-    # package without the kind, its client and its store.
+    # KIND on first use: the registry imports ``commands`` (for --help) and ``table``
+    # (to open the store) through this package without the kind and its client.
     if name == "KIND":
         from runner.kinds.sweep.kind import KIND
 

@@ -33,8 +33,6 @@ from runner.kinds.sweep.scan import Plan, Scanner
 from runner.render import split_message
 
 if TYPE_CHECKING:
-    from sqlalchemy import Table
-
     from runner.bot.context import BotContext
     from runner.buttons import ButtonAction
     from runner.catalogue import JobSpec
@@ -64,12 +62,6 @@ class SweepKind(JobKind[SweepParams]):
     summary = "Warn inactive group chats, then archive the ones that stay quiet."
     button_actions: ClassVar[Mapping[str, ButtonHandler]] = dict.fromkeys(ACTIONS, _on_click)
     affects_chats: ClassVar[bool] = True
-
-    def tables(self) -> Sequence[Table]:
-        """``chats`` (what the sweep knows of each) and ``actions`` (what each run did)."""
-        from runner.kinds.sweep.table import actions, chats
-
-        return (chats, actions)
 
     def run_actions(self, state: StateStore, run_id: int) -> Sequence[ActionRecord]:
         """The chats run ``run_id`` warned, archived or unarchived, in order."""

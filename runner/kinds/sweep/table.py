@@ -1,8 +1,9 @@
 """The sweep's tables: ``chats`` (what it knows of each chat) and ``actions`` (what each
 run did to one).
 
-Defined on the store's ``metadata`` and created through ``SweepKind.tables``: names,
-columns and indexes are those schema version 1 created, so older stores keep theirs.
+Defined on the store's ``metadata`` and created with the store's own (``TABLES``, which
+the registry reads without importing the kind): names, columns and indexes are those
+schema version 1 created, so older stores keep theirs.
 ``actions`` points at its run, so pruning a run takes its actions first. Each function
 is one transaction of the synchronous store; async code reaches them through
 ``SweepRecords``.
@@ -64,6 +65,9 @@ actions = Table(
     Index("ix_actions_run", "run_id"),
     Index("ix_actions_chat", "chat_id"),
 )
+
+TABLES = (chats, actions)
+"""The sweep's own tables, created and migrated with the store's."""
 
 
 def chat_state(store: StateStore, chat_id: int) -> ChatState | None:

@@ -7,6 +7,19 @@ with a «Записаться» button to a chat; a member who presses it is rec
 table; the command lists who signed up. ``runner.kinds.registry.add(__name__)`` makes it known.
 """
 
-from tests.kinds.example_kind.kind import KIND
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.kinds.example_kind.kind import KIND
 
 __all__ = ["KIND"]
+
+
+def __getattr__(name: str) -> Any:
+    # KIND on first use, as a kind package's ``__init__`` should: the registry imports
+    # ``commands`` and ``table`` through this package without the kind.
+    if name == "KIND":
+        from tests.kinds.example_kind.kind import KIND
+
+        return KIND
+    raise AttributeError(f"module 'tests.kinds.example_kind' has no attribute {name!r}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import Field
@@ -14,8 +14,6 @@ from runner.kinds.base import ButtonHandler, JobContext, JobKind
 from runner.pachca.models import Button
 
 if TYPE_CHECKING:
-    from sqlalchemy import Table
-
     from runner.bot.context import BotContext
     from runner.buttons import ButtonAction
     from runner.pachca.models import ButtonClick
@@ -54,12 +52,6 @@ class SignupKind(JobKind[SignupParams]):
     def scopes(self, params: SignupParams) -> frozenset[str]:
         """To post the message."""
         return POSTING_SCOPES
-
-    def tables(self) -> Sequence[Table]:
-        """Who signed up."""
-        from tests.kinds.example_kind.table import signups
-
-        return (signups,)
 
     async def run(self, ctx: JobContext, params: SignupParams) -> None:
         """Post the message with its button, once per run."""

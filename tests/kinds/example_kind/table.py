@@ -20,6 +20,9 @@ signups = Table(
     Column("at", String, nullable=False),  # ISO 8601, UTC
 )
 
+TABLES = (signups,)
+"""The kind's own table: the registry finds it here, and the store creates it."""
+
 
 def record(store: StateStore, chat_id: int, user_id: int, run_id: int, at: datetime) -> bool:
     """Record a signup; False if that person had already signed up in that chat."""
