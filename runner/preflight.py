@@ -98,6 +98,10 @@ LISTING_RECENT = tuple(timedelta(days=2**i) for i in range(6))
 and 16 days before that, each a window of its own: recent chats are the densest, and
 these windows are read at once with the token info and the look-up of the oldest chat
 the equal windows start from, so the first post waits two round trips, not six."""
+LISTING_SPLIT = 8
+"""A window that holds more than a page is cut into this many slices past its first
+page, read at once: the chats one fan-out posted to last all wrote within seconds, and
+the next fan-out to them would otherwise chain their pages (``dense.read``)."""
 
 Me = int | None | asyncio.Future[int | None]
 """The token's user id (None: unknown, checks that need it are skipped), or the task
@@ -135,7 +139,7 @@ async def _listed(client: PachcaClient, wanted: set[int], me: Me, now: datetime 
     # come in first, so the posts never run beside reads the runner has given up on.
     chats = client.list_chats_by_last_message(
         after=None, before=None, parts=LISTING_PARTS, recent=LISTING_RECENT, now=now,
-        personal=False, until=lambda: len(found) == len(wanted))
+        personal=False, until=lambda: len(found) == len(wanted), split_dense=LISTING_SPLIT)
     async for chat in chats:
         if chat.id in wanted and chat.id not in found:
             found[chat.id] = TargetCheck("discussion", chat.id, _named(chat))

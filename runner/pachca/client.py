@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from runner import errors
 from runner.concurrency import merge
-from runner.pachca import windows
+from runner.pachca import dense, windows
 from runner.pachca.calls import api_time
 from runner.pachca.http import ApiSession, SessionOptions
 from runner.pachca.models import (
@@ -95,6 +95,7 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
         personal: bool | None = None,
         on_page: Callable[[int], None] | None = None,
         until: Callable[[], bool] | None = None,
+        split_dense: int = 0,
     ) -> AsyncIterator[Chat]:
         """Chats whose last message is within [after, before] (a None bound is open), read
         as several listings of consecutive time windows at once, in no set order.
@@ -110,11 +111,14 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
         ``until``: once it is true, no further page is asked for, and the listing ends
         when the pages under way have come in. They are not cut off: Pachca would still
         serve a request whose connection was dropped, beside the caller's next ones.
+        ``split_dense``: a window holding more than a page is read newest first and, past
+        its first page, cut into this many slices at once (``dense.read``) rather than
+        chained; 0: chained.
         """
         now = now or datetime.now(UTC)
         done = until or (lambda: False)
         newest, end = windows.recent(after, before, recent, now)
-        listings = [self._window(w, personal, on_page, done) for w in newest]
+        listings = [self._window(w, personal, on_page, done, split_dense) for w in newest]
 
         async def older() -> AsyncIterator[Chat]:
             start = after
@@ -126,7 +130,7 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
                 if first is None or done():
                     return
                 start = first.last_message_at
-            async for chat in merge([self._window(w, personal, on_page, done)
+            async for chat in merge([self._window(w, personal, on_page, done, split_dense)
                                      for w in windows.split(start, end, parts, now)]):
                 yield chat
 
@@ -134,10 +138,14 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
             yield chat
 
     async def _window(self, window: windows.Window, personal: bool | None,
-                      on_page: Callable[[int], None] | None, done: Callable[[], bool]
-                      ) -> AsyncIterator[Chat]:
-        listing = self.list_chats(personal=personal, last_message_after=window[0],
-                                  last_message_before=window[1], on_page=on_page)
+                      on_page: Callable[[int], None] | None, done: Callable[[], bool],
+                      split: int) -> AsyncIterator[Chat]:
+        if split:
+            page = dense.newest_first(self._session, personal, on_page)
+            listing = dense.read(page, window, slices=split, done=done)
+        else:
+            listing = self.list_chats(personal=personal, last_message_after=window[0],
+                                      last_message_before=window[1], on_page=on_page)
         async with aclosing(listing):  # type: ignore[type-var]
             async for chat in listing:
                 yield chat

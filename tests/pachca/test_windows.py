@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from runner.pachca import windows
+from runner.pachca import dense, windows
 from runner.pachca.models import Chat
 from runner.preflight import LISTING_RECENT
 from runner.workspace.server import WorkspaceServer
@@ -150,3 +150,59 @@ async def test_chats_all_at_one_instant_are_read_once_wherever_that_instant_fall
         found = [c.id for c in await read(ws, now, parts=4, recent=AGES)]
         assert sorted(found) == sorted(c["id"] for c in made), now
         never_overlap(listed_windows(ws, mark))
+
+
+def test_a_dense_window_is_cut_back_from_its_first_pages_oldest_instant() -> None:
+    edge = NOW.replace(microsecond=123000)
+    width = timedelta(seconds=2)
+
+    found = dense.below(edge - timedelta(seconds=5), edge, width, 8)
+
+    assert found[0] == (edge - width + MS, edge)  # the instant itself, for its other chats
+    assert found[-1][0] == edge - timedelta(seconds=5)  # stops at the window's start
+    assert len(found) == 3
+    covers_in_order(found)
+    assert dense.below(None, edge, timedelta(0), 2) == [  # at least 1 ms; then open
+        (edge, edge), (edge - MS, edge - MS), (None, edge - 2 * MS)]
+
+
+async def test_chats_clustered_in_time_are_read_once_through_the_slices(
+    fresh_workspace: Callable[..., WorkspaceServer]
+) -> None:
+    # Batches of chats at instants 7 ms apart, as after one fan-out: more than a page at
+    # one instant, a page exactly, a few, one; read with 3 slices at each cut.
+    ws = fresh_workspace(**EMPTY)
+    control = f"{ws.root_url}/_workspace"
+    httpx.post(f"{control}/clock", json={"freeze": True}, trust_env=False).raise_for_status()
+    made: list[int] = []
+    for size in (70, 3, 120, 1, 45, 50, 61, 2):
+        made += [c["id"] for c in httpx.post(f"{control}/chats", trust_env=False, json={
+            "user_id": ws.store.owner_id,
+            "chats": [{"name": f"Отдел {len(made) + n}"} for n in range(size)]}).json()["data"]]
+        httpx.post(f"{control}/clock", json={"advance": 0.007},
+                   trust_env=False).raise_for_status()
+    now = workspace_now(ws)
+    mark = len(log_of(ws))
+
+    found = [c.id for c in await read(ws, now, parts=4, recent=AGES, split_dense=3)]
+
+    assert sorted(found) == sorted(made)  # every chat, none twice
+    slices = [e for e in log_of(ws, mark) if "order=desc" in e["query"]
+              and "cursor" not in e["query"]]
+    assert len(slices) > len(AGES) + 4  # the dense window was cut, not only chained
+
+
+async def test_chats_at_one_instant_past_a_page_are_read_once_when_dense_windows_split(
+    fresh_workspace: Callable[..., WorkspaceServer]
+) -> None:
+    ws = fresh_workspace(**EMPTY)
+    control = f"{ws.root_url}/_workspace"
+    httpx.post(f"{control}/clock", json={"freeze": True}, trust_env=False).raise_for_status()
+    made = [c["id"] for c in httpx.post(f"{control}/chats", trust_env=False, json={
+        "user_id": ws.store.owner_id,
+        "chats": [{"name": f"Отдел {n}"} for n in range(130)]}).json()["data"]]
+
+    found = [c.id for c in await read(ws, workspace_now(ws), parts=4, recent=AGES,
+                                      split_dense=8)]
+
+    assert sorted(found) == sorted(made)
