@@ -4,8 +4,10 @@ than every recent window). The windows' arithmetic first, then real listings."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -24,7 +26,7 @@ AGES = (timedelta(days=1), timedelta(days=2), timedelta(days=4))
 
 def covers_in_order(found: list[windows.Window]) -> None:
     """Newest first, each window ending 1 ms before the newer one starts."""
-    for (start, _), (older_start, older_end) in zip(found, found[1:], strict=False):
+    for (start, _), (older_start, older_end) in itertools.pairwise(found):
         assert start is not None and older_start is not None and older_end is not None
         assert older_end == start - MS and older_start <= older_end
 
@@ -35,7 +37,7 @@ def test_recent_windows_go_back_from_now_each_ending_where_the_newer_one_starts(
     assert [w[0] for w in found] == [(NOW - age).replace(microsecond=123000) for age in AGES]
     assert found[0][1] is None  # the newest stays open: a chat written to meanwhile is in it
     covers_in_order(found)
-    assert rest == found[-1][0] - MS  # older chats: up to just before the oldest window
+    assert rest is not None and rest + MS == found[-1][0]  # older chats: up to just before
 
 
 def test_recent_windows_count_back_from_before_and_stop_at_after() -> None:
@@ -48,13 +50,14 @@ def test_recent_windows_count_back_from_before_and_stop_at_after() -> None:
                                      for d in (1, 2)]  # 4 days back is past `after`
     assert found[0][1] == before
     covers_in_order(found)
-    assert rest is not None and after < rest < found[-1][0]
+    assert rest is not None and after < rest and rest + MS == found[-1][0]
 
 
 def test_ages_within_one_millisecond_make_one_window_and_no_ages_leave_the_whole_range() -> None:
     found, rest = windows.recent(None, None, [timedelta(microseconds=10),
                                               timedelta(microseconds=20)], NOW)
-    assert found == [(NOW.replace(microsecond=123000), None)] and rest == found[0][0] - MS
+    assert found == [(NOW.replace(microsecond=123000), None)]
+    assert rest is not None and rest + MS == found[0][0]
     assert windows.recent(None, NOW, [], NOW) == ([], NOW)
     assert windows.recent(None, None, [], NOW) == ([], None)
 
@@ -87,7 +90,7 @@ def listed_windows(ws: WorkspaceServer, since: int) -> list[tuple[str, str]]:
 
 def never_overlap(found: list[tuple[str, str]]) -> None:
     ordered = sorted(found)
-    for (_, end), (start, _) in zip(ordered, ordered[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(ordered):
         assert end < start  # the API's own ISO-8601 UTC form sorts as time does
 
 
@@ -99,7 +102,23 @@ async def read(ws: WorkspaceServer, now: datetime, **kwargs: object) -> list[Cha
 
 def workspace_now(ws: WorkspaceServer) -> datetime:
     body = httpx.get(f"{ws.root_url}/_workspace/clock", trust_env=False).json()
-    return datetime.fromisoformat(body["now"].replace("Z", "+00:00"))
+    return datetime.fromisoformat(body["now"])
+
+
+def frozen(ws: WorkspaceServer, **move: object) -> WorkspaceServer:
+    """``ws`` with its clock stopped (and moved: ``advance=SECONDS``): chats made
+    meanwhile share one last-message instant."""
+    httpx.post(f"{ws.root_url}/_workspace/clock", json={"freeze": True, **move},
+               trust_env=False).raise_for_status()
+    return ws
+
+
+def make_chats(ws: WorkspaceServer, count: int, first: int = 0) -> list[dict[str, Any]]:
+    """``count`` new chats of the owner's, through the control API."""
+    body = httpx.post(f"{ws.root_url}/_workspace/chats", trust_env=False, json={
+        "user_id": ws.store.owner_id,
+        "chats": [{"name": f"Отдел {first + n}"} for n in range(count)]}).json()
+    return list(body["data"])
 
 
 async def test_recent_and_equal_windows_read_every_chat_once_over_a_year_of_chats(
@@ -134,13 +153,9 @@ async def test_an_empty_listing_reads_each_recent_window_once_and_no_older_one(
 async def test_chats_all_at_one_instant_are_read_once_wherever_that_instant_falls(
     fresh_workspace: Callable[..., WorkspaceServer]
 ) -> None:
-    ws = fresh_workspace(**EMPTY)
-    control = f"{ws.root_url}/_workspace"
-    httpx.post(f"{control}/clock", json={"freeze": True}, trust_env=False).raise_for_status()
-    made = httpx.post(f"{control}/chats", trust_env=False, json={
-        "user_id": ws.store.owner_id,
-        "chats": [{"name": f"Отдел {n}"} for n in range(120)]}).json()["data"]
-    instant = datetime.fromisoformat(made[0]["last_message_at"].replace("Z", "+00:00"))
+    ws = frozen(fresh_workspace(**EMPTY))
+    made = make_chats(ws, 120)
+    instant = datetime.fromisoformat(str(made[0]["last_message_at"]))
     assert {c["last_message_at"] for c in made} == {made[0]["last_message_at"]}
 
     # In the newest window; on a window's first instant; just past it, in the next one;
@@ -171,16 +186,11 @@ async def test_chats_clustered_in_time_are_read_once_through_the_slices(
 ) -> None:
     # Batches of chats at instants 7 ms apart, as after one fan-out: more than a page at
     # one instant, a page exactly, a few, one; read with 3 slices at each cut.
-    ws = fresh_workspace(**EMPTY)
-    control = f"{ws.root_url}/_workspace"
-    httpx.post(f"{control}/clock", json={"freeze": True}, trust_env=False).raise_for_status()
+    ws = frozen(fresh_workspace(**EMPTY))
     made: list[int] = []
     for size in (70, 3, 120, 1, 45, 50, 61, 2):
-        made += [c["id"] for c in httpx.post(f"{control}/chats", trust_env=False, json={
-            "user_id": ws.store.owner_id,
-            "chats": [{"name": f"Отдел {len(made) + n}"} for n in range(size)]}).json()["data"]]
-        httpx.post(f"{control}/clock", json={"advance": 0.007},
-                   trust_env=False).raise_for_status()
+        made += [c["id"] for c in make_chats(ws, size, len(made))]
+        frozen(ws, advance=0.007)
     now = workspace_now(ws)
     mark = len(log_of(ws))
 
@@ -195,12 +205,8 @@ async def test_chats_clustered_in_time_are_read_once_through_the_slices(
 async def test_chats_at_one_instant_past_a_page_are_read_once_when_dense_windows_split(
     fresh_workspace: Callable[..., WorkspaceServer]
 ) -> None:
-    ws = fresh_workspace(**EMPTY)
-    control = f"{ws.root_url}/_workspace"
-    httpx.post(f"{control}/clock", json={"freeze": True}, trust_env=False).raise_for_status()
-    made = [c["id"] for c in httpx.post(f"{control}/chats", trust_env=False, json={
-        "user_id": ws.store.owner_id,
-        "chats": [{"name": f"Отдел {n}"} for n in range(130)]}).json()["data"]]
+    ws = frozen(fresh_workspace(**EMPTY))
+    made = [c["id"] for c in make_chats(ws, 130)]
 
     found = [c.id for c in await read(ws, workspace_now(ws), parts=4, recent=AGES,
                                       split_dense=8)]
