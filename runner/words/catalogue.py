@@ -179,6 +179,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "must be a duration like 30s, 15m, 2h, 1d or 1h30m, got {got}",
         "нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m, а указано {got}",
     ),
+    "duration.spelled": (
+        "must be a duration like 30s, 15m, 2h, 1d or 1h30m, got {got} — write {short}",
+        "нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m, а указано {got} — пишите {short}",
+    ),
     "duration.repeat": (
         "must be a duration like 30s, 15m, 2h, 1d or 1h30m (each unit once), got {got}",
         ("нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m (каждая единица один раз),"
