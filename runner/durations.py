@@ -22,6 +22,32 @@ JSON_SCHEMA: dict[str, Any] = {
 """A duration in the JSON Schema: text (15m) or seconds, not only pydantic's "number"."""
 
 
+_SPELLED = re.compile(r"(\d+)\s*([^\d\s,]+)[\s,]*")
+_UNIT_WORDS = {
+    "s": {"s", "sec", "secs", "second", "seconds", "с", "сек", "секунда", "секунды", "секунд",
+          "секунду"},
+    "m": {"min", "mins", "minute", "minutes", "м", "мин", "минута", "минуты", "минут",
+          "минуту"},
+    "h": {"h", "hr", "hrs", "hour", "hours", "ч", "час", "часа", "часов"},
+    "d": {"d", "day", "days", "д", "дн", "день", "дня", "дней", "сут", "сутки", "суток"},
+}
+"""Unit words in English and Russian, each with the letter a duration writes for it."""
+
+
+def _spelled_out(text: str) -> str | None:
+    """``5m`` for '5 minutes' or '5 мин', ``1h30m`` for '1 час 30 минут'; None unless the
+    whole text is numbers each followed by a unit word."""
+    if _SPELLED.sub("", text):
+        return None
+    short = []
+    for number, word in _SPELLED.findall(text):
+        unit = next((u for u, known in _UNIT_WORDS.items() if word in known), None)
+        if unit is None:
+            return None
+        short.append(f"{number}{unit}")
+    return "".join(short) or None
+
+
 def parse_duration(value: Any) -> float:
     """Seconds in ``value``; ValueError with a message an operator can act on.
 
@@ -40,6 +66,9 @@ def parse_duration(value: Any) -> float:
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return float(text)
     if not text or not _WHOLE.fullmatch(text):
+        short = _spelled_out(text)
+        if short is not None:
+            raise ValueError(words.text("duration.spelled", got=f"'{value}'", short=short))
         raise ValueError(words.text("duration.bad", got=f"'{value}'"))
     units = [unit for _, unit in _PART.findall(text)]
     if len(set(units)) != len(units):

@@ -28,6 +28,7 @@ from runner.runtime import Runtime, system_clock
 if TYPE_CHECKING:
     from runner.catalogue import JobSpec
     from runner.preflight import TargetCheck
+    from runner.recipients import Recipients
     from runner.state import RunHandle, RunRecord
 
 log = logging.getLogger("runner.execute")
@@ -249,12 +250,13 @@ async def _checked_run(ctx: JobContext, kind: JobKind[Any]) -> None:
     needed = set(kind.scopes(ctx.job.params))
     if any(r.users for r in recipients):
         needed.add("users:read")  # the check below reads each person named in `to`
-    await scopes.require(ctx.client, needed, what=words.text("scope.job", job=ctx.job.name))
+    scoped = scopes.require(ctx.client, needed, what=words.text("scope.job", job=ctx.job.name))
     checks: list[TargetCheck] = []
     if recipients or side:
-        me = await preflight.token_user(ctx.client)
         asked = recipients + ([Recipients(chats=side)] if side else [])
-        checks = await preflight.check_recipients(ctx.client, asked, me)
+        checks = await _recipients_checked(ctx, scoped, asked)
+    else:
+        await scoped
     ctx.labels.update({(c.entity_type, c.entity_id): c.label for c in checks})
     blocked = [c for c in checks if not c.ok]
     ctx.blocked.update({(c.entity_type, c.entity_id): c.problem or "" for c in blocked})
@@ -271,6 +273,37 @@ async def _checked_run(ctx: JobContext, kind: JobKind[Any]) -> None:
         how = "" if ctx.dry_run else words.text("post.blocked_how", job=ctx.job.name,
                                                 id=ctx.run.run_id)
         raise JobError(_blocked_error(blocked, len(checks), how))
+
+
+async def _recipients_checked(ctx: JobContext, scoped: Awaitable[None],
+                              asked: list[Recipients]) -> list[TargetCheck]:
+    """The recipients' checks, after the scopes where the token info is known already
+    (the runtime asked for it); else read while it is asked for: the chat listing needs
+    neither the scopes nor the token's user (only a channel's or a single chat's check
+    waits for it). A missing scope fails the run either way, before anything is
+    written; the reads under way are dropped."""
+    from runner import preflight
+
+    now = ctx.now()
+    if ctx.client.knows_token_info():
+        await scoped
+        known = await preflight.token_user(ctx.client)
+        return await preflight.check_recipients(ctx.client, asked, known, now=now)
+
+    async def me() -> int | None:
+        await scoped
+        return await preflight.token_user(ctx.client)
+
+    user = asyncio.ensure_future(me())
+    checks = asyncio.ensure_future(
+        preflight.check_recipients(ctx.client, asked, user, now=now))
+    try:
+        await user
+    except BaseException:
+        checks.cancel()
+        await asyncio.gather(checks, return_exceptions=True)
+        raise
+    return await checks
 
 
 def _blocked_error(blocked: list[TargetCheck], total: int, how: str = "") -> str:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, cast, get_args, get_origin
 
 from pydantic import BaseModel
@@ -91,18 +92,34 @@ rather than asked for one by one: a fan-out to 500 chats costs 10 reads, not 500
 LISTING_PARTS = 8
 """The listing is read as this many time windows of last messages at once: a chain of
 10 pages, each waiting for the previous one's cursor, becomes shorter chains side by
-side (recent chats are the densest, so the last window's chain is the longest)."""
+side."""
+LISTING_RECENT = tuple(timedelta(days=2**i) for i in range(6))
+"""Besides those, the chats written to in the last day, the day before, then 2, 4, 8
+and 16 days before that, each a window of its own: recent chats are the densest, and
+these windows are read at once with the token info and the look-up of the oldest chat
+the equal windows start from, so the first post waits two round trips, not six."""
+LISTING_SPLIT = 8
+"""A window that holds more than a page is cut into this many slices past its first
+page, read at once: the chats one fan-out posted to last all wrote within seconds, and
+the next fan-out to them would otherwise chain their pages (``dense.read``)."""
+
+Me = int | None | asyncio.Future[int | None]
+"""The token's user id (None: unknown, checks that need it are skipped), or the task
+that finds it, awaited only by the checks that need it."""
 
 
 async def check_recipients(
-    client: PachcaClient, recipients: list[Recipients], bot_user_id: int | None
+    client: PachcaClient, recipients: list[Recipients], bot_user_id: Me,
+    *, now: datetime | None = None,
 ) -> list[TargetCheck]:
-    """Check each distinct recipient once, chats first; reads only."""
+    """Check each distinct recipient once, chats first; reads only. ``now``: the run's
+    clock, which the chat listing's recent windows count back from (default: the
+    system's)."""
     chats = list(dict.fromkeys(c for r in recipients for c in r.chats))
     users = list(dict.fromkeys(u for r in recipients for u in r.users))
     usable: dict[int, TargetCheck] = {}
     if len(chats) >= LISTING_FROM:
-        usable = await _listed(client, set(chats), bot_user_id)
+        usable = await _listed(client, set(chats), bot_user_id, now)
     checks = [_check_chat(client, c, bot_user_id) for c in chats if c not in usable]
     checks += [_check_user(client, u) for u in users]
     found = {(c.entity_type, c.entity_id): c for c in await asyncio.gather(*checks)}
@@ -110,7 +127,7 @@ async def check_recipients(
     return [found["discussion", c] for c in chats] + [found["user", u] for u in users]
 
 
-async def _listed(client: PachcaClient, wanted: set[int], me: int | None
+async def _listed(client: PachcaClient, wanted: set[int], me: Me, now: datetime | None
                   ) -> dict[int, TargetCheck]:
     """The wanted chats found among those the token is a member of (not archived: the
     listing leaves those out); the rest are looked at one by one, to say what is wrong."""
@@ -118,28 +135,34 @@ async def _listed(client: PachcaClient, wanted: set[int], me: int | None
     channels: list[Chat] = []
     # Every chat has a last message time (Pachca: required); one that moves between
     # windows while they are read is missed at worst, and then asked for by id.
-    chats = cast(AsyncGenerator[Chat, None], client.list_chats_by_last_message(
-        after=None, before=None, parts=LISTING_PARTS, personal=False))
-    async with contextlib.aclosing(chats):
-        async for chat in chats:
-            if chat.id in wanted:
-                found[chat.id] = TargetCheck("discussion", chat.id, _named(chat))
-                if chat.channel:
-                    channels.append(chat)
-                if len(found) == len(wanted):
-                    break
+    # Once every wanted chat is found, no further page is asked for; the pages under way
+    # come in first, so the posts never run beside reads the runner has given up on.
+    chats = client.list_chats_by_last_message(
+        after=None, before=None, parts=LISTING_PARTS, recent=LISTING_RECENT, now=now,
+        personal=False, until=lambda: len(found) == len(wanted), split_dense=LISTING_SPLIT)
+    async for chat in chats:
+        if chat.id in wanted and chat.id not in found:
+            found[chat.id] = TargetCheck("discussion", chat.id, _named(chat))
+            if chat.channel:
+                channels.append(chat)
+    user = await _resolved(me) if channels else None
     for chat in channels:
-        if me is not None and not await _may_post_in_channel(client, chat.id, me):
+        if user is not None and not await _may_post_in_channel(client, chat.id, user):
             found[chat.id] = _reader(chat)
     return found
 
 
-async def _check_chat(client: PachcaClient, chat_id: int, me: int | None) -> TargetCheck:
+async def _resolved(me: Me) -> int | None:
+    return await me if isinstance(me, asyncio.Future) else me
+
+
+async def _check_chat(client: PachcaClient, chat_id: int, who: Me) -> TargetCheck:
     try:
         chat = await client.get_chat(chat_id)
     except (NotFound, PermissionDenied):
         return TargetCheck("discussion", chat_id, words.text("post.chat", id=chat_id),
                            words.text("check.no_chat", id=chat_id))
+    me = await _resolved(who)
     label = _named(chat)
     if chat.archived:
         return TargetCheck("discussion", chat_id, label,

@@ -55,6 +55,10 @@ _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("weekday", 0, 7, WEEKDAYS),
 )
 _ITEM = re.compile(r"(?P<first>\*|[0-9a-z]+)(?:-(?P<last>[0-9a-z]+))?(?:/(?P<step>[0-9a-z]+))?")
+_NICKNAMES = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
+              "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
+              "@hourly": "0 * * * *"}
+"""Some crontabs' shorthands, with the five fields each stands for."""
 _SKIP_LIMIT = 800  # non-working days skipped in a row before a schedule counts as never firing
 
 
@@ -159,6 +163,10 @@ def _parsed(expr: str) -> Cron:
     # raised anew each time (lru_cache keeps no exceptions).
     parts = expr.lower().split()
     if len(parts) != 5:
+        if parts and parts[0] in _NICKNAMES:  # crontab's @daily and kin: not standard cron
+            raise _problem("cron.nickname", nickname=parts[0], cron=_NICKNAMES[parts[0]])
+        if parts and parts[0] in ("every", "каждые", "каждый", "каждую", "каждое"):
+            raise _problem("cron.every")
         raise _problem("cron.fields", n=len(parts))
     sets = [_expand(name, part, lo, hi, nm) for part, (name, lo, hi, nm) in zip(parts, _FIELDS)]
     weekdays = frozenset(d % 7 for d in sets[4])

@@ -3,8 +3,9 @@ half-way through it.
 
 The client learns its token's user and scopes once (``GET /oauth/token/info``, which
 needs no scope); each job kind says which scopes a run needs (``JobKind.scopes``).
-A token without them fails the run before it reads or writes anything, naming the
-scopes and where in Pachca they are granted: a bot's token on the bot's API tab, a
+A token without them fails the run before it writes anything (the look-ups of its
+recipients, reads that need no answer from this check, may be under way meanwhile and
+are dropped), naming the scopes and where in Pachca they are granted: a bot's token on the bot's API tab, a
 user's token under Automations → API.
 """
 

@@ -6,13 +6,13 @@ import re
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, field_validator
 
 from runner import durations, words
 from runner.catalogue.fields import Id, KindParams, ru
 from runner.catalogue.masks import Masks
+from runner.catalogue.zones import check_zone
 from runner.durations import Duration, Interval, RunTimeout, UpToDay
 from runner.errors import Problem
 from runner.words import suggest
@@ -35,24 +35,6 @@ DEFAULT_TIMEOUT = 1800.0
 _JOB_NAME = re.compile(r"[\w-]+")
 _URL_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
 
-
-
-@cache
-def _zones() -> tuple[str, ...]:
-    return tuple(sorted(available_timezones()))
-
-
-def check_zone(value: str) -> str:
-    """``value`` if it names an IANA time zone; ValueError with a suggestion otherwise."""
-    try:
-        ZoneInfo(value)
-    except (ValueError, KeyError, OSError):
-        raise ValueError(
-            # a NUL or a line break would hide in the line: shown escaped
-            words.text("zone.unknown", value=value if value.isprintable() else repr(value)[1:-1],
-                       hint=suggest(value, _zones()))
-        ) from None
-    return value
 
 
 @cache

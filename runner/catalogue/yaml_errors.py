@@ -5,7 +5,8 @@ unclosed quote swallows the lines that follow it) and in its own terms ("expecte
 end>, but found '<block mapping start>'"). The common mistakes in a hand-written
 jobs.yaml are recognised here from the text itself: a quote never closed, a field
 indented differently from its neighbours, ``: `` inside an unquoted value, a line with
-no ``:``, a bracket not closed. Anything else keeps PyYAML's words inside a sentence of ours.
+no ``:``, a bracket not closed, an unquoted ``${NAME}`` inside brackets. Anything else
+keeps PyYAML's words inside a sentence of ours.
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ def explain(text: str, exc: yaml.MarkedYAMLError) -> Explained | None:
     if problem.startswith("expected <block end>"):
         return _misindented(lines, mark.line) or _keyless(lines, mark.line)
     if start is not None and context.startswith("while parsing a flow"):
-        return _bracket(lines, start, mark)
+        return _env_in_brackets(lines, mark) or _bracket(lines, start, mark)
     if "'\\t'" in problem:
         return mark.line + 1, mark.column + 1, words.text("yaml.tab")
     alias = re.match(r"found undefined alias '(.*)'", problem)
@@ -176,6 +177,22 @@ def explain(text: str, exc: yaml.MarkedYAMLError) -> Explained | None:
     if problem.startswith("but found another document"):
         return mark.line + 1, mark.column + 1, words.text("yaml.two_documents")
     return None
+
+
+def _env_in_brackets(lines: list[str], mark: yaml.Mark) -> Explained | None:
+    """``[${CHAT}]``: inside brackets YAML reads the ``{`` of an unquoted ``${NAME}`` as a
+    mapping's start, and stops there saying that a bracket is never closed."""
+    line = lines[mark.line]
+    if not line.startswith("${", mark.column - 1):
+        return None
+    depth, end = 0, len(line)
+    for index in range(mark.column, len(line)):  # to the brace closing it (defaults nest)
+        depth += {"{": 1, "}": -1}.get(line[index], 0)
+        if depth == 0:
+            end = index + 1
+            break
+    value = line[mark.column - 1 : end]
+    return mark.line + 1, mark.column, words.text("yaml.env_in_brackets", value=value)
 
 
 def _bracket(lines: list[str], start: yaml.Mark, mark: yaml.Mark) -> Explained:

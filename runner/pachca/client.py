@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from runner import errors
 from runner.concurrency import merge
+from runner.pachca import dense, windows
 from runner.pachca.calls import api_time
 from runner.pachca.http import ApiSession, SessionOptions
 from runner.pachca.models import (
@@ -36,22 +37,6 @@ from runner.pachca.uploads import UploadCalls
 
 Order = Literal["asc", "desc"]
 EntityType = Literal["discussion", "thread", "user"]
-
-
-def _time_windows(
-    start: datetime, end: datetime | None, parts: int
-) -> list[tuple[datetime, datetime | None]]:
-    """[start, end] cut into up to ``parts`` consecutive windows whose inclusive bounds
-    (millisecond precision, as the API filters have) never share an instant; the last
-    one keeps ``end``, which may be None (open)."""
-    tick = timedelta(milliseconds=1)
-    span = (end if end is not None else datetime.now(UTC)) - start
-    parts = max(1, min(parts, int(span / tick)))
-    step = span / parts
-    starts = [start + step * i for i in range(parts)]
-    starts = [s.replace(microsecond=s.microsecond // 1000 * 1000) for s in starts]
-    ends: list[datetime | None] = [s - tick for s in starts[1:]]
-    return list(zip(starts, [*ends, end], strict=True))
 
 
 def _buttons(rows: Sequence[Sequence[Button]] | None) -> list[list[dict[str, str]]] | None:
@@ -105,30 +90,67 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
         after: datetime | None,
         before: datetime | None,
         parts: int = 4,
+        recent: Sequence[timedelta] = (),
+        now: datetime | None = None,
         personal: bool | None = None,
         on_page: Callable[[int], None] | None = None,
+        until: Callable[[], bool] | None = None,
+        split_dense: int = 0,
     ) -> AsyncIterator[Chat]:
         """Chats whose last message is within [after, before] (a None bound is open), read
-        as up to ``parts`` listings of consecutive time windows at once, in no set order.
+        as several listings of consecutive time windows at once, in no set order.
 
         A listing is a chain of round trips (each page needs the previous one's cursor);
-        several chains reach the rate limit where one would wait on the network. Without
-        ``after``, one single-chat page finds the oldest last message to split from.
+        several chains reach the rate limit where one would wait on the network. The
+        range is cut into ``parts`` windows of equal width; without ``after``, one
+        single-chat page finds the oldest last message to split from. ``recent``: ages
+        back from ``before`` (or ``now``, the caller's clock; default the system's) that
+        bound narrower windows of the newest chats, read at once with that look-up (see
+        ``windows.recent``); the equal ones then cover only what is older.
+
+        ``until``: once it is true, no further page is asked for, and the listing ends
+        when the pages under way have come in. They are not cut off: Pachca would still
+        serve a request whose connection was dropped, beside the caller's next ones.
+        ``split_dense``: a window holding more than a page is read newest first and, past
+        its first page, cut into this many slices at once (``dense.read``) rather than
+        chained; 0: chained.
         """
-        if after is None:
-            oldest = self.list_chats(sort="last_message_at", order="asc", personal=personal,
-                                     last_message_before=before, page_size=1)
-            async with aclosing(oldest):  # type: ignore[type-var]
-                first = await anext(oldest, None)
-            if first is None:
-                return
-            after = first.last_message_at
-        windows = _time_windows(after, before, parts)
-        listings = [self.list_chats(personal=personal, last_message_after=start,
-                                    last_message_before=end, on_page=on_page)
-                    for start, end in windows]
-        async for chat in merge(listings):
+        now = now or datetime.now(UTC)
+        done = until or (lambda: False)
+        newest, end = windows.recent(after, before, recent, now)
+        listings = [self._window(w, personal, on_page, done, split_dense) for w in newest]
+
+        async def older() -> AsyncIterator[Chat]:
+            start = after
+            if start is None:
+                probe = self.list_chats(sort="last_message_at", order="asc", personal=personal,
+                                        last_message_before=end, page_size=1)
+                async with aclosing(probe):  # type: ignore[type-var]
+                    first = await anext(probe, None)
+                if first is None or done():
+                    return
+                start = first.last_message_at
+            async for chat in merge([self._window(w, personal, on_page, done, split_dense)
+                                     for w in windows.split(start, end, parts, now)]):
+                yield chat
+
+        async for chat in merge([*listings, older()]):
             yield chat
+
+    async def _window(self, window: windows.Window, personal: bool | None,
+                      on_page: Callable[[int], None] | None, done: Callable[[], bool],
+                      split: int) -> AsyncIterator[Chat]:
+        if split:
+            page = dense.newest_first(self._session, personal, on_page)
+            listing = dense.read(page, window, slices=split, done=done)
+        else:
+            listing = self.list_chats(personal=personal, last_message_after=window[0],
+                                      last_message_before=window[1], on_page=on_page)
+        async with aclosing(listing):  # type: ignore[type-var]
+            async for chat in listing:
+                yield chat
+                if done():  # between pages or within one: no request is under way
+                    return
 
     async def get_chat(self, chat_id: int) -> Chat:
         """One chat by id."""
@@ -339,6 +361,10 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
         return size, digest.hexdigest()
 
     # -- bots and events ---------------------------------------------------------------
+
+    def knows_token_info(self) -> bool:
+        """Whether ``token_info`` answers without a request."""
+        return "token_info" in self._session.memo
 
     async def token_info(self) -> TokenInfo:
         """The token's user and scopes (``GET /oauth/token/info``, which needs no scope),

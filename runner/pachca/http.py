@@ -352,6 +352,23 @@ class ApiSession(Closing):
                 response.status_code, method, path, words.text("api.unexpected", detail=str(exc)[:300])
             ) from None
 
+    async def page(
+        self, path: str, model: type[T], params: dict[str, Any]
+    ) -> tuple[list[T], str | None]:
+        """One page of a cursor-paginated list: its records and the next page's cursor
+        (None at the end, which is ``has_next: false``, never a short page)."""
+        response = await self.request("GET", path, params=params)
+        try:
+            body = response.json()
+            records = [model.model_validate(r) for r in body["data"]]
+            meta = PaginationMeta.model_validate(body.get("meta") or {})
+        except (ValueError, KeyError, TypeError, ValidationError) as exc:
+            raise errors.ApiError(
+                200, "GET", path, words.text("api.unexpected_list", detail=str(exc)[:300])
+            ) from None
+        cursor = meta.paginate.next_page
+        return records, (cursor if meta.paginate.has_next and cursor else None)
+
     async def paginate(
         self,
         path: str,
@@ -364,25 +381,17 @@ class ApiSession(Closing):
         """Yield every record of a cursor-paginated list, one page in memory at a time.
 
         ``limit`` is always sent; the end is ``has_next: false``, never a short page.
+        ``params`` may hold a ``cursor`` to start from (a page read with ``page``).
         """
         query = dict(params or {}, limit=page_size)
         seen_cursors: set[str] = set()
         while True:
-            response = await self.request("GET", path, params=query)
-            try:
-                body = response.json()
-                records = [model.model_validate(r) for r in body["data"]]
-                meta = PaginationMeta.model_validate(body.get("meta") or {})
-            except (ValueError, KeyError, TypeError, ValidationError) as exc:
-                raise errors.ApiError(
-                    200, "GET", path, words.text("api.unexpected_list", detail=str(exc)[:300])
-                ) from None
+            records, cursor = await self.page(path, model, query)
             if on_page:
                 on_page(len(records))
             for record in records:
                 yield record
-            cursor = meta.paginate.next_page
-            if not meta.paginate.has_next or not cursor:
+            if cursor is None:
                 return
             if cursor in seen_cursors:  # a server bug must not become an endless loop
                 raise errors.ApiError(200, "GET", path, words.text("api.cursor_repeated"))

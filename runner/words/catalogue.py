@@ -131,6 +131,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "cron needs 5 fields (minute hour day month weekday), got {n}",
         "в cron нужно 5 полей (минута час день месяц день-недели), а указано {n}",
     ),
+    "cron.nickname": (
+        "'{nickname}' is not a cron line here — write its five fields: \"{cron}\"",
+        "'{nickname}' здесь не понимается — напишите пять полей cron: \"{cron}\"",
+    ),
+    "cron.every": (
+        "to repeat at an interval write {{every: 5m}} instead of a cron line",
+        "чтобы повторять через промежуток, пишите {{every: 5m}} вместо строки cron",
+    ),
     "cron.token": (
         "cron field '{field}' has '{token}' — use {low}–{high}{hint}",
         "в поле cron '{field}' стоит '{token}' — используйте {low}–{high}{hint}",
@@ -171,6 +179,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "must be a duration like 30s, 15m, 2h, 1d or 1h30m, got {got}",
         "нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m, а указано {got}",
     ),
+    "duration.spelled": (
+        "must be a duration like 30s, 15m, 2h, 1d or 1h30m, got {got} — write {short}",
+        "нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m, а указано {got} — пишите {short}",
+    ),
     "duration.repeat": (
         "must be a duration like 30s, 15m, 2h, 1d or 1h30m (each unit once), got {got}",
         ("нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m (каждая единица один раз),"
@@ -182,6 +194,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "zone.unknown": (
         "unknown time zone '{value}'{hint}", "неизвестный часовой пояс '{value}'{hint}"
+    ),
+    "zone.named": (" — write its full name: '{zone}'", " — напишите полное название: '{zone}'"),
+    "zone.offset_city": (
+        (" — write a city's zone, e.g. '{city}', or '{zone}' (the name of UTC{offset}: its sign"
+        " is reversed)"),
+        (" — напишите пояс города, например '{city}', или '{zone}' (так называется"
+        " UTC{offset}: знак в названии обратный)"),
+    ),
+    "zone.offset": (
+        " — write a city's zone, or '{zone}' (the name of UTC{offset}: its sign is reversed)",
+        (" — напишите пояс города или '{zone}' (так называется UTC{offset}: знак в названии"
+        " обратный)"),
     ),
     "country.bool": (
         "must be a country code like RU; write 'NO' in quotes (YAML reads NO as false)",

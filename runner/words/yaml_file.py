@@ -62,6 +62,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the '{open}' opened on line {line} is never closed — add '{close}' at the end of it",
         "'{open}', открытая в строке {line}, нигде не закрыта — добавьте '{close}' в конце",
     ),
+    "yaml.env_in_brackets": (
+        "{value} inside [ ] or {{ }} must be in quotes — write \"{value}\"",
+        "{value} внутри [ ] или {{ }} нужно взять в кавычки — пишите \"{value}\"",
+    ),
     "yaml.tab": (
         "a tab in the indentation: YAML allows only spaces — indent with spaces",
         "в отступе табуляция, а YAML допускает только пробелы — сделайте отступ пробелами",

@@ -44,3 +44,55 @@ async def test_a_fan_out_keeps_at_most_fan_out_posts_in_flight_and_posts_each_ch
     posts = Counter(r["chat_id"] for r in harness.writes() if r["path"].endswith("/messages"))
     assert posts == Counter(chats)  # every chat once
     assert harness.control("GET", "stats")["most_in_flight"] <= FAN_OUT
+
+
+def fan_out_to_sixty(ws: WorkspaceServer, harness: Harness, channel: bool = False) -> list[int]:
+    """Sixty chats the bot is in (the last one a channel it only reads, if ``channel``)."""
+    specs = [{"name": f"Отдел {n}", "member_ids": [ws.store.bot_id]} for n in range(CHATS)]
+    specs[-1]["channel"] = channel
+    chats = [chat["id"] for chat in harness.control("POST", "chats", json={
+        "user_id": ws.store.owner_id, "chats": specs})["data"]]
+    if channel:
+        harness.control("POST", "chat_roles", json={
+            "chat_id": chats[-1], "user_id": ws.store.bot_id, "role": "member"})
+    harness.write_catalogue(CATALOGUE.format(chats=", ".join(map(str, chats))))
+    return chats
+
+
+async def test_with_the_bots_user_id_set_the_listing_runs_beside_the_token_info_and_checks_all(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+) -> None:
+    # PACHCA_RUNNER_BOT_USER_ID set: the runtime does not ask for the token info, the run's
+    # check does, while the chats are listed; the channel's check waits for the user id.
+    ws = fresh_workspace()
+    harness = Harness(ws, tmp_path)
+    chats = fan_out_to_sixty(ws, harness, channel=True)
+    mark = harness.mark()
+
+    outcome = await harness.run("everyone", bot_user_id=ws.store.bot_id)
+
+    assert outcome.status == "failed" and outcome.error is not None
+    assert f"the bot only reads the channel «Отдел {CHATS - 1}» ({chats[-1]})" in outcome.error
+    assert outcome.report.counts["cannot_post"] == 1  # found by the check, before posting
+    posts = Counter(r["chat_id"] for r in harness.writes(mark))
+    assert posts == Counter(chats[:-1])  # every chat it may post to, once
+    asked = [r for r in harness.requests(mark) if r["path"].endswith("/oauth/token/info")]
+    assert len(asked) == 1
+
+
+async def test_a_missing_scope_still_fails_a_fan_out_first_when_the_listing_ran_beside_it(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+) -> None:
+    ws = fresh_workspace()
+    harness = Harness(ws, tmp_path)
+    fan_out_to_sixty(ws, harness)
+    token = harness.control("POST", "tokens", json={
+        "kind": "bot", "scopes": ["chats:read", "messages:read"]})["token"]
+    mark = harness.mark()
+
+    outcome = await harness.run("everyone", token=token, bot_user_id=ws.store.bot_id)
+
+    assert outcome.status == "failed" and outcome.error is not None
+    assert outcome.error.startswith("job 'everyone' needs the scope(s) messages:create, which"
+                                    " the bot's token (PACHCA_TOKEN) lacks; nothing was done.")
+    assert harness.writes(mark) == []
