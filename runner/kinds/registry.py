@@ -86,6 +86,11 @@ def _load(module_name: str) -> JobKind[Any]:
     kind = getattr(module, "KIND", None)
     if not isinstance(kind, JobKind):
         raise TypeError(f"{module_name} defines no KIND")
+    if callable(getattr(kind, "tables", None)):
+        # Kinds once named their tables with a method; the store would now never see
+        # them, and the kind's runs would fail on a missing table.
+        raise TypeError(f"{module_name}: KIND.tables() is no longer read: give the tables as"
+                        f" TABLES in the package's table module ({module_name}.table)")
     from runner import words
 
     words.add(kind.messages)  # its operator messages, by id, beside the core's

@@ -7,6 +7,7 @@ Nothing in ``runner/`` knows the ``signup`` kind: the test makes it known with
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -114,3 +115,26 @@ def test_the_command_exists_only_while_the_kind_is_known(bot: Bot) -> None:
 
     assert "signups" not in cli(bot, "--help").output
     assert cli(bot, "signups", JOB).exit_code == 2  # click: no such command
+
+
+def test_a_kind_that_still_names_its_tables_with_a_method_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its tables would never be created: say how to move them instead of failing later.
+    (tmp_path / "old_style_kind.py").write_text(textwrap.dedent("""\
+        from tests.kinds.example_kind.kind import SignupKind
+
+
+        class OldStyle(SignupKind):
+            name = "old_style"
+
+            def tables(self):
+                return ()
+
+
+        KIND = OldStyle()
+        """), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    with pytest.raises(TypeError, match=r"TABLES in the package's table module"):
+        registry.add("old_style_kind")
