@@ -134,6 +134,22 @@ class Settings(BaseSettings):
             return value
         raise ValueError(words.text("settings.lang", got=f"'{value}'"))
 
+    @field_validator("base_url")
+    @classmethod
+    def _http_address(cls, value: str) -> str:
+        # Otherwise a typo surfaces only at the first request, as a transport error.
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value.strip())
+            hostname = parts.hostname
+        except ValueError:
+            hostname = None
+        if hostname and parts.scheme in ("http", "https"):
+            return value.strip()
+        # Not echoed: a token pasted into the wrong variable would land in the output.
+        raise ValueError(words.text("settings.base_url", example=OFFICIAL_BASE_URL))
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
@@ -172,6 +188,7 @@ _SECRET = ("token", "export_token", "webhook_secret")
 
 def variable(field: str) -> str:
     """The environment variable an operator sets for settings field ``field``."""
+    field = _field_named(field)
     info = Settings.model_fields.get(field)
     alias = info.validation_alias if info is not None else None
     if isinstance(alias, AliasChoices):
@@ -179,11 +196,21 @@ def variable(field: str) -> str:
     return f"PACHCA_RUNNER_{field.upper()}"
 
 
+def _field_named(name: str) -> str:
+    """The field ``name`` stands for: pydantic names a field read through its aliases
+    (``PACHCA_TOKEN``) by the alias."""
+    for field, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices) and name in alias.choices:
+            return field
+    return name
+
+
 def _explain(err: ErrorDetails) -> str:
     """One pydantic error about a setting in the operator's words, naming the variable."""
     from runner.catalogue.explain import _BOUNDS, _SIMPLE
 
-    field = ".".join(str(p) for p in err["loc"]) or "settings"
+    field = _field_named(".".join(str(p) for p in err["loc"])) or "settings"
     kind, ctx = err["type"], err.get("ctx") or {}
     value = err.get("input")
     got = words.text("got.empty") if value in ("", None) else f"'{value}'"

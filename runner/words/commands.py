@@ -10,6 +10,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{field}: {detail} — исправьте в окружении или в .env",
     ),
     "settings.lang": ("must be ru or en, got {got}", "нужно ru или en, а указано {got}"),
+    "settings.base_url": (
+        "must be an http(s) address such as {example}",
+        "нужен адрес http(s), например {example}",
+    ),
     "settings.no_token": (
         "no Pachca token: set PACHCA_TOKEN (Automations -> Integrations -> API)",
         "нет токена Pachca: задайте PACHCA_TOKEN (Автоматизации → Интеграции → API)",

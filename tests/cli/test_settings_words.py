@@ -26,6 +26,14 @@ BAD = [
     ({"PACHCA_RUNNER_REQUEST_TIMEOUT": "-1"},
      "PACHCA_RUNNER_REQUEST_TIMEOUT: must be more than 0",
      "PACHCA_RUNNER_REQUEST_TIMEOUT: нужно больше 0"),
+    # An aliased setting is named as operators write it, not as PACHCA_RUNNER_<alias>;
+    # the value is not echoed (a token pasted into it would be shown).
+    ({"PACHCA_BASE_URL": "api.pachca.com/s3cr3t-value"},
+     "PACHCA_BASE_URL: must be an http(s) address such as https://api.pachca.com/api/shared/v1",
+     "PACHCA_BASE_URL: нужен адрес http(s), например https://api.pachca.com/api/shared/v1"),
+    ({"PACHCA_BASE_URL": "ftp://files.example.com/s3cr3t-value"},
+     "PACHCA_BASE_URL: must be an http(s) address such as https://api.pachca.com/api/shared/v1",
+     "PACHCA_BASE_URL: нужен адрес http(s), например https://api.pachca.com/api/shared/v1"),
     ({"PACHCA_RUNNER_LEASE": "https://hooks.example.com/s3cr3t-value"},
      "PACHCA_RUNNER_LEASE: must be a number, got the value of PACHCA_RUNNER_LEASE",
      "PACHCA_RUNNER_LEASE: нужно число, а указано значение PACHCA_RUNNER_LEASE"),
