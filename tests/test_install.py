@@ -78,6 +78,8 @@ def test_the_installed_package_is_the_one_that_runs(venv: Path, tmp_path: Path) 
 def test_init_validate_demo_in_an_empty_folder(venv: Path, tmp_path: Path) -> None:
     done = _run(venv, tmp_path, "init")
     assert done.returncode == 0, done.stderr
+    # Named in full: "to ." would read as a stray full stop.
+    assert f"files to {tmp_path.resolve()}. Next:" in done.stdout, done.stdout
     written = _files(tmp_path)
     assert {"jobs.yaml", ".env.example", "templates/digest.md.j2"} <= written
     checked = _run(venv, tmp_path, "validate", "--offline")

@@ -24,7 +24,8 @@ def init(folder: Path) -> None:
     written = init_folder(folder)
     for path in written:
         click.echo(f"  {path}")
-    click.echo(words.text("init.done", n=len(written), folder=folder))
+    # The folder in full: "." would read as a stray full stop in the sentence.
+    click.echo(words.text("init.done", n=len(written), folder=folder.resolve()))
 
 
 @main.command()

@@ -116,7 +116,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("Wrote {n} files to {folder}. Next: copy .env.example to .env and set PACHCA_TOKEN,"
          " put your chat ids into jobs.yaml (pachca-runner chats --search NAME), then"
          " `pachca-runner validate` and `pachca-runner run`."),
-        ("Записано файлов: {n}, в {folder}. Дальше: скопируйте .env.example в .env и впишите"
+        ("В {folder} записано файлов: {n}. Дальше: скопируйте .env.example в .env и впишите"
          " PACHCA_TOKEN, поставьте id своих чатов в jobs.yaml (pachca-runner chats --search"
          " ИМЯ), затем `pachca-runner validate` и `pachca-runner run`."),
     ),
