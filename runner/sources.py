@@ -23,7 +23,7 @@ from runner.catalogue.fields import Id, ru
 from runner.durations import Duration
 from runner.errors import FetchError, SourceError
 from runner.periods import Window
-from runner.source_base import SourceModel
+from runner.source_base import DataSource
 from runner.sources_pachca import (
     SearchSource,
     TasksSource,
@@ -46,7 +46,7 @@ MAX_BODY = 5 * 1024 * 1024
 """Largest JSON answer an http source reads: a digest needs figures, not a data dump."""
 
 
-_Source = SourceModel
+_Source = DataSource
 
 
 class ActivitySource(_Source):
@@ -251,13 +251,13 @@ def has_data(source: _Source, value: Any) -> bool:
 
 def sample_key(source: _Source) -> Hashable:
     """Everything of ``source`` that ``sample`` and a digest's sample data read: its
-    class (which fixes its ``type``), the values of a ``vars`` source, the query of a
-    ``pachca_search`` one."""
+    class (which fixes its ``type``), its title, the values of a ``vars`` source, the
+    query of a ``pachca_search`` one."""
     if isinstance(source, VarsSource):
-        return (VarsSource, repr(source.values))
+        return (VarsSource, source.title, repr(source.values))
     if isinstance(source, SearchSource):
-        return (SearchSource, source.query)
-    return type(source)
+        return (SearchSource, source.title, source.query)
+    return (type(source), source.title)
 
 
 def sample(source: _Source, window_start: datetime, window_end: datetime) -> Any:

@@ -22,7 +22,7 @@ from pydantic import Field
 from runner.catalogue.fields import Id, ru
 from runner.errors import NotFound, PachcaError, PermissionDenied, SourceError
 from runner.periods import Window
-from runner.source_base import SourceModel
+from runner.source_base import DataSource
 
 if TYPE_CHECKING:
     from runner.kinds.base import JobContext
@@ -33,7 +33,7 @@ _PREVIEW = 200
 """Characters of a message's text a digest quotes."""
 
 
-class SearchSource(SourceModel):
+class SearchSource(DataSource):
     """``{type: pachca_search, query: "инцидент"}``: matching messages of the window."""
 
     type: Literal["pachca_search"] = Field(
@@ -59,7 +59,7 @@ class SearchSource(SourceModel):
     )
 
 
-class TasksSource(SourceModel):
+class TasksSource(DataSource):
     """``{type: pachca_tasks}``: the token's tasks due, overdue and done."""
 
     type: Literal["pachca_tasks"] = Field(
@@ -73,7 +73,7 @@ class TasksSource(SourceModel):
     )
 
 
-class ThreadsSource(SourceModel):
+class ThreadsSource(DataSource):
     """``{type: pachca_threads}``: threads with new comments in the window."""
 
     type: Literal["pachca_threads"] = Field(

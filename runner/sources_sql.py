@@ -26,7 +26,7 @@ from runner.durations import Duration, format_duration
 from runner.errors import SourceError
 from runner.offload import blocking
 from runner.periods import Window
-from runner.source_base import SourceModel
+from runner.source_base import DataSource
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Engine
@@ -36,7 +36,7 @@ _REASON_MAX = 200
 """A database's error message is cut here: it names the problem, not the whole query."""
 
 
-class SqlSource(SourceModel):
+class SqlSource(DataSource):
     """``{type: sql, url: ${DB_URL}, query: ...}``: rows of a read-only query."""
 
     type: Literal["sql"] = Field(

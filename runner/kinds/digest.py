@@ -214,7 +214,8 @@ class DigestKind(JobKind[DigestParams]):
         data: dict[str, Any],
         errors: list[dict[str, str]],
     ) -> dict[str, Any]:
-        sections = [{"name": name, "type": source.type, "data": data.get(name)}
+        sections = [{"name": name, "title": source.title or name.capitalize(),
+                     "type": source.type, "data": data.get(name)}
                     for name, source in params.sources.items()]
         return {
             **data,

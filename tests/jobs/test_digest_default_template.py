@@ -20,6 +20,7 @@ jobs:
       activity: {type: pachca_activity}
       crm: {type: http, url: "https://crm.example.com/api/sales/today"}
       info: {type: vars, values: {team: Продажи}}
+      plan: {type: vars, title: План на месяц, values: {выручка: 104}}
       sales: {type: sql, url: "sqlite:///sales.db", query: "SELECT day, revenue FROM sales"}
       incidents: {type: pachca_search, query: инцидент}
       tasks: {type: pachca_tasks}
@@ -36,6 +37,7 @@ def test_each_source_type_has_its_own_part_of_the_message(tmp_path: Path) -> Non
         "pachca_activity": "**Самые активные чаты**\n1. [Отдел продаж]",
         "http": "**Crm**\n- total: 1",  # 1 250 000, spaced as Russian numbers are
         "vars": "**Info**\n- team: Продажи",
+        "vars with a title": "**План на месяц**\n- выручка: 104",
         "sql": "**Sales**\n- day: 2026-11-19 · revenue: 1",
         "pachca_search": "**Поиск «инцидент»** — 1 сообщение\n- [20 ноября, 09:00](",
         "pachca_tasks": "**Задачи**: на сегодня — 1, просрочено — 1, выполнено — 1",
