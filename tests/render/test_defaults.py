@@ -38,3 +38,18 @@ def test_the_sample_validates_with_an_empty_templates_folder(tmp_path: Path) -> 
     assert catalogue.templates_dir == tmp_path
     assert {job.kind for job in catalogue.jobs.values()} >= {
         "message", "digest", "activity_report", "chat_from_template", "sweep", "export"}
+
+
+def test_the_sweep_report_words_every_skip_reason_in_russian() -> None:
+    # A reason the template does not know is shown as its key ("no_rights — 3").
+    from datetime import date
+
+    from runner.kinds.sweep.decide import SKIP_REASONS
+
+    reasons = (*SKIP_REASONS, "changed", "not_planned")  # the last two: a saved plan's
+    text = Renderer(TEMPLATES).render("sweep_report.md.j2", {
+        "job": "sweep", "date": date(2026, 12, 5), "dry_run": False, "scanned": 40,
+        "warned": [], "archived": [], "failed": [], "waiting": 0, "later": 0,
+        "skipped": {reason: 1 for reason in reasons}, "inactive_days": 90, "warn_days": 7})
+    shown = [reason for reason in reasons if reason in text]
+    assert not shown, f"shown as keys: {shown}\n{text}"
