@@ -26,11 +26,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("\nEverything above ran against the embedded workspace. To run against your"
          " workspace: set PACHCA_TOKEN and use `pachca-runner run-job NAME` or `run`."),
         ("\nВсё это выполнено во встроенном пространстве. Чтобы работать со своим: задайте"
-         " PACHCA_TOKEN и запускайте `pachca-runner run-job NAME` или `run`."),
+         " PACHCA_TOKEN и запускайте `pachca-runner run-job ИМЯ` или `run`."),
     ),
     "demo.kept": ("\nThe workspace stays up at {url} (Ctrl+C to stop). Point the runner at it:",
                   ("\nПространство остаётся работать на {url} (остановка — Ctrl+C). Направьте"
                   " на него раннер:")),
+    "demo.story.title": ("The sweep, a week in fast-forward", "Уборка чатов: неделя за минуту"),
     "demo.story.buttons": ("Warning in «{name}» carries the buttons {labels}",
                            "У предупреждения в «{name}» кнопки {labels}"),
     "demo.story.press": ("User {user} presses «{button}» …",

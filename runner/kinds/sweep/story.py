@@ -42,7 +42,7 @@ async def sweep_story(demo: Demo) -> int:
         state.close()
     if not warned:
         return 0
-    c.rule("[bold]The sweep, a week in fast-forward[/bold]")
+    c.rule(f"[bold]{words.text('demo.story.title')}[/bold]")
     first = warned[0]
     message = (await _api(demo, "GET", f"/messages/{first.warning_message_id}"))["data"]
     chat = (await _api(demo, "GET", f"/chats/{first.chat_id}"))["data"]
