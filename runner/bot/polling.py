@@ -51,8 +51,7 @@ class PollResult:
         """One line for the operator, in the chosen language."""
         handled = {k: v for k, v in sorted(self.counts.items())
                    if k not in ("seen", "deleted")}
-        detail = (", ".join(words.text("bot.poll_item", name=words.count_name(k), n=v)
-                            for k, v in handled.items())
+        detail = (", ".join(f"{words.count_name(k)} — {v}" for k, v in handled.items())
                   or words.text("bot.poll_nothing"))
         return words.text("bot.poll", read=self.counts["seen"], deleted=self.counts["deleted"],
                           detail=detail)

@@ -105,11 +105,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bot.poll": ("{read} event(s) read, {deleted} deleted; {detail}",
                  "прочитано событий: {read}, удалено: {deleted}; {detail}"),
     "bot.poll_nothing": ("nothing to do", "делать нечего"),
-    "bot.poll_item": ("{name} {n}", "{name} — {n}"),
     # What a handled event came to (``PollResult`` counts them): the key in English.
     "count.decided:keep": ("decided:keep", "решено оставить чат"),
     "count.decided:archive_now": ("decided:archive_now", "решено архивировать"),
     "count.already_decided": ("already_decided", "уже решено раньше"),
+    "count.already_handled": ("already_handled", "уже обработаны раньше"),
     "count.retry": ("retry", "перезапуск по кнопке"),
     "count.refused:forged": ("refused:forged", "отклонено: подпись не сходится"),
     "count.refused:mismatch": ("refused:mismatch", "отклонено: кнопка не от того сообщения"),

@@ -12,10 +12,10 @@ from runner.bot.polling import PollResult
 
 # What the handlers answer for an event (runner/bot/clicks.py, dispatch.py, unfurl.py
 # and the sweep's clicks), each counted by the pass.
-LABELS = ["decided:keep", "decided:archive_now", "already_decided", "retry", "refused:forged",
-          "refused:mismatch", "refused:stale", "refused:not_member", "refused:not_allowed",
-          "refused:unknown_job", "malformed", "failed", "ignored", "unfurl:posted",
-          "unfurl:nothing", "unfurl:failed"]
+LABELS = ["decided:keep", "decided:archive_now", "already_decided", "already_handled", "retry",
+          "refused:forged", "refused:mismatch", "refused:stale", "refused:not_member",
+          "refused:not_allowed", "refused:unknown_job", "malformed", "failed", "ignored",
+          "unfurl:posted", "unfurl:nothing", "unfurl:failed"]
 
 
 @pytest.mark.parametrize("label", LABELS)
@@ -35,6 +35,6 @@ def test_in_english_each_outcome_keeps_its_key() -> None:
     result = PollResult(Counter({"seen": 1, "deleted": 1, "decided:keep": 1}))
     words.use("en")
     try:
-        assert result.summary() == "1 event(s) read, 1 deleted; decided:keep 1"
+        assert result.summary() == "1 event(s) read, 1 deleted; decided:keep — 1"
     finally:
         words.use(None)

@@ -85,7 +85,7 @@ def test_a_click_goes_to_the_kinds_handler_and_its_command_reads_its_table(bot: 
     polled = cli(bot, "bot", "poll", "--once")
 
     assert polled.exit_code == 0, polled.output
-    assert "signed_up 1" in polled.output and "already_signed_up 1" in polled.output
+    assert "signed_up — 1" in polled.output and "already_signed_up — 1" in polled.output
     listed = cli(bot, "signups", JOB)
     assert listed.exit_code == 0, listed.output
     assert listed.output.splitlines() == [f"1 signed up in chat {chat}", f"  user {member}"]
@@ -98,7 +98,7 @@ def test_a_click_from_outside_the_chat_is_refused_and_not_recorded(bot: Bot) -> 
 
     polled = cli(bot, "bot", "poll", "--once")
 
-    assert "refused:not_member 1" in polled.output, polled.output
+    assert "refused:not_member — 1" in polled.output, polled.output
     assert cli(bot, "signups", JOB).output.splitlines() == [f"0 signed up in chat {chat}"]
 
 
