@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -34,11 +35,22 @@ class Moment(click.DateTime):
         from runner import words
         from runner.periods import FIRST_DAY, LAST_DAY
 
+        if not isinstance(value, datetime) and not any(
+            _parsed(str(value), time_format) for time_format in self.formats
+        ):  # click's own message lists strptime's codes (%Y-%m-%d)
+            self.fail(words.text("cli.moment_format", got=value), param, ctx)
         moment = super().convert(value, param, ctx)
         if not FIRST_DAY <= moment.date() <= LAST_DAY:
             self.fail(words.text("cli.moment_range", got=value, low=FIRST_DAY, high=LAST_DAY),
                       param, ctx)
         return moment
+
+
+def _parsed(text: str, time_format: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, time_format)
+    except ValueError:
+        return None
 
 
 MOMENT = Moment(TIME_FORMATS)

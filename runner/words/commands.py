@@ -88,6 +88,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "undo.confirm": ("Unarchive these {n} chat(s)?", "Вернуть из архива эти чаты ({n})?"),
     "undo.nothing": ("Nothing was changed.", "Ничего не изменено."),
+    "cli.moment_format": (
+        ("'{got}' is not a date and time: write it as 2026-12-07 09:00, 2026-12-07T09:00 or"
+        " 2026-12-07 (midnight)"),
+        ("'{got}' — не дата и время: пишите 2026-12-07 09:00, 2026-12-07T09:00 или"
+        " 2026-12-07 (полночь)"),
+    ),
     "cli.moment_range": (
         ("{got} is outside the years a schedule can be computed for: give a moment from"
         " {low} to {high}"),

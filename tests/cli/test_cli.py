@@ -202,6 +202,23 @@ def test_a_moment_past_the_computable_years_is_one_line_not_a_traceback(env, tmp
     assert isinstance(result.exception, SystemExit), result.exception  # a usage error
 
 
+@pytest.mark.parametrize("args", [("jobs", "--from", "tomorrow"),
+                                  ("run-job", "nightly", "--dry-run", "--at", "2026-13-01"),
+                                  ("plan", "nightly", "--at", "07.12.2026 09:00")])
+def test_a_moment_that_is_not_a_date_is_told_how_to_write_one(env, tmp_path, args):
+    write(tmp_path, """\
+        jobs:
+          nightly:
+            kind: sweep
+            schedule: "30 2 * * *"
+            inactive_days: 30
+        """)
+    result = cli(env, *args)
+    assert result.exit_code == 2, result.output
+    assert f"'{args[-1]}' is not a date and time: write it as 2026-12-07 09:00" in result.output
+    assert "%Y" not in result.output  # not strptime's codes
+
+
 # -- run-job, dry run, preview, history -----------------------------------------------------
 
 
