@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import email.utils
 import functools
 import json as jsonlib
 import logging
 import random
 import ssl
-import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Self, TypedDict, TypeVar
@@ -27,7 +25,7 @@ import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from runner import errors, words
-from runner.errors import ApiErrorItem
+from runner.pachca.answers import error_from_response, parse_retry_after
 from runner.pachca.limits import (
     IDEMPOTENT_METHODS,
     RateLimiter,
@@ -47,13 +45,6 @@ T = TypeVar("T", bound=BaseModel)
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Characters a path keeps as they are (RFC 3986 pchar and "/"; "%": already encoded).
 _PATH_SAFE = "/:@!$&'()*+,;=%"
-_STATUS_ERRORS: dict[int, type[errors.ApiError]] = {
-    400: errors.ValidationFailed,
-    401: errors.TokenRejected,
-    403: errors.PermissionDenied,
-    404: errors.NotFound,
-    422: errors.ValidationFailed,
-}
 
 
 @functools.cache
@@ -74,63 +65,6 @@ def hide_url_secrets(record: logging.LogRecord) -> bool:
 def _bare(url: httpx.URL) -> str:
     port = f":{url.port}" if url.port else ""
     return f"{url.scheme}://{url.host}{port}{url.path}" + ("?…" if url.query else "")
-
-
-def parse_retry_after(value: str | None, default: float = 1.0) -> float:
-    """Seconds from a Retry-After header: delta-seconds (fractions allowed) or an HTTP date."""
-    if not value:
-        return default
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return default
-    return max(0.0, when.timestamp() - time.time())
-
-
-def error_from_response(method: str, path: str, response: httpx.Response) -> errors.ApiError:
-    """The ApiError subclass for an error answer, with the server's own explanation."""
-    status = response.status_code
-    items: tuple[ApiErrorItem, ...] = ()
-    detail = response.reason_phrase or "error"
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("errors"), list):
-        items = tuple(
-            ApiErrorItem(
-                key=str(e.get("key") or ""),
-                message=str(e.get("message") or ""),
-                code=e.get("code"),
-                value=None if e.get("value") is None else str(e.get("value"))[:200],
-            )
-            for e in body["errors"]
-            if isinstance(e, dict)
-        )
-        detail = "; ".join(_said(i) for i in items) or detail
-    elif isinstance(body, dict) and "error" in body:
-        detail = str(body.get("error_description") or body.get("error"))[:300]
-    if status == 401:
-        detail = words.text("api.token_rejected", detail=detail)
-    elif status == 403:
-        detail = words.text("api.forbidden", detail=detail)
-    cls = _STATUS_ERRORS.get(status, errors.ServerError if status >= 500 else errors.ApiError)
-    return cls(status, method, path, detail, items)
-
-
-def _said(item: ApiErrorItem) -> str:
-    """One item of Pachca's error answer: its words quoted in a sentence of ours, the
-    field it names explained where we know it."""
-    if not item.key:
-        return words.text("api.said", message=item.message)
-    meaning = f"api.key.{item.key}"
-    field = (words.text("api.field_known", key=item.key, meaning=words.text(meaning))
-             if meaning in words.MESSAGES else words.text("api.field", key=item.key))
-    return words.text("api.item", field=field, message=item.message)
 
 
 class Closing:

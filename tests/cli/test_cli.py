@@ -185,17 +185,20 @@ def test_jobs_shows_next_fire_times_across_a_dst_change(env, tmp_path):
     assert autumn.output.count("2026-10-25") == 1
 
 
+NIGHTLY = """\
+    jobs:
+      nightly:
+        kind: sweep
+        schedule: "30 2 * * *"
+        inactive_days: 30
+    """
+
+
 @pytest.mark.parametrize("args", [("jobs", "--from", "9999-12-31 23:59"),
                                   ("run-job", "nightly", "--dry-run", "--at", "0001-01-01"),
                                   ("plan", "nightly", "--at", "9999-12-31")])
 def test_a_moment_past_the_computable_years_is_one_line_not_a_traceback(env, tmp_path, args):
-    write(tmp_path, """\
-        jobs:
-          nightly:
-            kind: sweep
-            schedule: "30 2 * * *"
-            inactive_days: 30
-        """)
+    write(tmp_path, NIGHTLY)
     result = cli(env, *args)
     assert result.exit_code == 2, result.output
     assert "from 2000-01-01 to 2099-12-31" in result.output
@@ -206,13 +209,7 @@ def test_a_moment_past_the_computable_years_is_one_line_not_a_traceback(env, tmp
                                   ("run-job", "nightly", "--dry-run", "--at", "2026-13-01"),
                                   ("plan", "nightly", "--at", "07.12.2026 09:00")])
 def test_a_moment_that_is_not_a_date_is_told_how_to_write_one(env, tmp_path, args):
-    write(tmp_path, """\
-        jobs:
-          nightly:
-            kind: sweep
-            schedule: "30 2 * * *"
-            inactive_days: 30
-        """)
+    write(tmp_path, NIGHTLY)
     result = cli(env, *args)
     assert result.exit_code == 2, result.output
     assert f"'{args[-1]}' is not a date and time: write it as 2026-12-07 09:00" in result.output

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from runner.catalogue import load_catalogue
 from runner.cli import main
 from runner.demo import workspace_config
-from runner.pachca.http import error_from_response
+from runner.pachca.answers import error_from_response
 from runner.workspace import WorkspaceServer
 from tests.catalogue.test_yaml_words import latin_words
 

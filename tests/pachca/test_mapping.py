@@ -15,8 +15,8 @@ from pydantic import SecretStr
 
 from runner import errors
 from runner.errors import ReadOnlyViolation
+from runner.pachca.answers import parse_retry_after
 from runner.pachca.client import PachcaClient, api_time
-from runner.pachca.http import parse_retry_after
 from runner.pachca.limits import RateLimits, RetryPolicy
 
 TOKEN = "sekret-token-0123456789"
