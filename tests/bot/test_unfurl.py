@@ -145,3 +145,31 @@ async def test_nothing_is_posted_when_no_link_can_be_previewed(bot: Bot, tracker
     assert result.counts["unfurl:nothing"] == 1
     assert bot.sw.control("GET", "link_previews")["link_previews"] == []
     assert not [w for w in bot.sw.writes(mark) if "link_previews" in w[1]]
+
+
+async def test_links_delivered_again_under_a_new_event_id_get_one_preview(
+    bot: Bot, tracker: str
+) -> None:
+    """Delivery is at least once: the same message's links may come again as a new event
+    (its own id and webhook_timestamp); Pachca keeps every preview posted, so a second
+    one would be a duplicate."""
+    catalogue(bot, tracker)
+    links = [{"url": "https://tracker.example.com/issues/42", "domain": "tracker.example.com",
+              "skip": False}]
+    message_id = shared(bot, links)
+    store = bot.sw.ws.store
+    again = dict(bot.sw.ws.call(lambda: next(e.payload for e in store.events.values()
+                                             if e.payload["event"] == "link_shared")))
+    bot.sw.control("POST", "clock", json={"advance": 2})
+    again["webhook_timestamp"] += 2
+    bot.sw.control("POST", "events", json={"payload": again})
+    assert len(bot.pending()) == 3  # the message's message_new, then its links twice
+
+    result = await bot.poll()
+    bot.sw.control("POST", "events", json={"payload": again})
+    later = await bot.poll()
+
+    assert result.counts["unfurl:posted"] == 1 and result.counts["already_handled"] == 1
+    assert later.counts["already_handled"] == 1 and bot.pending() == []
+    posted = bot.sw.control("GET", "link_previews")["link_previews"]
+    assert [p["message_id"] for p in posted] == [message_id]
