@@ -193,6 +193,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "соединение с клиентом {client} закрыто: заголовки запроса не пришли за {seconds} с"),
     "server.bot_webhook_rejected": ("bot webhook rejected ({status}): {text}",
                                     "вебхук бота отклонён ({status}): {text}"),
+    "push.content_type": ("expected Content-Type application/json",
+                          "ожидался Content-Type application/json"),
+    "push.too_large": ("body larger than {n} bytes", "тело запроса больше {n} байт"),
+    "push.unsigned": ("missing Pachca-Signature header", "нет заголовка Pachca-Signature"),
+    "push.bad_signature": ("wrong Pachca-Signature (another secret, or the body was changed)",
+                           "Pachca-Signature не сходится (другой секрет или тело изменено)"),
+    "push.not_json": ("the body is not JSON", "тело запроса — не JSON"),
+    "push.not_object": ("the body is not a JSON object", "тело запроса — не объект JSON"),
+    "push.no_timestamp": ("webhook_timestamp is missing or not a number",
+                          "webhook_timestamp нет или это не число"),
+    "push.stale": (
+        ("webhook_timestamp is {skew} s from now, more than {limit} s: an old or replayed"
+         " request, or this machine's clock is off"),
+        ("webhook_timestamp расходится с текущим временем на {skew} с, больше {limit} с:"
+         " запрос старый или повторённый, либо сбиты часы этой машины"),
+    ),
     "server.bot_webhook_at": ("bot webhook served at {url}", "вебхук бота принимается по адресу {url}"),
     "progress.not_recorded": ("{key}: progress not recorded: {error}",
                               "{key}: ход запуска не записан: {error}"),
