@@ -82,6 +82,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("предупреждение: bot.events — poll, но бот не хранит историю событий: включите её"
          " в настройках бота"),
     ),
+    "bot.event_off": (
+        ("warning: the bot does not send {event} events, which the runner needs ({why}):"
+         " tick them in the bot's settings, Outgoing webhook tab"),
+        ("предупреждение: бот не присылает события {event}, а они нужны раннеру ({why}):"
+         " отметьте их в настройках бота, вкладка «Исходящий webhook»"),
+    ),
+    "bot.event_for.button_click": ("buttons", "кнопки"),
+    "bot.event_for.message_link_shared": ("unfurl", "превью ссылок"),
     "bot.pushes_elsewhere": (
         ("warning: bot.events is push but the bot pushes elsewhere: run 'pachca-runner bot"
          " set-webhook'"),
