@@ -147,6 +147,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "событие {key} уже обработано; повторно не обрабатывается"),
     "event.malformed": ("malformed {type}/{event} event ignored: {n} problem(s), first: {first}",
                         "событие {type}/{event} с ошибками пропущено: ошибок — {n}, первая: {first}"),
+    "event.field_missing": ("no field {field}", "нет поля {field}"),
+    "event.field_bad": ("field {field}: {problem}", "поле {field}: {problem}"),
     "event.failed": ("handling a {type}/{event} event failed: {error}",
                      "не удалось обработать событие {type}/{event}: {error}"),
     "event.crashed": ("handling a {type}/{event} event failed unexpectedly",
