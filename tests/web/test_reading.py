@@ -1,0 +1,51 @@
+"""The console as a non-developer reads it: every word in the page's language (texts
+made for the page too, not only its labels), no raw keys where words are expected, and
+the error pages of the console's own, over a real socket."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from runner.workspace import WorkspaceServer
+from tests.jobs.sweep_support import EMPTY, JOB, Sweep
+from tests.web.conftest import OPERATOR_PASSWORD, Served, log_in
+from tests.web.test_plans import console_of, quiet_chats
+
+
+def reasons(page: str) -> list[str]:
+    """The plan's reasons column, cell by cell."""
+    rows = page.split('id="plan"', 1)[1].split("</table>", 1)[0]
+    cells = rows.split('data-label="Почему">' if "Почему" in rows else 'data-label="Why">')
+    return [cell.split("</td>", 1)[0] for cell in cells[1:]]
+
+
+async def test_a_plan_gives_its_reasons_in_the_readers_language(
+        fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path, users: str) -> None:
+    sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    try:
+        quiet_chats(sw, 2)
+        sw.job(warn_days=0, closing_message=False)
+        async with console_of(sw, users) as http:
+            await log_in(http, "anna", OPERATOR_PASSWORD)
+            russian = reasons((await http.get(f"/console/plans/{JOB}")).text)
+            assert len(russian) == 2
+            assert all("сообщений нет" in why for why in russian), russian
+            http.cookies.set("console_lang", "en")
+            english = reasons((await http.get(f"/console/plans/{JOB}")).text)
+            assert all("no messages for" in why for why in english), english
+    finally:
+        sw.close()
+
+
+def section(page: str, heading: str) -> str:
+    """The list that follows the heading ``heading``."""
+    return page.split(f"<h2>{heading}</h2>", 1)[1].split("</ul>", 1)[0]
+
+
+async def test_a_preview_tells_what_it_did_in_the_readers_language(served: Served) -> None:
+    russian = section((await served.http.get("/console/preview/notice")).text, "Что сделано")
+    served.http.cookies.set("console_lang", "en")
+    english = section((await served.http.get("/console/preview/notice")).text, "What it did")
+    assert "было бы отправлено" in russian and "would post to" not in russian, russian
+    assert "would post to" in english, english
