@@ -49,3 +49,41 @@ async def test_a_preview_tells_what_it_did_in_the_readers_language(served: Serve
     english = section((await served.http.get("/console/preview/notice")).text, "What it did")
     assert "было бы отправлено" in russian and "would post to" not in russian, russian
     assert "would post to" in english, english
+
+
+async def test_the_header_names_the_readers_role_in_words(secured: Served) -> None:
+    await log_in(secured.http, "anna", OPERATOR_PASSWORD)
+    russian = (await secured.http.get("/console/jobs")).text
+    me = russian.split('id="me"', 1)[1].split("</span></span>", 1)[0]
+    assert "оператор" in me and "operator" not in me, me
+    secured.http.cookies.set("console_lang", "en")
+    english = (await secured.http.get("/console/jobs")).text
+    assert "operator" in english.split('id="me"', 1)[1].split("</span></span>", 1)[0]
+
+
+async def test_health_names_the_kinds_of_api_call_in_words(served: Served) -> None:
+    page = (await served.http.get("/console/health")).text
+    api = page.split('id="api"', 1)[1].split("</dl>", 1)[0]
+    assert "<dt>other</dt>" not in api and "<dt>прочие</dt>" in api, api
+    token = page.split('id="token"', 1)[1].split("</dl>", 1)[0]
+    assert ">bot<" not in token and ">бот<" in token, token
+
+
+async def test_a_job_kind_is_named_in_words(served: Served) -> None:
+    page = (await served.http.get("/console/jobs")).text
+    row = page.split('data-job="notice"', 1)[1].split("</tr>", 1)[0]
+    kind = row.split('data-label="Вид">', 1)[1].split("</td>", 1)[0]
+    assert "сообщение" in kind, kind  # and the catalogue's word beside it, to find it there
+    job = (await served.http.get("/console/jobs/notice")).text
+    assert "сообщение" in job.split("<dt>Вид</dt>", 1)[1].split("</dd>", 1)[0]
+
+
+async def test_a_wrong_method_gets_the_consoles_own_page(served: Served) -> None:
+    answer = await served.http.post("/console/jobs")
+    assert answer.status_code == 405
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "Method Not Allowed" not in answer.text
+    assert "Так эту страницу открыть нельзя" in answer.text
+    served.http.cookies.set("console_lang", "en")
+    english = await served.http.delete("/console/runs")
+    assert english.status_code == 405 and "cannot be opened that way" in english.text
