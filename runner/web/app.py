@@ -310,12 +310,15 @@ class Console:
 
 
 def _when(value: datetime | None, zone: ZoneInfo | None = None) -> str:
-    """A moment as the reader's clock on the job's wall shows it."""
+    """A moment as the reader's clock on the job's wall shows it, with the zone's name
+    (MSK, UTC): a reader elsewhere cannot tell a bare time's zone."""
     if value is None:
         return "—"
+    if value.tzinfo is None:  # the store's times are UTC
+        value = value.replace(tzinfo=UTC)
     if zone is not None:
         value = value.astimezone(zone)
-    return value.strftime("%Y-%m-%d %H:%M")
+    return value.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 def console_app(settings: Settings, rt: Runtime) -> Starlette:

@@ -87,3 +87,13 @@ async def test_a_wrong_method_gets_the_consoles_own_page(served: Served) -> None
     served.http.cookies.set("console_lang", "en")
     english = await served.http.delete("/console/runs")
     assert english.status_code == 405 and "cannot be opened that way" in english.text
+
+
+async def test_every_time_says_its_zone(served: Served) -> None:
+    jobs = (await served.http.get("/console/jobs")).text
+    fires = jobs.split('data-job="notice"', 1)[1].split("</tr>", 1)[0].split('class="fire">')[1:]
+    assert len(fires) == 3
+    assert all(fire.split("</div>", 1)[0].endswith(" MSK") for fire in fires), fires
+    catalogue = (await served.http.get("/console/catalogue")).text
+    loaded = catalogue.split("<dd", 2)[2].split("</dd>", 1)[0]
+    assert loaded.endswith(" UTC") and loaded.count("UTC") == 1, loaded
