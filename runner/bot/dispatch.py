@@ -5,7 +5,7 @@ store (``mark_event_handled``: exactly one caller wins, across replicas and rest
 then routes it by ``type`` / ``event``. A button click is claimed by its
 ``trigger_id`` whatever ``key`` says: Pachca delivers at least once and may deliver
 a click again under a new event id (or push it and keep it in the history), and one
-press must act once. The claim comes first on purpose: a crash in
+press must act once; a ``link_shared`` by its message and links, for one preview each. The claim comes first on purpose: a crash in
 the middle of handling then loses that one click, which stays visible (the buttons are
 still there, the person can press again), whereas handling it twice could rerun a job
 twice. Handlers never raise: a failure is logged and the event counts as handled.
@@ -13,6 +13,7 @@ twice. Handlers never raise: a failure is logged and the event counts as handled
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -70,11 +71,17 @@ class Dispatcher:
 
 
 def delivery_key(payload: dict[str, Any], fallback: str) -> str:
-    """What identifies one event across deliveries: a click's ``trigger_id``, else
-    ``fallback`` (the history id of a polled event, the body's hash of a pushed one)."""
+    """What identifies one event across deliveries: a click's ``trigger_id``, a
+    ``link_shared``'s message and links, else ``fallback`` (the history id of a polled
+    event, the body's hash of a pushed one)."""
+    kind = (payload.get("type"), payload.get("event"))
     trigger = payload.get("trigger_id")
-    if (payload.get("type"), payload.get("event")) == ("button", "click") and (
-        isinstance(trigger, str) and trigger
-    ):
+    if kind == ("button", "click") and isinstance(trigger, str) and trigger:
         return f"click:{trigger}"
+    message, links = payload.get("message_id"), payload.get("links")
+    if kind == ("message", "link_shared") and isinstance(message, int) and isinstance(links, list):
+        # Pachca keeps every preview posted: the same links again would show twice.
+        urls = sorted({str(link.get("url")) for link in links if isinstance(link, dict)})
+        digest = hashlib.sha256("\n".join(urls).encode()).hexdigest()[:32]
+        return f"links:{message}:{digest}"
     return fallback

@@ -255,7 +255,8 @@ async def message_delete(request: Request) -> Response:
 
 
 async def link_previews(request: Request) -> Response:
-    """``POST /messages/{id}/link_previews`` (204): recorded for tests to inspect."""
+    """``POST /messages/{id}/link_previews`` (204): recorded for tests to inspect; every
+    URL must be in the message's text, or nothing is recorded (422)."""
     ws, info = workspace_of(request), auth(request)
     message = _message(ws, request.path_params["id"])
     access.token_kind(info, bot=True, record="Message", record_id=message.id,
@@ -271,6 +272,9 @@ async def link_previews(request: Request) -> Response:
             or "description" not in preview
         ):
             raise invalid("link_previews", f"Preview of {url} needs title and description", url)
+        if url not in message.content:
+            # Pachca's guide: a URL the message does not hold fails the whole request.
+            raise invalid("link_previews", f"{url} is not a link of this message", url)
     ws.store.link_previews.append(
         {
             "message_id": message.id,

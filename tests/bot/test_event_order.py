@@ -121,3 +121,29 @@ async def test_a_signed_event_that_can_never_be_handled_is_acknowledged(
 def test_deleting_an_event_is_an_ordinary_call_not_a_history_read() -> None:
     assert classify("GET", "/webhooks/events") is CallClass.EVENTS
     assert classify("DELETE", "/webhooks/events/01JX0000000000000000000000") is CallClass.OTHER
+
+
+async def test_clicks_made_within_one_millisecond_keep_the_order_pachca_lists_them(
+    bot: Bot,
+) -> None:
+    """Event ids are ULIDs: within one millisecond their random part says nothing about
+    order, so two presses that close are told apart only by where the history lists them."""
+    sw = bot.sw
+    chats = sw.chats([f"Проект {n}" for n in range(6)])
+    sw.advance(100)
+    sw.job(allow_archive_now=True)
+    assert (await sw.run()).status == "succeeded"
+    first, second = sw.people(2)
+    sw.control("POST", "clock", json={"freeze": True})
+    for chat in chats:
+        [warning] = sw.bot_messages(chat)
+        [[keep], [archive_now]] = warning.buttons
+        bot.click(archive_now["data"], message_id=warning.id, chat_id=chat, user_id=first)
+        bot.click(keep["data"], message_id=warning.id, chat_id=chat, user_id=second)
+
+    result = await bot.poll()
+
+    assert result.counts["decided:archive_now"] == 6 and result.counts["already_decided"] == 6
+    decided = {chat: sw.chat_state(chat) for chat in chats}
+    assert {chat: state.archive_requested_by if state else None
+            for chat, state in decided.items()} == dict.fromkeys(chats, first)

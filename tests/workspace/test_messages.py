@@ -161,3 +161,22 @@ def test_link_previews_are_recorded(
     )
     recorded = ctl.get("/link_previews").json()["link_previews"]
     assert {"message_id": mid, "link_previews": previews}.items() <= recorded[-1].items()
+
+
+def test_link_previews_for_a_link_not_in_the_message_make_none(
+    workspace: WorkspaceServer, bot: httpx.Client, ctl: httpx.Client
+) -> None:
+    """Pachca's guide: one URL the message does not hold fails the whole request."""
+    chat_id = bot.post("/chats", json={"chat": {"name": "Ссылки 2"}}).json()["data"]["id"]
+    mid = bot.post(
+        "/messages", json={"message": {"entity_id": chat_id, "content": "https://example.ru/b"}}
+    ).json()["data"]["id"]
+    before = len(ctl.get("/link_previews").json()["link_previews"])
+    previews = {"https://example.ru/b": {"title": "Есть", "description": ""},
+                "https://example.ru/c": {"title": "Нет в тексте", "description": ""}}
+
+    refused = bot.post(f"/messages/{mid}/link_previews", json={"link_previews": previews})
+
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["value"] == "https://example.ru/c"
+    assert len(ctl.get("/link_previews").json()["link_previews"]) == before
