@@ -115,3 +115,13 @@ async def test_the_pages_speak_the_runners_language_until_the_reader_switches(
         switched = await http.get("/console/lang/ru", params={"next": "/console/jobs"})
         http.cookies.update(switched.cookies)
         assert "ещё не запускалась" in (await http.get("/console/jobs")).text
+
+
+async def test_numbers_too_big_for_the_store_are_not_found_not_a_crash(served: Served) -> None:
+    huge = "9" * 23
+    run = await served.http.get(f"/console/runs/{huge}")
+    assert run.status_code == 404 and "Нет запуска с номером" in run.text
+    page = await served.http.get("/console/runs", params={"page": huge})
+    assert page.status_code == 200 and "Запусков нет" in page.text
+    jobs = await served.http.get("/console/jobs", params={"page": huge})
+    assert jobs.status_code == 200 and 'data-job="notice"' in jobs.text
