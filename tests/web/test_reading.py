@@ -125,3 +125,14 @@ async def test_numbers_too_big_for_the_store_are_not_found_not_a_crash(served: S
     assert page.status_code == 200 and "Запусков нет" in page.text
     jobs = await served.http.get("/console/jobs", params={"page": huge})
     assert jobs.status_code == 200 and 'data-job="notice"' in jobs.text
+
+
+async def test_an_undo_not_done_says_why_in_the_operators_language(secured: Served) -> None:
+    from tests.web.conftest import csrf_of
+
+    await log_in(secured.http, "anna", OPERATOR_PASSWORD)
+    token = csrf_of((await secured.http.get("/console/jobs")).text)
+    refused = await secured.http.post("/console/runs/4242/undo", data={"csrf": token})
+    assert refused.status_code == 409
+    why = refused.text.split('class="problem">', 1)[1].split("</p>", 1)[0]
+    assert "Не получилось" in why and "4242" in why and "no run" not in why, why
