@@ -57,7 +57,7 @@ class Dispatcher:
                 return await self.unfurl.handle(LinkShared.model_validate(payload))
         except ValidationError as exc:
             log.warning("%s", words.text("event.malformed", type=kind[0], event=kind[1],
-                                        n=exc.error_count(), first=exc.errors()[0].get("msg")))
+                                        n=exc.error_count(), first=_first_problem(exc)))
             return "malformed"
         except RunnerError as exc:
             log.error("%s", words.text("event.failed", type=kind[0], event=kind[1], error=exc))
@@ -68,6 +68,15 @@ class Dispatcher:
         # Acknowledged all the same: anything not answered 2xx Pachca delivers again.
         log.info("%s", words.text("event.ignored", type=kind[0], event=kind[1]))
         return "ignored"
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """The first thing wrong with a payload, naming its field."""
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first.get("loc", ())) or "?"
+    if first.get("type") == "missing":
+        return words.text("event.field_missing", field=field)
+    return words.text("event.field_bad", field=field, problem=first.get("msg"))
 
 
 def delivery_key(payload: dict[str, Any], fallback: str) -> str:

@@ -63,10 +63,14 @@ class PushEndpoint:
         self._secret = secret
         self.counts: Counter[str] = Counter()
 
-    def _refuse(self, status: int, reason: str, text: str) -> Response:
+    def _refuse(self, status: int, reason: str, **values: object) -> Response:
+        """Count, log (in the operator's language) and answer (in English) a refusal;
+        ``reason`` names both the count and the words (``push.<reason>``)."""
         self.counts[f"rejected:{reason}"] += 1
-        log.warning("%s", words.text("server.bot_webhook_rejected", status=status, text=text))
-        return JSONResponse({"error": text}, status_code=status)
+        said = words.text(f"push.{reason}", **values)
+        log.warning("%s", words.text("server.bot_webhook_rejected", status=status, text=said))
+        return JSONResponse({"error": words.text_in("en", f"push.{reason}", **values)},
+                            status_code=status)
 
     async def handle(self, request: Request) -> Response:
         """Verify, de-duplicate and dispatch one pushed event."""
@@ -75,29 +79,29 @@ class PushEndpoint:
             return JSONResponse({"error": "not found"}, status_code=404)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json":
-            return self._refuse(400, "content_type", "expected Content-Type application/json")
+            return self._refuse(400, "content_type")
         try:
             body = await read_body(request, MAX_PUSH_BODY)
         except BodyTooLarge:
-            return self._refuse(413, "too_large", f"body larger than {MAX_PUSH_BODY} bytes")
+            return self._refuse(413, "too_large", n=MAX_PUSH_BODY)
         given = request.headers.get(SIGNATURE_HEADER, "").strip().lower()
         expected = sign(body, self._secret.get_secret_value())
         if not given:
-            return self._refuse(401, "unsigned", f"missing {SIGNATURE_HEADER} header")
+            return self._refuse(401, "unsigned")
         if not hmac.compare_digest(given.encode("ascii", "replace"), expected.encode("ascii")):
-            return self._refuse(401, "bad_signature", f"wrong {SIGNATURE_HEADER}")
+            return self._refuse(401, "bad_signature")
         try:
             payload = parse_json(body)
-        except ValueError as exc:
-            return self._refuse(400, "malformed", f"the body is not JSON: {exc}")
+        except ValueError:
+            return self._refuse(400, "not_json")
         if not isinstance(payload, dict):
-            return self._refuse(400, "malformed", "the body is not a JSON object")
+            return self._refuse(400, "not_object")
         stamp = _seconds(payload.get("webhook_timestamp"))
         if stamp is None:
-            return self._refuse(400, "malformed", "webhook_timestamp is missing or not a number")
+            return self._refuse(400, "no_timestamp")
         skew = rt.clock().timestamp() - stamp
         if abs(skew) > MAX_SKEW:
-            return self._refuse(400, "stale", f"webhook_timestamp is {skew:+.0f} s from now")
+            return self._refuse(400, "stale", skew=f"{skew:+.0f}", limit=f"{MAX_SKEW:.0f}")
         key = "push:" + hashlib.sha256(body).hexdigest()
         label = await self.dispatcher.handle_once(key, payload)
         self.counts["duplicate" if label == ALREADY else "accepted"] += 1

@@ -147,3 +147,23 @@ async def test_clicks_made_within_one_millisecond_keep_the_order_pachca_lists_th
     decided = {chat: sw.chat_state(chat) for chat in chats}
     assert {chat: state.archive_requested_by if state else None
             for chat, state in decided.items()} == dict.fromkeys(chats, first)
+
+
+async def test_a_malformed_event_is_logged_naming_the_field(
+    bot: Bot, daemon_side: tuple[Runtime, str], caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rt, url = daemon_side
+    monkeypatch.setenv("PACHCA_RUNNER_LANG", "ru")
+    payload = {"type": "button", "event": "click", "data": "x", "chat_id": 1,
+               "trigger_id": "press-9", "user_id": bot.sw.people(1)[0],
+               "webhook_timestamp": int(rt.clock().timestamp())}  # no message_id
+    body = json.dumps(payload).encode()
+
+    with caplog.at_level(logging.WARNING, logger="runner.bot"):
+        async with httpx.AsyncClient(timeout=10) as http:
+            answer = await http.post(url, content=body, headers=signed(body))
+
+    assert answer.status_code == 200, "Pachca would send it again and again"
+    assert ("событие button/click с ошибками пропущено: ошибок — 1, первая: нет поля"
+            " message_id") in caplog.text
