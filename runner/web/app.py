@@ -100,11 +100,14 @@ class Console:
                              404: self.not_found, 405: self.wrong_method},
                          middleware=[Middleware(ServerTiming)])
 
-    @staticmethod
-    def lang(request: Request) -> str:
-        """The reader's language: the switch's cookie, else Russian."""
-        chosen = request.cookies.get(LANG_COOKIE, texts.DEFAULT_LANG)
-        return chosen if chosen in texts.LANGS else texts.DEFAULT_LANG
+    def lang(self, request: Request) -> str:
+        """The reader's language: the switch's cookie, else the runner's own
+        (``PACHCA_RUNNER_LANG``) when it is set, else Russian."""
+        chosen = request.cookies.get(LANG_COOKIE, "")
+        if chosen in texts.LANGS:
+            return chosen
+        runner = (self.settings.lang or "").strip().lower()[:2]
+        return runner if runner in texts.LANGS else texts.DEFAULT_LANG
 
     async def signer(self) -> Any:
         """Signs session cookies with a key every replica shares (kept in the store)."""

@@ -1,4 +1,4 @@
-"""The console's words, Russian and English, by id (Russian is the default).
+"""The console's words, Russian and English, by id (Russian unless PACHCA_RUNNER_LANG=en).
 
 The pages are read by team leads, not developers, so every label lives here once and a
 template asks for it by id (``t('jobs.title')``); a missing id fails loudly in tests.

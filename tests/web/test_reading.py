@@ -7,9 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+
+from runner import app
 from runner.workspace import WorkspaceServer
+from tests.harness import Harness
 from tests.jobs.sweep_support import EMPTY, JOB, Sweep
-from tests.web.conftest import OPERATOR_PASSWORD, Served, log_in
+from tests.web.conftest import CATALOGUE, OPERATOR_PASSWORD, Served, group_chat, log_in
 from tests.web.test_plans import console_of, quiet_chats
 
 
@@ -97,3 +101,38 @@ async def test_every_time_says_its_zone(served: Served) -> None:
     catalogue = (await served.http.get("/console/catalogue")).text
     loaded = catalogue.split("<dd", 2)[2].split("</dd>", 1)[0]
     assert loaded.endswith(" UTC") and loaded.count("UTC") == 1, loaded
+
+
+async def test_the_pages_speak_the_runners_language_until_the_reader_switches(
+        workspace: WorkspaceServer, tmp_path: Path) -> None:
+    harness = Harness(workspace, tmp_path, env={"NOTICE_TAG": "x"})
+    harness.write_catalogue(CATALOGUE.replace("CHAT", str(group_chat(workspace))))
+    settings = harness.settings(console=True, lang="en")  # PACHCA_RUNNER_LANG=en
+    async with (app.runtime(settings, harness.catalogue(), server=True) as rt,
+                httpx.AsyncClient(base_url=rt.server.url) as http):
+        page = (await http.get("/console/jobs")).text
+        assert "never ran" in page and "ещё не запускалась" not in page
+        switched = await http.get("/console/lang/ru", params={"next": "/console/jobs"})
+        http.cookies.update(switched.cookies)
+        assert "ещё не запускалась" in (await http.get("/console/jobs")).text
+
+
+async def test_numbers_too_big_for_the_store_are_not_found_not_a_crash(served: Served) -> None:
+    huge = "9" * 23
+    run = await served.http.get(f"/console/runs/{huge}")
+    assert run.status_code == 404 and "Нет запуска с номером" in run.text
+    page = await served.http.get("/console/runs", params={"page": huge})
+    assert page.status_code == 200 and "Запусков нет" in page.text
+    jobs = await served.http.get("/console/jobs", params={"page": huge})
+    assert jobs.status_code == 200 and 'data-job="notice"' in jobs.text
+
+
+async def test_an_undo_not_done_says_why_in_the_operators_language(secured: Served) -> None:
+    from tests.web.conftest import csrf_of
+
+    await log_in(secured.http, "anna", OPERATOR_PASSWORD)
+    token = csrf_of((await secured.http.get("/console/jobs")).text)
+    refused = await secured.http.post("/console/runs/4242/undo", data={"csrf": token})
+    assert refused.status_code == 409
+    why = refused.text.split('class="problem">', 1)[1].split("</p>", 1)[0]
+    assert "Не получилось" in why and "4242" in why and "no run" not in why, why
