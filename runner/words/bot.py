@@ -102,8 +102,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("адрес вебхука не задан: укажите --url или PACHCA_RUNNER_PUBLIC_URL (публичный адрес"
          " раннера; к нему добавится путь {path})"),
     ),
-    "bot.bad_url": ("the webhook URL must start with https:// (got '{url}')",
-                    "адрес вебхука должен начинаться с https:// (указано '{url}')"),
+    "bot.bad_url": ("the webhook URL must start with http:// or https:// (got '{url}')",
+                    "адрес вебхука должен начинаться с http:// или https:// (указано '{url}')"),
     "bot.need_id": (
         ("this is a user's token: pass --bot-id (the bot's id), or run with the bot's own token"
          " in PACHCA_TOKEN"),
