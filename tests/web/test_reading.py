@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from runner import app
 from runner.workspace import WorkspaceServer
@@ -136,3 +137,24 @@ async def test_an_undo_not_done_says_why_in_the_operators_language(secured: Serv
     assert refused.status_code == 409
     why = refused.text.split('class="problem">', 1)[1].split("</p>", 1)[0]
     assert "Не получилось" in why and "4242" in why and "no run" not in why, why
+
+
+async def test_a_drafts_problems_and_changes_come_in_the_readers_language(
+        served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.web.conftest import SECRET, csrf_of
+
+    monkeypatch.setenv("NOTICE_TAG", SECRET)  # as the daemon's environment has it
+    http = served.http
+    token = csrf_of((await http.get("/console/catalogue")).text)
+    before = served.rt.catalogue.path.read_text(encoding="utf-8")
+    broken = before.replace("kind: message", "kind: mesage", 1)
+    checked = (await http.post("/console/catalogue/check",
+                               data={"csrf": token, "draft": broken})).text
+    problems = checked.split('id="result"', 1)[1]
+    assert "jobs.yaml (черновик):5:11" in problems, problems
+    assert "неизвестный вид задания &#39;mesage&#39;" in problems, problems
+    changed = before.replace('schedule: "0 9 * * 1-5"', 'schedule: "0 10 * * 1-5"')
+    diff = (await http.post("/console/catalogue/check",
+                            data={"csrf": token, "draft": changed})).text
+    diff = diff.split('id="diff">', 1)[1].split("</pre>", 1)[0]
+    assert "notice" in diff and "Изменены задания" in diff, diff
