@@ -158,3 +158,44 @@ async def test_a_drafts_problems_and_changes_come_in_the_readers_language(
                             data={"csrf": token, "draft": changed})).text
     diff = diff.split('id="diff">', 1)[1].split("</pre>", 1)[0]
     assert "notice" in diff and "Изменены задания" in diff, diff
+
+
+async def test_a_runs_progress_is_named_in_the_readers_language(
+        fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path, users: str) -> None:
+    import asyncio
+
+    from tests.waiting import eventually
+    from tests.web.conftest import csrf_of
+
+    sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    try:
+        first, second = sw.chats(["Планёрка", "Отдел продаж"])
+        sw.h.write_catalogue(
+            "timezone: Europe/Moscow\njobs:\n  notice:\n    kind: message\n"
+            f"    schedule: '0 9 * * 1'\n    to: {{chats: [{first}, {second}]}}\n"
+            "    text: Доброе утро\n")
+        async with console_of(sw, users) as http:
+            await log_in(http, "anna", OPERATOR_PASSWORD)
+            csrf = csrf_of((await http.get("/console/jobs/notice")).text)
+            # The second post waits at Pachca's door until the test lets it in.
+            sw.control("POST", "hold", json={"after_writes": 1})
+            try:
+                await http.post("/console/jobs/notice/run", data={"csrf": csrf})
+                await eventually(lambda: asyncio.to_thread(
+                    lambda: sw.control("GET", "hold")["held"]), "the second post held")
+
+                async def progressed() -> str | None:
+                    shown = (await http.get("/console/runs", params={"job": "notice"})).text
+                    return shown if 'class="progress"' in shown and "1 из 2" in shown else None
+
+                history = await eventually(progressed, "the run's progress in the history")
+                told = history.split('class="progress">', 1)[1].split("<progress", 1)[0]
+                assert "отправка: 1 из 2" in told, told
+                http.cookies.set("console_lang", "en")
+                english = (await http.get("/console/runs", params={"job": "notice"})).text
+                told = english.split('class="progress">', 1)[1].split("<progress", 1)[0]
+                assert "posting: 1 of 2" in told, told
+            finally:
+                sw.control("POST", "hold", json={"release": "pass"})
+    finally:
+        sw.close()
