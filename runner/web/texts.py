@@ -59,6 +59,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "period.month": ("месяц", "last month"),
     "runs.none": ("Запусков нет", "No runs"),
     "runs.older": ("Раньше", "Older"),
+    "runs.newer": ("Новее", "Newer"),
     "runs.dry": ("пробный", "dry run"),
     "job.title": ("Задача {job}", "Job {job}"),
     "job.description": ("Описание", "Description"),

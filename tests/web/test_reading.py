@@ -199,3 +199,11 @@ async def test_a_runs_progress_is_named_in_the_readers_language(
                 sw.control("POST", "hold", json={"release": "pass"})
     finally:
         sw.close()
+
+
+async def test_an_older_page_of_the_history_leads_back_to_newer_runs(served: Served) -> None:
+    page = (await served.http.get("/console/runs", params={"job": "notice", "page": "2"})).text
+    assert 'rel="prev"' in page and "page=1" in page.split('rel="prev"', 1)[1].split(">", 1)[0]
+    assert "Новее" in page
+    first = (await served.http.get("/console/runs", params={"job": "notice"})).text
+    assert 'rel="prev"' not in first
