@@ -41,11 +41,17 @@ class Dispatcher:
 
     async def handle_once(self, key: str, payload: dict[str, Any]) -> str:
         """Handle the event called ``key`` unless it was handled already; a label back."""
+        if not await self.claim(key, payload):
+            return ALREADY
+        return await self.dispatch(payload)
+
+    async def claim(self, key: str, payload: dict[str, Any]) -> bool:
+        """Claim the event called ``key`` (see ``delivery_key``); False if it was before."""
         key = delivery_key(payload, key)
         if not await self.bot.rt.state.events.mark_handled(key):
             log.info("%s", words.text("event.again", key=key))
-            return ALREADY
-        return await self.dispatch(payload)
+            return False
+        return True
 
     async def dispatch(self, payload: dict[str, Any]) -> str:
         """Handle one payload (no de-duplication): 'click', 'unfurl:...', 'ignored'..."""

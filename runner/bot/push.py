@@ -19,6 +19,10 @@ claimed by its ``trigger_id``, so a redelivery with a new timestamp (a new body)
 the same click found later in the event history, acts once too. A signed, timely event
 the runner cannot handle (an unknown type, a click on a message long gone) is logged
 and answered 200 as well: anything else Pachca would deliver again and again.
+
+Pachca waits 5 s for an answer (30 s for a click) and its guide says to answer at once
+and work in the background: a ``link_shared``, whose previews wait on other sites, is
+claimed, answered, and handled afterwards; a click is handled before the answer.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ import hashlib
 import hmac
 import logging
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from math import isfinite
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -58,9 +63,12 @@ def sign(body: bytes, secret: str) -> str:
 class PushEndpoint:
     """The Starlette endpoint for Pachca's outgoing webhook."""
 
-    def __init__(self, dispatcher: Dispatcher, secret: SecretStr) -> None:
+    def __init__(self, dispatcher: Dispatcher, secret: SecretStr,
+                 spawn: Callable[[Awaitable[None]], None] | None = None) -> None:
         self.dispatcher = dispatcher
         self._secret = secret
+        # None: every event is handled before the answer (nothing to hand work to)
+        self._spawn = spawn
         self.counts: Counter[str] = Counter()
 
     def _refuse(self, status: int, reason: str, **values: object) -> Response:
@@ -103,9 +111,20 @@ class PushEndpoint:
         if abs(skew) > MAX_SKEW:
             return self._refuse(400, "stale", skew=f"{skew:+.0f}", limit=f"{MAX_SKEW:.0f}")
         key = "push:" + hashlib.sha256(body).hexdigest()
-        label = await self.dispatcher.handle_once(key, payload)
+        if self._spawn is not None and (payload.get("type"), payload.get("event")) == (
+                "message", "link_shared"):
+            claimed = await self.dispatcher.claim(key, payload)
+            if claimed:
+                self._spawn(self._later(payload))
+            label = "later" if claimed else ALREADY
+        else:
+            label = await self.dispatcher.handle_once(key, payload)
         self.counts["duplicate" if label == ALREADY else "accepted"] += 1
         return JSONResponse({"status": "duplicate" if label == ALREADY else "ok"})
+
+    async def _later(self, payload: dict[str, Any]) -> None:
+        """Handle a claimed event after its answer (``dispatch`` never raises)."""
+        await self.dispatcher.dispatch(payload)
 
 
 def _seconds(value: object) -> float | None:

@@ -14,24 +14,33 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 
+from runner import app
+from runner.bot import service
 from runner.workspace import WorkspaceServer
 from tests.bot.support import Bot
+from tests.bot.test_intake import PATH, SECRET, signed
 from tests.jobs.sweep_support import EMPTY, Sweep
+from tests.waiting import GUARD_S, eventually
 
 TRACKER_KEY = "tracker-secret-42"
 ISSUES = {"42": {"title": "Починить выгрузку", "status": "в работе",
                  "assignee": {"name": "Анна"}},
-          "43": {"title": "Обновить отчёт", "status": "готово", "assignee": {"name": "Олег"}}}
+          "43": {"title": "Обновить отчёт", "status": "готово", "assignee": {"name": "Олег"}},
+          "8": {"title": "Медленный трекер", "status": "новая", "assignee": {"name": "Ия"}}}
 
 
 class Tracker(BaseHTTPRequestHandler):
     """``GET /issues/<n>``: the issue as JSON (401 without the key, 500 for issue 500)."""
 
     seen: ClassVar[list[dict[str, Any]]] = []
+    gate: ClassVar[threading.Event] = threading.Event()
+    """Issue 8 is answered only once this is set (a slow tracker)."""
 
     def do_GET(self) -> None:
         Tracker.seen.append({"path": self.path, "auth": self.headers.get("Authorization")})
         number = self.path.rsplit("/", 1)[-1]
+        if number == "8":
+            Tracker.gate.wait(60)
         if self.headers.get("Authorization") != f"Bearer {TRACKER_KEY}":
             self.send_response(401)
             self.end_headers()
@@ -57,7 +66,9 @@ def tracker() -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     Tracker.seen = []
+    Tracker.gate = threading.Event()
     yield f"http://127.0.0.1:{server.server_address[1]}"
+    Tracker.gate.set()
     server.shutdown()
     server.server_close()
 
@@ -69,9 +80,10 @@ def bot(fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path) -> Iter
     sweep.close()
 
 
-def catalogue(bot: Bot, tracker: str) -> None:
+def catalogue(bot: Bot, tracker: str, events: str = "poll") -> None:
     bot.sw.h.write_catalogue(f"""
         timezone: Europe/Moscow
+        bot: {{events: {events}, webhook_path: {PATH}}}
         unfurl:
           - domain: tracker.example.com
             source: "{tracker}/issues/{{{{ segments[-1] }}}}"
@@ -206,3 +218,37 @@ async def test_a_link_edited_out_of_the_message_costs_only_its_own_preview(
     [posted] = sw.control("GET", "link_previews")["link_previews"]
     assert posted["message_id"] == message["id"] and list(posted["link_previews"]) == [kept]
     assert f"{dropped}" in caplog.text
+
+
+async def test_a_pushed_link_is_acknowledged_before_its_source_answers(
+    bot: Bot, tracker: str
+) -> None:
+    """Pachca waits 5 s for a link_shared to be answered (its guide: answer 200 at once,
+    work in the background); a slow source must not hold that answer."""
+    catalogue(bot, tracker, events="push")
+    sw = bot.sw
+    url = "https://tracker.example.com/issues/8"
+    person = sw.people(1)[0]
+    message = sw.control("POST", "messages", json={
+        "user_id": person, "chat_id": sw.chat("Задачи"), "content": url})["data"]
+    settings = sw.h.settings(webhook_secret=SECRET)
+    async with (app.runtime(settings, sw.h.catalogue(), server=True) as rt,
+                service.started(settings, rt)):
+        body = json.dumps({
+            "type": "message", "event": "link_shared", "chat_id": message["chat_id"],
+            "message_id": message["id"], "user_id": person,
+            "created_at": message["created_at"], "webhook_timestamp": int(rt.clock().timestamp()),
+            "links": [{"url": url, "domain": "tracker.example.com", "skip": False}]}).encode()
+        async with httpx.AsyncClient(timeout=GUARD_S) as http:
+            answer = await http.post(rt.server.url + PATH, content=body, headers=signed(body))
+        assert answer.status_code == 200 and answer.json() == {"status": "ok"}
+        assert not Tracker.gate.is_set() and sw.control("GET", "link_previews")[
+            "link_previews"] == [], "answered while the source was still being read"
+        Tracker.gate.set()
+
+        async def previewed() -> bool:
+            return bool(sw.control("GET", "link_previews")["link_previews"])
+
+        await eventually(previewed, "the preview to be posted once the source answers")
+    [posted] = sw.control("GET", "link_previews")["link_previews"]
+    assert list(posted["link_previews"]) == [url]
