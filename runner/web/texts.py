@@ -103,6 +103,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "do.run": ("Запустить сейчас", "Run now"),
     "do.dry": ("Пробный запуск", "Dry run"),
     "do.undo": ("Отменить: вернуть чаты из архива", "Undo: unarchive the chats"),
+    "confirm.run": ("Запустить задачу {job} сейчас?", "Run the job {job} now?"),
+    "confirm.run_note": (
+        ("Это настоящий запуск, как по расписанию: сообщения уйдут в чаты и людям, а чистка"
+         " изменит чаты. Чтобы только посмотреть, что будет, нажмите «Пробный запуск»"),
+        ("This is a real run, as if scheduled: its messages go to their chats and people, and"
+         " a sweep changes chats. To only see what it would do, use «Dry run»")),
+    "confirm.run_yes": ("Да, запустить", "Yes, run it"),
+    "confirm.undo": ("Отменить запуск {id}?", "Undo run {id}?"),
+    "confirm.undo_yes": ("Да, вернуть чаты из архива", "Yes, unarchive the chats"),
+    "confirm.cancel": ("Отмена", "Cancel"),
     "state.paused": ("приостановлена: {by}, {at}", "paused by {by} at {at}"),
     "audit.title": ("Действия операторов", "Operators' actions"),
     "audit.pause": ("приостановил(а)", "paused"),

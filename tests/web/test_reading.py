@@ -207,3 +207,53 @@ async def test_an_older_page_of_the_history_leads_back_to_newer_runs(served: Ser
     assert "Новее" in page
     first = (await served.http.get("/console/runs", params={"job": "notice"})).text
     assert 'rel="prev"' not in first
+
+
+async def test_run_now_asks_first_and_a_dry_run_does_not(secured: Served) -> None:
+    from tests.web.conftest import csrf_of
+
+    http = secured.http
+    await log_in(http, "anna", OPERATOR_PASSWORD)
+    row = (await http.get("/console/jobs")).text.split('data-job="notice"', 1)[1]
+    row = row.split("</tr>", 1)[0]
+    run_now = row.split('name="run"', 1)[0].rsplit("<form", 1)[1]
+    assert 'method="get"' in run_now, run_now  # a click opens the question, runs nothing
+    asked = await http.get("/console/jobs/notice/run")
+    assert asked.status_code == 200
+    assert "Запустить задачу notice сейчас?" in asked.text
+    assert "чат" in asked.text.split('id="confirm"', 1)[1]  # where its messages go
+    assert secured.rt.state.sync.runs("notice") == []  # asking ran nothing
+    form = asked.text.split('id="confirm"', 1)[1].split("</form>", 1)[0]
+    assert 'method="post"' in form and 'name="run"' in form and csrf_of(asked.text) in form
+    dry = row.split('name="dry-run"', 1)[0].rsplit("<form", 1)[1]
+    assert 'method="post"' in dry  # a dry run posts nothing: no question
+
+
+async def test_run_now_is_asked_of_operators_only(secured: Served) -> None:
+    from tests.web.conftest import VIEWER_PASSWORD
+
+    await log_in(secured.http, "boris", VIEWER_PASSWORD)
+    refused = await secured.http.get("/console/jobs/notice/run")
+    assert refused.status_code == 403 and "только на просмотр" in refused.text
+
+
+async def test_undo_lists_the_chats_it_would_bring_back_before_it_does(
+        fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path, users: str) -> None:
+    sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    try:
+        chats = [sw.chat(f"Старый проект {i}") for i in range(2)]
+        sw.advance(100)
+        sw.job(warn_days=0, closing_message=False)
+        swept = await sw.run()
+        assert swept.run_id is not None and all(sw.archived(c) for c in chats)
+        async with console_of(sw, users) as http:
+            await log_in(http, "anna", OPERATOR_PASSWORD)
+            page = (await http.get(f"/console/runs/{swept.run_id}")).text
+            undo = page.split('name="undo"', 1)[0].rsplit("<form", 1)[1]
+            assert 'method="get"' in undo, undo
+            asked = (await http.get(f"/console/runs/{swept.run_id}/undo")).text
+            listed = asked.split('id="confirm"', 1)[1]
+            assert all(f"«Старый проект {i}» ({chats[i]})" in listed for i in range(2)), listed
+            assert all(sw.archived(c) for c in chats)  # asking changed nothing
+    finally:
+        sw.close()
