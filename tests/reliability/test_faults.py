@@ -28,7 +28,15 @@ from runner.execute import Outcome
 from runner.kinds.export.table import export_chunks
 from runner.workspace import WorkspaceServer
 from tests.reliability.conftest import TALLY
-from tests.reliability.worlds import NOW, World, build, exports_intact, snapshot, workspace_config
+from tests.reliability.worlds import (
+    NOW,
+    World,
+    build,
+    exports_intact,
+    patient,
+    snapshot,
+    workspace_config,
+)
 from tests.waiting import eventually
 
 SPEED = 20.0
@@ -81,8 +89,8 @@ async def test_under_faults_every_run_ends_exactly_as_without_them(
     fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path, kind: str, variant: str
 ) -> None:
     async def one(seed: int) -> tuple[list[str], Counter[str], int]:
-        clean = _world(fresh_workspace, kind, variant, seed, tmp_path / f"clean{seed}",
-                       checked=False)
+        clean = patient(_world(fresh_workspace, kind, variant, seed, tmp_path / f"clean{seed}",
+                               checked=False))
         faulty = _world(fresh_workspace, kind, variant, seed, tmp_path / f"faulty{seed}",
                         **FAULTS)
         first = await clean.run()
@@ -195,6 +203,8 @@ async def test_a_late_webhook_of_an_abandoned_export_never_lands_in_another_chun
     path.write_text(yaml.safe_dump(catalogue, allow_unicode=True), encoding="utf-8")
     probe = world.store()  # opened once, before the rerun: later looks only read
 
+    # Reruns until one succeeds: having let the stale archive go, a run may give chunk 2 up
+    # as lost; the next resumes it.
     rerun = asyncio.create_task(complete(world))
 
     def running() -> None:
