@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -172,6 +175,24 @@ def _per_call(run: Run) -> float:
     return run.cpu / run.traffic.requests if run.traffic.requests else 0.0
 
 
+#: What the runner imports and the concurrent script does not (both import httpx).
+STACK_BEYOND_SCRIPT = "sqlalchemy, pydantic_settings, jinja2, click"
+
+
+def stack_import_cpu(runs: int = 5) -> float:
+    """CPU seconds (median of ``runs``) a process spends importing ``STACK_BEYOND_SCRIPT``
+    on top of httpx: what the runner pays at start before any of its own code runs."""
+    def cpu(code: str) -> float:
+        spent = []
+        for _ in range(runs):
+            proc = subprocess.Popen([sys.executable, "-c", code], env=base_env())
+            _, _, usage = os.wait4(proc.pid, 0)
+            spent.append(usage.ru_utime + usage.ru_stime)
+        return statistics.median(spent)
+
+    return round(cpu(f"import httpx, {STACK_BEYOND_SCRIPT}") - cpu("import httpx"), 3)
+
+
 def against_script(s: ApiScenario, runner: Run, script: Run | None,
                    latency: float) -> dict[str, Any]:
     """The runner against the concurrent script, and the fan-out's connection-bound floor.
@@ -195,6 +216,7 @@ def against_script(s: ApiScenario, runner: Run, script: Run | None,
         if s.max_cpu_over_script is not None:
             row("cpu", f"CPU per API call ≤ {s.max_cpu_over_script} × the concurrent script's",
                 out["cpu_per_call_over_script"] if script.ok else None, s.max_cpu_over_script)
+            out["stack_import_cpu_s"] = stack_import_cpu()
     if s.max_over_bound is not None:
         posts = sum(n for (klass, _c), n in runner.prepared.need.items()
                     if klass == "message_write")

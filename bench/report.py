@@ -129,7 +129,7 @@ def _history_rows(h: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
          (f"{_s(max(cmd.values()))} slowest of all / one job / `--failed`"
           f" ({', '.join(_s(x) for x in cmd.values())}); on an empty store"
           f" {_s(max(bare.values()))}; the store's queries"
-          f" {', '.join(f'{x:.0f} ms' for x in q.values())}"),
+          f" {', '.join(f'{x:.0f} ms' for x in q.values())}{_floor(h['history'])}"),
          _met(h["history"]["median_s"] <= 0.3)),
         (f"{name}: pruning 10 % of it", "write lock held ≤ 100 ms a step",
          (f"longest {p['held_max_ms']:.0f} ms (p99 {p['held_p99_ms']:.0f}, p50"
@@ -137,6 +137,15 @@ def _history_rows(h: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
           f" in {p['total_s']:.0f} s; a writer beside it waited at most"
           f" {p['writer_max_ms']:.0f} ms"), _met(p["held_max_ms"] <= 100)),
     ]
+
+
+def _floor(history: dict[str, Any]) -> str:
+    """The start-up no ``history`` on this stack can go below (``bench.history.time_floor``)."""
+    floor = history.get("floor")
+    if not floor:
+        return ""
+    return (f"; Python alone {_s(floor['python_alone_s'])}, Python importing SQLAlchemy,"
+            f" pydantic-settings and click alone {_s(floor['stack_imports_s'])}")
 
 
 def _versus_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -158,6 +167,10 @@ def _versus_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             text = (f"runner {run['cpu_s']:.1f} s for {run['traffic']['requests']:,} calls,"
                     f" script {script['cpu_s']:.1f} s for {script['traffic']['requests']:,}:"
                     f" {_x(row['value'])}")
+            if vs.get("stack_import_cpu_s") is not None:
+                text += (f"; of the runner's, {vs['stack_import_cpu_s']:.2f} s is importing"
+                         " SQLAlchemy, pydantic-settings, Jinja2 and click, which the script"
+                         " does not use")
         if script is not None and script["ok"] and not vs.get("same_effects"):
             text += "; **the script's effects differ from the runner's**"
         rows.append((f"{r['title']}: vs the concurrent script", row["target"], text,

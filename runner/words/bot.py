@@ -82,6 +82,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("предупреждение: bot.events — poll, но бот не хранит историю событий: включите её"
          " в настройках бота"),
     ),
+    "bot.event_off": (
+        ("warning: the bot does not send {event} events, which the runner needs ({why}):"
+         " tick them in the bot's settings, Outgoing webhook tab"),
+        ("предупреждение: бот не присылает события {event}, а они нужны раннеру ({why}):"
+         " отметьте их в настройках бота, вкладка «Исходящий webhook»"),
+    ),
+    "bot.event_for.button_click": ("buttons", "кнопки"),
+    "bot.event_for.message_link_shared": ("unfurl", "превью ссылок"),
     "bot.pushes_elsewhere": (
         ("warning: bot.events is push but the bot pushes elsewhere: run 'pachca-runner bot"
          " set-webhook'"),
@@ -139,6 +147,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "событие {key} уже обработано; повторно не обрабатывается"),
     "event.malformed": ("malformed {type}/{event} event ignored: {n} problem(s), first: {first}",
                         "событие {type}/{event} с ошибками пропущено: ошибок — {n}, первая: {first}"),
+    "event.field_missing": ("no field {field}", "нет поля {field}"),
+    "event.field_bad": ("field {field}: {problem}", "поле {field}: {problem}"),
     "event.failed": ("handling a {type}/{event} event failed: {error}",
                      "не удалось обработать событие {type}/{event}: {error}"),
     "event.crashed": ("handling a {type}/{event} event failed unexpectedly",
@@ -193,6 +203,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "соединение с клиентом {client} закрыто: заголовки запроса не пришли за {seconds} с"),
     "server.bot_webhook_rejected": ("bot webhook rejected ({status}): {text}",
                                     "вебхук бота отклонён ({status}): {text}"),
+    "push.content_type": ("expected Content-Type application/json",
+                          "ожидался Content-Type application/json"),
+    "push.too_large": ("body larger than {n} bytes", "тело запроса больше {n} байт"),
+    "push.unsigned": ("missing Pachca-Signature header", "нет заголовка Pachca-Signature"),
+    "push.bad_signature": ("wrong Pachca-Signature (another secret, or the body was changed)",
+                           "Pachca-Signature не сходится (другой секрет или тело изменено)"),
+    "push.not_json": ("the body is not JSON", "тело запроса — не JSON"),
+    "push.not_object": ("the body is not a JSON object", "тело запроса — не объект JSON"),
+    "push.no_timestamp": ("webhook_timestamp is missing or not a number",
+                          "webhook_timestamp нет или это не число"),
+    "push.stale": (
+        ("webhook_timestamp is {skew} s from now, more than {limit} s: an old or replayed"
+         " request, or this machine's clock is off"),
+        ("webhook_timestamp расходится с текущим временем на {skew} с, больше {limit} с:"
+         " запрос старый или повторённый, либо сбиты часы этой машины"),
+    ),
     "server.bot_webhook_at": ("bot webhook served at {url}", "вебхук бота принимается по адресу {url}"),
     "progress.not_recorded": ("{key}: progress not recorded: {error}",
                               "{key}: ход запуска не записан: {error}"),
