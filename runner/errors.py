@@ -192,7 +192,7 @@ class SourceError(JobError):
     def __init__(self, source: str, reason: str) -> None:
         self.source = source
         self.reason = reason
-        super().__init__(f"source '{source}' failed: {reason}")
+        super().__init__(words.text("source.failed", source=source, reason=reason))
 
 
 class Unreachable(JobError):

@@ -53,3 +53,15 @@ def test_the_drawing_shows_every_class_under_its_parent() -> None:
     for name, cls in classes.items():
         parent = next((b.__name__ for b in cls.__mro__[1:] if b.__name__ in classes), None)
         assert drawn[name] == parent, f"{name} is drawn under {drawn[name]}, derives {parent}"
+
+
+def test_a_failed_source_is_told_in_the_operators_language() -> None:
+    from runner import words
+
+    words.use("ru")
+    try:
+        said = str(errors.SourceError("crm", "сайт недоступен (ConnectError)"))
+    finally:
+        words.use(None)
+    assert said == "источник «crm» не прочитан: сайт недоступен (ConnectError)"
+    assert str(errors.SourceError("crm", "HTTP 500")) == "source 'crm' failed: HTTP 500"

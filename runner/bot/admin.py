@@ -58,6 +58,7 @@ class BotStatus:
     mode: str  # the catalogue's bot.events
     token: TokenInfo | None = None
     needs: frozenset[str] = frozenset()
+    unfurl: bool = False  # the catalogue has unfurl rules (needs message_link_shared)
 
     @property
     def matches(self) -> bool | None:
@@ -102,6 +103,11 @@ class BotStatus:
         else:
             out.append(words.text("bot.match", url=self.expected,
                                   answer=words.text("ids.yes" if self.matches else "ids.no")))
+        # Pachca sends only the events ticked in the bot's settings.
+        for event in ("button_click", *(("message_link_shared",) if self.unfurl else ())):
+            if event not in hook.events:
+                out.append(words.text("bot.event_off", event=event,
+                                      why=words.text(f"bot.event_for.{event}")))
         if self.mode == "poll" and not hook.events_history_enabled:
             out.append(words.text("bot.no_history"))
         if self.mode == "push" and self.matches is False:
@@ -114,10 +120,12 @@ def _on(flag: bool) -> str:
 
 
 async def set_webhook(
-    settings: Settings, config: BotConfig, bot_id: int | None, url: str | None
+    settings: Settings, config: BotConfig, bot_id: int | None, url: str | None, *,
+    unfurl: bool = False,
 ) -> BotStatus:
     """Point the bot's outgoing webhook at ``url`` (default: this runner's): the bot's own
-    token sets its own; a user's token edits bot ``bot_id``."""
+    token sets its own; a user's token edits bot ``bot_id``. ``unfurl``: the catalogue
+    has link-preview rules."""
     from runner.app import make_client
 
     target = url or expected_url(settings, config)
@@ -143,12 +151,13 @@ async def set_webhook(
     finally:
         await client.aclose()
     return BotStatus(bot, expected_url(settings, config) or target, config.events, info,
-                     needed_scopes(config))
+                     needed_scopes(config), unfurl)
 
 
-async def status(settings: Settings, config: BotConfig, bot_id: int | None) -> BotStatus:
+async def status(settings: Settings, config: BotConfig, bot_id: int | None, *,
+                 unfurl: bool = False) -> BotStatus:
     """The token's scopes and, where the token may read them, the bot's webhook settings,
-    compared with this runner's."""
+    compared with this runner's (``unfurl``: the catalogue has link-preview rules)."""
     from runner.app import make_client
 
     client = make_client(settings)
@@ -158,7 +167,7 @@ async def status(settings: Settings, config: BotConfig, bot_id: int | None) -> B
     finally:
         await client.aclose()
     return BotStatus(bot, expected_url(settings, config), config.events, info,
-                     needed_scopes(config))
+                     needed_scopes(config), unfurl)
 
 
 async def _read_bot(client: PachcaClient, info: TokenInfo | None, bot_id: int | None

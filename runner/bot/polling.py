@@ -4,8 +4,8 @@ One pass reads the bot's event history (``GET /webhooks/events``, page by page; 
 client's limiter keeps within ~5 reads per 2 s) to its end, then handles the events in
 the order they happened and deletes each once handled (``DELETE /webhooks/events/{id}``,
 an ordinary call). Pachca serves the history newest first, as the official SDKs'
-pollers assume; sorting by creation time makes the order of the pages irrelevant, so a
-"keep" pressed after "archive now" is handled after it. The whole history is read
+pollers assume; sorting by creation time (ties by the history's own order) makes the
+order of the pages irrelevant, so a "keep" pressed after "archive now" is handled after it. The whole history is read
 before anything is handled: its oldest events are on its last page.
 
 An event already handled (a crash between handling and deleting, or a click Pachca
@@ -69,14 +69,21 @@ class Poller:
         return await self.dispatcher.handle_once(f"event:{event.id}", event.payload)
 
     async def history(self) -> list[WebhookEvent]:
-        """The events in the history, in the order they happened (oldest first)."""
-        events: dict[str, WebhookEvent] = {}
+        """The events in the history, in the order they happened (oldest first).
+
+        Events of one millisecond keep the reverse of the order they were listed in:
+        their ids (ULIDs) are random past the millisecond, so only the history's own
+        order (newest first) tells which came first.
+        """
+        events: dict[str, tuple[WebhookEvent, int]] = {}
         async for event in self.client.list_events():
-            events.setdefault(event.id, event)  # a page may repeat one as the list moves
+            # a page may repeat one as the list moves
+            events.setdefault(event.id, (event, -len(events)))
             if len(events) >= MAX_EVENTS_READ:
                 log.warning("%s", words.text("poll.too_many", n=MAX_EVENTS_READ))
                 break
-        return sorted(events.values(), key=lambda e: (e.created_at, e.id))
+        ordered = sorted(events.values(), key=lambda pair: (pair[0].created_at, pair[1]))
+        return [event for event, _ in ordered]
 
     async def delete(self, event: WebhookEvent) -> bool:
         """Remove a handled event from the history (False if someone already did)."""

@@ -19,6 +19,10 @@ claimed by its ``trigger_id``, so a redelivery with a new timestamp (a new body)
 the same click found later in the event history, acts once too. A signed, timely event
 the runner cannot handle (an unknown type, a click on a message long gone) is logged
 and answered 200 as well: anything else Pachca would deliver again and again.
+
+Pachca waits 5 s for an answer (30 s for a click) and its guide says to answer at once
+and work in the background: a ``link_shared``, whose previews wait on other sites, is
+claimed, answered, and handled afterwards; a click is handled before the answer.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ import hashlib
 import hmac
 import logging
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from math import isfinite
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -58,15 +63,22 @@ def sign(body: bytes, secret: str) -> str:
 class PushEndpoint:
     """The Starlette endpoint for Pachca's outgoing webhook."""
 
-    def __init__(self, dispatcher: Dispatcher, secret: SecretStr) -> None:
+    def __init__(self, dispatcher: Dispatcher, secret: SecretStr,
+                 spawn: Callable[[Awaitable[None]], None] | None = None) -> None:
         self.dispatcher = dispatcher
         self._secret = secret
+        # None: every event is handled before the answer (nothing to hand work to)
+        self._spawn = spawn
         self.counts: Counter[str] = Counter()
 
-    def _refuse(self, status: int, reason: str, text: str) -> Response:
+    def _refuse(self, status: int, reason: str, **values: object) -> Response:
+        """Count, log (in the operator's language) and answer (in English) a refusal;
+        ``reason`` names both the count and the words (``push.<reason>``)."""
         self.counts[f"rejected:{reason}"] += 1
-        log.warning("%s", words.text("server.bot_webhook_rejected", status=status, text=text))
-        return JSONResponse({"error": text}, status_code=status)
+        said = words.text(f"push.{reason}", **values)
+        log.warning("%s", words.text("server.bot_webhook_rejected", status=status, text=said))
+        return JSONResponse({"error": words.text_in("en", f"push.{reason}", **values)},
+                            status_code=status)
 
     async def handle(self, request: Request) -> Response:
         """Verify, de-duplicate and dispatch one pushed event."""
@@ -75,33 +87,44 @@ class PushEndpoint:
             return JSONResponse({"error": "not found"}, status_code=404)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json":
-            return self._refuse(400, "content_type", "expected Content-Type application/json")
+            return self._refuse(400, "content_type")
         try:
             body = await read_body(request, MAX_PUSH_BODY)
         except BodyTooLarge:
-            return self._refuse(413, "too_large", f"body larger than {MAX_PUSH_BODY} bytes")
+            return self._refuse(413, "too_large", n=MAX_PUSH_BODY)
         given = request.headers.get(SIGNATURE_HEADER, "").strip().lower()
         expected = sign(body, self._secret.get_secret_value())
         if not given:
-            return self._refuse(401, "unsigned", f"missing {SIGNATURE_HEADER} header")
+            return self._refuse(401, "unsigned")
         if not hmac.compare_digest(given.encode("ascii", "replace"), expected.encode("ascii")):
-            return self._refuse(401, "bad_signature", f"wrong {SIGNATURE_HEADER}")
+            return self._refuse(401, "bad_signature")
         try:
             payload = parse_json(body)
-        except ValueError as exc:
-            return self._refuse(400, "malformed", f"the body is not JSON: {exc}")
+        except ValueError:
+            return self._refuse(400, "not_json")
         if not isinstance(payload, dict):
-            return self._refuse(400, "malformed", "the body is not a JSON object")
+            return self._refuse(400, "not_object")
         stamp = _seconds(payload.get("webhook_timestamp"))
         if stamp is None:
-            return self._refuse(400, "malformed", "webhook_timestamp is missing or not a number")
+            return self._refuse(400, "no_timestamp")
         skew = rt.clock().timestamp() - stamp
         if abs(skew) > MAX_SKEW:
-            return self._refuse(400, "stale", f"webhook_timestamp is {skew:+.0f} s from now")
+            return self._refuse(400, "stale", skew=f"{skew:+.0f}", limit=f"{MAX_SKEW:.0f}")
         key = "push:" + hashlib.sha256(body).hexdigest()
-        label = await self.dispatcher.handle_once(key, payload)
+        if self._spawn is not None and (payload.get("type"), payload.get("event")) == (
+                "message", "link_shared"):
+            claimed = await self.dispatcher.claim(key, payload)
+            if claimed:
+                self._spawn(self._later(payload))
+            label = "later" if claimed else ALREADY
+        else:
+            label = await self.dispatcher.handle_once(key, payload)
         self.counts["duplicate" if label == ALREADY else "accepted"] += 1
         return JSONResponse({"status": "duplicate" if label == ALREADY else "ok"})
+
+    async def _later(self, payload: dict[str, Any]) -> None:
+        """Handle a claimed event after its answer (``dispatch`` never raises)."""
+        await self.dispatcher.dispatch(payload)
 
 
 def _seconds(value: object) -> float | None:

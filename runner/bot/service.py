@@ -78,7 +78,7 @@ class BotService:
         secret = settings.webhook_secret
         if secret is None or not secret.get_secret_value():
             return None
-        return PushEndpoint(self.dispatcher, secret)
+        return PushEndpoint(self.dispatcher, secret, self._spawn)
 
     async def aclose(self) -> None:
         """Let reruns still going finish briefly, then cancel them; close the fetcher."""

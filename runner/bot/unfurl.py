@@ -17,7 +17,13 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from runner import words
-from runner.errors import FetchError, PachcaError, RunnerError, TemplateProblem
+from runner.errors import (
+    FetchError,
+    PachcaError,
+    RunnerError,
+    TemplateProblem,
+    ValidationFailed,
+)
 from runner.pachca.fetch import JsonFetcher
 from runner.pachca.models import LinkShared
 
@@ -85,11 +91,33 @@ class Unfurler:
             return "unfurl:nothing"
         try:
             await self.rt.client.add_link_previews(event.message_id, previews)
+        except ValidationFailed as exc:
+            if len(previews) == 1:
+                log.error("%s", words.text("unfurl.failed", id=event.message_id, error=exc))
+                return "unfurl:failed"
+            # Pachca makes none when one URL is refused (say, edited out of the message
+            # since): each alone, so only that one is lost.
+            posted = await self._one_by_one(event.message_id, previews)
+            return "unfurl:posted" if posted else "unfurl:failed"
         except PachcaError as exc:
             log.error("%s", words.text("unfurl.failed", id=event.message_id, error=exc))
             return "unfurl:failed"
         log.info("%s", words.text("unfurl.added", n=len(previews), id=event.message_id))
         return "unfurl:posted"
+
+    async def _one_by_one(self, message_id: int, previews: dict[str, dict[str, str]]) -> int:
+        """Post each preview in a request of its own; how many were made."""
+        posted = 0
+        for url, preview in previews.items():
+            try:
+                await self.rt.client.add_link_previews(message_id, {url: preview})
+            except PachcaError as exc:
+                log.error("%s", words.text("unfurl.failed", id=message_id, error=exc))
+                continue
+            posted += 1
+        if posted:
+            log.info("%s", words.text("unfurl.added", n=posted, id=message_id))
+        return posted
 
     async def preview(self, rule: UnfurlRule, url: str) -> dict[str, str] | None:
         """The preview of ``url`` by ``rule``, or None (logged) when it cannot be made."""

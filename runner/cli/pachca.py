@@ -109,7 +109,9 @@ def bot_set_webhook(ctx: click.Context, bot_id: int | None, url: str | None) -> 
     from runner.bot import admin
 
     settings = settings_of(ctx)
-    status = asyncio.run(admin.set_webhook(settings, load(settings).bot, bot_id, url))
+    catalogue = load(settings)
+    status = asyncio.run(admin.set_webhook(settings, catalogue.bot, bot_id, url,
+                                           unfurl=bool(catalogue.unfurl)))
     click.echo("\n".join(status.lines()))
 
 
@@ -125,5 +127,7 @@ def bot_status(ctx: click.Context, bot_id: int | None) -> None:
     from runner.bot import admin
 
     settings = settings_of(ctx)
-    status = asyncio.run(admin.status(settings, load(settings).bot, bot_id))
+    catalogue = load(settings)
+    status = asyncio.run(admin.status(settings, catalogue.bot, bot_id,
+                                      unfurl=bool(catalogue.unfurl)))
     click.echo("\n".join(status.lines()))

@@ -25,6 +25,9 @@ from runner.state.schema import aware_utc, runs
 FINISHED = ("succeeded", "failed", "skipped")
 """A run key in one of these states is never run again."""
 FINAL = (*FINISHED, "abandoned")
+MAX_ID = 2**63 - 1
+"""The largest row id a store holds (SQLite's and PostgreSQL's BIGINT): a larger number
+someone types (a URL, ``history show``) names no run rather than overflowing the driver."""
 """Statuses ``finish`` accepts; an abandoned run may be claimed again."""
 
 
@@ -231,7 +234,9 @@ class RunsMixin:
         return RunRecord.from_row(row) if row else None
 
     def get_run(self, run_id: int) -> RunRecord | None:
-        """One run by id."""
+        """One run by id (None when there is none, also for an id no store could hold)."""
+        if not 0 < run_id <= MAX_ID:
+            return None
         with self._db.read() as conn:
             row = conn.execute(select(runs).where(runs.c.id == run_id)).mappings().first()
         return RunRecord.from_row(row) if row else None

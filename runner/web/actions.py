@@ -126,14 +126,14 @@ class Actions:
         console = self.console
         rt = console.rt
         run_id = request.path_params["run_id"]
-        try:
-            planned = await undo_mod.plan(rt.state, rt.client, run_id, console.zones())
-            result = await undo_mod.apply(rt.state, rt.client, planned)
-        except RunnerError as exc:
-            return console.page(request, "error.html", {
-                "message": "error.action", "fill": {"error": console.hider()(str(exc))}},
-                status=409, me=me)
-        with words.speaking(console.lang(request)):  # told in the operator's language
+        with words.speaking(console.lang(request)):  # why not, and what it did: told in
+            try:                                     # the operator's language
+                planned = await undo_mod.plan(rt.state, rt.client, run_id, console.zones())
+                result = await undo_mod.apply(rt.state, rt.client, planned)
+            except RunnerError as exc:
+                return console.page(request, "error.html", {
+                    "message": "error.action", "fill": {"error": console.hider()(str(exc))}},
+                    status=409, me=me)
             detail = "; ".join(result.lines()[-1:])
         await rt.state.operator.record(planned.run.job, me.user.name, "undo", run_id=run_id,
                                        detail=detail)

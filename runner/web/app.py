@@ -96,14 +96,18 @@ class Console:
 
         from runner.web.timing import ServerTiming
 
-        return Starlette(routes=routes, exception_handlers={404: self.not_found},
+        return Starlette(routes=routes, exception_handlers={
+                             404: self.not_found, 405: self.wrong_method},
                          middleware=[Middleware(ServerTiming)])
 
-    @staticmethod
-    def lang(request: Request) -> str:
-        """The reader's language: the switch's cookie, else Russian."""
-        chosen = request.cookies.get(LANG_COOKIE, texts.DEFAULT_LANG)
-        return chosen if chosen in texts.LANGS else texts.DEFAULT_LANG
+    def lang(self, request: Request) -> str:
+        """The reader's language: the switch's cookie, else the runner's own
+        (``PACHCA_RUNNER_LANG``) when it is set, else Russian."""
+        chosen = request.cookies.get(LANG_COOKIE, "")
+        if chosen in texts.LANGS:
+            return chosen
+        runner = (self.settings.lang or "").strip().lower()[:2]
+        return runner if runner in texts.LANGS else texts.DEFAULT_LANG
 
     async def signer(self) -> Any:
         """Signs session cookies with a key every replica shares (kept in the store)."""
@@ -157,8 +161,17 @@ class Console:
         def count(key: str) -> str:  # a run's count, named in the page's language
             return words.count_name(key, lang)
 
+        def plural(n: int, forms: list[str]) -> str:
+            return words.plural(n, forms, lang)
+
+        def step(told: str) -> str:  # a running run's step, stored in the daemon's words
+            return words.retell(told, "progress.", lang)
+
+        def kind_name(kind: str) -> str:  # a job kind in words; a kind with none, its key
+            return words.kind_name(kind, lang)
+
         body = self.env.get_template(name).render(
-            t=t, count=count, lang=lang, other="en" if lang == "ru" else "ru", prefix=PREFIX,
+            t=t, count=count, plural=plural, kind_name=kind_name, step=step, lang=lang, other="en" if lang == "ru" else "ru", prefix=PREFIX,
             here=request.url.path, me=me, can_act=me is not None and me.user.operator,
             known=texts.TEXTS, **values,
         )
@@ -177,6 +190,15 @@ class Console:
     async def not_found(self, request: Request, exc: Exception) -> Response:
         """A 404 in the console's own words."""
         return self.page(request, "error.html", {"message": "error.not_found"}, status=404)
+
+    async def wrong_method(self, request: Request, exc: Exception) -> Response:
+        """A 405 (a form posted to a page, a page fetched as a form) in the console's
+        words, not Starlette's English line."""
+        answer = self.page(request, "error.html", {"message": "error.method"}, status=405)
+        allowed = getattr(exc, "headers", None) or {}
+        if "Allow" in allowed:
+            answer.headers["Allow"] = allowed["Allow"]
+        return answer
 
     # -- pages --------------------------------------------------------------------------
 
@@ -294,12 +316,15 @@ class Console:
 
 
 def _when(value: datetime | None, zone: ZoneInfo | None = None) -> str:
-    """A moment as the reader's clock on the job's wall shows it."""
+    """A moment as the reader's clock on the job's wall shows it, with the zone's name
+    (MSK, UTC): a reader elsewhere cannot tell a bare time's zone."""
     if value is None:
         return "—"
+    if value.tzinfo is None:  # the store's times are UTC
+        value = value.replace(tzinfo=UTC)
     if zone is not None:
         value = value.astimezone(zone)
-    return value.strftime("%Y-%m-%d %H:%M")
+    return value.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 def console_app(settings: Settings, rt: Runtime) -> Starlette:

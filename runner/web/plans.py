@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from runner import words
 from runner.errors import RunnerError
 from runner.kinds.sweep import plans
 from runner.web import texts
@@ -71,7 +72,8 @@ class PlanPages:
         from runner.kinds.sweep.planning import plan_in
 
         try:
-            plan = await plan_in(console.rt, job)
+            with words.speaking(console.lang(request)):  # its reasons, in the reader's
+                plan = await plan_in(console.rt, job)
         except RunnerError as exc:
             return console.page(request, "error.html", {
                 "message": "error.action", "fill": {"error": console.hider()(str(exc))}},

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from runner import words
 from runner.errors import RunnerError
 from runner.web.files import Attached, drafted
 
@@ -67,7 +68,8 @@ async def show(console: Console, request: Request) -> Response:
                             status=404, me=me)
     hide = console.hider()
     try:
-        outcome = await execute(console.rt, job, dry_run=True)
+        with words.speaking(console.lang(request)):  # its lines, in the reader's language
+            outcome = await execute(console.rt, job, dry_run=True)
     except RunnerError as exc:
         return console.page(request, "error.html", {
             "message": "error.action", "fill": {"error": hide(str(exc))}}, status=502, me=me)

@@ -1,4 +1,4 @@
-"""The console's words, Russian and English, by id (Russian is the default).
+"""The console's words, Russian and English, by id (Russian unless PACHCA_RUNNER_LANG=en).
 
 The pages are read by team leads, not developers, so every label lives here once and a
 template asks for it by id (``t('jobs.title')``); a missing id fails loudly in tests.
@@ -59,6 +59,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "period.month": ("месяц", "last month"),
     "runs.none": ("Запусков нет", "No runs"),
     "runs.older": ("Раньше", "Older"),
+    "runs.newer": ("Новее", "Newer"),
     "runs.dry": ("пробный", "dry run"),
     "job.title": ("Задача {job}", "Job {job}"),
     "job.description": ("Описание", "Description"),
@@ -176,7 +177,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                          "No alerts chat (alerts: in jobs.yaml)"),
     "health.api": ("Вызовы API этой реплики", "This replica's API calls"),
     "health.waits": ("Ожидания лимитов", "Rate-limit waits"),
-    "health.waited": ("{n} раз, всего {s} с", "{n} times, {s} s in all"),
+    "health.waited": ("{n} {times}, всего {s} с", "{n} {times}, {s} s in all"),
     "health.token": ("Токен", "Token"),
     "health.user": ("Пользователь", "User"),
     "health.scopes": ("Права (scopes)", "Scopes"),
@@ -192,16 +193,25 @@ TEXTS: dict[str, tuple[str, str]] = {
     "progress.title": ("Ход запуска", "Progress"),
     "progress.of": ("из", "of"),
     "progress.so_far": ("сделано пока", "done so far"),
-    "progress.archiving": ("архивация", "archiving"),
-    "progress.chats read": ("прочитано чатов", "chats read"),
-    "progress.scanning chats": ("просмотрено чатов", "chats scanned"),
-    "progress.export chunks": ("части выгрузки", "export chunks"),
     "effect.posted": ("отправлено сообщений", "messages posted"),
     "effect.warned": ("предупреждено чатов", "chats warned"),
     "effect.archived": ("архивировано чатов", "chats archived"),
     "effect.unarchived": ("возвращено чатов", "chats unarchived"),
     "effect.closing_message": ("прощальных сообщений", "closing messages"),
     "error.not_found": ("Такой страницы нет", "No such page"),
+    "error.method": (
+        "Так эту страницу открыть нельзя: воспользуйтесь ссылками и кнопками пульта",
+        "This page cannot be opened that way: use the console's links and buttons"),
+    "role.operator": ("оператор", "operator"),
+    "role.viewer": ("наблюдатель", "viewer"),
+    "health.bot": ("бот", "bot"),
+    "health.times": ("раз|раза|раз", "time|times|times"),
+    "call.message_write": ("отправка и правка сообщений", "message writes"),
+    "call.message_read": ("чтение сообщений", "message reads"),
+    "call.events": ("события бота", "bot events"),
+    "call.other": ("прочие", "other calls"),
+    "call.429": ("ответы «слишком часто» (429)", "'too many requests' answers (429)"),
+    "call.retries": ("повторы", "retries"),
     "error.forbidden": (
         ("Пульт открыт только с этого компьютера, пока не настроены пароли"
         " (PACHCA_RUNNER_CONSOLE_USERS или PACHCA_RUNNER_CONSOLE_PASSWORD)"),

@@ -202,10 +202,15 @@ class RunFilter:
         return found, state.progress([r for r in found[:PAGE] if r.status == "running"])
 
 
+LAST_PAGE = 10**9
+"""No history has more pages; a larger number would overflow the store's offset."""
+
+
 def page_number(query: Any) -> int:
-    """The ``page`` a query string asks for (from 0; nonsense reads as the first)."""
+    """The ``page`` a query string asks for (from 0; nonsense reads as the first, a
+    number past any history as the last page there could be, which is empty)."""
     try:
-        return max(0, int(query.get("page", "0")))
+        return min(max(0, int(query.get("page", "0"))), LAST_PAGE)
     except ValueError:
         return 0
 

@@ -82,6 +82,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("предупреждение: bot.events — poll, но бот не хранит историю событий: включите её"
          " в настройках бота"),
     ),
+    "bot.event_off": (
+        ("warning: the bot does not send {event} events, which the runner needs ({why}):"
+         " tick them in the bot's settings, Outgoing webhook tab"),
+        ("предупреждение: бот не присылает события {event}, а они нужны раннеру ({why}):"
+         " отметьте их в настройках бота, вкладка «Исходящий webhook»"),
+    ),
+    "bot.event_for.button_click": ("buttons", "кнопки"),
+    "bot.event_for.message_link_shared": ("unfurl", "превью ссылок"),
     "bot.pushes_elsewhere": (
         ("warning: bot.events is push but the bot pushes elsewhere: run 'pachca-runner bot"
          " set-webhook'"),
@@ -94,8 +102,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("адрес вебхука не задан: укажите --url или PACHCA_RUNNER_PUBLIC_URL (публичный адрес"
          " раннера; к нему добавится путь {path})"),
     ),
-    "bot.bad_url": ("the webhook URL must start with https:// (got '{url}')",
-                    "адрес вебхука должен начинаться с https:// (указано '{url}')"),
+    "bot.bad_url": ("the webhook URL must start with http:// or https:// (got '{url}')",
+                    "адрес вебхука должен начинаться с http:// или https:// (указано '{url}')"),
     "bot.need_id": (
         ("this is a user's token: pass --bot-id (the bot's id), or run with the bot's own token"
          " in PACHCA_TOKEN"),
@@ -139,6 +147,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "событие {key} уже обработано; повторно не обрабатывается"),
     "event.malformed": ("malformed {type}/{event} event ignored: {n} problem(s), first: {first}",
                         "событие {type}/{event} с ошибками пропущено: ошибок — {n}, первая: {first}"),
+    "event.field_missing": ("no field {field}", "нет поля {field}"),
+    "event.field_bad": ("field {field}: {problem}", "поле {field}: {problem}"),
     "event.failed": ("handling a {type}/{event} event failed: {error}",
                      "не удалось обработать событие {type}/{event}: {error}"),
     "event.crashed": ("handling a {type}/{event} event failed unexpectedly",
@@ -169,6 +179,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "не удалось изменить сообщение {id} в чате {chat}: {error}"),
     "bot.not_answered": ("could not answer user {user} ({template}): {error}",
                          "не удалось ответить пользователю {user} ({template}): {error}"),
+    "button.empty": ("button data is empty or too long", "данные кнопки пусты или слишком длинны"),
+    "button.version": ("button data of an unknown version ({version})",
+                       "данные кнопки неизвестной версии ({version})"),
+    "button.malformed": ("button data is malformed", "данные кнопки не по формату"),
+    "button.bad_signature": ("button data has a malformed signature",
+                             "данные кнопки: подпись не по формату"),
+    "button.wrong_signature": (
+        ("button data has a wrong signature: not made by this runner, or made under another"
+         " key (PACHCA_WEBHOOK_SECRET, or PACHCA_TOKEN when no secret is set, changed since"
+         " it was posted)"),
+        ("данные кнопки с чужой подписью: кнопку сделал не этот раннер или он подписывал её"
+         " другим ключом (с тех пор сменился PACHCA_WEBHOOK_SECRET или, если он не задан,"
+         " PACHCA_TOKEN)"),
+    ),
+    "button.bad_scope": ("button data has a malformed scope",
+                         "данные кнопки: номер сообщения не по формату"),
+    "button.unknown_action": ("button data names an unknown action or a bad subject ({action})",
+                              "данные кнопки: неизвестное действие или объект ({action})"),
     "click.forged": ("click by user {user} on message {id} refused: {error}",
                      "нажатие пользователя {user} в сообщении {id} отклонено: {error}"),
     "click.rerun": ("job {job}: rerun asked by user {user}",
@@ -193,6 +221,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "соединение с клиентом {client} закрыто: заголовки запроса не пришли за {seconds} с"),
     "server.bot_webhook_rejected": ("bot webhook rejected ({status}): {text}",
                                     "вебхук бота отклонён ({status}): {text}"),
+    "push.content_type": ("expected Content-Type application/json",
+                          "ожидался Content-Type application/json"),
+    "push.too_large": ("body larger than {n} bytes", "тело запроса больше {n} байт"),
+    "push.unsigned": ("missing Pachca-Signature header", "нет заголовка Pachca-Signature"),
+    "push.bad_signature": ("wrong Pachca-Signature (another secret, or the body was changed)",
+                           "Pachca-Signature не сходится (другой секрет или тело изменено)"),
+    "push.not_json": ("the body is not JSON", "тело запроса — не JSON"),
+    "push.not_object": ("the body is not a JSON object", "тело запроса — не объект JSON"),
+    "push.no_timestamp": ("webhook_timestamp is missing or not a number",
+                          "webhook_timestamp нет или это не число"),
+    "push.stale": (
+        ("webhook_timestamp is {skew} s from now, more than {limit} s: an old or replayed"
+         " request, or this machine's clock is off"),
+        ("webhook_timestamp расходится с текущим временем на {skew} с, больше {limit} с:"
+         " запрос старый или повторённый, либо сбиты часы этой машины"),
+    ),
     "server.bot_webhook_at": ("bot webhook served at {url}", "вебхук бота принимается по адресу {url}"),
     "progress.not_recorded": ("{key}: progress not recorded: {error}",
                               "{key}: ход запуска не записан: {error}"),

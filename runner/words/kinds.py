@@ -4,6 +4,13 @@ id -> (English, Russian); placeholders are ``str.format`` fields, literal braces
 """
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # -- each kind in words (the console's pages) -----------------------------------------
+    "kind_title.message": ("message", "сообщение"),
+    "kind_title.digest": ("digest", "сводка"),
+    "kind_title.activity_report": ("activity report", "отчёт об активности"),
+    "kind_title.chat_from_template": ("new chat from a template", "новый чат по шаблону"),
+    "kind_title.sweep": ("sweep of quiet chats", "чистка неактивных чатов"),
+    "kind_title.export": ("message export", "выгрузка переписки"),
     # -- fields of job kinds ---------------------------------------------------------------
     "recipients.empty": (
         "name at least one chat or user, e.g. `to: {{chats: [101]}}`",

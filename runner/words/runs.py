@@ -165,6 +165,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "progress.scan": ("scanning chats", "просмотр чатов"),
     "progress.read": ("chats read", "прочитано чатов"),
     # -- what the kinds did ----------------------------------------------------------------
+    "source.failed": ("source '{source}' failed: {reason}",
+                      "источник «{source}» не прочитан: {reason}"),
     "digest.source_failed": (
         "source '{name}' failed ({reason}); mentioned in the digest",
         "источник '{name}' не ответил ({reason}); об этом сказано в сводке",

@@ -105,6 +105,9 @@ class WorkspaceConfig:
     #: Tokens to issue instead of the seeded ones, by kind (``owner``, ``bot``, ``limited``):
     #: lets a test recognise a token wherever it might leak.
     tokens: dict[str, str] | None = None
+    #: The bot is also an unfurl bot for these domains (Pachca: up to 5, bare names; a
+    #: domain covers its subdomains); empty: no unfurl bot, link previews are refused.
+    unfurl_domains: tuple[str, ...] = ("tracker.example.com",)
     # --- contract checking: path of the OpenAPI spec, or None
     validate_openapi: str | None = None
 
@@ -152,6 +155,10 @@ class WorkspaceConfig:
         if (self.quiet_chats is not None and self.active_chats is not None
                 and self.quiet_days <= self.active_days + 2):
             raise ValueError("quiet_days must exceed active_days + 2 when both are set")
+        if len(self.unfurl_domains) > 5 or not all(
+                d and d == d.lower() and "/" not in d and ":" not in d
+                for d in self.unfurl_domains):
+            raise ValueError("unfurl_domains: at most 5 bare lower-case domains")
         for kind, token in (self.tokens or {}).items():
             if kind not in ("owner", "bot", "limited") or not token:
                 raise ValueError(f"tokens: '{kind}' is not owner, bot or limited, or is empty")

@@ -16,6 +16,7 @@ of an archived chat.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -255,12 +256,20 @@ async def message_delete(request: Request) -> Response:
 
 
 async def link_previews(request: Request) -> Response:
-    """``POST /messages/{id}/link_previews`` (204): recorded for tests to inspect."""
+    """``POST /messages/{id}/link_previews`` (204): recorded for tests to inspect.
+
+    Only an unfurl bot may (its ``unfurl_domains``), in any chat: Pachca's unfurl bot
+    tracks its domains in every chat without being added. Every URL must be in the
+    message's text and of one of those domains, or nothing is recorded (422).
+    """
     ws, info = workspace_of(request), auth(request)
     message = _message(ws, request.path_params["id"])
     access.token_kind(info, bot=True, record="Message", record_id=message.id,
                       query="link_previews?")
-    access.require_visible(ws.store, info, ws.store.chats[message.chat_id], "link_previews?")
+    domains = ws.store.bots.get(info.user_id, {}).get("unfurl_domains") or []
+    if not domains:
+        raise access.refuse("Only unfurl bots may add link previews", "Message", message.id,
+                            "link_previews?")
     previews = (await json_body(request)).get("link_previews")
     if not isinstance(previews, dict) or not previews:
         raise invalid("link_previews", "link_previews is required", None, "required", status=400)
@@ -271,6 +280,12 @@ async def link_previews(request: Request) -> Response:
             or "description" not in preview
         ):
             raise invalid("link_previews", f"Preview of {url} needs title and description", url)
+        # Pachca's guide: one such URL fails the whole request.
+        if url not in message.content:
+            raise invalid("link_previews", f"{url} is not a link of this message", url)
+        host = (urlsplit(url).hostname or "").lower()
+        if not any(host == d or host.endswith("." + d) for d in domains):
+            raise invalid("link_previews", f"{url} is not of the bot's unfurl domains", url)
     ws.store.link_previews.append(
         {
             "message_id": message.id,

@@ -71,6 +71,7 @@ def seed_store(store: Store, config: WorkspaceConfig) -> None:
     # set, and every seeded time would shift with them (same seed, different workspace).
     now = parse_datetime(config.start_time) if config.start_time else store.now_ms()
     _seed_users(store, config, rng, now)
+    store.bots[store.bot_id]["unfurl_domains"] = list(config.unfurl_domains)
     _seed_tags(store, config, rng)
     chats = _seed_chats(store, config, rng, now)
     if config.quiet_chats is None and config.active_chats is None:

@@ -22,18 +22,21 @@ def ws(fresh_workspace: Callable[..., WorkspaceServer]) -> WorkspaceServer:
     return fresh_workspace(**EMPTY)
 
 
-def cli(ws: WorkspaceServer, tmp: Path, *args: str, token: str, public: bool = True
-        ) -> tuple[int, str]:
+def cli(ws: WorkspaceServer, tmp: Path, *args: str, token: str, public: bool = True,
+        unfurl: bool = False) -> tuple[int, str]:
     """Run the CLI as an operator would, against the workspace; (exit code, output)."""
     h = Harness(ws, tmp)
-    path = h.write_catalogue("""
+    rules = ("[{domain: tracker.example.com, source: 'https://tracker.example.com/api/x'}]"
+             if unfurl else "[]")
+    path = h.write_catalogue(f"""
         timezone: Europe/Moscow
-        bot: {events: push, webhook_path: /pachca/events}
+        bot: {{events: push, webhook_path: /pachca/events}}
+        unfurl: {rules}
         jobs:
           hello:
             kind: message
             schedule: "0 10 * * 1"
-            to: {chats: [1]}
+            to: {{chats: [1]}}
             text: Привет
     """)
     env = {"PACHCA_TOKEN": token, "PACHCA_BASE_URL": ws.base_url,
@@ -161,3 +164,38 @@ def test_a_user_the_bots_can_edit_does_not_name_is_told_whose_token_reads_it(
                                " Пачка разрешает это только тем, кого называет настройка бота"
                                " can_edit")
     assert ws.limited_token not in out
+
+
+def test_status_warns_of_events_the_bot_does_not_send(ws: WorkspaceServer, tmp_path: Path
+                                                      ) -> None:
+    """Pachca sends only the events ticked in the bot's settings: without button_click no
+    press reaches the runner, without message_link_shared no link to unfurl."""
+    bot_id = ws.store.bot_id
+    code, out = cli(ws, tmp_path, "bot", "status", "--bot-id", str(bot_id),
+                    token=ws.owner_token, unfurl=True)
+    assert code == 0, out
+    assert ("warning: the bot does not send message_link_shared events, which the runner"
+            " needs (unfurl): tick them in the bot's settings, Outgoing webhook tab") in out
+
+    turned_off = httpx.put(f"{ws.base_url}/bots/{bot_id}", trust_env=False,
+                           headers={"Authorization": f"Bearer {ws.owner_token}"},
+                           json={"webhook": {"events": ["message_new"]}})
+    assert turned_off.status_code == 200
+    code, out = cli(ws, tmp_path, "bot", "status", "--bot-id", str(bot_id),
+                    token=ws.owner_token)
+    assert code == 0, out
+    assert ("warning: the bot does not send button_click events, which the runner needs"
+            " (buttons)") in out
+    assert "message_link_shared" not in out.split("events:", 1)[1], "no unfurl rules here"
+
+
+def test_a_webhook_url_that_is_not_http_is_refused_saying_what_is(
+    ws: WorkspaceServer, tmp_path: Path
+) -> None:
+    code, out = cli(ws, tmp_path, "bot", "set-webhook", "--bot-id", str(ws.store.bot_id),
+                    "--url", "ftp://hooks.example.com/in", token=ws.owner_token)
+
+    assert code == 2
+    [line] = out.strip().splitlines()
+    assert "http:// or https://" in line and "ftp://hooks.example.com/in" in line
+    assert ws.call(lambda: ws.store.bots[ws.store.bot_id]["outgoing_url"]) is None

@@ -121,3 +121,49 @@ async def test_a_signed_event_that_can_never_be_handled_is_acknowledged(
 def test_deleting_an_event_is_an_ordinary_call_not_a_history_read() -> None:
     assert classify("GET", "/webhooks/events") is CallClass.EVENTS
     assert classify("DELETE", "/webhooks/events/01JX0000000000000000000000") is CallClass.OTHER
+
+
+async def test_clicks_made_within_one_millisecond_keep_the_order_pachca_lists_them(
+    bot: Bot,
+) -> None:
+    """Event ids are ULIDs: within one millisecond their random part says nothing about
+    order, so two presses that close are told apart only by where the history lists them."""
+    sw = bot.sw
+    chats = sw.chats([f"Проект {n}" for n in range(6)])
+    sw.advance(100)
+    sw.job(allow_archive_now=True)
+    assert (await sw.run()).status == "succeeded"
+    first, second = sw.people(2)
+    sw.control("POST", "clock", json={"freeze": True})
+    for chat in chats:
+        [warning] = sw.bot_messages(chat)
+        [[keep], [archive_now]] = warning.buttons
+        bot.click(archive_now["data"], message_id=warning.id, chat_id=chat, user_id=first)
+        bot.click(keep["data"], message_id=warning.id, chat_id=chat, user_id=second)
+
+    result = await bot.poll()
+
+    assert result.counts["decided:archive_now"] == 6 and result.counts["already_decided"] == 6
+    decided = {chat: sw.chat_state(chat) for chat in chats}
+    assert {chat: state.archive_requested_by if state else None
+            for chat, state in decided.items()} == dict.fromkeys(chats, first)
+
+
+async def test_a_malformed_event_is_logged_naming_the_field(
+    bot: Bot, daemon_side: tuple[Runtime, str], caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rt, url = daemon_side
+    monkeypatch.setenv("PACHCA_RUNNER_LANG", "ru")
+    payload = {"type": "button", "event": "click", "data": "x", "chat_id": 1,
+               "trigger_id": "press-9", "user_id": bot.sw.people(1)[0],
+               "webhook_timestamp": int(rt.clock().timestamp())}  # no message_id
+    body = json.dumps(payload).encode()
+
+    with caplog.at_level(logging.WARNING, logger="runner.bot"):
+        async with httpx.AsyncClient(timeout=10) as http:
+            answer = await http.post(url, content=body, headers=signed(body))
+
+    assert answer.status_code == 200, "Pachca would send it again and again"
+    assert ("событие button/click с ошибками пропущено: ошибок — 1, первая: нет поля"
+            " message_id") in caplog.text

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -163,3 +165,30 @@ async def test_the_daemon_polls_handles_and_deletes_events(bot: Bot) -> None:
     assert event not in bot.pending()
     assert len(bot.dms(person)) == 1
 
+
+
+async def test_refusals_are_logged_in_the_operators_language_without_the_secret(
+    bot: Bot, daemon_side: tuple[Runtime, str], caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, url = daemon_side
+    person = bot.sw.people(1)[0]
+    monkeypatch.setenv("PACHCA_RUNNER_LANG", "ru")
+    with caplog.at_level(logging.WARNING, logger="runner.bot.push"):
+        async with httpx.AsyncClient(timeout=10) as http:
+            for case in REJECTED:
+                body, headers = bad_request(case, person)
+                await http.post(url, content=body, headers=headers)
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "runner.bot.push"]
+    assert len(lines) == len(REJECTED)
+    for line in lines:
+        assert line.startswith("вебхук бота отклонён"), line
+        said = line.split(": ", 1)[1]
+        # Russian words around the names of the header, the field and the format.
+        prose = said
+        for name in ("Pachca-Signature", "webhook_timestamp", "Content-Type",
+                     "application/json", "JSON"):
+            prose = prose.replace(name, "")
+        assert not re.search(r"[A-Za-z]{3,}", prose), line
+        assert SECRET not in line

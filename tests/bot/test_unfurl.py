@@ -11,25 +11,36 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+import httpx
 import pytest
 
+from runner import app
+from runner.bot import service
 from runner.workspace import WorkspaceServer
 from tests.bot.support import Bot
+from tests.bot.test_intake import PATH, SECRET, signed
 from tests.jobs.sweep_support import EMPTY, Sweep
+from tests.waiting import GUARD_S, eventually
 
 TRACKER_KEY = "tracker-secret-42"
 ISSUES = {"42": {"title": "Починить выгрузку", "status": "в работе",
-                 "assignee": {"name": "Анна"}}}
+                 "assignee": {"name": "Анна"}},
+          "43": {"title": "Обновить отчёт", "status": "готово", "assignee": {"name": "Олег"}},
+          "8": {"title": "Медленный трекер", "status": "новая", "assignee": {"name": "Ия"}}}
 
 
 class Tracker(BaseHTTPRequestHandler):
     """``GET /issues/<n>``: the issue as JSON (401 without the key, 500 for issue 500)."""
 
     seen: ClassVar[list[dict[str, Any]]] = []
+    gate: ClassVar[threading.Event] = threading.Event()
+    """Issue 8 is answered only once this is set (a slow tracker)."""
 
     def do_GET(self) -> None:
         Tracker.seen.append({"path": self.path, "auth": self.headers.get("Authorization")})
         number = self.path.rsplit("/", 1)[-1]
+        if number == "8":
+            Tracker.gate.wait(60)
         if self.headers.get("Authorization") != f"Bearer {TRACKER_KEY}":
             self.send_response(401)
             self.end_headers()
@@ -55,7 +66,9 @@ def tracker() -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     Tracker.seen = []
+    Tracker.gate = threading.Event()
     yield f"http://127.0.0.1:{server.server_address[1]}"
+    Tracker.gate.set()
     server.shutdown()
     server.server_close()
 
@@ -67,9 +80,10 @@ def bot(fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path) -> Iter
     sweep.close()
 
 
-def catalogue(bot: Bot, tracker: str) -> None:
+def catalogue(bot: Bot, tracker: str, events: str = "poll") -> None:
     bot.sw.h.write_catalogue(f"""
         timezone: Europe/Moscow
+        bot: {{events: {events}, webhook_path: {PATH}}}
         unfurl:
           - domain: tracker.example.com
             source: "{tracker}/issues/{{{{ segments[-1] }}}}"
@@ -145,3 +159,96 @@ async def test_nothing_is_posted_when_no_link_can_be_previewed(bot: Bot, tracker
     assert result.counts["unfurl:nothing"] == 1
     assert bot.sw.control("GET", "link_previews")["link_previews"] == []
     assert not [w for w in bot.sw.writes(mark) if "link_previews" in w[1]]
+
+
+async def test_links_delivered_again_under_a_new_event_id_get_one_preview(
+    bot: Bot, tracker: str
+) -> None:
+    """Delivery is at least once: the same message's links may come again as a new event
+    (its own id and webhook_timestamp); Pachca keeps every preview posted, so a second
+    one would be a duplicate."""
+    catalogue(bot, tracker)
+    links = [{"url": "https://tracker.example.com/issues/42", "domain": "tracker.example.com",
+              "skip": False}]
+    message_id = shared(bot, links)
+    store = bot.sw.ws.store
+    again = dict(bot.sw.ws.call(lambda: next(e.payload for e in store.events.values()
+                                             if e.payload["event"] == "link_shared")))
+    bot.sw.control("POST", "clock", json={"advance": 2})
+    again["webhook_timestamp"] += 2
+    bot.sw.control("POST", "events", json={"payload": again})
+    assert len(bot.pending()) == 3  # the message's message_new, then its links twice
+
+    result = await bot.poll()
+    bot.sw.control("POST", "events", json={"payload": again})
+    later = await bot.poll()
+
+    assert result.counts["unfurl:posted"] == 1 and result.counts["already_handled"] == 1
+    assert later.counts["already_handled"] == 1 and bot.pending() == []
+    posted = bot.sw.control("GET", "link_previews")["link_previews"]
+    assert [p["message_id"] for p in posted] == [message_id]
+
+
+async def test_a_link_edited_out_of_the_message_costs_only_its_own_preview(
+    bot: Bot, tracker: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Pachca makes no preview at all when one URL of the request is not in the message
+    (its author edited it out before the bot got to it): the others are posted alone."""
+    catalogue(bot, tracker)
+    sw = bot.sw
+    kept, dropped = (f"https://tracker.example.com/issues/{n}" for n in (42, 43))
+    owner = sw.ws.store.owner_id  # the author: the workspace has a token of theirs
+    message = sw.control("POST", "messages", json={
+        "user_id": owner, "chat_id": sw.chat("Задачи"), "content": f"{kept} и {dropped}"})["data"]
+    sw.control("POST", "events", json={"payload": {
+        "type": "message", "event": "link_shared", "chat_id": message["chat_id"],
+        "message_id": message["id"], "user_id": owner, "created_at": message["created_at"],
+        "links": [{"url": url, "domain": "tracker.example.com", "skip": False}
+                  for url in (kept, dropped)]}})
+    async with httpx.AsyncClient(timeout=10) as http:
+        edited = await http.put(f"{sw.ws.base_url}/messages/{message['id']}",
+                                headers={"Authorization": f"Bearer {sw.ws.owner_token}"},
+                                json={"message": {"content": f"Только {kept}"}})
+    assert edited.status_code == 200
+
+    with caplog.at_level(logging.INFO, logger="runner.bot"):
+        result = await bot.poll()
+
+    assert result.counts["unfurl:posted"] == 1
+    [posted] = sw.control("GET", "link_previews")["link_previews"]
+    assert posted["message_id"] == message["id"] and list(posted["link_previews"]) == [kept]
+    assert f"{dropped}" in caplog.text
+
+
+async def test_a_pushed_link_is_acknowledged_before_its_source_answers(
+    bot: Bot, tracker: str
+) -> None:
+    """Pachca waits 5 s for a link_shared to be answered (its guide: answer 200 at once,
+    work in the background); a slow source must not hold that answer."""
+    catalogue(bot, tracker, events="push")
+    sw = bot.sw
+    url = "https://tracker.example.com/issues/8"
+    person = sw.people(1)[0]
+    message = sw.control("POST", "messages", json={
+        "user_id": person, "chat_id": sw.chat("Задачи"), "content": url})["data"]
+    settings = sw.h.settings(webhook_secret=SECRET)
+    async with (app.runtime(settings, sw.h.catalogue(), server=True) as rt,
+                service.started(settings, rt)):
+        body = json.dumps({
+            "type": "message", "event": "link_shared", "chat_id": message["chat_id"],
+            "message_id": message["id"], "user_id": person,
+            "created_at": message["created_at"], "webhook_timestamp": int(rt.clock().timestamp()),
+            "links": [{"url": url, "domain": "tracker.example.com", "skip": False}]}).encode()
+        async with httpx.AsyncClient(timeout=GUARD_S) as http:
+            answer = await http.post(rt.server.url + PATH, content=body, headers=signed(body))
+        assert answer.status_code == 200 and answer.json() == {"status": "ok"}
+        assert not Tracker.gate.is_set() and sw.control("GET", "link_previews")[
+            "link_previews"] == [], "answered while the source was still being read"
+        Tracker.gate.set()
+
+        async def previewed() -> bool:
+            return bool(sw.control("GET", "link_previews")["link_previews"])
+
+        await eventually(previewed, "the preview to be posted once the source answers")
+    [posted] = sw.control("GET", "link_previews")["link_previews"]
+    assert list(posted["link_previews"]) == [url]

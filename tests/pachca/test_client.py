@@ -295,8 +295,8 @@ async def test_every_request_the_client_sends_matches_the_spec(fresh_workspace, 
         [e async for e in bot.list_events()]
         # Link previews are a bot's call (an unfurl bot), on a message in a chat it sees.
         unfurled = await bot.send_message((await bot.create_chat("Ссылки")).id,
-                                          "https://example.com/a", buttons=None)
-        await bot.add_link_previews(unfurled.id, {"https://example.com/a": {
+                                          "https://tracker.example.com/a", buttons=None)
+        await bot.add_link_previews(unfurled.id, {"https://tracker.example.com/a": {
             "title": "A", "description": "B"}})
         bot_user = (await bot.get_profile()).id
         await owner.update_bot_webhook(bot_user, "http://127.0.0.1:9/hook")

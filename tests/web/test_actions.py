@@ -196,7 +196,7 @@ async def test_undo_from_a_run_page(fresh_workspace: Callable[..., WorkspaceServ
             assert "anna</b> отменил(а) архивацию" in page
             again = await http.post(f"/console/runs/{swept.run_id}/undo",
                                     data={"csrf": csrf_of(page)})
-            assert again.status_code == 409 and "already undone" in again.text
+            assert again.status_code == 409 and "уже отменён" in again.text
         with sw.store() as store:
             assert [e.what for e in store.audit(JOB)] == ["undo"]
     finally:

@@ -329,3 +329,37 @@ async def test_a_running_run_shows_its_progress_and_its_page_reloads_itself(
             assert all(sw.archived(c) for c in chats)
     finally:
         sw.close()
+
+
+LONG_NAME = "a-very-long-job-name-" + "that-goes-on-" * 8 + "end"
+NARROW_CATALOGUE = f"""
+timezone: Europe/Moscow
+jobs:
+  {LONG_NAME}:
+    kind: message
+    description: "Описание без пробелов: {'а' * 120}"
+    schedule: "0 9 * * 1-5"
+    to: {{chats: [CHAT]}}
+    text: "Доброе утро"
+"""
+
+
+async def test_long_names_and_words_fit_a_phone(
+        browser: Any, workspace: WorkspaceServer, tmp_path: Path) -> None:
+    from tests.web.conftest import group_chat
+
+    harness = Harness(workspace, tmp_path)
+    harness.write_catalogue(NARROW_CATALOGUE.replace("CHAT", str(group_chat(workspace))))
+    async with app.runtime(harness.settings(console=True), harness.catalogue(),
+                           server=True) as rt:
+        phone = await browser.new_page(viewport={"width": 390, "height": 844})
+        for path in ("/console/jobs", "/console/runs", f"/console/jobs/{LONG_NAME}"):
+            await phone.goto(rt.server.url + path)
+            wide = await phone.evaluate("document.documentElement.scrollWidth")
+            assert wide <= 390, (path, wide)  # no sideways scrolling on a phone
+        laptop = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await laptop.goto(rt.server.url + "/console/jobs")
+        hidden = await laptop.evaluate(
+            "(() => { const s = document.querySelector('.scroll');"
+            " return s.scrollWidth - s.clientWidth; })()")
+        assert hidden <= 0, hidden  # every column in sight, the state's buttons too

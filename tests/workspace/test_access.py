@@ -212,8 +212,8 @@ def test_bot_only_and_person_only_calls(
     store = workspace.store
     chat_id = _create(bot, "Превью", [store.owner_id])
     mid = owner.post("/messages", json={"message": {
-        "entity_id": chat_id, "content": "https://example.ru/x"}}).json()["data"]["id"]
-    previews = {"link_previews": {"https://example.ru/x": {"title": "X", "description": "d"}}}
+        "entity_id": chat_id, "content": "https://tracker.example.com/x"}}).json()["data"]["id"]
+    previews = {"link_previews": {"https://tracker.example.com/x": {"title": "X", "description": "d"}}}
     _refused(owner.post(f"/messages/{mid}/link_previews", json=previews))
     assert bot.post(f"/messages/{mid}/link_previews", json=previews).status_code == 204
     assert owner.get(f"/bots/{store.bot_id}").status_code == 200

@@ -152,12 +152,66 @@ def test_link_previews_are_recorded(
 ) -> None:
     chat_id = bot.post("/chats", json={"chat": {"name": "Ссылки"}}).json()["data"]["id"]
     mid = bot.post(
-        "/messages", json={"message": {"entity_id": chat_id, "content": "https://example.ru/a"}}
+        "/messages", json={"message": {"entity_id": chat_id, "content": "https://tracker.example.com/a"}}
     ).json()["data"]["id"]
-    previews = {"https://example.ru/a": {"title": "Статья", "description": "Описание"}}
+    previews = {"https://tracker.example.com/a": {"title": "Статья", "description": "Описание"}}
     assert (
         bot.post(f"/messages/{mid}/link_previews", json={"link_previews": previews}).status_code
         == 204
     )
     recorded = ctl.get("/link_previews").json()["link_previews"]
     assert {"message_id": mid, "link_previews": previews}.items() <= recorded[-1].items()
+
+
+def test_link_previews_for_a_link_not_in_the_message_make_none(
+    workspace: WorkspaceServer, bot: httpx.Client, ctl: httpx.Client
+) -> None:
+    """Pachca's guide: one URL the message does not hold fails the whole request."""
+    chat_id = bot.post("/chats", json={"chat": {"name": "Ссылки 2"}}).json()["data"]["id"]
+    mid = bot.post(
+        "/messages", json={"message": {"entity_id": chat_id, "content": "https://tracker.example.com/b"}}
+    ).json()["data"]["id"]
+    before = len(ctl.get("/link_previews").json()["link_previews"])
+    previews = {"https://tracker.example.com/b": {"title": "Есть", "description": ""},
+                "https://tracker.example.com/c": {"title": "Нет в тексте", "description": ""}}
+
+    refused = bot.post(f"/messages/{mid}/link_previews", json={"link_previews": previews})
+
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["value"] == "https://tracker.example.com/c"
+    assert len(ctl.get("/link_previews").json()["link_previews"]) == before
+
+
+def test_link_previews_are_an_unfurl_bots_for_its_domains_in_any_chat(
+    fresh_workspace: Factory,
+) -> None:
+    """Pachca's guide: an unfurl bot tracks its (up to 5) domains in every chat, without
+    being added; a URL of another domain fails the whole request; a bot with no domains
+    is no unfurl bot."""
+    server = fresh_workspace(unfurl_domains=("example.com",))
+    store = server.store
+    with client(server, "owner") as owner, client(server, "bot") as bot:
+        closed = owner.post("/chats", json={"chat": {"name": "Без бота"}}).json()["data"]["id"]
+        assert store.bot_id not in store.chats[closed].member_ids
+        text = "https://docs.example.com/1 https://example.org/2"
+        mid = owner.post("/messages", json={"message": {"entity_id": closed, "content": text}}
+                         ).json()["data"]["id"]
+        ours = {"https://docs.example.com/1": {"title": "Док", "description": ""}}
+        theirs = {"https://example.org/2": {"title": "Чужой", "description": ""}}
+
+        assert bot.post(f"/messages/{mid}/link_previews",
+                        json={"link_previews": ours}).status_code == 204
+        refused = bot.post(f"/messages/{mid}/link_previews",
+                           json={"link_previews": {**ours, **theirs}})
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["value"] == "https://example.org/2"
+    assert len(store.link_previews) == 1
+
+    plain = fresh_workspace(unfurl_domains=())
+    with client(plain, "owner") as owner, client(plain, "bot") as bot:
+        chat = bot.post("/chats", json={"chat": {"name": "Ссылки"}}).json()["data"]["id"]
+        mid = bot.post("/messages", json={"message": {
+            "entity_id": chat, "content": "https://tracker.example.com/1"}}).json()["data"]["id"]
+        answer = bot.post(f"/messages/{mid}/link_previews", json={"link_previews": {
+            "https://tracker.example.com/1": {"title": "T", "description": ""}}})
+        assert answer.status_code == 403 and "errors" in answer.json()
