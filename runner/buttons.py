@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from runner import words
 from runner.errors import ForgedButton
 
 if TYPE_CHECKING:
@@ -130,23 +131,23 @@ def make_button_data(action: str, subject: int | str, secret: bytes, *, scope: i
 def parse_button_data(data: str, secret: bytes) -> ButtonAction:
     """Verify and read button ``data``; ForgedButton if it is not the runner's own."""
     if not isinstance(data, str) or not data or len(data) > MAX_DATA:
-        raise ForgedButton("button data is empty or too long")
+        raise ForgedButton(words.text("button.empty"))
     parts = data.split(".")
     if parts[0] != VERSION:
-        raise ForgedButton(f"button data of an unknown version ({parts[0][:8]!r})")
+        raise ForgedButton(words.text("button.version", version=repr(parts[0][:8])))
     if len(parts) != 5:
-        raise ForgedButton("button data is malformed")
+        raise ForgedButton(words.text("button.malformed"))
     _, action, subject, scope, sig = parts
     if not _SIG.fullmatch(sig):
-        raise ForgedButton("button data has a malformed signature")
+        raise ForgedButton(words.text("button.bad_signature"))
     body = data[: -len(sig) - 1]
     # Check the signature before trusting any field; compare in constant time.
     if not hmac.compare_digest(_sign(body, secret).encode("ascii"), sig.encode("ascii")):
-        raise ForgedButton("button data has a wrong signature")
+        raise ForgedButton(words.text("button.wrong_signature"))
     if not _SCOPE.fullmatch(scope):
-        raise ForgedButton("button data has a malformed scope")
+        raise ForgedButton(words.text("button.bad_scope"))
     if action in chat_actions() and _CHAT_ID.fullmatch(subject):
         return ButtonAction(action, int(subject), None, int(scope, 36))
     if action in JOB_ACTIONS and _JOB_NAME.fullmatch(subject):
         return ButtonAction(action, None, subject, int(scope, 36))
-    raise ForgedButton(f"button data names an unknown action or a bad subject ({action[:16]!r})")
+    raise ForgedButton(words.text("button.unknown_action", action=repr(action[:16])))

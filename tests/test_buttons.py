@@ -127,3 +127,20 @@ def test_secret_comes_from_webhook_secret_else_token_and_is_never_the_token() ->
     assert token not in data
     with pytest.raises(ForgedButton):
         parse_button_data(data, from_webhook)
+
+
+@pytest.mark.parametrize("data", [
+    "", "pr9.keep.1.0." + "x" * 22, "pr1.keep.1", "pr1.keep.1.0.short",
+    make_button_data("keep", 1, OTHER), "pr1.keep.1.%.AAAAAAAAAAAAAAAAAAAAAA",
+])
+def test_why_data_is_refused_is_said_in_the_operators_language(
+    data: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PACHCA_RUNNER_LANG", "ru")
+    with pytest.raises(ForgedButton) as refused:
+        parse_button_data(data, SECRET)
+    said = str(refused.value)
+    assert said.startswith("данные кнопки"), said
+    if data == make_button_data("keep", 1, OTHER):
+        # The likeliest cause of a genuine button refused: the key changed since.
+        assert "PACHCA_WEBHOOK_SECRET" in said and "PACHCA_TOKEN" in said

@@ -102,8 +102,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("адрес вебхука не задан: укажите --url или PACHCA_RUNNER_PUBLIC_URL (публичный адрес"
          " раннера; к нему добавится путь {path})"),
     ),
-    "bot.bad_url": ("the webhook URL must start with https:// (got '{url}')",
-                    "адрес вебхука должен начинаться с https:// (указано '{url}')"),
+    "bot.bad_url": ("the webhook URL must start with http:// or https:// (got '{url}')",
+                    "адрес вебхука должен начинаться с http:// или https:// (указано '{url}')"),
     "bot.need_id": (
         ("this is a user's token: pass --bot-id (the bot's id), or run with the bot's own token"
          " in PACHCA_TOKEN"),
@@ -179,6 +179,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "не удалось изменить сообщение {id} в чате {chat}: {error}"),
     "bot.not_answered": ("could not answer user {user} ({template}): {error}",
                          "не удалось ответить пользователю {user} ({template}): {error}"),
+    "button.empty": ("button data is empty or too long", "данные кнопки пусты или слишком длинны"),
+    "button.version": ("button data of an unknown version ({version})",
+                       "данные кнопки неизвестной версии ({version})"),
+    "button.malformed": ("button data is malformed", "данные кнопки не по формату"),
+    "button.bad_signature": ("button data has a malformed signature",
+                             "данные кнопки: подпись не по формату"),
+    "button.wrong_signature": (
+        ("button data has a wrong signature: not made by this runner, or made under another"
+         " key (PACHCA_WEBHOOK_SECRET, or PACHCA_TOKEN when no secret is set, changed since"
+         " it was posted)"),
+        ("данные кнопки с чужой подписью: кнопку сделал не этот раннер или он подписывал её"
+         " другим ключом (с тех пор сменился PACHCA_WEBHOOK_SECRET или, если он не задан,"
+         " PACHCA_TOKEN)"),
+    ),
+    "button.bad_scope": ("button data has a malformed scope",
+                         "данные кнопки: номер сообщения не по формату"),
+    "button.unknown_action": ("button data names an unknown action or a bad subject ({action})",
+                              "данные кнопки: неизвестное действие или объект ({action})"),
     "click.forged": ("click by user {user} on message {id} refused: {error}",
                      "нажатие пользователя {user} в сообщении {id} отклонено: {error}"),
     "click.rerun": ("job {job}: rerun asked by user {user}",

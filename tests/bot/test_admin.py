@@ -187,3 +187,15 @@ def test_status_warns_of_events_the_bot_does_not_send(ws: WorkspaceServer, tmp_p
     assert ("warning: the bot does not send button_click events, which the runner needs"
             " (buttons)") in out
     assert "message_link_shared" not in out.split("events:", 1)[1], "no unfurl rules here"
+
+
+def test_a_webhook_url_that_is_not_http_is_refused_saying_what_is(
+    ws: WorkspaceServer, tmp_path: Path
+) -> None:
+    code, out = cli(ws, tmp_path, "bot", "set-webhook", "--bot-id", str(ws.store.bot_id),
+                    "--url", "ftp://hooks.example.com/in", token=ws.owner_token)
+
+    assert code == 2
+    [line] = out.strip().splitlines()
+    assert "http:// or https://" in line and "ftp://hooks.example.com/in" in line
+    assert ws.call(lambda: ws.store.bots[ws.store.bot_id]["outgoing_url"]) is None
