@@ -28,6 +28,8 @@ import httpx
 # session maps, once, into the runner's): reused, so both paths raise the same ones.
 from httpx._transports.default import map_httpcore_exceptions
 
+from runner.pachca.streams import HeldWritesBackend
+
 
 def lean_pool_fits() -> bool:
     """Whether this httpcore has the pool internals ``LeanPool`` replaces (1.0.5 and
@@ -100,6 +102,7 @@ class LeanTransport(httpx.AsyncHTTPTransport):
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
+            network_backend=HeldWritesBackend(),
         )
 
     async def exchange(

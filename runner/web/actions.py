@@ -32,7 +32,9 @@ def routes(console: Console) -> list[Route]:
         Route("/jobs/{name}/pause", acts.pause, methods=["POST"]),
         Route("/jobs/{name}/resume", acts.resume, methods=["POST"]),
         Route("/jobs/{name}/run", acts.run, methods=["POST"]),
+        Route("/jobs/{name}/run", acts.ask_run, methods=["GET"]),
         Route("/runs/{run_id:int}/undo", acts.undo, methods=["POST"]),
+        Route("/runs/{run_id:int}/undo", acts.ask_undo, methods=["GET"]),
     ]
 
 
@@ -58,6 +60,44 @@ class Actions:
             return self.console.page(request, "error.html", {"message": "error.not_found"},
                                      status=404, me=checked[0])
         return (*checked, job)
+
+    async def ask_run(self, request: Request) -> Response:
+        """Before a real run: what it is, and the button that starts it (a run posts to
+        people; a misplaced click on the list must not)."""
+        me = await operator_reader(self.console, request)
+        if isinstance(me, Response):
+            return me
+        job = self._job(request)
+        if job is None:
+            return self.console.page(request, "error.html", {"message": "error.not_found"},
+                                     status=404, me=me)
+        return self.console.page(request, "confirm.html", {
+            "question": ("confirm.run", {"job": job.name}), "lines": [],
+            "note": "confirm.run_note", "action": f"{PREFIX}/jobs/{job.name}/run",
+            "button": ("run", "confirm.run_yes"), "back": f"{PREFIX}/jobs/{job.name}"}, me=me)
+
+    async def ask_undo(self, request: Request) -> Response:
+        """Before an undo: the chats it would bring back, as ``pachca-runner undo`` asks."""
+        from runner.kinds.sweep import undo as undo_mod
+
+        console = self.console
+        me = await operator_reader(console, request)
+        if isinstance(me, Response):
+            return me
+        run_id = request.path_params["run_id"]
+        with words.speaking(console.lang(request)):
+            try:
+                planned = await undo_mod.plan(console.rt.state, console.rt.client, run_id,
+                                              console.zones())
+            except RunnerError as exc:
+                return console.page(request, "error.html", {
+                    "message": "error.action", "fill": {"error": console.hider()(str(exc))}},
+                    status=409, me=me)
+            lines = [line.strip() for line in planned.lines()]
+        return console.page(request, "confirm.html", {
+            "question": ("confirm.undo", {"id": run_id}), "lines": lines, "note": "",
+            "action": f"{PREFIX}/runs/{run_id}/undo", "button": ("undo", "confirm.undo_yes"),
+            "back": f"{PREFIX}/runs/{run_id}"}, me=me)
 
     async def pause(self, request: Request) -> Response:
         """Pause the job's scheduled fires, with the reason given."""
@@ -140,19 +180,25 @@ class Actions:
         return RedirectResponse(f"{_prefix()}/runs/{run_id}", status_code=303)
 
 
+async def operator_reader(console: Console, request: Request) -> Session | Response:
+    """The operator reading a page that offers an action, or the refusal: not logged
+    in, or not an operator."""
+    me = await console.reader(request)
+    if isinstance(me, Response) or me.user.operator:
+        return me
+    return console.page(request, "error.html", {"message": "error.viewer"}, status=403, me=me)
+
+
 async def operator_form(console: Console, request: Request
                         ) -> tuple[Session, dict[str, str]] | Response:
     """The acting operator and the form, or the refusal: not logged in, not an operator,
     or no (or a wrong) CSRF token."""
     from runner.web.auth import same
 
-    me = await console.reader(request)
+    me = await operator_reader(console, request)
     if isinstance(me, Response):
         return me
     form = await read_form(request)
-    if not me.user.operator:
-        return console.page(request, "error.html", {"message": "error.viewer"},
-                            status=403, me=me)
     if not same(form.get("csrf"), me.csrf):
         return console.page(request, "error.html", {"message": "error.csrf"},
                             status=403, me=me)

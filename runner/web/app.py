@@ -164,11 +164,14 @@ class Console:
         def plural(n: int, forms: list[str]) -> str:
             return words.plural(n, forms, lang)
 
+        def step(told: str) -> str:  # a running run's step, stored in the daemon's words
+            return words.retell(told, "progress.", lang)
+
         def kind_name(kind: str) -> str:  # a job kind in words; a kind with none, its key
             return words.kind_name(kind, lang)
 
         body = self.env.get_template(name).render(
-            t=t, count=count, plural=plural, kind_name=kind_name, lang=lang, other="en" if lang == "ru" else "ru", prefix=PREFIX,
+            t=t, count=count, plural=plural, kind_name=kind_name, step=step, lang=lang, other="en" if lang == "ru" else "ru", prefix=PREFIX,
             here=request.url.path, me=me, can_act=me is not None and me.user.operator,
             known=texts.TEXTS, **values,
         )

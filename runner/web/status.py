@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from runner import words
 from runner.errors import CatalogueError, RunnerError
 from runner.offload import blocking
 from runner.web.forms import LOGIN_COOKIE, PREFIX, read_form
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from runner.catalogue import Catalogue
     from runner.web.app import Console
 
-DRAFT_NAME = "jobs.yaml (draft)"
 MAX_DRAFT = 512 * 1024
 
 
@@ -70,7 +70,8 @@ class StatusPages:
             hide = self.console.hider()
             shown = [hide(str(running.hide(p))) for p in exc.problems]
             if draft:
-                shown = [line.replace(str(path), DRAFT_NAME) for line in shown]
+                named = words.text("console.draft_name")  # in the reader's language
+                shown = [line.replace(str(path), named) for line in shown]
             return None, shown
         except (RunnerError, OSError) as exc:
             return None, [self.console.hider()(str(exc))]
@@ -86,7 +87,8 @@ class StatusPages:
         if isinstance(me, Response):
             return me
         running = console.rt.catalogue
-        _, problems = await blocking(self._validate, running.path)
+        with words.speaking(console.lang(request)):  # the problems, in the reader's words
+            _, problems = await blocking(self._validate, running.path)
         token = request.cookies.get(LOGIN_COOKIE) or new_csrf()
         response = console.page(request, "catalogue.html", {
             "catalogue": running, "loaded": self.loaded_at(), "problems": problems,
@@ -109,7 +111,8 @@ class StatusPages:
             return console.page(request, "error.html", {"message": "error.csrf"},
                                 status=403, me=me)
         draft = form.get("draft", "")[:MAX_DRAFT]
-        result = await blocking(self._check, draft)
+        with words.speaking(console.lang(request)):  # the problems and changes, too
+            result = await blocking(self._check, draft)
         return await self.catalogue(request, draft=draft, result=result)
 
     def _check(self, draft: str) -> dict[str, Any]:

@@ -180,6 +180,16 @@ def kind_name(kind: str, language: str | None = None) -> str:
     return text_in(language or lang(), message_id) if known else kind
 
 
+def retell(told: str, area: str, language: str) -> str:
+    """``told``, a text of one of the ``area`` messages (``progress.``) made earlier in
+    either language (a running run's step, kept in the store), in ``language``; any
+    other text as it is."""
+    for message_id, texts in (*MESSAGES.items(), *_ADDED.items()):
+        if message_id.startswith(area) and told in texts and "{" not in texts[0]:
+            return text_in(language, message_id)
+    return told
+
+
 def text_or(message_id: str, fallback: str, /) -> str:
     """The message ``message_id`` (no placeholders) if there is one, else ``fallback``."""
     return text(message_id) if message_id in MESSAGES else fallback

@@ -68,6 +68,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " укажите в PACHCA_RUNNER_SERVER_PORT свободный порт"),
     ),
     # -- the console's accounts (runner.web.auth) -------------------------------------------
+    "console.draft_name": ("jobs.yaml (draft)", "jobs.yaml (черновик)"),
     "console.users_entry": (
         "PACHCA_RUNNER_CONSOLE_USERS entry '{name}'",
         "PACHCA_RUNNER_CONSOLE_USERS, запись '{name}'",

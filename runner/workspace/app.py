@@ -71,7 +71,7 @@ def build_app(ws: Workspace) -> ASGIApp:
         + uploads.API_ROUTES
     )
     control_routes = (control.ROUTES + control_threads.ROUTES + control_tasks.ROUTES
-                      + reads.CONTROL_ROUTES)
+                      + reads.CONTROL_ROUTES + exports.CONTROL_ROUTES)
     app = Starlette(
         routes=[Mount(API_PREFIX, routes=api_routes), Mount("/_workspace", routes=control_routes),
                 Mount("/_storage", routes=uploads.STORAGE_ROUTES)],

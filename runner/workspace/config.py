@@ -99,7 +99,9 @@ class WorkspaceConfig:
     export_webhook_duplicates: bool = False
     export_webhook_delay_extra: float = 0.0
     #: While > 0, the ready webhooks of the N-th export and later wait to be delivered
-    #: until this changes: lets a test stop the runner while an export is in Pachca's hands.
+    #: until this changes or a test releases one (``POST /_workspace/exports/<id>/release``):
+    #: lets a test stop the runner while an export is in Pachca's hands, or choose the
+    #: moment (an event, not a clock) each webhook arrives.
     export_webhooks_held_from: int = 0
     download_ttl: float = 600.0
     #: Tokens to issue instead of the seeded ones, by kind (``owner``, ``bot``, ``limited``):

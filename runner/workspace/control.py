@@ -43,7 +43,10 @@
                             "pass"}``: hold the write after the next ``n`` (to chat ``c``)
                             at the door (``hold.py``)
 ``GET|POST /faults``        any of ``config.RUNTIME_FIELDS`` -> ``{"settings": {...}}``
-``GET  /exports``           ``{"exports": [export with status and webhook deliveries]}``
+``GET  /exports``           ``{"exports": [export with status, webhook deliveries,
+                            "webhook_held", "webhook_released"]}``
+``POST /exports/<id>/release`` the export's ready webhook goes out though
+                            ``export_webhooks_held_from`` holds it (``exports``)
 ``GET  /link_previews``     ``{"link_previews": [{"message_id", "link_previews", ...}]}``
 ``GET  /downloads/<n>.zip`` the export archive behind a 302 (403 once expired)
 ``POST /threads`` ...       threads and comments: see ``control_threads``
@@ -292,6 +295,7 @@ async def faults(request: Request) -> Response:
             ws.config.update(await _body(request))
         except (ValueError, TypeError) as exc:
             return _fail(400, str(exc))
+        ws.exports.hold_changed()  # a lifted export_webhooks_held_from lets webhooks go
     return JSONResponse({"settings": ws.config.runtime()})
 
 

@@ -5,7 +5,10 @@ seconds later (divided by ``speed``) the archive is built and, after
 ``export_webhook_delay_extra``, Pachca-style ``{"type": "export", "event": "ready",
 "export_id", "created_at"}`` is POSTed to ``webhook_url`` (twice if
 ``export_webhook_duplicates``; up to 3 attempts on connection errors or 5xx). While
-``export_webhooks_held_from`` is N > 0, webhooks of the N-th export and later are held.
+``export_webhooks_held_from`` is N > 0, webhooks of the N-th export and later are held
+(N = 1: every one) until that setting changes or a test releases one export's webhook
+with ``POST /_workspace/exports/{id}/release``: a test decides, by event, when each
+webhook reaches the runner (Pachca too may deliver late and out of order).
 ``GET /chats/exports/{id}`` answers 302 to ``/_workspace/downloads/<random>.zip``, a
 link without auth that expires after ``download_ttl`` seconds (divided by ``speed``);
 before the archive is ready it answers 404 ``export_file_not_found``.
@@ -37,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from runner.workspace.clock import MS_PER_DAY, day_of, day_start_ms, format_ms
@@ -90,6 +93,7 @@ class ExportManager:
         self._rng = random.Random(f"{ws.config.seed}:downloads")
         self.downloads: dict[str, tuple[int, float]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._hold_changed = asyncio.Event()
 
     def busy(self) -> bool:
         """Whether an export is still being prepared."""
@@ -116,9 +120,7 @@ class ExportManager:
         export.status = "ready"
         export.ready_ms = self._ws.store.now_ms()
         await asyncio.sleep(config.export_webhook_delay_extra / config.speed)
-        ordinal = list(self._ws.store.exports).index(export.id) + 1
-        while 0 < config.export_webhooks_held_from <= ordinal:
-            await asyncio.sleep(0.02)
+        await self._hold(export)
         body = {
             "type": "export",
             "event": "ready",
@@ -129,6 +131,31 @@ class ExportManager:
         async with httpx.AsyncClient(timeout=10.0, trust_env=False) as client:
             for _ in range(copies):
                 await self._deliver(client, export, body)
+
+    def _held(self, export: Export) -> bool:
+        if export.webhook_released:
+            return False
+        ordinal = list(self._ws.store.exports).index(export.id) + 1
+        return 0 < self._ws.config.export_webhooks_held_from <= ordinal
+
+    async def _hold(self, export: Export) -> None:
+        """Wait while ``export``'s webhook is held (see the module docstring)."""
+        export.webhook_held = True
+        try:
+            while self._held(export):
+                await self._hold_changed.wait()
+        finally:
+            export.webhook_held = False
+
+    def hold_changed(self) -> None:
+        """Wake held webhooks to look again: the hold setting changed or one was released."""
+        event, self._hold_changed = self._hold_changed, asyncio.Event()
+        event.set()
+
+    def release(self, export: Export) -> None:
+        """Let ``export``'s ready webhook go (now, or once ready) whatever the hold says."""
+        export.webhook_released = True
+        self.hold_changed()
 
     async def _deliver(
         self, client: httpx.AsyncClient, export: Export, body: dict[str, Any]
@@ -269,7 +296,19 @@ async def export_download(request: Request) -> Response:
     return RedirectResponse(ws.exports.link(export, origin), status_code=302)
 
 
+async def release_webhook(request: Request) -> Response:
+    """``POST /_workspace/exports/{id}/release``: that export's held webhook goes out."""
+    ws = workspace_of(request)
+    export = ws.store.exports.get(request.path_params["id"])
+    if export is None:
+        return JSONResponse({"error": f"export {request.path_params['id']} not found"},
+                            status_code=404)
+    ws.exports.release(export)
+    return JSONResponse(export.to_json())
+
+
 ROUTES = [
     Route("/chats/exports", export_request, methods=["POST"]),
     Route("/chats/exports/{id:int}", export_download, methods=["GET"]),
 ]
+CONTROL_ROUTES = [Route("/exports/{id:int}/release", release_webhook, methods=["POST"])]

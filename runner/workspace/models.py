@@ -255,6 +255,8 @@ class Export:
     archive: bytes | None = None
     ready_ms: int | None = None
     deliveries: list[dict[str, Any]] = field(default_factory=list)
+    webhook_held: bool = False  # ready, its webhook waiting at the hold right now
+    webhook_released: bool = False  # a test let its webhook go whatever the hold says
 
     def to_json(self) -> dict[str, Any]:
         """How the control API shows an export (not a Pachca schema)."""
@@ -270,4 +272,6 @@ class Export:
             "ready_at": format_ms(self.ready_ms) if self.ready_ms is not None else None,
             "size": len(self.archive) if self.archive is not None else None,
             "deliveries": list(self.deliveries),
+            "webhook_held": self.webhook_held,
+            "webhook_released": self.webhook_released,
         }

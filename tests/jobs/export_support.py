@@ -18,6 +18,7 @@ from runner.kinds.export.table import export_chunks
 from runner.state import StateStore
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
+from tests.waiting import GUARD_S
 
 NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 
@@ -41,7 +42,7 @@ class ExportEnv:
     def job(self, name: str = "exp", **fields: Any) -> None:
         """Write a catalogue holding one export job into ``out`` (fields as in jobs.yaml)."""
         body = {"kind": "export", "schedule": "0 3 1 * *", "output_dir": str(self.out),
-                "webhook_timeout": "10s", **fields}
+                "webhook_timeout": f"{GUARD_S:.0f}s", **fields}  # a guard: the webhook comes
         text = yaml.safe_dump({"timezone": "UTC", "jobs": {name: body}}, allow_unicode=True)
         self.h.write_catalogue(text)
 

@@ -99,7 +99,7 @@ async def test_missing_webhook_fails_clearly_and_the_next_run_takes_the_late_one
     assert [c.status for c in env.chunks()] == ["requested"]
     assert env.files() == []
 
-    env.job(period=OCTOBER, webhook_timeout="10s")
+    env.job(period=OCTOBER)  # the default: wait as long as a test's guard
     outcome = await run_then_release_webhooks(env, port)
 
     assert outcome.status == "succeeded", outcome.error

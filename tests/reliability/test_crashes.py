@@ -39,6 +39,7 @@ from tests.reliability.worlds import (
     World,
     build,
     exports_intact,
+    patient,
     snapshot,
     workspace_config,
 )
@@ -121,7 +122,7 @@ def _integrity(world: World) -> str:
 
 def _baseline(forker: Forker, kind: str, variant: str, tmp: Path) -> tuple[Snapshot, int]:
     """The end state of an uninterrupted run, and how many writes it makes."""
-    world = _world(kind, variant, tmp)
+    world = patient(_world(kind, variant, tmp))
     try:
         mark = len(world.ws.workspace.log)
         run = _start(forker, world, "baseline")
@@ -199,7 +200,7 @@ def test_sigkill_anywhere_then_restart_ends_as_if_never_interrupted(
 def test_a_partial_download_left_by_a_killed_runner_is_cleared_and_never_taken(
     forker: Forker, tmp_path: Path
 ) -> None:
-    world = _world("export", "", tmp_path / "w")
+    world = patient(_world("export", "", tmp_path / "w"))
     try:
         world.out.mkdir()
         # What SIGKILL mid-download leaves: a temporary file the killed run never removed.

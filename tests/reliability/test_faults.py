@@ -13,6 +13,7 @@ once, every chat archived or created once, every export file intact.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import zipfile
 from collections import Counter
 from collections.abc import Callable
@@ -24,9 +25,19 @@ import pytest
 import yaml
 
 from runner.execute import Outcome
+from runner.kinds.export.table import export_chunks
 from runner.workspace import WorkspaceServer
 from tests.reliability.conftest import TALLY
-from tests.reliability.worlds import NOW, World, build, exports_intact, snapshot, workspace_config
+from tests.reliability.worlds import (
+    NOW,
+    World,
+    build,
+    exports_intact,
+    patient,
+    snapshot,
+    workspace_config,
+)
+from tests.waiting import eventually
 
 SPEED = 20.0
 FAULTS: dict[str, Any] = {
@@ -78,8 +89,8 @@ async def test_under_faults_every_run_ends_exactly_as_without_them(
     fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path, kind: str, variant: str
 ) -> None:
     async def one(seed: int) -> tuple[list[str], Counter[str], int]:
-        clean = _world(fresh_workspace, kind, variant, seed, tmp_path / f"clean{seed}",
-                       checked=False)
+        clean = patient(_world(fresh_workspace, kind, variant, seed, tmp_path / f"clean{seed}",
+                               checked=False))
         faulty = _world(fresh_workspace, kind, variant, seed, tmp_path / f"faulty{seed}",
                         **FAULTS)
         first = await clean.run()
@@ -165,26 +176,85 @@ async def test_a_failed_post_is_not_mistaken_for_the_same_text_posted_the_day_be
 
 
 # ---------------------------------------------------------------------- webhooks out of order
+class _RerunEnded(Exception):
+    """The run the test was steering ended before the test's next step."""
+
+
 async def test_a_late_webhook_of_an_abandoned_export_never_lands_in_another_chunk(
     fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
 ) -> None:
-    # Webhooks arrive 1.5 s after each export is ready. The first run gives up on chunk 1
-    # after 1 s; the rerun finds that request stale and asks again. From then on two ready
-    # webhooks for the first period are on their way: the first is taken for chunk 1, the
-    # second arrives about a second after chunk 2 was requested, while it waits for its own.
+    # Pachca holds every ready webhook; the test lets each go at the moment that matters
+    # (an event, never a clock). The first run gives up on chunk 1; the rerun finds that
+    # request stale and asks again. Chunk 1 takes the second request's webhook; while
+    # chunk 2 waits for its own, the first request's webhook arrives: its archive holds
+    # chunk 1's days and must never become chunk 2's file.
     world = _world(fresh_workspace, "export", "", 8080, tmp_path / "w",
-                   export_webhook_delay_extra=1.5)
+                   export_webhooks_held_from=1)
     path = world.tmp / "jobs.yaml"
     catalogue = yaml.safe_load(path.read_text(encoding="utf-8"))
     job = catalogue["jobs"][world.job]
+    # Run 1 waits 1 s for a webhook that stays held, so its request is > 0.1 s old after.
     job.update(period={"start": "2026-08-01", "end": "2026-10-29"}, webhook_timeout="1s",
                rerequest_after="0.1s")
     path.write_text(yaml.safe_dump(catalogue, allow_unicode=True), encoding="utf-8")
-    assert (await world.run()).status == "failed"
-    job["webhook_timeout"] = "5s"
+    failed = await world.run()
+    assert failed.status == "failed" and "did not report" in (failed.error or ""), failed
+    job["webhook_timeout"] = "60s"  # a guard: every webhook comes when the test says
     path.write_text(yaml.safe_dump(catalogue, allow_unicode=True), encoding="utf-8")
+    probe = world.store()  # opened once, before the rerun: later looks only read
 
-    outcomes = await complete(world)
+    # Reruns until one succeeds: having let the stale archive go, a run may give chunk 2 up
+    # as lost; the next resumes it.
+    rerun = asyncio.create_task(complete(world))
+
+    def running() -> None:
+        if rerun.done():  # the assertions below say what went wrong, not the guard
+            raise _RerunEnded
+
+    async def exports(what: str, ready: Callable[[list[dict[str, Any]]], bool]
+                      ) -> list[dict[str, Any]]:
+        async def look() -> list[dict[str, Any]] | None:
+            running()
+            found = (await asyncio.to_thread(world.control, "GET", "exports"))["exports"]
+            return found if ready(found) else None
+
+        return await eventually(look, what)
+
+    async def release(export: dict[str, Any]) -> None:
+        await asyncio.to_thread(world.control, "POST", f"exports/{export['id']}/release")
+
+    async def pachca() -> None:
+        # Held means built: Pachca is free again, so the runner may ask for the next one.
+        found = await exports("chunk 1 asked for again, its webhook held",
+                              lambda es: len(es) == 2 and es[1]["webhook_held"])
+        abandoned, again = found
+        assert (abandoned["start_at"], again["start_at"]) == ("2026-08-01", "2026-08-01")
+        await release(again)
+        found = await exports("chunk 2 asked for, its webhook held",
+                              lambda es: len(es) == 3 and es[2]["webhook_held"])
+        assert found[2]["start_at"] == "2026-09-15" and found[0]["webhook_held"]
+        await release(abandoned)
+        await exports("the abandoned request's webhook delivered",
+                      lambda es: [d.get("status") for d in es[0]["deliveries"]] == [200])
+
+        async def given_up() -> bool:
+            # The runner matched it to chunk 2, found chunk 1's days inside and let it go;
+            # only then may chunk 2's own webhook come (else no request would be waiting).
+            running()
+            chunks = await asyncio.to_thread(export_chunks, probe, world.job)
+            return chunks[1].status == "requested" and chunks[1].export_id is None
+
+        await eventually(given_up, "the runner to give the stale archive up")
+        await asyncio.to_thread(world.control, "POST", "faults",
+                                json={"export_webhooks_held_from": 0})
+
+    try:
+        with contextlib.suppress(_RerunEnded):
+            await pachca()
+        outcomes = await rerun
+    finally:
+        rerun.cancel()
+        probe.close()
 
     assert exports_intact(world) == [], [o.error for o in outcomes]
     lines = [line for o in outcomes for line in o.report.lines]

@@ -132,6 +132,7 @@ async def test_an_operator_pauses_resumes_and_runs_a_job(browser: Any, secured: 
 
     # Run now: the new run shows in the history.
     await row.locator("button[name=run]").click()
+    await page.click("form.confirm button[name=run]")  # asked first: yes
     await page.wait_for_url("**/console/runs?job=notice")
 
     async def two_rows() -> bool:
@@ -185,6 +186,7 @@ async def test_undo_from_a_run_page_in_the_browser(
             await log_in(page, server.url, "anna", OPERATOR_PASSWORD)
             await page.goto(f"{server.url}/console/runs/{swept.run_id}")
             await page.click("button[name=undo]")
+            await page.click("form.confirm button[name=undo]")  # asked first: yes
             await page.wait_for_url(f"**/console/runs/{swept.run_id}")
             assert not any(sw.archived(c) for c in chats)
             assert await page.locator('tr[data-action="unarchived"]').count() == 2
@@ -259,6 +261,7 @@ async def test_no_secret_in_any_page_an_operator_can_reach(
         await page.wait_for_url("**/console/runs?job=notice")
         await page.goto(base + "/console/jobs")
         await row.locator("button[name=run]").click()
+        await page.click("form.confirm button[name=run]")  # asked first: yes
         await page.wait_for_url("**/console/runs?job=notice")
 
         async def both_ran() -> bool:
@@ -311,6 +314,7 @@ async def test_a_running_run_shows_its_progress_and_its_page_reloads_itself(
             await page.screenshot(path=str(shots / "console-job.png"), full_page=True)
             sw.control("POST", "hold", json={"after_writes": 1})  # the second archiving waits
             await page.click("button[name=run]")
+            await page.click("form.confirm button[name=run]")  # asked first: yes
             await page.wait_for_url(f"**/console/runs?job={JOB}")
             await eventually(
                 lambda: asyncio.to_thread(lambda: sw.control("GET", "hold")["held"]),

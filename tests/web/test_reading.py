@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from runner import app
 from runner.workspace import WorkspaceServer
@@ -136,3 +137,123 @@ async def test_an_undo_not_done_says_why_in_the_operators_language(secured: Serv
     assert refused.status_code == 409
     why = refused.text.split('class="problem">', 1)[1].split("</p>", 1)[0]
     assert "Не получилось" in why and "4242" in why and "no run" not in why, why
+
+
+async def test_a_drafts_problems_and_changes_come_in_the_readers_language(
+        served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.web.conftest import SECRET, csrf_of
+
+    monkeypatch.setenv("NOTICE_TAG", SECRET)  # as the daemon's environment has it
+    http = served.http
+    token = csrf_of((await http.get("/console/catalogue")).text)
+    before = served.rt.catalogue.path.read_text(encoding="utf-8")
+    broken = before.replace("kind: message", "kind: mesage", 1)
+    checked = (await http.post("/console/catalogue/check",
+                               data={"csrf": token, "draft": broken})).text
+    problems = checked.split('id="result"', 1)[1]
+    assert "jobs.yaml (черновик):5:11" in problems, problems
+    assert "неизвестный вид задания &#39;mesage&#39;" in problems, problems
+    changed = before.replace('schedule: "0 9 * * 1-5"', 'schedule: "0 10 * * 1-5"')
+    diff = (await http.post("/console/catalogue/check",
+                            data={"csrf": token, "draft": changed})).text
+    diff = diff.split('id="diff">', 1)[1].split("</pre>", 1)[0]
+    assert "notice" in diff and "Изменены задания" in diff, diff
+
+
+async def test_a_runs_progress_is_named_in_the_readers_language(
+        fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path, users: str) -> None:
+    import asyncio
+
+    from tests.waiting import eventually
+    from tests.web.conftest import csrf_of
+
+    sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    try:
+        first, second = sw.chats(["Планёрка", "Отдел продаж"])
+        sw.h.write_catalogue(
+            "timezone: Europe/Moscow\njobs:\n  notice:\n    kind: message\n"
+            f"    schedule: '0 9 * * 1'\n    to: {{chats: [{first}, {second}]}}\n"
+            "    text: Доброе утро\n")
+        async with console_of(sw, users) as http:
+            await log_in(http, "anna", OPERATOR_PASSWORD)
+            csrf = csrf_of((await http.get("/console/jobs/notice")).text)
+            # The second post waits at Pachca's door until the test lets it in.
+            sw.control("POST", "hold", json={"after_writes": 1})
+            try:
+                await http.post("/console/jobs/notice/run", data={"csrf": csrf})
+                await eventually(lambda: asyncio.to_thread(
+                    lambda: sw.control("GET", "hold")["held"]), "the second post held")
+
+                async def progressed() -> str | None:
+                    shown = (await http.get("/console/runs", params={"job": "notice"})).text
+                    return shown if 'class="progress"' in shown and "1 из 2" in shown else None
+
+                history = await eventually(progressed, "the run's progress in the history")
+                told = history.split('class="progress">', 1)[1].split("<progress", 1)[0]
+                assert "отправка: 1 из 2" in told, told
+                http.cookies.set("console_lang", "en")
+                english = (await http.get("/console/runs", params={"job": "notice"})).text
+                told = english.split('class="progress">', 1)[1].split("<progress", 1)[0]
+                assert "posting: 1 of 2" in told, told
+            finally:
+                sw.control("POST", "hold", json={"release": "pass"})
+    finally:
+        sw.close()
+
+
+async def test_an_older_page_of_the_history_leads_back_to_newer_runs(served: Served) -> None:
+    page = (await served.http.get("/console/runs", params={"job": "notice", "page": "2"})).text
+    assert 'rel="prev"' in page and "page=1" in page.split('rel="prev"', 1)[1].split(">", 1)[0]
+    assert "Новее" in page
+    first = (await served.http.get("/console/runs", params={"job": "notice"})).text
+    assert 'rel="prev"' not in first
+
+
+async def test_run_now_asks_first_and_a_dry_run_does_not(secured: Served) -> None:
+    from tests.web.conftest import csrf_of
+
+    http = secured.http
+    await log_in(http, "anna", OPERATOR_PASSWORD)
+    row = (await http.get("/console/jobs")).text.split('data-job="notice"', 1)[1]
+    row = row.split("</tr>", 1)[0]
+    run_now = row.split('name="run"', 1)[0].rsplit("<form", 1)[1]
+    assert 'method="get"' in run_now, run_now  # a click opens the question, runs nothing
+    asked = await http.get("/console/jobs/notice/run")
+    assert asked.status_code == 200
+    assert "Запустить задачу notice сейчас?" in asked.text
+    assert "чат" in asked.text.split('id="confirm"', 1)[1]  # where its messages go
+    assert secured.rt.state.sync.runs("notice") == []  # asking ran nothing
+    form = asked.text.split('id="confirm"', 1)[1].split("</form>", 1)[0]
+    assert 'method="post"' in form and 'name="run"' in form and csrf_of(asked.text) in form
+    dry = row.split('name="dry-run"', 1)[0].rsplit("<form", 1)[1]
+    assert 'method="post"' in dry  # a dry run posts nothing: no question
+
+
+async def test_run_now_is_asked_of_operators_only(secured: Served) -> None:
+    from tests.web.conftest import VIEWER_PASSWORD
+
+    await log_in(secured.http, "boris", VIEWER_PASSWORD)
+    refused = await secured.http.get("/console/jobs/notice/run")
+    assert refused.status_code == 403 and "только на просмотр" in refused.text
+
+
+async def test_undo_lists_the_chats_it_would_bring_back_before_it_does(
+        fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path, users: str) -> None:
+    sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
+    try:
+        chats = [sw.chat(f"Старый проект {i}") for i in range(2)]
+        sw.advance(100)
+        sw.job(warn_days=0, closing_message=False)
+        swept = await sw.run()
+        assert swept.run_id is not None and all(sw.archived(c) for c in chats)
+        async with console_of(sw, users) as http:
+            await log_in(http, "anna", OPERATOR_PASSWORD)
+            page = (await http.get(f"/console/runs/{swept.run_id}")).text
+            undo = page.split('name="undo"', 1)[0].rsplit("<form", 1)[1]
+            assert 'method="get"' in undo, undo
+            asked = (await http.get(f"/console/runs/{swept.run_id}/undo")).text
+            listed = asked.split('id="confirm"', 1)[1]
+            assert all(f"«Старый проект {i}» ({chats[i]})" in listed for i in range(2)), listed
+            assert all(sw.archived(c) for c in chats)  # asking changed nothing
+    finally:
+        sw.close()

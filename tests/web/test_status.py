@@ -23,7 +23,7 @@ async def test_catalogue_page_and_a_draft_checked_without_writing(
     broken = before.replace('schedule: "0 9 1 1 *"', 'schedule: "0 25 * * *"')
     checked = await http.post("/console/catalogue/check", data={"csrf": token, "draft": broken})
     assert checked.status_code == 200
-    assert "jobs.yaml (draft):" in checked.text and "jobs.quiet.schedule" in checked.text
+    assert "jobs.yaml (черновик):" in checked.text and "jobs.quiet.schedule" in checked.text
 
     changed = before.replace('schedule: "0 9 * * 1-5"', 'schedule: "0 10 * * 1-5"')
     checked = await http.post("/console/catalogue/check", data={"csrf": token, "draft": changed})

@@ -164,3 +164,51 @@ def test_export_validation(fresh_workspace: Factory, receiver: Receiver) -> None
     with control(server) as ctl:
         exports = ctl.get("/exports").json()["exports"]
         assert [e["status"] for e in exports] == ["pending"]
+
+
+def test_held_webhooks_go_out_one_by_one_when_released(
+    fresh_workspace: Factory, receiver: Receiver
+) -> None:
+    # Every webhook held: a test decides when each reaches the runner, by event, not clock.
+    server = fresh_workspace(export_delay=0.05, export_webhook_duplicates=True,
+                             export_webhooks_held_from=1)
+    periods = [("2025-01-01", "2025-01-10"), ("2025-02-01", "2025-02-10"),
+               ("2025-03-01", "2025-03-10")]
+    with client(server) as api, control(server) as ctl:
+
+        def request(start: str, end: str) -> dict[str, Any]:
+            # One export at a time: the next is asked for once the last one's archive is
+            # ready (its webhook waiting at the hold does not keep Pachca busy).
+            body = {"start_at": start, "end_at": end, "webhook_url": receiver.url}
+            assert api.post("/chats/exports", json=body).status_code == 204
+            return wait_for(lambda: next((e for e in ctl.get("/exports").json()["exports"]
+                                          if e["start_at"] == start and e["webhook_held"]),
+                                         None), what=f"the webhook of {start} held")
+
+        first, second = request(*periods[0]), request(*periods[1])
+        assert receiver.bodies == [] and first["deliveries"] == second["deliveries"] == []
+
+        released = ctl.post(f"/exports/{second['id']}/release")
+        assert released.status_code == 200 and released.json()["webhook_released"]
+        wait_for(lambda: len(receiver.bodies) == 2, what="the released webhook, twice")
+        assert [b["export_id"] for b in receiver.bodies] == [second["id"]] * 2
+        exports = {e["id"]: e for e in ctl.get("/exports").json()["exports"]}
+        assert exports[first["id"]]["webhook_held"] and exports[first["id"]]["deliveries"] == []
+        assert [d["status"] for d in exports[second["id"]]["deliveries"]] == [200, 200]
+
+        # Lifting the hold lets every held webhook go.
+        ctl.post("/faults", json={"export_webhooks_held_from": 0}).raise_for_status()
+        wait_for(lambda: len(receiver.bodies) == 4, what="the first webhook, twice")
+        assert [b["export_id"] for b in receiver.bodies[2:]] == [first["id"]] * 2
+
+        # Released at whatever stage it is (being built, or already held): it goes out.
+        ctl.post("/faults", json={"export_webhooks_held_from": 1}).raise_for_status()
+        body = {"start_at": periods[2][0], "end_at": periods[2][1], "webhook_url": receiver.url}
+        assert api.post("/chats/exports", json=body).status_code == 204
+        third = max(e["id"] for e in ctl.get("/exports").json()["exports"])
+        assert ctl.post(f"/exports/{third}/release").status_code == 200
+        wait_for(lambda: len(receiver.bodies) == 6, what="the third webhook, twice")
+        assert [b["export_id"] for b in receiver.bodies[4:]] == [third] * 2
+
+        missing = ctl.post("/exports/424242/release")
+        assert missing.status_code == 404 and "424242" in missing.json()["error"]

@@ -1,0 +1,128 @@
+"""The API session's connections (``runner.pachca.streams``) over real loopback sockets:
+a request's head and body leave in one write when the answer is read, large bodies are
+not held, a server that closed the connection is seen, and a failed write still lets
+the answer be read, as httpcore's HTTP/1.1 expects."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+from collections.abc import AsyncIterator
+
+import httpcore
+import httpx
+import pytest
+
+from runner.pachca import pool, streams
+from runner.workspace.server import WorkspaceServer
+from tests.waiting import eventually
+
+Pair = tuple[httpcore.AsyncNetworkStream, socket.socket]
+
+
+@pytest.fixture
+async def pair() -> AsyncIterator[Pair]:
+    """A connection of the session's backend, and the server's end of it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(60)  # a guard: the connection is queued before accept is called
+    try:
+        client = await streams.HeldWritesBackend().connect_tcp(
+            "127.0.0.1", listener.getsockname()[1], timeout=60)
+        server, _ = listener.accept()
+    finally:
+        listener.close()
+    server.setblocking(False)
+    try:
+        yield client, server
+    finally:
+        await client.aclose()
+        server.close()
+
+
+def _received(server: socket.socket) -> bytes:
+    try:
+        return server.recv(1 << 20)
+    except BlockingIOError:
+        return b""
+
+
+async def test_a_request_goes_out_in_one_write_when_its_answer_is_read(pair: Pair) -> None:
+    client, server = pair
+    await client.write(b"POST /messages HTTP/1.1\r\nContent-Length: 4\r\n\r\n")
+    await client.write(b"body")
+    assert _received(server) == b""  # held: nothing has left yet
+    server.sendall(b"HTTP/1.1 201 Created\r\n\r\n")
+
+    answer = await client.read(1024, timeout=60)
+
+    assert answer.startswith(b"HTTP/1.1 201")
+    # The head and the body were one send: one segment, read whole by one recv.
+    assert _received(server) == b"POST /messages HTTP/1.1\r\nContent-Length: 4\r\n\r\nbody"
+
+
+async def test_a_large_body_is_sent_as_it_comes_not_held(pair: Pair) -> None:
+    client, server = pair
+    body = b"x" * (streams.HOLD_AT_MOST + 1)
+    await client.write(body)
+
+    async def arrived() -> int:
+        got = _received(server)
+        arrived.total += len(got)  # type: ignore[attr-defined]
+        return arrived.total >= len(body)  # type: ignore[attr-defined,return-value]
+
+    arrived.total = 0  # type: ignore[attr-defined]
+    assert await eventually(arrived, "the large body at the server")
+
+
+async def test_a_connection_the_server_closed_is_readable_so_not_reused(pair: Pair) -> None:
+    client, server = pair
+    assert client.get_extra_info("is_readable") is False
+    server.close()
+
+    async def readable() -> bool:
+        return bool(client.get_extra_info("is_readable"))
+
+    assert await eventually(readable, "the server's close to reach the client")
+
+
+async def test_a_write_that_fails_is_read_as_httpcore_reads_it(pair: Pair) -> None:
+    client, server = pair
+    # The server resets the connection.
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    server.close()
+
+    async def reset_arrived() -> bool:
+        return bool(client.get_extra_info("is_readable"))
+
+    await eventually(reset_arrived, "the reset to reach the client")
+    # A large body goes out at once: that write meets the reset (asyncio closes the
+    # transport then, a few loop turns later); the rest of the request is held.
+    await client.write(b"x" * (streams.HOLD_AT_MOST + 1))
+    for _ in range(20):  # loop turns, not time
+        await asyncio.sleep(0)
+    await client.write(b"the rest of the body")
+
+    # The held request cannot be sent. httpcore's HTTP/1.1 reads the answer after a write
+    # that failed (a server may answer and close early): so the request fails as a read
+    # does, never with the write's error out of a read.
+    with pytest.raises(httpcore.ReadError):
+        await client.read(1024, timeout=60)
+
+
+async def test_the_session_transport_uses_these_connections(workspace: WorkspaceServer) -> None:
+    transport = pool.LeanTransport(verify=httpx.create_ssl_context(),
+                                   limits=httpx.Limits(max_connections=2))
+    url = httpx.URL(workspace.base_url + "/profile")
+    target = httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
+                          target=url.raw_path)
+    headers = [(b"Host", url.netloc), (b"Authorization", f"Bearer {workspace.owner_token}".encode())]
+    try:
+        answers = await asyncio.gather(*(
+            transport.exchange(b"GET", target, headers, b"",
+                               {"timeout": httpx.Timeout(30.0).as_dict()}) for _ in range(6)))
+        assert [a.status_code for a in answers] == [200] * 6
+        used = [c._connection._network_stream for c in transport._pool.connections]  # type: ignore[attr-defined]
+        assert used and all(isinstance(s, streams.HeldWritesStream) for s in used)
+    finally:
+        await transport.aclose()
