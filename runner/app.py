@@ -99,7 +99,7 @@ async def runtime(
     settings' language: its compiled templates are used again, not compiled a second
     time before the run's first message (tens of milliseconds a template)."""
     from runner.bot import alerts
-    from runner.buttons import button_secret
+    from runner.buttons import button_keys
 
     state = await open_store(settings)
     client = make_client(settings)
@@ -123,7 +123,7 @@ async def runtime(
             owner_client=owner,
             renderer=run_renderer(catalogue.templates_dir, settings.lang or "ru", renderer),
             state=state,
-            button_secret=button_secret(settings),
+            button_secret=button_keys(await state.call(state.sync.button_key), settings),
             server=srv,
             clock=clock,
             lease=settings.lease,

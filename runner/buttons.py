@@ -19,8 +19,15 @@ refuses anything it did not sign itself. The format::
 - ``signature``: HMAC-SHA256 over everything before it, truncated to 128 bits,
   base64url without padding (22 characters).
 
-The key is never the token itself: it is derived with HMAC from the bot's webhook
-signing secret when one is set, else from the token, under a fixed label.
+The key (``ButtonKeys.sign``) is a random 256-bit value the state store creates once
+and keeps (``StateStore.button_key``), so every replica sharing the store signs with the
+same one, and it does not change when the webhook secret or the token does: a warning
+posted days before such a change keeps its buttons working. Buttons posted before the
+store kept a key were signed with a key derived (HMAC under a fixed label) from the
+webhook secret when one was set, else from the token; verification still accepts the
+keys those would derive now (``legacy_keys``), so none of them breaks with the upgrade.
+The key is a secret: it never appears in logs, errors or the console (``ButtonKeys``
+hides it from ``repr``), and the store keeps it outside anything ``history`` shows.
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ import base64
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from runner import words
@@ -73,19 +81,60 @@ class ButtonAction:
     version: str = VERSION
 
 
+@dataclass(frozen=True)
+class ButtonKeys:
+    """The key new buttons are signed with, and the older ones still accepted.
+
+    ``repr`` names no key: a runtime or context printed in a traceback shows none.
+    """
+
+    sign: bytes = field(repr=False)
+    legacy: tuple[bytes, ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.sign:
+            raise ValueError("an empty key cannot sign buttons")
+
+    def accepted(self) -> tuple[bytes, ...]:
+        """Every key a button's signature may be made with, the current one first."""
+        return (self.sign, *self.legacy)
+
+
+Keys = bytes | ButtonKeys
+"""A bare key (signs and checks) or ``ButtonKeys``."""
+
+
 def derive_secret(base: str | bytes) -> bytes:
-    """The signing key derived from ``base`` (a webhook secret or the token)."""
+    """The key the first scheme derived from ``base`` (a webhook secret or the token):
+    buttons posted before the store kept a key are signed with it."""
     raw = base.encode("utf-8") if isinstance(base, str) else base
     if not raw:
         raise ValueError("an empty secret cannot sign buttons")
     return hmac.new(raw, _LABEL, hashlib.sha256).digest()
 
 
-def button_secret(settings: Settings) -> bytes:
-    """The key for button data: from ``webhook_secret`` if set, else from the token."""
+def legacy_keys(settings: Settings) -> tuple[bytes, ...]:
+    """The keys the first scheme would derive now: from ``webhook_secret`` if set, and
+    from the token (a button posted in poll mode, then the secret set, stays valid)."""
+    found: list[bytes] = []
     if settings.webhook_secret is not None and settings.webhook_secret.get_secret_value():
-        return derive_secret(settings.webhook_secret.get_secret_value())
-    return derive_secret(settings.require_token().get_secret_value())
+        found.append(derive_secret(settings.webhook_secret.get_secret_value()))
+    if settings.token is not None and settings.token.get_secret_value():
+        found.append(derive_secret(settings.token.get_secret_value()))
+    return tuple(found)
+
+
+def button_keys(stored: bytes, settings: Settings) -> ButtonKeys:
+    """Sign with ``stored`` (the store's key); accept the legacy keys of ``settings`` too."""
+    return ButtonKeys(stored, tuple(k for k in legacy_keys(settings) if k != stored))
+
+
+def _signing(secret: Keys) -> bytes:
+    return secret.sign if isinstance(secret, ButtonKeys) else secret
+
+
+def _accepted(secret: Keys) -> Sequence[bytes]:
+    return secret.accepted() if isinstance(secret, ButtonKeys) else (secret,)
 
 
 def _to_base36(n: int) -> str:
@@ -105,8 +154,9 @@ def _sign(body: str, secret: bytes) -> str:
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
 
 
-def make_button_data(action: str, subject: int | str, secret: bytes, *, scope: int = 0) -> str:
-    """Signed ``data`` for a button: ``subject`` is a chat id, or a job name for ``retry``.
+def make_button_data(action: str, subject: int | str, secret: Keys, *, scope: int = 0) -> str:
+    """Signed ``data`` for a button: ``subject`` is a chat id, or a job name for ``retry``;
+    signed with ``secret`` (its ``sign`` key for ``ButtonKeys``).
 
     ValueError if the action is unknown, the subject does not fit the action, or the
     result would exceed Pachca's 255 characters (a very long job name).
@@ -122,14 +172,15 @@ def make_button_data(action: str, subject: int | str, secret: bytes, *, scope: i
     else:
         raise ValueError(f"unknown button action {action!r}")
     body = f"{VERSION}.{action}.{text}.{_to_base36(scope)}"
-    data = f"{body}.{_sign(body, secret)}"
+    data = f"{body}.{_sign(body, _signing(secret))}"
     if len(data) > MAX_DATA:
         raise ValueError(f"button data would be {len(data)} characters (max {MAX_DATA})")
     return data
 
 
-def parse_button_data(data: str, secret: bytes) -> ButtonAction:
-    """Verify and read button ``data``; ForgedButton if it is not the runner's own."""
+def parse_button_data(data: str, secret: Keys) -> ButtonAction:
+    """Verify and read button ``data``; ForgedButton if it is not the runner's own
+    (signed with none of ``secret``'s accepted keys)."""
     if not isinstance(data, str) or not data or len(data) > MAX_DATA:
         raise ForgedButton(words.text("button.empty"))
     parts = data.split(".")
@@ -141,8 +192,13 @@ def parse_button_data(data: str, secret: bytes) -> ButtonAction:
     if not _SIG.fullmatch(sig):
         raise ForgedButton(words.text("button.bad_signature"))
     body = data[: -len(sig) - 1]
-    # Check the signature before trusting any field; compare in constant time.
-    if not hmac.compare_digest(_sign(body, secret).encode("ascii"), sig.encode("ascii")):
+    # Check the signature before trusting any field; compare in constant time, with
+    # every accepted key (no early exit: which key matched is not timed either).
+    given = sig.encode("ascii")
+    matched = False
+    for key in _accepted(secret):
+        matched |= hmac.compare_digest(_sign(body, key).encode("ascii"), given)
+    if not matched:
         raise ForgedButton(words.text("button.wrong_signature"))
     if not _SCOPE.fullmatch(scope):
         raise ForgedButton(words.text("button.bad_scope"))

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from runner.buttons import ButtonKeys
     from runner.catalogue import Catalogue
     from runner.execute import Outcome
     from runner.pachca.client import PachcaClient
@@ -53,8 +54,8 @@ class Runtime:
     renderer: Renderer
     state: Store
     current: Current
-    button_secret: bytes
-    """The key that signs and checks button data (``runner.buttons``)."""
+    button_secret: ButtonKeys
+    """The keys that sign and check button data (``runner.buttons``)."""
     owner_client: PachcaClient | None = None
     """The client of PACHCA_EXPORT_TOKEN (only a workspace owner may export), when that
     token is set and differs from the main one; None: the main client serves."""

@@ -18,6 +18,7 @@ from runner.errors import NotFound, PachcaError, PermissionDenied, RunnerError
 from runner.render import truncate_message
 
 if TYPE_CHECKING:
+    from runner.buttons import ButtonKeys
     from runner.pachca.models import Chat
     from runner.runtime import Runtime
 
@@ -35,8 +36,8 @@ class BotContext:
     locks: dict[int, asyncio.Lock] = field(default_factory=dict)
 
     @property
-    def secret(self) -> bytes:
-        """The key that signs and checks button data."""
+    def secret(self) -> ButtonKeys:
+        """The keys that sign and check button data."""
         return self.rt.button_secret
 
     def now(self) -> datetime:

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from runner.bot.context import BotContext
-    from runner.buttons import ButtonAction
+    from runner.buttons import ButtonAction, Keys
     from runner.catalogue import JobSpec
     from runner.catalogue.fields import KindParams
     from runner.demo import Demo
@@ -130,7 +130,7 @@ class JobContext:
     bot_user_id: int | None = None  # the token's own user: its messages are not activity
     # The client of the workspace owner's token (PACHCA_EXPORT_TOKEN), None: the main one.
     owner_client: PachcaClient | None = None
-    button_secret: bytes = b""  # signs the data of the buttons a run posts
+    button_secret: Keys = b""  # signs the data of the buttons a run posts (and checks it)
     server: RunnerServer | None = None  # the runner's HTTP server, when it runs
     plan: object | None = None  # what ``read_plan`` made of ``run-job --plan FILE``
     # How each configured recipient is named («name» (id)), by (entity_type, entity_id):

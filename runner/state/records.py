@@ -7,15 +7,26 @@ Each write is one statement or one transaction; upserts go through
 
 from __future__ import annotations
 
+import base64
+import binascii
+import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 
+from runner import words
+from runner.errors import StateError
 from runner.state.engine import Database
 from runner.state.models import ALERT_FIELDS, AlertState, TargetRecord
 from runner.state.schema import alerts, aware_utc, events, job_values, targets
+
+BUTTONS = "@buttons"
+"""The ``job_values`` owner of the button key (``RecordsMixin.button_key``): no job name
+has an ``@``, so no job's values can be it."""
+_BUTTON_KEY = "key"
+_BUTTON_KEY_BYTES = 32
 
 IN_CHUNK = 500
 """Ids per ``IN (...)`` query: stays far below every backend's parameter limit."""
@@ -230,3 +241,28 @@ class RecordsMixin:
         )
         with db.write() as conn:
             conn.execute(statement)
+
+    def button_key(self) -> bytes:
+        """The key that signs button data (``runner.buttons``): random, made by the first
+        runner that asks and kept, so every replica on this store signs with the same one
+        and a new webhook secret or token does not change it.
+
+        Race-free: an INSERT that does nothing when the key exists, then a read of what
+        the store holds, in one transaction; whoever inserted first wins everywhere.
+        """
+        fresh = base64.b64encode(secrets.token_bytes(_BUTTON_KEY_BYTES)).decode("ascii")
+        where = (job_values.c.job == BUTTONS, job_values.c.name == _BUTTON_KEY)
+        db = self._db
+        with db.write() as conn:
+            conn.execute(db.insert(job_values)
+                         .values(job=BUTTONS, name=_BUTTON_KEY, value=fresh)
+                         .on_conflict_do_nothing(index_elements=["job", "name"]))
+            stored = conn.execute(select(job_values.c.value).where(*where)).scalar_one()
+        try:
+            key = base64.b64decode(stored, validate=True) if isinstance(stored, str) else b""
+        except binascii.Error:
+            key = b""
+        if len(key) != _BUTTON_KEY_BYTES:  # the value is never quoted: it is a secret
+            raise StateError(words.text("state.bad_button_key", owner=BUTTONS,
+                                        name=_BUTTON_KEY, size=_BUTTON_KEY_BYTES))
+        return key

@@ -194,12 +194,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "button.bad_signature": ("button data has a malformed signature",
                              "данные кнопки: подпись не по формату"),
     "button.wrong_signature": (
-        ("button data has a wrong signature: not made by this runner, or made under another"
-         " key (PACHCA_WEBHOOK_SECRET, or PACHCA_TOKEN when no secret is set, changed since"
-         " it was posted)"),
-        ("данные кнопки с чужой подписью: кнопку сделал не этот раннер или он подписывал её"
-         " другим ключом (с тех пор сменился PACHCA_WEBHOOK_SECRET или, если он не задан,"
-         " PACHCA_TOKEN)"),
+        ("button data has a wrong signature: not made by this runner, or signed with a key"
+         " it no longer has (the state store, which keeps the key, was replaced or emptied"
+         " since; or the button is older than that key, and PACHCA_WEBHOOK_SECRET and"
+         " PACHCA_TOKEN both changed since)"),
+        ("данные кнопки с чужой подписью: кнопку сделал не этот раннер или он подписал её"
+         " ключом, которого у него больше нет (с тех пор заменили или очистили хранилище"
+         " состояния, где лежит ключ; или кнопка старше этого ключа, а PACHCA_WEBHOOK_SECRET"
+         " и PACHCA_TOKEN с тех пор оба сменились)"),
     ),
     "button.bad_scope": ("button data has a malformed scope",
                          "данные кнопки: номер сообщения не по формату"),

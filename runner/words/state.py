@@ -34,6 +34,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("версия схемы хранилища состояния — {found}, новее той, что знает этот раннер"
         " ({known}): обновите pachca-runner"),
     ),
+    "state.bad_button_key": (
+        ("the state store's button key (job_values row {owner}/{name}) is not {size} bytes"
+         " in base64: delete that row to make a new one (buttons already posted then stop"
+         " working)"),
+        ("ключ кнопок в хранилище состояния (строка {owner}/{name} в job_values) — не {size}"
+         " байт в base64: удалите эту строку, чтобы создать новый (уже отправленные кнопки"
+         " тогда перестанут работать)"),
+    ),
     "state.sqlite_shared": (
         ("SQLite state cannot be shared by several replicas: "
         "set PACHCA_RUNNER_STATE_URL to a PostgreSQL URL"),

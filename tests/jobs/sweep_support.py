@@ -199,6 +199,14 @@ class Sweep:
         """The runner's state store (close it after use)."""
         return StateStore(f"sqlite:///{self.h.tmp / 'state.db'}", replica="probe")
 
+    def button_key(self) -> bytes:
+        """The key the runner signs its buttons with (kept in its state store)."""
+        store = self.store()
+        try:
+            return store.button_key()
+        finally:
+            store.close()
+
     def chat_state(self, chat_id: int) -> ChatState | None:
         """What the runner remembers about a chat."""
         store = self.store()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.buttons import derive_secret, parse_button_data
+from runner.buttons import parse_button_data
 from runner.workspace import WorkspaceServer
 from tests.jobs.sweep_support import EMPTY, Sweep
 
@@ -37,7 +37,7 @@ async def test_warn_wait_then_archive_with_a_closing_message(sw: Sweep) -> None:
     assert "давно тихо" in warning.content and "Оставить чат" in warning.content
     [[keep]] = warning.buttons
     assert keep["text"] == "Оставить чат"
-    action = parse_button_data(keep["data"], derive_secret(sw.ws.bot_token))
+    action = parse_button_data(keep["data"], sw.button_key())
     assert (action.action, action.chat_id) == ("keep", quiet)
     assert sw.bot_messages(busy) == []
     assert day0.report.counts["warned"] == 1 and day0.report.counts["scanned"] == 2
@@ -152,7 +152,7 @@ async def test_archive_now_button_archives_at_the_next_run(sw: Sweep) -> None:
     [warning] = sw.bot_messages(chat)
     assert [b["text"] for row in warning.buttons for b in row] == [
         "Оставить чат", "Архивировать сейчас"]
-    action = parse_button_data(warning.buttons[1][0]["data"], derive_secret(sw.ws.bot_token))
+    action = parse_button_data(warning.buttons[1][0]["data"], sw.button_key())
     assert (action.action, action.chat_id) == ("archive_now", chat)
 
     sw.advance(1)

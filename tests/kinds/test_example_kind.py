@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import inspect
 
-from runner.buttons import derive_secret, parse_button_data
+from runner.buttons import parse_button_data
 from runner.cli import main
 from runner.kinds import registry
 from runner.workspace import WorkspaceServer
@@ -71,7 +71,7 @@ def posted(bot: Bot) -> tuple[int, int, str]:
 def test_the_kind_posts_a_button_signed_with_its_own_action(bot: Bot) -> None:
     _, _, data = posted(bot)
 
-    action = parse_button_data(data, derive_secret(bot.sw.ws.bot_token))
+    action = parse_button_data(data, bot.sw.button_key())
 
     assert action.action == "sign_up" and action.scope > 0
 

@@ -30,6 +30,7 @@ from runner.kinds.sweep.scan import closing_key
 from runner.pachca.models import Button
 
 if TYPE_CHECKING:
+    from runner.buttons import Keys
     from runner.kinds.base import JobContext
     from runner.kinds.sweep.records import ChatState
 
@@ -61,7 +62,7 @@ def _keyed(ctx: JobContext, key: str) -> JobContext:
 class Actor:
     """Makes the effects of one run's decisions (never called in a dry run)."""
 
-    def __init__(self, ctx: JobContext, params: SweepParams, secret: bytes, *,
+    def __init__(self, ctx: JobContext, params: SweepParams, secret: Keys, *,
                  archives: Sequence[Decision] = (),
                  archived: Callable[[int], None] = lambda n: None) -> None:
         self.ctx = ctx

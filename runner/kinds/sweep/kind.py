@@ -34,7 +34,7 @@ from runner.render import split_message
 
 if TYPE_CHECKING:
     from runner.bot.context import BotContext
-    from runner.buttons import ButtonAction
+    from runner.buttons import ButtonAction, Keys
     from runner.catalogue import JobSpec
     from runner.demo import Demo
     from runner.kinds.sweep.records import ActionRecord
@@ -165,7 +165,7 @@ class SweepKind(JobKind[SweepParams]):
         self,
         ctx: JobContext,
         params: SweepParams,
-        secret: bytes,
+        secret: Keys,
         scanner: Scanner,
         saved: plans.SweepPlan | None,
         dry: bool,
@@ -194,7 +194,7 @@ class SweepKind(JobKind[SweepParams]):
         self,
         ctx: JobContext,
         params: SweepParams,
-        secret: bytes,
+        secret: Keys,
         scanner: Scanner,
         plan: Plan,
         warn: list[Decision],

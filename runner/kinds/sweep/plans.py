@@ -28,6 +28,7 @@ from runner.kinds.sweep.params import SweepParams
 from runner.kinds.sweep.scan import Plan, Scanner
 
 if TYPE_CHECKING:
+    from runner.buttons import Keys
     from runner.kinds.base import JobContext
     from runner.pachca.models import Chat
     from runner.state.concerns import ValuesApi
@@ -185,7 +186,7 @@ def over_limit(acting: int, scanned: int, params: SweepParams) -> str | None:
 # -- making a plan ---------------------------------------------------------------------------
 
 
-async def make_plan(ctx: JobContext, params: SweepParams, secret: bytes, *,
+async def make_plan(ctx: JobContext, params: SweepParams, secret: Keys, *,
                     snapshot: bool = True) -> SweepPlan:
     """Scan as a run would and put every decision in a plan (read-only).
 

@@ -44,6 +44,7 @@ from runner.kinds.sweep.records import SweepRecords
 from runner.pachca.models import Chat, Message
 
 if TYPE_CHECKING:
+    from runner.buttons import Keys
     from runner.kinds.base import JobContext
     from runner.kinds.sweep.records import ChatState
 
@@ -133,7 +134,7 @@ with the workspace."""
 class Scanner:
     """Decides about every chat of one run (read-only: it makes no write call)."""
 
-    def __init__(self, ctx: JobContext, params: SweepParams, secret: bytes, *,
+    def __init__(self, ctx: JobContext, params: SweepParams, secret: Keys, *,
                  keep: int | None = None) -> None:
         self.ctx = ctx
         self.params = params
