@@ -8,11 +8,13 @@ job kind then runs as a real process at each log level (default, ``-v``, ``--deb
 and so do the failing paths: a rejected token (401), Pachca failing (5xx), a catalogue
 with a secret in a wrongly typed field, a setting with a secret in it. None of the
 secrets may appear in what was printed, in any table of the state store, in what the
-runner posted or requested, or in an exception's text.
+runner posted or requested, or in an exception's text; nor may the key that signs the
+runner's buttons (kept in the state store, and only there).
 """
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +29,7 @@ from sqlalchemy import create_engine, select
 from runner.catalogue import validate
 from runner.errors import RunnerError
 from runner.settings import load_settings
+from runner.state import StateStore
 from runner.state.schema import metadata
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
@@ -191,6 +194,17 @@ def _leaks(text: str) -> list[str]:
     return [secret for secret in SECRETS if secret in text]
 
 
+def _key_forms(db: Path) -> list[str]:
+    """The ways the store's button key could be written out: base64 (as kept), hex, repr."""
+    store = StateStore(f"sqlite:///{db}", replica="probe")
+    try:
+        key = store.button_key()
+    finally:
+        store.close()
+    return [base64.b64encode(key).decode(), base64.urlsafe_b64encode(key).decode().rstrip("="),
+            key.hex(), repr(key)[2:-1]]
+
+
 def _tables(db: Path) -> str:
     engine = create_engine(f"sqlite:///{db}")
     try:
@@ -240,6 +254,10 @@ def test_no_command_at_any_log_level_lets_a_secret_out(
     leaks += [f"posted to Pachca: {s}" for s in _leaks(posted)]
     requested = "\n".join(f"{r['path']}?{r['query']}" for r in ws.workspace.log)
     leaks += [f"request line: {s}" for s in _leaks(requested)]
+    for lane in lanes:  # the button key is kept in the store (only there), in no output
+        forms = _key_forms(lane.tmp / "state.db")
+        seen = [posted, requested] + [log.read_text("utf-8") for log in lane.outputs]
+        leaks += [f"{lane.level} button key" for text in seen for form in forms if form in text]
     assert not leaks, "\n".join(leaks)
 
     for lane in lanes:  # the failing paths did say what failed, only without the secrets
