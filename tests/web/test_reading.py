@@ -257,3 +257,11 @@ async def test_undo_lists_the_chats_it_would_bring_back_before_it_does(
             assert all(sw.archived(c) for c in chats)  # asking changed nothing
     finally:
         sw.close()
+
+
+async def test_an_error_page_still_shows_who_is_logged_in(secured: Served) -> None:
+    await log_in(secured.http, "anna", OPERATOR_PASSWORD)
+    for answer in (await secured.http.get("/console/no-such-page"),
+                   await secured.http.post("/console/runs")):
+        assert answer.status_code in (404, 405)
+        assert 'id="me"' in answer.text and "Выйти" in answer.text  # not logged out
