@@ -141,27 +141,42 @@ def _assert_chunks_hold_own_days(world: World, outcome: Outcome, c: Export) -> N
     assert len(exports) == 3, "chunk 2 was asked for twice"
 
 
+async def _steered(make: Callable[..., WorkspaceServer], tmp: Path,
+                   pachca: Callable[[Steering, Export, Export], Awaitable[None]]) -> None:
+    """Run 1 abandons chunk 1 (A); the rerun gets chunk 1 (B) and asks for chunk 2 (C);
+    ``pachca(steer, a, c)`` lets A's and C's webhooks go; then the run must have ended
+    well, with every chunk holding its own days."""
+    world = _world(make, tmp)
+    await _abandon_chunk_1(world)
+    steer = Steering(world)
+    try:
+        a, _, c = await steer.to_chunk_2()
+        await pachca(steer, a, c)
+        outcome = await steer.outcome()
+    finally:
+        steer.stop()
+    _assert_chunks_hold_own_days(world, outcome, c)
+
+
+def _delivered(index: int) -> Callable[[list[Export]], bool]:
+    """Whether the ``index``-th export's webhook was delivered (and so answered)."""
+    return lambda es: [d.get("status") for d in es[index]["deliveries"]] == [200]
+
+
 async def test_a_stale_archive_leaves_the_run_its_own_download(
     fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
 ) -> None:
     # Chunk 2's own webhook comes once the runner has let the stale archive go: the run
     # waits for it and downloads it (it used to count the request as a try and give up).
-    world = _world(fresh_workspace, tmp_path / "w")
-    await _abandon_chunk_1(world)
-    steer = Steering(world)
-    try:
-        a, _, c = await steer.to_chunk_2()
+    async def pachca(steer: Steering, a: Export, c: Export) -> None:
         await steer.control("POST", f"exports/{a['id']}/release")
         # Delivered means answered: the runner matched it to chunk 2 before answering.
-        await steer.exports("the stale webhook delivered",
-                            lambda es: [d.get("status") for d in es[0]["deliveries"]] == [200])
+        await steer.exports("the stale webhook delivered", _delivered(0))
         await steer.chunk("the runner to give the stale archive up", 1,
                           lambda ch: ch.status == "requested" and ch.export_id is None)
         await steer.control("POST", f"exports/{c['id']}/release")
-        outcome = await steer.outcome()
-    finally:
-        steer.stop()
-    _assert_chunks_hold_own_days(world, outcome, c)
+
+    await _steered(fresh_workspace, tmp_path / "w", pachca)
 
 
 async def test_the_own_webhook_arriving_while_a_stale_archive_is_checked_is_kept(
@@ -171,20 +186,13 @@ async def test_the_own_webhook_arriving_while_a_stale_archive_is_checked_is_kept
     # (its download held at Pachca's door). The hub keeps it, and once the stale archive
     # is let go the run downloads chunk 2 at once: no second request, no wait for a
     # webhook that was already sent (it used to answer it "unmatched" and drop it).
-    world = _world(fresh_workspace, tmp_path / "w")
-    await _abandon_chunk_1(world)
-    steer = Steering(world)
-    try:
-        a, _, c = await steer.to_chunk_2()
+    async def pachca(steer: Steering, a: Export, c: Export) -> None:
         await steer.control("POST", f"exports/{a['id']}/download", json={"held": True})
         await steer.control("POST", f"exports/{a['id']}/release")
         await steer.exports("the runner fetching the stale archive",
                             lambda es: es[0]["downloads_waiting"] > 0)
         await steer.control("POST", f"exports/{c['id']}/release")
-        await steer.exports("chunk 2's own webhook delivered",
-                            lambda es: [d.get("status") for d in es[2]["deliveries"]] == [200])
+        await steer.exports("chunk 2's own webhook delivered", _delivered(2))
         await steer.control("POST", f"exports/{a['id']}/download", json={"held": False})
-        outcome = await steer.outcome()
-    finally:
-        steer.stop()
-    _assert_chunks_hold_own_days(world, outcome, c)
+
+    await _steered(fresh_workspace, tmp_path / "w", pachca)
