@@ -1,4 +1,6 @@
-"""Event intake by polling, for bots without a public URL (``bot: {events: poll}``).
+"""Event intake by polling, for bots without a public URL (``bot: {events: poll}``),
+and catching up with pushes (``push``): Pachca retries a push only while it cannot
+connect, a few times, so what it pushed while the runner was down is only in the history.
 
 One pass reads the bot's event history (``GET /webhooks/events``, page by page; the
 client's limiter keeps within ~5 reads per 2 s) to its end, then handles the events in
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 
 from runner import words
 from runner.bot.dispatch import Dispatcher
-from runner.errors import NotFound, RunnerError
+from runner.errors import NotFound, PermissionDenied, RunnerError
 from runner.pachca.models import WebhookEvent
 
 log = logging.getLogger("runner.bot.polling")
@@ -106,17 +108,31 @@ class Poller:
             log.info("%s", words.text("poll.summary", summary=result.summary()))
         return result
 
-    async def run(self, stop: asyncio.Event, every: Callable[[], float | None]) -> None:
+    async def run(self, stop: asyncio.Event, every: Callable[[], float | None],
+                  optional: Callable[[], bool] = lambda: False) -> None:
         """Poll until ``stop`` is set, waiting ``every()`` seconds between passes.
 
         ``every()`` is read before each pass (a reloaded catalogue takes effect); None
         means polling is off for now, and the loop looks again a minute later.
+        ``optional()`` true (events are pushed; the history only catches up with what
+        was pushed while the runner was down): a token that may not read the history
+        is said once, and passes stop until reading it is no longer optional.
         """
+        refused = False
         while not stop.is_set():
             interval = every()
-            if interval is not None:
+            if refused and not optional():
+                refused = False
+            if interval is not None and not refused:
                 try:
                     await self.poll_once()
+                except PermissionDenied as exc:
+                    if optional():
+                        refused = True
+                        log.warning("%s", words.text("poll.catch_up_off", error=exc))
+                    else:
+                        log.error("%s", words.text("poll.failed", seconds=f"{interval:.0f}",
+                                                   error=exc))
                 except RunnerError as exc:
                     log.error("%s", words.text("poll.failed", seconds=f"{interval:.0f}", error=exc))
                 except Exception:

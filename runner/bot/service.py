@@ -1,8 +1,9 @@
 """The bot side of a runtime, assembled: dispatcher, polling loop, push endpoint, reruns.
 
 ``started(settings, rt)`` runs it around the daemon: the polling loop (when
-``bot.events`` is ``poll``; read again after every pass, so a reloaded catalogue takes
-effect) and the signed webhook route on the runner's server. ``poll`` is
+``bot.events`` is ``poll``, or ``push`` to catch up with what was pushed while the runner
+was down; read again after every pass, so a reloaded catalogue takes effect) and the
+signed webhook route on the runner's server. ``poll`` is
 ``pachca-runner bot poll [--once]``: the same dispatcher, with «Повторить» reruns
 awaited in-process instead of handed to the daemon.
 """
@@ -108,10 +109,13 @@ async def started(settings: Settings, rt: Runtime) -> AsyncIterator[BotService]:
 
     def every() -> float | None:
         cfg = rt.catalogue.bot
-        return cfg.poll_every if cfg.events == "poll" else None
+        return cfg.poll_every if cfg.events in ("poll", "push") else None
+
+    def optional() -> bool:  # with push, the history only catches up (see polling)
+        return rt.catalogue.bot.events == "push"
 
     stop = asyncio.Event()
-    loop_task = asyncio.create_task(service.poller.run(stop, every))
+    loop_task = asyncio.create_task(service.poller.run(stop, every, optional))
     try:
         yield service
     finally:

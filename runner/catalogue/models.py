@@ -209,9 +209,11 @@ class Bot(_Fields):
     )
     poll_every: Interval = Field(
         default=10.0,
-        description="With `poll`: how often the event history is read.",
+        description="With `poll`: how often the event history is read; with `push`, how often"
+        " it is read for what was pushed while the runner was down.",
         examples=["10s"],
-        json_schema_extra=ru("При `poll`: как часто читать историю событий."),
+        json_schema_extra=ru("При `poll`: как часто читать историю событий; при `push` — как"
+                             " часто забирать из неё присланное, пока раннер не работал."),
     )
     webhook_path: str = Field(
         default="/pachca/events",

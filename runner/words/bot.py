@@ -164,6 +164,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "poll.summary": ("bot events: {summary}", "события бота: {summary}"),
     "poll.failed": ("polling the bot's events failed (next try in {seconds} s): {error}",
                     "не удалось получить события бота (следующая попытка через {seconds} с): {error}"),
+    "poll.catch_up_off": (
+        ("bot.events is push, and events pushed while the runner was down cannot be caught up"
+         " from the event history: the token may not read it (grant webhooks:events:read and"
+         " webhooks:events:delete, keep the bot's event history on): {error}"),
+        ("bot.events — push, и события, присланные, пока раннер не работал, не забрать из"
+         " истории событий: токену её не прочитать (выдайте webhooks:events:read и"
+         " webhooks:events:delete, включите у бота историю событий): {error}"),
+    ),
     "poll.crashed": ("polling the bot's events failed unexpectedly",
                      "получение событий бота неожиданно сорвалось"),
     "unfurl.failed": ("could not add link previews to message {id}: {error}",

@@ -192,3 +192,41 @@ async def test_refusals_are_logged_in_the_operators_language_without_the_secret(
             prose = prose.replace(name, "")
         assert not re.search(r"[A-Za-z]{3,}", prose), line
         assert SECRET not in line
+
+
+async def test_push_catches_up_with_clicks_the_history_kept_while_it_was_down(bot: Bot) -> None:
+    """Pachca retries a push only while it cannot connect, a few times: a click made
+    while the runner was down survives in the event history (its guide: keep history on
+    so as not to lose events), which the runner reads with push too."""
+    catalogue(bot, "push")
+    person = bot.sw.people(1)[0]
+    event = bot.click("pr1.keep.1.0." + "z" * 22, message_id=1, chat_id=1, user_id=person)
+    settings = bot.sw.h.settings(webhook_secret=SECRET)
+    async with (app.runtime(settings, bot.sw.h.catalogue(), server=True) as rt,
+                service.started(settings, rt)):
+        async def handled() -> bool:
+            return event not in bot.pending()
+
+        await eventually(handled, "the click kept in the history to be handled and deleted")
+    [answer] = bot.dms(person)  # the (forged) click was answered, once
+    assert "создал не я" in answer
+
+
+async def test_push_without_the_history_scope_says_so_once(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    catalogue(bot, "push")
+    token = bot.sw.control("POST", "tokens", json={"kind": "bot", "scopes": [
+        "chats:read", "chat_members:read", "messages:read", "messages:create",
+        "messages:update"]})["token"]
+    settings = bot.sw.h.settings(webhook_secret=SECRET, token=token)
+    with caplog.at_level(logging.INFO, logger="runner.bot"):
+        async with (app.runtime(settings, bot.sw.h.catalogue(), server=True) as rt,
+                    service.started(settings, rt)):
+            async def told() -> bool:
+                return "webhooks:events:read" in caplog.text
+
+            await eventually(told, "the note that the history is not read")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    notes = [r for r in caplog.records if r.name == "runner.bot.polling"]
+    assert len(notes) == 1 and notes[0].levelno == logging.WARNING
