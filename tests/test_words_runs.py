@@ -126,6 +126,8 @@ SIDE_LINES = {  # the daemon's side lines at INFO and above: id -> English as it
     "hub.disowned": "export 7: ready webhook of a disowned export ignored",
     "hub.duplicate": "export 7: duplicate ready webhook ignored",
     "hub.unmatched": "export 7 is ready but no export request is pending; ignored",
+    "hub.kept": ("export 7 is ready while an archive is being checked; kept for the request"
+                 " that asks next"),
     "hub.ready": "export 7 is ready: j 2026-01-01–2026-01-31",
 }
 SIDE_VALUES = {"job": "j", "n": 3, "days": 30, "key": "k", "attempt": 2, "replica": "r", "id": 7,

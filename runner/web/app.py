@@ -188,13 +188,15 @@ class Console:
         return views.Hider.of(self.settings, self.rt.catalogue)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
-        """A 404 in the console's own words."""
-        return self.page(request, "error.html", {"message": "error.not_found"}, status=404)
+        """A 404 in the console's own words (the header still says who is logged in)."""
+        return self.page(request, "error.html", {"message": "error.not_found"}, status=404,
+                         me=await self.session(request))
 
     async def wrong_method(self, request: Request, exc: Exception) -> Response:
         """A 405 (a form posted to a page, a page fetched as a form) in the console's
         words, not Starlette's English line."""
-        answer = self.page(request, "error.html", {"message": "error.method"}, status=405)
+        answer = self.page(request, "error.html", {"message": "error.method"}, status=405,
+                           me=await self.session(request))
         allowed = getattr(exc, "headers", None) or {}
         if "Allow" in allowed:
             answer.headers["Allow"] = allowed["Allow"]

@@ -91,6 +91,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "выгрузка {id}: повторный вебхук о готовности пропущен"),
     "hub.unmatched": ("export {id} is ready but no export request is pending; ignored",
                       "выгрузка {id} готова, но ни одна выгрузка не ожидается; пропущено"),
+    "hub.kept": (("export {id} is ready while an archive is being checked; kept for the"
+                  " request that asks next"),
+                 ("выгрузка {id} готова, пока проверяется другой архив; сохранена для"
+                  " следующего запроса")),
     "hub.ready": ("export {id} is ready: {job} {start}–{end}",
                   "выгрузка {id} готова: {job} {start}–{end}"),
 }

@@ -44,9 +44,12 @@
                             at the door (``hold.py``)
 ``GET|POST /faults``        any of ``config.RUNTIME_FIELDS`` -> ``{"settings": {...}}``
 ``GET  /exports``           ``{"exports": [export with status, webhook deliveries,
-                            "webhook_held", "webhook_released"]}``
+                            "webhook_held", "webhook_released", "download_held",
+                            "downloads_waiting"]}``
 ``POST /exports/<id>/release`` the export's ready webhook goes out though
                             ``export_webhooks_held_from`` holds it (``exports``)
+``POST /exports/<id>/download`` ``{"held": bool}``: its download waits at the door
+                            until ``{"held": false}`` (``exports``)
 ``GET  /link_previews``     ``{"link_previews": [{"message_id", "link_previews", ...}]}``
 ``GET  /downloads/<n>.zip`` the export archive behind a 302 (403 once expired)
 ``POST /threads`` ...       threads and comments: see ``control_threads``

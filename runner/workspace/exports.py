@@ -9,6 +9,10 @@ seconds later (divided by ``speed``) the archive is built and, after
 (N = 1: every one) until that setting changes or a test releases one export's webhook
 with ``POST /_workspace/exports/{id}/release``: a test decides, by event, when each
 webhook reaches the runner (Pachca too may deliver late and out of order).
+``POST /_workspace/exports/{id}/download`` with ``{"held": true}`` makes that export's
+download (``GET /chats/exports/{id}``) wait at the door until ``{"held": false}``: a
+test catches a runner in the middle of fetching an archive (a slow link) and lets, say,
+another webhook arrive meanwhile.
 ``GET /chats/exports/{id}`` answers 302 to ``/_workspace/downloads/<random>.zip``, a
 link without auth that expires after ``download_ttl`` seconds (divided by ``speed``);
 before the archive is ready it answers 404 ``export_file_not_found``.
@@ -157,6 +161,20 @@ class ExportManager:
         export.webhook_released = True
         self.hold_changed()
 
+    def hold_download(self, export: Export, held: bool) -> None:
+        """Keep ``export``'s downloads waiting at the door (or let them through)."""
+        export.download_held = held
+        self.hold_changed()
+
+    async def download_gate(self, export: Export) -> None:
+        """Wait while a test holds ``export``'s download."""
+        export.downloads_waiting += 1
+        try:
+            while export.download_held:
+                await self._hold_changed.wait()
+        finally:
+            export.downloads_waiting -= 1
+
     async def _deliver(
         self, client: httpx.AsyncClient, export: Export, body: dict[str, Any]
     ) -> None:
@@ -292,6 +310,7 @@ async def export_download(request: Request) -> Response:
                 404, "export", "The export is not ready yet", "export_file_not_found", export.id
             )
         )
+    await ws.exports.download_gate(export)
     origin = f"{request.url.scheme}://{request.url.netloc}"
     return RedirectResponse(ws.exports.link(export, origin), status_code=302)
 
@@ -307,8 +326,28 @@ async def release_webhook(request: Request) -> Response:
     return JSONResponse(export.to_json())
 
 
+async def hold_download(request: Request) -> Response:
+    """``POST /_workspace/exports/{id}/download`` ``{"held": bool}``: hold that export's
+    download at the door, or let it through."""
+    ws = workspace_of(request)
+    export = ws.store.exports.get(request.path_params["id"])
+    if export is None:
+        return JSONResponse({"error": f"export {request.path_params['id']} not found"},
+                            status_code=404)
+    try:
+        body = json.loads(await request.body() or b"null")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("held"), bool):
+        return JSONResponse({"error": 'expected {"held": true} or {"held": false}'},
+                            status_code=400)
+    ws.exports.hold_download(export, body["held"])
+    return JSONResponse(export.to_json())
+
+
 ROUTES = [
     Route("/chats/exports", export_request, methods=["POST"]),
     Route("/chats/exports/{id:int}", export_download, methods=["GET"]),
 ]
-CONTROL_ROUTES = [Route("/exports/{id:int}/release", release_webhook, methods=["POST"])]
+CONTROL_ROUTES = [Route("/exports/{id:int}/release", release_webhook, methods=["POST"]),
+                  Route("/exports/{id:int}/download", hold_download, methods=["POST"])]

@@ -257,6 +257,8 @@ class Export:
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     webhook_held: bool = False  # ready, its webhook waiting at the hold right now
     webhook_released: bool = False  # a test let its webhook go whatever the hold says
+    download_held: bool = False  # a test keeps its download waiting at the door
+    downloads_waiting: int = 0  # download requests waiting at that door right now
 
     def to_json(self) -> dict[str, Any]:
         """How the control API shows an export (not a Pachca schema)."""
@@ -274,4 +276,6 @@ class Export:
             "deliveries": list(self.deliveries),
             "webhook_held": self.webhook_held,
             "webhook_released": self.webhook_released,
+            "download_held": self.download_held,
+            "downloads_waiting": self.downloads_waiting,
         }

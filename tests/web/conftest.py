@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from runner import app
+from runner.execute import Outcome
 from runner.runtime import Runtime
 from runner.server import RunnerServer
 from runner.workspace import WorkspaceServer
@@ -123,6 +124,17 @@ def csrf_of(page: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', page)
     assert found, "no CSRF token in the page"
     return found.group(1)
+
+
+async def archived_by_a_sweep(sw: Sweep, n: int = 2) -> tuple[Outcome, list[int]]:
+    """``n`` chats quiet for 100 days, archived by one sweep run (no warning first):
+    the run's outcome and the chats' ids."""
+    chats = [sw.chat(f"Старый проект {i}") for i in range(n)]
+    sw.advance(100)
+    sw.job(warn_days=0, closing_message=False)
+    swept = await sw.run()
+    assert swept.run_id is not None and all(sw.archived(c) for c in chats)
+    return swept, chats
 
 
 def quiet_sweep(sw: Sweep, chats: int = 3) -> list[int]:

@@ -24,6 +24,7 @@ from tests.web.conftest import (
     SECRET,
     VIEWER_PASSWORD,
     Served,
+    archived_by_a_sweep,
     csrf_of,
     group_chat,
     log_in,
@@ -179,11 +180,7 @@ async def test_undo_from_a_run_page(fresh_workspace: Callable[..., WorkspaceServ
                                     tmp_path: Path, users: str) -> None:
     sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
     try:
-        chats = [sw.chat(f"Старый проект {i}") for i in range(2)]
-        sw.advance(100)
-        sw.job(warn_days=0, closing_message=False)
-        swept = await sw.run()
-        assert swept.run_id is not None and all(sw.archived(c) for c in chats)
+        swept, chats = await archived_by_a_sweep(sw)
         async with _console(sw, users) as (_, http):
             page = (await http.get(f"/console/runs/{swept.run_id}")).text
             assert 'name="undo"' in page and 'data-action="archived"' in page

@@ -25,7 +25,13 @@ from runner.workspace import WorkspaceServer
 from tests.harness import REPO, Harness
 from tests.jobs.sweep_support import EMPTY, Sweep
 from tests.waiting import eventually
-from tests.web.conftest import OPERATOR_PASSWORD, SECRET, VIEWER_PASSWORD, Served
+from tests.web.conftest import (
+    OPERATOR_PASSWORD,
+    SECRET,
+    VIEWER_PASSWORD,
+    Served,
+    archived_by_a_sweep,
+)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -173,11 +179,7 @@ async def test_undo_from_a_run_page_in_the_browser(
     monkeypatch.setenv("PACHCA_RUNNER_LANG", "ru")  # a Russian team's runner: its run lines
     sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
     try:
-        chats = [sw.chat(f"Старый проект {i}") for i in range(2)]
-        sw.advance(100)
-        sw.job(warn_days=0, closing_message=False)
-        swept = await sw.run()
-        assert all(sw.archived(c) for c in chats)
+        swept, chats = await archived_by_a_sweep(sw)
         settings = sw.h.settings(console=True, console_users=users)
         async with app.runtime(settings, sw.h.catalogue(), server=True) as rt:
             server = rt.server

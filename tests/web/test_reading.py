@@ -14,7 +14,14 @@ from runner import app
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
 from tests.jobs.sweep_support import EMPTY, JOB, Sweep
-from tests.web.conftest import CATALOGUE, OPERATOR_PASSWORD, Served, group_chat, log_in
+from tests.web.conftest import (
+    CATALOGUE,
+    OPERATOR_PASSWORD,
+    Served,
+    archived_by_a_sweep,
+    group_chat,
+    log_in,
+)
 from tests.web.test_plans import console_of, quiet_chats
 
 
@@ -241,11 +248,7 @@ async def test_undo_lists_the_chats_it_would_bring_back_before_it_does(
         fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path, users: str) -> None:
     sw = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
     try:
-        chats = [sw.chat(f"Старый проект {i}") for i in range(2)]
-        sw.advance(100)
-        sw.job(warn_days=0, closing_message=False)
-        swept = await sw.run()
-        assert swept.run_id is not None and all(sw.archived(c) for c in chats)
+        swept, chats = await archived_by_a_sweep(sw)
         async with console_of(sw, users) as http:
             await log_in(http, "anna", OPERATOR_PASSWORD)
             page = (await http.get(f"/console/runs/{swept.run_id}")).text
@@ -257,3 +260,11 @@ async def test_undo_lists_the_chats_it_would_bring_back_before_it_does(
             assert all(sw.archived(c) for c in chats)  # asking changed nothing
     finally:
         sw.close()
+
+
+async def test_an_error_page_still_shows_who_is_logged_in(secured: Served) -> None:
+    await log_in(secured.http, "anna", OPERATOR_PASSWORD)
+    for answer in (await secured.http.get("/console/no-such-page"),
+                   await secured.http.post("/console/runs")):
+        assert answer.status_code in (404, 405)
+        assert 'id="me"' in answer.text and "Выйти" in answer.text  # not logged out

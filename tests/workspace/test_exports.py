@@ -212,3 +212,40 @@ def test_held_webhooks_go_out_one_by_one_when_released(
 
         missing = ctl.post("/exports/424242/release")
         assert missing.status_code == 404 and "424242" in missing.json()["error"]
+
+
+def test_a_held_download_waits_at_the_door_until_let_through(
+    fresh_workspace: Factory, receiver: Receiver
+) -> None:
+    # A test catches a runner mid-download this way (to let another webhook arrive then).
+    server = fresh_workspace(export_delay=0.05)
+    with client(server) as api, client(server) as fetcher, control(server) as ctl:
+        body = {"start_at": "2025-01-01", "end_at": "2025-01-10", "webhook_url": receiver.url}
+        assert api.post("/chats/exports", json=body).status_code == 204
+        export = wait_for(lambda: next((e for e in ctl.get("/exports").json()["exports"]
+                                        if e["status"] == "ready"), None), what="the archive")
+        url = f"/exports/{export['id']}/download"
+        held = ctl.post(url, json={"held": True})
+        assert held.status_code == 200 and held.json()["download_held"]
+
+        done = threading.Event()
+        answers: list[httpx.Response] = []
+
+        def fetch() -> None:
+            answers.append(fetcher.get(f"/chats/exports/{export['id']}"))
+            done.set()
+
+        thread = threading.Thread(target=fetch)
+        thread.start()
+        wait_for(lambda: ctl.get("/exports").json()["exports"][0]["downloads_waiting"] == 1,
+                 what="the download at the door")
+        assert not done.is_set()  # the door holds until the test lets it through
+        ctl.post(url, json={"held": False}).raise_for_status()
+        thread.join()
+        assert answers[0].status_code == 302
+        assert ctl.get("/exports").json()["exports"][0]["downloads_waiting"] == 0
+
+        assert ctl.post(url, json={"held": "yes"}).status_code == 400
+        assert ctl.post(url, content=b"{").status_code == 400
+        missing = ctl.post("/exports/424242/download", json={"held": True})
+        assert missing.status_code == 404 and "424242" in missing.json()["error"]

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from runner.server import RunnerServer
 
 _POLL = 1.0  # seconds between looks at the state store: the webhook may reach another replica
+_PASSES = 3  # requests (each followed by a download) before a chunk is given up as lost
 
 
 def span_text(start: date, end: date) -> str:
@@ -118,43 +119,51 @@ class ChunkExporter:
 
     async def chunk(self, chunk: Chunk) -> ExportChunk:
         """Bring one chunk to ``downloaded``, from wherever an earlier run left it."""
-        say = self.ctx.report.say
         rec = await self._get(chunk)
         if rec is not None and rec.end != chunk.end:
             # Another period began the same day: its progress says nothing about this one.
             rec = await self._reset(chunk)
-        for _ in range(3):  # a chunk goes back to "pending" at most once or twice
-            status = rec.status if rec is not None else "pending"
-            if rec is not None and status == "downloaded":
-                if await blocking(_sha256, chunk.path) == rec.sha256:
-                    say(words.text("export.downloaded_before", span=chunk.span,
-                                   file=chunk.path.name))
-                    self.ctx.report.count("skipped:downloaded")
-                    return rec
-                say(words.text("export.file_changed", file=chunk.path.name))
-                if rec.export_id is None:
-                    rec = await self._reset(chunk)
-                    continue
-                rec, status = await self._set(chunk, status="ready"), "ready"
-            if rec is not None and status == "ready" and rec.export_id is not None:
-                export_id = rec.export_id
-                try:
-                    return await self._download(chunk, export_id)
-                except NotFound:
-                    say(words.text("export.gone", id=export_id, span=chunk.span))
-                    rec = await self._reset(chunk)
-                    continue
-                except ForeignExport as exc:
-                    # A late webhook of a request given up on (stale, or refused with a 5xx
-                    # it had in fact taken) was matched to this chunk's request.
-                    say(words.text("export.other_span", id=export_id, held=exc,
-                                   span=chunk.span))
-                    await _hub(self.server).disown(export_id)
-                    rec = await self._set(chunk, status="requested", export_id=None,
-                                          ready_at=None)
-                    continue
-            rec = await self._request_and_wait(chunk)
+        # Each pass asks Pachca (unless the chunk is ready, or its request is still live)
+        # and then always collects what that brought: a pass ends with the file, or with
+        # the export lost (gone, a stale archive, a changed file). Three lost: give up.
+        for _ in range(_PASSES):
+            if rec is None or rec.status != "downloaded" and (
+                    rec.status != "ready" or rec.export_id is None):
+                rec = await self._request_and_wait(chunk)
+            done, rec = await self._collect(chunk, rec)
+            if done:
+                return rec
         raise JobError(words.text("export.lost", span=chunk.span))
+
+    async def _collect(self, chunk: Chunk, rec: ExportChunk) -> tuple[bool, ExportChunk]:
+        """Check or download a ready chunk: (True, downloaded), or (False, the chunk set
+        back) when the export is lost."""
+        say = self.ctx.report.say
+        if rec.status == "downloaded":
+            if await blocking(_sha256, chunk.path) == rec.sha256:
+                say(words.text("export.downloaded_before", span=chunk.span, file=chunk.path.name))
+                self.ctx.report.count("skipped:downloaded")
+                return True, rec
+            say(words.text("export.file_changed", file=chunk.path.name))
+            if rec.export_id is None:
+                return False, await self._reset(chunk)
+            rec = await self._set(chunk, status="ready")
+        export_id = rec.export_id
+        if export_id is None:  # nothing to download: ask again
+            return False, rec
+        try:
+            done = await self._download(chunk, export_id)
+        except NotFound:
+            say(words.text("export.gone", id=export_id, span=chunk.span))
+            return False, await self._reset(chunk)
+        except ForeignExport as exc:
+            # A late webhook of a request given up on (stale, or refused with a 5xx it had
+            # in fact taken) was matched to this chunk's request. The chunk's own webhook
+            # may have come meanwhile: the hub kept it and matches it now.
+            say(words.text("export.other_span", id=export_id, held=exc, span=chunk.span))
+            return False, await _hub(self.server).give_back(rec)
+        await _hub(self.server).forget(done)
+        return True, done
 
     async def _request_and_wait(self, chunk: Chunk) -> ExportChunk:
         """Request the chunk (unless a live request is pending) and wait until it is ready."""
@@ -224,6 +233,8 @@ class ChunkExporter:
             rec = await self._get(chunk)
             if rec is not None and rec.status in ("ready", "downloaded") and rec.export_id:
                 return rec
+            if rec is not None and rec.status == "requested":
+                await hub.adopt(rec)  # kept by another replica just as this one gave it back
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise JobError(

@@ -6,6 +6,10 @@ time per workspace, so a ready webhook belongs to the chunk (of any export job) 
 request is in flight: the one in status ``requested``. The receiver records the id in
 the state store, which is the single source of truth: a job waiting on another replica
 sees it there (it polls every second), and a job on this replica is woken at once.
+
+A ready webhook that comes while no chunk is ``requested`` but one is ``ready`` (its
+archive being downloaded and checked) is kept for that chunk (``kept``): should the
+archive prove to answer an earlier request, it may be the chunk's own.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 
 from runner import words
 from runner.errors import BodyTooLarge
+from runner.kinds.export.kept import KeptWebhooks
 from runner.kinds.export.records import ExportRecords
 from runner.pachca.models import ExportReady
 from runner.server.guard import parse_json
@@ -69,6 +74,7 @@ class ExportHub:
         self.counts: Counter[str] = Counter()
         self._changed = asyncio.Event()
         self._match = asyncio.Lock()
+        self._kept = KeptWebhooks(state.values)
         self.turn = asyncio.Lock()
         """Held by an export job from request to download: Pachca runs one at a time."""
 
@@ -116,34 +122,91 @@ class ExportHub:
         self.counts[result] += 1
         return JSONResponse({"status": result})
 
-    async def disown(self, export_id: int) -> None:
-        """Ignore ``export_id`` from now on: its archive proved to answer another request."""
-        await self._state.values.set(SERVER_JOB, _foreign(export_id), True)
+    async def give_back(self, chunk: ExportChunk) -> ExportChunk:
+        """Ignore ``chunk``'s export from now on (its archive proved to answer another
+        request), put the chunk back to ``requested``, and match its own webhook if it
+        was kept meanwhile. The chunk as it is now."""
+        assert chunk.export_id is not None
+        async with self._match:  # a webhook arriving now must see "requested" or be kept
+            await self._state.values.set(SERVER_JOB, _foreign(chunk.export_id), True)
+            back = await self._state.records(ExportRecords).upsert(
+                chunk.job, chunk.start, chunk.end, status="requested", export_id=None,
+                ready_at=None)
+            ready = await self._adopt(back)
+        if ready is None:
+            return back
+        self.notify()
+        return ready
+
+    async def adopt(self, chunk: ExportChunk) -> None:
+        """Match a webhook kept for ``chunk`` (requested again): another replica may have
+        kept it just after this one gave the chunk back. A waiting run calls it as it polls."""
+        if not await self._kept.any():
+            return  # the common case: one read, no lock
+        async with self._match:
+            ready = await self._adopt(chunk)
+        if ready is not None:
+            self.notify()
+
+    async def forget(self, chunk: ExportChunk) -> None:
+        """``chunk``'s archive proved its own: what was kept for it answers no request."""
+        if await self._kept.any():
+            async with self._match:
+                await self._kept.take(chunk)
 
     async def accept(self, export_id: int) -> str:
         """Record ``export_id`` as ready on the pending chunk; 'accepted', 'duplicate',
-        'foreign' (disowned) or 'unmatched' (no request is pending): nothing changes
-        but for 'accepted'."""
+        'foreign' (disowned), 'kept' (no request pending, an archive being checked: see
+        the module docstring) or 'unmatched' (nothing waits): chunks change only for
+        'accepted'."""
         state = self._state
         async with self._match:  # duplicates arriving together must not race each other
-            if await state.values.get(SERVER_JOB, _foreign(export_id)):
-                log.info("%s", words.text("hub.disowned", id=export_id))
-                return "foreign"
+            result = await self._known(export_id)
+            if result is not None:
+                return result
             chunks = state.records(ExportRecords)
-            if await chunks.by_export_id(export_id) is not None:
-                log.info("%s", words.text("hub.duplicate", id=export_id))
-                return "duplicate"
-            pending = await chunks.chunks(None, status="requested")
-            chunk = pick_request(pending)
+            chunk = pick_request(await chunks.chunks(None, status="requested"))
             if chunk is None:
-                log.warning("%s", words.text("hub.unmatched", id=export_id))
-                return "unmatched"
-            await chunks.upsert(chunk.job, chunk.start, chunk.end, status="ready",
-                                export_id=export_id, ready_at=self._clock())
-        log.info("%s", words.text("hub.ready", id=export_id, job=chunk.job, start=chunk.start,
-                                  end=chunk.end))
+                checking = await chunks.chunks(None, status="ready")
+                if not checking:
+                    log.warning("%s", words.text("hub.unmatched", id=export_id))
+                    return "unmatched"
+                await self._kept.keep(export_id, checking)
+                log.info("%s", words.text("hub.kept", id=export_id))
+                return "kept"
+            await self._ready(chunk, export_id)
         self.notify()
         return "accepted"
+
+    async def _known(self, export_id: int) -> str | None:
+        """'foreign' or 'duplicate' for an export already dealt with; else None."""
+        if await self._state.values.get(SERVER_JOB, _foreign(export_id)):
+            log.info("%s", words.text("hub.disowned", id=export_id))
+            return "foreign"
+        if await self._state.records(ExportRecords).by_export_id(export_id) is not None:
+            log.info("%s", words.text("hub.duplicate", id=export_id))
+            return "duplicate"
+        return None
+
+    async def _ready(self, chunk: ExportChunk, export_id: int) -> ExportChunk:
+        ready = await self._state.records(ExportRecords).upsert(
+            chunk.job, chunk.start, chunk.end, status="ready", export_id=export_id,
+            ready_at=self._clock())
+        log.info("%s", words.text("hub.ready", id=export_id, job=chunk.job, start=chunk.start,
+                                  end=chunk.end))
+        return ready
+
+    async def _adopt(self, chunk: ExportChunk) -> ExportChunk | None:
+        """Under ``_match``: the newest webhook kept for ``chunk``, matched to it if it
+        still waits; the chunk now ready, or None."""
+        records = await self._state.records(ExportRecords).chunks(chunk.job,
+                                                                  status="requested")
+        if not any(r.start == chunk.start for r in records):
+            return None  # ready already, or reset: nothing to match
+        for export_id in await self._kept.take(chunk):
+            if await self._known(export_id) is None:
+                return await self._ready(chunk, export_id)
+        return None
 
 
 _hubs: WeakKeyDictionary[RunnerServer, ExportHub] = WeakKeyDictionary()
