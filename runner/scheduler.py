@@ -52,9 +52,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("runner.scheduler")
 
-OnMissed = Callable[["JobSpec", datetime, "str | None"], Coroutine[Any, Any, None]]
-"""Told of a fire that never ran: ``(job, fire time, reason)``; reason None: missed
-beyond its grace time (``AlertNotifier.on_missed``)."""
+OnMissed = Callable[["JobSpec", datetime, str], Coroutine[Any, Any, None]]
+"""Told of a fire that never ran: ``(job, fire time, why)``, why ``"missed"`` (beyond its
+grace time) or ``"overlap"`` (the previous run still going); ``AlertNotifier.on_missed``."""
 
 OVERLAP_REASON = "previous run still going"
 """The history's error of a fire skipped because the job's previous run had not ended."""
@@ -247,8 +247,7 @@ class Daemon:
                        fire=_local(job, when), reason=words.text("daemon.reason.overlap"),
                        why="overlap")
             if job is not None and when is not None:
-                self._not_run(job, when, OVERLAP_REASON,
-                              f"the run due at {logs.moment(when)} was skipped: {OVERLAP_REASON}")
+                self._not_run(job, when, OVERLAP_REASON, "overlap")
             return
         when = getattr(event, "scheduled_run_time", None)
         grace = job.misfire_grace if job is not None else None
@@ -256,7 +255,7 @@ class Daemon:
                    reason=words.text("daemon.reason.missed", grace=logs.shown(grace)),
                    why="missed")
         if job is not None and when is not None:
-            self._not_run(job, when, MISSED_REASON, None)
+            self._not_run(job, when, MISSED_REASON, "missed")
 
     def _merged(self, job_id: str, when: datetime, into: datetime | None) -> None:
         """The skip line of a fire coalesced into the later fire ``into``."""
@@ -265,15 +264,14 @@ class Daemon:
                    reason=words.text("daemon.reason.merged", fire=logs.shown(_local(job, into))),
                    why="merged")
 
-    def _not_run(self, job: JobSpec, when: datetime, reason: str, alert: str | None) -> None:
+    def _not_run(self, job: JobSpec, when: datetime, reason: str, why: str) -> None:
         """Record (in the background) a fire this replica did not run; see ``_record``."""
         if not self._stopping.is_set():
-            self._spawn(self._record(job, when, reason, alert))
+            self._spawn(self._record(job, when, reason, why))
 
-    async def _record(self, job: JobSpec, when: datetime, reason: str, alert: str | None
-                      ) -> None:
+    async def _record(self, job: JobSpec, when: datetime, reason: str, why: str) -> None:
         """Unless another replica runs the fire, record it as ``skipped`` with ``reason`` in
-        the history and alert (``alert``: the alert's error; None: missed beyond grace).
+        the history and alert (``why``: ``"missed"`` or ``"overlap"``, see ``OnMissed``).
 
         An idle replica may still take the fire, so while others are alive the record
         waits until the fire can no longer start anywhere (its grace and jitter passed,
@@ -302,7 +300,7 @@ class Daemon:
             logs.event("unrecorded", level=logging.ERROR, job=job.name, fire=_local(job, when),
                        error=str(exc))
         if self._on_missed is not None:
-            await self._on_missed(job, when, alert)
+            await self._on_missed(job, when, why)
 
     async def catch_up(self) -> None:
         """Run once each job whose latest fire within its catch-up window never ran."""

@@ -66,13 +66,14 @@ class AlertNotifier:
         except Exception:  # alerting must never take the daemon down
             log.exception("%s", words.text("alert.unprocessed", job=job.name, key=outcome.key))
 
-    async def on_missed(self, job: JobSpec, when: datetime, reason: str | None = None) -> None:
-        """The daemon missed a fire (beyond its grace time, or for ``reason``, e.g. the
-        previous run was still going): a failure of its own kind."""
-        error = reason or (f"the run due at {when.isoformat(timespec='seconds')} was missed"
-                           f" beyond its grace time of {job.misfire_grace:.0f} s")
+    async def on_missed(self, job: JobSpec, when: datetime, why: str = "missed") -> None:
+        """The daemon did not run a fire (``why``: ``"missed"`` beyond its grace time, or
+        ``"overlap"``, the previous run still going): a failure of its own kind. The
+        alert is a message in Pachca, so what it says of the fire is in Russian."""
+        error = words.text_in("ru", f"alert.{why}", grace=f"{job.misfire_grace:.0f}")
         try:
-            await self.failed(job, error, when, undone=["the whole run"], missed=True)
+            await self.failed(job, error, when, undone=[words.text_in("ru", "alert.whole_run")],
+                              missed=True)
         except Exception:
             log.exception("%s", words.text("alert.missed_unprocessed", job=job.name))
 

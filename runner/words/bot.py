@@ -131,6 +131,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "count.unfurl:posted": ("unfurl:posted", "превью ссылок"),
     "count.unfurl:nothing": ("unfurl:nothing", "ссылок без превью"),
     "count.unfurl:failed": ("unfurl:failed", "превью с ошибкой"),
+    # -- what an alert in Pachca says of a fire that never ran (posted in Russian) -----------
+    "alert.missed": (("missed: it could not start on time, and its allowed delay"
+                      " ({grace} s) had passed"),
+                     ("пропущен: вовремя запустить не удалось, а допустимая задержка"
+                      " ({grace} с) уже прошла")),
+    "alert.overlap": ("skipped: the previous run of this job was still going",
+                      "пропущен: предыдущий запуск этой задачи ещё не закончился"),
+    "alert.whole_run": ("the whole run", "весь запуск"),
     # -- the alerts' own lines in the log ---------------------------------------------------
     "alert.unprocessed": ("{job}: could not process the alert for run {key}",
                           "{job}: не удалось обработать оповещение о запуске {key}"),

@@ -203,8 +203,8 @@ async def test_a_late_webhook_of_an_abandoned_export_never_lands_in_another_chun
     path.write_text(yaml.safe_dump(catalogue, allow_unicode=True), encoding="utf-8")
     probe = world.store()  # opened once, before the rerun: later looks only read
 
-    # Reruns until one succeeds: having let the stale archive go, a run may give chunk 2 up
-    # as lost; the next resumes it.
+    # Reruns until one succeeds (``complete``); that the first rerun does is
+    # tests/reliability/test_stale_exports.py's to show.
     rerun = asyncio.create_task(complete(world))
 
     def running() -> None:
@@ -238,8 +238,9 @@ async def test_a_late_webhook_of_an_abandoned_export_never_lands_in_another_chun
                       lambda es: [d.get("status") for d in es[0]["deliveries"]] == [200])
 
         async def given_up() -> bool:
-            # The runner matched it to chunk 2, found chunk 1's days inside and let it go;
-            # only then may chunk 2's own webhook come (else no request would be waiting).
+            # The runner matched it to chunk 2, found chunk 1's days inside and let it go.
+            # Chunk 2's own webhook comes after that here; arriving while the stale archive
+            # is checked is test_stale_exports.py's case.
             running()
             chunks = await asyncio.to_thread(export_chunks, probe, world.job)
             return chunks[1].status == "requested" and chunks[1].export_id is None
