@@ -6,13 +6,17 @@ the answer be read, as httpcore's HTTP/1.1 expects."""
 from __future__ import annotations
 
 import asyncio
+import http.server
 import socket
+import ssl
 import struct
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 
 import httpcore
 import httpx
 import pytest
+import trustme
 
 from runner.pachca import pool, streams
 from runner.workspace.server import WorkspaceServer
@@ -124,5 +128,67 @@ async def test_the_session_transport_uses_these_connections(workspace: Workspace
         assert [a.status_code for a in answers] == [200] * 6
         used = [c._connection._network_stream for c in transport._pool.connections]  # type: ignore[attr-defined]
         assert used and all(isinstance(s, streams.HeldWritesStream) for s in used)
+    finally:
+        await transport.aclose()
+
+
+class _Echo(http.server.BaseHTTPRequestHandler):
+    """Answers a POST with the size of the body it read, keeping the connection."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        size = len(self.rfile.read(int(self.headers["Content-Length"])))
+        answer = b'{"read": %d}' % size
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def https_server() -> Iterator[tuple[str, ssl.SSLContext]]:
+    """An HTTPS server on loopback with a certificate of a test authority, and a client
+    context that trusts that authority alone (as the session trusts Pachca's)."""
+    authority = trustme.CA()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("localhost").configure_cert(context)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    client = ssl.create_default_context()
+    authority.configure_trust(client)
+    try:
+        yield f"https://localhost:{server.server_address[1]}/echo", client
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+async def test_requests_over_tls_go_through_these_connections(
+    https_server: tuple[str, ssl.SSLContext]
+) -> None:
+    address, trusted = https_server
+    transport = pool.LeanTransport(verify=trusted, limits=httpx.Limits(max_connections=1))
+    url = httpx.URL(address)
+    target = httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
+                          target=url.raw_path)
+    try:
+        # A small body (held with its head), a large one (sent as it comes), a small one
+        # again on the same connection: each read whole by the server.
+        for size in (10, streams.HOLD_AT_MOST * 3, 10):
+            answer = await transport.exchange(
+                b"POST", target, [(b"Host", url.netloc), (b"Content-Length", str(size).encode())],
+                b"x" * size, {"timeout": httpx.Timeout(30.0).as_dict()})
+            assert (answer.status_code, answer.json()) == (200, {"read": size})
+        [connection] = transport._pool.connections
+        stream = connection._connection._network_stream  # type: ignore[attr-defined]
+        assert isinstance(stream, streams.HeldWritesStream)
+        assert stream.get_extra_info("ssl_object") is not None  # the TLS stream, wrapped
     finally:
         await transport.aclose()
