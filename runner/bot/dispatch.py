@@ -5,10 +5,10 @@ store (``mark_event_handled``: exactly one caller wins, across replicas and rest
 then routes it by ``type`` / ``event``. A button click is claimed by its
 ``trigger_id`` whatever ``key`` says: Pachca delivers at least once and may deliver
 a click again under a new event id (or push it and keep it in the history), and one
-press must act once; a ``link_shared`` by its message and links, for one preview each. The claim comes first on purpose: a crash in
-the middle of handling then loses that one click, which stays visible (the buttons are
-still there, the person can press again), whereas handling it twice could rerun a job
-twice. Handlers never raise: a failure is logged and the event counts as handled.
+press must act once; a ``link_shared`` by its message and links, for one preview each.
+The claim comes first on purpose: a crash in the middle of handling then loses that one
+click, which stays visible (the buttons are still there, the person can press again),
+whereas handling it twice could rerun a job twice. Handlers never raise: a failure is logged and the event counts as handled.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ client's limiter keeps within ~5 reads per 2 s) to its end, then handles the eve
 the order they happened and deletes each once handled (``DELETE /webhooks/events/{id}``,
 an ordinary call). Pachca serves the history newest first, as the official SDKs'
 pollers assume; sorting by creation time (ties by the history's own order) makes the
-order of the pages irrelevant, so a "keep" pressed after "archive now" is handled after it. The whole history is read
-before anything is handled: its oldest events are on its last page.
+order of the pages irrelevant, so a "keep" pressed after "archive now" is handled after
+it. The whole history is read before anything is handled: its oldest events are on its
+last page.
 
 An event already handled (a crash between handling and deleting, or a click Pachca
 delivered again under a new event id: the dispatcher knows a click by its

@@ -37,14 +37,13 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
 async def secret_path(state: Store, name: str) -> str:
     """The unguessable path segment called ``name``, created once per installation.
 
-    Kept in the state store so every replica and every restart serves the same URL.
-    Two replicas creating it at once may each write; the last write wins and readers
-    re-read on a mismatch (see ``SecretPath.matches``).
+    Kept in the state store so every replica and every restart serves the same URL; two
+    replicas creating it at once both get the first one kept (``ValuesApi.first``).
     """
-    value = await state.values.get(SERVER_JOB, name)
+    value = await state.values.first(SERVER_JOB, name, secrets.token_urlsafe(24))
     if isinstance(value, str) and value:
         return value
-    await state.values.set(SERVER_JOB, name, secrets.token_urlsafe(24))
+    await state.values.set(SERVER_JOB, name, secrets.token_urlsafe(24))  # a damaged one
     return str(await state.values.get(SERVER_JOB, name))
 
 
@@ -65,5 +64,5 @@ class SecretPath:
         """Whether ``candidate`` is the secret, compared in constant time."""
         if self._cached is not None and hmac.compare_digest(candidate, self._cached):
             return True
-        # Another replica may have won the race to create it: look again once.
+        # The value may have been replaced since it was cached: look again once.
         return hmac.compare_digest(candidate, await self.value())

@@ -235,6 +235,10 @@ class ValuesApi(_Concern):
         """Keep ``value`` for ``job`` under ``name``."""
         await self._call(self._engine.set_value, job, name, value)
 
+    async def first(self, job: str, name: str, value: Any) -> Any:
+        """The value kept, ``value`` kept first if none was (``first_value``)."""
+        return await self._call(self._engine.first_value, job, name, value)
+
 
 class OperatorApi(_Concern):
     """Pauses and the record of operators' actions."""

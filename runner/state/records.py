@@ -242,22 +242,29 @@ class RecordsMixin:
         with db.write() as conn:
             conn.execute(statement)
 
-    def button_key(self) -> bytes:
-        """The key that signs button data (``runner.buttons``): random, made by the first
-        runner that asks and kept, so every replica on this store signs with the same one
-        and a new webhook secret or token does not change it.
+    def first_value(self, job: str, name: str, value: Any) -> Any:
+        """The value kept for ``job`` under ``name``, keeping ``value`` there first if
+        there is none: what every caller gets is the first writer's, across replicas.
 
-        Race-free: an INSERT that does nothing when the key exists, then a read of what
-        the store holds, in one transaction; whoever inserted first wins everywhere.
+        Race-free: when the read finds nothing, an INSERT that does nothing if another
+        caller got there first, then a read of what the store holds, in one transaction.
         """
-        fresh = base64.b64encode(secrets.token_bytes(_BUTTON_KEY_BYTES)).decode("ascii")
-        where = (job_values.c.job == BUTTONS, job_values.c.name == _BUTTON_KEY)
+        kept = self.get_value(job, name)
+        if kept is not None:
+            return kept
+        where = (job_values.c.job == job, job_values.c.name == name)
         db = self._db
         with db.write() as conn:
-            conn.execute(db.insert(job_values)
-                         .values(job=BUTTONS, name=_BUTTON_KEY, value=fresh)
+            conn.execute(db.insert(job_values).values(job=job, name=name, value=value)
                          .on_conflict_do_nothing(index_elements=["job", "name"]))
-            stored = conn.execute(select(job_values.c.value).where(*where)).scalar_one()
+            return conn.execute(select(job_values.c.value).where(*where)).scalar_one()
+
+    def button_key(self) -> bytes:
+        """The key that signs button data (``runner.buttons``): random, made by the first
+        runner that asks and kept (``first_value``), so every replica on this store signs
+        with the same one and a new webhook secret or token does not change it."""
+        fresh = base64.b64encode(secrets.token_bytes(_BUTTON_KEY_BYTES)).decode("ascii")
+        stored = self.first_value(BUTTONS, _BUTTON_KEY, fresh)
         try:
             key = base64.b64decode(stored, validate=True) if isinstance(stored, str) else b""
         except binascii.Error:

@@ -171,7 +171,8 @@ class Console:
             return words.kind_name(kind, lang)
 
         body = self.env.get_template(name).render(
-            t=t, count=count, plural=plural, kind_name=kind_name, step=step, lang=lang, other="en" if lang == "ru" else "ru", prefix=PREFIX,
+            t=t, count=count, plural=plural, kind_name=kind_name, step=step, lang=lang,
+            other="en" if lang == "ru" else "ru", prefix=PREFIX,
             here=request.url.path, me=me, can_act=me is not None and me.user.operator,
             known=texts.TEXTS, **values,
         )

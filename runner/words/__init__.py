@@ -167,17 +167,20 @@ def count_name(key: str, language: str | None = None) -> str:
     """A run's count (``posted``, ``skipped:channel``) in words, in ``language`` (the
     current one by default): the key itself in English, a key with no text here (a
     kind's own count) too."""
-    message_id = "count." + key
-    known = message_id in MESSAGES or message_id in _ADDED
-    return text_in(language or lang(), message_id) if known else key
+    return _named("count." + key, key, language)
 
 
 def kind_name(kind: str, language: str | None = None) -> str:
     """A job kind (``digest``) in words (a digest, «сводка») in ``language`` (the
     current one by default); a kind with no text here (a plugin's), its name."""
-    message_id = "kind_title." + kind
+    return _named("kind_title." + kind, kind, language)
+
+
+def _named(message_id: str, name: str, language: str | None) -> str:
+    """The message ``message_id`` (the runner's or a kind's) in ``language``, or ``name``
+    itself when there is none."""
     known = message_id in MESSAGES or message_id in _ADDED
-    return text_in(language or lang(), message_id) if known else kind
+    return text_in(language or lang(), message_id) if known else name
 
 
 def retell(told: str, area: str, language: str) -> str:
