@@ -315,25 +315,30 @@ async def export_download(request: Request) -> Response:
     return RedirectResponse(ws.exports.link(export, origin), status_code=302)
 
 
-async def release_webhook(request: Request) -> Response:
-    """``POST /_workspace/exports/{id}/release``: that export's held webhook goes out."""
-    ws = workspace_of(request)
-    export = ws.store.exports.get(request.path_params["id"])
+def _named_export(request: Request) -> Export | Response:
+    """The export a control request's path names, or its 404."""
+    export = workspace_of(request).store.exports.get(request.path_params["id"])
     if export is None:
         return JSONResponse({"error": f"export {request.path_params['id']} not found"},
                             status_code=404)
-    ws.exports.release(export)
+    return export
+
+
+async def release_webhook(request: Request) -> Response:
+    """``POST /_workspace/exports/{id}/release``: that export's held webhook goes out."""
+    export = _named_export(request)
+    if isinstance(export, Response):
+        return export
+    workspace_of(request).exports.release(export)
     return JSONResponse(export.to_json())
 
 
 async def hold_download(request: Request) -> Response:
     """``POST /_workspace/exports/{id}/download`` ``{"held": bool}``: hold that export's
     download at the door, or let it through."""
-    ws = workspace_of(request)
-    export = ws.store.exports.get(request.path_params["id"])
-    if export is None:
-        return JSONResponse({"error": f"export {request.path_params['id']} not found"},
-                            status_code=404)
+    export = _named_export(request)
+    if isinstance(export, Response):
+        return export
     try:
         body = json.loads(await request.body() or b"null")
     except ValueError:
@@ -341,7 +346,7 @@ async def hold_download(request: Request) -> Response:
     if not isinstance(body, dict) or not isinstance(body.get("held"), bool):
         return JSONResponse({"error": 'expected {"held": true} or {"held": false}'},
                             status_code=400)
-    ws.exports.hold_download(export, body["held"])
+    workspace_of(request).exports.hold_download(export, body["held"])
     return JSONResponse(export.to_json())
 
 
