@@ -76,7 +76,10 @@ def tracker() -> Iterator[str]:
 @pytest.fixture
 def bot(fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path) -> Iterator[Bot]:
     sweep = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
-    yield Bot(sweep)
+    bot = Bot(sweep)
+    # An unfurl bot for two domains (the catalogue has rules for one), with the event ticked.
+    bot.subscribe("message_link_shared", unfurl_domains=["tracker.example.com", "other.org"])
+    yield bot
     sweep.close()
 
 
@@ -101,16 +104,20 @@ def catalogue(bot: Bot, tracker: str, events: str = "poll") -> None:
 
 
 def shared(bot: Bot, links: list[dict[str, Any]]) -> int:
-    """A person posts a message with links; Pachca tells the bot (link_shared)."""
+    """A person posts a message with links (hiding the previews of those with ``skip``);
+    the workspace tells the bot of those on its unfurl domains (link_shared)."""
     sw = bot.sw
     chat = sw.chat("Разработка")
     person = sw.people(1)[0]
     text = " ".join(link["url"] for link in links)
-    message = sw.control("POST", "messages", json={"user_id": person, "chat_id": chat,
-                                                   "content": text})["data"]
-    sw.control("POST", "events", json={"payload": {
-        "type": "message", "event": "link_shared", "chat_id": chat, "message_id": message["id"],
-        "links": links, "user_id": person, "created_at": message["created_at"]}})
+    message = sw.control("POST", "messages", json={
+        "user_id": person, "chat_id": chat, "content": text,
+        "skip_previews": [link["url"] for link in links if link["skip"]]})["data"]
+    store = sw.ws.store
+    [event] = sw.ws.call(lambda: [e.payload for e in store.events.values()
+                                  if e.payload["event"] == "link_shared"
+                                  and e.payload["message_id"] == message["id"]])
+    assert event["links"] == links and event["user_id"] == person
     return int(message["id"])
 
 
@@ -200,11 +207,6 @@ async def test_a_link_edited_out_of_the_message_costs_only_its_own_preview(
     owner = sw.ws.store.owner_id  # the author: the workspace has a token of theirs
     message = sw.control("POST", "messages", json={
         "user_id": owner, "chat_id": sw.chat("Задачи"), "content": f"{kept} и {dropped}"})["data"]
-    sw.control("POST", "events", json={"payload": {
-        "type": "message", "event": "link_shared", "chat_id": message["chat_id"],
-        "message_id": message["id"], "user_id": owner, "created_at": message["created_at"],
-        "links": [{"url": url, "domain": "tracker.example.com", "skip": False}
-                  for url in (kept, dropped)]}})
     async with httpx.AsyncClient(timeout=10) as http:
         edited = await http.put(f"{sw.ws.base_url}/messages/{message['id']}",
                                 headers={"Authorization": f"Bearer {sw.ws.owner_token}"},
