@@ -1,4 +1,5 @@
-"""The paths the runner's server answers itself, and whether another path collides."""
+"""The paths the runner's server answers itself, whether another path collides, and which
+paths are not for webhooks."""
 
 from __future__ import annotations
 
@@ -26,3 +27,11 @@ def route_taken(path: str) -> str | None:
     if (bare + "/").startswith(CONSOLE_PREFIX + "/"):
         return CONSOLE_PREFIX + "/…"  # the console's, even while it is off
     return None
+
+
+def webhook_free(path: str) -> bool:
+    """Whether ``path`` is one people and monitoring open (health, metrics, the console's
+    pages, the front page), so any address may ask for it; every other path is a
+    webhook's, or nothing's."""
+    bare = path.rstrip("/") or "/"
+    return bare in OWN_ROUTES or bare == "/" or (bare + "/").startswith(CONSOLE_PREFIX + "/")

@@ -231,12 +231,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "чат {chat} «{name}»: «{action}», решил пользователь {user}"),
     "server.listening": ("runner server listening on {url} (public {public})",
                          "сервер раннера слушает {url} (снаружи — {public})"),
+    "server.senders": ("webhooks accepted from {senders} ({origin})",
+                       "вебхуки принимаются с {senders} ({origin})"),
+    "senders.setting": ("set in PACHCA_RUNNER_WEBHOOK_SENDERS",
+                        "задано в PACHCA_RUNNER_WEBHOOK_SENDERS"),
+    "senders.pachca": ("Pachca's documented address; PACHCA_RUNNER_WEBHOOK_SENDERS changes it",
+                       "документированный адрес Pachca; меняется в PACHCA_RUNNER_WEBHOOK_SENDERS"),
+    "senders.loopback": ("the API is on loopback; PACHCA_RUNNER_WEBHOOK_SENDERS changes it",
+                         "API на loopback; меняется в PACHCA_RUNNER_WEBHOOK_SENDERS"),
+    "senders.resolved": ("the API host's addresses; PACHCA_RUNNER_WEBHOOK_SENDERS changes it",
+                         "адреса хоста API; меняется в PACHCA_RUNNER_WEBHOOK_SENDERS"),
     "server.stop_failed": ("the runner's HTTP server failed while stopping",
                            "HTTP-сервер раннера сломался при остановке"),
     "server.client_gone": ("{what}: client {client} went away before sending its whole request body",
                            "{what}: клиент {client} ушёл, не дослав тело запроса"),
     "server.client_refused": ("{what}: client {client} refused ({status}): {reason}",
                               "{what}: клиенту {client} отказано ({status}): {reason}"),
+    "server.sender_refused": (
+        ("webhook from {client} refused (403): webhooks are accepted only from {allowed};"
+         " if Pachca sends from {client}, add it to PACHCA_RUNNER_WEBHOOK_SENDERS{proxies}"),
+        ("вебхук с адреса {client} отклонён (403): вебхуки принимаются только с {allowed};"
+         " если Pachca присылает их с {client}, добавьте его в PACHCA_RUNNER_WEBHOOK_SENDERS"
+         "{proxies}"),
+    ),
+    "senders.proxy_hint": (
+        " (behind a reverse proxy: set PACHCA_RUNNER_TRUSTED_PROXIES to its address)",
+        " (за обратным прокси: укажите его адрес в PACHCA_RUNNER_TRUSTED_PROXIES)",
+    ),
     "server.slow_head": ("client {client} closed: no whole request head within {seconds} s",
                          "соединение с клиентом {client} закрыто: заголовки запроса не пришли за {seconds} с"),
     "server.bot_webhook_rejected": ("bot webhook rejected ({status}): {text}",
