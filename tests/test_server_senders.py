@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +29,9 @@ from runner.server import RunnerServer
 from runner.settings import OFFICIAL_BASE_URL, load_settings
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
+from tests.test_server import CATALOGUE, END, START, ready
 
 PACHCA = "37.200.70.177"
-START, END = date(2026, 10, 1), date(2026, 10, 31)
-CATALOGUE = """
-timezone: UTC
-jobs:
-  exp:
-    kind: export
-    schedule: "0 3 1 * *"
-    period: {start: 2026-10-01, end: 2026-10-31}
-"""
-READY = {"type": "export", "event": "ready", "export_id": 77,
-         "created_at": "2026-11-20T06:00:00.000Z"}
-
 
 @asynccontextmanager
 async def served(workspace: WorkspaceServer, tmp_path: Path, **settings: Any
@@ -63,7 +52,7 @@ async def served(workspace: WorkspaceServer, tmp_path: Path, **settings: Any
 async def deliver(server: RunnerServer, headers: dict[str, str] | None = None
                   ) -> httpx.Response:
     async with httpx.AsyncClient(timeout=10.0) as http:
-        return await http.post(await webhook_url(server), json=READY, headers=headers)
+        return await http.post(await webhook_url(server), json=ready(), headers=headers)
 
 
 async def chunk_status(rt: Runtime) -> tuple[str, int | None]:
