@@ -76,12 +76,15 @@ async def test_a_sender_the_setting_leaves_out_is_refused_before_the_body_is_rea
         async with httpx.AsyncClient(timeout=10.0) as http:  # people's pages stay open
             health = await http.get(server.url + "/healthz")
             metrics = await http.get(server.url + "/metrics")
+            front = await http.get(server.url + "/")  # a page: the console's, when on
+            posted = await http.post(server.url + "/", json=ready())  # the bot's path may be /
 
     assert refused.status_code == 403 and refused.json() == {"error": "sender not allowed"}
     assert refused.headers["connection"] == "close"
     assert status == ("requested", None)  # the webhook changed nothing
     assert (health.status_code, metrics.status_code) == (200, 200)
-    [line] = refusals(caplog)
+    assert (front.status_code, posted.status_code) == (404, 403)
+    line, _ = refusals(caplog)
     assert "127.0.0.1" in line and PACHCA in line
     assert "PACHCA_RUNNER_WEBHOOK_SENDERS" in line and "PACHCA_RUNNER_TRUSTED_PROXIES" in line
     assert hook.rsplit("/", 1)[-1] not in line  # never the hook's secret path segment
