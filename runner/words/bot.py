@@ -188,6 +188,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "к сообщению {id} добавлены превью ссылок: {n}"),
     "unfurl.source_failed": ("link preview for {url} skipped: source of rule {rule}: {error}",
                              "превью для {url} пропущено: источник правила {rule}: {error}"),
+    "unfurl.again": ("link {url} of message {id} has its preview already; not added again",
+                     "у ссылки {url} в сообщении {id} превью уже есть; второе не добавлено"),
     "unfurl.skipped": ("link preview for {url} skipped: {error}", "превью для {url} пропущено: {error}"),
     "unfurl.empty_title": ("link preview for {url} skipped: its title came out empty",
                            "превью для {url} пропущено: заголовок получился пустым"),

@@ -16,6 +16,7 @@ Time scaling, in one place:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,10 +158,7 @@ class WorkspaceConfig:
         if (self.quiet_chats is not None and self.active_chats is not None
                 and self.quiet_days <= self.active_days + 2):
             raise ValueError("quiet_days must exceed active_days + 2 when both are set")
-        if len(self.unfurl_domains) > 5 or not all(
-                d and d == d.lower() and "/" not in d and ":" not in d
-                for d in self.unfurl_domains):
-            raise ValueError("unfurl_domains: at most 5 bare lower-case domains")
+        check_domains(self.unfurl_domains)
         for kind, token in (self.tokens or {}).items():
             if kind not in ("owner", "bot", "limited") or not token:
                 raise ValueError(f"tokens: '{kind}' is not owner, bot or limited, or is empty")
@@ -186,3 +184,13 @@ class WorkspaceConfig:
     def runtime(self) -> dict[str, Any]:
         """The current values of the run-time settings."""
         return {name: getattr(self, name) for name in RUNTIME_FIELDS}
+
+
+def check_domains(domains: Sequence[object]) -> list[str]:
+    """An unfurl bot's domains, checked as its settings check them; ``ValueError`` if bad."""
+    if len(domains) > 5 or not all(
+            isinstance(d, str) and d and d == d.lower() and "/" not in d and ":" not in d
+            for d in domains):
+        raise ValueError("unfurl_domains: at most 5 bare lower-case domains (example.com"
+                         " covers its subdomains; no scheme, path or port)")
+    return [str(d) for d in domains]
