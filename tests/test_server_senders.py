@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +29,9 @@ from runner.server import RunnerServer
 from runner.settings import OFFICIAL_BASE_URL, load_settings
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
+from tests.test_server import CATALOGUE, END, START, ready
 
 PACHCA = "37.200.70.177"
-START, END = date(2026, 10, 1), date(2026, 10, 31)
-CATALOGUE = """
-timezone: UTC
-jobs:
-  exp:
-    kind: export
-    schedule: "0 3 1 * *"
-    period: {start: 2026-10-01, end: 2026-10-31}
-"""
-READY = {"type": "export", "event": "ready", "export_id": 77,
-         "created_at": "2026-11-20T06:00:00.000Z"}
-
 
 @asynccontextmanager
 async def served(workspace: WorkspaceServer, tmp_path: Path, **settings: Any
@@ -63,7 +52,7 @@ async def served(workspace: WorkspaceServer, tmp_path: Path, **settings: Any
 async def deliver(server: RunnerServer, headers: dict[str, str] | None = None
                   ) -> httpx.Response:
     async with httpx.AsyncClient(timeout=10.0) as http:
-        return await http.post(await webhook_url(server), json=READY, headers=headers)
+        return await http.post(await webhook_url(server), json=ready(), headers=headers)
 
 
 async def chunk_status(rt: Runtime) -> tuple[str, int | None]:
@@ -87,12 +76,15 @@ async def test_a_sender_the_setting_leaves_out_is_refused_before_the_body_is_rea
         async with httpx.AsyncClient(timeout=10.0) as http:  # people's pages stay open
             health = await http.get(server.url + "/healthz")
             metrics = await http.get(server.url + "/metrics")
+            front = await http.get(server.url + "/")  # a page: the console's, when on
+            posted = await http.post(server.url + "/", json=ready())  # the bot's path may be /
 
     assert refused.status_code == 403 and refused.json() == {"error": "sender not allowed"}
     assert refused.headers["connection"] == "close"
     assert status == ("requested", None)  # the webhook changed nothing
     assert (health.status_code, metrics.status_code) == (200, 200)
-    [line] = refusals(caplog)
+    assert (front.status_code, posted.status_code) == (404, 403)
+    line, _ = refusals(caplog)
     assert "127.0.0.1" in line and PACHCA in line
     assert "PACHCA_RUNNER_WEBHOOK_SENDERS" in line and "PACHCA_RUNNER_TRUSTED_PROXIES" in line
     assert hook.rsplit("/", 1)[-1] not in line  # never the hook's secret path segment

@@ -29,9 +29,12 @@ def route_taken(path: str) -> str | None:
     return None
 
 
-def webhook_free(path: str) -> bool:
-    """Whether ``path`` is one people and monitoring open (health, metrics, the console's
-    pages, the front page), so any address may ask for it; every other path is a
-    webhook's, or nothing's."""
+def webhook_free(path: str, method: str) -> bool:
+    """Whether a ``method`` request for ``path`` is one people and monitoring make (health,
+    metrics, the console's pages, the front page), so any address may make it; every other
+    request is a webhook's, or nothing's. The front page only as a page (GET, HEAD): the
+    bot's webhook path may be ``/``."""
     bare = path.rstrip("/") or "/"
-    return bare in OWN_ROUTES or bare == "/" or (bare + "/").startswith(CONSOLE_PREFIX + "/")
+    if bare == "/":
+        return method in ("GET", "HEAD")
+    return bare in OWN_ROUTES or (bare + "/").startswith(CONSOLE_PREFIX + "/")

@@ -32,7 +32,7 @@ class SenderGuard:
         self.proxies = proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or webhook_free(scope["path"]):
+        if scope["type"] != "http" or webhook_free(scope["path"], scope["method"]):
             await self.app(scope, receive, send)
             return
         client = scope.get("client")

@@ -76,6 +76,17 @@ class Steering:
         assert found[2]["start_at"] == "2026-09-15" and found[0]["webhook_held"]
         return found[0], found[1], found[2]
 
+    async def while_stale_is_fetched(self, a: Export,
+                                     meanwhile: Callable[[], Awaitable[None]]) -> None:
+        """Let A's webhook go with its archive held at Pachca's door; once the runner
+        is fetching it, do ``meanwhile``, then let the archive through."""
+        await self.control("POST", f"exports/{a['id']}/download", json={"held": True})
+        await self.control("POST", f"exports/{a['id']}/release")
+        await self.exports("the runner fetching the stale archive",
+                           lambda es: es[0]["downloads_waiting"] > 0)
+        await meanwhile()
+        await self.control("POST", f"exports/{a['id']}/download", json={"held": False})
+
     async def outcome(self) -> Outcome:
         """The rerun's outcome; the probe is closed."""
         try:
@@ -190,13 +201,11 @@ async def test_the_own_webhook_arriving_while_a_stale_archive_is_checked_is_kept
     # is let go the run downloads chunk 2 at once: no second request, no wait for a
     # webhook that was already sent (it used to answer it "unmatched" and drop it).
     async def pachca(steer: Steering, a: Export, c: Export) -> None:
-        await steer.control("POST", f"exports/{a['id']}/download", json={"held": True})
-        await steer.control("POST", f"exports/{a['id']}/release")
-        await steer.exports("the runner fetching the stale archive",
-                            lambda es: es[0]["downloads_waiting"] > 0)
-        await steer.control("POST", f"exports/{c['id']}/release")
-        await steer.exports("chunk 2's own webhook delivered", _delivered(2))
-        await steer.control("POST", f"exports/{a['id']}/download", json={"held": False})
+        async def own_webhook() -> None:
+            await steer.control("POST", f"exports/{c['id']}/release")
+            await steer.exports("chunk 2's own webhook delivered", _delivered(2))
+
+        await steer.while_stale_is_fetched(a, own_webhook)
 
     await _steered(fresh_workspace, tmp_path / "w", pachca)
 
@@ -223,15 +232,14 @@ async def test_every_webhook_kept_for_a_chunk_is_tried_newest_first_before_waiti
                                     lambda es: len(es) == 4 and es[3]["webhook_held"])
         c = found[3]
         assert c["start_at"] == "2026-09-15" and a["webhook_held"] and a2["webhook_held"]
-        await steer.control("POST", f"exports/{a['id']}/download", json={"held": True})
-        await steer.control("POST", f"exports/{a['id']}/release")
-        await steer.exports("the runner fetching A's stale archive",
-                            lambda es: es[0]["downloads_waiting"] > 0)
-        await steer.control("POST", f"exports/{c['id']}/release")
-        await steer.exports("chunk 2's own webhook delivered (kept)", _delivered(3))
-        await steer.control("POST", f"exports/{a2['id']}/release")
-        await steer.exports("A2's webhook delivered (kept, the newest)", _delivered(1))
-        await steer.control("POST", f"exports/{a['id']}/download", json={"held": False})
+
+        async def own_then_stale() -> None:
+            await steer.control("POST", f"exports/{c['id']}/release")
+            await steer.exports("chunk 2's own webhook delivered (kept)", _delivered(3))
+            await steer.control("POST", f"exports/{a2['id']}/release")
+            await steer.exports("A2's webhook delivered (kept, the newest)", _delivered(1))
+
+        await steer.while_stale_is_fetched(a, own_then_stale)
         outcome = await steer.outcome()
     finally:
         steer.stop()
