@@ -17,7 +17,8 @@ from runner.errors import Problem
 FieldPath = tuple[str | int, ...]
 Pos = tuple[int | None, int | None]  # 1-based line and column
 _VAR_BODY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*))?", re.DOTALL)
-_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_STANDARD = "tag:yaml.org,2002:"
+_PLAIN_TAGS = (_STANDARD + "map", _STANDARD + "seq")
 _MAX_REPEATS = 50_000
 """Values an alias may repeat in one file: guards against alias bombs (a few lines that
 expand to billions of values). Values written out are not counted: a catalogue of
@@ -167,7 +168,7 @@ class _Doc:
             # A tag on a list or mapping (!!python/object/apply:..., !!set) would be
             # dropped silently; say it is not supported (the value is read untagged, so
             # what else is said about this field is about the same mistake, and left out).
-            self.add(path, words.text("yaml.tag", tag=node.tag))
+            self.add(path, words.text("yaml.tag", tag=_short_tag(node.tag)))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -220,15 +221,22 @@ class _Doc:
                 self.blocks[path] = node.start_mark.line + 2  # the line after the `|`
             return self._interpolate(node.value, path)
         try:
-            return self._constructor.construct_object(node)
+            value = self._constructor.construct_object(node)
         except yaml.constructor.ConstructorError:
-            self.add(path, words.text("yaml.tag", tag=node.tag))
+            self.add(path, words.text("yaml.tag", tag=_short_tag(node.tag)))
         except (ValueError, TypeError, OverflowError):
             if node.tag.endswith(":timestamp"):  # 2026-13-01: YAML's word would be "timestamp"
                 self.add(path, words.text("field.date", got=f"'{node.value}'"))
             else:
                 self.add(path, words.text("yaml.scalar", value=shorten(node.value),
                                           type=node.tag.rsplit(":", 1)[-1]))
+        else:
+            if not isinstance(value, bytes):
+                return value
+            # !!binary: no field takes bytes, and pydantic would quietly turn them into text.
+            # The text as written stands in, so the field is not also reported as missing.
+            self.add(path, words.text("yaml.tag", tag=_short_tag(node.tag)))
+            return node.value
         return None
 
     def _interpolate(self, text: str, path: FieldPath) -> str:
@@ -279,6 +287,11 @@ class _Doc:
             return ""
         self.masks.add(value, f"${{{name}}}")
         return value
+
+
+def _short_tag(tag: str) -> str:
+    """A tag as the operator wrote it: ``!!python/object``, not YAML's full URI."""
+    return "!!" + tag.removeprefix(_STANDARD) if tag.startswith(_STANDARD) else tag
 
 
 def _closing(text: str, start: int) -> int:
