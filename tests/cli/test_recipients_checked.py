@@ -233,8 +233,10 @@ def test_report_and_alert_chats_are_checked_like_recipients(ws, tmp_path):
     checked = cli(env, "validate")
     out = " ".join(checked.output.split())
     assert checked.exit_code == 1, checked.output
-    assert f"✗ tidy: cannot post to chat «Спринт Север-43» ({outside}):" in out and fix in out
-    assert f"✗ alerts: cannot post to chat {MISSING}: chat {MISSING} does not exist" in out
+    assert (f"jobs.yaml:8: jobs.tidy.report_chat_id: cannot post to chat «Спринт Север-43»"
+            f" ({outside}):") in out and fix in out
+    assert (f"jobs.yaml:2: alerts.chat_id: cannot post to chat {MISSING}: chat {MISSING}"
+            " does not exist") in out
     for args in (["preview", "tidy"], ["run-job", "tidy", "--dry-run"]):
         looked = cli(env, *args)
         assert looked.exit_code == 1 and fix in " ".join(looked.output.split()), args
