@@ -14,7 +14,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -97,6 +104,19 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("PACHCA_WEBHOOK_SECRET", "PACHCA_RUNNER_WEBHOOK_SECRET"),
         description="Signing secret of the bot's outgoing webhook.",
     )
+    webhook_senders: str | None = Field(
+        default=None,
+        description="Addresses or networks (CIDR), comma-separated, webhooks are accepted"
+        " from; 'any': from anywhere. Default: Pachca's documented address (37.200.70.177)"
+        " with Pachca's API, loopback with an API on loopback (the embedded workspace), else"
+        " the addresses the API's host resolves to.",
+    )
+    trusted_proxies: str | None = Field(
+        default=None,
+        description="Reverse proxies (addresses or CIDR networks, comma-separated) whose"
+        " X-Forwarded-For names the webhook's sender; from any other peer it is ignored."
+        " Default: none.",
+    )
     request_timeout: float = Field(default=30.0, gt=0, description="Per-request timeout, s.")
     max_retry_after: float = Field(
         default=60.0,
@@ -149,6 +169,17 @@ class Settings(BaseSettings):
             return value.strip()
         # Not echoed: a token pasted into the wrong variable would land in the output.
         raise ValueError(words.text("settings.base_url", example=OFFICIAL_BASE_URL))
+
+    @field_validator("webhook_senders", "trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Checked here so a typo stops every command, not only the server's start.
+        from runner.addresses import parse_networks
+
+        if value is None or not value.strip():
+            return None
+        parse_networks(value, any_allowed=info.field_name == "webhook_senders")
+        return value.strip()
 
     @field_validator("timezone")
     @classmethod

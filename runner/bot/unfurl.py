@@ -10,6 +10,7 @@ preview. Logs never carry header values or the source URL (either may hold a key
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -84,6 +85,8 @@ class Unfurler:
             if rule is None:
                 log.debug("no unfurl rule for %s; ignored", link.domain)
                 continue
+            if not await self._first_time(event.message_id, link.url):
+                continue
             preview = await self.preview(rule, link.url)
             if preview is not None:
                 previews[link.url] = preview
@@ -104,6 +107,19 @@ class Unfurler:
             return "unfurl:failed"
         log.info("%s", words.text("unfurl.added", n=len(previews), id=event.message_id))
         return "unfurl:posted"
+
+    async def _first_time(self, message_id: int, url: str) -> bool:
+        """Claim the preview of ``url`` in message ``message_id``; False if claimed before.
+
+        An edit that brings a link sends link_shared again, and may list the links
+        previewed before beside the new one; Pachca keeps every preview posted, so each
+        link of a message is previewed at most once.
+        """
+        digest = hashlib.sha256(url.encode()).hexdigest()[:32]
+        if await self.rt.state.events.mark_handled(f"preview:{message_id}:{digest}"):
+            return True
+        log.info("%s", words.text("unfurl.again", url=url, id=message_id))
+        return False
 
     async def _one_by_one(self, message_id: int, previews: dict[str, dict[str, str]]) -> int:
         """Post each preview in a request of its own; how many were made."""

@@ -33,6 +33,9 @@ TOP_FIELDS = ("timezone", "defaults", "alerts", "bot", "unfurl", "jobs")
 DEFAULT_MISFIRE_GRACE = 600.0
 DEFAULT_TIMEOUT = 1800.0
 _JOB_NAME = re.compile(r"[\w-]+")
+JOB_NAME_MAX = 100
+"""Characters a job name may have: an alert's retry button carries it in its data, which
+Pachca caps at 255 characters, with some 50 of the runner's own around it."""
 _URL_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
 
 

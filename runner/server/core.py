@@ -25,12 +25,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import BaseRoute, Route
 
 from runner import words
+from runner.addresses import Senders, trusted_proxies, webhook_senders
 from runner.errors import RunnerError, SettingsError
 from runner.kinds import registry
 from runner.server.guard import BodyGuard, head_guarded
 from runner.server.metrics import CONTENT_TYPE, runner_metrics
 from runner.server.paths import OWN_ROUTES
 from runner.server.secret import SERVER_JOB, secret_path
+from runner.server.senders import SenderGuard
 
 if TYPE_CHECKING:
     from runner.runtime import Runtime
@@ -113,16 +115,21 @@ class RunnerServer:
         self._rt = rt
         for kind in registry.every_kind():  # their secrets made before Pachca can call
             self._extra += await kind.routes(self)
+        senders = await webhook_senders(self.settings.webhook_senders, self.settings.base_url)
+        proxies = trusted_proxies(self.settings.trusted_proxies)
         host, port = self.settings.server_host, self.settings.server_port
         sock = _bind(host, port)
         bound_host, bound_port = sock.getsockname()[:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         self.url = f"http://{shown}:{bound_port}"
-        self._app = self._build_app()
+        self._app = self._build_app(senders, bool(proxies))
         config = uvicorn.Config(
             self._app, log_config=None, log_level="warning", access_log=False,
             lifespan="off", timeout_graceful_shutdown=_STOP_TIMEOUT,
             http=head_guarded(self.settings.server_body_timeout),
+            # Set either way: uvicorn's default believes X-Forwarded-For from 127.0.0.1,
+            # or from whatever FORWARDED_ALLOW_IPS says, without the runner's settings.
+            proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
         )
         self._sock = sock
         self._server = _Server(config)
@@ -135,6 +142,8 @@ class RunnerServer:
                 raise RunnerError(words.text("server.not_started", url=self.url))
             await asyncio.sleep(0.01)
         log.info("%s", words.text("server.listening", url=self.url, public=self.public_url))
+        log.info("%s", words.text("server.senders", senders=senders,
+                                  origin=words.text(f"senders.{senders.origin}")))
 
     async def stop(self) -> None:
         """Stop accepting, let requests in progress finish, release the port."""
@@ -154,7 +163,7 @@ class RunnerServer:
 
     # -- endpoints ----------------------------------------------------------------------
 
-    def _build_app(self) -> Starlette:
+    def _build_app(self, senders: Senders, proxies: bool) -> Starlette:
         routes: list[BaseRoute] = [
             Route(OWN_ROUTES[0], self._healthz, methods=["GET"]),
             Route(OWN_ROUTES[1], self._metrics, methods=["GET"]),
@@ -169,8 +178,10 @@ class RunnerServer:
                 Route("/", _to_console, methods=["GET"]),
                 Mount(PREFIX, app=console_app(self.settings, self.rt)),
             ]
+        # The sender first: a refused sender's body is never read.
+        check = Middleware(SenderGuard, senders=senders, proxies=proxies)
         guard = Middleware(BodyGuard, timeout=self.settings.server_body_timeout)
-        return Starlette(routes=routes, middleware=[guard])
+        return Starlette(routes=routes, middleware=[check, guard])
 
     def _uptime(self) -> float:
         return time.monotonic() - self._started_at

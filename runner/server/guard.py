@@ -90,10 +90,10 @@ class BodyGuard:
                                         client=_client(scope), status=refused.status,
                                         reason=refused.reason))
             if not started:
-                await _answer(send, refused.status, refused.reason)
+                await answer_and_close(send, refused.status, refused.reason)
 
 
-async def _answer(send: Send, status: int, reason: str) -> None:
+async def answer_and_close(send: Send, status: int, reason: str) -> None:
     """A short JSON error that also closes the connection: the rest of the body is
     never read, so the connection cannot carry another request."""
     body = json.dumps({"error": reason}).encode()

@@ -1,4 +1,5 @@
-"""The paths the runner's server answers itself, and whether another path collides."""
+"""The paths the runner's server answers itself, whether another path collides, and which
+paths are not for webhooks."""
 
 from __future__ import annotations
 
@@ -26,3 +27,14 @@ def route_taken(path: str) -> str | None:
     if (bare + "/").startswith(CONSOLE_PREFIX + "/"):
         return CONSOLE_PREFIX + "/…"  # the console's, even while it is off
     return None
+
+
+def webhook_free(path: str, method: str) -> bool:
+    """Whether a ``method`` request for ``path`` is one people and monitoring make (health,
+    metrics, the console's pages, the front page), so any address may make it; every other
+    request is a webhook's, or nothing's. The front page only as a page (GET, HEAD): the
+    bot's webhook path may be ``/``."""
+    bare = path.rstrip("/") or "/"
+    if bare == "/":
+        return method in ("GET", "HEAD")
+    return bare in OWN_ROUTES or (bare + "/").startswith(CONSOLE_PREFIX + "/")

@@ -14,6 +14,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "must be an http(s) address such as {example}",
         "нужен адрес http(s), например {example}",
     ),
+    "senders.not_address": (
+        ("{got} is not an IP address or network (such as 37.200.70.177 or 10.0.0.0/8);"
+         " separate several with commas"),
+        ("{got} — не IP-адрес и не сеть (например, 37.200.70.177 или 10.0.0.0/8);"
+         " несколько разделяйте запятыми"),
+    ),
+    "senders.item_at": ("item {position}", "элемент {position}"),
+    "senders.empty_item": (
+        "item {position} is empty: addresses are separated by single commas",
+        "элемент {position} пуст: адреса разделяются одной запятой",
+    ),
+    "senders.any_alone": (
+        "'any' turns the check off and cannot be listed beside addresses",
+        "'any' выключает проверку и не пишется рядом с адресами",
+    ),
+    "senders.proxies_any": (
+        "believing X-Forwarded-For from anyone lets anyone pass for Pachca: name the proxies",
+        ("если верить X-Forwarded-For от кого угодно, кто угодно выдаст себя за Pachca:"
+         " перечислите адреса прокси"),
+    ),
+    "senders.unresolved": (
+        ("unset, and the API's host {host} does not resolve ({reason}); set it to the"
+         " addresses webhooks come from (or 'any')"),
+        ("не задано, а адрес хоста API {host} не определяется ({reason}); укажите адреса,"
+         " с которых приходят вебхуки (или 'any')"),
+    ),
     "settings.no_token": (
         "no Pachca token: set PACHCA_TOKEN (Automations -> Integrations -> API)",
         "нет токена Pachca: задайте PACHCA_TOKEN (Автоматизации → Интеграции → API)",

@@ -17,9 +17,11 @@ from starlette.types import ASGIApp
 
 from runner.workspace import (
     control,
+    control_bot,
     control_tasks,
     control_threads,
     exports,
+    pushes,
     reads,
     routes_chats,
     routes_messages,
@@ -70,8 +72,9 @@ def build_app(ws: Workspace) -> ASGIApp:
         + routes_tokens.ROUTES
         + uploads.API_ROUTES
     )
-    control_routes = (control.ROUTES + control_threads.ROUTES + control_tasks.ROUTES
-                      + reads.CONTROL_ROUTES + exports.CONTROL_ROUTES)
+    control_routes = (control.ROUTES + control_bot.ROUTES + control_threads.ROUTES + control_tasks.ROUTES
+                      + reads.CONTROL_ROUTES + exports.CONTROL_ROUTES
+                      + pushes.CONTROL_ROUTES)
     app = Starlette(
         routes=[Mount(API_PREFIX, routes=api_routes), Mount("/_workspace", routes=control_routes),
                 Mount("/_storage", routes=uploads.STORAGE_ROUTES)],

@@ -16,6 +16,7 @@ Time scaling, in one place:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,6 +108,9 @@ class WorkspaceConfig:
     #: Tokens to issue instead of the seeded ones, by kind (``owner``, ``bot``, ``limited``):
     #: lets a test recognise a token wherever it might leak.
     tokens: dict[str, str] | None = None
+    #: The bot's signing secret: with it, each event delivered to the bot is also POSTed,
+    #: signed, to its ``outgoing_url`` (``pushes``); None: through its history alone.
+    webhook_secret: str | None = None
     #: The bot is also an unfurl bot for these domains (Pachca: up to 5, bare names; a
     #: domain covers its subdomains); empty: no unfurl bot, link previews are refused.
     unfurl_domains: tuple[str, ...] = ("tracker.example.com",)
@@ -157,10 +161,9 @@ class WorkspaceConfig:
         if (self.quiet_chats is not None and self.active_chats is not None
                 and self.quiet_days <= self.active_days + 2):
             raise ValueError("quiet_days must exceed active_days + 2 when both are set")
-        if len(self.unfurl_domains) > 5 or not all(
-                d and d == d.lower() and "/" not in d and ":" not in d
-                for d in self.unfurl_domains):
-            raise ValueError("unfurl_domains: at most 5 bare lower-case domains")
+        check_domains(self.unfurl_domains)
+        if self.webhook_secret is not None and not self.webhook_secret:
+            raise ValueError("webhook_secret: give a non-empty secret, or None for no pushes")
         for kind, token in (self.tokens or {}).items():
             if kind not in ("owner", "bot", "limited") or not token:
                 raise ValueError(f"tokens: '{kind}' is not owner, bot or limited, or is empty")
@@ -186,3 +189,13 @@ class WorkspaceConfig:
     def runtime(self) -> dict[str, Any]:
         """The current values of the run-time settings."""
         return {name: getattr(self, name) for name in RUNTIME_FIELDS}
+
+
+def check_domains(domains: Sequence[object]) -> list[str]:
+    """An unfurl bot's domains, checked as its settings check them; ``ValueError`` if bad."""
+    if len(domains) > 5 or not all(
+            isinstance(d, str) and d and d == d.lower() and "/" not in d and ":" not in d
+            for d in domains):
+        raise ValueError("unfurl_domains: at most 5 bare lower-case domains (example.com"
+                         " covers its subdomains; no scheme, path or port)")
+    return [str(d) for d in domains]

@@ -16,11 +16,21 @@
                             "method", "path", "status", "message"}],
                             "openapi_violation_count": {"request", "response"}}``
 ``POST /events``            ``{"payload": {...}, "event_type"?: str}`` (or the bare payload)
-                            -> 201 ``{"id": str, "event": WebhookEvent}``; a ``button``
-                            payload gets ``trigger_id`` / ``webhook_timestamp`` if missing
+                            -> 201 ``{"id": str, "event": WebhookEvent}`` (both null when
+                            the bot keeps no history: pushed only); a ``button``
+                            payload gets ``trigger_id`` / ``webhook_timestamp`` if missing;
+                            409 with the reason when Pachca would not deliver it to the
+                            bot (not subscribed, history off, a chat the bot is not in,
+                            links off its unfurl domains: ``delivery``)
 ``POST /messages``          ``{"user_id", "content", "chat_id" | "to_user_id",
-                            "buttons"?}`` -> 201 ``{"data": Message}``; no rate limits;
-                            the author joins the chat first if needed
+                            "buttons"?, "skip_previews"?: [url]}`` -> 201 ``{"data":
+                            Message}``; no rate limits; the author joins the chat first
+                            if needed; the bot hears of it as of any message
+                            (``delivery``: ``message_new``, ``link_shared``, whose
+                            ``skip`` is true for the links in ``skip_previews``)
+``GET|POST /bot``           the bot's webhook settings (``BotWebhook`` and
+                            ``unfurl_domains``), changed as an admin would in its
+                            settings: see ``control_bot``
 ``POST /chats``             ``{"user_id", "chats": [{"name", "member_ids"?, "channel"?,
                             "public"?, "group_tag_ids"?}]}`` -> 201 ``{"data": [Chat]}``;
                             group chats made by ``user_id`` (their creator; the others
@@ -54,6 +64,8 @@
 ``GET  /downloads/<n>.zip`` the export archive behind a 302 (403 once expired)
 ``POST /threads`` ...       threads and comments: see ``control_threads``
 ``POST /reads``             a member read a chat up to a message: see ``reads``
+``GET  /pushes``            the tries to push events to the bot's outgoing webhook:
+                            see ``pushes``
 ==========================  ==================================================================
 
 Errors are ``{"error": "..."}`` with 400 or 404.
@@ -69,6 +81,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from runner.workspace import delivery
 from runner.workspace.clock import format_ms, parse_datetime
 from runner.workspace.hold import hold
 from runner.workspace.responses import ApiProblem
@@ -76,11 +89,6 @@ from runner.workspace.routes_messages import validate_buttons
 from runner.workspace.runtime import workspace_of
 from runner.workspace.scopes import scopes_for
 from runner.workspace.store import Store
-
-_EVENT_TYPES = {
-    ("button", "click"): "button_click",
-    ("message", "link_shared"): "message_link_shared",
-}
 
 
 def _fail(status: int, text: str) -> JSONResponse:
@@ -124,7 +132,8 @@ async def stats(request: Request) -> Response:
 
 
 async def inject_event(request: Request) -> Response:
-    """Put a webhook event into the bot's history."""
+    """Deliver a webhook event into the bot's history, as Pachca would deliver it: an
+    event Pachca would not send this bot (``delivery.refusal``) is refused with 409."""
     ws = workspace_of(request)
     try:
         body = await _body(request)
@@ -134,13 +143,19 @@ async def inject_event(request: Request) -> Response:
     if not isinstance(payload, dict) or "type" not in payload or "event" not in payload:
         return _fail(400, "payload needs at least 'type' and 'event'")
     payload = dict(payload)
+    kind = delivery.event_type(payload)
+    if body.get("event_type", kind) != kind:
+        return _fail(400, f"event_type {body['event_type']!r} does not match the payload's"
+                          f" type and event ({kind})")
+    why = delivery.refusal(ws.store, kind, payload)
+    if why is not None:
+        return _fail(409, f"Pachca would not deliver this event: {why}")
     if payload["type"] == "button":
         payload.setdefault("trigger_id", f"{ws.misc_rng.getrandbits(64):016x}")
     payload.setdefault("webhook_timestamp", ws.store.now_ms() // 1000)
-    key = (payload["type"], payload["event"])
-    event_type = body.get("event_type") or _EVENT_TYPES.get(key, f"{key[0]}_{key[1]}")
-    event = ws.store.add_event(event_type, payload)
-    return JSONResponse({"id": event.id, "event": event.to_json()}, status_code=201)
+    event = delivery.hand_over(ws.store, kind, payload)
+    return JSONResponse({"id": event.id if event else None,
+                         "event": event.to_json() if event else None}, status_code=201)
 
 
 async def post_message(request: Request) -> Response:
@@ -174,7 +189,11 @@ async def post_message(request: Request) -> Response:
         buttons = validate_buttons(body.get("buttons"))
     except ApiProblem as problem:
         return _fail(400, bytes(problem.response.body).decode())
-    message = store.post_message(chat, author, content, buttons=buttons)
+    hidden = body.get("skip_previews") or []
+    if not isinstance(hidden, list) or not all(isinstance(u, str) for u in hidden):
+        return _fail(400, "skip_previews must be a list of the message's links")
+    message = store.post_message(chat, author, content, buttons=buttons,
+                                 hidden_previews=frozenset(hidden))
     return JSONResponse({"data": message.to_json()}, status_code=201)
 
 

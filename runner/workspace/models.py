@@ -170,6 +170,8 @@ class Message:
     deleted_ms: int | None = None
     #: Attached files, as the spec's ``File`` objects.
     files: list[dict[str, Any]] | None = None
+    #: Links whose preview the author hid (Pachca's UI): ``skip`` in ``link_shared``.
+    hidden_previews: frozenset[str] = frozenset()
 
     def to_json(self, content: bool = True) -> dict[str, Any]:
         """The ``Message`` schema (``content=False`` blanks the text, as exports of DMs do)."""

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from runner.workspace import access
+from runner.workspace import access, delivery
 from runner.workspace.clock import format_ms
 from runner.workspace.models import Chat, Message
 from runner.workspace.paging import CursorError
@@ -232,11 +232,13 @@ async def message_update(request: Request) -> Response:
         raise access.refuse("Only the author may edit a message", "Message", message.id,
                             "update?")
     require_changeable(ws, info, message, "update?")
+    before = message.content
     if "content" in body:
         message.content = _content(body["content"])
     if "buttons" in body:
         message.buttons = validate_buttons(body["buttons"]) or None
     message.changed_ms = ws.store.now_ms()
+    delivery.message_edited(ws.store, message, before)
     return json_response({"data": message.to_json()})
 
 
@@ -283,8 +285,7 @@ async def link_previews(request: Request) -> Response:
         # Pachca's guide: one such URL fails the whole request.
         if url not in message.content:
             raise invalid("link_previews", f"{url} is not a link of this message", url)
-        host = (urlsplit(url).hostname or "").lower()
-        if not any(host == d or host.endswith("." + d) for d in domains):
+        if not delivery.on_domains((urlsplit(url).hostname or "").lower(), domains):
             raise invalid("link_previews", f"{url} is not of the bot's unfurl domains", url)
     ws.store.link_previews.append(
         {

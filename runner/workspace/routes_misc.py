@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from runner.workspace import access
 from runner.workspace.clock import format_ms
+from runner.workspace.delivery import BOT_EVENTS
 from runner.workspace.paging import CursorError, paginate
 from runner.workspace.queries import (
     list_events,
@@ -36,26 +37,6 @@ from runner.workspace.responses import (
 )
 from runner.workspace.runtime import Workspace, workspace_of
 
-BOT_EVENTS = (
-    "message_new",
-    "message_update",
-    "message_delete",
-    "reaction_new",
-    "reaction_delete",
-    "button_click",
-    "message_link_shared",
-    "chat_member_add",
-    "chat_member_remove",
-    "company_member_invite",
-    "company_member_confirm",
-    "company_member_suspend",
-    "company_member_activate",
-    "company_member_delete",
-    "company_member_update",
-    "video_call_started",
-    "video_call_finished",
-    "video_call_recording_ready",
-)
 _ENUMS: dict[str, tuple[str, ...]] = {
     "trigger_on": ("commands", "all_messages", "unfurl"),
     "template_engine": ("liquid", "mustache"),
@@ -172,7 +153,8 @@ def _bot_json(ws: Workspace, bot_id: int, settings: dict[str, Any]) -> dict[str,
     }
 
 
-def _apply_webhook(settings: dict[str, Any], changes: dict[str, Any]) -> None:
+def apply_webhook(settings: dict[str, Any], changes: dict[str, Any]) -> None:
+    """Apply ``BotWebhook`` changes to ``settings``; an ``ApiProblem`` (422) for a bad one."""
     for key, value in changes.items():
         if key == "outgoing_url":
             if value not in (None, "") and (
@@ -228,7 +210,7 @@ async def bot_update(request: Request) -> Response:
     if not isinstance(webhook, dict):
         raise invalid("webhook", "webhook is required", None, "required", status=400)
     updated = dict(settings)
-    _apply_webhook(updated, webhook)
+    apply_webhook(updated, webhook)
     settings.update(updated)
     return json_response({"data": _bot_json(ws, bot_id, settings)})
 

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import bisect
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from runner.workspace.clock import Clock, format_ms
+from runner.workspace import delivery
+from runner.workspace.clock import Clock
 from runner.workspace.models import (
     Chat,
     Event,
@@ -83,6 +85,9 @@ class Store:
         self.upload_grants: dict[str, str] = {}  # policy -> key granted by POST /uploads
         self.files: dict[str, Any] = {}  # key -> runner.workspace.uploads.StoredFile
         self.tokens: dict[str, TokenInfo] = {}
+        #: Called with each event delivered to the bot (``delivery``): the workspace's
+        #: pusher sends it to the bot's outgoing webhook; None: the history alone.
+        self.on_delivery: Callable[[dict[str, Any]], None] | None = None
         self.token_scopes: dict[str, frozenset[str]] = {}
         self.token_issued_ms: dict[str, int] = {}
         #: Bumped whenever chats, memberships or last_message_at change (query caches).
@@ -326,8 +331,10 @@ class Store:
         display_name: str | None = None,
         display_avatar_url: str | None = None,
         at_ms: int | None = None,
+        hidden_previews: frozenset[str] = frozenset(),
     ) -> Message:
-        """Create a message now (ids and times grow together) and notify the bot's history.
+        """Create a message now (ids and times grow together) and tell the bot
+        (``delivery``: ``message_new``, and ``link_shared`` for its unfurl domains).
 
         In a thread's chat the message is a comment: ``entity_type`` thread, the thread's
         id, and ``root_chat_id`` the chat the thread was started in. ``at_ms`` backdates
@@ -349,9 +356,10 @@ class Store:
             display_name=display_name,
             display_avatar_url=display_avatar_url,
             root_chat_id=thread.message_chat_id if thread is not None else None,
+            hidden_previews=hidden_previews,
         )
         self.add_message(message)
-        self._notify_bot(message, chat)
+        delivery.message_posted(self, message, chat)
         return message
 
     def delete_message(self, message: Message) -> None:
@@ -364,41 +372,6 @@ class Store:
         pos = bisect.bisect_left(keys, (message.id,))
         if pos < len(keys) and keys[pos] == (message.id,):
             del keys[pos]
-
-    def _notify_bot(self, message: Message, chat: Chat) -> None:
-        settings = self.bots.get(self.bot_id)
-        if (
-            settings is None
-            or not settings["events_history_enabled"]
-            or message.user_id == self.bot_id
-            or not self.is_member(chat, self.bot_id)
-        ):
-            return
-        self.add_event(
-            "message_new",
-            {
-                "type": "message",
-                "id": message.id,
-                "event": "new",
-                "entity_type": message.entity_type,
-                "entity_id": message.entity_id,
-                "content": message.content,
-                "user_id": message.user_id,
-                "created_at": format_ms(message.created_ms),
-                "url": f"https://app.pachca.com/chats/{chat.id}?message={message.id}",
-                "chat_id": chat.id,
-                "parent_message_id": None,
-                "thread": self._webhook_thread(chat),
-                "webhook_timestamp": message.created_ms // 1000,
-            },
-        )
-
-    def _webhook_thread(self, chat: Chat) -> dict[str, Any] | None:
-        """``WebhookMessageThread`` of a comment (None outside threads)."""
-        thread = self.threads.get(chat.thread_id) if chat.thread_id is not None else None
-        if thread is None or thread.message_id is None or thread.message_chat_id is None:
-            return None
-        return {"message_id": thread.message_id, "message_chat_id": thread.message_chat_id}
 
     # ------------------------------------------------------------------ events
     def _ulid(self, ms: int) -> str:

@@ -29,6 +29,13 @@ class Bot:
             payload["trigger_id"] = trigger_id
         return str(self.sw.control("POST", "events", json={"payload": payload})["id"])
 
+    def subscribe(self, *events: str, **settings: Any) -> dict[str, Any]:
+        """An admin ticks ``events`` (and sets ``settings``) in the bot's settings: Pachca
+        delivers only the events a bot is subscribed to."""
+        current = self.sw.control("GET", "bot")["data"]["events"]
+        wanted = {"events": [*current, *(e for e in events if e not in current)], **settings}
+        return dict(self.sw.control("POST", "bot", json=wanted)["data"])
+
     def pending(self) -> list[str]:
         """Ids of the events still in the bot's history."""
         store = self.sw.ws.store

@@ -31,6 +31,7 @@ async def test_two_clicks_are_handled_in_the_order_they_happened(bot: Bot) -> No
     first, second = sw.people(2)
     early = bot.click(archive_now["data"], message_id=warning.id, chat_id=chat, user_id=first)
     # Events the runner does not handle, enough to put the two clicks on different pages.
+    bot.subscribe("reaction_new")
     for _ in range(60):
         seconds(bot, 1)
         sw.control("POST", "events", json={"payload": {

@@ -76,14 +76,17 @@ def tracker() -> Iterator[str]:
 @pytest.fixture
 def bot(fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path) -> Iterator[Bot]:
     sweep = Sweep.make(fresh_workspace(**EMPTY), tmp_path)
-    yield Bot(sweep)
+    bot = Bot(sweep)
+    # An unfurl bot for two domains (the catalogue has rules for one), with the event ticked.
+    bot.subscribe("message_link_shared", unfurl_domains=["tracker.example.com", "other.org"])
+    yield bot
     sweep.close()
 
 
-def catalogue(bot: Bot, tracker: str, events: str = "poll") -> None:
+def catalogue(bot: Bot, tracker: str, events: str = "poll", poll_every: str = "10s") -> None:
     bot.sw.h.write_catalogue(f"""
         timezone: Europe/Moscow
-        bot: {{events: {events}, webhook_path: {PATH}}}
+        bot: {{events: {events}, poll_every: {poll_every}, webhook_path: {PATH}}}
         unfurl:
           - domain: tracker.example.com
             source: "{tracker}/issues/{{{{ segments[-1] }}}}"
@@ -101,16 +104,20 @@ def catalogue(bot: Bot, tracker: str, events: str = "poll") -> None:
 
 
 def shared(bot: Bot, links: list[dict[str, Any]]) -> int:
-    """A person posts a message with links; Pachca tells the bot (link_shared)."""
+    """A person posts a message with links (hiding the previews of those with ``skip``);
+    the workspace tells the bot of those on its unfurl domains (link_shared)."""
     sw = bot.sw
     chat = sw.chat("Разработка")
     person = sw.people(1)[0]
     text = " ".join(link["url"] for link in links)
-    message = sw.control("POST", "messages", json={"user_id": person, "chat_id": chat,
-                                                   "content": text})["data"]
-    sw.control("POST", "events", json={"payload": {
-        "type": "message", "event": "link_shared", "chat_id": chat, "message_id": message["id"],
-        "links": links, "user_id": person, "created_at": message["created_at"]}})
+    message = sw.control("POST", "messages", json={
+        "user_id": person, "chat_id": chat, "content": text,
+        "skip_previews": [link["url"] for link in links if link["skip"]]})["data"]
+    store = sw.ws.store
+    [event] = sw.ws.call(lambda: [e.payload for e in store.events.values()
+                                  if e.payload["event"] == "link_shared"
+                                  and e.payload["message_id"] == message["id"]])
+    assert event["links"] == links and event["user_id"] == person
     return int(message["id"])
 
 
@@ -146,6 +153,84 @@ async def test_links_of_configured_domains_get_previews(
     logs = "\n".join(r.getMessage() for r in caplog.records)
     assert "issues/500 skipped" in logs and "HTTP 500" in logs
     assert TRACKER_KEY not in logs
+
+
+async def test_a_link_a_person_posts_gets_its_preview_from_the_running_bot(
+    bot: Bot, tracker: str
+) -> None:
+    """End to end, nothing injected: a person posts a tracker link through Pachca's API
+    in a chat the bot is not in; the workspace tells its unfurl bot (link_shared in the
+    history), and the runner's bot side, polling as ``run`` does, fetches the issue and
+    adds the preview."""
+    catalogue(bot, tracker, poll_every="1s")
+    sw = bot.sw
+    url = "https://tracker.example.com/issues/43"
+    person = {"Authorization": f"Bearer {sw.ws.owner_token}"}
+    settings = sw.h.settings()
+    async with (app.runtime(settings, sw.h.catalogue()) as rt, service.started(settings, rt),
+                httpx.AsyncClient(base_url=sw.ws.base_url, headers=person, timeout=GUARD_S,
+                                  trust_env=False) as http):
+        chat = (await http.post("/chats", json={"chat": {"name": "Без бота"}})).json()["data"]
+        assert sw.bot not in chat["member_ids"]
+        posted = await http.post("/messages", json={"message": {
+            "entity_id": chat["id"], "content": f"Глянь {url}, пожалуйста"}})
+        assert posted.status_code == 201, posted.text
+
+        async def previewed() -> list[dict[str, Any]]:
+            return list(sw.control("GET", "link_previews")["link_previews"])
+
+        [preview] = await eventually(previewed, "the runner to add the link's preview")
+
+        async def acknowledged() -> bool:
+            return bot.pending() == []
+
+        await eventually(acknowledged, "the link_shared event to be deleted once handled")
+    assert preview["message_id"] == posted.json()["data"]["id"]
+    assert preview["token_kind"] == "bot"
+    assert preview["link_previews"] == {url: {
+        "title": "Задача 43: Обновить отчёт",
+        "description": "готово, исполнитель — Олег",
+        "image_url": "https://tracker.example.com/logo.png",
+    }}
+    assert [s["path"] for s in Tracker.seen] == ["/issues/43"]
+
+
+async def test_a_link_a_person_posts_is_pushed_signed_to_the_runners_webhook(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path, tracker: str
+) -> None:
+    """End to end by push, nothing injected and no history kept: the workspace POSTs the
+    link_shared to the bot's outgoing webhook, signed with the bot's secret, and the
+    runner (which refuses what is not signed so) adds the preview."""
+    # Pachca stamps webhook_timestamp by the real clock, which the runner checks against
+    # its own: this workspace's clock is not pinned.
+    sw = Sweep.make(fresh_workspace(**{**EMPTY, "start_time": None}, webhook_secret=SECRET),
+                    tmp_path)
+    try:
+        bot = Bot(sw)
+        bot.subscribe("message_link_shared", events_history_enabled=False)
+        catalogue(bot, tracker, events="push")
+        url = "https://tracker.example.com/issues/42"
+        maker, other = sw.people(2)
+        [chat] = sw.control("POST", "chats", json={"user_id": maker, "chats": [
+            {"name": "Без бота", "member_ids": [other]}]})["data"]
+        settings = sw.h.settings(webhook_secret=SECRET)
+        async with (app.runtime(settings, sw.h.catalogue(), server=True) as rt,
+                    service.started(settings, rt)):
+            sw.control("POST", "bot", json={"outgoing_url": rt.server.url + PATH})
+            message = sw.control("POST", "messages", json={
+                "user_id": other, "chat_id": chat["id"], "content": url})["data"]
+
+            async def previewed() -> list[dict[str, Any]]:
+                return list(sw.control("GET", "link_previews")["link_previews"])
+
+            [preview] = await eventually(previewed, "the pushed link's preview")
+        assert preview["message_id"] == message["id"]
+        assert list(preview["link_previews"]) == [url]
+        assert [(t["event"], t["status"]) for t in sw.control("GET", "pushes")["pushes"]] == [
+            ("link_shared", 200)]
+        assert bot.pending() == [], "nothing kept in a history the bot does not keep"
+    finally:
+        sw.close()
 
 
 async def test_nothing_is_posted_when_no_link_can_be_previewed(bot: Bot, tracker: str) -> None:
@@ -200,11 +285,6 @@ async def test_a_link_edited_out_of_the_message_costs_only_its_own_preview(
     owner = sw.ws.store.owner_id  # the author: the workspace has a token of theirs
     message = sw.control("POST", "messages", json={
         "user_id": owner, "chat_id": sw.chat("Задачи"), "content": f"{kept} и {dropped}"})["data"]
-    sw.control("POST", "events", json={"payload": {
-        "type": "message", "event": "link_shared", "chat_id": message["chat_id"],
-        "message_id": message["id"], "user_id": owner, "created_at": message["created_at"],
-        "links": [{"url": url, "domain": "tracker.example.com", "skip": False}
-                  for url in (kept, dropped)]}})
     async with httpx.AsyncClient(timeout=10) as http:
         edited = await http.put(f"{sw.ws.base_url}/messages/{message['id']}",
                                 headers={"Authorization": f"Bearer {sw.ws.owner_token}"},
@@ -252,3 +332,29 @@ async def test_a_pushed_link_is_acknowledged_before_its_source_answers(
         await eventually(previewed, "the preview to be posted once the source answers")
     [posted] = sw.control("GET", "link_previews")["link_previews"]
     assert list(posted["link_previews"]) == [url]
+
+
+async def test_a_link_edited_into_the_message_gets_its_preview_and_the_others_no_second(
+    bot: Bot, tracker: str
+) -> None:
+    """An edit that brings a link sends link_shared again, listing the message's links
+    (which ones Pachca lists is not said: all of them here); Pachca keeps every preview
+    posted, so the link previewed before must not get a second one."""
+    catalogue(bot, tracker)
+    sw = bot.sw
+    first, added = (f"https://tracker.example.com/issues/{n}" for n in (42, 43))
+    owner = sw.ws.store.owner_id  # the author: the workspace has a token of theirs
+    message = sw.control("POST", "messages", json={
+        "user_id": owner, "chat_id": sw.chat("Задачи"), "content": first})["data"]
+    assert (await bot.poll()).counts["unfurl:posted"] == 1
+    async with httpx.AsyncClient(timeout=GUARD_S, trust_env=False) as http:
+        edited = await http.put(f"{sw.ws.base_url}/messages/{message['id']}",
+                                headers={"Authorization": f"Bearer {sw.ws.owner_token}"},
+                                json={"message": {"content": f"{first} и {added}"}})
+    assert edited.status_code == 200
+
+    result = await bot.poll()
+
+    assert result.counts["unfurl:posted"] == 1
+    posted = sw.control("GET", "link_previews")["link_previews"]
+    assert [list(p["link_previews"]) for p in posted] == [[first], [added]]

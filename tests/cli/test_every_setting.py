@@ -235,6 +235,43 @@ def server_body_timeout(op: Op) -> None:
             assert (b" 408 " in answer) is stalled_answer, (timeout, answer)
 
 
+def _pushed(op: Op, forwarded_for: str | None = None, **env: str | None) -> int:
+    """The status an unsigned push to the bot's route gets from a daemon with ``env``,
+    sent from 127.0.0.1 (through a proxy saying ``forwarded_for``, if given)."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with _daemon(op, port, PACHCA_WEBHOOK_SECRET="s3cret-value", **env):
+        wait_for(lambda: _answers(base + "/healthz"), 120, "the server")
+        # The push route comes once the bot side is set up, maybe after /healthz answers:
+        # a GET from an accepted sender is 405 once it is there; a refused one gets 403
+        # on every webhook path, there or not.
+        wait_for(lambda: httpx.get(base + "/pachca/events").status_code in (403, 405), 120,
+                 "the push route")
+        headers = {"Content-Type": "application/json"}
+        if forwarded_for is not None:
+            headers["X-Forwarded-For"] = forwarded_for
+        return httpx.post(base + "/pachca/events", content=b"{}", headers=headers).status_code
+
+
+def webhook_senders(op: Op) -> None:
+    # The runner talks to the workspace on loopback, so by default its webhooks (and so
+    # this test's, from 127.0.0.1) get as far as the signature check; naming Pachca's
+    # address alone refuses them before.
+    op.write(QUIET_JOB + "bot: {events: push}\n")
+    assert _pushed(op) == 401
+    assert _pushed(op, PACHCA_RUNNER_WEBHOOK_SENDERS="37.200.70.177") == 403
+
+
+def trusted_proxies(op: Op) -> None:
+    # A proxy on loopback says the push came from Pachca's address: believed only when
+    # the proxy is trusted.
+    op.write(QUIET_JOB + "bot: {events: push}\n")
+    pachca = {"PACHCA_RUNNER_WEBHOOK_SENDERS": "37.200.70.177"}
+    assert _pushed(op, "37.200.70.177", **pachca) == 403
+    assert _pushed(op, "37.200.70.177", PACHCA_RUNNER_TRUSTED_PROXIES="127.0.0.1",
+                   **pachca) == 401
+
+
 def console(op: Op) -> None:
     # The daemon's server answers the console's pages only when it is turned on.
     op.write(QUIET_JOB)
@@ -466,6 +503,8 @@ DRIVERS: dict[str, Callable[[Op], None]] = {
     "PACHCA_RUNNER_REQUEST_TIMEOUT": request_timeout,
     "PACHCA_RUNNER_RETRY_BACKOFF": retry_backoff,
     "PACHCA_RUNNER_RATE_LIMIT_SCALE": rate_limit_scale,
+    "PACHCA_RUNNER_WEBHOOK_SENDERS": webhook_senders,
+    "PACHCA_RUNNER_TRUSTED_PROXIES": trusted_proxies,
 }
 
 

@@ -4,7 +4,8 @@ gets its own export in the same run, without asking Pachca twice.
 Pachca holds every ready webhook here and the test lets each go by event, never by a
 clock: run 1 gives up on chunk 1 (request A); the rerun asks for chunk 1 again (B) and
 for chunk 2 (C); A's webhook then arrives while chunk 2 waits, its archive holds chunk
-1's days and the runner lets it go. What differs is when chunk 2's own webhook comes.
+1's days and the runner lets it go. What differs is when chunk 2's own webhook comes,
+and whether another stale one is kept beside it.
 """
 
 from __future__ import annotations
@@ -75,6 +76,17 @@ class Steering:
         assert found[2]["start_at"] == "2026-09-15" and found[0]["webhook_held"]
         return found[0], found[1], found[2]
 
+    async def while_stale_is_fetched(self, a: Export,
+                                     meanwhile: Callable[[], Awaitable[None]]) -> None:
+        """Let A's webhook go with its archive held at Pachca's door; once the runner
+        is fetching it, do ``meanwhile``, then let the archive through."""
+        await self.control("POST", f"exports/{a['id']}/download", json={"held": True})
+        await self.control("POST", f"exports/{a['id']}/release")
+        await self.exports("the runner fetching the stale archive",
+                           lambda es: es[0]["downloads_waiting"] > 0)
+        await meanwhile()
+        await self.control("POST", f"exports/{a['id']}/download", json={"held": False})
+
     async def outcome(self) -> Outcome:
         """The rerun's outcome; the probe is closed."""
         try:
@@ -122,9 +134,11 @@ async def _abandon_chunk_1(world: World) -> None:
     _catalogue(world, webhook_timeout=f"{GUARD_S:g}s")
 
 
-def _assert_chunks_hold_own_days(world: World, outcome: Outcome, c: Export) -> None:
+def _assert_chunks_hold_own_days(world: World, outcome: Outcome, c: Export,
+                                 *, stale: int = 1) -> None:
     assert outcome.status == "succeeded", (outcome.error, outcome.report.lines)
-    assert any("it answered an earlier request" in line for line in outcome.report.lines)
+    let_go = [line for line in outcome.report.lines if "it answered an earlier request" in line]
+    assert len(let_go) == stale, outcome.report.lines
     assert exports_intact(world) == []
     files = sorted(world.out.glob("*.zip"))
     assert [f.name for f in files] == ["pachca-2026-08-01_2026-09-14.zip",
@@ -138,7 +152,7 @@ def _assert_chunks_hold_own_days(world: World, outcome: Outcome, c: Export) -> N
         chunk_2 = export_chunks(state, world.job)[1]
     assert (chunk_2.status, chunk_2.export_id) == ("downloaded", c["id"])
     exports = world.control("GET", "exports")["exports"]
-    assert len(exports) == 3, "chunk 2 was asked for twice"
+    assert len(exports) == 2 + stale, "chunk 2 was asked for twice"
 
 
 async def _steered(make: Callable[..., WorkspaceServer], tmp: Path,
@@ -187,12 +201,49 @@ async def test_the_own_webhook_arriving_while_a_stale_archive_is_checked_is_kept
     # is let go the run downloads chunk 2 at once: no second request, no wait for a
     # webhook that was already sent (it used to answer it "unmatched" and drop it).
     async def pachca(steer: Steering, a: Export, c: Export) -> None:
-        await steer.control("POST", f"exports/{a['id']}/download", json={"held": True})
-        await steer.control("POST", f"exports/{a['id']}/release")
-        await steer.exports("the runner fetching the stale archive",
-                            lambda es: es[0]["downloads_waiting"] > 0)
-        await steer.control("POST", f"exports/{c['id']}/release")
-        await steer.exports("chunk 2's own webhook delivered", _delivered(2))
-        await steer.control("POST", f"exports/{a['id']}/download", json={"held": False})
+        async def own_webhook() -> None:
+            await steer.control("POST", f"exports/{c['id']}/release")
+            await steer.exports("chunk 2's own webhook delivered", _delivered(2))
+
+        await steer.while_stale_is_fetched(a, own_webhook)
 
     await _steered(fresh_workspace, tmp_path / "w", pachca)
+
+
+async def test_every_webhook_kept_for_a_chunk_is_tried_newest_first_before_waiting(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+) -> None:
+    # Chunk 1 is given up on twice (A, then A2). While chunk 2 checks A's archive (its
+    # download held), chunk 2's own webhook (C) and then A2's arrive: both are kept for
+    # chunk 2, A2 the newest. A2 is tried first and proves stale too; C must be tried
+    # next at once (it used to be dropped with A2, and the run waited for a webhook
+    # Pachca had already sent until webhook_timeout).
+    world = _world(fresh_workspace, tmp_path / "w")
+    await _abandon_chunk_1(world)
+    await _abandon_chunk_1(world)
+    steer = Steering(world)
+    try:
+        found = await steer.exports("chunk 1 asked for a third time, its webhook held",
+                                    lambda es: len(es) == 3 and es[2]["webhook_held"])
+        assert [e["start_at"] for e in found] == ["2026-08-01"] * 3
+        a, a2, b = found
+        await steer.control("POST", f"exports/{b['id']}/release")
+        found = await steer.exports("chunk 2 asked for, its webhook held",
+                                    lambda es: len(es) == 4 and es[3]["webhook_held"])
+        c = found[3]
+        assert c["start_at"] == "2026-09-15" and a["webhook_held"] and a2["webhook_held"]
+
+        async def own_then_stale() -> None:
+            await steer.control("POST", f"exports/{c['id']}/release")
+            await steer.exports("chunk 2's own webhook delivered (kept)", _delivered(3))
+            await steer.control("POST", f"exports/{a2['id']}/release")
+            await steer.exports("A2's webhook delivered (kept, the newest)", _delivered(1))
+
+        await steer.while_stale_is_fetched(a, own_then_stale)
+        outcome = await steer.outcome()
+    finally:
+        steer.stop()
+    _assert_chunks_hold_own_days(world, outcome, c, stale=2)
+    let_go = [line for line in outcome.report.lines if "it answered an earlier request" in line]
+    assert let_go[0].startswith(f"export {a['id']} holds"), let_go
+    assert let_go[1].startswith(f"export {a2['id']} holds"), let_go

@@ -104,10 +104,10 @@ def test_runs_recorded_before_keep_their_text(open_store: StoreFactory, store_ur
     StateStore(store_url, replica="w").close()
     engine = create_engine(_sqlalchemy_url(store_url))
     try:
-        with engine.begin() as conn:  # the runs table as schema version 3 left it
+        with engine.begin() as conn:  # the runs table as schema version 4 left it
             conn.execute(text("ALTER TABLE runs DROP COLUMN said_lines"))
             conn.execute(text("ALTER TABLE runs DROP COLUMN said_error"))
-            conn.execute(text("UPDATE schema_version SET version = 3"))
+            conn.execute(text("UPDATE schema_version SET version = 4"))
             conn.execute(text(
                 "INSERT INTO runs (key, job, kind, replica, attempt, status, started_at, "
                 "finished_at, lease_until, dry_run, counts, error, lines, earlier_attempts) "

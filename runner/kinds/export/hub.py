@@ -152,7 +152,7 @@ class ExportHub:
         """``chunk``'s archive proved its own: what was kept for it answers no request."""
         if await self._kept.any():
             async with self._match:
-                await self._kept.take(chunk)
+                await self._kept.drop(chunk)
 
     async def accept(self, export_id: int) -> str:
         """Record ``export_id`` as ready on the pending chunk; 'accepted', 'duplicate',
@@ -197,13 +197,15 @@ class ExportHub:
         return ready
 
     async def _adopt(self, chunk: ExportChunk) -> ExportChunk | None:
-        """Under ``_match``: the newest webhook kept for ``chunk``, matched to it if it
-        still waits; the chunk now ready, or None."""
+        """Under ``_match``: the newest webhook kept for ``chunk`` that answers no other
+        request, matched to it if it still waits; the chunk now ready, or None. The older
+        ones stay kept: should the newest's archive prove stale, the chunk is given back
+        and the next is tried at once, not after ``webhook_timeout``."""
         records = await self._state.records(ExportRecords).chunks(chunk.job,
                                                                   status="requested")
         if not any(r.start == chunk.start for r in records):
             return None  # ready already, or reset: nothing to match
-        for export_id in await self._kept.take(chunk):
+        while (export_id := await self._kept.take_newest(chunk)) is not None:
             if await self._known(export_id) is None:
                 return await self._ready(chunk, export_id)
         return None

@@ -4,7 +4,9 @@ Pachca may deliver the webhook of an earlier request late; the hub matches it to
 pending chunk, whose run then finds other days in the archive and gives it back. If the
 chunk's own webhook arrives in between (no chunk is ``requested``, one is ``ready``), it
 is kept here, tied to the chunks being checked, and matched when one of them is given
-back: Pachca sends each webhook once. Kept in the state store (another replica may have
+back: Pachca sends each webhook once. Several may be kept for one chunk: they are tried
+newest first, one each time the chunk is given back, before it waits for another. Kept
+in the state store (another replica may have
 received it) under one value, at most ``KEEP_AT_MOST`` entries for ``KEEP_FOR`` at most:
 junk cannot grow it. A chunk whose archive proves its own forgets what was kept for it.
 """
@@ -76,10 +78,20 @@ class KeptWebhooks:
         await self._save([*kept, Kept(export_id, datetime.now(UTC),
                                       frozenset(map(key, checking)))])
 
-    async def take(self, chunk: ExportChunk) -> list[int]:
-        """The exports kept for ``chunk``, newest first; none is kept for it after."""
+    async def take_newest(self, chunk: ExportChunk) -> int | None:
+        """The newest export kept for ``chunk``, no longer kept for it; the older ones stay
+        kept, to be tried should this one's archive prove stale too. None if none."""
         kept = await self._load()
-        mine = [k.export_id for k in reversed(kept) if key(chunk) in k.chunks]
-        if mine:
+        mine = [k for k in kept if key(chunk) in k.chunks]
+        if not mine:
+            return None
+        newest = mine[-1]
+        await self._save([Kept(k.export_id, k.at, k.chunks - {key(chunk)}) if k is newest
+                          else k for k in kept])
+        return newest.export_id
+
+    async def drop(self, chunk: ExportChunk) -> None:
+        """Keep nothing more for ``chunk``."""
+        kept = await self._load()
+        if any(key(chunk) in k.chunks for k in kept):
             await self._save([Kept(k.export_id, k.at, k.chunks - {key(chunk)}) for k in kept])
-        return mine
