@@ -232,6 +232,7 @@ class _Loader:
         )
         if catalogue.alerts is not None:
             catalogue.alerts._template_line = doc.where(("alerts", "template"))[0]
+            catalogue.alerts._chat_line = doc.where(("alerts", "chat_id"))[0]
         unfurl = root.get("unfurl") or []
         if not isinstance(unfurl, list):
             doc.add(("unfurl",), words.text("unfurl.not_list"))

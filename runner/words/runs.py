@@ -62,6 +62,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ничего не отправлено: сообщение получилось пустым (проверьте условия в шаблоне)",
     ),
     "post.would": ("would post to {what}{attached}", "было бы отправлено: {what}{attached}"),
+    "post.would_not": (
+        "would not post to {what}: the token may not post there (see above)",
+        "не было бы отправлено: {what} — туда нельзя отправить (см. выше)",
+    ),
     "post.done": ("posted to {what}{attached}", "отправлено: {what}{attached}"),
     "post.attached": (" with attached {files}", " с вложениями {files}"),
     "post.undone": (
