@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import math
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -95,8 +97,11 @@ class _Loader:
                 self.suggested.add(path[:-1] + (found,))
             return words.text("field.unknown", name=name,
                               hint=suggest(name, allowed) or _fields_listed(path))
+        value = err.get("input")
+        if isinstance(value, float) and not math.isfinite(value):  # .nan, .inf: "at most 1, got nan"
+            return words.text("field.finite", got=got)
         simple = _SIMPLE.get(kind)
-        if simple == "field.text" and isinstance(err.get("input"), int | float):
+        if simple == "field.text" and isinstance(value, int | float | date):  # YAML read it so
             return words.text(simple, got=got, quote=words.text("hint.quote_it"))
         if simple is not None:
             message = words.text(simple, got=got, quote="")
@@ -227,6 +232,7 @@ class _Loader:
         )
         if catalogue.alerts is not None:
             catalogue.alerts._template_line = doc.where(("alerts", "template"))[0]
+            catalogue.alerts._chat_line = doc.where(("alerts", "chat_id"))[0]
         unfurl = root.get("unfurl") or []
         if not isinstance(unfurl, list):
             doc.add(("unfurl",), words.text("unfurl.not_list"))

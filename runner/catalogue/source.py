@@ -19,6 +19,7 @@ Pos = tuple[int | None, int | None]  # 1-based line and column
 _VAR_BODY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*))?", re.DOTALL)
 _STANDARD = "tag:yaml.org,2002:"
 _PLAIN_TAGS = (_STANDARD + "map", _STANDARD + "seq")
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
 _MAX_REPEATS = 50_000
 """Values an alias may repeat in one file: guards against alias bombs (a few lines that
 expand to billions of values). Values written out are not counted: a catalogue of
@@ -216,7 +217,7 @@ class _Doc:
             message = words.text("yaml.hash_cut", rest=shorten(cut[1], 30))
             line = node.end_mark.line + 1
             self.warnings.append(Problem(self.file, line, cut[0] + 1, dotted(path), message))
-        if node.tag == "tag:yaml.org,2002:str":
+        if node.tag == _STANDARD + "str" or _read_as_written(node):
             if getattr(node, "style", None) == "|":
                 self.blocks[path] = node.start_mark.line + 2  # the line after the `|`
             return self._interpolate(node.value, path)
@@ -287,6 +288,14 @@ class _Doc:
             return ""
         self.masks.add(value, f"${{{name}}}")
         return value
+
+
+def _read_as_written(node: yaml.Node) -> bool:
+    """Whether ``node`` is a number only to YAML 1.1, which reads 9:30 as 570 (base 60) and
+    0101 as 65 (octal): kept as written, so text stays text and a number field reads it
+    in base 10, as YAML 1.2 and people do."""
+    return (node.tag in (_STANDARD + "int", _STANDARD + "float")
+            and (":" in node.value or _OCTAL.fullmatch(node.value) is not None))
 
 
 def _short_tag(tag: str) -> str:

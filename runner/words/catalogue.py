@@ -34,6 +34,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "field.int": ("must be a whole number, got {got}", "нужно целое число, а указано: {got}"),
     "field.number": ("must be a number, got {got}", "нужно число, а указано: {got}"),
+    "field.finite": (
+        "must be a finite number, got {got}", "нужно конечное число, а указано: {got}"
+    ),
     "field.bool": ("must be true or false, got {got}", "нужно true или false, а указано: {got}"),
     "field.text": ("must be text, got {got}{quote}", "нужен текст, а указано: {got}{quote}"),
     "field.list": (
@@ -208,6 +211,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "duration.spelled": (
         "must be a duration like 30s, 15m, 2h, 1d or 1h30m, got {got} — write {short}",
         "нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m, а указано: {got} — пишите {short}",
+    ),
+    "duration.clock": (
+        "must be a duration like 30s, 15m, 2h, 1d or 1h30m, got {got} — write {hm} or {ms}",
+        "нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m, а указано: {got} — пишите {hm} или {ms}",
     ),
     "duration.repeat": (
         "must be a duration like 30s, 15m, 2h, 1d or 1h30m (each unit once), got {got}",
