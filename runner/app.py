@@ -241,34 +241,31 @@ async def poll_command(settings: Settings, catalogue: Catalogue, *, once: bool
 
 
 async def check_access(settings: Settings, catalogue: Catalogue
-                       ) -> list[tuple[str, TargetCheck]]:
+                       ) -> list[tuple[str, str, TargetCheck]]:
     """``validate``: every chat and person a job (or the alerts) would post to where the
-    token may not, as (job or ``alerts``, check).
+    token may not, as (job or ``alerts``, the job's field that names it, check).
 
     Reads only; each distinct recipient is looked up once for the whole catalogue.
     """
-    from runner.preflight import check_recipients, configured, side_chats, token_user
+    from runner.preflight import check_recipients, targets, token_user
     from runner.recipients import Recipients
 
     client = make_client(settings)
     try:
         me = await token_user(client)
-        per_job = {}
-        for job in catalogue.jobs.values():
-            side = side_chats(job.params)
-            per_job[job.name] = [*configured(job.params),
-                                 *([Recipients(chats=side)] if side else [])]
+        per_job = {job.name: targets(job.params) for job in catalogue.jobs.values()}
         if catalogue.alerts is not None:  # failure alerts are posted there
-            per_job["alerts"] = [Recipients(chats=[catalogue.alerts.chat_id])]
-        checks = await check_recipients(client, [r for rs in per_job.values() for r in rs], me)
+            per_job["alerts"] = [("chat_id", Recipients(chats=[catalogue.alerts.chat_id]))]
+        wanted = [r for rs in per_job.values() for _, r in rs]
+        checks = await check_recipients(client, wanted, me)
     finally:
         await client.aclose()
     found = {(c.entity_type, c.entity_id): c for c in checks if not c.ok}
     problems = []
     for name, recipients in per_job.items():
-        for r in recipients:
+        for field, r in recipients:
             keys = [("discussion", c) for c in r.chats] + [("user", u) for u in r.users]
-            problems += [(name, found[k]) for k in dict.fromkeys(keys) if k in found]
+            problems += [(name, field, found[k]) for k in dict.fromkeys(keys) if k in found]
     return problems
 
 

@@ -65,6 +65,11 @@ def parse_duration(value: Any) -> float:
     text = value.strip().lower()
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return float(text)
+    clock = re.fullmatch(r"(\d+):([0-5]\d)", text)
+    if clock is not None:  # 1:30: hours and minutes, or minutes and seconds?
+        hours, minutes = int(clock[1]), int(clock[2])
+        raise ValueError(words.text("duration.clock", got=f"'{value}'",
+                                    hm=f"{hours}h{minutes}m", ms=f"{hours}m{minutes}s"))
     if not text or not _WHOLE.fullmatch(text):
         short = _spelled_out(text)
         if short is not None:

@@ -106,6 +106,9 @@ async def post_once(
         ctx.report.messages.append(content)
         ctx.report.addressed.append(what)
         await _name_mentions(ctx, content)
+        if (entity_type, entity_id) in ctx.blocked:  # said above why; not "would post" too
+            ctx.report.say(words.text("post.would_not", what=what))
+            return None
         ctx.report.say(words.text("post.would", what=what) + _attached(file_names))
         ctx.report.count("would_post")
         return None

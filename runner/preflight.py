@@ -65,6 +65,24 @@ def side_chats(params: BaseModel) -> list[int]:
     return found
 
 
+def targets(params: BaseModel) -> list[tuple[str, Recipients]]:
+    """A job's recipients (``configured`` and ``side_chats``), each with the job's own field
+    that holds it, so that a recipient the token may not post to is named where written."""
+    found: list[tuple[str, Recipients]] = []
+    for name, info in type(params).model_fields.items():
+        value: Any = getattr(params, name)
+        if isinstance(value, Recipients):
+            found.append((name, value))
+        elif isinstance(value, int) and not isinstance(value, bool) and _posts_here(
+                info.annotation):
+            found.append((name, Recipients(chats=[value])))
+        elif isinstance(value, BaseModel):
+            side = side_chats(value)
+            found += [(name, r) for r in configured(value)]
+            found += [(name, Recipients(chats=side))] if side else []
+    return found
+
+
 def _posts_here(annotation: object) -> bool:
     """Whether a field's type is marked ``PostsHere`` (also inside ``X | None``)."""
     if get_origin(annotation) is Annotated:

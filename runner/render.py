@@ -176,9 +176,10 @@ class Renderer:
                 raise TemplateProblem(origin, None, words.text("tpl.too_deep")) from None
             except ValueError:
                 raise _number_problem(source, origin) from None
-            self._inline[source] = self.env.template_class.from_code(
-                self.env, code, self.env.make_globals(None)
-            )
+            made = self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
+            # The loader cannot give an inline text back: kept to word its errors (vars.x).
+            made._runner_source = source  # type: ignore[attr-defined]
+            self._inline[source] = made
         return self._inline[source]
 
     def shape_of(self, source: str) -> tuple[Any, ...] | str:
@@ -286,8 +287,10 @@ def _undefined(
         if found:
             what = f"{found.group(1)}.{name}"
     if isinstance(obj, Mapping):
-        keys = ", ".join(sorted(map(str, obj))) or words.text("word.nothing")
         owner = what.rsplit(".", 1)[0] if "." in what else words.text("tpl.it")
+        if not obj:
+            return words.text("tpl.undefined_empty", what=what, owner=owner)
+        keys = ", ".join(sorted(map(str, obj)))
         hint = words.suggest(str(name), [str(k) for k in obj])
         return words.text("tpl.undefined_in", what=what, owner=owner, keys=keys, hint=hint)
     hint = words.suggest(str(name), [str(k) for k in context]) if "." not in what else ""
@@ -295,6 +298,9 @@ def _undefined(
 
 
 def _source(template: Template, origin: str) -> str | None:
+    inline: str | None = getattr(template, "_runner_source", None)
+    if inline is not None:
+        return inline
     env = template.environment
     try:
         return env.loader.get_source(env, origin)[0]  # type: ignore[union-attr]

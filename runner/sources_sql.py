@@ -13,6 +13,7 @@ A failure is a ``SourceError`` whose reason never quotes the URL nor the bound v
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 
 _RESERVED_PARAMS = {"start", "end"}
 _REASON_MAX = 200
+_LEAD = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/|\()*", re.DOTALL)
+"""What may come before a query's first word: space, comments, opening brackets."""
+_READS = {"select", "with", "values", "table"}
 """A database's error message is cut here: it names the problem, not the whole query."""
 
 
@@ -92,6 +96,16 @@ class SqlSource(DataSource):
             raise ValueError(words.text("source.sql_driver", name=url.drivername)) from None
         if url.get_backend_name() == "sqlite" and (url.database or "") in ("", ":memory:"):
             raise ValueError(words.text("source.sql_file"))
+        return v
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, v: str) -> str:
+        # The session is read-only only where the database allows it: a query that is not
+        # a SELECT is refused here, before any run, rather than by the database mid-run.
+        first = re.match(r"\w*", v[_LEAD.match(v).end():])[0]  # type: ignore[union-attr,index]
+        if first.lower() not in _READS:
+            raise ValueError(words.text("source.sql_select", word=first or v.strip()[:20]))
         return v
 
     @field_validator("params")

@@ -48,6 +48,7 @@ _SIMPLE = {
     "date_parsing": "field.date",
     "date_from_datetime_parsing": "field.date",
     "date_from_datetime_inexact": "field.date",
+    "finite_number": "field.finite",
 }
 """Pydantic error types whose message needs only what was written (``got``)."""
 _BOUNDS = {

@@ -33,13 +33,35 @@ def ru(description: str, **schema: Any) -> dict[str, Any]:
 
 
 def _compiles(pattern: str) -> str:
-    from runner import words
-
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise ValueError(words.text("regex.invalid", pattern=pattern, detail=exc)) from None
+        raise ValueError(_regex_problem(pattern, exc)) from None
     return pattern
+
+
+def _regex_problem(pattern: str, exc: re.error) -> str:
+    """What is wrong with ``pattern``, in the operator's language (Python words it in English)."""
+    from runner import words
+
+    msg, pos = exc.msg, exc.pos
+    if msg.startswith("missing ), unterminated subpattern"):
+        detail = words.text("regex.open_group")
+    elif msg.startswith("unterminated character set"):
+        detail = words.text("regex.open_set")
+    elif msg.startswith("unbalanced parenthesis"):
+        detail = words.text("regex.close_group")
+    elif msg in ("nothing to repeat", "multiple repeat") and pos is not None:
+        detail = words.text("regex.repeat", char=pattern[pos])
+    elif msg.startswith("bad escape "):
+        detail = words.text("regex.escape", escape=msg.removeprefix("bad escape ").split()[0])
+    elif msg.startswith("bad character range "):
+        detail = words.text("regex.range", range=msg.removeprefix("bad character range "))
+    else:
+        detail = words.text("regex.other")
+    if pos is not None:
+        detail += words.text("regex.at", n=pos + 1)
+    return words.text("regex.invalid", pattern=pattern, detail=detail)
 
 
 Regex = Annotated[str, AfterValidator(_compiles)]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import math
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from runner.catalogue.models import (
     COMMON_FIELDS,
     DEFAULT_MISFIRE_GRACE,
     DEFAULT_TIMEOUT,
+    JOB_NAME_MAX,
     TOP_FIELDS,
     Alerts,
     Bot,
@@ -92,9 +95,13 @@ class _Loader:
             found = closest(name, allowed)
             if found is not None:
                 self.suggested.add(path[:-1] + (found,))
-            return words.text("field.unknown", name=name, hint=suggest(name, allowed))
+            return words.text("field.unknown", name=name,
+                              hint=suggest(name, allowed) or _fields_listed(path))
+        value = err.get("input")
+        if isinstance(value, float) and not math.isfinite(value):  # .nan, .inf: "at most 1, got nan"
+            return words.text("field.finite", got=got)
         simple = _SIMPLE.get(kind)
-        if simple == "field.text" and isinstance(err.get("input"), int | float):
+        if simple == "field.text" and isinstance(value, int | float | date):  # YAML read it so
             return words.text(simple, got=got, quote=words.text("hint.quote_it"))
         if simple is not None:
             message = words.text(simple, got=got, quote="")
@@ -111,9 +118,14 @@ class _Loader:
             return words.text(message_id, limit=ctx.get(key), got=got)
         if kind in ("too_short", "string_too_short"):
             n = ctx.get("min_length", 1)
-            return words.text("field.not_empty") if n == 1 else words.text("field.min_items", n=n)
+            if n == 1:
+                return words.text("field.not_empty")
+            return words.text("field.min_chars" if kind == "string_too_short" else
+                              "field.min_items", n=n, got=ctx.get("actual_length", "?"))
         if kind in ("too_long", "string_too_long"):
-            return words.text("field.max_items", n=ctx.get("max_length"))
+            size = len(err.get("input") or "")
+            return words.text("field.max_chars" if kind == "string_too_long" else
+                              "field.max_items", n=ctx.get("max_length"), got=size)
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             key = str(ctx.get("discriminator", "")).strip("'")
             tags = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected_tags", ""))))
@@ -197,7 +209,8 @@ class _Loader:
             if key not in TOP_FIELDS and not key.startswith("x-"):
                 doc.add(
                     (key,),
-                    words.text("top.unknown", key=key, hint=suggest(key, TOP_FIELDS)),
+                    words.text("top.unknown", key=key, hint=suggest(key, TOP_FIELDS)
+                               or words.text("top.sections", known=", ".join(TOP_FIELDS))),
                     doc.where((key,), key=True),
                 )
         timezone = zone or "UTC"
@@ -219,6 +232,7 @@ class _Loader:
         )
         if catalogue.alerts is not None:
             catalogue.alerts._template_line = doc.where(("alerts", "template"))[0]
+            catalogue.alerts._chat_line = doc.where(("alerts", "chat_id"))[0]
         unfurl = root.get("unfurl") or []
         if not isinstance(unfurl, list):
             doc.add(("unfurl",), words.text("unfurl.not_list"))
@@ -247,6 +261,9 @@ class _Loader:
         bad = len(doc.problems)
         if not _JOB_NAME.fullmatch(name):
             doc.add(path, words.text("job.name", name=name), doc.where(path, key=True))
+        elif len(name) > JOB_NAME_MAX:
+            doc.add(path, words.text("job.name_long", n=len(name), max=JOB_NAME_MAX),
+                    doc.where(path, key=True))
         if not isinstance(body, dict):
             doc.add(path, words.text("job.not_mapping"))
             return None
@@ -260,8 +277,9 @@ class _Loader:
             except KeyError:
                 known = list(self.kind_names())
                 hint = suggest(str(raw_kind), known)
-                doc.add(path + ("kind",), words.text("job.kind_unknown", kind=raw_kind,
-                                                      hint=hint, known=", ".join(known)))
+                doc.add(path + ("kind",), words.text(
+                    "job.kind_unknown" if hint else "job.kind_unknown_plain",
+                    kind=raw_kind, hint=hint, known=", ".join(known)))
         allowed = list(COMMON_FIELDS) + (list(kind.Params.model_fields) if kind else [])
         common = {k: v for k, v in body.items() if k in COMMON_FIELDS}
         head, issues = self.validate(_JobFields, common, path, allowed)
@@ -384,8 +402,8 @@ def _load(
     doc = _Doc(str(path), os.environ if env is None else env, [])
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        doc.add((), words.text("file.not_utf8"), (None, None))
+    except UnicodeDecodeError as exc:
+        doc.add((), *_not_utf8(exc.object, exc.start))
         text = None
     except OSError as exc:
         doc.add((), words.text("file.unreadable", reason=exc.strerror), (None, None))
@@ -400,6 +418,21 @@ def _load(
     catalogue._warnings = sorted(doc.warnings, key=lambda p: (p.line or 0, p.column or 0))
     problems = sorted(doc.problems, key=lambda p: (p.line or 0, p.column or 0))
     return catalogue, [catalogue.hide(p) for p in problems]
+
+
+def _not_utf8(data: bytes, start: int) -> tuple[str, tuple[int, int]]:
+    """What to say of a file that is not UTF-8, and where its first foreign byte is."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return words.text("file.utf16"), (1, 1)
+    line_start = data.rfind(b"\n", 0, start) + 1
+    column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
+    return words.text("file.not_utf8"), (data.count(b"\n", 0, start) + 1, column)
+
+
+def _fields_listed(path: FieldPath) -> str:
+    """Where the fields of the section ``path`` names are listed, as a hint."""
+    jobs = bool(path) and path[0] in ("jobs", "defaults")
+    return words.text("field.unknown_fix", doc="docs/kinds" if jobs else "docs/templates")
 
 
 def load_catalogue(

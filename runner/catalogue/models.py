@@ -33,6 +33,9 @@ TOP_FIELDS = ("timezone", "defaults", "alerts", "bot", "unfurl", "jobs")
 DEFAULT_MISFIRE_GRACE = 600.0
 DEFAULT_TIMEOUT = 1800.0
 _JOB_NAME = re.compile(r"[\w-]+")
+JOB_NAME_MAX = 100
+"""Characters a job name may have: an alert's retry button carries it in its data, which
+Pachca caps at 255 characters, with some 50 of the runner's own around it."""
 _URL_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
 
 
@@ -193,6 +196,7 @@ class Alerts(_Fields):
         json_schema_extra=ru("О продолжающемся сбое напоминать не чаще, чем раз в этот срок."),
     )
     _template_line: int | None = PrivateAttr(default=None)  # where a template problem points
+    _chat_line: int | None = PrivateAttr(default=None)  # where a recipient problem points
 
 
 class Bot(_Fields):
@@ -346,6 +350,14 @@ class Catalogue(BaseModel):
     def mask(self, text: str) -> str:
         """``text`` (an error, a log line) with every value from ``${VAR}`` hidden."""
         return self._masks.hide(text)
+
+    def line_of(self, job: str, field: str) -> int | None:
+        """The line of ``field`` of ``job`` (``alerts``: the alerts' chat), for problems
+        found after loading, such as a recipient the token may not post to."""
+        if job == "alerts":
+            return self.alerts._chat_line if self.alerts is not None else None
+        spec = self.jobs[job]
+        return spec.field_lines.get(field, spec.line)
 
 
 class CatalogueFile(BaseModel):

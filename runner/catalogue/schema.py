@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
 from runner import durations
-from runner.catalogue.models import _JOB_NAME, CatalogueFile, _JobFields
+from runner.catalogue.models import _JOB_NAME, JOB_NAME_MAX, CatalogueFile, _JobFields
 from runner.kinds.base import JobKind
 
 VAR_PATTERN = r"^\$\{.+\}$"
@@ -111,7 +111,8 @@ def catalogue_schema(
     defs["env_var"] = _ENV_VAR
     jobs = top["properties"]["jobs"]
     jobs.pop("additionalProperties", None)
-    jobs.update(minProperties=1, propertyNames={"pattern": _JOB_NAME_PATTERN},
+    jobs.update(minProperties=1, propertyNames={"pattern": _JOB_NAME_PATTERN,
+                                                 "maxLength": JOB_NAME_MAX},
                 additionalProperties={"$ref": "#/$defs/job"})
     assert _JOB_NAME.fullmatch("Ежедневная-сводка_2")  # the pattern above mirrors this one
     schema = {

@@ -17,7 +17,9 @@ from runner.errors import Problem
 FieldPath = tuple[str | int, ...]
 Pos = tuple[int | None, int | None]  # 1-based line and column
 _VAR_BODY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*))?", re.DOTALL)
-_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_STANDARD = "tag:yaml.org,2002:"
+_PLAIN_TAGS = (_STANDARD + "map", _STANDARD + "seq")
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
 _MAX_REPEATS = 50_000
 """Values an alias may repeat in one file: guards against alias bombs (a few lines that
 expand to billions of values). Values written out are not counted: a catalogue of
@@ -167,7 +169,7 @@ class _Doc:
             # A tag on a list or mapping (!!python/object/apply:..., !!set) would be
             # dropped silently; say it is not supported (the value is read untagged, so
             # what else is said about this field is about the same mistake, and left out).
-            self.add(path, words.text("yaml.tag", tag=node.tag))
+            self.add(path, words.text("yaml.tag", tag=_short_tag(node.tag)))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -215,20 +217,27 @@ class _Doc:
             message = words.text("yaml.hash_cut", rest=shorten(cut[1], 30))
             line = node.end_mark.line + 1
             self.warnings.append(Problem(self.file, line, cut[0] + 1, dotted(path), message))
-        if node.tag == "tag:yaml.org,2002:str":
+        if node.tag == _STANDARD + "str" or _read_as_written(node):
             if getattr(node, "style", None) == "|":
                 self.blocks[path] = node.start_mark.line + 2  # the line after the `|`
             return self._interpolate(node.value, path)
         try:
-            return self._constructor.construct_object(node)
+            value = self._constructor.construct_object(node)
         except yaml.constructor.ConstructorError:
-            self.add(path, words.text("yaml.tag", tag=node.tag))
+            self.add(path, words.text("yaml.tag", tag=_short_tag(node.tag)))
         except (ValueError, TypeError, OverflowError):
             if node.tag.endswith(":timestamp"):  # 2026-13-01: YAML's word would be "timestamp"
                 self.add(path, words.text("field.date", got=f"'{node.value}'"))
             else:
                 self.add(path, words.text("yaml.scalar", value=shorten(node.value),
                                           type=node.tag.rsplit(":", 1)[-1]))
+        else:
+            if not isinstance(value, bytes):
+                return value
+            # !!binary: no field takes bytes, and pydantic would quietly turn them into text.
+            # The text as written stands in, so the field is not also reported as missing.
+            self.add(path, words.text("yaml.tag", tag=_short_tag(node.tag)))
+            return node.value
         return None
 
     def _interpolate(self, text: str, path: FieldPath) -> str:
@@ -279,6 +288,19 @@ class _Doc:
             return ""
         self.masks.add(value, f"${{{name}}}")
         return value
+
+
+def _read_as_written(node: yaml.Node) -> bool:
+    """Whether ``node`` is a number only to YAML 1.1, which reads 9:30 as 570 (base 60) and
+    0101 as 65 (octal): kept as written, so text stays text and a number field reads it
+    in base 10, as YAML 1.2 and people do."""
+    return (node.tag in (_STANDARD + "int", _STANDARD + "float")
+            and (":" in node.value or _OCTAL.fullmatch(node.value) is not None))
+
+
+def _short_tag(tag: str) -> str:
+    """A tag as the operator wrote it: ``!!python/object``, not YAML's full URI."""
+    return "!!" + tag.removeprefix(_STANDARD) if tag.startswith(_STANDARD) else tag
 
 
 def _closing(text: str, start: int) -> int:

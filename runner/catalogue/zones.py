@@ -56,7 +56,9 @@ def _zone_hint(value: str) -> str:
         return found
     cities = {zone.rsplit("/", 1)[-1].replace("_", " "): zone for zone in _zones()}
     city = closest(value.strip().replace("_", " "), tuple(cities))
-    return words.text("hint.did_you_mean", word=cities[city]) if city else ""
+    if city:
+        return words.text("hint.did_you_mean", word=cities[city])
+    return words.text("zone.example")
 
 
 def check_zone(value: str) -> str:

@@ -41,9 +41,12 @@ def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
     from runner import app  # the client and the runtime: only to ask Pachca
 
     problems = asyncio.run(app.check_access(settings, catalogue))
-    for job, check in problems:
-        click.echo(words.text("validate.cannot_post", job=job, label=check.label,
-                              problem=check.problem), err=True)
+    for job, field, check in problems:
+        line = catalogue.line_of(job, field)
+        where = f"{file_}:{line}" if line else str(file_)
+        path = f"alerts.{field}" if job == "alerts" else f"jobs.{job}.{field}"
+        click.echo(words.text("validate.cannot_post", where=where, path=path,
+                              label=check.label, problem=check.problem), err=True)
     if problems:
         click.echo(words.text("validate.problems", file=file_, n=len(problems)), err=True)
         sys.exit(1)

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, desc, func, select, update
+from sqlalchemy import Select, and_, desc, func, select, union_all, update
 
 from runner import words
 from runner.errors import StateError
@@ -194,20 +194,23 @@ class RunsMixin:
         """Run history, newest first, optionally of one job, one outcome (or any of
         ``statuses``), and runs started in ``[since, until)``; ``offset`` skips that many
         (pages of the console)."""
-        query = (
-            select(runs).order_by(desc(runs.c.started_at), desc(runs.c.id))
-            .limit(limit).offset(offset)
-        )
+        query = select(runs)
         if job is not None:
             query = query.where(runs.c.job == job)
         if status is not None:
             query = query.where(runs.c.status == status)
-        if statuses is not None:
-            query = query.where(runs.c.status.in_(list(statuses)))
         if since is not None:
             query = query.where(runs.c.started_at >= since)
         if until is not None:
             query = query.where(runs.c.started_at < until)
+        wanted = list(dict.fromkeys(statuses)) if statuses is not None else None
+        if wanted is not None and len(wanted) > 1:
+            query = _newest_of_each(query, wanted, limit, offset)
+        else:
+            if wanted is not None:
+                query = query.where(runs.c.status.in_(wanted))
+            query = query.order_by(desc(runs.c.started_at), desc(runs.c.id))
+            query = query.limit(limit).offset(offset)
         with self._db.read() as conn:
             return [RunRecord.from_row(r) for r in conn.execute(query).mappings()]
 
@@ -328,3 +331,25 @@ class RunsMixin:
             conn.execute(
                 update(runs).where(self._mine(handle)).values(lease_until=self._db.now())
             )
+
+
+def _newest_of_each(query: Select[Any], statuses: Sequence[str], limit: int, offset: int
+                    ) -> Select[Any]:
+    """``query``'s runs in any of ``statuses``, newest first, ``limit`` after ``offset``.
+
+    Asked for with ``status IN (...)``, the newest runs of several outcomes come from a
+    walk down every run (``ix_runs_started``) until enough match, which reads the whole
+    history when they are rare (``history --failed`` on a healthy store); an index by
+    outcome cannot give them in order across outcomes. So each outcome's newest are read
+    from its own index range (``ix_runs_status_started``, with a job
+    ``ix_runs_job_status_started``), at most ``limit + offset`` of each, and merged.
+    """
+    parts = [
+        query.where(runs.c.status == status)
+        .order_by(desc(runs.c.started_at), desc(runs.c.id))
+        .limit(limit + offset).subquery()
+        for status in statuses
+    ]
+    merged = union_all(*(select(part) for part in parts)).subquery()
+    return (select(merged).order_by(desc(merged.c.started_at), desc(merged.c.id))
+            .limit(limit).offset(offset))

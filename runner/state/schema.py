@@ -135,6 +135,11 @@ runs = Table(
     # ``history`` without a job lists the newest runs of all: without this index, a
     # million-run history is read whole and sorted for twenty lines (schema version 3).
     Index("ix_runs_started", "started_at", "id"),
+    # ``history --failed`` and the console's outcome filter (of all jobs, of one): the
+    # newest runs of an outcome as an index range, not a scan of the whole history in
+    # search of a rare outcome (schema version 4).
+    Index("ix_runs_status_started", "status", "started_at", "id"),
+    Index("ix_runs_job_status_started", "job", "status", "started_at", "id"),
 )
 
 targets = Table(
@@ -228,13 +233,26 @@ def _v2(conn: Connection) -> None:
             )
 
 
-def _v3(conn: Connection) -> None:
-    """``ix_runs_started``: the newest runs of every job without a sort of the whole table."""
+def _runs_indexes(conn: Connection) -> None:
+    """The indexes of ``runs`` a store lacks: ``ix_runs_started`` (version 3: the newest
+    runs of every job without a sort of the whole table), ``ix_runs_status_started`` and
+    ``ix_runs_job_status_started`` (version 4: the newest runs of an outcome).
+
+    A SQLite store someone analysed (``ANALYZE``: sqlite_stat1) has each new index
+    analysed too: with figures for the old indexes and none for a new one, the planner
+    took ``ix_runs_job_status_started`` for ``history JOB`` and sorted all of the job's
+    runs."""
+    names = {i["name"] for i in inspect(conn).get_indexes("runs")}
+    analysed = conn.dialect.name == "sqlite" and inspect(conn).has_table("sqlite_stat1")
     for index in runs.indexes:
-        index.create(conn, checkfirst=True)
+        if index.name not in names:
+            index.create(conn)
+            if analysed:
+                conn.execute(text(f"ANALYZE {index.name}"))
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+# Versions 3 and 4 each added indexes of ``runs``: either step creates what is missing.
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _runs_indexes, _runs_indexes]
 SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x70616368  # "pach": one runner migrates at a time on PostgreSQL
 

@@ -28,25 +28,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "нет обязательного поля '{name}' — добавьте его, например `{name}: {example}`",
     ),
     "field.unknown": ("unknown field '{name}'{hint}", "неизвестное поле '{name}'{hint}"),
-    "field.int": ("must be a whole number, got {got}", "нужно целое число, а указано {got}"),
-    "field.number": ("must be a number, got {got}", "нужно число, а указано {got}"),
-    "field.bool": ("must be true or false, got {got}", "нужно true или false, а указано {got}"),
-    "field.text": ("must be text, got {got}{quote}", "нужен текст, а указано {got}{quote}"),
+    "field.unknown_fix": (
+        " — remove it or correct its name (every field is listed in {doc}.md)",
+        " — удалите его или исправьте название (все поля перечислены в {doc}.ru.md)",
+    ),
+    "field.int": ("must be a whole number, got {got}", "нужно целое число, а указано: {got}"),
+    "field.number": ("must be a number, got {got}", "нужно число, а указано: {got}"),
+    "field.finite": (
+        "must be a finite number, got {got}", "нужно конечное число, а указано: {got}"
+    ),
+    "field.bool": ("must be true or false, got {got}", "нужно true или false, а указано: {got}"),
+    "field.text": ("must be text, got {got}{quote}", "нужен текст, а указано: {got}{quote}"),
     "field.list": (
-        "must be a list, e.g. [a, b], got {got}", "нужен список, например [a, b], а указано {got}"
+        "must be a list, e.g. [a, b], got {got}", "нужен список, например [a, b], а указано: {got}"
     ),
     "field.mapping": (
         "must be a mapping (lines of `key: value`), got {got}",
-        "нужен словарь (строки вида `ключ: значение`), а указано {got}",
+        "нужен словарь (строки вида `ключ: значение`), а указано: {got}",
     ),
     "field.choice": (
         "must be one of {options}; got {got}{hint}",
         "допустимые значения: {options}; указано {got}{hint}",
     ),
-    "field.gt": ("must be more than {limit}, got {got}", "нужно больше {limit}, а указано {got}"),
-    "field.ge": ("must be at least {limit}, got {got}", "нужно не меньше {limit}, а указано {got}"),
-    "field.lt": ("must be less than {limit}, got {got}", "нужно меньше {limit}, а указано {got}"),
-    "field.le": ("must be at most {limit}, got {got}", "нужно не больше {limit}, а указано {got}"),
+    "field.gt": ("must be more than {limit}, got {got}", "нужно больше {limit}, а указано: {got}"),
+    "field.ge": ("must be at least {limit}, got {got}", "нужно не меньше {limit}, а указано: {got}"),
+    "field.lt": ("must be less than {limit}, got {got}", "нужно меньше {limit}, а указано: {got}"),
+    "field.le": ("must be at most {limit}, got {got}", "нужно не больше {limit}, а указано: {got}"),
     "field.not_empty": ("must not be empty", "не может быть пустым"),
     "field.url_long": (
         "is {n:,} characters long; a link may have at most {max:,}: shorten it, got {got}",
@@ -54,16 +61,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "field.url": (
         "must be an http:// or https:// link with a host, got {got}",
-        "нужна ссылка http:// или https:// с адресом сайта, а указано {got}",
+        "нужна ссылка http:// или https:// с адресом сайта, а указано: {got}",
     ),
     "field.min_items": (
-        "must have at least {n} items/characters", "нужно хотя бы {n} элементов/символов"
+        "must have at least {n} items, got {got}", "элементов должно быть не меньше {n}, а их {got}"
     ),
     "field.max_items": (
-        "must have at most {n} items/characters", "допустимо не больше {n} элементов/символов"
+        "must have at most {n} items, got {got}", "элементов должно быть не больше {n}, а их {got}"
+    ),
+    "field.min_chars": (
+        "must be at least {n} characters long, got {got}",
+        "символов должно быть не меньше {n}, а их {got}",
+    ),
+    "field.max_chars": (
+        "must be at most {n} characters long, got {got} — shorten it",
+        "символов должно быть не больше {n}, а их {got} — сократите",
     ),
     "field.date": (
-        "must be a date like 2026-01-31, got {got}", "нужна дата вида 2026-01-31, а указано {got}"
+        "must be a date like 2026-01-31, got {got}", "нужна дата вида 2026-01-31, а указано: {got}"
     ),
     "field.tag": (
         "'{key}' must be one of {options}; got {got}",
@@ -80,6 +95,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "файл должен быть словарём с разделом 'jobs:' на верхнем уровне",
     ),
     "top.unknown": ("unknown section '{key}'{hint}", "неизвестный раздел '{key}'{hint}"),
+    "top.sections": (
+        (" — remove it or correct its name; the sections are: {known} (a section of your own,"
+         " e.g. to hold &anchors, is named x-...)"),
+        (" — удалите его или исправьте название; разделы бывают такие: {known} (свой раздел,"
+         " например для &якорей, называйте x-...)"),
+    ),
     "unfurl.not_list": (
         "must be a list of rules, each starting with '- domain: ...'",
         "нужен список правил, каждое начинается с '- domain: ...'",
@@ -96,6 +117,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "job name '{name}' may use only letters, digits, '-' and '_'",
         "в имени задания '{name}' допустимы только буквы, цифры, '-' и '_'",
     ),
+    "job.name_long": (
+        "a job name may have at most {max} characters, this one has {n} — shorten it",
+        "в имени задания может быть не больше {max} символов, а в этом {n} — сократите его",
+    ),
     "job.not_mapping": (
         "a job must be a mapping of fields (kind, schedule, ...)",
         "задание должно быть словарём полей (kind, schedule, ...)",
@@ -103,6 +128,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "job.kind_unknown": (
         "unknown kind '{kind}'{hint} Known kinds: {known}",
         "неизвестный вид задания '{kind}'{hint} Известные виды: {known}",
+    ),
+    "job.kind_unknown_plain": (
+        "unknown kind '{kind}' — write one of: {known}",
+        "неизвестный вид задания '{kind}' — укажите один из: {known}",
     ),
     "job.not_found": (
         "{file}: no job named '{name}'{hint} (jobs: {known})",
@@ -177,23 +206,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # -- durations, zones, countries, periods ------------------------------------------------
     "duration.bad": (
         "must be a duration like 30s, 15m, 2h, 1d or 1h30m, got {got}",
-        "нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m, а указано {got}",
+        "нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m, а указано: {got}",
     ),
     "duration.spelled": (
         "must be a duration like 30s, 15m, 2h, 1d or 1h30m, got {got} — write {short}",
-        "нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m, а указано {got} — пишите {short}",
+        "нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m, а указано: {got} — пишите {short}",
+    ),
+    "duration.clock": (
+        "must be a duration like 30s, 15m, 2h, 1d or 1h30m, got {got} — write {hm} or {ms}",
+        "нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m, а указано: {got} — пишите {hm} или {ms}",
     ),
     "duration.repeat": (
         "must be a duration like 30s, 15m, 2h, 1d or 1h30m (each unit once), got {got}",
         ("нужна длительность вроде 30s, 15m, 2h, 1d или 1h30m (каждая единица один раз),"
-         " а указано {got}"),
+         " а указано: {got}"),
     ),
     "duration.negative": ("must not be negative", "не может быть отрицательным"),
     "duration.range": (
-        "must be from {low} to {high}, got {got}", "допустимо от {low} до {high}, а указано {got}"
+        "must be from {low} to {high}, got {got}", "допустимо от {low} до {high}, а указано: {got}"
     ),
     "zone.unknown": (
-        "unknown time zone '{value}'{hint}", "неизвестный часовой пояс '{value}'{hint}"
+        "unknown time zone: '{value}'{hint}", "неизвестный часовой пояс: '{value}'{hint}"
+    ),
+    "zone.example": (
+        " — write a zone's IANA name, e.g. 'Europe/Moscow', 'Asia/Yekaterinburg' or 'UTC'",
+        " — напишите название пояса по IANA, например 'Europe/Moscow', 'Asia/Yekaterinburg' или 'UTC'",
     ),
     "zone.named": (" — write its full name: '{zone}'", " — напишите полное название: '{zone}'"),
     "zone.offset_city": (
@@ -235,7 +272,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "period.date": ("must be a date like 2026-01-31", "нужна дата вида 2026-01-31"),
     "period.day_range": (
         "must be a day from {low} to {high}, got {got}",
-        "нужен день с {low} по {high}, а указано {got}",
+        "нужен день с {low} по {high}, а указано: {got}",
     ),
     "period.last_days": (
         "last_N_days: N must be from 1 to {high}, got '{got}'",

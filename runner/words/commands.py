@@ -98,8 +98,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "validate.no_token": ("no PACHCA_TOKEN", "нет PACHCA_TOKEN"),
     "validate.cannot_post": (
-        "✗ {job}: cannot post to {label}: {problem}",
-        "✗ {job}: нельзя отправить в {label}: {problem}",
+        "✗ {where}: {path}: cannot post to {label}: {problem}",
+        "✗ {where}: {path}: нельзя отправить: {label}: {problem}",
     ),
     "validate.problems": (
         "{file}: {n} recipient problem(s)", "{file}: проблем с получателями: {n}"

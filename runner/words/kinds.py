@@ -64,6 +64,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "is not a SQLAlchemy database URL (like postgresql+psycopg://user:pass@host/db)",
         "это не адрес базы SQLAlchemy (вида postgresql+psycopg://user:pass@host/db)",
     ),
+    "source.sql_select": (
+        "must be one SELECT (or WITH ... SELECT) that only reads; it starts with '{word}'",
+        "нужен один SELECT (или WITH ... SELECT), который только читает, а запрос начинается с '{word}'",
+    ),
     "source.sql_param": (
         "parameter '{name}' is the window's bound and is set by the runner; rename it",
         "параметр '{name}' — граница окна, его задаёт сам планировщик; переименуйте",
@@ -82,6 +86,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{pattern}' is not a valid regular expression: {detail}",
         "'{pattern}' — неправильное регулярное выражение: {detail}",
     ),
+    "regex.open_group": ("a '(' is not closed with ')'", "скобка '(' не закрыта знаком ')'"),
+    "regex.open_set": ("a '[' is not closed with ']'", "скобка '[' не закрыта знаком ']'"),
+    "regex.close_group": ("a ')' has no '(' before it", "перед скобкой ')' нет '('"),
+    "regex.repeat": (
+        "{char} has nothing before it to repeat — write \\{char} for the character itself",
+        "перед {char} нечего повторять — чтобы искать сам символ, пишите \\{char}",
+    ),
+    "regex.escape": (
+        "{escape} is not a known escape — write \\\\ for a backslash itself",
+        "{escape} — неизвестная последовательность, для самой обратной черты пишите \\\\",
+    ),
+    "regex.range": (
+        "the range {range} goes backwards — write the smaller character first",
+        "диапазон {range} идёт в обратную сторону — сначала пишите меньший символ",
+    ),
+    "regex.other": (
+        ("check its brackets; write \\ before . * + ? ( ) [ ] {{ }} | ^ $ to look for the"
+         " character itself"),
+        ("проверьте скобки; чтобы искать сам символ . * + ? ( ) [ ] {{ }} | ^ $, ставьте перед"
+         " ним \\"),
+    ),
+    "regex.at": (" (at character {n})", " (символ {n})"),
     "chat.name_length": (
         "renders to {got} with a sample date: a chat name must be 1 to {n} characters",
         "с примерной датой получается {got}: название чата — от 1 до {n} символов",

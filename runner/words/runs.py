@@ -61,6 +61,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ничего не отправлено: сообщение получилось пустым (проверьте условия в шаблоне)",
     ),
     "post.would": ("would post to {what}", "было бы отправлено: {what}"),
+    "post.would_not": (
+        "would not post to {what}: the token may not post there (see above)",
+        "не было бы отправлено: {what} — туда нельзя отправить (см. выше)",
+    ),
     "post.done": ("posted to {what}", "отправлено: {what}"),
     "post.attached": (" with attached {files}", " с вложениями {files}"),
     "post.undone": (

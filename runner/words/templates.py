@@ -37,6 +37,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{what}' is undefined{hint} — {owner} has: {keys}",
         "'{what}' не определено{hint} — в {owner} есть: {keys}",
     ),
+    "tpl.undefined_empty": (
+        "'{what}' is undefined — {owner} is empty", "'{what}' не определено — в {owner} ничего нет"
+    ),
     "tpl.no_filter": (
         "there is no filter '{name}'{hint} (filters are listed in docs/templates.md)",
         "фильтра '{name}' нет{hint} (фильтры перечислены в docs/templates.md)",

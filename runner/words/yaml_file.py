@@ -5,7 +5,16 @@ id -> (English, Russian); placeholders are ``str.format`` fields, literal braces
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # -- reading the file ------------------------------------------------------------------
-    "file.not_utf8": ("the file is not UTF-8 text", "файл не в кодировке UTF-8"),
+    "file.not_utf8": (
+        "the file is not UTF-8 text — save it as UTF-8 (in the editor: Save with Encoding → UTF-8)",
+        ("файл не в кодировке UTF-8 — сохраните его в UTF-8 (в редакторе: «Сохранить с"
+         " кодировкой» → UTF-8)"),
+    ),
+    "file.utf16": (
+        "the file is saved as UTF-16 — save it as UTF-8 (in the editor: Save with Encoding → UTF-8)",
+        ("файл сохранён в UTF-16 — сохраните его в UTF-8 (в редакторе: «Сохранить с кодировкой»"
+         " → UTF-8)"),
+    ),
     "file.unreadable": ("cannot read the file: {reason}",
                         "не удаётся прочитать файл, система сообщает: «{reason}»"),
     "file.unwritable": ("cannot write: {reason}", "не удаётся записать, система сообщает: «{reason}»"),
@@ -108,8 +117,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "duplicate key '{key}' (already set on line {line}) — keep only one",
         "ключ '{key}' повторяется (он уже есть в строке {line}) — оставьте один",
     ),
-    "yaml.merge": ("'<<' must refer to a mapping", "'<<' должен ссылаться на словарь"),
-    "yaml.tag": ("YAML tag '{tag}' is not supported", "тег YAML '{tag}' не поддерживается"),
+    "yaml.merge": (
+        "'<<' must refer to a mapping — write `<<: *name` where `&name` marks a mapping above",
+        "'<<' должен ссылаться на словарь — пишите `<<: *имя`, где `&имя` стоит у словаря выше",
+    ),
+    "yaml.tag": (
+        "YAML tag '{tag}' is not supported — remove it and write the value itself",
+        "тег YAML '{tag}' не поддерживается — удалите его и напишите само значение",
+    ),
     "yaml.bad_char": (
         "the file holds the character {char}, which YAML does not allow — remove it",
         "в файле символ {char}, недопустимый в YAML, — удалите его",

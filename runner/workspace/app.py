@@ -21,6 +21,7 @@ from runner.workspace import (
     control_tasks,
     control_threads,
     exports,
+    pushes,
     reads,
     routes_chats,
     routes_messages,
@@ -72,7 +73,8 @@ def build_app(ws: Workspace) -> ASGIApp:
         + uploads.API_ROUTES
     )
     control_routes = (control.ROUTES + control_bot.ROUTES + control_threads.ROUTES + control_tasks.ROUTES
-                      + reads.CONTROL_ROUTES + exports.CONTROL_ROUTES)
+                      + reads.CONTROL_ROUTES + exports.CONTROL_ROUTES
+                      + pushes.CONTROL_ROUTES)
     app = Starlette(
         routes=[Mount(API_PREFIX, routes=api_routes), Mount("/_workspace", routes=control_routes),
                 Mount("/_storage", routes=uploads.STORAGE_ROUTES)],

@@ -108,6 +108,9 @@ class WorkspaceConfig:
     #: Tokens to issue instead of the seeded ones, by kind (``owner``, ``bot``, ``limited``):
     #: lets a test recognise a token wherever it might leak.
     tokens: dict[str, str] | None = None
+    #: The bot's signing secret: with it, each event delivered to the bot is also POSTed,
+    #: signed, to its ``outgoing_url`` (``pushes``); None: through its history alone.
+    webhook_secret: str | None = None
     #: The bot is also an unfurl bot for these domains (Pachca: up to 5, bare names; a
     #: domain covers its subdomains); empty: no unfurl bot, link previews are refused.
     unfurl_domains: tuple[str, ...] = ("tracker.example.com",)
@@ -159,6 +162,8 @@ class WorkspaceConfig:
                 and self.quiet_days <= self.active_days + 2):
             raise ValueError("quiet_days must exceed active_days + 2 when both are set")
         check_domains(self.unfurl_domains)
+        if self.webhook_secret is not None and not self.webhook_secret:
+            raise ValueError("webhook_secret: give a non-empty secret, or None for no pushes")
         for kind, token in (self.tokens or {}).items():
             if kind not in ("owner", "bot", "limited") or not token:
                 raise ValueError(f"tokens: '{kind}' is not owner, bot or limited, or is empty")

@@ -16,7 +16,8 @@
                             "method", "path", "status", "message"}],
                             "openapi_violation_count": {"request", "response"}}``
 ``POST /events``            ``{"payload": {...}, "event_type"?: str}`` (or the bare payload)
-                            -> 201 ``{"id": str, "event": WebhookEvent}``; a ``button``
+                            -> 201 ``{"id": str, "event": WebhookEvent}`` (both null when
+                            the bot keeps no history: pushed only); a ``button``
                             payload gets ``trigger_id`` / ``webhook_timestamp`` if missing;
                             409 with the reason when Pachca would not deliver it to the
                             bot (not subscribed, history off, a chat the bot is not in,
@@ -63,6 +64,8 @@
 ``GET  /downloads/<n>.zip`` the export archive behind a 302 (403 once expired)
 ``POST /threads`` ...       threads and comments: see ``control_threads``
 ``POST /reads``             a member read a chat up to a message: see ``reads``
+``GET  /pushes``            the tries to push events to the bot's outgoing webhook:
+                            see ``pushes``
 ==========================  ==================================================================
 
 Errors are ``{"error": "..."}`` with 400 or 404.
@@ -150,8 +153,9 @@ async def inject_event(request: Request) -> Response:
     if payload["type"] == "button":
         payload.setdefault("trigger_id", f"{ws.misc_rng.getrandbits(64):016x}")
     payload.setdefault("webhook_timestamp", ws.store.now_ms() // 1000)
-    event = ws.store.add_event(kind, payload)
-    return JSONResponse({"id": event.id, "event": event.to_json()}, status_code=201)
+    event = delivery.hand_over(ws.store, kind, payload)
+    return JSONResponse({"id": event.id if event else None,
+                         "event": event.to_json() if event else None}, status_code=201)
 
 
 async def post_message(request: Request) -> Response:

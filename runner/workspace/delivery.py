@@ -1,12 +1,13 @@
 """What the bot is told, by the rules Pachca delivers its outgoing-webhook events by.
 
 This workspace delivers a bot's events through its event history (``GET
-/webhooks/events``); it pushes none to ``outgoing_url``. Pachca's guides
+/webhooks/events``) and, given the bot's signing secret, to its ``outgoing_url``
+(``pushes``). Pachca's guides
 (``guides/webhook/*``, ``guides/link-previews``, ``guides/bots/overview``) say an event
 reaches the bot only when:
 
 - the bot's settings subscribe it to the event's type (``events``, ``BotEventName``);
-- for the history: "keep event history" (``events_history_enabled``) is on;
+- into the history only while "keep event history" (``events_history_enabled``) is on;
 - an event of a chat comes from a chat the bot is in, or a thread of one; except
   ``link_shared``: an unfurl bot watches every chat of the workspace without being added;
 - a message event is not about the bot's own message while ``ignore_self_messages`` is on
@@ -101,9 +102,9 @@ def refusal(store: Store, kind: str, payload: dict[str, Any]) -> str | None:
         return (f"the bot is not subscribed to {kind} (its events: "
                 f"{', '.join(settings['events']) or 'none'}); subscribe it first, as an admin "
                 f"would in its settings: POST /_workspace/bot {{\"events\": [..., \"{kind}\"]}}")
-    if not settings["events_history_enabled"]:
-        return ("the bot keeps no event history (events_history_enabled is off), the way this"
-                " workspace delivers events")
+    if not settings["events_history_enabled"] and not _pushed(store, settings):
+        return ("the bot keeps no event history (events_history_enabled is off) and has no"
+                " outgoing webhook the workspace pushes to (outgoing_url and webhook_secret)")
     if (kind.startswith("message_") and payload.get("user_id") == store.bot_id
             and settings["ignore_self_messages"]):
         return "the message is the bot's own and the bot ignores its own (ignore_self_messages)"
@@ -151,12 +152,26 @@ def _link_refusal(store: Store, settings: dict[str, Any], payload: dict[str, Any
     return None
 
 
+def _pushed(store: Store, settings: dict[str, Any]) -> bool:
+    return bool(settings.get("outgoing_url")) and store.on_delivery is not None
+
+
 def deliver(store: Store, payload: dict[str, Any]) -> Event | None:
-    """Put the event into the bot's history if Pachca would deliver it (else None)."""
+    """Deliver the event if Pachca would (``hand_over``); its history entry, if any."""
     kind = event_type(payload)
     if refusal(store, kind, payload) is not None:
         return None
-    return store.add_event(kind, payload)
+    return hand_over(store, kind, payload)
+
+
+def hand_over(store: Store, kind: str, payload: dict[str, Any]) -> Event | None:
+    """Give the bot an event ``refusal`` lets through: into its history when it keeps
+    one (the entry is returned), and to its outgoing webhook when it has one."""
+    settings = store.bots[store.bot_id]
+    event = store.add_event(kind, payload) if settings["events_history_enabled"] else None
+    if store.on_delivery is not None and settings.get("outgoing_url"):
+        store.on_delivery(payload)
+    return event
 
 
 def message_posted(store: Store, message: Message, chat: Chat) -> None:

@@ -47,6 +47,11 @@ class Workspace:
 
             self.checker = ContractChecker(config.validate_openapi)
         self.exports = ExportManager(self)
+        from runner.workspace.pushes import Pusher  # pushes imports runtime types
+
+        self.pusher = Pusher(self, config.webhook_secret) if config.webhook_secret else None
+        if self.pusher is not None:
+            self.store.on_delivery = self.pusher.push
         self.gate = WriteGate()
         self.in_flight = 0  # API requests taken in and not answered yet (event loop only)
         self.most_in_flight = 0  # the most ever at once since the log was reset

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -84,6 +85,9 @@ class Store:
         self.upload_grants: dict[str, str] = {}  # policy -> key granted by POST /uploads
         self.files: dict[str, Any] = {}  # key -> runner.workspace.uploads.StoredFile
         self.tokens: dict[str, TokenInfo] = {}
+        #: Called with each event delivered to the bot (``delivery``): the workspace's
+        #: pusher sends it to the bot's outgoing webhook; None: the history alone.
+        self.on_delivery: Callable[[dict[str, Any]], None] | None = None
         self.token_scopes: dict[str, frozenset[str]] = {}
         self.token_issued_ms: dict[str, int] = {}
         #: Bumped whenever chats, memberships or last_message_at change (query caches).

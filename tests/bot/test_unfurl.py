@@ -195,6 +195,44 @@ async def test_a_link_a_person_posts_gets_its_preview_from_the_running_bot(
     assert [s["path"] for s in Tracker.seen] == ["/issues/43"]
 
 
+async def test_a_link_a_person_posts_is_pushed_signed_to_the_runners_webhook(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path, tracker: str
+) -> None:
+    """End to end by push, nothing injected and no history kept: the workspace POSTs the
+    link_shared to the bot's outgoing webhook, signed with the bot's secret, and the
+    runner (which refuses what is not signed so) adds the preview."""
+    # Pachca stamps webhook_timestamp by the real clock, which the runner checks against
+    # its own: this workspace's clock is not pinned.
+    sw = Sweep.make(fresh_workspace(**{**EMPTY, "start_time": None}, webhook_secret=SECRET),
+                    tmp_path)
+    try:
+        bot = Bot(sw)
+        bot.subscribe("message_link_shared", events_history_enabled=False)
+        catalogue(bot, tracker, events="push")
+        url = "https://tracker.example.com/issues/42"
+        maker, other = sw.people(2)
+        [chat] = sw.control("POST", "chats", json={"user_id": maker, "chats": [
+            {"name": "Без бота", "member_ids": [other]}]})["data"]
+        settings = sw.h.settings(webhook_secret=SECRET)
+        async with (app.runtime(settings, sw.h.catalogue(), server=True) as rt,
+                    service.started(settings, rt)):
+            sw.control("POST", "bot", json={"outgoing_url": rt.server.url + PATH})
+            message = sw.control("POST", "messages", json={
+                "user_id": other, "chat_id": chat["id"], "content": url})["data"]
+
+            async def previewed() -> list[dict[str, Any]]:
+                return list(sw.control("GET", "link_previews")["link_previews"])
+
+            [preview] = await eventually(previewed, "the pushed link's preview")
+        assert preview["message_id"] == message["id"]
+        assert list(preview["link_previews"]) == [url]
+        assert [(t["event"], t["status"]) for t in sw.control("GET", "pushes")["pushes"]] == [
+            ("link_shared", 200)]
+        assert bot.pending() == [], "nothing kept in a history the bot does not keep"
+    finally:
+        sw.close()
+
+
 async def test_nothing_is_posted_when_no_link_can_be_previewed(bot: Bot, tracker: str) -> None:
     catalogue(bot, tracker)
     shared(bot, [{"url": "https://tracker.example.com/issues/500",

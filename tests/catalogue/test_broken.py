@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 
 from runner.catalogue import load_catalogue
 from runner.errors import CatalogueError, Problem
+from runner.sources_sql import SqlSource
+from runner.words import speaking
 from tests.catalogue.fakes import get_kind, kind_names
 
 HEAD = "timezone: Europe/Moscow\njobs:\n  a:\n    kind: digest\n    to: [1]\n"
@@ -191,7 +194,7 @@ CASES = [
         7,
         15,
         "jobs.a.timezone",
-        ["unknown time zone 'Europe/Moskow'", "did you mean 'Europe/Moscow'"],
+        ["unknown time zone: 'Europe/Moskow'", "did you mean 'Europe/Moscow'"],
     ),
     (
         "top-timezone",
@@ -435,6 +438,47 @@ def test_non_utf8_file_is_a_problem(tmp_path: Path) -> None:
     path.write_bytes("jobs: {а: 1}".encode("cp1251"))
     with pytest.raises(CatalogueError, match="not UTF-8"):
         load_catalogue(path, env={}, kinds=get_kind, kind_names=kind_names)
+
+
+def test_a_file_saved_as_utf16_is_named_so_with_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.yaml"
+    path.write_bytes("jobs: {а: 1}".encode("utf-16"))  # Windows editors' "Unicode"
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue(path, env={}, kinds=get_kind, kind_names=kind_names)
+    [problem] = info.value.problems
+    assert (problem.line, problem.column) == (1, 1)
+    assert "saved as UTF-16 — save it as UTF-8" in problem.message
+
+
+def test_a_regular_expression_is_explained_in_russian_under_ru(tmp_path: Path) -> None:
+    """Python words a bad pattern in English ("unterminated character set at position 0")."""
+    path = tmp_path / "jobs.yaml"
+    path.write_text('jobs:\n  a:\n    kind: sweep\n    schedule: "0 9 * * 1"\n    exclude: {names:'
+                    ' ["(a", "[b", "+c", "d)", "[я-а]", "\\\\q", "(?<x)"]}\n', encoding="utf-8")
+    with speaking("ru"), pytest.raises(CatalogueError) as info:
+        load_catalogue(path, env={})  # the real kinds: sweep's exclude.names are patterns
+    found = info.value.problems
+    messages = [p.message for p in found if p.path.startswith("jobs.a.exclude.names")]
+    assert len(messages) == 7, [str(p) for p in found]
+    for message in messages:
+        said = message.split(" — неправильное регулярное выражение: ", 1)[1]
+        assert not re.search(r"[A-Za-z]{2,}", said), message
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT 1", "  select day FROM t", "-- today\nWITH t AS (SELECT 1) SELECT * FROM t",
+    "/* a */ (SELECT 1) UNION (SELECT 2)", "VALUES (1)",
+])
+def test_a_query_that_reads_is_accepted(query: str) -> None:
+    assert SqlSource(type="sql", url="sqlite:///x.db", query=query).query == query
+
+
+@pytest.mark.parametrize("query", [
+    "DELETE FROM t", "-- x\nDROP TABLE t", "/* select */ UPDATE t SET a = 1", "PRAGMA x",
+])
+def test_a_query_that_writes_is_refused_before_any_run(query: str) -> None:
+    with pytest.raises(ValueError, match="must be one SELECT"):
+        SqlSource(type="sql", url="sqlite:///x.db", query=query)
 
 
 def test_alias_bomb_is_refused(tmp_path: Path) -> None:

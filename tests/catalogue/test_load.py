@@ -131,6 +131,20 @@ def test_env_interpolation_happens_before_type_validation(
     assert load(tmp_path, text, env).jobs["a"].params.limit == expected
 
 
+@pytest.mark.parametrize(("written", "limit", "title"), [
+    ("0101", 101, "0101"),  # YAML 1.1 would read 65 (octal)
+    ("9:30", None, "9:30"),  # YAML 1.1 would read 570 (base 60)
+])
+def test_a_number_is_read_as_people_write_it(
+    tmp_path: Path, written: str, limit: int | None, title: str
+) -> None:
+    text = ("jobs:\n  a:\n    kind: digest\n    to: [1]\n    schedule: '0 9 * * *'\n"
+            f"    title: {written}\n" + (f"    limit: {written}\n" if limit else ""))
+    params = load(tmp_path, text).jobs["a"].params
+    assert params.title == title
+    assert limit is None or params.limit == limit
+
+
 def test_double_dollar_escapes_a_literal(tmp_path: Path) -> None:
     text = (
         "jobs:\n  a: {kind: digest, to: [1], schedule: '0 9 * * *', title: 'cost $${PRICE} $5'}\n"

@@ -130,7 +130,7 @@ def test_the_job_kinds_explain_their_fields_in_russian(
     assert "чат указан дважды" in found["jobs.export.chat_ids"]
     assert "укажите ровно одно из двух: `text` или `template`" in found["jobs.note"]
     assert "min_members не может быть больше max_members" in found["jobs.sweep.max_members"]
-    assert "нужно не меньше 1, а указано 0" in found["jobs.report.top"]
+    assert "нужно не меньше 1, а указано: 0" in found["jobs.report.top"]
     assert "нужен адрес http:// или https://" in found["jobs.crm.sources.crm.url"]
     for problem in info.value.problems:
         assert CYRILLIC.search(problem.message), str(problem)

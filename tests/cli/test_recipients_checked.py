@@ -233,8 +233,10 @@ def test_report_and_alert_chats_are_checked_like_recipients(ws, tmp_path):
     checked = cli(env, "validate")
     out = " ".join(checked.output.split())
     assert checked.exit_code == 1, checked.output
-    assert f"✗ tidy: cannot post to chat «Спринт Север-43» ({outside}):" in out and fix in out
-    assert f"✗ alerts: cannot post to chat {MISSING}: chat {MISSING} does not exist" in out
+    assert (f"jobs.yaml:8: jobs.tidy.report_chat_id: cannot post to chat «Спринт Север-43»"
+            f" ({outside}):") in out and fix in out
+    assert (f"jobs.yaml:2: alerts.chat_id: cannot post to chat {MISSING}: chat {MISSING}"
+            " does not exist") in out
     for args in (["preview", "tidy"], ["run-job", "tidy", "--dry-run"]):
         looked = cli(env, *args)
         assert looked.exit_code == 1 and fix in " ".join(looked.output.split()), args
@@ -278,3 +280,17 @@ def test_a_manual_run_is_finished_with_rerun_and_only_what_is_left_is_posted(ws,
     assert posts(ws, start) == [only]
     other = cli(env, "run-job", "standup", "--rerun", "999")
     assert other.exit_code == 2 and "run 999 is not a run of standup" in other.output
+
+
+def test_a_dry_run_does_not_say_it_would_post_where_it_may_not(ws, tmp_path):
+    s = setup(ws, tmp_path)
+    start = mark(ws)
+
+    dry = cli(s["env"], "run-job", "standup", "--dry-run")
+
+    lines = dry.output.splitlines()
+    assert dry.exit_code == 1, dry.output
+    assert f"  • would not post to chat {MISSING}: the token may not post there (see above)" in lines
+    assert not any(f"would post to chat {MISSING}" in line for line in lines), dry.output
+    assert any(f"would post to chat «Спринт Юг-7» ({s['joined']})" in line for line in lines)
+    assert writes(ws, start) == []

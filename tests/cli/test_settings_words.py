@@ -12,7 +12,7 @@ from runner.cli import main
 BAD = [
     ({"PACHCA_RUNNER_SERVER_PORT": "abc"},
      "PACHCA_RUNNER_SERVER_PORT: must be a whole number, got 'abc'",
-     "PACHCA_RUNNER_SERVER_PORT: нужно целое число, а указано 'abc'"),
+     "PACHCA_RUNNER_SERVER_PORT: нужно целое число, а указано: 'abc'"),
     ({"PACHCA_RUNNER_LOG_FORMAT": "xml"},
      "PACHCA_RUNNER_LOG_FORMAT: must be one of text, json; got 'xml'",
      "PACHCA_RUNNER_LOG_FORMAT: допустимые значения: text, json; указано 'xml'"),
@@ -22,7 +22,7 @@ BAD = [
       " 'json'?")),
     ({"PACHCA_RUNNER_CONSOLE": "maybe"},
      "PACHCA_RUNNER_CONSOLE: must be true or false, got 'maybe'",
-     "PACHCA_RUNNER_CONSOLE: нужно true или false, а указано 'maybe'"),
+     "PACHCA_RUNNER_CONSOLE: нужно true или false, а указано: 'maybe'"),
     ({"PACHCA_RUNNER_REQUEST_TIMEOUT": "-1"},
      "PACHCA_RUNNER_REQUEST_TIMEOUT: must be more than 0",
      "PACHCA_RUNNER_REQUEST_TIMEOUT: нужно больше 0"),
@@ -36,7 +36,7 @@ BAD = [
      "PACHCA_BASE_URL: нужен адрес http(s), например https://api.pachca.com/api/shared/v1"),
     ({"PACHCA_RUNNER_LEASE": "https://hooks.example.com/s3cr3t-value"},
      "PACHCA_RUNNER_LEASE: must be a number, got the value of PACHCA_RUNNER_LEASE",
-     "PACHCA_RUNNER_LEASE: нужно число, а указано значение PACHCA_RUNNER_LEASE"),
+     "PACHCA_RUNNER_LEASE: нужно число, а указано: значение PACHCA_RUNNER_LEASE"),
 ]
 
 

@@ -109,7 +109,7 @@ def test_sandbox_escapes_are_refused(renderer: Renderer, source: str) -> None:
 
 
 def test_namespace_internals_are_out_of_reach(renderer: Renderer) -> None:
-    with pytest.raises(TemplateProblem, match="'__init__' is undefined"):
+    with pytest.raises(TemplateProblem, match="'ns.__init__' is undefined"):
         render(renderer, "{% set ns = namespace() %}{{ ns.__init__.__globals__ }}")
 
 
@@ -145,7 +145,7 @@ def test_a_shared_inline_text_names_each_origin_and_line(renderer: Renderer) -> 
     with pytest.raises(TemplateProblem) as caught:
         renderer.render_string(source, {"team": {"title": "x"}}, origin="b.name")
     assert (caught.value.file, caught.value.line) == ("b.name", 2)
-    assert caught.value.message.startswith("'name' is undefined")
+    assert caught.value.message.startswith("'team.name' is undefined — team has: title")
 
 
 @pytest.mark.parametrize(

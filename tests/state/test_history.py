@@ -71,6 +71,36 @@ def test_history_lists_newest_first_with_every_column(store: StateStore, clock: 
     assert store.get_run(10_000) is None
 
 
+def test_runs_of_several_outcomes_are_merged_newest_first(store: StateStore,
+                                                          clock: FakeClock) -> None:
+    """``statuses`` (``history --failed``) reads each outcome apart and merges them: the
+    order, ``limit``, ``offset``, job and ``since`` are those of one list."""
+    outcomes = ["failed", "succeeded", "abandoned", "failed", "skipped", "abandoned",
+                "failed", "succeeded"]
+    for i, outcome in enumerate(outcomes):
+        job = "digest" if i % 2 == 0 else "sweep"
+        handle = _run(store, clock, job, f"k{i}",
+                      status=None if outcome == "abandoned" else outcome)
+        if outcome == "abandoned":
+            record = store.get_run(handle.run_id)
+            assert record is not None and store.abandon(record, "its replica stopped")
+    bad = ("failed", "abandoned")
+    newest_bad = [f"k{i}" for i in reversed(range(len(outcomes))) if outcomes[i] in bad]
+
+    assert [r.key for r in store.runs(statuses=bad)] == newest_bad
+    assert [r.key for r in store.runs(statuses=("abandoned", "failed", "failed"))] == newest_bad
+    assert [r.key for r in store.runs(statuses=bad, limit=2, offset=1)] == newest_bad[1:3]
+    assert [r.key for r in store.runs(statuses=bad, limit=3, offset=4)] == newest_bad[4:]
+    assert [r.key for r in store.runs("digest", statuses=bad)] == ["k6", "k2", "k0"]
+    since = T0 + timedelta(seconds=65 * 3)  # the fourth run's start
+    assert [r.key for r in store.runs(statuses=bad, since=since)] == ["k6", "k5", "k3"]
+    assert [r.key for r in store.runs(statuses=("failed",))] == ["k6", "k3", "k0"]
+    assert [r.key for r in store.runs(statuses=bad, status="failed")] == ["k6", "k3", "k0"]
+    assert store.runs(statuses=()) == []
+    merged = store.runs(statuses=bad)[0]
+    assert merged.started_at.tzinfo == UTC and merged.counts == {"posted": 3}
+
+
 def test_finish_records_the_error(store: StateStore) -> None:
     handle = store.claim("digest", "k", kind="digest", scheduled_for=None, lease=60)
     assert handle is not None
