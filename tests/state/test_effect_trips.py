@@ -66,3 +66,53 @@ async def test_a_start_that_cannot_be_written_fails_only_its_own_post(aio: Store
     assert isinstance(got[1], StateError) and isinstance(got[3], StateError)
     records = {r.target: r.status for r in await aio.effects.targets(KEY)}
     assert records == {"chat:1": "started", "chat:3": "started", "chat:5": "started"}
+
+
+async def test_finishes_and_begins_waiting_together_share_one_trip_finishes_first(
+    aio: Store,
+) -> None:
+    await aio.effects.start(KEY, "chat:1", {"chat_id": 1})
+    await aio.effects.start(KEY, "chat:2", {"chat_id": 2})
+    trips = 0
+    submit = aio._pool.submit
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal trips
+        trips += 1
+        return submit(*args, **kwargs)
+
+    aio._pool.submit = counted  # type: ignore[method-assign]
+    got = await asyncio.gather(
+        aio.effects.finish(KEY, "chat:1", {"message_id": 70, "chat_id": 1}),
+        aio.effects.begin(KEY, "chat:3", _detail(3)),
+        aio.effects.finish(KEY, "chat:2", {"message_id": 71, "chat_id": 2}),
+        aio.effects.begin(KEY, "chat:1", _detail(1)),
+    )
+
+    assert trips == 1
+    # The begins read after the finishes committed: chat:1 is done, and the floor
+    # a fresh post records is the highest message posted before it.
+    assert got[1] == (None, 71)
+    again, floor = got[3]
+    assert again is not None and again.status == "done" and floor == 71
+    records = {r.target: r for r in await aio.effects.targets(KEY)}
+    assert records["chat:3"].detail == {"chat_id": 3, "after_id": 71}
+    assert records["chat:1"].status == records["chat:2"].status == "done"
+
+
+async def test_finishes_that_cannot_be_written_fail_only_themselves(aio: Store) -> None:
+    await aio.effects.start(KEY, "chat:1", {"chat_id": 1})
+    await aio.effects.start(KEY, "chat:2", {"chat_id": 2})
+
+    got = await asyncio.gather(
+        aio.effects.finish(KEY, "chat:1", {"message_id": 70, "not_json": object()}),
+        aio.effects.finish(KEY, "chat:2", {"message_id": 71, "chat_id": 2}),
+        aio.effects.begin(KEY, "chat:3", _detail(3)),
+        return_exceptions=True,
+    )
+
+    # One transaction for the finishes of a trip: neither is recorded, both callers told.
+    assert isinstance(got[0], StateError) and isinstance(got[1], StateError)
+    assert got[2] == (None, 0)
+    records = {r.target: r.status for r in await aio.effects.targets(KEY)}
+    assert records == {"chat:1": "started", "chat:2": "started", "chat:3": "started"}
