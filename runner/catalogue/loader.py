@@ -40,10 +40,10 @@ from runner.catalogue.source import (
     _Doc,
     shorten,
 )
+from runner.cron import parse_cron  # not runner.schedule: no APScheduler to read a file
 from runner.durations import LONGEST, parse_within
 from runner.errors import CatalogueError, CronProblem, Problem
 from runner.kinds.base import JobKind
-from runner.schedule import parse_cron
 from runner.words import closest
 
 # A chat or user link pasted where its id belongs: https://app.pachca.com/chats/12345
@@ -397,8 +397,6 @@ def _load(
     templates_dir: Path | None,
     default_timezone: str | None,
 ) -> tuple[Catalogue, list[Problem]]:
-    from runner.kinds import registry
-
     doc = _Doc(str(path), os.environ if env is None else env, [])
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -409,7 +407,11 @@ def _load(
         doc.add((), words.text("file.unreadable", reason=exc.strerror), (None, None))
         text = None
     root = doc.read(text) if text is not None else None
-    loader = _Loader(doc, kinds or registry.get_kind, kind_names or registry.kind_names)
+    if kinds is None or kind_names is None:  # the registry's (``history`` brings its own)
+        from runner.kinds import registry
+
+        kinds, kind_names = kinds or registry.get_kind, kind_names or registry.kind_names
+    loader = _Loader(doc, kinds, kind_names)
     if doc.problems and root is None:
         catalogue = Catalogue(path=path, timezone="UTC", templates_dir=path.parent)
     else:

@@ -367,7 +367,8 @@ class CatalogueFile(BaseModel):
     common fields plus one kind's ``Params``, put together by ``runner.catalogue.schema``.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # Built when the schema is asked for, not at import: reading a catalogue never uses it.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     timezone: str = Field(
         default="UTC",
