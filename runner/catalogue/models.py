@@ -337,6 +337,9 @@ class Catalogue(BaseModel):
     unfurl: list[UnfurlRule] = []
     _masks: Masks = PrivateAttr(default_factory=Masks)
     _warnings: list[Problem] = PrivateAttr(default_factory=list)
+    # Jobs refused for a common field (schedule, timeout...) whose own fields are valid:
+    # never scheduled, but their templates are checked too, so one `validate` lists all.
+    _unscheduled: list[JobSpec] = PrivateAttr(default_factory=list)
 
     @property
     def warnings(self) -> list[Problem]:
