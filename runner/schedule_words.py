@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 from runner import words
-from runner.schedule import Cron, parse_cron
+from runner.cron import Cron, parse_cron
 
 if TYPE_CHECKING:
     from runner.catalogue import JobSpec

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.base import BaseTrigger
 
 if TYPE_CHECKING:
-    from runner.schedule import Cron
+    from runner.cron import Cron
 
 # Wider than any DST shift (Troll's is 2 h): how far before the asked instant a wall-clock
 # match can lie and still be due after it (the second pass of a fold, or a gap's end).

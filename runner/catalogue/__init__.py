@@ -87,7 +87,7 @@ def check_templates(
                 outcomes[key] = exc
         return outcomes[key]
 
-    for job in catalogue.jobs.values():
+    for job in [*catalogue.jobs.values(), *catalogue._unscheduled]:
         kind = kinds(job.kind)
         for name in kind.templates(job.params):
             # The field that names the template (`template: digest.md.j2`), if one does:
@@ -211,7 +211,7 @@ def validate(
     with collector_paused():
         catalogue, problems = _load(path, env, kinds, kind_names, templates_dir,
                                     default_timezone)
-        if catalogue.jobs or catalogue.unfurl:
+        if catalogue.jobs or catalogue.unfurl or catalogue._unscheduled:
             if renderer_factory is None:
                 from runner.render import Renderer
 

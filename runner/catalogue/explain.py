@@ -8,6 +8,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from runner import words
+
 
 def _example(model: type[BaseModel], name: str) -> str:
     info = model.model_fields.get(name)
@@ -103,3 +105,9 @@ def _tagged(tp: Any, tag: Any) -> bool:
 
 def _example_of(tp: Any) -> str:
     return {int: "101", bool: "true", float: "1.5"}.get(tp, "...")
+
+
+def fields_listed(path: tuple[str | int, ...]) -> str:
+    """Where the fields of the section ``path`` names are listed, as a hint."""
+    jobs = bool(path) and path[0] in ("jobs", "defaults")
+    return words.text("field.unknown_fix", doc="docs/kinds" if jobs else "docs/templates")

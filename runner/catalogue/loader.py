@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from runner import words
-from runner.catalogue.explain import _BOUNDS, _SIMPLE, _example, _fields_at
+from runner.catalogue.explain import _BOUNDS, _SIMPLE, _example, _fields_at, fields_listed
 from runner.catalogue.fields import KindParams
 from runner.catalogue.models import (
     _JOB_NAME,
@@ -40,10 +40,11 @@ from runner.catalogue.source import (
     _Doc,
     shorten,
 )
+from runner.catalogue.yaml_errors import not_utf8
+from runner.cron import parse_cron  # not runner.schedule: no APScheduler to read a file
 from runner.durations import LONGEST, parse_within
 from runner.errors import CatalogueError, CronProblem, Problem
 from runner.kinds.base import JobKind
-from runner.schedule import parse_cron
 from runner.words import closest
 
 # A chat or user link pasted where its id belongs: https://app.pachca.com/chats/12345
@@ -96,7 +97,7 @@ class _Loader:
             if found is not None:
                 self.suggested.add(path[:-1] + (found,))
             return words.text("field.unknown", name=name,
-                              hint=suggest(name, allowed) or _fields_listed(path))
+                              hint=suggest(name, allowed) or fields_listed(path))
         value = err.get("input")
         if isinstance(value, float) and not math.isfinite(value):  # .nan, .inf: "at most 1, got nan"
             return words.text("field.finite", got=got)
@@ -292,6 +293,13 @@ class _Loader:
         schedule = (
             self.schedule(body["schedule"], path + ("schedule",)) if "schedule" in body else None
         )
+        if isinstance(params, KindParams) and kind is not None and (
+                head is None or schedule is None or len(doc.problems) > bad):
+            catalogue._unscheduled.append(JobSpec(
+                name=name, kind=kind.name, schedule=schedule or Schedule(every=86400.0),
+                timezone=catalogue.timezone, params=params, line=doc.where(path, key=True)[0],
+                field_lines=self.lines(path, body), block_lines=self.blocks(path, body)))
+            return None
         if head is None or params is None or schedule is None or len(doc.problems) > bad:
             return None
         assert isinstance(head, _JobFields) and isinstance(params, KindParams)
@@ -319,13 +327,19 @@ class _Loader:
             description=head.description,
             workdays=pick("workdays", None),
             line=doc.where(path, key=True)[0],
-            field_lines={
-                str(key): line for key in body
-                if (line := doc.where(path + (key,))[0]) is not None
-            },
-            block_lines={str(key): doc.blocks[path + (key,)] for key in body
-                         if path + (key,) in doc.blocks},
+            field_lines=self.lines(path, body),
+            block_lines=self.blocks(path, body),
         )
+
+    def lines(self, path: FieldPath, body: dict[str, Any]) -> dict[str, int]:
+        """Where each of a job's own fields is written."""
+        return {str(key): line for key in body
+                if (line := self.doc.where(path + (key,))[0]) is not None}
+
+    def blocks(self, path: FieldPath, body: dict[str, Any]) -> dict[str, int]:
+        """Where each literal block text (`|`) of a job's fields starts."""
+        return {str(key): self.doc.blocks[path + (key,)] for key in body
+                if path + (key,) in self.doc.blocks}
 
     def schedule(self, value: Any, path: FieldPath) -> Schedule | None:
         doc, bad = self.doc, len(self.doc.problems)
@@ -397,19 +411,21 @@ def _load(
     templates_dir: Path | None,
     default_timezone: str | None,
 ) -> tuple[Catalogue, list[Problem]]:
-    from runner.kinds import registry
-
     doc = _Doc(str(path), os.environ if env is None else env, [])
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        doc.add((), *_not_utf8(exc.object, exc.start))
+        doc.add((), *not_utf8(exc.object, exc.start))
         text = None
     except OSError as exc:
         doc.add((), words.text("file.unreadable", reason=exc.strerror), (None, None))
         text = None
     root = doc.read(text) if text is not None else None
-    loader = _Loader(doc, kinds or registry.get_kind, kind_names or registry.kind_names)
+    if kinds is None or kind_names is None:  # the registry's (``history`` brings its own)
+        from runner.kinds import registry
+
+        kinds, kind_names = kinds or registry.get_kind, kind_names or registry.kind_names
+    loader = _Loader(doc, kinds, kind_names)
     if doc.problems and root is None:
         catalogue = Catalogue(path=path, timezone="UTC", templates_dir=path.parent)
     else:
@@ -418,21 +434,6 @@ def _load(
     catalogue._warnings = sorted(doc.warnings, key=lambda p: (p.line or 0, p.column or 0))
     problems = sorted(doc.problems, key=lambda p: (p.line or 0, p.column or 0))
     return catalogue, [catalogue.hide(p) for p in problems]
-
-
-def _not_utf8(data: bytes, start: int) -> tuple[str, tuple[int, int]]:
-    """What to say of a file that is not UTF-8, and where its first foreign byte is."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return words.text("file.utf16"), (1, 1)
-    line_start = data.rfind(b"\n", 0, start) + 1
-    column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
-    return words.text("file.not_utf8"), (data.count(b"\n", 0, start) + 1, column)
-
-
-def _fields_listed(path: FieldPath) -> str:
-    """Where the fields of the section ``path`` names are listed, as a hint."""
-    jobs = bool(path) and path[0] in ("jobs", "defaults")
-    return words.text("field.unknown_fix", doc="docs/kinds" if jobs else "docs/templates")
 
 
 def load_catalogue(

@@ -337,6 +337,9 @@ class Catalogue(BaseModel):
     unfurl: list[UnfurlRule] = []
     _masks: Masks = PrivateAttr(default_factory=Masks)
     _warnings: list[Problem] = PrivateAttr(default_factory=list)
+    # Jobs refused for a common field (schedule, timeout...) whose own fields are valid:
+    # never scheduled, but their templates are checked too, so one `validate` lists all.
+    _unscheduled: list[JobSpec] = PrivateAttr(default_factory=list)
 
     @property
     def warnings(self) -> list[Problem]:
@@ -367,7 +370,8 @@ class CatalogueFile(BaseModel):
     common fields plus one kind's ``Params``, put together by ``runner.catalogue.schema``.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # Built when the schema is asked for, not at import: reading a catalogue never uses it.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     timezone: str = Field(
         default="UTC",

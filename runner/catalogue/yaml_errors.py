@@ -229,3 +229,12 @@ def cut_by_comment(
     if match is None or not (match[1] or field == "text"):
         return None
     return end.column + match.start(1) - 1, rest.strip()
+
+
+def not_utf8(data: bytes, start: int) -> tuple[str, tuple[int, int]]:
+    """What to say of a file that is not UTF-8, and where its first foreign byte is."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return words.text("file.utf16"), (1, 1)
+    line_start = data.rfind(b"\n", 0, start) + 1
+    column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
+    return words.text("file.not_utf8"), (data.count(b"\n", 0, start) + 1, column)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import delete, func, select
 
-from runner.kinds import registry
 from runner.state.engine import Database
 from runner.state.models import RunRecord
 from runner.state.schema import job_values, targets
@@ -82,6 +81,8 @@ class ProgressMixin:
                         targets.c.run_key.in_(list(by_key)), targets.c.status == "done",
                         targets.c.message_id.is_not(None)).group_by(targets.c.run_key)):
                 effects[by_key[run_key]]["posted"] = int(n)
+        from runner.kinds import registry  # only with runs running: not for a reader
+
         for kind in registry.every_kind():  # by run id: a job's kind may have changed
             for run_id, counted in kind.count_actions(cast("StateStore", self), ids).items():
                 effects[run_id].update(counted)

@@ -12,7 +12,6 @@ from sqlalchemy import Column, Connection, Table, exc, select
 
 from runner import words
 from runner.errors import StateError
-from runner.kinds import registry
 from runner.state.engine import Clock, Database
 from runner.state.operator import OperatorMixin
 from runner.state.progress import ProgressMixin
@@ -45,6 +44,8 @@ class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin, PruneMix
         self._db = Database(url, clock)
         try:
             if not (reading and self._current()):
+                from runner.kinds import registry  # the kinds' tables: not for a reader
+
                 tables = registry.tables()
                 run_rows(tables)  # a kind's table that pruning could not delete fails here
                 with self._db.write() as conn:
@@ -65,6 +66,8 @@ class StateStore(RunsMixin, RecordsMixin, OperatorMixin, ProgressMixin, PruneMix
     @cached_property
     def _run_rows(self) -> list[tuple[Table, Column[Any], Column[Any]]]:
         """The kinds' tables whose rows belong to a run (pruning deletes them first)."""
+        from runner.kinds import registry
+
         return run_rows(registry.tables())
 
     def write(self) -> AbstractContextManager[Connection]:

@@ -276,6 +276,29 @@ def test_validate_reports_catalogue_and_template_problems_together(tmp_path: Pat
     assert paths == ["jobs.absent.template", "jobs.broken.to", "jobs.typo.template"]
 
 
+def test_a_job_refused_for_a_common_field_still_has_its_templates_checked(
+    tmp_path: Path,
+) -> None:
+    """One `validate` lists every problem: fixing the schedule must not reveal another."""
+    write_templates(tmp_path)
+    path = tmp_path / "jobs.yaml"
+    path.write_text(textwrap.dedent("""\
+        jobs:
+          typo:
+            kind: digest
+            to: [1]
+            schedule: "0 25 * * *"
+            timeout: 0s
+            template: typo.md.j2
+        """))
+    with pytest.raises(CatalogueError) as info:
+        validate(path, env={}, kinds=get_kind, kind_names=kind_names)
+    found = [(p.path, p.line) for p in info.value.problems]
+    assert ("jobs.typo.schedule", 5) in found and ("jobs.typo.timeout", 6) in found
+    assert ("jobs.typo.template", 2) in found, found  # typo.md.j2's line 2: digest.totl
+    assert len(found) == 3, found
+
+
 def test_validate_returns_the_catalogue_when_all_is_well(tmp_path: Path) -> None:
     write_templates(tmp_path)
     path = tmp_path / "jobs.yaml"

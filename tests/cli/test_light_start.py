@@ -235,6 +235,10 @@ def test_history_reads_the_zones_and_the_store_without_the_kinds(tmp_path: Path)
     assert "far     2026-12-04 14:00:00 +10" in out  # the job's own
     assert not {"runner.kinds.message", "runner.kinds.sweep.kind", "httpx", "jinja2",
                 "runner.app"} & modules
+    # nor the scheduler (the schedules are checked, no trigger is built), the kinds'
+    # registry, or what SQLAlchemy offers beyond Core on SQLite
+    assert not {"apscheduler", "runner.schedule", "runner.kinds.registry", "sqlalchemy.orm",
+                "sqlalchemy.ext", "sqlalchemy.dialects.postgresql"} & modules
 
 
 def test_the_zones_come_from_the_common_fields_even_when_a_jobs_own_are_wrong(
