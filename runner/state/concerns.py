@@ -32,21 +32,6 @@ def _each_none(write: Callable[[list[T]], None], items: list[T]) -> list[None]:
     return [None] * len(items)
 
 
-def _each_alone(write: Callable[[T], None], items: list[T]) -> list[Exception | None]:
-    """``write(item)`` for each item in turn, each its own transaction, and what each one
-    raised (None: committed): one trip to the store's threads for the group, while a
-    failing write (a full disk) fails only its own item and those after it fail alone."""
-    out: list[Exception | None] = []
-    for item in items:
-        try:
-            write(item)
-        except Exception as exc:  # noqa: BLE001 - raised by that item's caller
-            out.append(exc)
-        else:
-            out.append(None)
-    return out
-
-
 class _Concern:
     def __init__(self, store: Store) -> None:
         self._engine = store.sync
@@ -163,7 +148,7 @@ class EffectsApi(_Concern):
         self._reads: Grouped[tuple[str, str], tuple[TargetRecord | None, int]] = Grouped(
             lambda keys: self._call(self._engine.targets_and_floor, keys))
         self._starts: Grouped[tuple[str, str, Mapping[str, Any]], Exception | None] = Grouped(
-            lambda items: self._call(_each_alone, self._start_one, items))
+            lambda items: self._call(self._engine.start_targets, items))
         self._begins: Grouped[tuple[str, str, Detail], Begun] = Grouped(
             lambda items: self._call(self._begin_each, items))
         self._finishes: Grouped[tuple[str, str, Mapping[str, Any]], None] = Grouped(
@@ -184,9 +169,6 @@ class EffectsApi(_Concern):
         if failed is not None:
             raise failed
 
-    def _start_one(self, item: tuple[str, str, Mapping[str, Any]]) -> None:
-        self._engine.start_target(*item)
-
     async def begin(self, run_key: str, target: str, detail: Detail
                     ) -> tuple[TargetRecord | None, int]:
         """``target_and_floor``, and for an effect never started, ``start`` with
@@ -203,7 +185,7 @@ class EffectsApi(_Concern):
         fresh = [(key, target, detail(floor))
                  for (key, target, detail), (record, floor) in zip(items, read, strict=True)
                  if record is None]
-        failures = iter(_each_alone(self._start_one, fresh))  # as ``start``: one by one
+        failures = iter(self._engine.start_targets(fresh))  # as ``start``: one by one
         return [(record, floor, next(failures) if record is None else None)
                 for record, floor in read]
 

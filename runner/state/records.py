@@ -97,6 +97,31 @@ class RecordsMixin:
                 "run_key": run_key, "target": target, "status": "started",
                 "detail": dict(detail), "updated_at": db.now()})
 
+    def start_targets(self, items: Sequence[tuple[str, str, Mapping[str, Any]]]
+                      ) -> list[Exception | None]:
+        """``start_target`` for each (run key, target, detail) in turn, each its own
+        transaction, committed before the next begins (``Database.writes``), and what each
+        raised (None: committed): a write that fails (a full disk) fails only its own item,
+        and those after it are tried, and fail, alone."""
+        db = self._db
+        statement = _upsert(db, started=True)
+        out: list[Exception | None] = []
+        try:
+            with db.writes() as transaction:
+                for run_key, target, detail in items:
+                    try:
+                        with transaction() as conn:
+                            conn.execute(statement, {
+                                "run_key": run_key, "target": target, "status": "started",
+                                "detail": dict(detail), "updated_at": db.now()})
+                    except Exception as exc:  # noqa: BLE001 - raised by that item's caller
+                        out.append(exc)
+                    else:
+                        out.append(None)
+        except Exception as exc:  # noqa: BLE001 - no connection: the items not tried fail
+            out.extend([exc] * (len(items) - len(out)))
+        return out
+
     def finish_target(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
         """Mark an effect as done (it must never be made again for this run key).
 
