@@ -174,6 +174,8 @@ def _named(text: str, mentions: Mapping[int, str]) -> str:
 
 def print_history_json(records: Iterable[RunRecord]) -> None:
     """``history --json``: every field of every run, times in ISO-8601 UTC."""
+    from runner import words
+
     rows = []
     for r in records:
         row = dataclasses.asdict(r)
@@ -181,6 +183,11 @@ def print_history_json(records: Iterable[RunRecord]) -> None:
             if isinstance(value, datetime):
                 row[name] = value.isoformat()
         row["duration"] = r.duration
+        # What the run said, in the reader's language (PACHCA_RUNNER_LANG).
+        row["error"] = words.in_language(r.error) if r.error else r.error
+        row["lines"] = [words.in_language(line) for line in r.lines]
+        for ended in row["earlier_attempts"]:
+            ended["error"] = words.in_language(ended["error"]) if ended["error"] else None
         rows.append(row)
     sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
 

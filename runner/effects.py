@@ -109,7 +109,7 @@ async def post_once(
         if (entity_type, entity_id) in ctx.blocked:  # said above why; not "would post" too
             ctx.report.say(words.text("post.would_not", what=what))
             return None
-        ctx.report.say(words.text("post.would", what=what) + _attached(file_names))
+        ctx.report.say(words.text("post.would", what=what, attached=_attached(file_names)))
         ctx.report.count("would_post")
         return None
     if (entity_type, entity_id) in ctx.blocked:
@@ -165,7 +165,7 @@ async def post_once(
     ctx.report.messages.append(content)
     ctx.report.addressed.append(ctx.labels.get((entity_type, entity_id), what))
     ctx.report.count("posted")
-    ctx.report.say(words.text("post.done", what=what) + _attached(file_names))
+    ctx.report.say(words.text("post.done", what=what, attached=_attached(file_names)))
     done = {"message_id": message.id, "chat_id": message.chat_id, "hash": digest,
             "created_at": message.created_at.isoformat()}
     if attached:  # what the run page lists under the message: names and sizes

@@ -24,6 +24,7 @@ from runner.errors import ClaimLost, JobError, RunnerError, StateError
 from runner.kinds.base import JobContext, JobKind, Progress, RunReport, no_progress
 from runner.kinds.registry import get_kind
 from runner.runtime import Runtime, system_clock
+from runner.words.said import masked, told
 
 if TYPE_CHECKING:
     from runner.catalogue import JobSpec
@@ -151,7 +152,7 @@ async def execute(
         await _run_with_lease(rt, handle, job, _checked_run(ctx, kind))
     except ClaimLost as exc:
         outcome.status = "abandoned"
-        outcome.error = str(exc)
+        outcome.error = told(exc)
         return outcome
     except asyncio.CancelledError:
         # Shutdown or a lost lease: leave the claim to expire so another replica (or the
@@ -168,14 +169,14 @@ async def execute(
         outcome.error = words.text("run.timed_out", seconds=f"{job.timeout:.0f}")
     except RunnerError as exc:
         outcome.status = "failed"
-        outcome.error = str(exc)
+        outcome.error = told(exc)
     except Exception as exc:  # a bug in a kind: record it, keep the daemon alive
         log.exception("%s", words.text("run.unexpected", job=job.name))
         outcome.status = "failed"
         outcome.error = words.text("run.internal", type=type(exc).__name__, error=exc)
     outcome.duration = time.monotonic() - started
     if outcome.error:  # a failure may quote a value from ${VAR} (a URL, a name, a text)
-        outcome.error = rt.catalogue.mask(outcome.error)
+        outcome.error = masked(outcome.error, rt.catalogue.mask)
     try:
         await rt.state.runs.finish(
             handle,

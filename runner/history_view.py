@@ -39,14 +39,16 @@ def local_time(moment: datetime, zone: tzinfo | None) -> str:
 
 def attempt_errors(record: RunRecord) -> str:
     """The run's error, and how each earlier attempt of a resumed run ended, newest first."""
+    error = words.in_language(record.error) if record.error else ""
     if not record.earlier_attempts:
-        return record.error or ""
-    parts = [f"attempt {record.attempt}: {record.error}"] if record.error else []
+        return error
+    parts = [words.text("history.attempt_error", n=record.attempt, error=error)] if error else []
     for earlier in reversed(record.earlier_attempts):
-        status, error = earlier.get("status"), earlier.get("error")
-        ended = {"running": "stopped before it finished", "abandoned": "abandoned"}.get(
-            str(status), str(status))
-        parts.append(f"attempt {earlier.get('attempt')} {ended}" + (f": {error}" if error else ""))
+        status, error = str(earlier.get("status")), earlier.get("error")
+        ended = (words.text("history.attempt_stopped") if status == "running"
+                 else words.text_or(f"outcome.{status}", status))
+        ended = words.text("history.attempt_ended", n=earlier.get("attempt"), ended=ended)
+        parts.append(ended + (f": {words.in_language(error)}" if error else ""))
     return "; ".join(parts)
 
 
@@ -159,7 +161,7 @@ def run_lines(record: RunRecord, zone: tzinfo | None, effects: Sequence[TargetRe
     for label, value in zip(labels, values, strict=True):
         lines += _field(f"{label}:".ljust(wide), value, total)
     sections: list[tuple[str, list[str]]] = [
-        ("run.lines", list(record.lines)),
+        ("run.lines", [words.in_language(line) for line in record.lines]),
         ("run.effects", [f"{t.target}: {_status(t.status)} {_detail(t.detail)}".rstrip()
                          for t in effects]),
         ("run.actions", [f"{local_time(a.at, zone)} {words.text_or('action.' + a.action, a.action)}"

@@ -115,7 +115,7 @@ class AlertNotifier:
             "when": (when or now).astimezone(zone),
             "missed": missed,
             "error": one_line(error),
-            "undone": undone,
+            "undone": [words.in_language(item, "ru") for item in undone],
             "failures": streak.failures,
             "failing_since": (streak.failing_since or now).astimezone(zone),
             "repeated": last is not None,

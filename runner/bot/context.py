@@ -103,6 +103,9 @@ def event_time(timestamp: object, fallback: datetime) -> datetime:
 
 
 def one_line(text: str | None, limit: int = 300) -> str:
-    """An error as one short line for a chat message (backticks would break the markup)."""
-    flat = " ".join((text or "unknown error").split()).replace("`", "'")
+    """An error as one short line for a chat message (backticks would break the markup),
+    in Russian where it is one of the runner's messages, as everything people read in
+    Pachca is."""
+    said = words.in_language(text, "ru") if text else "unknown error"
+    flat = " ".join(said.split()).replace("`", "'")
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -38,6 +38,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
+from runner.words.said import masked
+
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
@@ -100,8 +102,10 @@ class RunReport:
     mask: Callable[[str], str] = field(default=lambda text: text, repr=False)
 
     def say(self, line: str) -> None:
-        """Record a sentence for the operator, with no ``${VAR}`` value in it."""
-        self.lines.append(self.mask(line))
+        """Record a sentence for the operator, with no ``${VAR}`` value in it: a message
+        (``words.text(id, ...)``) is kept as said, so each reader has it in their
+        language; any other text as it is."""
+        self.lines.append(masked(line, self.mask))
 
 
 Progress = Callable[[str, int, int | None], None]

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Self
 
+from runner import words
+
 
 class FromRow:
     """Base of the store's record dataclasses (a kind's too): built from a row."""
@@ -53,6 +55,9 @@ class RunRecord(FromRow):
     lines: list[str]
     earlier_attempts: list[dict[str, Any]] = field(default_factory=list)
     """How each earlier attempt ended: ``{"attempt", "status", "error"}``, oldest first."""
+    # ``error``, ``lines`` and the earlier attempts' errors are the text as recorded;
+    # what a message said is a ``Said``: a reader has it in their language with
+    # ``runner.words.in_language``.
 
     @property
     def duration(self) -> float | None:
@@ -66,10 +71,33 @@ class RunRecord(FromRow):
         """Build from a ``runs`` row; missing JSON becomes empty."""
         values = dict(row)
         values["counts"] = values.get("counts") or {}
-        values["lines"] = values.get("lines") or []
-        values["earlier_attempts"] = values.get("earlier_attempts") or []
+        values["lines"] = said_lines(values.get("lines") or [], values.get("said_lines"))
+        values["error"] = said(values.get("error"), values.get("said_error"))
+        values["earlier_attempts"] = [_ended(e) for e in values.get("earlier_attempts") or []]
         values["dry_run"] = bool(values["dry_run"])
         return super().from_row(values)
+
+
+def said(written: str | None, kept: Any) -> str | None:
+    """A recorded error: the message it said (``kept``) with its text as ``written``;
+    only the text for a row recorded before messages were kept, or a plain text."""
+    return written if kept is None or written is None else words.rebuilt(kept, written)
+
+
+def _ended(attempt: dict[str, Any]) -> dict[str, Any]:
+    """How an earlier attempt ended, its error said again (as ``said``)."""
+    ended = {k: v for k, v in attempt.items() if k != "said_error"}
+    ended["error"] = said(attempt.get("error"), attempt.get("said_error"))
+    return ended
+
+
+def said_lines(written: list[str], kept: list[Any] | None) -> list[str]:
+    """A run's lines, each the message it said where that was kept (as ``said``)."""
+    if kept is None:
+        return list(written)
+    if len(kept) != len(written):  # not one text to each: say them in the reader's words
+        return [words.rebuilt(k) for k in kept]
+    return [words.rebuilt(k, w) for k, w in zip(kept, written, strict=True)]
 
 
 @dataclass(frozen=True)

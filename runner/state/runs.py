@@ -19,7 +19,7 @@ from sqlalchemy import Select, and_, desc, func, select, union_all, update
 from runner import words
 from runner.errors import StateError
 from runner.state.engine import Database
-from runner.state.models import RunHandle, RunRecord
+from runner.state.models import RunHandle, RunRecord, said_lines
 from runner.state.schema import aware_utc, runs
 
 FINISHED = ("succeeded", "failed", "skipped")
@@ -29,6 +29,13 @@ MAX_ID = 2**63 - 1
 """The largest row id a store holds (SQLite's and PostgreSQL's BIGINT): a larger number
 someone types (a URL, ``history show``) names no run rather than overflowing the driver."""
 """Statuses ``finish`` accepts; an abandoned run may be claimed again."""
+
+
+def said_error(error: str | None) -> Any:
+    """What ``runs.said_error`` keeps of ``error``: the message it said, or None (no
+    error, or a plain text, which ``runs.error`` holds already)."""
+    kept = None if error is None else words.phrase(error)
+    return kept if isinstance(kept, dict) else None
 
 
 class RunsMixin:
@@ -78,6 +85,7 @@ class RunsMixin:
                     dry_run=dry_run,
                     counts={},
                     lines=[],
+                    said_lines=[],
                 )
                 .on_conflict_do_nothing(index_elements=["key"])
                 .returning(runs.c.id)
@@ -91,7 +99,8 @@ class RunsMixin:
                 return None
             # The attempt taken over keeps its place in the history: how it ended, and
             # its error. Counts and lines stay, and the new attempt's add to them.
-            ended = {"attempt": row["attempt"], "status": row["status"], "error": row["error"]}
+            ended = {"attempt": row["attempt"], "status": row["status"], "error": row["error"],
+                     "said_error": row["said_error"]}
             taken = conn.execute(
                 update(runs)
                 .where(
@@ -107,6 +116,7 @@ class RunsMixin:
                     finished_at=None,
                     lease_until=lease_until,
                     error=None,
+                    said_error=None,
                     earlier_attempts=[*(row["earlier_attempts"] or []), ended],
                 )
             ).rowcount
@@ -147,6 +157,7 @@ class RunsMixin:
         """Record the outcome of a claimed run; StateError if the claim was lost.
 
         A resumed run's counts and lines are added to those of its earlier attempts.
+        The lines and the error are kept as text and as said (``runner.words.phrase``).
         """
         if status not in FINAL:
             raise ValueError(f"unknown final status {status!r}: use one of {', '.join(FINAL)}")
@@ -157,12 +168,14 @@ class RunsMixin:
             every_line = list(lines)
             if handle.attempt > 1:
                 before = conn.execute(
-                    select(runs.c.counts, runs.c.lines).where(self._mine(handle))
+                    select(runs.c.counts, runs.c.lines, runs.c.said_lines).where(self._mine(handle))
                 ).first()
                 if before is not None:
                     total.update(before.counts or {})
                     if before.lines:
-                        every_line = [*before.lines, f"attempt {handle.attempt}:", *lines]
+                        earlier = said_lines(before.lines, before.said_lines)
+                        every_line = [*earlier, words.text("run.attempt_lines", n=handle.attempt),
+                                      *lines]
             changed = conn.execute(
                 update(runs)
                 .where(self._mine(handle))
@@ -170,8 +183,10 @@ class RunsMixin:
                     status=status,
                     finished_at=now,
                     counts=dict(total),
-                    lines=every_line,
+                    lines=[str(line) for line in every_line],
+                    said_lines=[words.phrase(line) for line in every_line],
                     error=error,
+                    said_error=said_error(error),
                 )
             ).rowcount
             if changed != 1:
@@ -321,7 +336,8 @@ class RunsMixin:
                     runs.c.status == "running",
                     runs.c.lease_until == aware_utc(record.lease_until),
                 )
-                .values(status="abandoned", finished_at=self._db.now(), error=reason)
+                .values(status="abandoned", finished_at=self._db.now(), error=reason,
+                        said_error=said_error(reason))
             ).rowcount
         return changed == 1
 

@@ -129,6 +129,11 @@ runs = Table(
     # How each earlier attempt of a resumed run ended: [{attempt, status, error}]
     # (schema version 2); counts and lines add up over the attempts.
     Column("earlier_attempts", JsonText),
+    # ``lines`` and ``error`` as said: message ids and values (``runner.words.phrase``),
+    # so each reader has them in their language; ``lines`` and ``error`` keep the text
+    # as written, which rows made before (schema version 5) have alone.
+    Column("said_lines", JsonText),
+    Column("said_error", JsonText),
     one_of("status", RUN_STATUSES),
     Index("ix_runs_job_started", "job", "started_at"),
     Index("ix_runs_job_scheduled", "job", "scheduled_for"),
@@ -251,8 +256,18 @@ def _runs_indexes(conn: Connection) -> None:
                 conn.execute(text(f"ANALYZE {index.name}"))
 
 
+def _v5(conn: Connection) -> None:
+    """``runs.said_lines`` and ``runs.said_error``; the rows already there keep their
+    text alone (history is never rewritten), which is what readers show for them."""
+    found = {c["name"] for c in inspect(conn).get_columns("runs")}
+    for column in ("said_lines", "said_error"):
+        if column not in found:
+            conn.execute(text(f"ALTER TABLE runs ADD COLUMN {column} TEXT"))
+
+
 # Versions 3 and 4 each added indexes of ``runs``: either step creates what is missing.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _runs_indexes, _runs_indexes]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _runs_indexes, _runs_indexes,
+                                                  _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x70616368  # "pach": one runner migrates at a time on PostgreSQL
 

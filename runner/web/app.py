@@ -184,9 +184,11 @@ class Console:
         milliseconds or more to render, which the scheduler's loop must not wait through."""
         return await blocking(self.page, request, name, values, me=me)
 
-    def hider(self) -> views.Hider:
-        """Hides this runner's secrets from what a page shows."""
-        return views.Hider.of(self.settings, self.rt.catalogue)
+    def hider(self, request: Request | None = None) -> views.Hider:
+        """Hides this runner's secrets from what a page shows; for a ``request``, says
+        what runs recorded in its reader's language."""
+        lang = None if request is None else self.lang(request)
+        return views.Hider.of(self.settings, self.rt.catalogue, lang)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         """A 404 in the console's own words (the header still says who is logged in)."""
@@ -243,7 +245,7 @@ class Console:
         chosen = views.RunFilter.parse(request.query_params, catalogue.jobs)
         records, progress = await self.rt.state.batch(chosen.records, datetime.now(UTC))
         audit = [] if chosen.job is None else await self.rt.state.operator.audit(chosen.job)
-        hide = self.hider()
+        hide = self.hider(request)
         return await self.big_page(request, "runs.html", {
             "records": records[:views.PAGE], "more": len(records) > views.PAGE,
             "chosen": chosen, "jobs": sorted(catalogue.jobs), "outcomes": views.OUTCOMES,
@@ -261,7 +263,7 @@ class Console:
             return me
         run_id = request.path_params["run_id"]
         found = await self.rt.state.batch(
-            views.run_page, self.rt.catalogue, self.hider(), run_id, PREFIX)
+            views.run_page, self.rt.catalogue, self.hider(request), run_id, PREFIX)
         if found is None:
             return self.page(request, "error.html",
                              {"message": "run.not_found", "fill": {"id": run_id}}, status=404,

@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from runner import words
+
 if TYPE_CHECKING:
     from runner.catalogue import Catalogue, JobSpec
     from runner.kinds.base import ChatAction
@@ -33,21 +35,26 @@ MASK = "••••••"
 
 @dataclass(frozen=True)
 class Hider:
-    """Hides the settings' secrets (as ``MASK``) and ``${VAR}`` values (as the reference)."""
+    """Hides the settings' secrets (as ``MASK``) and ``${VAR}`` values (as the reference);
+    with a ``lang``, says what a run recorded as a message in that language first."""
 
     catalogue: Catalogue
     secrets: tuple[str, ...] = ()
+    lang: str | None = None
 
     @classmethod
-    def of(cls, settings: Settings, catalogue: Catalogue) -> Hider:
+    def of(cls, settings: Settings, catalogue: Catalogue, lang: str | None = None) -> Hider:
         """The secrets of ``settings`` (tokens, the webhook secret) and the catalogue's."""
         values = (settings.token, settings.export_token, settings.webhook_secret)
         found = tuple(v.get_secret_value() for v in values if v is not None)
-        return cls(catalogue, tuple(sorted((s for s in found if s), key=len, reverse=True)))
+        return cls(catalogue, tuple(sorted((s for s in found if s), key=len, reverse=True)),
+                   lang)
 
     def __call__(self, text: str | None) -> str:
         if not text:
             return ""
+        if self.lang is not None:
+            text = words.in_language(text, self.lang)
         for secret in self.secrets:
             text = text.replace(secret, MASK)
         return self.catalogue.mask(text)

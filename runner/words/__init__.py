@@ -5,7 +5,9 @@ placeholders). The language is Russian when ``PACHCA_RUNNER_LANG`` says so, or, 
 it is unset, when the locale does (``LC_ALL``, ``LC_MESSAGES``, ``LANG``, first one set
 wins, as POSIX reads them); English otherwise. ``use("ru")`` overrides both, e.g.
 for a language set in ``.env``. Texts are chosen when a message is made, so a
-message made under ``PACHCA_RUNNER_LANG=ru`` stays Russian.
+message made under ``PACHCA_RUNNER_LANG=ru`` is Russian text; but it is a ``Said``
+(``runner.words.said``), which keeps its id and values: what a run records is kept
+so (``phrase``, ``rebuilt``) and each reader has it in their language (``in_language``).
 
 A plain table rather than gettext catalogues: two languages, a few hundred messages,
 and a test that checks every id has both texts with the same placeholders. The table
@@ -36,6 +38,7 @@ from runner.words import help as _help
 from runner.words import kinds as _kinds
 from runner.words import plans as _plans
 from runner.words import runs as _runs
+from runner.words import said as _said
 from runner.words import state as _state
 from runner.words import templates as _templates
 from runner.words import yaml_file as _yaml_file
@@ -151,7 +154,58 @@ def text(message_id: str, /, **values: Any) -> str:
 def text_in(language: str, message_id: str, /, **values: Any) -> str:
     """The message ``message_id`` in ``language`` (a console page's, say), filled in."""
     en, ru = MESSAGES[message_id] if message_id in MESSAGES else _ADDED[message_id]
-    return (ru if language == "ru" else en).format(**values)
+    return _said.Said((ru if language == "ru" else en).format(**values), message_id, values)
+
+
+def _texts(message_id: str) -> tuple[str, str] | None:
+    return MESSAGES.get(message_id) or _ADDED.get(message_id)
+
+
+def in_language(told: str, language: str | None = None) -> str:
+    """``told`` (a message made earlier, or read back from the store: a run's line or
+    error) in ``language``, the current one by default, its messages within too; a
+    plain text, or a message this runner no longer has, as it was written."""
+    if not isinstance(told, _said.Said) or _texts(told.message_id) is None:
+        return told
+    values = {}
+    for name, value in told.values.items():
+        kept = _said.told(value)
+        values[name] = in_language(kept, language) if isinstance(kept, str) else kept
+    try:
+        return text_in(language or lang(), told.message_id, **values)
+    except (KeyError, IndexError, ValueError):  # the message's text changed since
+        return told
+
+
+def phrase(told: str) -> Any:
+    """``told`` as JSON for the store: a message as ``{"id", "values"}`` with only the
+    values its texts show (nothing else it was given is kept), a plain text as text."""
+    texts = _texts(told.message_id) if isinstance(told, _said.Said) else None
+    if not isinstance(told, _said.Said) or texts is None:
+        return str(told)
+    names = _said.shown(texts)
+    values = {}
+    for name, value in told.values.items():
+        if name in names:
+            kept = _said.told(value)
+            values[name] = phrase(kept) if isinstance(kept, str) else kept
+    return {"id": told.message_id, "values": values}
+
+
+def rebuilt(kept: Any, written: str | None = None) -> str:
+    """What ``phrase`` kept, as a ``Said`` again: its text ``written`` (as recorded),
+    or made in the current language when none was recorded; a plain text as it is."""
+    if not isinstance(kept, dict):
+        return str(kept) if written is None else written
+    values = {name: rebuilt(value) if isinstance(value, str | dict) else value
+              for name, value in (kept.get("values") or {}).items()}
+    message_id = str(kept.get("id"))
+    if written is None:
+        try:
+            written = text(message_id, **values)
+        except (KeyError, IndexError, ValueError):
+            written = message_id
+    return _said.Said(written, message_id, values)
 
 
 def translated(english: str) -> str:

@@ -62,6 +62,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "history.attempt": ("{replica} (attempt {n})", "{replica} (попытка {n})"),
     "history.on": ("on {replica}", "на {replica}"),
     "history.error": ("error: {error}", "ошибка: {error}"),
+    "history.attempt_error": ("attempt {n}: {error}", "попытка {n}: {error}"),
+    "history.attempt_ended": ("attempt {n} {ended}", "попытка {n}: {ended}"),
+    "history.attempt_stopped": ("stopped before it finished", "остановлена, не закончив"),
     "history.more": (
         "… (whole: pachca-runner history show {id})", "… (целиком: pachca-runner history show {id})"
     ),

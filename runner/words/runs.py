@@ -23,6 +23,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "после того как прошлая попытка закончилась ошибкой"),
     "resume.after_abandoned": ("after it was abandoned", "после того как его бросили"),
     "resume.after_stop": ("after its runner stopped", "после остановки его раннера"),
+    "run.attempt_lines": ("attempt {n}:", "попытка {n}:"),
     "run.resuming": ("{job}: resuming {key} (attempt {attempt}) {why}",
                      "{job}: продолжаю {key} (попытка {attempt}) {why}"),
     "run.not_again": ("{job}: {key} is already done or running elsewhere; not run again",
@@ -60,12 +61,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "nothing posted: the message came out empty (check the template's conditions)",
         "ничего не отправлено: сообщение получилось пустым (проверьте условия в шаблоне)",
     ),
-    "post.would": ("would post to {what}", "было бы отправлено: {what}"),
+    "post.would": ("would post to {what}{attached}", "было бы отправлено: {what}{attached}"),
     "post.would_not": (
         "would not post to {what}: the token may not post there (see above)",
         "не было бы отправлено: {what} — туда нельзя отправить (см. выше)",
     ),
-    "post.done": ("posted to {what}", "отправлено: {what}"),
+    "post.done": ("posted to {what}{attached}", "отправлено: {what}{attached}"),
     "post.attached": (" with attached {files}", " с вложениями {files}"),
     "post.undone": (
         "post to {what} (may have gone through; checked on retry)",

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runner import app
+from runner import app, words
 from runner.bot import service
 from runner.bot.alerts import notifier_of
 from runner.execute import execute
@@ -76,7 +76,9 @@ async def test_two_failures_make_one_alert_and_a_success_a_recovery_note(bot: Bo
     [alert] = sw.bot_messages(alerts)
     assert "Задача «reminder» завершилась с ошибкой" in alert.content
     assert "Напоминание о планёрке" in alert.content
-    assert "add the bot to chat" in alert.content  # the error (checked before posting)
+    # The error (checked before posting), in Russian as all of Pachca is, whatever the
+    # daemon speaks.
+    assert "добавьте бота в чат" in alert.content
     assert sw.ws.bot_token not in alert.content
     [[retry]] = alert.buttons
     assert retry["text"] == "Повторить"
@@ -93,6 +95,21 @@ async def test_two_failures_make_one_alert_and_a_success_a_recovery_note(bot: Bo
         assert store.alert_state("reminder") is None
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("daemon", ["en", "ru"])
+async def test_the_alert_quotes_the_error_in_russian_whatever_the_runner_speaks(
+        bot: Bot, daemon: str) -> None:
+    sw = bot.sw
+    alerts, target = setup(bot)
+
+    with words.speaking(daemon):
+        failed = await sw.h.run("reminder", at=sw.now())
+
+    assert failed.status == "failed"
+    [alert] = sw.bot_messages(alerts)
+    assert f"проверьте id или добавьте бота в чат {target}" in alert.content
+    assert "add the bot" not in alert.content
 
 
 async def test_a_long_streak_is_recalled_after_repeat_every(bot: Bot) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from pathlib import Path
@@ -290,3 +291,18 @@ def test_missing_token_is_bad_input(env, tmp_path):
     result = cli(env, "run-job", "reminder")
     assert result.exit_code == 2
     assert "PACHCA_TOKEN" in result.output
+
+
+@pytest.mark.parametrize(("written", "read"), [("en", "ru"), ("ru", "en")])
+def test_history_tells_a_run_in_the_readers_language(env, tmp_path, written, read):
+    write(tmp_path, GOOD, 99999999)  # a chat that does not exist: the run fails
+    assert cli(dict(env, PACHCA_RUNNER_LANG=written), "run-job", "reminder").exit_code == 1
+    listed = cli(dict(env, PACHCA_RUNNER_LANG=read), "history")
+    shown = cli(dict(env, PACHCA_RUNNER_LANG=read), "history", "show", "1")
+    fix = {"en": "add the bot to chat 99999999", "ru": "добавьте бота в чат 99999999"}
+    [row] = json.loads(cli(dict(env, PACHCA_RUNNER_LANG=read), "history", "--json").output)
+    assert fix[read] in row["error"] and fix[read] in row["lines"][0]
+    for output, times in ((listed.output, 1), (shown.output, 2)):  # the error; show's lines
+        flat = " ".join(output.split())
+        assert flat.count(fix[read]) == times, output
+        assert fix[written] not in flat
