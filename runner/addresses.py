@@ -5,7 +5,10 @@ them as they load), and the defaults they fall back to.
 
 Pachca's guide to outgoing webhooks (guides/webhook/handler, «Валидируйте IP-адрес
 отправителя») recommends, besides the signature, accepting them only from Pachca's
-address, ``37.200.70.177``. ``PACHCA_RUNNER_WEBHOOK_SENDERS`` names the addresses or
+address, ``37.200.70.177``; the newer version of Pachca's reference on webhook events (its
+bots skill, «Verify sender IP») lists two more, ``185.209.115.174`` and
+``135.106.159.61``. All three are accepted: refusing a sender Pachca documents would
+silently stop buttons and exports, while the signature still guards every request. ``PACHCA_RUNNER_WEBHOOK_SENDERS`` names the addresses or
 networks accepted; unset, it follows the API the runner talks to: Pachca's documented
 address for Pachca's API, loopback for an API on loopback (the embedded workspace), and
 the addresses the API's host resolves to for any other (a workspace in another
@@ -33,8 +36,8 @@ from runner.errors import SettingsError
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-PACHCA_SENDERS = ("37.200.70.177",)
-"""The address Pachca sends webhooks from, as its guide documents it."""
+PACHCA_SENDERS = ("37.200.70.177", "185.209.115.174", "135.106.159.61")
+"""The addresses Pachca sends webhooks from, as its documentation lists them."""
 PACHCA_API_HOST = "api.pachca.com"
 ANY = "any"
 """``PACHCA_RUNNER_WEBHOOK_SENDERS=any``: no check of the sender's address."""

@@ -107,8 +107,8 @@ class Settings(BaseSettings):
     webhook_senders: str | None = Field(
         default=None,
         description="Addresses or networks (CIDR), comma-separated, webhooks are accepted"
-        " from; 'any': from anywhere. Default: Pachca's documented address (37.200.70.177)"
-        " with Pachca's API, loopback with an API on loopback (the embedded workspace), else"
+        " from; 'any': from anywhere. Default: Pachca's documented addresses"
+        " (37.200.70.177, 185.209.115.174, 135.106.159.61) with Pachca's API, loopback with an API on loopback (the embedded workspace), else"
         " the addresses the API's host resolves to.",
     )
     trusted_proxies: str | None = Field(

@@ -169,8 +169,12 @@ async def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(
 
 async def test_the_default_follows_the_api_the_runner_talks_to() -> None:
     pachca = await webhook_senders(None, OFFICIAL_BASE_URL)
-    assert str(pachca) == PACHCA and pachca.origin == "pachca"
+    # The guide's address and the two the newer reference on webhook events adds.
+    assert str(pachca) == f"{PACHCA}, 185.209.115.174, 135.106.159.61"
+    assert pachca.origin == "pachca"
     assert pachca.allows(PACHCA) and pachca.allows(f"::ffff:{PACHCA}")
+    assert pachca.allows("185.209.115.174") and pachca.allows("135.106.159.61")
+    assert not pachca.allows("185.209.115.175")
     assert not pachca.allows("127.0.0.1") and not pachca.allows(None)
 
     loopback = await webhook_senders(None, "http://localhost:8000/api/shared/v1")
