@@ -24,8 +24,12 @@ T = TypeVar("T")
 Detail = Callable[[int], Mapping[str, Any]]
 """An effect's start record, given the highest message id recorded when it was read."""
 Begun = tuple["TargetRecord | None", int, Exception | None]
-_Step = tuple[bool, str, str, Any]
-"""A finish (True, run key, target, its detail) or a begin (False, ..., its ``Detail``)."""
+
+
+def _each_none(write: Callable[[list[T]], None], items: list[T]) -> list[None]:
+    """``write(items)``, and one None per item (what ``Grouped`` hands each caller)."""
+    write(items)
+    return [None] * len(items)
 
 
 def _each_alone(write: Callable[[T], None], items: list[T]) -> list[Exception | None]:
@@ -151,9 +155,7 @@ class EffectsApi(_Concern):
     taking writes (a full disk) stops the effects one at a time. The starts of
     concurrent tasks share only the trip to the store's threads (a trip per post cost
     more on the event loop than the write on its thread), and ``begin`` makes the first
-    read and the start of a fresh effect one trip instead of two. The finishes and
-    begins waiting at the same moment (one post answered, the next due) share one trip
-    too, finishes first; each keeps its own transactions and its own outcome.
+    read and the start of a fresh effect one trip instead of two.
     """
 
     def __init__(self, store: Store) -> None:
@@ -162,9 +164,10 @@ class EffectsApi(_Concern):
             lambda keys: self._call(self._engine.targets_and_floor, keys))
         self._starts: Grouped[tuple[str, str, Mapping[str, Any]], Exception | None] = Grouped(
             lambda items: self._call(_each_alone, self._start_one, items))
-        # Begins and finishes in one lane: a fan-out's answer and its next post meet here.
-        self._steps: Grouped[_Step, Begun] = Grouped(
-            lambda items: self._call(self._step_each, items))
+        self._begins: Grouped[tuple[str, str, Detail], Begun] = Grouped(
+            lambda items: self._call(self._begin_each, items))
+        self._finishes: Grouped[tuple[str, str, Mapping[str, Any]], None] = Grouped(
+            lambda items: self._call(_each_none, self._engine.finish_targets, items))
 
     async def target(self, run_key: str, target: str) -> TargetRecord | None:
         """One effect's progress, or None if never started."""
@@ -190,7 +193,7 @@ class EffectsApi(_Concern):
         ``detail(floor)`` as well, in one trip. Returns what was read: None means that
         this call started the effect (its record is committed); a record found is left
         as it was, for the caller to decide."""
-        record, floor, failed = await self._steps.submit((False, run_key, target, detail))
+        record, floor, failed = await self._begins.submit((run_key, target, detail))
         if failed is not None:
             raise failed
         return record, floor
@@ -206,29 +209,7 @@ class EffectsApi(_Concern):
 
     async def finish(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
         """Mark an effect as done: never made again for this run key."""
-        _, _, failed = await self._steps.submit((True, run_key, target, detail))
-        if failed is not None:
-            raise failed
-
-    def _step_each(self, items: list[_Step]) -> list[Begun]:
-        """The finishes among ``items`` in one transaction, then the begins
-        (``_begin_each``); each item's outcome, a failure only for the items it concerns."""
-        finishes = [(key, target, detail) for done, key, target, detail in items if done]
-        finished: Exception | None = None
-        if finishes:
-            try:
-                self._engine.finish_targets(finishes)
-            except Exception as exc:  # noqa: BLE001 - raised by each finish's caller
-                finished = exc
-        begins = [(key, target, detail) for done, key, target, detail in items if not done]
-        begun: list[Begun] = []
-        if begins:
-            try:
-                begun = self._begin_each(begins)
-            except Exception as exc:  # noqa: BLE001 - the read failed: every begin's
-                begun = [(None, 0, exc)] * len(begins)
-        outcomes = iter(begun)
-        return [(None, 0, finished) if done else next(outcomes) for done, *_ in items]
+        await self._finishes.submit((run_key, target, detail))
 
     async def targets(self, run_key: str) -> list[TargetRecord]:
         """Every effect of run ``run_key``, by name."""
