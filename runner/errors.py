@@ -225,7 +225,7 @@ class TransportError(PachcaError):
         self.reason = reason
         # False only when the request provably never left (connect error, pool timeout).
         self.reached_server = reached_server
-        super().__init__(f"{method} {path}: {reason}")
+        super().__init__(words.text("net.call", method=method, path=path, reason=reason))
 
 
 @dataclass(frozen=True)

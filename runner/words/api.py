@@ -47,9 +47,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "net.read_error": ("connection broken while reading", "соединение прервалось при чтении"),
     "net.other": ("network failure ({name})", "сбой сети ({name})"),
     "net.where": (
-        " to {url} (set by {setting}) — check the address and that the server is up",
-        " к {url} (адрес задан в {setting}) — проверьте адрес и что сервер работает",
+        "{reason} to {url} (set by {setting}) — check the address and that the server is up",
+        "{reason} к {url} (адрес задан в {setting}) — проверьте адрес и что сервер работает",
     ),
+    "net.call": ("{method} {path}: {reason}", "запрос {method} {path}: {reason}"),
     # -- token scopes (GET /oauth/token/info) ----------------------------------------------
     "scope.missing": (
         ("{what} needs the scope(s) {scopes}, which {token} ({setting}) lacks; nothing was"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from runner import words
-from runner.errors import ApiError, JobError, RateLimited
+from runner.errors import ApiError, JobError, RateLimited, TransportError
 from runner.state import SCHEMA_VERSION, StateStore
 from runner.words.said import masked, told
 from tests.state.conftest import FakeClock, StoreFactory
@@ -144,3 +144,12 @@ def test_a_rate_limit_is_said_in_either_language() -> None:
     assert error == "GET /chats -> 429: rate limited; Pachca asks to wait 120 s"
     assert words.in_language(error, "ru") == (
         "Пачка отказала (429) на GET /chats: слишком много запросов; Пачка просит подождать 120 с")
+
+
+def test_a_network_failure_is_said_in_either_language() -> None:
+    with words.speaking("en"):
+        error = told(TransportError("GET", "/chats", words.text("net.dropped"),
+                                    reached_server=True))
+
+    assert error == "GET /chats: connection dropped"
+    assert words.in_language(error, "ru") == "запрос GET /chats: соединение оборвалось"
