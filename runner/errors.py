@@ -287,5 +287,6 @@ class RateLimited(ApiError):
     def __init__(self, method: str, path: str, retry_after: float) -> None:
         self.retry_after = retry_after
         super().__init__(
-            429, method, path, f"rate limited; Pachca asks to wait {retry_after:.0f} s"
+            429, method, path,
+            words.text("api.rate_limited", seconds=f"{retry_after:.0f}"),
         )

@@ -12,6 +12,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "токен не принят ({detail}): проверьте PACHCA_TOKEN"),
     "api.forbidden": ("token lacks the scope or permission for this call ({detail})",
                       "у токена нет права или роли для этого вызова ({detail})"),
+    "api.rate_limited": ("rate limited; Pachca asks to wait {seconds} s",
+                         "слишком много запросов; Пачка просит подождать {seconds} с"),
     "api.said": ("{message}", "Пачка ответила «{message}»"),
     "api.item": ("{field}: {message}", "{field}: Пачка ответила «{message}»"),
     "api.field": ("{key}", "поле '{key}'"),
