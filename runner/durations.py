@@ -60,7 +60,12 @@ def parse_duration(value: Any) -> float:
             raise ValueError(words.text("duration.negative"))
         return float(value)
     if not isinstance(value, str):
-        got = words.text("got.type", type=type(value).__name__)
+        # Python's names for the type (dict, NoneType) mean nothing to an operator
+        if isinstance(value, dict | list | tuple) or value is None:
+            got = words.text("got.mapping" if isinstance(value, dict) else
+                             "got.list" if value is not None else "got.empty")
+        else:  # a date YAML read (2026-01-01)
+            got = str(value)[:60]
         raise ValueError(words.text("duration.bad", got=got))  # noqa: TRY004
     text = value.strip().lower()
     if re.fullmatch(r"\d+(?:\.\d+)?", text):

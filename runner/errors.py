@@ -225,7 +225,7 @@ class TransportError(PachcaError):
         self.reason = reason
         # False only when the request provably never left (connect error, pool timeout).
         self.reached_server = reached_server
-        super().__init__(f"{method} {path}: {reason}")
+        super().__init__(words.text("net.call", method=method, path=path, reason=reason))
 
 
 @dataclass(frozen=True)
@@ -287,5 +287,6 @@ class RateLimited(ApiError):
     def __init__(self, method: str, path: str, retry_after: float) -> None:
         self.retry_after = retry_after
         super().__init__(
-            429, method, path, f"rate limited; Pachca asks to wait {retry_after:.0f} s"
+            429, method, path,
+            words.text("api.rate_limited", seconds=f"{retry_after:.0f}"),
         )

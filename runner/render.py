@@ -231,10 +231,7 @@ def _run(env: Sandbox, template: Template, context: Mapping[str, Any], origin: s
     except RecursionError as exc:
         raise TemplateProblem(origin, _line(exc, where), words.text("tpl.recursion")) from None
     except OverflowError as exc:  # float arithmetic past 1e308: its own text is cryptic
-        detail = exc.args[-1] if exc.args else exc
-        raise TemplateProblem(
-            origin, _line(exc, where), words.text("tpl.overflow", detail=detail)
-        ) from exc
+        raise TemplateProblem(origin, _line(exc, where), words.text("tpl.overflow")) from exc
     except Exception as exc:  # a filter or an operation failed on the data it was given
         raise TemplateProblem(
             origin, _line(exc, where), words.text("tpl.failed", detail=exc)

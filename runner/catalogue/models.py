@@ -53,6 +53,9 @@ def check_country(value: Any) -> str:
     """An upper-cased country code the ``holidays`` library knows."""
     if isinstance(value, bool):
         raise ValueError(words.text("country.bool"))  # noqa: TRY004
+    if isinstance(value, dict | list):  # not "'{'zz': 1}' is not a country"
+        got = words.text("got.mapping" if isinstance(value, dict) else "got.list")
+        raise ValueError(words.text("field.text", got=got, quote=""))  # noqa: TRY004
     code = str(value).upper()
     known = _countries()
     if code not in known:

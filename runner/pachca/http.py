@@ -387,6 +387,6 @@ def _describe(exc: httpx.TransportError, base_url: str | None = None) -> str:
         return words.text("net.other", name=type(exc).__name__)
     if base_url is not None and message_id in ("net.cannot_connect", "net.connect_timeout"):
         url = httpx.URL(base_url).copy_with(username=None, password=None, query=None)
-        where = words.text("net.where", url=str(url), setting="PACHCA_BASE_URL")
-        return words.text(message_id) + where
+        return words.text("net.where", reason=words.text(message_id), url=str(url),
+                          setting="PACHCA_BASE_URL")
     return words.text(message_id)

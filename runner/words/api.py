@@ -12,6 +12,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "токен не принят ({detail}): проверьте PACHCA_TOKEN"),
     "api.forbidden": ("token lacks the scope or permission for this call ({detail})",
                       "у токена нет права или роли для этого вызова ({detail})"),
+    "api.rate_limited": ("rate limited; Pachca asks to wait {seconds} s",
+                         "слишком много запросов; Пачка просит подождать {seconds} с"),
     "api.said": ("{message}", "Пачка ответила «{message}»"),
     "api.item": ("{field}: {message}", "{field}: Пачка ответила «{message}»"),
     "api.field": ("{key}", "поле '{key}'"),
@@ -45,9 +47,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "net.read_error": ("connection broken while reading", "соединение прервалось при чтении"),
     "net.other": ("network failure ({name})", "сбой сети ({name})"),
     "net.where": (
-        " to {url} (set by {setting}) — check the address and that the server is up",
-        " к {url} (адрес задан в {setting}) — проверьте адрес и что сервер работает",
+        "{reason} to {url} (set by {setting}) — check the address and that the server is up",
+        "{reason} к {url} (адрес задан в {setting}) — проверьте адрес и что сервер работает",
     ),
+    "net.call": ("{method} {path}: {reason}", "запрос {method} {path}: {reason}"),
     # -- token scopes (GET /oauth/token/info) ----------------------------------------------
     "scope.missing": (
         ("{what} needs the scope(s) {scopes}, which {token} ({setting}) lacks; nothing was"

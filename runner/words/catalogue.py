@@ -9,7 +9,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "got.empty": ("an empty value", "пустое значение"),
     "got.list": ("a list", "список"),
     "got.mapping": ("a mapping", "словарь"),
-    "got.type": ("a {type}", "значение типа {type}"),
     "hint.did_you_mean": (" — did you mean '{word}'?", " — может быть, '{word}'?"),
     "hint.odd_character": (
         " (character {n} only looks like a Latin letter, or is invisible: retype the word)",

@@ -98,8 +98,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " — задайте рекурсии условие выхода"),
     ),
     "tpl.overflow": (
-        "a number in the template is too large for arithmetic ({detail})",
-        "число в шаблоне слишком велико для вычислений ({detail})",
+        ("a number in the template is too large for arithmetic (beyond about 10³⁰⁸)"
+         " — compute with smaller numbers"),
+        ("число в шаблоне слишком велико для вычислений (больше примерно 10³⁰⁸)"
+         " — считайте с меньшими числами"),
     ),
     "tpl.limit_number": (
         "a number in the template grows past {n} bits", "число в шаблоне длиннее {n} бит"

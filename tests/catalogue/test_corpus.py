@@ -37,6 +37,14 @@ FOR_TEMPLATE = (
     "    template: custom.md.j2\n"
 )
 _HEADER = re.compile(rb"^(?:# |\{# )(error|env): (.*?)(?: #\})?$")
+# Words Python, pydantic and Jinja use in their own (English) messages: none may reach a
+# Russian line outside what it quotes ('...', «...», `...`).
+_ENGLISH = re.compile(r"\b(must|should|expected|unexpected|position|out of range|invalid"
+                      r"|unterminated|missing|got|is not|too (large|long|many)|cannot|unknown)\b")
+# What Python and pydantic say of types and errors: never part of an operator's line.
+_JARGON = re.compile(r"NoneType|\bdict\b|Input should|type=|pydantic|For further information"
+                     r"|Errno|Traceback")
+_QUOTED = re.compile(r"'[^']*'|«[^»]*»|`[^`]*`|\"[^\"]*\"")
 
 
 def read_case(name: str) -> tuple[str, dict[str, str]]:
@@ -97,6 +105,10 @@ def test_each_case_is_refused_with_the_line_it_states(
             if lang == "ru" and (len(errors) != 1 or not errors[0].startswith(
                     f"{prefix}{where}")):
                 report.append(f"{command} (ru): printed {errors!r}")
+            if lang == "ru" and any(_ENGLISH.search(_QUOTED.sub("", e)) for e in errors):
+                report.append(f"{command} (ru): English in {errors!r}")
+            if any(_JARGON.search(_QUOTED.sub("", e)) for e in errors):
+                report.append(f"{command} ({lang}): Python's words in {errors!r}")
             if "Traceback" in output:
                 report.append(f"{command} ({lang}): a traceback")
             report += [f"{command} ({lang}): shows the value of {var}"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from runner import words
-from runner.errors import ApiError, JobError
+from runner.errors import ApiError, JobError, RateLimited, TransportError
 from runner.state import SCHEMA_VERSION, StateStore
 from runner.words.said import masked, told
 from tests.state.conftest import FakeClock, StoreFactory
@@ -135,3 +135,21 @@ def test_runs_recorded_before_keep_their_text(open_store: StoreFactory, store_ur
     new = store.get_run(new_id)
     assert new is not None
     assert words.in_language(new.lines[0], "ru") == words.text_in("ru", "digest.empty")
+
+
+def test_a_rate_limit_is_said_in_either_language() -> None:
+    with words.speaking("en"):
+        error = told(RateLimited("GET", "/chats", 120))
+
+    assert error == "GET /chats -> 429: rate limited; Pachca asks to wait 120 s"
+    assert words.in_language(error, "ru") == (
+        "Пачка отказала (429) на GET /chats: слишком много запросов; Пачка просит подождать 120 с")
+
+
+def test_a_network_failure_is_said_in_either_language() -> None:
+    with words.speaking("en"):
+        error = told(TransportError("GET", "/chats", words.text("net.dropped"),
+                                    reached_server=True))
+
+    assert error == "GET /chats: connection dropped"
+    assert words.in_language(error, "ru") == "запрос GET /chats: соединение оборвалось"
