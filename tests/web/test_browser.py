@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from runner import app
+from runner.catalogue.models import JOB_NAME_MAX
 from runner.scheduler import Daemon
 from runner.server import RunnerServer
 from runner.workspace import WorkspaceServer
@@ -337,7 +338,8 @@ async def test_a_running_run_shows_its_progress_and_its_page_reloads_itself(
         sw.close()
 
 
-LONG_NAME = "a-very-long-job-name-" + "that-goes-on-" * 8 + "end"
+# The longest name a catalogue may give a job.
+LONG_NAME = ("a-very-long-job-name-" + "that-goes-on-" * 8)[:JOB_NAME_MAX - 3] + "end"
 NARROW_CATALOGUE = f"""
 timezone: Europe/Moscow
 jobs:
