@@ -101,25 +101,30 @@ class RecordsMixin:
                       ) -> list[Exception | None]:
         """``start_target`` for each (run key, target, detail) in turn, each its own
         transaction, committed before the next begins (``Database.writes``), and what each
-        raised (None: committed): a write that fails (a full disk) fails only its own item,
-        and those after it are tried, and fail, alone."""
+        raised (None: committed): a write that fails (a full disk) fails only its own item.
+        After a failure the rest go one by one through ``start_target``, each on a
+        connection of its own (checked, on PostgreSQL), as they did before sharing one."""
         db = self._db
         statement = _upsert(db, started=True)
         out: list[Exception | None] = []
         try:
             with db.writes() as transaction:
                 for run_key, target, detail in items:
-                    try:
-                        with transaction() as conn:
-                            conn.execute(statement, {
-                                "run_key": run_key, "target": target, "status": "started",
-                                "detail": dict(detail), "updated_at": db.now()})
-                    except Exception as exc:  # noqa: BLE001 - raised by that item's caller
-                        out.append(exc)
-                    else:
-                        out.append(None)
-        except Exception as exc:  # noqa: BLE001 - no connection: the items not tried fail
-            out.extend([exc] * (len(items) - len(out)))
+                    with transaction() as conn:
+                        conn.execute(statement, {
+                            "run_key": run_key, "target": target, "status": "started",
+                            "detail": dict(detail), "updated_at": db.now()})
+                    out.append(None)
+        except Exception as exc:  # noqa: BLE001 - raised by that item's caller
+            if len(out) < len(items):
+                out.append(exc)
+        for item in items[len(out):]:
+            try:
+                self.start_target(*item)
+            except Exception as exc:  # noqa: BLE001 - raised by that item's caller
+                out.append(exc)
+            else:
+                out.append(None)
         return out
 
     def finish_target(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
