@@ -325,16 +325,19 @@ _LEVELS = (
 
 
 _SPACE = re.compile(r"\s*")
+Span = tuple[int, int]
 
 
-def _cuts(text: str, limit: int) -> list[list[tuple[int, int]]]:
+def _atoms(text: str) -> list[Span]:
+    """Where the mentions, links, URLs and code of ``text`` are. Found once over the whole
+    text: backticks pair up from its start, and a window that starts inside a long code
+    span it cut would pair them wrongly and split the next span."""
+    return [m.span() for m in _ATOMS.finditer(text)]
+
+
+def _cuts(text: str, limit: int, atoms: list[Span]) -> list[list[Span]]:
     """Per level, the (end of part, start of rest) pairs allowed within ``limit``."""
-    spans = []
-    for m in _ATOMS.finditer(text):
-        if m.start() > limit:
-            break
-        if m.end() - m.start() <= limit:
-            spans.append(m.span())
+    spans = [(a, b) for a, b in atoms if a <= limit and b - a <= limit]
     out = []
     for level in _LEVELS:
         found = []
@@ -346,16 +349,16 @@ def _cuts(text: str, limit: int) -> list[list[tuple[int, int]]]:
     return out
 
 
-def _hard_cut(text: str, limit: int) -> int:
+def _hard_cut(limit: int, atoms: list[Span]) -> int:
     """Where to cut a text with no allowed boundary: before an atom that would be split."""
-    for m in _ATOMS.finditer(text, 0, limit + 1):
-        if m.start() < limit < m.end() and m.end() - m.start() <= limit and m.start() > 0:
-            return m.start()
+    for a, b in atoms:
+        if a < limit < b and b - a <= limit and a > 0:
+            return a
     return limit
 
 
-def _split_once(text: str, limit: int) -> tuple[str, str]:
-    levels = _cuts(text, limit)
+def _split_once(text: str, limit: int, atoms: list[Span]) -> tuple[str, str]:
+    levels = _cuts(text, limit, atoms)
     for found in levels:
         if found and found[-1][0] >= limit // 2:
             cut, rest = found[-1]
@@ -363,7 +366,7 @@ def _split_once(text: str, limit: int) -> tuple[str, str]:
     best = max((f[-1] for f in levels if f), default=None)
     if best is not None:
         return text[: best[0]], text[best[1] :]
-    cut = _hard_cut(text, limit)
+    cut = _hard_cut(limit, atoms)
     return text[:cut], text[cut:]
 
 
@@ -377,14 +380,24 @@ def split_message(text: str, limit: int = 4000) -> list[str]:
         raise ValueError("limit must be at least 1")
     parts: list[str] = []
     text = text.strip()
+    atoms = _atoms(text)
+    first = 0  # the first atom not wholly before the window
     start = 0
     # Each cut is chosen within a window of the text after the last one, never over the
     # whole rest: splitting stays linear in the text's length. An atom (link, code)
     # that starts within the limit and is short enough to keep whole ends within
     # twice the limit, so the window sees every atom the cut has to respect.
     while len(text) - start > limit:
-        window = text[start:start + 2 * limit + 2]
-        part, rest = _split_once(window, limit)
+        size = 2 * limit + 2
+        window = text[start:start + size]
+        while first < len(atoms) and atoms[first][1] <= start:
+            first += 1
+        near = []  # the atoms in the window, from its start (a cut one's rest included)
+        for a, b in atoms[first:]:
+            if a >= start + size:
+                break
+            near.append((max(a, start) - start, b - start))
+        part, rest = _split_once(window, limit, near)
         part = part.rstrip()
         if part:
             parts.append(part)
@@ -402,6 +415,7 @@ def truncate_message(text: str, limit: int, suffix: str = "…") -> str:
     room = limit - len(suffix)
     if room <= 0:
         return suffix[:limit]
-    best = max((f[-1] for f in _cuts(text, room) if f), default=None)
-    cut = best[0] if best is not None else _hard_cut(text, room)
+    atoms = _atoms(text)
+    best = max((f[-1] for f in _cuts(text, room, atoms) if f), default=None)
+    cut = best[0] if best is not None else _hard_cut(room, atoms)
     return text[:cut].rstrip() + suffix
