@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import math
+import re
 import typing
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import yaml
 from pydantic import BaseModel
 
 from runner import words
+from runner.catalogue.source import FieldPath, shorten
+from runner.words import closest, suggest
 
 
 def _example(model: type[BaseModel], name: str) -> str:
@@ -111,3 +117,94 @@ def fields_listed(path: tuple[str | int, ...]) -> str:
     """Where the fields of the section ``path`` names are listed, as a hint."""
     jobs = bool(path) and path[0] in ("jobs", "defaults")
     return words.text("field.unknown_fix", doc="docs/kinds" if jobs else "docs/templates")
+
+
+# A chat or user link pasted where its id belongs: https://app.pachca.com/chats/12345
+_ID_IN_LINK = re.compile(r"^https?://\S*?/(?:chats?|users?|messages?|threads?)/(\d+)\b")
+
+
+class Explainer:
+    """A catalogue's validation errors in the operator's words; a value that came from
+    ``${VAR}`` (``secrets``: the field paths holding one, and the variables' names) is
+    named by its variable, never quoted."""
+
+    def __init__(self, secrets: Mapping[FieldPath, list[str]]) -> None:
+        self.secrets = secrets
+        # Fields an unknown field was taken for ("did you mean 'to'?"): one problem per mistake.
+        self.suggested: set[FieldPath] = set()
+
+    def got(self, path: FieldPath, value: Any) -> str:
+        if path in self.secrets:
+            names = ", ".join(f"${{{v}}}" for v in self.secrets[path])
+            return words.text("got.env", names=names)
+        if isinstance(value, bool):
+            return str(value).lower()
+        if value is None:
+            return words.text("got.empty")
+        if isinstance(value, list):
+            return words.text("got.list")
+        if isinstance(value, dict):
+            return words.text("got.mapping")
+        text = shorten(str(value))
+        return f"'{text}'" if isinstance(value, str) else text
+
+    def hide(self, path: FieldPath, message: str, value: Any) -> str:
+        """``message`` with a quoted ``value`` replaced when it came from the environment."""
+        if path in self.secrets and isinstance(value, str) and value:
+            return message.replace(f"'{value}'", self.got(path, value))
+        return message
+
+    def plain(
+        self, err: Any, path: FieldPath, model: type[BaseModel], allowed: Sequence[str]
+    ) -> str:
+        kind, name, ctx = err["type"], str(path[-1]) if path else "", err.get("ctx") or {}
+        got = self.got(path, err.get("input"))
+        if kind == "missing":
+            return words.text("field.missing", name=name, example=_example(model, name))
+        if kind == "extra_forbidden":
+            found = closest(name, allowed)
+            if found is not None:
+                self.suggested.add(path[:-1] + (found,))
+            return words.text("field.unknown", name=name,
+                              hint=suggest(name, allowed) or fields_listed(path))
+        value = err.get("input")
+        if isinstance(value, float) and not math.isfinite(value):  # .nan, .inf: "at most 1, got nan"
+            return words.text("field.finite", got=got)
+        simple = _SIMPLE.get(kind)
+        if simple == "field.text" and isinstance(value, int | float | date):  # YAML read it so
+            return words.text(simple, got=got, quote=words.text("hint.quote_it"))
+        if simple is not None:
+            message = words.text(simple, got=got, quote="")
+            link = _ID_IN_LINK.search(str(err.get("input"))) if simple == "field.int" else None
+            if link is not None and path not in self.secrets:
+                message += words.text("hint.id_in_link", id=link[1])
+            return message
+        if kind in ("literal_error", "enum"):
+            options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+            hint = suggest(str(err.get("input")), options) if path not in self.secrets else ""
+            return words.text("field.choice", options=", ".join(options), got=got, hint=hint)
+        if kind in _BOUNDS:
+            message_id, key = _BOUNDS[kind]
+            return words.text(message_id, limit=ctx.get(key), got=got)
+        if kind in ("too_short", "string_too_short"):
+            n = ctx.get("min_length", 1)
+            if n == 1:
+                return words.text("field.not_empty")
+            return words.text("field.min_chars" if kind == "string_too_short" else
+                              "field.min_items", n=n, got=ctx.get("actual_length", "?"))
+        if kind in ("too_long", "string_too_long"):
+            size = len(err.get("input") or "")
+            return words.text("field.max_chars" if kind == "string_too_long" else
+                              "field.max_items", n=ctx.get("max_length"), got=size)
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            key = str(ctx.get("discriminator", "")).strip("'")
+            tags = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected_tags", ""))))
+            if kind == "union_tag_not_found":
+                return words.text("field.tag_missing", key=key)
+            tag = str(ctx.get("tag"))
+            hint = suggest(tag, tags.split(", ")) if path + (key,) not in self.secrets else ""
+            return words.text("field.tag", key=key, options=tags, got=f"'{tag}'") + hint
+        if kind in ("value_error", "assertion_error"):
+            return self.hide(path, str(ctx.get("error", err["msg"])), err.get("input"))
+        return words.text("field.invalid",
+                          detail=str(err["msg"]).replace("Input should be", "must be"))

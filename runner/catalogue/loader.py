@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import gc
-import math
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from runner import words
-from runner.catalogue.explain import _BOUNDS, _SIMPLE, _example, _fields_at, fields_listed
+from runner.catalogue.explain import Explainer, _fields_at
 from runner.catalogue.fields import KindParams
 from runner.catalogue.models import (
     _JOB_NAME,
@@ -38,17 +35,12 @@ from runner.catalogue.models import (
 from runner.catalogue.source import (
     FieldPath,
     _Doc,
-    shorten,
 )
 from runner.catalogue.yaml_errors import not_utf8
 from runner.cron import parse_cron  # not runner.schedule: no APScheduler to read a file
 from runner.durations import LONGEST, parse_within
 from runner.errors import CatalogueError, CronProblem, Problem
 from runner.kinds.base import JobKind
-from runner.words import closest
-
-# A chat or user link pasted where its id belongs: https://app.pachca.com/chats/12345
-_ID_IN_LINK = re.compile(r"^https?://\S*?/(?:chats?|users?|messages?|threads?)/(\d+)\b")
 
 
 class _Loader:
@@ -61,84 +53,7 @@ class _Loader:
         self.doc = doc
         self.kinds = kinds
         self.kind_names = kind_names
-        # Fields an unknown field was taken for ("did you mean 'to'?"): one problem per mistake.
-        self.suggested: set[FieldPath] = set()
-
-    def got(self, path: FieldPath, value: Any) -> str:
-        if path in self.doc.secrets:
-            names = ", ".join(f"${{{v}}}" for v in self.doc.secrets[path])
-            return words.text("got.env", names=names)
-        if isinstance(value, bool):
-            return str(value).lower()
-        if value is None:
-            return words.text("got.empty")
-        if isinstance(value, list):
-            return words.text("got.list")
-        if isinstance(value, dict):
-            return words.text("got.mapping")
-        text = shorten(str(value))
-        return f"'{text}'" if isinstance(value, str) else text
-
-    def hide(self, path: FieldPath, message: str, value: Any) -> str:
-        """``message`` with a quoted ``value`` replaced when it came from the environment."""
-        if path in self.doc.secrets and isinstance(value, str) and value:
-            return message.replace(f"'{value}'", self.got(path, value))
-        return message
-
-    def plain(
-        self, err: Any, path: FieldPath, model: type[BaseModel], allowed: Sequence[str]
-    ) -> str:
-        kind, name, ctx = err["type"], str(path[-1]) if path else "", err.get("ctx") or {}
-        got = self.got(path, err.get("input"))
-        if kind == "missing":
-            return words.text("field.missing", name=name, example=_example(model, name))
-        if kind == "extra_forbidden":
-            found = closest(name, allowed)
-            if found is not None:
-                self.suggested.add(path[:-1] + (found,))
-            return words.text("field.unknown", name=name,
-                              hint=suggest(name, allowed) or fields_listed(path))
-        value = err.get("input")
-        if isinstance(value, float) and not math.isfinite(value):  # .nan, .inf: "at most 1, got nan"
-            return words.text("field.finite", got=got)
-        simple = _SIMPLE.get(kind)
-        if simple == "field.text" and isinstance(value, int | float | date):  # YAML read it so
-            return words.text(simple, got=got, quote=words.text("hint.quote_it"))
-        if simple is not None:
-            message = words.text(simple, got=got, quote="")
-            link = _ID_IN_LINK.search(str(err.get("input"))) if simple == "field.int" else None
-            if link is not None and path not in self.doc.secrets:
-                message += words.text("hint.id_in_link", id=link[1])
-            return message
-        if kind in ("literal_error", "enum"):
-            options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-            hint = suggest(str(err.get("input")), options) if path not in self.doc.secrets else ""
-            return words.text("field.choice", options=", ".join(options), got=got, hint=hint)
-        if kind in _BOUNDS:
-            message_id, key = _BOUNDS[kind]
-            return words.text(message_id, limit=ctx.get(key), got=got)
-        if kind in ("too_short", "string_too_short"):
-            n = ctx.get("min_length", 1)
-            if n == 1:
-                return words.text("field.not_empty")
-            return words.text("field.min_chars" if kind == "string_too_short" else
-                              "field.min_items", n=n, got=ctx.get("actual_length", "?"))
-        if kind in ("too_long", "string_too_long"):
-            size = len(err.get("input") or "")
-            return words.text("field.max_chars" if kind == "string_too_long" else
-                              "field.max_items", n=ctx.get("max_length"), got=size)
-        if kind in ("union_tag_invalid", "union_tag_not_found"):
-            key = str(ctx.get("discriminator", "")).strip("'")
-            tags = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected_tags", ""))))
-            if kind == "union_tag_not_found":
-                return words.text("field.tag_missing", key=key)
-            tag = str(ctx.get("tag"))
-            hint = suggest(tag, tags.split(", ")) if path + (key,) not in self.doc.secrets else ""
-            return words.text("field.tag", key=key, options=tags, got=f"'{tag}'") + hint
-        if kind in ("value_error", "assertion_error"):
-            return self.hide(path, str(ctx.get("error", err["msg"])), err.get("input"))
-        return words.text("field.invalid",
-                          detail=str(err["msg"]).replace("Input should be", "must be"))
+        self.explain = Explainer(doc.secrets)
 
     def validate(
         self, model: type[BaseModel], data: Any, path: FieldPath, allowed: Sequence[str] = ()
@@ -160,7 +75,7 @@ class _Loader:
                 seen.add(full)
                 names = (_fields_at(model, err["loc"]) if len(loc) > 1 else []) or (
                     allowed or list(model.model_fields))
-                issues.append((full, err["type"], self.plain(err, full, model, names)))
+                issues.append((full, err["type"], self.explain.plain(err, full, model, names)))
             return None, issues
 
     @staticmethod
@@ -186,7 +101,7 @@ class _Loader:
             if self.doc.has_problem(path):
                 continue  # reading it already failed (a ${VAR} not set, a bad date): said
             if kind == "missing":
-                if path in self.suggested:
+                if path in self.explain.suggested:
                     continue  # the misspelt field is reported: one problem per mistake
                 self.doc.add(path, message, self.doc.where(path[:-1], key=True))
             elif kind == "extra_forbidden":
@@ -219,7 +134,7 @@ class _Loader:
             try:
                 timezone = check_zone(str(root["timezone"]))
             except ValueError as exc:
-                doc.add(("timezone",), self.hide(("timezone",), str(exc), root["timezone"]))
+                doc.add(("timezone",), self.explain.hide(("timezone",), str(exc), root["timezone"]))
         defaults = self.section(Defaults, root.get("defaults"), ("defaults",)) or Defaults()
         catalogue = Catalogue(
             path=path,
@@ -354,7 +269,7 @@ class _Loader:
             try:
                 every = parse_within(0, LONGEST, value["every"])
             except ValueError as exc:
-                doc.add(path + ("every",), self.hide(path + ("every",), str(exc), value["every"]))
+                doc.add(path + ("every",), self.explain.hide(path + ("every",), str(exc), value["every"]))
                 return None
             if every < 1:
                 doc.add(path + ("every",), words.text("schedule.every_small"))
