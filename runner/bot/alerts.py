@@ -68,11 +68,11 @@ class AlertNotifier:
 
     async def on_missed(self, job: JobSpec, when: datetime, why: str = "missed") -> None:
         """The daemon did not run a fire (``why``: ``"missed"`` beyond its grace time, or
-        ``"overlap"``, the previous run still going): a failure of its own kind. The
-        alert is a message in Pachca, so what it says of the fire is in Russian."""
-        error = words.text_in("ru", f"alert.{why}", grace=f"{job.misfire_grace:.0f}")
+        ``"overlap"``, the previous run still going): a failure of its own kind, said in
+        Russian by ``failed`` as everything in Pachca is."""
+        error = words.text(f"alert.{why}", grace=f"{job.misfire_grace:.0f}")
         try:
-            await self.failed(job, error, when, undone=[words.text_in("ru", "alert.whole_run")],
+            await self.failed(job, error, when, undone=[words.text("alert.whole_run")],
                               missed=True)
         except Exception:
             log.exception("%s", words.text("alert.missed_unprocessed", job=job.name))

@@ -127,15 +127,13 @@ class Poller:
             if interval is not None and not refused:
                 try:
                     await self.poll_once()
-                except PermissionDenied as exc:
-                    if optional():
+                except RunnerError as exc:
+                    if isinstance(exc, PermissionDenied) and optional():
                         refused = True
                         log.warning("%s", words.text("poll.catch_up_off", error=exc))
                     else:
                         log.error("%s", words.text("poll.failed", seconds=f"{interval:.0f}",
                                                    error=exc))
-                except RunnerError as exc:
-                    log.error("%s", words.text("poll.failed", seconds=f"{interval:.0f}", error=exc))
                 except Exception:
                     log.exception("%s", words.text("poll.crashed"))
             try:

@@ -191,7 +191,8 @@ def message_posted(store: Store, message: Message, chat: Chat) -> None:
         "thread": _webhook_thread(store, chat),
         "webhook_timestamp": message.created_ms // 1000,
     })
-    _share_links(store, message, message.content)
+    settings = store.bots.get(store.bot_id) or {}
+    _share_links(store, message, links_of(message.content, settings.get("unfurl_domains") or []))
 
 
 def message_edited(store: Store, message: Message, before: str) -> None:
@@ -199,13 +200,13 @@ def message_edited(store: Store, message: Message, before: str) -> None:
     settings = store.bots.get(store.bot_id) or {}
     domains = settings.get("unfurl_domains") or []
     old = {link["url"] for link in links_of(before, domains)}
-    if any(link["url"] not in old for link in links_of(message.content, domains)):
-        _share_links(store, message, message.content)
+    links = links_of(message.content, domains)
+    if any(link["url"] not in old for link in links):
+        _share_links(store, message, links)
 
 
-def _share_links(store: Store, message: Message, text: str) -> None:
-    settings = store.bots.get(store.bot_id) or {}
-    links = links_of(text, settings.get("unfurl_domains") or [])
+def _share_links(store: Store, message: Message, links: list[dict[str, Any]]) -> None:
+    """``link_shared`` for ``links`` (those of ``message`` on the unfurl domains), if any."""
     if not links:
         return
     for link in links:

@@ -73,7 +73,8 @@ class Pusher:
                 self.tries.append(record)
                 if 200 <= record.get("status", 0) < 300:
                     return
-                await asyncio.sleep(0.5 * attempt / self._ws.config.speed)
+                if attempt < ATTEMPTS:
+                    await asyncio.sleep(0.5 * attempt / self._ws.config.speed)
 
 
 async def pushes(request: Request) -> Response:
