@@ -34,10 +34,11 @@ if TYPE_CHECKING:
 
 _RESERVED_PARAMS = {"start", "end"}
 _REASON_MAX = 200
+"""A database's error message is cut here: it names the problem, not the whole query."""
 _LEAD = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/|\()*", re.DOTALL)
 """What may come before a query's first word: space, comments, opening brackets."""
 _READS = {"select", "with", "values", "table"}
-"""A database's error message is cut here: it names the problem, not the whole query."""
+"""The first words of a query that only reads."""
 
 
 class SqlSource(DataSource):

@@ -157,8 +157,7 @@ class _Loader:
             rule = self.section(UnfurlRule, item, ("unfurl", i))
             if rule is not None:
                 rule._line = doc.where(("unfurl", i))[0]
-                rule._field_lines = {key: line for key in item
-                                     if (line := doc.where(("unfurl", i, key))[0]) is not None}
+                rule._field_lines = self.lines(("unfurl", i), item)
                 catalogue.unfurl.append(rule)
         jobs = root.get("jobs")
         if "jobs" not in root:
@@ -247,7 +246,7 @@ class _Loader:
         )
 
     def lines(self, path: FieldPath, body: dict[str, Any]) -> dict[str, int]:
-        """Where each of a job's own fields is written."""
+        """Where each field of the mapping at ``path`` (a job, an unfurl rule) is written."""
         return {str(key): line for key in body
                 if (line := self.doc.where(path + (key,))[0]) is not None}
 

@@ -69,6 +69,13 @@ def _upsert(db: Database, *, started: bool) -> Any:
     return found
 
 
+def _started(db: Database, run_key: str, target: str, detail: Mapping[str, Any]
+             ) -> dict[str, Any]:
+    """The parameters of ``_upsert(started=True)`` for one effect about to happen."""
+    return {"run_key": run_key, "target": target, "status": "started",
+            "detail": dict(detail), "updated_at": db.now()}
+
+
 class RecordsMixin:
     """Targets, events, alerts and values; mixed into StateStore."""
 
@@ -93,9 +100,7 @@ class RecordsMixin:
         """Mark an effect as about to happen; a target already done stays done."""
         db = self._db
         with db.write() as conn:
-            conn.execute(_upsert(db, started=True), {
-                "run_key": run_key, "target": target, "status": "started",
-                "detail": dict(detail), "updated_at": db.now()})
+            conn.execute(_upsert(db, started=True), _started(db, run_key, target, detail))
 
     def start_targets(self, items: Sequence[tuple[str, str, Mapping[str, Any]]]
                       ) -> list[Exception | None]:
@@ -109,11 +114,9 @@ class RecordsMixin:
         out: list[Exception | None] = []
         try:
             with db.writes() as transaction:
-                for run_key, target, detail in items:
+                for item in items:
                     with transaction() as conn:
-                        conn.execute(statement, {
-                            "run_key": run_key, "target": target, "status": "started",
-                            "detail": dict(detail), "updated_at": db.now()})
+                        conn.execute(statement, _started(db, *item))
                     out.append(None)
         except Exception as exc:  # noqa: BLE001 - raised by that item's caller
             if len(out) < len(items):
