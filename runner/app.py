@@ -243,10 +243,11 @@ async def poll_command(settings: Settings, catalogue: Catalogue, *, once: bool
 async def check_access(settings: Settings, catalogue: Catalogue
                        ) -> list[tuple[str, str, TargetCheck]]:
     """``validate``: every chat and person a job (or the alerts) would post to where the
-    token may not, as (job or ``alerts``, the job's field that names it, check).
+    token may not, as (job or ``ALERTS``, the job's field that names it, check).
 
     Reads only; each distinct recipient is looked up once for the whole catalogue.
     """
+    from runner.catalogue.models import ALERTS
     from runner.preflight import check_recipients, targets, token_user
     from runner.recipients import Recipients
 
@@ -255,7 +256,7 @@ async def check_access(settings: Settings, catalogue: Catalogue
         me = await token_user(client)
         per_job = {job.name: targets(job.params) for job in catalogue.jobs.values()}
         if catalogue.alerts is not None:  # failure alerts are posted there
-            per_job["alerts"] = [("chat_id", Recipients(chats=[catalogue.alerts.chat_id]))]
+            per_job[ALERTS] = [("chat_id", Recipients(chats=[catalogue.alerts.chat_id]))]
         wanted = [r for rs in per_job.values() for _, r in rs]
         checks = await check_recipients(client, wanted, me)
     finally:

@@ -30,6 +30,9 @@ COMMON_FIELDS = (
     "timeout",
 )
 TOP_FIELDS = ("timezone", "defaults", "alerts", "bot", "unfurl", "jobs")
+ALERTS = "@alerts"
+"""Where a job's name stands for the alerts' chat (``line_of``, ``app.check_access``): no
+job name has an '@', so a job called ``alerts`` is never taken for it."""
 DEFAULT_MISFIRE_GRACE = 600.0
 DEFAULT_TIMEOUT = 1800.0
 _JOB_NAME = re.compile(r"[\w-]+")
@@ -358,9 +361,9 @@ class Catalogue(BaseModel):
         return self._masks.hide(text)
 
     def line_of(self, job: str, field: str) -> int | None:
-        """The line of ``field`` of ``job`` (``alerts``: the alerts' chat), for problems
+        """The line of ``field`` of ``job`` (``ALERTS``: the alerts' chat), for problems
         found after loading, such as a recipient the token may not post to."""
-        if job == "alerts":
+        if job == ALERTS:
             return self.alerts._chat_line if self.alerts is not None else None
         spec = self.jobs[job]
         return spec.field_lines.get(field, spec.line)

@@ -39,12 +39,13 @@ def validate(ctx: click.Context, file: Path | None, offline: bool) -> None:
     import asyncio
 
     from runner import app  # the client and the runtime: only to ask Pachca
+    from runner.catalogue.models import ALERTS
 
     problems = asyncio.run(app.check_access(settings, catalogue))
     for job, field, check in problems:
         line = catalogue.line_of(job, field)
         where = f"{file_}:{line}" if line else str(file_)
-        path = f"alerts.{field}" if job == "alerts" else f"jobs.{job}.{field}"
+        path = f"alerts.{field}" if job == ALERTS else f"jobs.{job}.{field}"
         click.echo(words.text("validate.cannot_post", where=where, path=path,
                               label=check.label, problem=check.problem), err=True)
     if problems:

@@ -294,3 +294,29 @@ def test_a_dry_run_does_not_say_it_would_post_where_it_may_not(ws, tmp_path):
     assert not any(f"would post to chat {MISSING}" in line for line in lines), dry.output
     assert any(f"would post to chat «Спринт Юг-7» ({s['joined']})" in line for line in lines)
     assert writes(ws, start) == []
+
+
+def test_a_job_named_alerts_is_checked_as_a_job_beside_the_alerts_chat(ws, tmp_path):
+    # The alerts' chat is checked under a name no job can have: a job called "alerts"
+    # keeps its own recipients checked and its own place in the file.
+    s = setup(ws, tmp_path)
+    env, outside = s["env"], s["outside"]
+    (tmp_path / "jobs.yaml").write_text(textwrap.dedent(f"""\
+        timezone: Europe/Moscow
+        alerts: {{chat_id: {MISSING}}}
+        jobs:
+          alerts:
+            kind: message
+            schedule: "0 10 * * 1-5"
+            to: {{chats: [{outside}]}}
+            text: "Проверьте оповещения"
+        """), encoding="utf-8")
+
+    checked = cli(env, "validate")
+
+    out = " ".join(checked.output.split())
+    assert checked.exit_code == 1, checked.output
+    assert (f"jobs.yaml:7: jobs.alerts.to: cannot post to chat «Спринт Север-43»"
+            f" ({outside}):") in out, out
+    assert (f"jobs.yaml:2: alerts.chat_id: cannot post to chat {MISSING}: chat {MISSING}"
+            " does not exist") in out, out
