@@ -187,11 +187,12 @@ class Explainer:
             message_id, key = _BOUNDS[kind]
             return words.text(message_id, limit=ctx.get(key), got=got)
         if kind in ("too_short", "string_too_short"):
+            size = len(err.get("input") or "")  # pydantic's ctx has none for a string
             n = ctx.get("min_length", 1)
             if n == 1:
                 return words.text("field.not_empty")
             return words.text("field.min_chars" if kind == "string_too_short" else
-                              "field.min_items", n=n, got=ctx.get("actual_length", "?"))
+                              "field.min_items", n=n, got=size)
         if kind in ("too_long", "string_too_long"):
             size = len(err.get("input") or "")
             return words.text("field.max_chars" if kind == "string_too_long" else

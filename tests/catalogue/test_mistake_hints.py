@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from runner.cli import main
@@ -100,3 +101,25 @@ def test_names_of_choices_are_guessed_in_russian_too(tmp_path: Path) -> None:
     assert any(line.startswith("8:14: jobs.digest.sources.found: ")
                and line.endswith("указано 'pachca_serch' — может быть, 'pachca_search'?")
                for line in lines)
+
+
+def test_a_too_short_text_or_list_says_how_long_it_is() -> None:
+    # No catalogue field asks for more than one character or item yet; pydantic gives
+    # no length for a string that is too short, so the message counts it itself.
+    from pydantic import BaseModel, Field, ValidationError
+
+    from runner import words
+    from runner.catalogue.explain import Explainer
+
+    class Sized(BaseModel):
+        code: str = Field(min_length=3)
+        ids: list[int] = Field(min_length=2)
+
+    with pytest.raises(ValidationError) as raised:
+        Sized(code="x", ids=[1])
+    explain = Explainer({})
+    with words.speaking("en"):
+        said = [explain.plain(e, e["loc"], Sized, ["code", "ids"])
+                for e in raised.value.errors(include_url=False)]
+    assert said == ["must be at least 3 characters long, got 1",
+                    "must have at least 2 items, got 1"]
