@@ -57,8 +57,7 @@ class Actions:
             return checked
         job = self._job(request)
         if job is None:
-            return self.console.page(request, "error.html", {"message": "error.not_found"},
-                                     status=404, me=checked[0])
+            return self.console.missing_page(request, checked[0])
         return (*checked, job)
 
     async def ask_run(self, request: Request) -> Response:
@@ -69,8 +68,7 @@ class Actions:
             return me
         job = self._job(request)
         if job is None:
-            return self.console.page(request, "error.html", {"message": "error.not_found"},
-                                     status=404, me=me)
+            return self.console.missing_page(request, me)
         return self.console.page(request, "confirm.html", {
             "question": ("confirm.run", {"job": job.name}), "lines": [],
             "note": "confirm.run_note", "action": f"{PREFIX}/jobs/{job.name}/run",
@@ -90,9 +88,7 @@ class Actions:
                 planned = await undo_mod.plan(console.rt.state, console.rt.client, run_id,
                                               console.zones())
             except RunnerError as exc:
-                return console.page(request, "error.html", {
-                    "message": "error.action", "fill": {"error": console.hider()(str(exc))}},
-                    status=409, me=me)
+                return console.refused_page(request, me, exc, 409)
             lines = [line.strip() for line in planned.lines()]
         return console.page(request, "confirm.html", {
             "question": ("confirm.undo", {"id": run_id}), "lines": lines, "note": "",
@@ -171,9 +167,7 @@ class Actions:
                 planned = await undo_mod.plan(rt.state, rt.client, run_id, console.zones())
                 result = await undo_mod.apply(rt.state, rt.client, planned)
             except RunnerError as exc:
-                return console.page(request, "error.html", {
-                    "message": "error.action", "fill": {"error": console.hider()(str(exc))}},
-                    status=409, me=me)
+                return console.refused_page(request, me, exc, 409)
             detail = "; ".join(result.lines()[-1:])
         await rt.state.operator.record(planned.run.job, me.user.name, "undo", run_id=run_id,
                                        detail=detail)

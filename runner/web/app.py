@@ -190,10 +190,22 @@ class Console:
         lang = None if request is None else self.lang(request)
         return views.Hider.of(self.settings, self.rt.catalogue, lang)
 
+    def missing_page(self, request: Request, me: auth.Session | None) -> Response:
+        """A 404 in the console's own words: no such page, job, run or file."""
+        return self.page(request, "error.html", {"message": "error.not_found"}, status=404,
+                         me=me)
+
+    def refused_page(self, request: Request, me: auth.Session, exc: Exception, status: int
+                     ) -> Response:
+        """What the state or Pachca refused (``status``: 409 for a step refused, 502 for
+        Pachca's answer), this runner's secrets hidden from it."""
+        return self.page(request, "error.html", {
+            "message": "error.action", "fill": {"error": self.hider()(str(exc))}},
+            status=status, me=me)
+
     async def not_found(self, request: Request, exc: Exception) -> Response:
         """A 404 in the console's own words (the header still says who is logged in)."""
-        return self.page(request, "error.html", {"message": "error.not_found"}, status=404,
-                         me=await self.session(request))
+        return self.missing_page(request, await self.session(request))
 
     async def wrong_method(self, request: Request, exc: Exception) -> Response:
         """A 405 (a form posted to a page, a page fetched as a form) in the console's

@@ -88,17 +88,13 @@ async def _download(console: Console, request: Request) -> Response:
     names = next((t.detail.get("files") or [] for t in targets
                   if t.status == "done" and t.detail.get("message_id") == message_id), [])
     if n >= len(names):
-        return console.page(request, "error.html", {"message": "error.not_found"},
-                            status=404, me=me)
+        return console.missing_page(request, me)
     try:
         message = await rt.client.get_message(message_id)
     except RunnerError as exc:
-        return console.page(request, "error.html", {
-            "message": "error.action", "fill": {"error": console.hider()(str(exc))}},
-            status=502, me=me)
+        return console.refused_page(request, me, exc, 502)
     wanted = names[n].get("name")
     found = next((f for f in message.files if f.name == wanted), None)
     if found is None:  # edited away in Pachca since
-        return console.page(request, "error.html", {"message": "error.not_found"},
-                            status=404, me=me)
+        return console.missing_page(request, me)
     return RedirectResponse(found.url, status_code=303)

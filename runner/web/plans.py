@@ -67,17 +67,14 @@ class PlanPages:
         name = request.path_params["name"]
         job = console.rt.catalogue.jobs.get(name)
         if job is None or job.kind != "sweep":
-            return console.page(request, "error.html", {"message": "error.not_found"},
-                                status=404, me=me)
+            return console.missing_page(request, me)
         from runner.kinds.sweep.planning import plan_in
 
         try:
             with words.speaking(console.lang(request)):  # its reasons, in the reader's
                 plan = await plan_in(console.rt, job)
         except RunnerError as exc:
-            return console.page(request, "error.html", {
-                "message": "error.action", "fill": {"error": console.hider()(str(exc))}},
-                status=502, me=me)
+            return console.refused_page(request, me, exc, 502)
         await console.rt.state.values.set(name, SHOWN, plan.to_json())
         approval = await plans.approved(console.rt.state.values, name)
         hide = console.hider()

@@ -64,15 +64,13 @@ async def show(console: Console, request: Request) -> Response:
         return me
     job = console.rt.catalogue.jobs.get(request.path_params["name"])
     if job is None:
-        return console.page(request, "error.html", {"message": "error.not_found"},
-                            status=404, me=me)
+        return console.missing_page(request, me)
     hide = console.hider()
     try:
         with words.speaking(console.lang(request)):  # its lines, in the reader's language
             outcome = await execute(console.rt, job, dry_run=True)
     except RunnerError as exc:
-        return console.page(request, "error.html", {
-            "message": "error.action", "fill": {"error": hide(str(exc))}}, status=502, me=me)
+        return console.refused_page(request, me, exc, 502)
     report = outcome.report
     shown = [
         Shown(to=report.addressed[i] if i < len(report.addressed) else "",
