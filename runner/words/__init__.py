@@ -140,7 +140,7 @@ _ADDED: dict[str, tuple[str, str]] = {}
 def add(messages: Mapping[str, tuple[str, str]]) -> None:
     """Make a kind's messages known; ValueError if one reuses another message's id."""
     for message_id, texts in messages.items():
-        known = MESSAGES.get(message_id) or _ADDED.get(message_id)
+        known = _texts(message_id)
         if known is not None and known != texts:
             raise ValueError(f"message id {message_id!r} is taken")
         _ADDED[message_id] = texts
@@ -158,6 +158,7 @@ def text_in(language: str, message_id: str, /, **values: Any) -> str:
 
 
 def _texts(message_id: str) -> tuple[str, str] | None:
+    """The English and Russian texts of ``message_id`` (the runner's or a kind's), if any."""
     return MESSAGES.get(message_id) or _ADDED.get(message_id)
 
 
@@ -233,7 +234,7 @@ def kind_name(kind: str, language: str | None = None) -> str:
 def _named(message_id: str, name: str, language: str | None) -> str:
     """The message ``message_id`` (the runner's or a kind's) in ``language``, or ``name``
     itself when there is none."""
-    known = message_id in MESSAGES or message_id in _ADDED
+    known = _texts(message_id) is not None
     return text_in(language or lang(), message_id) if known else name
 
 
