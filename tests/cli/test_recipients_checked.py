@@ -215,6 +215,7 @@ def test_a_run_posts_where_it_may_names_the_rest_and_a_rerun_posts_only_what_is_
 
 
 def test_report_and_alert_chats_are_checked_like_recipients(ws, tmp_path):
+    # A job called "alerts" is checked as a job, beside the alerts' chat.
     s = setup(ws, tmp_path)
     env, outside = s["env"], s["outside"]
     (tmp_path / "jobs.yaml").write_text(textwrap.dedent(f"""\
@@ -226,6 +227,11 @@ def test_report_and_alert_chats_are_checked_like_recipients(ws, tmp_path):
             schedule: "0 10 * * 1"
             exclude: {{names: ["."]}}
             report_chat_id: {outside}
+          alerts:
+            kind: message
+            schedule: "0 10 * * 1-5"
+            to: {{chats: [{outside}]}}
+            text: "Проверьте оповещения"
         """), encoding="utf-8")
     fix = f"add the bot to «Спринт Север-43» ({outside})"
     start = mark(ws)
@@ -237,6 +243,8 @@ def test_report_and_alert_chats_are_checked_like_recipients(ws, tmp_path):
             f" ({outside}):") in out and fix in out
     assert (f"jobs.yaml:2: alerts.chat_id: cannot post to chat {MISSING}: chat {MISSING}"
             " does not exist") in out
+    assert (f"jobs.yaml:12: jobs.alerts.to: cannot post to chat «Спринт Север-43»"
+            f" ({outside}):") in out
     for args in (["preview", "tidy"], ["run-job", "tidy", "--dry-run"]):
         looked = cli(env, *args)
         assert looked.exit_code == 1 and fix in " ".join(looked.output.split()), args
@@ -294,29 +302,3 @@ def test_a_dry_run_does_not_say_it_would_post_where_it_may_not(ws, tmp_path):
     assert not any(f"would post to chat {MISSING}" in line for line in lines), dry.output
     assert any(f"would post to chat «Спринт Юг-7» ({s['joined']})" in line for line in lines)
     assert writes(ws, start) == []
-
-
-def test_a_job_named_alerts_is_checked_as_a_job_beside_the_alerts_chat(ws, tmp_path):
-    # The alerts' chat is checked under a name no job can have: a job called "alerts"
-    # keeps its own recipients checked and its own place in the file.
-    s = setup(ws, tmp_path)
-    env, outside = s["env"], s["outside"]
-    (tmp_path / "jobs.yaml").write_text(textwrap.dedent(f"""\
-        timezone: Europe/Moscow
-        alerts: {{chat_id: {MISSING}}}
-        jobs:
-          alerts:
-            kind: message
-            schedule: "0 10 * * 1-5"
-            to: {{chats: [{outside}]}}
-            text: "Проверьте оповещения"
-        """), encoding="utf-8")
-
-    checked = cli(env, "validate")
-
-    out = " ".join(checked.output.split())
-    assert checked.exit_code == 1, checked.output
-    assert (f"jobs.yaml:7: jobs.alerts.to: cannot post to chat «Спринт Север-43»"
-            f" ({outside}):") in out, out
-    assert (f"jobs.yaml:2: alerts.chat_id: cannot post to chat {MISSING}: chat {MISSING}"
-            " does not exist") in out, out
