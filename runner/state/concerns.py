@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 Detail = Callable[[int], Mapping[str, Any]]
 """An effect's start record, given the highest message id recorded when it was read."""
-Begun = tuple["TargetRecord | None", int, Exception | None]
+Begun = tuple["TargetRecord | None", int] | Exception
+"""What ``begin`` read (record, floor), or what its start raised."""
 
 
 def _each_none(write: Callable[[list[T]], None], items: list[T]) -> list[None]:
@@ -132,15 +133,17 @@ class ReplicasApi(_Concern):
 class EffectsApi(_Concern):
     """Progress of each effect of a run: recorded before and after it is made.
 
-    ``target_and_floor`` and ``finish`` of concurrent tasks (a fan-out's posts) share
-    transactions (``Grouped``): each caller returns only once its own record is read or
-    committed, so every effect is still recorded after its answer, and a batch that
-    fails to commit fails each of its callers. ``start`` stays one transaction per
-    effect: each request goes out right after its own record, so a store that stops
-    taking writes (a full disk) stops the effects one at a time. The starts of
-    concurrent tasks share only the trip to the store's threads (a trip per post cost
-    more on the event loop than the write on its thread), and ``begin`` makes the first
-    read and the start of a fresh effect one trip instead of two.
+    ``begin``, ``target_and_floor`` and ``finish`` of concurrent tasks (a fan-out's posts)
+    share transactions (``Grouped``): each caller returns only once its own record is
+    read or committed, so every effect is still recorded before its request and after
+    its answer. ``begin`` reads whether each effect was started and starts the fresh
+    ones in one write transaction: a post's first read and its start record cost one
+    commit per batch, where a read and a commit each cost more CPU than the request; a
+    batch that cannot be written is retried item by item, so a start that fails fails
+    only its own post. A batch of finishes that fails to commit fails each of its callers.
+    ``start`` (an effect whose files are uploaded between its read and its start) stays
+    one transaction per effect; the starts of concurrent tasks share only the trip to
+    the store's threads.
     """
 
     def __init__(self, store: Store) -> None:
@@ -150,7 +153,7 @@ class EffectsApi(_Concern):
         self._starts: Grouped[tuple[str, str, Mapping[str, Any]], Exception | None] = Grouped(
             lambda items: self._call(self._engine.start_targets, items))
         self._begins: Grouped[tuple[str, str, Detail], Begun] = Grouped(
-            lambda items: self._call(self._begin_each, items))
+            lambda items: self._call(self._engine.begin_targets, items))
         self._finishes: Grouped[tuple[str, str, Mapping[str, Any]], None] = Grouped(
             lambda items: self._call(_each_none, self._engine.finish_targets, items))
 
@@ -172,22 +175,13 @@ class EffectsApi(_Concern):
     async def begin(self, run_key: str, target: str, detail: Detail
                     ) -> tuple[TargetRecord | None, int]:
         """``target_and_floor``, and for an effect never started, ``start`` with
-        ``detail(floor)`` as well, in one trip. Returns what was read: None means that
-        this call started the effect (its record is committed); a record found is left
-        as it was, for the caller to decide."""
-        record, floor, failed = await self._begins.submit((run_key, target, detail))
-        if failed is not None:
-            raise failed
-        return record, floor
-
-    def _begin_each(self, items: list[tuple[str, str, Detail]]) -> list[Begun]:
-        read = self._engine.targets_and_floor([(key, target) for key, target, _ in items])
-        fresh = [(key, target, detail(floor))
-                 for (key, target, detail), (record, floor) in zip(items, read, strict=True)
-                 if record is None]
-        failures = iter(self._engine.start_targets(fresh))  # as ``start``: one by one
-        return [(record, floor, next(failures) if record is None else None)
-                for record, floor in read]
+        ``detail(floor)`` as well, in one transaction. Returns what was read: None means
+        that this call started the effect (its record is committed); a record found is
+        left as it was, for the caller to decide."""
+        begun = await self._begins.submit((run_key, target, detail))
+        if isinstance(begun, Exception):
+            raise begun
+        return begun
 
     async def finish(self, run_key: str, target: str, detail: Mapping[str, Any]) -> None:
         """Mark an effect as done: never made again for this run key."""

@@ -10,11 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, select
 
 from runner import words
 from runner.errors import StateError
@@ -74,6 +74,31 @@ def _started(db: Database, run_key: str, target: str, detail: Mapping[str, Any]
     """The parameters of ``_upsert(started=True)`` for one effect about to happen."""
     return {"run_key": run_key, "target": target, "status": "started",
             "detail": dict(detail), "updated_at": db.now()}
+
+
+_FLOOR = select(func.max(targets.c.message_id))
+_OF_RUN = select(targets).where(targets.c.run_key == bindparam("run_key"),
+                                targets.c.target.in_(bindparam("names", expanding=True)))
+"""The hot reads of a fan-out's posts, built once: building a statement cost more CPU
+than running it."""
+
+
+def _targets_and_floor(conn: Connection, keys: Sequence[tuple[str, str]]
+                       ) -> list[tuple[TargetRecord | None, int]]:
+    """Each key's record (None: never started) and the highest message id recorded."""
+    by_run: dict[str, list[str]] = {}
+    for run_key, target in keys:
+        by_run.setdefault(run_key, []).append(target)
+    found: dict[tuple[str, str], TargetRecord] = {}
+    floor = int(conn.execute(_FLOOR).scalar_one_or_none() or 0)
+    # A fan-out's keys share their run: a query per chunk of targets, not per key.
+    for run_key, names in by_run.items():
+        for start in range(0, len(names), IN_CHUNK):
+            chunk = {"run_key": run_key, "names": names[start:start + IN_CHUNK]}
+            for row in conn.execute(_OF_RUN, chunk).mappings():
+                record = TargetRecord.from_row(row)
+                found[record.run_key, record.target] = record
+    return [(found.get(key), floor) for key in keys]
 
 
 class RecordsMixin:
@@ -169,8 +194,7 @@ class RecordsMixin:
         """The newest message any recorded post made (0 if none): every message with a
         higher id was created after this call's caller read it."""
         with self._db.read() as conn:
-            found = conn.execute(select(func.max(targets.c.message_id))).scalar_one_or_none()
-        return int(found or 0)
+            return int(conn.execute(_FLOOR).scalar_one_or_none() or 0)
 
     def target_and_floor(self, run_key: str, target: str) -> tuple[TargetRecord | None, int]:
         """``target`` and ``highest_message_id`` read together: a post's first question,
@@ -181,23 +205,43 @@ class RecordsMixin:
         self, keys: Sequence[tuple[str, str]]
     ) -> list[tuple[TargetRecord | None, int]]:
         """``target_and_floor`` for each (run key, target), in one read transaction."""
-        by_run: dict[str, list[str]] = {}
-        for run_key, target in keys:
-            by_run.setdefault(run_key, []).append(target)
-        found: dict[tuple[str, str], TargetRecord] = {}
         with self._db.read() as conn:
-            highest = conn.execute(select(func.max(targets.c.message_id))).scalar_one_or_none()
-            floor = int(highest or 0)
-            # A fan-out's keys share their run: a query per chunk of targets, not per key.
-            for run_key, names in by_run.items():
-                for start in range(0, len(names), IN_CHUNK):
-                    query = select(targets).where(
-                        targets.c.run_key == run_key,
-                        targets.c.target.in_(names[start:start + IN_CHUNK]))
-                    for row in conn.execute(query).mappings():
-                        record = TargetRecord.from_row(row)
-                        found[record.run_key, record.target] = record
-        return [(found.get(key), floor) for key in keys]
+            return _targets_and_floor(conn, keys)
+
+    def begin_targets(
+        self, items: Sequence[tuple[str, str, Callable[[int], Mapping[str, Any]]]]
+    ) -> list[tuple[TargetRecord | None, int] | Exception]:
+        """For each (run key, target, detail): ``target_and_floor``, and for an effect never
+        started, ``start_target`` with ``detail(floor)``, in one write transaction: a
+        fan-out's posts cost a commit per batch, not a read and a commit each. None in an
+        answer means that this call started the effect (committed on return); a record
+        found is left as it was. If the batch cannot be written, each item is tried again
+        in a transaction of its own and gets its own answer or what it raised: a write
+        that fails (a full disk, a detail that is not JSON) fails only its own post."""
+        try:
+            return list(self._begin_batch(items))
+        except Exception:
+            if len(items) == 1:
+                raise
+        out: list[tuple[TargetRecord | None, int] | Exception] = []
+        for item in items:
+            try:
+                out += self._begin_batch([item])
+            except Exception as exc:  # noqa: BLE001 - raised by that item's caller
+                out.append(exc)
+        return out
+
+    def _begin_batch(self, items: Sequence[tuple[str, str, Callable[[int], Mapping[str, Any]]]]
+                     ) -> list[tuple[TargetRecord | None, int]]:
+        db = self._db
+        with db.write() as conn:
+            read = _targets_and_floor(conn, [(key, target) for key, target, _ in items])
+            fresh = [_started(db, key, target, detail(floor))
+                     for (key, target, detail), (record, floor) in zip(items, read, strict=True)
+                     if record is None]
+            if fresh:
+                conn.execute(_upsert(db, started=True), fresh)
+        return read
 
     def message_taken(self, message_id: int, *, besides: tuple[str, str]) -> bool:
         """True if a target other than ``besides`` (run key, target) recorded this message."""

@@ -28,8 +28,10 @@ from pathlib import Path
 from runner.workspace import WorkspaceServer
 from tests.reliability.worlds import build, snapshot, workspace_config
 
-# Bytes of the write-ahead log: the claim and a few posts' records fit, not all nine.
-LIMIT = 60001
+# Bytes of the write-ahead log: the claim and the posts' start records fit, not every
+# record of their answers. (The starts of concurrent posts commit together, a batch at a
+# time, so the limit decides which batch is the last to fit, not which post.)
+LIMIT = 50001
 
 
 def _limited() -> None:
@@ -70,7 +72,7 @@ def test_a_full_disk_mid_run_fails_the_run_and_says_what_was_posted(
     assert "Traceback" not in output and "error:" not in done.stderr, output
     posted = sum(len(texts) for texts in snapshot(world).posts.values())
     recipients = 9
-    assert 0 < posted < recipients, output
+    assert 0 < posted <= recipients, output
     said = re.search(r"the state store failed mid-run: .*; done before it stopped: posted: (\d+)",
                      output)
     assert said and int(said.group(1)) == posted, output
@@ -108,6 +110,6 @@ def test_a_full_disk_mid_run_fails_the_run_and_says_what_was_posted(
         assert "attempt 1 failed: the state store failed mid-run" in shown.stdout, shown.stdout
     else:
         # The store never learnt how the first attempt ended: it was taken over running.
-        assert run.counts["posted"] == recipients - posted, run.counts
+        assert run.counts.get("posted", 0) == recipients - posted, run.counts
         assert [(a["attempt"], a["status"]) for a in run.earlier_attempts] == [(1, "running")]
-        assert f"posted={recipients - posted}" in shown.stdout, shown.stdout
+        assert f"already_posted={posted}" in shown.stdout, shown.stdout
