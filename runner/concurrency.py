@@ -13,6 +13,7 @@ calls, so a sweep commits once for several chats instead of once per write.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
@@ -119,27 +120,47 @@ class Grouped(Generic[T, R]):
     committed before its caller goes on) and gives back that item's result; a failed call
     fails every item it took. While one call runs, new items wait and go together in the
     next: with n tasks submitting, one call serves about n of them.
+
+    ``linger`` (seconds) and ``enough``: while items keep coming (the last call ended
+    less than ``linger`` ago, or they came in while it ran), a call with fewer than
+    ``enough`` waits up to ``linger`` for more first, as a database's group commit does:
+    the records of a fan-out's posts, one each time an answer comes back, would
+    otherwise each pay a transaction. After a quiet spell the call goes at once: a lone
+    caller waits for no one.
     """
 
-    def __init__(self, call: Callable[[list[T]], Awaitable[Sequence[R]]]) -> None:
+    def __init__(self, call: Callable[[list[T]], Awaitable[Sequence[R]]], *,
+                 linger: float = 0.0, enough: int = 1) -> None:
         self._call = call
+        self._linger = linger
+        self._enough = enough
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._filled: asyncio.Event | None = None  # set once ``enough`` items wait
+        self._ended = -math.inf  # when the last call returned, on the loop's clock
 
     async def submit(self, item: T) -> R:
         """Hand ``item`` to the next call and wait for its result."""
         loop = asyncio.get_running_loop()
         if self._flusher is not None and self._flusher.get_loop() is not loop:
             # A store outlives an event loop (tests, a CLI command after a run): start over.
-            self._waiting, self._flusher = [], None
+            self._waiting, self._flusher, self._filled = [], None, None
         future: asyncio.Future[R] = loop.create_future()
         self._waiting.append((item, future))
+        if self._filled is not None and len(self._waiting) >= self._enough:
+            self._filled.set()
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
+            self._flusher.add_done_callback(self._abandoned)
         return await future
 
     async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
+        burst = loop.time() - self._ended < self._linger
         while self._waiting:
+            if burst:  # more are on their way
+                await self._gather()
+            burst = True  # whatever comes in while this call runs came in a burst
             # Items whose submitter was cancelled meanwhile are not called for.
             group = [(item, f) for item, f in self._waiting if not f.done()]
             self._waiting = []
@@ -156,6 +177,27 @@ class Grouped(Generic[T, R]):
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            finally:
+                self._ended = loop.time()
             for (_, future), result in zip(group, results, strict=True):
                 if not future.done():
                     future.set_result(result)
+
+    def _abandoned(self, flusher: asyncio.Task[None]) -> None:
+        """A flusher cancelled (its loop closing) leaves no submitter waiting forever."""
+        if flusher.cancelled():
+            for _, future in self._waiting:
+                future.cancel()
+
+    async def _gather(self) -> None:
+        """Wait up to ``linger`` for ``enough`` items to be waiting."""
+        if len(self._waiting) >= self._enough or self._linger <= 0:
+            return
+        self._filled = asyncio.Event()
+        try:
+            async with asyncio.timeout(self._linger):
+                await self._filled.wait()
+        except TimeoutError:
+            pass  # as many as came meanwhile go together
+        finally:
+            self._filled = None

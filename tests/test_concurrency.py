@@ -125,3 +125,56 @@ async def test_an_item_whose_submitter_was_cancelled_is_not_called_for() -> None
     with pytest.raises(asyncio.CancelledError):
         await dropped
     assert call.groups == [[1], [3]]
+
+
+
+async def test_after_a_busy_call_the_next_waits_for_enough_items_to_share_it() -> None:
+    call = Recorder()
+    # A linger no test could outwait: the second call can only have come from the third item.
+    grouped: Grouped[int, int] = Grouped(call, linger=3600, enough=3)
+    first = await _first_call_running(grouped, call)
+    tasks = await _submitted([2], grouped)
+    call.release.set()  # the first call returns; item 2 waits for company
+    for n in (3, 4):
+        await asyncio.sleep(0)
+        tasks += await _submitted([n], grouped)  # each on a turn of the loop of its own
+
+    assert await first == 10
+    assert [await task for task in tasks] == [20, 30, 40]
+    assert call.groups == [[1], [2, 3, 4]]
+
+
+async def test_a_lone_item_waits_for_no_one() -> None:
+    call = Recorder()
+    call.release.set()
+    grouped: Grouped[int, int] = Grouped(call, linger=3600, enough=16)
+
+    async with asyncio.timeout(60):  # only a lingering call would take this long
+        assert await grouped.submit(1) == 10
+    assert call.groups == [[1]]
+
+
+async def test_too_few_items_after_a_busy_call_go_when_the_linger_runs_out() -> None:
+    call = Recorder()
+    grouped: Grouped[int, int] = Grouped(call, linger=0.01, enough=16)
+    first = await _first_call_running(grouped, call)
+    (second,) = await _submitted([2], grouped)
+    call.release.set()
+
+    assert (await first, await second) == (10, 20)
+    assert call.groups == [[1], [2]]
+
+
+async def test_a_call_cancelled_while_it_lingers_cancels_the_items_waiting_for_it() -> None:
+    call = Recorder()
+    grouped: Grouped[int, int] = Grouped(call, linger=3600, enough=4)
+    first = await _first_call_running(grouped, call)
+    (task,) = await _submitted([2], grouped)
+    call.release.set()
+    assert await first == 10  # the flusher now lingers with item 2
+    assert grouped._flusher is not None
+    grouped._flusher.cancel()  # as a closing event loop cancels it
+
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert call.groups == [[1]]
