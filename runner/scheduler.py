@@ -34,7 +34,7 @@ from apscheduler.events import (
 )
 
 from runner import logs, words
-from runner.catalogue.loader import collector_paused
+from runner.collector import collector_paused
 from runner.daemon_lines import local as _local
 from runner.daemon_lines import log_outcome, one_line, reload_changes
 from runner.errors import RunnerError

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runner import words
+from runner.collector import collector_paused
 from runner.errors import CatalogueError, Problem, TemplateProblem
 from runner.kinds.base import JobKind
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from runner.render import Renderer
     from runner.settings import Settings
 
-from runner.catalogue.loader import _load, collector_paused, load_catalogue
+from runner.catalogue.loader import _load, load_catalogue
 from runner.catalogue.models import (
     COMMON_FIELDS,
     TOP_FIELDS,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +35,7 @@ from runner.catalogue.source import (
     _Doc,
 )
 from runner.catalogue.yaml_errors import not_utf8
+from runner.collector import collector_paused
 from runner.cron import parse_cron  # not runner.schedule: no APScheduler to read a file
 from runner.durations import LONGEST, parse_within
 from runner.errors import CatalogueError, CronProblem, Problem
@@ -289,32 +288,6 @@ class _Loader:
             except CronProblem as exc:
                 doc.add(where, str(exc))
         return None if len(doc.problems) > bad else Schedule(crons=[e for _, e in items])
-
-
-@contextmanager
-def collector_paused(*, freeze: bool = False) -> Iterator[None]:
-    """Python's cycle collector off while a catalogue is read and checked.
-
-    Reading one makes millions of objects that all live on (YAML nodes, positions, plain
-    data, models), and the collector walks every live object again and again as they
-    pile up: on a 10,000-job catalogue that was two fifths of ``validate``. Cycles made
-    meanwhile are collected once it is back on.
-
-    ``freeze``: what is alive at the end is kept as long as the caller needs it (a
-    command's catalogue), so it is ``gc.freeze()``-d before the collector comes back;
-    otherwise the first collections after loading walk all of it again (0.2-0.5 s for
-    10,000 jobs) to find nothing. Whoever freezes unfreezes (``gc.unfreeze()``) when
-    that use ends, and loading leaves almost no cyclic garbage to be pinned meanwhile.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if freeze:
-            gc.freeze()
-        if was_on:
-            gc.enable()
 
 
 def _load(

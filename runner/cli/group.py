@@ -185,8 +185,8 @@ def load(settings: Settings, path: Path | None = None, *,
 
     from runner import words
     from runner.catalogue import load_configured
-    from runner.catalogue.loader import collector_paused
     from runner.catalogue.masks import mask_logs
+    from runner.collector import collector_paused
 
     with collector_paused(freeze=True):
         catalogue = load_configured(settings, path, renderer_factory=renderer_factory)

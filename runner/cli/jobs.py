@@ -135,11 +135,17 @@ def run_job(
     """Run one job once, now, and print what it did."""
     import asyncio
 
-    from runner import app, console
+    from runner.collector import collector_paused
 
-    settings = settings_of(ctx)
-    checked = _Checker()
-    catalogue = load(settings, renderer_factory=checked)
+    # The collector waits until the catalogue is loaded (``load`` then freezes what is
+    # alive): what the imports and the loading make lives as long as the command, and
+    # its collections meanwhile walked it over and over (~35 ms of CPU before the run).
+    with collector_paused():
+        from runner import app, console
+
+        settings = settings_of(ctx)
+        checked = _Checker()
+        catalogue = load(settings, renderer_factory=checked)
     job = app.find_job(catalogue, name)
     plan = None
     if plan_file is not None:

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import functools
 import json as jsonlib
 import logging
 import random
-import ssl
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Self, TypedDict, TypeVar
@@ -34,7 +32,7 @@ from runner.pachca.limits import (
     classify,
 )
 from runner.pachca.models import PaginationMeta
-from runner.pachca.pool import LeanTransport, api_transport
+from runner.pachca.pool import LeanTransport, api_transport, tls_context
 
 log = logging.getLogger("runner.pachca")
 wire = logging.getLogger("runner.pachca.wire")
@@ -45,13 +43,6 @@ T = TypeVar("T", bound=BaseModel)
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Characters a path keeps as they are (RFC 3986 pchar and "/"; "%": already encoded).
 _PATH_SAFE = "/:@!$&'()*+,;=%"
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """The TLS settings every client shares: loading the CA bundle takes ~0.1 s of CPU,
-    which each client (main, export, every download) would otherwise pay again."""
-    return httpx.create_ssl_context()
 
 
 def hide_url_secrets(record: logging.LogRecord) -> bool:
@@ -123,8 +114,9 @@ class ApiSession(Closing):
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             limits=limits_http,
-            verify=tls_context(),
-            transport=transport or api_transport(verify=tls_context(), limits=limits_http),
+            # No TLS context here (its ~30 ms of CPU): the API's transport makes it on its
+            # first https connection; a proxy from the environment builds httpx's default.
+            transport=transport or api_transport(limits=limits_http),
             follow_redirects=False,
         )
         # Requests go straight to the transport (``_send``): the client's layers (cookie

@@ -18,6 +18,7 @@ reads the body through two more layers of streams.
 
 from __future__ import annotations
 
+import functools
 import ssl
 from typing import Any
 
@@ -31,6 +32,13 @@ from httpx._transports.default import map_httpcore_exceptions
 from runner.pachca.streams import HeldWritesBackend
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings every client shares: loading the CA bundle takes ~0.1 s of CPU,
+    which each client (main, export, every download) would otherwise pay again."""
+    return httpx.create_ssl_context()
+
+
 def lean_pool_fits() -> bool:
     """Whether this httpcore has the pool internals ``LeanPool`` replaces (1.0.5 and
     later 1.0 releases): with another, the session keeps httpx's own transport."""
@@ -39,15 +47,26 @@ def lean_pool_fits() -> bool:
         "_assign_requests_to_connections", "create_connection", "handle_async_request"))
 
 
-def api_transport(*, verify: ssl.SSLContext, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """The session's transport: the lean one where this httpcore fits it."""
+def api_transport(*, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """The session's transport: the lean one where this httpcore fits it (its TLS
+    context made on its first https connection)."""
     if lean_pool_fits():
-        return LeanTransport(verify=verify, limits=limits)
-    return httpx.AsyncHTTPTransport(verify=verify, limits=limits)
+        return LeanTransport(limits=limits)
+    return httpx.AsyncHTTPTransport(verify=tls_context(), limits=limits)
 
 
 class LeanPool(httpcore.AsyncConnectionPool):
-    """``httpcore.AsyncConnectionPool`` with an O(connections) assignment step."""
+    """``httpcore.AsyncConnectionPool`` with an O(connections) assignment step; without
+    an ``ssl_context``, the shared ``tls_context()`` is taken on its first https
+    connection."""
+
+    def create_connection(self, origin: httpcore.Origin) -> Any:
+        """httpcore's connection to ``origin``, with TLS settings if it is https."""
+        if self._ssl_context is None and origin.scheme == b"https":
+            # Taken here, not when the pool is made: an API on plain http (the embedded
+            # workspace) never pays the ~30 ms of CPU that loading the CA bundle takes.
+            self._ssl_context = tls_context()
+        return super().create_connection(origin)
 
     def _assign_requests_to_connections(self) -> list[Any]:
         closing: list[Any] = []
@@ -93,10 +112,12 @@ class LeanPool(httpcore.AsyncConnectionPool):
 
 class LeanTransport(httpx.AsyncHTTPTransport):
     """``httpx.AsyncHTTPTransport`` (its request mapping and error translation) over a
-    ``LeanPool`` with the same settings."""
+    ``LeanPool`` with the same settings. ``verify``: the TLS settings; by default the
+    shared ``tls_context()``, made when the first https connection opens."""
 
-    def __init__(self, *, verify: ssl.SSLContext, limits: httpx.Limits) -> None:
-        super().__init__(verify=verify, limits=limits)
+    def __init__(self, *, verify: ssl.SSLContext | None = None, limits: httpx.Limits) -> None:
+        # httpx's __init__ is not called: it would build a pool (and, without ``verify``,
+        # a TLS context at once) only for this one to replace it.
         self._pool = LeanPool(
             ssl_context=verify,
             max_connections=limits.max_connections,

@@ -12,6 +12,7 @@ import ssl
 import struct
 import threading
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpcore
 import httpx
@@ -19,7 +20,9 @@ import pytest
 import trustme
 
 from runner.pachca import pool, streams
+from runner.pachca.client import PachcaClient
 from runner.workspace.server import WorkspaceServer
+from tests.pachca.test_client import client_of
 from tests.waiting import eventually
 
 Pair = tuple[httpcore.AsyncNetworkStream, socket.socket]
@@ -150,10 +153,15 @@ class _Echo(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def https_server() -> Iterator[tuple[str, ssl.SSLContext]]:
+def authority() -> trustme.CA:
+    """The test certificate authority of ``https_server``."""
+    return trustme.CA()
+
+
+@pytest.fixture
+def https_server(authority: trustme.CA) -> Iterator[tuple[str, ssl.SSLContext]]:
     """An HTTPS server on loopback with a certificate of a test authority, and a client
     context that trusts that authority alone (as the session trusts Pachca's)."""
-    authority = trustme.CA()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("localhost").configure_cert(context)
@@ -192,3 +200,28 @@ async def test_requests_over_tls_go_through_these_connections(
         assert stream.get_extra_info("ssl_object") is not None  # the TLS stream, wrapped
     finally:
         await transport.aclose()
+
+
+async def test_an_api_on_http_makes_no_tls_context_and_https_storage_still_verifies(
+    workspace: WorkspaceServer, https_server: tuple[str, ssl.SSLContext],
+    authority: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The embedded workspace's API is plain http: loading the CA bundle (tens of ms of
+    # CPU) waits for an https connection. Pre-signed storage URLs may be https all the
+    # same (uploads): the session's plain client makes the TLS context then, and checks
+    # the storage's certificate with it (here the test authority, as SSL_CERT_FILE says).
+    address, _ = https_server
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    pool.tls_context.cache_clear()
+    try:
+        async with client_of(workspace) as client:
+            assert isinstance(client, PachcaClient)
+            assert (await client.get_profile()).id > 0
+            assert pool.tls_context.cache_info().currsize == 0
+            async with client._session.plain_client() as plain:
+                answer = await plain.post(address, content=b"x" * 10)
+            assert (answer.status_code, answer.json()) == (200, {"read": 10})
+            assert pool.tls_context.cache_info().currsize == 1
+    finally:
+        pool.tls_context.cache_clear()  # later tests: the real CA bundle again
