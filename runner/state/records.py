@@ -222,7 +222,7 @@ class RecordsMixin:
             return list(self._begin_batch(items))
         except Exception:
             if len(items) == 1:
-                raise
+                raise  # nothing to tell apart: its one caller gets what it raised
         out: list[tuple[TargetRecord | None, int] | Exception] = []
         for item in items:
             try:
