@@ -6,6 +6,7 @@ does; it only assembles the Runtime (``runtime``: the one place it is built).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import difflib
 import logging
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from runner import scopes, words
+from runner import words
 from runner.catalogue import Catalogue, JobSpec
 from runner.errors import InputError
 from runner.execute import Outcome, execute
@@ -27,7 +28,7 @@ from runner.opening import job_zones, open_state, replica_name  # noqa: F401 - c
 from runner.pachca.client import PachcaClient
 from runner.pachca.limits import RateLimits, RetryPolicy
 from runner.render import Renderer
-from runner.runtime import Current, Runtime, shifted_clock, system_clock
+from runner.runtime import BotUser, Current, Runtime, shifted_clock, system_clock
 from runner.settings import Settings
 from runner.state.aio import Store
 
@@ -100,17 +101,16 @@ async def runtime(
     time before the run's first message (tens of milliseconds a template)."""
     from runner.bot import alerts
     from runner.buttons import button_keys
+    from runner.preflight import token_user
 
     state = await open_store(settings)
     client = make_client(settings)
     owner: PachcaClient | None = None
+    # Token info needs no scope (GET /profile needs profile:read) and gives the token's
+    # scopes too, asked once for every job's check (the client keeps the answer).
+    bot_user = BotUser(settings.bot_user_id, None if settings.bot_user_id is not None
+                       else asyncio.ensure_future(token_user(client)))
     try:
-        bot_user_id = settings.bot_user_id
-        if bot_user_id is None:
-            # Token info needs no scope (GET /profile needs profile:read) and gives the
-            # token's scopes too, asked once for every job's check.
-            info = await scopes.token_info(client)
-            bot_user_id = info.user_id if info is not None else (await client.get_profile()).id
         owner = owner_client(settings)
         srv = None
         if server:
@@ -127,7 +127,7 @@ async def runtime(
             server=srv,
             clock=clock,
             lease=settings.lease,
-            bot_user_id=bot_user_id,
+            bot_user=bot_user,
         )
         alerts.install(rt)  # failure alerts and recovery notes (reads catalogue.alerts)
         if srv is None:
@@ -139,6 +139,7 @@ async def runtime(
         finally:
             await srv.stop()
     finally:
+        await bot_user.close()
         if owner is not None:
             await owner.aclose()
         await client.aclose()
@@ -222,6 +223,8 @@ async def run_daemon(
     with single_replica(settings, lambda: open_state(settings)):
         async with runtime(settings, catalogue, server=True) as rt:
             from runner.bot import alerts, service
+
+            await rt.bot_user.get()  # a token Pachca refuses stops the daemon before it starts
 
             daemon = Daemon(rt, reload=reload, on_missed=alerts.notifier_of(rt).on_missed)
             # Heartbeat, stale runs (taken over or abandoned), history pruning.

@@ -23,7 +23,7 @@ from runner import scopes, words
 from runner.errors import ClaimLost, JobError, RunnerError, StateError
 from runner.kinds.base import JobContext, JobKind, Progress, RunReport, no_progress
 from runner.kinds.registry import get_kind
-from runner.runtime import Runtime, system_clock
+from runner.runtime import BotUser, Runtime, system_clock
 from runner.words.said import masked, told
 
 if TYPE_CHECKING:
@@ -136,7 +136,8 @@ async def execute(
         dry_run=dry_run,
         log=logging.getLogger(f"runner.job.{job.name}"),
         progress=progress,
-        bot_user_id=rt.bot_user_id,
+        # Filled in just before the kind runs (``_checked_run``): asked meanwhile.
+        bot_user_id=None,
         owner_client=(rt.owner_client.read_only_view() if dry_run and rt.owner_client
                       else rt.owner_client),
         button_secret=rt.button_secret,
@@ -149,7 +150,7 @@ async def execute(
                       scheduled_for=scheduled_for, dry_run=dry_run)
     store_failed = False
     try:
-        await _run_with_lease(rt, handle, job, _checked_run(ctx, kind))
+        await _run_with_lease(rt, handle, job, _checked_run(ctx, kind, rt.bot_user))
     except ClaimLost as exc:
         outcome.status = "abandoned"
         outcome.error = told(exc)
@@ -233,9 +234,10 @@ async def _record_unrecorded(
     outcome.error = error
 
 
-async def _checked_run(ctx: JobContext, kind: JobKind[Any]) -> None:
+async def _checked_run(ctx: JobContext, kind: JobKind[Any], bot_user: BotUser) -> None:
     """Check the token's scopes and every chat and person the job posts to (reads only),
-    then run the kind.
+    then run the kind, with ``ctx.bot_user_id`` known (the runtime asked for it while the
+    checks read).
 
     A recipient the token may not post to is named with its fix before anything is
     written. A dry run (and preview) shows everything and then fails on it. A real run
@@ -269,6 +271,7 @@ async def _checked_run(ctx: JobContext, kind: JobKind[Any]) -> None:
     usable_to = [c for c in checks if (c.entity_type, c.entity_id) in to and c.ok]
     if to and not usable_to and not ctx.dry_run:
         raise JobError(_blocked_error(blocked, len(checks)))
+    ctx.bot_user_id = await bot_user.get()
     await kind.run(ctx, ctx.job.params)
     if blocked:  # the kind's own posting may have said so already; if not, say it here
         how = "" if ctx.dry_run else words.text("post.blocked_how", job=ctx.job.name,

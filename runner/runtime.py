@@ -9,6 +9,7 @@ at the next read.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,6 +40,33 @@ def shifted_clock(at: datetime) -> Clock:
     return lambda: system_clock() + offset
 
 
+class BotUser:
+    """Whose messages are the runner's own: ``PACHCA_RUNNER_BOT_USER_ID``, or else the
+    token's user, asked for when the runtime opens and awaited by what needs it first
+    (``get``). A run needs it only once its checks have read what it posts to, so the
+    question goes out beside those reads, not a round trip before them."""
+
+    def __init__(self, known: int | None = None,
+                 asking: asyncio.Future[int] | None = None) -> None:
+        self._known = known
+        self._asking = asking
+
+    async def get(self) -> int | None:
+        """The user id (None: neither set nor asked; a test's runtime)."""
+        if self._known is None and self._asking is not None:
+            # Shielded: a caller cancelled (a run timing out) leaves the answer to others.
+            self._known = await asyncio.shield(self._asking)
+        return self._known
+
+    async def close(self) -> None:
+        """Stop asking; an answer or failure no one awaited (a run skipped as already
+        done, or failed on the same bad token first) is dropped."""
+        if self._asking is None:
+            return
+        self._asking.cancel()
+        await asyncio.gather(self._asking, return_exceptions=True)
+
+
 @dataclass
 class Current:
     """The catalogue in force: the one mutable slot of a Runtime."""
@@ -63,7 +91,7 @@ class Runtime:
     """The runner's HTTP server, when this runtime runs one (the daemon, webhooks)."""
     clock: Clock = system_clock
     lease: float = 30.0
-    bot_user_id: int | None = None
+    bot_user: BotUser = field(default_factory=BotUser)
     observers: list[Observer] = field(default_factory=list)
 
     @property

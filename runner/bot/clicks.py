@@ -77,7 +77,7 @@ class ClickHandler:
             message = None
         pressed = [b for row in (message.buttons or []) for b in row] if message else []
         if (message is None or message.chat_id != alerts.chat_id
-                or message.user_id != bot.rt.bot_user_id
+                or message.user_id != await bot.rt.bot_user.get()
                 or not any(b.data == click.data for b in pressed)):
             marked = await bot.rt.state.values.get(RETRY_MARKS, f"retry:{click.message_id}")
             if marked:  # the buttons were removed by the first click

@@ -8,6 +8,7 @@ one page in memory, not the workspace.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import aclosing
@@ -363,16 +364,22 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
     # -- bots and events ---------------------------------------------------------------
 
     def knows_token_info(self) -> bool:
-        """Whether ``token_info`` answers without a request."""
-        return "token_info" in self._session.memo
+        """Whether ``token_info`` answers without waiting (it was answered already)."""
+        asked = self._session.memo.get("token_info")
+        return asked is not None and asked.done() and not asked.cancelled() \
+            and asked.exception() is None
 
     async def token_info(self) -> TokenInfo:
         """The token's user and scopes (``GET /oauth/token/info``, which needs no scope),
-        asked once per session: scopes do not change while the runner runs."""
-        if "token_info" not in self._session.memo:
-            self._session.memo["token_info"] = await self._session.get_data("/oauth/token/info", TokenInfo)
-        info: TokenInfo = self._session.memo["token_info"]
-        return info
+        asked once per session: scopes do not change while the runner runs. Callers that
+        ask while the question is under way share its answer; a failed one is asked
+        again by the next caller."""
+        asked: asyncio.Future[TokenInfo] | None = self._session.memo.get("token_info")
+        if asked is None or (asked.done() and (asked.cancelled() or asked.exception())):
+            asked = self._session.memo["token_info"] = asyncio.ensure_future(
+                self._session.get_data("/oauth/token/info", TokenInfo))
+        # Shielded: one caller cancelled (its run timed out) leaves the answer to the others.
+        return await asyncio.shield(asked)
 
     async def set_own_webhook(self, outgoing_url: str) -> Bot:
         """Point the calling bot's own outgoing webhook at ``outgoing_url`` (bot token)."""

@@ -142,13 +142,13 @@ class StatusPages:
         replicas = await rt.state.replicas.seen()
         try:
             info = await token_info(rt.client)
-            token_error = ""
+            bot_user_id, token_error = await rt.bot_user.get(), ""
         except RunnerError as exc:
-            info, token_error = None, console.hider()(str(exc))
+            info, bot_user_id, token_error = None, None, console.hider()(str(exc))
         limiter = rt.client.limiter
         return console.page(request, "health.html", {
             "replicas": replicas, "this": rt.state.replica, "lease": rt.lease,
             "now": datetime.now(UTC), "alerts": rt.catalogue.alerts,
             "stats": dict(rt.client.stats), "waits": limiter.waits,
             "waited": limiter.waited, "info": info, "token_error": token_error,
-            "bot_user_id": rt.bot_user_id}, me=me)
+            "bot_user_id": bot_user_id}, me=me)

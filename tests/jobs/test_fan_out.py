@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from runner.recipients import FAN_OUT, RECORDS_AHEAD
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
@@ -59,17 +61,20 @@ def fan_out_to_sixty(ws: WorkspaceServer, harness: Harness, channel: bool = Fals
     return chats
 
 
-async def test_with_the_bots_user_id_set_the_listing_runs_beside_the_token_info_and_checks_all(
-    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+@pytest.mark.parametrize("user_id_set", [True, False], ids=["bot-user-id-set", "asked"])
+async def test_the_listing_runs_beside_the_token_info_and_checks_all(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path, user_id_set: bool
 ) -> None:
-    # PACHCA_RUNNER_BOT_USER_ID set: the runtime does not ask for the token info, the run's
-    # check does, while the chats are listed; the channel's check waits for the user id.
+    # The token info is asked once: by the runtime (whose user is the bot, unless
+    # PACHCA_RUNNER_BOT_USER_ID says) and by the run's check, which lists the chats
+    # meanwhile; the channel's check waits for the token's user.
     ws = fresh_workspace()
     harness = Harness(ws, tmp_path)
     chats = fan_out_to_sixty(ws, harness, channel=True)
     mark = harness.mark()
 
-    outcome = await harness.run("everyone", bot_user_id=ws.store.bot_id)
+    outcome = await harness.run("everyone", **(
+        {"bot_user_id": ws.store.bot_id} if user_id_set else {}))
 
     assert outcome.status == "failed" and outcome.error is not None
     assert f"the bot only reads the channel «Отдел {CHATS - 1}» ({chats[-1]})" in outcome.error
@@ -95,4 +100,19 @@ async def test_a_missing_scope_still_fails_a_fan_out_first_when_the_listing_ran_
     assert outcome.status == "failed" and outcome.error is not None
     assert outcome.error.startswith("job 'everyone' needs the scope(s) messages:create, which"
                                     " the bot's token (PACHCA_TOKEN) lacks; nothing was done.")
+    assert harness.writes(mark) == []
+
+
+async def test_a_token_pachca_refuses_fails_the_run_before_anything_is_written(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+) -> None:
+    ws = fresh_workspace()
+    harness = Harness(ws, tmp_path)
+    fan_out_to_sixty(ws, harness)
+    mark = harness.mark()
+
+    outcome = await harness.run("everyone", token="not-a-token-pachca-issued")
+
+    assert outcome.status == "failed" and outcome.error is not None
+    assert "401: token rejected" in outcome.error and "check PACHCA_TOKEN" in outcome.error
     assert harness.writes(mark) == []

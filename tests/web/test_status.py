@@ -52,6 +52,6 @@ async def test_health_page(served: Served) -> None:
     page = (await served.http.get("/console/health")).text
     assert 'data-replica="test"' in page and "работает" in page
     info = served.harness.workspace
-    assert str(served.rt.bot_user_id) in page
+    assert str(await served.rt.bot_user.get()) in page
     assert "messages:create" in page  # the token's scopes
     assert info.bot_token not in page

@@ -27,7 +27,8 @@ def sweep_params(job: JobSpec) -> SweepParams:
     return job.params
 
 
-def _context(rt: Runtime, job: JobSpec, progress: Progress) -> JobContext:
+def _context(rt: Runtime, job: JobSpec, progress: Progress, bot_user_id: int | None
+             ) -> JobContext:
     """A context that can only read: no claim (``run`` is a placeholder nothing records)."""
     zone = ZoneInfo(job.timezone)
     handle = RunHandle(run_id=0, key=f"{job.name}@plan", job=job.name, attempt=0,
@@ -36,14 +37,14 @@ def _context(rt: Runtime, job: JobSpec, progress: Progress) -> JobContext:
         job=job, client=rt.client.read_only_view(), renderer=rt.renderer, state=rt.state,
         run=handle, now=rt.clock, scheduled_for=rt.clock().astimezone(zone), dry_run=True,
         log=logging.getLogger(f"runner.plan.{job.name}"), progress=progress,
-        bot_user_id=rt.bot_user_id, button_secret=rt.button_secret, server=rt.server,
+        bot_user_id=bot_user_id, button_secret=rt.button_secret, server=rt.server,
     )
 
 
 async def _plan(rt: Runtime, job: JobSpec, progress: Progress, *, snapshot: bool
                 ) -> plans.SweepPlan:
-    return await plans.make_plan(_context(rt, job, progress), sweep_params(job), rt.button_secret,
-                                 snapshot=snapshot)
+    ctx = _context(rt, job, progress, await rt.bot_user.get())
+    return await plans.make_plan(ctx, sweep_params(job), rt.button_secret, snapshot=snapshot)
 
 
 async def plan_in(rt: Runtime, job: JobSpec, progress: Progress = no_progress
