@@ -378,6 +378,9 @@ class PachcaClient(ThreadCalls, SearchCalls, UploadCalls):
         if asked is None or (asked.done() and (asked.cancelled() or asked.exception())):
             asked = self._session.memo["token_info"] = asyncio.ensure_future(
                 self._session.get_data("/oauth/token/info", TokenInfo))
+            # Whoever awaits it gets its failure; asked by no one any more (a run skipped,
+            # the client closing under it), it is not reported as never retrieved.
+            asked.add_done_callback(lambda done: done.cancelled() or done.exception())
         # Shielded: one caller cancelled (its run timed out) leaves the answer to the others.
         return await asyncio.shield(asked)
 
