@@ -52,7 +52,7 @@ class BotUser:
         self._asking = asking
 
     async def get(self) -> int | None:
-        """The user id (None: neither set nor asked; a test's runtime)."""
+        """The user id (None: neither set nor asked)."""
         if self._known is None and self._asking is not None:
             # Shielded: a caller cancelled (a run timing out) leaves the answer to others.
             self._known = await asyncio.shield(self._asking)
