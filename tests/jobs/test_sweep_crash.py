@@ -14,18 +14,32 @@ from tests.waiting import GUARD_S, eventually
 
 
 async def _cancel_after_writes(sw: Sweep, writes: int, deadline: float = GUARD_S) -> None:
-    """Run the sweep and kill it once ``writes`` write calls have reached the workspace."""
-    mark = sw.mark()
-    task = asyncio.ensure_future(sw.run())
-    async def written() -> bool:
-        return len(sw.writes(mark)) >= writes or task.done()
+    """Run the sweep and kill it once ``writes`` write calls have reached the workspace.
 
-    await eventually(written, f"{writes} write calls", timeout=deadline)
-    task.cancel()
+    The write after them waits at the workspace's door (``hold``) until the run is
+    killed: watching the request log and cancelling when it is long enough let a fast
+    run (or a slow poll on a loaded machine) finish every chat in between."""
+    sw.control("POST", "hold", json={"after_writes": writes})
+    task = asyncio.ensure_future(sw.run())
+
+    async def held() -> bool:
+        return bool(sw.control("GET", "hold")["held"]) or task.done()
+
     try:
-        await task
-    except asyncio.CancelledError:
-        pass
+        await eventually(held, f"the write after {writes}", timeout=deadline)
+        assert not task.done(), f"the run ended before {writes} writes"
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+    finally:
+        sw.control("POST", "hold", json={"release": "drop"})  # it never reached Pachca
+
+    async def landed() -> bool:  # the killed run's requests already in the workspace
+        return sw.control("GET", "stats")["in_flight"] == 0
+
+    await eventually(landed, "the killed run's requests to land", timeout=deadline)
 
 
 async def test_killed_mid_warning_then_rerun_warns_each_chat_exactly_once(
