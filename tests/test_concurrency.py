@@ -127,10 +127,9 @@ async def test_an_item_whose_submitter_was_cancelled_is_not_called_for() -> None
     assert call.groups == [[1], [3]]
 
 
-
 async def test_after_a_busy_call_the_next_waits_for_enough_items_to_share_it() -> None:
     call = Recorder()
-    # A linger no test could outwait: the second call can only have come from the third item.
+    # A linger no test could outwait: the second call can only be made once three wait.
     grouped: Grouped[int, int] = Grouped(call, linger=3600, enough=3)
     first = await _first_call_running(grouped, call)
     tasks = await _submitted([2], grouped)
