@@ -138,22 +138,6 @@ class Database:
             yield conn
 
     @contextmanager
-    def writes(self) -> Iterator[Callable[[], AbstractContextManager[Connection]]]:
-        """``write`` for several transactions in turn on one pooled connection: each call
-        of the function given is one transaction (committed on leaving it, a failure
-        its own), each taking the write turn alone, as ``write`` does. A connection's
-        checkout and return cost more than a small write itself (on SQLite about 90 of
-        240 µs of CPU; on PostgreSQL a checkout also pings the server)."""
-        with self._translated(), self.engine.connect() as conn:
-
-            @contextmanager
-            def transaction() -> Iterator[Connection]:
-                with self._write_turn, self._translated(), conn.begin():
-                    yield conn
-
-            yield transaction
-
-    @contextmanager
     def bulk_write(self) -> Iterator[Connection]:
         """``write`` for a transaction of many pages (a pruning step), whose commit does not
         checkpoint the WAL: call ``checkpoint`` after it, outside the write turn.

@@ -129,24 +129,12 @@ class RecordsMixin:
 
     def start_targets(self, items: Sequence[tuple[str, str, Mapping[str, Any]]]
                       ) -> list[Exception | None]:
-        """``start_target`` for each (run key, target, detail) in turn, each its own
-        transaction, committed before the next begins (``Database.writes``), and what each
-        raised (None: committed): a write that fails (a full disk) fails only its own item.
-        After a failure the rest go one by one through ``start_target``, each on a
-        connection of its own (checked, on PostgreSQL), as they did before sharing one."""
-        db = self._db
-        statement = _upsert(db, started=True)
+        """``start_target`` for each (run key, target, detail), each its own transaction,
+        and what each raised (None: committed): a write that fails (a full disk) fails
+        only its own item. (A fan-out's posts start in ``begin_targets``; these are the
+        starts of effects with an upload before them.)"""
         out: list[Exception | None] = []
-        try:
-            with db.writes() as transaction:
-                for item in items:
-                    with transaction() as conn:
-                        conn.execute(statement, _started(db, *item))
-                    out.append(None)
-        except Exception as exc:  # noqa: BLE001 - raised by that item's caller
-            if len(out) < len(items):
-                out.append(exc)
-        for item in items[len(out):]:
+        for item in items:
             try:
                 self.start_target(*item)
             except Exception as exc:  # noqa: BLE001 - raised by that item's caller
