@@ -23,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,30 @@ SMALL: dict[str, Any] = {
     "direct_chats": 80,
     "messages": 3000,
 }
+
+
+# ------------------------------------------------------------- the reliability tally
+#: What the test workers' reliability tests tried (``tests/reliability/conftest.py``),
+#: added up here when the suite runs in several processes (pytest-xdist).
+WORKERS_TALLY: Counter[str] = Counter()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """A test worker finished: keep its reliability tally."""
+    from tests.reliability.conftest import TALLY_KEY
+
+    WORKERS_TALLY.update(getattr(node, "workeroutput", {}).get(TALLY_KEY, {}))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line with what the reliability tests tried, if any of them ran."""
+    from tests.reliability.conftest import TALLY
+
+    tally = TALLY + WORKERS_TALLY
+    if tally:
+        terminalreporter.write_sep("-", "reliability")
+        terminalreporter.write_line(", ".join(f"{k}: {v}" for k, v in sorted(tally.items())))
 
 
 # ---------------------------------------------------------------------- network guard

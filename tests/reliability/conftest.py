@@ -2,7 +2,8 @@
 tally of what it tried, printed after the run.
 
 Tests add to ``TALLY`` (faults injected, crash points, bad inputs); the summary line at
-the end of the session is where the README's "Reliability" numbers come from.
+the end of the session (``tests/conftest.py``, which adds up the test workers' tallies when
+the suite runs in several processes) is where the README's "Reliability" numbers come from.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import pytest
 from tests.reliability.procs import Forker
 
 TALLY: Counter[str] = Counter()
+TALLY_KEY = "reliability_tally"
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """One line with what the reliability tests tried, if any of them ran."""
-    if TALLY:
-        terminalreporter.write_sep("-", "reliability")
-        terminalreporter.write_line(", ".join(f"{k}: {v}" for k, v in sorted(TALLY.items())))
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a test worker (pytest-xdist), hand this process's tally to the main one."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output[TALLY_KEY] = dict(TALLY)
 
 
 @pytest.fixture(scope="session")
