@@ -226,6 +226,9 @@ def against_script(s: ApiScenario, runner: Run, script: Run | None,
         bound = max(out["connection_floor_s"], runner.floor)
         out["bound_s"] = round(bound, 3)
         out["runner_over_bound"] = _ratio(runner.time, bound)
+        # The peer against the same bound: how near any client that posts at once comes.
+        out["script_over_bound"] = (_ratio(script.time, bound)
+                                    if script is not None and script.ok else None)
         row("bound", f"time ≤ {s.max_over_bound} × the larger of the rate-limit floor and"
             f" ⌈n / {FAN_OUT}⌉ round trips", out["runner_over_bound"], s.max_over_bound)
     return out

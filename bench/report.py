@@ -158,6 +158,8 @@ def _versus_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             text = (f"{_s(run['time_s'])} vs rate-limit floor {_s(r['floor_s'])} and"
                     f" {vs['connections']} connections {_s(vs['connection_floor_s'])}:"
                     f" {_x(row['value'])} the larger")
+            if vs.get("script_over_bound") is not None:  # older results lack it
+                text += f" (the concurrent script {_x(vs['script_over_bound'])})"
         elif script is None or not script["ok"]:
             text = "script failed: " + (script or {}).get("summary", "not run")
         elif row["kind"] == "time":
