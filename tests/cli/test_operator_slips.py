@@ -6,6 +6,7 @@ what to do, not what the system library said in English.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,24 @@ def test_no_catalogue_yet_in_english(ru):
     assert result.exit_code == 2
     assert "No such file" not in result.output
     assert "there is no such file — start one with `pachca-runner init`" in result.output
+
+
+@pytest.mark.parametrize("command", [["history"], ["pause", "a"], ["run-job", "a", "--dry-run"]])
+def test_a_state_folder_that_does_not_exist_is_named(ru, tmp_path, command):
+    (tmp_path / "jobs.yaml").write_text(textwrap.dedent("""\
+        jobs:
+          a:
+            kind: message
+            schedule: "0 9 * * *"
+            to: {chats: [1]}
+            text: Привет
+        """), encoding="utf-8")
+    missing = tmp_path / "var" / "lib"
+    env = {**ru, "PACHCA_RUNNER_STATE_URL": f"sqlite:///{missing / 'state.db'}"}
+    result = cli(env, *command)
+    assert result.exit_code != 0
+    assert "unable to open" not in result.output
+    assert (f"папки {missing} нет — создайте её или укажите в PACHCA_RUNNER_STATE_URL файл"
+            " в существующей папке") in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not missing.exists()  # it names the folder, it does not make it
