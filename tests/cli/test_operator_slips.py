@@ -6,13 +6,17 @@ what to do, not what the system library said in English.
 
 from __future__ import annotations
 
+import re
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from runner.cli import main
+from runner.demo import runner_variables
+from tests.cli.test_serve import _printed
 
 
 def cli(env: dict[str, str], *args: str):
@@ -68,3 +72,20 @@ def test_a_state_folder_that_does_not_exist_is_named(ru, tmp_path, command):
             " в существующей папке") in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not missing.exists()  # it names the folder, it does not make it
+
+
+@pytest.fixture
+def served_in_russian(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """``workspace serve`` as a process under PACHCA_RUNNER_LANG=ru; ``_printed`` checks
+    that it printed exactly ``runner_variables``, here made in Russian too."""
+    monkeypatch.setenv("PACHCA_RUNNER_LANG", "ru")
+    yield from _printed(["workspace", "serve", "--port", "0"], tmp_path, timeout=60)
+
+
+def test_workspace_serve_comments_its_variables_in_russian(served_in_russian):
+    info = {"base_url": served_in_russian["PACHCA_BASE_URL"], "tokens": {
+        "bot": served_in_russian["PACHCA_TOKEN"],
+        "owner": served_in_russian["PACHCA_EXPORT_TOKEN"]}}
+    comments = [line.partition("#")[2].strip() for line in runner_variables(info) if "#" in line]
+    assert comments == ["бот", "Владелец (выгрузки)"]
+    assert not any(re.search(r"[A-Za-z]", comment) for comment in comments)
