@@ -28,6 +28,7 @@ __all__ = ["pg_store_url", "postgres_cluster", "postgres_url"]
 
 _SUPERUSER = "postgres"
 _START_TIMEOUT_S = 60
+_PORT_TRIES = 3
 
 
 def _find_bindir() -> Path | None:
@@ -100,6 +101,18 @@ class _Cluster:
             "UTF8",
             "--no-sync",
         )
+        for attempt in range(1, _PORT_TRIES + 1):
+            try:
+                self._start_server()
+                return
+            except RuntimeError as exc:
+                # The port was free when probed, but another test process (the suite runs
+                # in several) may take it, as a client's own port, before the server binds.
+                if attempt == _PORT_TRIES or "could not bind" not in str(exc):
+                    raise
+                self.port = _free_port()
+
+    def _start_server(self) -> None:
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "

@@ -6,8 +6,12 @@ Order for every request under ``/api/shared/v1`` (other paths pass straight thro
 1. latency (``latency``, plus ``spike_latency`` for a ``spike_rate`` share);
 2. auth: a missing or unknown bearer token -> 401 ``OAuthError``; a call needing a
    scope the token lacks (``scopes``: the spec's ``x-requirements``) -> 403
-   ``OAuthError`` ``insufficient_scope`` (the ``limited`` token holds reading scopes only);
-3. rate limits (``ratelimit``) -> 429 ``ApiError`` ``rate_limit`` with ``Retry-After``;
+   ``OAuthError`` ``insufficient_scope`` with a ``WWW-Authenticate`` header naming the
+   missing scope (the ``limited`` token holds reading scopes only);
+3. rate limits (``ratelimit``) -> 429 with ``Retry-After`` and a short ``text/plain``
+   body, not JSON: Pachca throttles before the request reaches the API, so a client that
+   parses every error body as JSON breaks on it (only the daily per-chat message limit,
+   not modelled, is an ``ApiError``);
 4. faults: ``burst_429_rate`` -> a forced 429 (Retry-After 1-5 s / speed);
    ``error_rate`` -> 500/502/503: ``1 - error_after_share`` of them (half by default)
    before the app runs (nothing happened), the others after it (the change was made,
@@ -73,14 +77,12 @@ def _json_parts(
 
 def _rate_limited(retry_after: float) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     text = format_retry_after(retry_after)
-    item = {
-        "key": "rate_limit",
-        "value": text,
-        "message": "Too many requests",
-        "code": "rate_limit",
-        "payload": {"retry_after": retry_after},
-    }
-    return _json_parts(429, {"errors": [item]}, [(b"retry-after", text.encode())])
+    body = b"Retry later\n"
+    return 429, [
+        (b"content-type", b"text/plain"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", text.encode()),
+    ], body
 
 
 def _refused() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
@@ -197,6 +199,8 @@ class Gateway:
                         "error": "insufficient_scope",
                         "error_description": f"This token lacks the scope {needed}",
                     },
+                    [(b"www-authenticate",
+                      f'Bearer error="insufficient_scope", scope="{needed}"'.encode())],
                 )
             elif config.rate_limits:
                 chat = (
