@@ -45,8 +45,8 @@ def runner_variables(info: dict[str, Any]) -> list[str]:
     ``/_workspace/info``): the bot's token for jobs, the Owner's for exports."""
     return [
         f"export PACHCA_BASE_URL={info['base_url']}",
-        f"export PACHCA_TOKEN={info['tokens']['bot']}          # the bot",
-        f"export PACHCA_EXPORT_TOKEN={info['tokens']['owner']}  # the Owner (exports)",
+        f"export PACHCA_TOKEN={info['tokens']['bot']}          # {words.text('demo.var.bot')}",
+        f"export PACHCA_EXPORT_TOKEN={info['tokens']['owner']}  # {words.text('demo.var.owner')}",
     ]
 
 

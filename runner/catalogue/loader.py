@@ -304,6 +304,9 @@ def _load(
     except UnicodeDecodeError as exc:
         doc.add((), *not_utf8(exc.object, exc.start))
         text = None
+    except FileNotFoundError:  # the first thing an operator meets in a new folder
+        doc.add((), words.text("file.missing"), (None, None))
+        text = None
     except OSError as exc:
         doc.add((), words.text("file.unreadable", reason=exc.strerror), (None, None))
         text = None

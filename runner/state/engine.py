@@ -11,6 +11,7 @@ SQLAlchemy errors are translated here, once, into ``StateError``.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
@@ -184,6 +185,10 @@ class Database:
         try:
             yield
         except exc.DBAPIError as error:
+            folder = self._missing_folder()
+            if folder is not None:  # SQLite's own words only say it cannot open the file
+                raise StateError(words.text(
+                    "state.no_folder", url=self._shown, folder=folder)) from error
             if error.connection_invalidated or isinstance(error, exc.OperationalError):
                 raise StateError(words.text(
                     "state.unusable", url=self._shown, error=_one_line(error, self._secret)
@@ -193,6 +198,15 @@ class Database:
         except exc.SQLAlchemyError as error:
             raise StateError(
                 words.text("state.error", error=_one_line(error, self._secret))) from error
+
+    def _missing_folder(self) -> str | None:
+        """The folder of the SQLite file when it does not exist (SQLite creates the
+        file, never its folder); None otherwise."""
+        name = self._url.database
+        if self.dialect != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+            return None
+        folder = os.path.dirname(os.path.abspath(name))
+        return None if os.path.isdir(folder) else folder
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -13,6 +13,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
          " личных чатов: {directs}, сообщений: {messages} (сгенерировано; без токена и сети)"
          "\nКаталог: {path} — заданий: {jobs}"),
     ),
+    # the comments after the shell lines that point the runner at a served workspace
+    "demo.var.bot": ("the bot", "бот"),
+    "demo.var.owner": ("the Owner (exports)", "Владелец (выгрузки)"),
     "demo.more_messages": ("  … and {n} more messages", "  … и ещё сообщений: {n}"),
     "demo.more_lines": ("  … and {n} more", "  … и ещё {n}"),
     "demo.failed": ("  ✗ failed: {error}", "  ✗ ошибка: {error}"),

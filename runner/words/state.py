@@ -22,6 +22,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "cannot use state store '{url}': {error}",
         "не удаётся открыть хранилище состояния '{url}': {error}",
     ),
+    "state.no_folder": (
+        ("cannot use state store '{url}': there is no folder {folder} — create it, or set"
+         " PACHCA_RUNNER_STATE_URL to a file in a folder that exists"),
+        ("не удаётся открыть хранилище состояния '{url}': папки {folder} нет — создайте её"
+         " или укажите в PACHCA_RUNNER_STATE_URL файл в существующей папке"),
+    ),
     "state.error": ("state store error: {error}", "ошибка хранилища состояния: {error}"),
     "state.claim_lost": (
         "claim lost: run '{run}' (attempt {attempt}) is no longer held by replica '{replica}'",

@@ -42,7 +42,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "tpl.no_filter": (
         "there is no filter '{name}'{hint} (filters are listed in docs/templates.md)",
-        "фильтра '{name}' нет{hint} (фильтры перечислены в docs/templates.md)",
+        "фильтра '{name}' нет{hint} (фильтры перечислены в docs/templates.ru.md)",
     ),
     "tpl.no_test": ("there is no test '{name}'{hint}", "проверки '{name}' нет{hint}"),
     "tpl.no_tag": (

@@ -15,6 +15,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("файл сохранён в UTF-16 — сохраните его в UTF-8 (в редакторе: «Сохранить с кодировкой»"
          " → UTF-8)"),
     ),
+    "file.missing": (
+        ("there is no such file — start one with `pachca-runner init`, or name yours with"
+         " -c FILE or PACHCA_RUNNER_CATALOGUE"),
+        ("такого файла нет — создайте его командой `pachca-runner init` или укажите свой"
+         " через -c ФАЙЛ или PACHCA_RUNNER_CATALOGUE"),
+    ),
     "file.unreadable": ("cannot read the file: {reason}",
                         "не удаётся прочитать файл, система сообщает: «{reason}»"),
     "file.unwritable": ("cannot write: {reason}", "не удаётся записать, система сообщает: «{reason}»"),

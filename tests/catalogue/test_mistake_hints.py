@@ -71,7 +71,7 @@ def test_the_same_in_russian(tmp_path: Path) -> None:
     assert ("6: jobs.notice.text: 'jbo' не определено — может быть, 'job'? — в шаблоне"
             " доступны: job, now, vars") in lines
     assert ("12: jobs.filtered.text: синтаксическая ошибка: фильтра 'ru_dat' нет — может быть,"
-            " 'ru_date'? (фильтры перечислены в docs/templates.md)") in lines
+            " 'ru_date'? (фильтры перечислены в docs/templates.ru.md)") in lines
     assert any("это ссылка; id в ней — 12345: укажите 12345" in line for line in lines)
     assert "22:18: jobs.sweep.max_members: min_members не может быть больше max_members" in lines
     assert lines[-1] == "найдено проблем: 5; ничего не запущено."

@@ -1,0 +1,91 @@
+"""What an operator who is not a developer meets first, in Russian: a folder with no
+jobs.yaml yet, a state URL whose folder was never made, the lines ``workspace serve``
+prints to be pasted into a shell, a misspelt filter. Each is one line of ours that says
+what to do, not what the system library said in English.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from runner.cli import main
+from runner.demo import runner_variables
+from tests.cli.test_serve import _printed
+
+
+def cli(env: dict[str, str], *args: str):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def ru(tmp_path: Path) -> dict[str, str]:
+    return {
+        "PACHCA_RUNNER_LANG": "ru",
+        "PACHCA_TOKEN": "",
+        "PACHCA_RUNNER_CATALOGUE": str(tmp_path / "jobs.yaml"),
+        "PACHCA_RUNNER_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}",
+        "PACHCA_RUNNER_SERVER_PORT": "0",
+    }
+
+
+@pytest.mark.parametrize("command", [["validate"], ["jobs"], ["run"], ["run-job", "a"]])
+def test_no_catalogue_yet_says_how_to_start_one(ru, command):
+    result = cli(ru, *command)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert lines == [
+        "ошибка: " + ru["PACHCA_RUNNER_CATALOGUE"] + ": такого файла нет — создайте его"
+        " командой `pachca-runner init` или укажите свой через -c ФАЙЛ или"
+        " PACHCA_RUNNER_CATALOGUE"
+    ]
+
+
+def test_no_catalogue_yet_in_english(ru):
+    result = cli({**ru, "PACHCA_RUNNER_LANG": "en"}, "validate")
+    assert result.exit_code == 2
+    assert "No such file" not in result.output
+    assert "there is no such file — start one with `pachca-runner init`" in result.output
+
+
+@pytest.mark.parametrize("command", [["history"], ["pause", "a"], ["run-job", "a", "--dry-run"]])
+def test_a_state_folder_that_does_not_exist_is_named(ru, tmp_path, command):
+    (tmp_path / "jobs.yaml").write_text(textwrap.dedent("""\
+        jobs:
+          a:
+            kind: message
+            schedule: "0 9 * * *"
+            to: {chats: [1]}
+            text: Привет
+        """), encoding="utf-8")
+    missing = tmp_path / "var" / "lib"
+    env = {**ru, "PACHCA_RUNNER_STATE_URL": f"sqlite:///{missing / 'state.db'}"}
+    result = cli(env, *command)
+    assert result.exit_code != 0
+    assert "unable to open" not in result.output
+    assert (f"папки {missing} нет — создайте её или укажите в PACHCA_RUNNER_STATE_URL файл"
+            " в существующей папке") in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not missing.exists()  # it names the folder, it does not make it
+
+
+@pytest.fixture
+def served_in_russian(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """``workspace serve`` as a process under PACHCA_RUNNER_LANG=ru; ``_printed`` checks
+    that it printed exactly ``runner_variables``, here made in Russian too."""
+    monkeypatch.setenv("PACHCA_RUNNER_LANG", "ru")
+    yield from _printed(["workspace", "serve", "--port", "0"], tmp_path, timeout=60)
+
+
+def test_workspace_serve_comments_its_variables_in_russian(served_in_russian):
+    info = {"base_url": served_in_russian["PACHCA_BASE_URL"], "tokens": {
+        "bot": served_in_russian["PACHCA_TOKEN"],
+        "owner": served_in_russian["PACHCA_EXPORT_TOKEN"]}}
+    comments = [line.partition("#")[2].strip() for line in runner_variables(info) if "#" in line]
+    assert comments == ["бот", "Владелец (выгрузки)"]
+    assert not any(re.search(r"[A-Za-z]", comment) for comment in comments)
