@@ -109,3 +109,24 @@ def test_a_reply_needs_a_live_message_of_the_same_chat(fresh_workspace: Factory)
         assert refused.json()["errors"][0]["key"] == "parent_message_id"
     assert answered.status_code == 201
     assert answered.json()["data"]["parent_message_id"] == here["data"]["id"]
+
+
+def test_a_chat_admin_cannot_change_their_own_role(fresh_workspace: Factory) -> None:
+    # Pachca's permissions guide: nobody changes their own role, nor the creator's.
+    server = fresh_workspace()
+    store = server.store
+    creator, other = [u.id for u in store.users.values()
+                      if u.role == "user" and u.id not in (store.bot_id, store.limited_id)][:2]
+    with control(server) as ctl:
+        chat = ctl.post("/chats", json={"user_id": creator, "chats": [
+            {"name": "Роли", "member_ids": [store.owner_id, other]}]}).json()["data"][0]
+    path = f"/chats/{chat['id']}/members/{{}}/"[:-1]
+    with client(server) as owner:  # the workspace Owner joined as the chat's admin
+        assert owner.get(f"/chats/{chat['id']}/members",
+                         params={"role": "admin"}).json()["data"][0]["id"] == store.owner_id
+        own = owner.put(path.format(store.owner_id), json={"role": "member"})
+        others = owner.put(path.format(other), json={"role": "admin"})
+    assert own.status_code == 403
+    assert own.json()["errors"][0]["code"] == "not_authorized"
+    assert others.status_code == 204, "an admin may change another member's role"
+    assert store.owner_id in store.chats[chat["id"]].admin_ids
