@@ -10,7 +10,8 @@ chat admin changes it.
   group chat. Closed and direct chats: members only, whatever the workspace role.
 - The Owner's only extras: the member list of any chat, and export (``exports``).
 - Post: creator, admin, editor, member; a channel's plain member (a subscriber) may not.
-- Rename, archive, unarchive, remove members, change roles: creator and admin only.
+- Rename, archive, unarchive, remove members, change roles: creator and admin only
+  (never the creator's role, nor one's own).
 - An archived chat is read-only: nobody posts, edits or deletes messages (comments in
   its threads included), renames it, manages members or starts threads.
 - Bot-only and user-only calls are decided by the token's kind (``token_kind``).

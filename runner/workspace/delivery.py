@@ -187,7 +187,7 @@ def message_posted(store: Store, message: Message, chat: Chat) -> None:
         "created_at": format_ms(message.created_ms),
         "url": f"https://app.pachca.com/chats/{chat.id}?message={message.id}",
         "chat_id": chat.id,
-        "parent_message_id": None,
+        "parent_message_id": message.parent_message_id,
         "thread": _webhook_thread(store, chat),
         "webhook_timestamp": message.created_ms // 1000,
     })

@@ -172,6 +172,8 @@ class Message:
     files: list[dict[str, Any]] | None = None
     #: Links whose preview the author hid (Pachca's UI): ``skip`` in ``link_shared``.
     hidden_previews: frozenset[str] = frozenset()
+    #: The message this one replies to (in the same chat).
+    parent_message_id: int | None = None
 
     def to_json(self, content: bool = True) -> dict[str, Any]:
         """The ``Message`` schema (``content=False`` blanks the text, as exports of DMs do)."""
@@ -192,7 +194,7 @@ class Message:
                 {"id": self.thread[0], "chat_id": self.thread[1]} if self.thread else None
             ),
             "forwarding": None,
-            "parent_message_id": None,
+            "parent_message_id": self.parent_message_id,
             "display_avatar_url": self.display_avatar_url,
             "display_name": self.display_name,
             "changed_at": format_ms(self.changed_ms) if self.changed_ms is not None else None,

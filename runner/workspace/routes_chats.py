@@ -246,6 +246,10 @@ async def member_role(request: Request) -> Response:
     if user_id == chat.owner_id:
         raise access.refuse("The chat creator's role cannot change", "Chat", chat.id,
                             "update_member_role?")
+    if user_id == info.user_id:
+        # Pachca's permissions guide: nobody changes their own chat role.
+        raise access.refuse("You cannot change your own role in a chat", "Chat", chat.id,
+                            "update_member_role?")
     if role == "editor" and not chat.channel:
         raise invalid("role", "The editor role exists in channels only", role, "not_applicable")
     ws.store.set_chat_role(chat, user_id, role)

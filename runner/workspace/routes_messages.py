@@ -5,7 +5,10 @@ chat; the Owner has no extra rights here). Posting needs a chat role that may po
 an unarchived chat; editing needs authorship; deleting needs authorship or the chat's
 creator or an admin. A deleted message still answers ``GET /messages/{id}`` (200,
 empty content, ``deleted_at``). Link previews are for bot tokens only. ``POST
-/messages`` has no 404 in the spec, so an unknown chat or user is a 422 ``not_found``.
+/messages`` has no 404 in the spec, so an unknown chat or user is a 422 ``not_found``;
+an ``entity_type`` outside the list is a 400 (the spec says so); a reply's
+``parent_message_id`` must be a live message of the same chat; ``display_name`` and
+``display_avatar_url`` (at most 255 characters) are for bot tokens only.
 
 A thread's chat (``runner.workspace.threads``) is seen by the members of the thread or
 of its parent chat; a comment goes to it by the thread's id (``entity_type: thread``)
@@ -46,6 +49,8 @@ from runner.workspace.uploads import message_files
 ENTITY_TYPES = ("discussion", "thread", "user")
 #: Pachca's limits on a message's buttons.
 MAX_BUTTONS, MAX_PER_ROW, MAX_ROWS = 100, 8, 32
+#: The spec's ``maxLength`` of a message's custom sender name and avatar URL.
+MAX_DISPLAY = 255
 
 
 def _message(ws: Workspace, message_id: int) -> Message:
@@ -104,6 +109,37 @@ def validate_buttons(value: Any) -> list[list[dict[str, str]]] | None:
 def _content(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise invalid("content", "Content can't be blank", value, "blank")
+    return value
+
+
+def _display_fields(info: TokenInfo, body: dict[str, Any]) -> dict[str, str]:
+    """``display_name`` / ``display_avatar_url``: at most 255 characters, and (the spec)
+    only with a bot's token; refused otherwise rather than quietly dropped."""
+    found: dict[str, str] = {}
+    for field in ("display_name", "display_avatar_url"):
+        value = body.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise invalid(field, f"{field} must be a string", value)
+        if len(value) > MAX_DISPLAY:
+            raise invalid(field, f"{field} is too long (max {MAX_DISPLAY})", value, "too_long")
+        if info.kind != "bot":
+            raise invalid(field, f"{field} can only be used with a bot's token", value)
+        found[field] = value
+    return found
+
+
+def _parent_message(ws: Workspace, chat: Chat, value: Any) -> int | None:
+    """The id of the message replied to: one of ``chat``'s, not deleted; 422 otherwise."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise invalid("parent_message_id", "parent_message_id must be an integer", value)
+    parent = ws.store.messages.get(value)
+    if parent is None or parent.chat_id != chat.id:
+        raise invalid("parent_message_id", f"Message {value} not found in this chat", value,
+                      "not_found")
     return value
 
 
@@ -185,19 +221,22 @@ async def message_create(request: Request) -> Response:
         raise invalid("message", "message is required", None, "required", status=400)
     entity_type = body.get("entity_type", "discussion")
     if entity_type not in ENTITY_TYPES:
+        # The spec's description of the field: a value outside the list is a 400 invalid.
         raise invalid(
             "entity_type",
             "entity_type must be discussion, thread or user",
             entity_type,
-            "inclusion",
+            status=400,
         )
     entity_id = body.get("entity_id")
     if not isinstance(entity_id, int) or isinstance(entity_id, bool):
         raise invalid("entity_id", "entity_id is required (an integer)", entity_id, "required")
     content = _content(body.get("content"))
     buttons = validate_buttons(body.get("buttons"))
+    display = _display_fields(info, body)
     chat = _target_chat(ws, info, entity_type, entity_id)
     access.require_poster(ws.store, info, chat)
+    parent_id = _parent_message(ws, chat, body.get("parent_message_id"))
     files = message_files(ws, body.get("files"), f"{request.url.scheme}://{request.url.netloc}")
     message = ws.store.post_message(
         chat,
@@ -206,8 +245,9 @@ async def message_create(request: Request) -> Response:
         entity_type=entity_type,
         entity_id=entity_id if entity_type == "user" else chat.id,
         buttons=buttons,
-        display_name=body.get("display_name"),
-        display_avatar_url=body.get("display_avatar_url"),
+        parent_message_id=parent_id,
+        display_name=display.get("display_name"),
+        display_avatar_url=display.get("display_avatar_url"),
     )
     message.files = files or None
     return json_response({"data": message.to_json()}, 201)

@@ -332,6 +332,7 @@ class Store:
         display_avatar_url: str | None = None,
         at_ms: int | None = None,
         hidden_previews: frozenset[str] = frozenset(),
+        parent_message_id: int | None = None,
     ) -> Message:
         """Create a message now (ids and times grow together) and tell the bot
         (``delivery``: ``message_new``, and ``link_shared`` for its unfurl domains).
@@ -357,6 +358,7 @@ class Store:
             display_avatar_url=display_avatar_url,
             root_chat_id=thread.message_chat_id if thread is not None else None,
             hidden_previews=hidden_previews,
+            parent_message_id=parent_message_id,
         )
         self.add_message(message)
         delivery.message_posted(self, message, chat)

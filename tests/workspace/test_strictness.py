@@ -4,6 +4,10 @@ field limits of the spec and its descriptions."""
 
 from __future__ import annotations
 
+import httpx
+
+from runner.workspace import WorkspaceServer
+
 from .helpers import Factory, client, control
 
 
@@ -39,3 +43,90 @@ def test_a_missing_scope_is_named_in_www_authenticate(fresh_workspace: Factory) 
     header = refused.headers["www-authenticate"]
     assert header.startswith("Bearer ")
     assert 'error="insufficient_scope"' in header and 'scope="messages:create"' in header
+
+
+def _bot_chat(server: WorkspaceServer) -> int:
+    store = server.store
+    return next(c.id for c in store.chats.values() if store.bot_id in c.member_ids
+                and store.owner_id in c.member_ids and not c.archived and not c.personal
+                and not c.channel and c.thread_id is None)
+
+
+def test_an_entity_type_outside_the_list_is_a_400_invalid(fresh_workspace: Factory) -> None:
+    # The spec's description of ``entity_type``: "A value outside the list returns 400
+    # with the invalid code".
+    server = fresh_workspace()
+    with client(server, "bot") as api:
+        answer = api.post("/messages", json={"message": {
+            "entity_type": "chat", "entity_id": _bot_chat(server), "content": "x"}})
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["key"] == "entity_type"
+    assert answer.json()["errors"][0]["code"] == "invalid"
+
+
+def test_custom_sender_fields_are_a_bots_and_at_most_255(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()
+    chat_id = _bot_chat(server)
+    before = len(server.store.messages)
+    with client(server, "bot") as bot, client(server) as owner:
+        long_name = bot.post("/messages", json={"message": {
+            "entity_id": chat_id, "content": "x", "display_name": "Я" * 256}})
+        long_avatar = bot.post("/messages", json={"message": {
+            "entity_id": chat_id, "content": "x",
+            "display_avatar_url": "https://example.com/" + "a" * 236}})
+        by_a_person = owner.post("/messages", json={"message": {
+            "entity_id": chat_id, "content": "x", "display_name": "Робот"}})
+        fine = bot.post("/messages", json={"message": {
+            "entity_id": chat_id, "content": "x", "display_name": "Я" * 255}})
+    assert (long_name.status_code, long_name.json()["errors"][0]["key"]) == (
+        422, "display_name")
+    assert (long_avatar.status_code, long_avatar.json()["errors"][0]["key"]) == (
+        422, "display_avatar_url")
+    assert by_a_person.status_code == 422, "the spec: only with a bot's access token"
+    assert fine.status_code == 201 and fine.json()["data"]["display_name"] == "Я" * 255
+    assert len(server.store.messages) == before + 1
+
+
+def test_a_reply_needs_a_live_message_of_the_same_chat(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()
+    chat_id = _bot_chat(server)
+    other = next(c.id for c in server.store.chats.values() if c.id != chat_id
+                 and server.store.bot_id in c.member_ids and not c.archived)
+    with control(server) as ctl, client(server, "bot") as bot:
+        here = ctl.post("/messages", json={"user_id": server.store.owner_id,
+                                           "chat_id": chat_id, "content": "вопрос"}).json()
+        there = ctl.post("/messages", json={"user_id": server.store.owner_id,
+                                            "chat_id": other, "content": "чужой"}).json()
+
+        def reply(parent: int) -> httpx.Response:
+            return bot.post("/messages", json={"message": {
+                "entity_id": chat_id, "content": "ответ", "parent_message_id": parent}})
+
+        unknown, elsewhere = reply(999_999_999), reply(there["data"]["id"])
+        answered = reply(here["data"]["id"])
+    for refused in (unknown, elsewhere):
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["key"] == "parent_message_id"
+    assert answered.status_code == 201
+    assert answered.json()["data"]["parent_message_id"] == here["data"]["id"]
+
+
+def test_a_chat_admin_cannot_change_their_own_role(fresh_workspace: Factory) -> None:
+    # Pachca's permissions guide: nobody changes their own role, nor the creator's.
+    server = fresh_workspace()
+    store = server.store
+    creator, other = [u.id for u in store.users.values()
+                      if u.role == "user" and u.id not in (store.bot_id, store.limited_id)][:2]
+    with control(server) as ctl:
+        chat = ctl.post("/chats", json={"user_id": creator, "chats": [
+            {"name": "Роли", "member_ids": [store.owner_id, other]}]}).json()["data"][0]
+    path = f"/chats/{chat['id']}/members/{{}}/"[:-1]
+    with client(server) as owner:  # the workspace Owner joined as the chat's admin
+        assert owner.get(f"/chats/{chat['id']}/members",
+                         params={"role": "admin"}).json()["data"][0]["id"] == store.owner_id
+        own = owner.put(path.format(store.owner_id), json={"role": "member"})
+        others = owner.put(path.format(other), json={"role": "admin"})
+    assert own.status_code == 403
+    assert own.json()["errors"][0]["code"] == "not_authorized"
+    assert others.status_code == 204, "an admin may change another member's role"
+    assert store.owner_id in store.chats[chat["id"]].admin_ids
