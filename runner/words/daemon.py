@@ -38,13 +38,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "daemon.reason.stopping": ("the runner is stopping", "раннер останавливается"),
     "daemon.reason.paused": (
-        "the job is paused (by {by}{reason})", "задача приостановлена ({by}{reason})"),
+        "the job is paused (by {by}{reason})", "задание приостановлено ({by}{reason})"),
     "cli.paused": ("{job}: paused; scheduled runs are skipped until `pachca-runner resume {job}`",
-                   ("{job}: приостановлена; запуски по расписанию пропускаются до"
+                   ("{job}: приостановлено; запуски по расписанию пропускаются до"
                     " `pachca-runner resume {job}`")),
     "cli.resumed": ("{job}: resumed; it runs on schedule again",
-                    "{job}: возобновлена; снова запускается по расписанию"),
-    "cli.not_paused": ("{job} was not paused", "{job} не была приостановлена"),
+                    "{job}: возобновлено; снова запускается по расписанию"),
+    "cli.not_paused": ("{job} was not paused", "{job} не было приостановлено"),
     "daemon.reload": (
         "catalogue reloaded: {jobs} job(s); {changes}",
         "каталог перечитан: заданий — {jobs}; {changes}",

@@ -89,3 +89,22 @@ def test_workspace_serve_comments_its_variables_in_russian(served_in_russian):
     comments = [line.partition("#")[2].strip() for line in runner_variables(info) if "#" in line]
     assert comments == ["бот", "Владелец (выгрузки)"]
     assert not any(re.search(r"[A-Za-z]", comment) for comment in comments)
+
+
+def test_pause_and_resume_speak_of_a_job_as_jobs_does(ru, tmp_path):
+    """«задание» is neuter: `jobs` says «приостановлено», and so do `pause` and `resume`."""
+    (tmp_path / "jobs.yaml").write_text(textwrap.dedent("""\
+        jobs:
+          a:
+            kind: message
+            schedule: "0 9 * * *"
+            to: {chats: [1]}
+            text: Привет
+        """), encoding="utf-8")
+    paused = cli(ru, "pause", "a", "--reason", "отпуск")
+    assert paused.exit_code == 0
+    assert paused.output.startswith("a: приостановлено; запуски по расписанию пропускаются")
+    assert "приостановлено (" in cli(ru, "jobs").output
+    assert cli(ru, "resume", "a").output.strip() == "a: возобновлено; снова запускается по расписанию"
+    again = cli(ru, "resume", "a")
+    assert "a не было приостановлено" in again.output

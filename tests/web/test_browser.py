@@ -122,7 +122,7 @@ async def test_an_operator_pauses_resumes_and_runs_a_job(browser: Any, secured: 
     await row.locator("input[name=reason]").fill("инвентаризация")
     await row.locator("button[name=pause]").click()
     await page.wait_for_load_state()
-    assert "приостановлена: anna" in await row.inner_text()
+    assert "приостановлено: anna" in await row.inner_text()
 
     # The daemon's fire is skipped while paused, and runs again once resumed.
     daemon = Daemon(rt)
@@ -132,7 +132,7 @@ async def test_an_operator_pauses_resumes_and_runs_a_job(browser: Any, secured: 
     assert await asyncio.to_thread(rt.state.sync.runs, "notice") == []
     await row.locator("button[name=resume]").click()
     await page.wait_for_load_state()
-    assert "приостановлена" not in await row.inner_text()
+    assert "приостановлено" not in await row.inner_text()
     await daemon._fire("notice", datetime(2026, 12, 8, 9, 0, tzinfo=zone))
     [fired] = await asyncio.to_thread(rt.state.sync.runs, "notice")
     assert fired.status == "succeeded"
@@ -226,7 +226,7 @@ async def test_a_plan_approved_in_the_browser_archives_exactly_the_planned_chats
             assert isinstance(server, RunnerServer)
             page = await browser.new_page(viewport={"width": 1280, "height": 900})
             await log_in(page, server.url, "anna", OPERATOR_PASSWORD)
-            await page.click("text=Планы чисток")
+            await page.click("text=Планы уборки")
             await page.click("#sweeps a")
             rows = page.locator('tr[data-verb="archive"]')
             assert sorted([int(await rows.nth(i).get_attribute("data-chat"))

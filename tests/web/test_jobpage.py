@@ -54,7 +54,7 @@ async def test_job_page_shows_the_job_its_runs_its_pause_and_its_actions(
             assert "В 09:00 с понедельника по пятницу, только в рабочие дни (RU)" in page
             assert page.count('class="fire"') == 5
             assert "2027-01-01</s> пропуск: праздник" in page  # before the next fire
-            assert "ещё не запускалась" in page and "Операторы с этой задачей" in page
+            assert "ещё не запускалось" in page and "Операторы с этим заданием" in page
             assert 'href="/console/preview/notice"' in page
             assert 'name="run"' in page and 'name="pause"' in page
 
@@ -72,7 +72,7 @@ async def test_job_page_shows_the_job_its_runs_its_pause_and_its_actions(
 
             page = await eventually(ran, "the run recorded on the job page")
             state_cell = page.split('id="state"', 1)[1].split("</dd>", 1)[0]
-            assert "приостановлена: anna" in state_cell and "причина: инвентаризация" in state_cell
+            assert "приостановлено: anna" in state_cell and "причина: инвентаризация" in state_cell
             assert 'name="resume"' in page and 'name="pause"' not in page
             [run] = await asyncio.to_thread(rt.state.sync.runs, "notice")
             assert f'data-run="{run.id}"' in page and "успешно" in page
@@ -83,7 +83,7 @@ async def test_job_page_shows_the_job_its_runs_its_pause_and_its_actions(
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as viewer:
             await log_in(viewer, "boris", VIEWER_PASSWORD)
             page = (await viewer.get("/console/jobs/notice")).text
-            assert "приостановлена: anna" in page and 'name="resume"' not in page
+            assert "приостановлено: anna" in page and 'name="resume"' not in page
 
 
 async def test_a_long_run_shows_its_progress_while_it_goes(

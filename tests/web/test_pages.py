@@ -3,6 +3,7 @@ page, the language switch, who may see them, and that no secret is ever shown.""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -40,8 +41,8 @@ async def test_jobs_page_shows_every_job_in_russian(served: Served) -> None:
     page = (await served.http.get("/console/jobs")).text
     assert 'data-job="notice"' in page and 'data-job="quiet"' in page
     assert "только в рабочие дни (RU)" in page  # the schedule in words, Russian by default
-    assert "выключена" in page  # quiet is disabled
-    assert "ещё не запускалась" in page
+    assert "выключено" in page  # quiet is disabled
+    assert "ещё не запускалось" in page
     notice = page.split('data-job="notice"', 1)[1].split("</tr>", 1)[0]
     assert notice.count('class="fire"') == 3  # the next three fires
 
@@ -162,3 +163,17 @@ async def test_without_credentials_only_this_computer_sees_pages(
     transport = httpx.ASGITransport(app=console, client=(client, 5000))
     async with httpx.AsyncClient(transport=transport, base_url="http://runner") as http:
         assert (await http.get("/jobs")).status_code == status
+
+
+async def test_console_names_jobs_and_sweeps_as_the_command_line_does(served: Served) -> None:
+    """`jobs`, `pause` and the guide say «задание» and «уборка»; so do the pages (a job
+    is not a Pachca task, «задача», which digests list from pachca_tasks)."""
+    pages = {path: (await served.http.get(path)).text for path in (
+        "/console/jobs", "/console/runs", "/console/plans", "/console/catalogue",
+        "/console/jobs/notice")}
+    for path, page in pages.items():
+        words = re.sub(r"<[^>]+>", " ", page).lower()
+        assert "задач" not in words and "чистк" not in words, path
+    assert "Задания" in pages["/console/jobs"]
+    assert "Задание notice" in pages["/console/jobs/notice"]
+    assert "В каталоге нет заданий уборки" in pages["/console/plans"]

@@ -119,10 +119,10 @@ async def test_the_pages_speak_the_runners_language_until_the_reader_switches(
     async with (app.runtime(settings, harness.catalogue(), server=True) as rt,
                 httpx.AsyncClient(base_url=rt.server.url) as http):
         page = (await http.get("/console/jobs")).text
-        assert "never ran" in page and "ещё не запускалась" not in page
+        assert "never ran" in page and "ещё не запускалось" not in page
         switched = await http.get("/console/lang/ru", params={"next": "/console/jobs"})
         http.cookies.update(switched.cookies)
-        assert "ещё не запускалась" in (await http.get("/console/jobs")).text
+        assert "ещё не запускалось" in (await http.get("/console/jobs")).text
 
 
 async def test_numbers_too_big_for_the_store_are_not_found_not_a_crash(served: Served) -> None:
@@ -227,7 +227,7 @@ async def test_run_now_asks_first_and_a_dry_run_does_not(secured: Served) -> Non
     assert 'method="get"' in run_now, run_now  # a click opens the question, runs nothing
     asked = await http.get("/console/jobs/notice/run")
     assert asked.status_code == 200
-    assert "Запустить задачу notice сейчас?" in asked.text
+    assert "Запустить задание notice сейчас?" in asked.text
     assert "чат" in asked.text.split('id="confirm"', 1)[1]  # where its messages go
     assert secured.rt.state.sync.runs("notice") == []  # asking ran nothing
     form = asked.text.split('id="confirm"', 1)[1].split("</form>", 1)[0]
