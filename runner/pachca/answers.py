@@ -57,7 +57,9 @@ def error_from_response(method: str, path: str, response: httpx.Response) -> err
         )
         detail = "; ".join(_said(i) for i in items) or detail
     elif isinstance(body, dict) and "error" in body:
-        detail = str(body.get("error_description") or body.get("error"))[:300]
+        # Pachca's words (English), quoted in a sentence of ours as its other errors are
+        detail = words.text(
+            "api.said", message=str(body.get("error_description") or body.get("error"))[:300])
     if status == 401:
         detail = words.text("api.token_rejected", detail=detail)
     elif status == 403:

@@ -108,3 +108,24 @@ def test_pause_and_resume_speak_of_a_job_as_jobs_does(ru, tmp_path):
     assert cli(ru, "resume", "a").output.strip() == "a: возобновлено; снова запускается по расписанию"
     again = cli(ru, "resume", "a")
     assert "a не было приостановлено" in again.output
+
+
+def test_a_wrong_token_is_told_in_russian_with_pachcas_words_quoted(ru, tmp_path, workspace):
+    """Pachca's OAuth answer is English: quoted as its other errors are, never bare; and
+    the wrong token itself is not repeated."""
+    (tmp_path / "jobs.yaml").write_text(textwrap.dedent("""\
+        jobs:
+          a:
+            kind: message
+            schedule: "0 9 * * *"
+            to: {chats: [1]}
+            text: Привет
+        """), encoding="utf-8")
+    env = {**ru, "PACHCA_TOKEN": "wrong-token-4711", "PACHCA_BASE_URL": workspace.base_url}
+    result = cli(env, "validate")
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("ошибка: Пачка отказала (401) на GET /oauth/token/info: токен не"
+                           " принят (Пачка ответила «")
+    assert line.endswith("»): проверьте PACHCA_TOKEN")
+    assert "wrong-token-4711" not in result.output
