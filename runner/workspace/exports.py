@@ -52,6 +52,7 @@ from runner.workspace.models import Export
 from runner.workspace.responses import (
     ApiProblem,
     api_error,
+    body_bool,
     invalid,
     json_body,
     no_content,
@@ -279,6 +280,7 @@ async def export_request(request: Request) -> Response:
     for cid in chat_ids or ():
         if cid not in ws.store.chats:
             raise invalid("chat_ids", f"Chat {cid} not found", cid, "not_found")
+    skip_chats_file = body_bool(body, "skip_chats_file", False)
     if ws.exports.busy():
         raise ApiProblem(
             api_error(422, "export", "Another export is still in progress", "already_exists")
@@ -289,7 +291,7 @@ async def export_request(request: Request) -> Response:
         end.isoformat(),
         url,
         list(chat_ids) if chat_ids else None,
-        bool(body.get("skip_chats_file")),
+        skip_chats_file,
         ws.store.now_ms(),
     )
     ws.store.exports[export.id] = export
