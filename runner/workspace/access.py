@@ -15,6 +15,10 @@ chat admin changes it.
 - An archived chat is read-only: nobody posts, edits or deletes messages (comments in
   its threads included), renames it, manages members or starts threads.
 - Bot-only and user-only calls are decided by the token's kind (``token_kind``).
+- A person's ``email`` and ``phone_number``: the Owner and admins see them, everyone
+  sees their own; a plain user sees them only if a workspace setting allows it (off
+  here, the harder case), and a bot's token never has an admin's privilege
+  (``sees_personal_data``); searches do not match on what the caller cannot see.
 - A bot's settings (``GET`` / ``PUT /bots/{id}``) are for those its ``can_edit`` names:
   ``admin`` (workspace admins, the Owner included), ``chat_owners`` (creators of a chat
   the bot is in). The scope alone lets a plain user's token past the gateway, no further.
@@ -29,9 +33,11 @@ validator accepts it, and clients (the official SDK among them) read it as the
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import JSONResponse
 
-from runner.workspace.models import Chat
+from runner.workspace.models import Chat, User
 from runner.workspace.responses import ApiProblem
 from runner.workspace.store import Store, TokenInfo
 from runner.workspace.threads import may_see
@@ -74,6 +80,18 @@ def can_see(store: Store, info: TokenInfo, chat: Chat) -> bool:
     if chat.thread_id is not None:
         return may_see(store, store.threads[chat.thread_id], info.user_id)
     return chat.public and not chat.personal
+
+
+def sees_personal_data(store: Store, info: TokenInfo, user_id: int) -> bool:
+    """Whether the token may see the user's ``email`` and ``phone_number``."""
+    if user_id == info.user_id:
+        return True
+    return info.kind != "bot" and store.users[info.user_id].role == "admin"
+
+
+def user_json(store: Store, info: TokenInfo, user: User) -> dict[str, Any]:
+    """The ``User`` object as this token gets it (personal data hidden if it may not)."""
+    return user.to_json(personal=sees_personal_data(store, info, user.id))
 
 
 def require_visible(store: Store, info: TokenInfo, chat: Chat, query: str = "show?") -> None:

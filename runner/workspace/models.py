@@ -39,14 +39,15 @@ class User:
         """First and last name."""
         return f"{self.first_name} {self.last_name}".strip()
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``User`` schema."""
+    def to_json(self, personal: bool = True) -> dict[str, Any]:
+        """The ``User`` schema (``personal=False``: ``email`` and ``phone_number`` null,
+        as a caller not allowed to see personal data gets them)."""
         return {
             "id": self.id,
             "first_name": self.first_name,
             "last_name": self.last_name,
             "nickname": self.nickname,
-            "email": self.email,
+            "email": self.email if personal else None,
             "phone_number": None,
             "department": self.department,
             "title": self.title,

@@ -145,15 +145,18 @@ def list_users(
 
 
 def search_users(
-    store: Store, query: str, *, limit: int, cursor: str | None
+    store: Store, query: str, *, limit: int, cursor: str | None,
+    sees_email: Callable[[User], bool],
 ) -> tuple[list[User], dict[str, Any]]:
-    """``GET /users?query=``: search semantics, meta is ``total`` + ``paginate.next_page``."""
+    """``GET /users?query=``: search semantics, meta is ``total`` + ``paginate.next_page``;
+    an email matches only where the caller may see it (``sees_email``)."""
     needle = query.casefold().strip()
 
     def hit(user: User) -> bool:
+        email = user.email if sees_email(user) else None
         return any(
             needle in (text or "").casefold()
-            for text in (user.first_name, user.last_name, user.nickname, user.email, user.full_name)
+            for text in (user.first_name, user.last_name, user.nickname, email, user.full_name)
         )
 
     index = [(u.id,) for u in store.users.values() if hit(u)]

@@ -185,7 +185,8 @@ async def members_list(request: Request) -> Response:
         )
     except CursorError as exc:
         raise _cursor_error(exc) from exc
-    return json_response({"data": [u.to_json() for u in users], "meta": meta})
+    return json_response({"data": [access.user_json(ws.store, info, u) for u in users],
+                          "meta": meta})
 
 
 async def members_add(request: Request) -> Response:

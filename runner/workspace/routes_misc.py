@@ -53,26 +53,30 @@ def _cursor() -> Exception:
 
 async def users_list(request: Request) -> Response:
     """``GET /users``; with ``query`` the meta is search-shaped (total + next_page)."""
-    ws = workspace_of(request)
+    ws, info = workspace_of(request), auth(request)
     limit = q_limit(request)
     cursor = request.query_params.get("cursor")
     query = request.query_params.get("query")
     try:
         if query:
-            users, meta = search_users(ws.store, query, limit=limit, cursor=cursor)
+            users, meta = search_users(
+                ws.store, query, limit=limit, cursor=cursor,
+                sees_email=lambda u: access.sees_personal_data(ws.store, info, u.id))
         else:
             users, meta = list_users(ws.store, limit=limit, cursor=cursor, short_cut=ws.short_cut)
     except CursorError as exc:
         raise _cursor() from exc
-    return json_response({"data": [u.to_json() for u in users], "meta": meta})
+    return json_response({"data": [access.user_json(ws.store, info, u) for u in users],
+                          "meta": meta})
 
 
 async def user_get(request: Request) -> Response:
     """``GET /users/{id}``."""
-    user = workspace_of(request).store.users.get(request.path_params["id"])
+    ws, info = workspace_of(request), auth(request)
+    user = ws.store.users.get(request.path_params["id"])
     if user is None:
         raise not_found("user", request.path_params["id"])
-    return json_response({"data": user.to_json()})
+    return json_response({"data": access.user_json(ws.store, info, user)})
 
 
 async def profile(request: Request) -> Response:
@@ -102,7 +106,7 @@ async def tags_list(request: Request) -> Response:
 
 async def tag_users(request: Request) -> Response:
     """``GET /group_tags/{id}/users``."""
-    ws = workspace_of(request)
+    ws, info = workspace_of(request), auth(request)
     tag = ws.store.tags.get(request.path_params["id"])
     if tag is None:
         raise not_found("group_tag", request.path_params["id"])
@@ -117,7 +121,8 @@ async def tag_users(request: Request) -> Response:
         )
     except CursorError as exc:
         raise _cursor() from exc
-    return json_response({"data": [u.to_json() for u in users], "meta": meta})
+    return json_response({"data": [access.user_json(ws.store, info, u) for u in users],
+                          "meta": meta})
 
 
 def _bot(ws: Workspace, bot_id: int) -> dict[str, Any]:

@@ -90,12 +90,14 @@ async def search_chats(request: Request) -> Response:
     return json_response({"data": [store.chats[k[1]].to_json() for k in page], "meta": meta})
 
 
-def _score(user: User, words: list[str]) -> int:
-    """2: every word is in the names; 1: in the other fields too; 0: no match."""
+def _score(user: User, words: list[str], email: bool) -> int:
+    """2: every word is in the names; 1: in the other fields too (the email only if the
+    caller may see it); 0: no match."""
     names = f"{user.first_name} {user.last_name} {user.nickname}".lower()
     if all(word in names for word in words):
         return 2
-    rest = " ".join(v for v in (user.email, user.department, user.title) if v).lower()
+    shown = (user.email if email else None, user.department, user.title)
+    rest = " ".join(v for v in shown if v).lower()
     return 1 if all(word in names or word in rest for word in words) else 0
 
 
@@ -114,8 +116,7 @@ def _roles(request: Request) -> set[str] | None:
 @bad_input_is_400
 async def search_users(request: Request) -> Response:
     """``GET /search/users``: one page of matching users and the total."""
-    ws = workspace_of(request)
-    auth(request)
+    ws, info = workspace_of(request), auth(request)
     words, limit = _words(request), q_limit(request, USER_LIMIT)
     sort = q_choice(request, "sort", ("by_score", "alphabetical", "creation"), "by_score")
     descending = q_choice(request, "order", ("asc", "desc"), "desc") == "desc"
@@ -126,7 +127,7 @@ async def search_users(request: Request) -> Response:
         sorted(users, key=lambda uid: (users[uid].full_name.lower(), uid)))}
     found: list[Key] = []
     for user in users.values():
-        score = _score(user, words)
+        score = _score(user, words, access.sees_personal_data(ws.store, info, user.id))
         if not score or not _within(user.created_ms, bounds) or (
                 roles is not None and user.role not in roles):
             continue
@@ -143,7 +144,8 @@ async def search_users(request: Request) -> Response:
         ids = [by_rank[-k[1]] for k in page]
     else:
         ids = [k[1] for k in page]
-    return json_response({"data": [users[uid].to_json() for uid in ids], "meta": meta})
+    return json_response({"data": [access.user_json(ws.store, info, users[uid]) for uid in ids],
+                          "meta": meta})
 
 
 ROUTES = [

@@ -130,3 +130,33 @@ def test_a_chat_admin_cannot_change_their_own_role(fresh_workspace: Factory) -> 
     assert own.json()["errors"][0]["code"] == "not_authorized"
     assert others.status_code == 204, "an admin may change another member's role"
     assert store.owner_id in store.chats[chat["id"]].admin_ids
+
+
+def test_a_bots_token_gets_no_ones_email_and_cannot_search_by_it(
+    fresh_workspace: Factory
+) -> None:
+    # Pachca's permissions guide: admins always see email and phone_number; a bot's
+    # token follows only the workspace's "show personal data" setting (off here: the
+    # harder case) and never an admin's privilege; everyone sees their own.
+    server = fresh_workspace()
+    store = server.store
+    person = next(u for u in store.users.values()
+                  if u.email and not u.bot and u.id != store.owner_id)
+    # An address nothing else holds, so only an email match could find the person.
+    server.call(lambda: setattr(person, "email", "kvazar777@example.ru"))
+    local = "kvazar777"
+    with client(server, "bot") as bot, client(server) as owner:
+        as_bot = bot.get(f"/users/{person.id}").json()["data"]
+        as_owner = owner.get(f"/users/{person.id}").json()["data"]
+        listed = bot.get("/users", params={"limit": 50}).json()["data"]
+        by_email = bot.get("/users", params={"query": local, "limit": 50}).json()["data"]
+        searched = bot.get("/search/users", params={"query": local}).json()["data"]
+        own = owner.get("/profile").json()["data"]
+    assert as_bot["email"] is None and as_bot["phone_number"] is None
+    assert as_owner["email"] == "kvazar777@example.ru", "the Owner is an admin: sees it"
+    assert all(u["email"] is None for u in listed if u["id"] != store.bot_id)
+    assert by_email == [] and searched == [], "no match on an email the bot cannot see"
+    with client(server) as owner:
+        found = owner.get("/search/users", params={"query": local}).json()["data"]
+    assert [u["id"] for u in found] == [person.id], "the Owner's search does match it"
+    assert own["email"] == store.users[store.owner_id].email
