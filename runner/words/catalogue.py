@@ -164,8 +164,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{nickname}' здесь не понимается — напишите пять полей cron: \"{cron}\"",
     ),
     "cron.every": (
-        "to repeat at an interval write {{every: 5m}} instead of a cron line",
-        "чтобы повторять через промежуток, пишите {{every: 5m}} вместо строки cron",
+        ('write a cron line, e.g. "0 9 * * *" (every day at 09:00), or {{every: 5m}} to'
+         " repeat at an interval"),
+        ('напишите строку cron, например "0 9 * * *" (каждый день в 09:00), или {{every: 5m}},'
+         " чтобы повторять через промежуток"),
     ),
     "cron.token": (
         "cron field '{field}' has '{token}' — use {low}–{high}{hint}",

@@ -9,7 +9,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind_title.digest": ("digest", "сводка"),
     "kind_title.activity_report": ("activity report", "отчёт об активности"),
     "kind_title.chat_from_template": ("new chat from a template", "новый чат по шаблону"),
-    "kind_title.sweep": ("sweep of quiet chats", "уборка заброшенных чатов"),
+    "kind_title.sweep": ("sweep of quiet chats", "уборка неактивных чатов"),
     "kind_title.export": ("message export", "выгрузка переписки"),
     # -- fields of job kinds ---------------------------------------------------------------
     "recipients.empty": (

@@ -129,3 +129,22 @@ def test_a_wrong_token_is_told_in_russian_with_pachcas_words_quoted(ru, tmp_path
                            " принят (Пачка ответила «")
     assert line.endswith("»): проверьте PACHCA_TOKEN")
     assert "wrong-token-4711" not in result.output
+
+
+def test_a_schedule_in_words_is_shown_a_cron_line_and_an_interval(ru, tmp_path):
+    """«каждый день в 9» is a daily time, not an interval: the hint shows both forms."""
+    (tmp_path / "jobs.yaml").write_text(textwrap.dedent("""\
+        jobs:
+          a:
+            kind: message
+            schedule: каждый день в 9
+            to: {chats: [1]}
+            text: Привет
+        """), encoding="utf-8")
+    result = cli(ru, "validate")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        (f"ошибка: {tmp_path / 'jobs.yaml'}:4:15: jobs.a.schedule: напишите строку cron,"
+        ' например "0 9 * * *" (каждый день в 09:00), или {every: 5m}, чтобы повторять через'
+        " промежуток"),
+    ]
