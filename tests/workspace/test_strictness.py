@@ -200,3 +200,19 @@ def test_boolean_fields_of_a_body_must_be_booleans(fresh_workspace: Factory) -> 
     assert len(server.store.chats) == chats_before + 1
     assert server.store.chats[mine["id"]].public is False
     assert server.store.exports == {}
+
+
+def test_a_reaction_is_one_emoji(fresh_workspace: Factory) -> None:
+    # The spec and Pachca's guide: ``code`` is an emoji character, not its name or text.
+    server = fresh_workspace()
+    chat_id = _bot_chat(server)
+    with control(server) as ctl, client(server, "bot") as bot:
+        message = ctl.post("/messages", json={"user_id": server.store.owner_id,
+                                              "chat_id": chat_id, "content": "реакции"}).json()
+        path = f"/messages/{message['data']['id']}/reactions"
+        refused = {code: bot.post(path, json={"code": code}).status_code
+                   for code in ("👍👍", "Ура", "🇷🇺🇷🇺", "a👍")}
+        taken = {code: bot.post(path, json={"code": code}).status_code
+                 for code in ("👍", "👍🏽", "👨‍💻", "🇷🇺", "1️⃣", "❤️")}
+    assert set(refused.values()) == {422}, refused
+    assert set(taken.values()) == {201}, taken
