@@ -26,8 +26,9 @@ days (366 with ``chat_ids``: ``invalid_date_range``), more than 50 ``chat_ids``
 Archive layout: ``chats.json`` (unless ``skip_chats_file``) listing the exported chats;
 one folder ``<name>_<id>/`` per chat with messages in the period, holding one
 ``YYYY-MM-DD.json`` per UTC day (that day's messages, oldest first). Messages of
-direct chats are exported with an empty ``content``. Without ``chat_ids`` every chat
-with messages in the period is exported.
+direct chats are exported with an empty ``content``; threads of direct chats are not
+exported at all (Pachca's export guide). Without ``chat_ids`` every chat with messages
+in the period is exported.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from runner.workspace.responses import (
     require,
 )
 from runner.workspace.runtime import workspace_of
+from runner.workspace.threads import parent_chat
 
 if TYPE_CHECKING:
     from runner.workspace.runtime import Workspace
@@ -207,6 +209,10 @@ class ExportManager:
             if wanted is not None and message.chat_id not in wanted:
                 continue
             chat = store.chats[message.chat_id]
+            if chat.thread_id is not None:
+                parent = parent_chat(store, store.threads[chat.thread_id])
+                if parent is not None and parent.personal:
+                    continue
             chat_ids.add(chat.id)
             folder = folder_name(chat.name, chat.id)
             days.setdefault(folder, {}).setdefault(day_of(message.created_ms), []).append(
