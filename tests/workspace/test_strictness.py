@@ -216,3 +216,25 @@ def test_a_reaction_is_one_emoji(fresh_workspace: Factory) -> None:
                  for code in ("👍", "👍🏽", "👨‍💻", "🇷🇺", "1️⃣", "❤️")}
     assert set(refused.values()) == {422}, refused
     assert set(taken.values()) == {201}, taken
+
+
+def test_a_person_writes_to_the_bot_only_after_it_wrote_first(
+    fresh_workspace: Factory
+) -> None:
+    # Pachca's guide on bots: a bot that is not public takes direct messages from a
+    # person only after it has written to that person through the API.
+    server = fresh_workspace()
+    store = server.store
+    to_bot = {"message": {"entity_type": "user", "entity_id": store.bot_id,
+                          "content": "Привет, бот"}}
+    with client(server) as owner, client(server, "bot") as bot:
+        first = owner.post("/messages", json=to_bot)
+        chats = len(store.chats)
+        greeted = bot.post("/messages", json={"message": {
+            "entity_type": "user", "entity_id": store.owner_id, "content": "Здравствуйте"}})
+        answer = owner.post("/messages", json=to_bot)
+    assert first.status_code == 403
+    assert first.json()["errors"][0]["code"] == "not_authorized"
+    assert greeted.status_code == 201 and len(store.chats) == chats + 1
+    assert answer.status_code == 201
+    assert answer.json()["data"]["chat_id"] == greeted.json()["data"]["chat_id"]
