@@ -57,9 +57,16 @@ def attempt_time(ctx: JobContext) -> datetime:
     return min(ctx.now(), datetime.now(UTC))
 
 
+# A mention as sent ("<@42>") or as Pachca stores and returns it ("@nickname").
+_ANY_MENTION = re.compile(r"<@\d+>|@[\w.\-]+")
+
+
 def content_hash(content: str) -> str:
-    """A short, stable fingerprint of a message text."""
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:16]
+    """A short, stable fingerprint of a message text, the same for the text sent and the
+    text Pachca gives back: it stores a ``<@id>`` mention as ``@nickname``, so every
+    mention counts as just "a mention"."""
+    shown = _ANY_MENTION.sub("@", content)
+    return hashlib.sha256(shown.encode("utf-8")).hexdigest()[:16]
 
 
 def refused(error: PachcaError) -> bool:

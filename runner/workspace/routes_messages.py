@@ -9,7 +9,8 @@ empty content, ``deleted_at``). Link previews are for bot tokens only. ``POST
 an ``entity_type`` outside the list is a 400 (the spec says so); a reply's
 ``parent_message_id`` must be a live message of the same chat; ``display_name`` and
 ``display_avatar_url`` (at most 255 characters) are for bot tokens only. A direct
-message to a bot needs a direct chat the bot started (403 otherwise).
+message to a bot needs a direct chat the bot started (403 otherwise). ``<@user_id>``
+mentions are stored as ``@nickname``, as the spec says.
 
 A thread's chat (``runner.workspace.threads``) is seen by the members of the thread or
 of its parent chat; a comment goes to it by the thread's id (``entity_type: thread``)
@@ -19,6 +20,7 @@ of an archived chat.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +35,7 @@ from runner.workspace.paging import CursorError
 from runner.workspace.queries import list_messages
 from runner.workspace.responses import (
     auth,
+    body_bool,
     invalid,
     json_body,
     json_response,
@@ -43,7 +46,7 @@ from runner.workspace.responses import (
     q_limit,
 )
 from runner.workspace.runtime import Workspace, workspace_of
-from runner.workspace.store import TokenInfo
+from runner.workspace.store import Store, TokenInfo
 from runner.workspace.threads import parent_chat
 from runner.workspace.uploads import message_files
 
@@ -111,6 +114,20 @@ def _content(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise invalid("content", "Content can't be blank", value, "blank")
     return value
+
+
+_MENTION = re.compile(r"<@(\d+)>")
+
+
+def with_nicknames(store: Store, content: str) -> str:
+    """``<@user_id>`` mentions as ``@nickname``: the spec says Pachca stores them so, so
+    the text read back differs from the text sent (unknown ids stay as they are)."""
+
+    def nickname(match: re.Match[str]) -> str:
+        user = store.users.get(int(match.group(1)))
+        return f"@{user.nickname}" if user is not None else match.group(0)
+
+    return _MENTION.sub(nickname, content)
 
 
 def _display_fields(info: TokenInfo, body: dict[str, Any]) -> dict[str, str]:
@@ -223,7 +240,8 @@ def _thread_chat(ws: Workspace, info: TokenInfo, chat: Chat) -> Chat:
 async def message_create(request: Request) -> Response:
     """``POST /messages`` (201): into a chat, or a direct message by user id."""
     ws, info = workspace_of(request), auth(request)
-    body = (await json_body(request)).get("message")
+    request_body = await json_body(request)
+    body = request_body.get("message")
     if not isinstance(body, dict):
         raise invalid("message", "message is required", None, "required", status=400)
     entity_type = body.get("entity_type", "discussion")
@@ -235,10 +253,12 @@ async def message_create(request: Request) -> Response:
             entity_type,
             status=400,
         )
+    body_bool(body, "skip_invite_mentions", False)
+    body_bool(request_body, "link_preview", False)
     entity_id = body.get("entity_id")
     if not isinstance(entity_id, int) or isinstance(entity_id, bool):
         raise invalid("entity_id", "entity_id is required (an integer)", entity_id, "required")
-    content = _content(body.get("content"))
+    content = with_nicknames(ws.store, _content(body.get("content")))
     buttons = validate_buttons(body.get("buttons"))
     display = _display_fields(info, body)
     chat = _target_chat(ws, info, entity_type, entity_id)
@@ -281,7 +301,7 @@ async def message_update(request: Request) -> Response:
     require_changeable(ws, info, message, "update?")
     before = message.content
     if "content" in body:
-        message.content = _content(body["content"])
+        message.content = with_nicknames(ws.store, _content(body["content"]))
     if "buttons" in body:
         message.buttons = validate_buttons(body["buttons"]) or None
     message.changed_ms = ws.store.now_ms()

@@ -143,7 +143,7 @@ async def test_retry_button_reruns_the_job_and_tells_the_clicker(bot: Bot) -> No
     started, finished = bot.dms(member)
     assert "ещё раз" in started and "выполнена успешно" in finished
     edited = bot.message(alert.id)
-    assert edited.buttons is None and f"<@{member}>" in edited.content
+    assert edited.buttons is None and sw.mention(member) in edited.content
     assert "снова работает" in sw.bot_messages(alerts)[-1].content
 
     # Pressing it again (an old client still shows it) does not run the job again.

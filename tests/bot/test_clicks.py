@@ -57,7 +57,7 @@ async def test_keep_click_saves_the_chat_from_the_sweep(bot: Bot) -> None:
     assert event not in bot.pending()  # handled, then deleted
     edited = bot.message(warning.id)
     assert edited.buttons is None  # cannot be pressed twice
-    assert "остаётся" in edited.content and f"<@{member}>" in edited.content
+    assert "остаётся" in edited.content and bot.sw.mention(member) in edited.content
     [answer] = bot.dms(member)
     assert answer.startswith("Готово") and "Проект «Альфа»" in answer
     state = sw.chat_state(chat)
@@ -86,7 +86,7 @@ async def test_second_click_on_a_decided_warning_changes_nothing(bot: Bot) -> No
 
     assert result.counts["already_decided"] == 1
     [answer] = bot.dms(second)
-    assert "уже решено" in answer and f"<@{first}>" in answer
+    assert "уже решено" in answer and bot.sw.mention(first) in answer
     assert sw.chat_state(chat) == kept
     assert not [w for w in sw.writes(mark) if w[0] == "PUT"]  # the warning is left alone
 
@@ -163,7 +163,7 @@ async def test_archive_now_click_has_the_next_sweep_archive_the_chat(bot: Bot) -
     assert outcome.status == "succeeded", outcome.error
     assert sw.archived(chat)
     closing = sw.bot_messages(chat)[-1]
-    assert f"<@{member}>" in closing.content  # «Архивировать чат попросил(а) ...»
+    assert sw.mention(member) in closing.content  # «Архивировать чат попросил(а) ...»
 
 
 async def test_polling_handles_a_click_once_across_a_crash(bot: Bot) -> None:

@@ -52,7 +52,7 @@ async def test_two_clicks_are_handled_in_the_order_they_happened(bot: Bot) -> No
     assert state is not None
     assert state.archive_requested_by == first and state.kept_until is None
     [answer] = bot.dms(second)
-    assert "уже решено" in answer and f"<@{first}>" in answer
+    assert "уже решено" in answer and sw.mention(first) in answer
     assert result.counts["ignored"] == 60 and result.counts["deleted"] == 62
     assert bot.pending() == [], "what can never be handled is acknowledged too"
 

@@ -95,6 +95,10 @@ class Sweep:
         """The bot's user id (the runner's own messages)."""
         return self.ws.store.bot_id
 
+    def mention(self, user_id: int) -> str:
+        """A ``<@id>`` mention as Pachca stores it: ``@nickname``."""
+        return "@" + self.ws.call(lambda: self.ws.store.users[user_id].nickname)
+
     def people(self, n: int = 3) -> list[int]:
         """``n`` ordinary users (not the bot, the owner or the limited user)."""
         store = self.ws.store

@@ -161,7 +161,7 @@ async def test_archive_now_button_archives_at_the_next_run(sw: Sweep) -> None:
     out = await sw.run()
     assert out.status == "succeeded", out.error
     assert sw.archived(chat)
-    assert f"<@{asker}>" in sw.bot_messages(chat)[-1].content
+    assert sw.mention(asker) in sw.bot_messages(chat)[-1].content
 
 
 async def test_rerunning_the_same_day_does_not_warn_twice(sw: Sweep) -> None:

@@ -214,3 +214,28 @@ async def test_a_chat_that_refuses_does_not_stop_the_others_and_the_rerun_finish
     assert rerun.report.counts == {"posted": 1, "already_posted": recipients - 1}
     posts = snapshot(world).posts
     assert len(posts) == recipients and all(len(texts) == 1 for texts in posts.values())
+
+
+async def test_a_lost_post_with_a_mention_is_recognised_in_the_text_pachca_stored(
+    fresh_workspace: Callable[..., WorkspaceServer], tmp_path: Path
+) -> None:
+    # Pachca stores a "<@user_id>" mention as "@nickname" (the spec says so): the text
+    # read back is not the text sent, and the post that went through must still be found.
+    world, chat = _reminder(fresh_workspace, tmp_path / "w")
+    store = world.ws.store
+    member = world.ws.call(lambda: next(u for u in store.chats[chat].member_ids
+                                        if u != store.bot_id))
+    nickname = world.ws.call(lambda: store.users[member].nickname)
+    path = world.tmp / "jobs.yaml"
+    catalogue = yaml.safe_load(path.read_text(encoding="utf-8"))
+    catalogue["jobs"][world.job]["text"] = f"Стендап через пять минут, <@{member}>!"
+    path.write_text(yaml.safe_dump(catalogue, allow_unicode=True), encoding="utf-8")
+    _, post = await _fire_failing(world, drop_rate=1.0)
+
+    assert post["fault"] == "drop"
+    stored = [f"Стендап через пять минут, @{nickname}!"]
+    assert _posts(world, chat) == stored
+    rerun = await world.harness().run(world.job, at=NOW)
+    assert rerun.status == "succeeded", rerun.error
+    assert rerun.report.counts == {"already_posted": 1}, rerun.report.counts
+    assert _posts(world, chat) == stored

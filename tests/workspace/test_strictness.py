@@ -238,3 +238,21 @@ def test_a_person_writes_to_the_bot_only_after_it_wrote_first(
     assert greeted.status_code == 201 and len(store.chats) == chats + 1
     assert answer.status_code == 201
     assert answer.json()["data"]["chat_id"] == greeted.json()["data"]["chat_id"]
+
+
+def test_mentions_by_id_are_stored_as_nicknames(fresh_workspace: Factory) -> None:
+    # The spec, POST /messages content: "<@user_id>" is "automatically converted to
+    # @nickname"; the text read back is not the text sent.
+    server = fresh_workspace()
+    chat_id = _bot_chat(server)
+    person = next(u for u in server.store.users.values() if not u.bot)
+    with client(server, "bot") as bot:
+        sent = bot.post("/messages", json={"message": {
+            "entity_id": chat_id, "content": f"Привет, <@{person.id}> и <@999999999>"}})
+        edited = bot.put(f"/messages/{sent.json()['data']['id']}", json={"message": {
+            "content": f"Пока, <@{person.id}>"}})
+        flag = bot.post("/messages", json={"message": {
+            "entity_id": chat_id, "content": "x", "skip_invite_mentions": "yes"}})
+    assert sent.json()["data"]["content"] == f"Привет, @{person.nickname} и <@999999999>"
+    assert edited.json()["data"]["content"] == f"Пока, @{person.nickname}"
+    assert flag.status_code == 422 and flag.json()["errors"][0]["key"] == "skip_invite_mentions"
