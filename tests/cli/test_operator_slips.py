@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -148,3 +149,25 @@ def test_a_schedule_in_words_is_shown_a_cron_line_and_an_interval(ru, tmp_path):
         ' например "0 9 * * *" (каждый день в 09:00), или {every: 5m}, чтобы повторять через'
         " промежуток"),
     ]
+
+
+def test_recipients_that_cannot_be_reached_are_counted_in_good_russian(ru, tmp_path, workspace):
+    """Not «нельзя отправить 1 из 2 получателям»: after «из» the noun is genitive, so the
+    count goes in brackets and the sentence stays right for any number."""
+    chats = httpx.get(f"{workspace.base_url}/chats", params={"personal": "false", "limit": 1},
+                      headers={"Authorization": f"Bearer {workspace.owner_token}"}).json()["data"]
+    (tmp_path / "jobs.yaml").write_text(textwrap.dedent(f"""\
+        jobs:
+          a:
+            kind: message
+            schedule: "0 9 * * *"
+            to: {{chats: [{chats[0]["id"]}, 999999]}}
+            text: Привет
+        """), encoding="utf-8")
+    env = {**ru, "PACHCA_TOKEN": workspace.owner_token, "PACHCA_BASE_URL": workspace.base_url}
+    result = cli(env, "run-job", "a")
+    assert result.exit_code == 1
+    # refused before posting (checked) or by Pachca (posted to the other): one wording
+    assert re.search(r"✗ a: ошибка: (нельзя|не удалось) отправить получателям \(1 из 2\): ",
+                     result.output)
+    assert "получателям:" not in result.output
