@@ -41,9 +41,8 @@ def test_no_catalogue_yet_says_how_to_start_one(ru, command):
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert lines == [
-        "ошибка: " + ru["PACHCA_RUNNER_CATALOGUE"] + ": такого файла нет — создайте его"
-        " командой `pachca-runner init` или укажите свой через -c ФАЙЛ или"
-        " PACHCA_RUNNER_CATALOGUE"
+        "ошибка: " + ru["PACHCA_RUNNER_CATALOGUE"] + ": такого файла нет — проверьте путь"
+        " (-c ФАЙЛ, PACHCA_RUNNER_CATALOGUE) или начните каталог командой `pachca-runner init`"
     ]
 
 
@@ -51,7 +50,7 @@ def test_no_catalogue_yet_in_english(ru):
     result = cli({**ru, "PACHCA_RUNNER_LANG": "en"}, "validate")
     assert result.exit_code == 2
     assert "No such file" not in result.output
-    assert "there is no such file — start one with `pachca-runner init`" in result.output
+    assert "there is no such file — check the path (-c FILE" in result.output
 
 
 @pytest.mark.parametrize("command", [["history"], ["pause", "a"], ["run-job", "a", "--dry-run"]])
