@@ -26,8 +26,9 @@ days (366 with ``chat_ids``: ``invalid_date_range``), more than 50 ``chat_ids``
 Archive layout: ``chats.json`` (unless ``skip_chats_file``) listing the exported chats;
 one folder ``<name>_<id>/`` per chat with messages in the period, holding one
 ``YYYY-MM-DD.json`` per UTC day (that day's messages, oldest first). Messages of
-direct chats are exported with an empty ``content``. Without ``chat_ids`` every chat
-with messages in the period is exported.
+direct chats are exported with an empty ``content``; threads of direct chats are not
+exported at all (Pachca's export guide). Without ``chat_ids`` every chat with messages
+in the period is exported.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from runner.workspace.models import Export
 from runner.workspace.responses import (
     ApiProblem,
     api_error,
+    body_bool,
     invalid,
     json_body,
     no_content,
@@ -59,6 +61,7 @@ from runner.workspace.responses import (
     require,
 )
 from runner.workspace.runtime import workspace_of
+from runner.workspace.threads import parent_chat
 
 if TYPE_CHECKING:
     from runner.workspace.runtime import Workspace
@@ -206,6 +209,10 @@ class ExportManager:
             if wanted is not None and message.chat_id not in wanted:
                 continue
             chat = store.chats[message.chat_id]
+            if chat.thread_id is not None:
+                parent = parent_chat(store, store.threads[chat.thread_id])
+                if parent is not None and parent.personal:
+                    continue
             chat_ids.add(chat.id)
             folder = folder_name(chat.name, chat.id)
             days.setdefault(folder, {}).setdefault(day_of(message.created_ms), []).append(
@@ -279,6 +286,7 @@ async def export_request(request: Request) -> Response:
     for cid in chat_ids or ():
         if cid not in ws.store.chats:
             raise invalid("chat_ids", f"Chat {cid} not found", cid, "not_found")
+    skip_chats_file = body_bool(body, "skip_chats_file", False)
     if ws.exports.busy():
         raise ApiProblem(
             api_error(422, "export", "Another export is still in progress", "already_exists")
@@ -289,7 +297,7 @@ async def export_request(request: Request) -> Response:
         end.isoformat(),
         url,
         list(chat_ids) if chat_ids else None,
-        bool(body.get("skip_chats_file")),
+        skip_chats_file,
         ws.store.now_ms(),
     )
     ws.store.exports[export.id] = export

@@ -91,7 +91,13 @@ def require(request: Request, *kinds: str) -> TokenInfo:
 
 
 async def json_body(request: Request) -> dict[str, Any]:
-    """The JSON object body; 400 if it is missing or not an object."""
+    """The JSON object body; 400 if it is missing, not an object, or not sent as
+    ``application/json`` (a Rails API reads no JSON parameters from another type, so
+    the required ones are missing)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise invalid("body", "Send the body as JSON with Content-Type: application/json",
+                      media or None, "required", status=400)
     raw = await request.body()
     try:
         data = json.loads(raw) if raw else None
@@ -100,6 +106,17 @@ async def json_body(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise invalid("body", "The body must be a JSON object", status=400)
     return data
+
+
+def body_bool(body: dict[str, Any], name: str, default: bool) -> bool:
+    """A boolean field of a request body: JSON ``true``/``false`` (absent or null: the
+    default); 422 for anything else, as the spec types it ``boolean``."""
+    value = body.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise invalid(name, f"{name} must be true or false", value)
+    return value
 
 
 def q_limit(request: Request, maximum: int = 50) -> int:

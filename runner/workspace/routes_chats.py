@@ -20,6 +20,7 @@ from runner.workspace.paging import CursorError
 from runner.workspace.queries import ChatFilter, list_chats, list_members
 from runner.workspace.responses import (
     auth,
+    body_bool,
     invalid,
     json_body,
     json_response,
@@ -98,6 +99,7 @@ async def chats_create(request: Request) -> Response:
     if not isinstance(body, dict):
         raise invalid("chat", "chat is required", None, "required", status=400)
     name = _name(body.get("name"))
+    channel, public = body_bool(body, "channel", False), body_bool(body, "public", False)
     member_ids = ids_list(body.get("member_ids"), "member_ids")
     tag_ids = ids_list(body.get("group_tag_ids"), "group_tag_ids")
     store = ws.store
@@ -114,8 +116,8 @@ async def chats_create(request: Request) -> Response:
         name,
         info.user_id,
         sorted(members),
-        channel=bool(body.get("channel", False)),
-        public=bool(body.get("public", False)),
+        channel=channel,
+        public=public,
         group_tag_ids=tag_ids,
     )
     # Unknown member ids were refused above, so none is reported missing; the official
@@ -142,10 +144,11 @@ async def chat_update(request: Request) -> Response:
     access.require_not_archived(chat, "update?")
     if "name" in body:
         chat.name = _name(body["name"])
-    if "public" in body:
-        if chat.personal and body["public"]:
+    if body.get("public") is not None:
+        public = body_bool(body, "public", chat.public)
+        if chat.personal and public:
             raise invalid("public", "A direct chat cannot be public", True, "personal_chat")
-        chat.public = bool(body["public"])
+        chat.public = public
     return json_response({"data": chat.to_json()})
 
 

@@ -8,7 +8,8 @@ empty content, ``deleted_at``). Link previews are for bot tokens only. ``POST
 /messages`` has no 404 in the spec, so an unknown chat or user is a 422 ``not_found``;
 an ``entity_type`` outside the list is a 400 (the spec says so); a reply's
 ``parent_message_id`` must be a live message of the same chat; ``display_name`` and
-``display_avatar_url`` (at most 255 characters) are for bot tokens only.
+``display_avatar_url`` (at most 255 characters) are for bot tokens only. A direct
+message to a bot needs a direct chat the bot started (403 otherwise).
 
 A thread's chat (``runner.workspace.threads``) is seen by the members of the thread or
 of its parent chat; a comment goes to it by the thread's id (``entity_type: thread``)
@@ -187,6 +188,12 @@ def _target_chat(ws: Workspace, info: TokenInfo, entity_type: str, entity_id: in
             raise invalid("entity_id", f"User {entity_id} not found", entity_id, "not_found")
         if entity_id == info.user_id:
             raise invalid("entity_id", "Cannot send a direct message to yourself", entity_id)
+        pair = (min(info.user_id, entity_id), max(info.user_id, entity_id))
+        if store.users[entity_id].bot and pair not in store.direct_pairs:
+            # Pachca's guide on bots: one writes to a (not public) bot only once the bot
+            # has written first; the workspace's bot is not public.
+            raise access.refuse("A bot takes direct messages only after it has written to"
+                                " you", "User", entity_id, "create_message?")
         return store.direct_chat(info.user_id, entity_id)
     if entity_type == "thread":
         thread = store.threads.get(entity_id)

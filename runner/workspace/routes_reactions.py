@@ -9,7 +9,8 @@ Where the spec is silent the stricter reading is taken: removing a reaction the 
 never added, or unpinning a message that is not pinned, is a 404; pinning a pinned
 message is a 422. Pachca's reaction limits are enforced (422 ``unique_limit`` / ``general_limit``): 20 unique
 reactions per user and 30 per message, 1000 reactions per message in all. A repeated
-reaction is not duplicated: the answer is the existing one.
+reaction is not duplicated: the answer is the existing one. A ``code`` is one emoji
+(with its modifiers, a ZWJ sequence, a flag or a keycap): text or two emoji are a 422.
 
 Rate limits: ``GET`` lists are message reads, the writes are "everything else"
 (``gateway.call_class``).
@@ -17,6 +18,7 @@ Rate limits: ``GET`` lists are message reads, the writes are "everything else"
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,10 +82,42 @@ def emoji_value(value: Any, key: str, status_if_missing: int) -> str:
         raise invalid(key, f"{key} is required", None, "required", status=status_if_missing)
     if not isinstance(value, str) or not value.strip():
         raise invalid(key, f"{key} can't be blank: give an emoji character", value, "blank")
-    # An emoji is never plain ASCII (":+1:" is a name, which goes in ``name``).
-    if value.isascii() or len(value) > 16:
+    # An emoji is never plain ASCII (":+1:" is a name, which goes in ``name``), nor
+    # words in another script, nor two emoji at once.
+    if value.isascii() or len(value) > 16 or not is_one_emoji(value):
         raise invalid(key, f"{key} must be an emoji character, like 👍", value, "wrong_emoji")
     return value
+
+
+#: Parts that only modify the emoji before them: variation selectors, the keycap,
+#: skin tones, and the tag characters of subdivision flags.
+_MODIFIERS = frozenset("\ufe0e\ufe0f\u20e3") | {chr(c) for c in range(0x1F3FB, 0x1F400)} | {
+    chr(c) for c in range(0xE0020, 0xE0080)}
+_ZWJ = "\u200d"
+
+
+def is_one_emoji(text: str) -> bool:
+    """Whether ``text`` is one emoji: a symbol with its modifiers, a ZWJ sequence, a flag
+    (two regional indicators) or a keycap (``1️⃣``)."""
+    bases, joined, indicators = 0, False, 0
+    keycap = "\u20e3" in text
+    for ch in text:
+        if ch == _ZWJ:
+            joined = True
+            continue
+        if ch in _MODIFIERS:
+            continue
+        if 0x1F1E6 <= ord(ch) <= 0x1F1FF:
+            indicators += 1
+            counts = indicators % 2 == 1
+        elif unicodedata.category(ch) == "So" or (keycap and ch in "0123456789#*"):
+            counts = True
+        else:
+            return False
+        if counts and not joined:
+            bases += 1
+        joined = False
+    return bases == 1
 
 
 def _optional_name(value: Any) -> str | None:

@@ -286,7 +286,7 @@ async def test_every_request_the_client_sends_matches_the_spec(fresh_workspace, 
         message = await owner.send_message(chat.id, "Проверка", buttons=None)
         await owner.update_message(message.id, content="Проверка 2", chat_id=chat.id)
         await owner.get_message(message.id)
-        await owner.send_message(profile.id + 1, "Лично", entity_type="user")
+        await owner.send_message(ws.store.limited_id, "Лично", entity_type="user")
         created = await owner.create_chat("Контракт", member_ids=[profile.id])
         await owner.update_chat(created.id, name="Контракт 2")
         await owner.add_members(created.id, [profile.id + 1])

@@ -249,3 +249,34 @@ def test_a_held_download_waits_at_the_door_until_let_through(
         assert ctl.post(url, content=b"{").status_code == 400
         missing = ctl.post("/exports/424242/download", json={"held": True})
         assert missing.status_code == 404 and "424242" in missing.json()["error"]
+
+
+def test_threads_of_direct_chats_are_not_exported(
+    fresh_workspace: Factory, receiver: Receiver
+) -> None:
+    # Pachca's export guide: direct chats come without text, and their threads not at all.
+    server = fresh_workspace(export_delay=0.05)
+    store = server.store
+    other = next(u.id for u in store.users.values()
+                 if not u.bot and u.id not in (store.owner_id, store.limited_id))
+    day = store.clock.now().date()
+    with control(server) as ctl, client(server) as api:
+        direct = ctl.post("/messages", json={"user_id": store.owner_id, "to_user_id": other,
+                                             "content": "лично"}).json()["data"]
+        thread = ctl.post("/threads", json={"user_id": other,
+                                            "message_id": direct["id"]}).json()["data"]
+        comment = ctl.post(f"/threads/{thread['id']}/messages", json={
+            "user_id": other, "content": "тред в личке"}).json()["data"]
+        ctl.post("/clock", json={"advance": 2 * 86_400})  # the day has ended in UTC
+        asked = api.post("/chats/exports", json={"start_at": day.isoformat(),
+                                                 "end_at": day.isoformat(),
+                                                 "webhook_url": receiver.url})
+        assert asked.status_code == 204
+        ready = wait_for(lambda: receiver.bodies[:1], what="the export's webhook")[0]
+        location = api.get(f"/chats/exports/{ready['export_id']}").headers["location"]
+    files = zipfile.ZipFile(io.BytesIO(httpx.get(location, trust_env=False).content))
+    exported = {m["id"]: m for n in files.namelist() if n != "chats.json"
+                for m in json.loads(files.read(n))}
+    assert exported[direct["id"]]["content"] == "", "the direct message: without text"
+    assert comment["id"] not in exported
+    assert thread["chat_id"] not in {c["id"] for c in json.loads(files.read("chats.json"))}

@@ -41,9 +41,10 @@ def test_leaving_is_refused_where_pachca_refuses_it(
 
 def test_a_direct_chat_cannot_be_left(fresh_workspace: Factory) -> None:
     server = fresh_workspace()
-    with client(server, "owner") as owner:
-        sent = owner.post("/messages", json={"message": {
-            "entity_type": "user", "entity_id": server.store.bot_id, "content": "Привет"}})
+    with client(server, "owner") as owner, client(server, "bot") as bot:
+        # The bot writes first: a person may answer a bot only then.
+        sent = bot.post("/messages", json={"message": {
+            "entity_type": "user", "entity_id": server.store.owner_id, "content": "Привет"}})
         assert sent.status_code == 201, sent.text
         direct = owner.delete(f"/chats/{sent.json()['data']['chat_id']}/leave")
     assert direct.status_code == 422

@@ -4,6 +4,8 @@ field limits of the spec and its descriptions."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from runner.workspace import WorkspaceServer
@@ -160,3 +162,79 @@ def test_a_bots_token_gets_no_ones_email_and_cannot_search_by_it(
         found = owner.get("/search/users", params={"query": local}).json()["data"]
     assert [u["id"] for u in found] == [person.id], "the Owner's search does match it"
     assert own["email"] == store.users[store.owner_id].email
+
+
+def test_a_body_not_sent_as_json_is_a_400_and_changes_nothing(
+    fresh_workspace: Factory
+) -> None:
+    # A Rails API reads JSON parameters only from an application/json body: without
+    # that Content-Type the required "message" is missing.
+    server = fresh_workspace()
+    chat_id = _bot_chat(server)
+    body = json.dumps({"message": {"entity_id": chat_id, "content": "без типа"}}).encode()
+    before = len(server.store.messages)
+    with client(server, "bot") as bot:
+        bare = bot.post("/messages", content=body)
+        as_text = bot.post("/messages", content=body, headers={"content-type": "text/plain"})
+        as_json = bot.post("/messages", content=body,
+                           headers={"content-type": "application/json; charset=utf-8"})
+    assert (bare.status_code, as_text.status_code, as_json.status_code) == (400, 400, 201)
+    assert len(server.store.messages) == before + 1
+
+
+def test_boolean_fields_of_a_body_must_be_booleans(fresh_workspace: Factory) -> None:
+    server = fresh_workspace()
+    chats_before = len(server.store.chats)
+    with client(server) as owner:
+        channel = owner.post("/chats", json={"chat": {"name": "Канал?", "channel": "yes"}})
+        public = owner.post("/chats", json={"chat": {"name": "Открыт?", "public": 1}})
+        mine = owner.post("/chats", json={"chat": {"name": "Мой"}}).json()["data"]
+        renamed = owner.put(f"/chats/{mine['id']}", json={"chat": {"public": "true"}})
+        export = owner.post("/chats/exports", json={
+            "start_at": "2026-11-01", "end_at": "2026-11-02",
+            "webhook_url": "https://example.com/hook", "skip_chats_file": "no"})
+    for refused, key in ((channel, "channel"), (public, "public"), (renamed, "public"),
+                         (export, "skip_chats_file")):
+        assert refused.status_code == 422, key
+        assert refused.json()["errors"][0]["key"] == key
+    assert len(server.store.chats) == chats_before + 1
+    assert server.store.chats[mine["id"]].public is False
+    assert server.store.exports == {}
+
+
+def test_a_reaction_is_one_emoji(fresh_workspace: Factory) -> None:
+    # The spec and Pachca's guide: ``code`` is an emoji character, not its name or text.
+    server = fresh_workspace()
+    chat_id = _bot_chat(server)
+    with control(server) as ctl, client(server, "bot") as bot:
+        message = ctl.post("/messages", json={"user_id": server.store.owner_id,
+                                              "chat_id": chat_id, "content": "реакции"}).json()
+        path = f"/messages/{message['data']['id']}/reactions"
+        refused = {code: bot.post(path, json={"code": code}).status_code
+                   for code in ("👍👍", "Ура", "🇷🇺🇷🇺", "a👍")}
+        taken = {code: bot.post(path, json={"code": code}).status_code
+                 for code in ("👍", "👍🏽", "👨‍💻", "🇷🇺", "1️⃣", "❤️")}
+    assert set(refused.values()) == {422}, refused
+    assert set(taken.values()) == {201}, taken
+
+
+def test_a_person_writes_to_the_bot_only_after_it_wrote_first(
+    fresh_workspace: Factory
+) -> None:
+    # Pachca's guide on bots: a bot that is not public takes direct messages from a
+    # person only after it has written to that person through the API.
+    server = fresh_workspace()
+    store = server.store
+    to_bot = {"message": {"entity_type": "user", "entity_id": store.bot_id,
+                          "content": "Привет, бот"}}
+    with client(server) as owner, client(server, "bot") as bot:
+        first = owner.post("/messages", json=to_bot)
+        chats = len(store.chats)
+        greeted = bot.post("/messages", json={"message": {
+            "entity_type": "user", "entity_id": store.owner_id, "content": "Здравствуйте"}})
+        answer = owner.post("/messages", json=to_bot)
+    assert first.status_code == 403
+    assert first.json()["errors"][0]["code"] == "not_authorized"
+    assert greeted.status_code == 201 and len(store.chats) == chats + 1
+    assert answer.status_code == 201
+    assert answer.json()["data"]["chat_id"] == greeted.json()["data"]["chat_id"]
