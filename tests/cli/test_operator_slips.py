@@ -6,7 +6,10 @@ what to do, not what the system library said in English.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +21,8 @@ from click.testing import CliRunner
 from runner.cli import main
 from runner.demo import runner_variables
 from tests.cli.test_serve import _printed
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def cli(env: dict[str, str], *args: str):
@@ -170,3 +175,31 @@ def test_recipients_that_cannot_be_reached_are_counted_in_good_russian(ru, tmp_p
     assert re.search(r"✗ a: ошибка: (нельзя|не удалось) отправить получателям \(1 из 2\): ",
                      result.output)
     assert "получателям:" not in result.output
+
+
+def _in_folder(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m runner ARGS`` in ``folder`` with no language in the environment."""
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("PACHCA_", "LC_", "LANG"))}
+    return subprocess.run([sys.executable, "-m", "runner", *args], check=False, cwd=folder,
+                          text=True, capture_output=True, timeout=120,
+                          env={**clean, "PYTHONPATH": str(REPO)})
+
+
+def test_the_language_set_in_dotenv_is_spoken_from_the_first_line(tmp_path):
+    """The guide puts PACHCA_RUNNER_LANG=ru in .env: --help, click's usage errors and the
+    settings' own errors come before any command runs, and are Russian too."""
+    (tmp_path / ".env").write_text("PACHCA_RUNNER_LANG=ru\n", encoding="utf-8")
+    assert _in_folder(tmp_path, "--help").stdout.startswith("Запуск: python -m runner")
+    assert "Не указан аргумент 'NAME'" in _in_folder(tmp_path, "run-job").stderr
+    (tmp_path / ".env").write_text("PACHCA_RUNNER_LANG=ru\nPACHCA_RUNNER_SERVER_PORT=abc\n",
+                                   encoding="utf-8")
+    assert _in_folder(tmp_path, "validate").stderr.strip() == (
+        "ошибка: PACHCA_RUNNER_SERVER_PORT: нужно целое число, а указано: 'abc' — исправьте"
+        " в окружении или в .env")
+    # the environment still wins over .env
+    english = subprocess.run([sys.executable, "-m", "runner", "--help"], check=False,
+                             cwd=tmp_path, text=True, capture_output=True, timeout=120,
+                             env={**os.environ, "PYTHONPATH": str(REPO),
+                                  "PACHCA_RUNNER_LANG": "en"})
+    assert english.stdout.startswith("Usage: python -m runner")
