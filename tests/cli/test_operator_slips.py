@@ -29,6 +29,18 @@ def cli(env: dict[str, str], *args: str):
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
+def one_job(folder: Path) -> None:
+    """A jobs.yaml with one valid job, 'a' (its chat need not exist)."""
+    (folder / "jobs.yaml").write_text(textwrap.dedent("""\
+        jobs:
+          a:
+            kind: message
+            schedule: "0 9 * * *"
+            to: {chats: [1]}
+            text: Привет
+        """), encoding="utf-8")
+
+
 @pytest.fixture
 def ru(tmp_path: Path) -> dict[str, str]:
     return {
@@ -60,14 +72,7 @@ def test_no_catalogue_yet_in_english(ru):
 
 @pytest.mark.parametrize("command", [["history"], ["pause", "a"], ["run-job", "a", "--dry-run"]])
 def test_a_state_folder_that_does_not_exist_is_named(ru, tmp_path, command):
-    (tmp_path / "jobs.yaml").write_text(textwrap.dedent("""\
-        jobs:
-          a:
-            kind: message
-            schedule: "0 9 * * *"
-            to: {chats: [1]}
-            text: Привет
-        """), encoding="utf-8")
+    one_job(tmp_path)
     missing = tmp_path / "var" / "lib"
     env = {**ru, "PACHCA_RUNNER_STATE_URL": f"sqlite:///{missing / 'state.db'}"}
     result = cli(env, *command)
@@ -98,14 +103,7 @@ def test_workspace_serve_comments_its_variables_in_russian(served_in_russian):
 
 def test_pause_and_resume_speak_of_a_job_as_jobs_does(ru, tmp_path):
     """«задание» is neuter: `jobs` says «приостановлено», and so do `pause` and `resume`."""
-    (tmp_path / "jobs.yaml").write_text(textwrap.dedent("""\
-        jobs:
-          a:
-            kind: message
-            schedule: "0 9 * * *"
-            to: {chats: [1]}
-            text: Привет
-        """), encoding="utf-8")
+    one_job(tmp_path)
     paused = cli(ru, "pause", "a", "--reason", "отпуск")
     assert paused.exit_code == 0
     assert paused.output.startswith("a: приостановлено; запуски по расписанию пропускаются")
@@ -118,14 +116,7 @@ def test_pause_and_resume_speak_of_a_job_as_jobs_does(ru, tmp_path):
 def test_a_wrong_token_is_told_in_russian_with_pachcas_words_quoted(ru, tmp_path, workspace):
     """Pachca's OAuth answer is English: quoted as its other errors are, never bare; and
     the wrong token itself is not repeated."""
-    (tmp_path / "jobs.yaml").write_text(textwrap.dedent("""\
-        jobs:
-          a:
-            kind: message
-            schedule: "0 9 * * *"
-            to: {chats: [1]}
-            text: Привет
-        """), encoding="utf-8")
+    one_job(tmp_path)
     env = {**ru, "PACHCA_TOKEN": "wrong-token-4711", "PACHCA_BASE_URL": workspace.base_url}
     result = cli(env, "validate")
     assert result.exit_code == 1
