@@ -10,6 +10,9 @@ either language.
 
 from __future__ import annotations
 
+import io
+import os
+from pathlib import Path
 from typing import Any
 
 import click
@@ -98,4 +101,25 @@ class SpeakingGroup(_Speaking, click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """Run the command line, click's own texts in the chosen language."""
         speak_click()
-        return super().main(*args, **kwargs)
+        # The settings read PACHCA_RUNNER_LANG from .env too, but only once a command
+        # runs: --help, click's usage errors and the settings' own errors come first.
+        words.use(dotenv_language())
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            words.use(None)
+
+
+def dotenv_language() -> str | None:
+    """PACHCA_RUNNER_LANG as the ``.env`` file the settings read sets it, when the
+    environment does not (the environment wins there too); None otherwise."""
+    if "PACHCA_RUNNER_LANG" in os.environ:
+        return None
+    try:
+        text = Path(".env").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    from dotenv import dotenv_values
+
+    value = dotenv_values(stream=io.StringIO(text)).get("PACHCA_RUNNER_LANG")
+    return value if value in words.LANGS else None

@@ -103,6 +103,7 @@ class RunnerGroup(SpeakingGroup):
     def invoke(self, ctx: click.Context) -> Any:
         from runner import words
 
+        before = words.chosen()  # .env's language, chosen before the command line was read
         try:
             return super().invoke(ctx)
         except RunnerError as exc:
@@ -113,7 +114,7 @@ class RunnerGroup(SpeakingGroup):
                 traceback.print_exc()
             _fail(exc)
         finally:
-            words.use(None)  # the language chosen from settings ends with the command
+            words.use(before)  # the language chosen from settings ends with the command
             gc.unfreeze()  # what `load` froze: a process that goes on (tests) collects it
 
 

@@ -43,14 +43,16 @@ def init_folder(folder: Path) -> list[Path]:
     Refuses, writing nothing, if any of them exists: an operator's edited catalogue or
     template is never replaced.
     """
+    # Named in full: "ошибка: .: jobs.yaml уже есть" reads as a stray full stop.
+    shown = folder.resolve()
     if folder.exists() and not folder.is_dir():
-        raise InputError(words.text("init.not_folder", folder=folder))
+        raise InputError(words.text("init.not_folder", folder=shown))
     files = starter_files()
     taken = [name for name in files if (folder / name).exists()]
     if taken:
         listed = ", ".join(taken[:3]) + (words.text("cli.more", n=len(taken) - 3)
                                         if len(taken) > 3 else "")
-        raise InputError(words.text("init.exists", folder=folder, files=listed))
+        raise InputError(words.text("init.exists", folder=shown, files=listed))
     written = []
     try:
         for name, content in files.items():
@@ -59,6 +61,6 @@ def init_folder(folder: Path) -> list[Path]:
             path.write_bytes(content)
             written.append(path)
     except OSError as exc:
-        raise InputError(words.text("init.cannot_write", folder=folder,
+        raise InputError(words.text("init.cannot_write", folder=shown,
                                     detail=exc.strerror or exc)) from None
     return written

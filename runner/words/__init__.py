@@ -115,6 +115,11 @@ def lang() -> str:
     return _chosen.get() or _from_env()
 
 
+def chosen() -> str | None:
+    """The language ``use`` chose for this context, None when it follows the environment."""
+    return _chosen.get()
+
+
 def use(language: str | None) -> None:
     """Choose the language of messages for this context (None: back to the environment)."""
     if language is None:

@@ -77,7 +77,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "post.refused": (
         ("could not post to {n} of {total} recipient(s): {names}{others} ({error}); the others"
          " got it: fix access and rerun this fire to post only what is left{how}"),
-        ("не удалось отправить {n} из {total} получателям: {names}{others} ({error});"
+        ("не удалось отправить получателям ({n} из {total}): {names}{others} ({error});"
          " остальные получили: исправьте доступ и перезапустите это срабатывание, чтобы"
          " отправить только оставшееся{how}"),
     ),
@@ -104,7 +104,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "post.others": (" and others", " и другим"),
     "post.blocked": (
         "may not post to {n} of {total} recipient(s): {first}{more}{how}",
-        "нельзя отправить {n} из {total} получателям: {first}{more}{how}",
+        "нельзя отправить получателям ({n} из {total}): {first}{more}{how}",
     ),
     "post.blocked_how": (
         "; once fixed, `pachca-runner run-job {job} --rerun {id}` posts only what is left",

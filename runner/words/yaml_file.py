@@ -16,10 +16,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
          " → UTF-8)"),
     ),
     "file.missing": (
-        ("there is no such file — start one with `pachca-runner init`, or name yours with"
-         " -c FILE or PACHCA_RUNNER_CATALOGUE"),
-        ("такого файла нет — создайте его командой `pachca-runner init` или укажите свой"
-         " через -c ФАЙЛ или PACHCA_RUNNER_CATALOGUE"),
+        ("there is no such file — check the path (-c FILE, PACHCA_RUNNER_CATALOGUE) or start"
+         " a catalogue with `pachca-runner init`"),
+        ("такого файла нет — проверьте путь (-c ФАЙЛ, PACHCA_RUNNER_CATALOGUE) или начните"
+         " каталог командой `pachca-runner init`"),
     ),
     "file.unreadable": ("cannot read the file: {reason}",
                         "не удаётся прочитать файл, система сообщает: «{reason}»"),

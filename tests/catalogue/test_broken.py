@@ -429,7 +429,7 @@ def test_every_problem_of_the_file_is_reported_in_file_order(tmp_path: Path) -> 
 
 
 def test_missing_file_is_a_problem_not_an_oserror(tmp_path: Path) -> None:
-    with pytest.raises(CatalogueError, match="there is no such file — start one with `pachca-runner init`"):
+    with pytest.raises(CatalogueError, match="there is no such file — check the path"):
         load_catalogue(tmp_path / "nope.yaml", env={}, kinds=get_kind, kind_names=kind_names)
 
 

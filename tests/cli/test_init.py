@@ -55,6 +55,8 @@ def test_init_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:
     russian = runner(tmp_path, "init", PACHCA_RUNNER_LANG="ru")
     assert russian.returncode == 2
     assert "templates/digest.md.j2 уже есть — ничего не записано" in russian.stderr
+    # the folder by its full name, not ".": "ошибка: .: …" reads as a stray full stop
+    assert russian.stderr.startswith(f"ошибка: {tmp_path.resolve()}: templates/digest.md.j2")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["templates"]
     assert (tmp_path / "templates" / "digest.md.j2").read_text(encoding="utf-8") == "свой дайджест"
 
