@@ -9,7 +9,7 @@ whole: its fields, what it did, its effects and chat actions.
 from __future__ import annotations
 
 import difflib
-import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -162,11 +162,11 @@ def run_lines(record: RunRecord, zone: tzinfo | None, effects: Sequence[TargetRe
         lines += _field(f"{label}:".ljust(wide), value, total)
     sections: list[tuple[str, list[str]]] = [
         ("run.lines", [words.in_language(line) for line in record.lines]),
-        ("run.effects", [f"{t.target}: {_status(t.status)} {_detail(t.detail)}".rstrip()
+        ("run.effects", [f"{t.target}: {_status(t.status)} {_detail(t.detail, t.target)}".rstrip()
                          for t in effects]),
         ("run.actions", [f"{local_time(a.at, zone)} {words.text_or('action.' + a.action, a.action)}"
                           f" {words.text('post.chat', id=a.chat_id)}"
-                         f" {_detail(a.detail)}".rstrip() for a in actions]),
+                         f" {_detail(a.detail, str(a.chat_id))}".rstrip() for a in actions]),
     ]
     for title, items in sections:
         if title != "run.lines" and not items:
@@ -185,8 +185,26 @@ def _field(label: str, value: str, total: int) -> list[str]:
     return [f"  {label}{first}", *(pad + "  " + line for line in rest)]
 
 
-def _detail(detail: Mapping[str, object]) -> str:
-    return json.dumps(dict(detail), ensure_ascii=False, sort_keys=True) if detail else ""
+def _detail(detail: Mapping[str, object], named: str) -> str:
+    """What an operator reads of an effect's or a chat action's record: the chat's or
+    file's name, the message or chat it made (unless ``named`` already says which), the
+    files it sent, the reason, and whether a later run found it done. Hashes, cursors and
+    attempt times are the runner's own bookkeeping: ``--json`` shows them."""
+    said = [f"«{detail['name']}»"] if detail.get("name") else []
+    ids_named = set(re.split(r"\D+", named))
+    for key in ("message_id", "chat_id"):
+        value = detail.get(key)
+        if value and str(value) not in ids_named:
+            said.append(words.text(f"run.detail.{key}", id=value))
+    files = detail.get("files")
+    if isinstance(files, list) and files:
+        names = ", ".join(str(f.get("name", "")) for f in files if isinstance(f, Mapping))
+        said.append(words.text("run.detail.files", names=names))
+    if detail.get("reason"):
+        said.append(str(detail["reason"]))
+    if detail.get("recovered"):
+        said.append(words.text("run.detail.recovered"))
+    return "; ".join(said)
 
 
 def show_history(settings: Settings, job: str | None, *, limit: int, failed: bool,

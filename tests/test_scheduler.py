@@ -106,7 +106,7 @@ async def test_a_fire_skipped_while_the_previous_run_goes_on_is_in_history_and_a
 
         async def alerted() -> list[Any]:
             return [m for m in await asyncio.to_thread(sw.bot_messages, alerts)
-                    if "не запустилась вовремя" in m.content]
+                    if "не запустилось вовремя" in m.content]
 
         daemon.load(catalogue)
         daemon.scheduler.start()
@@ -131,7 +131,7 @@ async def test_a_fire_skipped_while_the_previous_run_goes_on_is_in_history_and_a
     first = min(r.scheduled_for for r in history if r.status == "succeeded")
     assert skipped.scheduled_for > first  # a later fire, skipped while the first one ran
     # Why, in Russian: the alert is a message in Pachca (the history keeps its own words).
-    assert "предыдущий запуск этой задачи ещё не закончился" in alert.content
+    assert "предыдущий запуск этого задания ещё не закончился" in alert.content
     assert "was skipped" not in alert.content and OVERLAP_REASON not in alert.content
     assert alert.buttons and alert.buttons[0][0]["text"] == "Повторить"
     # Only one alert for the streak (repeat_every: 1h), however many fires were skipped.
@@ -191,7 +191,7 @@ async def test_a_fire_missed_beyond_its_grace_is_in_history_and_alerted_once(sw:
     assert (row.status, row.error) == ("skipped", MISSED_REASON)
     assert row.scheduled_for == an_hour_ago
     [alert] = sw.bot_messages(alerts)  # once: the second report found the fire recorded
-    assert "не запустилась вовремя" in alert.content and "допустимая задержка (600 с)" in alert.content
+    assert "не запустилось вовремя" in alert.content and "допустимая задержка (600 с)" in alert.content
     assert sw.bot_messages(target) == []
 
 

@@ -20,17 +20,29 @@ SAMPLE = HERE / "jobs.yaml"
 """The sample catalogue: one job of every kind, with ids of the demo's workspace."""
 ENV_EXAMPLE = HERE / "env.example"
 """The settings an operator fills in, commented; ``init`` writes it as ``.env.example``."""
+COMMENTED_IN = {"ru": (HERE / "jobs.ru.yaml", HERE / "env.ru.example")}
+"""The same two files with their comments in another language, for ``init`` under it:
+an operator reads and edits them. Only the comments differ (``tests/cli/test_init.py``
+holds them to the same jobs and settings)."""
+
+
+def starter_texts(language: str) -> tuple[Path, Path]:
+    """The sample catalogue and ``.env.example`` commented in ``language`` (English
+    when there is no such copy)."""
+    return COMMENTED_IN.get(language, (SAMPLE, ENV_EXAMPLE))
 
 
 def starter_files() -> dict[str, bytes]:
     """What ``init`` writes, by path relative to the folder: the sample catalogue, its
-    schema for editors, ``.env.example`` and a copy of every default template."""
+    schema for editors, ``.env.example`` (both commented in the operator's language) and
+    a copy of every default template."""
     from runner.catalogue.schema import catalogue_schema, dumps
 
+    sample, env_example = starter_texts(words.lang())
     files = {
-        "jobs.yaml": SAMPLE.read_bytes(),
+        "jobs.yaml": sample.read_bytes(),
         "jobs.schema.json": dumps(catalogue_schema()).encode("utf-8"),
-        ".env.example": ENV_EXAMPLE.read_bytes(),
+        ".env.example": env_example.read_bytes(),
     }
     for template in sorted(TEMPLATES.glob("*.j2")):
         files[f"templates/{template.name}"] = template.read_bytes()

@@ -137,7 +137,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      ("пропущен: вовремя запустить не удалось, а допустимая задержка"
                       " ({grace} с) уже прошла")),
     "alert.overlap": ("skipped: the previous run of this job was still going",
-                      "пропущен: предыдущий запуск этой задачи ещё не закончился"),
+                      "пропущен: предыдущий запуск этого задания ещё не закончился"),
     "alert.whole_run": ("the whole run", "весь запуск"),
     # -- the alerts' own lines in the log ---------------------------------------------------
     "alert.unprocessed": ("{job}: could not process the alert for run {key}",

@@ -94,6 +94,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "run.effects": ("Effects (each made once per fire):", "Действия (каждое — один раз на срабатывание):"),
     "run.actions": ("Chat actions (for undo):", "Действия с чатами (для `undo`):"),
     "run.none": ("(nothing)", "(ничего)"),
+    "run.detail.message_id": ("message {id}", "сообщение {id}"),
+    "run.detail.chat_id": ("chat {id}", "чат {id}"),
+    "run.detail.files": ("files: {names}", "файлы: {names}"),
+    "run.detail.recovered": ("found by a later run", "найдено следующим запуском"),
     "cli.error": ("error: {detail}", "ошибка: {detail}"),
     "validate.ok_unchecked": (
         "{file}: OK, {n} jobs (recipients not checked: {why})",

@@ -74,7 +74,7 @@ async def test_two_failures_make_one_alert_and_a_success_a_recovery_note(bot: Bo
 
     assert first.status == second.status == "failed"
     [alert] = sw.bot_messages(alerts)
-    assert "Задача «reminder» завершилась с ошибкой" in alert.content
+    assert "Задание «reminder» завершилось с ошибкой" in alert.content
     assert "Напоминание о планёрке" in alert.content
     # The error (checked before posting), in Russian as all of Pachca is, whatever the
     # daemon speaks.
@@ -141,7 +141,7 @@ async def test_retry_button_reruns_the_job_and_tells_the_clicker(bot: Bot) -> No
     assert result.counts["retry"] == 1
     assert [m.content for m in sw.bot_messages(target)] == ["Планёрка через 15 минут"]
     started, finished = bot.dms(member)
-    assert "ещё раз" in started and "выполнена успешно" in finished
+    assert "ещё раз" in started and "выполнено успешно" in finished
     edited = bot.message(alert.id)
     assert edited.buttons is None and sw.mention(member) in edited.content
     assert "снова работает" in sw.bot_messages(alerts)[-1].content
@@ -177,7 +177,7 @@ async def test_a_missed_run_is_alerted_too(bot: Bot) -> None:
         await notifier_of(rt).on_missed(catalogue.jobs["reminder"], sw.now())
 
     [alert] = sw.bot_messages(alerts)
-    assert "не запустилась вовремя" in alert.content
+    assert "не запустилось вовремя" in alert.content
     # A message in Pachca: what it says of the fire is Russian, whatever the CLI speaks.
     assert "допустимая задержка" in alert.content and "• весь запуск" in alert.content
     assert "missed" not in alert.content and "the whole run" not in alert.content
@@ -224,7 +224,7 @@ async def test_the_daemon_reruns_a_job_clicked_by_push_in_the_background(bot: Bo
         await eventually(answered, "the outcome in a direct message")
 
     assert [m.content for m in sw.bot_messages(target)] == ["Планёрка через 15 минут"]
-    assert "выполнена успешно" in bot.dms(member)[-1]
+    assert "выполнено успешно" in bot.dms(member)[-1]
 
 
 async def test_retry_resumes_the_failed_run_without_posting_twice(bot: Bot) -> None:

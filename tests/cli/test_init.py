@@ -4,13 +4,17 @@ command in a folder, then ``validate`` on what it wrote."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
+import yaml
+
 from runner.catalogue import validate
-from runner.defaults import ENV_EXAMPLE, SAMPLE, TEMPLATES
+from runner.defaults import COMMENTED_IN, ENV_EXAMPLE, SAMPLE, TEMPLATES
 from runner.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,6 +42,39 @@ def test_init_writes_a_catalogue_that_validates(tmp_path: Path) -> None:
     checked = runner(folder, "validate", "--offline")
     assert checked.returncode == 0, checked.stderr
     assert f"OK, {len(validate(SAMPLE, env={}).jobs)} jobs" in checked.stdout
+
+
+def test_init_in_russian_writes_the_files_commented_in_russian(tmp_path: Path) -> None:
+    done = runner(tmp_path, "init", "ops", PACHCA_RUNNER_LANG="ru")
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "ops"
+    sample, env_example = COMMENTED_IN["ru"]
+    assert (folder / "jobs.yaml").read_bytes() == sample.read_bytes()
+    assert (folder / ".env.example").read_bytes() == env_example.read_bytes()
+    for name in ("jobs.yaml", ".env.example"):
+        # Every comment is Russian, but for the editor's schema line and the settings
+        # shown commented out (`# PACHCA_BASE_URL=…`).
+        comments = [line.split("#", 1)[1].strip() for line in
+                    (folder / name).read_text(encoding="utf-8").splitlines() if "#" in line]
+        english = [c for c in comments if c and not re.search("[а-яё]", c)
+                   and not c.startswith("yaml-language-server") and not re.match(r"[A-Z_]+=", c)]
+        assert comments and not english, (name, english)
+    checked = runner(folder, "validate", "--offline", PACHCA_RUNNER_LANG="ru")
+    assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.parametrize("language", sorted(COMMENTED_IN))
+def test_a_translated_sample_differs_from_the_english_one_in_its_comments_alone(
+        language: str) -> None:
+    sample, env_example = COMMENTED_IN[language]
+    assert (yaml.safe_load(sample.read_text(encoding="utf-8"))
+            == yaml.safe_load(SAMPLE.read_text(encoding="utf-8")))
+
+    def settings(path: Path) -> list[str]:  # every line that sets (or shows) a variable
+        return [line for line in path.read_text(encoding="utf-8").splitlines()
+                if re.match(r"#? ?[A-Z_]+=", line)]
+
+    assert settings(env_example) == settings(ENV_EXAMPLE)
 
 
 def test_init_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:

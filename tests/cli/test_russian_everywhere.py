@@ -157,6 +157,11 @@ def test_a_run_shown_whole_diff_and_undo_speak_russian(pachca: WorkspaceServer,
     archived = last_run(pachca, folder)
     shown = ru(pachca, folder, "history", "show", str(archived))
     assert "Что сделано:" in shown and any("заархивирован «" in line for line in shown), shown
+    # Effects and chat actions read as words, not as the records' JSON.
+    assert any(line.strip().startswith("• report:") and "сообщение " in line
+               for line in shown), shown
+    assert any("заархивирован чат" in line and "«" in line for line in shown), shown
+    assert not any("{" in line or "message_id" in line for line in shown), shown
     undone = ru(pachca, folder, "undo", str(archived), "--yes")
     assert any(line.startswith("возвращён из архива: «") for line in undone), undone
     again = ru(pachca, folder, "undo", str(archived), "--yes", code=2)
