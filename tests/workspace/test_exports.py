@@ -192,9 +192,16 @@ def test_held_webhooks_go_out_one_by_one_when_released(
         assert released.status_code == 200 and released.json()["webhook_released"]
         wait_for(lambda: len(receiver.bodies) == 2, what="the released webhook, twice")
         assert [b["export_id"] for b in receiver.bodies] == [second["id"]] * 2
-        exports = {e["id"]: e for e in ctl.get("/exports").json()["exports"]}
-        assert exports[first["id"]]["webhook_held"] and exports[first["id"]]["deliveries"] == []
-        assert [d["status"] for d in exports[second["id"]]["deliveries"]] == [200, 200]
+
+        def exports() -> dict[int, dict[str, Any]]:
+            return {e["id"]: e for e in ctl.get("/exports").json()["exports"]}
+
+        # A delivery is recorded once the receiver's answer is back, after its body came.
+        wait_for(lambda: len(exports()[second["id"]]["deliveries"]) == 2,
+                 what="both deliveries of the released webhook recorded")
+        now = exports()
+        assert now[first["id"]]["webhook_held"] and now[first["id"]]["deliveries"] == []
+        assert [d["status"] for d in now[second["id"]]["deliveries"]] == [200, 200]
 
         # Lifting the hold lets every held webhook go.
         ctl.post("/faults", json={"export_webhooks_held_from": 0}).raise_for_status()
