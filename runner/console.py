@@ -141,7 +141,7 @@ def print_outcome(outcome: Outcome, *, dry_run: bool) -> None:
     else:
         done = words.text("outcome.done", job=outcome.job,
                           status=words.text(f"outcome.{outcome.status}"),
-                          seconds=f"{outcome.duration:.1f}")
+                          seconds=words.decimal(outcome.duration))
         console.print(f"[green]{escape(done)}[/green]" + (f" ({escape(counts)})" if counts else ""),
                       highlight=False)
 

@@ -77,7 +77,7 @@ def outcome(record: RunRecord) -> str:
 def took(record: RunRecord) -> str:
     """The run's duration, ``—`` while it runs."""
     seconds = record.duration
-    return "—" if seconds is None else words.text("unit.seconds", n=f"{seconds:.1f}")
+    return "—" if seconds is None else words.text("unit.seconds", n=words.decimal(seconds))
 
 
 def counts(record: RunRecord) -> list[str]:

@@ -55,7 +55,7 @@ def shown(value: Any) -> str:
     if isinstance(value, datetime):
         return moment(value)
     if isinstance(value, float):
-        return words.text("unit.seconds", n=f"{value:.1f}")
+        return words.text("unit.seconds", n=words.decimal(value))
     if isinstance(value, Mapping):
         return (", ".join(f"{words.count_name(k)}={v}" for k, v in sorted(value.items()))
                 or words.text("word.none"))

@@ -207,7 +207,7 @@ class ApiSession(Closing):
                 # Everyone in this class waits, not just this call: slow down, not faster.
                 self.limiter.pause(call_class, chat_key, wait)
                 log.warning("%s", words.text("api.rate_limited_wait", method=method, path=path,
-                                             seconds=f"{wait:.1f}"))
+                                             seconds=words.decimal(wait)))
                 continue
             refused = error_from_response(method, path, response)
             if response.status_code >= 500 and idempotent and failures < self.retry.max_retries:
@@ -261,7 +261,7 @@ class ApiSession(Closing):
         delay = self.retry.backoff(attempt, self._rng)
         self.stats["retries"] += 1
         log.info("%s", words.text("api.retrying", method=method, path=path, reason=reason,
-                                  attempt=attempt, seconds=f"{delay:.2f}"))
+                                  attempt=attempt, seconds=words.decimal(delay, 2)))
         await asyncio.sleep(delay)
 
     async def get_data(self, path: str, model: type[T], params: dict[str, Any] | None = None) -> T:

@@ -80,6 +80,13 @@ def plural(n: int, forms: Sequence[str], language: str | None = None) -> str:
     return forms[2]
 
 
+def decimal(value: float, digits: int = 1, language: str | None = None) -> str:
+    """``value`` with ``digits`` decimals as the language writes it: ``1.5`` in English,
+    ``1,5`` in Russian. ``language`` defaults to the current one."""
+    shown = f"{value:.{digits}f}"
+    return shown.replace(".", ",") if (language or lang()) == "ru" else shown
+
+
 def closest(word: str, choices: Sequence[str]) -> str | None:
     """The choice closest to ``word`` (ignoring case), or None if none is close."""
     lowered = {c.lower(): c for c in choices}

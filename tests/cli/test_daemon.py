@@ -204,7 +204,7 @@ def test_daemon_lines_as_json_in_russian(workspace, tmp_path: Path):
         assert run["fire"].endswith("+03:00") and isinstance(run["run_id"], int)
         assert run["counts"] and isinstance(run["duration"], float)
         assert re.fullmatch(rf"tick: запуск {run['run_id']} на \S+ \S+ MSK — успешно за "
-                            r"\d+\.\d с \(.+\)", run["message"]), run["message"]
+                            r"\d+,\d с \(.+\)", run["message"]), run["message"]
     assert {r["event"] for r in middle} <= {"run", "skip"}
     assert stopping["event"] == "stopping" and stopping["message"].startswith("останавливаюсь")
     assert stopped["event"] == "stop" and stopped["runs"] >= len(runs)
@@ -222,7 +222,7 @@ def test_daemon_lines_as_text_in_russian(workspace, tmp_path: Path):
                      r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d MSK$", lines[0]), lines[0]
     ran = [line for line in lines if "tick: запуск " in line]
     assert len(ran) >= 2, text
-    assert all(re.search(r"tick: запуск \d+ на \S+ \S+ MSK — успешно за \d+\.\d с \(.+\)$",
+    assert all(re.search(r"tick: запуск \d+ на \S+ \S+ MSK — успешно за \d+,\d с \(.+\)$",
                          line) for line in ran), ran
     assert re.search(stamp + r"остановлен: запусков с начала — \d+$", lines[-1]), lines[-1]
     # Nothing in English but names: the job, the zone, the counts' keys.

@@ -162,6 +162,7 @@ def test_a_run_shown_whole_diff_and_undo_speak_russian(pachca: WorkspaceServer,
                for line in shown), shown
     assert any("заархивирован чат" in line and "«" in line for line in shown), shown
     assert not any("{" in line or "message_id" in line for line in shown), shown
+    assert any(re.search(r"длился:\s+\d+,\d с$", line) for line in shown), shown  # 1,7 с
     undone = ru(pachca, folder, "undo", str(archived), "--yes")
     assert any(line.startswith("возвращён из архива: «") for line in undone), undone
     again = ru(pachca, folder, "undo", str(archived), "--yes", code=2)
