@@ -221,14 +221,17 @@ async def chat_activity(
                 listed.add(chat.id)
                 if wanted(chat):
                     yield chat, True
-        # Chats quiet on top but written to in their threads: only the comments count.
+        # Chats not listed but written to in their threads. Quiet on top since the start:
+        # only the comments count. Listed out only by ``last_message_in_window`` (written
+        # to since the end): their top-level messages of the window count too, or the
+        # number shown would be the comments alone.
         for chat_id in sorted(set(threads) - listed):
             try:
                 chat = await client.get_chat(chat_id)
             except (NotFound, PermissionDenied):
                 continue  # a thread the token is in, in a chat it may not see
             if not chat.archived and wanted(chat):
-                yield chat, False
+                yield chat, chat.last_message_at >= window.start
 
     async def work(item: tuple[Chat, bool]) -> None:
         nonlocal seen

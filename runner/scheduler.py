@@ -90,11 +90,19 @@ class Daemon:
         self.scheduler.add_listener(self._on_event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         self.outcomes: deque[Outcome] = deque(maxlen=1000)  # the latest, for tests and demo
         self._taking_over: set[str] = set()
+        self._schedules: dict[str, tuple[object, ...]] = {}  # each loaded job's, by name
         self.runs = 0  # runs this daemon ended, for the stop line
 
     def load(self, catalogue: Catalogue) -> None:
         """(Re)place every scheduled job by the catalogue's enabled jobs."""
         self.rt.reload(catalogue)
+        # A fire already due but not yet processed (the loop was busy, e.g. parsing this
+        # very catalogue after SIGHUP) would be lost without a word if the re-added job
+        # counted its next fire from now: a job whose schedule is unchanged keeps it.
+        pending = {job.id: job.next_run_time for job in self.scheduler.get_jobs()
+                   if job.next_run_time is not None}
+        before = self._schedules
+        self._schedules = {}
         self.scheduler.remove_all_jobs()
         # Jobs of one schedule share one trigger: triggers are stateless but for the
         # last fire time they found, which the next job then finds at once (10,000 jobs
@@ -106,6 +114,8 @@ class Daemon:
                 continue
             same = (job.schedule.every, tuple(job.schedule.crons or ()), job.timezone,
                     job.workdays)
+            self._schedules[job.name] = same
+            kept = pending.get(job.name) if before.get(job.name) == same else None
             trigger = triggers.get(same)
             if trigger is None:
                 trigger = triggers[same] = job_trigger(job)
@@ -118,6 +128,7 @@ class Daemon:
                 coalesce=False,  # the executor coalesces, saying what it merged
                 max_instances=1,
                 replace_existing=True,
+                **({"next_run_time": kept} if kept is not None else {}),
             )
 
     def _next_fire(self, name: str) -> datetime | None:

@@ -106,14 +106,16 @@ class ActivityReportParams(KindParams):
         "written to since it ended (their newer messages are read and skipped). "
         "`last_message`: only chats whose last message falls in the period (Pachca filters "
         "them; fewer reads, but a chat written to after the period is left out, so use it "
-        "only for a report that runs right as the period ends).",
+        "only for a report that runs right as the period ends; one also commented on in its "
+        "threads in the period is still counted whole).",
         examples=["last_message"],
         json_schema_extra=ru("`any_message` — все чаты, где писали в период, и те, куда писали"
                              " уже после него (их новые сообщения читаются и пропускаются)."
                              " `last_message` — только чаты, чьё последнее сообщение попало в"
                              " период (их отбирает сама Пачка; читается меньше, но чат, куда"
                              " писали после периода, не попадёт в отчёт: подходит, только"
-                             " если отчёт запускается сразу по окончании периода)."),
+                             " если отчёт запускается сразу по окончании периода; чат, где"
+                             " в период писали и в тредах, всё же считается целиком)."),
     )
     count_bot: bool = Field(
         default=False, description="Count the bot's own messages as activity.", examples=[True],

@@ -152,6 +152,8 @@ async def test_archive_now_click_has_the_next_sweep_archive_the_chat(bot: Bot) -
     [[_], [archive_now]] = warning.buttons
     assert archive_now["text"] == "Архивировать сейчас"
     member = sw.people(1)[0]
+    # archiving a chat is its creator's and admins' right in Pachca, so the bot's too
+    sw.control("POST", "chat_roles", json={"chat_id": chat, "user_id": member, "role": "admin"})
     bot.click(archive_now["data"], message_id=warning.id, chat_id=chat,
               user_id=member)
 
@@ -164,6 +166,29 @@ async def test_archive_now_click_has_the_next_sweep_archive_the_chat(bot: Bot) -
     assert sw.archived(chat)
     closing = sw.bot_messages(chat)[-1]
     assert sw.mention(member) in closing.content  # «Архивировать чат попросил(а) ...»
+
+
+async def test_archive_now_from_a_plain_member_is_refused(bot: Bot) -> None:
+    """A member may not archive a chat in Pachca; the button must not let them."""
+    sw = bot.sw
+    chat, warning = await warned(bot, allow_archive_now=True)
+    [[keep], [archive_now]] = warning.buttons
+    member = sw.people(1)[0]
+    bot.click(archive_now["data"], message_id=warning.id, chat_id=chat, user_id=member)
+
+    assert (await bot.poll()).counts["refused:not_chat_admin"] == 1
+    [answer] = bot.dms(member)
+    assert "создатель и администраторы" in answer
+    state = sw.chat_state(chat)
+    assert state is not None and state.archive_requested_at is None
+    assert bot.message(warning.id).buttons  # still open to the others
+    sw.advance(0.01)
+    assert (await sw.run()).status == "succeeded"
+    assert not sw.archived(chat)  # nothing sped up: the warning period still runs
+
+    # «Оставить чат» stays every member's to press
+    bot.click(keep["data"], message_id=warning.id, chat_id=chat, user_id=member)
+    assert (await bot.poll()).counts["decided:keep"] == 1
 
 
 async def test_polling_handles_a_click_once_across_a_crash(bot: Bot) -> None:

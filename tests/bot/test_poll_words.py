@@ -14,7 +14,7 @@ from runner.bot.polling import PollResult
 # and the sweep's clicks), each counted by the pass.
 LABELS = ["decided:keep", "decided:archive_now", "already_decided", "already_handled", "retry",
           "refused:forged", "refused:mismatch", "refused:stale", "refused:not_member",
-          "refused:not_allowed", "refused:unknown_job", "malformed", "failed", "ignored",
+          "refused:not_chat_admin", "refused:not_allowed", "refused:unknown_job", "malformed", "failed", "ignored",
           "unfurl:posted", "unfurl:nothing", "unfurl:failed"]
 
 

@@ -167,3 +167,27 @@ async def test_a_token_that_may_not_list_threads_is_told_what_to_grant(
     assert refused.status == "failed"
     assert "threads:read" in (refused.error or "") and "include_threads" in (refused.error or "")
     assert plain.status == "succeeded", plain.error
+
+
+async def test_match_last_message_counts_a_chat_found_through_its_threads_whole(
+    ws: WorkspaceServer, h: Harness
+) -> None:
+    """A chat talked to in the period, on top and in a thread, then written to again after it.
+
+    ``match: last_message`` leaves it out of Pachca's listing, but its thread brings it back;
+    the report then shows it with every message of the period, not only the comment.
+    """
+    quiet, _, _ = _chats(ws)
+    a, b = _people(ws, quiet)
+    talk = thread(ws, a, post(ws, quiet, a))  # Saturday: one top-level message...
+    comment(ws, talk["id"], b)  # ...and one comment
+    after = WEEK.end.astimezone(UTC) + timedelta(hours=3)
+    assert after < T
+    h.control("POST", "clock", json={"now": after.isoformat()})
+    post(ws, quiet, b)  # Monday morning: after the period
+    _write(h, report_chat(ws), extra="match: last_message")
+
+    outcome = await h.run("weekly-activity", at=T, dry_run=True)
+
+    assert outcome.status == "succeeded", outcome.error
+    assert _counts(outcome.report.messages[0]).get(quiet) == (2, 1)

@@ -3,7 +3,9 @@
 The bot's dispatcher has checked the signature and routes the click here by its action
 (``SweepKind.button_actions``). Here: it was pressed where it was posted (the click's
 chat is the chat in the data, the message is the chat's current warning of that run)
-by a member of the chat. Only then is the decision recorded in the state store (which
+by a member of the chat; «Архивировать сейчас» only by its creator or an admin, as in
+Pachca archiving a chat is theirs alone (the bot archives it, but must not lend a plain
+member a right Pachca refuses them). Only then is the decision recorded in the state store (which
 the sweep honours), the message edited so its buttons are gone, and the person answered.
 """
 
@@ -22,7 +24,7 @@ from runner.kinds.sweep.records import ChatState, SweepRecords
 if TYPE_CHECKING:
     from runner.buttons import ButtonAction
     from runner.catalogue import JobSpec
-    from runner.pachca.models import ButtonClick
+    from runner.pachca.models import ButtonClick, Chat
 
 log = logging.getLogger("runner.bot.clicks")
 
@@ -71,6 +73,11 @@ async def on_click(bot: BotContext, click: ButtonClick, action: ButtonAction) ->
             await bot.tell(user, "click_refused.md.j2", reason="not_allowed", chat=name,
                            job=None)
             return "refused:not_allowed"
+        if not await _manages(bot, chat, user):
+            log.info("%s", words.text("click.not_chat_admin", user=user, chat=chat.id))
+            await bot.tell(user, "click_refused.md.j2", reason="not_chat_admin", chat=name,
+                           job=None)
+            return "refused:not_chat_admin"
         await chats.update_chat(chat.id, archive_requested_at=at, archive_requested_by=user)
         context = {"kept_until": None}
     log.info("%s", words.text("click.decided", chat=chat.id, name=name,
@@ -81,6 +88,17 @@ async def on_click(bot: BotContext, click: ButtonClick, action: ButtonAction) ->
                               **context))
     await bot.tell(user, "click_done.md.j2", action=action.action, chat=name, **context)
     return f"decided:{action.action}"
+
+
+async def _manages(bot: BotContext, chat: Chat, user: int) -> bool:
+    """Whether ``user`` is the chat's creator or one of its admins: who may archive it.
+    The chat role, not the workspace role: a workspace admin has no rights in a chat."""
+    if user == chat.owner_id:
+        return True
+    async for admin in bot.rt.client.list_members(chat.id, role="admin"):
+        if admin.id == user:
+            return True
+    return False
 
 
 async def _sweep_job(bot: BotContext, state: ChatState) -> JobSpec | None:
