@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -181,7 +181,7 @@ async def run_once(
     scheduled_for = None
     if at is not None:
         if at.tzinfo is None:
-            at = at.replace(tzinfo=ZoneInfo(job.timezone))
+            at = _existing(at, ZoneInfo(job.timezone))
         clock = shifted_clock(at)
         scheduled_for = at
     needs_server = get_kind(job.kind).needs_server
@@ -199,6 +199,25 @@ async def run_once(
         return await execute(rt, job, scheduled_for=scheduled_for, dry_run=dry_run,
                              progress=progress, retry_failed=scheduled_for is not None,
                              plan=plan)
+
+
+def _existing(at: datetime, zone: ZoneInfo) -> datetime:
+    """The naive ``--at`` moment in ``zone``; InputError if the clocks jumped over it.
+
+    zoneinfo would read a time in a spring-forward gap with the offset before the jump,
+    an instant no schedule fires at (a fire due in the gap runs when the gap ends): its
+    run key would be a fire of its own, and rerunning the gap's fire that way would post
+    again what the fire had posted.
+    """
+    aware = at.replace(tzinfo=zone)
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == at:
+        return aware
+    fire = datetime.combine(at.date(), at.time().replace(second=0, microsecond=0), zone)
+    while fire.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != fire.replace(
+            tzinfo=None):
+        fire += timedelta(minutes=1)  # a gap is at most a few hours: minutes to its end
+    raise InputError(words.text("at.gap", at=at.strftime("%Y-%m-%d %H:%M"), zone=zone.key,
+                                fire=fire.strftime("%Y-%m-%d %H:%M")))
 
 
 def _check_rerun(record: RunRecord | None, job: JobSpec, run_id: int) -> None:

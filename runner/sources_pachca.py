@@ -4,8 +4,8 @@
   each with its link;
 - ``pachca_tasks``: the token's tasks, read once (``GET /tasks`` has only paging) and
   grouped into due in the window, overdue and done in the window;
-- ``pachca_threads``: threads with comments in the window (``GET /threads``), each with
-  its parent message and its comments (in the window and in all).
+- ``pachca_threads``: threads with comments by people in the window (``GET /threads``),
+  each with its parent message and its comments (people's in the window, and all).
 
 A Pachca error reading one of them is that source's ``SourceError`` (named in the
 message and the alert), not a failure of the whole run.
@@ -77,8 +77,9 @@ class ThreadsSource(DataSource):
     """``{type: pachca_threads}``: threads with new comments in the window."""
 
     type: Literal["pachca_threads"] = Field(
-        description="Threads with new comments in the window.", examples=["pachca_threads"],
-        json_schema_extra=ru("Треды, в которых за окно появились комментарии."),
+        description="Threads with new comments by people (not the bot) in the window.",
+        examples=["pachca_threads"],
+        json_schema_extra=ru("Треды, в которых за окно появились комментарии людей (не бота)."),
     )
     limit: int = Field(
         default=10, ge=1, le=50, description="Threads listed at most (the liveliest first).",
@@ -155,7 +156,11 @@ async def read_tasks(
 async def read_threads(
     ctx: JobContext, name: str, source: ThreadsSource, window: Window
 ) -> dict[str, Any]:
-    """``{threads, count}``: each with its parent message and comment counts."""
+    """``{threads, count}``: each with its parent message and comment counts.
+
+    ``new_comments`` and ``authors`` are people's comments in the window (not the bot's);
+    ``comments`` is every comment the thread has, as Pachca shows it.
+    """
     zone = ZoneInfo(ctx.job.timezone)
     threads: list[dict[str, Any]] = []
     try:
@@ -164,7 +169,8 @@ async def read_threads(
             authors: set[int] = set()
             async for comment in ctx.client.list_messages(thread.chat_id):
                 total += 1
-                if comment.created_at in window:
+                # The bot's own comments are not news, as in activity and search.
+                if comment.created_at in window and comment.user_id != ctx.bot_user_id:
                     new += 1
                     authors.add(comment.user_id)
             if not new:

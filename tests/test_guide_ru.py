@@ -1,5 +1,5 @@
-"""The Russian guide stands on its own: install, token, first start and deployment are
-in it (not behind a link to the English README), and every command it shows exists."""
+"""The Russian guide stands on its own: install, token, first start, the console and
+deployment are in it (not behind a link to the English README), and every command it shows exists."""
 
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ def headings() -> list[str]:
 
 
 def test_it_covers_install_token_start_and_deploy_itself() -> None:
-    assert {"Установка", "Токен", "Первый запуск", "Развёртывание"} <= set(headings())
+    assert {"Установка", "Токен", "Первый запуск", "Пульт", "Развёртывание"} <= set(headings())
     assert "README" not in GUIDE, "the Russian guide sends the reader to the English one"
     for needed in ("pip install", "pachca-runner init", "PACHCA_TOKEN", "systemctl",
-                   "docker run", "/healthz", "templates.ru.md", "kinds.ru.md"):
+                   "docker run", "/healthz", "templates.ru.md", "kinds.ru.md",
+                   "PACHCA_RUNNER_CONSOLE=true", "PACHCA_RUNNER_CONSOLE_USERS"):
         assert needed in GUIDE, needed
 
 

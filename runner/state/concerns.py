@@ -100,6 +100,10 @@ class RunsApi(_Concern):
         """The latest ``scheduled_for`` of any claimed (non-dry) run of ``job``."""
         return await self._call(self._engine.last_scheduled_fire, job)
 
+    async def last_scheduled_fires(self) -> dict[str, datetime]:
+        """Every job's latest ``scheduled_for`` of a claimed (non-dry) run, in one read."""
+        return await self._call(self._engine.last_scheduled_fires)
+
     async def stale(self) -> list[RunRecord]:
         """Runs marked running whose lease expired."""
         return await self._call(self._engine.stale_runs)

@@ -288,5 +288,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "progress.not_removed": ("{key}: progress not removed: {error}",
                              "{key}: ход запуска не удалён: {error}"),
     "console.run_unrecorded": ("{what} of {job} started from the console by {who} was not recorded: {error}",
-                               "{what} задания {job}, начатый из консоли пользователем {who}, не записан: {error}"),
+                               "{what} задания {job}, начатый с пульта пользователем {who}, не записан: {error}"),
 }

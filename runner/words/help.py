@@ -30,7 +30,7 @@ HELP_RU: dict[str, str] = {
         ("Пропускать запуски NAME по расписанию до `resume` (на всех репликах, переживает"
          " перезапуск)."),
     "Why (shown in `jobs`, the console and the log).":
-        "Причина (видна в `jobs`, в веб-консоли и в журнале).",
+        "Причина (видна в `jobs`, на пульте и в журнале).",
     "Run NAME on schedule again after `pause`.":
         "Снова запускать NAME по расписанию после `pause`.",
     "Ask for a password; print its argon2 hash for PACHCA_RUNNER_CONSOLE_USERS.":

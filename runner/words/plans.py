@@ -127,12 +127,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sweep.warned": ("warned «{name}»: {note}", "предупреждён «{name}»: {note}"),
     "sweep.archived": ("archived «{name}»: {note}", "заархивирован «{name}»: {note}"),
     "sweep.applying_approved": ("applying the plan {by} approved in the console",
-                                "выполняется план, одобренный {by} в веб-консоли"),
+                                "выполняется план, одобренный {by} на пульте"),
     "sweep.unapproved": (
         ("require_approval: no approved plan, so nothing is changed; approve the plan in the"
          " console's Sweep plans page"),
         ("require_approval: одобренного плана нет, поэтому ничего не меняется; одобрите план"
-         " на странице планов уборки в веб-консоли"),
+         " на странице «Планы уборки» на пульте"),
     ),
     "sweep.later": (
         "{n} more chats wait for later runs (max_archive_per_run reached)",

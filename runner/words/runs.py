@@ -97,6 +97,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "run {id} of {job} was a dry run: nothing to finish; run the job without --rerun",
         "запуск {id} задания {job} был пробным: доводить нечего; запустите без --rerun",
     ),
+    "at.gap": (
+        ("--at {at}: that time does not exist in {zone} (the clocks jumped over it); a fire"
+         " due then ran at {fire}: give --at {fire}"),
+        ("--at {at}: такого времени в {zone} нет (часы перевели вперёд); срабатывание на это"
+         " время было в {fire}: укажите --at {fire}"),
+    ),
     "rerun.with_at": (
         "--rerun finishes the run for its own fire: leave out --at",
         "--rerun доводит запуск для его собственного срабатывания: уберите --at",

@@ -306,3 +306,22 @@ def test_history_tells_a_run_in_the_readers_language(env, tmp_path, written, rea
         flat = " ".join(output.split())
         assert flat.count(fix[read]) == times, output
         assert fix[written] not in flat
+
+
+def test_run_job_at_a_time_the_clocks_jumped_over_is_refused_naming_the_fire(env, tmp_path):
+    # 02:30 does not exist on 29 March in Berlin; the fire due then ran at 03:00 under that
+    # instant's key. Read with the offset before the jump, --at 02:30 would be a fire of its
+    # own, and rerunning the gap's fire that way would post again.
+    write(tmp_path, """\
+        timezone: Europe/Berlin
+        jobs:
+          nightly:
+            kind: message
+            schedule: "30 2 * * *"
+            to: {chats: [1]}
+            text: hi
+        """)
+    result = cli(env, "run-job", "nightly", "--at", "2026-03-29 02:30")
+    assert result.exit_code == 2, result.output
+    assert "does not exist in Europe/Berlin" in result.output
+    assert "give --at 2026-03-29 03:00" in result.output

@@ -159,3 +159,27 @@ async def test_the_default_template_shows_every_pachca_source(
     text = outcome.report.messages[0]
     assert "**Поиск «инцидент»** — 1 сообщение" in text and "Инцидент закрыт" in text
     assert "**Задачи**" in text and "**Обсуждали в тредах**" in text
+
+
+async def test_the_bots_own_comments_are_not_news(ws: WorkspaceServer, h: Harness) -> None:
+    """As in activity and search: comments count by people; the bot's own are not counted."""
+    chat = bot_chats(ws)[0]
+    author = _member(ws, chat)
+    bot = ws.call(lambda: ws.store.bot_id)
+    both = h.control("POST", "threads", json={"user_id": author, "message_id": _post(
+        h, chat, author, "Обсуждаем")})["data"]
+    only_bot = h.control("POST", "threads", json={"user_id": author, "message_id": _post(
+        h, chat, author, "Напоминание")})["data"]
+    _at(h, T - timedelta(hours=2))
+    for thread, who in ((both, author), (both, bot), (only_bot, bot)):
+        h.control("POST", f"threads/{thread['id']}/messages",
+                  json={"user_id": who, "content": "комментарий"})
+
+    data = await _dump(h, ws, """
+          talk: {type: pachca_threads}""",
+        '{"count": {{ talk.count }}, "threads": [{% for t in talk.threads %}{"id": {{ t.id }},'
+        ' "new": {{ t.new_comments }}, "all": {{ t.comments }}, "authors": {{ t.authors }}}'
+        '{{ "," if not loop.last }}{% endfor %}]}')
+
+    assert data == {"count": 1, "threads": [
+        {"id": both["id"], "new": 1, "all": 2, "authors": 1}]}

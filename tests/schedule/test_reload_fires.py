@@ -1,18 +1,25 @@
-"""A reload keeps the fires that came due before it: a job whose schedule did not change
-keeps its pending fire time, so a fire due while the loop was busy (a big catalogue being
-parsed on SIGHUP) still runs instead of being skipped without a word."""
+"""No fire lost without a word around a reload or a start: a job whose schedule did not
+change keeps its pending fire over a reload (one due while the loop was busy parsing the
+catalogue on SIGHUP still runs), and on start the fires missed while the runner was down
+are caught up (the latest, within ``catchup``) or said."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from runner import app
+from runner.logs import EVENTS
+from runner.runtime import shifted_clock
 from runner.scheduler import Daemon
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
 from tests.web.conftest import group_chat
 
+MSK = ZoneInfo("Europe/Moscow")
 CATALOGUE = """
 timezone: Europe/Moscow
 jobs:
@@ -52,3 +59,48 @@ async def test_a_fire_due_but_not_yet_processed_survives_a_reload(
             assert kept is not None and kept > due and kept.minute == 30
         finally:
             daemon.scheduler.shutdown(wait=False)
+
+
+async def test_fires_missed_while_down_and_outside_the_catchup_are_said_on_start(
+        workspace: WorkspaceServer, tmp_path: Path, caplog) -> None:
+    harness = Harness(workspace, tmp_path)
+    _write(harness, workspace, "0 10 * * *")  # misfire_grace and so catchup: 10 minutes
+    ran = datetime(2026, 12, 7, 10, 0, tzinfo=MSK)
+    async with app.runtime(harness.settings(), harness.catalogue()) as rt:
+        daemon = Daemon(rt)
+        await daemon._fire("note", ran)
+    # Down over the next two fires; started half an hour after the later one.
+    caplog.set_level(logging.INFO, logger=EVENTS)
+    start = datetime(2026, 12, 9, 10, 30, tzinfo=MSK)
+    async with app.runtime(harness.settings(), harness.catalogue(),
+                           clock=shifted_clock(start)) as rt:
+        daemon = Daemon(rt)
+        await daemon.catch_up()
+        await daemon.finish_running()
+        [run] = await asyncio.to_thread(rt.state.sync.runs, "note")
+    assert run.scheduled_for == ran  # nothing caught up: both fires are too old
+    [line] = [r for r in caplog.records if getattr(r, "event", "") == "skip"]
+    assert line.fields["why"] == "down" and line.fields["job"] == "note"
+    assert line.fields["fire"] == datetime(2026, 12, 8, 10, 0, tzinfo=MSK)
+    assert "was not running" in line.getMessage() and "catchup (10m)" in line.getMessage()
+
+
+async def test_a_missed_fire_inside_the_catchup_runs_once_and_says_nothing_more(
+        workspace: WorkspaceServer, tmp_path: Path, caplog) -> None:
+    harness = Harness(workspace, tmp_path)
+    _write(harness, workspace, "0 10 * * *")
+    async with app.runtime(harness.settings(), harness.catalogue()) as rt:
+        await Daemon(rt)._fire("note", datetime(2026, 12, 8, 10, 0, tzinfo=MSK))
+    caplog.set_level(logging.INFO, logger=EVENTS)
+    start = datetime(2026, 12, 9, 10, 5, tzinfo=MSK)
+    async with app.runtime(harness.settings(), harness.catalogue(),
+                           clock=shifted_clock(start)) as rt:
+        daemon = Daemon(rt)
+        await daemon.catch_up()
+        await daemon.finish_running()
+        await daemon.catch_up()  # a second start runs nothing again
+        await daemon.finish_running()
+        runs = await asyncio.to_thread(rt.state.sync.runs, "note")
+    assert sorted(r.scheduled_for for r in runs) == [
+        datetime(2026, 12, 8, 10, 0, tzinfo=MSK), datetime(2026, 12, 9, 10, 0, tzinfo=MSK)]
+    assert [r for r in caplog.records if getattr(r, "event", "") == "skip"] == []
