@@ -143,11 +143,13 @@ SinceLastRunOrPeriod = Annotated[
     str | FixedPeriod,
     BeforeValidator(lambda v: check_period(v, ("since_last_run",))),
     Field(
-        description="`since_last_run` (since the last successful run's fire time) or "
+        description="`since_last_run` (since the fire time of the latest earlier fire that "
+        "succeeded; the first run covers the 24 hours before it) or "
         + _DESCRIPTION[0].lower() + _DESCRIPTION[1:],
         examples=["since_last_run", "yesterday"],
-        json_schema_extra={"description_ru": "`since_last_run` (с момента прошлого успешного"
-                           " запуска) или " + _DESCRIPTION_RU[0].lower() + _DESCRIPTION_RU[1:]},
+        json_schema_extra={"description_ru": "`since_last_run` (со времени последнего более"
+                           " раннего успешного запуска по расписанию; первый запуск берёт"
+                           " 24 часа до себя) или " + _DESCRIPTION_RU[0].lower() + _DESCRIPTION_RU[1:]},
     ),
 ]
 """A pydantic field type for a digest's ``window:``."""

@@ -162,10 +162,12 @@ async def digest_window(ctx: JobContext, params: DigestParams) -> Window:
     end = ctx.scheduled_for.astimezone(zone)
     if params.window != "since_last_run":
         return resolve_period(params.window, end, zone)
-    last = await ctx.state.runs.last(ctx.job.name, "succeeded")
-    start = None
-    if last is not None:
-        start = last.scheduled_for or last.started_at
+    # The latest fire before this one that succeeded, by fire time: the newest run
+    # started may be a rerun of an older fire, whose time later runs already covered.
+    start = await ctx.state.runs.last_success_fire(ctx.job.name, end)
+    if start is None:
+        last = await ctx.state.runs.last(ctx.job.name, "succeeded")  # runs without a fire time
+        start = last.started_at if last is not None and last.scheduled_for is None else None
     if start is None or start >= end:
         start = end - FIRST_WINDOW
     return Window(start.astimezone(zone), end)

@@ -100,6 +100,10 @@ class RunsApi(_Concern):
         """The latest ``scheduled_for`` of any claimed (non-dry) run of ``job``."""
         return await self._call(self._engine.last_scheduled_fire, job)
 
+    async def last_success_fire(self, job: str, before: datetime) -> datetime | None:
+        """The latest fire time before ``before`` of a succeeded (non-dry) run of ``job``."""
+        return await self._call(self._engine.last_success_fire, job, before)
+
     async def last_scheduled_fires(self) -> dict[str, datetime]:
         """Every job's latest ``scheduled_for`` of a claimed (non-dry) run, in one read."""
         return await self._call(self._engine.last_scheduled_fires)

@@ -308,6 +308,20 @@ class RunsMixin:
         with self._db.read() as conn:
             return conn.execute(query).scalar_one_or_none()
 
+    def last_success_fire(self, job: str, before: datetime) -> datetime | None:
+        """The latest ``scheduled_for`` before ``before`` of a succeeded (non-dry) run.
+
+        By fire time, not start time: a run of an older fire finished later (a rerun, a
+        back-dated manual run) must not pull a later window's start back over time
+        another run already covered.
+        """
+        query = select(func.max(runs.c.scheduled_for)).where(
+            runs.c.job == job, runs.c.status == "succeeded", runs.c.dry_run.is_(False),
+            runs.c.scheduled_for < aware_utc(before),
+        )
+        with self._db.read() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
     def last_scheduled_fires(self) -> dict[str, datetime]:
         """Each job's latest ``scheduled_for`` of a claimed (non-dry) run, in one read."""
         query = select(runs.c.job, func.max(runs.c.scheduled_for)).where(

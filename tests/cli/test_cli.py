@@ -165,16 +165,19 @@ def test_validate_lists_every_problem_at_once(env, tmp_path):
 # -- jobs ----------------------------------------------------------------------------------
 
 
+BERLIN_NIGHTLY = """\
+    timezone: Europe/Berlin
+    jobs:
+      nightly:
+        kind: message
+        schedule: "30 2 * * *"
+        to: {chats: [1]}
+        text: hi
+    """
+
+
 def test_jobs_shows_next_fire_times_across_a_dst_change(env, tmp_path):
-    write(tmp_path, """\
-        timezone: Europe/Berlin
-        jobs:
-          nightly:
-            kind: message
-            schedule: "30 2 * * *"
-            to: {chats: [1]}
-            text: hi
-        """)
+    write(tmp_path, BERLIN_NIGHTLY)
     result = cli(env, "jobs", "--from", "2026-03-28T12:00")
     assert result.exit_code == 0, result.output
     # 02:30 does not exist on 29 March in Berlin: the run happens once, when the gap ends.
@@ -312,15 +315,7 @@ def test_run_job_at_a_time_the_clocks_jumped_over_is_refused_naming_the_fire(env
     # 02:30 does not exist on 29 March in Berlin; the fire due then ran at 03:00 under that
     # instant's key. Read with the offset before the jump, --at 02:30 would be a fire of its
     # own, and rerunning the gap's fire that way would post again.
-    write(tmp_path, """\
-        timezone: Europe/Berlin
-        jobs:
-          nightly:
-            kind: message
-            schedule: "30 2 * * *"
-            to: {chats: [1]}
-            text: hi
-        """)
+    write(tmp_path, BERLIN_NIGHTLY)
     result = cli(env, "run-job", "nightly", "--at", "2026-03-29 02:30")
     assert result.exit_code == 2, result.output
     assert "does not exist in Europe/Berlin" in result.output

@@ -361,3 +361,24 @@ async def test_a_long_digest_is_posted_in_parts_each_exactly_once(
     _crash(h, KEY, started=[f"chat:{chat}#2"])
     assert (await h.run("morning-digest", at=T)).status == "succeeded"
     assert [m.content for m in bot_messages(ws, chat)] == parts
+
+
+async def test_since_last_run_starts_at_the_latest_fire_not_the_latest_start(
+    ws: WorkspaceServer, h: Harness
+) -> None:
+    """A run of an older fire that finished last (a back-dated manual run) does not pull
+    the next window back over time the later fire already covered."""
+    chat = bot_chats(ws)[0]
+    h.control("POST", "clock", json={"now": (T - timedelta(minutes=30)).isoformat()})
+    say(ws, h, chat, 1)  # covered by the run at T
+    h.write_catalogue(catalogue(chat, someone(ws), extra="template: count.md.j2"),
+                      templates={"count.md.j2": "{{ activity.totals.messages }} сообщ."})
+    assert (await h.run("morning-digest", at=T)).status == "succeeded"
+    assert (await h.run("morning-digest", at=T - timedelta(hours=1))).status == "succeeded"
+    h.control("POST", "clock", json={"now": (T + timedelta(minutes=30)).isoformat()})
+    say(ws, h, chat, 1)  # the only message of the next window
+
+    later = await h.run("morning-digest", at=T + timedelta(hours=1))
+
+    assert later.status == "succeeded", later.error
+    assert later.report.messages[0] == "1 сообщ."

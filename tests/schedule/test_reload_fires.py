@@ -15,6 +15,7 @@ from runner import app
 from runner.logs import EVENTS
 from runner.runtime import shifted_clock
 from runner.scheduler import Daemon
+from runner.state import RunRecord
 from runner.workspace import WorkspaceServer
 from tests.harness import Harness
 from tests.web.conftest import group_chat
@@ -61,6 +62,16 @@ async def test_a_fire_due_but_not_yet_processed_survives_a_reload(
             daemon.scheduler.shutdown(wait=False)
 
 
+async def _started_at(harness: Harness, start: datetime) -> list[RunRecord]:
+    """The daemon's catch-up as on a start at ``start``; the job's runs after it."""
+    async with app.runtime(harness.settings(), harness.catalogue(),
+                           clock=shifted_clock(start)) as rt:
+        daemon = Daemon(rt)
+        await daemon.catch_up()
+        await daemon.finish_running()
+        return await asyncio.to_thread(rt.state.sync.runs, "note")
+
+
 async def test_fires_missed_while_down_and_outside_the_catchup_are_said_on_start(
         workspace: WorkspaceServer, tmp_path: Path, caplog) -> None:
     harness = Harness(workspace, tmp_path)
@@ -71,13 +82,7 @@ async def test_fires_missed_while_down_and_outside_the_catchup_are_said_on_start
         await daemon._fire("note", ran)
     # Down over the next two fires; started half an hour after the later one.
     caplog.set_level(logging.INFO, logger=EVENTS)
-    start = datetime(2026, 12, 9, 10, 30, tzinfo=MSK)
-    async with app.runtime(harness.settings(), harness.catalogue(),
-                           clock=shifted_clock(start)) as rt:
-        daemon = Daemon(rt)
-        await daemon.catch_up()
-        await daemon.finish_running()
-        [run] = await asyncio.to_thread(rt.state.sync.runs, "note")
+    [run] = await _started_at(harness, datetime(2026, 12, 9, 10, 30, tzinfo=MSK))
     assert run.scheduled_for == ran  # nothing caught up: both fires are too old
     [line] = [r for r in caplog.records if getattr(r, "event", "") == "skip"]
     assert line.fields["why"] == "down" and line.fields["job"] == "note"
@@ -93,14 +98,8 @@ async def test_a_missed_fire_inside_the_catchup_runs_once_and_says_nothing_more(
         await Daemon(rt)._fire("note", datetime(2026, 12, 8, 10, 0, tzinfo=MSK))
     caplog.set_level(logging.INFO, logger=EVENTS)
     start = datetime(2026, 12, 9, 10, 5, tzinfo=MSK)
-    async with app.runtime(harness.settings(), harness.catalogue(),
-                           clock=shifted_clock(start)) as rt:
-        daemon = Daemon(rt)
-        await daemon.catch_up()
-        await daemon.finish_running()
-        await daemon.catch_up()  # a second start runs nothing again
-        await daemon.finish_running()
-        runs = await asyncio.to_thread(rt.state.sync.runs, "note")
+    await _started_at(harness, start)
+    runs = await _started_at(harness, start)  # a second start runs nothing again
     assert sorted(r.scheduled_for for r in runs) == [
         datetime(2026, 12, 8, 10, 0, tzinfo=MSK), datetime(2026, 12, 9, 10, 0, tzinfo=MSK)]
     assert [r for r in caplog.records if getattr(r, "event", "") == "skip"] == []
