@@ -11,7 +11,10 @@ reaches the bot only when:
 - an event of a chat comes from a chat the bot is in, or a thread of one; except
   ``link_shared``: an unfurl bot watches every chat of the workspace without being added;
 - a message event is not about the bot's own message while ``ignore_self_messages`` is on
-  (button clicks are delivered whatever it says).
+  (button clicks are delivered whatever it says);
+- a button click is on a message that exists in the click's chat (not deleted), by a
+  person who can see that chat: its member, or anyone in an open group chat (a closed
+  chat's message is shown to its members only, so nobody else can press its buttons).
 
 ``link_shared`` goes to the unfurl bot (a bot with ``unfurl_domains``) when a message with
 links of those domains appears: an ``http``/``https`` link whose host is a domain or a
@@ -110,6 +113,10 @@ def refusal(store: Store, kind: str, payload: dict[str, Any]) -> str | None:
         return "the message is the bot's own and the bot ignores its own (ignore_self_messages)"
     if kind == LINK_SHARED:
         return _link_refusal(store, settings, payload)
+    if kind == "button_click":
+        why = _click_refusal(store, payload)
+        if why is not None:
+            return why
     if "chat_id" in payload:
         chat = store.chats.get(payload["chat_id"]) if isinstance(payload["chat_id"], int) else None
         if chat is None:
@@ -127,6 +134,23 @@ def _hears(store: Store, chat: Chat) -> bool:
     thread = store.threads.get(chat.thread_id) if chat.thread_id is not None else None
     parent = store.chats.get(thread.message_chat_id) if thread and thread.message_chat_id else None
     return parent is not None and store.is_member(parent, store.bot_id)
+
+
+def _click_refusal(store: Store, payload: dict[str, Any]) -> str | None:
+    message_id, user_id = payload.get("message_id"), payload.get("user_id")
+    message = store.messages.get(message_id) if isinstance(message_id, int) else None
+    if message is None:
+        return f"message {message_id!r} not found: nobody can press its buttons"
+    if payload.get("chat_id") != message.chat_id:
+        return f"message {message.id} is in chat {message.chat_id}, not {payload.get('chat_id')!r}"
+    chat = store.chats.get(message.chat_id)
+    if not isinstance(user_id, int) or user_id not in store.users or chat is None:
+        return f"user {user_id!r} not found"
+    if store.is_member(chat, user_id) or (chat.public and not chat.personal
+                                          and chat.thread_id is None):
+        return None
+    return (f"user {user_id} cannot see chat {chat.id} (closed, and not a member), so cannot"
+            " press a button there")
 
 
 def _link_refusal(store: Store, settings: dict[str, Any], payload: dict[str, Any]) -> str | None:

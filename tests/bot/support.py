@@ -58,6 +58,14 @@ class Bot:
         return await app.poll_command(h.settings(**settings), h.catalogue(), once=True)
 
     def outsider(self, chat_id: int) -> int:
-        """A person who is not a member of the chat."""
-        members = self.sw.ws.call(lambda: set(self.sw.ws.store.chats[chat_id].member_ids))
+        """A person who is not a member of the chat but can press its buttons: the chat is
+        made open (every employee sees an open chat; a closed one's messages, buttons
+        included, are shown to its members only, so Pachca has no click from outside)."""
+        chat = self.sw.ws.store.chats[chat_id]
+
+        def opened() -> set[int]:
+            chat.public = True
+            return set(chat.member_ids)
+
+        members = self.sw.ws.call(opened)
         return next(p for p in self.sw.people(20) if p not in members)

@@ -152,11 +152,20 @@ async def test_push_without_a_secret_refuses_to_start(bot: Bot) -> None:
                 pass
 
 
+def message_in(bot: Bot, chat: int, person: int) -> int:
+    """A message of ``person`` in ``chat``: Pachca has clicks only on messages that exist."""
+    made = bot.sw.control("POST", "messages", json={"user_id": person, "chat_id": chat,
+                                                    "content": "Кнопки ниже"})
+    return int(made["data"]["id"])
+
+
 async def test_the_daemon_polls_handles_and_deletes_events(bot: Bot) -> None:
     catalogue(bot, "poll")
     person = bot.sw.people(1)[0]
     chat = bot.sw.chat("Разработка")  # Pachca sends clicks only from chats the bot is in
-    event = bot.click("pr1.keep.1.0." + "y" * 22, message_id=1, chat_id=chat, user_id=person)
+    message = message_in(bot, chat, person)
+    event = bot.click("pr1.keep.1.0." + "y" * 22, message_id=message, chat_id=chat,
+                      user_id=person)
     settings = bot.sw.h.settings()
     async with app.runtime(settings, bot.sw.h.catalogue()) as rt, service.started(settings, rt):
         async def handled() -> bool:
@@ -202,7 +211,9 @@ async def test_push_catches_up_with_clicks_the_history_kept_while_it_was_down(bo
     catalogue(bot, "push")
     person = bot.sw.people(1)[0]
     chat = bot.sw.chat("Разработка")  # Pachca sends clicks only from chats the bot is in
-    event = bot.click("pr1.keep.1.0." + "z" * 22, message_id=1, chat_id=chat, user_id=person)
+    message = message_in(bot, chat, person)
+    event = bot.click("pr1.keep.1.0." + "z" * 22, message_id=message, chat_id=chat,
+                      user_id=person)
     settings = bot.sw.h.settings(webhook_secret=SECRET)
     async with (app.runtime(settings, bot.sw.h.catalogue(), server=True) as rt,
                 service.started(settings, rt)):

@@ -15,13 +15,18 @@ def test_event_history_inject_list_delete(
     before = {e["id"] for e in collect(bot, "/webhooks/events", {"limit": 50})[0]}
     store = workspace.store
     # Pachca sends a bot clicks only from chats it is in.
-    chat = next(c for c in store.chats.values() if store.is_member(c, store.bot_id))
+    chat = next(c for c in store.chats.values() if store.is_member(c, store.bot_id)
+                and not c.personal and not c.archived)
+    # ...on a message of that chat, pressed by someone who sees it (a member).
+    member = next(uid for uid in chat.member_ids if uid != store.bot_id)
+    posted = ctl.post("/messages", json={"chat_id": chat.id, "user_id": member, "content": "?"})
+    before |= {e["id"] for e in collect(bot, "/webhooks/events", {"limit": 50})[0]}  # its event
     click = {
         "type": "button",
         "event": "click",
         "data": "done:42",
-        "message_id": 1000001,
-        "user_id": store.owner_id,
+        "message_id": posted.json()["data"]["id"],
+        "user_id": member,
         "chat_id": chat.id,
     }
     injected = ctl.post("/events", json={"payload": click})

@@ -212,3 +212,35 @@ def test_bot_settings_are_checked_as_pachca_checks_them(world: World) -> None:
     assert world.ctl.get("/bot").json()["data"] == before, "a refused change changes nothing"
     assert world.settings(unfurl_domains=["tracker.example.ru"])["unfurl_domains"] == [
         "tracker.example.ru"]
+
+
+def test_a_click_is_delivered_only_from_someone_who_sees_the_message(world: World) -> None:
+    """A closed chat's messages, buttons included, are shown to its members only; a
+    click names a message of its chat that exists."""
+    store = world.server.store
+    closed = world.bot.post("/chats", json={"chat": {"name": "Закрытый"}}).json()["data"]["id"]
+    opened = world.bot.post("/chats", json={"chat": {"name": "Открытый", "public": True}}
+                            ).json()["data"]["id"]
+    closed_msg = world.bot.post("/messages", json={"message": {
+        "entity_id": closed, "content": "?", "buttons": [[{"text": "Да", "data": "yes"}]]}}
+    ).json()["data"]["id"]
+    open_msg = world.bot.post("/messages", json={"message": {
+        "entity_id": opened, "content": "?", "buttons": [[{"text": "Да", "data": "yes"}]]}}
+    ).json()["data"]["id"]
+    world.settings(events=["button_click"])
+    outsider = world.person()
+    assert not store.is_member(store.chats[closed], outsider)
+
+    def press(chat: int, message: int, user: int) -> httpx.Response:
+        return world.ctl.post("/events", json={"payload": {
+            "type": "button", "event": "click", "data": "yes", "message_id": message,
+            "chat_id": chat, "user_id": user}})
+
+    hidden = press(closed, closed_msg, outsider)
+    assert hidden.status_code == 409 and "cannot see chat" in hidden.json()["error"]
+    assert press(opened, open_msg, outsider).status_code == 201  # an open chat: anyone
+    assert press(closed, closed_msg, store.bot_id).status_code == 201
+    moved = press(closed, open_msg, store.bot_id)
+    assert moved.status_code == 409 and "not " in moved.json()["error"]
+    gone = press(closed, 999_999_999, store.bot_id)
+    assert gone.status_code == 409 and "not found" in gone.json()["error"]
