@@ -22,7 +22,7 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -37,7 +37,6 @@ from runner import logs, words
 from runner.collector import collector_paused
 from runner.daemon_lines import local as _local
 from runner.daemon_lines import log_outcome, one_line, reload_changes
-from runner.durations import format_duration
 from runner.errors import RunnerError
 from runner.execute import Outcome, execute, run_key
 from runner.firing import FireExecutor, PauseChecks, WakingScheduler
@@ -92,7 +91,6 @@ class Daemon:
         self.outcomes: deque[Outcome] = deque(maxlen=1000)  # the latest, for tests and demo
         self._taking_over: set[str] = set()
         self._schedules: dict[str, tuple[object, ...]] = {}  # each loaded job's, by name
-        self._started = datetime.max.replace(tzinfo=UTC)  # set by ``run``
         self.runs = 0  # runs this daemon ended, for the stop line
 
     def load(self, catalogue: Catalogue) -> None:
@@ -318,25 +316,14 @@ class Daemon:
     async def catch_up(self) -> None:
         """Run once each job whose latest fire within its catch-up window never ran."""
         now = self.rt.clock()
-        self._started = min(self._started, now)
-        # One read for all jobs: a per-job read made a start with thousands of jobs slow.
-        lasts = await self.rt.state.runs.last_scheduled_fires()
         for job in list(self.rt.catalogue.jobs.values()):
-            if not job.enabled:
+            if not job.enabled or job.catchup <= 0:
                 continue
-            due = latest_fire(job, now, job.catchup) if job.catchup > 0 else None
-            last = lasts.get(job.name)
-            if last is not None:
-                # Fires since the last one that ran, other than the one caught up, were
-                # missed while the runner was down: said, never silently dropped.
-                first = job_trigger(job).get_next_fire_time(
-                    None, last + timedelta(microseconds=1))
-                if first is not None and first < self._started and first != due:
-                    logs.event("skip", level=logging.WARNING, job=job.name,
-                               fire=_local(job, first), why="down",
-                               reason=words.text("daemon.reason.down",
-                                                 catchup=format_duration(job.catchup)))
-            if due is None or (last is not None and last >= due):
+            due = latest_fire(job, now, job.catchup)
+            if due is None:
+                continue
+            last = await self.rt.state.runs.last_scheduled_fire(job.name)
+            if last is not None and last >= due:
                 continue
             logs.event("catchup", detail=True, job=job.name, fire=_local(job, due))
             self._spawn(self._fire(job.name, due))
@@ -370,8 +357,6 @@ class Daemon:
         # collector, each full collection walks all of it, a pause of the whole loop of
         # 0.3-0.9 s that makes every fire due meanwhile late. Frozen, it is out of the
         # collector's walks; loading leaves no cyclic garbage to be pinned.
-        # Fires from here on are the scheduler's; the catch-up says what came before.
-        self._started = self.rt.clock()
         with collector_paused(freeze=True):
             self.load(self.rt.catalogue)
             self.scheduler.start()

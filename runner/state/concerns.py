@@ -104,10 +104,6 @@ class RunsApi(_Concern):
         """The latest fire time before ``before`` of a succeeded (non-dry) run of ``job``."""
         return await self._call(self._engine.last_success_fire, job, before)
 
-    async def last_scheduled_fires(self) -> dict[str, datetime]:
-        """Every job's latest ``scheduled_for`` of a claimed (non-dry) run, in one read."""
-        return await self._call(self._engine.last_scheduled_fires)
-
     async def stale(self) -> list[RunRecord]:
         """Runs marked running whose lease expired."""
         return await self._call(self._engine.stale_runs)

@@ -322,14 +322,6 @@ class RunsMixin:
         with self._db.read() as conn:
             return conn.execute(query).scalar_one_or_none()
 
-    def last_scheduled_fires(self) -> dict[str, datetime]:
-        """Each job's latest ``scheduled_for`` of a claimed (non-dry) run, in one read."""
-        query = select(runs.c.job, func.max(runs.c.scheduled_for)).where(
-            runs.c.dry_run.is_(False), runs.c.scheduled_for.is_not(None)
-        ).group_by(runs.c.job)
-        with self._db.read() as conn:
-            return {job: when for job, when in conn.execute(query)}
-
     def stale_runs(self) -> list[RunRecord]:
         """Runs still marked running whose lease expired: their replica stopped.
 

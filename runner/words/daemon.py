@@ -36,12 +36,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the scheduler woke late and merged it into the fire of {fire}",
         "планировщик опоздал и объединил его со срабатыванием {fire}",
     ),
-    "daemon.reason.down": (
-        ("the runner was not running then; a fire missed while it was down is run only"
-         " within its catchup ({catchup}), and only the latest"),
-        ("раннер тогда не работал; пропущенное за это время срабатывание запускается только"
-         " в пределах catchup ({catchup}), и только последнее"),
-    ),
     "daemon.reason.stopping": ("the runner is stopping", "раннер останавливается"),
     "daemon.reason.paused": (
         "the job is paused (by {by}{reason})", "задание приостановлено ({by}{reason})"),
