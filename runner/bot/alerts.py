@@ -6,7 +6,8 @@ later failures only update the streak, and the alert is repeated at most every
 ``alerts.repeat_every`` ("N failures since ..."). The first success after a streak that
 was announced posts a recovery note and ends the streak. Alerting never breaks the
 daemon: a failure to post is logged at error level and the streak is kept, so the next
-failure tries again.
+failure tries again (an alert), or the next success (a recovery note: people who saw
+the alert must see the job work again).
 """
 
 from __future__ import annotations
@@ -144,6 +145,8 @@ class AlertNotifier:
                 "failing_since": (streak.failing_since or now).astimezone(zone),
             }
             posted = await self._post(alerts, RECOVERY_TEMPLATE, context, None)
+            if not posted:  # people saw the alert: keep the streak, the next success says it
+                return False
         await self.bot.rt.state.alerts.clear(job.name)
         log.info("%s", words.text("alert.recovered", job=job.name, n=streak.failures))
         return posted

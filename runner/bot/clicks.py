@@ -96,11 +96,13 @@ class ClickHandler:
             await bot.tell(user, "click_refused.md.j2", reason="unknown_job", chat=None, job=name)
             return "refused:unknown_job"
         async with bot.lock(-click.message_id):
-            key = f"retry:{click.message_id}"
-            if await bot.rt.state.values.get(RETRY_MARKS, key):
-                return "already_decided"
             at = event_time(click.webhook_timestamp, bot.now())
-            await bot.rt.state.values.set(RETRY_MARKS, key, {"by": user, "at": at.isoformat()})
+            mark = {"by": user, "at": at.isoformat(), "trigger": click.trigger_id}
+            # Kept only if none was: of two presses on two replicas (the lock is one
+            # process's), exactly one reruns the job.
+            if await bot.rt.state.values.first(RETRY_MARKS, f"retry:{click.message_id}",
+                                               mark) != mark:
+                return "already_decided"
         note = bot.render("click_retry.md.j2", stage="note", job=name, by=user,
                           at=at.astimezone(ZoneInfo(job.timezone)))
         await bot.edit(message.id, alerts.chat_id,

@@ -97,6 +97,30 @@ async def test_two_failures_make_one_alert_and_a_success_a_recovery_note(bot: Bo
         store.close()
 
 
+async def test_a_recovery_note_that_could_not_be_posted_is_posted_after_the_next_success(
+    bot: Bot,
+) -> None:
+    """People saw the alert: they must see the recovery too, once the chat takes it."""
+    sw = bot.sw
+    alerts, target = setup(bot)
+    t0 = sw.now()
+    assert (await sw.h.run("reminder", at=t0)).status == "failed"
+    [alert] = sw.bot_messages(alerts)
+    store, chat = sw.ws.store, sw.ws.store.chats[alerts]
+    sw.ws.call(lambda: store.remove_member(chat, sw.bot))  # the bot was taken out
+    let_bot_in(bot, target)
+
+    assert (await sw.h.run("reminder", at=t0 + timedelta(minutes=10))).status == "succeeded"
+    let_bot_in(bot, alerts)
+    assert [m.id for m in sw.bot_messages(alerts)] == [alert.id]  # nowhere to say it
+
+    assert (await sw.h.run("reminder", at=t0 + timedelta(minutes=20))).status == "succeeded"
+    _, recovery = sw.bot_messages(alerts)
+    assert "снова работает" in recovery.content and "после сбоя" in recovery.content
+    assert (await sw.h.run("reminder", at=t0 + timedelta(minutes=30))).status == "succeeded"
+    assert len(sw.bot_messages(alerts)) == 2  # said once
+
+
 @pytest.mark.parametrize("daemon", ["en", "ru"])
 async def test_the_alert_quotes_the_error_in_russian_whatever_the_runner_speaks(
         bot: Bot, daemon: str) -> None:
