@@ -17,11 +17,8 @@ from runner import words
 from runner.app import make_client
 from runner.pachca.client import PachcaClient
 from runner.pachca.models import Chat, User
-from runner.preflight import POSTING_ROLES
+from runner.preflight import MANAGING_ROLES, POSTING_ROLES
 from runner.settings import Settings
-
-MANAGING_ROLES = ("owner", "admin")
-"""Chat roles that may archive (and rename, and remove members)."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, cast, get_args, get_origin
@@ -103,6 +103,9 @@ async def token_user(client: PachcaClient) -> int:
 
 POSTING_ROLES = ("owner", "admin", "editor")
 """Channel roles that may post (Pachca: a channel's plain member, a subscriber, reads)."""
+MANAGING_ROLES = ("admin", "owner")
+"""Chat roles that may archive (and rename, and remove members): the chat's admins and
+its creator (role ``owner``), admins asked first, as a bot is more often one."""
 
 LISTING_FROM = 50
 """From this many chats on, they are found in the token's chat listing (50 a page)
@@ -165,7 +168,7 @@ async def _listed(client: PachcaClient, wanted: set[int], me: Me, now: datetime 
                 channels.append(chat)
     user = await _resolved(me) if channels else None
     for chat in channels:
-        if user is not None and not await _may_post_in_channel(client, chat.id, user):
+        if user is not None and not await holds_role(client, chat.id, user, POSTING_ROLES):
             found[chat.id] = _reader(chat)
     return found
 
@@ -188,7 +191,8 @@ async def _check_chat(client: PachcaClient, chat_id: int, who: Me) -> TargetChec
     if me is not None and me not in chat.member_ids:
         return TargetCheck("discussion", chat_id, label,
                            words.text("check.not_member", name=chat.name, id=chat.id))
-    if chat.channel and me is not None and not await _may_post_in_channel(client, chat_id, me):
+    if chat.channel and me is not None and not await holds_role(client, chat_id, me,
+                                                                POSTING_ROLES):
         return _reader(chat)
     return TargetCheck("discussion", chat_id, label)
 
@@ -202,14 +206,17 @@ def _named(chat: Chat) -> str:
     return words.text("post.chat_named", name=chat.name, id=chat.id)
 
 
-async def _may_post_in_channel(client: PachcaClient, chat_id: int, me: int) -> bool:
-    """Whether ``me`` holds a role that posts in the channel (short listings, by role)."""
-    for role in POSTING_ROLES:
+async def holds_role(client: PachcaClient, chat_id: int, user_id: int,
+                     roles: Sequence[str]) -> bool:
+    """Whether ``user_id`` holds one of ``roles`` in the chat (short listings, by role).
+    The chat role decides, never the workspace role: a workspace admin, the Owner too,
+    is a plain member of a chat no chat admin made more."""
+    for role in roles:
         members = cast(AsyncGenerator[Any, None],
                        client.list_members(chat_id, role=role))  # type: ignore[arg-type]
         async with contextlib.aclosing(members):
             async for user in members:
-                if user.id == me:
+                if user.id == user_id:
                     return True
     return False
 

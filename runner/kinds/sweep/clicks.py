@@ -20,11 +20,12 @@ from runner import words
 from runner.bot.context import BotContext, event_time
 from runner.kinds.sweep.decide import answered
 from runner.kinds.sweep.records import ChatState, SweepRecords
+from runner.preflight import MANAGING_ROLES, holds_role
 
 if TYPE_CHECKING:
     from runner.buttons import ButtonAction
     from runner.catalogue import JobSpec
-    from runner.pachca.models import ButtonClick, Chat
+    from runner.pachca.models import ButtonClick
 
 log = logging.getLogger("runner.bot.clicks")
 
@@ -73,7 +74,7 @@ async def on_click(bot: BotContext, click: ButtonClick, action: ButtonAction) ->
             await bot.tell(user, "click_refused.md.j2", reason="not_allowed", chat=name,
                            job=None)
             return "refused:not_allowed"
-        if not await _manages(bot, chat, user):
+        if not await holds_role(bot.rt.client, chat.id, user, MANAGING_ROLES):
             log.info("%s", words.text("click.not_chat_admin", user=user, chat=chat.id))
             await bot.tell(user, "click_refused.md.j2", reason="not_chat_admin", chat=name,
                            job=None)
@@ -88,17 +89,6 @@ async def on_click(bot: BotContext, click: ButtonClick, action: ButtonAction) ->
                               **context))
     await bot.tell(user, "click_done.md.j2", action=action.action, chat=name, **context)
     return f"decided:{action.action}"
-
-
-async def _manages(bot: BotContext, chat: Chat, user: int) -> bool:
-    """Whether ``user`` is the chat's creator or one of its admins: who may archive it.
-    The chat role, not the workspace role: a workspace admin has no rights in a chat."""
-    if user == chat.owner_id:
-        return True
-    async for admin in bot.rt.client.list_members(chat.id, role="admin"):
-        if admin.id == user:
-            return True
-    return False
 
 
 async def _sweep_job(bot: BotContext, state: ChatState) -> JobSpec | None:

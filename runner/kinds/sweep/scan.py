@@ -42,6 +42,7 @@ from runner.kinds.sweep.decide import (
 from runner.kinds.sweep.params import SweepParams
 from runner.kinds.sweep.records import SweepRecords
 from runner.pachca.models import Chat, Message
+from runner.preflight import MANAGING_ROLES, holds_role
 
 if TYPE_CHECKING:
     from runner.buttons import Keys
@@ -208,11 +209,9 @@ class Scanner:
         allowed: set[int] = set()
 
         async def check(decision: Decision) -> None:
-            for role in ("admin", "owner"):  # the owner's role is "owner", not "admin"
-                async for member in self.ctx.client.list_members(decision.chat_id, role=role):
-                    if member.id == profile.id:
-                        allowed.add(decision.chat_id)
-                        return
+            if await holds_role(self.ctx.client, decision.chat_id, profile.id,
+                                MANAGING_ROLES):
+                allowed.add(decision.chat_id)
 
         await for_each(posting, check, limit=self.params.concurrency)
         refused = [d for d in posting if d.chat_id not in allowed]
